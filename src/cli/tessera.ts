@@ -1,0 +1,80 @@
+#!/usr/bin/env node
+// `tessera`: manages an installation and prints JSON. With DATABASE_URL it works on PostgreSQL directly.
+// On the embedded database it never opens ./data while a server holds it: it asks that server instead.
+import { loadConfig, ConfigError } from '../config/config.js';
+import { readDotEnv, withDevelopmentSecrets } from '../config/environment.js';
+import { createLogger } from '../logging/logger.js';
+import { acquireEmbeddedLock, readEmbeddedLock } from '../db/embedded-lock.js';
+import { createServices } from '../services.js';
+import { cliPath } from './cli.routes.js';
+import { errorOutput, runCommand, usage } from './commands.js';
+
+function succeed(result: unknown): never {
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  process.exit(0);
+}
+
+function fail(error: string, message: string, exitCode: number): never {
+  process.stderr.write(`tessera: ${message}\n`);
+  void error;
+  process.exit(exitCode);
+}
+
+async function viaServer(url: string, token: string, argv: string[]): Promise<never> {
+  let response: Response;
+  try {
+    response = await fetch(new URL(cliPath, url), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ argv }),
+      signal: AbortSignal.timeout(60_000),
+    });
+  } catch (error) {
+    fail('cli.server_unreachable', `a Tessera server holds the embedded database but does not answer at ${url} (${(error as Error).message}). Wait for it to start, or stop it.`, 1);
+  }
+  const body = (await response.json().catch(() => ({}))) as { result?: unknown; error?: string; message?: string; exitCode?: number };
+  if (response.ok) succeed(body.result);
+  fail(body.error ?? 'internal.error', body.message ?? `server answered ${response.status}`, body.exitCode ?? 1);
+}
+
+async function main(argv: string[]): Promise<never> {
+  if (!argv.length || argv[0] === 'help' || argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(`${usage}\n`);
+    process.exit(argv.length ? 0 : 2);
+  }
+  let config;
+  try {
+    config = loadConfig(withDevelopmentSecrets(readDotEnv(process.env)));
+  } catch (error) {
+    if (error instanceof ConfigError) fail('config.invalid', error.message, 1);
+    throw error;
+  }
+  const logger = createLogger('silent');
+  let lock: ReturnType<typeof acquireEmbeddedLock> | undefined;
+  if (!config.databaseUrl) {
+    const holder = readEmbeddedLock(config.dataDir);
+    if (holder?.url && holder.token) return viaServer(holder.url, holder.token, argv);
+    try {
+      lock = acquireEmbeddedLock(config.dataDir);
+    } catch (error) {
+      const out = errorOutput(error);
+      fail(out.error, out.message, out.exitCode);
+    }
+  }
+  const migrateNow = !config.databaseUrl || (argv[0] === 'db' && argv[1] === 'migrate');
+  let services;
+  try {
+    services = await createServices(config, logger, { migrate: migrateNow });
+    const result = await runCommand(services, argv);
+    await services.close();
+    lock?.release();
+    succeed(result);
+  } catch (error) {
+    await services?.close().catch(() => undefined);
+    lock?.release();
+    const out = errorOutput(error);
+    fail(out.error, out.message, out.exitCode);
+  }
+}
+
+void main(process.argv.slice(2));

@@ -1,0 +1,115 @@
+// OAuth clients of a tenant. Secrets are generated here, shown once, and kept only sealed: oidc-provider needs
+// the plain secret to check client_secret_basic/post, so hashing is not an option (issue #2), encryption is.
+import { randomBytes } from 'node:crypto';
+import type { ClientsRepository } from '../db/clients.repository.js';
+import type { Sealer } from '../crypto/sealing.js';
+import { AppError, assertThat } from '../errors/app-error.js';
+import type { ClientSource } from '../oidc/adapter-factory.js';
+
+export const grantTypes = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
+export const authMethods = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] as const;
+type GrantType = (typeof grantTypes)[number];
+type AuthMethod = (typeof authMethods)[number];
+
+export interface CreateClientInput {
+  name: string;
+  redirectUris?: string[];
+  postLogoutRedirectUris?: string[];
+  grants?: string[];
+  public?: boolean;
+  scope?: string;
+  authMethod?: string;
+  firstParty?: boolean;
+  refreshTokenReuseInterval?: number;
+  jwksUri?: string;
+  jwks?: { keys: unknown[] };
+}
+
+export interface CreatedClient {
+  client_id: string;
+  client_secret: string | null;
+  client_name: string;
+  token_endpoint_auth_method: AuthMethod;
+  grant_types: GrantType[];
+  redirect_uris: string[];
+}
+
+/** checks metadata exactly as the tenant's provider will when it loads the client */
+export type MetadataValidator = (metadata: Record<string, unknown>) => Promise<void>;
+
+const secretContext = (tenantId: string, clientId: string) => `client-secret:${tenantId}:${clientId}`;
+const isWebUri = (uri: string) => /^https?:\/\//i.test(uri);
+
+export function createClientsService(deps: { repository: ClientsRepository; sealer: Sealer }) {
+  const { repository, sealer } = deps;
+  return {
+    /** @throws AppError('client.invalid_metadata' | 'request.invalid') */
+    async create(tenantId: string, input: CreateClientInput, validate: MetadataValidator): Promise<CreatedClient> {
+      const name = input.name?.trim();
+      assertThat(name && name.length <= 100, 'request.invalid', 'A client name is 1 to 100 characters.');
+      const redirectUris = input.redirectUris ?? [];
+      const grants = (input.grants?.length ? input.grants : redirectUris.length ? ['authorization_code', 'refresh_token'] : ['client_credentials']);
+      const unknownGrant = grants.find((g) => !(grantTypes as readonly string[]).includes(g));
+      if (unknownGrant) throw new AppError('client.invalid_metadata', `Unknown grant "${unknownGrant}"; use ${grantTypes.join(', ')}.`);
+      const authMethod = (input.authMethod ?? (input.public ? 'none' : 'client_secret_basic')) as AuthMethod;
+      if (!authMethods.includes(authMethod)) throw new AppError('client.invalid_metadata', `Unknown auth method "${authMethod}"; use ${authMethods.join(', ')}.`);
+      if (input.public && authMethod !== 'none') throw new AppError('client.invalid_metadata', 'A public client authenticates with "none".');
+      if (authMethod === 'none' && grants.includes('client_credentials')) {
+        throw new AppError('client.invalid_metadata', 'client_credentials needs a client that can authenticate; a public client cannot use it.');
+      }
+      if (grants.includes('authorization_code') && input.scope && !input.scope.split(' ').includes('openid')) {
+        throw new AppError('client.invalid_metadata', 'A client that signs users in must be allowed the "openid" scope: add it to --scope.');
+      }
+      if (authMethod === 'private_key_jwt' && !input.jwksUri && !input.jwks) {
+        throw new AppError('client.invalid_metadata', 'private_key_jwt needs the client\'s public keys: give --jwks-uri or --jwks.');
+      }
+
+      const clientId = randomBytes(12).toString('base64url');
+      const secret = ['client_secret_basic', 'client_secret_post'].includes(authMethod) ? randomBytes(32).toString('base64url') : null;
+      const metadata: Record<string, unknown> = {
+        client_name: name,
+        application_type: redirectUris.every(isWebUri) ? 'web' : 'native',
+        grant_types: grants,
+        response_types: grants.includes('authorization_code') ? ['code'] : [],
+        redirect_uris: redirectUris,
+        post_logout_redirect_uris: input.postLogoutRedirectUris ?? [],
+        token_endpoint_auth_method: authMethod,
+        ...(input.scope ? { scope: input.scope } : {}),
+        ...(input.jwksUri ? { jwks_uri: input.jwksUri } : {}),
+        ...(input.jwks ? { jwks: input.jwks } : {}),
+        first_party: input.firstParty ?? false,
+        refresh_token_reuse_interval: input.refreshTokenReuseInterval ?? 0,
+      };
+      try {
+        await validate({ ...metadata, client_id: clientId, ...(secret ? { client_secret: secret } : {}) });
+      } catch (error) {
+        const description = (error as { error_description?: string }).error_description ?? (error as Error).message;
+        throw new AppError('client.invalid_metadata', description);
+      }
+      await repository.create(tenantId, {
+        clientId,
+        name,
+        metadata,
+        sealedSecret: secret ? sealer.seal(secret, secretContext(tenantId, clientId)) : null,
+        firstParty: input.firstParty ?? false,
+      });
+      return { client_id: clientId, client_secret: secret, client_name: name, token_endpoint_auth_method: authMethod, grant_types: grants as GrantType[], redirect_uris: redirectUris };
+    },
+    /** what oidc-provider loads for a client id: its metadata with the unsealed secret */
+    sourceFor(tenantId: string): ClientSource {
+      return {
+        async find(clientId) {
+          const record = await repository.find(tenantId, clientId);
+          if (!record) return undefined;
+          return {
+            ...record.metadata,
+            client_id: record.clientId,
+            ...(record.sealedSecret ? { client_secret: sealer.open(record.sealedSecret, secretContext(tenantId, record.clientId)) } : {}),
+          };
+        },
+      };
+    },
+  };
+}
+
+export type ClientsService = ReturnType<typeof createClientsService>;

@@ -1,0 +1,52 @@
+// Encryption at rest for signing keys and client secrets: AES-256-GCM under a key derived (HKDF-SHA256)
+// from the configured key-encryption secret. The sealed form names its key so old secrets can still open.
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
+
+export interface Sealer {
+  /** `context` is bound as associated data: a value sealed for one row cannot be opened as another */
+  seal(plaintext: string, context: string): string;
+  /** @throws Error('crypto.unseal_failed') when no configured key opens the value or it was tampered with */
+  open(sealed: string, context: string): string;
+}
+
+interface DerivedKey { id: string; key: Buffer }
+
+function derive(secret: string): DerivedKey {
+  const key = Buffer.from(hkdfSync('sha256', secret, 'tessera', 'tessera key encryption v1', 32));
+  const id = createHash('sha256').update(key).digest('base64url').slice(0, 8);
+  return { id, key };
+}
+
+/** @param secrets current secret first; the others only open values sealed before a rotation */
+export function createSealer(secrets: readonly string[]): Sealer {
+  if (!secrets.length) throw new Error('createSealer needs at least one secret');
+  const keys = secrets.map(derive);
+  const current = keys[0]!;
+  return {
+    seal(plaintext, context) {
+      const iv = randomBytes(12);
+      const cipher = createCipheriv('aes-256-gcm', current.key, iv);
+      cipher.setAAD(Buffer.from(context));
+      const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+      return ['v1', current.id, iv.toString('base64url'), body.toString('base64url'), cipher.getAuthTag().toString('base64url')].join('.');
+    },
+    open(sealed, context) {
+      const [version, id, iv, body, tag] = sealed.split('.');
+      const key = keys.find((k) => k.id === id);
+      if (version !== 'v1' || !key || !iv || body === undefined || !tag) throw new Error('crypto.unseal_failed');
+      try {
+        const decipher = createDecipheriv('aes-256-gcm', key.key, Buffer.from(iv, 'base64url'));
+        decipher.setAAD(Buffer.from(context));
+        decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+        return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
+      } catch {
+        throw new Error('crypto.unseal_failed');
+      }
+    },
+  };
+}
+
+/** SHA-256, base64url: how token ids and other one-time secrets are stored. */
+export function digest(value: string): string {
+  return createHash('sha256').update(value).digest('base64url');
+}

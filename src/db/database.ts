@@ -1,0 +1,211 @@
+// Opens Tessera's database: PostgreSQL when a URL is configured, otherwise embedded PGlite in a
+// data folder, so `npm start` needs no server. Both are Postgres, so one schema and one set of
+// migrations serve both.
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPg } from '@prisma/adapter-pg';
+import {
+  DriverAdapterError,
+  type SqlDriverAdapter,
+  type SqlMigrationAwareDriverAdapterFactory,
+} from '@prisma/driver-adapter-utils';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { PrismaClient } from './generated/client.js';
+
+export type DatabaseTarget = { kind: 'postgres'; url: string } | { kind: 'embedded'; dataDir: string };
+
+export interface Database {
+  readonly kind: 'postgres' | 'embedded';
+  readonly prisma: PrismaClient;
+  /** the driver adapter factory, migration-aware (for the schema engine) */
+  readonly adapterFactory: SqlMigrationAwareDriverAdapterFactory;
+  close(): Promise<void>;
+}
+
+export interface OpenDatabaseOptions {
+  /** PostgreSQL pool size; default 10 */
+  poolMax?: number;
+  /** how long to wait for a PostgreSQL connection before giving up; default 5000 ms */
+  connectTimeoutMs?: number;
+}
+
+/** codes: db.invalid_url, db.unreachable, db.embedded_unavailable, db.migration_lock_timeout, db.migration_failed */
+export class DatabaseError extends Error {
+  override readonly name = 'DatabaseError';
+  constructor(
+    readonly code: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/**
+ * Opens the database and proves it answers a query, so a wrong URL fails at start-up with a clear
+ * message rather than on the first request.
+ * @throws DatabaseError db.invalid_url | db.unreachable | db.embedded_unavailable
+ */
+export async function openDatabase(target: DatabaseTarget, options: OpenDatabaseOptions = {}): Promise<Database> {
+  return target.kind === 'postgres' ? openPostgres(target.url, options) : openEmbedded(target.dataDir);
+}
+
+async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<Database> {
+  const where = describePostgresUrl(url);
+  const base = new PrismaPg({
+    connectionString: url,
+    max: options.poolMax ?? 10,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+  });
+  const adapterFactory: SqlMigrationAwareDriverAdapterFactory = {
+    provider: base.provider,
+    adapterName: base.adapterName,
+    connect: async () => {
+      const adapter = await base.connect();
+      return withWholeScripts(adapter, (script) => adapter.underlyingDriver().query(script));
+    },
+    connectToShadowDb: async () => {
+      const adapter = await base.connectToShadowDb();
+      return withWholeScripts(adapter, (script) => adapter.underlyingDriver().query(script));
+    },
+  };
+  const prisma = new PrismaClient({ adapter: adapterFactory });
+  try {
+    await prisma.$queryRawUnsafe('SELECT 1');
+  } catch (error) {
+    await prisma.$disconnect().catch(() => {});
+    const reason = redact(briefReason(error), url);
+    // no `cause`: a driver error may carry the connection parameters into whatever logs it
+    throw new DatabaseError('db.unreachable', `cannot reach PostgreSQL at ${where}: ${reason}`);
+  }
+  return { kind: 'postgres', prisma, adapterFactory, close: () => prisma.$disconnect() };
+}
+
+async function openEmbedded(dataDir: string): Promise<Database> {
+  const dir = join(dataDir, 'pglite');
+  let pglite: PGlite;
+  try {
+    await mkdir(dir, { recursive: true });
+    pglite = await PGlite.create(dir);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new DatabaseError('db.embedded_unavailable', `cannot open the embedded database in ${dir}: ${reason}`, {
+      cause: error,
+    });
+  }
+  const adapterFactory = pgliteAdapterFactory(pglite);
+  const prisma = new PrismaClient({ adapter: adapterFactory });
+  return {
+    kind: 'embedded',
+    prisma,
+    adapterFactory,
+    close: async () => {
+      await prisma.$disconnect();
+      // closing flushes PGlite's state to the data folder
+      await pglite.close();
+    },
+  };
+}
+
+/**
+ * A migration-aware factory over one PGlite instance; its shadow databases are fresh in-memory
+ * PGlites, closed when the schema engine lets go of them.
+ */
+export function pgliteAdapterFactory(pglite: PGlite): SqlMigrationAwareDriverAdapterFactory {
+  const base = new PrismaPGlite(pglite);
+  return {
+    provider: base.provider,
+    adapterName: base.adapterName,
+    connect: async () => withWholeScripts(await base.connect(), (script) => pglite.exec(script)),
+    connectToShadowDb: async () => {
+      const shadow = await PGlite.create();
+      const adapter = withWholeScripts(await new PrismaPGlite(shadow).connect(), (script) => shadow.exec(script));
+      return { ...adapter, dispose: () => shadow.close() };
+    },
+  };
+}
+
+/**
+ * The schema engine runs each migration through `executeScript`. The stock adapters get it wrong for
+ * migrations: adapter-pg splits the script on every ";" (breaking string literals and function
+ * bodies, and committing statement by statement), and the PGlite adapter does not await it (a failing
+ * migration would be recorded as applied). We send the whole script as one simple-protocol query,
+ * which PostgreSQL runs as a single implicit transaction — what the native engine does.
+ */
+function withWholeScripts(adapter: SqlDriverAdapter, run: (script: string) => Promise<unknown>): SqlDriverAdapter {
+  return {
+    provider: adapter.provider,
+    adapterName: adapter.adapterName,
+    queryRaw: (query) => adapter.queryRaw(query),
+    executeRaw: (query) => adapter.executeRaw(query),
+    startTransaction: (isolationLevel) => adapter.startTransaction(isolationLevel),
+    getConnectionInfo: () => adapter.getConnectionInfo?.() ?? { supportsRelationJoins: true },
+    dispose: () => adapter.dispose(),
+    executeScript: async (script) => {
+      try {
+        await run(script);
+      } catch (error) {
+        throw toDriverAdapterError(error);
+      }
+    },
+  };
+}
+
+/** Keeps PostgreSQL's own error fields, so the engine's message (and `_prisma_migrations.logs`) says what failed. */
+function toDriverAdapterError(error: unknown): unknown {
+  if (typeof error !== 'object' || error === null) return error;
+  const e = error as { code?: unknown; severity?: unknown; message?: unknown; detail?: unknown; column?: unknown; hint?: unknown };
+  if (typeof e.code !== 'string' || typeof e.message !== 'string') return error;
+  return new DriverAdapterError({
+    kind: 'postgres',
+    code: e.code,
+    severity: typeof e.severity === 'string' ? e.severity : 'ERROR',
+    message: e.message,
+    detail: typeof e.detail === 'string' ? e.detail : undefined,
+    column: typeof e.column === 'string' ? e.column : undefined,
+    hint: typeof e.hint === 'string' ? e.hint : undefined,
+  });
+}
+
+/** "host:port/database" for messages: never the user or password. @throws DatabaseError db.invalid_url */
+function describePostgresUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new DatabaseError('db.invalid_url', 'the PostgreSQL URL is not a valid URL (postgres://user:password@host:port/database)');
+  }
+  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
+    throw new DatabaseError('db.invalid_url', `the PostgreSQL URL must start with postgres:// (got ${parsed.protocol}//)`);
+  }
+  return `${parsed.hostname || 'localhost'}:${parsed.port || '5432'}${parsed.pathname}`;
+}
+
+/** Prisma wraps the driver's message in a paragraph about the call site; keep the driver's words. */
+function briefReason(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const quoted = /Message: `([^`]*)`/.exec(message);
+  if (quoted?.[1]) return quoted[1];
+  return message.trim().split('\n').filter(Boolean).at(-1) ?? 'unknown error';
+}
+
+/** Drivers may echo parts of the connection string; strip the password whatever its encoding. */
+function redact(message: string, url: string): string {
+  let password = '';
+  try {
+    password = new URL(url).password;
+  } catch {
+    return message;
+  }
+  if (!password) return message;
+  let out = message;
+  let decoded = password;
+  try {
+    decoded = decodeURIComponent(password);
+  } catch {
+    // a malformed escape: the raw form is all there is to hide
+  }
+  for (const form of new Set([password, decoded])) out = out.split(form).join('***');
+  return out;
+}

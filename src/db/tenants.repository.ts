@@ -1,0 +1,43 @@
+import type { PrismaClient } from './generated/client.js';
+import { isUniqueViolation } from './prisma-errors.js';
+import { AppError } from '../errors/app-error.js';
+
+export interface TenantRecord {
+  readonly id: string;
+  readonly slug: string;
+  readonly name: string;
+  readonly settings: unknown;
+  readonly version: number;
+}
+
+const select = { id: true, slug: true, name: true, settings: true, version: true } as const;
+
+export function createTenantsRepository(prisma: PrismaClient) {
+  return {
+    findBySlug(slug: string): Promise<TenantRecord | null> {
+      return prisma.tenant.findUnique({ where: { slug }, select });
+    },
+    async versionOf(slug: string): Promise<number | null> {
+      const row = await prisma.tenant.findUnique({ where: { slug }, select: { version: true } });
+      return row?.version ?? null;
+    },
+    list(): Promise<TenantRecord[]> {
+      return prisma.tenant.findMany({ select, orderBy: { createdAt: 'asc' } });
+    },
+    /** Creates the tenant with its first signing keys in one transaction. @throws AppError('tenant.slug_taken') */
+    async create(input: { id: string; slug: string; name: string; settings: object; keys: { kid: string; alg: string; sealedJwk: string }[] }): Promise<TenantRecord> {
+      const { keys, ...tenant } = input;
+      try {
+        return await prisma.tenant.create({ data: { ...tenant, keys: { create: keys } }, select });
+      } catch (error) {
+        if (isUniqueViolation(error)) throw new AppError('tenant.slug_taken');
+        throw error;
+      }
+    },
+    async bumpVersion(id: string): Promise<void> {
+      await prisma.tenant.update({ where: { id }, data: { version: { increment: 1 } } });
+    },
+  };
+}
+
+export type TenantsRepository = ReturnType<typeof createTenantsRepository>;

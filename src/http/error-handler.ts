@@ -1,0 +1,51 @@
+// Turns anything thrown below into a clear answer: `{error, message}` JSON for programs, the branded error
+// page for browsers. Unknown errors become 500 with a request id to quote; only they are logged as errors.
+import type { Context, Middleware } from 'koa';
+import type { Logger } from 'pino';
+import { AppError } from '../errors/app-error.js';
+import type { ErrorCode } from '../errors/error-catalogue.js';
+import type { PageTenant, Pages } from './pages.js';
+
+const byStatus: Record<number, ErrorCode> = {
+  400: 'request.invalid',
+  404: 'route.not_found',
+  405: 'route.method_not_allowed',
+  413: 'request.too_large',
+  415: 'request.unsupported_media_type',
+};
+
+function toAppError(error: unknown): AppError | null {
+  if (error instanceof AppError) return error;
+  const status = (error as { status?: unknown })?.status;
+  if (typeof status === 'number' && byStatus[status]) return new AppError(byStatus[status]);
+  return null;
+}
+
+export function wantsHtml(ctx: Context): boolean {
+  return ctx.accepts('json', 'html') === 'html';
+}
+
+export function errorHandler(deps: { logger: Logger; pages: Pages }): Middleware {
+  return async function handleErrors(ctx, next) {
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body == null) throw new AppError('route.not_found');
+    } catch (thrown) {
+      const known = toAppError(thrown);
+      const error = known ?? new AppError('internal.error');
+      if (!known) deps.logger.error({ err: thrown, requestId: ctx.state.requestId, path: ctx.path }, 'unhandled error');
+      ctx.set('Cache-Control', 'no-store');
+      if (wantsHtml(ctx)) {
+        await deps.pages.render(ctx, 'error', {
+          tenant: (ctx.state.tenant as PageTenant | undefined) ?? null,
+          title: error.status >= 500 ? 'Something went wrong' : 'We could not do that',
+          status: error.status,
+          data: { heading: error.status >= 500 ? 'Something went wrong' : 'We could not do that', message: error.message, requestId: ctx.state.requestId ?? null, backUrl: null },
+        });
+      } else {
+        ctx.status = error.status;
+        ctx.body = { error: error.code, message: error.message };
+      }
+    }
+  };
+}

@@ -1,0 +1,18 @@
+// A request id for every request (echoed in X-Request-Id and on error pages) and one log line per response.
+// The line holds the path only: query strings carry codes, states and login hints.
+import { randomUUID } from 'node:crypto';
+import type { Middleware } from 'koa';
+import type { Logger } from 'pino';
+
+export function requestLog(logger: Logger): Middleware {
+  return async function logRequest(ctx, next) {
+    const started = performance.now();
+    ctx.state.requestId = randomUUID();
+    ctx.set('X-Request-Id', ctx.state.requestId);
+    try {
+      await next();
+    } finally {
+      logger.info({ requestId: ctx.state.requestId, method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(performance.now() - started) }, 'request');
+    }
+  };
+}

@@ -1,0 +1,68 @@
+// /t/{slug}/…: resolves the tenant (404 JSON/page when unknown), serves its branding stylesheet, and hands
+// protocol paths to the tenant's oidc-provider mounted at its issuer path. Hosted-page routes
+// (/t/{slug}/interaction/…) fall through to the interactions router with the tenant in ctx.state.
+import compose from 'koa-compose';
+import type { Context, Middleware, Next } from 'koa';
+import type Provider from 'oidc-provider';
+import { AppError } from '../errors/app-error.js';
+import type { TenantContext, TenantProviders } from '../oidc/tenant-providers.js';
+import { brandingCss, type Branding } from '../tenants/branding.js';
+import { slugPattern } from '../tenants/tenants.service.js';
+
+export interface ResolvedTenant extends TenantContext {
+  readonly branding: Branding;
+}
+
+declare module 'koa' {
+  interface DefaultState {
+    tenant?: ResolvedTenant;
+    provider?: Provider;
+    requestId?: string;
+  }
+}
+
+const tenantPath = /^\/t\/([^/]+)(\/.*)?$/;
+const hostedPaths = /^\/interaction\//;
+
+export function tenantRoutes(providers: TenantProviders): Middleware {
+  const composed = new WeakMap<Provider, (ctx: Context, next: Next) => Promise<unknown>>();
+  const handlerOf = (provider: Provider) => {
+    let handler = composed.get(provider);
+    if (!handler) {
+      handler = compose(provider.middleware as Middleware[]) as unknown as (ctx: Context, next: Next) => Promise<unknown>;
+      composed.set(provider, handler);
+    }
+    return handler;
+  };
+
+  return async function resolveTenant(ctx, next) {
+    const match = tenantPath.exec(ctx.path);
+    if (!match) return next();
+    const slug = match[1]!;
+    const rest = match[2] ?? '/';
+    const resolved = slugPattern.test(slug) ? await providers.get(slug) : null;
+    if (!resolved) throw new AppError('tenant.not_found');
+    ctx.state.tenant = { ...resolved.tenant, branding: resolved.tenant.settings.branding };
+    ctx.state.provider = resolved.provider;
+
+    if (rest === '/branding.css') {
+      ctx.type = 'text/css';
+      ctx.set('Cache-Control', 'public, max-age=300');
+      ctx.body = brandingCss(resolved.tenant.settings.branding);
+      return;
+    }
+    if (hostedPaths.test(rest)) return next();
+
+    // What koa-mount does: the provider sees the path below its issuer and builds URLs with the mount path.
+    const original = ctx.path;
+    (ctx as Context & { mountPath?: string }).mountPath = `/t/${slug}`;
+    ctx.path = rest;
+    try {
+      await handlerOf(resolved.provider)(ctx, async () => {
+        ctx.path = original;
+      });
+    } finally {
+      ctx.path = original;
+    }
+  };
+}

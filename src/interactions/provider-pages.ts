@@ -1,0 +1,35 @@
+// The pages oidc-provider renders itself — errors shown to the browser, logout confirmation, signed-out —
+// in the tenant's branding. A resume after the interaction expired gets the "sign-in expired" page.
+import type { KoaContextWithOIDC } from 'oidc-provider';
+import type { Context } from 'koa';
+import type { ProviderPages } from '../oidc/provider-config.js';
+import type { Pages } from '../http/pages.js';
+
+function clientName(ctx: KoaContextWithOIDC): string | null {
+  return ctx.oidc?.client?.clientName ?? ctx.oidc?.client?.clientId ?? null;
+}
+
+export function createProviderPages(pages: Pages): ProviderPages {
+  const tenantOf = (ctx: KoaContextWithOIDC) => (ctx as unknown as Context).state.tenant ?? null;
+  return {
+    async renderError(ctx, out, error) {
+      const status = ctx.status;
+      const koa = ctx as unknown as Context;
+      if (error.name === 'SessionNotFound') {
+        await pages.render(koa, 'expired', { tenant: tenantOf(ctx), title: 'Sign-in expired', status, data: { backUrl: null } });
+        return;
+      }
+      const description = typeof out.error_description === 'string' ? out.error_description : 'The sign-in request was not valid.';
+      await pages.render(koa, 'error', {
+        tenant: tenantOf(ctx), title: 'Sign-in could not continue', status,
+        data: { heading: 'Sign-in could not continue', message: description, requestId: koa.state.requestId ?? null, backUrl: null },
+      });
+    },
+    async logoutSource(ctx, form) {
+      await pages.render(ctx as unknown as Context, 'logout', { tenant: tenantOf(ctx), title: 'Sign out', data: { formHtml: form, clientName: clientName(ctx) } });
+    },
+    async postLogoutSuccessSource(ctx) {
+      await pages.render(ctx as unknown as Context, 'logged-out', { tenant: tenantOf(ctx), title: 'Signed out', data: { clientName: clientName(ctx) } });
+    },
+  };
+}

@@ -1,0 +1,74 @@
+// oidc-provider adapter for models that must survive restarts (Session, Grant, RefreshToken) in PostgreSQL.
+// Ids are bearer secrets (a session id is the cookie, a refresh token id is the token), so rows are keyed by
+// their SHA-256 and the payload never holds the id; a Session's id is kept sealed for findByUid.
+import type { Adapter, AdapterPayload } from 'oidc-provider';
+import type { OidcModelsRepository } from '../db/oidc-models.repository.js';
+import { digest, type Sealer } from '../crypto/sealing.js';
+import type { ConsumePolicy } from './consume-policy.js';
+
+export interface DurableAdapterDeps {
+  tenantId: string;
+  repository: OidcModelsRepository;
+  sealer: Sealer;
+  policy: ConsumePolicy;
+}
+
+const epoch = (date: Date) => Math.floor(date.getTime() / 1000);
+
+export function createDurableAdapter(model: string, deps: DurableAdapterDeps): Adapter {
+  const { tenantId, repository, sealer, policy } = deps;
+  const keyOf = (id: string) => ({ tenantId, model, id: digest(id) });
+  const sealContext = (uid: string) => `oidc:${tenantId}:${model}:${uid}`;
+
+  const restore = (id: string, stored: { payload: Record<string, unknown>; consumedAt: Date | null }): AdapterPayload => {
+    const { sealedJti, ...payload } = stored.payload;
+    void sealedJti;
+    return { ...payload, jti: id, ...(stored.consumedAt ? { consumed: epoch(stored.consumedAt) } : {}) } as AdapterPayload;
+  };
+
+  return {
+    async upsert(id, payload, expiresIn) {
+      const { jti, ...rest } = payload;
+      void jti;
+      const stored: Record<string, unknown> = { ...rest };
+      if (payload.uid) stored.sealedJti = sealer.seal(id, sealContext(payload.uid));
+      await repository.upsert(keyOf(id), {
+        payload: stored,
+        expiresAt: expiresIn ? new Date(Date.now() + expiresIn * 1000) : null,
+        grantId: payload.grantId,
+        uid: payload.uid,
+      });
+    },
+    async find(id) {
+      const stored = await repository.find(keyOf(id));
+      if (!stored) return undefined;
+      return policy.presentOnFind(model, restore(id, stored), stored.consumedAt);
+    },
+    async findByUid(uid) {
+      const stored = await repository.findByUid(tenantId, model, uid);
+      const sealed = stored?.payload.sealedJti;
+      if (!stored || typeof sealed !== 'string') return undefined;
+      let id: string;
+      try {
+        id = sealer.open(sealed, sealContext(uid));
+      } catch {
+        return undefined;
+      }
+      return restore(id, stored);
+    },
+    async findByUserCode() {
+      return undefined;
+    },
+    async consume(id) {
+      if (await repository.consume(keyOf(id))) return;
+      const stored = await repository.find(keyOf(id));
+      await policy.onConsumeLost(model, stored ? restore(id, stored) : undefined);
+    },
+    async destroy(id) {
+      await repository.destroy(keyOf(id));
+    },
+    async revokeByGrantId(grantId) {
+      await repository.revokeByGrantId(tenantId, model, grantId);
+    },
+  };
+}

@@ -1,0 +1,24 @@
+// findAccount for oidc-provider: a tenant's user as an OIDC account. Disabled users are not found, so their
+// sessions, refresh tokens and userinfo calls stop working at once.
+import type { Account, KoaContextWithOIDC } from 'oidc-provider';
+import type { UserRecord } from '../db/users.repository.js';
+import { profileClaimNames } from './standard-claims.js';
+
+export type UserLookup = (id: string) => Promise<UserRecord | null>;
+
+export function accountClaims(user: UserRecord): Record<string, unknown> {
+  const claims: Record<string, unknown> = { sub: user.id, email: user.email, email_verified: user.emailVerified };
+  for (const [name, value] of Object.entries(user.profile)) {
+    if (profileClaimNames.has(name) && value !== null && value !== undefined) claims[name] = value;
+  }
+  claims.updated_at = Math.floor(user.updatedAt.getTime() / 1000);
+  return claims;
+}
+
+export function createFindAccount(lookup: UserLookup) {
+  return async function findAccount(_ctx: KoaContextWithOIDC, sub: string): Promise<Account | undefined> {
+    const user = await lookup(sub);
+    if (!user || user.disabled) return undefined;
+    return { accountId: user.id, claims: async () => accountClaims(user) as { sub: string } };
+  };
+}

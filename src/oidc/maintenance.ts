@@ -1,0 +1,22 @@
+// Periodic clean-up: expired oidc-provider rows and retired keys past their publication window. A naive
+// adapter slowed to half speed once its token table outgrew shared buffers (DESIGN.md): rows must go.
+import type { Logger } from 'pino';
+import type { OidcModelsRepository } from '../db/oidc-models.repository.js';
+import type { SigningKeysRepository } from '../db/signing-keys.repository.js';
+
+const everyMs = 10 * 60 * 1000;
+
+export function startMaintenance(deps: { oidcModels: OidcModelsRepository; signingKeysRepository: SigningKeysRepository }, logger: Logger): () => void {
+  const run = async () => {
+    try {
+      const rows = await deps.oidcModels.deleteExpired();
+      const keys = await deps.signingKeysRepository.purgeUnpublished();
+      if (rows || keys) logger.info({ rows, keys }, 'expired rows removed');
+    } catch (err) {
+      logger.warn({ err: (err as Error).message }, 'maintenance failed');
+    }
+  };
+  const timer = setInterval(run, everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}

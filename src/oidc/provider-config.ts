@@ -1,0 +1,119 @@
+// The oidc-provider configuration of one tenant. Deviations from the library defaults cite the reason.
+import type { Configuration, KoaContextWithOIDC, Account, AccountClaims } from 'oidc-provider';
+import { errors } from 'oidc-provider';
+import type { Config } from '../config/config.js';
+import type { TenantSettings } from '../tenants/tenant-settings.js';
+import { standardClaims } from './standard-claims.js';
+import { loadFirstPartyGrant } from './first-party-grant.js';
+import { resourceServerInfo } from './resource-servers.js';
+
+export interface ProviderPages {
+  renderError(ctx: KoaContextWithOIDC, out: Record<string, unknown>, error: Error): Promise<void>;
+  logoutSource(ctx: KoaContextWithOIDC, form: string): Promise<void>;
+  postLogoutSuccessSource(ctx: KoaContextWithOIDC): Promise<void>;
+}
+
+export interface TenantProviderConfigInput {
+  config: Pick<Config, 'publicUrl' | 'cookieSecrets'>;
+  tenant: { id: string; slug: string; settings: TenantSettings };
+  jwks: { keys: object[] };
+  adapter: NonNullable<Configuration['adapter']>;
+  findAccount(ctx: KoaContextWithOIDC, sub: string): Promise<Account | undefined>;
+  pages: ProviderPages;
+}
+
+const maxReuseInterval = 300;
+
+export function tenantProviderConfiguration(input: TenantProviderConfigInput): Configuration {
+  const { tenant, config, pages } = input;
+  const { settings } = tenant;
+  const https = config.publicUrl.protocol === 'https:';
+  // Tenants share one host: scoping cookies to the tenant's path keeps one tenant's session from another's.
+  // POST at /auth (OIDC Core 3.1.2.1) needs SameSite=None cookies, which browsers only keep when Secure.
+  const cookieOptions = { httpOnly: true, path: `/t/${tenant.slug}`, secure: https, sameSite: https ? 'none' : 'lax' } as const;
+
+  return {
+    adapter: input.adapter,
+    jwks: input.jwks as Configuration['jwks'],
+    findAccount: input.findAccount as Configuration['findAccount'],
+    claims: standardClaims,
+    scopes: ['openid', 'offline_access', 'profile', 'email', 'phone', 'address'],
+    // RFC 9700 §2.1.2: only the code flow; no implicit or hybrid response types.
+    responseTypes: ['code'],
+    cookies: { keys: [...config.cookieSecrets], long: cookieOptions, short: cookieOptions },
+    enableHttpPostMethods: https,
+    // Avoids a TypeError → 500 in the library when redirect_uri is missing (DESIGN.md); OIDC requires it anyway.
+    allowOmittingSingleRegisteredRedirectUri: false,
+    rotateRefreshToken: true,
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+    clientDefaults: {
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+      id_token_signed_response_alg: settings.idTokenSigningAlg,
+    },
+    enabledJWA: {
+      idTokenSigningAlgValues: ['RS256', 'ES256', 'EdDSA'],
+      userinfoSigningAlgValues: ['RS256', 'ES256', 'EdDSA'],
+      introspectionSigningAlgValues: ['RS256', 'ES256', 'EdDSA'],
+      authorizationSigningAlgValues: ['RS256', 'ES256', 'EdDSA'],
+    },
+    extraClientMetadata: {
+      properties: ['first_party', 'refresh_token_reuse_interval'],
+      validator(_ctx, key, value) {
+        if (key === 'first_party' && value !== undefined && typeof value !== 'boolean') {
+          throw new errors.InvalidClientMetadata('first_party must be a boolean');
+        }
+        if (key === 'refresh_token_reuse_interval' && value !== undefined
+          && !(Number.isInteger(value) && (value as number) >= 0 && (value as number) <= maxReuseInterval)) {
+          throw new errors.InvalidClientMetadata(`refresh_token_reuse_interval must be an integer from 0 to ${maxReuseInterval}`);
+        }
+      },
+    },
+    discovery: { ui_locales_supported: ['en'], claims_locales_supported: ['en'] },
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      introspection: { enabled: true },
+      revocation: { enabled: true },
+      claimsParameter: { enabled: true },
+      userinfo: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: (ctx, form) => pages.logoutSource(ctx, form),
+        postLogoutSuccessSource: (ctx) => pages.postLogoutSuccessSource(ctx),
+      },
+      resourceIndicators: {
+        enabled: true,
+        // RFC 8707 + RFC 9068: a client that names no resource gets a JWT for the tenant's default API.
+        defaultResource: async (_ctx, _client, oneOf) => oneOf ?? settings.defaultResource ?? undefined,
+        // An OpenID request without `resource` at the token endpoint keeps the userinfo-capable access token.
+        useGrantedResource: async () => false,
+        getResourceServerInfo: async (_ctx, indicator, client) => resourceServerInfo(settings, indicator, client),
+      },
+    },
+    interactions: { url: async (_ctx, interaction) => `/t/${tenant.slug}/interaction/${interaction.uid}` },
+    loadExistingGrant: loadFirstPartyGrant,
+    renderError: (ctx, out, error) => pages.renderError(ctx, out as unknown as Record<string, unknown>, error),
+    ttl: {
+      AccessToken: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? settings.ttl.accessToken,
+      ClientCredentials: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? settings.ttl.accessToken,
+      AuthorizationCode: settings.ttl.authorizationCode,
+      IdToken: settings.ttl.idToken,
+      Interaction: settings.ttl.interaction,
+      Session: settings.ttl.session,
+      Grant: Math.max(settings.ttl.session, settings.ttl.refreshToken),
+      RefreshToken(ctx, token, client) {
+        // A browser app's rotated token keeps its predecessor's expiry (library default), so rotation alone
+        // never extends a public client's login indefinitely.
+        const rotated = ctx?.oidc?.entities.RotatedRefreshToken;
+        if (rotated && client.applicationType === 'web' && client.clientAuthMethod === 'none' && !token.isSenderConstrained()) {
+          return rotated.remainingTTL;
+        }
+        return settings.ttl.refreshToken;
+      },
+    },
+  };
+}
+
+export type { AccountClaims };

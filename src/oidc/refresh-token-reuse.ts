@@ -1,0 +1,52 @@
+// The per-client refresh-token reuse interval. When a client with an interval rotates a refresh token, the
+// response is kept (sealed with a key derived from the presented token, so the cache alone is useless) for
+// that many seconds. A repeat of the same token by the same client inside the interval loses the consume
+// race without revoking (consume-policy.ts) and is answered here with exactly those successor tokens —
+// two browser tabs refreshing together keep the user signed in. After the interval the strict rule applies.
+import type { KoaContextWithOIDC } from 'oidc-provider';
+import type { Middleware } from 'koa';
+import type { KvStore } from '../store/kv-store.js';
+import { createSealer, digest } from '../crypto/sealing.js';
+
+const waitForWinnerMs = 2000;
+const pollMs = 25;
+
+interface Successor { clientId: string; body: unknown }
+
+export function refreshTokenReuse(deps: { store: KvStore; tenantId: string }): Middleware {
+  const keyOf = (token: string) => `rt-successor:${deps.tenantId}:${digest(token)}`;
+
+  async function waitForSuccessor(key: string): Promise<string | null> {
+    const deadline = Date.now() + waitForWinnerMs;
+    for (;;) {
+      const value = await deps.store.get(key);
+      if (value || Date.now() >= deadline) return value;
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+    }
+  }
+
+  return async function reuseInterval(context, next) {
+    await next();
+    const ctx = context as KoaContextWithOIDC;
+    const { oidc } = ctx;
+    if (oidc?.route !== 'token' || oidc.params?.grant_type !== 'refresh_token' || !oidc.client) return;
+    const presented = oidc.params.refresh_token;
+    const interval = (oidc.client as unknown as { refresh_token_reuse_interval?: number }).refresh_token_reuse_interval ?? 0;
+    if (typeof presented !== 'string' || !interval) return;
+
+    const key = keyOf(presented);
+    const sealer = createSealer([presented]);
+    if (ctx.status === 200) {
+      const successor: Successor = { clientId: oidc.client.clientId, body: ctx.body };
+      await deps.store.set(key, sealer.seal(JSON.stringify(successor), key), interval);
+      return;
+    }
+    if (ctx.status !== 400 || (ctx.body as { error?: string } | undefined)?.error !== 'invalid_grant') return;
+    const sealed = await waitForSuccessor(key);
+    if (!sealed) return;
+    const successor = JSON.parse(sealer.open(sealed, key)) as Successor;
+    if (successor.clientId !== oidc.client.clientId) return;
+    ctx.status = 200;
+    ctx.body = successor.body;
+  };
+}

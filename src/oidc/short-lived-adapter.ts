@@ -1,0 +1,63 @@
+// oidc-provider adapter for short-lived models (Interaction, AuthorizationCode, AccessToken, ReplayDetection …)
+// in Redis, or the in-process store without REDIS_URL. Keys carry the SHA-256 of the id, never the id itself.
+// consume() is `SET …:consumed NX`: atomic, so of two concurrent redemptions exactly one wins.
+import type { Adapter, AdapterPayload } from 'oidc-provider';
+import type { KvStore } from '../store/kv-store.js';
+import { digest } from '../crypto/sealing.js';
+import type { ConsumePolicy } from './consume-policy.js';
+
+export interface ShortLivedAdapterDeps {
+  tenantId: string;
+  store: KvStore;
+  policy: ConsumePolicy;
+}
+
+/** without an expiry from the provider, nothing short-lived may linger longer than this */
+const fallbackTtl = 24 * 3600;
+
+export function createShortLivedAdapter(model: string, deps: ShortLivedAdapterDeps): Adapter {
+  const { tenantId, store, policy } = deps;
+  // the {…} hash tag keeps a value and its consumed marker in one Redis Cluster slot
+  const keyOf = (id: string) => `oidc:{${tenantId}:${model}:${digest(id)}}`;
+  const grantKey = (grantId: string) => `oidc:${tenantId}:grant:${grantId}`;
+
+  async function load(id: string): Promise<AdapterPayload | undefined> {
+    const [value, consumed] = await store.getMany([keyOf(id), `${keyOf(id)}:consumed`]);
+    if (!value) return undefined;
+    const payload = { ...(JSON.parse(value) as AdapterPayload), jti: id } as AdapterPayload;
+    if (consumed) payload.consumed = Number(consumed);
+    return payload;
+  }
+
+  return {
+    async upsert(id, payload, expiresIn) {
+      const ttl = expiresIn && expiresIn > 0 ? expiresIn : fallbackTtl;
+      const { jti, ...stored } = payload;
+      void jti;
+      await store.set(keyOf(id), JSON.stringify(stored), ttl);
+      if (payload.grantId) await store.addToSet(grantKey(payload.grantId), `${model}\n${keyOf(id)}`, ttl);
+    },
+    find: load,
+    async findByUid() {
+      return undefined; // only Session is looked up by uid, and it is durable
+    },
+    async findByUserCode() {
+      return undefined; // the device flow is not enabled
+    },
+    async consume(id) {
+      const key = keyOf(id);
+      const remaining = await store.ttl(key);
+      const won = await store.setIfAbsent(`${key}:consumed`, String(Math.floor(Date.now() / 1000)), remaining > 0 ? remaining : fallbackTtl);
+      if (!won) await policy.onConsumeLost(model, await load(id));
+    },
+    async destroy(id) {
+      await store.del([keyOf(id), `${keyOf(id)}:consumed`]);
+    },
+    async revokeByGrantId(grantId) {
+      const keys = (await store.setMembers(grantKey(grantId)))
+        .filter((member) => member.startsWith(`${model}\n`))
+        .map((member) => member.slice(model.length + 1));
+      if (keys.length) await store.del(keys.flatMap((key) => [key, `${key}:consumed`]));
+    },
+  };
+}

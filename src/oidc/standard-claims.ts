@@ -1,0 +1,18 @@
+// OIDC Core 5.4: which claims each standard scope releases.
+export const standardClaims = {
+  openid: ['sub'],
+  profile: [
+    'name', 'family_name', 'given_name', 'middle_name', 'nickname', 'preferred_username', 'profile',
+    'picture', 'website', 'gender', 'birthdate', 'zoneinfo', 'locale', 'updated_at',
+  ],
+  email: ['email', 'email_verified'],
+  phone: ['phone_number', 'phone_number_verified'],
+  address: ['address'],
+} as const;
+
+/** every claim a user's profile may hold, besides sub, email and email_verified */
+export const profileClaimNames: ReadonlySet<string> = new Set([
+  ...standardClaims.profile.filter((claim) => claim !== 'updated_at'),
+  ...standardClaims.phone,
+  ...standardClaims.address,
+]);

@@ -1,0 +1,127 @@
+// One oidc-provider instance per tenant, built on first use and cached (LRU). Instances are caches of what
+// PostgreSQL holds: a change (key rotation, settings) bumps the tenant's version and is announced over the
+// store's pub/sub; every process also re-checks the version at most `revalidateMs` after its last check,
+// which bounds staleness if an announcement is lost.
+import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type { Logger } from 'pino';
+import type { KvStore } from '../store/kv-store.js';
+import type { TenantsRepository } from '../db/tenants.repository.js';
+import { parseTenantSettings, type TenantSettings } from '../tenants/tenant-settings.js';
+import type { SigningKeys } from './signing-keys.js';
+import { tenantProviderConfiguration, type ProviderPages } from './provider-config.js';
+import { createFindAccount, type UserLookup } from './find-account.js';
+import { refreshTokenReuse } from './refresh-token-reuse.js';
+
+export interface TenantContext {
+  readonly id: string;
+  readonly slug: string;
+  readonly name: string;
+  readonly issuer: string;
+  readonly settings: TenantSettings;
+}
+
+export interface TenantProvider {
+  readonly tenant: TenantContext;
+  readonly provider: Provider;
+}
+
+export interface TenantProvidersDeps {
+  publicUrl: URL;
+  cookieSecrets: readonly string[];
+  maxSize: number;
+  tenants: TenantsRepository;
+  keys: SigningKeys;
+  store: KvStore;
+  adapterFor(tenantId: string): NonNullable<Configuration['adapter']>;
+  usersFor(tenantId: string): UserLookup;
+  pages: ProviderPages;
+  logger: Logger;
+  revalidateMs?: number;
+}
+
+interface Entry { value: TenantProvider | null; version: number; checkedAt: number; changesAt: number }
+
+const changeChannel = 'tenant-changed';
+const negativeCacheMs = 5000;
+
+export function issuerFor(publicUrl: URL, slug: string): string {
+  return `${publicUrl.origin}/t/${slug}`;
+}
+
+export function createTenantProviders(deps: TenantProvidersDeps) {
+  const revalidateMs = deps.revalidateMs ?? 30_000;
+  const cache = new Map<string, Entry>();
+  const building = new Map<string, Promise<TenantProvider | null>>();
+
+  async function build(slug: string): Promise<Entry> {
+    const record = await deps.tenants.findBySlug(slug);
+    if (!record) return { value: null, version: 0, checkedAt: Date.now(), changesAt: Infinity };
+    const settings = parseTenantSettings(record.settings);
+    const tenant: TenantContext = { id: record.id, slug, name: record.name, issuer: issuerFor(deps.publicUrl, slug), settings };
+    const { jwks, changesAt } = await deps.keys.loadJwks(record.id);
+    const configuration = tenantProviderConfiguration({
+      config: { publicUrl: deps.publicUrl, cookieSecrets: deps.cookieSecrets },
+      tenant,
+      jwks,
+      adapter: deps.adapterFor(record.id),
+      findAccount: createFindAccount(deps.usersFor(record.id)),
+      pages: deps.pages,
+    });
+    const provider = new Provider(tenant.issuer, configuration);
+    provider.use(refreshTokenReuse({ store: deps.store, tenantId: record.id }));
+    provider.on('server_error', (ctx: KoaContextWithOIDC, error: Error) => {
+      deps.logger.error({ err: error, tenant: slug, route: ctx.oidc?.route }, 'provider server_error');
+    });
+    return { value: { tenant, provider }, version: record.version, checkedAt: Date.now(), changesAt: changesAt?.getTime() ?? Infinity };
+  }
+
+  function remember(slug: string, entry: Entry) {
+    cache.delete(slug);
+    cache.set(slug, entry);
+    while (cache.size > deps.maxSize) cache.delete(cache.keys().next().value!);
+  }
+
+  async function load(slug: string): Promise<TenantProvider | null> {
+    const entry = await build(slug);
+    remember(slug, entry);
+    return entry.value;
+  }
+
+  async function fresh(slug: string, entry: Entry): Promise<boolean> {
+    const age = Date.now() - entry.checkedAt;
+    if (!entry.value) return age < negativeCacheMs;
+    if (Date.now() >= entry.changesAt) return false;
+    if (age < revalidateMs) return true;
+    const version = await deps.tenants.versionOf(slug);
+    if (version !== entry.version) return false;
+    entry.checkedAt = Date.now();
+    return true;
+  }
+
+  return {
+    /** the tenant's provider, or null when no such tenant exists */
+    async get(slug: string): Promise<TenantProvider | null> {
+      const entry = cache.get(slug);
+      if (entry && (await fresh(slug, entry))) {
+        remember(slug, entry);
+        return entry.value;
+      }
+      let pending = building.get(slug);
+      if (!pending) {
+        pending = load(slug).finally(() => building.delete(slug));
+        building.set(slug, pending);
+      }
+      return pending;
+    },
+    /** tells every process (this one included) to rebuild the tenant's provider on next use */
+    async announceChange(slug: string): Promise<void> {
+      cache.delete(slug);
+      await deps.store.publish(changeChannel, slug);
+    },
+    async listen(): Promise<void> {
+      await deps.store.subscribe(changeChannel, (slug) => cache.delete(slug));
+    },
+  };
+}
+
+export type TenantProviders = ReturnType<typeof createTenantProviders>;

@@ -1,0 +1,113 @@
+// Composition root of the domain: opens the stores and builds every service from explicit dependencies.
+// The HTTP server (app.ts) and the CLI (direct mode) both start here.
+import type { Logger } from 'pino';
+import type { Config } from './config/config.js';
+import { databaseTarget } from './config/config.js';
+import { openDatabase, type Database } from './db/database.js';
+import { migrate, pendingMigrations } from './db/migrate.js';
+import { createTenantsRepository } from './db/tenants.repository.js';
+import { createSigningKeysRepository } from './db/signing-keys.repository.js';
+import { createClientsRepository } from './db/clients.repository.js';
+import { createUsersRepository } from './db/users.repository.js';
+import { createOidcModelsRepository } from './db/oidc-models.repository.js';
+import { createSealer } from './crypto/sealing.js';
+import { createRedisStore } from './store/redis-store.js';
+import { createMemoryStore } from './store/memory-store.js';
+import type { KvStore } from './store/kv-store.js';
+import { createRateLimiter } from './store/rate-limiter.js';
+import { createPasswordHasher } from './accounts/password-hasher.js';
+import { createUsersService } from './accounts/users.service.js';
+import { createClientsService } from './clients/clients.service.js';
+import { createTenantsService } from './tenants/tenants.service.js';
+import { createSigningKeys } from './oidc/signing-keys.js';
+import { createTenantProviders } from './oidc/tenant-providers.js';
+import { createAdapterFactory } from './oidc/adapter-factory.js';
+import type { ProviderPages } from './oidc/provider-config.js';
+import { AppError } from './errors/app-error.js';
+
+export interface ServicesOptions {
+  /** pages oidc-provider renders (error, logout); the CLI passes none */
+  pages?: ProviderPages;
+  /** whether this process should apply pending migrations (server start-up, `db migrate`) */
+  migrate?: boolean;
+}
+
+const noPages: ProviderPages = {
+  async renderError(ctx, out) { ctx.body = out; },
+  async logoutSource(ctx, form) { ctx.body = form; },
+  async postLogoutSuccessSource(ctx) { ctx.body = 'signed out'; },
+};
+
+export async function createServices(config: Config, logger: Logger, options: ServicesOptions = {}) {
+  const db: Database = await openDatabase(databaseTarget(config));
+  let store: KvStore | undefined;
+  let applied: string[] = [];
+  try {
+    applied = options.migrate ? await migrate(db) : [];
+    if (applied.length) logger.info({ applied }, 'database migrations applied');
+    const pending = options.migrate ? [] : await pendingMigrations(db);
+    if (pending.length) {
+      throw new AppError('db.migrations_pending', `The database has ${pending.length} pending migration(s): run \`npm run db:migrate\` (or set MIGRATE_ON_START=true).`);
+    }
+    store = config.redisUrl
+      ? await createRedisStore({ url: config.redisUrl, prefix: config.redisPrefix, onError: (err) => logger.warn({ err: err.message }, 'redis') })
+      : createMemoryStore({ prefix: config.redisPrefix });
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+
+  const sealer = createSealer(config.keyEncryptionKeys);
+  const tenantsRepository = createTenantsRepository(db.prisma);
+  const oidcModels = createOidcModelsRepository(db.prisma);
+  const signingKeysRepository = createSigningKeysRepository(db.prisma);
+  const hasher = createPasswordHasher({ cost: config.bcryptCost, threads: config.passwordHashThreads });
+  const keys = createSigningKeys({ repository: signingKeysRepository, sealer });
+  const users = createUsersService({ repository: createUsersRepository(db.prisma), hasher });
+  const clients = createClientsService({ repository: createClientsRepository(db.prisma), sealer });
+  const kv = store;
+
+  const providers = createTenantProviders({
+    publicUrl: config.publicUrl,
+    cookieSecrets: config.cookieSecrets,
+    maxSize: config.providerCacheSize,
+    tenants: tenantsRepository,
+    keys,
+    store: kv,
+    adapterFor: (tenantId) => createAdapterFactory({ tenantId, repository: oidcModels, store: kv, sealer, clients: clients.sourceFor(tenantId) }),
+    usersFor: (tenantId) => (id) => users.findById(tenantId, id),
+    pages: options.pages ?? noPages,
+    logger,
+  });
+  const tenants = createTenantsService({ repository: tenantsRepository, keys, publicUrl: config.publicUrl, announceChange: (slug) => providers.announceChange(slug) });
+
+  /** validates client metadata with the tenant's own provider: what it accepts is what it will load */
+  async function clientValidator(slug: string) {
+    const resolved = await providers.get(slug);
+    if (!resolved) throw new AppError('tenant.not_found');
+    return (metadata: Record<string, unknown>) => resolved.provider.Client.validate(metadata as never);
+  }
+
+  return {
+    config,
+    db,
+    /** migrations this process applied when it opened the database */
+    appliedMigrations: applied,
+    store: kv,
+    tenants,
+    clients,
+    users,
+    keys,
+    providers,
+    oidcModels,
+    signingKeysRepository,
+    limiter: createRateLimiter(kv),
+    clientValidator,
+    async close() {
+      await Promise.allSettled([hasher.close(), kv.close()]);
+      await db.close();
+    },
+  };
+}
+
+export type Services = Awaited<ReturnType<typeof createServices>>;

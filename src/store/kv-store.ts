@@ -1,0 +1,22 @@
+/** Short-lived key/value state with TTLs. Keys are namespaced by the store's prefix. */
+export interface KvStore {
+  readonly kind: 'redis' | 'memory';
+  get(key: string): Promise<string | null>;
+  getMany(keys: readonly string[]): Promise<(string | null)[]>;
+  set(key: string, value: string, ttlSeconds: number): Promise<void>;
+  /** atomic: sets only when the key is absent; true when this call set it */
+  setIfAbsent(key: string, value: string, ttlSeconds: number): Promise<boolean>;
+  del(keys: readonly string[]): Promise<void>;
+  /** remaining seconds; -2 when absent */
+  ttl(key: string): Promise<number>;
+  /** atomic increment; the TTL is set when the key is created (fixed window) */
+  incr(key: string, ttlSeconds: number): Promise<number>;
+  /** adds a member; the set's TTL becomes max(current, ttlSeconds) */
+  addToSet(key: string, member: string, ttlSeconds: number): Promise<void>;
+  setMembers(key: string): Promise<string[]>;
+  publish(channel: string, message: string): Promise<void>;
+  /** delivers messages published by any process sharing the store (memory: this process only) */
+  subscribe(channel: string, onMessage: (message: string) => void): Promise<void>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,200 @@
+import { createClient, ErrorReply, type RedisClientType } from 'redis';
+import type { KvStore } from './kv-store.js';
+
+export interface RedisStoreOptions {
+  url: string;
+  /** prepended to every key and channel, e.g. `tessera:` */
+  prefix: string;
+  /** receives connection errors after start-up and errors thrown by subscribers; never rethrown */
+  onError?: (err: Error) => void;
+}
+
+type RedisClient = RedisClientType;
+
+// Start-up fails fast so a wrong REDIS_URL stops the process with a clear message instead of
+// hanging; once connected, a dropped connection is retried forever (Redis restarts, failovers).
+const START_DEADLINE_MS = 4_000;
+const CONNECT_TIMEOUT_MS = 2_000;
+const MAX_RECONNECT_DELAY_MS = 5_000;
+
+// INCR then EXPIRE in one script: a crash between the two would leave a counter that never resets.
+// TTL == -1 (no expiry) also heals a counter that somehow lost its TTL.
+const INCR_WITH_TTL = `
+local n = redis.call('INCR', KEYS[1])
+if redis.call('TTL', KEYS[1]) == -1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return n`;
+
+// SADD and a TTL that only grows: a set of e.g. session ids must live as long as its newest member.
+const ADD_TO_SET = `
+redis.call('SADD', KEYS[1], ARGV[1])
+local ms = tonumber(ARGV[2]) * 1000
+if redis.call('PTTL', KEYS[1]) < ms then redis.call('PEXPIRE', KEYS[1], ms) end
+return 1`;
+
+/**
+ * Connects to Redis and returns a KvStore over it.
+ * Rejects with "cannot reach Redis at host:port: <reason>" (never the password) within a few seconds.
+ */
+export async function createRedisStore(options: RedisStoreOptions): Promise<KvStore> {
+  const { url, prefix, onError } = options;
+  const target = describeTarget(url);
+  const report = (err: unknown) => onError?.(err instanceof Error ? err : new Error(String(err)));
+
+  const command = await connect(url, target, report);
+  let subscriber: Promise<RedisClient> | undefined;
+  let closing: Promise<void> | undefined;
+
+  // Pub/sub needs a dedicated connection; most processes never subscribe, so it is made on demand.
+  const getSubscriber = () =>
+    (subscriber ??= connect(url, target, report).catch((err: unknown) => {
+      subscriber = undefined;
+      throw err;
+    }));
+
+  const k = (key: string) => prefix + key;
+
+  return {
+    kind: 'redis',
+    async get(key) {
+      return command.get(k(key));
+    },
+    async getMany(keys) {
+      if (keys.length === 0) return [];
+      return command.mGet(keys.map(k));
+    },
+    async set(key, value, ttlSeconds) {
+      assertTtl(ttlSeconds);
+      await command.set(k(key), value, { expiration: { type: 'EX', value: ttlSeconds } });
+    },
+    async setIfAbsent(key, value, ttlSeconds) {
+      assertTtl(ttlSeconds);
+      const reply = await command.set(k(key), value, {
+        expiration: { type: 'EX', value: ttlSeconds },
+        condition: 'NX',
+      });
+      return reply !== null;
+    },
+    async del(keys) {
+      if (keys.length === 0) return;
+      await command.del(keys.map(k));
+    },
+    async ttl(key) {
+      return command.ttl(k(key));
+    },
+    async incr(key, ttlSeconds) {
+      assertTtl(ttlSeconds);
+      const reply = await command.eval(INCR_WITH_TTL, { keys: [k(key)], arguments: [String(ttlSeconds)] });
+      return Number(reply);
+    },
+    async addToSet(key, member, ttlSeconds) {
+      assertTtl(ttlSeconds);
+      await command.eval(ADD_TO_SET, { keys: [k(key)], arguments: [member, String(ttlSeconds)] });
+    },
+    async setMembers(key) {
+      return command.sMembers(k(key));
+    },
+    async publish(channel, message) {
+      await command.publish(k(channel), message);
+    },
+    async subscribe(channel, onMessage) {
+      const client = await getSubscriber();
+      // A throwing handler must not break the connection's reply parser.
+      await client.subscribe(k(channel), (message: string) => {
+        try {
+          onMessage(message);
+        } catch (err) {
+          report(err);
+        }
+      });
+    },
+    async ping() {
+      await command.ping();
+    },
+    close() {
+      closing ??= (async () => {
+        const sub = subscriber ? await subscriber.catch(() => undefined) : undefined;
+        await Promise.all([command.close(), sub?.close()]);
+      })();
+      return closing;
+    },
+  };
+}
+
+async function connect(url: string, target: string, report: (err: unknown) => void): Promise<RedisClient> {
+  let started = false;
+  const deadline = Date.now() + START_DEADLINE_MS;
+  const client = createClient({
+    url,
+    name: 'tessera',
+    socket: {
+      connectTimeout: CONNECT_TIMEOUT_MS,
+      reconnectStrategy(retries, cause) {
+        if (!started) {
+          // An error reply (bad password, unknown db) will not fix itself by retrying.
+          const retryable = !(cause instanceof ErrorReply) && Date.now() + 250 < deadline;
+          return retryable ? 250 : false;
+        }
+        return Math.min(100 * 2 ** Math.min(retries, 6), MAX_RECONNECT_DELAY_MS);
+      },
+    },
+  });
+  // Without a listener an 'error' event would crash the process; start-up errors reach the caller
+  // through the rejected promise instead, so only later ones are reported.
+  client.on('error', (err: unknown) => {
+    if (started) report(err);
+  });
+  try {
+    await client.connect();
+  } catch (err) {
+    try {
+      client.destroy();
+    } catch {
+      // already closed by the failed connect
+    }
+    throw new Error(`cannot reach Redis at ${target}: ${scrub(reason(err), url)}`);
+  }
+  started = true;
+  return client;
+}
+
+function describeTarget(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    // The URL itself may hold a password: do not echo it.
+    throw new Error('cannot reach Redis: REDIS_URL is not a valid URL');
+  }
+  if (parsed.protocol === 'unix:') return parsed.pathname;
+  return `${parsed.hostname || 'localhost'}:${parsed.port || '6379'}`;
+}
+
+function reason(err: unknown): string {
+  if (err instanceof AggregateError && err.errors.length > 0) return reason(err.errors[0]);
+  if (err instanceof Error) return err.message || (err as NodeJS.ErrnoException).code || err.name;
+  return String(err);
+}
+
+/** Belt and braces: no error text from the client may carry the password onwards. */
+function scrub(message: string, url: string): string {
+  let password = '';
+  try {
+    password = new URL(url).password;
+  } catch {
+    return message;
+  }
+  if (!password) return message;
+  let decoded = password;
+  try {
+    decoded = decodeURIComponent(password);
+  } catch {
+    // malformed escape: the raw form is scrubbed anyway
+  }
+  return message.split(password).join('***').split(decoded).join('***');
+}
+
+function assertTtl(ttlSeconds: number): void {
+  if (!Number.isSafeInteger(ttlSeconds) || ttlSeconds < 1) {
+    throw new RangeError(`ttlSeconds must be a positive integer, got ${ttlSeconds}`);
+  }
+}

@@ -1,0 +1,60 @@
+// A tenant's settings, kept as JSON on its row and read through this one parser so old rows get today's defaults.
+import { z } from 'zod';
+import { parseBranding, type Branding } from './branding.js';
+
+export const signingAlgs = ['RS256', 'ES256', 'EdDSA'] as const;
+export type SigningAlg = (typeof signingAlgs)[number];
+
+export interface TokenLifetimes {
+  /** seconds */
+  readonly accessToken: number;
+  readonly idToken: number;
+  readonly refreshToken: number;
+  readonly authorizationCode: number;
+  readonly session: number;
+  readonly interaction: number;
+}
+
+export interface TenantSettings {
+  readonly branding: Branding;
+  readonly idTokenSigningAlg: SigningAlg;
+  readonly accessTokenSigningAlg: SigningAlg;
+  /** audience of access tokens when a client names no resource (RFC 8707); JWT per RFC 9068 */
+  readonly defaultResource: string | null;
+  readonly ttl: TokenLifetimes;
+}
+
+const day = 86_400;
+// Every field falls back to its default when missing or invalid: settings never stop a tenant from loading.
+const seconds = (fallback: number, max: number) => z.number().int().min(1).max(max).catch(fallback);
+
+const ttlSchema = z.object({
+  accessToken: seconds(3600, day),
+  idToken: seconds(3600, day),
+  refreshToken: seconds(14 * day, 365 * day),
+  authorizationCode: seconds(60, 600),
+  session: seconds(14 * day, 365 * day),
+  interaction: seconds(3600, day),
+});
+
+const settingsSchema = z.object({
+  idTokenSigningAlg: z.enum(signingAlgs).catch('RS256'),
+  accessTokenSigningAlg: z.enum(signingAlgs).catch('RS256'),
+  defaultResource: z.url().nullable().catch(null),
+});
+
+const asObject = (value: unknown) => (value && typeof value === 'object' ? value : {}) as Record<string, unknown>;
+
+export function parseTenantSettings(input: unknown): TenantSettings {
+  const raw = asObject(input);
+  return {
+    ...settingsSchema.parse(raw),
+    branding: parseBranding(raw.branding),
+    ttl: ttlSchema.parse(asObject(raw.ttl)),
+  };
+}
+
+/** The longest any token signed by a tenant key stays valid: how long a retired key must stay published. */
+export function longestSignedTokenLifetime(settings: TenantSettings): number {
+  return Math.max(settings.ttl.accessToken, settings.ttl.idToken);
+}

@@ -1,0 +1,72 @@
+// Creating tenants and changing what their provider instance depends on (keys, settings).
+import { randomUUID } from 'node:crypto';
+import type { TenantsRepository } from '../db/tenants.repository.js';
+import type { SigningKeys } from '../oidc/signing-keys.js';
+import { issuerFor } from '../oidc/tenant-providers.js';
+import { AppError, assertThat } from '../errors/app-error.js';
+import { longestSignedTokenLifetime, parseTenantSettings, type TenantSettings } from './tenant-settings.js';
+
+export const slugPattern = /^[a-z][a-z0-9-]{1,39}$/;
+/** `system` holds the installation's operators (admin console); the others would read as product paths */
+const reservedSlugs = new Set(['system', 'admin', 'api', 'assets', 'internal']);
+
+export interface TenantSummary {
+  readonly id: string;
+  readonly slug: string;
+  readonly name: string;
+  readonly issuer: string;
+  readonly settings: TenantSettings;
+}
+
+export interface TenantsServiceDeps {
+  repository: TenantsRepository;
+  keys: SigningKeys;
+  publicUrl: URL;
+  /** tells running processes to rebuild the tenant's provider */
+  announceChange(slug: string): Promise<void>;
+}
+
+export function createTenantsService(deps: TenantsServiceDeps) {
+  const { repository, keys, publicUrl } = deps;
+
+  async function find(slug: string): Promise<TenantSummary | null> {
+    const record = slugPattern.test(slug) ? await repository.findBySlug(slug) : null;
+    if (!record) return null;
+    return { id: record.id, slug, name: record.name, issuer: issuerFor(publicUrl, slug), settings: parseTenantSettings(record.settings) };
+  }
+
+  /** @throws AppError('tenant.not_found') */
+  async function get(slug: string): Promise<TenantSummary> {
+    const tenant = await find(slug);
+    assertThat(tenant, 'tenant.not_found', `No tenant with slug "${slug}".`);
+    return tenant;
+  }
+
+  return {
+    find,
+    get,
+    /** @throws AppError('tenant.invalid_slug' | 'tenant.reserved_slug' | 'tenant.slug_taken') */
+    async create(input: { slug: string; name?: string; allowReserved?: boolean }): Promise<TenantSummary> {
+      assertThat(slugPattern.test(input.slug), 'tenant.invalid_slug');
+      if (reservedSlugs.has(input.slug) && !input.allowReserved) throw new AppError('tenant.reserved_slug');
+      const name = input.name?.trim() || input.slug;
+      assertThat(name.length <= 100, 'request.invalid', 'A tenant name is at most 100 characters.');
+      const issuer = issuerFor(publicUrl, input.slug);
+      const id = randomUUID();
+      const record = await repository.create({ id, slug: input.slug, name, settings: { defaultResource: `${issuer}/api` }, keys: await keys.initialKeys(id) });
+      return { id: record.id, slug: record.slug, name, issuer, settings: parseTenantSettings(record.settings) };
+    },
+    /** @throws AppError('tenant.not_found' | 'keys.invalid_alg') @returns the new key id */
+    async rotateKey(slug: string, alg: string): Promise<{ kid: string; alg: string }> {
+      const tenant = await get(slug);
+      const kid = await keys.rotate(tenant.id, alg, longestSignedTokenLifetime(tenant.settings));
+      await deps.announceChange(slug);
+      return { kid, alg };
+    },
+    async list(): Promise<TenantSummary[]> {
+      return (await repository.list()).map((r) => ({ id: r.id, slug: r.slug, name: r.name, issuer: issuerFor(publicUrl, r.slug), settings: parseTenantSettings(r.settings) }));
+    },
+  };
+}
+
+export type TenantsService = ReturnType<typeof createTenantsService>;

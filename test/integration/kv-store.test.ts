@@ -1,0 +1,243 @@
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createClient, type RedisClientType } from 'redis';
+import type { KvStore } from '../../src/store/kv-store.js';
+import { createMemoryStore } from '../../src/store/memory-store.js';
+import { createRedisStore } from '../../src/store/redis-store.js';
+
+const REDIS_URL = 'redis://127.0.0.1:6379';
+const runId = randomBytes(6).toString('hex');
+
+interface Backend {
+  name: string;
+  /** a store on `prefix`; a second call with the same prefix shares the data where the backend can */
+  open(prefix: string): Promise<KvStore>;
+}
+
+const opened: KvStore[] = [];
+const track = async (store: Promise<KvStore>) => {
+  const s = await store;
+  opened.push(s);
+  return s;
+};
+
+const backends: Backend[] = [
+  { name: 'redis', open: (prefix) => track(createRedisStore({ url: REDIS_URL, prefix })) },
+  { name: 'memory', open: (prefix) => track(Promise.resolve(createMemoryStore({ prefix }))) },
+];
+
+after(async () => {
+  await Promise.all(opened.map((s) => s.close()));
+  // Whatever the tests left behind under this run's prefixes goes too.
+  const raw = createClient({ url: REDIS_URL });
+  await raw.connect();
+  const leftovers: string[] = [];
+  for await (const keys of raw.scanIterator({ MATCH: `tessera_t_${runId}_*`, COUNT: 500 })) {
+    leftovers.push(...keys);
+  }
+  if (leftovers.length > 0) await raw.del(leftovers);
+  await raw.close();
+});
+
+async function waitFor(condition: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 100 && !condition(); i++) await sleep(50);
+  assert.ok(condition(), `timed out waiting for ${what}`);
+}
+
+for (const backend of backends) {
+  describe(`${backend.name} store`, () => {
+    let n = 0;
+    const newPrefix = () => `tessera_t_${runId}_${backend.name}_${++n}:`;
+
+    test('reports its kind and answers ping', async () => {
+      const store = await backend.open(newPrefix());
+      assert.equal(store.kind, backend.name);
+      await store.ping();
+    });
+
+    test('get/set round-trips, missing keys read as null and ttl -2', async () => {
+      const store = await backend.open(newPrefix());
+      await store.set('a', 'one', 60);
+      assert.equal(await store.get('a'), 'one');
+      assert.equal(await store.get('missing'), null);
+      assert.equal(await store.ttl('missing'), -2);
+      const ttl = await store.ttl('a');
+      assert.ok(ttl > 58 && ttl <= 60, `ttl ${ttl}`);
+      await store.set('a', 'two', 5);
+      assert.equal(await store.get('a'), 'two');
+      assert.ok((await store.ttl('a')) <= 5, 'set replaces the TTL');
+    });
+
+    test('keys expire after their TTL, whichever call made them', async () => {
+      const store = await backend.open(newPrefix());
+      await store.set('plain', 'v', 1);
+      assert.equal(await store.setIfAbsent('once', 'v', 1), true);
+      assert.equal(await store.incr('count', 1), 1);
+      await store.addToSet('set', 'm', 1);
+      await sleep(1_200);
+      assert.equal(await store.get('plain'), null);
+      assert.equal(await store.ttl('plain'), -2);
+      assert.deepEqual(await store.getMany(['plain', 'once', 'count']), [null, null, null]);
+      assert.deepEqual(await store.setMembers('set'), []);
+      assert.equal(await store.setIfAbsent('once', 'again', 1), true, 'an expired key is absent');
+      assert.equal(await store.incr('count', 1), 1, 'a new window starts at 1');
+    });
+
+    test('getMany keeps order and reports missing keys as null', async () => {
+      const store = await backend.open(newPrefix());
+      await store.set('x', '1', 60);
+      await store.set('z', '3', 60);
+      assert.deepEqual(await store.getMany(['z', 'y', 'x']), ['3', null, '1']);
+      assert.deepEqual(await store.getMany([]), []);
+    });
+
+    test('setIfAbsent lets exactly one of 50 concurrent callers win', async () => {
+      const store = await backend.open(newPrefix());
+      const results = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => store.setIfAbsent('lock', `caller-${i}`, 30)),
+      );
+      assert.equal(results.filter(Boolean).length, 1);
+      assert.equal(await store.get('lock'), `caller-${results.indexOf(true)}`);
+      assert.equal(await store.setIfAbsent('lock', 'late', 30), false);
+    });
+
+    test('incr counts atomically and keeps the TTL of the first hit', async () => {
+      const store = await backend.open(newPrefix());
+      const counts = await Promise.all(Array.from({ length: 20 }, () => store.incr('hits', 10)));
+      assert.deepEqual([...counts].sort((a, b) => a - b), Array.from({ length: 20 }, (_, i) => i + 1));
+      assert.equal(await store.incr('hits', 100), 21);
+      const ttl = await store.ttl('hits');
+      assert.ok(ttl > 0 && ttl <= 10, `fixed window: ttl ${ttl} must not be extended`);
+      assert.equal(await store.get('hits'), '21');
+    });
+
+    test('addToSet collects members and only ever extends the TTL', async () => {
+      const store = await backend.open(newPrefix());
+      await store.addToSet('s', 'a', 10);
+      assert.ok((await store.ttl('s')) <= 10);
+      await store.addToSet('s', 'b', 100);
+      assert.ok((await store.ttl('s')) > 90, 'a longer TTL extends the set');
+      await store.addToSet('s', 'c', 5);
+      await store.addToSet('s', 'a', 5);
+      assert.ok((await store.ttl('s')) > 90, 'a shorter TTL does not shorten it');
+      assert.deepEqual((await store.setMembers('s')).sort(), ['a', 'b', 'c']);
+      assert.deepEqual(await store.setMembers('nothing'), []);
+    });
+
+    test('del removes strings and sets, ignoring missing keys', async () => {
+      const store = await backend.open(newPrefix());
+      await store.set('a', '1', 60);
+      await store.addToSet('b', 'm', 60);
+      await store.set('keep', '1', 60);
+      await store.del(['a', 'b', 'never-there']);
+      await store.del([]);
+      assert.deepEqual(await store.getMany(['a', 'keep']), [null, '1']);
+      assert.deepEqual(await store.setMembers('b'), []);
+      assert.equal(await store.ttl('b'), -2);
+    });
+
+    test('rejects non-positive or fractional TTLs', async () => {
+      const store = await backend.open(newPrefix());
+      await assert.rejects(store.set('a', 'v', 0), RangeError);
+      await assert.rejects(store.incr('a', 1.5), RangeError);
+      assert.equal(await store.get('a'), null);
+    });
+
+    test('publish reaches subscribers on the same prefix, asynchronously', async () => {
+      const prefix = newPrefix();
+      const subscriberStore = await backend.open(prefix);
+      // Redis: a second instance, as another process would be; memory: the same process by design.
+      const publisherStore = backend.name === 'memory' ? subscriberStore : await backend.open(prefix);
+      const received: string[] = [];
+      await subscriberStore.subscribe('events', (m) => received.push(m));
+      const other: string[] = [];
+      await subscriberStore.subscribe('other-channel', (m) => other.push(m));
+      const published = publisherStore.publish('events', 'hello');
+      assert.deepEqual(received, [], 'never delivered inside publish()');
+      await published;
+      await waitFor(() => received.length > 0, 'the message');
+      assert.deepEqual(received, ['hello']);
+      assert.deepEqual(other, []);
+    });
+
+    test('two prefixes do not see each other’s keys or channels', async () => {
+      const one = await backend.open(newPrefix());
+      const two = await backend.open(newPrefix());
+      await one.set('shared-name', 'from-one', 60);
+      await one.addToSet('set', 'one', 60);
+      assert.equal(await two.get('shared-name'), null);
+      assert.equal(await two.setIfAbsent('shared-name', 'from-two', 60), true);
+      assert.deepEqual(await two.setMembers('set'), []);
+      assert.equal(await one.get('shared-name'), 'from-one');
+      const heardByTwo: string[] = [];
+      await two.subscribe('ch', (m) => heardByTwo.push(m));
+      const heardByOne: string[] = [];
+      await one.subscribe('ch', (m) => heardByOne.push(m));
+      await one.publish('ch', 'for-one');
+      await waitFor(() => heardByOne.length > 0, 'the message on the publishing prefix');
+      assert.deepEqual(heardByOne, ['for-one']);
+      await sleep(100); // give a wrongly routed message the same chance to arrive
+      assert.deepEqual(heardByTwo, []);
+    });
+
+    test('operations after close() reject', async () => {
+      const store = await backend.open(newPrefix());
+      await store.close();
+      await assert.rejects(store.get('a'));
+      await store.close(); // idempotent
+    });
+  });
+}
+
+describe('createRedisStore start-up', () => {
+  test('rejects with a clear error, without the password, when nothing listens', { timeout: 10_000 }, async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+
+    const err = await createRedisStore({ url: `redis://app:s3cret-pw@127.0.0.1:${port}`, prefix: 'x:' }).then(
+      () => assert.fail('connected to a closed port'),
+      (e: unknown) => e as Error,
+    );
+    assert.match(err.message, new RegExp(`^cannot reach Redis at 127\\.0\\.0\\.1:${port}: .*ECONNREFUSED`));
+    assert.ok(!err.message.includes('s3cret'), err.message);
+  });
+
+  test('rejects a malformed URL without echoing it', async () => {
+    await assert.rejects(createRedisStore({ url: 'not a url :s3cret', prefix: 'x:' }), (err: Error) => {
+      assert.match(err.message, /^cannot reach Redis: /);
+      assert.ok(!err.message.includes('s3cret'));
+      return true;
+    });
+  });
+
+  test('reconnects after the server drops the connection and reports the error', async () => {
+    const errors: Error[] = [];
+    const raw = createClient({ url: REDIS_URL });
+    await raw.connect();
+    const before = new Set(await clientIds(raw));
+    const store = await track(
+      createRedisStore({ url: REDIS_URL, prefix: `tessera_t_${runId}_reconnect:`, onError: (e) => errors.push(e) }),
+    );
+    const mine = (await clientIds(raw)).filter((id) => !before.has(id));
+    assert.equal(mine.length, 1, 'exactly one new tessera connection');
+    await raw.sendCommand(['CLIENT', 'KILL', 'ID', mine[0]!]);
+    await raw.close();
+
+    await waitFor(() => errors.length > 0, 'the drop to be reported through onError');
+    await store.set('after-drop', 'ok', 60); // waits for the reconnection, then succeeds
+    assert.equal(await store.get('after-drop'), 'ok');
+  });
+});
+
+async function clientIds(raw: RedisClientType): Promise<string[]> {
+  const list = String(await raw.sendCommand(['CLIENT', 'LIST', 'TYPE', 'normal']));
+  return list
+    .split('\n')
+    .filter((line) => / name=tessera /.test(line))
+    .map((line) => /^id=(\d+)/.exec(line)![1]!);
+}

@@ -1,0 +1,151 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createPageRenderer, viewsDir } from '../../src/http/page-renderer.js';
+
+const EVIL = '<script>alert(1)</script>"x';
+const EVIL_ESCAPED = '&lt;script&gt;alert(1)&lt;/script&gt;&#34;x';
+const CSRF = 'csrf-token-123';
+const renderer = createPageRenderer({ viewsDir, cache: false });
+
+function page(logoUrl: string | null = null) {
+  return {
+    lang: 'de',
+    title: 'Sign in',
+    tenant: { name: EVIL, slug: 'acme', logoUrl },
+    assetsUrl: '/assets',
+    brandCssUrl: '/t/acme/brand.css',
+  };
+}
+
+const LOGOUT_FORM =
+  `<form id="op.logoutForm" method="post" action="/t/acme/session/end/confirm"><input type="hidden" name="xsrf" value="${CSRF}"/></form>`;
+
+const samples: Record<string, Record<string, unknown>> = {
+  login: { page: page(), action: '/i/1/login', csrfToken: CSRF, email: EVIL, error: EVIL, clientName: EVIL, abortUrl: '/i/1/abort' },
+  consent: {
+    page: page(), action: '/i/1/consent', abortUrl: '/i/1/abort', csrfToken: CSRF, clientName: EVIL,
+    scopes: [{ name: 'email', description: EVIL }], claims: ['email', EVIL],
+  },
+  logout: { page: page(), formHtml: LOGOUT_FORM, clientName: EVIL },
+  'logged-out': { page: page(), clientName: EVIL },
+  error: { page: page(), heading: EVIL, message: EVIL, requestId: EVIL, backUrl: 'https://app.example.com/' },
+  expired: { page: page(), backUrl: 'https://app.example.com/' },
+};
+
+function inputIds(html: string): string[] {
+  const inputs = html.match(/<input\b[^>]*>/g) ?? [];
+  return inputs.filter((tag) => !/type="hidden"/.test(tag)).map((tag) => /\bid="([^"]+)"/.exec(tag)?.[1] ?? '');
+}
+
+test('there is a sample for every view on disk', async () => {
+  const views = (await readdir(viewsDir)).filter((f) => f.endsWith('.ejs')).map((f) => f.slice(0, -4));
+  assert.deepEqual(views.sort(), Object.keys(samples).sort());
+});
+
+for (const [view, data] of Object.entries(samples)) {
+  test(`${view}: safe, accessible, script- and style-free`, async () => {
+    const html = await renderer.render(view, data);
+    assert.match(html, /^<!doctype html>\s*<html lang="de">/);
+    assert.doesNotMatch(html, /<script/i);
+    assert.doesNotMatch(html, /\sstyle\s*=|<style/i);
+    assert.ok(html.includes(EVIL_ESCAPED), 'tenant name is shown escaped');
+    assert.match(html, /<link rel="stylesheet" href="\/assets\/tessera.css">\s*<link rel="stylesheet" href="\/t\/acme\/brand.css">/);
+    assert.match(html, /<main\b[\s\S]*<\/main>\s*<footer[^>]*>Secured by Tessera<\/footer>/);
+    assert.doesNotMatch(html, /<img/, 'no logo without logoUrl');
+    for (const id of inputIds(html)) {
+      assert.ok(id, `${view}: every visible input has an id`);
+      assert.ok(html.includes(`<label for="${id}">`), `${view}: #${id} has a label`);
+    }
+    for (const [form] of html.matchAll(/<form\b[\s\S]*?<\/form>/g)) {
+      const field = form.includes('id="op.logoutForm"') ? 'xsrf' : '_csrf';
+      assert.ok(form.includes(`type="hidden" name="${field}" value="${CSRF}"`), `${view}: CSRF field in ${form}`);
+    }
+  });
+}
+
+test('login: fields, autocomplete, and an announced error linked to the inputs', async () => {
+  const html = await renderer.render('login', samples.login!);
+  assert.match(html, /<form method="post" action="\/i\/1\/login"/);
+  assert.match(html, /<form method="post" action="\/i\/1\/abort"[\s\S]*>Cancel<\/button>/);
+  assert.match(html, /<input id="email" name="email" type="email" value="&lt;script&gt;alert\(1\)&lt;\/script&gt;&#34;x" autocomplete="email"[^>]* required/);
+  assert.match(html, /<input id="password" name="password" type="password" autocomplete="current-password" maxlength="128" required/);
+  assert.match(html, /<p class="error" id="form-error" role="alert">&lt;script&gt;/);
+  assert.equal(html.match(/aria-describedby="form-error"/g)?.length, 2);
+  assert.ok(html.indexOf('role="alert"') < html.indexOf('<form'), 'error above the form');
+  assert.match(html, /to continue to <strong>&lt;script&gt;/);
+
+  const clean = await renderer.render('login', { ...samples.login, error: null, email: '' });
+  assert.doesNotMatch(clean, /role="alert"|aria-describedby|aria-invalid/);
+  assert.match(clean, /<input id="email"[^>]* autofocus>/);
+});
+
+test('consent: scopes listed, Allow and Deny post to their own endpoints', async () => {
+  const html = await renderer.render('consent', samples.consent!);
+  assert.match(html, /<h1>&lt;script&gt;alert\(1\)&lt;\/script&gt;&#34;x wants to:<\/h1>/);
+  assert.match(html, /<li><strong>email<\/strong>/);
+  assert.match(html, /action="\/i\/1\/consent"[\s\S]*>Allow<\/button>[\s\S]*action="\/i\/1\/abort"[\s\S]*>Deny<\/button>/);
+});
+
+test('logout: provider form inserted as is; only Sign out sends the logout field', async () => {
+  const html = await renderer.render('logout', samples.logout!);
+  assert.ok(html.includes(LOGOUT_FORM));
+  const buttons = html.match(/<button\b[^>]*>[^<]*<\/button>/g) ?? [];
+  assert.equal(buttons.length, 2);
+  assert.match(buttons[0]!, /form="op.logoutForm" name="logout" value="yes"[^>]*>Sign out</);
+  assert.match(buttons[1]!, /form="op.logoutForm"[^>]*>Stay signed in</);
+  assert.doesNotMatch(buttons[1]!, /\bname=/);
+});
+
+test('error and expired pages: reference id, safe back links only', async () => {
+  const error = await renderer.render('error', samples.error!);
+  assert.match(error, /<code class="ref">&lt;script&gt;/);
+  assert.match(error, /<a class="button button-primary" href="https:\/\/app.example.com\/">Go back<\/a>/);
+  const expired = await renderer.render('expired', samples.expired!);
+  assert.match(expired, /This sign-in has expired/);
+  assert.match(expired, /href="https:\/\/app.example.com\/">Start again<\/a>/);
+  for (const backUrl of [null, 'javascript:alert(1)', '//evil.example/']) {
+    const html = await renderer.render('expired', { ...samples.expired, backUrl });
+    assert.doesNotMatch(html, /<a\b/, String(backUrl));
+    assert.match(html, /Go back to the app/);
+    assert.doesNotMatch(await renderer.render('error', { ...samples.error, backUrl, requestId: null }), /<a\b|<code/);
+  }
+});
+
+test('logo shown with the tenant name as alt text only when set', async () => {
+  const html = await renderer.render('logged-out', { ...samples['logged-out'], page: page('https://cdn.example.com/l.png') });
+  assert.match(html, /<img class="brand-logo" src="https:\/\/cdn.example.com\/l.png" alt="&lt;script&gt;alert\(1\)&lt;\/script&gt;&#34;x"/);
+  assert.doesNotMatch(html, /class="brand-name"/);
+  const plain = await renderer.render('logged-out', samples['logged-out']!);
+  assert.match(plain, /<span class="brand-name">&lt;script&gt;/);
+});
+
+test('templates print raw HTML only for includes and the provider logout form', async () => {
+  for (const file of ['login', 'consent', 'logout', 'logged-out', 'error', 'expired', 'partials/head', 'partials/foot']) {
+    const source = await readFile(join(viewsDir, `${file}.ejs`), 'utf8');
+    for (const [raw] of source.matchAll(/<%-[^%]*%>/g)) {
+      assert.match(raw, /^<%- (include\('partials\/(head|foot)'\)|formHtml) %>$/, `${file}: ${raw}`);
+    }
+  }
+});
+
+test('the renderer refuses names outside the views folder and unknown views', async () => {
+  for (const name of ['../package', '../../package', 'partials/head', 'head', 'Login', 'login.ejs', 'nope', 'partials', '']) {
+    await assert.rejects(renderer.render(name, samples.login!), /http\.unknown_view/, name);
+  }
+});
+
+test('a caching renderer renders the same page twice', async () => {
+  const cached = createPageRenderer({ viewsDir, cache: true });
+  const first = await cached.render('expired', samples.expired!);
+  assert.equal(await cached.render('expired', samples.expired!), first);
+});
+
+test('the stylesheet takes the brand colour only from custom properties', async () => {
+  const css = await readFile(join(viewsDir, 'assets', 'tessera.css'), 'utf8');
+  assert.match(css, /var\(--brand\b/);
+  assert.match(css, /var\(--brand-contrast\b/);
+  assert.match(css, /:focus-visible/);
+  assert.doesNotMatch(css, /--brand\s*:/, 'the brand sheet, not tessera.css, defines --brand');
+});
