@@ -36,6 +36,9 @@ export async function createTessera(config: Config, logger: Logger, options: { c
   // proxy = true because hostGuard pins X-Forwarded-Host/Proto to PUBLIC_URL (and drops X-Forwarded-For
   // unless TRUST_PROXY): Koa then builds every URL from PUBLIC_URL.
   const app = new Koa({ proxy: true });
+  // The mounted providers set some cookies through this app's context and read them through their own:
+  // both must sign with the same keys.
+  app.keys = [...config.cookieSecrets];
   app.on('error', (err: Error) => logger.debug({ err: err.message }, 'koa error'));
 
   const interactions = interactionsRouter({

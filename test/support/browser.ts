@@ -1,0 +1,108 @@
+// A minimal browser for black-box flows: a cookie jar that honours Path and expiry, manual redirects,
+// and submission of the HTML forms our pages render (no JavaScript needed, like the pages themselves).
+interface Cookie { name: string; value: string; path: string; expires: number }
+
+export interface Page { url: URL; status: number; html: string; headers: Headers }
+
+export interface Form { action: string; fields: Record<string, string> }
+
+const decode = (s: string) => s.replace(/&#(\d+);/g, (_, n) => String.fromCharCode(Number(n))).replace(/&#x([0-9a-f]+);/gi, (_, n) => String.fromCharCode(parseInt(n, 16)))
+  .replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+
+/** every <form> of a page with its action and the values of its named inputs */
+export function formsOf(html: string): Form[] {
+  const forms: Form[] = [];
+  for (const match of html.matchAll(/<form\b([^>]*)>([\s\S]*?)<\/form>/gi)) {
+    const action = /action="([^"]*)"/i.exec(match[1]!)?.[1] ?? '';
+    const fields: Record<string, string> = {};
+    for (const input of match[2]!.matchAll(/<input\b([^>]*)>/gi)) {
+      const name = /name="([^"]*)"/i.exec(input[1]!)?.[1];
+      if (name) fields[decode(name)] = decode(/value="([^"]*)"/i.exec(input[1]!)?.[1] ?? '');
+    }
+    forms.push({ action: decode(action), fields });
+  }
+  return forms;
+}
+
+export class Browser {
+  private readonly jar = new Map<string, Cookie[]>();
+
+  constructor(private readonly headers: Record<string, string> = {}) {}
+
+  cookieNames(url: string | URL): string[] {
+    return this.cookiesFor(new URL(url)).map((c) => c.name);
+  }
+
+  private cookiesFor(url: URL): Cookie[] {
+    const now = Date.now();
+    return (this.jar.get(url.host) ?? []).filter((c) => c.expires > now && (url.pathname === c.path || url.pathname.startsWith(c.path.endsWith('/') ? c.path : `${c.path}/`)));
+  }
+
+  private store(url: URL, response: Response) {
+    const cookies = this.jar.get(url.host) ?? [];
+    for (const line of response.headers.getSetCookie()) {
+      const [pair, ...attributes] = line.split(';').map((s) => s.trim());
+      const eq = pair!.indexOf('=');
+      const cookie: Cookie = { name: pair!.slice(0, eq), value: pair!.slice(eq + 1), path: '/', expires: Infinity };
+      for (const attribute of attributes) {
+        const [key, value = ''] = attribute.split('=');
+        if (/^path$/i.test(key!)) cookie.path = value;
+        if (/^expires$/i.test(key!)) cookie.expires = Date.parse(value);
+        if (/^max-age$/i.test(key!)) cookie.expires = Date.now() + Number(value) * 1000;
+      }
+      const rest = cookies.filter((c) => !(c.name === cookie.name && c.path === cookie.path));
+      cookies.length = 0;
+      cookies.push(...rest, cookie);
+    }
+    this.jar.set(url.host, cookies);
+  }
+
+  async fetch(input: string | URL, init: { method?: string; body?: URLSearchParams | string; headers?: Record<string, string> } = {}): Promise<Response> {
+    const url = new URL(input);
+    const cookie = this.cookiesFor(url).map((c) => `${c.name}=${c.value}`).join('; ');
+    const response = await fetch(url, {
+      method: init.method ?? 'GET',
+      body: init.body,
+      redirect: 'manual',
+      headers: { accept: 'text/html', ...this.headers, ...(cookie ? { cookie } : {}), ...init.headers },
+    });
+    this.store(url, response);
+    return response;
+  }
+
+  /**
+   * Follows redirects from `url` until a page answers (not a redirect) or `stop(location)` says the next
+   * location is the relying party's (its redirect_uri), which is returned without being fetched.
+   */
+  async navigate(url: string | URL, stop: (location: URL) => boolean = () => false, init?: Parameters<Browser['fetch']>[1]): Promise<Page | URL> {
+    let current = new URL(url);
+    let response = await this.fetch(current, init);
+    for (let hops = 0; hops < 20; hops++) {
+      const location = response.headers.get('location');
+      if (response.status < 300 || response.status >= 400 || !location) {
+        return { url: current, status: response.status, html: await response.text(), headers: response.headers };
+      }
+      await response.body?.cancel();
+      current = new URL(location, current);
+      if (stop(current)) return current;
+      response = await this.fetch(current);
+    }
+    throw new Error('too many redirects');
+  }
+
+  /** submits the form of `page` whose action ends with `actionSuffix`, with `values` over its own fields */
+  async submit(page: Page, actionSuffix: string, values: Record<string, string>, stop?: (location: URL) => boolean): Promise<Page | URL> {
+    const form = formsOf(page.html).find((f) => new URL(f.action, page.url).pathname.endsWith(actionSuffix));
+    if (!form) throw new Error(`no form ending in ${actionSuffix} on ${page.url.pathname}:\n${page.html.slice(0, 500)}`);
+    const body = new URLSearchParams({ ...form.fields, ...values });
+    return this.navigate(new URL(form.action, page.url), stop, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: page.url.origin },
+    });
+  }
+}
+
+export function isPage(value: Page | URL): value is Page {
+  return !(value instanceof URL);
+}

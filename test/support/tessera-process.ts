@@ -1,0 +1,94 @@
+// Runs Tessera the way a user does — `node dist/src/main.js` in its own process — and its CLI.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+const mainJs = fileURLToPath(new URL('../../src/main.js', import.meta.url));
+const cliJs = fileURLToPath(new URL('../../src/cli/tessera.js', import.meta.url));
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface TesseraProcess {
+  readonly url: string;
+  readonly port: number;
+  readonly env: Record<string, string>;
+  /** everything the process printed so far */
+  output(): string;
+  issuer(slug: string): string;
+  /** runs `tessera <argv>` with this server's environment */
+  cli(argv: string[]): Promise<CliResult>;
+  stop(): Promise<void>;
+}
+
+export interface CliResult { code: number; stdout: string; stderr: string; json: unknown }
+
+export function runCli(argv: string[], env: Record<string, string>, cwd = repoRoot): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cliJs, ...argv], { env: { PATH: process.env.PATH ?? '', ...env }, cwd });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      let json: unknown;
+      try { json = JSON.parse(stdout); } catch { json = undefined; }
+      resolve({ code: code ?? -1, stdout, stderr, json });
+    });
+  });
+}
+
+/**
+ * Starts a server with `env` (plus PORT/PUBLIC_URL unless given) and resolves once it listens.
+ * @param options.publicUrl the issuer origin, e.g. a proxy in front of several processes
+ */
+export async function startTessera(env: Record<string, string>, options: { publicUrl?: string; cwd?: string; port?: number } = {}): Promise<TesseraProcess> {
+  const port = options.port ?? (await freePort());
+  const url = `http://127.0.0.1:${port}`;
+  const fullEnv = { PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: options.publicUrl ?? url, LOG_LEVEL: 'warn', ...env };
+  const child: ChildProcess = spawn(process.execPath, [mainJs], { env: { PATH: process.env.PATH ?? '', ...fullEnv }, cwd: options.cwd ?? repoRoot });
+  let output = '';
+  child.stdout!.on('data', (d) => { output += d; });
+  child.stderr!.on('data', (d) => { output += d; });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`Tessera exited with ${child.exitCode} before listening:\n${output}`);
+    try {
+      const response = await fetch(`${url}/healthz`);
+      if (response.ok) break;
+    } catch { /* not listening yet */ }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`Tessera did not start within 60 s:\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+
+  return {
+    url,
+    port,
+    env: fullEnv,
+    output: () => output,
+    issuer: (slug) => `${fullEnv.PUBLIC_URL}/t/${slug}`,
+    cli: (argv) => runCli(argv, fullEnv, options.cwd),
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}

@@ -1,0 +1,61 @@
+// Real services for a test file: a throwaway PostgreSQL database and a Redis key prefix of its own.
+// TEST_DATABASE_URL (default postgres@127.0.0.1:5432) and TEST_REDIS_URL (default 127.0.0.1:6379) point elsewhere.
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { createClient } from 'redis';
+
+export const adminDatabaseUrl = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+export const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export interface TestServices {
+  readonly databaseUrl: string;
+  readonly redisUrl: string;
+  readonly redisPrefix: string;
+  /** environment for a Tessera process using these services */
+  readonly env: Record<string, string>;
+  drop(): Promise<void>;
+}
+
+function withDatabase(url: string, name: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${name}`;
+  return parsed.href;
+}
+
+export async function createTestServices(): Promise<TestServices> {
+  const name = `tessera_t_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminDatabaseUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const databaseUrl = withDatabase(adminDatabaseUrl, name);
+  const redisPrefix = `${name}:`;
+  return {
+    databaseUrl,
+    redisUrl,
+    redisPrefix,
+    env: {
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: redisUrl,
+      REDIS_PREFIX: redisPrefix,
+      KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64url'),
+      COOKIE_SECRETS: randomBytes(32).toString('base64url'),
+      MIGRATE_ON_START: 'true',
+      SEED_DEMO: 'false',
+      BCRYPT_COST: '4',
+      NODE_ENV: 'test',
+    },
+    async drop() {
+      const client = new pg.Client({ connectionString: adminDatabaseUrl });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await client.end();
+      const redis = createClient({ url: redisUrl });
+      await redis.connect();
+      for await (const keys of redis.scanIterator({ MATCH: `${redisPrefix}*`, COUNT: 500 })) {
+        if (keys.length) await redis.del(keys);
+      }
+      await redis.quit();
+    },
+  };
+}
