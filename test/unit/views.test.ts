@@ -32,6 +32,7 @@ const samples: Record<string, Record<string, unknown>> = {
   'logged-out': { page: page(), clientName: EVIL },
   error: { page: page(), heading: EVIL, message: EVIL, requestId: EVIL, backUrl: 'https://app.example.com/' },
   expired: { page: page(), backUrl: 'https://app.example.com/' },
+  'demo-callback': { page: page(), code: EVIL, state: EVIL, issuer: EVIL, error: null, errorDescription: null, redirectUri: EVIL },
 };
 
 function inputIds(html: string): string[] {
