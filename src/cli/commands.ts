@@ -11,7 +11,7 @@ export class UsageError extends Error {
 
 export const usage = `Usage: tessera <command> [options]
 
-  tenant create <slug> [--name "Acme"]
+  tenant create <slug> [--name "Acme"] [--id-token-alg RS256|ES256|EdDSA] [--access-token-alg RS256|ES256|EdDSA]
   tenant list
   client create --tenant <slug> --name <name> [--redirect-uri <uri>]... [--post-logout-redirect-uri <uri>]...
                 [--grant authorization_code|refresh_token|client_credentials]... [--public] [--scope "<scopes>"]
@@ -66,9 +66,14 @@ export async function runCommand(services: Services, argv: string[]): Promise<un
   const command = `${group ?? ''} ${action ?? ''}`.trim();
   switch (command) {
     case 'tenant create': {
-      const { values, positionals } = parse(rest, { name: { type: 'string' } }, 1);
-      const tenant = await services.tenants.create({ slug: required(positionals[0], '<slug>'), name: values.name as string | undefined });
-      return { slug: tenant.slug, name: tenant.name, issuer: tenant.issuer };
+      const { values, positionals } = parse(rest, { name: { type: 'string' }, 'id-token-alg': { type: 'string' }, 'access-token-alg': { type: 'string' } }, 1);
+      const tenant = await services.tenants.create({
+        slug: required(positionals[0], '<slug>'),
+        name: values.name as string | undefined,
+        idTokenSigningAlg: values['id-token-alg'] as string | undefined,
+        accessTokenSigningAlg: values['access-token-alg'] as string | undefined,
+      });
+      return { slug: tenant.slug, name: tenant.name, issuer: tenant.issuer, id_token_alg: tenant.settings.idTokenSigningAlg, access_token_alg: tenant.settings.accessTokenSigningAlg };
     }
     case 'tenant list': {
       parse(rest, {});

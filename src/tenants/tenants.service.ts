@@ -4,7 +4,7 @@ import type { TenantsRepository } from '../db/tenants.repository.js';
 import type { SigningKeys } from '../oidc/signing-keys.js';
 import { issuerFor } from '../oidc/tenant-providers.js';
 import { AppError, assertThat } from '../errors/app-error.js';
-import { longestSignedTokenLifetime, parseTenantSettings, type TenantSettings } from './tenant-settings.js';
+import { longestSignedTokenLifetime, parseTenantSettings, signingAlgs, type TenantSettings } from './tenant-settings.js';
 
 export const slugPattern = /^[a-z][a-z0-9-]{1,39}$/;
 /** `system` holds the installation's operators (admin console); the others would read as product paths */
@@ -46,14 +46,21 @@ export function createTenantsService(deps: TenantsServiceDeps) {
     find,
     get,
     /** @throws AppError('tenant.invalid_slug' | 'tenant.reserved_slug' | 'tenant.slug_taken') */
-    async create(input: { slug: string; name?: string; allowReserved?: boolean }): Promise<TenantSummary> {
+    async create(input: { slug: string; name?: string; allowReserved?: boolean; idTokenSigningAlg?: string; accessTokenSigningAlg?: string }): Promise<TenantSummary> {
       assertThat(slugPattern.test(input.slug), 'tenant.invalid_slug');
       if (reservedSlugs.has(input.slug) && !input.allowReserved) throw new AppError('tenant.reserved_slug');
       const name = input.name?.trim() || input.slug;
       assertThat(name.length <= 100, 'request.invalid', 'A tenant name is at most 100 characters.');
+      for (const alg of [input.idTokenSigningAlg, input.accessTokenSigningAlg]) {
+        if (alg !== undefined && !(signingAlgs as readonly string[]).includes(alg)) throw new AppError('keys.invalid_alg');
+      }
       const issuer = issuerFor(publicUrl, input.slug);
       const id = randomUUID();
-      const record = await repository.create({ id, slug: input.slug, name, settings: { defaultResource: `${issuer}/api` }, keys: await keys.initialKeys(id) });
+      const record = await repository.create({ id, slug: input.slug, name, settings: {
+        defaultResource: `${issuer}/api`,
+        ...(input.idTokenSigningAlg ? { idTokenSigningAlg: input.idTokenSigningAlg } : {}),
+        ...(input.accessTokenSigningAlg ? { accessTokenSigningAlg: input.accessTokenSigningAlg } : {}),
+      }, keys: await keys.initialKeys(id) });
       return { id: record.id, slug: record.slug, name, issuer, settings: parseTenantSettings(record.settings) };
     },
     /** @throws AppError('tenant.not_found' | 'keys.invalid_alg') @returns the new key id */
