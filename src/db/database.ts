@@ -12,6 +12,7 @@ import {
 } from '@prisma/driver-adapter-utils';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient } from './generated/client.js';
+import { redactPassword } from '../errors/redact-password.js';
 
 export type DatabaseTarget = { kind: 'postgres'; url: string } | { kind: 'embedded'; dataDir: string };
 
@@ -75,7 +76,7 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
     await prisma.$queryRawUnsafe('SELECT 1');
   } catch (error) {
     await prisma.$disconnect().catch(() => {});
-    const reason = redact(briefReason(error), url);
+    const reason = redactPassword(briefReason(error), url);
     // no `cause`: a driver error may carry the connection parameters into whatever logs it
     throw new DatabaseError('db.unreachable', `cannot reach PostgreSQL at ${where}: ${reason}`);
   }
@@ -190,22 +191,3 @@ function briefReason(error: unknown): string {
   return message.trim().split('\n').filter(Boolean).at(-1) ?? 'unknown error';
 }
 
-/** Drivers may echo parts of the connection string; strip the password whatever its encoding. */
-function redact(message: string, url: string): string {
-  let password = '';
-  try {
-    password = new URL(url).password;
-  } catch {
-    return message;
-  }
-  if (!password) return message;
-  let out = message;
-  let decoded = password;
-  try {
-    decoded = decodeURIComponent(password);
-  } catch {
-    // a malformed escape: the raw form is all there is to hide
-  }
-  for (const form of new Set([password, decoded])) out = out.split(form).join('***');
-  return out;
-}

@@ -1,5 +1,6 @@
 import { createClient, ErrorReply, type RedisClientType } from 'redis';
 import type { KvStore } from './kv-store.js';
+import { redactPassword } from '../errors/redact-password.js';
 
 export interface RedisStoreOptions {
   url: string;
@@ -151,7 +152,7 @@ async function connect(url: string, target: string, report: (err: unknown) => vo
     } catch {
       // already closed by the failed connect
     }
-    throw new Error(`cannot reach Redis at ${target}: ${scrub(reason(err), url)}`);
+    throw new Error(`cannot reach Redis at ${target}: ${redactPassword(reason(err), url)}`);
   }
   started = true;
   return client;
@@ -175,23 +176,6 @@ function reason(err: unknown): string {
   return String(err);
 }
 
-/** Belt and braces: no error text from the client may carry the password onwards. */
-function scrub(message: string, url: string): string {
-  let password = '';
-  try {
-    password = new URL(url).password;
-  } catch {
-    return message;
-  }
-  if (!password) return message;
-  let decoded = password;
-  try {
-    decoded = decodeURIComponent(password);
-  } catch {
-    // malformed escape: the raw form is scrubbed anyway
-  }
-  return message.split(password).join('***').split(decoded).join('***');
-}
 
 function assertTtl(ttlSeconds: number): void {
   if (!Number.isSafeInteger(ttlSeconds) || ttlSeconds < 1) {
