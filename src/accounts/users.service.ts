@@ -10,7 +10,8 @@ const emailPattern = /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"]+\.[^\s@<>()[\]\\
 /** @returns the normalised email (trimmed, lower-case) or null when it is not an address */
 export function normaliseEmail(input: string): string | null {
   const email = input.trim().toLowerCase();
-  return email.length <= 254 && emailPattern.test(email) ? email : null;
+  // no address holds control characters (and PostgreSQL text cannot hold NUL)
+  return email.length <= 254 && emailPattern.test(email) && !/[\u0000-\u001f\u007f]/.test(email) ? email : null;
 }
 
 export interface CreateUserInput {

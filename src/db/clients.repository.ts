@@ -15,6 +15,7 @@ const select = { clientId: true, name: true, metadata: true, sealedSecret: true,
 export function createClientsRepository(prisma: PrismaClient) {
   return {
     async find(tenantId: string, clientId: string): Promise<ClientRecord | null> {
+      if (clientId.includes('\0')) return null; // PostgreSQL text cannot hold NUL; no client id contains one
       const row = await prisma.client.findUnique({ where: { tenantId_clientId: { tenantId, clientId } }, select });
       return row as ClientRecord | null;
     },

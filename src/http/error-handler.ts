@@ -30,6 +30,9 @@ export function errorHandler(deps: { logger: Logger; pages: Pages }): Middleware
     try {
       await next();
       if (ctx.status === 404 && ctx.body == null) throw new AppError('route.not_found');
+      // @koa/router's allowedMethods answers a known path with a wrong (405) or unknown (501) method by a bare
+      // status that Koa would send as text/plain: give it the same JSON/page answer as every other error.
+      if ((ctx.status === 405 || ctx.status === 501) && ctx.body == null) throw new AppError('route.method_not_allowed');
     } catch (thrown) {
       const known = toAppError(thrown);
       const error = known ?? new AppError('internal.error');

@@ -8,6 +8,7 @@ import { AppError } from '../errors/app-error.js';
 import type { TenantContext, TenantProviders } from '../oidc/tenant-providers.js';
 import { brandingCss, type Branding } from '../tenants/branding.js';
 import { slugPattern } from '../tenants/tenants.service.js';
+import { wantsHtml } from './error-handler.js';
 
 export interface ResolvedTenant extends TenantContext {
   readonly branding: Branding;
@@ -20,6 +21,9 @@ declare module 'koa' {
     requestId?: string;
   }
 }
+
+/** oidc-provider's body limit for protocol endpoints */
+export const protocolBodyLimit = 56 * 1024;
 
 const tenantPath = /^\/t\/([^/]+)(\/.*)?$/;
 const hostedPaths = /^\/interaction\//;
@@ -52,6 +56,18 @@ export function tenantRoutes(providers: TenantProviders): Middleware {
       return;
     }
     if (hostedPaths.test(rest)) return next();
+
+    // oidc-provider refuses bodies over its own 56 KiB limit (lib/shared/selective_body.js) only after reading
+    // up to that much, and as a 400. A declared larger body is refused here, unread, with the honest 413 and
+    // the RFC 6749 error shape its clients parse.
+    if ((ctx.request.length ?? 0) > protocolBodyLimit) {
+      if (wantsHtml(ctx)) throw new AppError('request.too_large');
+      ctx.status = 413;
+      ctx.set('Cache-Control', 'no-store');
+      ctx.set('Connection', 'close');
+      ctx.body = { error: 'invalid_request', error_description: 'the request body is too large' };
+      return;
+    }
 
     // What koa-mount does: the provider sees the path below its issuer and builds URLs with the mount path.
     const original = ctx.path;

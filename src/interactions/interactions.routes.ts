@@ -106,6 +106,7 @@ export function interactionsRouter(deps: InteractionDeps) {
       ctx.set('Retry-After', String(wait));
       return renderLogin(ctx, details, { email, error: `Too many attempts. Try again in ${Math.ceil(wait / 60)} minute(s).`, status: 429 });
     }
+    // An email that is not an address (control characters included) is checked as an unknown one: same cost, same answer.
     const user = await users.authenticate(tenantOf(ctx).id, email, password);
     if (!user) {
       await guard.failed(email, ctx.ip);

@@ -22,7 +22,8 @@ export function createProviderPages(pages: Pages): ProviderPages {
       const description = typeof out.error_description === 'string' ? out.error_description : 'The sign-in request was not valid.';
       await pages.render(koa, 'error', {
         tenant: tenantOf(ctx), title: 'Sign-in could not continue', status,
-        data: { heading: 'Sign-in could not continue', message: description, requestId: koa.state.requestId ?? null, backUrl: null },
+        // The RFC 6749 code is what the app's developer looks up; the description alone is not always enough.
+        data: { heading: 'Sign-in could not continue', message: description, code: typeof out.error === 'string' ? out.error : null, requestId: koa.state.requestId ?? null, backUrl: null },
       });
     },
     async logoutSource(ctx, form) {

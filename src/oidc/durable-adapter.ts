@@ -1,7 +1,7 @@
 // oidc-provider adapter for models that must survive restarts (Session, Grant, RefreshToken) in PostgreSQL.
 // Ids are bearer secrets (a session id is the cookie, a refresh token id is the token), so rows are keyed by
 // their SHA-256 and the payload never holds the id; a Session's id is kept sealed for findByUid.
-import type { Adapter, AdapterPayload } from 'oidc-provider';
+import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import type { OidcModelsRepository } from '../db/oidc-models.repository.js';
 import { digest, type Sealer } from '../crypto/sealing.js';
 import type { ConsumePolicy } from './consume-policy.js';
@@ -30,6 +30,9 @@ export function createDurableAdapter(model: string, deps: DurableAdapterDeps): A
     async upsert(id, payload, expiresIn) {
       const { jti, ...rest } = payload;
       void jti;
+      // PostgreSQL jsonb cannot hold U+0000; a request carrying one (a nonce, a claims value) is refused
+      // rather than answered with a 500 when its grant, session or refresh token is saved.
+      if (JSON.stringify(rest).includes('\\u0000')) throw new errors.InvalidRequest('request parameters must not contain NUL characters');
       const stored: Record<string, unknown> = { ...rest };
       if (payload.uid) stored.sealedJti = sealer.seal(id, sealContext(payload.uid));
       await repository.upsert(keyOf(id), {
