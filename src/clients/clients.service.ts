@@ -5,6 +5,7 @@ import type { ClientsRepository } from '../db/clients.repository.js';
 import type { Sealer } from '../crypto/sealing.js';
 import { AppError, assertThat } from '../errors/app-error.js';
 import type { ClientSource } from '../oidc/adapter-factory.js';
+import { openidScopes } from '../oidc/standard-claims.js';
 
 export const grantTypes = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
 export const authMethods = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] as const;
@@ -57,7 +58,8 @@ export function createClientsService(deps: { repository: ClientsRepository; seal
       if (authMethod === 'none' && grants.includes('client_credentials')) {
         throw new AppError('client.invalid_metadata', 'client_credentials needs a client that can authenticate; a public client cannot use it.');
       }
-      if (grants.includes('authorization_code') && input.scope && !input.scope.split(' ').includes('openid')) {
+      const scopes = [...new Set((input.scope ?? '').split(' ').filter(Boolean))];
+      if (grants.includes('authorization_code') && scopes.length && !scopes.includes('openid')) {
         throw new AppError('client.invalid_metadata', 'A client that signs users in must be allowed the "openid" scope: add it to --scope.');
       }
       if (authMethod === 'private_key_jwt' && !input.jwksUri && !input.jwks) {
@@ -74,7 +76,9 @@ export function createClientsService(deps: { repository: ClientsRepository; seal
         redirect_uris: redirectUris,
         post_logout_redirect_uris: input.postLogoutRedirectUris ?? [],
         token_endpoint_auth_method: authMethod,
-        ...(input.scope ? { scope: input.scope } : {}),
+        // oidc-provider refuses scopes other than its own in `scope`, so the API's scopes go to `api_scope`.
+        ...(scopes.some((s) => openidScopes.has(s)) ? { scope: scopes.filter((s) => openidScopes.has(s)).join(' ') } : {}),
+        ...(scopes.some((s) => !openidScopes.has(s)) ? { api_scope: scopes.filter((s) => !openidScopes.has(s)).join(' ') } : {}),
         ...(input.jwksUri ? { jwks_uri: input.jwksUri } : {}),
         ...(input.jwks ? { jwks: input.jwks } : {}),
         first_party: input.firstParty ?? false,

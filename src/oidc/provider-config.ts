@@ -23,6 +23,8 @@ export interface TenantProviderConfigInput {
 }
 
 const maxReuseInterval = 300;
+// RFC 6749 §3.3 scope-token = 1*( %x21 / %x23-5B / %x5D-7E ), space-delimited
+const apiScopeSyntax = /^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/;
 
 export function tenantProviderConfiguration(input: TenantProviderConfigInput): Configuration {
   const { tenant, config, pages } = input;
@@ -59,8 +61,13 @@ export function tenantProviderConfiguration(input: TenantProviderConfigInput): C
       authorizationSigningAlgValues: ['RS256', 'ES256', 'EdDSA'],
     },
     extraClientMetadata: {
-      properties: ['first_party', 'refresh_token_reuse_interval'],
+      // api_scope: oidc-provider accepts only its own (OpenID) scopes in `scope` metadata, so the scopes of the
+      // tenant's API a client may be granted (resource-servers.ts) are registered here, space-delimited.
+      properties: ['first_party', 'refresh_token_reuse_interval', 'api_scope'],
       validator(_ctx, key, value) {
+        if (key === 'api_scope' && value !== undefined && !(typeof value === 'string' && apiScopeSyntax.test(value))) {
+          throw new errors.InvalidClientMetadata('api_scope must be space-delimited scope tokens (RFC 6749 §3.3)');
+        }
         if (key === 'first_party' && value !== undefined && typeof value !== 'boolean') {
           throw new errors.InvalidClientMetadata('first_party must be a boolean');
         }
@@ -74,7 +81,13 @@ export function tenantProviderConfiguration(input: TenantProviderConfigInput): C
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
-      introspection: { enabled: true },
+      introspection: {
+        enabled: true,
+        // The library default lets any confidential client of the tenant introspect any token, learning whose
+        // it is and what it grants. A client sees its own tokens only; for any other the answer is
+        // `{active: false}` (RFC 7662 §2.2). JWT access tokens are for resource servers to verify offline.
+        allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
+      },
       revocation: { enabled: true },
       claimsParameter: { enabled: true },
       userinfo: { enabled: true },

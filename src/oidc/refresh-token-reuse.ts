@@ -42,6 +42,11 @@ export function refreshTokenReuse(deps: { store: KvStore; tenantId: string }): M
       return;
     }
     if (ctx.status !== 400 || (ctx.body as { error?: string } | undefined)?.error !== 'invalid_grant') return;
+    // Wait for a successor only when one can come: the token is this client's and the consume policy still shows
+    // it unconsumed (a repeat inside the interval). An unknown, revoked, foreign or long-rotated token is refused
+    // at once instead of holding the request for the whole wait.
+    const token = await oidc.provider.RefreshToken.find(presented);
+    if (!token || token.consumed || token.clientId !== oidc.client.clientId) return;
     const sealed = await waitForSuccessor(key);
     if (!sealed) return;
     const successor = JSON.parse(sealer.open(sealed, key)) as Successor;

@@ -47,8 +47,14 @@ export function createShortLivedAdapter(model: string, deps: ShortLivedAdapterDe
     async consume(id) {
       const key = keyOf(id);
       const remaining = await store.ttl(key);
-      const won = await store.setIfAbsent(`${key}:consumed`, String(Math.floor(Date.now() / 1000)), remaining > 0 ? remaining : fallbackTtl);
-      if (!won) await policy.onConsumeLost(model, await load(id));
+      // A lost race revokes the grant, which deletes the value and its marker together. A redemption that found
+      // the value before that must not win by setting a fresh marker on it afterwards (seen: 2 of 50 concurrent
+      // redemptions of one code succeeded), so only a marker set while the value still exists counts.
+      const won = remaining !== -2
+        && (await store.setIfAbsent(`${key}:consumed`, String(Math.floor(Date.now() / 1000)), remaining > 0 ? remaining : fallbackTtl));
+      if (won && (await store.get(key)) !== null) return;
+      if (won) await store.del([`${key}:consumed`]);
+      await policy.onConsumeLost(model, await load(id));
     },
     async destroy(id) {
       await store.del([keyOf(id), `${keyOf(id)}:consumed`]);

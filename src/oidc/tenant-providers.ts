@@ -11,6 +11,7 @@ import type { SigningKeys } from './signing-keys.js';
 import { tenantProviderConfiguration, type ProviderPages } from './provider-config.js';
 import { createFindAccount, type UserLookup } from './find-account.js';
 import { refreshTokenReuse } from './refresh-token-reuse.js';
+import { unauthorizedClientError } from './unauthorized-client.js';
 
 export interface TenantContext {
   readonly id: string;
@@ -68,6 +69,7 @@ export function createTenantProviders(deps: TenantProvidersDeps) {
       pages: deps.pages,
     });
     const provider = new Provider(tenant.issuer, configuration);
+    provider.use(unauthorizedClientError());
     provider.use(refreshTokenReuse({ store: deps.store, tenantId: record.id }));
     provider.on('server_error', (ctx: KoaContextWithOIDC, error: Error) => {
       deps.logger.error({ err: error, tenant: slug, route: ctx.oidc?.route }, 'provider server_error');

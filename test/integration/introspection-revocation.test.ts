@@ -1,0 +1,174 @@
+// Token introspection (RFC 7662) and revocation (RFC 7009) as a client uses them: what a live token reports,
+// what a revoked one reports, and the answers for tokens these endpoints do not handle.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createTestServices, type TestServices } from '../support/test-env.js';
+import { startTessera, type TesseraProcess } from '../support/tessera-process.js';
+import { cliJson, createClient, createTenant, createUser, redirectUri } from '../support/fixtures.js';
+import { codeFlow, discover, oidc } from '../support/relying-party.js';
+
+async function refusal(call: Promise<unknown>): Promise<{ error: string; status: number; description?: string }> {
+  try {
+    await call;
+  } catch (error) {
+    if (error instanceof oidc.ResponseBodyError) return { error: error.error, status: error.status, description: error.error_description };
+    throw error;
+  }
+  assert.fail('the request was expected to be refused');
+}
+
+describe('introspection and revocation', () => {
+  let services: TestServices;
+  let server: TesseraProcess;
+  let tenant: { slug: string; issuer: string };
+  let user: Awaited<ReturnType<typeof createUser>>;
+  let client: { client_id: string; client_secret: string | null };
+  let config: oidc.Configuration;
+  let otherConfig: oidc.Configuration;
+  let machineConfig: oidc.Configuration;
+
+  async function signInOffline() {
+    const { tokens } = await codeFlow(config, redirectUri, user, { params: { scope: 'openid email offline_access', prompt: 'consent' } });
+    assert.ok(tokens.refresh_token);
+    return tokens;
+  }
+
+  /** a raw call, for the status code and body openid-client hides */
+  function post(endpoint: 'introspection_endpoint' | 'revocation_endpoint', body: Record<string, string>, auth = `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}`) {
+    return fetch(config.serverMetadata()[endpoint] as string, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', ...(auth ? { authorization: auth } : {}) },
+      body: new URLSearchParams(body),
+    });
+  }
+
+  before(async () => {
+    services = await createTestServices();
+    server = await startTessera(services.env);
+    tenant = await createTenant(server);
+    user = await createUser(server, tenant.slug);
+    const [mine, other, machine] = await Promise.all([
+      createClient(server, tenant.slug),
+      createClient(server, tenant.slug),
+      cliJson<{ client_id: string; client_secret: string }>(server, ['client', 'create', '--tenant', tenant.slug, '--name', 'Worker', '--grant', 'client_credentials']),
+    ]);
+    client = mine;
+    config = await discover(tenant.issuer, client.client_id, client.client_secret!);
+    otherConfig = await discover(tenant.issuer, other.client_id, other.client_secret!);
+    machineConfig = await discover(tenant.issuer, machine.client_id, machine.client_secret);
+  });
+  after(async () => {
+    await server?.stop();
+    await services?.drop();
+  });
+
+  describe('introspection (RFC 7662)', () => {
+    it('reports a live refresh token as active with its client, subject, scope and lifetime', async () => {
+      const tokens = await signInOffline();
+      const now = Math.floor(Date.now() / 1000);
+      const info = await oidc.tokenIntrospection(config, tokens.refresh_token!);
+      assert.equal(info.active, true);
+      assert.equal(info.client_id, client.client_id);
+      assert.equal(info.sub, user.id);
+      assert.equal(info.iss, tenant.issuer);
+      assert.deepEqual(info.scope!.split(' ').sort(), ['email', 'offline_access', 'openid']);
+      assert.ok(typeof info.iat === 'number' && Math.abs(info.iat - now) < 60);
+      assert.ok(typeof info.exp === 'number' && info.exp > now);
+    });
+
+    it('reports a live opaque (userinfo) access token as active', async () => {
+      const tokens = await signInOffline();
+      const info = await oidc.tokenIntrospection(config, tokens.access_token, { token_type_hint: 'access_token' });
+      assert.equal(info.active, true);
+      assert.equal(info.token_type, 'Bearer');
+      assert.equal(info.client_id, client.client_id);
+      assert.equal(info.sub, user.id);
+      assert.deepEqual(info.scope!.split(' ').sort(), ['email', 'offline_access', 'openid']);
+      assert.ok(typeof info.exp === 'number' && info.exp > Date.now() / 1000);
+    });
+
+    it('reports an unknown token as inactive, with nothing else', async () => {
+      const info = await oidc.tokenIntrospection(config, 'no-such-token');
+      assert.deepEqual({ ...info }, { active: false });
+    });
+
+    it("reports another client's token as inactive (RFC 7662 §2.2: not allowed to introspect it)", async () => {
+      const tokens = await signInOffline();
+      const info = await oidc.tokenIntrospection(otherConfig, tokens.refresh_token!);
+      assert.deepEqual({ ...info }, { active: false }, 'nothing about the token leaks to another client');
+    });
+
+    it('answers a JWT access token with unsupported_token_type: resource servers verify JWTs themselves', async () => {
+      const { access_token: jwt } = await oidc.clientCredentialsGrant(machineConfig);
+      const { error, status } = await refusal(oidc.tokenIntrospection(machineConfig, jwt));
+      assert.deepEqual({ error, status }, { error: 'unsupported_token_type', status: 400 });
+    });
+
+    it('requires client authentication', async () => {
+      const tokens = await signInOffline();
+      // no credentials at all is a malformed request (RFC 6749 §5.2); wrong credentials are invalid_client
+      const response = await post('introspection_endpoint', { token: tokens.refresh_token! }, '');
+      assert.equal(response.status, 400);
+      const body = (await response.json()) as { error: string; active?: boolean };
+      assert.equal(body.error, 'invalid_request');
+      assert.equal(body.active, undefined);
+      const wrong = await post('introspection_endpoint', { token: tokens.refresh_token! }, `Basic ${Buffer.from(`${client.client_id}:wrong`).toString('base64')}`);
+      assert.equal(wrong.status, 401);
+      const wrongBody = (await wrong.json()) as { error: string; active?: boolean };
+      assert.equal(wrongBody.error, 'invalid_client');
+      assert.equal(wrongBody.active, undefined);
+    });
+  });
+
+  describe('revocation (RFC 7009)', () => {
+    it('revokes a refresh token: inactive at introspection, refused at the token endpoint', async () => {
+      const tokens = await signInOffline();
+      await oidc.tokenRevocation(config, tokens.refresh_token!, { token_type_hint: 'refresh_token' });
+      assert.deepEqual({ ...(await oidc.tokenIntrospection(config, tokens.refresh_token!)) }, { active: false });
+      const { error, status } = await refusal(oidc.refreshTokenGrant(config, tokens.refresh_token!));
+      assert.deepEqual({ error, status }, { error: 'invalid_grant', status: 400 });
+      // RFC 7009 §2.1: revoking a refresh token SHOULD also invalidate the access tokens of the same grant
+      assert.equal((await oidc.tokenIntrospection(config, tokens.access_token)).active, false);
+    });
+
+    it('revokes an access token: inactive at introspection, refused at userinfo', async () => {
+      const tokens = await signInOffline();
+      await oidc.tokenRevocation(config, tokens.access_token, { token_type_hint: 'access_token' });
+      assert.equal((await oidc.tokenIntrospection(config, tokens.access_token)).active, false);
+      const response = await fetch(config.serverMetadata().userinfo_endpoint!, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+      assert.equal(response.status, 401);
+      assert.match(response.headers.get('www-authenticate') ?? '', /error="invalid_token"/);
+    });
+
+    it('answers 200 for an unknown token (RFC 7009 §2.2)', async () => {
+      const response = await post('revocation_endpoint', { token: 'no-such-token' });
+      assert.equal(response.status, 200);
+      await oidc.tokenRevocation(config, 'no-such-token-either', { token_type_hint: 'refresh_token' });
+    });
+
+    it("does not let another client revoke a client's token", async () => {
+      const tokens = await signInOffline();
+      const { error, status } = await refusal(oidc.tokenRevocation(otherConfig, tokens.refresh_token!));
+      assert.equal(status, 400);
+      assert.equal(error, 'invalid_request');
+      assert.equal((await oidc.tokenIntrospection(config, tokens.refresh_token!)).active, true, 'still live');
+    });
+
+    it('answers a JWT access token with unsupported_token_type (RFC 7009 §2.2.1)', async () => {
+      const { access_token: jwt } = await oidc.clientCredentialsGrant(machineConfig);
+      const { error, status } = await refusal(oidc.tokenRevocation(machineConfig, jwt));
+      assert.deepEqual({ error, status }, { error: 'unsupported_token_type', status: 400 });
+    });
+
+    it('requires client authentication', async () => {
+      const tokens = await signInOffline();
+      const response = await post('revocation_endpoint', { token: tokens.refresh_token! }, '');
+      assert.equal(response.status, 400);
+      assert.equal(((await response.json()) as { error: string }).error, 'invalid_request');
+      const wrong = await post('revocation_endpoint', { token: tokens.refresh_token! }, `Basic ${Buffer.from(`${client.client_id}:wrong`).toString('base64')}`);
+      assert.equal(wrong.status, 401);
+      assert.equal(((await wrong.json()) as { error: string }).error, 'invalid_client');
+      assert.equal((await oidc.tokenIntrospection(config, tokens.refresh_token!)).active, true, 'still live');
+    });
+  });
+});

@@ -1,0 +1,149 @@
+// `tessera keys rotate` against a running server: the new key signs from then on, the old one stays published
+// (verify-only) so tokens it signed keep verifying — no restart, nothing re-issued.
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, describe, it } from 'node:test';
+import * as jose from 'jose';
+import { createTestServices, type TestServices } from '../support/test-env.js';
+import { startTessera, type TesseraProcess } from '../support/tessera-process.js';
+import { cliJson, createClient, createTenant, createUser, redirectUri } from '../support/fixtures.js';
+import { codeFlow, discover, oidc } from '../support/relying-party.js';
+
+interface PublicJwk extends jose.JWK { kid: string; alg: string; key_ops?: string[] }
+
+/** how long a rotation may take to reach the server (pub/sub); a bound for correctness, not a speed claim */
+const propagationDeadlineMs = 10_000;
+
+describe('signing key rotation', () => {
+  let services: TestServices;
+  let server: TesseraProcess;
+
+  async function jwksOf(issuer: string): Promise<PublicJwk[]> {
+    const response = await fetch(`${issuer}/jwks`);
+    assert.equal(response.status, 200);
+    return ((await response.json()) as { keys: PublicJwk[] }).keys;
+  }
+
+  /** the JWKS once it publishes `kid` */
+  async function jwksWith(issuer: string, kid: string): Promise<PublicJwk[]> {
+    const deadline = Date.now() + propagationDeadlineMs;
+    for (;;) {
+      const keys = await jwksOf(issuer);
+      if (keys.some((k) => k.kid === kid)) return keys;
+      if (Date.now() > deadline) assert.fail(`the running server did not publish ${kid} within ${propagationDeadlineMs} ms: ${JSON.stringify(keys.map((k) => k.kid))}`);
+      await sleep(100);
+    }
+  }
+
+  const rotate = (slug: string, alg: string) => cliJson<{ kid: string; alg: string; tenant: string }>(server, ['keys', 'rotate', '--tenant', slug, '--alg', alg]);
+
+  /** a tenant with a user and a web client, and with `machine` a client_credentials client, to get fresh tokens from */
+  async function setUp(options: { machine?: boolean } = {}) {
+    const tenant = await createTenant(server);
+    const [user, client, machine] = await Promise.all([
+      createUser(server, tenant.slug),
+      createClient(server, tenant.slug, ['--first-party']),
+      options.machine ? cliJson<{ client_id: string; client_secret: string }>(server, ['client', 'create', '--tenant', tenant.slug, '--name', 'Worker', '--grant', 'client_credentials']) : undefined,
+    ]);
+    const config = await discover(tenant.issuer, client.client_id, client.client_secret!);
+    const machineConfig = machine && (await discover(tenant.issuer, machine.client_id, machine.client_secret));
+    return {
+      tenant,
+      config,
+      idToken: async () => (await codeFlow(config, redirectUri, user)).tokens.id_token!,
+      accessToken: async () => (await oidc.clientCredentialsGrant(machineConfig!)).access_token,
+    };
+  }
+
+  before(async () => {
+    services = await createTestServices();
+    server = await startTessera(services.env);
+  });
+  after(async () => {
+    await server?.stop();
+    await services?.drop();
+  });
+
+  it('RS256: publishes the new key beside the old, verify-only one; old tokens verify, new tokens use the new key', async () => {
+    const { tenant, config, idToken, accessToken } = await setUp({ machine: true });
+    const [oldIdToken, oldAccessToken] = await Promise.all([idToken(), accessToken()]);
+    const oldKid = jose.decodeProtectedHeader(oldIdToken).kid!;
+    assert.equal(jose.decodeProtectedHeader(oldAccessToken).kid, oldKid, 'both are signed with the RS256 key');
+
+    const rotated = await rotate(tenant.slug, 'RS256');
+    assert.equal(rotated.alg, 'RS256');
+    assert.equal(rotated.tenant, tenant.slug);
+    assert.equal(typeof rotated.kid, 'string');
+    assert.notEqual(rotated.kid, oldKid);
+
+    const keys = await jwksWith(tenant.issuer, rotated.kid);
+    const rsa = keys.filter((k) => k.alg === 'RS256');
+    assert.deepEqual(rsa.map((k) => k.kid).sort(), [oldKid, rotated.kid].sort(), 'both RS256 keys are published');
+    assert.deepEqual(rsa.find((k) => k.kid === oldKid)!.key_ops, ['verify'], 'the old key is verify-only');
+    assert.equal(rsa.find((k) => k.kid === rotated.kid)!.key_ops, undefined);
+    for (const key of keys) assert.equal(key.d, undefined, 'public keys only');
+
+    const jwks = jose.createRemoteJWKSet(new URL(`${tenant.issuer}/jwks`));
+    await jose.jwtVerify(oldIdToken, jwks, { issuer: tenant.issuer, audience: config.clientMetadata().client_id });
+    await jose.jwtVerify(oldAccessToken, jwks, { issuer: tenant.issuer, audience: `${tenant.issuer}/api`, typ: 'at+jwt' });
+
+    const [newIdToken, newAccessToken] = await Promise.all([idToken(), accessToken()]);
+    assert.equal(jose.decodeProtectedHeader(newIdToken).kid, rotated.kid);
+    assert.equal(jose.decodeProtectedHeader(newAccessToken).kid, rotated.kid);
+    await jose.jwtVerify(newIdToken, jwks, { issuer: tenant.issuer, audience: config.clientMetadata().client_id });
+    await jose.jwtVerify(newAccessToken, jwks, { issuer: tenant.issuer, audience: `${tenant.issuer}/api` });
+  });
+
+  it('rotates twice: every retired key stays published until its tokens expire', async () => {
+    const { tenant, idToken } = await setUp();
+    const first = jose.decodeProtectedHeader(await idToken()).kid!;
+    const second = (await rotate(tenant.slug, 'RS256')).kid;
+    await jwksWith(tenant.issuer, second);
+    const signedBySecond = await idToken();
+    const third = (await rotate(tenant.slug, 'RS256')).kid;
+    const rsa = (await jwksWith(tenant.issuer, third)).filter((k) => k.alg === 'RS256');
+    assert.deepEqual(rsa.map((k) => k.kid).sort(), [first, second, third].sort());
+    assert.deepEqual(rsa.filter((k) => k.key_ops?.includes('verify')).map((k) => k.kid).sort(), [first, second].sort());
+    assert.equal(jose.decodeProtectedHeader(signedBySecond).kid, second);
+    assert.equal(jose.decodeProtectedHeader(await idToken()).kid, third);
+
+    const listed = await cliJson<{ kid: string; alg: string; active: boolean }[]>(server, ['keys', 'list', '--tenant', tenant.slug]);
+    assert.deepEqual(listed.filter((k) => k.alg === 'RS256' && k.active).map((k) => k.kid), [third], 'one active RS256 key');
+  });
+
+  for (const alg of ['ES256', 'EdDSA']) {
+    it(`${alg}: the new key is published, the old one stays as verify-only, other algorithms are untouched`, async () => {
+      const tenant = await createTenant(server);
+      const before = await jwksOf(tenant.issuer);
+      const old = before.find((k) => k.alg === alg)!;
+      const rotated = await rotate(tenant.slug, alg);
+      assert.equal(rotated.alg, alg);
+      assert.notEqual(rotated.kid, old.kid);
+
+      const after = await jwksWith(tenant.issuer, rotated.kid);
+      const ofAlg = after.filter((k) => k.alg === alg);
+      assert.deepEqual(ofAlg.map((k) => k.kid).sort(), [old.kid, rotated.kid].sort());
+      assert.deepEqual(ofAlg.find((k) => k.kid === old.kid)!.key_ops, ['verify']);
+      assert.equal(ofAlg.find((k) => k.kid === rotated.kid)!.key_ops, undefined);
+      assert.equal(ofAlg.find((k) => k.kid === rotated.kid)!.d, undefined);
+      const others = (keys: PublicJwk[]) => keys.filter((k) => k.alg !== alg).map((k) => k.kid).sort();
+      assert.deepEqual(others(after), others(before));
+    });
+  }
+
+  it('refuses an unsupported algorithm (HS256) with exit 1 and leaves the keys alone', async () => {
+    const tenant = await createTenant(server);
+    const before = await jwksOf(tenant.issuer);
+    const result = await server.cli(['keys', 'rotate', '--tenant', tenant.slug, '--alg', 'HS256']);
+    assert.equal(result.code, 1);
+    assert.equal(result.stdout.trim(), '');
+    assert.match(result.stderr, /RS256|ES256|EdDSA|alg/);
+    assert.deepEqual((await jwksOf(tenant.issuer)).map((k) => k.kid).sort(), before.map((k) => k.kid).sort());
+  });
+
+  it('refuses an unknown tenant with exit 1', async () => {
+    const result = await server.cli(['keys', 'rotate', '--tenant', 'no-such-tenant', '--alg', 'RS256']);
+    assert.equal(result.code, 1);
+    assert.equal(result.stdout.trim(), '');
+  });
+});
