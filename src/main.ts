@@ -6,8 +6,24 @@ import { readDotEnv, withDevelopmentSecrets } from './config/environment.js';
 import { createLogger } from './logging/logger.js';
 import { acquireEmbeddedLock } from './db/embedded-lock.js';
 import { createTessera } from './app.js';
-import { seedDemo, demoBanner } from './demo/demo-seed.js';
+import { seedDemo, demoBanner, type DemoInfo } from './demo/demo-seed.js';
 import { AppError } from './errors/app-error.js';
+
+/** @throws StartError with a message an operator can act on when the port cannot be had */
+function listen(server: ReturnType<typeof createServer>, port: number, host: string | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      const where = `${host ?? 'all interfaces'} port ${port}`;
+      if (error.code === 'EADDRINUSE') reject(new StartError(`${where} is already in use (another Tessera?). Stop that process or set PORT.`));
+      else if (error.code === 'EACCES') reject(new StartError(`no permission to listen on ${where}: choose a PORT above 1023.`));
+      else reject(error);
+    });
+    server.listen(port, host, resolve);
+  });
+}
+
+/** a start-up failure whose message says it all (no stack trace) */
+class StartError extends Error {}
 
 async function main() {
   let config;
@@ -25,18 +41,26 @@ async function main() {
   const cliToken = embedded ? randomBytes(32).toString('base64url') : undefined;
   const lock = embedded ? acquireEmbeddedLock(config.dataDir) : undefined;
 
-  const tessera = await createTessera(config, logger, { cliToken });
-  const demo = config.seedDemo ? await seedDemo(tessera.services) : null;
-
-  const server = createServer(tessera.app.callback());
-  server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, resolve);
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
-  lock?.update({ url: `http://127.0.0.1:${port}`, token: cliToken });
+  let tessera: Awaited<ReturnType<typeof createTessera>> | undefined;
+  let server: ReturnType<typeof createServer>;
+  let port = config.port;
+  let demo: DemoInfo | null = null;
+  try {
+    tessera = await createTessera(config, logger, { cliToken });
+    server = createServer(tessera.app.callback());
+    server.keepAliveTimeout = 65_000;
+    await listen(server, config.port, config.host);
+    const address = server.address();
+    if (typeof address === 'object' && address) port = address.port;
+    lock?.update({ url: `http://${cliHost(config.host)}:${port}`, token: cliToken });
+    // Seeded only once the port is ours: the banner is the one place the demo password and secret appear, so
+    // a start that fails (port taken) must not create a demo whose credentials nobody was shown.
+    demo = config.seedDemo ? await seedDemo(tessera.services) : null;
+  } catch (error) {
+    await tessera?.close().catch(() => undefined);
+    lock?.release();
+    throw error;
+  }
   logger.info({ port, publicUrl: config.publicUrl.origin, database: embedded ? 'embedded' : 'postgresql', store: config.redisUrl ? 'redis' : 'memory' }, 'Tessera is listening');
   if (demo) process.stdout.write(demoBanner(demo));
 
@@ -47,7 +71,7 @@ async function main() {
     logger.info({ signal }, 'shutting down');
     server.closeIdleConnections();
     await new Promise((resolve) => server.close(resolve));
-    await tessera.close();
+    await tessera!.close();
     lock?.release();
     process.exit(0);
   };
@@ -56,9 +80,15 @@ async function main() {
 }
 
 main().catch((error: unknown) => {
-  const message = error instanceof AppError || (error as { code?: string })?.code?.startsWith?.('db.')
+  const message = error instanceof AppError || error instanceof StartError || (error as { code?: string })?.code?.startsWith?.('db.')
     ? (error as Error).message
     : (error as Error)?.stack ?? String(error);
   process.stderr.write(`Tessera cannot start: ${message}\n`);
   process.exit(1);
 });
+
+/** where the local CLI reaches this server: loopback when bound to every interface, else the bound address */
+function cliHost(host: string | undefined): string {
+  if (!host || host === '0.0.0.0' || host === '::' || host === 'localhost') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}

@@ -5,9 +5,9 @@ import { timingSafeEqual } from 'node:crypto';
 import Router from '@koa/router';
 import { koaBody } from 'koa-body';
 import type { Services } from '../services.js';
-import { errorOutput, runCommand } from './commands.js';
+import { cliPath, errorOutput, runCommand } from './commands.js';
 
-export const cliPath = '/internal/cli';
+export { cliPath };
 const loopback = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
 export function cliRoutes(deps: { services: Services; token: string }) {
@@ -16,7 +16,9 @@ export function cliRoutes(deps: { services: Services; token: string }) {
   router.post(cliPath, koaBody({ json: true, urlencoded: false, jsonLimit: '64kb' }), async (ctx) => {
     const presented = Buffer.from(ctx.get('Authorization'));
     const authorised = presented.length === expected.length && timingSafeEqual(presented, expected);
-    if (!loopback.has(ctx.req.socket.remoteAddress ?? '') || !authorised) {
+    // same machine: loopback, or a server bound to one address that the CLI dialled from that very address
+    const { remoteAddress = '', localAddress } = ctx.req.socket;
+    if (!(loopback.has(remoteAddress) || remoteAddress === localAddress) || !authorised) {
       ctx.status = 401;
       ctx.body = { error: 'auth.unauthorized', message: 'This endpoint serves the local tessera CLI only.' };
       return;

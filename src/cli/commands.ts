@@ -3,7 +3,9 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Services } from '../services.js';
 import { AppError } from '../errors/app-error.js';
-import { migrate } from '../db/migrate.js';
+
+/** where a running server takes commands from the local CLI (embedded database only, cli.routes.ts) */
+export const cliPath = '/internal/cli';
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -60,78 +62,116 @@ function json(value: string | undefined, flag: string): { keys: unknown[] } | un
   }
 }
 
-/** @throws UsageError for malformed arguments, AppError for refused operations */
-export async function runCommand(services: Services, argv: string[]): Promise<unknown> {
+export interface CommandContext {
+  /** migrations applied when this process opened the database for the command (the CLI's direct mode) */
+  appliedAtOpen?: readonly string[];
+}
+
+/** a command whose arguments have been checked, ready to run against the services */
+export type PreparedCommand = (services: Services, context?: CommandContext) => Promise<unknown>;
+
+const str = (value: unknown) => value as string | undefined;
+
+// Each entry checks its arguments synchronously and returns the work: bad input is refused before the CLI
+// loads the server's modules or opens a database, so it fails fast even when nothing else would run.
+const commands: Record<string, (args: string[]) => PreparedCommand> = {
+  'tenant create'(args) {
+    const { values, positionals } = parse(args, { name: { type: 'string' }, 'id-token-alg': { type: 'string' }, 'access-token-alg': { type: 'string' } }, 1);
+    const input = {
+      slug: required(positionals[0], '<slug>'),
+      name: str(values.name),
+      idTokenSigningAlg: str(values['id-token-alg']),
+      accessTokenSigningAlg: str(values['access-token-alg']),
+    };
+    return async (services) => {
+      const tenant = await services.tenants.create(input);
+      return { slug: tenant.slug, name: tenant.name, issuer: tenant.issuer, id_token_alg: tenant.settings.idTokenSigningAlg, access_token_alg: tenant.settings.accessTokenSigningAlg };
+    };
+  },
+  'tenant list'(args) {
+    parse(args, {});
+    return async (services) => (await services.tenants.list()).map((t) => ({ slug: t.slug, name: t.name, issuer: t.issuer }));
+  },
+  'client create'(args) {
+    const { values: v } = parse(args, {
+      tenant: { type: 'string' }, name: { type: 'string' },
+      'redirect-uri': { type: 'string', multiple: true }, 'post-logout-redirect-uri': { type: 'string', multiple: true },
+      grant: { type: 'string', multiple: true }, public: { type: 'boolean' }, scope: { type: 'string' },
+      'auth-method': { type: 'string' }, 'first-party': { type: 'boolean' }, 'refresh-token-reuse-interval': { type: 'string' },
+      'jwks-uri': { type: 'string' }, jwks: { type: 'string' },
+    });
+    const slug = required(str(v.tenant), '--tenant');
+    const input = {
+      name: required(str(v.name), '--name'),
+      redirectUris: v['redirect-uri'] as string[] | undefined,
+      postLogoutRedirectUris: v['post-logout-redirect-uri'] as string[] | undefined,
+      grants: v.grant as string[] | undefined,
+      public: v.public as boolean | undefined,
+      scope: str(v.scope),
+      authMethod: str(v['auth-method']),
+      firstParty: v['first-party'] as boolean | undefined,
+      refreshTokenReuseInterval: integer(str(v['refresh-token-reuse-interval']), '--refresh-token-reuse-interval'),
+      jwksUri: str(v['jwks-uri']),
+      jwks: json(str(v.jwks), '--jwks'),
+    };
+    return async (services) => {
+      const tenant = await services.tenants.get(slug);
+      return services.clients.create(tenant.id, input, await services.clientValidator(tenant.slug));
+    };
+  },
+  'user create'(args) {
+    const { values: v } = parse(args, {
+      tenant: { type: 'string' }, email: { type: 'string' }, password: { type: 'string' }, name: { type: 'string' }, verified: { type: 'boolean' },
+    });
+    const slug = required(str(v.tenant), '--tenant');
+    const input = {
+      email: required(str(v.email), '--email'),
+      password: required(str(v.password), '--password'),
+      name: str(v.name),
+      emailVerified: (v.verified as boolean | undefined) ?? false,
+    };
+    return async (services) => {
+      const tenant = await services.tenants.get(slug);
+      const user = await services.users.create(tenant.id, input);
+      return { id: user.id, email: user.email };
+    };
+  },
+  'keys rotate'(args) {
+    const { values: v } = parse(args, { tenant: { type: 'string' }, alg: { type: 'string' } });
+    const slug = required(str(v.tenant), '--tenant');
+    const alg = str(v.alg) ?? 'RS256';
+    return async (services) => {
+      const rotated = await services.tenants.rotateKey(slug, alg);
+      return { kid: rotated.kid, alg: rotated.alg, tenant: slug };
+    };
+  },
+  'keys list'(args) {
+    const { values: v } = parse(args, { tenant: { type: 'string' } });
+    const slug = required(str(v.tenant), '--tenant');
+    return async (services) => services.keys.listPublished((await services.tenants.get(slug)).id);
+  },
+  'db migrate'(args) {
+    parse(args, {});
+    return async (services, context = {}) => {
+      // loaded here: the schema engine is heavy and only this command needs it
+      const { migrate } = await import('../db/migrate.js');
+      return { applied: [...(context.appliedAtOpen ?? []), ...(await migrate(services.db))] };
+    };
+  },
+};
+
+/** @throws UsageError for an unknown command or malformed arguments */
+export function prepareCommand(argv: string[]): PreparedCommand {
   const [group, action, ...rest] = argv;
   const command = `${group ?? ''} ${action ?? ''}`.trim();
-  switch (command) {
-    case 'tenant create': {
-      const { values, positionals } = parse(rest, { name: { type: 'string' }, 'id-token-alg': { type: 'string' }, 'access-token-alg': { type: 'string' } }, 1);
-      const tenant = await services.tenants.create({
-        slug: required(positionals[0], '<slug>'),
-        name: values.name as string | undefined,
-        idTokenSigningAlg: values['id-token-alg'] as string | undefined,
-        accessTokenSigningAlg: values['access-token-alg'] as string | undefined,
-      });
-      return { slug: tenant.slug, name: tenant.name, issuer: tenant.issuer, id_token_alg: tenant.settings.idTokenSigningAlg, access_token_alg: tenant.settings.accessTokenSigningAlg };
-    }
-    case 'tenant list': {
-      parse(rest, {});
-      return (await services.tenants.list()).map((t) => ({ slug: t.slug, name: t.name, issuer: t.issuer }));
-    }
-    case 'client create': {
-      const { values: v } = parse(rest, {
-        tenant: { type: 'string' }, name: { type: 'string' },
-        'redirect-uri': { type: 'string', multiple: true }, 'post-logout-redirect-uri': { type: 'string', multiple: true },
-        grant: { type: 'string', multiple: true }, public: { type: 'boolean' }, scope: { type: 'string' },
-        'auth-method': { type: 'string' }, 'first-party': { type: 'boolean' }, 'refresh-token-reuse-interval': { type: 'string' },
-        'jwks-uri': { type: 'string' }, jwks: { type: 'string' },
-      });
-      const tenant = await services.tenants.get(required(v.tenant as string | undefined, '--tenant'));
-      return services.clients.create(tenant.id, {
-        name: required(v.name as string | undefined, '--name'),
-        redirectUris: v['redirect-uri'] as string[] | undefined,
-        postLogoutRedirectUris: v['post-logout-redirect-uri'] as string[] | undefined,
-        grants: v.grant as string[] | undefined,
-        public: v.public as boolean | undefined,
-        scope: v.scope as string | undefined,
-        authMethod: v['auth-method'] as string | undefined,
-        firstParty: v['first-party'] as boolean | undefined,
-        refreshTokenReuseInterval: integer(v['refresh-token-reuse-interval'] as string | undefined, '--refresh-token-reuse-interval'),
-        jwksUri: v['jwks-uri'] as string | undefined,
-        jwks: json(v.jwks as string | undefined, '--jwks'),
-      }, await services.clientValidator(tenant.slug));
-    }
-    case 'user create': {
-      const { values: v } = parse(rest, {
-        tenant: { type: 'string' }, email: { type: 'string' }, password: { type: 'string' }, name: { type: 'string' }, verified: { type: 'boolean' },
-      });
-      const tenant = await services.tenants.get(required(v.tenant as string | undefined, '--tenant'));
-      const user = await services.users.create(tenant.id, {
-        email: required(v.email as string | undefined, '--email'),
-        password: required(v.password as string | undefined, '--password'),
-        name: v.name as string | undefined,
-        emailVerified: (v.verified as boolean | undefined) ?? false,
-      });
-      return { id: user.id, email: user.email };
-    }
-    case 'keys rotate': {
-      const { values: v } = parse(rest, { tenant: { type: 'string' }, alg: { type: 'string' } });
-      const slug = required(v.tenant as string | undefined, '--tenant');
-      const rotated = await services.tenants.rotateKey(slug, (v.alg as string | undefined) ?? 'RS256');
-      return { kid: rotated.kid, alg: rotated.alg, tenant: slug };
-    }
-    case 'keys list': {
-      const { values: v } = parse(rest, { tenant: { type: 'string' } });
-      const tenant = await services.tenants.get(required(v.tenant as string | undefined, '--tenant'));
-      return services.keys.listPublished(tenant.id);
-    }
-    case 'db migrate':
-      parse(rest, {});
-      return { applied: [...services.appliedMigrations, ...(await migrate(services.db))] };
-    default:
-      throw new UsageError(group ? `unknown command "${command}"` : 'no command given');
-  }
+  const prepare = Object.hasOwn(commands, command) ? commands[command] : undefined;
+  if (!prepare) throw new UsageError(group ? `unknown command "${command}"` : 'no command given');
+  return prepare(rest);
+}
+
+/** @throws UsageError for malformed arguments, AppError for refused operations */
+export async function runCommand(services: Services, argv: string[]): Promise<unknown> {
+  return prepareCommand(argv)(services);
 }
 
 export function errorOutput(error: unknown): { error: string; message: string; exitCode: number } {

@@ -1,17 +1,19 @@
 #!/usr/bin/env node
 // `tessera`: manages an installation and prints JSON. With DATABASE_URL it works on PostgreSQL directly.
 // On the embedded database it never opens ./data while a server holds it: it asks that server instead.
+// Only light modules load up front: arguments are checked before the server's modules (services) load.
 import { loadConfig, ConfigError } from '../config/config.js';
 import { readDotEnv, withDevelopmentSecrets } from '../config/environment.js';
-import { createLogger } from '../logging/logger.js';
 import { acquireEmbeddedLock, readEmbeddedLock } from '../db/embedded-lock.js';
-import { createServices } from '../services.js';
-import { cliPath } from './cli.routes.js';
-import { errorOutput, runCommand, usage } from './commands.js';
+import { cliPath, errorOutput, prepareCommand, usage, type PreparedCommand } from './commands.js';
+
+function succeedWith(text: string): never {
+  process.stdout.write(text);
+  process.exit(0);
+}
 
 function succeed(result: unknown): never {
-  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-  process.exit(0);
+  succeedWith(`${JSON.stringify(result, null, 2)}\n`);
 }
 
 function fail(error: string, message: string, exitCode: number): never {
@@ -38,9 +40,13 @@ async function viaServer(url: string, token: string, argv: string[]): Promise<ne
 }
 
 async function main(argv: string[]): Promise<never> {
-  if (!argv.length || argv[0] === 'help' || argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(`${usage}\n`);
-    process.exit(argv.length ? 0 : 2);
+  if (argv[0] === 'help' || argv.includes('--help') || argv.includes('-h')) succeedWith(`${usage}\n`);
+  let command: PreparedCommand;
+  try {
+    command = prepareCommand(argv);
+  } catch (error) {
+    const out = errorOutput(error);
+    fail(out.error, out.message, out.exitCode);
   }
   let config;
   try {
@@ -49,7 +55,6 @@ async function main(argv: string[]): Promise<never> {
     if (error instanceof ConfigError) fail('config.invalid', error.message, 1);
     throw error;
   }
-  const logger = createLogger('silent');
   let lock: ReturnType<typeof acquireEmbeddedLock> | undefined;
   if (!config.databaseUrl) {
     const holder = readEmbeddedLock(config.dataDir);
@@ -64,8 +69,9 @@ async function main(argv: string[]): Promise<never> {
   const migrateNow = !config.databaseUrl || (argv[0] === 'db' && argv[1] === 'migrate');
   let services;
   try {
-    services = await createServices(config, logger, { migrate: migrateNow });
-    const result = await runCommand(services, argv);
+    const [{ createServices }, { createLogger }] = await Promise.all([import('../services.js'), import('../logging/logger.js')]);
+    services = await createServices(config, createLogger('silent'), { migrate: migrateNow });
+    const result = await command(services, { appliedAtOpen: services.appliedMigrations });
     await services.close();
     lock?.release();
     succeed(result);

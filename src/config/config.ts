@@ -60,25 +60,37 @@ export const configSchema = z.object({
 
 export const configKeys = Object.keys(configSchema.shape);
 
-/** @throws ConfigError listing every problem found */
+/**
+ * Each key is parsed on its own so a malformed value does not hide the rules other values break: the operator
+ * sees every problem in one run.
+ * @throws ConfigError listing every problem found
+ */
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
-  const parsed = configSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  const problems: string[] = [];
+  const invalid = new Set<string>();
+  const values: Record<string, unknown> = {};
+  for (const [key, schema] of Object.entries(configSchema.shape)) {
+    const result = (schema as z.ZodType).safeParse(env[key]);
+    if (result.success) values[key] = result.data;
+    else {
+      invalid.add(key);
+      problems.push(...result.error.issues.map((issue) => `${key}: ${issue.message}`));
+    }
   }
-  const e = parsed.data;
+  const e = values as z.output<typeof configSchema>;
   const mode = e.NODE_ENV ?? 'development';
   const port = e.PORT ?? 3000;
   const publicUrl = new URL(e.PUBLIC_URL ?? `http://localhost:${port}`);
-  const problems: string[] = [];
+  const valid = (key: string) => !invalid.has(key);
 
-  if (publicUrl.pathname !== '/' || publicUrl.search || publicUrl.hash) {
+  if (valid('PUBLIC_URL') && (publicUrl.pathname !== '/' || publicUrl.search || publicUrl.hash)) {
     problems.push('PUBLIC_URL: must be an origin without path, query or fragment (e.g. https://id.example.com)');
   }
-  if (!e.KEY_ENCRYPTION_KEY) problems.push('KEY_ENCRYPTION_KEY: required (development generates one under DATA_DIR)');
-  if (!e.COOKIE_SECRETS?.length) problems.push('COOKIE_SECRETS: required (development generates one under DATA_DIR)');
+  const why = mode === 'production' ? 'production never generates secrets' : 'development generates one under DATA_DIR';
+  if (!e.KEY_ENCRYPTION_KEY && valid('KEY_ENCRYPTION_KEY')) problems.push(`KEY_ENCRYPTION_KEY: required (${why})`);
+  if (!e.COOKIE_SECRETS?.length && valid('COOKIE_SECRETS')) problems.push(`COOKIE_SECRETS: required (${why})`);
   if (mode === 'production') {
-    if (publicUrl.protocol !== 'https:') problems.push('PUBLIC_URL: production requires an https issuer');
+    if (publicUrl.protocol !== 'https:' && valid('PUBLIC_URL')) problems.push('PUBLIC_URL: production requires an https issuer');
     if (e.COOKIE_SECRETS?.some((s) => s.length < 32)) problems.push('COOKIE_SECRETS: production requires each secret to be at least 32 characters');
     if (e.SEED_DEMO) problems.push('SEED_DEMO: production never seeds demo data');
   }

@@ -9,6 +9,8 @@ export interface Sealer {
   open(sealed: string, context: string): string;
 }
 
+const tagLength = 16;
+
 interface DerivedKey { id: string; key: Buffer }
 
 function derive(secret: string): DerivedKey {
@@ -25,17 +27,19 @@ export function createSealer(secrets: readonly string[]): Sealer {
   return {
     seal(plaintext, context) {
       const iv = randomBytes(12);
-      const cipher = createCipheriv('aes-256-gcm', current.key, iv);
+      const cipher = createCipheriv('aes-256-gcm', current.key, iv, { authTagLength: tagLength });
       cipher.setAAD(Buffer.from(context));
       const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
       return ['v1', current.id, iv.toString('base64url'), body.toString('base64url'), cipher.getAuthTag().toString('base64url')].join('.');
     },
     open(sealed, context) {
-      const [version, id, iv, body, tag] = sealed.split('.');
+      const parts = sealed.split('.');
+      const [version, id, iv, body, tag] = parts;
       const key = keys.find((k) => k.id === id);
-      if (version !== 'v1' || !key || !iv || body === undefined || !tag) throw new Error('crypto.unseal_failed');
+      if (parts.length !== 5 || version !== 'v1' || !key || !iv || body === undefined || !tag) throw new Error('crypto.unseal_failed');
       try {
-        const decipher = createDecipheriv('aes-256-gcm', key.key, Buffer.from(iv, 'base64url'));
+        // Without authTagLength, GCM in Node accepts a tag truncated to 4 bytes: a forger would need only 2^32 tries.
+        const decipher = createDecipheriv('aes-256-gcm', key.key, Buffer.from(iv, 'base64url'), { authTagLength: tagLength });
         decipher.setAAD(Buffer.from(context));
         decipher.setAuthTag(Buffer.from(tag, 'base64url'));
         return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');

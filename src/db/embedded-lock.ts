@@ -1,6 +1,6 @@
 // PGlite is one process's database: two processes opening ./data would corrupt it. The server holds this
 // lock file while it runs and records where it listens, so the CLI can ask it to do the work instead.
-import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppError } from '../errors/app-error.js';
 
@@ -12,6 +12,15 @@ export interface EmbeddedLockInfo {
 }
 
 const lockFile = (dataDir: string) => join(dataDir, 'tessera.lock');
+
+// The lock is only ever seen whole: a reader that found it empty or half-written would take it for a dead
+// holder's and delete a live server's lock. So content is written aside, then linked (create, fails when
+// present) or renamed (update) into place, both atomic.
+function writeAside(file: string, content: string): string {
+  const pending = `${file}.${process.pid}.tmp`;
+  writeFileSync(pending, content, { mode: 0o600 });
+  return pending;
+}
 
 function alive(pid: number): boolean {
   try {
@@ -38,14 +47,21 @@ export function acquireEmbeddedLock(dataDir: string, info: Omit<EmbeddedLockInfo
   const file = lockFile(dataDir);
   const content = () => JSON.stringify({ pid: process.pid, ...info });
   for (let attempt = 0; attempt < 2; attempt++) {
+    const pending = writeAside(file, content());
+    let taken = false;
     try {
-      const fd = openSync(file, 'wx', 0o600);
-      writeSync(fd, content());
-      closeSync(fd);
+      linkSync(pending, file);
+      taken = true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    } finally {
+      rmSync(pending, { force: true });
+    }
+    if (taken) {
       return {
         update(more: Omit<EmbeddedLockInfo, 'pid'>) {
           Object.assign(info, more);
-          writeFileSync(file, content(), { mode: 0o600 });
+          renameSync(writeAside(file, content()), file);
         },
         release() {
           try {
@@ -53,14 +69,12 @@ export function acquireEmbeddedLock(dataDir: string, info: Omit<EmbeddedLockInfo
           } catch { /* already gone */ }
         },
       };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const holder = readEmbeddedLock(dataDir);
-      if (holder) {
-        throw new AppError('db.embedded_in_use', `The embedded database in ${dataDir} is in use by Tessera process ${holder.pid}. Stop it first, or set DATABASE_URL to use PostgreSQL.`);
-      }
-      unlinkSync(file); // left behind by a process that died
     }
+    const holder = readEmbeddedLock(dataDir);
+    if (holder) {
+      throw new AppError('db.embedded_in_use', `The embedded database in ${dataDir} is in use by Tessera process ${holder.pid}. Stop it first, or set DATABASE_URL to use PostgreSQL.`);
+    }
+    rmSync(file, { force: true }); // left behind by a process that died
   }
   throw new AppError('db.embedded_in_use');
 }

@@ -40,10 +40,12 @@ const ttlSchema = z.object({
 const settingsSchema = z.object({
   idTokenSigningAlg: z.enum(signingAlgs).catch('RS256'),
   accessTokenSigningAlg: z.enum(signingAlgs).catch('RS256'),
-  defaultResource: z.url().nullable().catch(null),
+  // RFC 8707 §2: an absolute URI without a fragment
+  defaultResource: z.url().refine((uri) => !uri.includes('#')).nullable().catch(null),
 });
 
-const asObject = (value: unknown) => (value && typeof value === 'object' ? value : {}) as Record<string, unknown>;
+// An array is an object too, and z.object() would throw on it.
+const asObject = (value: unknown) => (value && typeof value === 'object' && !Array.isArray(value) ? value : {}) as Record<string, unknown>;
 
 export function parseTenantSettings(input: unknown): TenantSettings {
   const raw = asObject(input);

@@ -1,0 +1,95 @@
+// A tenant's settings come from a JSON column that may be old, partial or hand-edited: parsing never throws,
+// and each invalid value falls back to its own default without discarding the valid ones next to it.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { longestSignedTokenLifetime, parseTenantSettings } from '../../src/tenants/tenant-settings.js';
+import { defaultBranding } from '../../src/tenants/branding.js';
+
+const day = 86_400;
+const defaults = {
+  branding: defaultBranding,
+  idTokenSigningAlg: 'RS256',
+  accessTokenSigningAlg: 'RS256',
+  defaultResource: null,
+  ttl: { accessToken: 3600, idToken: 3600, refreshToken: 14 * day, authorizationCode: 60, session: 14 * day, interaction: 3600 },
+};
+
+describe('tenant settings', () => {
+  it('gives the defaults for a missing or non-object value', () => {
+    for (const input of [undefined, null, {}, 'settings', 42, true, [], [1, 2]]) {
+      assert.deepEqual(parseTenantSettings(input), defaults, `input ${JSON.stringify(input)}`);
+    }
+  });
+
+  it('keeps valid values', () => {
+    const settings = parseTenantSettings({
+      branding: { logoUrl: 'https://cdn.example.com/logo.svg', primaryColor: '#AA0000' },
+      idTokenSigningAlg: 'ES256',
+      accessTokenSigningAlg: 'EdDSA',
+      defaultResource: 'https://api.example.com/',
+      ttl: { accessToken: 600, idToken: 900, refreshToken: 30 * day, authorizationCode: 30, session: day, interaction: 1200 },
+    });
+    assert.deepEqual(settings, {
+      branding: { logoUrl: 'https://cdn.example.com/logo.svg', primaryColor: '#aa0000' },
+      idTokenSigningAlg: 'ES256',
+      accessTokenSigningAlg: 'EdDSA',
+      defaultResource: 'https://api.example.com/',
+      ttl: { accessToken: 600, idToken: 900, refreshToken: 30 * day, authorizationCode: 30, session: day, interaction: 1200 },
+    });
+  });
+
+  it('replaces each invalid value by its default and keeps its valid neighbours', () => {
+    const settings = parseTenantSettings({
+      branding: { logoUrl: 'javascript:alert(1)', primaryColor: '#00aa00' },
+      idTokenSigningAlg: 'HS256', // symmetric: never for id_tokens of many clients
+      accessTokenSigningAlg: 'ES256',
+      defaultResource: 'not a url',
+      ttl: { accessToken: -1, idToken: 1.5, refreshToken: '3600', authorizationCode: 3600, session: 0, interaction: 1800 },
+    });
+    assert.deepEqual(settings.branding, { logoUrl: null, primaryColor: '#00aa00' });
+    assert.equal(settings.idTokenSigningAlg, 'RS256');
+    assert.equal(settings.accessTokenSigningAlg, 'ES256');
+    assert.equal(settings.defaultResource, null);
+    assert.deepEqual(settings.ttl, { accessToken: 3600, idToken: 3600, refreshToken: 14 * day, authorizationCode: 60, session: 14 * day, interaction: 1800 });
+  });
+
+  it('caps lifetimes: an access token lives at most a day, a code at most ten minutes', () => {
+    const { ttl } = parseTenantSettings({ ttl: { accessToken: day + 1, idToken: day, authorizationCode: 601, refreshToken: 366 * day } });
+    assert.equal(ttl.accessToken, 3600);
+    assert.equal(ttl.idToken, day);
+    assert.equal(ttl.authorizationCode, 60);
+    assert.equal(ttl.refreshToken, 14 * day);
+  });
+
+  it('falls back when ttl or branding is not an object', () => {
+    for (const value of [null, 'long', 5, [3600]]) {
+      const settings = parseTenantSettings({ ttl: value, branding: value, idTokenSigningAlg: 'EdDSA' });
+      assert.deepEqual(settings.ttl, defaults.ttl, `ttl ${JSON.stringify(value)}`);
+      assert.deepEqual(settings.branding, defaultBranding);
+      assert.equal(settings.idTokenSigningAlg, 'EdDSA');
+    }
+  });
+
+  // RFC 8707 §2: a resource indicator is an absolute URI without a fragment.
+  it('accepts only an absolute URI without fragment as the default resource', () => {
+    assert.equal(parseTenantSettings({ defaultResource: 'https://id.example.com/t/acme/api' }).defaultResource, 'https://id.example.com/t/acme/api');
+    assert.equal(parseTenantSettings({ defaultResource: null }).defaultResource, null);
+    for (const bad of ['/api', 'https://api.example.com/#x', 42, '']) {
+      assert.equal(parseTenantSettings({ defaultResource: bad }).defaultResource, null, `accepted ${JSON.stringify(bad)}`);
+    }
+  });
+
+  it('ignores unknown keys', () => {
+    // what a JSON column can hold, including a "__proto__" key of its own
+    const settings = parseTenantSettings(JSON.parse('{"extra":"x","__proto__":{"idTokenSigningAlg":"ES256"},"idTokenSigningAlg":"EdDSA"}')) as unknown as Record<string, unknown>;
+    assert.equal(settings.extra, undefined);
+    assert.equal(settings.idTokenSigningAlg, 'EdDSA');
+    assert.equal(Object.getPrototypeOf(settings), Object.prototype);
+  });
+
+  it('keeps a retired key published for the longest lifetime of what it signed', () => {
+    assert.equal(longestSignedTokenLifetime(parseTenantSettings({})), 3600);
+    assert.equal(longestSignedTokenLifetime(parseTenantSettings({ ttl: { accessToken: 600, idToken: 7200 } })), 7200);
+    assert.equal(longestSignedTokenLifetime(parseTenantSettings({ ttl: { accessToken: 20_000, idToken: 60 } })), 20_000);
+  });
+});
