@@ -25,12 +25,12 @@ export interface Tessera {
 }
 
 export async function createTessera(config: Config, logger: Logger, options: { cliToken?: string } = {}): Promise<Tessera> {
-  const pages = createPages(createPageRenderer({ viewsDir, cache: config.env === 'production' }));
+  const pages = createPages(createPageRenderer({ viewsDir, cache: config.env !== 'development' }));
   const services = await createServices(config, logger, {
     pages: createProviderPages(pages),
     migrate: config.migrateOnStart || !config.databaseUrl,
   });
-  await services.providers.listen();
+  await services.listen();
   const stopMaintenance = startMaintenance(services, logger);
 
   // proxy = true because hostGuard pins X-Forwarded-Host/Proto to PUBLIC_URL (and drops X-Forwarded-For

@@ -18,6 +18,7 @@ import { createRateLimiter } from './store/rate-limiter.js';
 import { createPasswordHasher } from './accounts/password-hasher.js';
 import { createUsersService } from './accounts/users.service.js';
 import { createClientsService } from './clients/clients.service.js';
+import { createClientCache } from './clients/client-cache.js';
 import { createTenantsService } from './tenants/tenants.service.js';
 import { createSigningKeys } from './oidc/signing-keys.js';
 import { createTenantProviders } from './oidc/tenant-providers.js';
@@ -64,8 +65,9 @@ export async function createServices(config: Config, logger: Logger, options: Se
   const hasher = createPasswordHasher({ cost: config.bcryptCost, threads: config.passwordHashThreads });
   const keys = createSigningKeys({ repository: signingKeysRepository, sealer });
   const users = createUsersService({ repository: createUsersRepository(db.prisma), hasher });
-  const clients = createClientsService({ repository: createClientsRepository(db.prisma), sealer });
   const kv = store;
+  const clientCache = createClientCache({ store: kv });
+  const clients = createClientsService({ repository: createClientsRepository(db.prisma), sealer, cache: clientCache });
 
   const providers = createTenantProviders({
     publicUrl: config.publicUrl,
@@ -103,6 +105,11 @@ export async function createServices(config: Config, logger: Logger, options: Se
     signingKeysRepository,
     limiter: createRateLimiter(kv),
     clientValidator,
+    /** subscribes this process to change announcements (servers; one-shot CLI runs need not) */
+    async listen() {
+      await providers.listen();
+      await clientCache.listen();
+    },
     async close() {
       await Promise.allSettled([hasher.close(), kv.close()]);
       await db.close();

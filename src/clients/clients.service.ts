@@ -5,6 +5,7 @@ import type { ClientsRepository } from '../db/clients.repository.js';
 import type { Sealer } from '../crypto/sealing.js';
 import { AppError, assertThat } from '../errors/app-error.js';
 import type { ClientSource } from '../oidc/adapter-factory.js';
+import type { ClientCache } from './client-cache.js';
 import { openidScopes } from '../oidc/standard-claims.js';
 
 export const grantTypes = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
@@ -41,8 +42,19 @@ export type MetadataValidator = (metadata: Record<string, unknown>) => Promise<v
 const secretContext = (tenantId: string, clientId: string) => `client-secret:${tenantId}:${clientId}`;
 const isWebUri = (uri: string) => /^https?:\/\//i.test(uri);
 
-export function createClientsService(deps: { repository: ClientsRepository; sealer: Sealer }) {
-  const { repository, sealer } = deps;
+export function createClientsService(deps: { repository: ClientsRepository; sealer: Sealer; cache: ClientCache }) {
+  const { repository, sealer, cache } = deps;
+
+  async function load(tenantId: string, clientId: string): Promise<Record<string, unknown> | undefined> {
+    const record = await repository.find(tenantId, clientId);
+    if (!record) return undefined;
+    return {
+      ...record.metadata,
+      client_id: record.clientId,
+      ...(record.sealedSecret ? { client_secret: sealer.open(record.sealedSecret, secretContext(tenantId, record.clientId)) } : {}),
+    };
+  }
+
   return {
     /** @throws AppError('client.invalid_metadata' | 'request.invalid') */
     async create(tenantId: string, input: CreateClientInput, validate: MetadataValidator): Promise<CreatedClient> {
@@ -99,19 +111,9 @@ export function createClientsService(deps: { repository: ClientsRepository; seal
       });
       return { client_id: clientId, client_secret: secret, client_name: name, token_endpoint_auth_method: authMethod, grant_types: grants as GrantType[], redirect_uris: redirectUris };
     },
-    /** what oidc-provider loads for a client id: its metadata with the unsealed secret */
+    /** what oidc-provider loads for a client id: its metadata with the unsealed secret (cached, client-cache.ts) */
     sourceFor(tenantId: string): ClientSource {
-      return {
-        async find(clientId) {
-          const record = await repository.find(tenantId, clientId);
-          if (!record) return undefined;
-          return {
-            ...record.metadata,
-            client_id: record.clientId,
-            ...(record.sealedSecret ? { client_secret: sealer.open(record.sealedSecret, secretContext(tenantId, record.clientId)) } : {}),
-          };
-        },
-      };
+      return { find: (clientId) => cache.get(tenantId, clientId, () => load(tenantId, clientId)) };
     },
   };
 }

@@ -9,6 +9,7 @@ import type { TenantContext, TenantProviders } from '../oidc/tenant-providers.js
 import { brandingCss, type Branding } from '../tenants/branding.js';
 import { slugPattern } from '../tenants/tenants.service.js';
 import { wantsHtml } from './error-handler.js';
+import { createStaticDocuments } from './static-documents.js';
 
 export interface ResolvedTenant extends TenantContext {
   readonly branding: Branding;
@@ -38,6 +39,8 @@ export function tenantRoutes(providers: TenantProviders): Middleware {
     }
     return handler;
   };
+
+  const documents = createStaticDocuments();
 
   return async function resolveTenant(ctx, next) {
     const match = tenantPath.exec(ctx.path);
@@ -69,6 +72,8 @@ export function tenantRoutes(providers: TenantProviders): Middleware {
       return;
     }
 
+    if (documents.serve(ctx, resolved.provider, rest)) return;
+
     // What koa-mount does: the provider sees the path below its issuer and builds URLs with the mount path.
     const original = ctx.path;
     (ctx as Context & { mountPath?: string }).mountPath = `/t/${slug}`;
@@ -80,5 +85,6 @@ export function tenantRoutes(providers: TenantProviders): Middleware {
     } finally {
       ctx.path = original;
     }
+    documents.remember(ctx, resolved.provider, rest);
   };
 }

@@ -1,0 +1,41 @@
+// Clients are read on every token request; a PostgreSQL round trip through Prisma was most of that request's
+// cost (npm run bench). Each process keeps what it loaded for `ttlMs` at most; a change to a client is announced
+// on the store's pub/sub and drops the entry in every process at once, so the TTL only bounds a lost announcement.
+import type { KvStore } from '../store/kv-store.js';
+
+type Metadata = Record<string, unknown>;
+
+const channel = 'client-changed';
+
+export function createClientCache(options: { store: KvStore; ttlMs?: number; maxEntries?: number }) {
+  const ttlMs = options.ttlMs ?? 60_000;
+  const maxEntries = options.maxEntries ?? 10_000;
+  const entries = new Map<string, { value: Metadata; expires: number }>();
+  const keyOf = (tenantId: string, clientId: string) => `${tenantId}\n${clientId}`;
+
+  return {
+    /** the cached metadata, or what `load` returns (only found clients are kept) */
+    async get(tenantId: string, clientId: string, load: () => Promise<Metadata | undefined>): Promise<Metadata | undefined> {
+      const key = keyOf(tenantId, clientId);
+      const hit = entries.get(key);
+      if (hit && hit.expires > Date.now()) return hit.value;
+      const value = await load();
+      entries.delete(key);
+      if (value) {
+        entries.set(key, { value, expires: Date.now() + ttlMs });
+        if (entries.size > maxEntries) entries.delete(entries.keys().next().value!);
+      }
+      return value;
+    },
+    /** drops the client here and tells every other process to */
+    async changed(tenantId: string, clientId: string): Promise<void> {
+      entries.delete(keyOf(tenantId, clientId));
+      await options.store.publish(channel, keyOf(tenantId, clientId));
+    },
+    async listen(): Promise<void> {
+      await options.store.subscribe(channel, (key) => entries.delete(key));
+    },
+  };
+}
+
+export type ClientCache = ReturnType<typeof createClientCache>;
