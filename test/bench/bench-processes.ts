@@ -1,0 +1,127 @@
+// The bench's servers as child processes (we need their pids for /proc), and the throwaway PostgreSQL
+// database + Redis prefix Tessera runs on. BENCH_DATABASE_URL / BENCH_REDIS_URL point elsewhere.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { createClient } from 'redis';
+import { freePort, repoRoot } from '../support/tessera-process.js';
+
+export const adminDatabaseUrl = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+export const redisUrl = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export interface ServerProcess {
+  readonly name: string;
+  readonly pid: number;
+  output(): string;
+  /** SIGTERM, then SIGKILL after 10 s; resolves once the process has exited */
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs `node [nodeArgs] script` and resolves when every `readyUrls` answers 2xx.
+ * @param nodeArgs e.g. --cpu-prof (the profile is written when the process exits on SIGTERM)
+ */
+export async function startServer(options: { name: string; script: string; env: Record<string, string>; nodeArgs?: string[]; readyUrls: string[] }): Promise<ServerProcess> {
+  const child: ChildProcess = spawn(process.execPath, [...(options.nodeArgs ?? []), options.script], {
+    env: { PATH: process.env.PATH ?? '', ...options.env },
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (d) => { output += d; });
+  child.stderr!.on('data', (d) => { output += d; });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const deadline = Date.now() + 60_000;
+  for (const url of options.readyUrls) {
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`${options.name} exited with ${child.exitCode} before it was ready:\n${output}`);
+      const ok = await fetch(url).then((r) => r.ok, () => false);
+      if (ok) break;
+      if (Date.now() > deadline) {
+        child.kill('SIGKILL');
+        throw new Error(`${options.name} was not ready within 60 s:\n${output}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  return {
+    name: options.name,
+    pid: child.pid!,
+    output: () => output,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+export const tesseraMain = fileURLToPath(new URL('../../src/main.js', import.meta.url));
+export const bareProviderScript = fileURLToPath(new URL('./bare-provider.server.js', import.meta.url));
+export { freePort };
+
+export interface BenchServices {
+  readonly databaseName: string;
+  readonly redisPrefix: string;
+  /** environment for a Tessera process on these services */
+  readonly env: Record<string, string>;
+  drop(): Promise<void>;
+}
+
+function withDatabase(url: string, name: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${name}`;
+  return parsed.href;
+}
+
+export async function createBenchServices(): Promise<BenchServices> {
+  const name = `tessera_t_bench_${randomBytes(5).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminDatabaseUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const redisPrefix = `${name}:`;
+  let dropped = false;
+  return {
+    databaseName: name,
+    redisPrefix,
+    env: {
+      DATABASE_URL: withDatabase(adminDatabaseUrl, name),
+      REDIS_URL: redisUrl,
+      REDIS_PREFIX: redisPrefix,
+      KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64url'),
+      COOKIE_SECRETS: randomBytes(32).toString('base64url'),
+      MIGRATE_ON_START: 'true',
+    },
+    async drop() {
+      if (dropped) return;
+      dropped = true;
+      const client = new pg.Client({ connectionString: adminDatabaseUrl });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await client.end();
+      const redis = createClient({ url: redisUrl });
+      await redis.connect();
+      for await (const keys of redis.scanIterator({ MATCH: `${redisPrefix}*`, COUNT: 500 })) {
+        if (keys.length) await redis.del(keys);
+      }
+      await redis.quit();
+    },
+  };
+}
+
+/** versions of the backing services, for the machine note */
+export async function serviceVersions(): Promise<{ postgres: string; redis: string }> {
+  const client = new pg.Client({ connectionString: adminDatabaseUrl });
+  await client.connect();
+  const { rows } = await client.query<{ server_version: string }>('SHOW server_version');
+  await client.end();
+  const redis = createClient({ url: redisUrl });
+  await redis.connect();
+  const info = await redis.info('server');
+  await redis.quit();
+  return { postgres: rows[0]!.server_version, redis: /redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown' };
+}

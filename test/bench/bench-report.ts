@@ -1,0 +1,171 @@
+// The bench's results: one shape for the JSON file, a console table and a markdown table for README.
+import type { BcryptResult, HttpResult, LoginResult } from './load-generator.js';
+import type { WindowUsage } from './proc-sampler.js';
+
+export const throughputTarget = 0.85;
+export const loginTarget = 0.9;
+
+export type Target = 'tessera' | 'bare';
+
+/** a measured window on CLOCK_MONOTONIC, µs (as process.hrtime and V8 CPU profiles) */
+export interface Window { startUs: number; endUs: number }
+
+export interface ScenarioRun {
+  scenario: string;
+  target: Target;
+  http: HttpResult;
+  usage: WindowUsage;
+  /** CPU time per request, µs: the server process (all threads), and the stack (server + PostgreSQL + Redis) */
+  cpuUsPerRequest: { server: number; stack: number };
+  window: Window;
+}
+
+export interface Ratio {
+  scenario: string;
+  tessera: number;
+  bare: number;
+  /** Tessera/bare of requests per second: the target */
+  ratio: number;
+  target: number;
+  met: boolean;
+  /** bare/Tessera of CPU per request of the whole stack (server + PostgreSQL + Redis): what the ratio would be
+   *  if CPU were the only limit and nothing else ran on the machine — a cross-check that noise cannot move much */
+  cpuRatio: number;
+}
+
+export function cpuPerRequest(usage: WindowUsage, requestsPerSecond: number): ScenarioRun['cpuUsPerRequest'] {
+  const { server, postgres, redis } = usage.cpu;
+  return { server: (server / requestsPerSecond) * 1e6, stack: ((server + postgres + redis) / requestsPerSecond) * 1e6 };
+}
+
+export interface LoginSection {
+  virtualUsers: number;
+  bcryptCost: number;
+  logins: LoginResult;
+  loginUsage: WindowUsage;
+  loginWindow: Window;
+  baseline: BcryptResult;
+  baselineUsage: WindowUsage;
+  /** CPU per login, ms, by party (the load generator's share is the client side of the flow) */
+  cpuMsPerLogin: { server: number; postgres: number; redis: number; loadGenerator: number };
+  /** CPU per bcrypt compare in the baseline, ms */
+  cpuMsPerCompare: number;
+  /** the ratio CPU alone allows when every party shares the machine's cores: ms per compare ÷ ms per login */
+  cpuBoundRatio: number;
+  ratio: number;
+  target: number;
+  met: boolean;
+}
+
+export interface BenchReport {
+  date: string;
+  machine: { cores: number; cpuModel: string; cpuMhz: number | null; memoryGb: number | null; kernel: string; node: string; postgres: string; redis: string };
+  settings: { durationSeconds: number; warmupSeconds: number; connections: number; tesseraNodeEnv: string; tesseraLogLevel: string; loadGenerator: string; profiling: boolean };
+  runs: ScenarioRun[];
+  ratios: Ratio[];
+  login: LoginSection | null;
+  failures: string[];
+}
+
+export function ratiosOf(runs: ScenarioRun[]): Ratio[] {
+  const scenarios = [...new Set(runs.map((r) => r.scenario))];
+  return scenarios.flatMap((scenario) => {
+    const tessera = runs.find((r) => r.scenario === scenario && r.target === 'tessera');
+    const bare = runs.find((r) => r.scenario === scenario && r.target === 'bare');
+    if (!tessera || !bare) return [];
+    const ratio = tessera.http.requestsPerSecond / bare.http.requestsPerSecond;
+    return [{
+      scenario, tessera: tessera.http.requestsPerSecond, bare: bare.http.requestsPerSecond, ratio, target: throughputTarget, met: ratio >= throughputTarget,
+      cpuRatio: bare.cpuUsPerRequest.stack / tessera.cpuUsPerRequest.stack,
+    }];
+  });
+}
+
+const fixed = (n: number, digits = 0) => n.toFixed(digits);
+const met = (ok: boolean) => (ok ? 'met' : 'NOT met');
+
+function columns(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((cell, i) => (i < 2 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ')).join('\n');
+}
+
+function runCells(report: BenchReport, run: ScenarioRun): string[] {
+  const ratio = run.target === 'tessera' ? report.ratios.find((r) => r.scenario === run.scenario) : undefined;
+  const cpu = run.usage.cpu;
+  return [
+    run.scenario, run.target, fixed(run.http.requestsPerSecond), fixed(run.http.p50Ms), fixed(run.http.p99Ms),
+    String(run.http.non2xx + run.http.errors + run.http.timeouts), fixed(run.usage.serverPeakRssMb),
+    fixed(cpu.server, 2), fixed(cpu.postgres + cpu.redis, 2), fixed(cpu.loadGenerator, 2), fixed(cpu.other, 2), `${fixed(cpu.machineBusy * 100)}%`,
+    fixed(run.cpuUsPerRequest.stack), String(run.http.bytesPerResponse),
+    ratio ? `${fixed(ratio.ratio, 2)} (${met(ratio.met)})` : '', ratio ? fixed(ratio.cpuRatio, 2) : '',
+  ];
+}
+
+const cpuNote = (usage: WindowUsage) => `CPU cores: server ${fixed(usage.cpu.server, 2)}, PostgreSQL ${fixed(usage.cpu.postgres, 2)}, Redis ${fixed(usage.cpu.redis, 2)}, load generator ${fixed(usage.cpu.loadGenerator, 2)}, other ${fixed(usage.cpu.other, 2)}; machine ${fixed(usage.cpu.machineBusy * 100)}% busy`;
+
+export function machineLine(report: BenchReport): string {
+  const m = report.machine;
+  return `${m.cores} cores, ${m.cpuModel}${m.cpuMhz ? ` @ ${fixed(m.cpuMhz)} MHz` : ''}, ${m.memoryGb ?? '?'} GB RAM, Linux ${m.kernel}, Node ${m.node}, PostgreSQL ${m.postgres}, Redis ${m.redis} (all on the same machine)`;
+}
+
+export function consoleReport(report: BenchReport): string {
+  const s = report.settings;
+  const lines = [
+    `Machine: ${machineLine(report)}`,
+    `Settings: ${s.durationSeconds} s per run after ${s.warmupSeconds} s warm-up, ${s.connections} connections, load generator: ${s.loadGenerator}; Tessera NODE_ENV=${s.tesseraNodeEnv} LOG_LEVEL=${s.tesseraLogLevel}${s.profiling ? ' — CPU PROFILING ON: figures are not representative' : ''}`,
+    '',
+  ];
+  if (report.runs.length) {
+    lines.push(columns([
+      ['scenario', 'target', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx/err', 'RSS MB', 'srv cores', 'pg+redis', 'loadgen', 'other', 'machine', 'µs/req', 'bytes', `Tessera/bare (target ${throughputTarget})`, 'by CPU'],
+      ...report.runs.map((run) => runCells(report, run)),
+    ]),
+    'CPU columns are cores used over the measured window: the server process (all threads), the PostgreSQL backends of the bench',
+    'database + Redis, the load generator, and everything else on the machine (other processes, kernel). µs/req = CPU per request of',
+    'server + PostgreSQL + Redis; "by CPU" = bare µs/req ÷ Tessera µs/req, the ratio CPU alone predicts (little moved by other load).',
+    '');
+  }
+  const login = report.login;
+  if (login) {
+    lines.push(
+      `Password logins (bcrypt cost ${login.bcryptCost}, ${login.virtualUsers} virtual users, full code flow through the login form):`,
+      `  Tessera: ${fixed(login.logins.loginsPerSecond, 1)} logins/s (${login.logins.logins} in ${login.logins.seconds} s; p50 ${fixed(login.logins.p50Ms)} ms, p99 ${fixed(login.logins.p99Ms)} ms; errors ${login.logins.errors}; peak RSS ${fixed(login.loginUsage.serverPeakRssMb)} MB)`,
+      `    ${cpuNote(login.loginUsage)}`,
+      `  bare bcryptjs: ${fixed(login.baseline.comparesPerSecond, 1)} compares/s (${login.baseline.threads} worker threads, ${login.baseline.compares} in ${login.baseline.seconds} s)`,
+      `    ${cpuNote(login.baselineUsage)} (the pool runs in the load-generator process)`,
+      `  ratio logins/compares: ${fixed(login.ratio, 2)} (target ${login.target}: ${met(login.met)})`,
+      `  CPU per login: server ${fixed(login.cpuMsPerLogin.server, 1)} ms, PostgreSQL ${fixed(login.cpuMsPerLogin.postgres, 1)} ms, Redis ${fixed(login.cpuMsPerLogin.redis, 1)} ms, load generator (client) ${fixed(login.cpuMsPerLogin.loadGenerator, 1)} ms;`
+        + ` per bcrypt compare ${fixed(login.cpuMsPerCompare, 1)} ms → with every party on the same cores, CPU alone caps the ratio at ${fixed(login.cpuBoundRatio, 2)}`,
+      '',
+    );
+  }
+  for (const failure of report.failures) lines.push(`FAILED: ${failure}`);
+  return lines.join('\n');
+}
+
+export function markdownReport(report: BenchReport): string {
+  const lines = [
+    `Measured ${report.date.slice(0, 10)} on ${machineLine(report)}; ${report.settings.durationSeconds} s per run after ${report.settings.warmupSeconds} s warm-up, ${report.settings.connections} connections (autocannon). Tessera runs on PostgreSQL + Redis (NODE_ENV=${report.settings.tesseraNodeEnv}, LOG_LEVEL=${report.settings.tesseraLogLevel}); "bare" is oidc-provider alone with its in-memory adapter and a static client.`,
+    '',
+    '| Scenario | Tessera req/s | p50 / p99 ms | RSS MB | bare req/s | p50 / p99 ms | RSS MB | Tessera/bare (target 0.85) |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const ratio of report.ratios) {
+    const t = report.runs.find((r) => r.scenario === ratio.scenario && r.target === 'tessera')!;
+    const b = report.runs.find((r) => r.scenario === ratio.scenario && r.target === 'bare')!;
+    lines.push(`| ${ratio.scenario} | ${fixed(ratio.tessera)} | ${fixed(t.http.p50Ms)} / ${fixed(t.http.p99Ms)} | ${fixed(t.usage.serverPeakRssMb)} | ${fixed(ratio.bare)} | ${fixed(b.http.p50Ms)} / ${fixed(b.http.p99Ms)} | ${fixed(b.usage.serverPeakRssMb)} | ${fixed(ratio.ratio, 2)} ${ratio.met ? '✓' : '✗'} |`);
+  }
+  const login = report.login;
+  if (login) {
+    lines.push(
+      '',
+      '| Password logins (bcrypt cost 10) | per second |',
+      '|---|---:|',
+      `| Tessera, full code flow through the login form (${login.virtualUsers} virtual users) | ${fixed(login.logins.loginsPerSecond, 1)} |`,
+      `| bare bcryptjs compares (${login.baseline.threads} worker threads) | ${fixed(login.baseline.comparesPerSecond, 1)} |`,
+      `| ratio (target 0.9) | ${fixed(login.ratio, 2)} ${login.met ? '✓' : '✗'} |`,
+      `| ratio CPU alone allows here: ${fixed(login.cpuMsPerCompare)} ms per compare ÷ ${fixed(Object.values(login.cpuMsPerLogin).reduce((a, b) => a + b, 0))} ms of CPU per login (server, PostgreSQL, Redis, client) | ${fixed(login.cpuBoundRatio, 2)} |`,
+    );
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,93 @@
+// Starts the two targets with what the scenarios need: Tessera (as users run it, on PostgreSQL + Redis) with
+// an RS256 and an ES256 tenant made through the CLI, and the bare oidc-provider with the equivalent issuers.
+import { randomBytes } from 'node:crypto';
+import { runCli } from '../support/tessera-process.js';
+import { bareProviderScript, freePort, startServer, tesseraMain, type BenchServices, type ServerProcess } from './bench-processes.js';
+
+export const loginRedirectUri = 'http://127.0.0.1:9/callback';
+
+export interface Issuer {
+  issuer: string;
+  alg: 'RS256' | 'ES256';
+  clientId: string;
+  clientSecret: string;
+}
+
+export interface TesseraTarget {
+  server: ServerProcess;
+  env: Record<string, string>;
+  rs256: Issuer;
+  es256: Issuer;
+}
+
+async function cli<T>(env: Record<string, string>, argv: string[]): Promise<T> {
+  const result = await runCli(argv, env);
+  if (result.code !== 0) throw new Error(`tessera ${argv.slice(0, 2).join(' ')} failed (${result.code}): ${result.stderr}`);
+  return result.json as T;
+}
+
+async function tenantWithClient(env: Record<string, string>, alg: 'RS256' | 'ES256'): Promise<Issuer> {
+  const slug = `bench-${alg.toLowerCase()}-${randomBytes(3).toString('hex')}`;
+  const tenant = await cli<{ issuer: string; access_token_alg: string }>(env, ['tenant', 'create', slug, '--name', `Bench ${alg}`, '--access-token-alg', alg]);
+  if (tenant.access_token_alg !== alg) throw new Error(`tenant ${slug} has access-token alg ${tenant.access_token_alg}, not ${alg}`);
+  const client = await cli<{ client_id: string; client_secret: string }>(env, ['client', 'create', '--tenant', slug, '--name', `Bench ${alg} service`, '--grant', 'client_credentials']);
+  return { issuer: tenant.issuer, alg, clientId: client.client_id, clientSecret: client.client_secret };
+}
+
+export const tesseraSettings = { NODE_ENV: 'test', LOG_LEVEL: 'warn', SEED_DEMO: 'false', BCRYPT_COST: '10' } as const;
+
+export async function startTesseraTarget(services: BenchServices, nodeArgs: string[]): Promise<TesseraTarget> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const env = { ...services.env, ...tesseraSettings, PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: url };
+  const server = await startServer({ name: 'tessera', script: tesseraMain, env, nodeArgs, readyUrls: [`${url}/healthz`] });
+  try {
+    const [rs256, es256] = [await tenantWithClient(env, 'RS256'), await tenantWithClient(env, 'ES256')];
+    return { server, env, rs256, es256 };
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+}
+
+/** a first-party client (no consent page) and one user per virtual user, on the RS256 tenant */
+export async function loginFixtures(target: TesseraTarget, users: number) {
+  const slug = new URL(target.rs256.issuer).pathname.split('/')[2]!;
+  const client = await cli<{ client_id: string; client_secret: string }>(target.env, [
+    'client', 'create', '--tenant', slug, '--name', 'Bench login', '--redirect-uri', loginRedirectUri,
+    '--grant', 'authorization_code', '--first-party',
+  ]);
+  const created: { email: string; password: string }[] = [];
+  // a few CLI processes at a time: each one hashes at cost 10 and opens its own database connection
+  for (let i = 0; i < users; i += 4) {
+    const batch = Array.from({ length: Math.min(4, users - i) }, (_, j) => ({
+      email: `bench-${i + j}-${randomBytes(3).toString('hex')}@example.com`,
+      password: `Bench-${randomBytes(12).toString('base64url')}`,
+    }));
+    await Promise.all(batch.map((u) => cli(target.env, ['user', 'create', '--tenant', slug, '--email', u.email, '--password', u.password, '--verified'])));
+    created.push(...batch);
+  }
+  return { clientId: client.client_id, clientSecret: client.client_secret, users: created };
+}
+
+export interface BareTarget {
+  server: ServerProcess;
+  rs256: Issuer;
+  es256: Issuer;
+}
+
+export async function startBareTarget(nodeArgs: string[]): Promise<BareTarget> {
+  const specs = await Promise.all((['RS256', 'ES256'] as const).map(async (alg) => ({
+    port: await freePort(), alg, clientId: `bench-${alg.toLowerCase()}`, clientSecret: randomBytes(32).toString('base64url'),
+  })));
+  const issuers = specs.map((s) => `http://127.0.0.1:${s.port}`);
+  const server = await startServer({
+    name: 'bare',
+    script: bareProviderScript,
+    env: { NODE_ENV: tesseraSettings.NODE_ENV, BARE_ISSUERS: JSON.stringify(specs) },
+    nodeArgs,
+    readyUrls: issuers.map((issuer) => `${issuer}/.well-known/openid-configuration`),
+  });
+  const [rs256, es256] = specs.map((s, i) => ({ issuer: issuers[i]!, alg: s.alg, clientId: s.clientId, clientSecret: s.clientSecret }));
+  return { server, rs256: rs256!, es256: es256! };
+}
