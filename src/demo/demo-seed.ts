@@ -2,6 +2,7 @@
 // The password and client secret exist in plain text only in that message (both are stored hashed/sealed).
 import { randomBytes } from 'node:crypto';
 import type { Services } from '../services.js';
+import { AppError } from '../errors/app-error.js';
 
 export interface DemoInfo {
   issuer: string;
@@ -19,7 +20,14 @@ export const demoSlug = 'demo';
 export async function seedDemo(services: Pick<Services, 'tenants' | 'users' | 'clients' | 'clientValidator' | 'config'>): Promise<DemoInfo | null> {
   if (await services.tenants.find(demoSlug)) return null;
   const origin = services.config.publicUrl.origin;
-  const tenant = await services.tenants.create({ slug: demoSlug, name: 'Demo Company' });
+  let tenant;
+  try {
+    tenant = await services.tenants.create({ slug: demoSlug, name: 'Demo Company' });
+  } catch (error) {
+    // another process starting on the same database seeded it first: that one prints the banner
+    if (error instanceof AppError && error.code === 'tenant.slug_taken') return null;
+    throw error;
+  }
   const password = `demo-${randomBytes(9).toString('base64url')}`;
   const email = 'demo@example.com';
   await services.users.create(tenant.id, { email, password, name: 'Dana Demo', emailVerified: true });
