@@ -1,11 +1,11 @@
 // The bench's servers as child processes (we need their pids for /proc), and the throwaway PostgreSQL
 // database + Redis prefix Tessera runs on. BENCH_DATABASE_URL / BENCH_REDIS_URL point elsewhere.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { createClient } from 'redis';
 import { freePort, repoRoot } from '../support/tessera-process.js';
+import { createTestServices, type TestServices } from '../support/test-env.js';
 
 export const adminDatabaseUrl = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 export const redisUrl = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -63,54 +63,9 @@ export const tesseraMain = fileURLToPath(new URL('../../src/main.js', import.met
 export const bareProviderScript = fileURLToPath(new URL('./bare-provider.server.js', import.meta.url));
 export { freePort };
 
-export interface BenchServices {
-  readonly databaseName: string;
-  readonly redisPrefix: string;
-  /** environment for a Tessera process on these services */
-  readonly env: Record<string, string>;
-  drop(): Promise<void>;
-}
-
-function withDatabase(url: string, name: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${name}`;
-  return parsed.href;
-}
-
-export async function createBenchServices(): Promise<BenchServices> {
-  const name = `tessera_t_bench_${randomBytes(5).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminDatabaseUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const redisPrefix = `${name}:`;
-  let dropped = false;
-  return {
-    databaseName: name,
-    redisPrefix,
-    env: {
-      DATABASE_URL: withDatabase(adminDatabaseUrl, name),
-      REDIS_URL: redisUrl,
-      REDIS_PREFIX: redisPrefix,
-      KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64url'),
-      COOKIE_SECRETS: randomBytes(32).toString('base64url'),
-      MIGRATE_ON_START: 'true',
-    },
-    async drop() {
-      if (dropped) return;
-      dropped = true;
-      const client = new pg.Client({ connectionString: adminDatabaseUrl });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await client.end();
-      const redis = createClient({ url: redisUrl });
-      await redis.connect();
-      for await (const keys of redis.scanIterator({ MATCH: `${redisPrefix}*`, COUNT: 500 })) {
-        if (keys.length) await redis.del(keys);
-      }
-      await redis.quit();
-    },
-  };
+/** the test harness's throwaway database + Redis prefix, on the bench's services and named for the bench */
+export function createBenchServices(): Promise<TestServices> {
+  return createTestServices({ namePrefix: 'tessera_t_bench_', adminDatabaseUrl, redisUrl });
 }
 
 /** versions of the backing services, for the machine note */

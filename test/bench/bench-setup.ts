@@ -2,7 +2,8 @@
 // an RS256 and an ES256 tenant made through the CLI, and the bare oidc-provider with the equivalent issuers.
 import { randomBytes } from 'node:crypto';
 import { runCli } from '../support/tessera-process.js';
-import { bareProviderScript, freePort, startServer, tesseraMain, type BenchServices, type ServerProcess } from './bench-processes.js';
+import type { TestServices } from '../support/test-env.js';
+import { bareProviderScript, freePort, startServer, tesseraMain, type ServerProcess } from './bench-processes.js';
 
 export const loginRedirectUri = 'http://127.0.0.1:9/callback';
 
@@ -36,7 +37,7 @@ async function tenantWithClient(env: Record<string, string>, alg: 'RS256' | 'ES2
 
 export const tesseraSettings = { NODE_ENV: 'test', LOG_LEVEL: 'warn', SEED_DEMO: 'false', BCRYPT_COST: '10' } as const;
 
-export async function startTesseraTarget(services: BenchServices, nodeArgs: string[]): Promise<TesseraTarget> {
+export async function startTesseraTarget(services: TestServices, nodeArgs: string[]): Promise<TesseraTarget> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const env = { ...services.env, ...tesseraSettings, PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: url };

@@ -1,28 +1,16 @@
 // Machine-to-machine tokens (RFC 6749 §4.4): a confidential client gets an RFC 9068 JWT access token for the
 // tenant's default API that a resource server verifies offline against the tenant's JWKS — and nothing else.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import * as jose from 'jose';
-import { createTestServices, type TestServices } from '../support/test-env.js';
-import { startTessera, type TesseraProcess } from '../support/tessera-process.js';
+import { useTessera } from '../support/use-tessera.js';
 import { cliJson, createClient, createTenant } from '../support/fixtures.js';
-import { discover, oidc } from '../support/relying-party.js';
-
-async function refusal(call: Promise<unknown>): Promise<{ error: string; status: number }> {
-  try {
-    await call;
-  } catch (error) {
-    if (error instanceof oidc.ResponseBodyError) return { error: error.error, status: error.status };
-    throw error;
-  }
-  assert.fail('the request was expected to be refused');
-}
+import { discover, oidc, refusal } from '../support/relying-party.js';
 
 interface MachineClient { client: { client_id: string; client_secret: string; grant_types: string[] }; config: oidc.Configuration }
 
 describe('client_credentials', () => {
-  let services: TestServices;
-  let server: TesseraProcess;
+  const server = useTessera();
   let tenant: { slug: string; issuer: string };
   let jwks: ReturnType<typeof jose.createRemoteJWKSet>;
   // Clients are only read by the tests (tokens issued to them change nothing), so they are made once, together.
@@ -39,15 +27,9 @@ describe('client_credentials', () => {
   }
 
   before(async () => {
-    services = await createTestServices();
-    server = await startTessera(services.env);
     tenant = await createTenant(server);
     jwks = jose.createRemoteJWKSet(new URL(`${tenant.issuer}/jwks`));
     [plain, orders, admin] = await Promise.all([machineClient(), machineClient(['--scope', 'read:orders write:orders']), machineClient(['--scope', 'admin:all'])]);
-  });
-  after(async () => {
-    await server?.stop();
-    await services?.drop();
   });
 
   it('issues an RFC 9068 JWT access token for the default resource, verified against the tenant JWKS', async () => {

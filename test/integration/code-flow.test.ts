@@ -1,31 +1,23 @@
 // The authorization code flow with PKCE end to end, through the hosted login form, as a relying party sees it.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import * as jose from 'jose';
-import { createTestServices, type TestServices } from '../support/test-env.js';
-import { startTessera, type TesseraProcess } from '../support/tessera-process.js';
+import { useTessera } from '../support/use-tessera.js';
 import { createClient, createTenant, createUser, redirectUri } from '../support/fixtures.js';
 import { codeFlow, discover, oidc } from '../support/relying-party.js';
 
 describe('authorization code + PKCE through the hosted login', () => {
-  let services: TestServices;
-  let server: TesseraProcess;
+  const server = useTessera();
   let tenant: { slug: string; issuer: string };
   let user: Awaited<ReturnType<typeof createUser>>;
   let client: { client_id: string; client_secret: string | null };
   let config: oidc.Configuration;
 
   before(async () => {
-    services = await createTestServices();
-    server = await startTessera(services.env);
     tenant = await createTenant(server);
     user = await createUser(server, tenant.slug, { name: 'Ada Lovelace' });
     client = await createClient(server, tenant.slug, ['--first-party']);
     config = await discover(tenant.issuer, client.client_id, client.client_secret!);
-  });
-  after(async () => {
-    await server?.stop();
-    await services?.drop();
   });
 
   // at_hash is optional for the code flow's token endpoint (OIDC Core 3.1.3.6) and oidc-provider omits it.

@@ -2,11 +2,10 @@
 // oidc-provider's check-then-consume let all 50 through on an asynchronous store). With a reuse interval, the
 // concurrent repeats of one refresh token — two browser tabs — all get the one successor instead.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { createTestServices, type TestServices } from '../support/test-env.js';
-import { startTessera, type TesseraProcess } from '../support/tessera-process.js';
+import { before, describe, it } from 'node:test';
+import { useTessera } from '../support/use-tessera.js';
 import { createClient, createTenant, createUser, redirectUri } from '../support/fixtures.js';
-import { authorizationRequest, codeFlow, discover, oidc, signIn } from '../support/relying-party.js';
+import { accessTokenLive, authorizationRequest, discover, oidc, signIn, signInOffline } from '../support/relying-party.js';
 import { Browser } from '../support/browser.js';
 
 type Outcome<T> = { ok: true; value: T } | { ok: false; error: string; status: number };
@@ -26,38 +25,19 @@ async function race<T>(count: number, call: () => Promise<T>): Promise<{ winners
 }
 
 describe('concurrent redemption', () => {
-  let services: TestServices;
-  let server: TesseraProcess;
+  const server = useTessera();
   let tenant: { slug: string; issuer: string };
   let user: Awaited<ReturnType<typeof createUser>>;
   let strict: oidc.Configuration;
   let tolerant: oidc.Configuration;
 
-  async function signInOffline(config: oidc.Configuration) {
-    const { tokens } = await codeFlow(config, redirectUri, user, { params: { scope: 'openid offline_access', prompt: 'consent' } });
-    assert.ok(tokens.refresh_token);
-    return tokens;
-  }
-
-  async function accessTokenLive(config: oidc.Configuration, accessToken: string): Promise<boolean> {
-    const response = await fetch(config.serverMetadata().userinfo_endpoint!, { headers: { authorization: `Bearer ${accessToken}` } });
-    await response.body?.cancel();
-    return response.status === 200;
-  }
-
   before(async () => {
-    services = await createTestServices();
-    server = await startTessera(services.env);
     tenant = await createTenant(server);
     user = await createUser(server, tenant.slug);
     const strictClient = await createClient(server, tenant.slug);
     const tolerantClient = await createClient(server, tenant.slug, ['--refresh-token-reuse-interval', '30']);
     strict = await discover(tenant.issuer, strictClient.client_id, strictClient.client_secret!);
     tolerant = await discover(tenant.issuer, tolerantClient.client_id, tolerantClient.client_secret!);
-  });
-  after(async () => {
-    await server?.stop();
-    await services?.drop();
   });
 
   it('lets exactly one of 50 concurrent redemptions of one authorization code win', async () => {
@@ -76,7 +56,7 @@ describe('concurrent redemption', () => {
   });
 
   it('lets exactly one of 20 concurrent refreshes of one refresh token win (strict client)', async () => {
-    const tokens = await signInOffline(strict);
+    const tokens = await signInOffline(strict, user);
     const { winners, losers } = await race(20, () => oidc.refreshTokenGrant(strict, tokens.refresh_token!));
     assert.equal(winners.length, 1, 'exactly one success');
     assert.equal(losers.length, 19);
@@ -86,7 +66,7 @@ describe('concurrent redemption', () => {
   });
 
   it('gives all of 10 concurrent refreshes the same successor inside the reuse interval (two tabs)', async () => {
-    const tokens = await signInOffline(tolerant);
+    const tokens = await signInOffline(tolerant, user);
     const { winners, losers } = await race(10, () => oidc.refreshTokenGrant(tolerant, tokens.refresh_token!));
     assert.deepEqual(losers, [], 'no refresh is refused');
     assert.equal(winners.length, 10);

@@ -2,9 +2,8 @@
 // plus the requests that must never reach the provider: unknown tenants and hosts other than PUBLIC_URL.
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { after, before, describe, it } from 'node:test';
-import { createTestServices, type TestServices } from '../support/test-env.js';
-import { startTessera, type TesseraProcess } from '../support/tessera-process.js';
+import { before, describe, it } from 'node:test';
+import { useTessera } from '../support/use-tessera.js';
 import { createClient, createTenant } from '../support/fixtures.js';
 import { discover } from '../support/relying-party.js';
 
@@ -25,23 +24,16 @@ function rawGet(port: number, path: string, host: string, headers: Record<string
 }
 
 describe('discovery and JWKS', () => {
-  let services: TestServices;
-  let server: TesseraProcess;
+  const server = useTessera();
   let tenant: { slug: string; issuer: string };
   let metadata: Record<string, unknown>;
 
   before(async () => {
-    services = await createTestServices();
-    server = await startTessera(services.env);
     tenant = await createTenant(server);
     const response = await fetch(`${tenant.issuer}/.well-known/openid-configuration`);
     assert.equal(response.status, 200);
     assert.match(response.headers.get('content-type') ?? '', /^application\/json/);
     metadata = (await response.json()) as Record<string, unknown>;
-  });
-  after(async () => {
-    await server?.stop();
-    await services?.drop();
   });
 
   it('names the tenant issuer {PUBLIC_URL}/t/{slug} and puts every endpoint under it', () => {

@@ -1,101 +1,24 @@
-// The hosted login and consent pages as a browser meets them: what they show, the headers that protect them,
-// CSRF, rate limits, expired interactions, and how prompt / max_age / consent steer the flow (OIDC Core 3.1.2.1).
+// The hosted login page as a browser meets it: what it shows, the headers that protect it, wrong and missing
+// credentials, CSRF, rate limits and expired interactions. Consent and prompt / max_age: hosted-consent-prompts.test.ts.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { after, before, describe, it } from 'node:test';
-import { createTestServices, type TestServices } from '../support/test-env.js';
-import { startTessera, type TesseraProcess } from '../support/tessera-process.js';
-import { createClient, createTenant, createUser, redirectUri } from '../support/fixtures.js';
-import { Browser, formsOf, isPage, type Page } from '../support/browser.js';
-import { authorizationRequest, codeFlow, discover, oidc, type AuthorizationRequest } from '../support/relying-party.js';
-
-const atCallback = (location: URL) => location.href.startsWith(redirectUri);
-
-interface Realm {
-  slug: string;
-  issuer: string;
-  name: string;
-  user: { id: string; email: string; password: string };
-  firstParty: oidc.Configuration;
-  thirdParty: oidc.Configuration;
-}
-
-function asPage(step: Page | URL, what: string): Page {
-  assert.ok(isPage(step), `expected ${what} page, got a redirect to ${step instanceof URL ? step.href : ''}`);
-  return step;
-}
-
-function asCallback(step: Page | URL, what: string): URL {
-  assert.ok(!isPage(step), `expected ${what} at the redirect_uri, got page ${isPage(step) ? `${step.status} ${step.url.pathname}\n${step.html.slice(0, 600)}` : ''}`);
-  assert.ok(atCallback(step));
-  return step;
-}
-
-/** the text a user reads: tags, hidden values and whitespace removed */
-function visibleText(html: string): string {
-  return html.replace(/<input\b[^>]*type="hidden"[^>]*>/g, '').replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim();
-}
-
-const isLoginPage = (page: Page) => formsOf(page.html).some((f) => f.action.endsWith('/login'));
-const isConsentPage = (page: Page) => formsOf(page.html).some((f) => f.action.endsWith('/confirm'));
+import { before, describe, it } from 'node:test';
+import { useTessera } from '../support/use-tessera.js';
+import { createUser } from '../support/fixtures.js';
+import { Browser, formsOf } from '../support/browser.js';
+import { asCallback, asPage, atCallback, createRealm, isConsentPage, isLoginPage, loginPage, open, visibleText, type Realm } from '../support/hosted-pages.js';
 
 describe('hosted login pages', () => {
-  let services: TestServices;
-  let server: TesseraProcess;
+  const server = useTessera();
   let realm: Realm;
 
-  /** a tenant of its own with one user, a first-party and a third-party client */
-  async function createRealm(): Promise<Realm> {
-    const tenant = await createTenant(server);
-    const [user, first, third] = await Promise.all([
-      createUser(server, tenant.slug),
-      createClient(server, tenant.slug, ['--first-party']),
-      createClient(server, tenant.slug),
-    ]);
-    return {
-      slug: tenant.slug,
-      issuer: tenant.issuer,
-      name: `Tenant ${tenant.slug}`,
-      user,
-      firstParty: await discover(tenant.issuer, first.client_id, first.client_secret!),
-      thirdParty: await discover(tenant.issuer, third.client_id, third.client_secret!),
-    };
-  }
-
-  /** starts an authorization request in `browser` and returns the first page it lands on (or the callback) */
-  async function open(browser: Browser, config: oidc.Configuration, params: Record<string, string> = {}) {
-    const request = await authorizationRequest(config, redirectUri, params);
-    return { request, step: await browser.navigate(request.url, atCallback) };
-  }
-
-  async function loginPage(browser: Browser, config = realm.firstParty, params: Record<string, string> = {}) {
-    const { request, step } = await open(browser, config, params);
-    const page = asPage(step, 'the login');
-    assert.equal(page.status, 200);
-    assert.ok(isLoginPage(page), `not the login page:\n${page.html.slice(0, 600)}`);
-    return { request, page };
-  }
-
-  async function exchange(config: oidc.Configuration, callback: URL, request: AuthorizationRequest, maxAge?: number) {
-    return oidc.authorizationCodeGrant(config, callback, {
-      pkceCodeVerifier: request.codeVerifier, expectedState: request.state, expectedNonce: request.nonce, maxAge, idTokenExpected: true,
-    });
-  }
-
   before(async () => {
-    services = await createTestServices();
-    server = await startTessera(services.env);
-    realm = await createRealm();
-  });
-  after(async () => {
-    await server?.stop();
-    await services?.drop();
+    realm = await createRealm(server);
   });
 
   describe('the login page', () => {
     it('labels its fields, carries a CSRF token and names the tenant and the client', async () => {
-      const { page } = await loginPage(new Browser());
+      const { page } = await loginPage(new Browser(), realm.firstParty);
       assert.match(page.headers.get('content-type') ?? '', /^text\/html/);
       assert.match(page.html, /<html lang="en">/);
       assert.match(page.html, /<label for="email">Email<\/label>\s*<input id="email" name="email" type="email"/);
@@ -109,7 +32,7 @@ describe('hosted login pages', () => {
     });
 
     it('is served with a no-script CSP, no framing and no caching', async () => {
-      const { page } = await loginPage(new Browser());
+      const { page } = await loginPage(new Browser(), realm.firstParty);
       const csp = page.headers.get('content-security-policy') ?? '';
       assert.match(csp, /(^|;\s*)default-src 'none'/);
       assert.match(csp, /frame-ancestors 'none'/);
@@ -137,7 +60,7 @@ describe('hosted login pages', () => {
   describe('credentials', () => {
     it('answers a wrong password and an unknown email with the same page and status', async () => {
       const browser = new Browser();
-      const { page } = await loginPage(browser);
+      const { page } = await loginPage(browser, realm.firstParty);
       const unknown = `nobody-${randomBytes(4).toString('hex')}@example.com`;
       const wrongPassword = asPage(await browser.submit(page, '/login', { email: realm.user.email, password: 'Wrong-password-123' }, atCallback), 'login');
       const unknownEmail = asPage(await browser.submit(page, '/login', { email: unknown, password: 'Wrong-password-123' }, atCallback), 'login');
@@ -150,7 +73,7 @@ describe('hosted login pages', () => {
 
     it('asks for both fields when one is empty', async () => {
       const browser = new Browser();
-      const { page } = await loginPage(browser);
+      const { page } = await loginPage(browser, realm.firstParty);
       for (const values of [{ email: '', password: '' }, { email: realm.user.email, password: '' }, { email: '   ', password: 'something-long' }]) {
         const again = asPage(await browser.submit(page, '/login', values, atCallback), 'login');
         assert.equal(again.status, 400);
@@ -164,7 +87,7 @@ describe('hosted login pages', () => {
 
     it('Cancel sends access_denied to the client', async () => {
       const browser = new Browser();
-      const { request, page } = await loginPage(browser);
+      const { request, page } = await loginPage(browser, realm.firstParty);
       const callback = asCallback(await browser.submit(page, '/abort', {}, atCallback), 'the error');
       assert.equal(callback.searchParams.get('error'), 'access_denied');
       assert.equal(callback.searchParams.get('state'), request.state);
@@ -176,7 +99,7 @@ describe('hosted login pages', () => {
   describe('CSRF', () => {
     it('refuses a login post without a token, with a wrong one or from another origin, and signs nobody in', async () => {
       const browser = new Browser();
-      const { page } = await loginPage(browser);
+      const { page } = await loginPage(browser, realm.firstParty);
       const form = formsOf(page.html).find((f) => f.action.endsWith('/login'))!;
       const action = new URL(form.action, page.url);
       const credentials = { email: realm.user.email, password: realm.user.password };
@@ -203,7 +126,7 @@ describe('hosted login pages', () => {
 
     it('refuses Cancel and consent posts without the token', async () => {
       const browser = new Browser();
-      const { page } = await loginPage(browser);
+      const { page } = await loginPage(browser, realm.firstParty);
       const abort = new URL(formsOf(page.html).find((f) => f.action.endsWith('/abort'))!.action, page.url);
       const response = await browser.fetch(abort, { method: 'POST', body: new URLSearchParams(), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
       assert.equal(response.status, 403);
@@ -226,7 +149,7 @@ describe('hosted login pages', () => {
     // each test counts failures in a tenant of its own (the IP bucket is per tenant, and every test's IP is 127.0.0.1)
     const realms: Realm[] = [];
     before(async () => {
-      realms.push(...(await Promise.all([createRealm(), createRealm(), createRealm()])));
+      realms.push(...(await Promise.all([createRealm(server), createRealm(server), createRealm(server)])));
     });
 
     it('locks an email after 10 failures, even against the right password, and leaves other emails alone', async () => {
@@ -294,7 +217,7 @@ describe('hosted login pages', () => {
 
     it('shows the expired page to a second browser opening the first one\'s interaction', async () => {
       const first = new Browser();
-      const { page } = await loginPage(first);
+      const { page } = await loginPage(first, realm.firstParty);
       const second = new Browser();
       const stolen = asPage(await second.navigate(page.url), 'expired');
       assert.equal(stolen.status, 400);
@@ -313,100 +236,11 @@ describe('hosted login pages', () => {
 
     it('shows the expired page when a finished interaction is opened again', async () => {
       const browser = new Browser();
-      const { page } = await loginPage(browser);
+      const { page } = await loginPage(browser, realm.firstParty);
       asCallback(await browser.submit(page, '/login', { email: realm.user.email, password: realm.user.password }, atCallback), 'a code');
       const again = asPage(await browser.navigate(page.url), 'expired');
       assert.equal(again.status, 400);
       assert.match(again.html, /This sign-in has expired/);
-    });
-  });
-
-  describe('prompt and max_age', () => {
-    it('prompt=login asks for the password again despite a session', async () => {
-      const browser = new Browser();
-      await codeFlow(realm.firstParty, redirectUri, realm.user, { browser });
-      const silent = asCallback((await open(browser, realm.firstParty)).step, 'a code from the session');
-      assert.ok(silent.searchParams.get('code'));
-      const { request, page } = await loginPage(browser, realm.firstParty, { prompt: 'login' });
-      const callback = asCallback(await browser.submit(page, '/login', { email: realm.user.email, password: realm.user.password }, atCallback), 'a code');
-      const tokens = await exchange(realm.firstParty, callback, request);
-      assert.equal(tokens.claims()!.sub, realm.user.id);
-    });
-
-    it('max_age=1 asks for the password again once the session is older than a second', async () => {
-      const browser = new Browser();
-      await codeFlow(realm.firstParty, redirectUri, realm.user, { browser });
-      await sleep(2000);
-      const reloginAfter = Math.floor(Date.now() / 1000);
-      const { request, page } = await loginPage(browser, realm.firstParty, { max_age: '1' });
-      const callback = asCallback(await browser.submit(page, '/login', { email: realm.user.email, password: realm.user.password }, atCallback), 'a code');
-      const tokens = await exchange(realm.firstParty, callback, request, 30);
-      const authTime = tokens.claims()!.auth_time;
-      assert.ok(typeof authTime === 'number' && authTime >= reloginAfter, `auth_time ${authTime} is the new sign-in (>= ${reloginAfter})`);
-    });
-
-    it('prompt=none without a session returns login_required to the client', async () => {
-      const { request, step } = await open(new Browser(), realm.firstParty, { prompt: 'none' });
-      const callback = asCallback(step, 'the error');
-      assert.equal(callback.searchParams.get('error'), 'login_required');
-      assert.equal(callback.searchParams.get('state'), request.state);
-    });
-
-    it('prompt=none with a session returns a code without any page', async () => {
-      const browser = new Browser();
-      await codeFlow(realm.firstParty, redirectUri, realm.user, { browser });
-      const { request, step } = await open(browser, realm.firstParty, { prompt: 'none' });
-      const callback = asCallback(step, 'a code');
-      const tokens = await exchange(realm.firstParty, callback, request);
-      assert.equal(tokens.claims()!.sub, realm.user.id);
-    });
-  });
-
-  describe('consent', () => {
-    it('lists the requested scopes for a third-party client, and Allow issues a code remembered next time', async () => {
-      const browser = new Browser();
-      const { request, page } = await loginPage(browser, realm.thirdParty, { scope: 'openid profile email' });
-      const consent = asPage(await browser.submit(page, '/login', { email: realm.user.email, password: realm.user.password }, atCallback), 'consent');
-      assert.equal(consent.status, 200);
-      assert.ok(isConsentPage(consent));
-      assert.match(consent.html, /Test App<\/h1>|Test App wants to/);
-      for (const scope of ['openid', 'profile', 'email']) assert.match(consent.html, new RegExp(`<strong>${scope}</strong>`), scope);
-      assert.match(visibleText(consent.html), /See your email address/);
-      assert.equal(consent.headers.get('x-frame-options'), 'DENY');
-      assert.match(consent.headers.get('cache-control') ?? '', /no-store/);
-
-      const callback = asCallback(await browser.submit(consent, '/confirm', {}, atCallback), 'a code');
-      const tokens = await exchange(realm.thirdParty, callback, request);
-      assert.equal(tokens.claims()!.sub, realm.user.id);
-      assert.deepEqual(new Set(tokens.scope?.split(' ')), new Set(['openid', 'profile', 'email']));
-
-      const again = await open(browser, realm.thirdParty, { scope: 'openid profile email' });
-      asCallback(again.step, 'a code without asking again');
-    });
-
-    it('Deny sends access_denied to the client', async () => {
-      const browser = new Browser();
-      const { request, page } = await loginPage(browser, realm.thirdParty);
-      const consent = asPage(await browser.submit(page, '/login', { email: realm.user.email, password: realm.user.password }, atCallback), 'consent');
-      const callback = asCallback(await browser.submit(consent, '/abort', {}, atCallback), 'the error');
-      assert.equal(callback.searchParams.get('error'), 'access_denied');
-      assert.equal(callback.searchParams.get('state'), request.state);
-      assert.equal(callback.searchParams.get('code'), null);
-    });
-
-    it('prompt=none for a third-party client without consent returns consent_required', async () => {
-      const browser = new Browser();
-      await codeFlow(realm.firstParty, redirectUri, realm.user, { browser });
-      const callback = asCallback((await open(browser, realm.thirdParty, { prompt: 'none' })).step, 'the error');
-      assert.equal(callback.searchParams.get('error'), 'consent_required');
-    });
-
-    it('never asks a first-party client for consent', async () => {
-      const browser = new Browser();
-      const { request, page } = await loginPage(browser, realm.firstParty, { scope: 'openid profile email phone address' });
-      const callback = asCallback(await browser.submit(page, '/login', { email: realm.user.email, password: realm.user.password }, atCallback), 'a code without consent');
-      const tokens = await exchange(realm.firstParty, callback, request);
-      assert.deepEqual(new Set(tokens.scope?.split(' ')), new Set(['openid', 'profile', 'email', 'phone', 'address']));
     });
   });
 });

@@ -1,25 +1,13 @@
 // Token introspection (RFC 7662) and revocation (RFC 7009) as a client uses them: what a live token reports,
 // what a revoked one reports, and the answers for tokens these endpoints do not handle.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { createTestServices, type TestServices } from '../support/test-env.js';
-import { startTessera, type TesseraProcess } from '../support/tessera-process.js';
-import { cliJson, createClient, createTenant, createUser, redirectUri } from '../support/fixtures.js';
-import { codeFlow, discover, oidc } from '../support/relying-party.js';
-
-async function refusal(call: Promise<unknown>): Promise<{ error: string; status: number; description?: string }> {
-  try {
-    await call;
-  } catch (error) {
-    if (error instanceof oidc.ResponseBodyError) return { error: error.error, status: error.status, description: error.error_description };
-    throw error;
-  }
-  assert.fail('the request was expected to be refused');
-}
+import { before, describe, it } from 'node:test';
+import { useTessera } from '../support/use-tessera.js';
+import { cliJson, createClient, createTenant, createUser } from '../support/fixtures.js';
+import { discover, oidc, refusal, signInOffline } from '../support/relying-party.js';
 
 describe('introspection and revocation', () => {
-  let services: TestServices;
-  let server: TesseraProcess;
+  const server = useTessera();
   let tenant: { slug: string; issuer: string };
   let user: Awaited<ReturnType<typeof createUser>>;
   let client: { client_id: string; client_secret: string | null };
@@ -27,11 +15,8 @@ describe('introspection and revocation', () => {
   let otherConfig: oidc.Configuration;
   let machineConfig: oidc.Configuration;
 
-  async function signInOffline() {
-    const { tokens } = await codeFlow(config, redirectUri, user, { params: { scope: 'openid email offline_access', prompt: 'consent' } });
-    assert.ok(tokens.refresh_token);
-    return tokens;
-  }
+  /** a new grant with a refresh token; with email, as the tests read the scopes back */
+  const freshTokens = () => signInOffline(config, user, { scope: 'openid email offline_access' });
 
   /** a raw call, for the status code and body openid-client hides */
   function post(endpoint: 'introspection_endpoint' | 'revocation_endpoint', body: Record<string, string>, auth = `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}`) {
@@ -43,8 +28,6 @@ describe('introspection and revocation', () => {
   }
 
   before(async () => {
-    services = await createTestServices();
-    server = await startTessera(services.env);
     tenant = await createTenant(server);
     user = await createUser(server, tenant.slug);
     const [mine, other, machine] = await Promise.all([
@@ -57,14 +40,10 @@ describe('introspection and revocation', () => {
     otherConfig = await discover(tenant.issuer, other.client_id, other.client_secret!);
     machineConfig = await discover(tenant.issuer, machine.client_id, machine.client_secret);
   });
-  after(async () => {
-    await server?.stop();
-    await services?.drop();
-  });
 
   describe('introspection (RFC 7662)', () => {
     it('reports a live refresh token as active with its client, subject, scope and lifetime', async () => {
-      const tokens = await signInOffline();
+      const tokens = await freshTokens();
       const now = Math.floor(Date.now() / 1000);
       const info = await oidc.tokenIntrospection(config, tokens.refresh_token!);
       assert.equal(info.active, true);
@@ -77,7 +56,7 @@ describe('introspection and revocation', () => {
     });
 
     it('reports a live opaque (userinfo) access token as active', async () => {
-      const tokens = await signInOffline();
+      const tokens = await freshTokens();
       const info = await oidc.tokenIntrospection(config, tokens.access_token, { token_type_hint: 'access_token' });
       assert.equal(info.active, true);
       assert.equal(info.token_type, 'Bearer');
@@ -93,7 +72,7 @@ describe('introspection and revocation', () => {
     });
 
     it("reports another client's token as inactive (RFC 7662 §2.2: not allowed to introspect it)", async () => {
-      const tokens = await signInOffline();
+      const tokens = await freshTokens();
       const info = await oidc.tokenIntrospection(otherConfig, tokens.refresh_token!);
       assert.deepEqual({ ...info }, { active: false }, 'nothing about the token leaks to another client');
     });
@@ -105,7 +84,7 @@ describe('introspection and revocation', () => {
     });
 
     it('requires client authentication', async () => {
-      const tokens = await signInOffline();
+      const tokens = await freshTokens();
       // no credentials at all is a malformed request (RFC 6749 §5.2); wrong credentials are invalid_client
       const response = await post('introspection_endpoint', { token: tokens.refresh_token! }, '');
       assert.equal(response.status, 400);
@@ -122,7 +101,7 @@ describe('introspection and revocation', () => {
 
   describe('revocation (RFC 7009)', () => {
     it('revokes a refresh token: inactive at introspection, refused at the token endpoint', async () => {
-      const tokens = await signInOffline();
+      const tokens = await freshTokens();
       await oidc.tokenRevocation(config, tokens.refresh_token!, { token_type_hint: 'refresh_token' });
       assert.deepEqual({ ...(await oidc.tokenIntrospection(config, tokens.refresh_token!)) }, { active: false });
       const { error, status } = await refusal(oidc.refreshTokenGrant(config, tokens.refresh_token!));
@@ -132,7 +111,7 @@ describe('introspection and revocation', () => {
     });
 
     it('revokes an access token: inactive at introspection, refused at userinfo', async () => {
-      const tokens = await signInOffline();
+      const tokens = await freshTokens();
       await oidc.tokenRevocation(config, tokens.access_token, { token_type_hint: 'access_token' });
       assert.equal((await oidc.tokenIntrospection(config, tokens.access_token)).active, false);
       const response = await fetch(config.serverMetadata().userinfo_endpoint!, { headers: { authorization: `Bearer ${tokens.access_token}` } });
@@ -147,7 +126,7 @@ describe('introspection and revocation', () => {
     });
 
     it("does not let another client revoke a client's token", async () => {
-      const tokens = await signInOffline();
+      const tokens = await freshTokens();
       const { error, status } = await refusal(oidc.tokenRevocation(otherConfig, tokens.refresh_token!));
       assert.equal(status, 400);
       assert.equal(error, 'invalid_request');
@@ -161,7 +140,7 @@ describe('introspection and revocation', () => {
     });
 
     it('requires client authentication', async () => {
-      const tokens = await signInOffline();
+      const tokens = await freshTokens();
       const response = await post('revocation_endpoint', { token: tokens.refresh_token! }, '');
       assert.equal(response.status, 400);
       assert.equal(((await response.json()) as { error: string }).error, 'invalid_request');

@@ -2,10 +2,9 @@
 // (verify-only) so tokens it signed keep verifying — no restart, nothing re-issued.
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import * as jose from 'jose';
-import { createTestServices, type TestServices } from '../support/test-env.js';
-import { startTessera, type TesseraProcess } from '../support/tessera-process.js';
+import { useTessera } from '../support/use-tessera.js';
 import { cliJson, createClient, createTenant, createUser, redirectUri } from '../support/fixtures.js';
 import { codeFlow, discover, oidc } from '../support/relying-party.js';
 
@@ -15,8 +14,7 @@ interface PublicJwk extends jose.JWK { kid: string; alg: string; key_ops?: strin
 const propagationDeadlineMs = 10_000;
 
 describe('signing key rotation', () => {
-  let services: TestServices;
-  let server: TesseraProcess;
+  const server = useTessera();
 
   async function jwksOf(issuer: string): Promise<PublicJwk[]> {
     const response = await fetch(`${issuer}/jwks`);
@@ -54,15 +52,6 @@ describe('signing key rotation', () => {
       accessToken: async () => (await oidc.clientCredentialsGrant(machineConfig!)).access_token,
     };
   }
-
-  before(async () => {
-    services = await createTestServices();
-    server = await startTessera(services.env);
-  });
-  after(async () => {
-    await server?.stop();
-    await services?.drop();
-  });
 
   it('RS256: publishes the new key beside the old, verify-only one; old tokens verify, new tokens use the new key', async () => {
     const { tenant, config, idToken, accessToken } = await setUp({ machine: true });

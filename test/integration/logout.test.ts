@@ -2,9 +2,8 @@
 // end_session; our branded page asks whether to end the Tessera session too; either way the user lands back at
 // the registered post_logout_redirect_uri with the state, and only "sign out" ends the session.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { createTestServices, type TestServices } from '../support/test-env.js';
-import { startTessera, type TesseraProcess } from '../support/tessera-process.js';
+import { before, describe, it } from 'node:test';
+import { useTessera } from '../support/use-tessera.js';
 import { createClient, createTenant, createUser, postLogoutRedirectUri, redirectUri } from '../support/fixtures.js';
 import { authorizationRequest, codeFlow, discover, oidc } from '../support/relying-party.js';
 import { Browser, formsOf, isPage, type Page } from '../support/browser.js';
@@ -12,8 +11,7 @@ import { Browser, formsOf, isPage, type Page } from '../support/browser.js';
 const confirmPath = '/session/end/confirm';
 
 describe('RP-initiated logout', () => {
-  let services: TestServices;
-  let server: TesseraProcess;
+  const server = useTessera();
   let tenant: { slug: string; issuer: string };
   let user: Awaited<ReturnType<typeof createUser>>;
   let config: oidc.Configuration;
@@ -40,17 +38,11 @@ describe('RP-initiated logout', () => {
   }
 
   before(async () => {
-    services = await createTestServices();
-    server = await startTessera(services.env);
     tenant = await createTenant(server);
     user = await createUser(server, tenant.slug);
     // first-party: prompt=none then depends on the session alone, not on a consent
     const client = await createClient(server, tenant.slug, ['--first-party']);
     config = await discover(tenant.issuer, client.client_id, client.client_secret!);
-  });
-  after(async () => {
-    await server?.stop();
-    await services?.drop();
   });
 
   it('a signed-in browser re-authenticates silently (the baseline the other tests change)', async () => {

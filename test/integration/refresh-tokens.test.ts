@@ -4,52 +4,23 @@
 // strict rule applies again once it has passed.
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { after, before, describe, it } from 'node:test';
-import { createTestServices, type TestServices } from '../support/test-env.js';
-import { startTessera, type TesseraProcess } from '../support/tessera-process.js';
-import { createClient, createTenant, createUser, redirectUri } from '../support/fixtures.js';
-import { codeFlow, discover, oidc } from '../support/relying-party.js';
+import { before, describe, it } from 'node:test';
+import { useTessera } from '../support/use-tessera.js';
+import { createClient, createTenant, createUser } from '../support/fixtures.js';
+import { accessTokenLive, discover, oidc, refusal, signInOffline } from '../support/relying-party.js';
 
 const reuseIntervalSeconds = 5;
 
-async function refusal(call: Promise<unknown>): Promise<{ error: string; status: number }> {
-  try {
-    await call;
-  } catch (error) {
-    if (error instanceof oidc.ResponseBodyError) return { error: error.error, status: error.status };
-    throw error;
-  }
-  assert.fail('the request was expected to be refused');
-}
-
 describe('refresh tokens', () => {
-  let services: TestServices;
-  let server: TesseraProcess;
+  const server = useTessera();
   let tenant: { slug: string; issuer: string };
   let user: Awaited<ReturnType<typeof createUser>>;
   let strict: oidc.Configuration;
   let tolerant: oidc.Configuration;
 
-  /** OIDC Core 11: offline_access is honoured only with prompt=consent */
-  async function signInOffline(config: oidc.Configuration) {
-    const { tokens } = await codeFlow(config, redirectUri, user, { params: { scope: 'openid offline_access', prompt: 'consent' } });
-    assert.ok(tokens.refresh_token, 'a refresh token is issued for offline_access');
-    return tokens;
-  }
-
   const refresh = (config: oidc.Configuration, token: string) => oidc.refreshTokenGrant(config, token);
 
-  /** whether an access token is still accepted at userinfo */
-  async function accessTokenLive(config: oidc.Configuration, accessToken: string): Promise<boolean> {
-    const response = await fetch(config.serverMetadata().userinfo_endpoint!, { headers: { authorization: `Bearer ${accessToken}` } });
-    await response.body?.cancel();
-    assert.ok(response.status === 200 || response.status === 401, `userinfo status ${response.status}`);
-    return response.status === 200;
-  }
-
   before(async () => {
-    services = await createTestServices();
-    server = await startTessera(services.env);
     tenant = await createTenant(server);
     user = await createUser(server, tenant.slug);
     const strictClient = await createClient(server, tenant.slug);
@@ -57,14 +28,10 @@ describe('refresh tokens', () => {
     strict = await discover(tenant.issuer, strictClient.client_id, strictClient.client_secret!);
     tolerant = await discover(tenant.issuer, tolerantClient.client_id, tolerantClient.client_secret!);
   });
-  after(async () => {
-    await server?.stop();
-    await services?.drop();
-  });
 
   describe('default client (reuse interval 0)', () => {
     it('rotates: each refresh returns a new refresh token and new tokens for the same user', async () => {
-      const first = await signInOffline(strict);
+      const first = await signInOffline(strict, user);
       const second = await refresh(strict, first.refresh_token!);
       const third = await refresh(strict, second.refresh_token!);
       const refreshTokens = [first.refresh_token, second.refresh_token, third.refresh_token];
@@ -76,7 +43,7 @@ describe('refresh tokens', () => {
     });
 
     it('refuses a rotated refresh token and revokes the whole family, newest token included', async () => {
-      const first = await signInOffline(strict);
+      const first = await signInOffline(strict, user);
       const second = await refresh(strict, first.refresh_token!);
       assert.ok(await accessTokenLive(strict, second.access_token));
 
@@ -87,8 +54,8 @@ describe('refresh tokens', () => {
     });
 
     it('does not revoke other families of the same user and client', async () => {
-      const doomed = await signInOffline(strict);
-      const bystander = await signInOffline(strict);
+      const doomed = await signInOffline(strict, user);
+      const bystander = await signInOffline(strict, user);
       await refresh(strict, doomed.refresh_token!);
       await refusal(refresh(strict, doomed.refresh_token!));
       const next = await refresh(strict, bystander.refresh_token!);
@@ -96,7 +63,7 @@ describe('refresh tokens', () => {
     });
 
     it('refuses a refresh token presented by another client with invalid_grant', async () => {
-      const tokens = await signInOffline(strict);
+      const tokens = await signInOffline(strict, user);
       assert.deepEqual(await refusal(refresh(tolerant, tokens.refresh_token!)), { error: 'invalid_grant', status: 400 });
     });
 
@@ -107,7 +74,7 @@ describe('refresh tokens', () => {
 
   describe(`client with --refresh-token-reuse-interval ${reuseIntervalSeconds}`, () => {
     it('answers a repeat inside the interval with exactly the successor tokens and keeps the family alive', async () => {
-      const first = await signInOffline(tolerant);
+      const first = await signInOffline(tolerant, user);
       const successor = await refresh(tolerant, first.refresh_token!);
       assert.notEqual(successor.refresh_token, first.refresh_token);
 
@@ -123,7 +90,7 @@ describe('refresh tokens', () => {
     });
 
     it('refuses a repeat after the interval and revokes the family, newest token included', async () => {
-      const first = await signInOffline(tolerant);
+      const first = await signInOffline(tolerant, user);
       const successor = await refresh(tolerant, first.refresh_token!);
       const rotatedAt = Date.now();
       const newest = await refresh(tolerant, successor.refresh_token!);

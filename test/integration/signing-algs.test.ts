@@ -1,25 +1,14 @@
 // Per-tenant signing algorithms: id_tokens and RFC 9068 access tokens signed ES256 or EdDSA when the tenant
 // says so, verified by the relying party against the tenant's JWKS.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import * as jose from 'jose';
-import { createTestServices, type TestServices } from '../support/test-env.js';
-import { startTessera, type TesseraProcess } from '../support/tessera-process.js';
+import { useTessera } from '../support/use-tessera.js';
 import { cliJson, createClient, createUser, redirectUri, uniqueSlug } from '../support/fixtures.js';
 import { codeFlow, discover, oidc } from '../support/relying-party.js';
 
 describe('per-tenant signing algorithms', () => {
-  let services: TestServices;
-  let server: TesseraProcess;
-
-  before(async () => {
-    services = await createTestServices();
-    server = await startTessera(services.env);
-  });
-  after(async () => {
-    await server?.stop();
-    await services?.drop();
-  });
+  const server = useTessera();
 
   for (const [idAlg, atAlg] of [['ES256', 'EdDSA'], ['EdDSA', 'ES256']] as const) {
     it(`signs id_tokens ${idAlg} and access tokens ${atAlg}`, async () => {

@@ -1,12 +1,11 @@
 // Nothing crosses tenants (DESIGN.md "Tenancy"): a client, user, token, key or session of tenant A is unknown at
 // tenant B, even when presented there on purpose.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import * as jose from 'jose';
-import { createTestServices, type TestServices } from '../support/test-env.js';
-import { startTessera, type TesseraProcess } from '../support/tessera-process.js';
+import { useTessera } from '../support/use-tessera.js';
 import { cliJson, createClient, createTenant, createUser, redirectUri } from '../support/fixtures.js';
-import { authorizationRequest, codeFlow, discover, oidc } from '../support/relying-party.js';
+import { authorizationRequest, codeFlow, discover, oidc, refusal, signInOffline } from '../support/relying-party.js';
 import { Browser, isPage } from '../support/browser.js';
 
 /** a browser that remembers every cookie it was sent, so a test can replay them where the jar would not */
@@ -28,19 +27,6 @@ class RecordingBrowser extends Browser {
   }
 }
 
-async function refusal(call: Promise<unknown>): Promise<{ error: string; status: number }> {
-  try {
-    await call;
-  } catch (error) {
-    if (error instanceof oidc.ResponseBodyError) return { error: error.error, status: error.status };
-    if (error instanceof oidc.WWWAuthenticateChallengeError) {
-      return { error: ((await error.response.json()) as { error: string }).error, status: error.status };
-    }
-    throw error;
-  }
-  assert.fail('the request was expected to be refused');
-}
-
 interface Side {
   tenant: { slug: string; issuer: string };
   client: { client_id: string; client_secret: string | null };
@@ -49,11 +35,10 @@ interface Side {
 }
 
 describe('tenant isolation', () => {
-  let services: TestServices;
-  let server: TesseraProcess;
+  const server = useTessera();
   let a: Side;
   let b: Side;
-  let fromA: { tokens: Awaited<ReturnType<typeof codeFlow>>['tokens']; browser: RecordingBrowser };
+  let fromA: { tokens: Awaited<ReturnType<typeof signInOffline>>; browser: RecordingBrowser };
 
   async function side(): Promise<Side> {
     const tenant = await createTenant(server);
@@ -70,17 +55,9 @@ describe('tenant isolation', () => {
   }
 
   before(async () => {
-    services = await createTestServices();
-    server = await startTessera(services.env);
     [a, b] = await Promise.all([side(), side()]);
     const browser = new RecordingBrowser();
-    const { tokens } = await codeFlow(a.config, redirectUri, a.user, { browser, params: { scope: 'openid email offline_access', prompt: 'consent' } });
-    assert.ok(tokens.refresh_token);
-    fromA = { tokens, browser };
-  });
-  after(async () => {
-    await server?.stop();
-    await services?.drop();
+    fromA = { tokens: await signInOffline(a.config, a.user, { browser, scope: 'openid email offline_access' }), browser };
   });
 
   it("does not know tenant A's client at tenant B (invalid_client)", async () => {

@@ -1,31 +1,11 @@
 // The authorization and token endpoints refuse what RFC 6749, RFC 7636 and RFC 9700 say they must, each with its
 // RFC error code and status: a relying party's mistakes and an attacker's replays look the same from here.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { createTestServices, type TestServices } from '../support/test-env.js';
-import { startTessera, type TesseraProcess } from '../support/tessera-process.js';
+import { before, describe, it } from 'node:test';
+import { useTessera } from '../support/use-tessera.js';
 import { createClient, createTenant, createUser, redirectUri } from '../support/fixtures.js';
-import { authorizationRequest, discover, oidc, signIn, type AuthorizationRequest } from '../support/relying-party.js';
+import { authorizationRequest, discover, oidc, refusal, signIn, type AuthorizationRequest } from '../support/relying-party.js';
 import { Browser, isPage } from '../support/browser.js';
-
-/**
- * The OAuth error a call was refused with. openid-client reports a 401 that carries a WWW-Authenticate challenge
- * (RFC 6749 §5.2 for invalid_client with HTTP Basic) as a challenge error; its body still holds the RFC error.
- */
-async function refusal(call: Promise<unknown>): Promise<{ error: string; status: number }> {
-  try {
-    await call;
-  } catch (error) {
-    if (error instanceof oidc.ResponseBodyError) return { error: error.error, status: error.status };
-    if (error instanceof oidc.WWWAuthenticateChallengeError) {
-      const body = (await error.response.json()) as { error: string };
-      assert.equal(error.cause[0]?.parameters.error, body.error, 'the challenge names the same error as the body');
-      return { error: body.error, status: error.status };
-    }
-    throw error;
-  }
-  assert.fail('the request was expected to be refused');
-}
 
 /** the error parameters the authorization endpoint sent the browser back to the client with (RFC 6749 §4.1.2.1) */
 function callbackError(location: URL) {
@@ -35,8 +15,7 @@ function callbackError(location: URL) {
 const atCallback = (location: URL) => location.href.startsWith(redirectUri);
 
 describe('authorization and token endpoint errors', () => {
-  let services: TestServices;
-  let server: TesseraProcess;
+  const server = useTessera();
   let tenant: { slug: string; issuer: string };
   let user: Awaited<ReturnType<typeof createUser>>;
   let client: { client_id: string; client_secret: string | null };
@@ -54,16 +33,10 @@ describe('authorization and token endpoint errors', () => {
     oidc.authorizationCodeGrant(cfg, callback, { pkceCodeVerifier: verifier, expectedState: request.state, expectedNonce: request.nonce, idTokenExpected: true });
 
   before(async () => {
-    services = await createTestServices();
-    server = await startTessera(services.env);
     tenant = await createTenant(server);
     user = await createUser(server, tenant.slug);
     client = await createClient(server, tenant.slug, ['--first-party']);
     config = await discover(tenant.issuer, client.client_id, client.client_secret!);
-  });
-  after(async () => {
-    await server?.stop();
-    await services?.drop();
   });
 
   describe('token endpoint', () => {

@@ -1,6 +1,8 @@
 // openid-client v6 as the relying party, plus the hosted-login walk a user's browser would make.
+import assert from 'node:assert/strict';
 import * as oidc from 'openid-client';
 import { Browser, isPage, type Page } from './browser.js';
+import { redirectUri } from './fixtures.js';
 
 export { oidc };
 
@@ -65,4 +67,42 @@ export async function codeFlow(config: oidc.Configuration, redirectUri: string, 
     idTokenExpected: true,
   });
   return { tokens, browser, request, callback };
+}
+
+/**
+ * A code flow that asks for a refresh token: OIDC Core 11 honours offline_access only with prompt=consent.
+ * @param options.scope defaults to `openid offline_access`; it must include offline_access
+ */
+export async function signInOffline(config: oidc.Configuration, user: Credentials, options: { scope?: string; browser?: Browser } = {}) {
+  const { tokens } = await codeFlow(config, redirectUri, user, { browser: options.browser, params: { scope: options.scope ?? 'openid offline_access', prompt: 'consent' } });
+  assert.ok(tokens.refresh_token, 'a refresh token is issued for offline_access');
+  return tokens;
+}
+
+/**
+ * The OAuth error a call was refused with; fails the test when the call succeeds. openid-client reports a 401
+ * that carries a WWW-Authenticate challenge (RFC 6749 §5.2 for invalid_client with HTTP Basic) as a challenge
+ * error; its body still holds the RFC error.
+ */
+export async function refusal(call: Promise<unknown>): Promise<{ error: string; status: number }> {
+  try {
+    await call;
+  } catch (error) {
+    if (error instanceof oidc.ResponseBodyError) return { error: error.error, status: error.status };
+    if (error instanceof oidc.WWWAuthenticateChallengeError) {
+      const body = (await error.response.json()) as { error: string };
+      assert.equal(error.cause[0]?.parameters.error, body.error, 'the challenge names the same error as the body');
+      return { error: body.error, status: error.status };
+    }
+    throw error;
+  }
+  assert.fail('the request was expected to be refused');
+}
+
+/** whether an access token is still accepted at userinfo (200); anything but 200 or 401 fails the test */
+export async function accessTokenLive(config: oidc.Configuration, accessToken: string): Promise<boolean> {
+  const response = await fetch(config.serverMetadata().userinfo_endpoint!, { headers: { authorization: `Bearer ${accessToken}` } });
+  await response.body?.cancel();
+  assert.ok(response.status === 200 || response.status === 401, `userinfo status ${response.status}`);
+  return response.status === 200;
 }

@@ -8,12 +8,21 @@ export const adminDatabaseUrl = process.env.TEST_DATABASE_URL ?? 'postgresql://p
 export const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 export interface TestServices {
+  readonly databaseName: string;
   readonly databaseUrl: string;
   readonly redisUrl: string;
   readonly redisPrefix: string;
   /** environment for a Tessera process using these services */
   readonly env: Record<string, string>;
+  /** drops the database and deletes the keys; a second call waits for the first instead of dropping again */
   drop(): Promise<void>;
+}
+
+export interface TestServicesOptions {
+  /** the database name (and Redis prefix) starts with this, e.g. `tessera_t_bench_` */
+  namePrefix?: string;
+  adminDatabaseUrl?: string;
+  redisUrl?: string;
 }
 
 function withDatabase(url: string, name: string): string {
@@ -22,21 +31,25 @@ function withDatabase(url: string, name: string): string {
   return parsed.href;
 }
 
-export async function createTestServices(): Promise<TestServices> {
-  const name = `tessera_t_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminDatabaseUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const databaseUrl = withDatabase(adminDatabaseUrl, name);
+export async function createTestServices(options: TestServicesOptions = {}): Promise<TestServices> {
+  const admin = options.adminDatabaseUrl ?? adminDatabaseUrl;
+  const redis = options.redisUrl ?? redisUrl;
+  const name = `${options.namePrefix ?? 'tessera_t_'}${randomBytes(6).toString('hex')}`;
+  const client = new pg.Client({ connectionString: admin });
+  await client.connect();
+  await client.query(`CREATE DATABASE ${name}`);
+  await client.end();
+  const databaseUrl = withDatabase(admin, name);
   const redisPrefix = `${name}:`;
+  let dropped: Promise<void> | undefined;
   return {
+    databaseName: name,
     databaseUrl,
-    redisUrl,
+    redisUrl: redis,
     redisPrefix,
     env: {
       DATABASE_URL: databaseUrl,
-      REDIS_URL: redisUrl,
+      REDIS_URL: redis,
       REDIS_PREFIX: redisPrefix,
       KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64url'),
       COOKIE_SECRETS: randomBytes(32).toString('base64url'),
@@ -45,17 +58,22 @@ export async function createTestServices(): Promise<TestServices> {
       BCRYPT_COST: '4',
       NODE_ENV: 'test',
     },
-    async drop() {
-      const client = new pg.Client({ connectionString: adminDatabaseUrl });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await client.end();
-      const redis = createClient({ url: redisUrl });
-      await redis.connect();
-      for await (const keys of redis.scanIterator({ MATCH: `${redisPrefix}*`, COUNT: 500 })) {
-        if (keys.length) await redis.del(keys);
-      }
-      await redis.quit();
+    drop() {
+      dropped ??= dropServices(admin, name, redis, redisPrefix);
+      return dropped;
     },
   };
+}
+
+async function dropServices(admin: string, name: string, redisUrl: string, redisPrefix: string): Promise<void> {
+  const client = new pg.Client({ connectionString: admin });
+  await client.connect();
+  await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await client.end();
+  const redis = createClient({ url: redisUrl });
+  await redis.connect();
+  for await (const keys of redis.scanIterator({ MATCH: `${redisPrefix}*`, COUNT: 500 })) {
+    if (keys.length) await redis.del(keys);
+  }
+  await redis.quit();
 }

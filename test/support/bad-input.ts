@@ -1,0 +1,105 @@
+// Probing endpoints with hostile, malformed, missing and oversized input (test/integration/bad-input-*.test.ts):
+// the probes, what each answer must be, and the check that nothing secret we sent reached a server's output.
+import assert from 'node:assert/strict';
+import { redirectUri } from './fixtures.js';
+import type { TesseraProcess } from './tessera-process.js';
+
+export interface Probe { method?: string; path: string; headers?: Record<string, string>; body?: string | Buffer }
+export interface Answer { status: number; headers: Headers; text: string; json: Record<string, unknown> | null }
+
+export type Expect =
+  | { kind: 'rfc'; status: number; error?: string } // RFC 6749 / OIDC error JSON from oidc-provider
+  | { kind: 'app'; status: number; error?: string } // our `{error, message}` JSON
+  | { kind: 'page'; status: number; text?: RegExp } // our branded HTML page
+  | { kind: 'ok'; status: number }
+  | { kind: 'redirect'; error: string }; // the error goes back to the client's redirect_uri
+
+export const form = 'application/x-www-form-urlencoded';
+export const megabyte = Buffer.alloc(1024 * 1024, 'a');
+const stackTrace = /\n\s+at [^\n]+\(|node_modules|\.(?:js|ts|mjs):\d+:\d+|Error: [^\n]*\n\s+at /;
+
+/** one request as sent (redirects not followed), its body read as text and, when it parses, as JSON */
+export async function call(base: string, probe: Probe): Promise<Answer> {
+  const response = await fetch(new URL(probe.path, base), {
+    method: probe.method ?? 'GET', body: typeof probe.body === 'string' ? probe.body : probe.body && new Uint8Array(probe.body), redirect: 'manual', headers: { accept: 'application/json', ...probe.headers },
+  });
+  const text = await response.text();
+  let json: Record<string, unknown> | null = null;
+  try { json = JSON.parse(text) as Record<string, unknown>; } catch { /* not JSON */ }
+  return { status: response.status, headers: response.headers, text, json };
+}
+
+function label(probe: Probe): string {
+  const path = probe.path.length > 100 ? `${probe.path.slice(0, 100)}…(${probe.path.length})` : probe.path;
+  return `${probe.method ?? 'GET'} ${path} ${JSON.stringify(probe.headers ?? {})}`;
+}
+
+/** what every answer must satisfy, whatever was sent */
+export function assertSafe(answer: Answer, what: string) {
+  assert.ok(answer.status < 500, `${what} → ${answer.status}\n${answer.text.slice(0, 500)}`);
+  assert.doesNotMatch(answer.text, stackTrace, `${what}: stack trace in the body`);
+}
+
+export function assertExpected(answer: Answer, expected: Expect, what: string) {
+  assertSafe(answer, what);
+  const body = `${what} → ${answer.status} ${answer.text.slice(0, 300)}`;
+  switch (expected.kind) {
+    case 'rfc':
+      assert.equal(answer.status, expected.status, body);
+      assert.match(String(answer.json?.error), /^[a-z_]+$/, `${body}: an RFC error code`);
+      assert.equal(answer.json?.message, undefined, body);
+      if (expected.error) assert.equal(answer.json?.error, expected.error, body);
+      break;
+    case 'app':
+      assert.equal(answer.status, expected.status, body);
+      assert.match(String(answer.json?.error), /^[a-z]+\.[a-z_]+$/, `${body}: a catalogue code`);
+      assert.equal(typeof answer.json?.message, 'string', body);
+      if (expected.error) assert.equal(answer.json?.error, expected.error, body);
+      break;
+    case 'page':
+      assert.equal(answer.status, expected.status, body);
+      assert.match(answer.headers.get('content-type') ?? '', /^text\/html/, body);
+      assert.match(answer.text, /^<!doctype html>/, body);
+      assert.match(answer.headers.get('content-security-policy') ?? '', /default-src 'none'/, body);
+      if (expected.text) assert.match(answer.text, expected.text, body);
+      break;
+    case 'ok':
+      assert.equal(answer.status, expected.status, body);
+      break;
+    case 'redirect': {
+      assert.ok([302, 303].includes(answer.status), body);
+      const location = new URL(answer.headers.get('location') ?? '', 'http://invalid');
+      assert.ok(location.href.startsWith(redirectUri), `${body}: to the redirect_uri, got ${location.href}`);
+      // query for the code flow; fragment when the (refused) response_type asked for one (OAuth 2.0 Multiple Response Types)
+      const params = location.search ? location.searchParams : new URLSearchParams(location.hash.slice(1));
+      assert.equal(params.get('error'), expected.error, body);
+      break;
+    }
+  }
+}
+
+/** sends each probe as an API client, then as a browser: the browser gets a page or the same answer, never worse */
+export async function check(base: string, cases: [Probe, Expect][]) {
+  for (const [probe, expected] of cases) {
+    const answer = await call(base, probe);
+    assertExpected(answer, expected, label(probe));
+    const html = await call(base, { ...probe, headers: { ...probe.headers, accept: 'text/html' } });
+    assertSafe(html, `${label(probe)} as a browser`);
+    if (html.headers.get('content-type')?.startsWith('text/html') && html.status >= 400) {
+      assert.match(html.text, /<!doctype html>/, `${label(probe)} as a browser: our page`);
+    }
+  }
+}
+
+/** none of `sent` appears, as sent or URL-encoded, in what the servers printed (they must log at trace level) */
+export function assertNoSecretsIn(servers: [name: string, server: TesseraProcess][], sent: Iterable<string>) {
+  for (const [name, server] of servers) {
+    const output = server.output();
+    assert.ok(output.length > 0, `${name} logged at trace level`);
+    for (const secret of sent) {
+      assert.ok(!output.includes(secret), `${name} output contains a secret it was sent (${secret.slice(0, 6)}…)`);
+      const encoded = encodeURIComponent(secret);
+      if (encoded !== secret) assert.ok(!output.includes(encoded), `${name} output contains a URL-encoded secret`);
+    }
+  }
+}

@@ -1,0 +1,35 @@
+// The usual set-up of an integration suite in one call: a Tessera server on a throwaway database and Redis prefix
+// of its own, started in `before` and stopped — database dropped, keys deleted — in `after`.
+import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
+import { createTestServices, type TestServices } from './test-env.js';
+import { startTessera, type TesseraProcess } from './tessera-process.js';
+
+/**
+ * Registers the hooks in the current suite and returns a handle that stands for the server once its `before` has
+ * run. Hooks run in the order they are registered, so call this at the top of a `describe`: the suite's own
+ * `before` can then use the server, and the server is stopped before the suite's own `after` runs.
+ * @param env added to (or overriding) the environment of the services, e.g. `{ LOG_LEVEL: 'trace' }`
+ */
+export function useTessera(env: Record<string, string> = {}): TesseraProcess {
+  let services: TestServices | undefined;
+  let server: TesseraProcess | undefined;
+  before(async () => {
+    services = await createTestServices();
+    server = await startTessera({ ...services.env, ...env });
+  });
+  after(async () => {
+    await server?.stop();
+    await services?.drop();
+  });
+  const started = (): TesseraProcess => server ?? assert.fail('the server is only there once the suite\'s before() has run');
+  return {
+    get url() { return started().url; },
+    get port() { return started().port; },
+    get env() { return started().env; },
+    output: () => started().output(),
+    issuer: (slug) => started().issuer(slug),
+    cli: (argv) => started().cli(argv),
+    stop: () => started().stop(),
+  };
+}
