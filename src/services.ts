@@ -81,7 +81,10 @@ export async function createServices(config: Config, logger: Logger, options: Se
     pages: options.pages ?? noPages,
     logger,
   });
-  const tenants = createTenantsService({ repository: tenantsRepository, keys, publicUrl: config.publicUrl, announceChange: (slug) => providers.announceChange(slug) });
+  const tenants = createTenantsService({
+    repository: tenantsRepository, keys, publicUrl: config.publicUrl, sealer, production: config.env === 'production',
+    announceChange: (slug) => providers.announceChange(slug),
+  });
 
   /** validates client metadata with the tenant's own provider: what it accepts is what it will load */
   async function clientValidator(slug: string) {

@@ -37,7 +37,7 @@ export function createUsersService(deps: { repository: UsersRepository; hasher: 
       }
       const name = input.name?.trim();
       if (name && name.length > 200) throw new AppError('request.invalid', 'A name is at most 200 characters.');
-      return repository.create(tenantId, { email, emailVerified: input.emailVerified ?? false, passwordHash, profile: name ? { name } : {} });
+      return repository.create(tenantId, { email, emailVerified: input.emailVerified ?? false, phone: null, phoneVerified: false, passwordHash, profile: name ? { name } : {} });
     },
     /** @returns the user when the password matches an enabled account, else null (same work either way) */
     async authenticate(tenantId: string, emailInput: string, passwordInput: string): Promise<UserRecord | null> {

@@ -15,6 +15,7 @@ export const usage = `Usage: tessera <command> [options]
 
   tenant create <slug> [--name "Acme"] [--id-token-alg RS256|ES256|EdDSA] [--access-token-alg RS256|ES256|EdDSA]
   tenant list
+  tenant settings --tenant <slug> [--set '<json merge patch>']   (credentials are stored encrypted, shown as "(set)")
   client create --tenant <slug> --name <name> [--redirect-uri <uri>]... [--post-logout-redirect-uri <uri>]...
                 [--grant authorization_code|refresh_token|client_credentials]... [--public] [--scope "<scopes>"]
                 [--auth-method client_secret_basic|client_secret_post|private_key_jwt|none]
@@ -86,6 +87,22 @@ const commands: Record<string, (args: string[]) => PreparedCommand> = {
     return async (services) => {
       const tenant = await services.tenants.create(input);
       return { slug: tenant.slug, name: tenant.name, issuer: tenant.issuer, id_token_alg: tenant.settings.idTokenSigningAlg, access_token_alg: tenant.settings.accessTokenSigningAlg };
+    };
+  },
+  'tenant settings'(args) {
+    const { values: v } = parse(args, { tenant: { type: 'string' }, set: { type: 'string' } });
+    const slug = required(str(v.tenant), '--tenant');
+    let patch: unknown;
+    if (v.set !== undefined) {
+      try {
+        patch = JSON.parse(str(v.set)!);
+      } catch {
+        throw new UsageError('--set must be a JSON object (a merge patch: null removes a key)');
+      }
+    }
+    return async (services) => {
+      if (patch !== undefined) await services.tenants.updateSettings(slug, patch);
+      return (await services.tenants.settings(slug)).effective;
     };
   },
   'tenant list'(args) {

@@ -13,8 +13,8 @@ const live = () => ({ OR: [{ expiresAt: null }, { expiresAt: { gt: new Date() } 
 
 export function createOidcModelsRepository(prisma: PrismaClient) {
   return {
-    async upsert(key: ModelKey, row: { payload: object; expiresAt: Date | null; grantId?: string; uid?: string }): Promise<void> {
-      const data = { payload: row.payload, expiresAt: row.expiresAt, grantId: row.grantId ?? null, uid: row.uid ?? null };
+    async upsert(key: ModelKey, row: { payload: object; expiresAt: Date | null; grantId?: string; accountId?: string; uid?: string }): Promise<void> {
+      const data = { payload: row.payload, expiresAt: row.expiresAt, grantId: row.grantId ?? null, accountId: row.accountId ?? null, uid: row.uid ?? null };
       await prisma.oidcModel.upsert({
         where: { tenantId_model_id: key },
         create: { ...key, ...data },
@@ -37,6 +37,16 @@ export function createOidcModelsRepository(prisma: PrismaClient) {
     },
     async revokeByGrantId(tenantId: string, model: string, grantId: string): Promise<void> {
       await prisma.oidcModel.deleteMany({ where: { tenantId, model, grantId } });
+    },
+    /** grant ids of a user's durable rows (sessions, grants, refresh tokens) */
+    async grantIdsOfAccount(tenantId: string, accountId: string): Promise<string[]> {
+      const rows = await prisma.oidcModel.findMany({ where: { tenantId, accountId, grantId: { not: null } }, select: { grantId: true }, distinct: ['grantId'] });
+      return rows.map((row) => row.grantId!);
+    },
+    /** deletes every durable row of a user: sessions, grants, refresh tokens */
+    async deleteAccountRows(tenantId: string, accountId: string): Promise<number> {
+      const { count } = await prisma.oidcModel.deleteMany({ where: { tenantId, accountId } });
+      return count;
     },
     /** Deletes rows past their expiry so the table stays small; returns how many went. */
     async deleteExpired(now = new Date()): Promise<number> {

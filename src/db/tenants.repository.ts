@@ -34,6 +34,10 @@ export function createTenantsRepository(prisma: PrismaClient) {
         throw error;
       }
     },
+    /** stores new settings and bumps the version so every process rebuilds the tenant's provider */
+    async updateSettings(id: string, settings: object): Promise<void> {
+      await prisma.tenant.update({ where: { id }, data: { settings, version: { increment: 1 } } });
+    },
     async bumpVersion(id: string): Promise<void> {
       await prisma.tenant.update({ where: { id }, data: { version: { increment: 1 } } });
     },

@@ -4,17 +4,36 @@ import { AppError } from '../errors/app-error.js';
 
 export interface UserRecord {
   readonly id: string;
-  readonly email: string;
+  readonly email: string | null;
   readonly emailVerified: boolean;
+  /** E.164 */
+  readonly phone: string | null;
+  readonly phoneVerified: boolean;
   readonly passwordHash: string | null;
-  /** standard claims (OIDC Core 5.1) other than sub/email */
+  /** standard claims (OIDC Core 5.1) other than sub, email and phone */
   readonly profile: Record<string, unknown>;
   readonly disabled: boolean;
   readonly updatedAt: Date;
 }
 
-const select = { id: true, email: true, emailVerified: true, passwordHash: true, profile: true, disabled: true, updatedAt: true } as const;
+export interface NewUser {
+  email: string | null;
+  emailVerified: boolean;
+  phone: string | null;
+  phoneVerified: boolean;
+  passwordHash: string | null;
+  profile: object;
+}
+
+const select = {
+  id: true, email: true, emailVerified: true, phone: true, phoneVerified: true, passwordHash: true, profile: true, disabled: true, updatedAt: true,
+} as const;
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function takenField(error: unknown): 'phone' | 'email' {
+  const target = (error as { meta?: { target?: unknown } }).meta?.target;
+  return JSON.stringify(target ?? '').includes('phone') ? 'phone' : 'email';
+}
 
 export function createUsersRepository(prisma: PrismaClient) {
   return {
@@ -25,12 +44,15 @@ export function createUsersRepository(prisma: PrismaClient) {
     async findByEmail(tenantId: string, email: string): Promise<UserRecord | null> {
       return (await prisma.user.findUnique({ where: { tenantId_email: { tenantId, email } }, select })) as UserRecord | null;
     },
-    /** @throws AppError('user.email_taken') */
-    async create(tenantId: string, input: { email: string; emailVerified: boolean; passwordHash: string | null; profile: object }): Promise<UserRecord> {
+    async findByPhone(tenantId: string, phone: string): Promise<UserRecord | null> {
+      return (await prisma.user.findUnique({ where: { tenantId_phone: { tenantId, phone } }, select })) as UserRecord | null;
+    },
+    /** @throws AppError('user.email_taken' | 'user.phone_taken') */
+    async create(tenantId: string, input: NewUser): Promise<UserRecord> {
       try {
         return (await prisma.user.create({ data: { tenantId, ...input }, select })) as UserRecord;
       } catch (error) {
-        if (isUniqueViolation(error)) throw new AppError('user.email_taken');
+        if (isUniqueViolation(error)) throw new AppError(takenField(error) === 'phone' ? 'user.phone_taken' : 'user.email_taken');
         throw error;
       }
     },
@@ -39,6 +61,9 @@ export function createUsersRepository(prisma: PrismaClient) {
         where: { id },
         data: { lastLoginAt: new Date(), ...(newPasswordHash ? { passwordHash: newPasswordHash } : {}) },
       });
+    },
+    async update(id: string, data: Partial<Pick<NewUser, 'emailVerified' | 'phoneVerified' | 'passwordHash'>>): Promise<UserRecord> {
+      return (await prisma.user.update({ where: { id }, data, select })) as UserRecord;
     },
   };
 }

@@ -38,7 +38,9 @@ export function createDurableAdapter(model: string, deps: DurableAdapterDeps): A
       await repository.upsert(keyOf(id), {
         payload: stored,
         expiresAt: expiresIn ? new Date(Date.now() + expiresIn * 1000) : null,
-        grantId: payload.grantId,
+        // a Grant row carries its own id as grant id, so a user's grants are found with their tokens
+        grantId: model === 'Grant' ? id : payload.grantId,
+        accountId: payload.accountId,
         uid: payload.uid,
       });
     },

@@ -7,10 +7,13 @@ import { profileClaimNames } from './standard-claims.js';
 export type UserLookup = (id: string) => Promise<UserRecord | null>;
 
 export function accountClaims(user: UserRecord): Record<string, unknown> {
-  const claims: Record<string, unknown> = { sub: user.id, email: user.email, email_verified: user.emailVerified };
+  const claims: Record<string, unknown> = { sub: user.id };
   for (const [name, value] of Object.entries(user.profile)) {
     if (profileClaimNames.has(name) && value !== null && value !== undefined) claims[name] = value;
   }
+  // identifiers come from their own columns, with verified flags only a verification sets
+  if (user.email) Object.assign(claims, { email: user.email, email_verified: user.emailVerified });
+  if (user.phone) Object.assign(claims, { phone_number: user.phone, phone_number_verified: user.phoneVerified });
   claims.updated_at = Math.floor(user.updatedAt.getTime() / 1000);
   return claims;
 }

@@ -13,9 +13,8 @@ export const standardClaims = {
 /** the scopes oidc-provider knows itself (its `scopes` option); any other scope a client asks for belongs to an API */
 export const openidScopes: ReadonlySet<string> = new Set([...Object.keys(standardClaims), 'offline_access']);
 
-/** every claim a user's profile may hold, besides sub, email and email_verified */
+/** every claim a user's profile may hold; sub, email and phone come from the user's own columns */
 export const profileClaimNames: ReadonlySet<string> = new Set([
   ...standardClaims.profile.filter((claim) => claim !== 'updated_at'),
-  ...standardClaims.phone,
   ...standardClaims.address,
 ]);

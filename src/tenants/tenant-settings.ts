@@ -1,6 +1,8 @@
 // A tenant's settings, kept as JSON on its row and read through this one parser so old rows get today's defaults.
 import { z } from 'zod';
 import { parseBranding, type Branding } from './branding.js';
+import { signInSettingsSchema, type SignInSettings } from './sign-in-settings.js';
+import { messagingSettingsSchema, type MessagingSettings } from './messaging-settings.js';
 
 export const signingAlgs = ['RS256', 'ES256', 'EdDSA'] as const;
 export type SigningAlg = (typeof signingAlgs)[number];
@@ -22,6 +24,8 @@ export interface TenantSettings {
   /** audience of access tokens when a client names no resource (RFC 8707); JWT per RFC 9068 */
   readonly defaultResource: string | null;
   readonly ttl: TokenLifetimes;
+  readonly signIn: SignInSettings;
+  readonly messaging: MessagingSettings;
 }
 
 const day = 86_400;
@@ -47,14 +51,24 @@ const settingsSchema = z.object({
 // An array is an object too, and z.object() would throw on it.
 const asObject = (value: unknown) => (value && typeof value === 'object' && !Array.isArray(value) ? value : {}) as Record<string, unknown>;
 
+/** a section written through validated updates: stored values are valid, so a failure means a damaged row */
+function section<T>(schema: z.ZodType<T>, value: unknown): T {
+  const parsed = schema.safeParse(asObject(value));
+  return parsed.success ? parsed.data : schema.parse({});
+}
+
 export function parseTenantSettings(input: unknown): TenantSettings {
   const raw = asObject(input);
   return {
     ...settingsSchema.parse(raw),
     branding: parseBranding(raw.branding),
     ttl: ttlSchema.parse(asObject(raw.ttl)),
+    signIn: section(signInSettingsSchema, raw.signIn),
+    messaging: section(messagingSettingsSchema, raw.messaging),
   };
 }
+
+export { ttlSchema, asObject };
 
 /** The longest any token signed by a tenant key stays valid: how long a retired key must stay published. */
 export function longestSignedTokenLifetime(settings: TenantSettings): number {

@@ -4,6 +4,8 @@ import type { TenantsRepository } from '../db/tenants.repository.js';
 import type { SigningKeys } from '../oidc/signing-keys.js';
 import { issuerFor } from '../oidc/tenant-providers.js';
 import { AppError, assertThat } from '../errors/app-error.js';
+import type { Sealer } from '../crypto/sealing.js';
+import { applySettingsPatch, redactSettings } from './tenant-settings-update.js';
 import { longestSignedTokenLifetime, parseTenantSettings, signingAlgs, type TenantSettings } from './tenant-settings.js';
 
 export const slugPattern = /^[a-z][a-z0-9-]{1,39}$/;
@@ -24,6 +26,8 @@ export interface TenantsServiceDeps {
   publicUrl: URL;
   /** tells running processes to rebuild the tenant's provider */
   announceChange(slug: string): Promise<void>;
+  sealer: Sealer;
+  production: boolean;
 }
 
 export function createTenantsService(deps: TenantsServiceDeps) {
@@ -69,6 +73,21 @@ export function createTenantsService(deps: TenantsServiceDeps) {
       const kid = await keys.rotate(tenant.id, alg, longestSignedTokenLifetime(tenant.settings));
       await deps.announceChange(slug);
       return { kid, alg };
+    },
+    /** the stored settings with credentials redacted, and what they resolve to */
+    async settings(slug: string): Promise<{ stored: Record<string, unknown>; effective: TenantSettings }> {
+      const record = slugPattern.test(slug) ? await repository.findBySlug(slug) : null;
+      assertThat(record, 'tenant.not_found', `No tenant with slug "${slug}".`);
+      const effective = parseTenantSettings(record.settings);
+      return { stored: redactSettings(record.settings), effective: redactSettings(effective) as unknown as TenantSettings };
+    },
+    /** @throws AppError('tenant.not_found' | 'tenant.invalid_settings') */
+    async updateSettings(slug: string, patch: unknown): Promise<void> {
+      const record = slugPattern.test(slug) ? await repository.findBySlug(slug) : null;
+      assertThat(record, 'tenant.not_found', `No tenant with slug "${slug}".`);
+      const next = applySettingsPatch(record.settings, patch, { tenantId: record.id, sealer: deps.sealer, production: deps.production });
+      await repository.updateSettings(record.id, next);
+      await deps.announceChange(slug);
     },
     async list(): Promise<TenantSummary[]> {
       return (await repository.list()).map((r) => ({ id: r.id, slug: r.slug, name: r.name, issuer: issuerFor(publicUrl, r.slug), settings: parseTenantSettings(r.settings) }));

@@ -1,0 +1,40 @@
+// Which ways in a tenant offers, and the rules for its one-time codes and links (issue #3). Stored under
+// `signIn` in the tenant's settings; written only through validated updates (tenant-settings-update.ts).
+import { z } from 'zod';
+
+const rule = (limit: number, windowSeconds: number) =>
+  z.object({ limit: z.number().int().min(1).max(1_000_000), windowSeconds: z.number().int().min(1).max(86_400) }).prefault({ limit, windowSeconds });
+
+export const signInSettingsSchema = z.object({
+  methods: z.object({
+    password: z.boolean().default(true),
+    emailOtp: z.boolean().default(false),
+    magicLink: z.boolean().default(false),
+    smsOtp: z.boolean().default(false),
+    whatsappOtp: z.boolean().default(false),
+  }).strict().prefault({}),
+  /** new users may create an account (password sign-up with email verification, or a passwordless first sign-in) */
+  signUp: z.boolean().default(false),
+  /** a failed or impossible WhatsApp send falls back to SMS */
+  whatsappSmsFallback: z.boolean().default(true),
+  code: z.object({
+    length: z.number().int().min(4).max(8).default(6),
+    ttlSeconds: z.number().int().min(60).max(3600).default(600),
+    maxAttempts: z.number().int().min(1).max(10).default(5),
+    resendCooldownSeconds: z.number().int().min(0).max(3600).default(60),
+  }).strict().prefault({}),
+  magicLinkTtlSeconds: z.number().int().min(60).max(3600).default(600),
+  limits: z.object({
+    perIdentifier: rule(5, 3600),
+    perIp: rule(30, 3600),
+    perTenant: rule(1000, 3600),
+    /** SMS and WhatsApp messages per UTC day: a ceiling against SMS pumping */
+    smsDailyCap: z.number().int().min(0).max(10_000_000).default(200),
+  }).strict().prefault({}),
+  /** a sandbox tenant sends nothing: every message goes to its outbox */
+  sandbox: z.boolean().default(false),
+  /** sandbox only: fixed codes for test recipients (normalised email or E.164), refused in production */
+  testRecipients: z.record(z.string().min(3).max(254), z.string().regex(/^\d{4,8}$/)).default({}),
+}).strict();
+
+export type SignInSettings = z.output<typeof signInSettingsSchema>;

@@ -1,0 +1,95 @@
+// Changing a tenant's settings: a JSON merge patch (RFC 7396) over the stored settings, credentials sealed as
+// they come in, the result validated section by section so a bad value is refused with a clear message instead
+// of being replaced by a default. Reading back (`redactSettings`) never shows a credential.
+import type { Sealer } from '../crypto/sealing.js';
+import { AppError } from '../errors/app-error.js';
+import { parseBranding } from './branding.js';
+import { messagingSettingsSchema, secretPaths } from './messaging-settings.js';
+import { signInSettingsSchema } from './sign-in-settings.js';
+import { asObject, signingAlgs, ttlSchema } from './tenant-settings.js';
+
+type Json = Record<string, unknown>;
+
+const topLevel = new Set(['branding', 'idTokenSigningAlg', 'accessTokenSigningAlg', 'defaultResource', 'ttl', 'signIn', 'messaging']);
+const isObject = (value: unknown): value is Json => !!value && typeof value === 'object' && !Array.isArray(value);
+
+export function mergePatch(target: unknown, patch: unknown): unknown {
+  if (!isObject(patch)) return patch;
+  const out: Json = isObject(target) ? { ...target } : {};
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete out[key];
+    else out[key] = mergePatch(out[key], value);
+  }
+  return out;
+}
+
+function at(root: Json, path: string): { parent: Json; key: string } | null {
+  const keys = path.split('.');
+  let node: unknown = root;
+  for (const key of keys.slice(0, -1)) {
+    if (!isObject(node)) return null;
+    node = node[key];
+  }
+  return isObject(node) ? { parent: node, key: keys.at(-1)! } : null;
+}
+
+export const secretContext = (tenantId: string, path: string) => `tenant-secret:${tenantId}:${path}`;
+
+function issues(section: string, error: { issues: { path: PropertyKey[]; message: string }[] }): string[] {
+  return error.issues.map((issue) => `${[section, ...issue.path.map(String)].join('.')}: ${issue.message}`);
+}
+
+/**
+ * @returns the new stored settings
+ * @throws AppError('tenant.invalid_settings') listing every problem
+ */
+export function applySettingsPatch(current: unknown, patch: unknown, options: { tenantId: string; sealer: Sealer; production: boolean }): Json {
+  if (!isObject(patch)) throw new AppError('tenant.invalid_settings', 'The settings patch must be a JSON object.');
+  const unknown = Object.keys(patch).filter((key) => !topLevel.has(key));
+  if (unknown.length) throw new AppError('tenant.invalid_settings', `Unknown settings: ${unknown.join(', ')}.`);
+
+  const sealedPatch = structuredClone(patch);
+  for (const path of secretPaths) {
+    const slot = at(sealedPatch, path);
+    const value = slot?.parent[slot.key];
+    if (typeof value === 'string') slot!.parent[slot!.key] = options.sealer.seal(value, secretContext(options.tenantId, path));
+  }
+  const merged = mergePatch(asObject(current), sealedPatch) as Json;
+
+  const problems: string[] = [];
+  for (const [section, schema] of [['signIn', signInSettingsSchema], ['messaging', messagingSettingsSchema]] as const) {
+    const result = schema.safeParse(merged[section] ?? {});
+    if (!result.success) problems.push(...issues(section, result.error));
+  }
+  const ttl = ttlSchema.parse(asObject(merged.ttl));
+  for (const [key, value] of Object.entries(asObject(merged.ttl))) {
+    if ((ttl as Json)[key] !== value) problems.push(`ttl.${key}: out of range or not a whole number of seconds`);
+  }
+  for (const key of ['idTokenSigningAlg', 'accessTokenSigningAlg'] as const) {
+    if (merged[key] !== undefined && !(signingAlgs as readonly unknown[]).includes(merged[key])) problems.push(`${key}: use ${signingAlgs.join(', ')}`);
+  }
+  const branding = asObject(merged.branding);
+  const parsedBranding = parseBranding(branding);
+  if (branding.primaryColor !== undefined && parsedBranding.primaryColor !== String(branding.primaryColor).toLowerCase()) problems.push('branding.primaryColor: use #rrggbb');
+  if (branding.logoUrl !== undefined && branding.logoUrl !== null && parsedBranding.logoUrl === null) problems.push('branding.logoUrl: use an https URL');
+
+  const signIn = asObject(merged.signIn);
+  if (options.production && (signIn.sandbox === true || Object.keys(asObject(signIn.testRecipients)).length)) {
+    problems.push('signIn: sandbox tenants and test recipients are not allowed in production');
+  }
+  if (Object.keys(asObject(signIn.testRecipients)).length && signIn.sandbox !== true) {
+    problems.push('signIn.testRecipients: only a sandbox tenant may have test recipients (set signIn.sandbox)');
+  }
+  if (problems.length) throw new AppError('tenant.invalid_settings', problems.join('; '));
+  return merged;
+}
+
+/** the stored settings for display: every credential replaced by "(set)" */
+export function redactSettings(stored: unknown): Json {
+  const copy = structuredClone(asObject(stored));
+  for (const path of secretPaths) {
+    const slot = at(copy, path);
+    if (slot && slot.parent[slot.key] != null) slot.parent[slot.key] = '(set)';
+  }
+  return copy;
+}
