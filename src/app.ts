@@ -11,12 +11,14 @@ import { errorHandler } from './http/error-handler.js';
 import { hostGuard } from './http/host-guard.js';
 import { healthPath, staticRoutes } from './http/static-routes.js';
 import { tenantRoutes } from './http/tenant-routes.js';
-import { interactionsRouter } from './interactions/interactions.routes.js';
+import { hostedFlowRouters } from './auth-methods/hosted-flow.routes.js';
+import { outboxRoutes } from './notifications/outbox.routes.js';
 import { createProviderPages } from './interactions/provider-pages.js';
 import { createCsrf } from './interactions/csrf.js';
 import { demoRoutes } from './demo/demo.routes.js';
 import { cliPath, cliRoutes } from './cli/cli.routes.js';
 import { startMaintenance } from './oidc/maintenance.js';
+import { AppError } from './errors/app-error.js';
 
 export interface Tessera {
   readonly app: Koa;
@@ -30,6 +32,13 @@ export async function createTessera(config: Config, logger: Logger, options: { c
     pages: createProviderPages(pages),
     migrate: config.migrateOnStart || !config.databaseUrl,
   });
+  if (config.env === 'production') {
+    const sandboxes = await services.tenants.withTestRecipients();
+    if (sandboxes.length) {
+      await services.close();
+      throw new AppError('tenant.invalid_settings', `Tenants ${sandboxes.join(', ')} have fixed test codes (signIn.testRecipients): not allowed in production. Remove them with \`tessera tenant settings --set\` outside production.`);
+    }
+  }
   await services.listen();
   const stopMaintenance = startMaintenance(services, logger);
 
@@ -41,12 +50,10 @@ export async function createTessera(config: Config, logger: Logger, options: { c
   app.keys = [...config.cookieSecrets];
   app.on('error', (err: Error) => logger.debug({ err: err.message }, 'koa error'));
 
-  const interactions = interactionsRouter({
-    users: services.users,
-    limiter: services.limiter,
-    pages,
-    csrf: createCsrf({ secrets: config.cookieSecrets, origin: config.publicUrl.origin }),
-  });
+  const hostedFlow = hostedFlowRouters(services, { pages, csrf: createCsrf({ secrets: config.cookieSecrets, origin: config.publicUrl.origin }) });
+  // The outbox page shows live codes: never in production. A production sandbox tenant's outbox (it sends
+  // nothing for real) is read with `tessera outbox --tenant <slug>` by someone with access to the installation.
+  const outbox = outboxRoutes({ outbox: services.outbox, pages, enabled: () => config.env !== 'production' });
   const statics = staticRoutes({
     checks: async () => {
       await services.db.prisma.$queryRaw`SELECT 1`;
@@ -60,8 +67,11 @@ export async function createTessera(config: Config, logger: Logger, options: { c
   app.use(hostGuard({ publicUrl: config.publicUrl, trustProxy: config.trustProxy, openPaths: new Set([healthPath, cliPath]) }));
   app.use(statics.routes());
   app.use(tenantRoutes(services.providers));
-  app.use(interactions.routes());
-  app.use(interactions.allowedMethods());
+  for (const router of hostedFlow) {
+    app.use(router.routes());
+    app.use(router.allowedMethods());
+  }
+  app.use(outbox.routes());
   if (config.seedDemo) app.use(demoRoutes(pages).routes());
   if (options.cliToken) app.use(cliRoutes({ services, token: options.cliToken }).routes());
 

@@ -10,7 +10,15 @@ import { createSigningKeysRepository } from './db/signing-keys.repository.js';
 import { createClientsRepository } from './db/clients.repository.js';
 import { createUsersRepository } from './db/users.repository.js';
 import { createOidcModelsRepository } from './db/oidc-models.repository.js';
-import { createSealer } from './crypto/sealing.js';
+import { createSealer, deriveSecret } from './crypto/sealing.js';
+import { createAuditRepository } from './db/audit.repository.js';
+import { createAuditLog } from './audit/audit-log.js';
+import { createOutbox } from './notifications/outbox.js';
+import { createTenantChannels } from './notifications/tenant-channels.js';
+import { createCourier } from './notifications/courier.js';
+import { createOneTimeCodes } from './auth-methods/one-time-codes/one-time-codes.js';
+import { createSendLimits } from './auth-methods/one-time-codes/send-limits.js';
+import { createCodeChallenges } from './auth-methods/one-time-codes/code-challenges.js';
 import { createRedisStore } from './store/redis-store.js';
 import { createMemoryStore } from './store/memory-store.js';
 import type { KvStore } from './store/kv-store.js';
@@ -93,9 +101,23 @@ export async function createServices(config: Config, logger: Logger, options: Se
     return (metadata: Record<string, unknown>) => resolved.provider.Client.validate(metadata as never);
   }
 
+  const limiter = createRateLimiter(kv);
+  const audit = createAuditLog({ repository: createAuditRepository(db.prisma), secret: deriveSecret(config.keyEncryptionKeys[0]!, 'audit pseudonyms'), logger });
+  const outbox = createOutbox(kv);
+  const channels = createTenantChannels({ sealer, defaultSmtpUrl: config.smtpUrl ?? null });
+  const courier = createCourier({ env: config.env, emailFrom: config.emailFrom ?? null, publicHost: config.publicUrl.hostname, channels, outbox, audit, logger });
+  const codes = createOneTimeCodes({ store: kv, secret: deriveSecret(config.keyEncryptionKeys[0]!, 'one-time codes') });
+  const challenges = createCodeChallenges({ codes, limits: createSendLimits({ limiter, store: kv }), courier, channels, audit, logger });
+
   return {
     config,
     db,
+    audit,
+    outbox,
+    channels,
+    courier,
+    codes,
+    challenges,
     /** migrations this process applied when it opened the database */
     appliedMigrations: applied,
     store: kv,
@@ -106,7 +128,7 @@ export async function createServices(config: Config, logger: Logger, options: Se
     providers,
     oidcModels,
     signingKeysRepository,
-    limiter: createRateLimiter(kv),
+    limiter,
     clientValidator,
     /** subscribes this process to change announcements (servers; one-shot CLI runs need not) */
     async listen() {
@@ -114,6 +136,8 @@ export async function createServices(config: Config, logger: Logger, options: Se
       await clientCache.listen();
     },
     async close() {
+      await challenges.settle();
+      await channels.close();
       await Promise.allSettled([hasher.close(), kv.close()]);
       await db.close();
     },

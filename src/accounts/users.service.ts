@@ -21,20 +21,47 @@ export interface CreateUserInput {
   emailVerified?: boolean;
 }
 
+/** a checked, hashed new password @throws AppError('password.*') */
+async function newPasswordHash(hasher: PasswordHasher, input: string, context: (string | null)[]): Promise<string> {
+  const password = input.normalize('NFC');
+  const policy = checkPasswordPolicy(password, { context: context.filter((c): c is string => !!c) });
+  if (!policy.ok) throw new AppError(policy.code, policy.message);
+  return hasher.hash(password);
+}
+
 export function createUsersService(deps: { repository: UsersRepository; hasher: PasswordHasher }) {
   const { repository, hasher } = deps;
   return {
+    /** @throws AppError('password.*') — for a sign-up kept pending until its email is verified */
+    hashNewPassword: (password: string, context: (string | null)[]) => newPasswordHash(hasher, password, context),
+    /**
+     * An account whose identifier was just proven by a code: email or phone verified. Used by sign-up and by a
+     * passwordless first sign-in. @throws AppError('user.email_taken' | 'user.phone_taken')
+     */
+    async createVerified(tenantId: string, input: { email?: string; phone?: string; passwordHash?: string | null; name?: string }): Promise<UserRecord> {
+      const name = input.name?.trim().slice(0, 200);
+      return repository.create(tenantId, {
+        email: input.email ?? null, emailVerified: !!input.email,
+        phone: input.phone ?? null, phoneVerified: !!input.phone,
+        passwordHash: input.passwordHash ?? null, profile: name ? { name } : {},
+      });
+    },
+    findByEmail: (tenantId: string, email: string) => repository.findByEmail(tenantId, email),
+    findByPhone: (tenantId: string, phone: string) => repository.findByPhone(tenantId, phone),
+    /** records that the user proved the identifier (and signed in with it) */
+    async markVerified(userId: string, identifier: 'email' | 'phone'): Promise<UserRecord> {
+      const user = await repository.update(userId, identifier === 'email' ? { emailVerified: true } : { phoneVerified: true });
+      await repository.recordLogin(userId);
+      return user;
+    },
+    async setPasswordHash(userId: string, passwordHash: string): Promise<void> {
+      await repository.update(userId, { passwordHash });
+    },
     /** @throws AppError('user.invalid_email' | 'user.email_taken' | 'password.*') */
     async create(tenantId: string, input: CreateUserInput): Promise<UserRecord> {
       const email = normaliseEmail(input.email);
       if (!email) throw new AppError('user.invalid_email');
-      let passwordHash: string | null = null;
-      if (input.password !== undefined) {
-        const password = input.password.normalize('NFC');
-        const policy = checkPasswordPolicy(password, { context: [email] });
-        if (!policy.ok) throw new AppError(policy.code, policy.message);
-        passwordHash = await hasher.hash(password);
-      }
+      const passwordHash = input.password !== undefined ? await newPasswordHash(hasher, input.password, [email]) : null;
       const name = input.name?.trim();
       if (name && name.length > 200) throw new AppError('request.invalid', 'A name is at most 200 characters.');
       return repository.create(tenantId, { email, emailVerified: input.emailVerified ?? false, phone: null, phoneVerified: false, passwordHash, profile: name ? { name } : {} });

@@ -22,6 +22,7 @@ export const usage = `Usage: tessera <command> [options]
                 [--first-party] [--refresh-token-reuse-interval <seconds>] [--jwks-uri <uri>] [--jwks '<json>']
   user create --tenant <slug> --email <email> --password <password> [--name "<name>"] [--verified]
   keys rotate --tenant <slug> [--alg RS256|ES256|EdDSA]
+  outbox list --tenant <slug>     (messages a development or sandbox tenant would have sent, with their codes)
   keys list --tenant <slug>
   db migrate
 
@@ -104,6 +105,11 @@ const commands: Record<string, (args: string[]) => PreparedCommand> = {
       if (patch !== undefined) await services.tenants.updateSettings(slug, patch);
       return (await services.tenants.settings(slug)).effective;
     };
+  },
+  'outbox list'(args) {
+    const { values: v } = parse(args, { tenant: { type: 'string' } });
+    const slug = required(str(v.tenant), '--tenant');
+    return async (services) => services.outbox.list((await services.tenants.get(slug)).id);
   },
   'tenant list'(args) {
     parse(args, {});

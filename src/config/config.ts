@@ -23,6 +23,9 @@ export interface Config {
   readonly trustProxy: boolean;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly providerCacheSize: number;
+  /** SMTP server for every tenant without its own (smtp:// or smtps://); none: email goes to the outbox only */
+  readonly smtpUrl: string | undefined;
+  readonly emailFrom: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -56,6 +59,8 @@ export const configSchema = z.object({
   TRUST_PROXY: optional(bool),
   LOG_LEVEL: optional(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])),
   PROVIDER_CACHE_SIZE: optional(z.coerce.number().int().min(1).max(100_000)),
+  SMTP_URL: optional(z.string().regex(/^smtps?:\/\/[^\s]+$/, 'must be an smtp:// or smtps:// URL')),
+  EMAIL_FROM: optional(z.string().min(3).max(254)),
 });
 
 export const configKeys = Object.keys(configSchema.shape);
@@ -114,6 +119,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     trustProxy: e.TRUST_PROXY ?? false,
     logLevel: e.LOG_LEVEL ?? (mode === 'test' ? 'warn' : 'info'),
     providerCacheSize: e.PROVIDER_CACHE_SIZE ?? 100,
+    smtpUrl: e.SMTP_URL,
+    emailFrom: e.EMAIL_FROM,
   });
 }
 

@@ -54,3 +54,8 @@ export function createSealer(secrets: readonly string[]): Sealer {
 export function digest(value: string): string {
   return createHash('sha256').update(value).digest('base64url');
 }
+
+/** a purpose-bound key derived from a configured secret (HKDF-SHA256), so one secret never serves two jobs */
+export function deriveSecret(secret: string, purpose: string): string {
+  return Buffer.from(hkdfSync('sha256', secret, 'tessera', purpose, 32)).toString('base64url');
+}

@@ -11,10 +11,11 @@ export interface PageTenant {
 
 export const assetsPath = '/assets';
 
-export function pageFor(tenant: PageTenant | null, title: string, lang = 'en') {
+export function pageFor(tenant: PageTenant | null, title: string, lang = 'en', refreshSeconds?: number) {
   return {
     lang,
     title,
+    refreshSeconds: refreshSeconds ?? null,
     tenant: { name: tenant?.name ?? 'Tessera', slug: tenant?.slug ?? '', logoUrl: (tenant?.branding ?? defaultBranding).logoUrl },
     assetsUrl: assetsPath,
     brandCssUrl: tenant ? `/t/${tenant.slug}/branding.css` : `${assetsPath}/brand.css`,
@@ -22,13 +23,13 @@ export function pageFor(tenant: PageTenant | null, title: string, lang = 'en') {
 }
 
 export interface Pages {
-  render(ctx: Context, view: string, options: { tenant: PageTenant | null; title: string; status?: number; lang?: string; data: Record<string, unknown> }): Promise<void>;
+  render(ctx: Context, view: string, options: { tenant: PageTenant | null; title: string; status?: number; lang?: string; refreshSeconds?: number; data: Record<string, unknown> }): Promise<void>;
 }
 
 export function createPages(renderer: PageRenderer): Pages {
   return {
     async render(ctx, view, options) {
-      const html = await renderer.render(view, { page: pageFor(options.tenant, options.title, options.lang), ...options.data });
+      const html = await renderer.render(view, { page: pageFor(options.tenant, options.title, options.lang, options.refreshSeconds), ...options.data });
       ctx.status = options.status ?? 200;
       ctx.type = 'html';
       ctx.body = html;

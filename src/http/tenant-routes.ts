@@ -1,6 +1,6 @@
 // /t/{slug}/…: resolves the tenant (404 JSON/page when unknown), serves its branding stylesheet, and hands
 // protocol paths to the tenant's oidc-provider mounted at its issuer path. Hosted-page routes
-// (/t/{slug}/interaction/…) fall through to the interactions router with the tenant in ctx.state.
+// (/t/{slug}/interaction/…, /t/{slug}/outbox) fall through to their routers with the tenant in ctx.state.
 import compose from 'koa-compose';
 import type { Context, Middleware, Next } from 'koa';
 import type Provider from 'oidc-provider';
@@ -27,7 +27,7 @@ declare module 'koa' {
 export const protocolBodyLimit = 56 * 1024;
 
 const tenantPath = /^\/t\/([^/]+)(\/.*)?$/;
-const hostedPaths = /^\/interaction\//;
+const hostedPaths = /^\/(interaction\/|outbox\/?$)/;
 
 export function tenantRoutes(providers: TenantProviders): Middleware {
   const composed = new WeakMap<Provider, (ctx: Context, next: Next) => Promise<unknown>>();

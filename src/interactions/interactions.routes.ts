@@ -1,125 +1,88 @@
 // The hosted sign-in flow: oidc-provider sends the browser here with a prompt (login, consent); we render
 // the page, check the submission and hand the result back with interactionResult, which names the URL that
-// resumes the authorization request.
+// resumes the authorization request. Code- and link-based ways in live in src/auth-methods/.
 import Router from '@koa/router';
-import { koaBody } from 'koa-body';
-import type { Context } from 'koa';
-import type Provider from 'oidc-provider';
-import { errors } from 'oidc-provider';
 import type { UsersService } from '../accounts/users.service.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { LoginPage } from '../auth-methods/login-page.js';
+import type { CodeChallenges } from '../auth-methods/one-time-codes/code-challenges.js';
 import type { RateLimiter } from '../store/rate-limiter.js';
-import type { Pages } from '../http/pages.js';
-import type { ResolvedTenant } from '../http/tenant-routes.js';
-import type { Csrf } from './csrf.js';
+import { field, formBody, type InteractionContext } from './interaction-context.js';
 import { createLoginGuard } from './login-limits.js';
 import { consentView } from './consent-view.js';
 
 export interface InteractionDeps {
+  ix: InteractionContext;
+  loginPage: LoginPage;
   users: UsersService;
   limiter: RateLimiter;
-  pages: Pages;
-  csrf: Csrf;
+  audit: AuditLog;
+  challenges: CodeChallenges;
 }
-
-type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 
 const genericLoginError = 'The email or password is incorrect.';
-const formBody = koaBody({ urlencoded: true, json: false, multipart: false, formLimit: '16kb', text: false });
-
-function field(ctx: Context, name: string): string {
-  const value = (ctx.request.body as Record<string, unknown> | undefined)?.[name];
-  return typeof value === 'string' ? value : '';
-}
 
 export function interactionsRouter(deps: InteractionDeps) {
-  const { pages, csrf, users } = deps;
+  const { ix, loginPage, users, audit } = deps;
   const router = new Router({ prefix: '/t/:slug/interaction/:uid' });
-
-  const tenantOf = (ctx: Context) => ctx.state.tenant as ResolvedTenant;
-  const base = (ctx: Context) => `/t/${tenantOf(ctx).slug}/interaction/${ctx.params.uid}`;
-  const lang = () => 'en';
-
-  /** the interaction of this browser, or null when it expired or belongs to another browser */
-  async function load(ctx: Context): Promise<Details | null> {
-    try {
-      const details = await ctx.state.provider!.interactionDetails(ctx.req, ctx.res);
-      return details.uid === ctx.params.uid ? details : null;
-    } catch (error) {
-      if (error instanceof errors.SessionNotFound) return null;
-      throw error;
-    }
-  }
-
-  async function expired(ctx: Context) {
-    await pages.render(ctx, 'expired', { tenant: tenantOf(ctx), title: 'Sign-in expired', status: 400, data: { backUrl: null } });
-  }
-
-  async function clientName(ctx: Context, details: Details) {
-    const client = await ctx.state.provider!.Client.find(String(details.params.client_id));
-    return client?.clientName ?? String(details.params.client_id);
-  }
-
-  async function renderLogin(ctx: Context, details: Details, options: { email: string; error: string | null; status?: number }) {
-    await pages.render(ctx, 'login', {
-      tenant: tenantOf(ctx), title: 'Sign in', lang: lang(), status: options.status,
-      data: {
-        action: `${base(ctx)}/login`, abortUrl: `${base(ctx)}/abort`, csrfToken: csrf.token(details.uid),
-        email: options.email, error: options.error, clientName: await clientName(ctx, details),
-      },
-    });
-  }
-
-  async function finish(ctx: Context, result: Parameters<Provider['interactionResult']>[2], merge = false) {
-    const location = await ctx.state.provider!.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: merge });
-    ctx.status = 303;
-    ctx.redirect(location);
-  }
+  const request = (ctx: { ip: string; get(name: string): string }) => ({ ip: ctx.ip, userAgent: ctx.get('User-Agent') || null });
 
   router.get('/', async (ctx) => {
-    const details = await load(ctx);
-    if (!details) return expired(ctx);
-    if (details.prompt.name === 'login') {
-      const hint = typeof details.params.login_hint === 'string' ? details.params.login_hint.slice(0, 254) : '';
-      return renderLogin(ctx, details, { email: hint, error: null });
-    }
+    const details = await ix.load(ctx);
+    if (!details) return ix.expired(ctx);
+    if (details.prompt.name === 'login') return loginPage.render(ctx, details);
     if (details.prompt.name === 'consent') {
-      return pages.render(ctx, 'consent', {
-        tenant: tenantOf(ctx), title: 'Allow access', lang: lang(),
-        data: { action: `${base(ctx)}/confirm`, abortUrl: `${base(ctx)}/abort`, csrfToken: csrf.token(details.uid), clientName: await clientName(ctx, details), ...consentView(details) },
+      return ix.render(ctx, 'consent', {
+        title: 'Allow access',
+        data: { action: `${ix.base(ctx)}/confirm`, abortUrl: `${ix.base(ctx)}/abort`, csrfToken: ix.csrfToken(details), clientName: await ix.clientName(ctx, details), ...consentView(details) },
       });
     }
-    return finish(ctx, { error: 'interaction_required', error_description: `unsupported prompt ${details.prompt.name}` });
+    return ix.finish(ctx, { error: 'interaction_required', error_description: `unsupported prompt ${details.prompt.name}` });
   });
 
   router.post('/login', formBody, async (ctx) => {
-    const details = await load(ctx);
-    if (!details || details.prompt.name !== 'login') return expired(ctx);
-    csrf.verify(ctx, details.uid, field(ctx, '_csrf'));
+    const details = await ix.load(ctx);
+    if (!details || details.prompt.name !== 'login') return ix.expired(ctx);
+    ix.verifyCsrf(ctx, details);
+    const tenant = ix.tenantOf(ctx);
+    if (!tenant.settings.signIn.methods.password) return loginPage.render(ctx, details, { error: 'Sign-in with a password is not available.', status: 400 });
     const email = field(ctx, 'email').trim().slice(0, 254);
     const password = field(ctx, 'password');
     if (!email || !password || password.length > 128) {
-      return renderLogin(ctx, details, { email, error: 'Enter your email and password.', status: 400 });
+      return loginPage.render(ctx, details, { email, error: 'Enter your email and password.', status: 400 });
     }
-    const guard = createLoginGuard(deps.limiter, tenantOf(ctx).id);
+    const guard = createLoginGuard(deps.limiter, tenant.id);
     const wait = await guard.retryAfter(email, ctx.ip);
     if (wait > 0) {
       ctx.set('Retry-After', String(wait));
-      return renderLogin(ctx, details, { email, error: `Too many attempts. Try again in ${Math.ceil(wait / 60)} minute(s).`, status: 429 });
+      await audit.record({ tenantId: tenant.id, type: 'login.locked', subject: audit.pseudonym(tenant.id, email.toLowerCase()), ...request(ctx), outcome: 'failure', data: { method: 'password' } });
+      return loginPage.render(ctx, details, { email, error: `Too many attempts. Try again in ${Math.ceil(wait / 60)} minute(s).`, status: 429 });
     }
     // An email that is not an address (control characters included) is checked as an unknown one: same cost, same answer.
-    const user = await users.authenticate(tenantOf(ctx).id, email, password);
+    const user = await users.authenticate(tenant.id, email, password);
     if (!user) {
       await guard.failed(email, ctx.ip);
-      return renderLogin(ctx, details, { email, error: genericLoginError, status: 401 });
+      await audit.record({ tenantId: tenant.id, type: 'login.failed', subject: audit.pseudonym(tenant.id, email.toLowerCase()), ...request(ctx), outcome: 'failure', data: { method: 'password', reason: 'credentials' } });
+      return loginPage.render(ctx, details, { email, error: genericLoginError, status: 401 });
     }
     await guard.succeeded(email);
-    return finish(ctx, { login: { accountId: user.id, amr: ['pwd'], remember: true } });
+    if (tenant.settings.signIn.requireVerifiedEmail && user.email && !user.emailVerified) {
+      // the password was right, so this reveals nothing: the account verifies its email before it may sign in
+      const started = await deps.challenges.start({
+        tenant, purpose: 'verify', channel: 'email', identifier: user.email, interactionUid: details.uid, deliverable: true,
+        data: { userId: user.id }, request: request(ctx), subject: user.id,
+      });
+      if (!started.ok) return loginPage.render(ctx, details, { email, error: `Too many codes were requested. Try again in ${Math.ceil(started.retryAfterSeconds / 60)} minute(s).`, status: 429 });
+      return ix.seeOther(ctx, `/code/${started.challenge.id}`);
+    }
+    await audit.record({ tenantId: tenant.id, type: 'login.succeeded', actor: user.id, subject: user.id, ...request(ctx), data: { method: 'password' } });
+    return ix.finish(ctx, { login: { accountId: user.id, amr: ['pwd'], remember: true } });
   });
 
   router.post('/confirm', formBody, async (ctx) => {
-    const details = await load(ctx);
-    if (!details || details.prompt.name !== 'consent') return expired(ctx);
-    csrf.verify(ctx, details.uid, field(ctx, '_csrf'));
+    const details = await ix.load(ctx);
+    if (!details || details.prompt.name !== 'consent') return ix.expired(ctx);
+    ix.verifyCsrf(ctx, details);
     const provider = ctx.state.provider!;
     const grant = (details.grantId ? await provider.Grant.find(details.grantId) : undefined)
       ?? new provider.Grant({ accountId: details.session!.accountId, clientId: String(details.params.client_id) });
@@ -128,14 +91,14 @@ export function interactionsRouter(deps: InteractionDeps) {
     if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
     for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
     const grantId = await grant.save();
-    return finish(ctx, { consent: { grantId } }, true);
+    return ix.finish(ctx, { consent: { grantId } }, true);
   });
 
   router.post('/abort', formBody, async (ctx) => {
-    const details = await load(ctx);
-    if (!details) return expired(ctx);
-    csrf.verify(ctx, details.uid, field(ctx, '_csrf'));
-    return finish(ctx, { error: 'access_denied', error_description: 'The user cancelled the sign-in.' });
+    const details = await ix.load(ctx);
+    if (!details) return ix.expired(ctx);
+    ix.verifyCsrf(ctx, details);
+    return ix.finish(ctx, { error: 'access_denied', error_description: 'The user cancelled the sign-in.' });
   });
 
   return router;

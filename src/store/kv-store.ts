@@ -14,6 +14,10 @@ export interface KvStore {
   /** adds a member; the set's TTL becomes max(current, ttlSeconds) */
   addToSet(key: string, member: string, ttlSeconds: number): Promise<void>;
   setMembers(key: string): Promise<string[]>;
+  /** atomic: prepends (newest first), keeps the newest `maxLength` items, and sets the list's TTL to ttlSeconds */
+  listPush(key: string, value: string, maxLength: number, ttlSeconds: number): Promise<void>;
+  /** the whole list, newest first; [] when absent */
+  listRange(key: string): Promise<string[]>;
   publish(channel: string, message: string): Promise<void>;
   /** delivers messages published by any process sharing the store (memory: this process only) */
   subscribe(channel: string, onMessage: (message: string) => void): Promise<void>;

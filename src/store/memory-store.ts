@@ -11,7 +11,8 @@ export interface MemoryStoreOptions {
 
 type Entry =
   | { type: 'string'; value: string; expiresAt: number }
-  | { type: 'set'; members: Set<string>; expiresAt: number };
+  | { type: 'set'; members: Set<string>; expiresAt: number }
+  | { type: 'list'; items: string[]; expiresAt: number };
 
 // Same wording as Redis so callers and tests see the same failures from both stores.
 const WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value';
@@ -124,6 +125,20 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): KvStore {
       if (entry.type !== 'set') throw new Error(WRONGTYPE);
       return [...entry.members];
     },
+    async listPush(key, value, maxLength, ttlSeconds) {
+      assertTtl(ttlSeconds);
+      assertMaxLength(maxLength);
+      const entry = live(k(key));
+      if (entry && entry.type !== 'list') throw new Error(WRONGTYPE);
+      const items = [value, ...(entry?.items ?? [])].slice(0, maxLength);
+      entries.set(k(key), { type: 'list', items, expiresAt: expiry(ttlSeconds) });
+    },
+    async listRange(key) {
+      const entry = live(k(key));
+      if (!entry) return [];
+      if (entry.type !== 'list') throw new Error(WRONGTYPE);
+      return [...entry.items];
+    },
     async publish(channel, message) {
       assertOpen();
       // Redis delivers after PUBLISH returns, never inside it: callers must not rely on otherwise.
@@ -154,5 +169,11 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): KvStore {
 function assertTtl(ttlSeconds: number): void {
   if (!Number.isSafeInteger(ttlSeconds) || ttlSeconds < 1) {
     throw new RangeError(`ttlSeconds must be a positive integer, got ${ttlSeconds}`);
+  }
+}
+
+function assertMaxLength(maxLength: number): void {
+  if (!Number.isSafeInteger(maxLength) || maxLength < 1) {
+    throw new RangeError(`maxLength must be a positive integer, got ${maxLength}`);
   }
 }

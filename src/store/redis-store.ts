@@ -32,6 +32,13 @@ local ms = tonumber(ARGV[2]) * 1000
 if redis.call('PTTL', KEYS[1]) < ms then redis.call('PEXPIRE', KEYS[1], ms) end
 return 1`;
 
+// LPUSH, LTRIM and EXPIRE in one script: a capped list must never be left untrimmed or without a TTL.
+const LIST_PUSH = `
+redis.call('LPUSH', KEYS[1], ARGV[1])
+redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[2]) - 1)
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+return 1`;
+
 /**
  * Connects to Redis and returns a KvStore over it.
  * Rejects with "cannot reach Redis at host:port: <reason>" (never the password) within a few seconds.
@@ -93,6 +100,14 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<KvSt
     },
     async setMembers(key) {
       return command.sMembers(k(key));
+    },
+    async listPush(key, value, maxLength, ttlSeconds) {
+      assertTtl(ttlSeconds);
+      assertMaxLength(maxLength);
+      await command.eval(LIST_PUSH, { keys: [k(key)], arguments: [value, String(maxLength), String(ttlSeconds)] });
+    },
+    async listRange(key) {
+      return command.lRange(k(key), 0, -1);
     },
     async publish(channel, message) {
       await command.publish(k(channel), message);
@@ -180,5 +195,11 @@ function reason(err: unknown): string {
 function assertTtl(ttlSeconds: number): void {
   if (!Number.isSafeInteger(ttlSeconds) || ttlSeconds < 1) {
     throw new RangeError(`ttlSeconds must be a positive integer, got ${ttlSeconds}`);
+  }
+}
+
+function assertMaxLength(maxLength: number): void {
+  if (!Number.isSafeInteger(maxLength) || maxLength < 1) {
+    throw new RangeError(`maxLength must be a positive integer, got ${maxLength}`);
   }
 }

@@ -15,7 +15,7 @@ export const messagingSettingsSchema = z.object({
   }).strict().prefault({}),
   sms: z.object({
     /** `default` and calling codes such as `+91`, each an ordered provider chain */
-    routes: z.record(z.string().regex(/^(default|\+\d{1,4})$/), z.array(providerName).min(1).max(3)).default({ default: ['twilio'] }),
+    routes: z.record(z.string().regex(/^(default|\+\d{1,6})$/), z.array(providerName).min(1).max(3)).default({ default: ['twilio'] }),
     timeoutMs: z.number().int().min(500).max(30_000).default(5000),
     twilio: z.object({
       accountSid: z.string().regex(/^AC[0-9a-fA-F]{32}$/),
@@ -31,8 +31,9 @@ export const messagingSettingsSchema = z.object({
     msg91: z.object({
       authKey: sealed,
       templateId: z.string().min(1).max(64),
-      dltTemplateId: z.string().min(1).max(64).nullable().default(null),
-      entityId: z.string().min(1).max(64).nullable().default(null),
+      // India DLT ids as issued by the DLT portal (numeric); MSG91 binds them to its template
+      dltTemplateId: z.string().regex(/^\d{10,25}$/).nullable().default(null),
+      entityId: z.string().regex(/^\d{10,25}$/).nullable().default(null),
       baseUrl: url.default('https://control.msg91.com'),
     }).strict().nullable().default(null),
     twoFactor: z.object({

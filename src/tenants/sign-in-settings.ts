@@ -15,6 +15,8 @@ export const signInSettingsSchema = z.object({
   }).strict().prefault({}),
   /** new users may create an account (password sign-up with email verification, or a passwordless first sign-in) */
   signUp: z.boolean().default(false),
+  /** an account whose email is not verified verifies it (code by email) at its next password sign-in */
+  requireVerifiedEmail: z.boolean().default(false),
   /** a failed or impossible WhatsApp send falls back to SMS */
   whatsappSmsFallback: z.boolean().default(true),
   code: z.object({

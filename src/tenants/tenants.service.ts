@@ -89,6 +89,12 @@ export function createTenantsService(deps: TenantsServiceDeps) {
       await repository.updateSettings(record.id, next);
       await deps.announceChange(slug);
     },
+    /** slugs of tenants that a production installation must not run: sandboxes with fixed test codes */
+    async withTestRecipients(): Promise<string[]> {
+      return (await repository.list())
+        .filter((record) => Object.keys(parseTenantSettings(record.settings).signIn.testRecipients).length > 0)
+        .map((record) => record.slug);
+    },
     async list(): Promise<TenantSummary[]> {
       return (await repository.list()).map((r) => ({ id: r.id, slug: r.slug, name: r.name, issuer: issuerFor(publicUrl, r.slug), settings: parseTenantSettings(r.settings) }));
     },

@@ -77,11 +77,13 @@ for (const backend of backends) {
       assert.equal(await store.setIfAbsent('once', 'v', 1), true);
       assert.equal(await store.incr('count', 1), 1);
       await store.addToSet('set', 'm', 1);
+      await store.listPush('list', 'm', 10, 1);
       await sleep(1_200);
       assert.equal(await store.get('plain'), null);
       assert.equal(await store.ttl('plain'), -2);
       assert.deepEqual(await store.getMany(['plain', 'once', 'count']), [null, null, null]);
       assert.deepEqual(await store.setMembers('set'), []);
+      assert.deepEqual(await store.listRange('list'), []);
       assert.equal(await store.setIfAbsent('once', 'again', 1), true, 'an expired key is absent');
       assert.equal(await store.incr('count', 1), 1, 'a new window starts at 1');
     });
@@ -127,16 +129,65 @@ for (const backend of backends) {
       assert.deepEqual(await store.setMembers('nothing'), []);
     });
 
-    test('del removes strings and sets, ignoring missing keys', async () => {
+    test('listPush keeps the newest items first, capped, and refreshes the TTL on every push', async () => {
+      const store = await backend.open(newPrefix());
+      assert.deepEqual(await store.listRange('l'), []);
+      await store.listPush('l', 'one', 3, 10);
+      await store.listPush('l', 'two', 3, 10);
+      assert.deepEqual(await store.listRange('l'), ['two', 'one']);
+      await store.listPush('l', 'three', 3, 100);
+      await store.listPush('l', 'four', 3, 100);
+      assert.deepEqual(await store.listRange('l'), ['four', 'three', 'two'], 'the oldest item is dropped');
+      assert.ok((await store.ttl('l')) > 90, 'a push sets the TTL');
+      await store.listPush('l', 'five', 3, 5);
+      assert.ok((await store.ttl('l')) <= 5, 'the latest push decides the TTL');
+      await store.listPush('l', 'tiny', 1, 60);
+      assert.deepEqual(await store.listRange('l'), ['tiny'], 'a smaller cap trims at once');
+    });
+
+    test('listPush is atomic under 50 concurrent pushes', async () => {
+      const store = await backend.open(newPrefix());
+      const values = Array.from({ length: 50 }, (_, i) => `v${i}`);
+      await Promise.all(values.map((v) => store.listPush('l', v, 20, 60)));
+      const list = await store.listRange('l');
+      assert.equal(list.length, 20);
+      assert.equal(new Set(list).size, 20, 'no duplicates');
+      for (const v of list) assert.ok(values.includes(v), v);
+    });
+
+    test('lists refuse keys of another type, and strings refuse list calls, the same way', async () => {
+      const store = await backend.open(newPrefix());
+      await store.set('s', 'v', 60);
+      await store.listPush('l', 'v', 5, 60);
+      await assert.rejects(store.listPush('s', 'x', 5, 60), /WRONGTYPE/);
+      await assert.rejects(store.listRange('s'), /WRONGTYPE/);
+      await assert.rejects(store.get('l'), /WRONGTYPE/);
+      await assert.rejects(store.incr('l', 60), /WRONGTYPE/);
+      assert.deepEqual(await store.getMany(['l', 's']), [null, 'v']);
+      await store.set('l', 'replaced', 60);
+      assert.equal(await store.get('l'), 'replaced', 'set overwrites a list');
+    });
+
+    test('listPush rejects a cap or TTL that is not a positive integer', async () => {
+      const store = await backend.open(newPrefix());
+      await assert.rejects(store.listPush('l', 'v', 0, 60), RangeError);
+      await assert.rejects(store.listPush('l', 'v', 2.5, 60), RangeError);
+      await assert.rejects(store.listPush('l', 'v', 5, 0), RangeError);
+      assert.deepEqual(await store.listRange('l'), []);
+    });
+
+    test('del removes strings, sets and lists, ignoring missing keys', async () => {
       const store = await backend.open(newPrefix());
       await store.set('a', '1', 60);
       await store.addToSet('b', 'm', 60);
+      await store.listPush('c', 'm', 5, 60);
       await store.set('keep', '1', 60);
-      await store.del(['a', 'b', 'never-there']);
+      await store.del(['a', 'b', 'c', 'never-there']);
       await store.del([]);
       assert.deepEqual(await store.getMany(['a', 'keep']), [null, '1']);
       assert.deepEqual(await store.setMembers('b'), []);
       assert.equal(await store.ttl('b'), -2);
+      assert.deepEqual(await store.listRange('c'), []);
     });
 
     test('rejects non-positive or fractional TTLs', async () => {
@@ -171,6 +222,8 @@ for (const backend of backends) {
       assert.equal(await two.get('shared-name'), null);
       assert.equal(await two.setIfAbsent('shared-name', 'from-two', 60), true);
       assert.deepEqual(await two.setMembers('set'), []);
+      await one.listPush('list', 'one', 5, 60);
+      assert.deepEqual(await two.listRange('list'), []);
       assert.equal(await one.get('shared-name'), 'from-one');
       const heardByTwo: string[] = [];
       await two.subscribe('ch', (m) => heardByTwo.push(m));

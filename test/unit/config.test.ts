@@ -139,14 +139,14 @@ describe('loadConfig', () => {
       DATABASE_URL: 'postgresql://u:p@db:5432/tessera', REDIS_URL: 'rediss://cache:6380', REDIS_PREFIX: 'acme:',
       KEY_ENCRYPTION_KEY: kek, KEY_ENCRYPTION_KEYS_OLD: ` ${oldKek} ,`, COOKIE_SECRETS: 'new-secret, old-secret,,',
       BCRYPT_COST: '12', PASSWORD_HASH_THREADS: '3', MIGRATE_ON_START: 'no', SEED_DEMO: '0', TRUST_PROXY: 'yes',
-      LOG_LEVEL: 'debug', PROVIDER_CACHE_SIZE: '7',
+      LOG_LEVEL: 'debug', PROVIDER_CACHE_SIZE: '7', SMTP_URL: 'smtp://mailer:pw@mail.example.com:587', EMAIL_FROM: 'Acme <no-reply@acme.test>',
     });
     assert.deepEqual({ ...config, publicUrl: config.publicUrl.href, keyEncryptionKeys: [...config.keyEncryptionKeys], cookieSecrets: [...config.cookieSecrets] }, {
       env: 'test', port: 8080, host: '127.0.0.1', publicUrl: 'https://id.example.com/', dataDir: '/var/lib/tessera',
       databaseUrl: 'postgresql://u:p@db:5432/tessera', redisUrl: 'rediss://cache:6380', redisPrefix: 'acme:',
       keyEncryptionKeys: [kek, oldKek], cookieSecrets: ['new-secret', 'old-secret'],
       bcryptCost: 12, passwordHashThreads: 3, migrateOnStart: false, seedDemo: false, trustProxy: true,
-      logLevel: 'debug', providerCacheSize: 7,
+      logLevel: 'debug', providerCacheSize: 7, smtpUrl: 'smtp://mailer:pw@mail.example.com:587', emailFrom: 'Acme <no-reply@acme.test>',
     });
   });
 

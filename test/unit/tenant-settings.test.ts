@@ -4,6 +4,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { longestSignedTokenLifetime, parseTenantSettings } from '../../src/tenants/tenant-settings.js';
 import { defaultBranding } from '../../src/tenants/branding.js';
+import { signInSettingsSchema } from '../../src/tenants/sign-in-settings.js';
+import { messagingSettingsSchema } from '../../src/tenants/messaging-settings.js';
 
 const day = 86_400;
 const defaults = {
@@ -12,6 +14,8 @@ const defaults = {
   accessTokenSigningAlg: 'RS256',
   defaultResource: null,
   ttl: { accessToken: 3600, idToken: 3600, refreshToken: 14 * day, authorizationCode: 60, session: 14 * day, interaction: 3600 },
+  signIn: signInSettingsSchema.parse({}),
+  messaging: messagingSettingsSchema.parse({}),
 };
 
 describe('tenant settings', () => {
@@ -35,7 +39,25 @@ describe('tenant settings', () => {
       accessTokenSigningAlg: 'EdDSA',
       defaultResource: 'https://api.example.com/',
       ttl: { accessToken: 600, idToken: 900, refreshToken: 30 * day, authorizationCode: 30, session: day, interaction: 1200 },
+      signIn: defaults.signIn,
+      messaging: defaults.messaging,
     });
+  });
+
+  it('defaults sign-in to password only, with no sign-up, 6-digit codes valid 10 minutes and 5 attempts', () => {
+    const { signIn, messaging } = parseTenantSettings({});
+    assert.deepEqual(signIn.methods, { password: true, emailOtp: false, magicLink: false, smsOtp: false, whatsappOtp: false });
+    assert.equal(signIn.signUp, false);
+    assert.deepEqual(signIn.code, { length: 6, ttlSeconds: 600, maxAttempts: 5, resendCooldownSeconds: 60 });
+    assert.equal(signIn.sandbox, false);
+    assert.deepEqual(messaging.sms.routes, { default: ['twilio'] });
+    assert.equal(messaging.whatsapp, null);
+  });
+
+  it('falls back to the section defaults for a damaged sign-in or messaging section', () => {
+    const settings = parseTenantSettings({ signIn: { code: { length: 99 } }, messaging: { sms: { routes: { nowhere: ['x'] } } } });
+    assert.deepEqual(settings.signIn, defaults.signIn);
+    assert.deepEqual(settings.messaging, defaults.messaging);
   });
 
   it('replaces each invalid value by its default and keeps its valid neighbours', () => {

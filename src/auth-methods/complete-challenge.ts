@@ -1,0 +1,92 @@
+// What an accepted code or link does, by the purpose it was issued for: sign in (creating the account on a
+// passwordless first sign-in when the tenant allows sign-up), finish an email + password sign-up, verify an
+// existing account's email, or open the password-reset step.
+import { randomBytes } from 'node:crypto';
+import type { Context } from 'koa';
+import type { UserRecord } from '../db/users.repository.js';
+import type { Details } from '../interactions/interaction-context.js';
+import { AppError } from '../errors/app-error.js';
+import type { AuthMethodDeps } from './auth-method-deps.js';
+import { requestInfo } from './auth-method-deps.js';
+import type { Challenge } from './one-time-codes/one-time-codes.js';
+
+/** RFC 8176: a code by SMS is `sms`; by email or WhatsApp it is a one-time password, `otp` */
+const amrOf = (challenge: Challenge) => (challenge.channel === 'sms' ? ['sms'] : ['otp']);
+
+export const resetPermissionTtl = 600;
+export const resetPermissionKey = (tenantId: string, token: string) => `reset-permission:${tenantId}:${token}`;
+
+export function createChallengeCompletion(deps: AuthMethodDeps) {
+  const { ix, users, audit } = deps;
+
+  async function signIn(ctx: Context, user: UserRecord, challenge: Challenge, method: string, amr: string[]) {
+    const tenant = ix.tenantOf(ctx);
+    if (user.disabled) {
+      // the same answer a wrong password gets: a disabled account reveals nothing more
+      await audit.record({ tenantId: tenant.id, type: 'login.failed', subject: user.id, ...requestInfo(ctx), outcome: 'failure', data: { method, reason: 'disabled' } });
+      return ix.render(ctx, 'notice', { title: 'Sign-in failed', status: 401, data: { heading: 'You cannot sign in', message: 'This sign-in did not work. Contact the app\'s support if this keeps happening.', backUrl: null } });
+    }
+    await audit.record({ tenantId: tenant.id, type: 'login.succeeded', actor: user.id, subject: user.id, ...requestInfo(ctx), data: { method, channel: challenge.channel } });
+    return ix.finish(ctx, { login: { accountId: user.id, amr, remember: true } });
+  }
+
+  async function findByIdentifier(tenantId: string, challenge: Challenge) {
+    return challenge.channel === 'email' ? users.findByEmail(tenantId, challenge.identifier) : users.findByPhone(tenantId, challenge.identifier);
+  }
+
+  return {
+    /** @param details the interaction of this browser; a reset link opened elsewhere passes null */
+    async complete(ctx: Context, details: Details | null, challenge: Challenge): Promise<void> {
+      const tenant = ix.tenantOf(ctx);
+      const identifierKind = challenge.channel === 'email' ? 'email' : 'phone';
+      await audit.record({ tenantId: tenant.id, type: 'otp.verified', subject: audit.pseudonym(tenant.id, challenge.identifier), ...requestInfo(ctx), data: { channel: challenge.channel, purpose: challenge.purpose } });
+
+      if (challenge.purpose === 'reset') {
+        const token = randomBytes(24).toString('base64url');
+        await deps.store.set(resetPermissionKey(tenant.id, token), JSON.stringify({ userId: challenge.data.userId, interactionUid: challenge.interactionUid }), resetPermissionTtl);
+        ctx.status = 303;
+        ctx.redirect(`/t/${tenant.slug}/interaction/${challenge.interactionUid}/reset/password?p=${token}`);
+        return;
+      }
+      if (!details) return ix.expired(ctx);
+
+      if (challenge.purpose === 'signup') {
+        const passwordHash = typeof challenge.data.passwordHash === 'string' ? challenge.data.passwordHash : null;
+        const existing = typeof challenge.data.existingUserId === 'string' ? await users.findById(tenant.id, challenge.data.existingUserId) : null;
+        let user: UserRecord;
+        if (existing) {
+          if (passwordHash) await users.setPasswordHash(existing.id, passwordHash);
+          user = await users.markVerified(existing.id, 'email');
+        } else {
+          try {
+            user = await users.createVerified(tenant.id, { email: challenge.identifier, passwordHash, name: typeof challenge.data.name === 'string' ? challenge.data.name : undefined });
+          } catch (error) {
+            // verified by someone else in the meantime: the code proved the mailbox, not this registration
+            if (error instanceof AppError && error.code === 'user.email_taken') return ix.expired(ctx);
+            throw error;
+          }
+        }
+        await audit.record({ tenantId: tenant.id, type: 'signup.completed', actor: user.id, subject: user.id, ...requestInfo(ctx), data: { method: 'password' } });
+        return signIn(ctx, user, challenge, 'signup', ['pwd', 'otp']);
+      }
+
+      if (challenge.purpose === 'verify') {
+        const user = typeof challenge.data.userId === 'string' ? await users.findById(tenant.id, challenge.data.userId) : null;
+        if (!user) return ix.expired(ctx);
+        return signIn(ctx, await users.markVerified(user.id, 'email'), challenge, 'password', ['pwd', 'otp']);
+      }
+
+      let user = await findByIdentifier(tenant.id, challenge);
+      if (!user) {
+        if (!challenge.data.signUp || !tenant.settings.signIn.signUp) return ix.expired(ctx);
+        user = await users.createVerified(tenant.id, { [identifierKind]: challenge.identifier });
+        await audit.record({ tenantId: tenant.id, type: 'signup.completed', actor: user.id, subject: user.id, ...requestInfo(ctx), data: { method: challenge.channel } });
+      } else if (identifierKind === 'email' ? !user.emailVerified : !user.phoneVerified) {
+        user = await users.markVerified(user.id, identifierKind);
+      }
+      return signIn(ctx, user, challenge, challenge.data.link ? 'magic_link' : `${challenge.channel}_code`, amrOf(challenge));
+    },
+  };
+}
+
+export type ChallengeCompletion = ReturnType<typeof createChallengeCompletion>;

@@ -1,0 +1,47 @@
+// Passwordless by email: a code to type, or a link to open in this browser (magic link). Both answer the same
+// for registered and unknown addresses; only a registered one (or, with sign-up open, a new one) gets mail.
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import { normaliseEmail } from '../../accounts/users.service.js';
+import { field, formBody, type Details } from '../../interactions/interaction-context.js';
+import type { AuthMethodDeps } from '../auth-method-deps.js';
+import { requestInfo } from '../auth-method-deps.js';
+import type { LoginPage } from '../login-page.js';
+
+export function emailCodeRoutes(deps: AuthMethodDeps, loginPage: LoginPage) {
+  const { ix, users, challenges, audit } = deps;
+  const router = new Router({ prefix: '/t/:slug/interaction/:uid' });
+
+  async function start(ctx: Context, link: boolean) {
+    const details = await ix.load(ctx);
+    if (!details || details.prompt.name !== 'login') return ix.expired(ctx);
+    ix.verifyCsrf(ctx, details);
+    const tenant = ix.tenantOf(ctx);
+    const methods = loginPage.methods(tenant);
+    if (!(link ? methods.magicLink : methods.emailOtp)) return loginPage.render(ctx, details, { error: 'That way of signing in is not available.', status: 400 });
+    const typed = field(ctx, 'email').slice(0, 254);
+    const email = normaliseEmail(typed);
+    if (!email) return loginPage.render(ctx, details, { email: typed, error: 'Enter a valid email address.', status: 400 });
+
+    const user = await users.findByEmail(tenant.id, email);
+    const result = await challenges.start({
+      tenant, purpose: 'login', channel: 'email', identifier: email, interactionUid: details.uid,
+      deliverable: user ? !user.disabled : tenant.settings.signIn.signUp,
+      linkBase: link ? `${deps.publicOrigin}${ix.base(ctx)}/magic/` : undefined,
+      data: { signUp: !user, link },
+      request: requestInfo(ctx),
+      subject: user?.id ?? audit.pseudonym(tenant.id, email),
+    });
+    if (!result.ok) return tooMany(ctx, details, typed, result.retryAfterSeconds);
+    ix.seeOther(ctx, link ? `/magic-sent/${result.challenge.id}` : `/code/${result.challenge.id}`);
+  }
+
+  async function tooMany(ctx: Context, details: Details, email: string, seconds: number) {
+    ctx.set('Retry-After', String(seconds));
+    return loginPage.render(ctx, details, { email, error: `Too many codes were requested. Try again in ${Math.ceil(seconds / 60)} minute(s).`, status: 429 });
+  }
+
+  router.post('/email-code', formBody, (ctx) => start(ctx, false));
+  router.post('/magic-link', formBody, (ctx) => start(ctx, true));
+  return router;
+}

@@ -1,0 +1,38 @@
+// Every router of the hosted sign-in flow, built from one set of dependencies: the password/consent pages and
+// each code- or link-based way in. Mounted by app.ts.
+import type Router from '@koa/router';
+import type { Services } from '../services.js';
+import type { Pages } from '../http/pages.js';
+import type { Csrf } from '../interactions/csrf.js';
+import { createInteractionContext } from '../interactions/interaction-context.js';
+import { interactionsRouter } from '../interactions/interactions.routes.js';
+import type { AuthMethodDeps } from './auth-method-deps.js';
+import { createChallengeCompletion } from './complete-challenge.js';
+import { createLoginPage } from './login-page.js';
+import { emailCodeRoutes } from './email-code/email-code.routes.js';
+import { magicLinkRoutes } from './magic-link/magic-link.routes.js';
+import { codeRoutes } from './one-time-codes/code.routes.js';
+import { passwordResetRoutes } from './password-reset/password-reset.routes.js';
+import { phoneCodeRoutes } from './phone-code/phone-code.routes.js';
+import { signUpRoutes } from './sign-up/sign-up.routes.js';
+
+export function hostedFlowRouters(services: Services, deps: { pages: Pages; csrf: Csrf }): Router[] {
+  const ix = createInteractionContext(deps);
+  const { config } = services;
+  const methodDeps: AuthMethodDeps = {
+    ix, challenges: services.challenges, codes: services.codes, users: services.users, audit: services.audit,
+    courier: services.courier, channels: services.channels, store: services.store, oidcModels: services.oidcModels,
+    env: config.env, publicOrigin: config.publicUrl.origin,
+  };
+  const loginPage = createLoginPage({ ix, channels: services.channels, env: config.env });
+  const completion = createChallengeCompletion(methodDeps);
+  return [
+    interactionsRouter({ ix, loginPage, users: services.users, limiter: services.limiter, audit: services.audit, challenges: services.challenges }),
+    emailCodeRoutes(methodDeps, loginPage),
+    magicLinkRoutes(methodDeps, completion, loginPage),
+    phoneCodeRoutes(methodDeps, loginPage),
+    codeRoutes(methodDeps, completion),
+    signUpRoutes(methodDeps, loginPage),
+    passwordResetRoutes(methodDeps, completion, loginPage),
+  ];
+}

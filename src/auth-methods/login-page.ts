@@ -1,0 +1,38 @@
+// The login page: every way in the tenant offers, each posting to its own route.
+import type { Context } from 'koa';
+import type { InteractionContext, Details } from '../interactions/interaction-context.js';
+import type { CourierTenant } from '../notifications/courier.js';
+import type { TenantChannels } from '../notifications/tenant-channels.js';
+import { availableMethods, type AvailableMethods } from './sign-in-methods.js';
+
+export interface LoginPage {
+  methods(tenant: CourierTenant): AvailableMethods;
+  render(ctx: Context, details: Details, options?: { email?: string; error?: string | null; notice?: string | null; status?: number }): Promise<void>;
+}
+
+export function createLoginPage(deps: { ix: InteractionContext; channels: TenantChannels; env: string }): LoginPage {
+  const { ix } = deps;
+  const methods = (tenant: CourierTenant) => availableMethods(tenant, deps.channels, deps.env);
+  return {
+    methods,
+    async render(ctx, details, options = {}) {
+      const base = ix.base(ctx);
+      const available = methods(ix.tenantOf(ctx));
+      const hint = typeof details.params.login_hint === 'string' ? details.params.login_hint.slice(0, 254) : '';
+      await ix.render(ctx, 'login', {
+        title: 'Sign in',
+        status: options.status,
+        data: {
+          action: `${base}/login`, abortUrl: `${base}/abort`, csrfToken: ix.csrfToken(details),
+          email: options.email ?? hint, error: options.error ?? null, notice: options.notice ?? null,
+          clientName: await ix.clientName(ctx, details),
+          methods: {
+            password: available.password, emailOtp: available.emailOtp, magicLink: available.magicLink,
+            phone: available.phone, signUp: available.signUp, passwordReset: available.passwordReset,
+          },
+          urls: { emailCode: `${base}/email-code`, magicLink: `${base}/magic-link`, phone: `${base}/phone`, signUp: `${base}/signup`, reset: `${base}/reset` },
+        },
+      });
+    },
+  };
+}

@@ -1,0 +1,121 @@
+// Starting, resending and checking a code (or link) challenge for any flow: send limits first, then a challenge,
+// then delivery in the background. Every answer the browser gets is the same whether or not the email or phone
+// belongs to an account: for an identifier that must not receive anything, the challenge is issued but nothing is
+// sent ("not deliverable"), so its code can never be right.
+import type { Logger } from 'pino';
+import type { AuditLog } from '../../audit/audit-log.js';
+import type { Courier, CourierTenant } from '../../notifications/courier.js';
+import type { CodePurpose } from '../../notifications/email/email-templates.js';
+import type { TenantChannels } from '../../notifications/tenant-channels.js';
+import { ChallengeGoneError, type Challenge, type ChallengeChannel, type CodeCheck, type OneTimeCodes } from './one-time-codes.js';
+import type { SendLimits } from './send-limits.js';
+
+export interface StartInput {
+  tenant: CourierTenant;
+  purpose: CodePurpose;
+  channel: ChallengeChannel;
+  identifier: string;
+  interactionUid: string;
+  /** false: issue the challenge but send nothing (unknown account, sign-up closed …) */
+  deliverable: boolean;
+  /** magic link: the URL the token is appended to */
+  linkBase?: string;
+  data?: Record<string, unknown>;
+  request: { ip: string; userAgent: string | null };
+  /** audit subject: user id when known, else a pseudonym of the identifier */
+  subject: string;
+}
+
+export type StartResult = { ok: true; challenge: Challenge } | { ok: false; retryAfterSeconds: number };
+
+export interface CodeChallengesDeps {
+  codes: OneTimeCodes;
+  limits: SendLimits;
+  courier: Courier;
+  channels: TenantChannels;
+  audit: AuditLog;
+  logger: Logger;
+}
+
+export function createCodeChallenges(deps: CodeChallengesDeps) {
+  const inFlight = new Set<Promise<unknown>>();
+
+  function dispatch(tenant: CourierTenant, challenge: Challenge, code: string, link: string | null, request: StartInput['request'], subject: string) {
+    const ttlMinutes = Math.max(1, Math.round((challenge.expiresAt - Date.now()) / 60_000));
+    const job = deps.courier
+      .deliverCode({ tenant, channel: challenge.channel, to: challenge.identifier, purpose: challenge.purpose, code, link, ttlMinutes, audit: { subject, ip: request.ip, userAgent: request.userAgent } })
+      .then(async (outcome) => {
+        // used or expired while the message travelled: nothing left to attach the provider's check to
+        if (outcome.verification) await deps.codes.setProviderVerification(challenge, outcome.verification).catch((error: unknown) => {
+          if (!(error instanceof ChallengeGoneError)) throw error;
+        });
+      })
+      .catch((error: Error) => deps.logger.warn({ tenant: tenant.slug, reason: error.message }, 'code not delivered'))
+      .finally(() => inFlight.delete(job));
+    inFlight.add(job);
+  }
+
+  async function allowed(tenant: CourierTenant, channel: ChallengeChannel, identifier: string, ip: string): Promise<number> {
+    const decision = await deps.limits.take({ tenantId: tenant.id, identifier, ip, channel, limits: tenant.settings.signIn.limits });
+    return decision.allowed ? 0 : Math.max(1, decision.retryAfterSeconds);
+  }
+
+  return {
+    async start(input: StartInput): Promise<StartResult> {
+      const { tenant } = input;
+      const wait = await allowed(tenant, input.channel, input.identifier, input.request.ip);
+      if (wait) {
+        await deps.audit.record({ tenantId: tenant.id, type: 'otp.rate_limited', subject: input.subject, ip: input.request.ip, userAgent: input.request.userAgent, outcome: 'failure', data: { channel: input.channel, purpose: input.purpose } });
+        return { ok: false, retryAfterSeconds: wait };
+      }
+      const { signIn } = tenant.settings;
+      const fixedCode = signIn.sandbox ? signIn.testRecipients[input.identifier] : undefined;
+      const { challenge, code, linkToken } = await deps.codes.issue({
+        tenantId: tenant.id, purpose: input.purpose, channel: input.channel, identifier: input.identifier,
+        interactionUid: input.interactionUid, codeLength: signIn.code.length,
+        ttlSeconds: input.linkBase ? signIn.magicLinkTtlSeconds : signIn.code.ttlSeconds, maxAttempts: signIn.code.maxAttempts,
+        withLink: !!input.linkBase, fixedCode, data: { ...input.data, deliverable: input.deliverable },
+      });
+      if (input.deliverable) dispatch(tenant, challenge, code, linkToken && input.linkBase ? `${input.linkBase}${linkToken}` : null, input.request, input.subject);
+      return { ok: true, challenge };
+    },
+    /** a new code for the same challenge, inside the send limits and after the cooldown */
+    /** @returns gone when the challenge was used, locked or expired meanwhile */
+    async resend(tenant: CourierTenant, challenge: Challenge, linkBase: string | null, request: StartInput['request'], subject: string): Promise<{ ok: true } | { ok: false; retryAfterSeconds: number } | { ok: false; gone: true }> {
+      const wait = await allowed(tenant, challenge.channel, challenge.identifier, request.ip);
+      if (wait) return { ok: false, retryAfterSeconds: wait };
+      let reissued;
+      try {
+        reissued = await deps.codes.reissue(challenge, tenant.settings.signIn.code.resendCooldownSeconds);
+      } catch (error) {
+        if (error instanceof ChallengeGoneError) return { ok: false, gone: true };
+        throw error;
+      }
+      if ('retryAfterSeconds' in reissued) return { ok: false, retryAfterSeconds: reissued.retryAfterSeconds };
+      if (challenge.data.deliverable) {
+        dispatch(tenant, reissued.challenge, reissued.code, reissued.linkToken && linkBase ? `${linkBase}${reissued.linkToken}` : null, request, subject);
+      }
+      return { ok: true };
+    },
+    /** checks a typed code, through the provider when it generated the code (Twilio Verify) */
+    async verify(tenant: CourierTenant, challenge: Challenge, code: string): Promise<CodeCheck> {
+      const check = challenge.providerVerification;
+      if (!check) return deps.codes.verifyCode(tenant.id, challenge.id, code);
+      const provider = deps.channels.sms(tenant.id, tenant.settings.messaging)?.providerFor(check.provider as 'twilio');
+      if (!provider?.check) return deps.codes.recordExternalCheck(tenant.id, challenge.id, false);
+      const answer = await provider.check(check.ref, challenge.identifier, code, AbortSignal.timeout(tenant.settings.messaging.sms.timeoutMs))
+        .catch((error: Error) => {
+          deps.logger.warn({ tenant: tenant.slug, reason: error.message }, 'provider code check failed');
+          return 'wrong' as const;
+        });
+      if (answer === 'expired') return { status: 'expired' };
+      return deps.codes.recordExternalCheck(tenant.id, challenge.id, answer === 'approved');
+    },
+    /** resolves when every background delivery started so far has finished (shutdown, tests) */
+    async settle(): Promise<void> {
+      await Promise.allSettled([...inFlight]);
+    },
+  };
+}
+
+export type CodeChallenges = ReturnType<typeof createCodeChallenges>;

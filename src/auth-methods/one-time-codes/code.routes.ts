@@ -1,0 +1,86 @@
+// The "enter your code" step shared by every code-based flow: check the code, resend one, or go back.
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import type { AuthMethodDeps } from '../auth-method-deps.js';
+import { maskDestination, requestInfo } from '../auth-method-deps.js';
+import type { ChallengeCompletion } from '../complete-challenge.js';
+import { field, formBody, type Details } from '../../interactions/interaction-context.js';
+import type { Challenge } from './one-time-codes.js';
+
+export function codeRoutes(deps: AuthMethodDeps, completion: ChallengeCompletion) {
+  const { ix, codes, challenges, audit } = deps;
+  const router = new Router({ prefix: '/t/:slug/interaction/:uid/code/:challenge' });
+
+  /** this browser's interaction and a live challenge that belongs to it */
+  async function load(ctx: Context): Promise<{ details: Details; challenge: Challenge } | null> {
+    const details = await ix.load(ctx);
+    if (!details) return null;
+    const challenge = await codes.get(ix.tenantOf(ctx).id, String(ctx.params.challenge));
+    if (!challenge || challenge.interactionUid !== details.uid) return null;
+    return { details, challenge };
+  }
+
+  async function render(ctx: Context, details: Details, challenge: Challenge, options: { error?: string | null; notice?: string | null; status?: number } = {}) {
+    const { signIn } = ix.tenantOf(ctx).settings;
+    const path = `${ix.base(ctx)}/code/${challenge.id}`;
+    await ix.render(ctx, 'code', {
+      title: 'Enter your code',
+      status: options.status,
+      data: {
+        action: path, resendAction: `${path}/resend`, csrfToken: ix.csrfToken(details),
+        destination: maskDestination(challenge.identifier), channel: challenge.channel, purpose: challenge.purpose,
+        codeLength: signIn.code.length, error: options.error ?? null, notice: options.notice ?? null,
+        resendAvailableIn: Math.max(0, Math.ceil((challenge.sentAt + signIn.code.resendCooldownSeconds * 1000 - Date.now()) / 1000)),
+        backUrl: ix.base(ctx),
+      },
+    });
+  }
+
+  router.get('/', async (ctx) => {
+    const loaded = await load(ctx);
+    if (!loaded) return ix.expired(ctx);
+    await render(ctx, loaded.details, loaded.challenge, { notice: ctx.query.sent ? 'We sent you a new code.' : null });
+  });
+
+  router.post('/', formBody, async (ctx) => {
+    const loaded = await load(ctx);
+    if (!loaded) return ix.expired(ctx);
+    const { details, challenge } = loaded;
+    ix.verifyCsrf(ctx, details);
+    const tenant = ix.tenantOf(ctx);
+    const typed = field(ctx, 'code').replace(/[\s-]/g, '');
+    if (!/^\d{1,16}$/.test(typed)) return render(ctx, details, challenge, { error: 'Enter the code we sent you.', status: 400 });
+
+    const result = await challenges.verify(tenant, challenge, typed);
+    const subject = audit.pseudonym(tenant.id, challenge.identifier);
+    if (result.status === 'ok') return completion.complete(ctx, details, result.challenge);
+    if (result.status === 'wrong') {
+      await audit.record({ tenantId: tenant.id, type: 'otp.failed', subject, ...requestInfo(ctx), outcome: 'failure', data: { channel: challenge.channel, purpose: challenge.purpose } });
+      const left = result.attemptsLeft === 1 ? '1 attempt' : `${result.attemptsLeft} attempts`;
+      return render(ctx, details, challenge, { error: `That code is not right. You have ${left} left.`, status: 400 });
+    }
+    if (result.status === 'locked') {
+      await audit.record({ tenantId: tenant.id, type: 'otp.locked', subject, ...requestInfo(ctx), outcome: 'failure', data: { channel: challenge.channel, purpose: challenge.purpose } });
+      return render(ctx, details, challenge, { error: 'Too many wrong codes: this code no longer works. Start again to get a new one.', status: 400 });
+    }
+    return render(ctx, details, challenge, { error: 'This code has expired or was already used. Ask for a new one.', status: 400 });
+  });
+
+  router.post('/resend', formBody, async (ctx) => {
+    const loaded = await load(ctx);
+    if (!loaded) return ix.expired(ctx);
+    const { details, challenge } = loaded;
+    ix.verifyCsrf(ctx, details);
+    const tenant = ix.tenantOf(ctx);
+    const linkBase = challenge.data.link ? `${deps.publicOrigin}${ix.base(ctx)}/magic/` : null;
+    const result = await challenges.resend(tenant, challenge, linkBase, requestInfo(ctx), audit.pseudonym(tenant.id, challenge.identifier));
+    if (!result.ok && 'gone' in result) return ix.expired(ctx);
+    if (!result.ok) {
+      ctx.set('Retry-After', String(result.retryAfterSeconds));
+      return render(ctx, details, challenge, { error: `Please wait ${result.retryAfterSeconds} seconds before asking for a new code.`, status: 429 });
+    }
+    ix.seeOther(ctx, `/code/${challenge.id}?sent=1`);
+  });
+
+  return router;
+}

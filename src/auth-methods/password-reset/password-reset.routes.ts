@@ -1,0 +1,130 @@
+// Password reset in one short flow: email → code (or link) → new password → signed in. Setting the password
+// revokes every session, grant and refresh token the user had, and tells them by email. Unknown addresses get
+// the same pages and no email. A reset link opened in another browser may set the password there (that proves
+// the mailbox just as well) but signs in only the browser that asked.
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import { normaliseEmail } from '../../accounts/users.service.js';
+import { AppError } from '../../errors/app-error.js';
+import { field, formBody, type Details } from '../../interactions/interaction-context.js';
+import { revokeAccount } from '../../oidc/account-revocation.js';
+import type { AuthMethodDeps } from '../auth-method-deps.js';
+import { requestInfo } from '../auth-method-deps.js';
+import type { ChallengeCompletion } from '../complete-challenge.js';
+import { resetPermissionKey } from '../complete-challenge.js';
+import type { LoginPage } from '../login-page.js';
+
+const minLength = 8;
+
+interface Permission { userId: string; interactionUid: string }
+
+export function passwordResetRoutes(deps: AuthMethodDeps, completion: ChallengeCompletion, loginPage: LoginPage) {
+  const { ix, users, challenges, codes, audit, store } = deps;
+  const router = new Router({ prefix: '/t/:slug/interaction/:uid' });
+
+  async function renderRequest(ctx: Context, details: Details, options: { email?: string; error?: string | null; status?: number } = {}) {
+    await ix.render(ctx, 'reset-request', {
+      title: 'Reset your password', status: options.status,
+      data: { action: `${ix.base(ctx)}/reset`, csrfToken: ix.csrfToken(details), email: options.email ?? '', error: options.error ?? null, loginUrl: ix.base(ctx) },
+    });
+  }
+
+  async function open(ctx: Context): Promise<Details | null> {
+    const details = await ix.load(ctx);
+    if (!details || details.prompt.name !== 'login') {
+      await ix.expired(ctx);
+      return null;
+    }
+    if (!loginPage.methods(ix.tenantOf(ctx)).passwordReset) {
+      await loginPage.render(ctx, details, { error: 'Password reset is not available.', status: 400 });
+      return null;
+    }
+    return details;
+  }
+
+  router.get('/reset', async (ctx) => {
+    const details = await open(ctx);
+    if (details) await renderRequest(ctx, details);
+  });
+
+  router.post('/reset', formBody, async (ctx) => {
+    const details = await open(ctx);
+    if (!details) return;
+    ix.verifyCsrf(ctx, details);
+    const tenant = ix.tenantOf(ctx);
+    const typed = field(ctx, 'email').slice(0, 254);
+    const email = normaliseEmail(typed);
+    if (!email) return renderRequest(ctx, details, { email: typed, error: 'Enter a valid email address.', status: 400 });
+    const user = await users.findByEmail(tenant.id, email);
+    const result = await challenges.start({
+      tenant, purpose: 'reset', channel: 'email', identifier: email, interactionUid: details.uid,
+      deliverable: !!user && !user.disabled, linkBase: `${deps.publicOrigin}${ix.base(ctx)}/reset-link/`,
+      data: { userId: user?.id ?? null }, request: requestInfo(ctx), subject: user?.id ?? audit.pseudonym(tenant.id, email),
+    });
+    if (!result.ok) {
+      ctx.set('Retry-After', String(result.retryAfterSeconds));
+      return renderRequest(ctx, details, { email: typed, error: `Too many codes were requested. Try again in ${Math.ceil(result.retryAfterSeconds / 60)} minute(s).`, status: 429 });
+    }
+    ix.seeOther(ctx, `/code/${result.challenge.id}`);
+  });
+
+  // the link from the reset email: proof of the mailbox in whichever browser opens it
+  router.get('/reset-link/:token', async (ctx) => {
+    const tenant = ix.tenantOf(ctx);
+    const challenge = await codes.findByLink(tenant.id, String(ctx.params.token));
+    if (!challenge || challenge.purpose !== 'reset' || challenge.interactionUid !== ctx.params.uid || !(await codes.consume(challenge))) return ix.expired(ctx);
+    return completion.complete(ctx, await ix.load(ctx), challenge);
+  });
+
+  async function permission(ctx: Context): Promise<{ token: string; value: Permission } | null> {
+    const token = typeof ctx.query.p === 'string' ? ctx.query.p : '';
+    const stored = /^[\w-]{20,64}$/.test(token) ? await store.get(resetPermissionKey(ix.tenantOf(ctx).id, token)) : null;
+    const value = stored ? (JSON.parse(stored) as Permission) : null;
+    return value && value.interactionUid === ctx.params.uid ? { token, value } : null;
+  }
+
+  async function renderPassword(ctx: Context, token: string, options: { error?: string | null; status?: number } = {}) {
+    await ix.render(ctx, 'reset-password', {
+      title: 'Choose a new password', status: options.status,
+      data: { action: `${ix.base(ctx)}/reset/password?p=${encodeURIComponent(token)}`, csrfToken: ix.csrfToken({ uid: String(ctx.params.uid) }), error: options.error ?? null, minLength },
+    });
+  }
+
+  router.get('/reset/password', async (ctx) => {
+    const granted = await permission(ctx);
+    if (!granted) return ix.expired(ctx);
+    await renderPassword(ctx, granted.token);
+  });
+
+  router.post('/reset/password', formBody, async (ctx) => {
+    const granted = await permission(ctx);
+    if (!granted) return ix.expired(ctx);
+    ix.verifyCsrf(ctx, { uid: String(ctx.params.uid) });
+    const tenant = ix.tenantOf(ctx);
+    const user = await users.findById(tenant.id, granted.value.userId);
+    if (!user || user.disabled) return ix.expired(ctx);
+    const password = field(ctx, 'password').slice(0, 1024);
+    if (password !== field(ctx, 'confirm').slice(0, 1024)) return renderPassword(ctx, granted.token, { error: 'The two passwords are not the same.', status: 400 });
+    let hash: string;
+    try {
+      hash = await users.hashNewPassword(password, [user.email, user.email?.split('@')[0] ?? null]);
+    } catch (error) {
+      if (error instanceof AppError) return renderPassword(ctx, granted.token, { error: error.message, status: 400 });
+      throw error;
+    }
+    await store.del([resetPermissionKey(tenant.id, granted.token)]);
+    await users.setPasswordHash(user.id, hash);
+    const revoked = await revokeAccount(ctx.state.provider!, deps.oidcModels, tenant.id, user.id);
+    await audit.record({ tenantId: tenant.id, type: 'password.reset', actor: user.id, subject: user.id, ...requestInfo(ctx), data: { revokedGrants: revoked.grants } });
+    if (user.email) void deps.courier.passwordChanged(tenant, user.email, ctx.ip);
+
+    const details = await ix.load(ctx);
+    if (!details) {
+      return ix.render(ctx, 'notice', { title: 'Password changed', data: { heading: 'Your password has been changed', message: 'Go back to the app and sign in with your new password.', backUrl: null } });
+    }
+    await audit.record({ tenantId: tenant.id, type: 'login.succeeded', actor: user.id, subject: user.id, ...requestInfo(ctx), data: { method: 'password_reset' } });
+    return ix.finish(ctx, { login: { accountId: user.id, amr: ['pwd', 'otp'], remember: true } });
+  });
+
+  return router;
+}

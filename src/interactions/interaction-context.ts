@@ -1,0 +1,71 @@
+// What every hosted-flow route needs: the interaction of this browser, its tenant, CSRF, rendering in the
+// tenant's branding, and handing a result back to oidc-provider. The interaction cookie binds a flow to the
+// browser that started it: `load` finds nothing in any other browser.
+import { koaBody } from 'koa-body';
+import type { Context } from 'koa';
+import type Provider from 'oidc-provider';
+import { errors } from 'oidc-provider';
+import type { Pages } from '../http/pages.js';
+import type { ResolvedTenant } from '../http/tenant-routes.js';
+import type { Csrf } from './csrf.js';
+
+export type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
+export type InteractionResult = Parameters<Provider['interactionResult']>[2];
+
+/** form bodies of the hosted pages: urlencoded only, small */
+export const formBody = koaBody({ urlencoded: true, json: false, multipart: false, formLimit: '16kb', text: false });
+
+export function field(ctx: Context, name: string): string {
+  const value = (ctx.request.body as Record<string, unknown> | undefined)?.[name];
+  return typeof value === 'string' ? value : '';
+}
+
+export function createInteractionContext(deps: { pages: Pages; csrf: Csrf }) {
+  const tenantOf = (ctx: Context) => ctx.state.tenant as ResolvedTenant;
+  /** /t/{slug}/interaction/{uid}: where this interaction's pages live */
+  const base = (ctx: Context) => `/t/${tenantOf(ctx).slug}/interaction/${ctx.params.uid}`;
+
+  return {
+    tenantOf,
+    base,
+    /** the interaction of this browser, or null when it expired or belongs to another browser */
+    async load(ctx: Context): Promise<Details | null> {
+      try {
+        const details = await ctx.state.provider!.interactionDetails(ctx.req, ctx.res);
+        return details.uid === ctx.params.uid ? details : null;
+      } catch (error) {
+        if (error instanceof errors.SessionNotFound) return null;
+        throw error;
+      }
+    },
+    async expired(ctx: Context): Promise<void> {
+      await deps.pages.render(ctx, 'expired', { tenant: tenantOf(ctx), title: 'Sign-in expired', status: 400, data: { backUrl: null } });
+    },
+    async clientName(ctx: Context, details: Details): Promise<string> {
+      const client = await ctx.state.provider!.Client.find(String(details.params.client_id));
+      return client?.clientName ?? String(details.params.client_id);
+    },
+    /** the CSRF token of an interaction's forms (bound to its uid) */
+    csrfToken: (details: Pick<Details, 'uid'>) => deps.csrf.token(details.uid),
+    /** @throws AppError('request.csrf_failed') */
+    verifyCsrf(ctx: Context, details: Pick<Details, 'uid'>): void {
+      deps.csrf.verify(ctx, details.uid, field(ctx, '_csrf'));
+    },
+    async render(ctx: Context, view: string, options: { title: string; status?: number; refreshSeconds?: number; data: Record<string, unknown> }): Promise<void> {
+      await deps.pages.render(ctx, view, { tenant: tenantOf(ctx), title: options.title, status: options.status, lang: 'en', refreshSeconds: options.refreshSeconds, data: options.data });
+    },
+    /** hands the result to oidc-provider and follows it back to the authorization request */
+    async finish(ctx: Context, result: InteractionResult, merge = false): Promise<void> {
+      const location = await ctx.state.provider!.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: merge });
+      ctx.status = 303;
+      ctx.redirect(location);
+    },
+    /** the Post/Redirect/Get step back to a page of this interaction */
+    seeOther(ctx: Context, path: string): void {
+      ctx.status = 303;
+      ctx.redirect(`${base(ctx)}${path}`);
+    },
+  };
+}
+
+export type InteractionContext = ReturnType<typeof createInteractionContext>;

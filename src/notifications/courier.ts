@@ -1,0 +1,167 @@
+// The courier: turns "send this code" into a message on the right channel for a tenant. It decides between the
+// outbox (development, test and sandbox tenants record every message with its code) and real delivery (the tenant's
+// or installation's SMTP, the SMS chain, WhatsApp with SMS fallback), and records every send and failure for the
+// audit log. Callers run it in the background: an answer that waited for delivery would reveal which accounts exist.
+import type { Logger } from 'pino';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { Branding } from '../tenants/branding.js';
+import type { TenantSettings } from '../tenants/tenant-settings.js';
+import { renderCodeEmail, renderPasswordChangedEmail, smsText, type CodePurpose } from './email/email-templates.js';
+import type { Outbox } from './outbox.js';
+import { ProviderError } from './provider-error.js';
+import { DeliveryFailed, type DeliveryAttempt } from './sms/sms-router.js';
+import type { TenantChannels } from './tenant-channels.js';
+
+export type Channel = 'email' | 'sms' | 'whatsapp';
+
+export interface CourierTenant {
+  readonly id: string;
+  readonly slug: string;
+  readonly name: string;
+  readonly branding: Branding;
+  readonly settings: TenantSettings;
+}
+
+export interface CodeDelivery {
+  tenant: CourierTenant;
+  channel: Channel;
+  /** normalised email or E.164 phone */
+  to: string;
+  purpose: CodePurpose;
+  code: string;
+  link: string | null;
+  ttlMinutes: number;
+  /** for the audit log: user id or identifier pseudonym, and the request's origin */
+  audit: { subject: string; ip: string | null; userAgent: string | null };
+}
+
+export interface DeliveryOutcome {
+  channel: Channel;
+  provider: string | null;
+  /** set when the provider generated the code and must check it (Twilio Verify) */
+  verification: { provider: string; ref: string } | null;
+}
+
+export class NotConfigured extends Error {
+  override name = 'NotConfigured';
+}
+
+export interface CourierDeps {
+  env: 'development' | 'production' | 'test';
+  emailFrom: string | null;
+  publicHost: string;
+  channels: TenantChannels;
+  outbox: Outbox;
+  audit: AuditLog;
+  logger: Logger;
+}
+
+const brandOf = (tenant: CourierTenant) => ({ name: tenant.name, logoUrl: tenant.branding.logoUrl, primaryColor: tenant.branding.primaryColor });
+
+export function createCourier(deps: CourierDeps) {
+  const usesOutbox = (tenant: CourierTenant) => deps.env !== 'production' || tenant.settings.signIn.sandbox;
+  // A configured sender is used as given; otherwise the tenant's name goes in `fromName`, which the SMTP sender
+  // encodes so that no tenant name can change the sending address.
+  const fromOf = (tenant: CourierTenant) => {
+    const configured = tenant.settings.messaging.email.from ?? deps.emailFrom;
+    return configured ? { from: configured } : { from: `no-reply@${deps.publicHost}`, fromName: tenant.name };
+  };
+
+  async function sendEmail(delivery: CodeDelivery): Promise<DeliveryOutcome> {
+    const { tenant } = delivery;
+    const email = await renderCodeEmail({ brand: brandOf(tenant), purpose: delivery.purpose, code: delivery.code, link: delivery.link ?? undefined, ttlMinutes: delivery.ttlMinutes });
+    const sender = tenant.settings.signIn.sandbox ? null : deps.channels.email(tenant.id, tenant.settings.messaging);
+    let provider: string | null = null;
+    if (sender) {
+      await sender.send({ ...fromOf(tenant), to: delivery.to, ...email });
+      provider = 'smtp';
+    } else if (!usesOutbox(tenant)) {
+      throw new NotConfigured('no SMTP server is configured for this tenant or the installation (SMTP_URL)');
+    }
+    if (usesOutbox(tenant)) {
+      await deps.outbox.record(tenant.id, { channel: 'email', to: delivery.to, subject: email.subject, text: email.text, code: delivery.code, link: delivery.link, provider, delivered: !!provider });
+    }
+    return { channel: 'email', provider, verification: null };
+  }
+
+  async function sendSms(delivery: CodeDelivery, attempts: DeliveryAttempt[]): Promise<DeliveryOutcome> {
+    const { tenant } = delivery;
+    const text = smsText({ brandName: tenant.name, purpose: delivery.purpose, code: delivery.code, ttlMinutes: delivery.ttlMinutes });
+    const router = tenant.settings.signIn.sandbox ? null : deps.channels.sms(tenant.id, tenant.settings.messaging);
+    let outcome: DeliveryOutcome = { channel: 'sms', provider: null, verification: null };
+    if (router) {
+      try {
+        const sent = await router.send({ to: delivery.to, code: delivery.code, text, ttlMinutes: delivery.ttlMinutes });
+        attempts.push(...sent.attempts);
+        outcome = { channel: 'sms', provider: sent.provider, verification: sent.verification ?? null };
+      } catch (error) {
+        if (error instanceof DeliveryFailed) attempts.push(...error.attempts);
+        throw error;
+      }
+    } else if (!usesOutbox(tenant)) {
+      throw new NotConfigured('no SMS provider is configured for this tenant');
+    }
+    if (usesOutbox(tenant)) {
+      // A provider-generated code (Twilio Verify) never passes through us: the outbox cannot show it.
+      const code = outcome.verification ? null : delivery.code;
+      await deps.outbox.record(tenant.id, { channel: 'sms', to: delivery.to, subject: null, text: code ? text : `${text.replace(delivery.code, '(sent by the provider)')}`, code, link: null, provider: outcome.provider, delivered: !!outcome.provider });
+    }
+    return outcome;
+  }
+
+  async function sendWhatsApp(delivery: CodeDelivery, attempts: DeliveryAttempt[]): Promise<DeliveryOutcome> {
+    const { tenant } = delivery;
+    const sender = tenant.settings.signIn.sandbox ? null : deps.channels.whatsapp(tenant.id, tenant.settings.messaging);
+    if (!sender) {
+      if (!usesOutbox(tenant)) throw new NotConfigured('WhatsApp is not configured for this tenant');
+      await deps.outbox.record(tenant.id, { channel: 'whatsapp', to: delivery.to, subject: null, text: `Your ${tenant.name} code is ${delivery.code}`, code: delivery.code, link: null, provider: null, delivered: false });
+      return { channel: 'whatsapp', provider: null, verification: null };
+    }
+    const started = performance.now();
+    try {
+      await sender.send({ to: delivery.to, code: delivery.code }, AbortSignal.timeout(tenant.settings.messaging.sms.timeoutMs));
+      attempts.push({ provider: 'whatsapp', ok: true, ms: Math.round(performance.now() - started) });
+    } catch (error) {
+      const details = error instanceof ProviderError ? error.details : undefined;
+      attempts.push({ provider: 'whatsapp', ok: false, error: (error as Error).message, code: details?.code, ms: Math.round(performance.now() - started) });
+      if (!tenant.settings.signIn.whatsappSmsFallback) throw error;
+      return sendSms(delivery, attempts);
+    }
+    if (usesOutbox(tenant)) {
+      await deps.outbox.record(tenant.id, { channel: 'whatsapp', to: delivery.to, subject: null, text: `Your ${tenant.name} code is ${delivery.code}`, code: delivery.code, link: null, provider: 'whatsapp', delivered: true });
+    }
+    return { channel: 'whatsapp', provider: 'whatsapp', verification: null };
+  }
+
+  return {
+    /** @throws NotConfigured, DeliveryFailed, ProviderError — each already recorded for the audit log */
+    async deliverCode(delivery: CodeDelivery): Promise<DeliveryOutcome> {
+      const attempts: DeliveryAttempt[] = [];
+      const base = { tenantId: delivery.tenant.id, subject: delivery.audit.subject, ip: delivery.audit.ip, userAgent: delivery.audit.userAgent };
+      try {
+        const outcome = delivery.channel === 'email' ? await sendEmail(delivery)
+          : delivery.channel === 'sms' ? await sendSms(delivery, attempts)
+            : await sendWhatsApp(delivery, attempts);
+        await deps.audit.record({ ...base, type: 'otp.sent', data: { channel: outcome.channel, requested: delivery.channel, provider: outcome.provider, purpose: delivery.purpose, attempts: attempts.map(({ provider, ok, code }) => ({ provider, ok, code })) } });
+        return outcome;
+      } catch (error) {
+        await deps.audit.record({ ...base, type: 'otp.delivery_failed', outcome: 'failure', data: { channel: delivery.channel, purpose: delivery.purpose, reason: (error as Error).name, attempts: attempts.map(({ provider, ok, code }) => ({ provider, ok, code })) } });
+        deps.logger.warn({ tenant: delivery.tenant.slug, channel: delivery.channel, reason: (error as Error).message }, 'code delivery failed');
+        throw error;
+      }
+    },
+    /** tells a user their password changed (best effort: failures are logged, not thrown) */
+    async passwordChanged(tenant: CourierTenant, to: string, ip: string | null): Promise<void> {
+      try {
+        const email = await renderPasswordChangedEmail({ brand: brandOf(tenant), when: new Date(), ip });
+        const sender = tenant.settings.signIn.sandbox ? null : deps.channels.email(tenant.id, tenant.settings.messaging);
+        if (sender) await sender.send({ ...fromOf(tenant), to, ...email });
+        if (usesOutbox(tenant)) await deps.outbox.record(tenant.id, { channel: 'email', to, subject: email.subject, text: email.text, code: null, link: null, provider: sender ? 'smtp' : null, delivered: !!sender });
+      } catch (error) {
+        deps.logger.warn({ tenant: tenant.slug, reason: (error as Error).message }, 'password-changed notice not sent');
+      }
+    },
+  };
+}
+
+export type Courier = ReturnType<typeof createCourier>;
