@@ -188,7 +188,10 @@ describe('sign-in in a real browser (Chromium)', () => {
     await page.keyboard.press('Tab');
     assert.equal(await focused(), 'Sign in');
     await page.keyboard.press('Tab');
+    assert.equal(await focused(), 'Forgot password?', 'password reset belongs to the password form');
+    await page.keyboard.press('Tab');
     assert.equal(await focused(), 'Cancel');
+    await page.keyboard.press('Shift+Tab');
     await page.keyboard.press('Shift+Tab');
     await page.keyboard.press('Enter');
     await landOnRelyingParty(page, flow.result);
