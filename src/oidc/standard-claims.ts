@@ -1,6 +1,6 @@
 // OIDC Core 5.4: which claims each standard scope releases.
 export const standardClaims = {
-  openid: ['sub'],
+  openid: ['sub', 'acr', 'amr'],
   profile: [
     'name', 'family_name', 'given_name', 'middle_name', 'nickname', 'preferred_username', 'profile',
     'picture', 'website', 'gender', 'birthdate', 'zoneinfo', 'locale', 'updated_at',

@@ -4,7 +4,7 @@ interface Cookie { name: string; value: string; path: string; expires: number }
 
 export interface Page { url: URL; status: number; html: string; headers: Headers }
 
-export interface Form { action: string; fields: Record<string, string> }
+export interface Form { action: string; fields: Record<string, string>; formActions: string[] }
 
 const decode = (s: string) => s.replace(/&#(\d+);/g, (_, n) => String.fromCharCode(Number(n))).replace(/&#x([0-9a-f]+);/gi, (_, n) => String.fromCharCode(parseInt(n, 16)))
   .replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
@@ -19,7 +19,9 @@ export function formsOf(html: string): Form[] {
       const name = /name="([^"]*)"/i.exec(input[1]!)?.[1];
       if (name) fields[decode(name)] = decode(/value="([^"]*)"/i.exec(input[1]!)?.[1] ?? '');
     }
-    forms.push({ action: decode(action), fields });
+    // buttons with formaction submit the same fields elsewhere (the login page's "email me a code")
+    const formActions = [...match[2]!.matchAll(/<button\b[^>]*\bformaction="([^"]*)"/gi)].map((b) => decode(b[1]!));
+    forms.push({ action: decode(action), fields, formActions });
   }
   return forms;
 }
@@ -90,12 +92,18 @@ export class Browser {
     throw new Error('too many redirects');
   }
 
-  /** submits the form of `page` whose action ends with `actionSuffix`, with `values` over its own fields */
+  /**
+   * submits the form of `page` whose action (or one of whose buttons' formaction) ends with `actionSuffix`, with
+   * `values` over its own fields — as clicking that submit button would
+   */
   async submit(page: Page, actionSuffix: string, values: Record<string, string>, stop?: (location: URL) => boolean): Promise<Page | URL> {
-    const form = formsOf(page.html).find((f) => new URL(f.action, page.url).pathname.endsWith(actionSuffix));
+    const endsWith = (target: string) => new URL(target, page.url).pathname.endsWith(actionSuffix);
+    const forms = formsOf(page.html);
+    const form = forms.find((f) => endsWith(f.action)) ?? forms.find((f) => f.formActions.some(endsWith));
     if (!form) throw new Error(`no form ending in ${actionSuffix} on ${page.url.pathname}:\n${page.html.slice(0, 500)}`);
+    const target = endsWith(form.action) ? form.action : form.formActions.find(endsWith)!;
     const body = new URLSearchParams({ ...form.fields, ...values });
-    return this.navigate(new URL(form.action, page.url), stop, {
+    return this.navigate(new URL(target, page.url), stop, {
       method: 'POST',
       body,
       headers: { 'content-type': 'application/x-www-form-urlencoded', origin: page.url.origin },
