@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { AppError } from '../errors/app-error.js';
 import type { ErrorCode } from '../errors/error-catalogue.js';
 import type { PageTenant, Pages } from './pages.js';
+import { loggablePath } from './request-log.js';
 
 const byStatus: Record<number, ErrorCode> = {
   400: 'request.invalid',
@@ -36,7 +37,7 @@ export function errorHandler(deps: { logger: Logger; pages: Pages }): Middleware
     } catch (thrown) {
       const known = toAppError(thrown);
       const error = known ?? new AppError('internal.error');
-      if (!known) deps.logger.error({ err: thrown, requestId: ctx.state.requestId, path: ctx.path }, 'unhandled error');
+      if (!known) deps.logger.error({ err: thrown, requestId: ctx.state.requestId, path: loggablePath(ctx.path) }, 'unhandled error');
       ctx.set('Cache-Control', 'no-store');
       if (wantsHtml(ctx)) {
         await deps.pages.render(ctx, 'error', {

@@ -1,5 +1,6 @@
 // A request id for every request (echoed in X-Request-Id and on error pages) and one log line per response.
-// The line holds the path only: query strings carry codes, states and login hints.
+// The line holds the path only: query strings carry codes, states and login hints. Paths that carry a link
+// token themselves (magic links, password-reset links) are logged with the token cut out.
 import { randomUUID } from 'node:crypto';
 import type { Middleware } from 'koa';
 import type { Logger } from 'pino';
@@ -12,7 +13,14 @@ export function requestLog(logger: Logger): Middleware {
     try {
       await next();
     } finally {
-      if (logger.isLevelEnabled('info')) logger.info({ requestId: ctx.state.requestId, method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(performance.now() - started) }, 'request');
+      if (logger.isLevelEnabled('info')) logger.info({ requestId: ctx.state.requestId, method: ctx.method, path: loggablePath(ctx.path), status: ctx.status, ms: Math.round(performance.now() - started) }, 'request');
     }
   };
+}
+
+const TOKEN_IN_PATH = /\/(magic|reset-link)\/[^/]+/g;
+
+/** the request path as it may be logged: a link token in it replaced by `[redacted]` */
+export function loggablePath(path: string): string {
+  return path.replace(TOKEN_IN_PATH, '/$1/[redacted]');
 }
