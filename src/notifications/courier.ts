@@ -33,6 +33,11 @@ export interface CodeDelivery {
   ttlMinutes: number;
   /** for the audit log: user id or identifier pseudonym, and the request's origin */
   audit: { subject: string; ip: string | null; userAgent: string | null };
+  /**
+   * Called as soon as a provider that generates and checks the code itself (Twilio Verify) has taken the message,
+   * before the send is recorded: the challenge must know whom to ask before anyone can type that code.
+   */
+  onProviderVerification?(verification: { provider: string; ref: string }): Promise<void>;
 }
 
 export interface DeliveryOutcome {
@@ -98,6 +103,9 @@ export function createCourier(deps: CourierDeps) {
         if (error instanceof DeliveryFailed) attempts.push(...error.attempts);
         throw error;
       }
+      // Before the outbox and audit writes, not after the delivery: a code typed the moment the SMS arrives must
+      // already go to the provider's check, not be compared with ours and counted as a wrong attempt.
+      if (outcome.verification) await delivery.onProviderVerification?.(outcome.verification);
     } else if (!usesOutbox(tenant)) {
       throw new NotConfigured('no SMS provider is configured for this tenant');
     }

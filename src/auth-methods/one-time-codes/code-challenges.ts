@@ -42,14 +42,15 @@ export function createCodeChallenges(deps: CodeChallengesDeps) {
 
   function dispatch(tenant: CourierTenant, challenge: Challenge, code: string, link: string | null, request: StartInput['request'], subject: string) {
     const ttlMinutes = Math.max(1, Math.round((challenge.expiresAt - Date.now()) / 60_000));
-    const job = deps.courier
-      .deliverCode({ tenant, channel: challenge.channel, to: challenge.identifier, purpose: challenge.purpose, code, link, ttlMinutes, audit: { subject, ip: request.ip, userAgent: request.userAgent } })
-      .then(async (outcome) => {
+    // The provider's verification is attached inside the delivery, before it is recorded as sent (courier.ts):
+    // attached afterwards, a code typed as soon as the SMS arrived was checked as ours and counted wrong.
+    const onProviderVerification = (verification: { provider: string; ref: string }) =>
+      deps.codes.setProviderVerification(challenge, verification).catch((error: unknown) => {
         // used or expired while the message travelled: nothing left to attach the provider's check to
-        if (outcome.verification) await deps.codes.setProviderVerification(challenge, outcome.verification).catch((error: unknown) => {
-          if (!(error instanceof ChallengeGoneError)) throw error;
-        });
-      })
+        if (!(error instanceof ChallengeGoneError)) throw error;
+      });
+    const job = deps.courier
+      .deliverCode({ tenant, channel: challenge.channel, to: challenge.identifier, purpose: challenge.purpose, code, link, ttlMinutes, audit: { subject, ip: request.ip, userAgent: request.userAgent }, onProviderVerification })
       .catch((error: Error) => deps.logger.warn({ tenant: tenant.slug, reason: error.message }, 'code not delivered'))
       .finally(() => inFlight.delete(job));
     inFlight.add(job);
