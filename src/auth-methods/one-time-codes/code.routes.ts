@@ -72,7 +72,10 @@ export function codeRoutes(deps: AuthMethodDeps, completion: ChallengeCompletion
     const { details, challenge } = loaded;
     ix.verifyCsrf(ctx, details);
     const tenant = ix.tenantOf(ctx);
-    const linkBase = challenge.data.link ? `${deps.publicOrigin}${ix.base(ctx)}/magic/` : null;
+    // The new email carries a new link wherever the first one had one: a magic link, or the reset link (whose
+    // challenge is not marked `link`; without this its resend went out with the code only, the old link dead).
+    const linkPath = challenge.purpose === 'reset' ? '/reset-link/' : challenge.data.link ? '/magic/' : null;
+    const linkBase = linkPath ? `${deps.publicOrigin}${ix.base(ctx)}${linkPath}` : null;
     const result = await challenges.resend(tenant, challenge, linkBase, requestInfo(ctx), audit.pseudonym(tenant.id, challenge.identifier));
     if (!result.ok && 'gone' in result) return ix.expired(ctx);
     if (!result.ok) {

@@ -114,6 +114,9 @@ export function passwordResetRoutes(deps: AuthMethodDeps, completion: ChallengeC
     }
     await store.del([resetPermissionKey(tenant.id, granted.token)]);
     await users.setPasswordHash(user.id, hash);
+    // The emailed code or link that led here proved the mailbox: an unverified address is verified now, or the
+    // id_token of this very sign-in would say email_verified false (and requireVerifiedEmail ask for yet another code).
+    if (!user.emailVerified) await users.markVerified(user.id, 'email');
     const revoked = await revokeAccount(ctx.state.provider!, deps.oidcModels, tenant.id, user.id);
     await audit.record({ tenantId: tenant.id, type: 'password.reset', actor: user.id, subject: user.id, ...requestInfo(ctx), data: { revokedGrants: revoked.grants } });
     if (user.email) void deps.courier.passwordChanged(tenant, user.email, ctx.ip);
