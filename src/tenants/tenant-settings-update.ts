@@ -1,7 +1,9 @@
 // Changing a tenant's settings: a JSON merge patch (RFC 7396) over the stored settings, credentials sealed as
 // they come in, the result validated section by section so a bad value is refused with a clear message instead
 // of being replaced by a default. Reading back (`redactSettings`) never shows a credential.
+import { normaliseEmail } from '../accounts/users.service.js';
 import type { Sealer } from '../crypto/sealing.js';
+import { normalisePhone } from '../notifications/phone-number.js';
 import { AppError } from '../errors/app-error.js';
 import { parseBranding } from './branding.js';
 import { messagingSettingsSchema, secretPaths } from './messaging-settings.js';
@@ -79,6 +81,13 @@ export function applySettingsPatch(current: unknown, patch: unknown, options: { 
   }
   if (Object.keys(asObject(signIn.testRecipients)).length && signIn.sandbox !== true) {
     problems.push('signIn.testRecipients: only a sandbox tenant may have test recipients (set signIn.sandbox)');
+  }
+  // A fixed code is looked up by the identifier as the sign-in pages normalise it: any other key ("+1 555…", a
+  // national number, a number libphonenumber-js calls invalid, upper case) was stored and silently never matched.
+  for (const key of Object.keys(asObject(signIn.testRecipients))) {
+    if (key.includes('@') ? normaliseEmail(key) !== key : normalisePhone(key) !== key) {
+      problems.push(`signIn.testRecipients: "${key}" is neither an E.164 number (e.g. +447911123456) nor a lower-case email, so no sign-in could use it`);
+    }
   }
   if (problems.length) throw new AppError('tenant.invalid_settings', problems.join('; '));
   return merged;
