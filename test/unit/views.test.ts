@@ -257,7 +257,7 @@ test('login: reading order, and a notice announced politely above the form', asy
 
 test('phone: a labelled tel field with its hint, one button per channel, a way back', async () => {
   const html = await render('phone');
-  assert.match(html, /<label for="phone">Phone number<\/label>\s*<p class="hint" id="phone-hint">Include the country code, e.g. \+44 7700 900123<\/p>/);
+  assert.match(html, /<label for="phone">Phone number<\/label>\s*<p class="hint" id="phone-hint">Include the country code, e.g. \+44 7911 123456<\/p>/);
   assert.match(html, /<input id="phone" name="phone" type="tel" value="&lt;script&gt;[^"]*" autocomplete="tel" inputmode="tel" [^>]*required autofocus aria-describedby="form-error phone-hint" aria-invalid="true">/);
   assert.match(html, /<a href="\/i\/1">Back<\/a>/);
   const channelButtons = async (channels: object) => buttons(await render('phone', { channels, error: null }));

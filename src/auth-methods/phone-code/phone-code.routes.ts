@@ -49,7 +49,7 @@ export function phoneCodeRoutes(deps: AuthMethodDeps, loginPage: LoginPage) {
     if (!(channel === 'whatsapp' ? methods.whatsapp : methods.sms)) return render(ctx, details, { error: 'That way of receiving a code is not available.', status: 400 });
     const typed = field(ctx, 'phone').slice(0, 32);
     const phone = normalisePhone(typed);
-    if (!phone) return render(ctx, details, { phone: typed, error: 'Enter your number with its country code, e.g. +44 7700 900123.', status: 400 });
+    if (!phone) return render(ctx, details, { phone: typed, error: 'Enter your number with its country code, e.g. +44 7911 123456.', status: 400 });
 
     const user = await users.findByPhone(tenant.id, phone);
     const result = await challenges.start({
