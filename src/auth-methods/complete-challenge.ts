@@ -10,8 +10,11 @@ import type { AuthMethodDeps } from './auth-method-deps.js';
 import { requestInfo } from './auth-method-deps.js';
 import type { Challenge } from './one-time-codes/one-time-codes.js';
 
-/** RFC 8176: a code by SMS is `sms`; by email or WhatsApp it is a one-time password, `otp` */
-const amrOf = (challenge: Challenge) => (challenge.channel === 'sms' ? ['sms'] : ['otp']);
+/**
+ * RFC 8176: a code by SMS is `sms`; by email or WhatsApp it is a one-time password, `otp`. What counts is the
+ * channel the code actually went by: a WhatsApp request that fell back to SMS was confirmed by SMS.
+ */
+const amrOf = (challenge: Challenge) => ((challenge.deliveredVia ?? challenge.channel) === 'sms' ? ['sms'] : ['otp']);
 
 export const resetPermissionTtl = 600;
 export const resetPermissionKey = (tenantId: string, token: string) => `reset-permission:${tenantId}:${token}`;

@@ -34,10 +34,11 @@ export interface CodeDelivery {
   /** for the audit log: user id or identifier pseudonym, and the request's origin */
   audit: { subject: string; ip: string | null; userAgent: string | null };
   /**
-   * Called as soon as a provider that generates and checks the code itself (Twilio Verify) has taken the message,
-   * before the send is recorded: the challenge must know whom to ask before anyone can type that code.
+   * Called as soon as an SMS or WhatsApp provider has taken the message, before the send is recorded: the challenge
+   * must know whom to ask (Twilio Verify generates and checks the code itself) and by which channel the code went
+   * (WhatsApp falling back to SMS) before anyone can type that code.
    */
-  onProviderVerification?(verification: { provider: string; ref: string }): Promise<void>;
+  onDelivered?(outcome: DeliveryOutcome): Promise<void>;
 }
 
 export interface DeliveryOutcome {
@@ -105,7 +106,7 @@ export function createCourier(deps: CourierDeps) {
       }
       // Before the outbox and audit writes, not after the delivery: a code typed the moment the SMS arrives must
       // already go to the provider's check, not be compared with ours and counted as a wrong attempt.
-      if (outcome.verification) await delivery.onProviderVerification?.(outcome.verification);
+      await delivery.onDelivered?.(outcome);
     } else if (!usesOutbox(tenant)) {
       throw new NotConfigured('no SMS provider is configured for this tenant');
     }
@@ -129,6 +130,7 @@ export function createCourier(deps: CourierDeps) {
     try {
       await sender.send({ to: delivery.to, code: delivery.code }, AbortSignal.timeout(tenant.settings.messaging.sms.timeoutMs));
       attempts.push({ provider: 'whatsapp', ok: true, ms: Math.round(performance.now() - started) });
+      await delivery.onDelivered?.({ channel: 'whatsapp', provider: 'whatsapp', verification: null });
     } catch (error) {
       const details = error instanceof ProviderError ? error.details : undefined;
       attempts.push({ provider: 'whatsapp', ok: false, error: (error as Error).message, code: details?.code, ms: Math.round(performance.now() - started) });

@@ -54,7 +54,7 @@ test('nothing in Redis holds a code, a link token or an identifier, and every ke
     const issued = await codes.issue({ ...base, channel, identifier, codeLength: 8, withLink: true, data: { name: 'Carol Danvers' } });
     secrets.push(issued.code, issued.linkToken!, identifier, identifier.slice(1));
     await codes.update(issued.challenge, { name: 'Carol Danvers', passwordHash: 'hash-of-password' });
-    await other.setProviderVerification(issued.challenge, { provider: 'twilio', ref: 'VE0001' });
+    await other.recordDelivery(issued.challenge, { channel: 'sms', verification: { provider: 'twilio', ref: 'VE0001' } });
     await other.verifyCode(base.tenantId, issued.challenge.id, wrongFor(issued.code));
     const again = await codes.reissue(issued.challenge, 0);
     assert.ok('code' in again);

@@ -97,7 +97,7 @@ describe('issuing', () => {
     assert.deepEqual(challenge, {
       id: challenge.id, tenantId: 'tenant-a', purpose: 'login', channel: 'email', identifier: 'alice@example.com',
       interactionUid: 'int-1', browserBinding: 'b1', expiresAt: T0 + 600_000, maxAttempts: 5, sentAt: T0,
-      providerVerification: null, data: { name: 'Alice' },
+      providerVerification: null, deliveredVia: null, data: { name: 'Alice' },
     });
     assert.equal(await codes.get('tenant-b', challenge.id), null, 'another tenant cannot see it');
     assert.equal(await codes.get('tenant-a', 'x'.repeat(22)), null);
@@ -112,7 +112,7 @@ test('nothing stored holds the code, the link token or the raw identifier', asyn
     const issued = await codes.issue({ ...base, channel, identifier, codeLength: 8, withLink: true, data: { note: 'hello' } });
     secrets.push(issued.code, issued.linkToken!, identifier, identifier.replace('+', ''));
     await codes.update(issued.challenge, { passwordHash: 'pw-hash-value' });
-    await codes.setProviderVerification(issued.challenge, { provider: 'twilio', ref: 'VE123' });
+    await codes.recordDelivery(issued.challenge, { channel: 'sms', verification: { provider: 'twilio', ref: 'VE123' } });
     await codes.verifyCode('tenant-a', issued.challenge.id, wrongFor(issued.code));
     await codes.findByLink('tenant-a', issued.linkToken!);
   }
@@ -250,7 +250,7 @@ describe('provider-verified codes', () => {
   test('once the provider owns the code, the unsent local code does not work', async () => {
     const { codes } = setup();
     const { challenge, code } = await codes.issue({ ...base, channel: 'sms', identifier: '+14155550100' });
-    await codes.setProviderVerification(challenge, { provider: 'twilio', ref: 'VE42' });
+    await codes.recordDelivery(challenge, { channel: 'sms', verification: { provider: 'twilio', ref: 'VE42' } });
     assert.deepEqual((await codes.get('tenant-a', challenge.id))?.providerVerification, { provider: 'twilio', ref: 'VE42' });
     assert.deepEqual(await codes.verifyCode('tenant-a', challenge.id, code), { status: 'wrong', attemptsLeft: 4 });
     const again = await codes.reissue(challenge, 0);
@@ -258,6 +258,21 @@ describe('provider-verified codes', () => {
     assert.equal(again.challenge.providerVerification, null, 'a new code drops the old provider verification');
     assert.equal((await codes.get('tenant-a', challenge.id))?.providerVerification, null);
     assert.equal((await codes.verifyCode('tenant-a', challenge.id, again.code)).status, 'ok');
+  });
+
+  test('a code that went by another channel than asked is remembered as such, and still checked by us', async () => {
+    const { codes } = setup();
+    const { challenge, code } = await codes.issue({ ...base, channel: 'whatsapp', identifier: '+14155550100' });
+    assert.equal(challenge.deliveredVia, null);
+    await codes.recordDelivery(challenge, { channel: 'sms', verification: null });
+    const stored = await codes.get('tenant-a', challenge.id);
+    assert.deepEqual([stored?.channel, stored?.deliveredVia, stored?.providerVerification], ['whatsapp', 'sms', null]);
+    const again = await codes.reissue(challenge, 0);
+    assert.ok('code' in again);
+    assert.equal((await codes.get('tenant-a', challenge.id))?.deliveredVia, null, 'a new code is delivered anew');
+    assert.equal((await codes.verifyCode('tenant-a', challenge.id, code)).status, 'wrong');
+    const ok = await codes.verifyCode('tenant-a', challenge.id, again.code);
+    assert.equal(ok.status, 'ok');
   });
 });
 

@@ -4,11 +4,11 @@
 // sent ("not deliverable"), so its code can never be right.
 import type { Logger } from 'pino';
 import type { AuditLog } from '../../audit/audit-log.js';
-import type { Courier, CourierTenant } from '../../notifications/courier.js';
+import type { Courier, CourierTenant, DeliveryOutcome } from '../../notifications/courier.js';
 import type { CodePurpose } from '../../notifications/email/email-templates.js';
 import type { TenantChannels } from '../../notifications/tenant-channels.js';
 import { ChallengeGoneError, type Challenge, type ChallengeChannel, type CodeCheck, type OneTimeCodes } from './one-time-codes.js';
-import type { SendLimits } from './send-limits.js';
+import type { SendLimits, SendRefusalReason } from './send-limits.js';
 
 export interface StartInput {
   tenant: CourierTenant;
@@ -42,32 +42,35 @@ export function createCodeChallenges(deps: CodeChallengesDeps) {
 
   function dispatch(tenant: CourierTenant, challenge: Challenge, code: string, link: string | null, request: StartInput['request'], subject: string) {
     const ttlMinutes = Math.max(1, Math.round((challenge.expiresAt - Date.now()) / 60_000));
-    // The provider's verification is attached inside the delivery, before it is recorded as sent (courier.ts):
-    // attached afterwards, a code typed as soon as the SMS arrived was checked as ours and counted wrong.
-    const onProviderVerification = (verification: { provider: string; ref: string }) =>
-      deps.codes.setProviderVerification(challenge, verification).catch((error: unknown) => {
-        // used or expired while the message travelled: nothing left to attach the provider's check to
+    // How the code went out is recorded inside the delivery, before it is recorded as sent (courier.ts): recorded
+    // afterwards, a code typed as soon as the SMS arrived was checked as ours and counted wrong. Only what changes
+    // the answer is written: a provider that checks the code, or a channel other than the one asked for.
+    const onDelivered = async (outcome: DeliveryOutcome) => {
+      if (!outcome.verification && outcome.channel === challenge.channel) return;
+      await deps.codes.recordDelivery(challenge, { channel: outcome.channel as ChallengeChannel, verification: outcome.verification }).catch((error: unknown) => {
+        // used or expired while the message travelled: nothing left to attach it to
         if (!(error instanceof ChallengeGoneError)) throw error;
       });
+    };
     const job = deps.courier
-      .deliverCode({ tenant, channel: challenge.channel, to: challenge.identifier, purpose: challenge.purpose, code, link, ttlMinutes, audit: { subject, ip: request.ip, userAgent: request.userAgent }, onProviderVerification })
+      .deliverCode({ tenant, channel: challenge.channel, to: challenge.identifier, purpose: challenge.purpose, code, link, ttlMinutes, audit: { subject, ip: request.ip, userAgent: request.userAgent }, onDelivered })
       .catch((error: Error) => deps.logger.warn({ tenant: tenant.slug, reason: error.message }, 'code not delivered'))
       .finally(() => inFlight.delete(job));
     inFlight.add(job);
   }
 
-  async function allowed(tenant: CourierTenant, channel: ChallengeChannel, identifier: string, ip: string): Promise<number> {
+  async function refusal(tenant: CourierTenant, channel: ChallengeChannel, identifier: string, ip: string): Promise<{ reason: SendRefusalReason; wait: number } | null> {
     const decision = await deps.limits.take({ tenantId: tenant.id, identifier, ip, channel, limits: tenant.settings.signIn.limits });
-    return decision.allowed ? 0 : Math.max(1, decision.retryAfterSeconds);
+    return decision.allowed ? null : { reason: decision.reason, wait: Math.max(1, decision.retryAfterSeconds) };
   }
 
   return {
     async start(input: StartInput): Promise<StartResult> {
       const { tenant } = input;
-      const wait = await allowed(tenant, input.channel, input.identifier, input.request.ip);
-      if (wait) {
-        await deps.audit.record({ tenantId: tenant.id, type: 'otp.rate_limited', subject: input.subject, ip: input.request.ip, userAgent: input.request.userAgent, outcome: 'failure', data: { channel: input.channel, purpose: input.purpose } });
-        return { ok: false, retryAfterSeconds: wait };
+      const refused = await refusal(tenant, input.channel, input.identifier, input.request.ip);
+      if (refused) {
+        await deps.audit.record({ tenantId: tenant.id, type: 'otp.rate_limited', subject: input.subject, ip: input.request.ip, userAgent: input.request.userAgent, outcome: 'failure', data: { channel: input.channel, purpose: input.purpose, limit: refused.reason } });
+        return { ok: false, retryAfterSeconds: refused.wait };
       }
       const { signIn } = tenant.settings;
       const fixedCode = signIn.sandbox ? signIn.testRecipients[input.identifier] : undefined;
@@ -83,8 +86,11 @@ export function createCodeChallenges(deps: CodeChallengesDeps) {
     /** a new code for the same challenge, inside the send limits and after the cooldown */
     /** @returns gone when the challenge was used, locked or expired meanwhile */
     async resend(tenant: CourierTenant, challenge: Challenge, linkBase: string | null, request: StartInput['request'], subject: string): Promise<{ ok: true } | { ok: false; retryAfterSeconds: number } | { ok: false; gone: true }> {
-      const wait = await allowed(tenant, challenge.channel, challenge.identifier, request.ip);
-      if (wait) return { ok: false, retryAfterSeconds: wait };
+      const refused = await refusal(tenant, challenge.channel, challenge.identifier, request.ip);
+      if (refused) {
+        await deps.audit.record({ tenantId: tenant.id, type: 'otp.rate_limited', subject, ip: request.ip, userAgent: request.userAgent, outcome: 'failure', data: { channel: challenge.channel, purpose: challenge.purpose, limit: refused.reason, resend: true } });
+        return { ok: false, retryAfterSeconds: refused.wait };
+      }
       let reissued;
       try {
         reissued = await deps.codes.reissue(challenge, tenant.settings.signIn.code.resendCooldownSeconds);

@@ -4,7 +4,8 @@
 // Per challenge `otc:{tenant}:{id}:` holds
 //   rec   sealed (AES-GCM) flow record: identifier, purpose, data... written at issue and by update()
 //   code  {gen, codeHash, linkHash, sentAt, expiresAt}: the current code, rewritten only by (re)issue
-//   pv    {gen, provider, ref}: provider-side verification of generation `gen` (Twilio Verify)
+//   pv    {gen, channel, provider?, ref?}: how generation `gen` was delivered, when it matters: by another channel
+//         than asked (WhatsApp fell back to SMS), or with the provider verifying the code (Twilio Verify)
 //   n     attempts (INCR), shared by every generation: a resend never buys new guesses
 //   end   'used' | 'locked', written with SET NX: whoever writes it first decides the challenge's fate
 //   gen:G claim of the right to replace generation G (two concurrent resends make one new code, not two)
@@ -31,6 +32,8 @@ export interface Challenge {
   /** epoch ms of the last (re)send */
   sentAt: number;
   providerVerification: { provider: string; ref: string } | null;
+  /** the channel the current code actually went by, when it was not `channel` (WhatsApp fell back to SMS) */
+  deliveredVia: ChallengeChannel | null;
   /** flow data (e.g. pending sign-up: password hash, name) */
   data: Record<string, unknown>;
 }
@@ -51,7 +54,7 @@ export interface IssueInput {
   fixedCode?: string;
 }
 
-/** Thrown by reissue/update/setProviderVerification when the challenge is expired, used or locked. */
+/** Thrown by reissue/update/recordDelivery when the challenge is expired, used or locked. */
 export class ChallengeGoneError extends Error {
   readonly code = 'otp.challenge_gone';
   constructor() {
@@ -79,8 +82,8 @@ interface Rec {
   data: Record<string, unknown>;
 }
 interface CodeState { gen: number; codeHash: string; linkHash: string | null; sentAt: number; expiresAt: number }
-interface ProviderState { gen: number; provider: string; ref: string }
-interface Loaded { rec: Rec; code: CodeState; pv: ProviderState | null; challenge: Challenge }
+interface DeliveryState { gen: number; channel: ChallengeChannel; provider?: string; ref?: string }
+interface Loaded { rec: Rec; code: CodeState; pv: DeliveryState | null; challenge: Challenge }
 
 const ID = /^[A-Za-z0-9_-]{22}$/; // 16 random bytes: the id appears in URLs, so it must not be guessable
 const LINK_TOKEN = /^[A-Za-z0-9_-]{43}$/; // 32 random bytes
@@ -140,14 +143,15 @@ export function createOneTimeCodes(deps: OneTimeCodesDeps) {
       if (err instanceof Error && err.message === 'crypto.unseal_failed') return { live: null, end: null };
       throw err;
     }
-    const pvState = pvRaw ? (JSON.parse(pvRaw) as ProviderState) : null;
+    const pvState = pvRaw ? (JSON.parse(pvRaw) as DeliveryState) : null;
     // A verification started for an earlier code died with that code.
     const pv = pvState?.gen === code.gen ? pvState : null;
     const challenge: Challenge = {
       id, tenantId: t, purpose: rec.purpose, channel: rec.channel, identifier: rec.identifier,
       interactionUid: rec.interactionUid, browserBinding: rec.browserBinding, expiresAt: code.expiresAt,
       maxAttempts: rec.maxAttempts, sentAt: code.sentAt,
-      providerVerification: pv ? { provider: pv.provider, ref: pv.ref } : null, data: rec.data,
+      providerVerification: pv?.provider && pv.ref ? { provider: pv.provider, ref: pv.ref } : null,
+      deliveredVia: pv && pv.channel !== rec.channel ? pv.channel : null, data: rec.data,
     };
     return { live: { rec, code, pv, challenge }, end: null };
   }
@@ -226,7 +230,7 @@ export function createOneTimeCodes(deps: OneTimeCodesDeps) {
       const challenge: Challenge = {
         id, tenantId: t, purpose: rec.purpose, channel: rec.channel, identifier: rec.identifier,
         interactionUid: rec.interactionUid, browserBinding: rec.browserBinding, expiresAt: state.expiresAt,
-        maxAttempts, sentAt: at, providerVerification: null, data: rec.data,
+        maxAttempts, sentAt: at, providerVerification: null, deliveredVia: null, data: rec.data,
       };
       return { challenge, code, linkToken };
     },
@@ -267,7 +271,7 @@ export function createOneTimeCodes(deps: OneTimeCodesDeps) {
         await retire(t, id, state);
         throw new ChallengeGoneError();
       }
-      return { code, linkToken, challenge: { ...current, expiresAt, sentAt: at, providerVerification: null } };
+      return { code, linkToken, challenge: { ...current, expiresAt, sentAt: at, providerVerification: null, deliveredVia: null } };
     },
 
     /** single use: 'ok' consumes the challenge. A code the provider generated (Twilio Verify) never matches here. */
@@ -275,7 +279,7 @@ export function createOneTimeCodes(deps: OneTimeCodesDeps) {
       return attempt(tenantId, id, (l) => {
         // Computed and compared even when a provider verifies, so the answer takes the same time.
         const matches = sameMac(l.code.codeHash, codeMac(tenantId, id, l.code.gen, String(code)));
-        return matches && l.pv === null;
+        return matches && !l.challenge.providerVerification;
       });
     },
 
@@ -284,10 +288,10 @@ export function createOneTimeCodes(deps: OneTimeCodesDeps) {
       return attempt(tenantId, id, () => approved);
     },
 
-    /** @throws ChallengeGoneError */
-    async setProviderVerification(challenge: Challenge, verification: { provider: string; ref: string }): Promise<void> {
+    /** how the current code went out: another channel than asked, or a provider that checks it. @throws ChallengeGoneError */
+    async recordDelivery(challenge: Challenge, delivery: { channel: ChallengeChannel; verification: { provider: string; ref: string } | null }): Promise<void> {
       const { code } = await liveOrThrow(challenge.tenantId, challenge.id);
-      const pv: ProviderState = { gen: code.gen, provider: verification.provider, ref: verification.ref };
+      const pv: DeliveryState = { gen: code.gen, channel: delivery.channel, ...delivery.verification };
       await store.set(key(challenge.tenantId, challenge.id, 'pv'), JSON.stringify(pv), ttlUntil(code.expiresAt));
     },
 
