@@ -1,0 +1,161 @@
+// Password reset (issue #3): email → code or link → new password → signed in (amr pwd+otp). Setting the password
+// revokes every other session and refresh token of the user and tells them by email; the old password stops
+// working. A link opened in another browser sets the password there without signing anyone in. Unknown addresses
+// get the same pages and no email.
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { createUser, redirectUri } from '../support/fixtures.js';
+import { asPage, atCallback, loginPage, visibleText } from '../support/hosted-pages.js';
+import { accessTokenLive, codeFlow, oidc, refusal, signInOffline } from '../support/relying-party.js';
+import {
+  assertExpired, assertNoMailTo, auditEvents, Browser, comparable, createUnverifiedUser, emailClaims, emailRealm, exchange,
+  interactionPage, mailTo, silentSignIn, submitCode, uniqueEmail, useEmailTessera, userRow, waitForAudit, type EmailRealm,
+} from '../support/email-flows.js';
+
+const newPassword = 'a brand new passphrase 7';
+
+describe('password reset', () => {
+  const world = useEmailTessera();
+  let realm: EmailRealm;
+
+  before(async () => {
+    realm = await emailRealm(world.server, { code: { resendCooldownSeconds: 0 } });
+  });
+
+  /** "Forgot password?" from the login page, the address sent: the code page, and the email when one is due */
+  async function requestReset(email: string, browser = new Browser()) {
+    const { request, page: login } = await loginPage(browser, realm.config, emailClaims);
+    assert.match(login.html, /<a href="[^"]+\/reset">Forgot password\?<\/a>/);
+    const form = await interactionPage(browser, login, '/reset');
+    assert.match(form.html, /<h1>Reset your password<\/h1>/);
+    const page = asPage(await browser.submit(form, '/reset', { email }, atCallback), 'the code page');
+    return { browser, request, login, page };
+  }
+
+  async function setPassword(browser: Browser, page: URL | ReturnType<typeof asPage>, password = newPassword, confirm = password) {
+    const form = asPage(page, 'the new-password page');
+    assert.match(form.html, /<h1>Choose a new password<\/h1>/);
+    return browser.submit(form, '/reset/password', { password, confirm }, atCallback);
+  }
+
+  const passwordWorks = async (email: string, password: string) => {
+    const browser = new Browser();
+    const { page } = await loginPage(browser, realm.config);
+    return (await browser.submit(page, '/login', { email, password }, atCallback)) instanceof URL;
+  };
+
+  it('by code: new password, signed in (amr pwd+otp); every other session and refresh token revoked; told by email', async () => {
+    const user = await createUser(world.server, realm.slug);
+    // before the reset: a refresh token and a live session in another browser
+    const elsewhere = new Browser();
+    const offline = await signInOffline(realm.config, user, { browser: elsewhere });
+    assert.equal(await silentSignIn(elsewhere, realm.config), null, 'the other browser is signed in');
+
+    const { browser, request, page } = await requestReset(user.email);
+    assert.match(visibleText(page.html), /Enter it to choose a new password\./);
+    const mail = await mailTo(world.smtp, user.email);
+    assert.equal(mail.subject, `Reset your ${realm.name} password`);
+    assert.match(mail.code ?? '', /^\d{6}$/);
+    assert.match(mail.link ?? '', new RegExp(`^${realm.issuer}/interaction/[^/]+/reset-link/[\\w-]{43}$`));
+
+    const form = asPage(await submitCode(browser, page, mail.code!), 'the new-password page');
+    assert.equal(form.status, 200);
+    assert.match(form.url.pathname, /\/reset\/password$/);
+    const mismatch = asPage(await setPassword(browser, form, newPassword, `${newPassword}!`), 'the new-password page');
+    assert.equal(mismatch.status, 400);
+    assert.match(visibleText(mismatch.html), /The two passwords are not the same\./);
+    const weak = asPage(await setPassword(browser, mismatch, 'password1'), 'the new-password page');
+    assert.equal(weak.status, 400);
+    assert.match(visibleText(weak.html), /This password is one of the most commonly used ones/);
+
+    const { claims } = await exchange(realm.config, request, await setPassword(browser, weak));
+    assert.deepEqual([claims.sub, claims.amr], [user.id, ['pwd', 'otp']]);
+
+    assert.deepEqual(await refusal(oidc.refreshTokenGrant(realm.config, offline.refresh_token!)), { error: 'invalid_grant', status: 400 });
+    assert.equal(await accessTokenLive(realm.config, offline.access_token), false, 'access tokens issued before are revoked');
+    assert.equal(await silentSignIn(elsewhere, realm.config), 'login_required', 'the other browser\'s session is gone');
+    assert.equal(await silentSignIn(browser, realm.config), null, 'the browser that reset is signed in');
+
+    const notice = await mailTo(world.smtp, user.email, 2);
+    assert.equal(notice.subject, `Your ${realm.name} password was changed`);
+    assert.match(notice.text, /Your other sessions were signed out\./);
+    assert.equal(notice.code, null);
+    assert.equal(await passwordWorks(user.email, user.password), false, 'the old password fails');
+    assert.equal(await passwordWorks(user.email, newPassword), true, 'the new password works');
+    const reset = await waitForAudit(world.services.databaseUrl, realm.slug, 'password.reset');
+    assert.ok(reset.some((e) => e.subject === user.id && e.data.revokedGrants === 1));
+  });
+
+  it('by link in the same browser: new password, signed in', async () => {
+    const user = await createUser(world.server, realm.slug);
+    const { browser, request } = await requestReset(user.email);
+    const mail = await mailTo(world.smtp, user.email);
+    const { claims } = await exchange(realm.config, request, await setPassword(browser, await browser.navigate(mail.link!, atCallback)));
+    assert.deepEqual([claims.sub, claims.amr], [user.id, ['pwd', 'otp']]);
+    assertExpired(await browser.navigate(mail.link!, atCallback), 'the link again');
+    assert.equal(await passwordWorks(user.email, newPassword), true);
+  });
+
+  it('by link in another browser: the password is set there ("password changed"), nobody is signed in', async () => {
+    const user = await createUser(world.server, realm.slug);
+    const { browser, page } = await requestReset(user.email);
+    const mail = await mailTo(world.smtp, user.email);
+    const other = new Browser();
+    const done = asPage(await setPassword(other, await other.navigate(mail.link!, atCallback)), 'the password-changed page');
+    assert.equal(done.status, 200);
+    assert.match(done.html, /<h1>Your password has been changed<\/h1>/);
+    assert.match(visibleText(done.html), /Go back to the app and sign in with your new password\./);
+
+    assert.equal(await silentSignIn(other, realm.config), 'login_required', 'the other browser is not signed in');
+    assert.equal(await silentSignIn(browser, realm.config), 'login_required', 'the first browser is not signed in');
+    assertExpired(await browser.navigate(page.url, atCallback), 'the first browser\'s code page: its code is used up');
+    assert.equal((await mailTo(world.smtp, user.email, 2)).subject, `Your ${realm.name} password was changed`);
+    assert.equal(await passwordWorks(user.email, user.password), false);
+    const { tokens } = await codeFlow(realm.config, redirectUri, { email: user.email, password: newPassword });
+    assert.deepEqual(tokens.claims()!.amr, ['pwd']);
+  });
+
+  it('a resent reset email carries a new code and a new link; the old ones are dead', async () => {
+    const user = await createUser(world.server, realm.slug);
+    const { browser, request, page } = await requestReset(user.email);
+    const first = await mailTo(world.smtp, user.email);
+    const resent = asPage(await browser.submit(page, '/resend', {}, atCallback), 'the code page');
+    assert.equal(resent.status, 200);
+    const second = await mailTo(world.smtp, user.email, 2);
+    assert.equal(second.subject, `Reset your ${realm.name} password`);
+    assert.match(second.link ?? '', new RegExp(`^${realm.issuer}/interaction/[^/]+/reset-link/[\\w-]{43}$`), 'the resent email has a link as the first one did');
+    assert.notEqual(second.link, first.link);
+    assertExpired(await browser.navigate(first.link!, atCallback), 'the replaced link');
+    const stale = asPage(await submitCode(browser, resent, first.code!), 'the code page');
+    assert.equal(stale.status, 400);
+    const { claims } = await exchange(realm.config, request, await setPassword(browser, await browser.navigate(second.link!, atCallback)));
+    assert.deepEqual([claims.sub, claims.amr], [user.id, ['pwd', 'otp']]);
+  });
+
+  it('verifies the email of an unverified account: the code proved the mailbox', async () => {
+    const user = await createUnverifiedUser(world.server, realm.slug);
+    const { browser, request, page } = await requestReset(user.email, new Browser());
+    const mail = await mailTo(world.smtp, user.email);
+    const { claims } = await exchange(realm.config, request, await setPassword(browser, await submitCode(browser, page, mail.code!)));
+    assert.deepEqual([claims.sub, claims.amr, claims.email_verified], [user.id, ['pwd', 'otp'], true]);
+    assert.equal((await userRow(world.services.databaseUrl, realm.slug, user.email))!.email_verified, true);
+  });
+
+  it('an unknown address gets the same pages and no email', async () => {
+    const known = await createUser(world.server, realm.slug, { email: uniqueEmail() });
+    const unknown = uniqueEmail();
+    const forUnknown = await requestReset(unknown);
+    const forKnown = await requestReset(known.email);
+    assert.equal(forUnknown.page.status, forKnown.page.status);
+    assert.equal(comparable(forUnknown.page), comparable(forKnown.page));
+    assert.match(visibleText(forUnknown.page.html), /If an account can use this address, we sent a code to u•••@example\.com/);
+    await assertNoMailTo(world.smtp, unknown, mailTo(world.smtp, known.email));
+    // a guess on the unknown address's code page is "not right", exactly as on a real one
+    const guess = asPage(await submitCode(forUnknown.browser, forUnknown.page, '123456'), 'the code page');
+    const knownGuess = asPage(await submitCode(forKnown.browser, forKnown.page, '123456'), 'the code page');
+    assert.equal(guess.status, 400);
+    assert.equal(comparable(guess), comparable(knownGuess));
+    const sent = (await auditEvents(world.services.databaseUrl, realm.slug)).filter((e) => e.type === 'otp.sent' && e.subject === known.id);
+    assert.equal(sent.length, 1);
+  });
+});
