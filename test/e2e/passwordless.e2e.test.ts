@@ -1,0 +1,176 @@
+// Passwordless sign-in in a real browser (headless Chromium): a code by SMS (the Twilio stand-in receives it, the
+// user types it) and a magic link (read from the outbox, opened in the same browser), each ending at a relying
+// party that exchanges the code with openid-client. A magic link opened in a second browser signs in nobody there:
+// that browser is told to finish on the first, whose waiting page refreshes itself into "Was this you?".
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import { after, afterEach, before, describe, it } from 'node:test';
+import type { Browser as Chromium, Page } from 'playwright-core';
+import { launchChromium } from '../support/chromium.js';
+import { createClient, createTenant, createUser, cliJson } from '../support/fixtures.js';
+import { codeFrom, randomMobile, readOutbox, startVendors, vendorSettings, waitFor, type Vendors } from '../support/phone-flows.js';
+import { authorizationRequest, discover, oidc, type AuthorizationRequest } from '../support/relying-party.js';
+import { createTestServices, type TestServices } from '../support/test-env.js';
+import { freePort, startTessera, type TesseraProcess } from '../support/tessera-process.js';
+
+/** the relying party's web server: /callback finishes the request it started (by state) with openid-client */
+async function startRelyingParty() {
+  const port = await freePort();
+  const redirectUri = `http://127.0.0.1:${port}/callback`;
+  const pending = new Map<string, { config: oidc.Configuration; request: AuthorizationRequest; done(result: oidc.IDToken | Error): void }>();
+  const server: Server = createServer((req, res) => {
+    void (async () => {
+      const url = new URL(req.url ?? '/', redirectUri);
+      const flow = pending.get(url.searchParams.get('state') ?? '');
+      if (url.pathname !== '/callback' || !flow) return void res.writeHead(404).end('unknown callback');
+      pending.delete(url.searchParams.get('state')!);
+      try {
+        const tokens = await oidc.authorizationCodeGrant(flow.config, url, {
+          pkceCodeVerifier: flow.request.codeVerifier, expectedState: flow.request.state, expectedNonce: flow.request.nonce, idTokenExpected: true,
+        });
+        const claims = tokens.claims()!;
+        flow.done(claims);
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(`<!doctype html><title>RP</title><h1>Signed in as ${claims.sub}</h1>`);
+      } catch (error) {
+        flow.done(error as Error);
+        res.writeHead(400, { 'content-type': 'text/plain' }).end(`sign-in failed: ${(error as Error).message}`);
+      }
+    })();
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return {
+    redirectUri,
+    /** starts an authorization request; `result` settles with the id_token's claims when the callback is reached */
+    async begin(config: oidc.Configuration) {
+      const request = await authorizationRequest(config, redirectUri);
+      const result = new Promise<oidc.IDToken>((resolve, reject) => {
+        pending.set(request.state, { config, request, done: (r) => (r instanceof Error ? reject(r) : resolve(r)) });
+      });
+      result.catch(() => undefined);
+      return { url: request.url, result };
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+describe('passwordless sign-in in a real browser (Chromium)', () => {
+  let services: TestServices;
+  let server: TesseraProcess;
+  let chromium: Chromium;
+  let vendors: Vendors;
+  let rp: Awaited<ReturnType<typeof startRelyingParty>>;
+  let tenant: { slug: string; issuer: string; name: string };
+  let config: oidc.Configuration;
+
+  before(async () => {
+    // first, so a missing browser fails fast with its install command
+    chromium = await launchChromium();
+    [services, rp, vendors] = await Promise.all([createTestServices(), startRelyingParty(), startVendors()]);
+    server = await startTessera(services.env);
+    const created = await createTenant(server);
+    tenant = { ...created, name: `Tenant ${created.slug}` };
+    await cliJson(server, ['tenant', 'settings', '--tenant', tenant.slug, '--set', JSON.stringify({
+      signIn: { methods: { magicLink: true, smsOtp: true }, signUp: true },
+      messaging: { sms: { routes: { default: ['twilio'] }, twilio: vendorSettings.twilioMessaging(vendors) } },
+    })]);
+    const client = await createClient(server, tenant.slug, ['--first-party', '--redirect-uri', rp.redirectUri]);
+    config = await discover(tenant.issuer, client.client_id, client.client_secret!);
+  });
+  after(async () => {
+    await chromium?.close();
+    await rp?.close();
+    await vendors?.close();
+    await server?.stop();
+    await services?.drop();
+  });
+  afterEach(() => vendors.assertNoRejections());
+
+  /** a fresh browser profile (no cookies) with one tab */
+  async function tab(): Promise<Page> {
+    const context = await chromium.newContext();
+    const page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+    return page;
+  }
+
+  async function landOnRelyingParty(page: Page, result: Promise<oidc.IDToken>) {
+    await page.waitForURL((url) => url.href.startsWith(rp.redirectUri));
+    const claims = await result;
+    assert.equal(await page.locator('h1').textContent(), `Signed in as ${claims.sub}`);
+    return claims;
+  }
+
+  /** opens the login page, asks for a magic link for `email`, and returns the link from the outbox */
+  async function askForLink(page: Page, email: string) {
+    const flow = await rp.begin(config);
+    await page.goto(flow.url.href);
+    assert.equal(await page.title(), `Sign in · ${tenant.name}`);
+    const sent = (await readOutbox(tenant.issuer)).length;
+    await page.getByLabel('Email').fill(email);
+    await page.getByRole('button', { name: 'Email me a sign-in link' }).click();
+    await page.waitForURL(/\/magic-sent\//);
+    assert.equal(await page.title(), `Check your email · ${tenant.name}`);
+    const entry = await waitFor('the magic link in the outbox', async () => {
+      const entries = await readOutbox(tenant.issuer);
+      return entries.length > sent ? entries.find((e) => e.to === email && e.link) : undefined;
+    });
+    assert.match(entry.link!, new RegExp(`^${server.url}/t/${tenant.slug}/interaction/[^/]+/magic/[\\w-]{43}$`));
+    return { flow, link: entry.link! };
+  }
+
+  it('SMS: types the number, types the code the phone received, ends at the relying party', async () => {
+    const page = await tab();
+    const flow = await rp.begin(config);
+    await page.goto(flow.url.href);
+    await page.getByRole('link', { name: 'Use your phone number' }).click();
+    await page.waitForURL(/\/phone$/);
+    assert.equal(await page.title(), `Sign in with your phone · ${tenant.name}`);
+    const phone = randomMobile('GB');
+    const since = vendors.twilio.messages.length;
+    await page.getByLabel('Phone number').fill(phone);
+    await page.getByRole('button', { name: 'Text me a code' }).click();
+    await page.waitForURL(/\/code\/[^/]+$/);
+    assert.equal(await page.title(), `Enter your code · ${tenant.name}`);
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'code', 'the code field has focus');
+    assert.equal(await page.getByLabel('Code').getAttribute('autocomplete'), 'one-time-code');
+    const code = await codeFrom.twilioMessage(vendors, phone, since);
+    await page.keyboard.type(code);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    const claims = await landOnRelyingParty(page, flow.result);
+    assert.deepEqual(claims.amr, ['sms']);
+    await page.context().close();
+  });
+
+  it('magic link: opened in the same browser, it ends at the relying party', async () => {
+    const user = await createUser(server, tenant.slug);
+    const page = await tab();
+    const { flow, link } = await askForLink(page, user.email);
+    await page.goto(link);
+    const claims = await landOnRelyingParty(page, flow.result);
+    assert.equal(claims.sub, user.id);
+    assert.deepEqual(claims.amr, ['otp']);
+    await page.context().close();
+  });
+
+  it('magic link opened in another browser: that one is told to go back, the first asks "Was this you?" by itself', async () => {
+    const user = await createUser(server, tenant.slug);
+    const first = await tab();
+    const { flow, link } = await askForLink(first, user.email);
+
+    const second = await tab();
+    await second.goto(link);
+    assert.equal(await second.title(), `Finish on your other device · ${tenant.name}`);
+    assert.equal(await second.locator('h1').textContent(), 'Finish signing in on your other device');
+    assert.ok(!second.url().startsWith(rp.redirectUri), 'the second browser is not signed in');
+
+    // no reload from the test: the waiting page's own refresh brings the question
+    await first.getByRole('heading', { name: 'Was this you?' }).waitFor({ timeout: 12_000 });
+    assert.match(await first.locator('.lead').textContent() ?? '', /opened on another device \(Chrome on Linux\)/);
+    await first.getByRole('button', { name: 'Yes, sign me in here' }).click();
+    const claims = await landOnRelyingParty(first, flow.result);
+    assert.equal(claims.sub, user.id);
+    assert.deepEqual(claims.amr, ['otp']);
+    await first.context().close();
+    await second.context().close();
+  });
+});
