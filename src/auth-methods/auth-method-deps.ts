@@ -28,6 +28,15 @@ export function requestInfo(ctx: Context): { ip: string; userAgent: string | nul
   return { ip: ctx.ip, userAgent: ctx.get('User-Agent') || null };
 }
 
+/**
+ * A send refused by the limits (send-limits.ts): sets Retry-After (RFC 9110 §10.2.3) and gives the message the page
+ * shows, for the caller to render with status 429.
+ */
+export function tooManyCodes(ctx: Context, retryAfterSeconds: number): string {
+  ctx.set('Retry-After', String(retryAfterSeconds));
+  return `Too many codes were requested. Try again in ${Math.ceil(retryAfterSeconds / 60)} minute(s).`;
+}
+
 /** "d•••@example.com", "+44 ••• 0123": enough for the user to recognise, not enough to harvest */
 export function maskDestination(identifier: string): string {
   const at = identifier.indexOf('@');

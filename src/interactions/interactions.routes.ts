@@ -5,6 +5,7 @@ import Router from '@koa/router';
 import type { UsersService } from '../accounts/users.service.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { LoginPage } from '../auth-methods/login-page.js';
+import { tooManyCodes } from '../auth-methods/auth-method-deps.js';
 import type { CodeChallenges } from '../auth-methods/one-time-codes/code-challenges.js';
 import type { RateLimiter } from '../store/rate-limiter.js';
 import { field, formBody, type InteractionContext } from './interaction-context.js';
@@ -72,11 +73,7 @@ export function interactionsRouter(deps: InteractionDeps) {
         tenant, purpose: 'verify', channel: 'email', identifier: user.email, interactionUid: details.uid, deliverable: true,
         data: { userId: user.id }, request: request(ctx), subject: user.id,
       });
-      if (!started.ok) {
-        // like every other 429 of the hosted pages (RFC 9110 §10.2.3): say when to come back
-        ctx.set('Retry-After', String(started.retryAfterSeconds));
-        return loginPage.render(ctx, details, { email, error: `Too many codes were requested. Try again in ${Math.ceil(started.retryAfterSeconds / 60)} minute(s).`, status: 429 });
-      }
+      if (!started.ok) return loginPage.render(ctx, details, { email, error: tooManyCodes(ctx, started.retryAfterSeconds), status: 429 });
       return ix.seeOther(ctx, `/code/${started.challenge.id}`);
     }
     await audit.record({ tenantId: tenant.id, type: 'login.succeeded', actor: user.id, subject: user.id, ...request(ctx), data: { method: 'password' } });

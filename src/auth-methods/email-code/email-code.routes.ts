@@ -5,7 +5,7 @@ import type { Context } from 'koa';
 import { normaliseEmail } from '../../accounts/users.service.js';
 import { field, formBody, type Details } from '../../interactions/interaction-context.js';
 import type { AuthMethodDeps } from '../auth-method-deps.js';
-import { requestInfo } from '../auth-method-deps.js';
+import { requestInfo, tooManyCodes } from '../auth-method-deps.js';
 import type { LoginPage } from '../login-page.js';
 
 export function emailCodeRoutes(deps: AuthMethodDeps, loginPage: LoginPage) {
@@ -37,8 +37,7 @@ export function emailCodeRoutes(deps: AuthMethodDeps, loginPage: LoginPage) {
   }
 
   async function tooMany(ctx: Context, details: Details, email: string, seconds: number) {
-    ctx.set('Retry-After', String(seconds));
-    return loginPage.render(ctx, details, { email, error: `Too many codes were requested. Try again in ${Math.ceil(seconds / 60)} minute(s).`, status: 429 });
+    return loginPage.render(ctx, details, { email, error: tooManyCodes(ctx, seconds), status: 429 });
   }
 
   router.post('/email-code', formBody, (ctx) => start(ctx, false));

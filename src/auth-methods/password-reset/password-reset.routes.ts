@@ -9,7 +9,7 @@ import { AppError } from '../../errors/app-error.js';
 import { field, formBody, type Details } from '../../interactions/interaction-context.js';
 import { revokeAccount } from '../../oidc/account-revocation.js';
 import type { AuthMethodDeps } from '../auth-method-deps.js';
-import { requestInfo } from '../auth-method-deps.js';
+import { requestInfo, tooManyCodes } from '../auth-method-deps.js';
 import type { ChallengeCompletion } from '../complete-challenge.js';
 import { resetPermissionKey } from '../complete-challenge.js';
 import type { LoginPage } from '../login-page.js';
@@ -61,10 +61,7 @@ export function passwordResetRoutes(deps: AuthMethodDeps, completion: ChallengeC
       deliverable: !!user && !user.disabled, linkBase: `${deps.publicOrigin}${ix.base(ctx)}/reset-link/`,
       data: { userId: user?.id ?? null }, request: requestInfo(ctx), subject: user?.id ?? audit.pseudonym(tenant.id, email),
     });
-    if (!result.ok) {
-      ctx.set('Retry-After', String(result.retryAfterSeconds));
-      return renderRequest(ctx, details, { email: typed, error: `Too many codes were requested. Try again in ${Math.ceil(result.retryAfterSeconds / 60)} minute(s).`, status: 429 });
-    }
+    if (!result.ok) return renderRequest(ctx, details, { email: typed, error: tooManyCodes(ctx, result.retryAfterSeconds), status: 429 });
     ix.seeOther(ctx, `/code/${result.challenge.id}`);
   });
 

@@ -7,7 +7,7 @@ import { normaliseEmail } from '../../accounts/users.service.js';
 import { AppError } from '../../errors/app-error.js';
 import { field, formBody, type Details } from '../../interactions/interaction-context.js';
 import type { AuthMethodDeps } from '../auth-method-deps.js';
-import { requestInfo } from '../auth-method-deps.js';
+import { requestInfo, tooManyCodes } from '../auth-method-deps.js';
 import type { LoginPage } from '../login-page.js';
 
 const minLength = 8;
@@ -65,10 +65,7 @@ export function signUpRoutes(deps: AuthMethodDeps, loginPage: LoginPage) {
       data: { passwordHash, name, ...(existing ? { existingUserId: existing.id } : {}) },
       request: requestInfo(ctx), subject: existing?.id ?? audit.pseudonym(tenant.id, email),
     });
-    if (!result.ok) {
-      ctx.set('Retry-After', String(result.retryAfterSeconds));
-      return render(ctx, details, { email: typed, name, error: `Too many codes were requested. Try again in ${Math.ceil(result.retryAfterSeconds / 60)} minute(s).`, status: 429 });
-    }
+    if (!result.ok) return render(ctx, details, { email: typed, name, error: tooManyCodes(ctx, result.retryAfterSeconds), status: 429 });
     ix.seeOther(ctx, `/code/${result.challenge.id}`);
   });
 
