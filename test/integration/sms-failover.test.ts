@@ -179,6 +179,6 @@ describe('SMS provider failover', () => {
     assert.deepEqual(sentCounts(vendors), before);
     const events = await auditEvents(server, tenant.slug, ['otp.sent', 'otp.rate_limited']);
     assert.deepEqual(events.map((e) => e.type), ['otp.sent', 'otp.sent', 'otp.rate_limited']);
-    assert.deepEqual(events[2]!.data, { channel: 'sms', purpose: 'login' });
+    assert.deepEqual(events[2]!.data, { channel: 'sms', purpose: 'login', limit: 'sms_daily_cap' });
   });
 });

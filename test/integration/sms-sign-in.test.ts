@@ -3,15 +3,18 @@
 // same user, and the relying party (openid-client) gets an id_token with amr ["sms"] and a verified phone_number.
 // Numbers are typed as people type them: national formats are refused with a hint, invalid ones too, and nothing
 // is sent for either. With sign-up closed an unknown number gets the same answer as a known one and no SMS.
+// Provider credentials are stored sealed and never shown back.
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import pg from 'pg';
 import { Browser } from '../support/browser.js';
 import { asPage, loginPage, visibleText } from '../support/hosted-pages.js';
 import {
   asCodePage, auditEvents, codeFrom, createPhoneTenant, deliveryEvent, enterCode, openPhonePage, phoneSignIn, randomMobile,
   nationalFormat, sentCounts, startVendors, submitPhone, vendorSettings, waitFor, type Vendors,
 } from '../support/phone-flows.js';
+import type { TesseraProcess } from '../support/tessera-process.js';
 import { useTessera } from '../support/use-tessera.js';
 
 interface VendorCase {
@@ -206,4 +209,43 @@ describe('SMS sign-in on the hosted pages', () => {
       assert.deepEqual(await auditEvents(server, tenant.slug, ['signup.completed']).then((e) => e.length), 1, 'no account was created');
     });
   });
+
+  it('keeps provider credentials sealed at rest and never shows them back', async () => {
+    const smtpUrl = 'smtp://mailer:smtp-password-1f9c@127.0.0.1:2525';
+    const tenant = await createPhoneTenant(server, {
+      signIn: smsSignIn,
+      messaging: {
+        email: { smtpUrl },
+        sms: { routes: { default: ['twilio', 'msg91', '2factor'] }, twilio: vendorSettings.twilioMessaging(vendors), msg91: vendorSettings.msg91(vendors), twoFactor: vendorSettings.twoFactor(vendors) },
+        whatsapp: vendorSettings.whatsapp(vendors),
+      },
+    });
+    const secrets = [vendors.twilio.authToken, vendors.msg91.authKey, vendors.twoFactor.apiKey, vendors.whatsapp.accessToken, 'smtp-password-1f9c'];
+    const stored = await storedSettings(server, tenant.slug);
+    for (const secret of secrets) assert.ok(!stored.includes(secret), 'a credential is stored in the clear');
+    const sealed = JSON.parse(stored) as { messaging: { sms: { twilio: { authToken: string; accountSid: string } } } };
+    assert.match(sealed.messaging.sms.twilio.authToken, /^v1\./, 'sealed like client secrets');
+    assert.equal(sealed.messaging.sms.twilio.accountSid, vendors.twilio.accountSid, 'what is not a secret stays readable');
+
+    const shown = await server.cli(['tenant', 'settings', '--tenant', tenant.slug]);
+    for (const secret of secrets) assert.ok(!shown.stdout.includes(secret), 'the CLI shows a credential');
+    assert.equal(JSON.parse(shown.stdout).messaging.sms.twilio.authToken, '(set)');
+
+    // and the sealed token is what the server uses: Twilio (the stand-in checks Basic auth) delivers the code
+    const phone = randomMobile('GB');
+    const since = vendors.twilio.messages.length;
+    const signedIn = await phoneSignIn(tenant.config, phone, () => codeFrom.twilioMessage(vendors, phone, since));
+    assert.equal(signedIn.userinfo.phone_number, phone);
+  });
 });
+
+async function storedSettings(server: TesseraProcess, slug: string): Promise<string> {
+  const client = new pg.Client({ connectionString: server.env.DATABASE_URL });
+  await client.connect();
+  try {
+    const { rows: [row] } = await client.query<{ settings: string }>('SELECT settings::text AS settings FROM tenants WHERE slug = $1', [slug]);
+    return row!.settings;
+  } finally {
+    await client.end();
+  }
+}
