@@ -8,11 +8,12 @@ import { AppError } from '../errors/app-error.js';
 import { parseBranding } from './branding.js';
 import { messagingSettingsSchema, secretPaths } from './messaging-settings.js';
 import { signInSettingsSchema } from './sign-in-settings.js';
+import { connectionsSchema, connectionUrls } from './connection-settings.js';
 import { asObject, signingAlgs, ttlSchema } from './tenant-settings.js';
 
 type Json = Record<string, unknown>;
 
-const topLevel = new Set(['branding', 'idTokenSigningAlg', 'accessTokenSigningAlg', 'defaultResource', 'ttl', 'signIn', 'messaging']);
+const topLevel = new Set(['branding', 'idTokenSigningAlg', 'accessTokenSigningAlg', 'defaultResource', 'ttl', 'signIn', 'messaging', 'connections']);
 const isObject = (value: unknown): value is Json => !!value && typeof value === 'object' && !Array.isArray(value);
 
 export function mergePatch(target: unknown, patch: unknown): unknown {
@@ -25,14 +26,20 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
   return out;
 }
 
-function at(root: Json, path: string): { parent: Json; key: string } | null {
-  const keys = path.split('.');
-  let node: unknown = root;
-  for (const key of keys.slice(0, -1)) {
-    if (!isObject(node)) return null;
-    node = node[key];
-  }
-  return isObject(node) ? { parent: node, key: keys.at(-1)! } : null;
+/** every slot a path names, `*` matching each key of an object; with the concrete path of each */
+function slots(root: Json, path: string): Array<{ parent: Json; key: string; path: string }> {
+  const found: Array<{ parent: Json; key: string; path: string }> = [];
+  const walk = (node: unknown, rest: string[], trail: string[]) => {
+    if (!isObject(node)) return;
+    const [head, ...tail] = rest as [string, ...string[]];
+    const keys = head === '*' ? Object.keys(node) : [head];
+    for (const key of keys) {
+      if (tail.length === 0) found.push({ parent: node, key, path: [...trail, key].join('.') });
+      else walk(node[key], tail, [...trail, key]);
+    }
+  };
+  walk(root, path.split('.'), []);
+  return found;
 }
 
 export const secretContext = (tenantId: string, path: string) => `tenant-secret:${tenantId}:${path}`;
@@ -51,15 +58,16 @@ export function applySettingsPatch(current: unknown, patch: unknown, options: { 
   if (unknown.length) throw new AppError('tenant.invalid_settings', `Unknown settings: ${unknown.join(', ')}.`);
 
   const sealedPatch = structuredClone(patch);
-  for (const path of secretPaths) {
-    const slot = at(sealedPatch, path);
-    const value = slot?.parent[slot.key];
-    if (typeof value === 'string') slot!.parent[slot!.key] = options.sealer.seal(value, secretContext(options.tenantId, path));
+  for (const pattern of secretPaths) {
+    for (const slot of slots(sealedPatch, pattern)) {
+      const value = slot.parent[slot.key];
+      if (typeof value === 'string') slot.parent[slot.key] = options.sealer.seal(value, secretContext(options.tenantId, slot.path));
+    }
   }
   const merged = mergePatch(asObject(current), sealedPatch) as Json;
 
   const problems: string[] = [];
-  for (const [section, schema] of [['signIn', signInSettingsSchema], ['messaging', messagingSettingsSchema]] as const) {
+  for (const [section, schema] of [['signIn', signInSettingsSchema], ['messaging', messagingSettingsSchema], ['connections', connectionsSchema]] as const) {
     const result = schema.safeParse(merged[section] ?? {});
     if (!result.success) problems.push(...issues(section, result.error));
   }
@@ -89,6 +97,13 @@ export function applySettingsPatch(current: unknown, patch: unknown, options: { 
       problems.push(`signIn.testRecipients: "${key}" is neither an E.164 number (e.g. +447911123456) nor a lower-case email, so no sign-in could use it`);
     }
   }
+  // Upstream endpoints receive client secrets and return identities: in production only over TLS.
+  const connections = connectionsSchema.safeParse(merged.connections ?? {});
+  if (options.production && connections.success) {
+    for (const [id, connection] of Object.entries(connections.data)) {
+      if (connectionUrls(connection).some((u) => !u.startsWith('https://'))) problems.push(`connections.${id}: upstream URLs must be https in production`);
+    }
+  }
   if (problems.length) throw new AppError('tenant.invalid_settings', problems.join('; '));
   return merged;
 }
@@ -96,9 +111,8 @@ export function applySettingsPatch(current: unknown, patch: unknown, options: { 
 /** the stored settings for display: every credential replaced by "(set)" */
 export function redactSettings(stored: unknown): Json {
   const copy = structuredClone(asObject(stored));
-  for (const path of secretPaths) {
-    const slot = at(copy, path);
-    if (slot && slot.parent[slot.key] != null) slot.parent[slot.key] = '(set)';
+  for (const pattern of secretPaths) {
+    for (const slot of slots(copy, pattern)) if (slot.parent[slot.key] != null) slot.parent[slot.key] = '(set)';
   }
   return copy;
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { parseBranding, type Branding } from './branding.js';
 import { signInSettingsSchema, type SignInSettings } from './sign-in-settings.js';
 import { messagingSettingsSchema, type MessagingSettings } from './messaging-settings.js';
+import { connectionsSchema, type ConnectionsSettings } from './connection-settings.js';
 
 export const signingAlgs = ['RS256', 'ES256', 'EdDSA'] as const;
 export type SigningAlg = (typeof signingAlgs)[number];
@@ -26,6 +27,8 @@ export interface TenantSettings {
   readonly ttl: TokenLifetimes;
   readonly signIn: SignInSettings;
   readonly messaging: MessagingSettings;
+  /** upstream identity providers, by connection id */
+  readonly connections: ConnectionsSettings;
 }
 
 const day = 86_400;
@@ -65,7 +68,18 @@ export function parseTenantSettings(input: unknown): TenantSettings {
     ttl: ttlSchema.parse(asObject(raw.ttl)),
     signIn: section(signInSettingsSchema, raw.signIn),
     messaging: section(messagingSettingsSchema, raw.messaging),
+    connections: connectionsOf(raw.connections),
   };
+}
+
+/** each connection parsed on its own: one damaged entry is dropped, not every connection of the tenant */
+function connectionsOf(value: unknown): ConnectionsSettings {
+  const out: ConnectionsSettings = {};
+  for (const [id, entry] of Object.entries(asObject(value))) {
+    const parsed = connectionsSchema.safeParse({ [id]: entry });
+    if (parsed.success) Object.assign(out, parsed.data);
+  }
+  return out;
 }
 
 export { ttlSchema, asObject };

@@ -16,6 +16,7 @@ const defaults = {
   ttl: { accessToken: 3600, idToken: 3600, refreshToken: 14 * day, authorizationCode: 60, session: 14 * day, interaction: 3600 },
   signIn: signInSettingsSchema.parse({}),
   messaging: messagingSettingsSchema.parse({}),
+  connections: {},
 };
 
 describe('tenant settings', () => {
@@ -41,6 +42,7 @@ describe('tenant settings', () => {
       ttl: { accessToken: 600, idToken: 900, refreshToken: 30 * day, authorizationCode: 30, session: day, interaction: 1200 },
       signIn: defaults.signIn,
       messaging: defaults.messaging,
+      connections: {},
     });
   });
 
