@@ -9,6 +9,10 @@ import { createTenantsRepository } from './db/tenants.repository.js';
 import { createSigningKeysRepository } from './db/signing-keys.repository.js';
 import { createClientsRepository } from './db/clients.repository.js';
 import { createUsersRepository } from './db/users.repository.js';
+import { createIdentitiesRepository } from './db/identities.repository.js';
+import { createConnections } from './auth-methods/federated/connections.js';
+import { createFederationStore } from './auth-methods/federated/federation-store.js';
+import { createAccountLinking } from './auth-methods/federated/account-linking.js';
 import { createOidcModelsRepository } from './db/oidc-models.repository.js';
 import { createSealer, deriveSecret } from './crypto/sealing.js';
 import { createAuditRepository } from './db/audit.repository.js';
@@ -108,6 +112,10 @@ export async function createServices(config: Config, logger: Logger, options: Se
   const courier = createCourier({ env: config.env, emailFrom: config.emailFrom ?? null, publicHost: config.publicUrl.hostname, channels, outbox, audit, logger });
   const codes = createOneTimeCodes({ store: kv, secret: deriveSecret(config.keyEncryptionKeys[0]!, 'one-time codes') });
   const challenges = createCodeChallenges({ codes, limits: createSendLimits({ limiter, store: kv }), courier, channels, audit, logger });
+  const identities = createIdentitiesRepository(db.prisma);
+  const connections = createConnections({ sealer });
+  const federation = createFederationStore({ store: kv, sealer });
+  const linking = createAccountLinking({ users, identities, audit });
 
   return {
     config,
@@ -118,6 +126,10 @@ export async function createServices(config: Config, logger: Logger, options: Se
     courier,
     codes,
     challenges,
+    identities,
+    connections,
+    federation,
+    linking,
     /** migrations this process applied when it opened the database */
     appliedMigrations: applied,
     store: kv,

@@ -46,6 +46,17 @@ export function createUsersService(deps: { repository: UsersRepository; hasher: 
         passwordHash: input.passwordHash ?? null, profile: name ? { name } : {},
       });
     },
+    /**
+     * A first sign-in through an upstream (issue #4): the email as the upstream gave it, verified only if it said
+     * so, and its name and picture. @throws AppError('user.email_taken')
+     */
+    async createFederated(tenantId: string, input: { email: string | null; emailVerified: boolean; name: string | null; picture: string | null }): Promise<UserRecord> {
+      const profile = { ...(input.name ? { name: input.name.slice(0, 200) } : {}), ...(input.picture ? { picture: input.picture } : {}) };
+      const user = await repository.create(tenantId, { email: input.email, emailVerified: !!input.email && input.emailVerified, phone: null, phoneVerified: false, passwordHash: null, profile });
+      await repository.recordLogin(user.id);
+      return user;
+    },
+    recordLogin: (userId: string) => repository.recordLogin(userId),
     findByEmail: (tenantId: string, email: string) => repository.findByEmail(tenantId, email),
     findByPhone: (tenantId: string, phone: string) => repository.findByPhone(tenantId, phone),
     /** records that the user proved the identifier (and signed in with it) */

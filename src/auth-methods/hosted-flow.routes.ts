@@ -15,18 +15,24 @@ import { codeRoutes } from './one-time-codes/code.routes.js';
 import { passwordResetRoutes } from './password-reset/password-reset.routes.js';
 import { phoneCodeRoutes } from './phone-code/phone-code.routes.js';
 import { signUpRoutes } from './sign-up/sign-up.routes.js';
+import { accountRoutes } from './federated/account.routes.js';
+import { federatedRoutes, linkPendingOnSignIn } from './federated/federated.routes.js';
 
 export function hostedFlowRouters(services: Services, deps: { pages: Pages; csrf: Csrf }): Router[] {
-  const ix = createInteractionContext(deps);
-  const { config } = services;
+  const { config, federation, linking, connections } = services;
+  const ix = createInteractionContext({ ...deps, beforeLogin: linkPendingOnSignIn({ federation, linking }) });
   const methodDeps: AuthMethodDeps = {
     ix, challenges: services.challenges, codes: services.codes, users: services.users, audit: services.audit,
     courier: services.courier, channels: services.channels, store: services.store, oidcModels: services.oidcModels,
     env: config.env, publicOrigin: config.publicUrl.origin,
   };
-  const loginPage = createLoginPage({ ix, channels: services.channels, env: config.env });
+  const loginPage = createLoginPage({ ix, channels: services.channels, connections, env: config.env });
   const completion = createChallengeCompletion(methodDeps);
+  const federatedDeps = { ...methodDeps, connections, federation, linking, https: config.publicUrl.protocol === 'https:' };
+  const federated = federatedRoutes(federatedDeps, loginPage);
   return [
+    ...federated.routers,
+    accountRoutes({ ...federatedDeps, identities: services.identities, toUpstream: federated.toUpstream }, loginPage),
     interactionsRouter({ ix, loginPage, users: services.users, limiter: services.limiter, audit: services.audit, challenges: services.challenges }),
     emailCodeRoutes(methodDeps, loginPage),
     magicLinkRoutes(methodDeps, completion, loginPage),

@@ -4,20 +4,22 @@ import type { InteractionContext, Details } from '../interactions/interaction-co
 import type { CourierTenant } from '../notifications/courier.js';
 import type { TenantChannels } from '../notifications/tenant-channels.js';
 import { availableMethods, type AvailableMethods } from './sign-in-methods.js';
+import type { Connections } from './federated/connections.js';
 
 export interface LoginPage {
   methods(tenant: CourierTenant): AvailableMethods;
   render(ctx: Context, details: Details, options?: { email?: string; error?: string | null; notice?: string | null; status?: number }): Promise<void>;
 }
 
-export function createLoginPage(deps: { ix: InteractionContext; channels: TenantChannels; env: string }): LoginPage {
+export function createLoginPage(deps: { ix: InteractionContext; channels: TenantChannels; connections: Connections; env: string }): LoginPage {
   const { ix } = deps;
   const methods = (tenant: CourierTenant) => availableMethods(tenant, deps.channels, deps.env);
   return {
     methods,
     async render(ctx, details, options = {}) {
       const base = ix.base(ctx);
-      const available = methods(ix.tenantOf(ctx));
+      const tenant = ix.tenantOf(ctx);
+      const available = methods(tenant);
       const hint = typeof details.params.login_hint === 'string' ? details.params.login_hint.slice(0, 254) : '';
       await ix.render(ctx, 'login', {
         title: 'Sign in',
@@ -30,7 +32,8 @@ export function createLoginPage(deps: { ix: InteractionContext; channels: Tenant
             password: available.password, emailOtp: available.emailOtp, magicLink: available.magicLink,
             phone: available.phone, signUp: available.signUp, passwordReset: available.passwordReset,
           },
-          urls: { emailCode: `${base}/email-code`, magicLink: `${base}/magic-link`, phone: `${base}/phone`, signUp: `${base}/signup`, reset: `${base}/reset` },
+          connections: deps.connections.buttons(tenant.settings.connections),
+          urls: { emailCode: `${base}/email-code`, magicLink: `${base}/magic-link`, phone: `${base}/phone`, signUp: `${base}/signup`, reset: `${base}/reset`, federated: `${base}/federated` },
         },
       });
     },

@@ -1,12 +1,13 @@
 // /t/{slug}/…: resolves the tenant (404 JSON/page when unknown), serves its branding stylesheet, and hands
 // protocol paths to the tenant's oidc-provider mounted at its issuer path. Hosted-page routes
-// (/t/{slug}/interaction/…, /t/{slug}/outbox) fall through to their routers with the tenant in ctx.state.
+// (/t/{slug}/interaction/…, /t/{slug}/outbox, /t/{slug}/federated/…, /t/{slug}/account) fall through to their routers with the tenant in ctx.state.
 import compose from 'koa-compose';
 import type { Context, Middleware, Next } from 'koa';
 import type Provider from 'oidc-provider';
 import { AppError } from '../errors/app-error.js';
 import type { TenantContext, TenantProviders } from '../oidc/tenant-providers.js';
 import { brandingCss, type Branding } from '../tenants/branding.js';
+import { connectionButtonCss } from '../tenants/connection-settings.js';
 import { slugPattern } from '../tenants/tenants.service.js';
 import { wantsHtml } from './error-handler.js';
 import { createStaticDocuments } from './static-documents.js';
@@ -27,7 +28,7 @@ declare module 'koa' {
 export const protocolBodyLimit = 56 * 1024;
 
 const tenantPath = /^\/t\/([^/]+)(\/.*)?$/;
-const hostedPaths = /^\/(interaction\/|outbox\/?$)/;
+const hostedPaths = /^\/(interaction\/|outbox\/?$|federated\/|account(\/|$))/;
 
 export function tenantRoutes(providers: TenantProviders): Middleware {
   const composed = new WeakMap<Provider, (ctx: Context, next: Next) => Promise<unknown>>();
@@ -55,7 +56,7 @@ export function tenantRoutes(providers: TenantProviders): Middleware {
     if (rest === '/branding.css') {
       ctx.type = 'text/css';
       ctx.set('Cache-Control', 'public, max-age=300');
-      ctx.body = brandingCss(resolved.tenant.settings.branding);
+      ctx.body = brandingCss(resolved.tenant.settings.branding) + connectionButtonCss(resolved.tenant.settings.connections);
       return;
     }
     if (hostedPaths.test(rest)) return next();

@@ -20,7 +20,13 @@ export function field(ctx: Context, name: string): string {
   return typeof value === 'string' ? value : '';
 }
 
-export function createInteractionContext(deps: { pages: Pages; csrf: Csrf }) {
+/**
+ * Runs as every sign-in of an interaction is handed back, whatever the method: may do what was waiting for the
+ * user to prove who they are (link an upstream account) and returns the amr to record (RFC 8176).
+ */
+export type BeforeLogin = (ctx: Context, login: { tenantId: string; uid: string; accountId: string; amr: string[] }) => Promise<string[]>;
+
+export function createInteractionContext(deps: { pages: Pages; csrf: Csrf; beforeLogin?: BeforeLogin }) {
   const tenantOf = (ctx: Context) => ctx.state.tenant as ResolvedTenant;
   /** /t/{slug}/interaction/{uid}: where this interaction's pages live */
   const base = (ctx: Context) => `/t/${tenantOf(ctx).slug}/interaction/${ctx.params.uid}`;
@@ -56,6 +62,10 @@ export function createInteractionContext(deps: { pages: Pages; csrf: Csrf }) {
     },
     /** hands the result to oidc-provider and follows it back to the authorization request */
     async finish(ctx: Context, result: InteractionResult, merge = false): Promise<void> {
+      const login = result.login as { accountId: string; amr?: string[] } | undefined;
+      if (login && deps.beforeLogin) {
+        login.amr = await deps.beforeLogin(ctx, { tenantId: tenantOf(ctx).id, uid: String(ctx.params.uid), accountId: login.accountId, amr: login.amr ?? [] });
+      }
       const location = await ctx.state.provider!.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: merge });
       ctx.status = 303;
       ctx.redirect(location);

@@ -23,6 +23,8 @@ export interface TenantProviderConfigInput {
 }
 
 const maxReuseInterval = 300;
+/** the static client of the tenant's account page */
+export const accountClientId = 'tessera-account';
 // RFC 6749 §3.3 scope-token = 1*( %x21 / %x23-5B / %x5D-7E ), space-delimited
 const apiScopeSyntax = /^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/;
 
@@ -36,6 +38,11 @@ export function tenantProviderConfiguration(input: TenantProviderConfigInput): C
 
   return {
     adapter: input.adapter,
+    // The tenant's own account page signs users in through this flow like any app (account.routes.ts).
+    clients: [{
+      client_id: accountClientId, client_name: 'Your account', token_endpoint_auth_method: 'none', first_party: true,
+      redirect_uris: [`${config.publicUrl.origin}/t/${tenant.slug}/account/callback`], grant_types: ['authorization_code'], response_types: ['code'],
+    }],
     jwks: input.jwks as Configuration['jwks'],
     findAccount: input.findAccount as Configuration['findAccount'],
     claims: standardClaims,

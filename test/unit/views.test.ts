@@ -28,7 +28,8 @@ const samples: Record<string, Record<string, unknown>> = {
   login: {
     page: page(), action: '/i/1/login', csrfToken: CSRF, email: EVIL, error: EVIL, notice: EVIL, clientName: EVIL, abortUrl: '/i/1/abort',
     methods: { password: true, emailOtp: true, magicLink: true, phone: true, signUp: true, passwordReset: true },
-    urls: { emailCode: '/i/1/email-code', magicLink: '/i/1/magic-link', phone: '/i/1/phone', signUp: '/i/1/signup', reset: '/i/1/reset' },
+    urls: { emailCode: '/i/1/email-code', magicLink: '/i/1/magic-link', phone: '/i/1/phone', signUp: '/i/1/signup', reset: '/i/1/reset', federated: '/i/1/federated' },
+    connections: [{ id: 'google', name: EVIL, type: 'google', backgroundColor: null, textColor: null }],
   },
   consent: {
     page: page(), action: '/i/1/consent', abortUrl: '/i/1/abort', csrfToken: CSRF, clientName: EVIL,
@@ -53,6 +54,12 @@ const samples: Record<string, Record<string, unknown>> = {
   'reset-request': { page: page(), action: '/i/1/reset', csrfToken: CSRF, email: EVIL, error: EVIL, loginUrl: '/i/1' },
   'reset-password': { page: page(), action: '/i/1/reset/password?p=abc&x=1', csrfToken: CSRF, error: EVIL, minLength: 10 },
   notice: { page: page(), heading: EVIL, message: EVIL, backUrl: 'https://app.example.com/' },
+  'federated-link': { page: page(), name: EVIL, email: EVIL, continueUrl: '/i/1/federated/continue', backUrl: '/i/1' },
+  account: {
+    page: page(), signedIn: true, who: EVIL, csrfToken: CSRF, base: '/t/acme/account', notice: EVIL, isError: false,
+    linked: [{ connection: 'github', name: EVIL, email: EVIL, since: '2026-11-24', removable: true }, { connection: 'google', name: 'Google', email: null, since: '2026-11-24', removable: false }],
+    addable: [{ id: 'discord', name: EVIL, type: 'discord', backgroundColor: null, textColor: null }],
+  },
   outbox: {
     page: page(),
     entries: [
@@ -209,7 +216,7 @@ test('login: every combination of methods renders exactly its controls', async (
   const names = ['password', 'emailOtp', 'magicLink', 'phone', 'signUp', 'passwordReset'] as const;
   for (let bits = 0; bits < 2 ** names.length; bits++) {
     const methods = Object.fromEntries(names.map((name, i) => [name, (bits & (1 << i)) !== 0])) as Record<(typeof names)[number], boolean>;
-    const html = await render('login', { methods, error: null, email: '' });
+    const html = await render('login', { methods, error: null, email: '', connections: [] });
     const label = JSON.stringify(methods);
     const byEmail = methods.emailOtp || methods.magicLink;
     assert.equal(html.includes('id="password"'), methods.password, `password field: ${label}`);
@@ -246,7 +253,7 @@ test('login: every combination of methods renders exactly its controls', async (
 
 test('login: reading order, and a notice announced politely above the form', async () => {
   const html = await render('login');
-  const order = ['role="status"', 'role="alert"', 'id="email"', 'id="password"', '>Sign in</button>', 'Forgot password?', 'Email me a sign-in code', 'Email me a sign-in link', 'Use your phone number', 'Create an account', '>Cancel<'];
+  const order = ['role="status"', 'role="alert"', 'id="email"', 'id="password"', '>Sign in</button>', 'Forgot password?', 'Email me a sign-in code', 'Email me a sign-in link', 'Use your phone number', 'Continue with', 'Create an account', '>Cancel<'];
   const at = order.map((s) => html.indexOf(s));
   assert.ok(at.every((i) => i > 0), String(at));
   assert.deepEqual([...at].sort((a, b) => a - b), at);

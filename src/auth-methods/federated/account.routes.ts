@@ -1,0 +1,113 @@
+// The account page, /t/{slug}/account: a signed-in user sees the upstream accounts linked to theirs, links another
+// (the same upstream round trip as a sign-in, for the signed-in user) or unlinks one — never the last way in.
+// Who is signed in is the tenant's own provider session; a visitor without one signs in through the tenant's
+// static `tessera-account` client like any app would.
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import * as oauth from 'openid-client';
+import type { UserRecord } from '../../db/users.repository.js';
+import type { IdentitiesRepository, IdentityRecord } from '../../db/identities.repository.js';
+import { formBody } from '../../interactions/interaction-context.js';
+import { accountClientId } from '../../oidc/provider-config.js';
+import type { AuthMethodDeps } from '../auth-method-deps.js';
+import { requestInfo } from '../auth-method-deps.js';
+import type { LoginPage } from '../login-page.js';
+import { displayName } from './connections.js';
+import type { FederatedDeps } from './federated.routes.js';
+
+type StartUpstream = (ctx: Context, connectionId: string, flow: { purpose: 'link'; uid: null; userId: string }) => Promise<{ error: string; status: number } | null>;
+
+const messages: Record<string, (name: string) => string> = {
+  linked: (name) => `${name} is now a way into your account.`,
+  taken: (name) => `That ${name} account is already linked to another user, so it was not added. Sign in with it to use that account.`,
+  unlinked: (name) => `${name} was removed from your account.`,
+  last: (name) => `${name} is your only way to sign in, so it cannot be removed. Add another way first.`,
+};
+
+export function accountRoutes(deps: AuthMethodDeps & FederatedDeps & { identities: IdentitiesRepository; toUpstream: StartUpstream }, loginPage: LoginPage) {
+  const { ix, users, identities, connections, audit } = deps;
+  const router = new Router({ prefix: '/t/:slug/account' });
+
+  async function signedIn(ctx: Context): Promise<{ user: UserRecord; binding: string } | null> {
+    const session = await ctx.state.provider!.Session.get(ctx as never);
+    const user = session.accountId ? await users.findById(ix.tenantOf(ctx).id, session.accountId) : null;
+    return user && !user.disabled ? { user, binding: `account:${session.uid}` } : null;
+  }
+
+  /** how many ways into the account there are, were `without` removed */
+  function waysIn(ctx: Context, user: UserRecord, linked: IdentityRecord[], without: string): number {
+    const methods = loginPage.methods(ix.tenantOf(ctx));
+    const byEmail = !!user.email && (user.emailVerified || !!user.passwordHash) && (methods.password && !!user.passwordHash || methods.emailOtp || methods.magicLink || methods.passwordReset);
+    const byPhone = !!user.phone && user.phoneVerified && methods.phone;
+    return linked.filter((i) => i.connection !== without).length + Number(byEmail) + Number(byPhone);
+  }
+
+  async function page(ctx: Context, status = 200) {
+    const tenant = ix.tenantOf(ctx);
+    const me = await signedIn(ctx);
+    if (!me) {
+      return ix.render(ctx, 'account', { title: 'Your account', status, data: { signedIn: false, signInUrl: `/t/${tenant.slug}/account/sign-in` } });
+    }
+    const linked = await identities.listForUser(tenant.id, me.user.id);
+    const available = connections.buttons(tenant.settings.connections);
+    const nameOf = (id: string) => { const c = tenant.settings.connections[id]; return c ? displayName(c) : id; };
+    const m = typeof ctx.query.m === 'string' && Object.hasOwn(messages, ctx.query.m) ? ctx.query.m : null;
+    const c = typeof ctx.query.c === 'string' ? ctx.query.c : '';
+    await ix.render(ctx, 'account', {
+      title: 'Your account', status,
+      data: {
+        signedIn: true, who: me.user.email ?? me.user.phone ?? String(me.user.profile.name ?? ''),
+        csrfToken: ix.csrfToken({ uid: me.binding }), base: `/t/${tenant.slug}/account`,
+        notice: m ? messages[m]!(nameOf(c)) : null, isError: m === 'taken' || m === 'last',
+        linked: linked.map((i) => ({ connection: i.connection, name: nameOf(i.connection), email: i.email, since: i.createdAt.toISOString().slice(0, 10), removable: waysIn(ctx, me.user, linked, i.connection) > 0 })),
+        addable: available.filter((b) => !linked.some((i) => i.connection === b.id)),
+      },
+    });
+  }
+
+  router.get('/', (ctx) => page(ctx));
+
+  router.get('/sign-in', async (ctx) => {
+    const tenant = ix.tenantOf(ctx);
+    const url = new URL(`${deps.publicOrigin}/t/${tenant.slug}/auth`);
+    url.search = new URLSearchParams({
+      client_id: accountClientId, response_type: 'code', scope: 'openid', redirect_uri: `${deps.publicOrigin}/t/${tenant.slug}/account/callback`,
+      code_challenge: await oauth.calculatePKCECodeChallenge(oauth.randomPKCECodeVerifier()), code_challenge_method: 'S256', state: oauth.randomState(),
+    }).toString();
+    ctx.status = 303;
+    ctx.redirect(url.href);
+  });
+
+  // the sign-in has made the provider session; the code itself is not needed
+  router.get('/callback', (ctx) => {
+    ctx.status = 303;
+    ctx.redirect(`/t/${ix.tenantOf(ctx).slug}/account`);
+  });
+
+  router.post('/link/:connection', formBody, async (ctx) => {
+    const me = await signedIn(ctx);
+    if (!me) return page(ctx, 401);
+    ix.verifyCsrf(ctx, { uid: me.binding });
+    const refused = await deps.toUpstream(ctx, String(ctx.params.connection), { purpose: 'link', uid: null, userId: me.user.id });
+    if (refused) return page(ctx, refused.status);
+  });
+
+  router.post('/unlink/:connection', formBody, async (ctx) => {
+    const tenant = ix.tenantOf(ctx);
+    const me = await signedIn(ctx);
+    if (!me) return page(ctx, 401);
+    ix.verifyCsrf(ctx, { uid: me.binding });
+    const connection = String(ctx.params.connection).slice(0, 32);
+    const linked = await identities.listForUser(tenant.id, me.user.id);
+    let outcome = 'unlinked';
+    if (!linked.some((i) => i.connection === connection)) outcome = 'unlinked';
+    else if (waysIn(ctx, me.user, linked, connection) === 0) outcome = 'last';
+    else if (await identities.remove(tenant.id, me.user.id, connection)) {
+      await audit.record({ tenantId: tenant.id, type: 'identity.unlinked', actor: me.user.id, subject: me.user.id, ...requestInfo(ctx), data: { connection } });
+    }
+    ctx.status = 303;
+    ctx.redirect(`/t/${tenant.slug}/account?m=${outcome}&c=${encodeURIComponent(connection)}`);
+  });
+
+  return router;
+}

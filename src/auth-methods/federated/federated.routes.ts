@@ -1,0 +1,211 @@
+// Signing in through an upstream identity provider, in three hops:
+//   POST /t/{slug}/interaction/{uid}/federated/{connection}  state, nonce and PKCE made and kept; off to the upstream
+//   GET|POST /t/{slug}/federated/callback                    the upstream's answer checked (state bound to this
+//                                                            browser by a cookie), the code exchanged, the profile verified
+//   GET /t/{slug}/interaction/{uid}/federated/result/{ref}   back inside the interaction: which account it opens
+// The callback sits outside the interaction path (the upstream needs one fixed redirect URI per tenant), so it
+// hands the verified profile over by a single-use reference; only the browser holding the interaction can use it.
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import { formBody, field } from '../../interactions/interaction-context.js';
+import { AppError } from '../../errors/app-error.js';
+import type { AuthMethodDeps } from '../auth-method-deps.js';
+import { maskDestination, requestInfo } from '../auth-method-deps.js';
+import type { LoginPage } from '../login-page.js';
+import type { AccountLinking } from './account-linking.js';
+import { displayName, type Connections } from './connections.js';
+import { bindingHash, randomToken, type FederationStore, type FlowState } from './federation-store.js';
+import { UpstreamError, type UpstreamFailure } from './upstream.js';
+import * as oauth from 'openid-client';
+
+export interface FederatedDeps {
+  connections: Connections;
+  federation: FederationStore;
+  linking: AccountLinking;
+  https: boolean;
+}
+
+const BINDING_COOKIE = 'tessera_fed';
+
+const failureMessages: Record<UpstreamFailure | 'state', { status: number; message: (name: string) => string }> = {
+  denied: { status: 400, message: (name) => `${name} did not sign you in (it was cancelled or refused). You can try again or use another way in.` },
+  unreachable: { status: 502, message: (name) => `${name} could not be reached just now. Try again in a moment, or use another way in.` },
+  invalid_response: { status: 400, message: (name) => `${name} sent an answer that could not be trusted, so you were not signed in. Try again, or use another way in.` },
+  not_allowed: { status: 403, message: (name) => `This ${name} account is not allowed to sign in here. Use the account your organisation gave you, or another way in.` },
+  state: { status: 400, message: () => 'This sign-in was started in another browser, has expired, or was already used. Start again from the app.' },
+};
+
+export function federatedRoutes(deps: AuthMethodDeps & FederatedDeps, loginPage: LoginPage) {
+  const { ix, audit, federation, connections, linking, users } = deps;
+  const inInteraction = new Router({ prefix: '/t/:slug/interaction/:uid' });
+  const callbacks = new Router({ prefix: '/t/:slug/federated' });
+  const callbackUrl = (slug: string) => `${deps.publicOrigin}/t/${slug}/federated/callback`;
+
+  /** the browser's binding: one value per browser, kept while flows are under way */
+  function binding(ctx: Context, slug: string): string {
+    const existing = ctx.cookies.get(BINDING_COOKIE);
+    if (existing && /^[A-Za-z0-9_-]{43}$/.test(existing)) return existing;
+    const value = randomToken();
+    ctx.cookies.set(BINDING_COOKIE, value, { path: `/t/${slug}/federated`, httpOnly: true, sameSite: 'lax', secure: deps.https, maxAge: 600_000, signed: false, overwrite: true });
+    return value;
+  }
+
+  /** saves the flow and sends the browser to the upstream; shared by sign-in and the account page's "link" */
+  async function toUpstream(ctx: Context, connectionId: string, flow: Omit<FlowState, 'nonce' | 'codeVerifier' | 'binding' | 'connection'>): Promise<{ error: string; status: number } | null> {
+    const tenant = ix.tenantOf(ctx);
+    const found = connections.find(tenant.id, tenant.settings.connections, connectionId);
+    if (!found) return { error: 'That way of signing in is not available.', status: 400 };
+    const nonce = randomToken();
+    const codeVerifier = oauth.randomPKCECodeVerifier();
+    const state = await federation.saveState(tenant.id, { ...flow, connection: connectionId, nonce, codeVerifier, binding: bindingHash(binding(ctx, tenant.slug)) });
+    try {
+      const url = await found.connector.authorizationUrl({ redirectUri: callbackUrl(tenant.slug), state, nonce, codeChallenge: await oauth.calculatePKCECodeChallenge(codeVerifier) });
+      ctx.status = 303;
+      ctx.redirect(url.href);
+      return null;
+    } catch (error) {
+      if (!(error instanceof UpstreamError)) throw error;
+      await audit.record({ tenantId: tenant.id, type: 'federation.failed', subject: flow.userId, ...requestInfo(ctx), outcome: 'failure', data: { connection: connectionId, reason: error.failure, detail: error.detail } });
+      return { error: failureMessages[error.failure].message(displayName(found.settings)), status: failureMessages[error.failure].status };
+    }
+  }
+
+  inInteraction.post('/federated/:connection', formBody, async (ctx) => {
+    const details = await ix.load(ctx);
+    if (!details) return ix.expired(ctx);
+    ix.verifyCsrf(ctx, details);
+    const refused = await toUpstream(ctx, String(ctx.params.connection), { purpose: 'login', uid: details.uid, userId: null });
+    if (refused) return loginPage.render(ctx, details, refused);
+  });
+
+  async function callback(ctx: Context, params: URLSearchParams) {
+    const tenant = ix.tenantOf(ctx);
+    const state = params.get('state') ?? '';
+    const flow = state.length > 0 && state.length <= 128 ? await federation.takeState(tenant.id, state) : null;
+    const cookie = ctx.cookies.get(BINDING_COOKIE);
+    if (!flow || !cookie || bindingHash(cookie) !== flow.binding) {
+      await audit.record({ tenantId: tenant.id, type: 'federation.failed', ...requestInfo(ctx), outcome: 'failure', data: { connection: flow?.connection ?? null, reason: flow ? 'browser_mismatch' : 'unknown_state' } });
+      return failure(ctx, 'state', 'this app', null);
+    }
+    const back = flow.uid ? `/t/${tenant.slug}/interaction/${flow.uid}` : `/t/${tenant.slug}/account`;
+    const found = connections.find(tenant.id, tenant.settings.connections, flow.connection);
+    if (!found) return failure(ctx, 'denied', 'That way of signing in', back);
+    const name = displayName(found.settings);
+    let profile;
+    try {
+      profile = await found.connector.complete({ redirectUri: callbackUrl(tenant.slug), params, state, nonce: flow.nonce, codeVerifier: flow.codeVerifier });
+    } catch (error) {
+      if (!(error instanceof UpstreamError)) throw error;
+      await audit.record({ tenantId: tenant.id, type: 'federation.failed', subject: flow.userId, ...requestInfo(ctx), outcome: 'failure', data: { connection: flow.connection, reason: error.failure, detail: error.detail } });
+      return failure(ctx, error.failure, name, back);
+    }
+    if (flow.purpose === 'login') {
+      const ref = await federation.saveResult(tenant.id, { uid: flow.uid!, connection: flow.connection, profile });
+      ctx.status = 303;
+      return ctx.redirect(`/t/${tenant.slug}/interaction/${flow.uid}/federated/result/${ref}`);
+    }
+    // linking from the account page: only for the user still signed in in this browser
+    const session = await ctx.state.provider!.Session.get(ctx as never);
+    if (session.accountId !== flow.userId) return failure(ctx, 'state', name, back);
+    let outcome = 'linked';
+    try {
+      await linking.link(tenant.id, flow.userId!, flow.connection, profile, 'account_page', requestInfo(ctx));
+    } catch (error) {
+      if (!(error instanceof AppError && error.code === 'identity.taken')) throw error;
+      outcome = 'taken';
+    }
+    ctx.status = 303;
+    ctx.redirect(`/t/${tenant.slug}/account?m=${outcome}&c=${encodeURIComponent(flow.connection)}`);
+  }
+
+  async function failure(ctx: Context, kind: UpstreamFailure | 'state', name: string, backUrl: string | null) {
+    const { status, message } = failureMessages[kind];
+    await ix.render(ctx, 'notice', { title: 'Sign-in did not work', status, data: { heading: 'You are not signed in', message: message(name), backUrl } });
+  }
+
+  callbacks.get('/callback', async (ctx) => {
+    const resume = typeof ctx.query.resume === 'string' ? ctx.query.resume : null;
+    if (resume) {
+      const fields = /^[A-Za-z0-9_-]{43}$/.test(resume) ? await federation.takePost(ix.tenantOf(ctx).id, resume) : null;
+      return callback(ctx, new URLSearchParams(fields ?? {}));
+    }
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(ctx.query)) if (typeof value === 'string') params.set(key, value);
+    return callback(ctx, params);
+  });
+
+  // response_mode=form_post (Apple): a cross-site POST carries no SameSite=Lax cookie, so the fields are kept
+  // for a moment and the browser comes back by GET, a top-level navigation that does carry it.
+  callbacks.post('/callback', formBody, async (ctx) => {
+    const fields: Record<string, string> = {};
+    for (const key of ['code', 'state', 'id_token', 'user', 'error', 'error_description', 'iss']) {
+      const value = field(ctx, key);
+      if (value) fields[key] = value.slice(0, 16_384);
+    }
+    const ref = await federation.stashPost(ix.tenantOf(ctx).id, fields);
+    ctx.status = 303;
+    ctx.redirect(`/t/${ix.tenantOf(ctx).slug}/federated/callback?resume=${ref}`);
+  });
+
+  inInteraction.get('/federated/result/:ref', async (ctx) => {
+    const details = await ix.load(ctx);
+    const tenant = ix.tenantOf(ctx);
+    const ref = String(ctx.params.ref);
+    const result = details && /^[A-Za-z0-9_-]{43}$/.test(ref) ? await federation.takeResult(tenant.id, ref) : null;
+    if (!details || !result || result.uid !== details.uid) return ix.expired(ctx);
+    const settings = tenant.settings.connections[result.connection];
+    if (!settings?.enabled) return loginPage.render(ctx, details, { error: 'That way of signing in is not available.', status: 400 });
+    const name = displayName(settings);
+    const request = requestInfo(ctx);
+    const resolution = await linking.resolve({ tenantId: tenant.id, connectionId: result.connection, connection: settings, signUp: tenant.settings.signIn.signUp, profile: result.profile, request });
+    switch (resolution.kind) {
+      case 'sign_in':
+        await audit.record({ tenantId: tenant.id, type: 'login.succeeded', actor: resolution.user.id, subject: resolution.user.id, ...request, data: { method: 'federated', connection: result.connection, issuer: result.profile.issuer } });
+        return ix.finish(ctx, { login: { accountId: resolution.user.id, amr: ['fed'], remember: true } });
+      case 'prove_existing':
+        await federation.savePending(tenant.id, details.uid, { userId: resolution.user.id, connection: result.connection, profile: result.profile });
+        return ix.render(ctx, 'federated-link', {
+          title: 'Link your account', status: 409,
+          data: { name, email: maskDestination(result.profile.email ?? ''), continueUrl: `${ix.base(ctx)}/federated/continue`, backUrl: ix.base(ctx) },
+        });
+      case 'sign_up_closed':
+        return loginPage.render(ctx, details, { error: `No account here uses this ${name} account, and new accounts cannot be created. Sign in another way.`, status: 403 });
+      default:
+        await audit.record({ tenantId: tenant.id, type: 'login.failed', ...request, outcome: 'failure', data: { method: 'federated', connection: result.connection, reason: 'disabled' } });
+        return ix.render(ctx, 'notice', { title: 'Sign-in failed', status: 401, data: { heading: 'You cannot sign in', message: 'This sign-in did not work. Contact the app\'s support if this keeps happening.', backUrl: null } });
+    }
+  });
+
+  // "Sign in to link": the login page, the existing account's address filled in, saying why
+  inInteraction.get('/federated/continue', async (ctx) => {
+    const details = await ix.load(ctx);
+    if (!details) return ix.expired(ctx);
+    const tenant = ix.tenantOf(ctx);
+    const pending = await federation.peekPending(tenant.id, details.uid);
+    const user = pending ? await users.findById(tenant.id, pending.userId) : null;
+    const settings = pending ? tenant.settings.connections[pending.connection] : undefined;
+    if (!pending || !user || !settings) return loginPage.render(ctx, details);
+    return loginPage.render(ctx, details, { email: user.email ?? '', notice: `Sign in to your account to add ${displayName(settings)} as a way in.` });
+  });
+
+  return { routers: [inInteraction, callbacks], toUpstream };
+}
+
+/** the BeforeLogin hook: a pending link is made once the user signs in to the very account it is for */
+export function linkPendingOnSignIn(deps: { federation: FederationStore; linking: AccountLinking }) {
+  return async (ctx: Context, login: { tenantId: string; uid: string; accountId: string; amr: string[] }): Promise<string[]> => {
+    const pending = await deps.federation.peekPending(login.tenantId, login.uid);
+    if (!pending) return login.amr;
+    const taken = await deps.federation.takePending(login.tenantId, login.uid);
+    // signed in to another account: the offer lapses, nothing is linked
+    if (!taken || taken.userId !== login.accountId) return login.amr;
+    try {
+      await deps.linking.link(login.tenantId, login.accountId, taken.connection, taken.profile, 'proven', requestInfo(ctx));
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'identity.taken') return login.amr;
+      throw error;
+    }
+    return [...new Set([...login.amr, 'fed'])];
+  };
+}
+
