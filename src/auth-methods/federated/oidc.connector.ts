@@ -111,7 +111,12 @@ export function createOidcConnectors() {
           } catch (err) {
             throw asUpstreamError(err, 'code exchange');
           }
-          const claims = await verifiedIdToken(connection, config.serverMetadata(), tokens.id_token!, input.nonce);
+          const verified = await verifiedIdToken(connection, config.serverMetadata(), tokens.id_token!, input.nonce);
+          // An issuer may keep the profile out of the id_token (OIDC Core 5.4: claims requested by scope are
+          // returned from userinfo when an access token is issued): ask userinfo, for the same subject only.
+          const claims = verified.email === undefined && config.serverMetadata().userinfo_endpoint
+            ? { ...(await userinfo(config, tokens.access_token, String(verified.sub))), ...verified }
+            : verified;
           if (connection.type === 'google' && connection.hostedDomain && claims.hd !== connection.hostedDomain) {
             throw new UpstreamError('not_allowed', 'the Google account is not in the hosted domain');
           }
@@ -126,6 +131,14 @@ export function createOidcConnectors() {
       };
     },
   };
+}
+
+async function userinfo(config: client.Configuration, accessToken: string, sub: string): Promise<Record<string, unknown>> {
+  try {
+    return await client.fetchUserInfo(config, accessToken, sub);
+  } catch (error) {
+    throw asUpstreamError(error, 'userinfo');
+  }
 }
 
 /** openid-client's errors, as what the sign-in flow can tell the user */
