@@ -3,55 +3,15 @@
 // party that exchanges the code with openid-client. A magic link opened in a second browser signs in nobody there:
 // that browser is told to finish on the first, whose waiting page refreshes itself into "Was this you?".
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
 import { after, afterEach, before, describe, it } from 'node:test';
 import type { Browser as Chromium, Page } from 'playwright-core';
 import { launchChromium } from '../support/chromium.js';
 import { createClient, createTenant, createUser, cliJson } from '../support/fixtures.js';
 import { codeFrom, randomMobile, readOutbox, startVendors, vendorSettings, waitFor, type Vendors } from '../support/phone-flows.js';
-import { authorizationRequest, discover, oidc, type AuthorizationRequest } from '../support/relying-party.js';
+import { discover, type oidc } from '../support/relying-party.js';
+import { startRelyingParty } from '../support/relying-party-server.js';
 import { createTestServices, type TestServices } from '../support/test-env.js';
-import { freePort, startTessera, type TesseraProcess } from '../support/tessera-process.js';
-
-/** the relying party's web server: /callback finishes the request it started (by state) with openid-client */
-async function startRelyingParty() {
-  const port = await freePort();
-  const redirectUri = `http://127.0.0.1:${port}/callback`;
-  const pending = new Map<string, { config: oidc.Configuration; request: AuthorizationRequest; done(result: oidc.IDToken | Error): void }>();
-  const server: Server = createServer((req, res) => {
-    void (async () => {
-      const url = new URL(req.url ?? '/', redirectUri);
-      const flow = pending.get(url.searchParams.get('state') ?? '');
-      if (url.pathname !== '/callback' || !flow) return void res.writeHead(404).end('unknown callback');
-      pending.delete(url.searchParams.get('state')!);
-      try {
-        const tokens = await oidc.authorizationCodeGrant(flow.config, url, {
-          pkceCodeVerifier: flow.request.codeVerifier, expectedState: flow.request.state, expectedNonce: flow.request.nonce, idTokenExpected: true,
-        });
-        const claims = tokens.claims()!;
-        flow.done(claims);
-        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(`<!doctype html><title>RP</title><h1>Signed in as ${claims.sub}</h1>`);
-      } catch (error) {
-        flow.done(error as Error);
-        res.writeHead(400, { 'content-type': 'text/plain' }).end(`sign-in failed: ${(error as Error).message}`);
-      }
-    })();
-  });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return {
-    redirectUri,
-    /** starts an authorization request; `result` settles with the id_token's claims when the callback is reached */
-    async begin(config: oidc.Configuration) {
-      const request = await authorizationRequest(config, redirectUri);
-      const result = new Promise<oidc.IDToken>((resolve, reject) => {
-        pending.set(request.state, { config, request, done: (r) => (r instanceof Error ? reject(r) : resolve(r)) });
-      });
-      result.catch(() => undefined);
-      return { url: request.url, result };
-    },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
+import { startTessera, type TesseraProcess } from '../support/tessera-process.js';
 
 describe('passwordless sign-in in a real browser (Chromium)', () => {
   let services: TestServices;

@@ -1,0 +1,45 @@
+// A relying party with a real web server for the Chromium tests: /callback finishes the authorization request it
+// started (found by state) with openid-client, and settles that request's promise with the id_token's claims.
+import { createServer, type Server } from 'node:http';
+import { authorizationRequest, oidc, type AuthorizationRequest } from './relying-party.js';
+import { freePort } from './tessera-process.js';
+
+/** the relying party's web server: /callback finishes the request it started (by state) with openid-client */
+export async function startRelyingParty() {
+  const port = await freePort();
+  const redirectUri = `http://127.0.0.1:${port}/callback`;
+  const pending = new Map<string, { config: oidc.Configuration; request: AuthorizationRequest; done(result: oidc.IDToken | Error): void }>();
+  const server: Server = createServer((req, res) => {
+    void (async () => {
+      const url = new URL(req.url ?? '/', redirectUri);
+      const flow = pending.get(url.searchParams.get('state') ?? '');
+      if (url.pathname !== '/callback' || !flow) return void res.writeHead(404).end('unknown callback');
+      pending.delete(url.searchParams.get('state')!);
+      try {
+        const tokens = await oidc.authorizationCodeGrant(flow.config, url, {
+          pkceCodeVerifier: flow.request.codeVerifier, expectedState: flow.request.state, expectedNonce: flow.request.nonce, idTokenExpected: true,
+        });
+        const claims = tokens.claims()!;
+        flow.done(claims);
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(`<!doctype html><title>RP</title><h1>Signed in as ${claims.sub}</h1>`);
+      } catch (error) {
+        flow.done(error as Error);
+        res.writeHead(400, { 'content-type': 'text/plain' }).end(`sign-in failed: ${(error as Error).message}`);
+      }
+    })();
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return {
+    redirectUri,
+    /** starts an authorization request; `result` settles with the id_token's claims when the callback is reached */
+    async begin(config: oidc.Configuration) {
+      const request = await authorizationRequest(config, redirectUri);
+      const result = new Promise<oidc.IDToken>((resolve, reject) => {
+        pending.set(request.state, { config, request, done: (r) => (r instanceof Error ? reject(r) : resolve(r)) });
+      });
+      result.catch(() => undefined);
+      return { url: request.url, result };
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
