@@ -5,6 +5,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, afterEach, before, describe, it } from 'node:test';
+import { cliJson, createClient, createTenant, createUser } from '../support/fixtures.js';
+import { asPage, atCallback, isLoginPage } from '../support/hosted-pages.js';
 import { appleKey, createFederatedTenant, federatedSignIn, identitiesOf, noticePage, signedIn } from '../support/federation-flows.js';
 import { startOidcUpstream, type OidcUpstream } from '../support/upstreams/oidc-upstream.js';
 import { useTessera } from '../support/use-tessera.js';
@@ -88,5 +90,24 @@ describe('Sign in with Apple and with a generic OpenID Connect issuer', () => {
     assert.match(exchange.authorization ?? '', /^Basic /, 'client_secret_basic by default');
     assert.equal(exchange.params.client_secret, undefined);
     assert.deepEqual((await identitiesOf(server, tenant.slug)).map((i) => [i.subject, i.email_verified]), [[sub, false]]);
+  });
+
+  it('another Tessera tenant as the upstream: its own login page, then back, its user id as the subject', async () => {
+    const upstream = await createTenant(server);
+    const person = await createUser(server, upstream.slug);
+    const tenant = await createFederatedTenant(server, (callbackUrl) => ({ corp: { type: 'oidc', displayName: 'Corp ID', clientId: 'pending', issuer: upstream.issuer, clientSecret: 'pending' } }));
+    // the upstream's client is registered for this tenant's callback, then the connection gets its credentials
+    const app = await createClient(server, upstream.slug, ['--first-party', '--redirect-uri', tenant.callbackUrl]);
+    await cliJson(server, ['tenant', 'settings', '--tenant', tenant.slug, '--set', JSON.stringify({ connections: { corp: { clientId: app.client_id, clientSecret: app.client_secret } } })]);
+    const { browser, request, step } = await federatedSignIn(tenant, 'corp');
+    const upstreamLogin = asPage(step, 'the upstream tenant’s login page');
+    assert.ok(isLoginPage(upstreamLogin));
+    assert.ok(upstreamLogin.url.pathname.startsWith(`/t/${upstream.slug}/interaction/`));
+    const back = await browser.submit(upstreamLogin, '/login', { email: person.email, password: person.password }, atCallback);
+    const { claims, userinfo } = await signedIn(tenant, request, back);
+    assert.deepEqual(claims.amr, ['fed']);
+    assert.equal(userinfo.email, person.email);
+    assert.equal(userinfo.email_verified, true);
+    assert.deepEqual((await identitiesOf(server, tenant.slug)).map((i) => [i.connection, i.subject]), [['corp', person.id]]);
   });
 });

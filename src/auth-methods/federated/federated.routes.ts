@@ -137,6 +137,7 @@ export function federatedRoutes(deps: AuthMethodDeps & FederatedDeps, loginPage:
   // response_mode=form_post (Apple): a cross-site POST carries no SameSite=Lax cookie, so the fields are kept
   // for a moment and the browser comes back by GET, a top-level navigation that does carry it.
   callbacks.post('/callback', formBody, async (ctx) => {
+    if (!ctx.is('application/x-www-form-urlencoded')) throw new AppError('request.unsupported_media_type', 'An upstream answers here with a form (response_mode=form_post).');
     const fields: Record<string, string> = {};
     for (const key of ['code', 'state', 'id_token', 'user', 'error', 'error_description', 'iss']) {
       const value = field(ctx, key);
