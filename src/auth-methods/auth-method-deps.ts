@@ -9,6 +9,7 @@ import type { KvStore } from '../store/kv-store.js';
 import type { InteractionContext } from '../interactions/interaction-context.js';
 import type { CodeChallenges } from './one-time-codes/code-challenges.js';
 import type { OneTimeCodes } from './one-time-codes/one-time-codes.js';
+import type { AccountLinking } from './federated/account-linking.js';
 
 export interface AuthMethodDeps {
   ix: InteractionContext;
@@ -20,6 +21,7 @@ export interface AuthMethodDeps {
   channels: TenantChannels;
   store: KvStore;
   oidcModels: OidcModelsRepository;
+  linking: AccountLinking;
   env: 'development' | 'production' | 'test';
   publicOrigin: string;
 }

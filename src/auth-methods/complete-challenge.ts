@@ -6,6 +6,7 @@ import type { Context } from 'koa';
 import type { UserRecord } from '../db/users.repository.js';
 import type { Details } from '../interactions/interaction-context.js';
 import { AppError } from '../errors/app-error.js';
+import { revokeAccount } from '../oidc/account-revocation.js';
 import type { AuthMethodDeps } from './auth-method-deps.js';
 import { requestInfo } from './auth-method-deps.js';
 import type { Challenge } from './one-time-codes/one-time-codes.js';
@@ -31,6 +32,17 @@ export function createChallengeCompletion(deps: AuthMethodDeps) {
     }
     await audit.record({ tenantId: tenant.id, type: 'login.succeeded', actor: user.id, subject: user.id, ...requestInfo(ctx), data: { method, channel: challenge.channel } });
     return ix.finish(ctx, { login: { accountId: user.id, amr, remember: true } });
+  }
+
+  /**
+   * An account's unverified email has just been proven by a code or link sent to it: upstream accounts that claimed
+   * the address unproven are unlinked and, if any were, every session of the account ends (they may be theirs).
+   */
+  async function emailProven(ctx: Context, user: UserRecord): Promise<UserRecord> {
+    const verified = await users.markVerified(user.id, 'email');
+    const dropped = await deps.linking.emailProven(ix.tenantOf(ctx).id, user.id, user.email!, requestInfo(ctx));
+    if (dropped.length) await revokeAccount(ctx.state.provider!, deps.oidcModels, ix.tenantOf(ctx).id, user.id);
+    return verified;
   }
 
   async function findByIdentifier(tenantId: string, challenge: Challenge) {
@@ -59,7 +71,7 @@ export function createChallengeCompletion(deps: AuthMethodDeps) {
         let user: UserRecord;
         if (existing) {
           if (passwordHash) await users.setPasswordHash(existing.id, passwordHash);
-          user = await users.markVerified(existing.id, 'email');
+          user = existing.emailVerified ? await users.markVerified(existing.id, 'email') : await emailProven(ctx, existing);
         } else {
           try {
             user = await users.createVerified(tenant.id, { email: challenge.identifier, passwordHash, name: typeof challenge.data.name === 'string' ? challenge.data.name : undefined });
@@ -76,7 +88,7 @@ export function createChallengeCompletion(deps: AuthMethodDeps) {
       if (challenge.purpose === 'verify') {
         const user = typeof challenge.data.userId === 'string' ? await users.findById(tenant.id, challenge.data.userId) : null;
         if (!user) return ix.expired(ctx);
-        return signIn(ctx, await users.markVerified(user.id, 'email'), challenge, 'password', ['pwd', 'otp']);
+        return signIn(ctx, await emailProven(ctx, user), challenge, 'password', ['pwd', 'otp']);
       }
 
       let user = await findByIdentifier(tenant.id, challenge);
@@ -85,7 +97,7 @@ export function createChallengeCompletion(deps: AuthMethodDeps) {
         user = await users.createVerified(tenant.id, { [identifierKind]: challenge.identifier });
         await audit.record({ tenantId: tenant.id, type: 'signup.completed', actor: user.id, subject: user.id, ...requestInfo(ctx), data: { method: challenge.channel } });
       } else if (identifierKind === 'email' ? !user.emailVerified : !user.phoneVerified) {
-        user = await users.markVerified(user.id, identifierKind);
+        user = identifierKind === 'email' ? await emailProven(ctx, user) : await users.markVerified(user.id, 'phone');
       }
       return signIn(ctx, user, challenge, challenge.data.link ? 'magic_link' : `${challenge.channel}_code`, amrOf(challenge));
     },

@@ -23,7 +23,7 @@ export function hostedFlowRouters(services: Services, deps: { pages: Pages; csrf
   const ix = createInteractionContext({ ...deps, beforeLogin: linkPendingOnSignIn({ federation, linking }) });
   const methodDeps: AuthMethodDeps = {
     ix, challenges: services.challenges, codes: services.codes, users: services.users, audit: services.audit,
-    courier: services.courier, channels: services.channels, store: services.store, oidcModels: services.oidcModels,
+    courier: services.courier, channels: services.channels, store: services.store, oidcModels: services.oidcModels, linking,
     env: config.env, publicOrigin: config.publicUrl.origin,
   };
   const loginPage = createLoginPage({ ix, channels: services.channels, connections, env: config.env });

@@ -47,6 +47,12 @@ export function createIdentitiesRepository(prisma: PrismaClient) {
     async refresh(id: string, input: Pick<IdentityInput, 'email' | 'emailVerified' | 'profile'>): Promise<void> {
       await prisma.identity.update({ where: { id }, data: { ...input, lastUsedAt: new Date() } });
     },
+    /** removes the user's identities that claimed `email` without their upstream verifying it; @returns their connections */
+    async removeUnproven(tenantId: string, userId: string, email: string): Promise<string[]> {
+      const unproven = await prisma.identity.findMany({ where: { tenantId, userId, email, emailVerified: false }, select: { id: true, connection: true } });
+      if (unproven.length) await prisma.identity.deleteMany({ where: { id: { in: unproven.map((i) => i.id) } } });
+      return unproven.map((i) => i.connection);
+    },
     /** @returns whether an identity of this user was removed */
     async remove(tenantId: string, userId: string, connection: string): Promise<boolean> {
       const { count } = await prisma.identity.deleteMany({ where: { tenantId, userId, connection } });

@@ -38,6 +38,19 @@ export function createAccountLinking(deps: { users: UsersService; identities: Id
 
   return {
     link,
+    /**
+     * The owner of `email` just proved the mailbox (a code or link sent to it) on an account whose email was
+     * unverified. An upstream account that put this address on the account without verifying it is the one way in
+     * that never proved it — possibly someone squatting the address — so it is unlinked.
+     * @returns the connections unlinked
+     */
+    async emailProven(tenantId: string, userId: string, email: string, request: Request): Promise<string[]> {
+      const dropped = await identities.removeUnproven(tenantId, userId, email);
+      for (const connection of dropped) {
+        await audit.record({ tenantId, type: 'identity.unlinked', actor: userId, subject: userId, ...request, data: { connection, reason: 'email_proven_by_owner' } });
+      }
+      return dropped;
+    },
     async resolve(input: { tenantId: string; connectionId: string; connection: ConnectionSettings; signUp: boolean; profile: UpstreamProfile; request: Request }): Promise<Resolution> {
       const { tenantId, connectionId, profile, request } = input;
       const known = await identities.find(tenantId, connectionId, profile.subject);

@@ -113,7 +113,11 @@ export function passwordResetRoutes(deps: AuthMethodDeps, completion: ChallengeC
     await users.setPasswordHash(user.id, hash);
     // The emailed code or link that led here proved the mailbox: an unverified address is verified now, or the
     // id_token of this very sign-in would say email_verified false (and requireVerifiedEmail ask for yet another code).
-    if (!user.emailVerified) await users.markVerified(user.id, 'email');
+    // An upstream account that put this address on the account unproven never owned it: it goes (emailProven).
+    if (!user.emailVerified) {
+      await users.markVerified(user.id, 'email');
+      if (user.email) await deps.linking.emailProven(tenant.id, user.id, user.email, requestInfo(ctx));
+    }
     const revoked = await revokeAccount(ctx.state.provider!, deps.oidcModels, tenant.id, user.id);
     await audit.record({ tenantId: tenant.id, type: 'password.reset', actor: user.id, subject: user.id, ...requestInfo(ctx), data: { revokedGrants: revoked.grants } });
     if (user.email) void deps.courier.passwordChanged(tenant, user.email, ctx.ip);
