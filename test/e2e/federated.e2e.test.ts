@@ -63,7 +63,7 @@ describe('federated sign-in in a real browser (Chromium)', () => {
       assert.deepEqual(buttons.map((b) => b.trim()), ['Continue with Google', 'Continue with Apple'], 'in the tenant’s order');
       await page.getByRole('button', { name: `Continue with ${name}` }).click();
       await page.waitForURL((url) => url.href.startsWith(rp.redirectUri));
-      const claims = await flow.result;
+      const { claims } = await flow.result;
       assert.deepEqual(claims.amr, ['fed']);
       assert.equal(await page.locator('h1').textContent(), `Signed in as ${claims.sub}`);
       assert.deepEqual(upstream().rejections.splice(0), []);

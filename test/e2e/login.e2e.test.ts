@@ -1,62 +1,14 @@
 // A real browser signs in: headless Chromium opens the authorization URL, a person's keyboard and mouse fill the
 // hosted login form, and a small relying party at the redirect_uri exchanges the code with openid-client.
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import type { Browser as Chromium, BrowserContextOptions, Page } from 'playwright-core';
 import { createTestServices, type TestServices } from '../support/test-env.js';
-import { freePort, startTessera, type TesseraProcess } from '../support/tessera-process.js';
+import { startTessera, type TesseraProcess } from '../support/tessera-process.js';
 import { createClient, createTenant, createUser } from '../support/fixtures.js';
-import { authorizationRequest, discover, oidc, type AuthorizationRequest } from '../support/relying-party.js';
+import { discover, oidc } from '../support/relying-party.js';
+import { startRelyingParty, type SignedIn } from '../support/relying-party-server.js';
 import { launchChromium } from '../support/chromium.js';
-
-interface SignedIn { sub: string; claims: oidc.IDToken; tokens: oidc.TokenEndpointResponse }
-
-/**
- * The relying party's web server: /callback finishes the authorization request it started (matched by state)
- * with openid-client, and shows who signed in.
- */
-async function startRelyingParty() {
-  const port = await freePort();
-  const redirectUri = `http://127.0.0.1:${port}/callback`;
-  const pending = new Map<string, { config: oidc.Configuration; request: AuthorizationRequest; done(result: SignedIn | Error): void }>();
-  const server: Server = createServer((req, res) => {
-    void (async () => {
-      const url = new URL(req.url ?? '/', redirectUri);
-      const flow = pending.get(url.searchParams.get('state') ?? '');
-      if (url.pathname !== '/callback' || !flow) {
-        res.writeHead(404).end('unknown callback');
-        return;
-      }
-      pending.delete(url.searchParams.get('state')!);
-      try {
-        const tokens = await oidc.authorizationCodeGrant(flow.config, url, {
-          pkceCodeVerifier: flow.request.codeVerifier, expectedState: flow.request.state, expectedNonce: flow.request.nonce, idTokenExpected: true,
-        });
-        const claims = tokens.claims()!;
-        flow.done({ sub: claims.sub, claims, tokens });
-        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(`<!doctype html><title>RP</title><h1>Signed in as ${claims.sub}</h1>`);
-      } catch (error) {
-        flow.done(error as Error);
-        res.writeHead(400, { 'content-type': 'text/plain' }).end(`sign-in failed: ${(error as Error).message}`);
-      }
-    })();
-  });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return {
-    redirectUri,
-    /** starts an authorization request; `result` settles when the browser reaches the callback */
-    async begin(config: oidc.Configuration, params: Record<string, string> = {}) {
-      const request = await authorizationRequest(config, redirectUri, params);
-      const result = new Promise<SignedIn>((resolve, reject) => {
-        pending.set(request.state, { config, request, done: (r) => (r instanceof Error ? reject(r) : resolve(r)) });
-      });
-      result.catch(() => undefined);
-      return { url: request.url, result };
-    },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
 
 describe('sign-in in a real browser (Chromium)', () => {
   let services: TestServices;

@@ -9,7 +9,7 @@ import { launchChromium } from '../support/chromium.js';
 import { createClient, createTenant, createUser, cliJson } from '../support/fixtures.js';
 import { codeFrom, randomMobile, readOutbox, startVendors, vendorSettings, waitFor, type Vendors } from '../support/phone-flows.js';
 import { discover, type oidc } from '../support/relying-party.js';
-import { startRelyingParty } from '../support/relying-party-server.js';
+import { startRelyingParty, type SignedIn } from '../support/relying-party-server.js';
 import { createTestServices, type TestServices } from '../support/test-env.js';
 import { startTessera, type TesseraProcess } from '../support/tessera-process.js';
 
@@ -53,9 +53,9 @@ describe('passwordless sign-in in a real browser (Chromium)', () => {
     return page;
   }
 
-  async function landOnRelyingParty(page: Page, result: Promise<oidc.IDToken>) {
+  async function landOnRelyingParty(page: Page, result: Promise<SignedIn>) {
     await page.waitForURL((url) => url.href.startsWith(rp.redirectUri));
-    const claims = await result;
+    const { claims } = await result;
     assert.equal(await page.locator('h1').textContent(), `Signed in as ${claims.sub}`);
     return claims;
   }

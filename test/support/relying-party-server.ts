@@ -1,14 +1,15 @@
 // A relying party with a real web server for the Chromium tests: /callback finishes the authorization request it
-// started (found by state) with openid-client, and settles that request's promise with the id_token's claims.
+// started (found by state) with openid-client, shows who signed in, and settles that request's promise.
 import { createServer, type Server } from 'node:http';
 import { authorizationRequest, oidc, type AuthorizationRequest } from './relying-party.js';
 import { freePort } from './tessera-process.js';
 
-/** the relying party's web server: /callback finishes the request it started (by state) with openid-client */
+export interface SignedIn { sub: string; claims: oidc.IDToken; tokens: oidc.TokenEndpointResponse }
+
 export async function startRelyingParty() {
   const port = await freePort();
   const redirectUri = `http://127.0.0.1:${port}/callback`;
-  const pending = new Map<string, { config: oidc.Configuration; request: AuthorizationRequest; done(result: oidc.IDToken | Error): void }>();
+  const pending = new Map<string, { config: oidc.Configuration; request: AuthorizationRequest; done(result: SignedIn | Error): void }>();
   const server: Server = createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', redirectUri);
@@ -20,7 +21,7 @@ export async function startRelyingParty() {
           pkceCodeVerifier: flow.request.codeVerifier, expectedState: flow.request.state, expectedNonce: flow.request.nonce, idTokenExpected: true,
         });
         const claims = tokens.claims()!;
-        flow.done(claims);
+        flow.done({ sub: claims.sub, claims, tokens });
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(`<!doctype html><title>RP</title><h1>Signed in as ${claims.sub}</h1>`);
       } catch (error) {
         flow.done(error as Error);
@@ -31,10 +32,10 @@ export async function startRelyingParty() {
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   return {
     redirectUri,
-    /** starts an authorization request; `result` settles with the id_token's claims when the callback is reached */
-    async begin(config: oidc.Configuration) {
-      const request = await authorizationRequest(config, redirectUri);
-      const result = new Promise<oidc.IDToken>((resolve, reject) => {
+    /** starts an authorization request; `result` settles when the browser reaches the callback */
+    async begin(config: oidc.Configuration, params: Record<string, string> = {}) {
+      const request = await authorizationRequest(config, redirectUri, params);
+      const result = new Promise<SignedIn>((resolve, reject) => {
         pending.set(request.state, { config, request, done: (r) => (r instanceof Error ? reject(r) : resolve(r)) });
       });
       result.catch(() => undefined);
