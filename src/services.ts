@@ -10,6 +10,8 @@ import { createSigningKeysRepository } from './db/signing-keys.repository.js';
 import { createClientsRepository } from './db/clients.repository.js';
 import { createUsersRepository } from './db/users.repository.js';
 import { createIdentitiesRepository } from './db/identities.repository.js';
+import { createMfaRepository } from './db/mfa.repository.js';
+import { createPasskeysRepository } from './db/passkeys.repository.js';
 import { createConnections } from './auth-methods/federated/connections.js';
 import { createFederationStore } from './auth-methods/federated/federation-store.js';
 import { createAccountLinking } from './auth-methods/federated/account-linking.js';
@@ -116,6 +118,8 @@ export async function createServices(config: Config, logger: Logger, options: Se
   const connections = createConnections({ sealer });
   const federation = createFederationStore({ store: kv, sealer });
   const linking = createAccountLinking({ users, identities, audit });
+  const mfa = createMfaRepository(db.prisma);
+  const passkeys = createPasskeysRepository(db.prisma);
 
   return {
     config,
@@ -130,6 +134,8 @@ export async function createServices(config: Config, logger: Logger, options: Se
     connections,
     federation,
     linking,
+    mfa,
+    passkeys,
     /** migrations this process applied when it opened the database */
     appliedMigrations: applied,
     store: kv,

@@ -17,10 +17,18 @@ import { phoneCodeRoutes } from './phone-code/phone-code.routes.js';
 import { signUpRoutes } from './sign-up/sign-up.routes.js';
 import { accountRoutes } from './federated/account.routes.js';
 import { federatedRoutes, linkPendingOnSignIn } from './federated/federated.routes.js';
+import { createMfaGate } from './mfa/mfa-gate.js';
 
 export function hostedFlowRouters(services: Services, deps: { pages: Pages; csrf: Csrf }): Router[] {
   const { config, federation, linking, connections } = services;
-  const ix = createInteractionContext({ ...deps, beforeLogin: linkPendingOnSignIn({ federation, linking }) });
+  const linkPending = linkPendingOnSignIn({ federation, linking });
+  const mfaGate = createMfaGate({ store: services.store, mfa: services.mfa, passkeys: services.passkeys, audit: services.audit, https: config.publicUrl.protocol === 'https:' });
+  // first what waited for this account's proof (a link), then whether a second factor is due
+  const ix = createInteractionContext({
+    ...deps,
+    beforeLogin: async (ctx, login) => mfaGate.check(ctx, { ...login, amr: await linkPending(ctx, login) }),
+  });
+  mfaGate.attach(ix);
   const methodDeps: AuthMethodDeps = {
     ix, challenges: services.challenges, codes: services.codes, users: services.users, audit: services.audit,
     courier: services.courier, channels: services.channels, store: services.store, oidcModels: services.oidcModels, linking,

@@ -19,6 +19,7 @@ export const errorCatalogue = {
   'user.phone_taken': { status: 409, message: 'A user with this phone number already exists in this tenant.' },
   'user.invalid_phone': { status: 400, message: 'That is not a valid phone number.' },
   'identity.taken': { status: 409, message: 'That account is already linked to another user.' },
+  'passkey.taken': { status: 409, message: 'This passkey is already registered.' },
   'password.too_short': { status: 400, message: 'The password is too short.' },
   'password.too_long': { status: 400, message: 'The password is too long.' },
   'password.too_common': { status: 400, message: 'The password is too common.' },

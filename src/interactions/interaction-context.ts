@@ -22,9 +22,10 @@ export function field(ctx: Context, name: string): string {
 
 /**
  * Runs as every sign-in of an interaction is handed back, whatever the method: may do what was waiting for the
- * user to prove who they are (link an upstream account) and returns the amr to record (RFC 8176).
+ * user to prove who they are (link an upstream account) and returns the amr to record (RFC 8176) — or, when the
+ * sign-in must not finish yet (a second factor is due), where to send the browser instead.
  */
-export type BeforeLogin = (ctx: Context, login: { tenantId: string; uid: string; accountId: string; amr: string[] }) => Promise<string[]>;
+export type BeforeLogin = (ctx: Context, login: { tenantId: string; uid: string; accountId: string; amr: string[] }) => Promise<string[] | { redirect: string }>;
 
 export function createInteractionContext(deps: { pages: Pages; csrf: Csrf; beforeLogin?: BeforeLogin }) {
   const tenantOf = (ctx: Context) => ctx.state.tenant as ResolvedTenant;
@@ -64,7 +65,12 @@ export function createInteractionContext(deps: { pages: Pages; csrf: Csrf; befor
     async finish(ctx: Context, result: InteractionResult, merge = false): Promise<void> {
       const login = result.login as { accountId: string; amr?: string[] } | undefined;
       if (login && deps.beforeLogin) {
-        login.amr = await deps.beforeLogin(ctx, { tenantId: tenantOf(ctx).id, uid: String(ctx.params.uid), accountId: login.accountId, amr: login.amr ?? [] });
+        const decided = await deps.beforeLogin(ctx, { tenantId: tenantOf(ctx).id, uid: String(ctx.params.uid), accountId: login.accountId, amr: login.amr ?? [] });
+        if (!Array.isArray(decided)) {
+          ctx.status = 303;
+          return ctx.redirect(decided.redirect);
+        }
+        login.amr = decided;
       }
       const location = await ctx.state.provider!.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: merge });
       ctx.status = 303;

@@ -12,6 +12,8 @@ export const signInSettingsSchema = z.object({
     magicLink: z.boolean().default(false),
     smsOtp: z.boolean().default(false),
     whatsappOtp: z.boolean().default(false),
+    /** "Sign in with a passkey" as a first factor (issue #5) */
+    passkey: z.boolean().default(false),
   }).strict().prefault({}),
   /** new users may create an account (password sign-up with email verification, or a passwordless first sign-in) */
   signUp: z.boolean().default(false),

@@ -9,11 +9,12 @@ import { parseBranding } from './branding.js';
 import { messagingSettingsSchema, secretPaths } from './messaging-settings.js';
 import { signInSettingsSchema } from './sign-in-settings.js';
 import { connectionsSchema, connectionUrls } from './connection-settings.js';
+import { mfaSettingsSchema } from './mfa-settings.js';
 import { asObject, signingAlgs, ttlSchema } from './tenant-settings.js';
 
 type Json = Record<string, unknown>;
 
-const topLevel = new Set(['branding', 'idTokenSigningAlg', 'accessTokenSigningAlg', 'defaultResource', 'ttl', 'signIn', 'messaging', 'connections']);
+const topLevel = new Set(['branding', 'idTokenSigningAlg', 'accessTokenSigningAlg', 'defaultResource', 'ttl', 'signIn', 'messaging', 'connections', 'mfa']);
 const isObject = (value: unknown): value is Json => !!value && typeof value === 'object' && !Array.isArray(value);
 
 export function mergePatch(target: unknown, patch: unknown): unknown {
@@ -65,9 +66,15 @@ export function applySettingsPatch(current: unknown, patch: unknown, options: { 
     }
   }
   const merged = mergePatch(asObject(current), sealedPatch) as Json;
+  // The grace period of a required policy counts from the moment it became required.
+  const mfaBefore = asObject(asObject(current).mfa);
+  const mfaAfter = asObject(merged.mfa);
+  if (mfaAfter.policy === 'required' && mfaBefore.policy !== 'required' && !asObject(patch.mfa).requiredSince) {
+    merged.mfa = { ...mfaAfter, requiredSince: new Date().toISOString() };
+  }
 
   const problems: string[] = [];
-  for (const [section, schema] of [['signIn', signInSettingsSchema], ['messaging', messagingSettingsSchema], ['connections', connectionsSchema]] as const) {
+  for (const [section, schema] of [['signIn', signInSettingsSchema], ['messaging', messagingSettingsSchema], ['connections', connectionsSchema], ['mfa', mfaSettingsSchema]] as const) {
     const result = schema.safeParse(merged[section] ?? {});
     if (!result.success) problems.push(...issues(section, result.error));
   }

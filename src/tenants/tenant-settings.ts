@@ -4,6 +4,7 @@ import { parseBranding, type Branding } from './branding.js';
 import { signInSettingsSchema, type SignInSettings } from './sign-in-settings.js';
 import { messagingSettingsSchema, type MessagingSettings } from './messaging-settings.js';
 import { connectionsSchema, type ConnectionsSettings } from './connection-settings.js';
+import { mfaSettingsSchema, type MfaSettings } from './mfa-settings.js';
 
 export const signingAlgs = ['RS256', 'ES256', 'EdDSA'] as const;
 export type SigningAlg = (typeof signingAlgs)[number];
@@ -29,6 +30,8 @@ export interface TenantSettings {
   readonly messaging: MessagingSettings;
   /** upstream identity providers, by connection id */
   readonly connections: ConnectionsSettings;
+  /** second factors and passkeys */
+  readonly mfa: MfaSettings;
 }
 
 const day = 86_400;
@@ -69,6 +72,7 @@ export function parseTenantSettings(input: unknown): TenantSettings {
     signIn: section(signInSettingsSchema, raw.signIn),
     messaging: section(messagingSettingsSchema, raw.messaging),
     connections: connectionsOf(raw.connections),
+    mfa: section(mfaSettingsSchema, raw.mfa),
   };
 }
 

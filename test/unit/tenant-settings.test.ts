@@ -6,6 +6,7 @@ import { longestSignedTokenLifetime, parseTenantSettings } from '../../src/tenan
 import { defaultBranding } from '../../src/tenants/branding.js';
 import { signInSettingsSchema } from '../../src/tenants/sign-in-settings.js';
 import { messagingSettingsSchema } from '../../src/tenants/messaging-settings.js';
+import { mfaSettingsSchema } from '../../src/tenants/mfa-settings.js';
 
 const day = 86_400;
 const defaults = {
@@ -17,6 +18,7 @@ const defaults = {
   signIn: signInSettingsSchema.parse({}),
   messaging: messagingSettingsSchema.parse({}),
   connections: {},
+  mfa: mfaSettingsSchema.parse({}),
 };
 
 describe('tenant settings', () => {
@@ -43,12 +45,13 @@ describe('tenant settings', () => {
       signIn: defaults.signIn,
       messaging: defaults.messaging,
       connections: {},
+      mfa: defaults.mfa,
     });
   });
 
   it('defaults sign-in to password only, with no sign-up, 6-digit codes valid 10 minutes and 5 attempts', () => {
     const { signIn, messaging } = parseTenantSettings({});
-    assert.deepEqual(signIn.methods, { password: true, emailOtp: false, magicLink: false, smsOtp: false, whatsappOtp: false });
+    assert.deepEqual(signIn.methods, { password: true, emailOtp: false, magicLink: false, smsOtp: false, whatsappOtp: false, passkey: false });
     assert.equal(signIn.signUp, false);
     assert.deepEqual(signIn.code, { length: 6, ttlSeconds: 600, maxAttempts: 5, resendCooldownSeconds: 60 });
     assert.equal(signIn.sandbox, false);

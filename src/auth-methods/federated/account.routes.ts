@@ -13,6 +13,7 @@ import type { AuthMethodDeps } from '../auth-method-deps.js';
 import { requestInfo } from '../auth-method-deps.js';
 import type { LoginPage } from '../login-page.js';
 import { displayName } from './connections.js';
+import { accountSession } from '../account/account-session.js';
 import type { FederatedDeps } from './federated.routes.js';
 
 type StartUpstream = (ctx: Context, connectionId: string, flow: { purpose: 'link'; uid: null; userId: string }) => Promise<{ error: string; status: number } | null>;
@@ -28,11 +29,7 @@ export function accountRoutes(deps: AuthMethodDeps & FederatedDeps & { identitie
   const { ix, users, identities, connections, audit } = deps;
   const router = new Router({ prefix: '/t/:slug/account' });
 
-  async function signedIn(ctx: Context): Promise<{ user: UserRecord; binding: string } | null> {
-    const session = await ctx.state.provider!.Session.get(ctx as never);
-    const user = session.accountId ? await users.findById(ix.tenantOf(ctx).id, session.accountId) : null;
-    return user && !user.disabled ? { user, binding: `account:${session.uid}` } : null;
-  }
+  const signedIn = (ctx: Context) => accountSession(ctx, users);
 
   /** how many ways into the account there are, were `without` removed */
   function waysIn(ctx: Context, user: UserRecord, linked: IdentityRecord[], without: string): number {

@@ -1,0 +1,100 @@
+// Second factors other than passkeys (issue #5): TOTP authenticators, recovery codes, trusted browsers.
+import type { PrismaClient } from './generated/client.js';
+
+export interface TotpRecord {
+  readonly id: string;
+  readonly name: string;
+  readonly sealedSecret: string;
+  readonly confirmed: boolean;
+  readonly lastTimeStep: number | null;
+  readonly createdAt: Date;
+  readonly lastUsedAt: Date | null;
+}
+
+export interface TrustedDeviceRecord {
+  readonly id: string;
+  readonly userId: string;
+  readonly device: string;
+  readonly ip: string | null;
+  readonly createdAt: Date;
+  readonly expiresAt: Date;
+  readonly lastUsedAt: Date | null;
+}
+
+const totpSelect = { id: true, name: true, sealedSecret: true, confirmed: true, lastTimeStep: true, createdAt: true, lastUsedAt: true } as const;
+const deviceSelect = { id: true, userId: true, device: true, ip: true, createdAt: true, expiresAt: true, lastUsedAt: true } as const;
+const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const totp = (row: Omit<TotpRecord, 'lastTimeStep'> & { lastTimeStep: bigint | null }): TotpRecord => ({ ...row, lastTimeStep: row.lastTimeStep === null ? null : Number(row.lastTimeStep) });
+
+export function createMfaRepository(prisma: PrismaClient) {
+  return {
+    async totpFactors(tenantId: string, userId: string): Promise<TotpRecord[]> {
+      return (await prisma.mfaFactor.findMany({ where: { tenantId, userId, type: 'totp' }, select: totpSelect, orderBy: { createdAt: 'asc' } })).map(totp);
+    },
+    async findTotp(tenantId: string, userId: string, id: string): Promise<TotpRecord | null> {
+      if (!uuid.test(id)) return null;
+      const row = await prisma.mfaFactor.findFirst({ where: { id, tenantId, userId, type: 'totp' }, select: totpSelect });
+      return row ? totp(row) : null;
+    },
+    async createTotp(tenantId: string, userId: string, name: string, sealedSecret: string): Promise<TotpRecord> {
+      return totp(await prisma.mfaFactor.create({ data: { tenantId, userId, type: 'totp', name, sealedSecret }, select: totpSelect }));
+    },
+    /**
+     * Accepts time step `step` for the factor only if it is later than the last accepted one (RFC 6238 §5.2: a code
+     * is used once). Atomic: of two concurrent uses of one code, one wins. Confirms an unconfirmed factor.
+     */
+    async acceptTimeStep(id: string, step: number): Promise<boolean> {
+      const { count } = await prisma.mfaFactor.updateMany({
+        where: { id, OR: [{ lastTimeStep: null }, { lastTimeStep: { lt: BigInt(step) } }] },
+        data: { lastTimeStep: BigInt(step), confirmed: true, lastUsedAt: new Date() },
+      });
+      return count === 1;
+    },
+    async removeTotp(tenantId: string, userId: string, id: string): Promise<boolean> {
+      if (!uuid.test(id)) return false;
+      return (await prisma.mfaFactor.deleteMany({ where: { id, tenantId, userId, type: 'totp' } })).count > 0;
+    },
+    /** unconfirmed enrolments older than `before` are dropped */
+    async dropUnconfirmed(tenantId: string, userId: string): Promise<void> {
+      await prisma.mfaFactor.deleteMany({ where: { tenantId, userId, confirmed: false } });
+    },
+
+    async replaceRecoveryCodes(tenantId: string, userId: string, codeHashes: string[]): Promise<void> {
+      await prisma.$transaction([
+        prisma.recoveryCode.deleteMany({ where: { tenantId, userId } }),
+        prisma.recoveryCode.createMany({ data: codeHashes.map((codeHash) => ({ tenantId, userId, codeHash })) }),
+      ]);
+    },
+    async recoveryCodesLeft(tenantId: string, userId: string): Promise<number> {
+      return prisma.recoveryCode.count({ where: { tenantId, userId, usedAt: null } });
+    },
+    /** marks an unused code used; atomic, so a code works once */
+    async useRecoveryCode(tenantId: string, userId: string, codeHash: string): Promise<boolean> {
+      return (await prisma.recoveryCode.updateMany({ where: { tenantId, userId, codeHash, usedAt: null }, data: { usedAt: new Date() } })).count === 1;
+    },
+
+    async trustDevice(tenantId: string, userId: string, input: { tokenHash: string; device: string; ip: string | null; expiresAt: Date }): Promise<void> {
+      await prisma.trustedDevice.create({ data: { tenantId, userId, ...input } });
+    },
+    /** the live trusted device with this token hash, touched as used */
+    async findTrustedDevice(tenantId: string, tokenHash: string): Promise<TrustedDeviceRecord | null> {
+      const row = await prisma.trustedDevice.findUnique({ where: { tokenHash }, select: { ...deviceSelect, tenantId: true } });
+      if (!row || row.tenantId !== tenantId || row.expiresAt <= new Date()) return null;
+      await prisma.trustedDevice.update({ where: { tokenHash }, data: { lastUsedAt: new Date() } });
+      const { tenantId: _, ...device } = row;
+      return device;
+    },
+    async trustedDevices(tenantId: string, userId: string): Promise<TrustedDeviceRecord[]> {
+      return prisma.trustedDevice.findMany({ where: { tenantId, userId, expiresAt: { gt: new Date() } }, select: deviceSelect, orderBy: { createdAt: 'desc' } });
+    },
+    async revokeTrustedDevice(tenantId: string, userId: string, id: string): Promise<boolean> {
+      if (!uuid.test(id)) return false;
+      return (await prisma.trustedDevice.deleteMany({ where: { id, tenantId, userId } })).count > 0;
+    },
+    async revokeAllTrustedDevices(tenantId: string, userId: string): Promise<number> {
+      return (await prisma.trustedDevice.deleteMany({ where: { tenantId, userId } })).count;
+    },
+  };
+}
+
+export type MfaRepository = ReturnType<typeof createMfaRepository>;
