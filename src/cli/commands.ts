@@ -7,6 +7,11 @@ import { AppError } from '../errors/app-error.js';
 /** where a running server takes commands from the local CLI (embedded database only, cli.routes.ts) */
 export const cliPath = '/internal/cli';
 
+/** a result printed as it is rather than as JSON (JSON lines, a report with its own exit code) */
+export interface Printed { printed: string; exitCode: number }
+export const isPrinted = (result: unknown): result is Printed =>
+  typeof result === 'object' && result !== null && typeof (result as Printed).printed === 'string' && typeof (result as Printed).exitCode === 'number';
+
 export class UsageError extends Error {
   override name = 'UsageError';
 }
@@ -24,6 +29,8 @@ export const usage = `Usage: tessera <command> [options]
   keys rotate --tenant <slug> [--alg RS256|ES256|EdDSA]
   outbox list --tenant <slug>     (messages a development or sandbox tenant would have sent, with their codes)
   keys list --tenant <slug>
+  audit verify --tenant <slug>    (walks the tenant's hash chain; exit 1 and the first broken link when it does not hold)
+  audit export --tenant <slug>    (every entry as JSON lines, oldest first)
   db migrate
 
 Every command prints JSON on stdout. Without DATABASE_URL, commands run inside the running server
@@ -110,6 +117,23 @@ const commands: Record<string, (args: string[]) => PreparedCommand> = {
     const { values: v } = parse(args, { tenant: { type: 'string' } });
     const slug = required(str(v.tenant), '--tenant');
     return async (services) => services.outbox.list((await services.tenants.get(slug)).id);
+  },
+  'audit verify'(args) {
+    const { values: v } = parse(args, { tenant: { type: 'string' } });
+    const slug = required(str(v.tenant), '--tenant');
+    return async (services): Promise<Printed> => {
+      const report = await services.audit.verify((await services.tenants.get(slug)).id);
+      return { printed: `${JSON.stringify(report, null, 2)}\n`, exitCode: report.ok ? 0 : 1 };
+    };
+  },
+  'audit export'(args) {
+    const { values: v } = parse(args, { tenant: { type: 'string' } });
+    const slug = required(str(v.tenant), '--tenant');
+    return async (services): Promise<Printed> => {
+      const lines: string[] = [];
+      for await (const entry of services.audit.export((await services.tenants.get(slug)).id)) lines.push(JSON.stringify(entry));
+      return { printed: lines.length ? `${lines.join('\n')}\n` : '', exitCode: 0 };
+    };
   },
   'tenant list'(args) {
     parse(args, {});

@@ -5,7 +5,7 @@
 import { loadConfig, ConfigError } from '../config/config.js';
 import { readDotEnv, withDevelopmentSecrets } from '../config/environment.js';
 import { acquireEmbeddedLock, readEmbeddedLock } from '../db/embedded-lock.js';
-import { cliPath, errorOutput, prepareCommand, usage, type PreparedCommand } from './commands.js';
+import { cliPath, errorOutput, isPrinted, prepareCommand, usage, type PreparedCommand } from './commands.js';
 
 function succeedWith(text: string): never {
   process.stdout.write(text);
@@ -13,6 +13,10 @@ function succeedWith(text: string): never {
 }
 
 function succeed(result: unknown): never {
+  if (isPrinted(result)) {
+    process.stdout.write(result.printed);
+    process.exit(result.exitCode);
+  }
   succeedWith(`${JSON.stringify(result, null, 2)}\n`);
 }
 

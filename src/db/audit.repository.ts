@@ -1,4 +1,6 @@
 import type { PrismaClient } from './generated/client.js';
+import { entryHash, genesisHash, type ChainedFields, type ChainReport } from '../audit/audit-chain.js';
+import { isUniqueViolation } from './prisma-errors.js';
 
 export interface AuditEntry {
   tenantId: string;
@@ -12,22 +14,34 @@ export interface AuditEntry {
   data?: Record<string, unknown>;
 }
 
+const RETRIES = 3;
+
 export function createAuditRepository(prisma: PrismaClient) {
   return {
+    /** appends the entry to its tenant's hash chain: one entry at a time per tenant (the head row is locked) */
     async append(entry: AuditEntry): Promise<void> {
-      await prisma.auditEvent.create({
-        data: {
-          tenantId: entry.tenantId,
-          type: entry.type,
-          actor: entry.actor ?? null,
-          subject: entry.subject ?? null,
-          clientId: entry.clientId ?? null,
-          ip: entry.ip ?? null,
-          userAgent: entry.userAgent?.slice(0, 512) ?? null,
-          outcome: entry.outcome ?? 'success',
-          data: (entry.data ?? {}) as object,
-        },
-      });
+      const createdAt = new Date();
+      const row = {
+        tenantId: entry.tenantId, type: entry.type, actor: entry.actor ?? null, subject: entry.subject ?? null,
+        clientId: entry.clientId ?? null, ip: entry.ip ?? null, userAgent: entry.userAgent?.slice(0, 512) ?? null,
+        outcome: entry.outcome ?? 'success', data: JSON.parse(JSON.stringify(entry.data ?? {})) as object,
+      };
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await prisma.$transaction(async (tx) => {
+            await tx.$executeRaw`INSERT INTO audit_heads (tenant_id, seq, hash) VALUES (${entry.tenantId}::uuid, 0, ${genesisHash(entry.tenantId)}) ON CONFLICT (tenant_id) DO NOTHING`;
+            const [head] = await tx.$queryRaw<{ seq: bigint; hash: string }[]>`UPDATE audit_heads SET seq = seq + 1 WHERE tenant_id = ${entry.tenantId}::uuid RETURNING seq, hash`;
+            const seq = Number(head!.seq);
+            const hash = entryHash(head!.hash, { ...row, seq, createdAt: createdAt.toISOString() });
+            await tx.auditEvent.create({ data: { ...row, createdAt, seq: BigInt(seq), prevHash: head!.hash, hash } });
+            await tx.$executeRaw`UPDATE audit_heads SET hash = ${hash} WHERE tenant_id = ${entry.tenantId}::uuid`;
+          });
+          return;
+        } catch (error) {
+          // two first entries of a tenant racing to create its head: the loser tries again on the existing head
+          if (attempt >= RETRIES || !isUniqueViolation(error)) throw error;
+        }
+      }
     },
     async list(tenantId: string, options: { type?: string; limit?: number } = {}) {
       return prisma.auditEvent.findMany({
@@ -36,7 +50,59 @@ export function createAuditRepository(prisma: PrismaClient) {
         take: Math.min(options.limit ?? 100, 1000),
       });
     },
+    /** walks the tenant's chain from its first entry and reports the first link that does not hold */
+    async verify(tenantId: string): Promise<ChainReport> {
+      const unchained = await prisma.auditEvent.count({ where: { tenantId, seq: null } });
+      let previous = genesisHash(tenantId);
+      let expected = 1;
+      let entries = 0;
+      for await (const event of chained(prisma, tenantId)) {
+        const seq = Number(event.seq);
+        const broken = (reason: string): ChainReport => ({ ok: false, entries, unchained, firstBroken: { seq, id: String(event.id), reason } });
+        if (seq !== expected) return broken(seq > expected ? `entries ${expected}–${seq - 1} are missing` : 'sequence out of order');
+        if (event.prevHash !== previous) return broken('does not link to the previous entry');
+        if (event.hash !== entryHash(previous, fieldsOf(event))) return broken('its content does not match its hash');
+        previous = event.hash!;
+        expected += 1;
+        entries += 1;
+      }
+      const head = await prisma.auditHead.findUnique({ where: { tenantId } });
+      if (head && (Number(head.seq) !== entries || head.hash !== previous)) {
+        return { ok: false, entries, unchained, firstBroken: { seq: entries + 1, id: '', reason: `the chain ends at entry ${entries} but ${Number(head.seq)} were written` } };
+      }
+      return { ok: true, entries, unchained, firstBroken: null };
+    },
+    /** every entry of the tenant, oldest first, as stored (for export as JSON lines) */
+    async *export(tenantId: string): AsyncGenerator<Record<string, unknown>> {
+      for await (const event of chained(prisma, tenantId, true)) {
+        yield { ...fieldsOf(event), seq: event.seq === null ? null : Number(event.seq), prevHash: event.prevHash, hash: event.hash };
+      }
+    },
   };
+}
+
+type EventRow = Awaited<ReturnType<PrismaClient['auditEvent']['findMany']>>[number];
+
+function fieldsOf(event: EventRow): ChainedFields {
+  return {
+    tenantId: event.tenantId, seq: Number(event.seq), type: event.type, actor: event.actor, subject: event.subject, clientId: event.clientId,
+    ip: event.ip, userAgent: event.userAgent, outcome: event.outcome, data: event.data, createdAt: event.createdAt.toISOString(),
+  };
+}
+
+/** the tenant's entries in the order they were written (chained ones only, unless asked), a page at a time */
+async function* chained(prisma: PrismaClient, tenantId: string, includeUnchained = false): AsyncGenerator<EventRow> {
+  let after: bigint | null = null;
+  for (;;) {
+    const page: EventRow[] = await prisma.auditEvent.findMany({
+      where: { tenantId, ...(includeUnchained ? {} : { seq: { not: null } }), ...(after !== null ? { id: { gt: after } } : {}) },
+      orderBy: { id: 'asc' },
+      take: 1000,
+    });
+    yield* page;
+    if (page.length < 1000) return;
+    after = page.at(-1)!.id;
+  }
 }
 
 export type AuditRepository = ReturnType<typeof createAuditRepository>;
