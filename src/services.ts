@@ -12,6 +12,7 @@ import { createUsersRepository } from './db/users.repository.js';
 import { createIdentitiesRepository } from './db/identities.repository.js';
 import { createMfaRepository } from './db/mfa.repository.js';
 import { createPasskeysRepository } from './db/passkeys.repository.js';
+import { createFactors } from './auth-methods/mfa/factors.service.js';
 import { createConnections } from './auth-methods/federated/connections.js';
 import { createFederationStore } from './auth-methods/federated/federation-store.js';
 import { createAccountLinking } from './auth-methods/federated/account-linking.js';
@@ -83,7 +84,9 @@ export async function createServices(config: Config, logger: Logger, options: Se
   const clientCache = createClientCache({ store: kv });
   const clients = createClientsService({ repository: createClientsRepository(db.prisma), sealer, cache: clientCache });
 
+  const audit = createAuditLog({ repository: createAuditRepository(db.prisma), secret: deriveSecret(config.keyEncryptionKeys[0]!, 'audit pseudonyms'), logger });
   const providers = createTenantProviders({
+    audit,
     publicUrl: config.publicUrl,
     cookieSecrets: config.cookieSecrets,
     maxSize: config.providerCacheSize,
@@ -108,7 +111,6 @@ export async function createServices(config: Config, logger: Logger, options: Se
   }
 
   const limiter = createRateLimiter(kv);
-  const audit = createAuditLog({ repository: createAuditRepository(db.prisma), secret: deriveSecret(config.keyEncryptionKeys[0]!, 'audit pseudonyms'), logger });
   const outbox = createOutbox(kv);
   const channels = createTenantChannels({ sealer, defaultSmtpUrl: config.smtpUrl ?? null });
   const courier = createCourier({ env: config.env, emailFrom: config.emailFrom ?? null, publicHost: config.publicUrl.hostname, channels, outbox, audit, logger });
@@ -120,6 +122,7 @@ export async function createServices(config: Config, logger: Logger, options: Se
   const linking = createAccountLinking({ users, identities, audit });
   const mfa = createMfaRepository(db.prisma);
   const passkeys = createPasskeysRepository(db.prisma);
+  const factors = createFactors({ mfa, sealer, limiter, audit, recoverySecret: deriveSecret(config.keyEncryptionKeys[0]!, 'recovery codes') });
 
   return {
     config,
@@ -136,6 +139,7 @@ export async function createServices(config: Config, logger: Logger, options: Se
     linking,
     mfa,
     passkeys,
+    factors,
     /** migrations this process applied when it opened the database */
     appliedMigrations: applied,
     store: kv,
@@ -155,6 +159,7 @@ export async function createServices(config: Config, logger: Logger, options: Se
     },
     async close() {
       await challenges.settle();
+      await audit.settle();
       await channels.close();
       await Promise.allSettled([hasher.close(), kv.close()]);
       await db.close();

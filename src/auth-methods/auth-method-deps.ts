@@ -10,6 +10,7 @@ import type { InteractionContext } from '../interactions/interaction-context.js'
 import type { CodeChallenges } from './one-time-codes/code-challenges.js';
 import type { OneTimeCodes } from './one-time-codes/one-time-codes.js';
 import type { AccountLinking } from './federated/account-linking.js';
+import type { MfaRepository } from '../db/mfa.repository.js';
 
 export interface AuthMethodDeps {
   ix: InteractionContext;
@@ -22,6 +23,7 @@ export interface AuthMethodDeps {
   store: KvStore;
   oidcModels: OidcModelsRepository;
   linking: AccountLinking;
+  mfa: MfaRepository;
   env: 'development' | 'production' | 'test';
   publicOrigin: string;
 }

@@ -10,6 +10,7 @@ import { revokeAccount } from '../oidc/account-revocation.js';
 import type { AuthMethodDeps } from './auth-method-deps.js';
 import { requestInfo } from './auth-method-deps.js';
 import type { Challenge } from './one-time-codes/one-time-codes.js';
+import type { MfaGate } from './mfa/mfa-gate.js';
 
 /**
  * RFC 8176: a code by SMS is `sms`; by email or WhatsApp it is a one-time password, `otp`. What counts is the
@@ -20,7 +21,7 @@ const amrOf = (challenge: Challenge) => ((challenge.deliveredVia ?? challenge.ch
 export const resetPermissionTtl = 600;
 export const resetPermissionKey = (tenantId: string, token: string) => `reset-permission:${tenantId}:${token}`;
 
-export function createChallengeCompletion(deps: AuthMethodDeps) {
+export function createChallengeCompletion(deps: AuthMethodDeps, gate: MfaGate) {
   const { ix, users, audit } = deps;
 
   async function signIn(ctx: Context, user: UserRecord, challenge: Challenge, method: string, amr: string[]) {
@@ -64,6 +65,13 @@ export function createChallengeCompletion(deps: AuthMethodDeps) {
         return;
       }
       if (!details) return ix.expired(ctx);
+
+      // a code by SMS or email as the second factor of a sign-in waiting at the MFA gate (issue #5)
+      if (challenge.purpose === 'mfa') {
+        const pending = await gate.pending(tenant.id, details.uid);
+        if (!pending || pending.accountId !== challenge.data.userId) return ix.expired(ctx);
+        return gate.complete(ctx, pending, { kind: challenge.channel === 'sms' ? 'sms' : 'email', amr: amrOf(challenge), remember: challenge.data.remember === true });
+      }
 
       if (challenge.purpose === 'signup') {
         const passwordHash = typeof challenge.data.passwordHash === 'string' ? challenge.data.passwordHash : null;

@@ -18,6 +18,9 @@ import { signUpRoutes } from './sign-up/sign-up.routes.js';
 import { accountRoutes } from './federated/account.routes.js';
 import { federatedRoutes, linkPendingOnSignIn } from './federated/federated.routes.js';
 import { createMfaGate } from './mfa/mfa-gate.js';
+import { passkeyRoutes } from './passkeys/passkey.routes.js';
+import { mfaRoutes } from './mfa/mfa.routes.js';
+import { accountSecurityRoutes } from './mfa/account-security.routes.js';
 
 export function hostedFlowRouters(services: Services, deps: { pages: Pages; csrf: Csrf }): Router[] {
   const { config, federation, linking, connections } = services;
@@ -31,16 +34,18 @@ export function hostedFlowRouters(services: Services, deps: { pages: Pages; csrf
   mfaGate.attach(ix);
   const methodDeps: AuthMethodDeps = {
     ix, challenges: services.challenges, codes: services.codes, users: services.users, audit: services.audit,
-    courier: services.courier, channels: services.channels, store: services.store, oidcModels: services.oidcModels, linking,
+    courier: services.courier, channels: services.channels, store: services.store, oidcModels: services.oidcModels, linking, mfa: services.mfa,
     env: config.env, publicOrigin: config.publicUrl.origin,
   };
   const loginPage = createLoginPage({ ix, channels: services.channels, connections, env: config.env });
-  const completion = createChallengeCompletion(methodDeps);
+  const completion = createChallengeCompletion(methodDeps, mfaGate);
   const federatedDeps = { ...methodDeps, connections, federation, linking, https: config.publicUrl.protocol === 'https:' };
   const federated = federatedRoutes(federatedDeps, loginPage);
   return [
     ...federated.routers,
     accountRoutes({ ...federatedDeps, identities: services.identities, toUpstream: federated.toUpstream }, loginPage),
+    mfaRoutes({ ...methodDeps, factors: services.factors, gate: mfaGate, passkeys: services.passkeys }),
+    accountSecurityRoutes({ ...methodDeps, factors: services.factors, mfa: services.mfa }),
     interactionsRouter({ ix, loginPage, users: services.users, limiter: services.limiter, audit: services.audit, challenges: services.challenges }),
     emailCodeRoutes(methodDeps, loginPage),
     magicLinkRoutes(methodDeps, completion, loginPage),
@@ -48,5 +53,6 @@ export function hostedFlowRouters(services: Services, deps: { pages: Pages; csrf
     codeRoutes(methodDeps, completion),
     signUpRoutes(methodDeps, loginPage),
     passwordResetRoutes(methodDeps, completion, loginPage),
+    ...passkeyRoutes({ ...methodDeps, passkeys: services.passkeys, limiter: services.limiter, gate: mfaGate }, loginPage),
   ];
 }

@@ -5,6 +5,7 @@ import type { CourierTenant } from '../notifications/courier.js';
 import type { TenantChannels } from '../notifications/tenant-channels.js';
 import { availableMethods, type AvailableMethods } from './sign-in-methods.js';
 import type { Connections } from './federated/connections.js';
+import { allowPasskeyScript } from './passkeys/passkey-http.js';
 
 export interface LoginPage {
   methods(tenant: CourierTenant): AvailableMethods;
@@ -21,6 +22,9 @@ export function createLoginPage(deps: { ix: InteractionContext; channels: Tenant
       const tenant = ix.tenantOf(ctx);
       const available = methods(tenant);
       const hint = typeof details.params.login_hint === 'string' ? details.params.login_hint.slice(0, 254) : '';
+      // "Sign in with a passkey" (issue #5) is the one button that needs a script (views/assets/passkeys.js)
+      const passkey = tenant.settings.signIn.methods.passkey && tenant.settings.mfa.factors.passkey;
+      if (passkey) allowPasskeyScript(ctx);
       await ix.render(ctx, 'login', {
         title: 'Sign in',
         status: options.status,
@@ -30,10 +34,10 @@ export function createLoginPage(deps: { ix: InteractionContext; channels: Tenant
           clientName: await ix.clientName(ctx, details),
           methods: {
             password: available.password, emailOtp: available.emailOtp, magicLink: available.magicLink,
-            phone: available.phone, signUp: available.signUp, passwordReset: available.passwordReset,
+            phone: available.phone, signUp: available.signUp, passwordReset: available.passwordReset, passkey,
           },
           connections: deps.connections.buttons(tenant.settings.connections),
-          urls: { emailCode: `${base}/email-code`, magicLink: `${base}/magic-link`, phone: `${base}/phone`, signUp: `${base}/signup`, reset: `${base}/reset`, federated: `${base}/federated` },
+          urls: { emailCode: `${base}/email-code`, magicLink: `${base}/magic-link`, phone: `${base}/phone`, signUp: `${base}/signup`, reset: `${base}/reset`, federated: `${base}/federated`, passkey: `${base}/passkey` },
         },
       });
     },

@@ -18,23 +18,33 @@ const RETRIES = 3;
 
 export function createAuditRepository(prisma: PrismaClient) {
   return {
-    /** appends the entry to its tenant's hash chain: one entry at a time per tenant (the head row is locked) */
-    async append(entry: AuditEntry): Promise<void> {
-      const createdAt = new Date();
-      const row = {
-        tenantId: entry.tenantId, type: entry.type, actor: entry.actor ?? null, subject: entry.subject ?? null,
+    /**
+     * Appends entries of one tenant to its hash chain, in order, in one transaction: the head row is locked, so
+     * appends of a tenant — from any process — are chained one batch at a time.
+     */
+    async appendBatch(tenantId: string, entries: AuditEntry[]): Promise<void> {
+      if (!entries.length) return;
+      const rows = entries.map((entry) => ({
+        tenantId, type: entry.type, actor: entry.actor ?? null, subject: entry.subject ?? null,
         clientId: entry.clientId ?? null, ip: entry.ip ?? null, userAgent: entry.userAgent?.slice(0, 512) ?? null,
-        outcome: entry.outcome ?? 'success', data: JSON.parse(JSON.stringify(entry.data ?? {})) as object,
-      };
+        outcome: entry.outcome ?? 'success', data: JSON.parse(JSON.stringify(entry.data ?? {})) as object, createdAt: new Date(),
+      }));
       for (let attempt = 1; ; attempt++) {
         try {
           await prisma.$transaction(async (tx) => {
-            await tx.$executeRaw`INSERT INTO audit_heads (tenant_id, seq, hash) VALUES (${entry.tenantId}::uuid, 0, ${genesisHash(entry.tenantId)}) ON CONFLICT (tenant_id) DO NOTHING`;
-            const [head] = await tx.$queryRaw<{ seq: bigint; hash: string }[]>`UPDATE audit_heads SET seq = seq + 1 WHERE tenant_id = ${entry.tenantId}::uuid RETURNING seq, hash`;
-            const seq = Number(head!.seq);
-            const hash = entryHash(head!.hash, { ...row, seq, createdAt: createdAt.toISOString() });
-            await tx.auditEvent.create({ data: { ...row, createdAt, seq: BigInt(seq), prevHash: head!.hash, hash } });
-            await tx.$executeRaw`UPDATE audit_heads SET hash = ${hash} WHERE tenant_id = ${entry.tenantId}::uuid`;
+            await tx.$executeRaw`INSERT INTO audit_heads (tenant_id, seq, hash) VALUES (${tenantId}::uuid, 0, ${genesisHash(tenantId)}) ON CONFLICT (tenant_id) DO NOTHING`;
+            const [head] = await tx.$queryRaw<{ seq: bigint; hash: string }[]>`UPDATE audit_heads SET seq = seq + ${rows.length} WHERE tenant_id = ${tenantId}::uuid RETURNING seq, hash`;
+            let seq = Number(head!.seq) - rows.length;
+            let previous = head!.hash;
+            const chained = rows.map((row) => {
+              seq += 1;
+              const hash = entryHash(previous, { ...row, seq, createdAt: row.createdAt.toISOString() });
+              const linked = { ...row, seq: BigInt(seq), prevHash: previous, hash };
+              previous = hash;
+              return linked;
+            });
+            await tx.auditEvent.createMany({ data: chained });
+            await tx.$executeRaw`UPDATE audit_heads SET hash = ${previous} WHERE tenant_id = ${tenantId}::uuid`;
           });
           return;
         } catch (error) {

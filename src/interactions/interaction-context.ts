@@ -8,6 +8,7 @@ import { errors } from 'oidc-provider';
 import type { Pages } from '../http/pages.js';
 import type { ResolvedTenant } from '../http/tenant-routes.js';
 import type { Csrf } from './csrf.js';
+import { ACR_MFA, ACR_SINGLE } from '../oidc/step-up-policy.js';
 
 export type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 export type InteractionResult = Parameters<Provider['interactionResult']>[2];
@@ -63,7 +64,7 @@ export function createInteractionContext(deps: { pages: Pages; csrf: Csrf; befor
     },
     /** hands the result to oidc-provider and follows it back to the authorization request */
     async finish(ctx: Context, result: InteractionResult, merge = false): Promise<void> {
-      const login = result.login as { accountId: string; amr?: string[] } | undefined;
+      const login = result.login as { accountId: string; amr?: string[]; acr?: string } | undefined;
       if (login && deps.beforeLogin) {
         const decided = await deps.beforeLogin(ctx, { tenantId: tenantOf(ctx).id, uid: String(ctx.params.uid), accountId: login.accountId, amr: login.amr ?? [] });
         if (!Array.isArray(decided)) {
@@ -72,6 +73,8 @@ export function createInteractionContext(deps: { pages: Pages; csrf: Csrf; befor
         }
         login.amr = decided;
       }
+      // acr says how many factors the sign-in had (a step-up is asked for by acr_values)
+      if (login) login.acr ??= login.amr?.includes('mfa') ? ACR_MFA : ACR_SINGLE;
       const location = await ctx.state.provider!.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: merge });
       ctx.status = 303;
       ctx.redirect(location);

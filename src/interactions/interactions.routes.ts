@@ -11,6 +11,7 @@ import type { RateLimiter } from '../store/rate-limiter.js';
 import { field, formBody, type InteractionContext } from './interaction-context.js';
 import { createLoginGuard } from './login-limits.js';
 import { consentView } from './consent-view.js';
+import { stepUpReason } from '../oidc/step-up-policy.js';
 
 export interface InteractionDeps {
   ix: InteractionContext;
@@ -31,6 +32,12 @@ export function interactionsRouter(deps: InteractionDeps) {
   router.get('/', async (ctx) => {
     const details = await ix.load(ctx);
     if (!details) return ix.expired(ctx);
+    // Step-up (issue #5): the session is the same user, only its second factor is missing — skip the first factor
+    // and let the sign-in go through the MFA gate with the session's account.
+    if (details.prompt.name === 'login' && details.prompt.reasons.includes(stepUpReason) && details.session?.accountId) {
+      const amr = (details.session as { amr?: unknown }).amr;
+      return ix.finish(ctx, { login: { accountId: details.session.accountId, amr: Array.isArray(amr) ? amr.map(String) : [], remember: true } });
+    }
     if (details.prompt.name === 'login') return loginPage.render(ctx, details);
     if (details.prompt.name === 'consent') {
       return ix.render(ctx, 'consent', {

@@ -1,5 +1,6 @@
 // The oidc-provider configuration of one tenant. Deviations from the library defaults cite the reason.
 import type { Configuration, KoaContextWithOIDC, Account, AccountClaims } from 'oidc-provider';
+import { acrValuesSupported, stepUpInteractionPolicy } from './step-up-policy.js';
 import { errors } from 'oidc-provider';
 import type { Config } from '../config/config.js';
 import type { TenantSettings } from '../tenants/tenant-settings.js';
@@ -112,7 +113,8 @@ export function tenantProviderConfiguration(input: TenantProviderConfigInput): C
         getResourceServerInfo: async (_ctx, indicator, client) => resourceServerInfo(settings, indicator, client),
       },
     },
-    interactions: { url: async (_ctx, interaction) => `/t/${tenant.slug}/interaction/${interaction.uid}` },
+    interactions: { policy: stepUpInteractionPolicy(), url: async (_ctx, interaction) => `/t/${tenant.slug}/interaction/${interaction.uid}` },
+    acrValues: acrValuesSupported,
     loadExistingGrant: loadFirstPartyGrant,
     renderError: (ctx, out, error) => pages.renderError(ctx, out as unknown as Record<string, unknown>, error),
     ttl: {

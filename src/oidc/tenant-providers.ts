@@ -12,6 +12,8 @@ import { tenantProviderConfiguration, type ProviderPages } from './provider-conf
 import { createFindAccount, type UserLookup } from './find-account.js';
 import { refreshTokenReuse } from './refresh-token-reuse.js';
 import { unauthorizedClientError } from './unauthorized-client.js';
+import { auditProtocolEvents } from './protocol-audit.js';
+import type { AuditLog } from '../audit/audit-log.js';
 
 export interface TenantContext {
   readonly id: string;
@@ -29,6 +31,8 @@ export interface TenantProvider {
 export interface TenantProvidersDeps {
   publicUrl: URL;
   cookieSecrets: readonly string[];
+  /** where protocol events (tokens, replays, revocations, logouts) are recorded */
+  audit?: AuditLog;
   maxSize: number;
   tenants: TenantsRepository;
   keys: SigningKeys;
@@ -71,6 +75,7 @@ export function createTenantProviders(deps: TenantProvidersDeps) {
     const provider = new Provider(tenant.issuer, configuration);
     provider.use(unauthorizedClientError());
     provider.use(refreshTokenReuse({ store: deps.store, tenantId: record.id }));
+    if (deps.audit) auditProtocolEvents(provider, record.id, deps.audit);
     provider.on('server_error', (ctx: KoaContextWithOIDC, error: Error) => {
       deps.logger.error({ err: error, tenant: slug, route: ctx.oidc?.route }, 'provider server_error');
     });

@@ -8,6 +8,8 @@ import { contrastRatio } from '../../src/tenants/branding.js';
 const EVIL = '<script>alert(1)</script>"x';
 const EVIL_ESCAPED = '&lt;script&gt;alert(1)&lt;/script&gt;&#34;x';
 const CSRF = 'csrf-token-123';
+/** the one script a hosted page may run: ours, from our origin (the page's CSP says script-src 'self') */
+const PASSKEY_SCRIPT = '<script src="/assets/passkeys.js" defer></script>';
 const renderer = createPageRenderer({ viewsDir, cache: false });
 
 function page(logoUrl: string | null = null, refreshSeconds: unknown = null) {
@@ -54,7 +56,24 @@ const samples: Record<string, Record<string, unknown>> = {
   'reset-request': { page: page(), action: '/i/1/reset', csrfToken: CSRF, email: EVIL, error: EVIL, loginUrl: '/i/1' },
   'reset-password': { page: page(), action: '/i/1/reset/password?p=abc&x=1', csrfToken: CSRF, error: EVIL, minLength: 10 },
   notice: { page: page(), heading: EVIL, message: EVIL, backUrl: 'https://app.example.com/' },
+  mfa: {
+    page: page(), csrfToken: CSRF, error: EVIL, totp: true, passkey: false, recovery: true, remember: 30, sms: EVIL, email: EVIL,
+    urls: { totp: '/i/1/mfa/totp', recovery: '/i/1/mfa/recovery', sms: '/i/1/mfa/code/sms', email: '/i/1/mfa/code/email', passkeyOptions: '/i/1/mfa/passkey/options', passkey: '/i/1/mfa/passkey', abort: '/i/1/abort' },
+  },
+  'totp-enrol': { page: page(), csrfToken: CSRF, error: EVIL, qrDataUrl: 'data:image/png;base64,AAAA', secret: EVIL, required: true, action: '/i/1/mfa/enrol', backUrl: '/t/acme/account/security', abortUrl: '/i/1/abort' },
+  'recovery-codes': { page: page(), codes: [EVIL, 'abcde-fghjk'], csrfToken: CSRF, continueAction: '/i/1/mfa/enrol/done', backUrl: null },
+  'account-security': {
+    page: page(), csrfToken: CSRF, base: '/t/acme/account/security', notice: EVIL, policy: 'required', totpAllowed: true,
+    passkeysUrl: '/t/acme/account/passkeys', accountUrl: '/t/acme/account', recoveryLeft: 7,
+    totps: [{ id: 'f1', name: EVIL, since: '2026-11-24', lastUsed: null }],
+    devices: [{ id: 'd1', device: EVIL, ip: '127.0.0.1', since: '2026-11-24', until: '2026-12-24' }],
+  },
   'federated-link': { page: page(), name: EVIL, email: EVIL, continueUrl: '/i/1/federated/continue', backUrl: '/i/1' },
+  'account-passkeys': {
+    page: page(), signedIn: true, who: EVIL, csrfToken: CSRF, base: '/t/acme/account/passkeys', accountUrl: '/t/acme/account', notice: EVIL, isError: false,
+    available: true, enabled: true,
+    passkeys: [{ id: 'p1', name: EVIL, created: '2026-11-24', lastUsed: null, synced: true }, { id: 'p2', name: 'Phone', created: '2026-11-24', lastUsed: '2026-11-25', synced: false }],
+  },
   account: {
     page: page(), signedIn: true, who: EVIL, csrfToken: CSRF, base: '/t/acme/account', notice: EVIL, isError: false,
     linked: [{ connection: 'github', name: EVIL, email: EVIL, since: '2026-11-24', removable: true }, { connection: 'google', name: 'Google', email: null, since: '2026-11-24', removable: false }],
@@ -83,12 +102,12 @@ for (const [view, data] of Object.entries(samples)) {
   test(`${view}: safe, accessible, script- and style-free`, async () => {
     const html = await renderer.render(view, data);
     assert.match(html, /^<!doctype html>\s*<html lang="de">/);
-    assert.doesNotMatch(html, /<script/i);
+    assert.doesNotMatch(html.replaceAll(PASSKEY_SCRIPT, ''), /<script/i);
     assert.doesNotMatch(html, /\sstyle\s*=|<style/i);
     assert.ok(html.includes(EVIL_ESCAPED), 'tenant name is shown escaped');
     assert.match(html, /<link rel="stylesheet" href="\/assets\/tessera.css">\s*<link rel="stylesheet" href="\/t\/acme\/brand.css">/);
     assert.match(html, /<main\b[\s\S]*<\/main>\s*<footer[^>]*>Secured by Tessera<\/footer>/);
-    assert.doesNotMatch(html, /<img/, 'no logo without logoUrl');
+    assert.doesNotMatch(html, /<img class="brand-logo"/, 'no logo without logoUrl');
     for (const id of inputIds(html)) {
       assert.ok(id, `${view}: every visible input has an id`);
       assert.ok(html.includes(`<label for="${id}">`), `${view}: #${id} has a label`);
@@ -384,4 +403,37 @@ test('the stylesheet’s own colours meet WCAG AA contrast', async () => {
   const pairs = [['text', 'surface'], ['text', 'page'], ['muted', 'surface'], ['muted', 'page'], ['link', 'surface'], ['error', 'error-bg'], ['notice', 'notice-bg']];
   for (const [fg, bg] of pairs) assert.ok(contrastRatio(color(fg!), color(bg!)) >= 4.5, `--${fg} on --${bg}`);
   assert.ok(contrastRatio(color('line'), color('surface')) >= 3, 'input borders (non-text, 3:1)');
+});
+
+test('login: the passkey form, its script and passkey autofill only when passkeys are on', async () => {
+  const off = await render('login', { methods: { ...(samples.login!.methods as object), passkey: false } });
+  assert.doesNotMatch(off, /data-passkey-mode|<script|webauthn/);
+  const on = await render('login', { methods: { ...(samples.login!.methods as object), passkey: true }, urls: { ...(samples.login!.urls as object), passkey: '/i/1/passkey' } });
+  assert.match(on, /<input id="email"[^>]* autocomplete="email webauthn"/);
+  assert.match(on, /<form method="post" action="\/i\/1\/passkey" class="stack" id="passkey-login" data-passkey-mode="login" data-options-url="\/i\/1\/passkey\/options">\s*<input type="hidden" name="_csrf" value="csrf-token-123">\s*<input type="hidden" name="credential" value="">\s*<button type="submit" class="button button-secondary" data-passkey-button>Sign in with a passkey<\/button>/);
+  assert.equal(on.split(PASSKEY_SCRIPT).length, 2, 'the script once');
+  const only = await render('login', { methods: { passkey: true }, connections: [], error: null, urls: { passkey: '/i/1/passkey' } });
+  assert.match(only, /class="button button-primary" data-passkey-button>Sign in with a passkey</);
+  assert.doesNotMatch(only, /There is no way to sign in|class="divider"/);
+});
+
+test('account-passkeys: each passkey renamed and removed by its own form; the add form only while allowed', async () => {
+  const html = await render('account-passkeys');
+  assert.match(html, /<li class="linked-item" data-passkey-id="p1">/);
+  assert.match(html, /added 2026-11-24 · never used · synced/);
+  assert.match(html, /added 2026-11-24 · last used 2026-11-25<\/span>/);
+  assert.match(html, /<form method="post" action="\/t\/acme\/account\/passkeys\/p2\/rename"[\s\S]*?<input id="name-p2" name="name" type="text" value="Phone" maxlength="64" required>/);
+  assert.match(html, /<form method="post" action="\/t\/acme\/account\/passkeys\/p2\/remove">[\s\S]*?>Remove Phone<\/button>/);
+  assert.match(html, /<form method="post" action="\/t\/acme\/account\/passkeys" class="stack" id="passkey-register" data-passkey-mode="register" data-options-url="\/t\/acme\/account\/passkeys\/options">/);
+  assert.ok(html.includes(PASSKEY_SCRIPT));
+  for (const [extra, text] of [[{ available: false }, 'as many passkeys as an account may hold'], [{ available: false, enabled: false }, 'does not offer passkeys']] as const) {
+    const limited = await render('account-passkeys', extra);
+    assert.doesNotMatch(limited, /data-passkey-mode|<script/);
+    assert.ok(limited.includes(text), text);
+  }
+  const empty = await render('account-passkeys', { passkeys: [] });
+  assert.match(empty, /You have no passkeys yet/);
+  const signedOut = await renderer.render('account-passkeys', { page: page(), signedIn: false, signInUrl: '/t/acme/account/sign-in' });
+  assert.match(signedOut, /<a class="button button-primary" href="\/t\/acme\/account\/sign-in">Sign in<\/a>/);
+  assert.doesNotMatch(signedOut, /<form|<script/);
 });

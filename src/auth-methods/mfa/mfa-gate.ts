@@ -15,12 +15,9 @@ import type { Details, InteractionContext } from '../../interactions/interaction
 import type { KvStore } from '../../store/kv-store.js';
 import type { MfaSettings } from '../../tenants/mfa-settings.js';
 import { deviceOf, requestInfo } from '../auth-method-deps.js';
+import { ACR_MFA, asksForMfa } from '../../oidc/step-up-policy.js';
 
-/** acr of a sign-in with two factors, and of one with one; the PAPE multi-factor URI is accepted as a request too */
-export const ACR_MFA = 'urn:tessera:acr:mfa';
-export const ACR_SINGLE = 'urn:tessera:acr:1fa';
-export const PAPE_MFA = 'http://schemas.openid.net/pape/policies/2007/06/multi-factor';
-export const acrValuesSupported = [ACR_SINGLE, ACR_MFA, PAPE_MFA];
+export { ACR_MFA } from '../../oidc/step-up-policy.js';
 
 export interface PendingLogin { accountId: string; amr: string[]; enrol: boolean }
 
@@ -31,8 +28,7 @@ export const trustTokenHash = (value: string) => createHash('sha256').update(val
 
 /** the client asks for a second factor now: acr_values naming MFA, or max_age (a fresh sign-in) */
 export function stepUpRequested(details: Pick<Details, 'params'>): boolean {
-  const acr = typeof details.params.acr_values === 'string' ? details.params.acr_values.split(' ') : [];
-  return acr.includes(ACR_MFA) || acr.includes(PAPE_MFA) || details.params.max_age !== undefined;
+  return asksForMfa(details.params.acr_values) || details.params.max_age !== undefined;
 }
 
 export function createMfaGate(deps: { store: KvStore; mfa: MfaRepository; passkeys: PasskeysRepository; audit: AuditLog; https: boolean }) {

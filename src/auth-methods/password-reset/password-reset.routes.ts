@@ -119,7 +119,9 @@ export function passwordResetRoutes(deps: AuthMethodDeps, completion: ChallengeC
       if (user.email) await deps.linking.emailProven(tenant.id, user.id, user.email, requestInfo(ctx));
     }
     const revoked = await revokeAccount(ctx.state.provider!, deps.oidcModels, tenant.id, user.id);
-    await audit.record({ tenantId: tenant.id, type: 'password.reset', actor: user.id, subject: user.id, ...requestInfo(ctx), data: { revokedGrants: revoked.grants } });
+    // remembered browsers skip the second factor: after a reset none of them is trusted any more (issue #5)
+    const devices = await deps.mfa.revokeAllTrustedDevices(tenant.id, user.id);
+    await audit.record({ tenantId: tenant.id, type: 'password.reset', actor: user.id, subject: user.id, ...requestInfo(ctx), data: { revokedGrants: revoked.grants, revokedTrustedDevices: devices } });
     if (user.email) void deps.courier.passwordChanged(tenant, user.email, ctx.ip);
 
     const details = await ix.load(ctx);

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import ejs from 'ejs';
 import { contrastRatio, defaultBranding } from '../../tenants/branding.js';
 
-export type CodePurpose = 'signup' | 'login' | 'reset' | 'verify';
+export type CodePurpose = 'signup' | 'login' | 'reset' | 'verify' | 'mfa';
 export interface EmailBrand { name: string; logoUrl: string | null; primaryColor: string }
 export interface RenderedEmail { subject: string; html: string; text: string }
 
@@ -49,6 +49,14 @@ const copy: Record<CodePurpose, PurposeCopy> = {
     button: () => 'Choose a new password',
     ignore: () => 'If you did not ask to reset your password, you can ignore this email: your password has not been changed.',
     smsKind: 'password reset',
+  },
+  mfa: {
+    subject: (name) => `Your ${name} security code`,
+    heading: 'Your security code',
+    intro: (name) => `Enter this code to finish signing in to ${name}:`,
+    button: (name) => `Finish signing in to ${name}`,
+    ignore: () => 'If you are not signing in right now, someone may know your password: change it.',
+    smsKind: 'security',
   },
   verify: {
     subject: (name) => `Verify your email address for ${name}`,

@@ -1,0 +1,77 @@
+// A user's TOTP authenticators and recovery codes (issue #5): enrolment (an unconfirmed factor until its first
+// code), checking a code (each time step once), recovery codes (each once; a new set replaces the old), and the
+// lock on second-factor failures — like passwords: 10 per 15 minutes per account, then wait.
+import type { AuditLog } from '../../audit/audit-log.js';
+import type { Sealer } from '../../crypto/sealing.js';
+import type { MfaRepository } from '../../db/mfa.repository.js';
+import type { RateLimiter, RateRule } from '../../store/rate-limiter.js';
+import { createRecoveryCodes } from './recovery-codes.js';
+import { newTotpSecret, totpProvisioning, totpStep } from './totp.js';
+
+export const secondFactorLimit: RateRule = { limit: 10, windowSeconds: 15 * 60 };
+
+export function createFactors(deps: { mfa: MfaRepository; sealer: Sealer; limiter: RateLimiter; audit: AuditLog; recoverySecret: string }) {
+  const { mfa, sealer, limiter } = deps;
+  const recovery = createRecoveryCodes(deps.recoverySecret);
+  const context = (tenantId: string, userId: string) => `totp-secret:${tenantId}:${userId}`;
+  const bucket = (tenantId: string) => `mfa-fail:${tenantId}`;
+
+  return {
+    /** a new, unconfirmed authenticator (earlier unconfirmed ones are dropped) and what the app must scan */
+    async startTotp(tenantId: string, userId: string, label: { issuer: string; account: string }) {
+      await mfa.dropUnconfirmed(tenantId, userId);
+      const secret = newTotpSecret();
+      const factor = await mfa.createTotp(tenantId, userId, 'Authenticator app', sealer.seal(secret, context(tenantId, userId)));
+      return { factorId: factor.id, secret, ...(await totpProvisioning({ secret, ...label })) };
+    },
+    /** the secret of an unconfirmed factor, to show again when the first code was wrong */
+    async pendingTotp(tenantId: string, userId: string, factorId: string, label: { issuer: string; account: string }) {
+      const factor = await mfa.findTotp(tenantId, userId, factorId);
+      if (!factor || factor.confirmed) return null;
+      const secret = sealer.open(factor.sealedSecret, context(tenantId, userId));
+      return { factorId, secret, ...(await totpProvisioning({ secret, ...label })) };
+    },
+    /** confirms an enrolment with its first code */
+    async confirmTotp(tenantId: string, userId: string, factorId: string, code: string): Promise<boolean> {
+      const factor = await mfa.findTotp(tenantId, userId, factorId);
+      if (!factor || factor.confirmed) return false;
+      const step = await totpStep(sealer.open(factor.sealedSecret, context(tenantId, userId)), code.trim());
+      return step !== null && (await mfa.acceptTimeStep(factor.id, step));
+    },
+    /** a code of any confirmed authenticator; a time step already used is refused (RFC 6238 §5.2) */
+    async verifyTotp(tenantId: string, userId: string, code: string): Promise<boolean> {
+      for (const factor of await mfa.totpFactors(tenantId, userId)) {
+        if (!factor.confirmed) continue;
+        const step = await totpStep(sealer.open(factor.sealedSecret, context(tenantId, userId)), code.trim());
+        if (step !== null) return mfa.acceptTimeStep(factor.id, step);
+      }
+      return false;
+    },
+    hasConfirmedTotp: async (tenantId: string, userId: string) => (await mfa.totpFactors(tenantId, userId)).some((f) => f.confirmed),
+    totpFactors: (tenantId: string, userId: string) => mfa.totpFactors(tenantId, userId).then((all) => all.filter((f) => f.confirmed)),
+    removeTotp: (tenantId: string, userId: string, id: string) => mfa.removeTotp(tenantId, userId, id),
+
+    /** a new set of recovery codes, replacing any old set: the codes are returned to be shown once */
+    async newRecoveryCodes(tenantId: string, userId: string): Promise<string[]> {
+      const { codes, hashes } = recovery.generate(tenantId, userId);
+      await mfa.replaceRecoveryCodes(tenantId, userId, hashes);
+      return codes;
+    },
+    useRecoveryCode: (tenantId: string, userId: string, code: string) => mfa.useRecoveryCode(tenantId, userId, recovery.hash(tenantId, userId, code)),
+    recoveryCodesLeft: (tenantId: string, userId: string) => mfa.recoveryCodesLeft(tenantId, userId),
+
+    /** @returns seconds until another second-factor attempt is allowed, 0 when it is */
+    async lockedFor(tenantId: string, userId: string): Promise<number> {
+      const state = await limiter.peek(bucket(tenantId), userId, secondFactorLimit);
+      return state.allowed ? 0 : Math.max(1, state.retryAfterSeconds);
+    },
+    async failed(tenantId: string, userId: string): Promise<void> {
+      await limiter.hit(bucket(tenantId), userId, secondFactorLimit);
+    },
+    async succeeded(tenantId: string, userId: string): Promise<void> {
+      await limiter.reset(bucket(tenantId), userId);
+    },
+  };
+}
+
+export type Factors = ReturnType<typeof createFactors>;

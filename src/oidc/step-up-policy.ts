@@ -1,0 +1,28 @@
+// Step-up (issue #5): a client that asks, with acr_values, for a multi-factor sign-in while the browser's session
+// is single-factor gets the login prompt again — oidc-provider's default policy prompts only for *essential* acr
+// claims. The hosted flow sees the reason and asks only for the second factor (interactions.routes.ts).
+import { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
+
+export const stepUpReason = 'mfa_step_up';
+/** the acr of a sign-in with a second factor; the PAPE multi-factor policy URI asks for the same */
+export const ACR_MFA = 'urn:tessera:acr:mfa';
+export const ACR_SINGLE = 'urn:tessera:acr:1fa';
+export const PAPE_MFA = 'http://schemas.openid.net/pape/policies/2007/06/multi-factor';
+export const acrValuesSupported = [ACR_SINGLE, ACR_MFA, PAPE_MFA];
+
+export function asksForMfa(acrValues: unknown): boolean {
+  const values = typeof acrValues === 'string' ? acrValues.split(' ') : [];
+  return values.includes(ACR_MFA) || values.includes(PAPE_MFA);
+}
+
+export function stepUpInteractionPolicy() {
+  const policy = interactionPolicy.base();
+  const login = policy.get('login')!;
+  login.checks.add(new interactionPolicy.Check(stepUpReason, 'a second factor is requested', (ctx: KoaContextWithOIDC) => {
+    const { oidc } = ctx;
+    // once this interaction has signed in (whatever the gate decided), the prompt is not asked again: no loop
+    return oidc.session?.accountId && !oidc.result?.login && asksForMfa(oidc.params?.acr_values) && oidc.session.acr !== ACR_MFA
+      ? interactionPolicy.Check.REQUEST_PROMPT : interactionPolicy.Check.NO_NEED_TO_PROMPT;
+  }));
+  return policy;
+}
