@@ -19,9 +19,10 @@ export function auditProtocolEvents(provider: Provider, tenantId: string, audit:
     });
   });
 
-  provider.on('grant.error', (ctx: KoaContextWithOIDC, error: Error & { error?: string; error_description?: string }) => {
+  provider.on('grant.error', (ctx: KoaContextWithOIDC, error: Error & { error?: string; error_detail?: string }) => {
     const grantType = String(ctx.oidc?.params?.grant_type ?? '');
-    const replay = error.error === 'invalid_grant' && /already used/.test(error.error_description ?? error.message);
+    // InvalidGrant keeps its reason in error_detail ("refresh token already used"), never sent to the client
+    const replay = error.error === 'invalid_grant' && /already used/.test(error.error_detail ?? error.message);
     void audit.record({
       tenantId, type: replay ? 'token.replay_detected' : 'token.refused', clientId: clientOf(ctx), ...origin(ctx), outcome: 'failure',
       data: { grantType, error: error.error ?? 'server_error', ...(replay ? { grantRevoked: true } : {}) },

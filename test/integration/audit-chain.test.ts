@@ -8,7 +8,8 @@ import pg from 'pg';
 import { Browser } from '../support/browser.js';
 import { createClient, createTenant, createUser, redirectUri } from '../support/fixtures.js';
 import { loginPage } from '../support/hosted-pages.js';
-import { codeFlow, discover, type oidc } from '../support/relying-party.js';
+import { codeFlow, discover, oidc, refusal, signInOffline } from '../support/relying-party.js';
+import { waitFor } from '../support/phone-flows.js';
 import { useTessera } from '../support/use-tessera.js';
 
 interface Report { ok: boolean; entries: number; unchained: number; firstBroken: { seq: number; reason: string } | null }
@@ -31,7 +32,7 @@ describe('tamper-evident audit log', () => {
     const { slug } = await createTenant(server);
     const user = await createUser(server, slug);
     const client = await createClient(server, slug, ['--first-party']);
-    const config: oidc.Configuration = await discover(`${server.url}/t/${slug}`, client.client_id, client.client_secret!);
+    const config = await discover(`${server.url}/t/${slug}`, client.client_id, client.client_secret!);
     for (let i = 0; i < signIns; i++) await codeFlow(config, redirectUri, user);
     const browser = new Browser();
     const { page } = await loginPage(browser, config);
@@ -111,6 +112,34 @@ describe('tamper-evident audit log', () => {
     const cut = await verify(tail.slug);
     assert.equal(cut.code, 1);
     assert.match(cut.report.firstBroken!.reason, /the chain ends at entry \d+ but \d+ were written/);
+  });
+
+  it('records protocol events: tokens issued and refreshed, a refresh replay (and the revoked grant), client_credentials', async () => {
+    const target = await tenantWithHistory(0);
+    const tokens = await signInOffline(target.config, target.user);
+    const refreshed = await oidc.refreshTokenGrant(target.config, tokens.refresh_token!);
+    await refusal(oidc.refreshTokenGrant(target.config, tokens.refresh_token!));
+    assert.ok(refreshed.access_token);
+    const machine = await createClient(server, target.slug, ['--grant', 'client_credentials']);
+    const machineConfig = await discover(`${server.url}/t/${target.slug}`, machine.client_id, machine.client_secret!);
+    await oidc.clientCredentialsGrant(machineConfig);
+    const types = ['token.issued', 'token.refreshed', 'token.replay_detected', 'token.refused', 'grant.revoked'];
+    const events = await waitFor('the protocol events', async () => {
+      const rows = await sql<{ type: string; subject: string | null; client_id: string | null; data: Record<string, unknown> }>(
+        'SELECT type, subject, client_id, data FROM audit_events WHERE tenant_id = $1 AND type = ANY($2) ORDER BY seq', [target.tenantId, types]);
+      return rows.some((r) => r.client_id === machine.client_id) ? rows : undefined;
+    });
+    const summary = events.map((e) => [e.type, e.data.grantType ?? null]);
+    assert.deepEqual(summary.filter(([type]) => type !== 'grant.revoked'), [
+      ['token.issued', 'authorization_code'], ['token.refreshed', 'refresh_token'], ['token.replay_detected', 'refresh_token'], ['token.issued', 'client_credentials'],
+    ]);
+    assert.ok(summary.some(([type]) => type === 'grant.revoked'), 'the replay revoked the grant');
+    assert.equal(events[0]!.subject, target.user.id);
+    assert.equal(events.at(-1)!.subject, null, 'a machine token has no user');
+    const chain = await verify(target.slug);
+    assert.equal(chain.code, 0);
+    const all = JSON.stringify(await sql('SELECT data FROM audit_events WHERE tenant_id = $1', [target.tenantId]));
+    for (const secret of [tokens.access_token, tokens.refresh_token!, refreshed.access_token]) assert.ok(!all.includes(secret), 'no token in the log');
   });
 
   it('concurrent events of one tenant still make one unbroken chain', async () => {
