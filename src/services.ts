@@ -11,6 +11,7 @@ import { createClientsRepository } from './db/clients.repository.js';
 import { createUsersRepository } from './db/users.repository.js';
 import { createIdentitiesRepository } from './db/identities.repository.js';
 import { createMfaRepository } from './db/mfa.repository.js';
+import { createProtocolAudit } from './oidc/protocol-audit.js';
 import { createPasskeysRepository } from './db/passkeys.repository.js';
 import { createFactors } from './auth-methods/mfa/factors.service.js';
 import { createConnections } from './auth-methods/federated/connections.js';
@@ -85,8 +86,9 @@ export async function createServices(config: Config, logger: Logger, options: Se
   const clients = createClientsService({ repository: createClientsRepository(db.prisma), sealer, cache: clientCache });
 
   const audit = createAuditLog({ repository: createAuditRepository(db.prisma), secret: deriveSecret(config.keyEncryptionKeys[0]!, 'audit pseudonyms'), logger });
+  const protocolAudit = createProtocolAudit(audit);
   const providers = createTenantProviders({
-    audit,
+    protocolAudit,
     publicUrl: config.publicUrl,
     cookieSecrets: config.cookieSecrets,
     maxSize: config.providerCacheSize,
@@ -159,6 +161,7 @@ export async function createServices(config: Config, logger: Logger, options: Se
     },
     async close() {
       await challenges.settle();
+      protocolAudit.flush();
       await audit.settle();
       await channels.close();
       await Promise.allSettled([hasher.close(), kv.close()]);

@@ -1,41 +1,81 @@
 // Protocol events into the audit log (issue #6): tokens issued and refreshed at the token endpoint, refused grants
 // (a used code or refresh token presented again is a replay: the grant is revoked), grants revoked, logouts.
-// Listeners of the tenant's provider; they record who (subject, client), from where (IP, user agent) and the
-// outcome — never a token.
+// Listeners of each tenant's provider; they record who (subject, client), from where (IP, user agent) and the
+// outcome — never a token. Machine tokens (client_credentials) can come by the thousand a second: they are counted
+// per client and recorded as one entry per client per window (`data.count`), so the log keeps up with the endpoint.
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { AuditLog } from '../audit/audit-log.js';
 
-export function auditProtocolEvents(provider: Provider, tenantId: string, audit: AuditLog): void {
-  const origin = (ctx: KoaContextWithOIDC) => ({ ip: ctx.ip, userAgent: ctx.get('user-agent') || null });
-  const clientOf = (ctx: KoaContextWithOIDC) => ctx.oidc?.client?.clientId ?? null;
+const MACHINE_WINDOW_MS = 10_000;
 
-  provider.on('grant.success', (ctx: KoaContextWithOIDC) => {
-    const grantType = String(ctx.oidc.params?.grant_type ?? '');
-    const subject = ctx.oidc.entities?.Account?.accountId ?? null;
-    void audit.record({
-      tenantId, type: grantType === 'refresh_token' ? 'token.refreshed' : 'token.issued', actor: subject ?? clientOf(ctx), subject, clientId: clientOf(ctx),
-      ...origin(ctx), data: { grantType },
-    });
-  });
+interface MachineTally { tenantId: string; clientId: string; count: number; from: Date; ip: string | null; userAgent: string | null }
 
-  provider.on('grant.error', (ctx: KoaContextWithOIDC, error: Error & { error?: string; error_detail?: string }) => {
-    const grantType = String(ctx.oidc?.params?.grant_type ?? '');
-    // InvalidGrant keeps its reason in error_detail ("refresh token already used"), never sent to the client
-    const replay = error.error === 'invalid_grant' && /already used/.test(error.error_detail ?? error.message);
-    void audit.record({
-      tenantId, type: replay ? 'token.replay_detected' : 'token.refused', clientId: clientOf(ctx), ...origin(ctx), outcome: 'failure',
-      data: { grantType, error: error.error ?? 'server_error', ...(replay ? { grantRevoked: true } : {}) },
-    });
-  });
+export function createProtocolAudit(audit: AuditLog) {
+  const tallies = new Map<string, MachineTally>();
+  let timer: NodeJS.Timeout | null = null;
 
-  provider.on('grant.revoked', (ctx: KoaContextWithOIDC, grantId: string) => {
-    void grantId;
-    void audit.record({ tenantId, type: 'grant.revoked', clientId: clientOf(ctx), ...origin(ctx), data: { route: ctx.oidc?.route ?? null } });
-  });
+  function flush(): void {
+    if (timer) clearTimeout(timer);
+    timer = null;
+    for (const tally of tallies.values()) {
+      void audit.record({
+        tenantId: tally.tenantId, type: 'token.issued', actor: tally.clientId, clientId: tally.clientId, ip: tally.ip, userAgent: tally.userAgent,
+        data: { grantType: 'client_credentials', count: tally.count, from: tally.from.toISOString(), to: new Date().toISOString() },
+      });
+    }
+    tallies.clear();
+  }
 
-  provider.on('end_session.success', (ctx: KoaContextWithOIDC) => {
-    const subject = ctx.oidc?.session?.accountId ?? null;
-    void audit.record({ tenantId, type: 'logout', actor: subject, subject, clientId: clientOf(ctx), ...origin(ctx) });
-  });
+  function countMachineToken(tenantId: string, clientId: string, ip: string, userAgent: string | null) {
+    const key = `${tenantId}\n${clientId}`;
+    const tally = tallies.get(key);
+    if (tally) tally.count += 1;
+    else tallies.set(key, { tenantId, clientId, count: 1, from: new Date(), ip, userAgent });
+    if (!timer) {
+      timer = setTimeout(flush, MACHINE_WINDOW_MS);
+      timer.unref();
+    }
+  }
+
+  return {
+    /** records what this tenant's provider does */
+    attach(provider: Provider, tenantId: string): void {
+      const origin = (ctx: KoaContextWithOIDC) => ({ ip: ctx.ip, userAgent: ctx.get('user-agent') || null });
+      const clientOf = (ctx: KoaContextWithOIDC) => ctx.oidc?.client?.clientId ?? null;
+
+      provider.on('grant.success', (ctx: KoaContextWithOIDC) => {
+        const grantType = String(ctx.oidc.params?.grant_type ?? '');
+        if (grantType === 'client_credentials' && clientOf(ctx)) return countMachineToken(tenantId, clientOf(ctx)!, ctx.ip, ctx.get('user-agent') || null);
+        const subject = ctx.oidc.entities?.Account?.accountId ?? null;
+        void audit.record({
+          tenantId, type: grantType === 'refresh_token' ? 'token.refreshed' : 'token.issued', actor: subject ?? clientOf(ctx), subject, clientId: clientOf(ctx),
+          ...origin(ctx), data: { grantType },
+        });
+      });
+
+      provider.on('grant.error', (ctx: KoaContextWithOIDC, error: Error & { error?: string; error_detail?: string }) => {
+        const grantType = String(ctx.oidc?.params?.grant_type ?? '');
+        // InvalidGrant keeps its reason in error_detail ("refresh token already used"), never sent to the client
+        const replay = error.error === 'invalid_grant' && /already used/.test(error.error_detail ?? error.message);
+        void audit.record({
+          tenantId, type: replay ? 'token.replay_detected' : 'token.refused', clientId: clientOf(ctx), ...origin(ctx), outcome: 'failure',
+          data: { grantType, error: error.error ?? 'server_error', ...(replay ? { grantRevoked: true } : {}) },
+        });
+      });
+
+      provider.on('grant.revoked', (ctx: KoaContextWithOIDC) => {
+        void audit.record({ tenantId, type: 'grant.revoked', clientId: clientOf(ctx), ...origin(ctx), data: { route: ctx.oidc?.route ?? null } });
+      });
+
+      provider.on('end_session.success', (ctx: KoaContextWithOIDC) => {
+        const subject = ctx.oidc?.session?.accountId ?? null;
+        void audit.record({ tenantId, type: 'logout', actor: subject, subject, clientId: clientOf(ctx), ...origin(ctx) });
+      });
+    },
+    /** records the machine-token counts so far (shutdown) */
+    flush,
+  };
 }
+
+export type ProtocolAudit = ReturnType<typeof createProtocolAudit>;

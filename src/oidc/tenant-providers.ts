@@ -12,8 +12,7 @@ import { tenantProviderConfiguration, type ProviderPages } from './provider-conf
 import { createFindAccount, type UserLookup } from './find-account.js';
 import { refreshTokenReuse } from './refresh-token-reuse.js';
 import { unauthorizedClientError } from './unauthorized-client.js';
-import { auditProtocolEvents } from './protocol-audit.js';
-import type { AuditLog } from '../audit/audit-log.js';
+import type { ProtocolAudit } from './protocol-audit.js';
 
 export interface TenantContext {
   readonly id: string;
@@ -31,8 +30,8 @@ export interface TenantProvider {
 export interface TenantProvidersDeps {
   publicUrl: URL;
   cookieSecrets: readonly string[];
-  /** where protocol events (tokens, replays, revocations, logouts) are recorded */
-  audit?: AuditLog;
+  /** records protocol events (tokens, replays, revocations, logouts) in the audit log */
+  protocolAudit?: ProtocolAudit;
   maxSize: number;
   tenants: TenantsRepository;
   keys: SigningKeys;
@@ -75,7 +74,7 @@ export function createTenantProviders(deps: TenantProvidersDeps) {
     const provider = new Provider(tenant.issuer, configuration);
     provider.use(unauthorizedClientError());
     provider.use(refreshTokenReuse({ store: deps.store, tenantId: record.id }));
-    if (deps.audit) auditProtocolEvents(provider, record.id, deps.audit);
+    deps.protocolAudit?.attach(provider, record.id);
     provider.on('server_error', (ctx: KoaContextWithOIDC, error: Error) => {
       deps.logger.error({ err: error, tenant: slug, route: ctx.oidc?.route }, 'provider server_error');
     });

@@ -114,7 +114,7 @@ describe('tamper-evident audit log', () => {
     assert.match(cut.report.firstBroken!.reason, /the chain ends at entry \d+ but \d+ were written/);
   });
 
-  it('records protocol events: tokens issued and refreshed, a refresh replay (and the revoked grant), client_credentials', async () => {
+  it('records protocol events: tokens issued and refreshed, a refresh replay (and the revoked grant), machine tokens counted', async () => {
     const target = await tenantWithHistory(0);
     const tokens = await signInOffline(target.config, target.user);
     const refreshed = await oidc.refreshTokenGrant(target.config, tokens.refresh_token!);
@@ -123,12 +123,13 @@ describe('tamper-evident audit log', () => {
     const machine = await createClient(server, target.slug, ['--grant', 'client_credentials']);
     const machineConfig = await discover(`${server.url}/t/${target.slug}`, machine.client_id, machine.client_secret!);
     await oidc.clientCredentialsGrant(machineConfig);
+    await oidc.clientCredentialsGrant(machineConfig);
     const types = ['token.issued', 'token.refreshed', 'token.replay_detected', 'token.refused', 'grant.revoked'];
     const events = await waitFor('the protocol events', async () => {
       const rows = await sql<{ type: string; subject: string | null; client_id: string | null; data: Record<string, unknown> }>(
         'SELECT type, subject, client_id, data FROM audit_events WHERE tenant_id = $1 AND type = ANY($2) ORDER BY seq', [target.tenantId, types]);
       return rows.some((r) => r.client_id === machine.client_id) ? rows : undefined;
-    });
+    }, 15_000); // machine tokens are recorded per client per 10-second window
     const summary = events.map((e) => [e.type, e.data.grantType ?? null]);
     assert.deepEqual(summary.filter(([type]) => type !== 'grant.revoked'), [
       ['token.issued', 'authorization_code'], ['token.refreshed', 'refresh_token'], ['token.replay_detected', 'refresh_token'], ['token.issued', 'client_credentials'],
@@ -136,6 +137,7 @@ describe('tamper-evident audit log', () => {
     assert.ok(summary.some(([type]) => type === 'grant.revoked'), 'the replay revoked the grant');
     assert.equal(events[0]!.subject, target.user.id);
     assert.equal(events.at(-1)!.subject, null, 'a machine token has no user');
+    assert.equal(events.at(-1)!.data.count, 2, 'machine tokens are counted per client and window');
     const chain = await verify(target.slug);
     assert.equal(chain.code, 0);
     const all = JSON.stringify(await sql('SELECT data FROM audit_events WHERE tenant_id = $1', [target.tenantId]));

@@ -129,6 +129,22 @@ describe('two-step sign-in with an authenticator app', () => {
     assert.deepEqual((await audit('mfa.succeeded')).filter((e) => e.subject === user.id).map((e) => e.data.factor), ['email']);
   });
 
+  it('recovery codes run out: after the tenth, the challenge page offers none', async () => {
+    const { user, codes } = await enrolled();
+    for (const code of codes) {
+      const browser = new Browser();
+      const { request, step } = await passwordStep(browser, config, user);
+      const challenge = mfaPage(step);
+      assert.ok(challenge.html.includes('Use a recovery code'));
+      await exchange(config, request, await browser.submit(challenge, '/mfa/recovery', { code }, atCallback));
+    }
+    const last = mfaPage((await passwordStep(new Browser(), config, user)).step);
+    assert.ok(!last.html.includes('Use a recovery code'), 'no recovery code is left to offer');
+    assert.equal((await query<{ n: string }>('SELECT count(*) AS n FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL', [user.id]))[0]!.n, '0');
+    const used = await audit('mfa.recovery_code_used');
+    assert.deepEqual(used.filter((e) => e.subject === user.id).map((e) => e.data.left), [9, 8, 7, 6, 5, 4, 3, 2, 1, 0]);
+  });
+
   it('ten wrong codes lock the second step: 429 with Retry-After, even for the right code', async () => {
     const { user, secret } = await enrolled();
     const browser = new Browser();
