@@ -104,6 +104,11 @@ export function applySettingsPatch(current: unknown, patch: unknown, options: { 
       problems.push(`signIn.testRecipients: "${key}" is neither an E.164 number (e.g. +447911123456) nor a lower-case email, so no sign-in could use it`);
     }
   }
+  // A required policy walks users without a factor through setting up an authenticator app at sign-in.
+  const mfa = asObject(merged.mfa);
+  if (mfa.policy === 'required' && asObject(mfa.factors).totp === false) {
+    problems.push('mfa.factors.totp: a required policy enrols users with an authenticator app at sign-in; keep it allowed');
+  }
   // Upstream endpoints receive client secrets and return identities: in production only over TLS.
   const connections = connectionsSchema.safeParse(merged.connections ?? {});
   if (options.production && connections.success) {

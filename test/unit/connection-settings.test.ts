@@ -47,6 +47,12 @@ describe('connection settings', () => {
     assert.doesNotThrow(() => patch({}, { connections: { o: { type: 'oidc', clientId: 'a', issuer: 'http://127.0.0.1:9000' } } }));
   });
 
+  it('refuses a required MFA policy that could not enrol anyone at sign-in', () => {
+    assert.throws(() => patch({}, { mfa: { policy: 'required', factors: { totp: false } } }), /mfa\.factors\.totp/);
+    const stamped = patch({}, { mfa: { policy: 'required' } }) as { mfa: { requiredSince: string } };
+    assert.ok(Date.parse(stamped.mfa.requiredSince) <= Date.now());
+  });
+
   it('drops a damaged stored entry and keeps the others', () => {
     const stored = patch({}, { connections: { google, gh: github } }) as { connections: Record<string, Record<string, unknown>> };
     stored.connections.gh!.clientSecret = 'not sealed';
