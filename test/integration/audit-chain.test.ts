@@ -4,12 +4,12 @@
 // lines; concurrent appends still make one unbroken chain.
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import pg from 'pg';
 import { Browser } from '../support/browser.js';
 import { createClient, createTenant, createUser, redirectUri } from '../support/fixtures.js';
 import { loginPage } from '../support/hosted-pages.js';
 import { codeFlow, discover, oidc, refusal, signInOffline } from '../support/relying-party.js';
 import { waitFor } from '../support/phone-flows.js';
+import { query } from '../support/email-flows.js';
 import { useTessera } from '../support/use-tessera.js';
 
 interface Report { ok: boolean; entries: number; unchained: number; firstBroken: { seq: number; reason: string } | null }
@@ -17,15 +17,7 @@ interface Report { ok: boolean; entries: number; unchained: number; firstBroken:
 describe('tamper-evident audit log', () => {
   const server = useTessera();
 
-  async function sql<T = unknown>(text: string, params: unknown[] = []): Promise<T[]> {
-    const db = new pg.Client({ connectionString: server.env.DATABASE_URL });
-    await db.connect();
-    try {
-      return (await db.query(text, params)).rows as T[];
-    } finally {
-      await db.end();
-    }
-  }
+  const sql = <T = unknown>(text: string, params: unknown[] = []) => query<T>(server.env.DATABASE_URL!, text, params);
 
   /** a tenant with `signIns` successful sign-ins and one failed one in its log */
   async function tenantWithHistory(signIns = 3) {

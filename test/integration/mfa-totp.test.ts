@@ -4,13 +4,13 @@
 // once only, recovery codes (use, reuse, regeneration), the lock after 10 wrong codes, and remembered browsers.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import pg from 'pg';
 import { Browser } from '../support/browser.js';
 import { createClient, createTenant, createUser } from '../support/fixtures.js';
 import { asPage, atCallback, loginPage, visibleText } from '../support/hosted-pages.js';
 import { enrolTotp, mfaPage, passwordStep, recoveryCodesOn, signInToAccount, totpCode } from '../support/mfa-flows.js';
 import { asCodePage, enterCode, exchange, readOutbox, waitFor } from '../support/phone-flows.js';
 import { discover, type oidc } from '../support/relying-party.js';
+import { query as sqlQuery } from '../support/email-flows.js';
 import { useTessera } from '../support/use-tessera.js';
 
 const ACR_MFA = 'urn:tessera:acr:mfa';
@@ -25,15 +25,7 @@ describe('two-step sign-in with an authenticator app', () => {
     config = await discover(`${server.url}/t/${slug}`, client.client_id, client.client_secret!);
   });
 
-  async function query<T>(sql: string, params: unknown[]): Promise<T[]> {
-    const db = new pg.Client({ connectionString: server.env.DATABASE_URL });
-    await db.connect();
-    try {
-      return (await db.query(sql, params)).rows as T[];
-    } finally {
-      await db.end();
-    }
-  }
+  const query = <T>(text: string, params: unknown[]) => sqlQuery<T>(server.env.DATABASE_URL!, text, params);
   const audit = (type: string) => query<{ data: Record<string, unknown>; subject: string }>('SELECT e.data, e.subject FROM audit_events e JOIN tenants t ON t.id = e.tenant_id WHERE t.slug = $1 AND e.type = $2 ORDER BY e.id', [slug, type]);
 
   /** a user with an authenticator app; their secret and recovery codes */

@@ -3,11 +3,11 @@
 // relying party, and the places a test reads what happened (identities and audit_events tables).
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import pg from 'pg';
 import { Browser, formsOf, isPage, type Page } from './browser.js';
 import { cliJson, createClient, createTenant, redirectUri } from './fixtures.js';
 import { asPage, atCallback, loginPage } from './hosted-pages.js';
 import { exchange } from './phone-flows.js';
+import { query as sqlQuery } from './email-flows.js';
 import type { oidc, AuthorizationRequest } from './relying-party.js';
 import { discover } from './relying-party.js';
 import type { TesseraProcess } from './tessera-process.js';
@@ -76,15 +76,7 @@ export function noticePage(step: Page | URL, status: number): Page {
   return page;
 }
 
-async function query<T>(server: TesseraProcess, sql: string, params: unknown[]): Promise<T[]> {
-  const client = new pg.Client({ connectionString: server.env.DATABASE_URL });
-  await client.connect();
-  try {
-    return (await client.query(sql, params)).rows as T[];
-  } finally {
-    await client.end();
-  }
-}
+const query = <T>(server: TesseraProcess, sql: string, params: unknown[]) => sqlQuery<T>(server.env.DATABASE_URL!, sql, params);
 
 export interface IdentityRow { user_id: string; connection: string; subject: string; email: string | null; email_verified: boolean; profile: Record<string, unknown> }
 
