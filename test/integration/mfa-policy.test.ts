@@ -101,9 +101,9 @@ describe('second-factor policy and step-up', () => {
     // remembered: prompt=login asks for the password only
     const remembered = await passwordStep(browser, tenant.config, user, { prompt: 'login' });
     assert.deepEqual((await exchange(tenant.config, remembered.request, remembered.step)).claims.amr, ['pwd']);
-    // max_age (1 s, a second later; oidc-provider turns max_age=0 into prompt=login): the login page, then the
-    // second factor all the same
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // max_age (1 s; oidc-provider turns max_age=0 into prompt=login): the login page, then the second factor all
+    // the same. Sign-in times are whole seconds and the session must be *older* than max_age: wait over 2 s.
+    await new Promise((resolve) => setTimeout(resolve, 2200));
     const { page } = await loginPage(browser, tenant.config, { max_age: '1' });
     assert.ok(isLoginPage(page));
     const challenge = mfaPage(await browser.submit(page, '/login', { email: user.email, password: user.password }, atCallback));
