@@ -9,6 +9,11 @@ import { allowPasskeyScript } from './passkeys/passkey-http.js';
 
 export interface LoginPage {
   methods(tenant: CourierTenant): AvailableMethods;
+  /**
+   * The interaction of a page reached from the login page (sign-up, reset, phone), when it still waits for a login
+   * and the tenant offers `method`; otherwise answers (expired page, or the login page with `refusal`) and gives null.
+   */
+  opened(ctx: Context, method: keyof AvailableMethods, refusal: string): Promise<Details | null>;
   render(ctx: Context, details: Details, options?: { email?: string; error?: string | null; notice?: string | null; status?: number }): Promise<void>;
 }
 
@@ -17,6 +22,18 @@ export function createLoginPage(deps: { ix: InteractionContext; channels: Tenant
   const methods = (tenant: CourierTenant) => availableMethods(tenant, deps.channels, deps.env);
   return {
     methods,
+    async opened(ctx, method, refusal) {
+      const details = await ix.load(ctx);
+      if (!details || details.prompt.name !== 'login') {
+        await ix.expired(ctx);
+        return null;
+      }
+      if (!methods(ix.tenantOf(ctx))[method]) {
+        await this.render(ctx, details, { error: refusal, status: 400 });
+        return null;
+      }
+      return details;
+    },
     async render(ctx, details, options = {}) {
       const base = ix.base(ctx);
       const tenant = ix.tenantOf(ctx);

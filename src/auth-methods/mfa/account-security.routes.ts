@@ -54,8 +54,7 @@ export function accountSecurityRoutes(deps: AuthMethodDeps & { factors: Factors;
 
   async function enrolPage(ctx: Context, session: AccountSession, error?: string) {
     const tenant = ix.tenantOf(ctx);
-    const existing = await deps.store.get(enrolKey(tenant.id, session.binding));
-    const enrolment = (existing && (await factors.pendingTotp(tenant.id, session.user.id, existing, label(ctx, session)))) || (await factors.startTotp(tenant.id, session.user.id, label(ctx, session)));
+    const enrolment = await factors.totpEnrolment(tenant.id, session.user.id, await deps.store.get(enrolKey(tenant.id, session.binding)), label(ctx, session));
     await deps.store.set(enrolKey(tenant.id, session.binding), enrolment.factorId, 900);
     await ix.render(ctx, 'totp-enrol', {
       title: 'Set up an authenticator app', status: error ? 400 : 200,

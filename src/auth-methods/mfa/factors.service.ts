@@ -17,19 +17,23 @@ export function createFactors(deps: { mfa: MfaRepository; sealer: Sealer; limite
   const bucket = (tenantId: string) => `mfa-fail:${tenantId}`;
 
   return {
-    /** a new, unconfirmed authenticator (earlier unconfirmed ones are dropped) and what the app must scan */
-    async startTotp(tenantId: string, userId: string, label: { issuer: string; account: string }) {
-      await mfa.dropUnconfirmed(tenantId, userId);
-      const secret = newTotpSecret();
-      const factor = await mfa.createTotp(tenantId, userId, 'Authenticator app', sealer.seal(secret, context(tenantId, userId)));
-      return { factorId: factor.id, secret, ...(await totpProvisioning({ secret, ...label })) };
-    },
-    /** the secret of an unconfirmed factor, to show again when the first code was wrong */
-    async pendingTotp(tenantId: string, userId: string, factorId: string, label: { issuer: string; account: string }) {
-      const factor = await mfa.findTotp(tenantId, userId, factorId);
-      if (!factor || factor.confirmed) return null;
-      const secret = sealer.open(factor.sealedSecret, context(tenantId, userId));
-      return { factorId, secret, ...(await totpProvisioning({ secret, ...label })) };
+    /**
+     * The authenticator being set up and what the app must scan: `factorId`'s again while it is unconfirmed (the app
+     * may already hold its secret), else a new one (earlier unconfirmed ones are dropped).
+     */
+    async totpEnrolment(tenantId: string, userId: string, factorId: string | null, label: { issuer: string; account: string }) {
+      const pending = factorId ? await mfa.findTotp(tenantId, userId, factorId) : null;
+      let id: string;
+      let secret: string;
+      if (pending && !pending.confirmed) {
+        id = pending.id;
+        secret = sealer.open(pending.sealedSecret, context(tenantId, userId));
+      } else {
+        await mfa.dropUnconfirmed(tenantId, userId);
+        secret = newTotpSecret();
+        id = (await mfa.createTotp(tenantId, userId, 'Authenticator app', sealer.seal(secret, context(tenantId, userId)))).id;
+      }
+      return { factorId: id, secret, ...(await totpProvisioning({ secret, ...label })) };
     },
     /** confirms an enrolment with its first code */
     async confirmTotp(tenantId: string, userId: string, factorId: string, code: string): Promise<boolean> {

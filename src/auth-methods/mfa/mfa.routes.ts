@@ -135,8 +135,7 @@ export function mfaRoutes(deps: AuthMethodDeps & MfaDeps) {
     const tenant = ix.tenantOf(ctx);
     const user = await users.findById(tenant.id, pending.accountId);
     const label = { issuer: tenant.name, account: user?.email ?? user?.phone ?? tenant.name };
-    const existing = await deps.store.get(enrolKey(tenant.id, details.uid));
-    const enrolment = (existing && (await factors.pendingTotp(tenant.id, pending.accountId, existing, label))) || (await factors.startTotp(tenant.id, pending.accountId, label));
+    const enrolment = await factors.totpEnrolment(tenant.id, pending.accountId, await deps.store.get(enrolKey(tenant.id, details.uid)), label);
     await deps.store.set(enrolKey(tenant.id, details.uid), enrolment.factorId, 900);
     await ix.render(ctx, 'totp-enrol', {
       title: 'Set up two-step sign-in', status: options.status,

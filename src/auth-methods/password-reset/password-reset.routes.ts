@@ -29,18 +29,7 @@ export function passwordResetRoutes(deps: AuthMethodDeps, completion: ChallengeC
     });
   }
 
-  async function open(ctx: Context): Promise<Details | null> {
-    const details = await ix.load(ctx);
-    if (!details || details.prompt.name !== 'login') {
-      await ix.expired(ctx);
-      return null;
-    }
-    if (!loginPage.methods(ix.tenantOf(ctx)).passwordReset) {
-      await loginPage.render(ctx, details, { error: 'Password reset is not available.', status: 400 });
-      return null;
-    }
-    return details;
-  }
+  const open = (ctx: Context) => loginPage.opened(ctx, 'passwordReset', 'Password reset is not available.');
 
   router.get('/reset', async (ctx) => {
     const details = await open(ctx);

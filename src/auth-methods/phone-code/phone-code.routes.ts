@@ -21,18 +21,7 @@ export function phoneCodeRoutes(deps: AuthMethodDeps, loginPage: LoginPage) {
     });
   }
 
-  async function loginPrompt(ctx: Context): Promise<Details | null> {
-    const details = await ix.load(ctx);
-    if (!details || details.prompt.name !== 'login') {
-      await ix.expired(ctx);
-      return null;
-    }
-    if (!loginPage.methods(ix.tenantOf(ctx)).phone) {
-      await loginPage.render(ctx, details, { error: 'That way of signing in is not available.', status: 400 });
-      return null;
-    }
-    return details;
-  }
+  const loginPrompt = (ctx: Context) => loginPage.opened(ctx, 'phone', 'That way of signing in is not available.');
 
   router.get('/', async (ctx) => {
     const details = await loginPrompt(ctx);

@@ -24,18 +24,7 @@ export function signUpRoutes(deps: AuthMethodDeps, loginPage: LoginPage) {
     });
   }
 
-  async function open(ctx: Context): Promise<Details | null> {
-    const details = await ix.load(ctx);
-    if (!details || details.prompt.name !== 'login') {
-      await ix.expired(ctx);
-      return null;
-    }
-    if (!loginPage.methods(ix.tenantOf(ctx)).signUp) {
-      await loginPage.render(ctx, details, { error: 'This app does not take new sign-ups.', status: 400 });
-      return null;
-    }
-    return details;
-  }
+  const open = (ctx: Context) => loginPage.opened(ctx, 'signUp', 'This app does not take new sign-ups.');
 
   router.get('/', async (ctx) => {
     const details = await open(ctx);
