@@ -41,6 +41,9 @@ import { createTenantProviders } from './oidc/tenant-providers.js';
 import { createAdapterFactory } from './oidc/adapter-factory.js';
 import type { ProviderPages } from './oidc/provider-config.js';
 import { AppError } from './errors/app-error.js';
+import { createRbacRepository } from './db/rbac.repository.js';
+import { createRbac } from './rbac/rbac.service.js';
+import { ensureSystemTenant } from './tenants/system-tenant.js';
 
 export interface ServicesOptions {
   /** pages oidc-provider renders (error, logout); the CLI passes none */
@@ -85,6 +88,15 @@ export async function createServices(config: Config, logger: Logger, options: Se
   const clientCache = createClientCache({ store: kv });
   const clients = createClientsService({ repository: createClientsRepository(db.prisma), sealer, cache: clientCache });
 
+  const rbac = createRbac({
+    repository: createRbacRepository(db.prisma),
+    // APIs are resource servers of the tenant's provider: rebuild it everywhere
+    async announceChange(slug) {
+      const record = await tenantsRepository.findBySlug(slug);
+      if (record) await tenantsRepository.bumpVersion(record.id);
+      await providers.announceChange(slug);
+    },
+  });
   const audit = createAuditLog({ repository: createAuditRepository(db.prisma), secret: deriveSecret(config.keyEncryptionKeys[0]!, 'audit pseudonyms'), logger });
   const protocolAudit = createProtocolAudit(audit);
   const providers = createTenantProviders({
@@ -97,12 +109,14 @@ export async function createServices(config: Config, logger: Logger, options: Se
     store: kv,
     adapterFor: (tenantId) => createAdapterFactory({ tenantId, repository: oidcModels, store: kv, sealer, clients: clients.sourceFor(tenantId) }),
     usersFor: (tenantId) => (id) => users.findById(tenantId, id),
+    rbac,
     pages: options.pages ?? noPages,
     logger,
   });
   const tenants = createTenantsService({
     repository: tenantsRepository, keys, publicUrl: config.publicUrl, sealer, production: config.env === 'production',
     announceChange: (slug) => providers.announceChange(slug),
+    seedTenant: (tenantId, defaultApi) => rbac.seedDefaults(tenantId, defaultApi),
   });
 
   /** validates client metadata with the tenant's own provider: what it accepts is what it will load */
@@ -126,9 +140,18 @@ export async function createServices(config: Config, logger: Logger, options: Se
   const passkeys = createPasskeysRepository(db.prisma);
   const factors = createFactors({ mfa, sealer, limiter, audit, recoverySecret: deriveSecret(config.keyEncryptionKeys[0]!, 'recovery codes') });
 
+  try {
+    await ensureSystemTenant({ tenants, rbac, publicUrl: config.publicUrl });
+  } catch (error) {
+    await Promise.allSettled([kv.close(), hasher.close()]);
+    await db.close();
+    throw error;
+  }
+
   return {
     config,
     db,
+    rbac,
     audit,
     outbox,
     channels,

@@ -18,10 +18,21 @@ export function accountClaims(user: UserRecord): Record<string, unknown> {
   return claims;
 }
 
-export function createFindAccount(lookup: UserLookup) {
+/** the user's role names, released with the `roles` scope (issue #6) under the tenant's claim name */
+export interface RoleClaims { claim: string; rolesOf(userId: string): Promise<string[]> }
+
+export function createFindAccount(lookup: UserLookup, roles?: RoleClaims) {
   return async function findAccount(_ctx: KoaContextWithOIDC, sub: string): Promise<Account | undefined> {
     const user = await lookup(sub);
     if (!user || user.disabled) return undefined;
-    return { accountId: user.id, claims: async () => accountClaims(user) as { sub: string } };
+    return {
+      accountId: user.id,
+      async claims(_use: string, scope: string) {
+        const claims = accountClaims(user);
+        // read at issuance, and only when asked for: a role change shows in the next id_token or userinfo answer
+        if (roles && scope.split(' ').includes('roles')) claims[roles.claim] = await roles.rolesOf(user.id);
+        return claims as { sub: string };
+      },
+    };
   };
 }

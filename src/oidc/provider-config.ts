@@ -7,6 +7,7 @@ import type { TenantSettings } from '../tenants/tenant-settings.js';
 import { standardClaims } from './standard-claims.js';
 import { loadFirstPartyGrant } from './first-party-grant.js';
 import { resourceServerInfo } from './resource-servers.js';
+import { rbacTokenClaims, type ClaimsFor } from './rbac-claims.js';
 
 export interface ProviderPages {
   renderError(ctx: KoaContextWithOIDC, out: Record<string, unknown>, error: Error): Promise<void>;
@@ -21,17 +22,24 @@ export interface TenantProviderConfigInput {
   adapter: NonNullable<Configuration['adapter']>;
   findAccount(ctx: KoaContextWithOIDC, sub: string): Promise<Account | undefined>;
   pages: ProviderPages;
+  /** identifiers (audiences) of the tenant's registered APIs */
+  apis: ReadonlySet<string>;
+  claimsFor: ClaimsFor;
 }
 
 const maxReuseInterval = 300;
 /** the static client of the tenant's account page */
 export const accountClientId = 'tessera-account';
+/** the static client of the admin console, in the system tenant only */
+export const adminClientId = 'tessera-admin';
+export const systemSlug = 'system';
 // RFC 6749 §3.3 scope-token = 1*( %x21 / %x23-5B / %x5D-7E ), space-delimited
 const apiScopeSyntax = /^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/;
 
 export function tenantProviderConfiguration(input: TenantProviderConfigInput): Configuration {
   const { tenant, config, pages } = input;
   const { settings } = tenant;
+  const rolesClaim = settings.rbac.rolesClaim;
   const https = config.publicUrl.protocol === 'https:';
   // Tenants share one host: scoping cookies to the tenant's path keeps one tenant's session from another's.
   // POST at /auth (OIDC Core 3.1.2.1) needs SameSite=None cookies, which browsers only keep when Secure.
@@ -43,11 +51,18 @@ export function tenantProviderConfiguration(input: TenantProviderConfigInput): C
     clients: [{
       client_id: accountClientId, client_name: 'Your account', token_endpoint_auth_method: 'none', first_party: true,
       redirect_uris: [`${config.publicUrl.origin}/t/${tenant.slug}/account/callback`], grant_types: ['authorization_code'], response_types: ['code'],
-    }],
+    }, ...(tenant.slug === systemSlug ? [{
+      // Operators sign in to the admin console through the system tenant's own flow (src/admin).
+      client_id: adminClientId, client_name: 'Tessera admin console', token_endpoint_auth_method: 'none' as const, first_party: true,
+      redirect_uris: [`${config.publicUrl.origin}/admin/callback`], post_logout_redirect_uris: [`${config.publicUrl.origin}/admin`],
+      grant_types: ['authorization_code'], response_types: ['code' as const],
+    }] : [])],
     jwks: input.jwks as Configuration['jwks'],
     findAccount: input.findAccount as Configuration['findAccount'],
-    claims: standardClaims,
-    scopes: ['openid', 'offline_access', 'profile', 'email', 'phone', 'address'],
+    // `roles` (issue #6): the user's role names in id_token and userinfo, under the tenant's claim name
+    claims: { ...standardClaims, roles: [rolesClaim] },
+    scopes: ['openid', 'offline_access', 'profile', 'email', 'phone', 'address', 'roles'],
+    extraTokenClaims: rbacTokenClaims(tenant.id, settings.rbac, input.claimsFor) as Configuration['extraTokenClaims'],
     // RFC 9700 §2.1.2: only the code flow; no implicit or hybrid response types.
     responseTypes: ['code'],
     cookies: { keys: [...config.cookieSecrets], long: cookieOptions, short: cookieOptions },
@@ -71,8 +86,13 @@ export function tenantProviderConfiguration(input: TenantProviderConfigInput): C
     extraClientMetadata: {
       // api_scope: oidc-provider accepts only its own (OpenID) scopes in `scope` metadata, so the scopes of the
       // tenant's API a client may be granted (resource-servers.ts) are registered here, space-delimited.
-      properties: ['first_party', 'refresh_token_reuse_interval', 'api_scope'],
+      // operator_tenants: on a system-tenant client, the tenants its Management API tokens may touch (absent: all)
+      properties: ['first_party', 'refresh_token_reuse_interval', 'api_scope', 'operator_tenants'],
       validator(_ctx, key, value) {
+        if (key === 'operator_tenants' && value !== undefined
+          && !(Array.isArray(value) && value.length <= 100 && value.every((slug) => typeof slug === 'string' && /^[a-z][a-z0-9-]{1,39}$/.test(slug)))) {
+          throw new errors.InvalidClientMetadata('operator_tenants must be an array of tenant slugs');
+        }
         if (key === 'api_scope' && value !== undefined && !(typeof value === 'string' && apiScopeSyntax.test(value))) {
           throw new errors.InvalidClientMetadata('api_scope must be space-delimited scope tokens (RFC 6749 §3.3)');
         }
@@ -110,7 +130,7 @@ export function tenantProviderConfiguration(input: TenantProviderConfigInput): C
         defaultResource: async (_ctx, _client, oneOf) => oneOf ?? settings.defaultResource ?? undefined,
         // An OpenID request without `resource` at the token endpoint keeps the userinfo-capable access token.
         useGrantedResource: async () => false,
-        getResourceServerInfo: async (_ctx, indicator, client) => resourceServerInfo(settings, indicator, client),
+        getResourceServerInfo: async (_ctx, indicator, client) => resourceServerInfo(settings, input.apis, indicator, client),
       },
     },
     interactions: { policy: stepUpInteractionPolicy(), url: async (_ctx, interaction) => `/t/${tenant.slug}/interaction/${interaction.uid}` },

@@ -13,6 +13,7 @@ import { createFindAccount, type UserLookup } from './find-account.js';
 import { refreshTokenReuse } from './refresh-token-reuse.js';
 import { unauthorizedClientError } from './unauthorized-client.js';
 import type { ProtocolAudit } from './protocol-audit.js';
+import type { ClaimsFor } from './rbac-claims.js';
 
 export interface TenantContext {
   readonly id: string;
@@ -38,6 +39,7 @@ export interface TenantProvidersDeps {
   store: KvStore;
   adapterFor(tenantId: string): NonNullable<Configuration['adapter']>;
   usersFor(tenantId: string): UserLookup;
+  rbac: { apiIdentifiers(tenantId: string): Promise<string[]>; claimsFor: ClaimsFor; rolesOfUser(tenant: { id: string; slug: string }, userId: string): Promise<string[]> };
   pages: ProviderPages;
   logger: Logger;
   revalidateMs?: number;
@@ -62,14 +64,19 @@ export function createTenantProviders(deps: TenantProvidersDeps) {
     if (!record) return { value: null, version: 0, checkedAt: Date.now(), changesAt: Infinity };
     const settings = parseTenantSettings(record.settings);
     const tenant: TenantContext = { id: record.id, slug, name: record.name, issuer: issuerFor(deps.publicUrl, slug), settings };
-    const { jwks, changesAt } = await deps.keys.loadJwks(record.id);
+    const [{ jwks, changesAt }, apis] = await Promise.all([deps.keys.loadJwks(record.id), deps.rbac.apiIdentifiers(record.id)]);
     const configuration = tenantProviderConfiguration({
       config: { publicUrl: deps.publicUrl, cookieSecrets: deps.cookieSecrets },
       tenant,
       jwks,
       adapter: deps.adapterFor(record.id),
-      findAccount: createFindAccount(deps.usersFor(record.id)),
+      findAccount: createFindAccount(deps.usersFor(record.id), {
+        claim: settings.rbac.rolesClaim,
+        rolesOf: (userId) => deps.rbac.rolesOfUser({ id: record.id, slug }, userId),
+      }),
       pages: deps.pages,
+      apis: new Set(apis),
+      claimsFor: deps.rbac.claimsFor,
     });
     const provider = new Provider(tenant.issuer, configuration);
     provider.use(unauthorizedClientError());

@@ -5,6 +5,7 @@ import { signInSettingsSchema, type SignInSettings } from './sign-in-settings.js
 import { messagingSettingsSchema, type MessagingSettings } from './messaging-settings.js';
 import { connectionsSchema, type ConnectionsSettings } from './connection-settings.js';
 import { mfaSettingsSchema, type MfaSettings } from './mfa-settings.js';
+import { rbacSettingsSchema, type RbacSettings } from '../rbac/rbac-settings.js';
 
 export const signingAlgs = ['RS256', 'ES256', 'EdDSA'] as const;
 export type SigningAlg = (typeof signingAlgs)[number];
@@ -32,6 +33,8 @@ export interface TenantSettings {
   readonly connections: ConnectionsSettings;
   /** second factors and passkeys */
   readonly mfa: MfaSettings;
+  /** claim names of roles and permissions */
+  readonly rbac: RbacSettings;
 }
 
 const day = 86_400;
@@ -73,6 +76,7 @@ export function parseTenantSettings(input: unknown): TenantSettings {
     messaging: section(messagingSettingsSchema, raw.messaging),
     connections: connectionsOf(raw.connections),
     mfa: section(mfaSettingsSchema, raw.mfa),
+    rbac: section(rbacSettingsSchema, raw.rbac),
   };
 }
 

@@ -28,6 +28,8 @@ export interface TenantsServiceDeps {
   announceChange(slug: string): Promise<void>;
   sealer: Sealer;
   production: boolean;
+  /** gives a new tenant its default roles and registers its default API (rbac.service.ts) */
+  seedTenant(tenantId: string, defaultApi: string | null): Promise<void>;
 }
 
 export function createTenantsService(deps: TenantsServiceDeps) {
@@ -50,7 +52,7 @@ export function createTenantsService(deps: TenantsServiceDeps) {
     find,
     get,
     /** @throws AppError('tenant.invalid_slug' | 'tenant.reserved_slug' | 'tenant.slug_taken') */
-    async create(input: { slug: string; name?: string; allowReserved?: boolean; idTokenSigningAlg?: string; accessTokenSigningAlg?: string }): Promise<TenantSummary> {
+    async create(input: { slug: string; name?: string; allowReserved?: boolean; idTokenSigningAlg?: string; accessTokenSigningAlg?: string; defaultResource?: string }): Promise<TenantSummary> {
       assertThat(slugPattern.test(input.slug), 'tenant.invalid_slug');
       if (reservedSlugs.has(input.slug) && !input.allowReserved) throw new AppError('tenant.reserved_slug');
       const name = input.name?.trim() || input.slug;
@@ -60,11 +62,13 @@ export function createTenantsService(deps: TenantsServiceDeps) {
       }
       const issuer = issuerFor(publicUrl, input.slug);
       const id = randomUUID();
+      const defaultResource = input.defaultResource ?? `${issuer}/api`;
       const record = await repository.create({ id, slug: input.slug, name, settings: {
-        defaultResource: `${issuer}/api`,
+        defaultResource,
         ...(input.idTokenSigningAlg ? { idTokenSigningAlg: input.idTokenSigningAlg } : {}),
         ...(input.accessTokenSigningAlg ? { accessTokenSigningAlg: input.accessTokenSigningAlg } : {}),
       }, keys: await keys.initialKeys(id) });
+      await deps.seedTenant(id, defaultResource);
       return { id: record.id, slug: record.slug, name, issuer, settings: parseTenantSettings(record.settings) };
     },
     /** @throws AppError('tenant.not_found' | 'keys.invalid_alg') @returns the new key id */

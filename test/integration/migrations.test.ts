@@ -12,7 +12,7 @@ import { authorMigration, diffMigrationsToSchema } from '../../src/db/migration-
 import { findPrismaDir } from '../../src/db/schema-engine.js';
 
 const ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
-const TABLES = ['_prisma_migrations', 'audit_events', 'audit_heads', 'clients', 'identities', 'mfa_factors', 'oidc_models', 'passkeys', 'recovery_codes', 'signing_keys', 'tenants', 'trusted_devices', 'users'];
+const TABLES = ['_prisma_migrations', 'apis', 'audit_events', 'audit_heads', 'client_roles', 'clients', 'identities', 'mfa_factors', 'oidc_models', 'passkeys', 'permissions', 'recovery_codes', 'role_permissions', 'roles', 'session_activity', 'signing_keys', 'tenants', 'trusted_devices', 'user_roles', 'users'];
 
 const prismaDir = await findPrismaDir();
 const migrationsDir = join(prismaDir, 'migrations');
