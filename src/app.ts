@@ -17,6 +17,7 @@ import { createProviderPages } from './interactions/provider-pages.js';
 import { createCsrf } from './interactions/csrf.js';
 import { demoRoutes } from './demo/demo.routes.js';
 import { cliPath, cliRoutes } from './cli/cli.routes.js';
+import { managementRoutes } from './management/management.routes.js';
 import { startMaintenance } from './oidc/maintenance.js';
 import { AppError } from './errors/app-error.js';
 
@@ -72,6 +73,7 @@ export async function createTessera(config: Config, logger: Logger, options: { c
     app.use(router.allowedMethods());
   }
   app.use(outbox.routes());
+  app.use(managementRoutes(services));
   if (config.seedDemo) app.use(demoRoutes(pages).routes());
   if (options.cliToken) app.use(cliRoutes({ services, token: options.cliToken }).routes());
 

@@ -44,6 +44,7 @@ import { AppError } from './errors/app-error.js';
 import { createRbacRepository } from './db/rbac.repository.js';
 import { createRbac } from './rbac/rbac.service.js';
 import { ensureSystemTenant } from './tenants/system-tenant.js';
+import { createAuditSearch } from './db/audit-search.repository.js';
 
 export interface ServicesOptions {
   /** pages oidc-provider renders (error, logout); the CLI passes none */
@@ -153,6 +154,7 @@ export async function createServices(config: Config, logger: Logger, options: Se
     db,
     rbac,
     audit,
+    auditSearch: createAuditSearch(db.prisma),
     outbox,
     channels,
     courier,

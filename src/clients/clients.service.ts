@@ -25,6 +25,8 @@ export interface CreateClientInput {
   refreshTokenReuseInterval?: number;
   jwksUri?: string;
   jwks?: { keys: unknown[] };
+  /** system tenant only: the tenants this operator client may manage (absent: all) */
+  operatorTenants?: string[];
 }
 
 export interface CreatedClient {
@@ -93,6 +95,7 @@ export function createClientsService(deps: { repository: ClientsRepository; seal
         ...(scopes.some((s) => !openidScopes.has(s)) ? { api_scope: scopes.filter((s) => !openidScopes.has(s)).join(' ') } : {}),
         ...(input.jwksUri ? { jwks_uri: input.jwksUri } : {}),
         ...(input.jwks ? { jwks: input.jwks } : {}),
+        ...(input.operatorTenants?.length ? { operator_tenants: input.operatorTenants } : {}),
         first_party: input.firstParty ?? false,
         refresh_token_reuse_interval: input.refreshTokenReuseInterval ?? 0,
       };

@@ -41,6 +41,10 @@ export function createTenantsRepository(prisma: PrismaClient) {
     async bumpVersion(id: string): Promise<void> {
       await prisma.tenant.update({ where: { id }, data: { version: { increment: 1 } } });
     },
+    /** deletes the tenant and, by cascade, everything it holds (users, clients, tokens, keys, audit log) */
+    async delete(id: string): Promise<boolean> {
+      return (await prisma.tenant.deleteMany({ where: { id } })).count === 1;
+    },
   };
 }
 

@@ -120,4 +120,6 @@ export function createRbac(deps: { repository: RbacRepository; announceChange(sl
 }
 
 export type Rbac = ReturnType<typeof createRbac>;
+/** the input schemas, for the Management API's OpenAPI document */
+export { schemas as rbacSchemas };
 export type { ApiRecord, RoleRecord, GrantedPermission };

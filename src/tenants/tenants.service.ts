@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { TenantsRepository } from '../db/tenants.repository.js';
 import type { SigningKeys } from '../oidc/signing-keys.js';
 import { issuerFor } from '../oidc/tenant-providers.js';
+import { systemSlug } from '../oidc/provider-config.js';
 import { AppError, assertThat } from '../errors/app-error.js';
 import type { Sealer } from '../crypto/sealing.js';
 import { applySettingsPatch, redactSettings } from './tenant-settings-update.js';
@@ -98,6 +99,13 @@ export function createTenantsService(deps: TenantsServiceDeps) {
       return (await repository.list())
         .filter((record) => Object.keys(parseTenantSettings(record.settings).signIn.testRecipients).length > 0)
         .map((record) => record.slug);
+    },
+    /** deletes a tenant with all its data; its provider is dropped everywhere @throws AppError('tenant.not_found' | 'tenant.reserved_slug') */
+    async remove(slug: string): Promise<void> {
+      if (slug === systemSlug) throw new AppError('tenant.reserved_slug', 'The system tenant holds the operators: it cannot be deleted.');
+      const tenant = await get(slug);
+      assertThat(await repository.delete(tenant.id), 'tenant.not_found', `No tenant with slug "${slug}".`);
+      await deps.announceChange(slug);
     },
     async list(): Promise<TenantSummary[]> {
       return (await repository.list()).map((r) => ({ id: r.id, slug: r.slug, name: r.name, issuer: issuerFor(publicUrl, r.slug), settings: parseTenantSettings(r.settings) }));

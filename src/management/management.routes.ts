@@ -1,0 +1,86 @@
+// /api/…: the Management API over HTTP. Every route comes from the registry: bearer token, then the checks and
+// handler of run-operation.ts; bodies are JSON only and small.
+import { Readable } from 'node:stream';
+import Router from '@koa/router';
+import compose from 'koa-compose';
+import type { Context, Middleware } from 'koa';
+import { koaBody } from 'koa-body';
+import type { Services } from '../services.js';
+import { AppError } from '../errors/app-error.js';
+import { createBearerAuth, InvalidToken } from './bearer-auth.js';
+import { isStreamed, type Operation, type Principal } from './operation.js';
+import { operations } from './operations/index.js';
+import { openApiDocument } from './openapi.js';
+import { runOperation } from './run-operation.js';
+
+export const managementPrefix = '/api';
+const jsonTypes = ['application/json', 'application/merge-patch+json'];
+const parseJson = koaBody({ json: true, jsonTypes, urlencoded: false, text: false, multipart: false, jsonLimit: '64kb', jsonStrict: true });
+const realm = 'realm="Tessera Management API"';
+
+const hasBody = (ctx: Context) => Boolean(ctx.get('transfer-encoding')) || Number(ctx.get('content-length') || 0) > 0;
+
+async function readBody(ctx: Context): Promise<unknown> {
+  if (!hasBody(ctx)) return undefined;
+  if (!ctx.is(jsonTypes)) throw new AppError('request.unsupported_media_type', 'The request body must be JSON (Content-Type: application/json).');
+  try {
+    await parseJson(ctx, async () => undefined);
+  } catch (error) {
+    if ((error as { status?: number }).status === 413) throw new AppError('request.too_large');
+    throw new AppError('request.invalid', 'The request body is not valid JSON (an object or an array).');
+  }
+  return ctx.request.body;
+}
+
+/** the API's routes, 405 for a known path with another method included */
+export function managementRoutes(services: Services): Middleware {
+  const router = new Router({ prefix: managementPrefix });
+  const bearer = createBearerAuth(services);
+  let document: Record<string, unknown> | undefined;
+
+  router.get('/openapi.json', (ctx) => {
+    document ??= openApiDocument(operations, services.config.publicUrl);
+    ctx.body = document;
+  });
+
+  async function authenticate(ctx: Context): Promise<Principal> {
+    try {
+      return await bearer.authenticate(ctx.get('authorization') || undefined);
+    } catch (error) {
+      // RFC 6750 §3.1: no error code when the request carried no credentials at all
+      if (error instanceof InvalidToken) ctx.set('WWW-Authenticate', error.presented ? `Bearer ${realm}, error="invalid_token"` : `Bearer ${realm}`);
+      throw error;
+    }
+  }
+
+  function route(operation: Operation) {
+    return async (ctx: Context) => {
+      ctx.set('Cache-Control', 'no-store');
+      const principal = await authenticate(ctx);
+      const body = operation.body ? await readBody(ctx) : undefined;
+      let result: unknown;
+      try {
+        result = await runOperation(services, operation, { params: ctx.params as Record<string, string>, query: ctx.query, body }, principal, {
+          ip: ctx.ip, userAgent: ctx.get('user-agent') || undefined,
+        });
+      } catch (error) {
+        if (error instanceof AppError && error.code === 'auth.insufficient_scope') {
+          ctx.set('WWW-Authenticate', `Bearer ${realm}, error="insufficient_scope", scope="${operation.scope}"`);
+        }
+        throw error;
+      }
+      ctx.status = operation.status ?? 200;
+      if (isStreamed(result)) {
+        ctx.type = result.contentType;
+        ctx.body = Readable.from(result.stream);
+      } else if (ctx.status !== 204) {
+        ctx.body = result;
+      }
+    };
+  }
+
+  for (const operation of operations) {
+    router[operation.method](operation.path.replace(/\{(\w+)\}/g, ':$1'), route(operation));
+  }
+  return compose([router.routes(), router.allowedMethods()]) as Middleware;
+}

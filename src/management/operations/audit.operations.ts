@@ -1,0 +1,58 @@
+// A tenant's audit log: search, chain verification, export as JSON lines.
+import { z } from 'zod';
+import { AppError } from '../../errors/app-error.js';
+import { defineOperation, type Streamed } from '../operation.js';
+import { decodeCursor, encodeCursor, pageQuery } from '../pagination.js';
+
+const filter = z.string().min(1).max(200).optional();
+const auditQuery = pageQuery.extend({
+  type: filter,
+  subject: filter,
+  actor: filter,
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+}).strict();
+
+function beforeId(cursor: string | undefined): bigint | undefined {
+  if (cursor === undefined) return undefined;
+  const id = decodeCursor(cursor);
+  if (!/^\d{1,19}$/.test(id)) throw new AppError('request.invalid', 'cursor: not a cursor this API handed out.');
+  return BigInt(id);
+}
+
+export const auditOperations = [
+  defineOperation({
+    id: 'listAudit', method: 'get', path: '/tenants/{slug}/audit', scope: 'audit:read', tag: 'audit',
+    summary: 'Entries of the tenant\'s audit log, newest first, filtered by type, subject, actor and time (from inclusive, to exclusive)',
+    query: auditQuery,
+    async handle({ services, tenant, query }) {
+      const rows = await services.auditSearch.search(tenant.id, {
+        type: query.type, subject: query.subject, actor: query.actor,
+        from: query.from ? new Date(query.from) : undefined, to: query.to ? new Date(query.to) : undefined,
+      }, { limit: query.limit + 1, beforeId: beforeId(query.cursor) });
+      const items = rows.slice(0, query.limit);
+      return { items, next_cursor: rows.length > query.limit ? encodeCursor(items.at(-1)!.id) : null };
+    },
+  }),
+  defineOperation({
+    id: 'verifyAudit', method: 'get', path: '/tenants/{slug}/audit/verify', scope: 'audit:read', tag: 'audit',
+    summary: 'Walks the tenant\'s hash chain and reports the first broken link',
+    async handle({ services, tenant }) {
+      const report = await services.audit.verify(tenant.id);
+      return { ok: report.ok, checked: report.entries, unchained: report.unchained, ...(report.firstBroken ? { firstBroken: report.firstBroken } : {}) };
+    },
+  }),
+  defineOperation({
+    id: 'exportAudit', method: 'get', path: '/tenants/{slug}/audit/export', scope: 'audit:read', tag: 'audit',
+    summary: 'Every entry, oldest first, as JSON lines', produces: 'application/x-ndjson',
+    async handle({ services, tenant }): Promise<Streamed> {
+      const entries = services.audit.export(tenant.id);
+      return {
+        contentType: 'application/x-ndjson',
+        stream: (async function* lines() {
+          for await (const entry of entries) yield `${JSON.stringify(entry)}\n`;
+        })(),
+      };
+    },
+  }),
+];

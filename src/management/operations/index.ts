@@ -1,0 +1,19 @@
+// The registry: every operation of the Management API, in the order the OpenAPI document lists them.
+import type { Operation } from '../operation.js';
+import { tenantOperations } from './tenants.operations.js';
+import { roleOperations } from './roles.operations.js';
+import { apiOperations } from './apis.operations.js';
+import { keyOperations } from './keys.operations.js';
+import { auditOperations } from './audit.operations.js';
+
+export const operations: readonly Operation[] = [
+  ...tenantOperations,
+  ...roleOperations,
+  ...apiOperations,
+  ...keyOperations,
+  ...auditOperations,
+];
+
+export function findOperation(id: string): Operation | undefined {
+  return operations.find((operation) => operation.id === id);
+}
