@@ -56,7 +56,7 @@ export async function allPages<T = any>(api: ApiClient, path: string, limit = 2)
   let cursor: string | null = null;
   for (let i = 0; i < 1000; i++) {
     const separator = path.includes('?') ? '&' : '?';
-    const answer = await api.get<{ items: T[]; next_cursor: string | null }>(`${path}${separator}limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    const answer: ApiAnswer<{ items: T[]; next_cursor: string | null }> = await api.get(`${path}${separator}limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
     if (answer.status !== 200) throw new Error(`${path}: ${answer.status} ${answer.text}`);
     items.push(...answer.body.items);
     cursor = answer.body.next_cursor;
