@@ -25,7 +25,9 @@ export interface CreateClientInput {
   refreshTokenReuseInterval?: number;
   jwksUri?: string;
   jwks?: { keys: unknown[] };
-  /** system tenant only: the tenants this operator client may manage (absent: all) */
+  /** OpenID Back-Channel Logout: where logout tokens are posted */
+  backchannelLogoutUri?: string;
+  /** a system-tenant client: the tenants its Management API tokens may touch */
   operatorTenants?: string[];
 }
 
@@ -95,9 +97,10 @@ export function createClientsService(deps: { repository: ClientsRepository; seal
         ...(scopes.some((s) => !openidScopes.has(s)) ? { api_scope: scopes.filter((s) => !openidScopes.has(s)).join(' ') } : {}),
         ...(input.jwksUri ? { jwks_uri: input.jwksUri } : {}),
         ...(input.jwks ? { jwks: input.jwks } : {}),
-        ...(input.operatorTenants?.length ? { operator_tenants: input.operatorTenants } : {}),
         first_party: input.firstParty ?? false,
         refresh_token_reuse_interval: input.refreshTokenReuseInterval ?? 0,
+        ...(input.backchannelLogoutUri ? { backchannel_logout_uri: input.backchannelLogoutUri, backchannel_logout_session_required: true } : {}),
+        ...(input.operatorTenants?.length ? { operator_tenants: input.operatorTenants } : {}),
       };
       try {
         await validate({ ...metadata, client_id: clientId, ...(secret ? { client_secret: secret } : {}) });
