@@ -30,7 +30,7 @@ export interface UserView {
 export interface Page<T> { items: T[]; next_cursor: string | null }
 
 const maxMetadataBytes = 16 * 1024;
-const searchSchema = z.object({
+export const userSearchSchema = z.object({
   email: z.string().max(254).optional(),
   phone: z.string().max(32).optional(),
   name: z.string().max(200).optional(),
@@ -39,7 +39,7 @@ const searchSchema = z.object({
   cursor: z.string().max(200).optional(),
 });
 const jsonObject = z.record(z.string(), z.unknown());
-const updateSchema = z.object({
+export const userUpdateSchema = z.object({
   /** a JSON merge patch over the profile: standard claims only (OIDC Core 5.1) */
   profile: jsonObject.optional(),
   /** a JSON merge patch over the operator's own metadata */
@@ -88,7 +88,7 @@ export function createUserAdmin(deps: UserAdminDeps) {
     },
     /** @param query email / phone / name / q (any of them), limit, cursor */
     async search(tenant: TenantRef, query: unknown): Promise<Page<UserView>> {
-      const { limit, cursor, ...filter } = validate(searchSchema, query);
+      const { limit, cursor, ...filter } = validate(userSearchSchema, query);
       const rows = await repository.search(tenant.id, filter as UserSearch, { limit: limit + 1, ...(cursor ? { after: decodeCursor(cursor) } : {}) });
       const items = rows.slice(0, limit);
       return { items: items.map(toUserView), next_cursor: rows.length > limit ? encodeCursor(items[items.length - 1]!) : null };
@@ -96,7 +96,7 @@ export function createUserAdmin(deps: UserAdminDeps) {
     /** @throws AppError('user.not_found' | 'request.invalid') */
     async update(tenant: TenantRef, id: string, input: unknown): Promise<UserView> {
       const user = await find(tenant, id);
-      const patch = validate(updateSchema, input);
+      const patch = validate(userUpdateSchema, input);
       const data: Parameters<UserAdminRepository['update']>[2] = {};
       if (patch.profile) {
         const unknown = Object.keys(patch.profile).filter((name) => !profileClaimNames.has(name));

@@ -18,7 +18,8 @@ export interface Principal {
 export interface RequestInfo { readonly ip?: string; readonly userAgent?: string }
 
 export interface AdminActionInput {
-  type: string;
+  /** `admin.<thing>_<verb past>` */
+  type: `admin.${string}`;
   subject?: string | null;
   clientId?: string | null;
   data?: Record<string, unknown>;

@@ -4,7 +4,7 @@ import type { Services } from '../services.js';
 import { AppError } from '../errors/app-error.js';
 import { validate } from '../rbac/rbac.service.js';
 import { managementScopes, systemSlug } from '../tenants/system-tenant.js';
-import { recordAdminAction } from './admin-audit.js';
+import { recordAdminAction } from '../audit/admin-actions.js';
 import type { Operation, Principal, RequestInfo } from './operation.js';
 
 /** the operator at this machine's shell: the CLI in direct or embedded mode */

@@ -5,9 +5,15 @@ import { roleOperations } from './roles.operations.js';
 import { apiOperations } from './apis.operations.js';
 import { keyOperations } from './keys.operations.js';
 import { auditOperations } from './audit.operations.js';
+import { clientOperations } from './clients.operations.js';
+import { userOperations } from './users.operations.js';
+import { userAccessOperations } from './user-access.operations.js';
 
 export const operations: readonly Operation[] = [
   ...tenantOperations,
+  ...clientOperations,
+  ...userOperations,
+  ...userAccessOperations,
   ...roleOperations,
   ...apiOperations,
   ...keyOperations,
