@@ -3,6 +3,9 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Services } from '../services.js';
 import { AppError } from '../errors/app-error.js';
+import { UsageError } from './cli-args.js';
+import { managementCommands } from './management-commands.js';
+import { rbacCommands } from './rbac-commands.js';
 
 /** where a running server takes commands from the local CLI (embedded database only, cli.routes.ts) */
 export const cliPath = '/internal/cli';
@@ -12,9 +15,7 @@ export interface Printed { printed: string; exitCode: number }
 export const isPrinted = (result: unknown): result is Printed =>
   typeof result === 'object' && result !== null && typeof (result as Printed).printed === 'string' && typeof (result as Printed).exitCode === 'number';
 
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+export { UsageError };
 
 export const usage = `Usage: tessera <command> [options]
 
@@ -34,8 +35,29 @@ export const usage = `Usage: tessera <command> [options]
   audit export --tenant <slug>    (every entry as JSON lines, oldest first)
   db migrate
 
+  tenant get|delete --tenant <slug>
+  client list --tenant <slug> [--limit <1-100>] [--cursor <cursor>]
+  client get|rotate-secret|delete --tenant <slug> --id <client_id>
+  client update --tenant <slug> --id <client_id> [--name <name>] [--redirect-uri <uri>]... [--post-logout-redirect-uri <uri>]...
+                [--scope "<scopes>"] [--backchannel-logout-uri <uri>] [--operator-tenant <slug>]... [--set '<json>']
+  user list --tenant <slug> [--email <email>] [--phone <phone>] [--name <name>] [--q <text>] [--limit <1-100>] [--cursor <cursor>]
+  user get|disable|enable|delete|roles|identities|factors|reset-mfa --tenant <slug> --id <user id>
+  user update --tenant <slug> --id <user id> [--name <name>] [--profile '<json merge patch>'] [--metadata '<json merge patch>']
+  role list --tenant <slug>            role get|delete --tenant <slug> --name <role>
+  role create|update --tenant <slug> --name <role> [--description <text>] [--api <identifier>]
+                [--permission <api identifier>#<permission>]...   (update replaces the permissions; --no-permissions clears them)
+  role assign|unassign --tenant <slug> (--user <id> | --client <client_id>) --role <role>...
+  api list --tenant <slug>             api get|delete --tenant <slug> --id <api id>
+  api create --tenant <slug> --identifier <uri> --name <name> [--permission <permission>]...
+  api update --tenant <slug> --id <api id> [--name <name>] [--permission <permission>]...   (replaces the permissions)
+  session list --tenant <slug> --user <user id>
+  session revoke --tenant <slug> --user <user id> (--session <id> | --all)
+  audit list --tenant <slug> [--type <type>] [--subject <s>] [--actor <a>] [--from <ISO time>] [--to <ISO time>] [--limit <1-100>] [--cursor <cursor>]
+
 Every command prints JSON on stdout. Without DATABASE_URL, commands run inside the running server
-(embedded database) or, when none runs, against ./data directly.`;
+(embedded database) or, when none runs, against ./data directly. With TESSERA_URL, TESSERA_CLIENT_ID and
+TESSERA_CLIENT_SECRET (a system-tenant client with management scopes), they run through that server's
+Management API (/api) instead; outbox list and db migrate stay local.`;
 
 type Options = ParseArgsConfig['options'];
 
@@ -216,8 +238,12 @@ export function prepareCommand(argv: string[]): PreparedCommand {
   const [group, action, ...rest] = argv;
   const command = `${group ?? ''} ${action ?? ''}`.trim();
   const prepare = Object.hasOwn(commands, command) ? commands[command] : undefined;
-  if (!prepare) throw new UsageError(group ? `unknown command "${command}"` : 'no command given');
-  return prepare(rest);
+  if (prepare) return prepare(rest);
+  // Management API operations (management-commands.ts), run in this process as the local operator
+  const operation = Object.hasOwn(managementCommands, command) ? managementCommands[command] : Object.hasOwn(rbacCommands, command) ? rbacCommands[command] : undefined;
+  if (!operation) throw new UsageError(group ? `unknown command "${command}"` : 'no command given');
+  const run = operation(rest);
+  return async (services) => run((await import('./invoke.js')).localInvoke(services));
 }
 
 /** @throws UsageError for malformed arguments, AppError for refused operations */

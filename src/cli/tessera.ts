@@ -2,6 +2,7 @@
 // `tessera`: manages an installation and prints JSON. With DATABASE_URL it works on PostgreSQL directly.
 // On the embedded database it never opens ./data while a server holds it: it asks that server instead.
 // Only light modules load up front: arguments are checked before the server's modules (services) load.
+// With TESSERA_URL (and a client id and secret) it works through that installation's Management API instead.
 import { loadConfig, ConfigError } from '../config/config.js';
 import { readDotEnv, withDevelopmentSecrets } from '../config/environment.js';
 import { acquireEmbeddedLock, readEmbeddedLock } from '../db/embedded-lock.js';
@@ -43,8 +44,23 @@ async function viaServer(url: string, token: string, argv: string[]): Promise<ne
   fail(body.error ?? 'internal.error', body.message ?? `server answered ${response.status}`, body.exitCode ?? 1);
 }
 
+/** TESSERA_URL mode: the command runs through the Management API with a system-tenant client's token */
+async function viaApi(argv: string[], url: string): Promise<never> {
+  const clientId = process.env.TESSERA_CLIENT_ID;
+  const clientSecret = process.env.TESSERA_CLIENT_SECRET;
+  if (!clientId || !clientSecret) fail('config.invalid', 'TESSERA_URL needs TESSERA_CLIENT_ID and TESSERA_CLIENT_SECRET: a system-tenant client with management scopes.', 1);
+  try {
+    const command = (await import('./remote-commands.js')).prepareRemoteCommand(argv);
+    succeed(await command((await import('./invoke.js')).remoteInvoke({ url, clientId, clientSecret })));
+  } catch (error) {
+    const out = errorOutput(error);
+    fail(out.error, out.message, out.exitCode);
+  }
+}
+
 async function main(argv: string[]): Promise<never> {
   if (argv[0] === 'help' || argv.includes('--help') || argv.includes('-h')) succeedWith(`${usage}\n`);
+  if (process.env.TESSERA_URL) return viaApi(argv, process.env.TESSERA_URL);
   let command: PreparedCommand;
   try {
     command = prepareCommand(argv);
