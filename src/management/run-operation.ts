@@ -34,9 +34,15 @@ export function authorize(operation: Operation, principal: Principal, slug: stri
   }
 }
 
+// every identifier in a path (slug, uuid, client id, role name, session uid) is short, visible text;
+// PostgreSQL cannot even compare a string holding NUL
+const plausibleParam = /^[^\u0000-\u001f\u007f]{1,300}$/;
+
 export async function runOperation(services: Services, operation: Operation, raw: RawInput, principal: Principal, request: RequestInfo = {}): Promise<unknown> {
   const params = raw.params ?? {};
   authorize(operation, principal, params.slug);
+  const bad = Object.entries(params).filter(([, value]) => !plausibleParam.test(value)).map(([name]) => name);
+  if (bad.length) throw new AppError('request.invalid', `${bad.join(', ')}: not a valid identifier (1–300 visible characters).`);
   const query = operation.query ? validate(operation.query, raw.query ?? {}) : undefined;
   const body = operation.body ? validate(operation.body, raw.body) : undefined;
   const tenant = await services.tenants.get(params.slug ?? systemSlug);
