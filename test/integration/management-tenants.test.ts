@@ -109,9 +109,12 @@ describe('Management API: tenants', () => {
       assert.equal(answer.body.effective.branding.primaryColor, '#123456');
       assert.equal(answer.body.effective.ttl.accessToken, 600);
       assert.equal((await api.get(`/tenants/${mine}`)).body.settings.branding.primaryColor, '#123456');
+      const merge = await api.call('PATCH', `/tenants/${mine}/settings`, { body: { branding: { primaryColor: null } }, contentType: 'application/merge-patch+json' });
+      assert.equal(merge.status, 200, 'RFC 7396 media type');
+      assert.equal(merge.body.effective.branding.primaryColor, '#1d4ed8', 'null removes the key: the default again');
       const [entry] = await auditEntries(api, mine, 'admin.tenant_settings_updated');
       assert.equal(entry?.actor, `client:${owner.clientId}`);
-      assert.deepEqual(entry?.data.changed, ['branding', 'ttl']);
+      assert.deepEqual(entry?.data.changed, ['branding']);
     });
 
     it('deletes a tenant with its data, but never the system tenant', async () => {
