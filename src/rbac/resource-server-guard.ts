@@ -1,8 +1,8 @@
 // The one line a resource server adds to trust Tessera's access tokens (issue #6):
 //   app.use(requirePermissions({ issuer: 'https://id.example.com/t/acme', audience: 'https://api.example.com' }, 'read:orders'));
 // Tokens are verified offline (access-token-check.ts) against the issuer's JWKS, which jose fetches once and
-// keeps, refetching only when a token names a key it does not know (key rotation): no call to Tessera per
-// request. Answers follow RFC 6750 §3: 401 invalid_token, 403 insufficient_scope. Depends on jose and koa only.
+// keeps (createRemoteJWKSet: refetched after 10 minutes, or when a token names a key it does not know — at
+// most every 30 s — which is how a rotated key is picked up): no call to Tessera per request. Answers follow RFC 6750 §3: 401 invalid_token, 403 insufficient_scope. Depends on jose and koa only.
 import { createRemoteJWKSet, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { Context, Middleware } from 'koa';
 import { heldPermissions, missingPermissions, verifyAccessToken } from './access-token-check.js';

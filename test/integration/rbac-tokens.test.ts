@@ -252,6 +252,8 @@ describe('RBAC claim names per tenant', () => {
   it('refuses names a JWT already defines, malformed names and one name for both, saying why', async () => {
     const cases: [object, RegExp][] = [
       [{ rolesClaim: 'sub' }, /rbac\.rolesClaim: that claim is defined by the JWT and OpenID specifications/],
+      [{ rolesClaim: 'given_name' }, /rbac\.rolesClaim: that claim is defined by the JWT and OpenID specifications/],
+      [{ permissionsClaim: 'authorization_details' }, /rbac\.permissionsClaim: that claim is defined/],
       [{ permissionsClaim: 'has space' }, /rbac\.permissionsClaim: a claim name is 1–100 letters/],
       [{ rolesClaim: 'same', permissionsClaim: 'same' }, /rolesClaim and permissionsClaim must differ/],
       [{ rolesClaim: 42 }, /rbac\.rolesClaim/],
