@@ -259,6 +259,11 @@ describe('resource servers', () => {
         assert.equal(answer.error, 'request.invalid');
         assert.equal(typeof answer.message, 'string');
       }
+      const plain = await check(JSON.stringify({ token, audience: orders }), tenant.slug, 'text/plain');
+      assert.equal(plain.status, 400, 'a body of another type is not read');
+      const huge = await check({ token: 'x'.repeat(40_000), audience: orders });
+      assert.equal(huge.status, 413);
+      assert.equal(((await huge.json()) as { error: string }).error, 'request.too_large');
       const unknown = await check({ token, audience: orders }, 'no-such-tenant');
       assert.equal(unknown.status, 404);
       assert.equal(((await unknown.json()) as { error: string }).error, 'tenant.not_found');
