@@ -71,6 +71,15 @@ describe('RBAC in tokens', () => {
       assert.deepEqual(claims.permissions, ['read:invoices']);
     });
 
+    it('from one sign-in for two APIs, each token carries only its own API\'s permissions', async () => {
+      const tokens = await signInForResources(web, alice, { resources: [orders, billing], tokenResource: orders, scope: 'openid offline_access' });
+      assert.deepEqual((await verify(tokens.access_token, orders)).permissions, ['read:orders']);
+      const refreshed = await oidc.refreshTokenGrant(web, tokens.refresh_token!, { resource: billing });
+      const claims = await verify(refreshed.access_token, billing);
+      assert.equal(claims.aud, billing, 'one audience per token');
+      assert.deepEqual(claims.permissions, ['read:invoices']);
+    });
+
     it('does not verify for another audience', async () => {
       const tokens = await signInForResources(web, alice, { resources: [orders], tokenResource: orders, scope: 'openid' });
       await assert.rejects(verify(tokens.access_token, billing), jose.errors.JWTClaimValidationFailed);
