@@ -53,8 +53,8 @@ export async function verifyAccessToken(token: string, keys: JWTVerifyGetKey, ex
   return { ok: true, claims };
 }
 
-/** the permissions a token holds under `claim`: a JSON array of strings, or a space-delimited string (like `scope`) */
-export function heldPermissions(claims: JWTPayload, claim: string): string[] {
+/** the names a token lists under `claim` (its permissions, its roles): a JSON array of strings, or a space-delimited string like `scope` */
+export function listClaim(claims: JWTPayload, claim: string): string[] {
   const value = claims[claim];
   if (typeof value === 'string') return value.split(' ').filter(Boolean);
   if (Array.isArray(value)) return value.filter((p): p is string => typeof p === 'string');

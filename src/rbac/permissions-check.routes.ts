@@ -14,7 +14,7 @@ import type { TenantProviders } from '../oidc/tenant-providers.js';
 import type { SigningKeys } from '../oidc/signing-keys.js';
 import type { RateLimiter, RateRule } from '../store/rate-limiter.js';
 import { slugPattern } from '../tenants/tenants.service.js';
-import { heldPermissions, missingPermissions, verifyAccessToken } from './access-token-check.js';
+import { listClaim, missingPermissions, verifyAccessToken } from './access-token-check.js';
 import { validate } from './rbac.service.js';
 
 /** generous: one call per API request is the intended use; the limit only stops floods (per tenant and IP) */
@@ -66,14 +66,14 @@ export function permissionsCheckRoutes(deps: { providers: TenantProviders; keys:
     }
     const { claims } = verdict;
     const { rolesClaim, permissionsClaim } = tenant.settings.rbac;
-    const permissions = heldPermissions(claims, permissionsClaim);
+    const permissions = listClaim(claims, permissionsClaim);
     ctx.body = {
       active: true,
       sub: claims.sub,
       client_id: claims.client_id,
       exp: claims.exp,
       scope: claims.scope,
-      roles: heldPermissions(claims, rolesClaim),
+      roles: listClaim(claims, rolesClaim),
       permissions,
       missing: missingPermissions(permissions, input.permissions),
     };

@@ -5,7 +5,7 @@
 // most every 30 s — which is how a rotated key is picked up): no call to Tessera per request. Answers follow RFC 6750 §3: 401 invalid_token, 403 insufficient_scope. Depends on jose and koa only.
 import { createRemoteJWKSet, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { Context, Middleware } from 'koa';
-import { heldPermissions, missingPermissions, verifyAccessToken } from './access-token-check.js';
+import { listClaim, missingPermissions, verifyAccessToken } from './access-token-check.js';
 
 export interface ResourceServerOptions {
   /** the tenant's issuer, e.g. https://id.example.com/t/acme */
@@ -87,7 +87,7 @@ export function resourceServer(options: ResourceServerOptions) {
           if (verdict.reason === 'unavailable') return refuse(ctx, 503, 'temporarily_unavailable', 'The token issuer cannot be reached to check the access token.');
           return refuse(ctx, 401, 'invalid_token', verdict.description);
         }
-        const missing = missingPermissions(heldPermissions(verdict.claims, claim), required);
+        const missing = missingPermissions(listClaim(verdict.claims, claim), required);
         if (missing.length) return refuse(ctx, 403, 'insufficient_scope', `The access token lacks ${missing.join(', ')}.`, required);
         ctx.state.auth = verdict.claims;
         await next();

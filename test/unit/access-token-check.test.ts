@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as jose from 'jose';
-import { heldPermissions, missingPermissions, verifyAccessToken } from '../../src/rbac/access-token-check.js';
+import { listClaim, missingPermissions, verifyAccessToken } from '../../src/rbac/access-token-check.js';
 
 const issuer = 'https://id.example.com/t/acme';
 const audience = 'https://api.example.com';
@@ -67,10 +67,10 @@ describe('access-token check', () => {
   });
 
   it('reads permissions from an array or a space-delimited string, and ignores anything else', () => {
-    assert.deepEqual(heldPermissions({ permissions: ['a', 'b', 3] }, 'permissions'), ['a', 'b']);
-    assert.deepEqual(heldPermissions({ scope: 'a  b' }, 'scope'), ['a', 'b']);
-    assert.deepEqual(heldPermissions({ permissions: { a: true } }, 'permissions'), []);
-    assert.deepEqual(heldPermissions({}, 'permissions'), []);
+    assert.deepEqual(listClaim({ permissions: ['a', 'b', 3] }, 'permissions'), ['a', 'b']);
+    assert.deepEqual(listClaim({ scope: 'a  b' }, 'scope'), ['a', 'b']);
+    assert.deepEqual(listClaim({ permissions: { a: true } }, 'permissions'), []);
+    assert.deepEqual(listClaim({}, 'permissions'), []);
     assert.deepEqual(missingPermissions(['a', 'b'], ['c', 'a', 'd']), ['c', 'd']);
     assert.deepEqual(missingPermissions([], []), []);
   });
