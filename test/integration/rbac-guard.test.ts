@@ -19,6 +19,8 @@ import type { Services } from '../../src/services.js';
 const orders = 'https://orders.example.com';
 const billing = 'https://billing.example.com';
 
+const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
 async function listen(handler: Parameters<typeof createServer>[1]): Promise<{ server: Server; url: string }> {
   const server = createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -227,12 +229,15 @@ describe('resource servers', () => {
       const bad = [
         'not-a-jwt', await forged({ exp: Math.floor(Date.now() / 1000) - 60 }), await tokenFor(reader, billing),
         await tokenFor(foreign), await forged({ cnf: { jkt: 'x' } }), idToken,
+        'a.b.c', `${b64({ alg: 'RS256', kid: { $ne: '' } })}.${b64({})}.c2ln`, `${b64({ alg: 'HS256', typ: 'at+jwt' })}.${b64({ sub: 'x' })}.c2ln`,
+        `${b64({ alg: 'RS256', crit: ['exp'], exp: 1 })}.${b64({})}.c2ln`, `eyJ${'A'.repeat(10_000)}`,
       ];
       for (const token of bad) {
         const response = await check({ token, audience: orders, permissions: ['read:orders'] });
         assert.equal(response.status, 200);
         assert.deepEqual(await response.json(), { active: false });
       }
+      assert.ok(!bad.some((token) => token.length > 20 && tessera.output().includes(token)), 'no token in the server\'s output');
     });
 
     it('follows key rotation: a token signed with the new key checks', async () => {
