@@ -1,14 +1,15 @@
 // Management API callers present access tokens the system tenant issued (RFC 9068 JWTs for the audience
 // `{PUBLIC_URL}/api`), checked here against its keys without a call to the provider per request.
-import { createLocalJWKSet, jwtVerify, type JWK, type JWTVerifyGetKey } from 'jose';
+import { createLocalJWKSet, type JWK, type JWTVerifyGetKey } from 'jose';
 import type { Services } from '../services.js';
 import { AppError } from '../errors/app-error.js';
 import { managementAudience, systemSlug } from '../tenants/system-tenant.js';
+import { verifyAccessToken } from '../rbac/access-token-check.js';
 import type { Principal } from './operation.js';
 
 // RFC 6750 §2.1 b64token
 const bearerSyntax = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/i;
-const privateMembers = new Set(['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k']);
+const publicMembers = ['kty', 'crv', 'x', 'y', 'n', 'e', 'kid', 'alg', 'use'] as const;
 
 export class InvalidToken extends AppError {
   constructor(message: string, readonly presented: boolean) {
@@ -27,7 +28,7 @@ export function createBearerAuth(services: Services) {
     let keySet = keySets.get(system);
     if (!keySet) {
       const { jwks } = await services.keys.loadJwks(system.tenant.id);
-      const publicKeys = jwks.keys.map((key) => Object.fromEntries(Object.entries(key).filter(([name]) => !privateMembers.has(name))) as JWK);
+      const publicKeys = jwks.keys.map((key) => Object.fromEntries(publicMembers.filter((m) => key[m] !== undefined).map((m) => [m, key[m]])) as JWK);
       keySet = createLocalJWKSet({ keys: publicKeys });
       keySets.set(system, keySet);
     }
@@ -41,12 +42,10 @@ export function createBearerAuth(services: Services) {
       const token = bearerSyntax.exec(authorization)?.[1];
       if (!token) throw new InvalidToken('The Authorization header must be "Bearer <token>".', true);
       const { issuer, tenantId, keySet } = await keys();
-      let payload;
-      try {
-        ({ payload } = await jwtVerify(token, keySet, { issuer, audience, typ: 'at+jwt', algorithms: ['RS256', 'ES256', 'EdDSA'], requiredClaims: ['exp', 'client_id'] }));
-      } catch {
-        throw new InvalidToken('The access token is expired, or was not issued by this installation\'s system tenant for the Management API.', true);
-      }
+      // the same rules as any resource server of ours (RFC 9068 §4, no sender-constrained token as a bearer one)
+      const verdict = await verifyAccessToken(token, keySet, { issuer, audience });
+      if (!verdict.ok) throw new InvalidToken(`Not a Management API token of this installation's system tenant: ${verdict.description}.`, true);
+      const payload = verdict.claims;
       const clientId = payload.client_id;
       if (typeof clientId !== 'string') throw new InvalidToken('The access token names no client.', true);
       // a deleted client's tokens stop working at once rather than when they expire
