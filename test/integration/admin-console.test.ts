@@ -1,0 +1,176 @@
+// The admin console over HTTP (issue #6): sign-in through the system tenant, what each operator role may do,
+// CSRF and CSP, forms that answer bad input with a message, and an audit entry naming the operator for every write.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Browser } from '../support/browser.js';
+import { createTenant, uniqueSlug } from '../support/fixtures.js';
+import { visibleText } from '../support/hosted-pages.js';
+import { waitForAudit } from '../support/email-flows.js';
+import { asConsolePage, createOperator, csrfOf, post, signInToConsole } from '../support/admin-console.js';
+import { useTessera } from '../support/use-tessera.js';
+
+describe('admin console', () => {
+  const server = useTessera();
+
+  it('sends a visitor without a console session to the system tenant\'s sign-in', async () => {
+    const browser = new Browser();
+    const first = await browser.fetch(`${server.url}/admin/tenants`);
+    assert.equal(first.status, 303);
+    assert.equal(new URL(first.headers.get('location')!, server.url).pathname, '/admin/sign-in');
+    const second = await browser.fetch(new URL(first.headers.get('location')!, server.url));
+    const auth = new URL(second.headers.get('location')!);
+    assert.equal(auth.pathname, '/t/system/auth');
+    assert.equal(auth.searchParams.get('client_id'), 'tessera-admin');
+    assert.equal(auth.searchParams.get('code_challenge_method'), 'S256');
+    assert.equal(auth.searchParams.get('redirect_uri'), `${server.url}/admin/callback`);
+    // a write without a session changes nothing and goes the same way
+    const write = await browser.fetch(`${server.url}/admin/tenants`, { method: 'POST', body: new URLSearchParams({ slug: uniqueSlug() }), headers: { 'content-type': 'application/x-www-form-urlencoded', origin: server.url } });
+    assert.equal(write.status, 303);
+  });
+
+  it('signs an owner in, back to the page asked for, with a strict CSP and no framing', async () => {
+    const owner = await createOperator(server, 'owner');
+    const { page } = await signInToConsole(server, owner, '/admin/tenants');
+    assert.equal(page.status, 200);
+    assert.equal(page.url.pathname, '/admin/tenants');
+    assert.match(visibleText(page.html), new RegExp(owner.email.replace('.', '\\.')));
+    const csp = page.headers.get('content-security-policy')!;
+    assert.match(csp, /script-src 'self'/);
+    assert.doesNotMatch(csp, /unsafe-inline/);
+    assert.match(csp, /frame-ancestors 'none'/);
+    assert.equal(page.headers.get('x-frame-options'), 'DENY');
+    assert.doesNotMatch(page.html, /<script(?![^>]*\bsrc=)[^>]*>/, 'no inline script');
+    const cookie = page.headers.get('set-cookie');
+    assert.equal(cookie, null, 'the session cookie was set on the callback, not on every page');
+  });
+
+  it('refuses a system user without an operator role with a friendly page', async () => {
+    const nobody = await createOperator(server, null);
+    const { page } = await signInToConsole(server, nobody);
+    assert.equal(page.status, 403);
+    assert.match(visibleText(page.html), /holds no operator role/);
+  });
+
+  it('lets a viewer read but not write', async () => {
+    const viewer = await createOperator(server, 'viewer');
+    const { browser, page } = await signInToConsole(server, viewer, '/admin/tenants');
+    assert.doesNotMatch(page.html, /Create tenant/);
+    const slug = uniqueSlug();
+    const refused = asConsolePage(await post(browser, server, '/admin/tenants', { _csrf: csrfOf(page), slug }), 'the refusal');
+    assert.equal(refused.status, 403);
+    assert.match(visibleText(refused.html), /tenants:write is needed/);
+    const tenants = asConsolePage(await browser.navigate(`${server.url}/admin/tenants`), 'the tenant list');
+    assert.doesNotMatch(tenants.html, new RegExp(slug));
+  });
+
+  it('refuses a form without its CSRF token or from another origin', async () => {
+    const owner = await createOperator(server, 'owner');
+    const { browser, page } = await signInToConsole(server, owner, '/admin/tenants');
+    const missing = asConsolePage(await post(browser, server, '/admin/tenants', { slug: uniqueSlug() }), 'the refusal');
+    assert.equal(missing.status, 403);
+    const foreign = asConsolePage(await browser.navigate(`${server.url}/admin/tenants`, undefined, {
+      method: 'POST', body: new URLSearchParams({ _csrf: csrfOf(page), slug: uniqueSlug() }),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.example' },
+    }), 'the refusal');
+    assert.equal(foreign.status, 403);
+    // another session's token does not do either
+    const other = await signInToConsole(server, await createOperator(server, 'owner'), '/admin/tenants');
+    const crossed = asConsolePage(await post(browser, server, '/admin/tenants', { _csrf: csrfOf(other.page), slug: uniqueSlug() }), 'the refusal');
+    assert.equal(crossed.status, 403);
+  });
+
+  it('creates a tenant, answers bad input with the form and a message, and audits the write with the operator as actor', async () => {
+    const owner = await createOperator(server, 'owner');
+    const { browser, page } = await signInToConsole(server, owner, '/admin/tenants');
+    const bad = asConsolePage(await post(browser, server, '/admin/tenants', { _csrf: csrfOf(page), slug: 'Not A Slug!', name: 'x' }), 'the form again');
+    assert.equal(bad.status, 400);
+    assert.match(visibleText(bad.html), /A tenant slug is 2 to 40 lower-case letters/);
+    const slug = uniqueSlug();
+    const created = asConsolePage(await post(browser, server, '/admin/tenants', { _csrf: csrfOf(page), slug, name: 'Made in console' }), 'the tenant page');
+    assert.equal(created.url.pathname, `/admin/tenants/${slug}`);
+    assert.match(visibleText(created.html), new RegExp(`Tenant ${slug} was created\\.`));
+    const [entry] = await waitForAudit(server.env.DATABASE_URL!, slug, 'admin.tenant_created');
+    assert.equal(entry!.actor, `operator:${owner.id}`);
+  });
+
+  it('edits roles, APIs, policies, branding and keys, each write audited, each bad input shown in its form', async () => {
+    const owner = await createOperator(server, 'owner');
+    const tenant = await createTenant(server);
+    const base = `/admin/tenants/${tenant.slug}`;
+    const { browser } = await signInToConsole(server, owner, `${base}/apis`);
+    const apis = asConsolePage(await browser.navigate(`${server.url}${base}/apis`), 'the APIs page');
+    const csrf = csrfOf(apis);
+
+    const badApi = asConsolePage(await post(browser, server, `${base}/apis`, { _csrf: csrf, identifier: 'not a uri', name: 'Orders' }), 'the API form');
+    assert.equal(badApi.status, 400);
+    assert.match(visibleText(badApi.html), /absolute URI/);
+    const api = asConsolePage(await post(browser, server, `${base}/apis`, { _csrf: csrf, identifier: 'https://orders.example', name: 'Orders', permissions: 'read:orders Read them\nwrite:orders' }), 'the API page');
+    assert.match(visibleText(api.html), /API Orders was created\./);
+
+    const role = asConsolePage(await post(browser, server, `${base}/roles`, { _csrf: csrf, name: 'clerk', description: 'Front desk' }), 'the role page');
+    assert.equal(role.url.pathname, `${base}/roles/clerk`);
+    const saved = asConsolePage(await post(browser, server, `${base}/roles/clerk`, { _csrf: csrf, description: 'Front desk', permission: ['https://orders.example read:orders'] }), 'the role page');
+    assert.match(saved.html, /value="https:\/\/orders.example read:orders" checked/);
+    assert.doesNotMatch(saved.html, /value="https:\/\/orders.example write:orders" checked/);
+    const duplicate = asConsolePage(await post(browser, server, `${base}/roles`, { _csrf: csrf, name: 'clerk' }), 'the roles form');
+    assert.equal(duplicate.status, 400);
+    assert.match(visibleText(duplicate.html), /already exists/);
+
+    const badTtl = asConsolePage(await post(browser, server, `${base}/policies/tokens`, { _csrf: csrf, accessToken: '-5', idToken: '3600', refreshToken: '1209600', authorizationCode: '60', session: '1209600', interaction: '3600' }), 'the policies form');
+    assert.equal(badTtl.status, 400);
+    assert.match(visibleText(badTtl.html), /ttl\.accessToken/);
+    asConsolePage(await post(browser, server, `${base}/policies/mfa`, { _csrf: csrf, policy: 'required', 'factor-totp': 'on', graceDays: '3', trustedDeviceDays: '0' }), 'the policies page');
+    asConsolePage(await post(browser, server, `${base}/policies/sign-in`, { _csrf: csrf, password: 'on', emailOtp: 'on' }), 'the policies page');
+
+    const badColour = asConsolePage(await post(browser, server, `${base}/branding`, { _csrf: csrf, primaryColor: 'red', logoUrl: '' }), 'the branding form');
+    assert.equal(badColour.status, 400);
+    assert.match(visibleText(badColour.html), /primaryColor/);
+    asConsolePage(await post(browser, server, `${base}/branding`, { _csrf: csrf, primaryColor: '#aa3300', logoUrl: '' }), 'the branding page');
+    const css = await (await browser.fetch(`${server.url}/t/${tenant.slug}/branding.css`)).text();
+    assert.match(css, /--brand:#aa3300/);
+
+    const badKey = asConsolePage(await post(browser, server, `${base}/keys/rotate`, { _csrf: csrf, alg: 'HS256' }), 'the keys form');
+    assert.equal(badKey.status, 400);
+    asConsolePage(await post(browser, server, `${base}/keys/rotate`, { _csrf: csrf, alg: 'ES256' }), 'the keys page');
+
+    for (const type of ['admin.api_created', 'admin.role_created', 'admin.role_updated', 'admin.mfa_policy_updated', 'admin.sign_in_methods_updated', 'admin.branding_updated', 'admin.key_rotated']) {
+      const [entry] = await waitForAudit(server.env.DATABASE_URL!, tenant.slug, type);
+      assert.equal(entry!.actor, `operator:${owner.id}`, type);
+    }
+    const audit = asConsolePage(await browser.navigate(`${server.url}${base}/audit?type=admin.&who=${encodeURIComponent(`operator:${owner.id}`)}`), 'the audit page');
+    assert.equal((audit.html.match(/class="audit-row"/g) ?? []).length, 7);
+    const badFilter = asConsolePage(await browser.navigate(`${server.url}${base}/audit?from=yesterday`), 'the audit page');
+    assert.equal(badFilter.status, 400);
+  });
+
+  it('previews unsaved branding with the login template, framable only by the console', async () => {
+    const owner = await createOperator(server, 'owner');
+    const tenant = await createTenant(server);
+    const base = `/admin/tenants/${tenant.slug}/branding`;
+    const { browser } = await signInToConsole(server, owner, base);
+    const page = asConsolePage(await browser.navigate(`${server.url}${base}`), 'the branding page');
+    assert.match(page.headers.get('content-security-policy')!, /frame-src 'self'/);
+    const preview = asConsolePage(await post(browser, server, `${base}/preview`, { _csrf: csrfOf(page), primaryColor: '#112233', logoUrl: 'https://cdn.example/logo.png' }), 'the preview');
+    assert.equal(preview.status, 200);
+    assert.match(preview.html, /<h1>Sign in<\/h1>/);
+    assert.match(preview.html, /src="https:\/\/cdn.example\/logo.png"/);
+    assert.equal(preview.headers.get('x-frame-options'), 'SAMEORIGIN');
+    assert.match(preview.headers.get('content-security-policy')!, /frame-ancestors 'self'/);
+    assert.match(preview.headers.get('content-security-policy')!, /form-action 'none'/);
+    const cssUrl = /href="([^"]*preview\.css[^"]*)"/.exec(preview.html)![1]!.replace(/&amp;/g, '&');
+    assert.match(await (await browser.fetch(new URL(cssUrl, server.url))).text(), /--brand:#112233/);
+    // nothing was saved
+    assert.doesNotMatch(await (await browser.fetch(`${server.url}/t/${tenant.slug}/branding.css`)).text(), /#112233/);
+  });
+
+  it('signs out of the console and of the system tenant', async () => {
+    const owner = await createOperator(server, 'owner');
+    const { browser, page } = await signInToConsole(server, owner, '/admin/tenants');
+    const out = await browser.fetch(`${server.url}/admin/sign-out`, { method: 'POST', body: new URLSearchParams({ _csrf: csrfOf(page) }), headers: { 'content-type': 'application/x-www-form-urlencoded', origin: server.url } });
+    assert.equal(out.status, 303);
+    const end = new URL(out.headers.get('location')!, server.url);
+    assert.equal(end.pathname, '/t/system/session/end');
+    const again = await browser.fetch(`${server.url}/admin/tenants`);
+    assert.equal(again.status, 303, 'the console session is gone');
+  });
+});
