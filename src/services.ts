@@ -44,6 +44,11 @@ import { AppError } from './errors/app-error.js';
 import { createRbacRepository } from './db/rbac.repository.js';
 import { createRbac } from './rbac/rbac.service.js';
 import { ensureSystemTenant } from './tenants/system-tenant.js';
+import { createSessionActivityRepository } from './db/session-activity.repository.js';
+import { createSessions } from './sessions/sessions.service.js';
+import { createUserAdminRepository } from './db/user-admin.repository.js';
+import { createUserAdmin } from './accounts/user-admin.service.js';
+import { createClientAdmin } from './clients/client-admin.js';
 
 export interface ServicesOptions {
   /** pages oidc-provider renders (error, logout); the CLI passes none */
@@ -86,7 +91,9 @@ export async function createServices(config: Config, logger: Logger, options: Se
   const users = createUsersService({ repository: createUsersRepository(db.prisma), hasher });
   const kv = store;
   const clientCache = createClientCache({ store: kv });
-  const clients = createClientsService({ repository: createClientsRepository(db.prisma), sealer, cache: clientCache });
+  const clientsRepository = createClientsRepository(db.prisma);
+  const clients = createClientsService({ repository: clientsRepository, sealer, cache: clientCache });
+  const clientAdmin = createClientAdmin({ repository: clientsRepository, sealer, cache: clientCache });
 
   const rbac = createRbac({
     repository: createRbacRepository(db.prisma),
@@ -99,10 +106,13 @@ export async function createServices(config: Config, logger: Logger, options: Se
   });
   const audit = createAuditLog({ repository: createAuditRepository(db.prisma), secret: deriveSecret(config.keyEncryptionKeys[0]!, 'audit pseudonyms'), logger });
   const protocolAudit = createProtocolAudit(audit);
+  const sessionActivity = createSessionActivityRepository(db.prisma);
   const providers = createTenantProviders({
     protocolAudit,
+    sessionActivity,
     publicUrl: config.publicUrl,
     cookieSecrets: config.cookieSecrets,
+    allowPrivateNetwork: config.env !== 'production',
     maxSize: config.providerCacheSize,
     tenants: tenantsRepository,
     keys,
@@ -137,7 +147,9 @@ export async function createServices(config: Config, logger: Logger, options: Se
   const federation = createFederationStore({ store: kv, sealer });
   const linking = createAccountLinking({ users, identities, audit });
   const mfa = createMfaRepository(db.prisma);
+  const sessions = createSessions({ providers, activity: sessionActivity, oidcModels, rolesOf: (tenant, userId) => rbac.rolesOfUser(tenant, userId), logger });
   const passkeys = createPasskeysRepository(db.prisma);
+  const userAdmin = createUserAdmin({ repository: createUserAdminRepository(db.prisma), identities, mfa, passkeys, sessions });
   const factors = createFactors({ mfa, sealer, limiter, audit, recoverySecret: deriveSecret(config.keyEncryptionKeys[0]!, 'recovery codes') });
 
   try {
@@ -152,6 +164,10 @@ export async function createServices(config: Config, logger: Logger, options: Se
     config,
     db,
     rbac,
+    sessions,
+    sessionActivity,
+    userAdmin,
+    clientAdmin,
     audit,
     outbox,
     channels,

@@ -21,6 +21,7 @@ import { createMfaGate } from './mfa/mfa-gate.js';
 import { passkeyRoutes } from './passkeys/passkey.routes.js';
 import { mfaRoutes } from './mfa/mfa.routes.js';
 import { accountSecurityRoutes } from './mfa/account-security.routes.js';
+import { accountSessionsRoutes } from '../sessions/account-sessions.routes.js';
 
 export function hostedFlowRouters(services: Services, deps: { pages: Pages; csrf: Csrf }): Router[] {
   const { config, federation, linking, connections } = services;
@@ -46,6 +47,7 @@ export function hostedFlowRouters(services: Services, deps: { pages: Pages; csrf
     accountRoutes({ ...federatedDeps, identities: services.identities, toUpstream: federated.toUpstream }, loginPage),
     mfaRoutes({ ...methodDeps, factors: services.factors, gate: mfaGate, passkeys: services.passkeys }),
     accountSecurityRoutes({ ...methodDeps, factors: services.factors, mfa: services.mfa }),
+    accountSessionsRoutes({ ...methodDeps, sessions: services.sessions }),
     interactionsRouter({ ix, loginPage, users: services.users, limiter: services.limiter, audit: services.audit, challenges: services.challenges }),
     emailCodeRoutes(methodDeps, loginPage),
     magicLinkRoutes(methodDeps, completion, loginPage),

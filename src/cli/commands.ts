@@ -25,6 +25,7 @@ export const usage = `Usage: tessera <command> [options]
                 [--grant authorization_code|refresh_token|client_credentials]... [--public] [--scope "<scopes>"]
                 [--auth-method client_secret_basic|client_secret_post|private_key_jwt|none]
                 [--first-party] [--refresh-token-reuse-interval <seconds>] [--jwks-uri <uri>] [--jwks '<json>']
+                [--backchannel-logout-uri <uri>] [--operator-tenant <slug>]...   (system tenant: Management API clients)
   user create --tenant <slug> --email <email> --password <password> [--name "<name>"] [--verified]
   keys rotate --tenant <slug> [--alg RS256|ES256|EdDSA]
   outbox list --tenant <slug>     (messages a development or sandbox tenant would have sent, with their codes)
@@ -146,6 +147,7 @@ const commands: Record<string, (args: string[]) => PreparedCommand> = {
       grant: { type: 'string', multiple: true }, public: { type: 'boolean' }, scope: { type: 'string' },
       'auth-method': { type: 'string' }, 'first-party': { type: 'boolean' }, 'refresh-token-reuse-interval': { type: 'string' },
       'jwks-uri': { type: 'string' }, jwks: { type: 'string' },
+      'backchannel-logout-uri': { type: 'string' }, 'operator-tenant': { type: 'string', multiple: true },
     });
     const slug = required(str(v.tenant), '--tenant');
     const input = {
@@ -160,6 +162,8 @@ const commands: Record<string, (args: string[]) => PreparedCommand> = {
       refreshTokenReuseInterval: integer(str(v['refresh-token-reuse-interval']), '--refresh-token-reuse-interval'),
       jwksUri: str(v['jwks-uri']),
       jwks: json(str(v.jwks), '--jwks'),
+      backchannelLogoutUri: str(v['backchannel-logout-uri']),
+      operatorTenants: v['operator-tenant'] as string[] | undefined,
     };
     return async (services) => {
       const tenant = await services.tenants.get(slug);

@@ -25,6 +25,10 @@ export interface CreateClientInput {
   refreshTokenReuseInterval?: number;
   jwksUri?: string;
   jwks?: { keys: unknown[] };
+  /** OpenID Back-Channel Logout: where logout tokens are posted */
+  backchannelLogoutUri?: string;
+  /** a system-tenant client: the tenants its Management API tokens may touch */
+  operatorTenants?: string[];
 }
 
 export interface CreatedClient {
@@ -95,6 +99,8 @@ export function createClientsService(deps: { repository: ClientsRepository; seal
         ...(input.jwks ? { jwks: input.jwks } : {}),
         first_party: input.firstParty ?? false,
         refresh_token_reuse_interval: input.refreshTokenReuseInterval ?? 0,
+        ...(input.backchannelLogoutUri ? { backchannel_logout_uri: input.backchannelLogoutUri, backchannel_logout_session_required: true } : {}),
+        ...(input.operatorTenants?.length ? { operator_tenants: input.operatorTenants } : {}),
       };
       try {
         await validate({ ...metadata, client_id: clientId, ...(secret ? { client_secret: secret } : {}) });

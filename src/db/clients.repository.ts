@@ -22,6 +22,13 @@ export function createClientsRepository(prisma: PrismaClient) {
     async create(tenantId: string, input: Omit<ClientRecord, 'updatedAt'>): Promise<void> {
       await prisma.client.create({ data: { tenantId, ...input, metadata: input.metadata as object } });
     },
+    async update(tenantId: string, clientId: string, data: { name?: string; metadata?: Record<string, unknown>; sealedSecret?: string | null; firstParty?: boolean }): Promise<boolean> {
+      const { count } = await prisma.client.updateMany({ where: { tenantId, clientId }, data: { ...data, ...(data.metadata ? { metadata: data.metadata as object } : {}) } });
+      return count === 1;
+    },
+    async delete(tenantId: string, clientId: string): Promise<boolean> {
+      return (await prisma.client.deleteMany({ where: { tenantId, clientId } })).count === 1;
+    },
     async list(tenantId: string): Promise<ClientRecord[]> {
       return (await prisma.client.findMany({ where: { tenantId }, select, orderBy: { createdAt: 'asc' } })) as ClientRecord[];
     },

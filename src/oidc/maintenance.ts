@@ -3,15 +3,17 @@
 import type { Logger } from 'pino';
 import type { OidcModelsRepository } from '../db/oidc-models.repository.js';
 import type { SigningKeysRepository } from '../db/signing-keys.repository.js';
+import type { SessionActivityRepository } from '../db/session-activity.repository.js';
 
 const everyMs = 10 * 60 * 1000;
 
-export function startMaintenance(deps: { oidcModels: OidcModelsRepository; signingKeysRepository: SigningKeysRepository }, logger: Logger): () => void {
+export function startMaintenance(deps: { oidcModels: OidcModelsRepository; signingKeysRepository: SigningKeysRepository; sessionActivity: SessionActivityRepository }, logger: Logger): () => void {
   const run = async () => {
     try {
       const rows = await deps.oidcModels.deleteExpired();
       const keys = await deps.signingKeysRepository.purgeUnpublished();
-      if (rows || keys) logger.info({ rows, keys }, 'expired rows removed');
+      const sessions = await deps.sessionActivity.deleteOrphans();
+      if (rows || keys || sessions) logger.info({ rows, keys, sessions }, 'expired rows removed');
     } catch (err) {
       logger.warn({ err: (err as Error).message }, 'maintenance failed');
     }

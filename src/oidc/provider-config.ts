@@ -25,6 +25,8 @@ export interface TenantProviderConfigInput {
   /** identifiers (audiences) of the tenant's registered APIs */
   apis: ReadonlySet<string>;
   claimsFor: ClaimsFor;
+  /** outside production, the provider may call apps on this machine or network (back-channel logout, jwks_uri) */
+  allowPrivateNetwork: boolean;
 }
 
 const maxReuseInterval = 300;
@@ -47,6 +49,9 @@ export function tenantProviderConfiguration(input: TenantProviderConfigInput): C
 
   return {
     adapter: input.adapter,
+    // oidc-provider refuses to call special-use addresses (SSRF protection) with its own dispatcher; an app in
+    // development runs on localhost, so outside production the default dispatcher is used instead.
+    ...(input.allowPrivateNetwork ? { fetch: (url: Parameters<typeof fetch>[0], options?: RequestInit) => fetch(url, { ...options, dispatcher: undefined } as RequestInit) } : {}),
     // The tenant's own account page signs users in through this flow like any app (account.routes.ts).
     clients: [{
       client_id: accountClientId, client_name: 'Your account', token_endpoint_auth_method: 'none', first_party: true,
@@ -117,6 +122,8 @@ export function tenantProviderConfiguration(input: TenantProviderConfigInput): C
         allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
       },
       revocation: { enabled: true },
+      // OpenID Back-Channel Logout 1.0: clients with a backchannel_logout_uri hear of logouts and revoked sessions
+      backchannelLogout: { enabled: true },
       claimsParameter: { enabled: true },
       userinfo: { enabled: true },
       rpInitiatedLogout: {

@@ -14,6 +14,8 @@ import { refreshTokenReuse } from './refresh-token-reuse.js';
 import { unauthorizedClientError } from './unauthorized-client.js';
 import type { ProtocolAudit } from './protocol-audit.js';
 import type { ClaimsFor } from './rbac-claims.js';
+import type { SessionActivityRepository } from '../db/session-activity.repository.js';
+import { trackSessions } from '../sessions/session-tracking.js';
 
 export interface TenantContext {
   readonly id: string;
@@ -31,8 +33,12 @@ export interface TenantProvider {
 export interface TenantProvidersDeps {
   publicUrl: URL;
   cookieSecrets: readonly string[];
+  /** outside production: outbound calls of the provider may reach private addresses (provider-config.ts) */
+  allowPrivateNetwork?: boolean;
   /** records protocol events (tokens, replays, revocations, logouts) in the audit log */
   protocolAudit?: ProtocolAudit;
+  /** describes each session: device, IP, method, last activity (issue #6) */
+  sessionActivity?: SessionActivityRepository;
   maxSize: number;
   tenants: TenantsRepository;
   keys: SigningKeys;
@@ -76,12 +82,14 @@ export function createTenantProviders(deps: TenantProvidersDeps) {
       }),
       pages: deps.pages,
       apis: new Set(apis),
+      allowPrivateNetwork: deps.allowPrivateNetwork ?? false,
       claimsFor: deps.rbac.claimsFor,
     });
     const provider = new Provider(tenant.issuer, configuration);
     provider.use(unauthorizedClientError());
     provider.use(refreshTokenReuse({ store: deps.store, tenantId: record.id }));
     deps.protocolAudit?.attach(provider, record.id);
+    if (deps.sessionActivity) trackSessions(provider, { tenantId: record.id, repository: deps.sessionActivity, logger: deps.logger });
     provider.on('server_error', (ctx: KoaContextWithOIDC, error: Error) => {
       deps.logger.error({ err: error, tenant: slug, route: ctx.oidc?.route }, 'provider server_error');
     });

@@ -64,6 +64,13 @@ export const samples: Record<string, Record<string, unknown>> = {
     totps: [{ id: 'f1', name: EVIL, since: '2026-11-24', lastUsed: null }],
     devices: [{ id: 'd1', device: EVIL, ip: '127.0.0.1', since: '2026-11-24', until: '2026-12-24' }],
   },
+  'account-sessions': {
+    page: page(), csrfToken: CSRF, base: '/t/acme/account/sessions', notice: EVIL, accountUrl: '/t/acme/account',
+    sessions: [
+      { id: 's1', browser: EVIL, os: EVIL, device: 'desktop', ip: EVIL, amr: ['pwd'], method: EVIL, roles: [EVIL], clients: [], createdAt: '2026-11-24T10:00:00.000Z', lastActiveAt: '2026-11-24T11:00:00.000Z', expiresAt: null, current: true },
+      { id: 's2', browser: 'Firefox 140', os: 'Linux', device: 'desktop', ip: null, amr: ['otp', 'mfa'], method: 'one-time code', roles: [], clients: [], createdAt: '2026-11-24T10:00:00.000Z', lastActiveAt: '2026-11-24T11:00:00.000Z', expiresAt: null, current: false },
+    ],
+  },
   'federated-link': { page: page(), name: EVIL, email: EVIL, continueUrl: '/i/1/federated/continue', backUrl: '/i/1' },
   'account-passkeys': {
     page: page(), signedIn: true, who: EVIL, csrfToken: CSRF, base: '/t/acme/account/passkeys', accountUrl: '/t/acme/account', notice: EVIL, isError: false,

@@ -1,0 +1,84 @@
+// Queries an operator needs over a tenant's users (issue #6): search with keyset pagination, profile and
+// metadata changes, disable, delete, and clearing second factors.
+import type { PrismaClient } from './generated/client.js';
+
+export interface AdminUserRecord {
+  readonly id: string;
+  readonly email: string | null;
+  readonly emailVerified: boolean;
+  readonly phone: string | null;
+  readonly phoneVerified: boolean;
+  readonly hasPassword: boolean;
+  readonly profile: Record<string, unknown>;
+  readonly metadata: Record<string, unknown>;
+  readonly disabled: boolean;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+  readonly lastLoginAt: Date | null;
+}
+
+export interface UserSearch { email?: string; phone?: string; name?: string; q?: string }
+
+const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const select = {
+  id: true, email: true, emailVerified: true, phone: true, phoneVerified: true, passwordHash: true, profile: true,
+  metadata: true, disabled: true, createdAt: true, updatedAt: true, lastLoginAt: true,
+} as const;
+
+type Row = { passwordHash: string | null } & Omit<AdminUserRecord, 'hasPassword'>;
+const toRecord = ({ passwordHash, ...row }: Row): AdminUserRecord => ({ ...row, hasPassword: passwordHash !== null });
+/** a LIKE pattern matching the text anywhere, with the text's own % _ \ taken literally */
+const containing = (text: string | undefined) => (text === undefined ? null : `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+
+export function createUserAdminRepository(prisma: PrismaClient) {
+  return {
+    async find(tenantId: string, id: string): Promise<AdminUserRecord | null> {
+      if (!uuid.test(id)) return null;
+      const row = await prisma.user.findFirst({ where: { tenantId, id }, select });
+      return row ? toRecord(row as Row) : null;
+    },
+    /** users matching every given filter, oldest first, after the (createdAt, id) position `after` */
+    async search(tenantId: string, filter: UserSearch, page: { limit: number; after?: { createdAt: Date; id: string } }): Promise<AdminUserRecord[]> {
+      const [email, phone, name, q] = [containing(filter.email), containing(filter.phone), containing(filter.name), containing(filter.q)];
+      // created_at is a UTC timestamp without zone (Prisma's DateTime): compare in UTC
+      const afterAt = page.after?.createdAt.toISOString() ?? null;
+      const afterId = page.after?.id ?? null;
+      const ids = await prisma.$queryRaw<{ id: string }[]>`
+        SELECT id FROM users
+        WHERE tenant_id = ${tenantId}::uuid
+          AND (${email}::text IS NULL OR email ILIKE ${email})
+          AND (${phone}::text IS NULL OR phone LIKE ${phone})
+          AND (${name}::text IS NULL OR profile->>'name' ILIKE ${name})
+          AND (${q}::text IS NULL OR email ILIKE ${q} OR phone LIKE ${q} OR profile->>'name' ILIKE ${q})
+          AND (${afterAt}::text IS NULL OR (created_at, id) > ((${afterAt}::timestamptz AT TIME ZONE 'UTC'), ${afterId}::uuid))
+        ORDER BY created_at, id
+        LIMIT ${page.limit}`;
+      if (!ids.length) return [];
+      const rows = await prisma.user.findMany({ where: { id: { in: ids.map((r) => r.id) } }, select, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+      return rows.map((row) => toRecord(row as Row));
+    },
+    async update(tenantId: string, id: string, data: { profile?: object; metadata?: object; disabled?: boolean; email?: string | null; emailVerified?: boolean; phone?: string | null; phoneVerified?: boolean }): Promise<boolean> {
+      return (await prisma.user.updateMany({ where: { tenantId, id }, data })).count === 1;
+    },
+    /** the user and, by cascade, identities, factors, passkeys, recovery codes, trusted devices, role assignments */
+    async delete(tenantId: string, id: string): Promise<boolean> {
+      if (!uuid.test(id)) return false;
+      return prisma.$transaction(async (tx) => {
+        await tx.sessionActivity.deleteMany({ where: { tenantId, accountId: id } });
+        await tx.oidcModel.deleteMany({ where: { tenantId, accountId: id } });
+        return (await tx.user.deleteMany({ where: { tenantId, id } })).count === 1;
+      });
+    },
+    /** removes every second factor: authenticator apps, recovery codes, passkeys, remembered browsers */
+    async resetMfa(tenantId: string, userId: string): Promise<{ totp: number; recoveryCodes: number; passkeys: number; trustedDevices: number }> {
+      return prisma.$transaction(async (tx) => ({
+        totp: (await tx.mfaFactor.deleteMany({ where: { tenantId, userId } })).count,
+        recoveryCodes: (await tx.recoveryCode.deleteMany({ where: { tenantId, userId } })).count,
+        passkeys: (await tx.passkey.deleteMany({ where: { tenantId, userId } })).count,
+        trustedDevices: (await tx.trustedDevice.deleteMany({ where: { tenantId, userId } })).count,
+      }));
+    },
+  };
+}
+
+export type UserAdminRepository = ReturnType<typeof createUserAdminRepository>;

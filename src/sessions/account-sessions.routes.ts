@@ -1,0 +1,79 @@
+// /t/{slug}/account/sessions (issue #6): the signed-in user sees each of their sessions — device and browser,
+// IP, how they signed in, roles, since when and last active — and signs out any one of them, or all others.
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import { formBody } from '../interactions/interaction-context.js';
+import { accountSession, type AccountSession } from '../auth-methods/account/account-session.js';
+import type { AuthMethodDeps } from '../auth-methods/auth-method-deps.js';
+import { requestInfo } from '../auth-methods/auth-method-deps.js';
+import type { Sessions } from './sessions.service.js';
+
+const notices: Record<string, string> = {
+  revoked: 'That session was signed out.',
+  others_revoked: 'Every other session was signed out.',
+  gone: 'That session had already ended.',
+};
+/** RFC 8176 method values as people read them */
+const methodNames: Record<string, string> = {
+  pwd: 'password', otp: 'one-time code', sms: 'text message', hwk: 'passkey', fed: 'another provider', mfa: 'two-step', swk: 'passkey',
+};
+export const describeAmr = (amr: string[]) => amr.map((m) => methodNames[m] ?? m).join(' + ') || 'unknown';
+
+export function accountSessionsRoutes(deps: AuthMethodDeps & { sessions: Sessions }) {
+  const { ix, users, audit, sessions } = deps;
+  const router = new Router({ prefix: '/t/:slug/account/sessions' });
+  const base = (ctx: Context) => `/t/${ix.tenantOf(ctx).slug}/account/sessions`;
+  const back = (ctx: Context, notice: string) => {
+    ctx.status = 303;
+    ctx.redirect(`${base(ctx)}?m=${notice}`);
+  };
+
+  async function me(ctx: Context): Promise<AccountSession | null> {
+    const session = await accountSession(ctx, users);
+    if (!session) await ix.render(ctx, 'account', { title: 'Your account', status: 401, data: { signedIn: false, signInUrl: `/t/${ix.tenantOf(ctx).slug}/account/sign-in` } });
+    return session;
+  }
+  const currentUid = (session: AccountSession) => session.binding.slice('account:'.length);
+
+  router.get('/', async (ctx) => {
+    const session = await me(ctx);
+    if (!session) return;
+    const tenant = ix.tenantOf(ctx);
+    const list = await sessions.list(tenant, session.user.id);
+    const m = typeof ctx.query.m === 'string' && Object.hasOwn(notices, ctx.query.m) ? notices[ctx.query.m]! : null;
+    await ix.render(ctx, 'account-sessions', {
+      title: 'Where you are signed in',
+      data: {
+        csrfToken: ix.csrfToken({ uid: session.binding }), base: base(ctx), notice: m, accountUrl: `/t/${tenant.slug}/account`,
+        sessions: list.map((s) => ({ ...s, current: s.id === currentUid(session), method: describeAmr(s.amr) })),
+      },
+    });
+  });
+
+  router.post('/others/revoke', formBody, async (ctx) => {
+    const session = await me(ctx);
+    if (!session) return;
+    ix.verifyCsrf(ctx, { uid: session.binding });
+    const tenant = ix.tenantOf(ctx);
+    let count = 0;
+    for (const other of await sessions.list(tenant, session.user.id)) {
+      if (other.id !== currentUid(session) && (await sessions.revoke(tenant, session.user.id, other.id).then(() => true, () => false))) count += 1;
+    }
+    await audit.record({ tenantId: tenant.id, type: 'session.revoked', actor: session.user.id, subject: session.user.id, ...requestInfo(ctx), data: { others: count } });
+    back(ctx, 'others_revoked');
+  });
+
+  // after /others/revoke, which this pattern would also match
+  router.post('/:id/revoke', formBody, async (ctx) => {
+    const session = await me(ctx);
+    if (!session) return;
+    ix.verifyCsrf(ctx, { uid: session.binding });
+    const tenant = ix.tenantOf(ctx);
+    const id = String(ctx.params.id).slice(0, 64);
+    const revoked = await sessions.revoke(tenant, session.user.id, id).then(() => true, () => false);
+    if (revoked) await audit.record({ tenantId: tenant.id, type: 'session.revoked', actor: session.user.id, subject: session.user.id, ...requestInfo(ctx), data: { session: id } });
+    back(ctx, revoked ? 'revoked' : 'gone');
+  });
+
+  return router;
+}
