@@ -8,6 +8,7 @@ import { field } from '../interactions/interaction-context.js';
 import type { TenantSummary } from '../tenants/tenants.service.js';
 import { systemSlug } from '../tenants/system-tenant.js';
 import { AppError } from '../errors/app-error.js';
+import { recordAdminAction } from '../audit/admin-actions.js';
 import type { AdminSessionRecord, AdminSessions } from './admin-session.js';
 
 export interface Operator {
@@ -94,8 +95,8 @@ export function createAdminKit(deps: AdminDeps) {
     },
     mayManage,
     /** the admin action in its tenant's audit log, the operator as actor */
-    async audit(ctx: Context, tenantId: string, type: string, entry: { subject?: string | null; clientId?: string | null; data?: Record<string, unknown> } = {}) {
-      await deps.services.audit.record({
+    async audit(ctx: Context, tenantId: string, type: `admin.${string}`, entry: { subject?: string | null; clientId?: string | null; data?: Record<string, unknown> } = {}) {
+      await recordAdminAction(deps.services.audit, {
         tenantId, type, actor: `operator:${operatorOf(ctx).userId}`, subject: entry.subject ?? null, clientId: entry.clientId ?? null,
         ip: ctx.ip, userAgent: ctx.get('User-Agent') || null, data: entry.data ?? {},
       });

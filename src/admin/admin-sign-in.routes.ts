@@ -8,6 +8,7 @@ import type { Context, Next } from 'koa';
 import * as oauth from 'openid-client';
 import { adminClientId } from '../oidc/provider-config.js';
 import { managementAudience, systemSlug } from '../tenants/system-tenant.js';
+import { AppError } from '../errors/app-error.js';
 import type { AdminKit, Operator } from './admin-kit.js';
 import type { AdminSessionRecord } from './admin-session.js';
 
@@ -28,13 +29,16 @@ export function adminSignInRoutes(kit: AdminKit) {
   /** the operator behind a console session, or null when the user is gone, disabled or holds no operator role */
   async function operatorFor(record: AdminSessionRecord): Promise<Operator | null> {
     const tenantId = await systemId();
-    const user = await services.users.findById(tenantId, record.userId);
+    const user = await services.userAdmin.find({ id: tenantId, slug: systemSlug }, record.userId).catch((error: unknown) => {
+      if (error instanceof AppError) return null; // deleted since
+      throw error;
+    });
     if (!user || user.disabled) return null;
     const claims = await services.rbac.claimsFor(tenantId, { userId: user.id }, managementAudience(publicUrl));
     const roles = claims.roles.filter((r) => operatorRoles.has(r));
     if (!roles.length) return null;
-    const metadata = (user as { metadata?: unknown }).metadata;
-    const listed = metadata && typeof metadata === 'object' ? (metadata as { tenants?: unknown }).tenants : undefined;
+    // `tenants: [slugs]` in the operator's metadata limits them to those tenants
+    const listed = user.metadata.tenants;
     const tenants = Array.isArray(listed) ? listed.filter((s): s is string => typeof s === 'string') : null;
     return {
       userId: user.id, label: user.email ?? user.phone ?? String(user.profile.name ?? user.id), session: record, roles,

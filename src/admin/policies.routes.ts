@@ -38,7 +38,7 @@ export function policiesRoutes(kit: AdminKit) {
     });
   }
 
-  async function save(ctx: Context, section: Section, patch: Record<string, unknown>, type: string) {
+  async function save(ctx: Context, section: Section, patch: Record<string, unknown>, type: `admin.${string}`) {
     const tenant = await kit.tenant(ctx, 'tenants:write');
     kit.verifyCsrf(ctx);
     try {
