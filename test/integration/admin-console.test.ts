@@ -3,9 +3,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Browser } from '../support/browser.js';
-import { createTenant, uniqueSlug } from '../support/fixtures.js';
+import { createClient, createTenant, createUser, uniqueSlug } from '../support/fixtures.js';
 import { visibleText } from '../support/hosted-pages.js';
-import { waitForAudit } from '../support/email-flows.js';
+import { query, waitForAudit } from '../support/email-flows.js';
+import { discover, oidc, refusal, signInOffline } from '../support/relying-party.js';
 import { asConsolePage, createOperator, csrfOf, post, signInToConsole } from '../support/admin-console.js';
 import { useTessera } from '../support/use-tessera.js';
 
@@ -172,5 +173,90 @@ describe('admin console', () => {
     assert.equal(end.pathname, '/t/system/session/end');
     const again = await browser.fetch(`${server.url}/admin/tenants`);
     assert.equal(again.status, 303, 'the console session is gone');
+  });
+
+  it('limits an operator with `tenants` in their metadata to those tenants', async () => {
+    const [mine, theirs] = [await createTenant(server), await createTenant(server)];
+    const admin = await createOperator(server, 'admin');
+    await query(server.env.DATABASE_URL!, 'UPDATE users SET metadata = $2::jsonb WHERE id = $1::uuid', [admin.id, JSON.stringify({ tenants: [mine.slug] })]);
+    const { browser, page } = await signInToConsole(server, admin, '/admin/tenants');
+    assert.match(page.html, new RegExp(`/admin/tenants/${mine.slug}"`));
+    assert.doesNotMatch(page.html, new RegExp(theirs.slug));
+    assert.doesNotMatch(page.html, /Create tenant/);
+    const other = asConsolePage(await browser.navigate(`${server.url}/admin/tenants/${theirs.slug}/users`), 'the refusal');
+    assert.equal(other.status, 403);
+    assert.match(visibleText(other.html), /may not manage that tenant/);
+    const write = asConsolePage(await post(browser, server, `/admin/tenants/${theirs.slug}/roles`, { _csrf: csrfOf(page), name: 'sneaky' }), 'the refusal');
+    assert.equal(write.status, 403);
+    assert.equal(asConsolePage(await browser.navigate(`${server.url}/admin/tenants/${mine.slug}/users`), 'the users page').status, 200);
+  });
+
+  it('finds a user, assigns a role, revokes their session (the refresh token dies) and disables them', async () => {
+    const admin = await createOperator(server, 'admin');
+    const tenant = await createTenant(server);
+    const user = await createUser(server, tenant.slug, { name: 'Ada Lovelace' });
+    await createUser(server, tenant.slug, { name: 'Someone Else' });
+    const app = await createClient(server, tenant.slug, ['--scope', 'openid offline_access']);
+    const config = await discover(tenant.issuer, app.client_id, app.client_secret!);
+    const tokens = await signInOffline(config, user);
+
+    const base = `/admin/tenants/${tenant.slug}/users`;
+    const { browser } = await signInToConsole(server, admin, base);
+    const found = asConsolePage(await browser.navigate(`${server.url}${base}?q=lovelace`), 'the search results');
+    assert.equal((found.html.match(/class="user-row"/g) ?? []).length, 1);
+    const detail = asConsolePage(await browser.navigate(`${server.url}${base}/${user.id}`), 'the user page');
+    assert.match(visibleText(detail.html), /Ada Lovelace/);
+    assert.equal((detail.html.match(/class="session-row"/g) ?? []).length, 1);
+
+    const assigned = asConsolePage(await browser.submit(detail, `/${user.id}/roles`, { role: 'editor' }), 'the user page');
+    assert.match(visibleText(assigned.html), /Role editor assigned\./);
+    assert.match(assigned.html, /class="user-role">editor/);
+    const ghost = asConsolePage(await browser.submit(assigned, `/${user.id}/roles`, { role: 'no-such-role' }), 'the user page');
+    assert.match(visibleText(ghost.html), /No role .+no-such-role.+ in this tenant/);
+
+    const sid = /\/sessions\/([^/"]+)\/revoke/.exec(ghost.html)![1]!;
+    const revoked = asConsolePage(await browser.submit(ghost, `/sessions/${sid}/revoke`, {}), 'the user page');
+    assert.match(visibleText(revoked.html), /The session was ended/);
+    assert.equal((revoked.html.match(/class="session-row"/g) ?? []).length, 0);
+    assert.equal((await refusal(oidc.refreshTokenGrant(config, tokens.refresh_token!))).error, 'invalid_grant');
+
+    const disabled = asConsolePage(await browser.submit(revoked, `/${user.id}/disable`, {}), 'the user page');
+    assert.match(visibleText(disabled.html), /Status disabled/);
+    for (const type of ['admin.role_assigned', 'admin.session_revoked', 'admin.user_disabled']) {
+      const [entry] = await waitForAudit(server.env.DATABASE_URL!, tenant.slug, type);
+      assert.deepEqual([entry!.actor, entry!.subject], [`operator:${admin.id}`, user.id], type);
+    }
+    const missing = asConsolePage(await browser.navigate(`${server.url}${base}/not-a-user`), 'the not-found page');
+    assert.equal(missing.status, 404);
+  });
+
+  it('creates a client and shows its secret once, rotates and deletes it', async () => {
+    const admin = await createOperator(server, 'admin');
+    const tenant = await createTenant(server);
+    const base = `/admin/tenants/${tenant.slug}/clients`;
+    const { browser } = await signInToConsole(server, admin, base);
+    const list = asConsolePage(await browser.navigate(`${server.url}${base}`), 'the clients page');
+    const bad = asConsolePage(await browser.submit(list, base, { name: 'Shop', kind: 'web', redirectUris: 'javascript:alert(1)' }), 'the form again');
+    assert.equal(bad.status, 400);
+    assert.match(visibleText(bad.html), /redirect_uris/);
+    const created = asConsolePage(await browser.submit(list, base, { name: 'Shop', kind: 'web', redirectUris: 'https://shop.example/cb' }), 'the new client');
+    assert.equal(created.headers.get('cache-control'), 'no-store');
+    const secret = /id="secret-value">([^<]+)</.exec(created.html)![1]!;
+    const clientId = /id="client-id">([^<]+)</.exec(created.html)![1]!;
+    const config = await discover(tenant.issuer, clientId, secret);
+    assert.ok(config.serverMetadata().issuer);
+    const again = asConsolePage(await browser.navigate(`${server.url}${base}/${clientId}`), 'the client page');
+    assert.doesNotMatch(again.html, new RegExp(secret));
+    const rotated = asConsolePage(await browser.submit(again, '/rotate-secret', {}), 'the client page');
+    const newSecret = /id="secret-value">([^<]+)</.exec(rotated.html)![1]!;
+    assert.notEqual(newSecret, secret);
+    const gone = asConsolePage(await browser.submit(rotated, '/delete', {}), 'the clients page');
+    assert.match(visibleText(gone.html), /was deleted; its tokens no longer work\./);
+    assert.doesNotMatch(gone.html, new RegExp(`clients/${clientId}"`));
+    for (const type of ['admin.client_created', 'admin.client_secret_rotated', 'admin.client_deleted']) {
+      const [entry] = await waitForAudit(server.env.DATABASE_URL!, tenant.slug, type);
+      assert.equal(entry!.actor, `operator:${admin.id}`, type);
+      assert.doesNotMatch(JSON.stringify(entry!.data), new RegExp(`${secret}|${newSecret}`));
+    }
   });
 });
