@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Context } from 'koa';
 import type { KvStore } from '../store/kv-store.js';
+import type { Sealer } from '../crypto/sealing.js';
 
 export const sessionCookie = 'tessera.admin';
 const signInCookie = 'tessera.admin.signin';
@@ -18,7 +19,7 @@ export interface AdminSessionRecord {
 
 export interface PendingSignIn { verifier: string; returnTo: string }
 
-export function createAdminSessions(deps: { store: KvStore; https: boolean; idleSeconds?: number; maxSeconds?: number }) {
+export function createAdminSessions(deps: { store: KvStore; sealer: Sealer; https: boolean; idleSeconds?: number; maxSeconds?: number }) {
   const idle = deps.idleSeconds ?? 30 * 60;
   const max = deps.maxSeconds ?? 8 * 3600;
   const key = (id: string) => `admin:session:${id}`;
@@ -75,6 +76,20 @@ export function createAdminSessions(deps: { store: KvStore; https: boolean; idle
       if (!raw) return null;
       await deps.store.del([`admin:flash:${record.id}`]);
       return JSON.parse(raw) as { message: string; isError: boolean };
+    },
+
+    // A new client secret waits, sealed and for two minutes at most, for the one page that shows it: the page after
+    // the redirect that follows creation or rotation. Reading it deletes it, so a reload shows it no more.
+    async keepSecret(record: AdminSessionRecord, name: string, secret: string): Promise<void> {
+      const context = `admin-secret:${record.id}:${name}`;
+      await deps.store.set(`admin:secret:${record.id}:${name}`, deps.sealer.seal(secret, context), 120);
+    },
+    async takeSecret(record: AdminSessionRecord, name: string): Promise<string | null> {
+      const key = `admin:secret:${record.id}:${name}`;
+      const sealed = await deps.store.get(key);
+      if (!sealed) return null;
+      await deps.store.del([key]);
+      return deps.sealer.open(sealed, `admin-secret:${record.id}:${name}`);
     },
   };
 }

@@ -9,6 +9,7 @@ import type { Csrf } from '../interactions/csrf.js';
 import { formBody } from '../interactions/interaction-context.js';
 import { createPageRenderer, viewsDir } from '../http/page-renderer.js';
 import { AppError } from '../errors/app-error.js';
+import { createSealer } from '../crypto/sealing.js';
 import { adminAssets, createAdminKit, type AdminKit } from './admin-kit.js';
 import { createAdminSessions } from './admin-session.js';
 import { adminSignInRoutes } from './admin-sign-in.routes.js';
@@ -55,7 +56,8 @@ function consoleErrors(kit: AdminKit): Middleware {
 }
 
 export function adminRoutes(services: Services, options: { csrf: Csrf; publicUrl: URL; cacheViews: boolean }): Middleware {
-  const sessions = createAdminSessions({ store: services.store, https: options.publicUrl.protocol === 'https:' });
+  // its own sealer from the installation's key-encryption keys: only this process ever opens what it seals
+  const sessions = createAdminSessions({ store: services.store, sealer: createSealer(services.config.keyEncryptionKeys), https: options.publicUrl.protocol === 'https:' });
   const kit = createAdminKit({
     services, sessions, csrf: options.csrf, publicUrl: options.publicUrl,
     adminViews: createPageRenderer({ viewsDir: join(viewsDir, 'admin'), cache: options.cacheViews }),

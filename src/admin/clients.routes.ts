@@ -1,6 +1,6 @@
-// A tenant's clients: list, create (the secret shown once, on the page answering the form), change, assign roles
-// to machine clients, rotate the secret (shown once), delete. A secret is never stored for a later page: the
-// answer to the creating or rotating POST is the one place it appears (no-store), not a redirect.
+// A tenant's clients: list, create (the secret shown once), change, assign roles to machine clients, rotate the
+// secret (shown once), delete. A new secret is shown on the client's page right after the redirect, once
+// (admin-session.ts keepSecret), so reloading neither shows it again nor creates another client.
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { TenantSummary } from '../tenants/tenants.service.js';
@@ -31,16 +31,17 @@ export function clientsRoutes(kit: AdminKit) {
     });
   }
 
-  async function detail(ctx: Context, options: { secret?: string | null; formError?: string | null; status?: number } = {}) {
+  async function detail(ctx: Context, options: { formError?: string | null; status?: number } = {}) {
     const tenant = await kit.tenant(ctx, 'clients:read');
     const clientId = String(ctx.params.id);
     const client = await clientAdmin.get(tenant.id, clientId);
+    const secret = await kit.deps.sessions.takeSecret(kit.operatorOf(ctx).session, `${tenant.id}:${clientId}`);
     const [roles, allRoles] = await Promise.all([rbac.rolesOfClient(ref(tenant), clientId), rbac.listRoles(ref(tenant))]);
-    if (options.secret) ctx.set('Cache-Control', 'no-store');
+
     await kit.render(ctx, 'client', {
       title: client.client_name, tenant, section: 'clients', status: options.status,
       data: {
-        client, secret: options.secret ?? null, formError: options.formError ?? null, base: `/admin/tenants/${tenant.slug}/clients/${encodeURIComponent(clientId)}`,
+        client, secret, formError: options.formError ?? null, base: `/admin/tenants/${tenant.slug}/clients/${encodeURIComponent(clientId)}`,
         redirectUris: ((client.redirect_uris as string[] | undefined) ?? []).join('\n'), postLogoutUris: ((client.post_logout_redirect_uris as string[] | undefined) ?? []).join('\n'),
         grants: (client.grant_types as string[] | undefined) ?? [], roles, assignable: allRoles.map((r) => r.name).filter((name) => !roles.includes(name)),
         canWrite: kit.can(kit.operatorOf(ctx), 'clients:write'),
@@ -66,8 +67,8 @@ export function clientsRoutes(kit: AdminKit) {
       return list(ctx, { ...form, formError: formError(error) }, 400);
     }
     await kit.audit(ctx, tenant.id, 'admin.client_created', { clientId: created.client_id, subject: created.client_id, data: { name: created.client_name, grants: created.grant_types, auth: created.token_endpoint_auth_method } });
-    ctx.params.id = created.client_id;
-    await detail(ctx, { secret: created.client_secret });
+    if (created.client_secret) await kit.deps.sessions.keepSecret(kit.operatorOf(ctx).session, `${tenant.id}:${created.client_id}`, created.client_secret);
+    await kit.done(ctx, `/admin/tenants/${tenant.slug}/clients/${encodeURIComponent(created.client_id)}`, `Client ${created.client_name} was created.`);
   });
 
   router.get('/:id', (ctx) => detail(ctx));
@@ -99,7 +100,8 @@ export function clientsRoutes(kit: AdminKit) {
       return detail(ctx, { formError: formError(error), status: 400 });
     }
     await kit.audit(ctx, tenant.id, 'admin.client_secret_rotated', { clientId, subject: clientId });
-    await detail(ctx, { secret: rotated.client_secret });
+    await kit.deps.sessions.keepSecret(kit.operatorOf(ctx).session, `${tenant.id}:${clientId}`, rotated.client_secret);
+    await kit.done(ctx, `/admin/tenants/${tenant.slug}/clients/${encodeURIComponent(clientId)}`, 'The secret was rotated: the old one no longer works.');
   });
 
   router.post('/:id/delete', async (ctx) => {

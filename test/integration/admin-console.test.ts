@@ -240,6 +240,7 @@ describe('admin console', () => {
     assert.equal(bad.status, 400);
     assert.match(visibleText(bad.html), /redirect_uris/);
     const created = asConsolePage(await browser.submit(list, base, { name: 'Shop', kind: 'web', redirectUris: 'https://shop.example/cb' }), 'the new client');
+    assert.equal(created.url.pathname.startsWith(`${base}/`), true, 'a redirect to the new client\'s page');
     assert.equal(created.headers.get('cache-control'), 'no-store');
     const secret = /id="secret-value">([^<]+)</.exec(created.html)![1]!;
     const clientId = /id="client-id">([^<]+)</.exec(created.html)![1]!;
