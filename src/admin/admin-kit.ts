@@ -123,6 +123,10 @@ export function formError(error: unknown): string {
   throw error;
 }
 
+/** whether a destructive form's "I mean it" box was ticked (views/admin/partials/delete-form.ejs) */
+export const confirmed = (ctx: Context) => field(ctx, 'confirm') === 'yes';
+export const notConfirmed = 'Tick the box to confirm the deletion.';
+
 /** every value of a repeated form field (checkboxes) */
 export function values(ctx: Context, name: string, max = 1000): string[] {
   const value = (ctx.request.body as Record<string, unknown> | undefined)?.[name];

@@ -5,7 +5,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { TenantSummary } from '../tenants/tenants.service.js';
 import type { AdminKit } from './admin-kit.js';
-import { formError, text } from './admin-kit.js';
+import { confirmed, formError, notConfirmed, text } from './admin-kit.js';
 
 const kinds = {
   web: { label: 'Web app (server side, with a secret)', grants: ['authorization_code', 'refresh_token'], public: false },
@@ -108,6 +108,7 @@ export function clientsRoutes(kit: AdminKit) {
     const tenant = await kit.tenant(ctx, 'clients:write');
     kit.verifyCsrf(ctx);
     const clientId = String(ctx.params.id);
+    if (!confirmed(ctx)) return kit.done(ctx, `/admin/tenants/${tenant.slug}/clients/${encodeURIComponent(clientId)}`, notConfirmed, true);
     await clientAdmin.delete(tenant.id, clientId);
     await kit.audit(ctx, tenant.id, 'admin.client_deleted', { clientId, subject: clientId });
     await kit.done(ctx, `/admin/tenants/${tenant.slug}/clients`, `Client ${clientId} was deleted; its tokens no longer work.`);

@@ -2,7 +2,7 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { AdminKit } from './admin-kit.js';
-import { formError, text, values } from './admin-kit.js';
+import { confirmed, formError, notConfirmed, text, values } from './admin-kit.js';
 
 /** "name description" per line, as the API form's permission box holds them */
 function parsePermissions(input: string) {
@@ -68,6 +68,7 @@ export function rbacRoutes(kit: AdminKit) {
     const tenant = await kit.tenant(ctx, 'roles:write');
     kit.verifyCsrf(ctx);
     const name = String(ctx.params.name);
+    if (!confirmed(ctx)) return kit.done(ctx, `/admin/tenants/${tenant.slug}/roles/${encodeURIComponent(name)}`, notConfirmed, true);
     await rbac.deleteRole(ref(tenant), name);
     await kit.audit(ctx, tenant.id, 'admin.role_deleted', { data: { role: name } });
     await kit.done(ctx, `/admin/tenants/${tenant.slug}/roles`, `Role ${name} was deleted.`);
@@ -123,6 +124,7 @@ export function rbacRoutes(kit: AdminKit) {
     const tenant = await kit.tenant(ctx, 'roles:write');
     kit.verifyCsrf(ctx);
     const found = await rbac.getApi(ref(tenant), String(ctx.params.id));
+    if (!confirmed(ctx)) return kit.done(ctx, `/admin/tenants/${tenant.slug}/apis/${found.id}`, notConfirmed, true);
     await rbac.deleteApi(ref(tenant), found.id);
     await kit.audit(ctx, tenant.id, 'admin.api_deleted', { data: { api: found.identifier } });
     await kit.done(ctx, `/admin/tenants/${tenant.slug}/apis`, `API ${found.name} was deleted.`);

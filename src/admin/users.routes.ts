@@ -4,7 +4,8 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { TenantSummary } from '../tenants/tenants.service.js';
 import type { AdminKit } from './admin-kit.js';
-import { formError, text } from './admin-kit.js';
+import { confirmed, formError, notConfirmed, text } from './admin-kit.js';
+import { AppError } from '../errors/app-error.js';
 
 export function usersRoutes(kit: AdminKit) {
   const { userAdmin, rbac, sessions } = kit.services;
@@ -77,7 +78,8 @@ export function usersRoutes(kit: AdminKit) {
     await userAdmin.setDisabled(ref(tenant), id, false);
     return { type: 'admin.user_enabled', message: 'The user can sign in again.' };
   });
-  write('/:id/delete', 'users:write', async (_ctx, tenant, id) => {
+  write('/:id/delete', 'users:write', async (ctx, tenant, id) => {
+    if (!confirmed(ctx)) throw new AppError('request.invalid', notConfirmed);
     await userAdmin.delete(ref(tenant), id);
     return { type: 'admin.user_deleted', message: 'The user and all their data were deleted.', to: `/admin/tenants/${tenant.slug}/users` };
   });

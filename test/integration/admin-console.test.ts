@@ -251,7 +251,9 @@ describe('admin console', () => {
     const rotated = asConsolePage(await browser.submit(again, '/rotate-secret', {}), 'the client page');
     const newSecret = /id="secret-value">([^<]+)</.exec(rotated.html)![1]!;
     assert.notEqual(newSecret, secret);
-    const gone = asConsolePage(await browser.submit(rotated, '/delete', {}), 'the clients page');
+    const kept = asConsolePage(await browser.submit(rotated, '/delete', { confirm: '' }), 'the client page');
+    assert.match(visibleText(kept.html), /Tick the box to confirm the deletion\./);
+    const gone = asConsolePage(await browser.submit(kept, '/delete', { confirm: 'yes' }), 'the clients page');
     assert.match(visibleText(gone.html), /was deleted; its tokens no longer work\./);
     assert.doesNotMatch(gone.html, new RegExp(`clients/${clientId}"`));
     for (const type of ['admin.client_created', 'admin.client_secret_rotated', 'admin.client_deleted']) {
