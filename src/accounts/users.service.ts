@@ -19,12 +19,14 @@ export interface CreateUserInput {
   password?: string;
   name?: string;
   emailVerified?: boolean;
+  /** the tenant's password policy (signIn.passwordMinLength) */
+  passwordMinLength?: number;
 }
 
 /** a checked, hashed new password @throws AppError('password.*') */
-async function newPasswordHash(hasher: PasswordHasher, input: string, context: (string | null)[]): Promise<string> {
+async function newPasswordHash(hasher: PasswordHasher, input: string, context: (string | null)[], minLength?: number): Promise<string> {
   const password = input.normalize('NFC');
-  const policy = checkPasswordPolicy(password, { context: context.filter((c): c is string => !!c) });
+  const policy = checkPasswordPolicy(password, { context: context.filter((c): c is string => !!c), ...(minLength ? { minLength } : {}) });
   if (!policy.ok) throw new AppError(policy.code, policy.message);
   return hasher.hash(password);
 }
@@ -33,7 +35,7 @@ export function createUsersService(deps: { repository: UsersRepository; hasher: 
   const { repository, hasher } = deps;
   return {
     /** @throws AppError('password.*') — for a sign-up kept pending until its email is verified */
-    hashNewPassword: (password: string, context: (string | null)[]) => newPasswordHash(hasher, password, context),
+    hashNewPassword: (password: string, context: (string | null)[], minLength?: number) => newPasswordHash(hasher, password, context, minLength),
     /**
      * An account whose identifier was just proven by a code: email or phone verified. Used by sign-up and by a
      * passwordless first sign-in. @throws AppError('user.email_taken' | 'user.phone_taken')
@@ -72,7 +74,7 @@ export function createUsersService(deps: { repository: UsersRepository; hasher: 
     async create(tenantId: string, input: CreateUserInput): Promise<UserRecord> {
       const email = normaliseEmail(input.email);
       if (!email) throw new AppError('user.invalid_email');
-      const passwordHash = input.password !== undefined ? await newPasswordHash(hasher, input.password, [email]) : null;
+      const passwordHash = input.password !== undefined ? await newPasswordHash(hasher, input.password, [email], input.passwordMinLength) : null;
       const name = input.name?.trim();
       if (name && name.length > 200) throw new AppError('request.invalid', 'A name is at most 200 characters.');
       return repository.create(tenantId, { email, emailVerified: input.emailVerified ?? false, phone: null, phoneVerified: false, passwordHash, profile: name ? { name } : {} });

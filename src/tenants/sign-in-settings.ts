@@ -28,6 +28,8 @@ export const signInSettingsSchema = z.object({
     resendCooldownSeconds: z.number().int().min(0).max(3600).default(60),
   }).strict().prefault({}),
   magicLinkTtlSeconds: z.number().int().min(60).max(3600).default(600),
+  /** the shortest new password accepted (NIST SP 800-63B: at least 8; common passwords are always refused) */
+  passwordMinLength: z.number().int().min(8).max(64).default(8),
   limits: z.object({
     perIdentifier: rule(5, 3600),
     perIp: rule(30, 3600),
