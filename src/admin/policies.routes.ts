@@ -1,15 +1,15 @@
-// A tenant's sign-in methods and policies (MFA, token lifetimes), each form one settings patch through
+// A tenant's sign-in methods and policies (password, MFA, token lifetimes), each form one settings patch through
 // services.tenants.updateSettings, whose validation messages the form shows.
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import { DEFAULT_MAX_PASSWORD_LENGTH, DEFAULT_MIN_PASSWORD_LENGTH } from '../accounts/password-policy.js';
+import { DEFAULT_MAX_PASSWORD_LENGTH } from '../accounts/password-policy.js';
 import { mfaFactorTypes } from '../tenants/mfa-settings.js';
 import type { AdminKit } from './admin-kit.js';
 import { formError, text } from './admin-kit.js';
 
 const signInMethods = [['password', 'Email and password'], ['emailOtp', 'Email code'], ['magicLink', 'Magic link'], ['smsOtp', 'SMS code'], ['whatsappOtp', 'WhatsApp code'], ['passkey', 'Passkey (first factor)']] as const;
 const lifetimes = [['accessToken', 'Access token'], ['idToken', 'ID token'], ['refreshToken', 'Refresh token'], ['authorizationCode', 'Authorization code'], ['session', 'Session'], ['interaction', 'Sign-in interaction']] as const;
-type Section = 'signIn' | 'mfa' | 'tokens';
+type Section = 'signIn' | 'password' | 'mfa' | 'tokens';
 
 const checked = (ctx: Context, name: string) => text(ctx, name, 10) === 'on';
 /** a whole number as a number; anything else as typed, for the settings validation to name */
@@ -31,7 +31,7 @@ export function policiesRoutes(kit: AdminKit) {
         canWrite: kit.can(kit.operatorOf(ctx), 'tenants:write'), problem,
         methods: signInMethods.map(([key, label]) => ({ key, label, on: s.signIn.methods[key] })),
         signUp: s.signIn.signUp, requireVerifiedEmail: s.signIn.requireVerifiedEmail,
-        password: { min: DEFAULT_MIN_PASSWORD_LENGTH, max: DEFAULT_MAX_PASSWORD_LENGTH },
+        password: { min: s.signIn.passwordMinLength, max: DEFAULT_MAX_PASSWORD_LENGTH },
         mfa: { policy: s.mfa.policy, graceDays: s.mfa.graceDays, trustedDeviceDays: s.mfa.trustedDeviceDays, factors: mfaFactorTypes.map((f) => ({ key: f, on: s.mfa.factors[f] })) },
         ttl: lifetimes.map(([key, label]) => ({ key, label, value: s.ttl[key] })),
       },
@@ -57,6 +57,7 @@ export function policiesRoutes(kit: AdminKit) {
       signUp: checked(ctx, 'signUp'), requireVerifiedEmail: checked(ctx, 'requireVerifiedEmail'),
     },
   }, 'admin.sign_in_methods_updated'));
+  router.post('/password', (ctx) => save(ctx, 'password', { signIn: { passwordMinLength: whole(ctx, 'passwordMinLength') } }, 'admin.password_policy_updated'));
   router.post('/mfa', (ctx) => save(ctx, 'mfa', {
     mfa: {
       policy: text(ctx, 'policy', 20),

@@ -120,6 +120,10 @@ describe('admin console', () => {
     const badTtl = asConsolePage(await post(browser, server, `${base}/policies/tokens`, { _csrf: csrf, accessToken: '-5', idToken: '3600', refreshToken: '1209600', authorizationCode: '60', session: '1209600', interaction: '3600' }), 'the policies form');
     assert.equal(badTtl.status, 400);
     assert.match(visibleText(badTtl.html), /ttl\.accessToken/);
+    const shortMin = asConsolePage(await post(browser, server, `${base}/policies/password`, { _csrf: csrf, passwordMinLength: '4' }), 'the policies form');
+    assert.equal(shortMin.status, 400);
+    assert.match(visibleText(shortMin.html), /signIn\.passwordMinLength/);
+    asConsolePage(await post(browser, server, `${base}/policies/password`, { _csrf: csrf, passwordMinLength: '12' }), 'the policies page');
     asConsolePage(await post(browser, server, `${base}/policies/mfa`, { _csrf: csrf, policy: 'required', 'factor-totp': 'on', graceDays: '3', trustedDeviceDays: '0' }), 'the policies page');
     asConsolePage(await post(browser, server, `${base}/policies/sign-in`, { _csrf: csrf, password: 'on', emailOtp: 'on' }), 'the policies page');
 
@@ -134,12 +138,12 @@ describe('admin console', () => {
     assert.equal(badKey.status, 400);
     asConsolePage(await post(browser, server, `${base}/keys/rotate`, { _csrf: csrf, alg: 'ES256' }), 'the keys page');
 
-    for (const type of ['admin.api_created', 'admin.role_created', 'admin.role_updated', 'admin.mfa_policy_updated', 'admin.sign_in_methods_updated', 'admin.branding_updated', 'admin.key_rotated']) {
+    for (const type of ['admin.api_created', 'admin.role_created', 'admin.role_updated', 'admin.password_policy_updated', 'admin.mfa_policy_updated', 'admin.sign_in_methods_updated', 'admin.branding_updated', 'admin.key_rotated']) {
       const [entry] = await waitForAudit(server.env.DATABASE_URL!, tenant.slug, type);
       assert.equal(entry!.actor, `operator:${owner.id}`, type);
     }
     const audit = asConsolePage(await browser.navigate(`${server.url}${base}/audit?type=admin.&who=${encodeURIComponent(`operator:${owner.id}`)}`), 'the audit page');
-    assert.equal((audit.html.match(/class="audit-row"/g) ?? []).length, 7);
+    assert.equal((audit.html.match(/class="audit-row"/g) ?? []).length, 8);
     const badFilter = asConsolePage(await browser.navigate(`${server.url}${base}/audit?from=yesterday`), 'the audit page');
     assert.equal(badFilter.status, 400);
   });
