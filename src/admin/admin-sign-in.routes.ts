@@ -9,13 +9,14 @@ import * as oauth from 'openid-client';
 import { adminClientId } from '../oidc/provider-config.js';
 import { managementAudience, systemSlug } from '../tenants/system-tenant.js';
 import { AppError } from '../errors/app-error.js';
+import { recordAdminAction } from '../audit/admin-actions.js';
 import type { AdminKit, Operator } from './admin-kit.js';
 import type { AdminSessionRecord } from './admin-session.js';
 
 const operatorRoles = new Set(['owner', 'admin', 'viewer']);
 
 /** only paths of the console itself: never an open redirect */
-const safeReturn = (value: unknown) => (typeof value === 'string' && /^\/admin(\/[A-Za-z0-9/_.~%-]*)?$/.test(value) && !value.includes('//') ? value : '/admin');
+const safeReturn = (value: unknown) => (typeof value === 'string' && /^\/admin(\/[A-Za-z0-9/_.~%-]*)?$/.test(value) && !/\/\/|\.\./.test(value) ? value : '/admin');
 
 export function adminSignInRoutes(kit: AdminKit) {
   const { services, sessions, publicUrl } = kit.deps;
@@ -39,7 +40,8 @@ export function adminSignInRoutes(kit: AdminKit) {
     if (!roles.length) return null;
     // `tenants: [slugs]` in the operator's metadata limits them to those tenants
     const listed = user.metadata.tenants;
-    const tenants = Array.isArray(listed) ? listed.filter((s): s is string => typeof s === 'string') : null;
+    // (anything else there than a list limits them to none: a typo must not open every tenant)
+    const tenants = listed === undefined ? null : Array.isArray(listed) ? listed.filter((s): s is string => typeof s === 'string') : [];
     return {
       userId: user.id, label: user.email ?? user.phone ?? String(user.profile.name ?? user.id), session: record, roles,
       permissions: new Set(claims.permissions), tenants,
@@ -91,6 +93,10 @@ export function adminSignInRoutes(kit: AdminKit) {
     const operator = await operatorFor(record);
     if (!operator) {
       await sessions.end(ctx, record);
+      await recordAdminAction(services.audit, {
+        tenantId: await systemId(), type: 'admin.sign_in_refused', actor: code.accountId, subject: code.accountId, clientId: adminClientId,
+        ip: ctx.ip, userAgent: ctx.get('User-Agent') || null, outcome: 'failure', data: { reason: 'no_operator_role' },
+      });
       return refused(ctx);
     }
     ctx.state.operator = operator;
@@ -99,9 +105,21 @@ export function adminSignInRoutes(kit: AdminKit) {
     ctx.redirect(pending.returnTo);
   });
 
-  // Everything below needs a console session held by an operator.
+  /** whether the system-tenant session the console session came from still exists (not signed out, not revoked) */
+  async function systemSessionLives(record: AdminSessionRecord): Promise<boolean> {
+    if (!record.sessionUid) return true;
+    const resolved = await services.providers.get(systemSlug);
+    return !!(await resolved?.provider.Session.findByUid(record.sessionUid));
+  }
+
+  // Everything below needs a console session held by an operator. Revoking the operator's system-tenant session
+  // (console, account page, Management API) ends their console session with it.
   async function authenticate(ctx: Context, next: Next) {
-    const record = await sessions.current(ctx);
+    let record = await sessions.current(ctx);
+    if (record && !(await systemSessionLives(record))) {
+      await sessions.end(ctx, record);
+      record = null;
+    }
     if (!record) {
       ctx.status = 303;
       return ctx.redirect(`/admin/sign-in${ctx.method === 'GET' ? `?next=${encodeURIComponent(safeReturn(ctx.path))}` : ''}`);
@@ -118,7 +136,9 @@ export function adminSignInRoutes(kit: AdminKit) {
   // Ends the console session, then the system tenant's session (RP-initiated logout), which comes back to /admin.
   router.post('/sign-out', authenticate, async (ctx) => {
     kit.verifyCsrf(ctx);
-    await sessions.end(ctx, kit.operatorOf(ctx).session);
+    const operator = kit.operatorOf(ctx);
+    await sessions.end(ctx, operator.session);
+    await kit.audit(ctx, await systemId(), 'admin.signed_out', { subject: operator.userId, clientId: adminClientId });
     ctx.status = 303;
     ctx.redirect(endSessionUrl);
   });

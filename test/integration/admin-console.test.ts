@@ -50,11 +50,14 @@ describe('admin console', () => {
     const { page } = await signInToConsole(server, nobody);
     assert.equal(page.status, 403);
     assert.match(visibleText(page.html), /holds no operator role/);
+    const [entry] = await waitForAudit(server.env.DATABASE_URL!, 'system', 'admin.sign_in_refused');
+    assert.deepEqual([entry!.actor, entry!.outcome], [nobody.id, 'failure']);
   });
 
   it('lets a viewer read but not write', async () => {
     const viewer = await createOperator(server, 'viewer');
-    const { browser, page } = await signInToConsole(server, viewer, '/admin/tenants');
+    const { browser, page } = await signInToConsole(server, viewer);
+    assert.equal(page.url.pathname, '/admin/tenants', '/admin opens on the tenant list');
     assert.doesNotMatch(page.html, /Create tenant/);
     const slug = uniqueSlug();
     const refused = asConsolePage(await post(browser, server, '/admin/tenants', { _csrf: csrfOf(page), slug }), 'the refusal');
@@ -265,5 +268,26 @@ describe('admin console', () => {
       assert.equal(entry!.actor, `operator:${admin.id}`, type);
       assert.doesNotMatch(JSON.stringify(entry!.data), new RegExp(`${secret}|${newSecret}`));
     }
+  });
+
+  it('ends an operator\'s console session when their system-tenant session is revoked', async () => {
+    const owner = await createOperator(server, 'owner');
+    const admin = await createOperator(server, 'admin');
+    const theirs = await signInToConsole(server, admin, '/admin/tenants');
+    const mine = await signInToConsole(server, owner, `/admin/tenants/system/users/${admin.id}`);
+    assert.equal(mine.page.status, 200);
+    const revoked = asConsolePage(await mine.browser.submit(mine.page, '/sessions/revoke-all', {}), 'the operator\'s page');
+    assert.match(visibleText(revoked.html), /1 session\(s\) ended/);
+    const after = await theirs.browser.fetch(`${server.url}/admin/tenants`);
+    assert.equal(after.status, 303);
+    assert.match(after.headers.get('location')!, /^\/admin\/sign-in/);
+  });
+
+  it('lets only an owner (operators:write) change the system tenant', async () => {
+    const admin = await createOperator(server, 'admin');
+    const { browser, page } = await signInToConsole(server, admin, '/admin/tenants/system/roles');
+    assert.equal(page.status, 200, 'an admin reads the operators\' roles');
+    const refused = asConsolePage(await post(browser, server, '/admin/tenants/system/roles', { _csrf: csrfOf(page), name: 'sneaky' }), 'the refusal');
+    assert.equal(refused.status, 403);
   });
 });
