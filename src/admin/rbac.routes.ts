@@ -52,9 +52,10 @@ export function rbacRoutes(kit: AdminKit) {
     const tenant = await kit.tenant(ctx, 'roles:write');
     kit.verifyCsrf(ctx);
     const name = String(ctx.params.name);
+    // each box's value is "<API identifier> <permission>"; neither part holds a space
     const permissions = values(ctx, 'permission').map((v) => {
       const space = v.lastIndexOf(' ');
-      return { api: v.slice(0, space), name: v.slice(space + 1) };
+      return space < 0 ? { api: '', name: v } : { api: v.slice(0, space), name: v.slice(space + 1) };
     });
     try {
       await rbac.updateRole(ref(tenant), name, { description: text(ctx, 'description', 300), permissions });
