@@ -102,4 +102,14 @@ describe('admin console in a real browser (Chromium)', () => {
     assert.doesNotMatch(saved, /#0f766e/);
     assert.deepEqual(violations, []);
   });
+
+  it('signs out of the console and of the system tenant, back to the sign-in', async () => {
+    const { page } = await signedIn('/admin/tenants');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL((url) => url.pathname.startsWith('/t/system/session/end'));
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    // back at /admin, which without a session of either kind starts a new sign-in
+    await page.waitForURL((url) => url.pathname.startsWith('/t/system/interaction/'));
+    assert.equal(await page.getByLabel('Password').count(), 1);
+  });
 });
