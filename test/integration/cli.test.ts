@@ -285,7 +285,7 @@ describe('tessera CLI (PostgreSQL)', () => {
       { title: 'unknown tenant', argv: () => ['user', 'create', '--tenant', 'no-such-tenant', '--email', 'x@example.com', '--password', strong], code: 1, message: /no-such-tenant/ },
       { title: 'bad slug', argv: () => ['tenant', 'create', 'Bad_Slug'], code: 1, message: /slug is 2 to 40 lower-case letters/ },
       { title: 'duplicate slug', argv: () => ['tenant', 'create', tenant.slug], code: 1, message: /already exists/ },
-      { title: 'reserved slug', argv: () => ['tenant', 'create', 'system'], code: 1, message: /reserved/, none: () => ["SELECT 1 FROM tenants WHERE slug = 'system'", []] },
+      { title: 'reserved slug', argv: () => ['tenant', 'create', 'admin'], code: 1, message: /reserved/, none: () => ["SELECT 1 FROM tenants WHERE slug = 'admin'", []] },
       { title: 'duplicate email (any case)', argv: () => ['user', 'create', '--tenant', tenant.slug, '--email', user.email.toUpperCase(), '--password', strong], code: 1, message: /already exists/, none: () => ['SELECT 1 FROM users WHERE lower(email) = lower($1) OFFSET 1', [user.email]] },
       { title: 'common password', argv: () => ['user', 'create', '--tenant', tenant.slug, '--email', 'common@example.com', '--password', 'password1'], code: 1, message: /commonly used/, none: () => ["SELECT 1 FROM users WHERE email = 'common@example.com'", []] },
       { title: 'password = email', argv: () => ['user', 'create', '--tenant', tenant.slug, '--email', 'wordsmith@example.com', '--password', 'wordsmith@example.com'], code: 1, message: /can.t be your email/ },
