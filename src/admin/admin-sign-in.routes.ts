@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import * as oauth from 'openid-client';
+import { errors } from 'oidc-provider';
 import { adminClientId } from '../oidc/provider-config.js';
 import { managementAudience, systemSlug } from '../tenants/system-tenant.js';
 import { AppError } from '../errors/app-error.js';
@@ -79,14 +80,16 @@ export function adminSignInRoutes(kit: AdminKit) {
     if (!pending) return problem(ctx, 'This sign-in expired or was started in another browser. Please start again.');
     if (typeof ctx.query.error === 'string') return problem(ctx, 'The sign-in was cancelled or refused. Please start again.');
     const resolved = await services.providers.get(systemSlug);
-    const code = resolved && typeof ctx.query.code === 'string' ? await resolved.provider.AuthorizationCode.find(ctx.query.code) : undefined;
+    const code = resolved && typeof ctx.query.code === 'string' && ctx.query.code.length <= 200 ? await resolved.provider.AuthorizationCode.find(ctx.query.code) : undefined;
     const challenge = createHash('sha256').update(pending.verifier).digest('base64url');
     if (!code || !code.isValid || code.clientId !== adminClientId || code.redirectUri !== callbackUrl || code.codeChallenge !== challenge || !code.accountId) {
       return problem(ctx, 'This sign-in could not be verified. Please start again.');
     }
     try {
       await code.consume();
-    } catch {
+    } catch (error) {
+      // consume() is an atomic compare-and-set (consume-policy.ts): losing it means another request redeemed it
+      if (!(error instanceof errors.InvalidGrant)) throw error;
       return problem(ctx, 'This sign-in was already used. Please start again.');
     }
     const record = await sessions.open(ctx, code.accountId, code.sessionUid ?? null);
