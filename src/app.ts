@@ -19,6 +19,7 @@ import { demoRoutes } from './demo/demo.routes.js';
 import { cliPath, cliRoutes } from './cli/cli.routes.js';
 import { startMaintenance } from './oidc/maintenance.js';
 import { AppError } from './errors/app-error.js';
+import { permissionsCheckRoutes } from './rbac/permissions-check.routes.js';
 import { adminRoutes } from './admin/admin.routes.js';
 
 export interface Tessera {
@@ -68,6 +69,7 @@ export async function createTessera(config: Config, logger: Logger, options: { c
   app.use(errorHandler({ logger, pages }));
   app.use(hostGuard({ publicUrl: config.publicUrl, trustProxy: config.trustProxy, openPaths: new Set([healthPath, cliPath]) }));
   app.use(statics.routes());
+  app.use(permissionsCheckRoutes(services));
   app.use(tenantRoutes(services.providers));
   for (const router of hostedFlow) {
     app.use(router.routes());

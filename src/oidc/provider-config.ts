@@ -64,8 +64,11 @@ export function tenantProviderConfiguration(input: TenantProviderConfigInput): C
     }] : [])],
     jwks: input.jwks as Configuration['jwks'],
     findAccount: input.findAccount as Configuration['findAccount'],
-    // `roles` (issue #6): the user's role names in id_token and userinfo, under the tenant's claim name
-    claims: { ...standardClaims, roles: [rolesClaim] },
+    // `roles` (issue #6): the user's role names in id_token and userinfo, under the tenant's claim name. Listed
+    // under `openid` too: when a userinfo-capable access token is issued, oidc-provider keeps scope claims out of
+    // the id_token (conformIdTokenClaims, OIDC Core 5.4), yet roles belong in both. findAccount releases them
+    // only when the `roles` scope was granted.
+    claims: { ...standardClaims, openid: [...standardClaims.openid, rolesClaim], roles: [rolesClaim] },
     scopes: ['openid', 'offline_access', 'profile', 'email', 'phone', 'address', 'roles'],
     extraTokenClaims: rbacTokenClaims(tenant.id, settings.rbac, input.claimsFor) as Configuration['extraTokenClaims'],
     // RFC 9700 §2.1.2: only the code flow; no implicit or hybrid response types.

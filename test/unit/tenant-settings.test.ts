@@ -19,6 +19,7 @@ const defaults = {
   messaging: messagingSettingsSchema.parse({}),
   connections: {},
   mfa: mfaSettingsSchema.parse({}),
+  rbac: { rolesClaim: 'roles', permissionsClaim: 'permissions' },
 };
 
 describe('tenant settings', () => {
@@ -46,6 +47,7 @@ describe('tenant settings', () => {
       messaging: defaults.messaging,
       connections: {},
       mfa: defaults.mfa,
+      rbac: defaults.rbac,
     });
   });
 
