@@ -20,6 +20,7 @@ import { cliPath, cliRoutes } from './cli/cli.routes.js';
 import { startMaintenance } from './oidc/maintenance.js';
 import { AppError } from './errors/app-error.js';
 import { permissionsCheckRoutes } from './rbac/permissions-check.routes.js';
+import { adminRoutes } from './admin/admin.routes.js';
 
 export interface Tessera {
   readonly app: Koa;
@@ -51,7 +52,8 @@ export async function createTessera(config: Config, logger: Logger, options: { c
   app.keys = [...config.cookieSecrets];
   app.on('error', (err: Error) => logger.debug({ err: err.message }, 'koa error'));
 
-  const hostedFlow = hostedFlowRouters(services, { pages, csrf: createCsrf({ secrets: config.cookieSecrets, origin: config.publicUrl.origin }) });
+  const csrf = createCsrf({ secrets: config.cookieSecrets, origin: config.publicUrl.origin });
+  const hostedFlow = hostedFlowRouters(services, { pages, csrf });
   // The outbox page shows live codes: never in production. A production sandbox tenant's outbox (it sends
   // nothing for real) is read with `tessera outbox --tenant <slug>` by someone with access to the installation.
   const outbox = outboxRoutes({ outbox: services.outbox, pages, enabled: () => config.env !== 'production' });
@@ -74,6 +76,7 @@ export async function createTessera(config: Config, logger: Logger, options: { c
     app.use(router.allowedMethods());
   }
   app.use(outbox.routes());
+  app.use(adminRoutes(services, { csrf, publicUrl: config.publicUrl, cacheViews: config.env !== 'development' }));
   if (config.seedDemo) app.use(demoRoutes(pages).routes());
   if (options.cliToken) app.use(cliRoutes({ services, token: options.cliToken }).routes());
 
