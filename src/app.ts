@@ -21,6 +21,7 @@ import { managementRoutes } from './management/management.routes.js';
 import { startMaintenance } from './oidc/maintenance.js';
 import { AppError } from './errors/app-error.js';
 import { permissionsCheckRoutes } from './rbac/permissions-check.routes.js';
+import { adminRoutes } from './admin/admin.routes.js';
 
 export interface Tessera {
   readonly app: Koa;
@@ -52,7 +53,8 @@ export async function createTessera(config: Config, logger: Logger, options: { c
   app.keys = [...config.cookieSecrets];
   app.on('error', (err: Error) => logger.debug({ err: err.message }, 'koa error'));
 
-  const hostedFlow = hostedFlowRouters(services, { pages, csrf: createCsrf({ secrets: config.cookieSecrets, origin: config.publicUrl.origin }) });
+  const csrf = createCsrf({ secrets: config.cookieSecrets, origin: config.publicUrl.origin });
+  const hostedFlow = hostedFlowRouters(services, { pages, csrf });
   // The outbox page shows live codes: never in production. A production sandbox tenant's outbox (it sends
   // nothing for real) is read with `tessera outbox --tenant <slug>` by someone with access to the installation.
   const outbox = outboxRoutes({ outbox: services.outbox, pages, enabled: () => config.env !== 'production' });
@@ -76,6 +78,7 @@ export async function createTessera(config: Config, logger: Logger, options: { c
   }
   app.use(outbox.routes());
   app.use(managementRoutes(services));
+  app.use(adminRoutes(services, { csrf, publicUrl: config.publicUrl, cacheViews: config.env !== 'development' }));
   if (config.seedDemo) app.use(demoRoutes(pages).routes());
   if (options.cliToken) app.use(cliRoutes({ services, token: options.cliToken }).routes());
 

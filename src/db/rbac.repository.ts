@@ -67,8 +67,10 @@ export function createRbacRepository(prisma: PrismaClient) {
       if (!uuid.test(id)) return null;
       return prisma.api.findFirst({ where: { tenantId, id }, select: apiSelect });
     },
-    async apiIdentifiers(tenantId: string): Promise<string[]> {
-      return (await prisma.api.findMany({ where: { tenantId }, select: { identifier: true } })).map((a) => a.identifier);
+    /** each API's identifier and the names of its permissions */
+    async apiPermissions(tenantId: string): Promise<Map<string, string[]>> {
+      const rows = await prisma.api.findMany({ where: { tenantId }, select: { identifier: true, permissions: { select: { name: true } } } });
+      return new Map(rows.map((a) => [a.identifier, a.permissions.map((p) => p.name)]));
     },
     async createApi(tenantId: string, input: { identifier: string; name: string; permissions: PermissionRecord[] }): Promise<ApiRecord> {
       try {

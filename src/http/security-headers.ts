@@ -13,7 +13,8 @@ export function securityHeaders(options: { https: boolean }): Middleware {
       ctx.set('Referrer-Policy', 'no-referrer');
       if (options.https) ctx.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
       if (ctx.response.is('html')) {
-        ctx.set('X-Frame-Options', 'DENY');
+        // a page that allows its own framing (the admin console's branding preview) says so itself
+        if (!ctx.response.get('X-Frame-Options')) ctx.set('X-Frame-Options', 'DENY');
         if (!ctx.response.get('Content-Security-Policy')) ctx.set('Content-Security-Policy', pageCsp);
         if (!ctx.response.get('Cache-Control')) ctx.set('Cache-Control', 'no-store');
       }

@@ -23,7 +23,8 @@ export interface TenantProviderConfigInput {
   findAccount(ctx: KoaContextWithOIDC, sub: string): Promise<Account | undefined>;
   pages: ProviderPages;
   /** identifiers (audiences) of the tenant's registered APIs */
-  apis: ReadonlySet<string>;
+  /** the tenant's registered APIs: identifier (audience) → names of its permissions */
+  apis: ReadonlyMap<string, readonly string[]>;
   claimsFor: ClaimsFor;
   /** outside production, the provider may call apps on this machine or network (back-channel logout, jwks_uri) */
   allowPrivateNetwork: boolean;

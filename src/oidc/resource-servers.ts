@@ -3,11 +3,14 @@
 import { errors, type Client, type ResourceServer } from 'oidc-provider';
 import type { TenantSettings } from '../tenants/tenant-settings.js';
 
-export function resourceServerInfo(settings: TenantSettings, apis: ReadonlySet<string>, indicator: string, client: Client): ResourceServer {
-  if (!apis.has(indicator) && indicator !== settings.defaultResource) throw new errors.InvalidTarget();
-  // The API's scopes are those registered on the client as `api_scope` (the non-OpenID part of
-  // `tessera client create --scope`, clients.service.ts).
-  const scope = (client as unknown as { api_scope?: string }).api_scope ?? '';
+export function resourceServerInfo(settings: TenantSettings, apis: ReadonlyMap<string, readonly string[]>, indicator: string, client: Client): ResourceServer {
+  const permissions = apis.get(indicator);
+  if (!permissions && indicator !== settings.defaultResource) throw new errors.InvalidTarget();
+  // The scopes a client may be granted for the API are those registered on it as `api_scope` (the non-OpenID part
+  // of `tessera client create --scope`, clients.service.ts) — and, once the API defines permissions, only those
+  // among them: a scope the API does not define means nothing to it, and must not look like one it does.
+  const registered = ((client as unknown as { api_scope?: string }).api_scope ?? '').split(' ').filter(Boolean);
+  const scope = (permissions?.length ? registered.filter((s) => permissions.includes(s)) : registered).join(' ');
   return {
     scope,
     audience: indicator,

@@ -45,7 +45,7 @@ export interface TenantProvidersDeps {
   store: KvStore;
   adapterFor(tenantId: string): NonNullable<Configuration['adapter']>;
   usersFor(tenantId: string): UserLookup;
-  rbac: { apiIdentifiers(tenantId: string): Promise<string[]>; claimsFor: ClaimsFor; rolesOfUser(tenant: { id: string; slug: string }, userId: string): Promise<string[]> };
+  rbac: { apiPermissions(tenantId: string): Promise<Map<string, string[]>>; claimsFor: ClaimsFor; rolesOfUser(tenant: { id: string; slug: string }, userId: string): Promise<string[]> };
   pages: ProviderPages;
   logger: Logger;
   revalidateMs?: number;
@@ -70,7 +70,7 @@ export function createTenantProviders(deps: TenantProvidersDeps) {
     if (!record) return { value: null, version: 0, checkedAt: Date.now(), changesAt: Infinity };
     const settings = parseTenantSettings(record.settings);
     const tenant: TenantContext = { id: record.id, slug, name: record.name, issuer: issuerFor(deps.publicUrl, slug), settings };
-    const [{ jwks, changesAt }, apis] = await Promise.all([deps.keys.loadJwks(record.id), deps.rbac.apiIdentifiers(record.id)]);
+    const [{ jwks, changesAt }, apis] = await Promise.all([deps.keys.loadJwks(record.id), deps.rbac.apiPermissions(record.id)]);
     const configuration = tenantProviderConfiguration({
       config: { publicUrl: deps.publicUrl, cookieSecrets: deps.cookieSecrets },
       tenant,
@@ -81,7 +81,7 @@ export function createTenantProviders(deps: TenantProvidersDeps) {
         rolesOf: (userId) => deps.rbac.rolesOfUser({ id: record.id, slug }, userId),
       }),
       pages: deps.pages,
-      apis: new Set(apis),
+      apis,
       allowPrivateNetwork: deps.allowPrivateNetwork ?? false,
       claimsFor: deps.rbac.claimsFor,
     });

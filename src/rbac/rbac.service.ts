@@ -55,7 +55,7 @@ export function createRbac(deps: { repository: RbacRepository; announceChange(sl
       if (defaultApi) await repository.createApi(tenantId, { identifier: defaultApi, name: 'Default API', permissions: [] });
     },
     listApis: (tenant: TenantRef) => repository.listApis(tenant.id),
-    apiIdentifiers: (tenantId: string) => repository.apiIdentifiers(tenantId),
+    apiPermissions: (tenantId: string) => repository.apiPermissions(tenantId),
     async getApi(tenant: TenantRef, id: string): Promise<ApiRecord> {
       const api = await repository.findApi(tenant.id, id);
       if (!api) throw new AppError('api.not_found');
@@ -71,6 +71,8 @@ export function createRbac(deps: { repository: RbacRepository; announceChange(sl
       const data = validate(schemas.updateApi, input);
       const api = await repository.updateApi(tenant.id, id, data as { name?: string; permissions?: PermissionRecord[] });
       if (!api) throw new AppError('api.not_found');
+      // an API's permissions are the scopes a client may be granted for it (resource-servers.ts)
+      if (data.permissions) await deps.announceChange(tenant.slug);
       return api;
     },
     async deleteApi(tenant: TenantRef, id: string): Promise<void> {

@@ -114,6 +114,22 @@ describe('RBAC in tokens', () => {
       assert.deepEqual(forBilling.permissions, []);
     });
 
+    it('is granted, of the scopes the client was registered with, only those the API defines as permissions', async () => {
+      const scoped = await cliJson<{ client_id: string; client_secret: string }>(server, [
+        'client', 'create', '--tenant', tenant.slug, '--name', 'Scoped worker', '--grant', 'client_credentials', '--scope', 'read:orders read:invoices made:up',
+      ]);
+      const config = await discover(tenant.issuer, scoped.client_id, scoped.client_secret);
+      const granted = await verify((await oidc.clientCredentialsGrant(config, { resource: orders, scope: 'read:orders' })).access_token, orders);
+      assert.equal(granted.scope, 'read:orders');
+      const forBilling = await verify((await oidc.clientCredentialsGrant(config, { resource: billing, scope: 'read:invoices' })).access_token, billing);
+      assert.equal(forBilling.scope, 'read:invoices');
+      // a scope of another API, or of none, is not granted for this one (oidc-provider leaves it out of the token)
+      for (const [resource, scope] of [[billing, 'read:orders'], [orders, 'made:up'], [orders, 'read:orders made:up']] as const) {
+        const token = await verify((await oidc.clientCredentialsGrant(config, { resource, scope })).access_token, resource);
+        assert.ok(!String(token.scope ?? '').split(' ').includes(scope.split(' ').at(-1)!), `${scope} for ${resource}: ${token.scope}`);
+      }
+    });
+
     it('refuses an unregistered resource with invalid_target (RFC 8707 §2)', async () => {
       assert.deepEqual(await refusal(oidc.clientCredentialsGrant(machine, { resource: 'https://unknown.example.com' })), { error: 'invalid_target', status: 400 });
     });

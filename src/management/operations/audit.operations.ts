@@ -23,15 +23,15 @@ function beforeId(cursor: string | undefined): bigint | undefined {
 export const auditOperations = [
   defineOperation({
     id: 'listAudit', method: 'get', path: '/tenants/{slug}/audit', scope: 'audit:read', tag: 'audit',
-    summary: 'Entries of the tenant\'s audit log, newest first, filtered by type, subject, actor and time (from inclusive, to exclusive)',
+    summary: 'Entries of the tenant\'s audit log, newest first, filtered by type (or a prefix ending in ".", e.g. admin.), subject, actor and time (from inclusive, to exclusive)',
     query: auditQuery,
     async handle({ services, tenant, query }) {
-      const rows = await services.auditSearch.search(tenant.id, {
-        type: query.type, subject: query.subject, actor: query.actor,
+      const { rows, next } = await services.auditSearch.search(tenant.id, {
+        type: query.type, subject: query.subject, actor: query.actor, limit: query.limit, before: beforeId(query.cursor),
         from: query.from ? new Date(query.from) : undefined, to: query.to ? new Date(query.to) : undefined,
-      }, { limit: query.limit + 1, beforeId: beforeId(query.cursor) });
-      const items = rows.slice(0, query.limit);
-      return { items, next_cursor: rows.length > query.limit ? encodeCursor(items.at(-1)!.id) : null };
+      });
+      const items = rows.map(({ id, seq, ...entry }) => ({ id: String(id), seq: seq === null ? null : Number(seq), ...entry }));
+      return { items, next_cursor: next === null ? null : encodeCursor(String(next)) };
     },
   }),
   defineOperation({

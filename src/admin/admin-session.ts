@@ -1,0 +1,97 @@
+// The admin console's own session: a random id in a signed, httpOnly, SameSite=Lax cookie scoped to /admin, and a
+// record in the short-lived store holding the operator's user id and the system-tenant session it came from.
+// Idle sessions end after `idleSeconds`; none outlives `maxSeconds`, whatever its activity.
+import { randomBytes } from 'node:crypto';
+import type { Context } from 'koa';
+import type { KvStore } from '../store/kv-store.js';
+import type { Sealer } from '../crypto/sealing.js';
+
+export const sessionCookie = 'tessera.admin';
+const signInCookie = 'tessera.admin.signin';
+
+export interface AdminSessionRecord {
+  id: string;
+  userId: string;
+  /** uid of the system tenant's provider session the operator signed in with */
+  sessionUid: string | null;
+  createdAt: number;
+}
+
+export interface PendingSignIn { verifier: string; returnTo: string }
+
+export function createAdminSessions(deps: { store: KvStore; sealer: Sealer; https: boolean; idleSeconds?: number; maxSeconds?: number }) {
+  const idle = deps.idleSeconds ?? 30 * 60;
+  const max = deps.maxSeconds ?? 8 * 3600;
+  const key = (id: string) => `admin:session:${id}`;
+  const cookie = (maxAgeMs?: number) => ({ path: '/admin', httpOnly: true, sameSite: 'lax' as const, secure: deps.https, signed: true, overwrite: true, ...(maxAgeMs !== undefined ? { maxAge: maxAgeMs } : {}) });
+
+  return {
+    async open(ctx: Context, userId: string, sessionUid: string | null): Promise<AdminSessionRecord> {
+      const record: AdminSessionRecord = { id: randomBytes(24).toString('base64url'), userId, sessionUid, createdAt: Date.now() };
+      await deps.store.set(key(record.id), JSON.stringify(record), idle);
+      ctx.cookies.set(sessionCookie, record.id, cookie());
+      return record;
+    },
+    /** this browser's live session, its idle timer restarted; null when there is none */
+    async current(ctx: Context): Promise<AdminSessionRecord | null> {
+      const id = ctx.cookies.get(sessionCookie, { signed: true });
+      if (!id || !/^[A-Za-z0-9_-]{32}$/.test(id)) return null;
+      const raw = await deps.store.get(key(id));
+      if (!raw) return null;
+      const record = JSON.parse(raw) as AdminSessionRecord;
+      const left = Math.floor((record.createdAt + max * 1000 - Date.now()) / 1000);
+      if (left <= 0) {
+        await deps.store.del([key(id)]);
+        return null;
+      }
+      await deps.store.set(key(id), raw, Math.min(idle, left));
+      return record;
+    },
+    async end(ctx: Context, record: AdminSessionRecord | null): Promise<void> {
+      if (record) await deps.store.del([key(record.id), `admin:flash:${record.id}`]);
+      ctx.cookies.set(sessionCookie, '', cookie(0));
+    },
+
+    // The PKCE verifier waits in the store under the `state` sent to the provider; the browser that started the
+    // sign-in holds the state in a cookie, so a code cannot be planted in another browser (login CSRF).
+    async begin(ctx: Context, state: string, pending: PendingSignIn): Promise<void> {
+      await deps.store.set(`admin:signin:${state}`, JSON.stringify(pending), 600);
+      ctx.cookies.set(signInCookie, state, cookie(600_000));
+    },
+    async finish(ctx: Context, state: string): Promise<PendingSignIn | null> {
+      const expected = ctx.cookies.get(signInCookie, { signed: true });
+      ctx.cookies.set(signInCookie, '', cookie(0));
+      if (!expected || expected !== state || !/^[A-Za-z0-9_-]{10,100}$/.test(state)) return null;
+      const raw = await deps.store.get(`admin:signin:${state}`);
+      await deps.store.del([`admin:signin:${state}`]);
+      return raw ? (JSON.parse(raw) as PendingSignIn) : null;
+    },
+
+    /** a one-time message for the next page this session sees (POST-redirect-GET) */
+    async flash(record: AdminSessionRecord, message: string, isError = false): Promise<void> {
+      await deps.store.set(`admin:flash:${record.id}`, JSON.stringify({ message, isError }), 120);
+    },
+    async takeFlash(record: AdminSessionRecord): Promise<{ message: string; isError: boolean } | null> {
+      const raw = await deps.store.get(`admin:flash:${record.id}`);
+      if (!raw) return null;
+      await deps.store.del([`admin:flash:${record.id}`]);
+      return JSON.parse(raw) as { message: string; isError: boolean };
+    },
+
+    // A new client secret waits, sealed and for two minutes at most, for the one page that shows it: the page after
+    // the redirect that follows creation or rotation. Reading it deletes it, so a reload shows it no more.
+    async keepSecret(record: AdminSessionRecord, name: string, secret: string): Promise<void> {
+      const context = `admin-secret:${record.id}:${name}`;
+      await deps.store.set(`admin:secret:${record.id}:${name}`, deps.sealer.seal(secret, context), 120);
+    },
+    async takeSecret(record: AdminSessionRecord, name: string): Promise<string | null> {
+      const key = `admin:secret:${record.id}:${name}`;
+      const sealed = await deps.store.get(key);
+      if (!sealed) return null;
+      await deps.store.del([key]);
+      return deps.sealer.open(sealed, `admin-secret:${record.id}:${name}`);
+    },
+  };
+}
+
+export type AdminSessions = ReturnType<typeof createAdminSessions>;

@@ -1,0 +1,80 @@
+// The admin console at /admin (issue #6): server-rendered pages, no script needed. Builds its session store,
+// renderers and page groups, and answers every refusal below it with a console page rather than the hosted one.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import compose from 'koa-compose';
+import type { Context, Middleware, Next } from 'koa';
+import type { Services } from '../services.js';
+import type { Csrf } from '../interactions/csrf.js';
+import { formBody } from '../interactions/interaction-context.js';
+import { createPageRenderer, viewsDir } from '../http/page-renderer.js';
+import { AppError } from '../errors/app-error.js';
+import { createSealer } from '../crypto/sealing.js';
+import { adminAssets, createAdminKit, type AdminKit } from './admin-kit.js';
+import { createAdminSessions } from './admin-session.js';
+import { adminSignInRoutes } from './admin-sign-in.routes.js';
+import { tenantsRoutes } from './tenants.routes.js';
+import { rbacRoutes } from './rbac.routes.js';
+import { keysAuditRoutes } from './keys-audit.routes.js';
+import { brandingRoutes } from './branding.routes.js';
+import { policiesRoutes } from './policies.routes.js';
+import { usersRoutes } from './users.routes.js';
+import { clientsRoutes } from './clients.routes.js';
+
+// Files under views/assets the console serves: its stylesheet and the branding form's optional live preview.
+const assets: Record<string, string> = { 'admin.css': 'text/css', 'admin-preview.js': 'text/javascript' };
+
+function assetRoutes(): Middleware {
+  const cache = new Map<string, Promise<string>>();
+  return async function serveAdminAsset(ctx, next) {
+    const name = ctx.path.startsWith(`${adminAssets}/`) ? ctx.path.slice(adminAssets.length + 1) : '';
+    if (ctx.method !== 'GET' || !Object.hasOwn(assets, name)) return next();
+    if (!cache.has(name)) cache.set(name, readFile(join(viewsDir, 'assets', name), 'utf8'));
+    ctx.type = assets[name]!;
+    ctx.set('Cache-Control', 'public, max-age=3600');
+    ctx.body = await cache.get(name);
+  };
+}
+
+function consoleErrors(kit: AdminKit): Middleware {
+  return async function renderConsoleErrors(ctx: Context, next: Next) {
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body == null) throw new AppError('route.not_found');
+    } catch (thrown) {
+      const status = (thrown as { status?: unknown })?.status;
+      const error = thrown instanceof AppError ? thrown
+        : typeof status === 'number' && status >= 400 && status < 500 ? new AppError(status === 413 ? 'request.too_large' : 'request.invalid')
+          : null;
+      if (!error) throw thrown;
+      await kit.render(ctx, 'problem', {
+        title: 'Not possible', status: error.status,
+        data: { heading: error.status === 403 ? 'Not allowed' : 'We could not do that', message: error.message, requestId: ctx.state.requestId ?? null },
+      });
+    }
+  };
+}
+
+export function adminRoutes(services: Services, options: { csrf: Csrf; publicUrl: URL; cacheViews: boolean }): Middleware {
+  // its own sealer from the installation's key-encryption keys: only this process ever opens what it seals
+  const sessions = createAdminSessions({ store: services.store, sealer: createSealer(services.config.keyEncryptionKeys), https: options.publicUrl.protocol === 'https:' });
+  const kit = createAdminKit({
+    services, sessions, csrf: options.csrf, publicUrl: options.publicUrl,
+    adminViews: createPageRenderer({ viewsDir: join(viewsDir, 'admin'), cache: options.cacheViews }),
+    hostedViews: createPageRenderer({ viewsDir, cache: options.cacheViews }),
+  });
+  const signIn = adminSignInRoutes(kit);
+  const pages = [tenantsRoutes(kit), rbacRoutes(kit), keysAuditRoutes(kit), brandingRoutes(kit), policiesRoutes(kit), usersRoutes(kit), clientsRoutes(kit)];
+  const handle = compose<Context>([
+    consoleErrors(kit),
+    assetRoutes(),
+    async (ctx: Context, next: Next) => (ctx.method === 'POST' ? formBody(ctx, next) : next()),
+    signIn.router.routes() as Middleware,
+    signIn.authenticate,
+    ...pages.map((router) => router.routes() as Middleware),
+  ]);
+  return async function adminConsole(ctx, next) {
+    if (ctx.path !== '/admin' && !ctx.path.startsWith('/admin/')) return next();
+    await handle(ctx, async () => undefined);
+  };
+}

@@ -1,0 +1,64 @@
+// A tenant's signing keys (list, rotate) and its audit log with filters (type, subject or actor, time).
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import { signingAlgs } from '../tenants/tenant-settings.js';
+import { createAuditSearch, type AuditFilter } from '../db/audit-search.repository.js';
+import type { AdminKit } from './admin-kit.js';
+import { text } from './admin-kit.js';
+
+/** a datetime-local value (read as UTC) or an ISO instant; undefined when empty, null when not a time */
+function instant(value: string): Date | undefined | null {
+  if (!value) return undefined;
+  const date = new Date(/[zZ]|[+-]\d\d:\d\d$/.test(value) ? value : `${value}Z`);
+  return Number.isNaN(date.getTime()) ? null : date;
+}
+
+export function keysAuditRoutes(kit: AdminKit) {
+  const { services } = kit;
+  const auditSearch = createAuditSearch(services.db.prisma);
+  const router = new Router({ prefix: '/admin/tenants/:slug' });
+
+  async function keys(ctx: Context, formError: string | null = null, status = 200) {
+    const tenant = await kit.tenant(ctx, 'keys:read');
+    const list = await services.keys.listPublished(tenant.id);
+    await kit.render(ctx, 'keys', {
+      title: 'Signing keys', tenant, section: 'keys', status,
+      data: { keys: list.map((k) => ({ ...k, createdAt: k.createdAt.toISOString() })), algs: signingAlgs, canWrite: kit.can(kit.operatorOf(ctx), 'keys:write'), formError },
+    });
+  }
+
+  router.get('/keys', (ctx) => keys(ctx));
+  router.post('/keys/rotate', async (ctx) => {
+    const tenant = await kit.tenant(ctx, 'keys:write');
+    kit.verifyCsrf(ctx);
+    const alg = text(ctx, 'alg', 20);
+    if (!(signingAlgs as readonly string[]).includes(alg)) return keys(ctx, `Choose one of ${signingAlgs.join(', ')}.`, 400);
+    const rotated = await services.tenants.rotateKey(tenant.slug, alg);
+    await kit.audit(ctx, tenant.id, 'admin.key_rotated', { data: rotated });
+    await kit.done(ctx, `/admin/tenants/${tenant.slug}/keys`, `A new ${alg} key (${rotated.kid}) now signs; the previous one still verifies tokens it signed.`);
+  });
+
+  router.get('/audit', async (ctx) => {
+    const tenant = await kit.tenant(ctx, 'audit:read');
+    const q = (name: string) => (typeof ctx.query[name] === 'string' ? (ctx.query[name] as string).trim().slice(0, 200) : '');
+    const form = { type: q('type'), who: q('who'), from: q('from'), to: q('to') };
+    const problems: string[] = [];
+    const from = instant(form.from);
+    const to = instant(form.to);
+    if (from === null) problems.push('"From" is not a date and time.');
+    if (to === null) problems.push('"To" is not a date and time.');
+    const before = /^\d{1,19}$/.test(q('before')) ? BigInt(q('before')) : undefined;
+    const filter: AuditFilter = { type: form.type || undefined, who: form.who || undefined, from: from ?? undefined, to: to ?? undefined, before };
+    const page = problems.length ? { rows: [], next: null } : await auditSearch.search(tenant.id, filter);
+    const nextUrl = page.next === null ? null : `?${new URLSearchParams({ ...form, before: String(page.next) })}`;
+    await kit.render(ctx, 'audit', {
+      title: 'Audit log', tenant, section: 'audit', status: problems.length ? 400 : 200,
+      data: {
+        form, formError: problems.join(' ') || null, nextUrl,
+        rows: page.rows.map((r) => ({ ...r, id: String(r.id), createdAt: r.createdAt.toISOString().replace('T', ' ').slice(0, 19), data: JSON.stringify(r.data) })),
+      },
+    });
+  });
+
+  return router;
+}

@@ -1,0 +1,71 @@
+// A tenant's sign-in methods and policies (password, MFA, token lifetimes), each form one settings patch through
+// services.tenants.updateSettings, whose validation messages the form shows.
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import { DEFAULT_MAX_PASSWORD_LENGTH } from '../accounts/password-policy.js';
+import { mfaFactorTypes } from '../tenants/mfa-settings.js';
+import type { AdminKit } from './admin-kit.js';
+import { formError, text } from './admin-kit.js';
+
+const signInMethods = [['password', 'Email and password'], ['emailOtp', 'Email code'], ['magicLink', 'Magic link'], ['smsOtp', 'SMS code'], ['whatsappOtp', 'WhatsApp code'], ['passkey', 'Passkey (first factor)']] as const;
+const lifetimes = [['accessToken', 'Access token'], ['idToken', 'ID token'], ['refreshToken', 'Refresh token'], ['authorizationCode', 'Authorization code'], ['session', 'Session'], ['interaction', 'Sign-in interaction']] as const;
+type Section = 'signIn' | 'password' | 'mfa' | 'tokens';
+
+const checked = (ctx: Context, name: string) => text(ctx, name, 10) === 'on';
+/** a whole number as a number; anything else as typed, for the settings validation to name */
+const whole = (ctx: Context, name: string) => {
+  const value = text(ctx, name, 20);
+  return /^\d{1,9}$/.test(value) ? Number(value) : value;
+};
+
+export function policiesRoutes(kit: AdminKit) {
+  const { services } = kit;
+  const router = new Router({ prefix: '/admin/tenants/:slug/policies' });
+
+  async function page(ctx: Context, problem: { section: Section; message: string } | null = null) {
+    const tenant = await kit.tenant(ctx, 'tenants:read');
+    const s = tenant.settings;
+    await kit.render(ctx, 'policies', {
+      title: 'Sign-in & policies', tenant, section: 'policies', status: problem ? 400 : 200,
+      data: {
+        canWrite: kit.can(kit.operatorOf(ctx), 'tenants:write'), problem,
+        methods: signInMethods.map(([key, label]) => ({ key, label, on: s.signIn.methods[key] })),
+        signUp: s.signIn.signUp, requireVerifiedEmail: s.signIn.requireVerifiedEmail,
+        password: { min: s.signIn.passwordMinLength, max: DEFAULT_MAX_PASSWORD_LENGTH },
+        mfa: { policy: s.mfa.policy, graceDays: s.mfa.graceDays, trustedDeviceDays: s.mfa.trustedDeviceDays, factors: mfaFactorTypes.map((f) => ({ key: f, on: s.mfa.factors[f] })) },
+        ttl: lifetimes.map(([key, label]) => ({ key, label, value: s.ttl[key] })),
+      },
+    });
+  }
+
+  async function save(ctx: Context, section: Section, patch: Record<string, unknown>, type: `admin.${string}`) {
+    const tenant = await kit.tenant(ctx, 'tenants:write');
+    kit.verifyCsrf(ctx);
+    try {
+      await services.tenants.updateSettings(tenant.slug, patch);
+    } catch (error) {
+      return page(ctx, { section, message: formError(error) });
+    }
+    await kit.audit(ctx, tenant.id, type, { data: patch });
+    await kit.done(ctx, `/admin/tenants/${tenant.slug}/policies`, 'Settings saved.');
+  }
+
+  router.get('/', (ctx) => page(ctx));
+  router.post('/sign-in', (ctx) => save(ctx, 'signIn', {
+    signIn: {
+      methods: Object.fromEntries(signInMethods.map(([key]) => [key, checked(ctx, key)])),
+      signUp: checked(ctx, 'signUp'), requireVerifiedEmail: checked(ctx, 'requireVerifiedEmail'),
+    },
+  }, 'admin.sign_in_methods_updated'));
+  router.post('/password', (ctx) => save(ctx, 'password', { signIn: { passwordMinLength: whole(ctx, 'passwordMinLength') } }, 'admin.password_policy_updated'));
+  router.post('/mfa', (ctx) => save(ctx, 'mfa', {
+    mfa: {
+      policy: text(ctx, 'policy', 20),
+      factors: Object.fromEntries(mfaFactorTypes.map((f) => [f, checked(ctx, `factor-${f}`)])),
+      graceDays: whole(ctx, 'graceDays'), trustedDeviceDays: whole(ctx, 'trustedDeviceDays'),
+    },
+  }, 'admin.mfa_policy_updated'));
+  router.post('/tokens', (ctx) => save(ctx, 'tokens', { ttl: Object.fromEntries(lifetimes.map(([key]) => [key, whole(ctx, key)])) }, 'admin.token_lifetimes_updated'));
+
+  return router;
+}

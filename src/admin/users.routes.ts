@@ -1,0 +1,115 @@
+// A tenant's users: search, a user's page (profile, roles, identities, factors, sessions), and what an operator
+// may do to them — disable, enable, delete, assign and unassign roles, reset MFA, revoke sessions.
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import type { TenantSummary } from '../tenants/tenants.service.js';
+import type { AdminKit } from './admin-kit.js';
+import { confirmed, formError, notConfirmed, text } from './admin-kit.js';
+import { AppError } from '../errors/app-error.js';
+
+export function usersRoutes(kit: AdminKit) {
+  const { userAdmin, rbac, sessions } = kit.services;
+  const router = new Router({ prefix: '/admin/tenants/:slug/users' });
+  const ref = (t: TenantSummary) => ({ id: t.id, slug: t.slug });
+  const userPath = (t: TenantSummary, id: string) => `/admin/tenants/${t.slug}/users/${id}`;
+
+  router.get('/', async (ctx) => {
+    const tenant = await kit.tenant(ctx, 'users:read');
+    const q = typeof ctx.query.q === 'string' ? ctx.query.q.trim().slice(0, 254) : '';
+    const cursor = typeof ctx.query.cursor === 'string' ? ctx.query.cursor.slice(0, 200) : undefined;
+    let page: Awaited<ReturnType<typeof userAdmin.search>> = { items: [], next_cursor: null };
+    let problem: string | null = null;
+    try {
+      page = await userAdmin.search(ref(tenant), { ...(q ? { q } : {}), ...(cursor ? { cursor } : {}), limit: 25 });
+    } catch (error) {
+      problem = formError(error);
+    }
+    await kit.render(ctx, 'users', {
+      title: 'Users', tenant, section: 'users', status: problem ? 400 : 200,
+      data: {
+        q, formError: problem,
+        users: page.items.map((u) => ({ id: u.id, email: u.email, phone: u.phone_number, name: typeof u.profile.name === 'string' ? u.profile.name : '', disabled: u.disabled, lastLogin: u.last_login_at?.slice(0, 16).replace('T', ' ') ?? '' })),
+        nextUrl: page.next_cursor ? `?${new URLSearchParams({ ...(q ? { q } : {}), cursor: page.next_cursor })}` : null,
+      },
+    });
+  });
+
+  router.get('/:id', async (ctx) => {
+    const tenant = await kit.tenant(ctx, 'users:read');
+    const operator = kit.operatorOf(ctx);
+    const id = String(ctx.params.id);
+    const user = await userAdmin.get(ref(tenant), id);
+    const [roles, allRoles, identities, factors, live] = await Promise.all([
+      rbac.rolesOfUser(ref(tenant), id), rbac.listRoles(ref(tenant)), userAdmin.identities(ref(tenant), id), userAdmin.factors(ref(tenant), id),
+      kit.can(operator, 'sessions:read') ? sessions.list(ref(tenant), id) : Promise.resolve(null),
+    ]);
+    await kit.render(ctx, 'user', {
+      title: user.email ?? user.phone_number ?? 'User', tenant, section: 'users',
+      data: {
+        user, base: userPath(tenant, id), roles, assignable: allRoles.map((r) => r.name).filter((name) => !roles.includes(name)),
+        identities, factors, sessions: live,
+        can: { write: kit.can(operator, 'users:write'), sessions: kit.can(operator, 'sessions:write') },
+      },
+    });
+  });
+
+  /** a user write: permission, CSRF, the work, its audit entry, then back to the user's page with a message */
+  function write(path: string, permission: string, work: (ctx: Context, tenant: TenantSummary, id: string) => Promise<{ type: `admin.${string}`; message: string; data?: Record<string, unknown>; to?: string }>) {
+    router.post(path, async (ctx) => {
+      const tenant = await kit.tenant(ctx, permission);
+      kit.verifyCsrf(ctx);
+      const id = String(ctx.params.id);
+      let outcome;
+      try {
+        outcome = await work(ctx, tenant, id);
+      } catch (error) {
+        return kit.done(ctx, userPath(tenant, id), formError(error), true);
+      }
+      await kit.audit(ctx, tenant.id, outcome.type, { subject: id, data: outcome.data });
+      await kit.done(ctx, outcome.to ?? userPath(tenant, id), outcome.message);
+    });
+  }
+
+  write('/:id/disable', 'users:write', async (_ctx, tenant, id) => {
+    await userAdmin.setDisabled(ref(tenant), id, true);
+    return { type: 'admin.user_disabled', message: 'The user is disabled and signed out everywhere.' };
+  });
+  write('/:id/enable', 'users:write', async (_ctx, tenant, id) => {
+    await userAdmin.setDisabled(ref(tenant), id, false);
+    return { type: 'admin.user_enabled', message: 'The user can sign in again.' };
+  });
+  write('/:id/delete', 'users:write', async (ctx, tenant, id) => {
+    if (!confirmed(ctx)) throw new AppError('request.invalid', notConfirmed);
+    await userAdmin.delete(ref(tenant), id);
+    return { type: 'admin.user_deleted', message: 'The user and all their data were deleted.', to: `/admin/tenants/${tenant.slug}/users` };
+  });
+  write('/:id/roles', 'users:write', async (ctx, tenant, id) => {
+    await userAdmin.find(ref(tenant), id);
+    const role = text(ctx, 'role', 100);
+    await rbac.getRole(ref(tenant), role);
+    await rbac.assignUserRoles(ref(tenant), id, [role]);
+    return { type: 'admin.role_assigned', message: `Role ${role} assigned. It shows in the user's next token.`, data: { role } };
+  });
+  write('/:id/roles/:role/unassign', 'users:write', async (ctx, tenant, id) => {
+    await userAdmin.find(ref(tenant), id);
+    const role = String(ctx.params.role);
+    await rbac.unassignUserRoles(ref(tenant), id, [role]);
+    return { type: 'admin.role_unassigned', message: `Role ${role} removed.`, data: { role } };
+  });
+  write('/:id/mfa/reset', 'users:write', async (_ctx, tenant, id) => {
+    await userAdmin.resetMfa(ref(tenant), id);
+    return { type: 'admin.mfa_reset', message: 'Every second factor of the user was removed.' };
+  });
+  write('/:id/sessions/:sid/revoke', 'sessions:write', async (ctx, tenant, id) => {
+    await userAdmin.find(ref(tenant), id);
+    const result = await sessions.revoke(ref(tenant), id, String(ctx.params.sid).slice(0, 100));
+    return { type: 'admin.session_revoked', message: 'The session was ended and its tokens revoked.', data: { session: String(ctx.params.sid).slice(0, 100), backchannel: result.backchannel } };
+  });
+  write('/:id/sessions/revoke-all', 'sessions:write', async (_ctx, tenant, id) => {
+    await userAdmin.find(ref(tenant), id);
+    const result = await sessions.revokeAll(ref(tenant), id);
+    return { type: 'admin.sessions_revoked', message: `${result.sessions} session(s) ended; every token of the user was revoked.`, data: result };
+  });
+
+  return router;
+}
