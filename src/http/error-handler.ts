@@ -23,6 +23,8 @@ function toAppError(error: unknown): AppError | null {
 }
 
 export function wantsHtml(ctx: Context): boolean {
+  // the Management API answers JSON whatever a browser prefers
+  if (ctx.path === '/api' || ctx.path.startsWith('/api/')) return false;
   return ctx.accepts('json', 'html') === 'html';
 }
 

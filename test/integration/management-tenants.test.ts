@@ -48,6 +48,14 @@ describe('Management API: tenants', () => {
       assert.equal(answer.body.error, 'auth.invalid_token');
     });
 
+    it('answers JSON even to a browser that prefers HTML', async () => {
+      for (const path of ['/tenants', '/no-such-thing']) {
+        const answer = await call(server, 'GET', path, { headers: { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' } });
+        assert.match(answer.headers.get('content-type') ?? '', /^application\/json/, path);
+        assert.equal(typeof answer.body.error, 'string', path);
+      }
+    });
+
     it('serves the OpenAPI document without a token', async () => {
       const answer = await call(server, 'GET', '/openapi.json');
       assert.equal(answer.status, 200);
