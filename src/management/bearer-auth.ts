@@ -22,7 +22,7 @@ export function createBearerAuth(services: Services) {
   // keyed by the provider instance: a key rotation rebuilds it (announced to every process), and so the key set
   const keySets = new WeakMap<object, JWTVerifyGetKey>();
 
-  async function keys(): Promise<{ issuer: string; tenantId: string; keySet: JWTVerifyGetKey }> {
+  async function keys(): Promise<{ issuer: string; tenantId: string; keySet: JWTVerifyGetKey; permissionsClaim: string }> {
     const system = await services.providers.get(systemSlug);
     if (!system) throw new InvalidToken('The installation has no system tenant.', true);
     let keySet = keySets.get(system);
@@ -32,7 +32,7 @@ export function createBearerAuth(services: Services) {
       keySet = createLocalJWKSet({ keys: publicKeys });
       keySets.set(system, keySet);
     }
-    return { issuer: system.tenant.issuer, tenantId: system.tenant.id, keySet };
+    return { issuer: system.tenant.issuer, tenantId: system.tenant.id, keySet, permissionsClaim: system.tenant.settings.rbac.permissionsClaim };
   }
 
   return {
@@ -41,7 +41,7 @@ export function createBearerAuth(services: Services) {
       if (!authorization) throw new InvalidToken('An access token is required: Authorization: Bearer <token>.', false);
       const token = bearerSyntax.exec(authorization)?.[1];
       if (!token) throw new InvalidToken('The Authorization header must be "Bearer <token>".', true);
-      const { issuer, tenantId, keySet } = await keys();
+      const { issuer, tenantId, keySet, permissionsClaim } = await keys();
       // the same rules as any resource server of ours (RFC 9068 §4, no sender-constrained token as a bearer one)
       const verdict = await verifyAccessToken(token, keySet, { issuer, audience });
       if (!verdict.ok) throw new InvalidToken(`Not a Management API token of this installation's system tenant: ${verdict.description}.`, true);
@@ -52,10 +52,17 @@ export function createBearerAuth(services: Services) {
       const client = await services.clients.sourceFor(tenantId).find(clientId);
       if (!client || client.disabled === true) throw new InvalidToken('The client of this access token no longer exists or is disabled.', true);
       const tenants = client.operator_tenants;
+      let scopes = typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : [];
+      // A token a system-tenant user obtained through some client carries that client's scopes: the user acts only
+      // within what their operator roles permit (a viewer must not write through a client registered for writes).
+      if (payload.sub !== clientId) {
+        const held = payload[permissionsClaim];
+        scopes = scopes.filter((scope) => Array.isArray(held) && held.includes(scope));
+      }
       return {
-        actor: `client:${clientId}`,
+        actor: payload.sub !== clientId && typeof payload.sub === 'string' ? `operator:${payload.sub}` : `client:${clientId}`,
         clientId,
-        scopes: new Set(typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : []),
+        scopes: new Set(scopes),
         tenants: Array.isArray(tenants) ? tenants.filter((slug): slug is string => typeof slug === 'string') : null,
       };
     },

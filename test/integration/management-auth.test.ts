@@ -6,6 +6,8 @@ import { before, describe, it } from 'node:test';
 import { useTessera } from '../support/use-tessera.js';
 import { cliJson, createTenant } from '../support/fixtures.js';
 import { discover, oidc } from '../support/relying-party.js';
+import { createClient, createUser } from '../support/fixtures.js';
+import { signInForResources } from '../support/rbac-setup.js';
 import { call, client, managementToken, operator } from '../support/management.js';
 import { operations } from '../../src/management/operations/index.js';
 import { managementScopes } from '../../src/tenants/system-tenant.js';
@@ -51,6 +53,21 @@ describe('Management API: every operation needs a token, its scope and the opera
   it('403 insufficient_scope for a token without the operation\'s scope', async () => {
     // a client registered with no management scope gets a token with none
     await expectEverywhere((await operator(server, [])).token, 403, 'auth.insufficient_scope');
+  });
+
+  it('a system user\'s token acts only within their operator roles, whatever scopes its client was registered with', async () => {
+    const viewer = await createUser(server, 'system');
+    assert.equal((await server.cli(['role', 'assign', '--tenant', 'system', '--user', viewer.id, '--role', 'viewer'])).code, 0);
+    const app = await createClient(server, 'system', ['--first-party', '--scope', 'openid users:read users:write']);
+    const config = await discover(server.issuer('system'), app.client_id, app.client_secret!);
+    const api = `${server.url}/api`;
+    const tokens = await signInForResources(config, viewer, { resources: [api], tokenResource: api, scope: 'openid users:read users:write' });
+    const asViewer = client(server, tokens.access_token);
+    const read = await asViewer.get(`/tenants/${tenant}/users`);
+    assert.equal(read.status, 200, read.text);
+    const write = await asViewer.post(`/tenants/${tenant}/users`, { email: 'someone@example.com' });
+    assert.equal(write.status, 403, write.text);
+    assert.equal(write.body.error, 'auth.insufficient_scope');
   });
 
   it('403 tenant.forbidden for every operation on a tenant outside the operator\'s list', async () => {
