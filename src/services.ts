@@ -43,6 +43,7 @@ import type { ProviderPages } from './oidc/provider-config.js';
 import { AppError } from './errors/app-error.js';
 import { createRbacRepository } from './db/rbac.repository.js';
 import { createRbac } from './rbac/rbac.service.js';
+import { createMachineClaimsCache } from './rbac/machine-claims-cache.js';
 import { ensureSystemTenant } from './tenants/system-tenant.js';
 import { createSessionActivityRepository } from './db/session-activity.repository.js';
 import { createSessions } from './sessions/sessions.service.js';
@@ -96,8 +97,10 @@ export async function createServices(config: Config, logger: Logger, options: Se
   const clients = createClientsService({ repository: clientsRepository, sealer, cache: clientCache });
   const clientAdmin = createClientAdmin({ repository: clientsRepository, sealer, cache: clientCache });
 
+  const machineClaims = createMachineClaimsCache({ store: kv });
   const rbac = createRbac({
     repository: createRbacRepository(db.prisma),
+    machineClaims,
     // APIs are resource servers of the tenant's provider: rebuild it everywhere
     async announceChange(slug) {
       const record = await tenantsRepository.findBySlug(slug);
@@ -199,6 +202,7 @@ export async function createServices(config: Config, logger: Logger, options: Se
     async listen() {
       await providers.listen();
       await clientCache.listen();
+      await machineClaims.listen();
     },
     async close() {
       await challenges.settle();

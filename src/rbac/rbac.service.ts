@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import type { RbacRepository, GrantedPermission, PermissionRecord, ApiRecord, RoleRecord } from '../db/rbac.repository.js';
 import { AppError } from '../errors/app-error.js';
+import type { MachineClaimsCache } from './machine-claims-cache.js';
 
 export interface TenantRef { readonly id: string; readonly slug: string }
 
@@ -39,8 +40,10 @@ export function validate<T>(schema: z.ZodType<T>, input: unknown): T {
   throw new AppError('request.invalid', result.error.issues.map((i) => `${i.path.length ? `${i.path.join('.')}: ` : ''}${i.message}`).join('; '));
 }
 
-export function createRbac(deps: { repository: RbacRepository; announceChange(slug: string): Promise<void> }) {
+export function createRbac(deps: { repository: RbacRepository; announceChange(slug: string): Promise<void>; machineClaims?: MachineClaimsCache }) {
   const { repository } = deps;
+  /** after any change that can alter a machine client's claims */
+  const changed = async (tenant: TenantRef) => { await deps.machineClaims?.changed(tenant.id); };
 
   async function role(tenant: TenantRef, name: string): Promise<RoleRecord> {
     const found = await repository.findRole(tenant.id, name);
@@ -65,6 +68,7 @@ export function createRbac(deps: { repository: RbacRepository; announceChange(sl
       const data = validate(schemas.createApi, input);
       const api = await repository.createApi(tenant.id, data as { identifier: string; name: string; permissions: PermissionRecord[] });
       await deps.announceChange(tenant.slug);
+      await changed(tenant);
       return api;
     },
     async updateApi(tenant: TenantRef, id: string, input: unknown): Promise<ApiRecord> {
@@ -73,11 +77,13 @@ export function createRbac(deps: { repository: RbacRepository; announceChange(sl
       if (!api) throw new AppError('api.not_found');
       // an API's permissions are the scopes a client may be granted for it (resource-servers.ts)
       if (data.permissions) await deps.announceChange(tenant.slug);
+      await changed(tenant);
       return api;
     },
     async deleteApi(tenant: TenantRef, id: string): Promise<void> {
       if (!(await repository.deleteApi(tenant.id, id))) throw new AppError('api.not_found');
       await deps.announceChange(tenant.slug);
+      await changed(tenant);
     },
 
     listRoles: (tenant: TenantRef) => repository.listRoles(tenant.id),
@@ -91,10 +97,12 @@ export function createRbac(deps: { repository: RbacRepository; announceChange(sl
       const data = validate(schemas.updateRole, input);
       const updated = await repository.updateRole(tenant.id, name, data as { description?: string; permissions?: GrantedPermission[] });
       if (!updated) throw new AppError('role.not_found', `No role "${name}" in this tenant.`);
+      await changed(tenant);
       return updated;
     },
     async deleteRole(tenant: TenantRef, name: string): Promise<void> {
       if (!(await repository.deleteRole(tenant.id, name))) throw new AppError('role.not_found', `No role "${name}" in this tenant.`);
+      await changed(tenant);
     },
 
     rolesOfUser: (tenant: TenantRef, userId: string) => repository.rolesOfUser(tenant.id, userId),
@@ -111,13 +119,19 @@ export function createRbac(deps: { repository: RbacRepository; announceChange(sl
     /** the caller has checked that the client belongs to the tenant */
     async assignClientRoles(tenant: TenantRef, clientId: string, names: unknown): Promise<string[]> {
       await repository.addClientRoles(tenant.id, clientId, validate(schemas.roleNames, names));
+      await changed(tenant);
       return repository.rolesOfClient(tenant.id, clientId);
     },
     async unassignClientRoles(tenant: TenantRef, clientId: string, names: unknown): Promise<string[]> {
       await repository.removeClientRoles(tenant.id, clientId, validate(schemas.roleNames, names));
+      await changed(tenant);
       return repository.rolesOfClient(tenant.id, clientId);
     },
-    claimsFor: repository.claimsFor,
+    /** a user's claims are read each time; a machine client's come from the cache (machine-claims-cache.ts) */
+    claimsFor(tenantId: string, subject: { userId: string } | { clientId: string }, audience: string) {
+      if (!('clientId' in subject) || !deps.machineClaims) return repository.claimsFor(tenantId, subject, audience);
+      return deps.machineClaims.get(tenantId, subject.clientId, audience, () => repository.claimsFor(tenantId, subject, audience));
+    },
   };
 }
 
