@@ -132,6 +132,8 @@ describe('sign-in in a real browser (Chromium)', () => {
       const el = document.activeElement as HTMLElement | null;
       return el?.id || el?.textContent?.trim() || el?.tagName || '';
     });
+    // autofocus is applied at the browser's next rendering step, which under load can come after `load`
+    await page.waitForFunction(() => document.activeElement?.id === 'email', null, { timeout: 5000 }).catch(() => undefined);
     assert.equal(await focused(), 'email', 'the email field has focus on arrival');
     await page.keyboard.type(user.email);
     await page.keyboard.press('Tab');
