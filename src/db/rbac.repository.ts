@@ -130,7 +130,7 @@ export function createRbacRepository(prisma: PrismaClient) {
         if (input.description !== undefined) await tx.role.update({ where: { id: role.id }, data: { description: input.description } });
         if (ids) {
           await tx.rolePermission.deleteMany({ where: { roleId: role.id } });
-          await tx.rolePermission.createMany({ data: ids.map((permissionId) => ({ roleId: role.id, permissionId })) });
+          await tx.rolePermission.createMany({ data: ids.map((permissionId) => ({ roleId: role.id, permissionId })), skipDuplicates: true });
         }
       });
       return this.findRole(tenantId, name);

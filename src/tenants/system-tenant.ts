@@ -35,8 +35,23 @@ async function tolerateRace<T>(work: () => Promise<T>, code: string): Promise<T 
   }
 }
 
-/** creates the system tenant, its Management API and operator roles when missing; brings them up to date otherwise */
+/**
+ * creates the system tenant, its Management API and operator roles when missing; brings them up to date otherwise.
+ * Processes starting together against a new database all do this at once: each step is idempotent and re-reads
+ * what is there, so a step that loses a race to another process is simply run again.
+ */
 export async function ensureSystemTenant(deps: { tenants: TenantsService; rbac: Rbac; publicUrl: URL }): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await ensureOnce(deps);
+    } catch (error) {
+      if (attempt >= 5) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt + Math.random() * 100));
+    }
+  }
+}
+
+async function ensureOnce(deps: { tenants: TenantsService; rbac: Rbac; publicUrl: URL }): Promise<void> {
   const audience = managementAudience(deps.publicUrl);
   let tenant = await deps.tenants.find(systemSlug);
   if (!tenant) {
