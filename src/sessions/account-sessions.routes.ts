@@ -3,7 +3,7 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { formBody } from '../interactions/interaction-context.js';
-import { accountSession, type AccountSession } from '../auth-methods/account/account-session.js';
+import { accountSessionOrSignIn } from '../auth-methods/account/account-session.js';
 import type { AuthMethodDeps } from '../auth-methods/auth-method-deps.js';
 import { requestInfo } from '../auth-methods/auth-method-deps.js';
 import type { Sessions } from './sessions.service.js';
@@ -28,12 +28,7 @@ export function accountSessionsRoutes(deps: AuthMethodDeps & { sessions: Session
     ctx.redirect(`${base(ctx)}?m=${notice}`);
   };
 
-  async function me(ctx: Context): Promise<AccountSession | null> {
-    const session = await accountSession(ctx, users);
-    if (!session) await ix.render(ctx, 'account', { title: 'Your account', status: 401, data: { signedIn: false, signInUrl: `/t/${ix.tenantOf(ctx).slug}/account/sign-in` } });
-    return session;
-  }
-  const currentUid = (session: AccountSession) => session.binding.slice('account:'.length);
+  const me = (ctx: Context) => accountSessionOrSignIn(ctx, { users, ix });
 
   router.get('/', async (ctx) => {
     const session = await me(ctx);
@@ -45,7 +40,7 @@ export function accountSessionsRoutes(deps: AuthMethodDeps & { sessions: Session
       title: 'Where you are signed in',
       data: {
         csrfToken: ix.csrfToken({ uid: session.binding }), base: base(ctx), notice: m, accountUrl: `/t/${tenant.slug}/account`,
-        sessions: list.map((s) => ({ ...s, current: s.id === currentUid(session), method: describeAmr(s.amr) })),
+        sessions: list.map((s) => ({ ...s, current: s.id === session.sessionUid, method: describeAmr(s.amr) })),
       },
     });
   });
@@ -57,7 +52,7 @@ export function accountSessionsRoutes(deps: AuthMethodDeps & { sessions: Session
     const tenant = ix.tenantOf(ctx);
     let count = 0;
     for (const other of await sessions.list(tenant, session.user.id)) {
-      if (other.id !== currentUid(session) && (await sessions.revoke(tenant, session.user.id, other.id).then(() => true, () => false))) count += 1;
+      if (other.id !== session.sessionUid && (await sessions.revoke(tenant, session.user.id, other.id).then(() => true, () => false))) count += 1;
     }
     await audit.record({ tenantId: tenant.id, type: 'session.revoked', actor: session.user.id, subject: session.user.id, ...requestInfo(ctx), data: { others: count } });
     back(ctx, 'others_revoked');

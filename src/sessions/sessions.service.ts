@@ -6,7 +6,11 @@ import type { TenantProviders } from '../oidc/tenant-providers.js';
 import type { SessionActivityRepository } from '../db/session-activity.repository.js';
 import type { OidcModelsRepository } from '../db/oidc-models.repository.js';
 import { AppError } from '../errors/app-error.js';
+import { revokeAccount, revokeGrant } from '../oidc/account-revocation.js';
+import type { TenantRef } from '../rbac/rbac.service.js';
 import { parseUserAgent } from './user-agent.js';
+
+export type { TenantRef };
 
 export interface SessionView {
   /** the session's uid: stable, and not the cookie value */
@@ -27,7 +31,6 @@ export interface SessionView {
 }
 
 interface Authorization { sid?: string; grantId?: string }
-export interface TenantRef { readonly id: string; readonly slug: string }
 
 export interface SessionsDeps {
   providers: TenantProviders;
@@ -44,16 +47,6 @@ export function createSessions(deps: SessionsDeps) {
     return resolved.provider;
   }
 
-  async function revokeGrant(tenant: TenantRef, grantId: string) {
-    const provider = await providerOf(tenant);
-    await Promise.all([
-      provider.AccessToken.revokeByGrantId(grantId),
-      provider.AuthorizationCode.revokeByGrantId(grantId),
-      deps.oidcModels.revokeByGrantId(tenant.id, 'RefreshToken', grantId),
-      deps.oidcModels.revokeByGrantId(tenant.id, 'Grant', grantId),
-    ]);
-  }
-
   /** @returns whether the session existed and belonged to the user */
   async function revoke(tenant: TenantRef, userId: string, uid: string): Promise<{ backchannel: { clientId: string; delivered: boolean }[] } | null> {
     const provider = await providerOf(tenant);
@@ -62,7 +55,7 @@ export function createSessions(deps: SessionsDeps) {
     const authorizations = (session.authorizations ?? {}) as Record<string, Authorization>;
     const backchannel: { clientId: string; delivered: boolean }[] = [];
     for (const [clientId, authorization] of Object.entries(authorizations)) {
-      if (authorization.grantId) await revokeGrant(tenant, authorization.grantId);
+      if (authorization.grantId) await revokeGrant(provider, deps.oidcModels, tenant.id, authorization.grantId);
       const client = await provider.Client.find(clientId).catch(() => undefined);
       if (client?.backchannelLogoutUri) {
         try {
@@ -118,7 +111,8 @@ export function createSessions(deps: SessionsDeps) {
       const sessions = await deps.activity.liveSessions(tenant.id, userId);
       let count = 0;
       for (const session of sessions) if (await revoke(tenant, userId, session.uid)) count += 1;
-      for (const grantId of await deps.oidcModels.grantIdsOfAccount(tenant.id, userId)) await revokeGrant(tenant, grantId);
+      // what no session holds any more: offline refresh tokens and their grants
+      await revokeAccount(await providerOf(tenant), deps.oidcModels, tenant.id, userId);
       return { sessions: count };
     },
   };

@@ -5,7 +5,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { MfaRepository } from '../../db/mfa.repository.js';
 import { field, formBody } from '../../interactions/interaction-context.js';
-import { accountSession, type AccountSession } from '../account/account-session.js';
+import { accountSessionOrSignIn, type AccountSession } from '../account/account-session.js';
 import type { AuthMethodDeps } from '../auth-method-deps.js';
 import { requestInfo } from '../auth-method-deps.js';
 import type { Factors } from './factors.service.js';
@@ -23,13 +23,7 @@ export function accountSecurityRoutes(deps: AuthMethodDeps & { factors: Factors;
   const base = (ctx: Context) => `/t/${ix.tenantOf(ctx).slug}/account/security`;
   const enrolKey = (tenantId: string, binding: string) => `account-totp:${tenantId}:${binding}`;
 
-  async function me(ctx: Context): Promise<AccountSession | null> {
-    const session = await accountSession(ctx, users);
-    if (!session) {
-      await ix.render(ctx, 'account', { title: 'Your account', status: 401, data: { signedIn: false, signInUrl: `/t/${ix.tenantOf(ctx).slug}/account/sign-in` } });
-    }
-    return session;
-  }
+  const me = (ctx: Context) => accountSessionOrSignIn(ctx, { users, ix });
   const label = (ctx: Context, session: AccountSession) => ({ issuer: ix.tenantOf(ctx).name, account: session.user.email ?? session.user.phone ?? ix.tenantOf(ctx).name });
 
   router.get('/', async (ctx) => {
