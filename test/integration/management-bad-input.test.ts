@@ -108,7 +108,7 @@ describe('Management API: hostile input on every operation', () => {
     return path.replace('{slug}', tenant).replace('{id}', id).replace(/\{(name|role)\}/, 'viewer').replace('{session}', 'nope');
   }
 
-  it('answers hostile values in every field of every body with 4xx (deep JSON, NUL, years 0 and 10000, huge numbers)', async () => {
+  it('answers hostile values in every field of every body without a 5xx (deep JSON, NUL, years 0 and 10000, huge numbers)', async () => {
     for (const operation of operations.filter((o) => o.body)) {
       const base = validBodies[operation.id];
       assert.ok(base, `a valid body for ${operation.id}: add one so its fields are probed`);
@@ -130,12 +130,11 @@ describe('Management API: hostile input on every operation', () => {
     }
   });
 
-  it('answers hostile values in every query parameter and forged cursors with 4xx', async () => {
+  it('answers hostile values in every query parameter without a 5xx, and forged cursors and dates with 400', async () => {
     for (const operation of operations.filter((o) => o.query)) {
       const path = await realPath(operation.path);
       for (const field of fieldsOf(operation, operation.query)) {
-        const values = [...hostileTextValues, ...hostileCursors.map(([label, cursor]): [string, string] => [label, cursor])];
-        for (const [label, value] of values) {
+        for (const [label, value] of [...hostileTextValues, ...hostileCursors]) {
           const answer = await call(server, 'GET', `${path}?${field}=${value}`, { token });
           const what = `${operation.id} ?${field}=${label}`;
           assertSafe({ ...answer, json: answer.body }, what);
