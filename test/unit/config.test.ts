@@ -114,7 +114,7 @@ describe('loadConfig', () => {
     assert.equal(config.passwordHashThreads, availableParallelism());
     assert.equal(config.migrateOnStart, true);
     assert.equal(config.seedDemo, true);
-    assert.equal(config.trustProxy, false);
+    assert.equal(config.trustProxy.kind, 'none');
     assert.equal(config.logLevel, 'info');
     assert.equal(config.providerCacheSize, 100);
     assert.equal(loadConfig({ ...env, PORT: '4100' }).publicUrl.href, 'http://localhost:4100/', 'the default issuer follows PORT');
@@ -145,7 +145,7 @@ describe('loadConfig', () => {
       env: 'test', port: 8080, host: '127.0.0.1', publicUrl: 'https://id.example.com/', dataDir: '/var/lib/tessera',
       databaseUrl: 'postgresql://u:p@db:5432/tessera', redisUrl: 'rediss://cache:6380', redisPrefix: 'acme:',
       keyEncryptionKeys: [kek, oldKek], cookieSecrets: ['new-secret', 'old-secret'],
-      bcryptCost: 12, passwordHashThreads: 3, migrateOnStart: false, seedDemo: false, trustProxy: true,
+      bcryptCost: 12, passwordHashThreads: 3, migrateOnStart: false, seedDemo: false, trustProxy: { kind: 'hops', hops: 1 },
       logLevel: 'debug', providerCacheSize: 7, smtpUrl: 'smtp://mailer:pw@mail.example.com:587', emailFrom: 'Acme <no-reply@acme.test>',
     });
   });
