@@ -11,6 +11,7 @@ import { AppError } from '../errors/app-error.js';
 import { recordAdminAction } from '../audit/admin-actions.js';
 import type { AdminSessionRecord, AdminSessions } from './admin-session.js';
 import { mayActOn, type TenantAccess } from '../management/operator-access.js';
+import { keepsOutbox, outboxPermission } from './tenant-outbox.routes.js';
 
 export interface Operator {
   userId: string;
@@ -58,7 +59,10 @@ export function createAdminKit(deps: AdminDeps) {
       operator: operator ? { label: operator.label, roles: operator.roles, can: (p: string) => can(operator, p) } : null,
       csrfToken: operator ? deps.csrf.token(`admin:${operator.session.id}`) : '',
       flash,
-      tenant: options.tenant ? { slug: options.tenant.slug, name: options.tenant.name, base: `/admin/tenants/${options.tenant.slug}` } : null,
+      tenant: options.tenant ? {
+        slug: options.tenant.slug, name: options.tenant.name, base: `/admin/tenants/${options.tenant.slug}`,
+        outbox: !!operator && can(operator, outboxPermission) && keepsOutbox(deps.services.config.env === 'production', options.tenant),
+      } : null,
       ...options.data,
     });
     ctx.status = options.status ?? 200;

@@ -111,7 +111,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
   return Object.freeze({
     env: mode,
     port,
-    host: e.HOST,
+    // outside production nothing is meant for the network: loopback unless HOST says otherwise (issue #13, finding 7)
+    host: e.HOST ?? (mode === 'production' ? undefined : '127.0.0.1'),
     publicUrl,
     dataDir: resolve(e.DATA_DIR ?? 'data'),
     databaseUrl: e.DATABASE_URL,

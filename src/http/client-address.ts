@@ -30,14 +30,40 @@ export function clientAddress(trust: TrustProxy, peer: string, forwarded: readon
   return chain[index]!;
 }
 
+// the headers any proxy or load balancer adds on the way (RFC 7239, the de-facto X-Forwarded-*, nginx, HTTP Via)
+const forwardingHeaders = ['forwarded', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-real-ip', 'via'];
+
+/** 127.0.0.0/8 and ::1, as a dual-stack socket may write them */
+export function isLoopback(address: string): boolean {
+  const plain = plainAddress(address);
+  return plain === '::1' || (isIP(plain) === 4 && plain.startsWith('127.'));
+}
+
+/**
+ * Whether the request comes from this machine itself: a loopback peer, and no proxy on the way (a proxy on this
+ * machine relays the network's requests from a loopback address, but announces itself with these headers).
+ */
+export function isLocalRequest(peer: string, headers: Readonly<Record<string, unknown>>): boolean {
+  return isLoopback(peer) && forwardingHeaders.every((name) => headers[name] === undefined);
+}
+
+declare module 'koa' {
+  interface DefaultState {
+    /** set by clientAddressMiddleware: the request came straight from this machine (isLocalRequest) */
+    localRequest?: boolean;
+  }
+}
+
 /**
  * Sets ctx.ip (Koa's setter) once, before anything reads it, and drops X-Forwarded-For so that nothing downstream
- * (Koa's ctx.ips, a library) can read the client-written part of it.
+ * (Koa's ctx.ips, a library) can read the client-written part of it. Notes whether the request is local first,
+ * before the host guard rewrites the forwarding headers.
  */
 export function clientAddressMiddleware(trust: TrustProxy): Middleware {
   return async function setClientAddress(ctx, next) {
     const peer = ctx.req.socket.remoteAddress ?? '';
     const headers = ctx.request.headers;
+    ctx.state.localRequest = isLocalRequest(peer, headers);
     ctx.request.ip = trust.kind === 'none' ? plainAddress(peer) : clientAddress(trust, peer, forwardedFor(headers['x-forwarded-for']));
     delete headers['x-forwarded-for'];
     await next();

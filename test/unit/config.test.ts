@@ -102,7 +102,10 @@ describe('loadConfig', () => {
     const config = loadConfig(env);
     assert.equal(config.env, 'development');
     assert.equal(config.port, 3000);
-    assert.equal(config.host, undefined);
+    assert.equal(config.host, '127.0.0.1', 'development listens on loopback only unless HOST is set');
+    assert.equal(loadConfig({ ...env, HOST: '0.0.0.0' }).host, '0.0.0.0');
+    assert.equal(loadConfig({ ...env, NODE_ENV: 'test' }).host, '127.0.0.1');
+    assert.equal(loadConfig(production()).host, undefined, 'production keeps every interface');
     assert.equal(config.publicUrl.href, 'http://localhost:3000/');
     assert.equal(config.dataDir, resolve('data'));
     assert.equal(config.databaseUrl, undefined);
@@ -152,7 +155,7 @@ describe('loadConfig', () => {
 
   it('treats an empty value as unset (as `KEY=` in .env.example)', () => {
     const config = loadConfig({ ...secrets(), HOST: '', PORT: '', DATABASE_URL: '', REDIS_URL: '', MIGRATE_ON_START: '', LOG_LEVEL: '' });
-    assert.equal(config.host, undefined);
+    assert.equal(config.host, '127.0.0.1');
     assert.equal(config.port, 3000);
     assert.equal(config.databaseUrl, undefined);
     assert.equal(config.migrateOnStart, true);
