@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config/config.js';
 import { describeTrustProxy, parseTrustProxy, type TrustProxy } from '../../src/config/trust-proxy.js';
-import { clientAddress, forwardedFor, peerIsTrustedProxy } from '../../src/http/client-address.js';
+import { clientAddress, forwardedFor, isLocalRequest, peerIsTrustedProxy } from '../../src/http/client-address.js';
+import { developmentBehaviours } from '../../src/config/development-mode.js';
 
 const trust = (value: string): TrustProxy => {
   const parsed = parseTrustProxy(value);
@@ -69,5 +70,32 @@ describe('client address', () => {
   it('joins repeated headers in order', () => {
     assert.deepEqual(forwardedFor(['1.2.3.4, 5.6.7.8', ' 9.9.9.9 ']), ['1.2.3.4', '5.6.7.8', '9.9.9.9']);
     assert.deepEqual(forwardedFor(undefined), []);
+  });
+});
+
+describe('local requests (who may read an outbox)', () => {
+  it('a loopback peer with no proxy header only', () => {
+    assert.equal(isLocalRequest('127.0.0.1', {}), true);
+    assert.equal(isLocalRequest('::1', {}), true);
+    assert.equal(isLocalRequest('::ffff:127.0.0.1', {}), true);
+    assert.equal(isLocalRequest('192.0.2.2', {}), false);
+    assert.equal(isLocalRequest('::ffff:192.0.2.2', {}), false);
+    for (const header of ['forwarded', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-real-ip', 'via']) {
+      assert.equal(isLocalRequest('127.0.0.1', { [header]: 'x' }), false, header);
+    }
+  });
+});
+
+describe('start-up lines', () => {
+  const secrets = { KEY_ENCRYPTION_KEY: 'k'.repeat(32), COOKIE_SECRETS: 'c'.repeat(32) };
+  it('one per development-only behaviour that is on; none in production', () => {
+    const lines = developmentBehaviours(loadConfig({ ...secrets, SEED_DEMO: 'true', COOKIE_SECRETS: 'short' }), ['COOKIE_SECRETS']);
+    for (const start of ['outbox:', 'fixed test codes:', 'private networks:', 'generated secrets: COOKIE_SECRETS', 'http:', 'short cookie secrets:', 'demo data:', 'templates:', 'listening on 127.0.0.1']) {
+      assert.ok(lines.some((line) => line.startsWith(`[development only] ${start}`)), start);
+    }
+    const quiet = developmentBehaviours(loadConfig({ ...secrets, NODE_ENV: 'test', PUBLIC_URL: 'https://id.example.com', HOST: '0.0.0.0' }));
+    assert.ok(!quiet.some((line) => /http:|short cookie|demo data|templates:|generated/.test(line)), quiet.join('\n'));
+    assert.ok(quiet.includes('[test only] listening on 0.0.0.0'));
+    assert.deepEqual(developmentBehaviours(loadConfig({ ...secrets, NODE_ENV: 'production', PUBLIC_URL: 'https://id.example.com' })), []);
   });
 });
