@@ -9,6 +9,7 @@ import { requestLog } from './http/request-log.js';
 import { securityHeaders } from './http/security-headers.js';
 import { errorHandler } from './http/error-handler.js';
 import { hostGuard } from './http/host-guard.js';
+import { clientAddressMiddleware } from './http/client-address.js';
 import { healthPath, staticRoutes } from './http/static-routes.js';
 import { tenantRoutes } from './http/tenant-routes.js';
 import { hostedFlowRouters } from './auth-methods/hosted-flow.routes.js';
@@ -45,8 +46,8 @@ export async function createTessera(config: Config, logger: Logger, options: { c
   await services.listen();
   const stopMaintenance = startMaintenance(services, logger);
 
-  // proxy = true because hostGuard pins X-Forwarded-Host/Proto to PUBLIC_URL (and drops X-Forwarded-For
-  // unless TRUST_PROXY): Koa then builds every URL from PUBLIC_URL.
+  // proxy = true because hostGuard pins X-Forwarded-Host/Proto to PUBLIC_URL: Koa then builds every URL from
+  // PUBLIC_URL. ctx.ip is set by clientAddressMiddleware (TRUST_PROXY), never read from the header by Koa.
   const app = new Koa({ proxy: true });
   // The mounted providers set some cookies through this app's context and read them through their own:
   // both must sign with the same keys.
@@ -65,6 +66,7 @@ export async function createTessera(config: Config, logger: Logger, options: { c
     },
   });
 
+  app.use(clientAddressMiddleware(config.trustProxy));
   app.use(requestLog(logger));
   app.use(securityHeaders({ https: config.publicUrl.protocol === 'https:' }));
   app.use(errorHandler({ logger, pages }));

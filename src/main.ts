@@ -2,7 +2,8 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import { ConfigError, loadConfig } from './config/config.js';
-import { readDotEnv, withDevelopmentSecrets } from './config/environment.js';
+import { readDotEnv, secretsToGenerate, withDevelopmentSecrets } from './config/environment.js';
+import { developmentBehaviours } from './config/development-mode.js';
 import { createLogger } from './logging/logger.js';
 import { acquireEmbeddedLock } from './db/embedded-lock.js';
 import { createTessera } from './app.js';
@@ -27,8 +28,9 @@ class StartError extends Error {}
 
 async function main() {
   let config;
+  const env = readDotEnv(process.env);
   try {
-    config = loadConfig(withDevelopmentSecrets(readDotEnv(process.env)));
+    config = loadConfig(withDevelopmentSecrets(env));
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`Tessera cannot start: ${error.message}\n`);
@@ -62,6 +64,7 @@ async function main() {
     throw error;
   }
   logger.info({ port, publicUrl: config.publicUrl.origin, database: embedded ? 'embedded' : 'postgresql', store: config.redisUrl ? 'redis' : 'memory' }, 'Tessera is listening');
+  for (const line of developmentBehaviours(config, secretsToGenerate(env))) process.stdout.write(`${line}\n`);
   if (demo) process.stdout.write(demoBanner(demo));
 
   let stopping = false;

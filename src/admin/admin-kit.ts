@@ -10,6 +10,8 @@ import { systemSlug } from '../tenants/system-tenant.js';
 import { AppError } from '../errors/app-error.js';
 import { recordAdminAction } from '../audit/admin-actions.js';
 import type { AdminSessionRecord, AdminSessions } from './admin-session.js';
+import { mayActOn, type TenantAccess } from '../management/operator-access.js';
+import { keepsOutbox, outboxPermission } from './tenant-outbox.routes.js';
 
 export interface Operator {
   userId: string;
@@ -19,8 +21,8 @@ export interface Operator {
   roles: string[];
   /** Management API permissions of the operator's roles, e.g. `users:write` */
   permissions: ReadonlySet<string>;
-  /** slugs the operator may manage; null = every tenant */
-  tenants: readonly string[] | null;
+  /** slugs the operator may manage; null = every tenant (operator-access.ts decides) */
+  tenants: TenantAccess;
 }
 
 export interface AdminDeps {
@@ -47,7 +49,7 @@ export function createAdminKit(deps: AdminDeps) {
     return operator;
   };
   const can = (operator: Operator, permission: string) => operator.permissions.has(permission);
-  const mayManage = (operator: Operator, slug: string) => operator.tenants === null || operator.tenants.includes(slug);
+  const mayManage = (operator: Operator, slug: string) => mayActOn(operator.tenants, slug);
 
   async function render(ctx: Context, view: string, options: { title: string; status?: number; tenant?: TenantSummary | null; section?: string; framesPreview?: boolean; data?: Record<string, unknown> }) {
     const operator = ctx.state.operator as Operator | undefined;
@@ -57,7 +59,10 @@ export function createAdminKit(deps: AdminDeps) {
       operator: operator ? { label: operator.label, roles: operator.roles, can: (p: string) => can(operator, p) } : null,
       csrfToken: operator ? deps.csrf.token(`admin:${operator.session.id}`) : '',
       flash,
-      tenant: options.tenant ? { slug: options.tenant.slug, name: options.tenant.name, base: `/admin/tenants/${options.tenant.slug}` } : null,
+      tenant: options.tenant ? {
+        slug: options.tenant.slug, name: options.tenant.name, base: `/admin/tenants/${options.tenant.slug}`,
+        outbox: !!operator && can(operator, outboxPermission) && keepsOutbox(deps.services.config.env === 'production', options.tenant),
+      } : null,
       ...options.data,
     });
     ctx.status = options.status ?? 200;

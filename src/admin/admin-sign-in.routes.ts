@@ -13,6 +13,7 @@ import { AppError } from '../errors/app-error.js';
 import { recordAdminAction } from '../audit/admin-actions.js';
 import type { AdminKit, Operator } from './admin-kit.js';
 import type { AdminSessionRecord } from './admin-session.js';
+import { operatorTenants } from '../management/operator-access.js';
 
 const operatorRoles = new Set(['owner', 'admin', 'viewer']);
 
@@ -39,10 +40,9 @@ export function adminSignInRoutes(kit: AdminKit) {
     const claims = await services.rbac.claimsFor(tenantId, { userId: user.id }, managementAudience(publicUrl));
     const roles = claims.roles.filter((r) => operatorRoles.has(r));
     if (!roles.length) return null;
-    // `tenants: [slugs]` in the operator's metadata limits them to those tenants
-    const listed = user.metadata.tenants;
-    // (anything else there than a list limits them to none: a typo must not open every tenant)
-    const tenants = listed === undefined ? null : Array.isArray(listed) ? listed.filter((s): s is string => typeof s === 'string') : [];
+    // `tenants: [slugs]` in the operator's metadata limits them to those tenants, as it does their API tokens
+    const consoleClient = await services.clients.sourceFor(tenantId).find(adminClientId);
+    const tenants = operatorTenants({ client: consoleClient?.operator_tenants, user: user.metadata.tenants });
     return {
       userId: user.id, label: user.email ?? user.phone ?? String(user.profile.name ?? user.id), session: record, roles,
       permissions: new Set(claims.permissions), tenants,

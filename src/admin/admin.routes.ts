@@ -22,6 +22,7 @@ import { brandingRoutes } from './branding.routes.js';
 import { policiesRoutes } from './policies.routes.js';
 import { usersRoutes } from './users.routes.js';
 import { clientsRoutes } from './clients.routes.js';
+import { tenantOutboxRoutes } from './tenant-outbox.routes.js';
 
 // Files under views/assets the console serves: its stylesheet and the branding form's optional live preview.
 const assets: Record<string, string> = { 'admin.css': 'text/css', 'admin-preview.js': 'text/javascript' };
@@ -66,7 +67,7 @@ export function adminRoutes(services: Services, options: { csrf: Csrf; publicUrl
     hostedViews: createPageRenderer({ viewsDir, cache: options.cacheViews }),
   });
   const signIn = adminSignInRoutes(kit);
-  const pages = [tenantsRoutes(kit), rbacRoutes(kit), keysAuditRoutes(kit), brandingRoutes(kit), policiesRoutes(kit), usersRoutes(kit), clientsRoutes(kit)];
+  const pages = [tenantsRoutes(kit), rbacRoutes(kit), keysAuditRoutes(kit), brandingRoutes(kit), policiesRoutes(kit), usersRoutes(kit), clientsRoutes(kit), tenantOutboxRoutes(kit)];
   const handle = compose<Context>([
     consoleErrors(kit),
     assetRoutes(),

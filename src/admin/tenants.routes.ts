@@ -3,6 +3,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { AdminKit } from './admin-kit.js';
 import { formError, text } from './admin-kit.js';
+import { mayCreateTenants, visibleTenants } from '../management/operator-access.js';
 
 export function tenantsRoutes(kit: AdminKit) {
   const { services } = kit;
@@ -11,10 +12,10 @@ export function tenantsRoutes(kit: AdminKit) {
   async function list(ctx: Context, form: { slug?: string; name?: string; formError?: string } = {}, status = 200) {
     kit.require(ctx, 'tenants:read');
     const operator = kit.operatorOf(ctx);
-    const tenants = (await services.tenants.list()).filter((t) => kit.mayManage(operator, t.slug)).sort((a, b) => a.slug.localeCompare(b.slug));
+    const tenants = visibleTenants(operator.tenants, await services.tenants.list()).sort((a, b) => a.slug.localeCompare(b.slug));
     await kit.render(ctx, 'tenants', {
       title: 'Tenants', status,
-      data: { tenants: tenants.map((t) => ({ slug: t.slug, name: t.name, issuer: t.issuer })), canCreate: kit.can(operator, 'tenants:write') && operator.tenants === null, form },
+      data: { tenants: tenants.map((t) => ({ slug: t.slug, name: t.name, issuer: t.issuer })), canCreate: kit.can(operator, 'tenants:write') && mayCreateTenants(operator.tenants), form },
     });
   }
 
@@ -28,7 +29,7 @@ export function tenantsRoutes(kit: AdminKit) {
     kit.require(ctx, 'tenants:write');
     kit.verifyCsrf(ctx);
     // a tenant-restricted operator manages the tenants listed for them, and creates none
-    if (kit.operatorOf(ctx).tenants !== null) return list(ctx, { formError: 'Your operator account is limited to some tenants, so it cannot create new ones.' }, 403);
+    if (!mayCreateTenants(kit.operatorOf(ctx).tenants)) return list(ctx, { formError: 'Your operator account is limited to some tenants, so it cannot create new ones.' }, 403);
     const slug = text(ctx, 'slug', 100).toLowerCase();
     const name = text(ctx, 'name', 200);
     let created;

@@ -2,6 +2,7 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { parseTrustProxy, trustNoProxy, type TrustProxy } from './trust-proxy.js';
 
 export interface Config {
   readonly env: 'development' | 'production' | 'test';
@@ -20,7 +21,8 @@ export interface Config {
   readonly passwordHashThreads: number;
   readonly migrateOnStart: boolean;
   readonly seedDemo: boolean;
-  readonly trustProxy: boolean;
+  /** which proxies are believed about the client's address (trust-proxy.ts) */
+  readonly trustProxy: TrustProxy;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly providerCacheSize: number;
   /** SMTP server for every tenant without its own (smtp:// or smtps://); none: email goes to the outbox only */
@@ -56,7 +58,12 @@ export const configSchema = z.object({
   PASSWORD_HASH_THREADS: optional(z.coerce.number().int().min(1).max(64)),
   MIGRATE_ON_START: optional(bool),
   SEED_DEMO: optional(bool),
-  TRUST_PROXY: optional(bool),
+  TRUST_PROXY: optional(z.string().transform((value, ctx) => {
+    const parsed = parseTrustProxy(value);
+    if (parsed.ok) return parsed.value;
+    ctx.addIssue({ code: 'custom', message: parsed.problem });
+    return z.NEVER;
+  })),
   LOG_LEVEL: optional(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])),
   PROVIDER_CACHE_SIZE: optional(z.coerce.number().int().min(1).max(100_000)),
   SMTP_URL: optional(z.string().regex(/^smtps?:\/\/[^\s]+$/, 'must be an smtp:// or smtps:// URL')),
@@ -104,7 +111,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
   return Object.freeze({
     env: mode,
     port,
-    host: e.HOST,
+    // outside production nothing is meant for the network: loopback unless HOST says otherwise (issue #13, finding 7)
+    host: e.HOST ?? (mode === 'production' ? undefined : '127.0.0.1'),
     publicUrl,
     dataDir: resolve(e.DATA_DIR ?? 'data'),
     databaseUrl: e.DATABASE_URL,
@@ -116,7 +124,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     passwordHashThreads: e.PASSWORD_HASH_THREADS ?? availableParallelism(),
     migrateOnStart: e.MIGRATE_ON_START ?? (mode !== 'production' || !e.DATABASE_URL),
     seedDemo: e.SEED_DEMO ?? mode === 'development',
-    trustProxy: e.TRUST_PROXY ?? false,
+    trustProxy: e.TRUST_PROXY ?? trustNoProxy,
     logLevel: e.LOG_LEVEL ?? (mode === 'test' ? 'warn' : 'info'),
     providerCacheSize: e.PROVIDER_CACHE_SIZE ?? 100,
     smtpUrl: e.SMTP_URL,

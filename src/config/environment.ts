@@ -24,6 +24,12 @@ export function readDotEnv(env: Env, file = '.env'): Env {
 
 const generated = ['KEY_ENCRYPTION_KEY', 'COOKIE_SECRETS'] as const;
 
+/** the secrets withDevelopmentSecrets fills in for `env` (none set there), for the start-up report */
+export function secretsToGenerate(env: Env): string[] {
+  if ((env.NODE_ENV ?? 'development') === 'production') return [];
+  return generated.filter((key) => !env[key]);
+}
+
 /**
  * Outside production, fills missing secrets from DATA_DIR/secrets.json, creating it (mode 0600) on first use,
  * so a new user needs no setup and restarts keep the same keys. Production never gets generated secrets.

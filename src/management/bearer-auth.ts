@@ -6,6 +6,7 @@ import { AppError } from '../errors/app-error.js';
 import { managementAudience, systemSlug } from '../tenants/system-tenant.js';
 import { verifyAccessToken } from '../rbac/access-token-check.js';
 import type { Principal } from './operation.js';
+import { operatorTenants } from './operator-access.js';
 
 // RFC 6750 §2.1 b64token
 const bearerSyntax = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/i;
@@ -51,19 +52,27 @@ export function createBearerAuth(services: Services) {
       // a deleted client's tokens stop working at once rather than when they expire
       const client = await services.clients.sourceFor(tenantId).find(clientId);
       if (!client || client.disabled === true) throw new InvalidToken('The client of this access token no longer exists or is disabled.', true);
-      const tenants = client.operator_tenants;
       let scopes = typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : [];
       // A token a system-tenant user obtained through some client carries that client's scopes: the user acts only
       // within what their operator roles permit (a viewer must not write through a client registered for writes).
-      if (payload.sub !== clientId) {
-        const held = payload[permissionsClaim];
-        scopes = scopes.filter((scope) => Array.isArray(held) && held.includes(scope));
+      const sub = payload.sub;
+      if (sub === clientId) {
+        return { actor: `client:${clientId}`, clientId, scopes: new Set(scopes), tenants: operatorTenants({ client: client.operator_tenants }) };
       }
+      if (typeof sub !== 'string') throw new InvalidToken('The access token names no subject.', true);
+      const held = payload[permissionsClaim];
+      scopes = scopes.filter((scope) => Array.isArray(held) && held.includes(scope));
+      // the operator's own tenant restriction, read now: a tenant taken from them is gone from their live tokens too
+      const user = await services.userAdmin.find({ id: tenantId, slug: systemSlug }, sub).catch((error: unknown) => {
+        if (error instanceof AppError && error.code === 'user.not_found') return null;
+        throw error;
+      });
+      if (!user || user.disabled) throw new InvalidToken('The operator of this access token no longer exists or is disabled.', true);
       return {
-        actor: payload.sub !== clientId && typeof payload.sub === 'string' ? `operator:${payload.sub}` : `client:${clientId}`,
+        actor: `operator:${sub}`,
         clientId,
         scopes: new Set(scopes),
-        tenants: Array.isArray(tenants) ? tenants.filter((slug): slug is string => typeof slug === 'string') : null,
+        tenants: operatorTenants({ client: client.operator_tenants, user: user.metadata.tenants }),
       };
     },
   };

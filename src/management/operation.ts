@@ -4,14 +4,15 @@ import type { z } from 'zod';
 import type { Services } from '../services.js';
 import type { TenantSummary } from '../tenants/tenants.service.js';
 import type { ManagementScope } from '../tenants/system-tenant.js';
+import type { TenantAccess } from './operator-access.js';
 
 /** who calls: a system-tenant client (over HTTP) or the local operator (the CLI without TESSERA_URL) */
 export interface Principal {
   /** as written in the audit log: `client:<client_id>` or `cli` */
   readonly actor: string;
   readonly scopes: ReadonlySet<string>;
-  /** the tenants this operator may touch; null for all */
-  readonly tenants: readonly string[] | null;
+  /** the tenants this operator may touch; null for all (operator-access.ts decides) */
+  readonly tenants: TenantAccess;
   readonly clientId?: string;
 }
 

@@ -6,9 +6,10 @@ import { validate } from '../rbac/rbac.service.js';
 import { managementScopes, systemSlug } from '../tenants/system-tenant.js';
 import { recordAdminAction } from '../audit/admin-actions.js';
 import type { Operation, Principal, RequestInfo } from './operation.js';
+import { everyTenant, mayActOn } from './operator-access.js';
 
 /** the operator at this machine's shell: the CLI in direct or embedded mode */
-export const localOperator: Principal = { actor: 'cli', scopes: new Set(managementScopes), tenants: null };
+export const localOperator: Principal = { actor: 'cli', scopes: new Set(managementScopes), tenants: everyTenant };
 
 export interface RawInput {
   params?: Record<string, string>;
@@ -25,7 +26,7 @@ export function authorize(operation: Operation, principal: Principal, slug: stri
     throw new AppError('auth.insufficient_scope', `This operation needs the scope "${operation.scope}".`);
   }
   if (slug === undefined) return;
-  if (principal.tenants && !principal.tenants.includes(slug)) {
+  if (!mayActOn(principal.tenants, slug)) {
     throw new AppError('tenant.forbidden', `This operator may not manage the tenant "${slug}".`);
   }
   // the system tenant's users, clients and roles are the installation's operators: changing them is escalation

@@ -78,4 +78,37 @@ describe('Management API: every operation needs a token, its scope and the opera
       assert.equal(answer.body.error, 'tenant.forbidden', operation.id);
     }
   });
+
+  it('a tenant-restricted operator\'s own token reaches only their tenants, creates none, and loses a tenant at once', async () => {
+    const owner = client(server, (await operator(server, [...managementScopes])).token);
+    const person = await createUser(server, 'system');
+    assert.equal((await server.cli(['role', 'assign', '--tenant', 'system', '--user', person.id, '--role', 'owner'])).code, 0);
+    const limited = await owner.patch(`/tenants/system/users/${person.id}`, { metadata: { tenants: [tenant] } });
+    assert.equal(limited.status, 200, limited.text);
+    // any system-tenant client with authorization_code and the management scopes, no operator_tenants of its own
+    const scope = `openid ${managementScopes.join(' ')}`;
+    const app = await createClient(server, 'system', ['--first-party', '--scope', scope]);
+    const config = await discover(server.issuer('system'), app.client_id, app.client_secret!);
+    const api = `${server.url}/api`;
+    const asPerson = client(server, (await signInForResources(config, person, { resources: [api], tokenResource: api, scope })).access_token);
+
+    for (const operation of operations.filter((o) => o.path.includes('{slug}'))) {
+      const answer = await asPerson.call(operation.method.toUpperCase(), path(operation.path, other), { body: operation.body ? {} : undefined });
+      assert.equal(answer.status, 403, `${operation.id}: ${answer.text}`);
+      assert.equal(answer.body.error, 'tenant.forbidden', operation.id);
+    }
+    const create = await asPerson.post('/tenants', { slug: `escape-${Date.now().toString(36)}` });
+    assert.equal(create.status, 403, create.text);
+    assert.equal(create.body.error, 'tenant.forbidden');
+    const listed = await asPerson.get('/tenants');
+    assert.deepEqual(listed.body.items.map((t: { slug: string }) => t.slug), [tenant]);
+    const own = await asPerson.get(`/tenants/${tenant}/users`);
+    assert.equal(own.status, 200, own.text);
+
+    // the restriction is read per request: the same live token loses the tenant as soon as the operator does
+    assert.equal((await owner.patch(`/tenants/system/users/${person.id}`, { metadata: { tenants: [] } })).status, 200);
+    const gone = await asPerson.get(`/tenants/${tenant}/users`);
+    assert.equal(gone.status, 403, gone.text);
+    assert.equal(gone.body.error, 'tenant.forbidden');
+  });
 });

@@ -61,4 +61,11 @@ export const adminSamples: Record<string, Record<string, unknown>> = {
     secret: EVIL, formError: EVIL, base: '/admin/tenants/acme/clients/c1', redirectUris: EVIL, postLogoutUris: EVIL, grants: ['authorization_code'],
     roles: [EVIL], assignable: [EVIL], canWrite: true,
   },
+  outbox: {
+    ...common, tenant: { ...common.tenant, outbox: true },
+    entries: [
+      { at, channel: 'email', to: EVIL, subject: EVIL, text: EVIL, code: EVIL, link: EVIL, provider: EVIL, delivered: true },
+      { at, channel: 'sms', to: EVIL, subject: null, text: EVIL, code: null, link: 'javascript:alert(1)', provider: null, delivered: false },
+    ],
+  },
 };

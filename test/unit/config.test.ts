@@ -102,7 +102,10 @@ describe('loadConfig', () => {
     const config = loadConfig(env);
     assert.equal(config.env, 'development');
     assert.equal(config.port, 3000);
-    assert.equal(config.host, undefined);
+    assert.equal(config.host, '127.0.0.1', 'development listens on loopback only unless HOST is set');
+    assert.equal(loadConfig({ ...env, HOST: '0.0.0.0' }).host, '0.0.0.0');
+    assert.equal(loadConfig({ ...env, NODE_ENV: 'test' }).host, '127.0.0.1');
+    assert.equal(loadConfig(production()).host, undefined, 'production keeps every interface');
     assert.equal(config.publicUrl.href, 'http://localhost:3000/');
     assert.equal(config.dataDir, resolve('data'));
     assert.equal(config.databaseUrl, undefined);
@@ -114,7 +117,7 @@ describe('loadConfig', () => {
     assert.equal(config.passwordHashThreads, availableParallelism());
     assert.equal(config.migrateOnStart, true);
     assert.equal(config.seedDemo, true);
-    assert.equal(config.trustProxy, false);
+    assert.equal(config.trustProxy.kind, 'none');
     assert.equal(config.logLevel, 'info');
     assert.equal(config.providerCacheSize, 100);
     assert.equal(loadConfig({ ...env, PORT: '4100' }).publicUrl.href, 'http://localhost:4100/', 'the default issuer follows PORT');
@@ -145,14 +148,14 @@ describe('loadConfig', () => {
       env: 'test', port: 8080, host: '127.0.0.1', publicUrl: 'https://id.example.com/', dataDir: '/var/lib/tessera',
       databaseUrl: 'postgresql://u:p@db:5432/tessera', redisUrl: 'rediss://cache:6380', redisPrefix: 'acme:',
       keyEncryptionKeys: [kek, oldKek], cookieSecrets: ['new-secret', 'old-secret'],
-      bcryptCost: 12, passwordHashThreads: 3, migrateOnStart: false, seedDemo: false, trustProxy: true,
+      bcryptCost: 12, passwordHashThreads: 3, migrateOnStart: false, seedDemo: false, trustProxy: { kind: 'hops', hops: 1 },
       logLevel: 'debug', providerCacheSize: 7, smtpUrl: 'smtp://mailer:pw@mail.example.com:587', emailFrom: 'Acme <no-reply@acme.test>',
     });
   });
 
   it('treats an empty value as unset (as `KEY=` in .env.example)', () => {
     const config = loadConfig({ ...secrets(), HOST: '', PORT: '', DATABASE_URL: '', REDIS_URL: '', MIGRATE_ON_START: '', LOG_LEVEL: '' });
-    assert.equal(config.host, undefined);
+    assert.equal(config.host, '127.0.0.1');
     assert.equal(config.port, 3000);
     assert.equal(config.databaseUrl, undefined);
     assert.equal(config.migrateOnStart, true);

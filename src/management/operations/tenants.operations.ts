@@ -6,6 +6,7 @@ import { signingAlgs } from '../../tenants/tenant-settings.js';
 import type { TenantSummary } from '../../tenants/tenants.service.js';
 import { defineOperation } from '../operation.js';
 import { pageOf, pageQuery } from '../pagination.js';
+import { mayCreateTenants, visibleTenants } from '../operator-access.js';
 
 const summary = (t: TenantSummary) => ({ slug: t.slug, name: t.name, issuer: t.issuer });
 const alg = z.enum(signingAlgs);
@@ -16,7 +17,7 @@ export const tenantOperations = [
     summary: 'Lists the tenants this operator may manage',
     query: pageQuery,
     async handle({ services, principal, query }) {
-      const visible = (await services.tenants.list()).filter((t) => !principal.tenants || principal.tenants.includes(t.slug));
+      const visible = visibleTenants(principal.tenants, await services.tenants.list());
       return pageOf(visible.map(summary), (t) => t.slug, query);
     },
   }),
@@ -31,7 +32,7 @@ export const tenantOperations = [
       accessTokenSigningAlg: alg.optional(),
     }).strict(),
     async handle({ services, principal, body, audit }) {
-      if (principal.tenants) throw new AppError('tenant.forbidden', 'An operator limited to some tenants cannot create tenants.');
+      if (!mayCreateTenants(principal.tenants)) throw new AppError('tenant.forbidden', 'An operator limited to some tenants cannot create tenants.');
       const tenant = await services.tenants.create(body);
       await audit({ type: 'admin.tenant_created', subject: `tenant:${tenant.slug}`, data: { slug: tenant.slug, name: tenant.name } });
       return { ...summary(tenant), settings: (await services.tenants.settings(tenant.slug)).effective };
