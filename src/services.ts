@@ -131,6 +131,7 @@ export async function createServices(config: Config, logger: Logger, options: Se
     repository: tenantsRepository, keys, publicUrl: config.publicUrl, sealer, production: config.env === 'production',
     announceChange: (slug) => providers.announceChange(slug),
     seedTenant: (tenantId, defaultApi) => rbac.seedDefaults(tenantId, defaultApi),
+    audit,
   });
 
   /** validates client metadata with the tenant's own provider: what it accepts is what it will load */

@@ -6,12 +6,13 @@ import type { Sealer } from '../crypto/sealing.js';
 import { normalisePhone } from '../notifications/phone-number.js';
 import { AppError } from '../errors/app-error.js';
 import { parseBranding } from './branding.js';
-import { messagingSettingsSchema, secretPaths } from './messaging-settings.js';
+import { messagingSettingsSchema } from './messaging-settings.js';
+import { destinationChanges, secretPaths, type DestinationChange } from './secret-bindings.js';
 import { signInSettingsSchema } from './sign-in-settings.js';
 import { connectionsSchema, connectionUrls } from './connection-settings.js';
 import { mfaSettingsSchema } from './mfa-settings.js';
 import { rbacSettingsSchema } from '../rbac/rbac-settings.js';
-import { asObject, signingAlgs, ttlSchema } from './tenant-settings.js';
+import { asObject, parseTenantSettings, signingAlgs, ttlSchema } from './tenant-settings.js';
 
 type Json = Record<string, unknown>;
 
@@ -51,10 +52,12 @@ function issues(section: string, error: { issues: { path: PropertyKey[]; message
 }
 
 /**
- * @returns the new stored settings
+ * @returns the new stored settings, and the credentials entered again with a new destination
  * @throws AppError('tenant.invalid_settings') listing every problem
+ * @throws AppError('tenant.credential_required') when a stored credential would go to a new destination without
+ *   being entered again (details: credentials, destinations)
  */
-export function applySettingsPatch(current: unknown, patch: unknown, options: { tenantId: string; sealer: Sealer; production: boolean }): Json {
+export function applySettingsPatch(current: unknown, patch: unknown, options: { tenantId: string; sealer: Sealer; production: boolean }): { settings: Json; rebound: DestinationChange[] } {
   if (!isObject(patch)) throw new AppError('tenant.invalid_settings', 'The settings patch must be a JSON object.');
   const unknown = Object.keys(patch).filter((key) => !topLevel.has(key));
   if (unknown.length) throw new AppError('tenant.invalid_settings', `Unknown settings: ${unknown.join(', ')}.`);
@@ -118,7 +121,16 @@ export function applySettingsPatch(current: unknown, patch: unknown, options: { 
     }
   }
   if (problems.length) throw new AppError('tenant.invalid_settings', problems.join('; '));
-  return merged;
+
+  const changes = destinationChanges(parseTenantSettings(current), parseTenantSettings(merged), patch);
+  const refused = changes.filter((change) => !change.reentered);
+  if (refused.length) {
+    const what = refused.map((c) => `${c.destinations.join(', ')} changes where ${c.credential} is sent`).join('; ');
+    throw new AppError('tenant.credential_required', `${what}: enter the credential again in the same change, or remove it.`, {
+      credentials: refused.map((c) => c.credential), destinations: refused.flatMap((c) => c.destinations),
+    });
+  }
+  return { settings: merged, rebound: changes };
 }
 
 /** the stored settings for display: every credential replaced by "(set)" */

@@ -10,7 +10,7 @@ import { parseTenantSettings } from '../../src/tenants/tenant-settings.js';
 import { applySettingsPatch, redactSettings, secretContext } from '../../src/tenants/tenant-settings-update.js';
 
 const sealer = createSealer([randomBytes(32).toString('base64url')]);
-const patch = (current: unknown, change: unknown, production = false) => applySettingsPatch(current, change, { tenantId: 't1', sealer, production });
+const patch = (current: unknown, change: unknown, production = false) => applySettingsPatch(current, change, { tenantId: 't1', sealer, production }).settings;
 
 const google = { type: 'google', clientId: 'g-client', clientSecret: 'g-secret-123' };
 const github = { type: 'github', clientId: 'gh-client', clientSecret: 'gh-secret-456', allowedOrganizations: ['acme'] };
