@@ -74,3 +74,18 @@ export function destinationChanges(before: unknown, after: unknown, patch: unkno
   }
   return changes;
 }
+
+/** every destination URL the effective settings hold, with its concrete path */
+export function destinationUrls(settings: unknown): Array<[string, string]> {
+  const urls = new Map<string, string>();
+  for (const binding of secretBindings) {
+    for (const pattern of binding.destinations) {
+      if (pattern.endsWith('.type')) continue;
+      for (const { path } of expand(settings, pattern)) {
+        const value = valueAt(settings, path);
+        if (typeof value === 'string') urls.set(path, value);
+      }
+    }
+  }
+  return [...urls];
+}

@@ -9,6 +9,7 @@ import type { Sealer } from '../crypto/sealing.js';
 import { applySettingsPatch, redactSettings } from './tenant-settings-update.js';
 import { recordAdminAction } from '../audit/admin-actions.js';
 import type { AuditLog } from '../audit/audit-log.js';
+import type { OutboundPolicy } from '../net/outbound-guard.js';
 import { longestSignedTokenLifetime, parseTenantSettings, signingAlgs, type TenantSettings } from './tenant-settings.js';
 
 export const slugPattern = /^[a-z][a-z0-9-]{1,39}$/;
@@ -34,6 +35,8 @@ export interface TenantsServiceDeps {
   /** gives a new tenant its default roles and registers its default API (rbac.service.ts) */
   seedTenant(tenantId: string, defaultApi: string | null): Promise<void>;
   audit: AuditLog;
+  /** which URLs settings may hold (net/outbound-guard.ts) */
+  outboundPolicy: OutboundPolicy;
 }
 
 /** who changes settings, for the audit log (`client:<id>`, `operator:<user id>`, `cli`) */
@@ -104,7 +107,7 @@ export function createTenantsService(deps: TenantsServiceDeps) {
         recordAdminAction(deps.audit, { tenantId: record.id, actor: by.actor, ip: by.ip ?? null, userAgent: by.userAgent ?? null, type, subject: `tenant:${slug}`, outcome, data });
       let next: ReturnType<typeof applySettingsPatch>;
       try {
-        next = applySettingsPatch(record.settings, patch, { tenantId: record.id, sealer: deps.sealer, production: deps.production });
+        next = applySettingsPatch(record.settings, patch, { tenantId: record.id, sealer: deps.sealer, production: deps.production, outboundPolicy: deps.outboundPolicy });
       } catch (error) {
         if (error instanceof AppError && error.code === 'tenant.credential_required') await audit('admin.credential_destination_refused', 'failure', { ...error.details });
         throw error;

@@ -8,7 +8,7 @@ import { secretBindings, secretPaths } from '../../src/tenants/secret-bindings.j
 import { applySettingsPatch } from '../../src/tenants/tenant-settings-update.js';
 
 const sealer = createSealer([randomBytes(32).toString('base64url')]);
-const apply = (current: unknown, change: unknown) => applySettingsPatch(current, change, { tenantId: 't1', sealer, production: false });
+const apply = (current: unknown, change: unknown) => applySettingsPatch(current, change, { tenantId: 't1', sealer, production: false, outboundPolicy: 'allow-private' });
 const twilio = { accountSid: `AC${'a'.repeat(32)}`, authToken: 'tw-token', from: '+15005550006' };
 
 describe('secret bindings', () => {
