@@ -112,12 +112,14 @@ export async function createServices(config: Config, logger: Logger, options: Se
   const audit = createAuditLog({ repository: createAuditRepository(db.prisma), secret: deriveSecret(config.keyEncryptionKeys[0]!, 'audit pseudonyms'), logger });
   const protocolAudit = createProtocolAudit(audit);
   const sessionActivity = createSessionActivityRepository(db.prisma);
+  // the one gate for every request to an operator-configured address (issue #13)
+  const outbound = createOutboundGuard(config.outboundPolicy);
   const providers = createTenantProviders({
     protocolAudit,
     sessionActivity,
     publicUrl: config.publicUrl,
     cookieSecrets: config.cookieSecrets,
-    allowPrivateNetwork: config.env !== 'production',
+    outboundFetch: outbound.fetch,
     maxSize: config.providerCacheSize,
     tenants: tenantsRepository,
     keys,
@@ -145,8 +147,6 @@ export async function createServices(config: Config, logger: Logger, options: Se
 
   const limiter = createRateLimiter(kv);
   const outbox = createOutbox(kv);
-  // the one gate for every request to a tenant-configured address (issue #13)
-  const outbound = createOutboundGuard(config.outboundPolicy);
   const channels = createTenantChannels({ sealer, defaultSmtpUrl: config.smtpUrl ?? null, outbound });
   const courier = createCourier({ env: config.env, emailFrom: config.emailFrom ?? null, publicHost: config.publicUrl.hostname, channels, outbox, audit, logger });
   const codes = createOneTimeCodes({ store: kv, secret: deriveSecret(config.keyEncryptionKeys[0]!, 'one-time codes') });

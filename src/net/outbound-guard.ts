@@ -36,7 +36,8 @@ export interface OutboundGuard {
   smtpSocket(options: { host?: string; port?: number; connectionTimeout?: number }, callback: SmtpSocketCallback): void;
 }
 
-const isLocalName = (host: string) => host === 'localhost' || host.endsWith('.localhost');
+// RFC 6761 §6.3: localhost and its subdomains are loopback whatever DNS says; a trailing dot is the same name
+const isLocalName = (host: string) => /(^|\.)localhost\.?$/.test(host);
 
 /** dns.lookup that refuses a name if any of its addresses is not public (all are checked: any could be dialled) */
 const publicOnlyLookup: LookupFunction = (hostname, options, callback) => {
