@@ -15,7 +15,7 @@ import { useTessera } from '../support/use-tessera.js';
 const twilio = { accountSid: `AC${'0'.repeat(32)}`, authToken: 'tw-token', from: '+15005550006' };
 
 describe('OUTBOUND_POLICY=public-https', () => {
-  const server = useTessera({ OUTBOUND_POLICY: 'allow-private' });
+  const server = useTessera({ OUTBOUND_POLICY: 'public-https' });
   let api: ApiClient;
   let listener: Server;
   let port: number;
