@@ -33,7 +33,7 @@ export interface OutboundGuard {
   /** fetch() through the guard; redirects are not followed (a followed redirect would escape the URL check) */
   fetch: typeof fetch;
   /** nodemailer's `getSocket` option: the SMTP connection opened through the guard */
-  smtpSocket(options: { host?: string; port?: number; connectionTimeout?: number }, callback: SmtpSocketCallback): void;
+  smtpSocket(options: { host?: string; port?: number; secure?: boolean; connectionTimeout?: number }, callback: SmtpSocketCallback): void;
 }
 
 // RFC 6761 §6.3: localhost and its subdomains are loopback whatever DNS says; a trailing dot is the same name
@@ -79,7 +79,7 @@ export function createOutboundGuard(policy: OutboundPolicy): OutboundGuard {
       if (!strict) return setImmediate(() => callback(null, false));
       const host = (options.host ?? '').toLowerCase();
       if (!host || isLocalName(host) || (isIpLiteral(host) && !isPublicAddress(host))) return setImmediate(() => callback(new OutboundBlocked()));
-      const socket = netConnect({ host, port: options.port ?? 587, lookup: publicOnlyLookup, timeout: options.connectionTimeout ?? 10_000 });
+      const socket = netConnect({ host, port: options.port ?? (options.secure ? 465 : 587), lookup: publicOnlyLookup, timeout: options.connectionTimeout ?? 10_000 });
       const fail = (error: Error) => {
         socket.destroy();
         callback(error);

@@ -144,14 +144,18 @@ async function userinfo(config: client.Configuration, accessToken: string, sub: 
   }
 }
 
-/** openid-client's errors, as what the sign-in flow can tell the user */
+/**
+ * openid-client's errors, as what the sign-in flow can tell the user. Every transport failure (timeout, refused,
+ * not allowed by OUTBOUND_POLICY) reads the same: told apart in the tenant's audit log they would make the issuer
+ * setting a port probe.
+ */
 function asUpstreamError(error: unknown, what: string): UpstreamError {
   if (error instanceof UpstreamError) return error;
   const e = error as { name?: string; code?: string; error?: string; cause?: { name?: string; code?: string } };
   if (e.name === 'TimeoutError' || e.name === 'AbortError' || e.cause?.name === 'TimeoutError' || (e.name === 'TypeError' && /fetch/i.test(String((error as Error).message)))) {
-    return new UpstreamError('unreachable', `${what}: no answer`);
+    return new UpstreamError('unreachable', `${what}: unreachable`);
   }
-  if (e.code === 'OAUTH_RESPONSE_IS_NOT_CONFORM' && e.cause?.code === 'ECONNREFUSED') return new UpstreamError('unreachable', `${what}: connection refused`);
+  if (e.code === 'OAUTH_RESPONSE_IS_NOT_CONFORM' && e.cause?.code === 'ECONNREFUSED') return new UpstreamError('unreachable', `${what}: unreachable`);
   return new UpstreamError('invalid_response', `${what}: ${e.error ?? e.code ?? e.name ?? 'error'}`);
 }
 
