@@ -133,4 +133,19 @@ describe('changing where a stored credential is sent', () => {
       ['admin.credential_destination_changed', { credential: 'connections.sso.clientSecret', destinations: ['connections.sso.issuer'] }],
     ]);
   });
+
+  it('SMTP: the URL is the credential, so the server can only move together with it', async () => {
+    const slug = (await createTenant(server)).slug;
+    const set = await api.patch(`/tenants/${slug}/settings`, { messaging: { email: { smtpUrl: 'smtp://mailer:first-pw@127.0.0.1:9' } } });
+    assert.equal(set.status, 200, set.text);
+    assert.equal(set.body.stored.messaging.email.smtpUrl, '(set)');
+    for (const email of [{ host: recorder.url }, { smtpHost: '127.0.0.1' }, { port: 2525 }]) {
+      const answer = await api.patch(`/tenants/${slug}/settings`, { messaging: { email } });
+      assert.equal(answer.status, 400, JSON.stringify(email));
+      assert.equal(answer.body.error, 'tenant.invalid_settings');
+    }
+    const moved = await api.patch(`/tenants/${slug}/settings`, { messaging: { email: { smtpUrl: 'smtp://mailer:second-pw@127.0.0.1:10' } } });
+    assert.equal(moved.status, 200, moved.text);
+    assert.ok(!JSON.stringify(await auditEvents(server, slug)).includes('-pw'), 'no SMTP password in the audit log');
+  });
 });
