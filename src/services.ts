@@ -23,6 +23,7 @@ import { createAuditRepository } from './db/audit.repository.js';
 import { createAuditLog } from './audit/audit-log.js';
 import { createOutbox } from './notifications/outbox.js';
 import { createTenantChannels } from './notifications/tenant-channels.js';
+import { createOutboundGuard } from './net/outbound-guard.js';
 import { createCourier } from './notifications/courier.js';
 import { createOneTimeCodes } from './auth-methods/one-time-codes/one-time-codes.js';
 import { createSendLimits } from './auth-methods/one-time-codes/send-limits.js';
@@ -111,12 +112,14 @@ export async function createServices(config: Config, logger: Logger, options: Se
   const audit = createAuditLog({ repository: createAuditRepository(db.prisma), secret: deriveSecret(config.keyEncryptionKeys[0]!, 'audit pseudonyms'), logger });
   const protocolAudit = createProtocolAudit(audit);
   const sessionActivity = createSessionActivityRepository(db.prisma);
+  // the one gate for every request to an operator-configured address (issue #13)
+  const outbound = createOutboundGuard(config.outboundPolicy);
   const providers = createTenantProviders({
     protocolAudit,
     sessionActivity,
     publicUrl: config.publicUrl,
     cookieSecrets: config.cookieSecrets,
-    allowPrivateNetwork: config.env !== 'production',
+    outboundFetch: outbound.fetch,
     maxSize: config.providerCacheSize,
     tenants: tenantsRepository,
     keys,
@@ -131,6 +134,8 @@ export async function createServices(config: Config, logger: Logger, options: Se
     repository: tenantsRepository, keys, publicUrl: config.publicUrl, sealer, production: config.env === 'production',
     announceChange: (slug) => providers.announceChange(slug),
     seedTenant: (tenantId, defaultApi) => rbac.seedDefaults(tenantId, defaultApi),
+    audit,
+    outboundPolicy: config.outboundPolicy,
   });
 
   /** validates client metadata with the tenant's own provider: what it accepts is what it will load */
@@ -142,12 +147,12 @@ export async function createServices(config: Config, logger: Logger, options: Se
 
   const limiter = createRateLimiter(kv);
   const outbox = createOutbox(kv);
-  const channels = createTenantChannels({ sealer, defaultSmtpUrl: config.smtpUrl ?? null });
+  const channels = createTenantChannels({ sealer, defaultSmtpUrl: config.smtpUrl ?? null, outbound });
   const courier = createCourier({ env: config.env, emailFrom: config.emailFrom ?? null, publicHost: config.publicUrl.hostname, channels, outbox, audit, logger });
   const codes = createOneTimeCodes({ store: kv, secret: deriveSecret(config.keyEncryptionKeys[0]!, 'one-time codes') });
   const challenges = createCodeChallenges({ codes, limits: createSendLimits({ limiter, store: kv }), courier, channels, audit, logger });
   const identities = createIdentitiesRepository(db.prisma);
-  const connections = createConnections({ sealer });
+  const connections = createConnections({ sealer, fetch: outbound.fetch });
   const federation = createFederationStore({ store: kv, sealer });
   const linking = createAccountLinking({ users, identities, audit });
   const mfa = createMfaRepository(db.prisma);

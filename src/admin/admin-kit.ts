@@ -99,6 +99,8 @@ export function createAdminKit(deps: AdminDeps) {
       deps.csrf.verify(ctx, `admin:${operatorOf(ctx).session.id}`, field(ctx, '_csrf'));
     },
     mayManage,
+    /** the operator as a service writing its own audit entries names them */
+    actor: (ctx: Context) => ({ actor: `operator:${operatorOf(ctx).userId}`, ip: ctx.ip, userAgent: ctx.get('User-Agent') || null }),
     /** the admin action in its tenant's audit log, the operator as actor */
     async audit(ctx: Context, tenantId: string, type: `admin.${string}`, entry: { subject?: string | null; clientId?: string | null; data?: Record<string, unknown> } = {}) {
       await recordAdminAction(deps.services.audit, {

@@ -35,7 +35,7 @@ export function brandingRoutes(kit: AdminKit) {
     const form = { logoUrl: text(ctx, 'logoUrl', 2048), primaryColor: text(ctx, 'primaryColor', 20) };
     const branding = { logoUrl: form.logoUrl || null, primaryColor: form.primaryColor };
     try {
-      await services.tenants.updateSettings(tenant.slug, { branding });
+      await services.tenants.updateSettings(tenant.slug, { branding }, kit.actor(ctx));
     } catch (error) {
       return page(ctx, { ...form, formError: formError(error) }, 400);
     }

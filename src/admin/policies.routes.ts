@@ -42,7 +42,7 @@ export function policiesRoutes(kit: AdminKit) {
     const tenant = await kit.tenant(ctx, 'tenants:write');
     kit.verifyCsrf(ctx);
     try {
-      await services.tenants.updateSettings(tenant.slug, patch);
+      await services.tenants.updateSettings(tenant.slug, patch, kit.actor(ctx));
     } catch (error) {
       return page(ctx, { section, message: formError(error) });
     }

@@ -132,7 +132,7 @@ const commands: Record<string, (args: string[]) => PreparedCommand> = {
       }
     }
     return async (services) => {
-      if (patch !== undefined) await services.tenants.updateSettings(slug, patch);
+      if (patch !== undefined) await services.tenants.updateSettings(slug, patch, { actor: 'cli' });
       return (await services.tenants.settings(slug)).effective;
     };
   },

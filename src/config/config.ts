@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { parseTrustProxy, trustNoProxy, type TrustProxy } from './trust-proxy.js';
+import { outboundPolicies, type OutboundPolicy } from '../net/outbound-guard.js';
 
 export interface Config {
   readonly env: 'development' | 'production' | 'test';
@@ -28,6 +29,8 @@ export interface Config {
   /** SMTP server for every tenant without its own (smtp:// or smtps://); none: email goes to the outbox only */
   readonly smtpUrl: string | undefined;
   readonly emailFrom: string | undefined;
+  /** where tenant-configured URLs (SMS, WhatsApp, SMTP, upstream IdPs) may lead: public https only in production */
+  readonly outboundPolicy: OutboundPolicy;
 }
 
 export class ConfigError extends Error {
@@ -68,6 +71,7 @@ export const configSchema = z.object({
   PROVIDER_CACHE_SIZE: optional(z.coerce.number().int().min(1).max(100_000)),
   SMTP_URL: optional(z.string().regex(/^smtps?:\/\/[^\s]+$/, 'must be an smtp:// or smtps:// URL')),
   EMAIL_FROM: optional(z.string().min(3).max(254)),
+  OUTBOUND_POLICY: optional(z.enum(outboundPolicies)),
 });
 
 export const configKeys = Object.keys(configSchema.shape);
@@ -105,6 +109,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     if (publicUrl.protocol !== 'https:' && valid('PUBLIC_URL')) problems.push('PUBLIC_URL: production requires an https issuer');
     if (e.COOKIE_SECRETS?.some((s) => s.length < 32)) problems.push('COOKIE_SECRETS: production requires each secret to be at least 32 characters');
     if (e.SEED_DEMO) problems.push('SEED_DEMO: production never seeds demo data');
+    if (e.OUTBOUND_POLICY === 'allow-private') problems.push('OUTBOUND_POLICY: production allows only public-https');
   }
   if (problems.length) throw new ConfigError(problems);
 
@@ -129,6 +134,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     providerCacheSize: e.PROVIDER_CACHE_SIZE ?? 100,
     smtpUrl: e.SMTP_URL,
     emailFrom: e.EMAIL_FROM,
+    outboundPolicy: e.OUTBOUND_POLICY ?? (mode === 'production' ? 'public-https' : 'allow-private'),
   });
 }
 

@@ -12,6 +12,7 @@ export const errorCatalogue = {
   'tenant.slug_taken': { status: 409, message: 'A tenant with this slug already exists.' },
   'tenant.reserved_slug': { status: 400, message: 'This slug is reserved.' },
   'tenant.invalid_settings': { status: 400, message: 'The tenant settings are not valid.' },
+  'tenant.credential_required': { status: 400, message: 'Changing where a credential is sent needs the credential entered again in the same change.' },
   'client.not_found': { status: 404, message: 'No such client in this tenant.' },
   'client.invalid_metadata': { status: 400, message: 'The client settings are not valid.' },
   'user.invalid_email': { status: 400, message: 'That is not a valid email address.' },

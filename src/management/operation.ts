@@ -36,6 +36,8 @@ export interface OperationInput<Q, B> {
   /** the tenant named by `{slug}` in the path; operations without one get the system tenant */
   readonly tenant: TenantSummary;
   readonly principal: Principal;
+  /** the caller's address and user agent, for audit entries written by services */
+  readonly request: RequestInfo;
   /** appends the write to the audit log with the principal as actor */
   audit(entry: AdminActionInput): Promise<void>;
 }

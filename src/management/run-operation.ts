@@ -48,7 +48,7 @@ export async function runOperation(services: Services, operation: Operation, raw
   const body = operation.body ? validate(operation.body, raw.body) : undefined;
   const tenant = await services.tenants.get(params.slug ?? systemSlug);
   return operation.handle({
-    services, params, query, body, tenant, principal,
+    services, params, query, body, tenant, principal, request,
     audit: (entry) => recordAdminAction(services.audit, {
       tenantId: entry.tenantId ?? tenant.id,
       actor: principal.actor,

@@ -8,7 +8,7 @@ import type { Branding } from '../tenants/branding.js';
 import type { TenantSettings } from '../tenants/tenant-settings.js';
 import { renderCodeEmail, renderPasswordChangedEmail, smsText, type CodePurpose } from './email/email-templates.js';
 import type { Outbox } from './outbox.js';
-import { ProviderError } from './provider-error.js';
+import { auditCode, ProviderError } from './provider-error.js';
 import { DeliveryFailed, type DeliveryAttempt } from './sms/sms-router.js';
 import type { TenantChannels } from './tenant-channels.js';
 
@@ -152,10 +152,10 @@ export function createCourier(deps: CourierDeps) {
         const outcome = delivery.channel === 'email' ? await sendEmail(delivery)
           : delivery.channel === 'sms' ? await sendSms(delivery, attempts)
             : await sendWhatsApp(delivery, attempts);
-        await deps.audit.record({ ...base, type: 'otp.sent', data: { channel: outcome.channel, requested: delivery.channel, provider: outcome.provider, purpose: delivery.purpose, attempts: attempts.map(({ provider, ok, code }) => ({ provider, ok, code })) } });
+        await deps.audit.record({ ...base, type: 'otp.sent', data: { channel: outcome.channel, requested: delivery.channel, provider: outcome.provider, purpose: delivery.purpose, attempts: attempts.map(({ provider, ok, code }) => ({ provider, ok, code: auditCode(code) })) } });
         return outcome;
       } catch (error) {
-        await deps.audit.record({ ...base, type: 'otp.delivery_failed', outcome: 'failure', data: { channel: delivery.channel, purpose: delivery.purpose, reason: (error as Error).name, attempts: attempts.map(({ provider, ok, code }) => ({ provider, ok, code })) } });
+        await deps.audit.record({ ...base, type: 'otp.delivery_failed', outcome: 'failure', data: { channel: delivery.channel, purpose: delivery.purpose, reason: (error as Error).name, attempts: attempts.map(({ provider, ok, code }) => ({ provider, ok, code: auditCode(code) })) } });
         deps.logger.warn({ tenant: delivery.tenant.slug, channel: delivery.channel, reason: (error as Error).message }, 'code delivery failed');
         throw error;
       }

@@ -5,7 +5,7 @@
 export interface ProviderErrorDetails {
   /** 'twilio' | 'twilio-verify' | 'msg91' | '2factor' | 'whatsapp' | 'smtp' */
   provider: string;
-  /** the vendor's own error code (21211, 131026, "OTP Mismatch"…), or 'timeout' / 'network' / 'bad_response' */
+  /** the vendor's own error code (21211, 131026, "OTP Mismatch"…), or 'timeout' / 'network' / 'bad_response' / 'blocked' */
   code?: string | number;
   /** HTTP status of the vendor's answer, when there was one */
   status?: number;
@@ -45,9 +45,9 @@ export interface VendorAnswer {
  * HTTP errors: MSG91 says "error" with 200); rejects only with ProviderError for transport failures.
  * The URL is never put into messages: 2Factor carries its API key in the path.
  */
-export async function vendorRequest(provider: string, url: string, init: RequestInit & { signal: AbortSignal }): Promise<VendorAnswer> {
+export async function vendorRequest(provider: string, url: string, init: RequestInit & { signal: AbortSignal }, fetchFn: typeof fetch = fetch): Promise<VendorAnswer> {
   try {
-    const response = await fetch(url, init);
+    const response = await fetchFn(url, init);
     const text = await response.text();
     let json: unknown;
     try {
@@ -59,6 +59,9 @@ export async function vendorRequest(provider: string, url: string, init: Request
   } catch (error) {
     if (init.signal.aborted) {
       throw new ProviderError(`${provider}: no answer before the time limit`, { provider, code: 'timeout', retryable: true });
+    }
+    if (error instanceof Error && (error.cause as { code?: unknown } | undefined)?.code === 'OUTBOUND_BLOCKED') {
+      throw new ProviderError(`${provider}: the destination is not allowed (OUTBOUND_POLICY)`, { provider, code: 'blocked', retryable: true });
     }
     const reason = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
     throw new ProviderError(`${provider}: request failed (${redactNumbers(reason)})`, { provider, code: 'network', retryable: true });
@@ -79,4 +82,15 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
 /** Base URLs come from tenant config; `https://host/` and `https://host` must build the same paths. */
 export function withoutTrailingSlash(url: string): string {
   return url.replace(/\/+$/, '');
+}
+
+const transportCodes = new Set<unknown>(['timeout', 'network', 'bad_response', 'blocked']);
+
+/**
+ * An attempt's code as the tenant's audit log shows it: the vendor's own error code, or `delivery_failed` for
+ * every transport outcome (no answer, refused, not allowed, not the vendor's answer). Told apart, those turn a
+ * configurable base URL into a port probe; the server log keeps the detail (without secrets).
+ */
+export function auditCode(code: string | number | undefined): string | number | undefined {
+  return transportCodes.has(code) ? 'delivery_failed' : code;
 }

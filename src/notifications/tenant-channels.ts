@@ -1,5 +1,6 @@
 // Builds a tenant's senders from its messaging settings, opening the sealed credentials only here, at send time.
 import type { Sealer } from '../crypto/sealing.js';
+import type { OutboundGuard } from '../net/outbound-guard.js';
 import type { MessagingSettings } from '../tenants/messaging-settings.js';
 import { secretContext } from '../tenants/tenant-settings-update.js';
 import { createSmtpSender, type EmailSender } from './email/email-sender.js';
@@ -12,6 +13,8 @@ import { createWhatsAppSender, type WhatsAppSender } from './whatsapp/whatsapp-s
 
 export interface TenantChannelsDeps {
   sealer: Sealer;
+  /** every tenant-configured destination is reached through it; the installation's SMTP_URL is not tenant-configured */
+  outbound: OutboundGuard;
   /** the installation's SMTP server (SMTP_URL), used when a tenant has none of its own */
   defaultSmtpUrl: string | null;
 }
@@ -23,10 +26,15 @@ export function createTenantChannels(deps: TenantChannelsDeps) {
   return {
     /** the tenant's SMTP sender, or null when neither it nor the installation has SMTP */
     email(tenantId: string, settings: MessagingSettings): EmailSender | null {
-      const url = settings.email.smtpUrl ? open(tenantId, 'messaging.email.smtpUrl', settings.email.smtpUrl) : deps.defaultSmtpUrl;
+      const own = settings.email.smtpUrl ? open(tenantId, 'messaging.email.smtpUrl', settings.email.smtpUrl) : null;
+      const url = own ?? deps.defaultSmtpUrl;
       if (!url) return null;
-      let sender = smtp.get(url);
-      if (!sender) smtp.set(url, (sender = createSmtpSender({ url })));
+      const key = `${own ? 'tenant' : 'installation'} ${url}`;
+      let sender = smtp.get(key);
+      if (!sender) {
+        const guard = own ? { getSocket: deps.outbound.smtpSocket, requireTls: deps.outbound.policy === 'public-https' } : undefined;
+        smtp.set(key, (sender = createSmtpSender({ url, guard })));
+      }
       return sender;
     },
     /** the tenant's SMS chain, or null when no provider of any route is configured */
@@ -42,6 +50,7 @@ export function createTenantChannels(deps: TenantChannelsDeps) {
           verify: twilio.verifyServiceSid ? { serviceSid: twilio.verifyServiceSid, providerGeneratedCodes: twilio.providerGeneratedCodes } : undefined,
           apiBaseUrl: twilio.baseUrl,
           verifyBaseUrl: twilio.verifyBaseUrl,
+          fetch: deps.outbound.fetch,
         });
       }
       if (msg91) {
@@ -51,6 +60,7 @@ export function createTenantChannels(deps: TenantChannelsDeps) {
           dltTemplateId: msg91.dltTemplateId ?? undefined,
           entityId: msg91.entityId ?? undefined,
           baseUrl: msg91.baseUrl,
+          fetch: deps.outbound.fetch,
         });
       }
       if (twoFactor) {
@@ -58,6 +68,7 @@ export function createTenantChannels(deps: TenantChannelsDeps) {
           apiKey: open(tenantId, 'messaging.sms.twoFactor.apiKey', twoFactor.apiKey),
           templateName: twoFactor.templateName ?? undefined,
           baseUrl: twoFactor.baseUrl,
+          fetch: deps.outbound.fetch,
         });
       }
       if (!Object.keys(providers).length) return null;
@@ -73,6 +84,7 @@ export function createTenantChannels(deps: TenantChannelsDeps) {
         languageCode: wa.languageCode,
         apiVersion: wa.apiVersion,
         baseUrl: wa.baseUrl,
+        fetch: deps.outbound.fetch,
       });
     },
     async close(): Promise<void> {

@@ -26,8 +26,8 @@ export interface TenantProviderConfigInput {
   /** the tenant's registered APIs: identifier (audience) → names of its permissions */
   apis: ReadonlyMap<string, readonly string[]>;
   claimsFor: ClaimsFor;
-  /** outside production, the provider may call apps on this machine or network (back-channel logout, jwks_uri) */
-  allowPrivateNetwork: boolean;
+  /** the outbound guard's fetch (net/outbound-guard.ts), for the provider's own calls (back-channel logout, jwks_uri) */
+  outboundFetch: typeof fetch;
 }
 
 const maxReuseInterval = 300;
@@ -50,9 +50,10 @@ export function tenantProviderConfiguration(input: TenantProviderConfigInput): C
 
   return {
     adapter: input.adapter,
-    // oidc-provider refuses to call special-use addresses (SSRF protection) with its own dispatcher; an app in
-    // development runs on localhost, so outside production the default dispatcher is used instead.
-    ...(input.allowPrivateNetwork ? { fetch: (url: Parameters<typeof fetch>[0], options?: RequestInit) => fetch(url, { ...options, dispatcher: undefined } as RequestInit) } : {}),
+    // oidc-provider's `fetch` hook (it brings its own special-use address check as `options.dispatcher`): its
+    // calls go through the same outbound guard as every other, under OUTBOUND_POLICY — public https addresses
+    // only in production; development may call apps on this machine.
+    fetch: (url: Parameters<typeof fetch>[0], options?: RequestInit) => input.outboundFetch(url, { ...options, dispatcher: undefined } as RequestInit),
     // The tenant's own account page signs users in through this flow like any app (account.routes.ts).
     clients: [{
       client_id: accountClientId, client_name: 'Your account', token_endpoint_auth_method: 'none', first_party: true,

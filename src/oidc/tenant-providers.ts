@@ -33,8 +33,8 @@ export interface TenantProvider {
 export interface TenantProvidersDeps {
   publicUrl: URL;
   cookieSecrets: readonly string[];
-  /** outside production: outbound calls of the provider may reach private addresses (provider-config.ts) */
-  allowPrivateNetwork?: boolean;
+  /** how the provider's own outbound calls leave (net/outbound-guard.ts) */
+  outboundFetch: typeof fetch;
   /** records protocol events (tokens, replays, revocations, logouts) in the audit log */
   protocolAudit?: ProtocolAudit;
   /** describes each session: device, IP, method, last activity (issue #6) */
@@ -82,7 +82,7 @@ export function createTenantProviders(deps: TenantProvidersDeps) {
       }),
       pages: deps.pages,
       apis,
-      allowPrivateNetwork: deps.allowPrivateNetwork ?? false,
+      outboundFetch: deps.outboundFetch,
       claimsFor: deps.rbac.claimsFor,
     });
     const provider = new Provider(tenant.issuer, configuration);

@@ -91,15 +91,6 @@ export const defaultScopes: Record<ConnectionType, string[]> = {
   discord: ['identify', 'email'],
 };
 
-/** every URL a connection calls: production allows only https */
-export function connectionUrls(connection: ConnectionSettings): string[] {
-  switch (connection.type) {
-    case 'github': return [connection.baseUrl, connection.apiUrl];
-    case 'discord': return [connection.baseUrl];
-    default: return [connection.issuer];
-  }
-}
-
 /** CSS for the connections' button colours (the pages' CSP allows no inline styles), appended to branding.css */
 export function connectionButtonCss(connections: ConnectionsSettings): string {
   return Object.entries(connections)

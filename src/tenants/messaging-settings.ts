@@ -54,13 +54,3 @@ export const messagingSettingsSchema = z.object({
 
 export type MessagingSettings = z.output<typeof messagingSettingsSchema>;
 
-/** settings paths that hold credentials: sealed on write, never shown back (`*`: any key of that object) */
-export const secretPaths = [
-  'connections.*.clientSecret',
-  'connections.*.privateKey',
-  'messaging.email.smtpUrl',
-  'messaging.sms.twilio.authToken',
-  'messaging.sms.msg91.authKey',
-  'messaging.sms.twoFactor.apiKey',
-  'messaging.whatsapp.accessToken',
-] as const;

@@ -7,12 +7,14 @@ import { normalisePhone } from '../notifications/phone-number.js';
 import { AppError } from '../errors/app-error.js';
 import { assertCleanInput } from '../validation/input-rules.js';
 import { parseBranding } from './branding.js';
-import { messagingSettingsSchema, secretPaths } from './messaging-settings.js';
+import { messagingSettingsSchema } from './messaging-settings.js';
+import { destinationChanges, destinationUrls, secretPaths, type DestinationChange } from './secret-bindings.js';
+import { outboundUrlProblem, type OutboundPolicy } from '../net/outbound-guard.js';
 import { signInSettingsSchema } from './sign-in-settings.js';
-import { connectionsSchema, connectionUrls } from './connection-settings.js';
+import { connectionsSchema } from './connection-settings.js';
 import { mfaSettingsSchema } from './mfa-settings.js';
 import { rbacSettingsSchema } from '../rbac/rbac-settings.js';
-import { asObject, signingAlgs, ttlSchema } from './tenant-settings.js';
+import { asObject, parseTenantSettings, signingAlgs, ttlSchema } from './tenant-settings.js';
 
 type Json = Record<string, unknown>;
 
@@ -61,10 +63,12 @@ function issues(section: string, error: { issues: { path: PropertyKey[]; message
 }
 
 /**
- * @returns the new stored settings
+ * @returns the new stored settings, and the credentials entered again with a new destination
  * @throws AppError('tenant.invalid_settings') listing every problem
+ * @throws AppError('tenant.credential_required') when a stored credential would go to a new destination without
+ *   being entered again (details: credentials, destinations)
  */
-export function applySettingsPatch(current: unknown, patch: unknown, options: { tenantId: string; sealer: Sealer; production: boolean }): Json {
+export function applySettingsPatch(current: unknown, patch: unknown, options: { tenantId: string; sealer: Sealer; production: boolean; outboundPolicy: OutboundPolicy }): { settings: Json; rebound: DestinationChange[] } {
   if (!isObject(patch)) throw new AppError('tenant.invalid_settings', 'The settings patch must be a JSON object.');
   // before structuredClone and the merge, both recursive
   assertCleanInput(patch, 'settings', 'tenant.invalid_settings');
@@ -122,15 +126,31 @@ export function applySettingsPatch(current: unknown, patch: unknown, options: { 
   if (mfa.policy === 'required' && asObject(mfa.factors).totp === false) {
     problems.push('mfa.factors.totp: a required policy enrols users with an authenticator app at sign-in; keep it allowed');
   }
-  // Upstream endpoints receive client secrets and return identities: in production only over TLS.
-  const connections = connectionsSchema.safeParse(merged.connections ?? {});
-  if (options.production && connections.success) {
-    for (const [id, connection] of Object.entries(connections.data)) {
-      if (connectionUrls(connection).some((u) => !u.startsWith('https://'))) problems.push(`connections.${id}: upstream URLs must be https in production`);
+  // Every URL a credential is sent to (vendors, upstream IdPs) and the tenant's SMTP server: under the
+  // public-https policy (always in production) https and no literal private address or localhost name. Names are
+  // resolved and checked again at connect time (net/outbound-guard.ts).
+  if (!problems.length) {
+    for (const [path, url] of destinationUrls(parseTenantSettings(merged))) {
+      const problem = outboundUrlProblem(options.outboundPolicy, url);
+      if (problem) problems.push(`${path}: ${problem} (OUTBOUND_POLICY=${options.outboundPolicy})`);
     }
   }
+  const smtpUrl = asObject(asObject(asObject(patch.messaging).email)).smtpUrl;
+  if (typeof smtpUrl === 'string') {
+    const problem = outboundUrlProblem(options.outboundPolicy, smtpUrl, ['smtp:', 'smtps:']);
+    if (problem) problems.push(`messaging.email.smtpUrl: ${problem === 'not a URL' ? 'use smtp://user:pass@host:port or smtps://…' : `${problem} (OUTBOUND_POLICY=${options.outboundPolicy})`}`);
+  }
   if (problems.length) throw new AppError('tenant.invalid_settings', problems.join('; '));
-  return merged;
+
+  const changes = destinationChanges(parseTenantSettings(current), parseTenantSettings(merged), patch);
+  const refused = changes.filter((change) => !change.reentered);
+  if (refused.length) {
+    const what = refused.map((c) => `${c.destinations.join(', ')} changes where ${c.credential} is sent`).join('; ');
+    throw new AppError('tenant.credential_required', `${what}: enter the credential again in the same change, or remove it.`, {
+      credentials: refused.map((c) => c.credential), destinations: refused.flatMap((c) => c.destinations),
+    });
+  }
+  return { settings: merged, rebound: changes };
 }
 
 /** the stored settings for display: every credential replaced by "(set)" */

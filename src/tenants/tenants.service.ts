@@ -7,6 +7,9 @@ import { systemSlug } from '../oidc/provider-config.js';
 import { AppError, assertThat } from '../errors/app-error.js';
 import type { Sealer } from '../crypto/sealing.js';
 import { applySettingsPatch, redactSettings } from './tenant-settings-update.js';
+import { recordAdminAction } from '../audit/admin-actions.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { OutboundPolicy } from '../net/outbound-guard.js';
 import { longestSignedTokenLifetime, parseTenantSettings, signingAlgs, type TenantSettings } from './tenant-settings.js';
 
 export const slugPattern = /^[a-z][a-z0-9-]{1,39}$/;
@@ -31,7 +34,13 @@ export interface TenantsServiceDeps {
   production: boolean;
   /** gives a new tenant its default roles and registers its default API (rbac.service.ts) */
   seedTenant(tenantId: string, defaultApi: string | null): Promise<void>;
+  audit: AuditLog;
+  /** which URLs settings may hold (net/outbound-guard.ts) */
+  outboundPolicy: OutboundPolicy;
 }
+
+/** who changes settings, for the audit log (`client:<id>`, `operator:<user id>`, `cli`) */
+export interface SettingsActor { actor: string; ip?: string | null; userAgent?: string | null }
 
 export function createTenantsService(deps: TenantsServiceDeps) {
   const { repository, keys, publicUrl } = deps;
@@ -86,12 +95,27 @@ export function createTenantsService(deps: TenantsServiceDeps) {
       const effective = parseTenantSettings(record.settings);
       return { stored: redactSettings(record.settings), effective: redactSettings(effective) as unknown as TenantSettings };
     },
-    /** @throws AppError('tenant.not_found' | 'tenant.invalid_settings') */
-    async updateSettings(slug: string, patch: unknown): Promise<void> {
+    /**
+     * Every way of changing settings (Management API, console, CLI) comes here, so a credential sent somewhere new
+     * is audited (refused or accepted) in one place; the entries name settings paths, never values.
+     * @throws AppError('tenant.not_found' | 'tenant.invalid_settings' | 'tenant.credential_required')
+     */
+    async updateSettings(slug: string, patch: unknown, by: SettingsActor): Promise<void> {
       const record = slugPattern.test(slug) ? await repository.findBySlug(slug) : null;
       assertThat(record, 'tenant.not_found', `No tenant with slug "${slug}".`);
-      const next = applySettingsPatch(record.settings, patch, { tenantId: record.id, sealer: deps.sealer, production: deps.production });
-      await repository.updateSettings(record.id, next);
+      const audit = (type: `admin.${string}`, outcome: 'success' | 'failure', data: Record<string, unknown>) =>
+        recordAdminAction(deps.audit, { tenantId: record.id, actor: by.actor, ip: by.ip ?? null, userAgent: by.userAgent ?? null, type, subject: `tenant:${slug}`, outcome, data });
+      let next: ReturnType<typeof applySettingsPatch>;
+      try {
+        next = applySettingsPatch(record.settings, patch, { tenantId: record.id, sealer: deps.sealer, production: deps.production, outboundPolicy: deps.outboundPolicy });
+      } catch (error) {
+        if (error instanceof AppError && error.code === 'tenant.credential_required') await audit('admin.credential_destination_refused', 'failure', { ...error.details });
+        throw error;
+      }
+      await repository.updateSettings(record.id, next.settings);
+      for (const change of next.rebound) {
+        await audit('admin.credential_destination_changed', 'success', { credential: change.credential, destinations: change.destinations });
+      }
       await deps.announceChange(slug);
     },
     /** slugs of tenants that a production installation must not run: sandboxes with fixed test codes */

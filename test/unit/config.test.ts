@@ -143,6 +143,7 @@ describe('loadConfig', () => {
       KEY_ENCRYPTION_KEY: kek, KEY_ENCRYPTION_KEYS_OLD: ` ${oldKek} ,`, COOKIE_SECRETS: 'new-secret, old-secret,,',
       BCRYPT_COST: '12', PASSWORD_HASH_THREADS: '3', MIGRATE_ON_START: 'no', SEED_DEMO: '0', TRUST_PROXY: 'yes',
       LOG_LEVEL: 'debug', PROVIDER_CACHE_SIZE: '7', SMTP_URL: 'smtp://mailer:pw@mail.example.com:587', EMAIL_FROM: 'Acme <no-reply@acme.test>',
+      OUTBOUND_POLICY: 'public-https',
     });
     assert.deepEqual({ ...config, publicUrl: config.publicUrl.href, keyEncryptionKeys: [...config.keyEncryptionKeys], cookieSecrets: [...config.cookieSecrets] }, {
       env: 'test', port: 8080, host: '127.0.0.1', publicUrl: 'https://id.example.com/', dataDir: '/var/lib/tessera',
@@ -150,7 +151,15 @@ describe('loadConfig', () => {
       keyEncryptionKeys: [kek, oldKek], cookieSecrets: ['new-secret', 'old-secret'],
       bcryptCost: 12, passwordHashThreads: 3, migrateOnStart: false, seedDemo: false, trustProxy: { kind: 'hops', hops: 1 },
       logLevel: 'debug', providerCacheSize: 7, smtpUrl: 'smtp://mailer:pw@mail.example.com:587', emailFrom: 'Acme <no-reply@acme.test>',
+      outboundPolicy: 'public-https',
     });
+  });
+
+  it('OUTBOUND_POLICY: public-https in production, whatever is asked; allow-private by default elsewhere', () => {
+    assert.equal(loadConfig(secrets()).outboundPolicy, 'allow-private');
+    assert.equal(loadConfig(production()).outboundPolicy, 'public-https');
+    assert.throws(() => loadConfig({ ...production(), OUTBOUND_POLICY: 'allow-private' }), /OUTBOUND_POLICY: production allows only public-https/);
+    assert.throws(() => loadConfig({ ...secrets(), OUTBOUND_POLICY: 'anything' }), /OUTBOUND_POLICY/);
   });
 
   it('treats an empty value as unset (as `KEY=` in .env.example)', () => {

@@ -10,7 +10,7 @@ import { parseTenantSettings } from '../../src/tenants/tenant-settings.js';
 import { applySettingsPatch, redactSettings, secretContext } from '../../src/tenants/tenant-settings-update.js';
 
 const sealer = createSealer([randomBytes(32).toString('base64url')]);
-const patch = (current: unknown, change: unknown, production = false) => applySettingsPatch(current, change, { tenantId: 't1', sealer, production });
+const patch = (current: unknown, change: unknown, production = false) => applySettingsPatch(current, change, { tenantId: 't1', sealer, production, outboundPolicy: production ? 'public-https' : 'allow-private' }).settings;
 
 const google = { type: 'google', clientId: 'g-client', clientSecret: 'g-secret-123' };
 const github = { type: 'github', clientId: 'gh-client', clientSecret: 'gh-secret-456', allowedOrganizations: ['acme'] };
@@ -43,7 +43,7 @@ describe('connection settings', () => {
     assert.throws(() => patch({}, { connections: { x: { type: 'myspace', clientId: 'a' } } }), /connections\.x/);
     assert.throws(() => patch({}, { connections: { x: { type: 'oidc', clientId: 'a' } } }), /connections\.x\.issuer/);
     assert.throws(() => patch({}, { connections: { a: { type: 'apple', clientId: 'a', teamId: 'short', keyId: 'ABCDEFGHIJ', privateKey: 'k' } } }), /teamId/);
-    assert.throws(() => patch({}, { connections: { o: { type: 'oidc', clientId: 'a', issuer: 'http://idp.example.com' } } }, true), /https in production/);
+    assert.throws(() => patch({}, { connections: { o: { type: 'oidc', clientId: 'a', issuer: 'http://idp.example.com' } } }, true), /connections\.o\.issuer: must use https/);
     assert.doesNotThrow(() => patch({}, { connections: { o: { type: 'oidc', clientId: 'a', issuer: 'http://127.0.0.1:9000' } } }));
   });
 
@@ -68,9 +68,9 @@ describe('connection settings', () => {
       },
     });
     const { connections } = parseTenantSettings(stored);
-    assert.deepEqual(createConnections({ sealer }).buttons(connections).map((b) => [b.id, b.name]), [['gh', 'GitHub'], ['google', 'Google']]);
+    assert.deepEqual(createConnections({ sealer, fetch }).buttons(connections).map((b) => [b.id, b.name]), [['gh', 'GitHub'], ['google', 'Google']]);
     assert.equal(connectionButtonCss(connections), '.connection-google{background:#ffffff;border-color:#ffffff;color:#1f1f1f;}');
-    assert.equal(createConnections({ sealer }).find('t1', connections, 'off'), null, 'a disabled connection cannot be used');
-    assert.equal(createConnections({ sealer }).find('t1', connections, 'constructor'), null);
+    assert.equal(createConnections({ sealer, fetch }).find('t1', connections, 'off'), null, 'a disabled connection cannot be used');
+    assert.equal(createConnections({ sealer, fetch }).find('t1', connections, 'constructor'), null);
   });
 });

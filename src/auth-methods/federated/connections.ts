@@ -18,8 +18,9 @@ export interface ConnectionButton {
 
 export const displayName = (connection: ConnectionSettings) => connection.displayName ?? defaultDisplayNames[connection.type];
 
-export function createConnections(deps: { sealer: Sealer }) {
-  const oidc = createOidcConnectors();
+/** `fetch`: how every upstream call leaves, the outbound guard's (net/outbound-guard.ts) */
+export function createConnections(deps: { sealer: Sealer; fetch: typeof fetch }) {
+  const oidc = createOidcConnectors(deps.fetch);
   const open = (tenantId: string, path: string, sealed: string) => deps.sealer.open(sealed, secretContext(tenantId, path));
 
   return {
@@ -40,8 +41,8 @@ export function createConnections(deps: { sealer: Sealer }) {
 
   function connectorOf(tenantId: string, id: string, settings: ConnectionSettings): Connector {
     switch (settings.type) {
-      case 'github': return githubConnector(settings, open(tenantId, `connections.${id}.clientSecret`, settings.clientSecret));
-      case 'discord': return discordConnector(settings, open(tenantId, `connections.${id}.clientSecret`, settings.clientSecret));
+      case 'github': return githubConnector(settings, open(tenantId, `connections.${id}.clientSecret`, settings.clientSecret), deps.fetch);
+      case 'discord': return discordConnector(settings, open(tenantId, `connections.${id}.clientSecret`, settings.clientSecret), deps.fetch);
       case 'apple': return oidc.connector(settings, open(tenantId, `connections.${id}.privateKey`, settings.privateKey));
       default: return oidc.connector(settings, settings.clientSecret ? open(tenantId, `connections.${id}.clientSecret`, settings.clientSecret) : null);
     }

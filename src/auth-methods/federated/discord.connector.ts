@@ -6,7 +6,7 @@ import { text, upstreamEmail, UpstreamError, upstreamFetch, upstreamJson, type C
 
 type DiscordConnection = Extract<ConnectionSettings, { type: 'discord' }>;
 
-export function discordConnector(connection: DiscordConnection, secret: string): Connector {
+export function discordConnector(connection: DiscordConnection, secret: string, fetchFn: typeof fetch): Connector {
   const base = connection.baseUrl.replace(/\/+$/, '');
   const scopes = connection.scopes ?? defaultScopes.discord;
   return {
@@ -26,12 +26,12 @@ export function discordConnector(connection: DiscordConnection, secret: string):
         method: 'POST',
         headers: { Authorization: `Basic ${basic}`, 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
         body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirectUri }),
-      }, connection.timeoutMs);
+      }, connection.timeoutMs, fetchFn);
       const answer = await upstreamJson(response, 'Discord token');
       if (!response.ok || typeof answer.access_token !== 'string') {
         throw new UpstreamError('invalid_response', `Discord token: ${typeof answer.error === 'string' ? answer.error.slice(0, 64) : `HTTP ${response.status}`}`);
       }
-      const me = await upstreamFetch(`${base}/api/v10/users/@me`, { headers: { Authorization: `Bearer ${answer.access_token}`, Accept: 'application/json' } }, connection.timeoutMs);
+      const me = await upstreamFetch(`${base}/api/v10/users/@me`, { headers: { Authorization: `Bearer ${answer.access_token}`, Accept: 'application/json' } }, connection.timeoutMs, fetchFn);
       const user = await upstreamJson(me, 'Discord /users/@me');
       if (!me.ok || typeof user.id !== 'string') throw new UpstreamError('invalid_response', `Discord /users/@me: HTTP ${me.status}`);
       const email = upstreamEmail(user.email);

@@ -11,13 +11,13 @@ const apiHeaders = (token: string) => ({
 });
 const trim = (url: string) => url.replace(/\/+$/, '');
 
-export function githubConnector(connection: GitHubConnection, secret: string): Connector {
+export function githubConnector(connection: GitHubConnection, secret: string, fetchFn: typeof fetch): Connector {
   const web = trim(connection.baseUrl);
   const api = trim(connection.apiUrl);
   const scopes = [...(connection.scopes ?? defaultScopes.github), ...(connection.allowedOrganizations.length ? ['read:org'] : [])];
 
   async function get(path: string, token: string): Promise<unknown> {
-    const response = await upstreamFetch(`${api}${path}`, { headers: apiHeaders(token) }, connection.timeoutMs);
+    const response = await upstreamFetch(`${api}${path}`, { headers: apiHeaders(token) }, connection.timeoutMs, fetchFn);
     if (!response.ok) throw new UpstreamError('invalid_response', `GitHub ${path.split('?')[0]}: HTTP ${response.status}`);
     return response.json().catch(() => {
       throw new UpstreamError('invalid_response', `GitHub ${path}: not JSON`);
@@ -43,7 +43,7 @@ export function githubConnector(connection: GitHubConnection, secret: string): C
         method: 'POST',
         headers: { Accept: 'application/json', 'Content-Type': 'application/x-www-form-urlencoded', 'User-Agent': 'Tessera' },
         body: new URLSearchParams({ client_id: connection.clientId, client_secret: secret, code, redirect_uri: redirectUri, code_verifier: codeVerifier }),
-      }, connection.timeoutMs);
+      }, connection.timeoutMs, fetchFn);
       const answer = await upstreamJson(response, 'GitHub token');
       // errors arrive with HTTP 200: the `error` key decides
       if (typeof answer.error === 'string' || typeof answer.access_token !== 'string') {

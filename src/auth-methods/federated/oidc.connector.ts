@@ -4,7 +4,7 @@
 // response_mode=form_post, a client secret that is an ES256 JWT (VENDORS.md §7), the name only in the first
 // callback's `user` field. Google: the `hd` claim checked when the tenant restricts the hosted domain.
 import * as client from 'openid-client';
-import { createRemoteJWKSet, importPKCS8, jwtVerify, SignJWT, type JWTPayload } from 'jose';
+import { createRemoteJWKSet, customFetch, importPKCS8, jwtVerify, SignJWT, type JWTPayload } from 'jose';
 import { defaultScopes, type ConnectionSettings } from '../../tenants/connection-settings.js';
 import { assertedTrue, text, upstreamEmail, UpstreamError, type CallbackInput, type Connector, type UpstreamProfile } from './upstream.js';
 
@@ -15,7 +15,8 @@ const METADATA_TTL_MS = 3600_000;
 const GOOGLE_ISSUER = 'https://accounts.google.com';
 const APPLE_AUDIENCE = 'https://appleid.apple.com';
 
-export function createOidcConnectors() {
+/** `outboundFetch`: every call to an upstream (discovery, JWKS, token, userinfo) goes through it */
+export function createOidcConnectors(outboundFetch: typeof fetch) {
   const metadata = new Map<string, { at: number; server: client.ServerMetadata }>();
   const jwks = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
 
@@ -25,6 +26,7 @@ export function createOidcConnectors() {
     try {
       const discovered = await client.discovery(new URL(issuer), 'discovery', undefined, undefined, {
         execute: issuer.startsWith('http://') ? [client.allowInsecureRequests] : [], timeout: Math.ceil(timeoutMs / 1000),
+        [client.customFetch]: outboundFetch as client.CustomFetch,
       });
       const server = discovered.serverMetadata();
       metadata.set(issuer, { at: Date.now(), server });
@@ -36,7 +38,7 @@ export function createOidcConnectors() {
 
   function keySet(uri: string, timeoutMs: number) {
     let set = jwks.get(uri);
-    if (!set) jwks.set(uri, (set = createRemoteJWKSet(new URL(uri), { timeoutDuration: timeoutMs })));
+    if (!set) jwks.set(uri, (set = createRemoteJWKSet(new URL(uri), { timeoutDuration: timeoutMs, [customFetch]: outboundFetch })));
     return set;
   }
 
@@ -57,6 +59,7 @@ export function createOidcConnectors() {
     const config = new client.Configuration(server, connection.clientId, undefined, await clientAuth(connection, secret));
     if (connection.issuer.startsWith('http://')) client.allowInsecureRequests(config);
     config.timeout = Math.ceil(connection.timeoutMs / 1000);
+    config[client.customFetch] = outboundFetch as client.CustomFetch;
     return config;
   }
 
@@ -141,14 +144,18 @@ async function userinfo(config: client.Configuration, accessToken: string, sub: 
   }
 }
 
-/** openid-client's errors, as what the sign-in flow can tell the user */
+/**
+ * openid-client's errors, as what the sign-in flow can tell the user. Every transport failure (timeout, refused,
+ * not allowed by OUTBOUND_POLICY) reads the same: told apart in the tenant's audit log they would make the issuer
+ * setting a port probe.
+ */
 function asUpstreamError(error: unknown, what: string): UpstreamError {
   if (error instanceof UpstreamError) return error;
   const e = error as { name?: string; code?: string; error?: string; cause?: { name?: string; code?: string } };
   if (e.name === 'TimeoutError' || e.name === 'AbortError' || e.cause?.name === 'TimeoutError' || (e.name === 'TypeError' && /fetch/i.test(String((error as Error).message)))) {
-    return new UpstreamError('unreachable', `${what}: no answer`);
+    return new UpstreamError('unreachable', `${what}: unreachable`);
   }
-  if (e.code === 'OAUTH_RESPONSE_IS_NOT_CONFORM' && e.cause?.code === 'ECONNREFUSED') return new UpstreamError('unreachable', `${what}: connection refused`);
+  if (e.code === 'OAUTH_RESPONSE_IS_NOT_CONFORM' && e.cause?.code === 'ECONNREFUSED') return new UpstreamError('unreachable', `${what}: unreachable`);
   return new UpstreamError('invalid_response', `${what}: ${e.error ?? e.code ?? e.name ?? 'error'}`);
 }
 

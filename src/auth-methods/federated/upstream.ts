@@ -66,12 +66,13 @@ export function text(value: unknown, max = 200): string | null {
 }
 
 /** a fetch that gives up after `timeoutMs`; network failures and timeouts become UpstreamError('unreachable') */
-export async function upstreamFetch(url: string | URL, init: RequestInit, timeoutMs: number): Promise<Response> {
+export async function upstreamFetch(url: string | URL, init: RequestInit, timeoutMs: number, fetchFn: typeof fetch): Promise<Response> {
   try {
-    return await fetch(url, { ...init, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
+    return await fetchFn(url, { ...init, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
   } catch (error) {
-    const reason = (error as Error).name === 'TimeoutError' ? 'timed out' : 'network error';
-    throw new UpstreamError('unreachable', `${new URL(url).host}: ${reason}`);
+    // one outcome for timeout, refused and not allowed (OUTBOUND_POLICY): the detail reaches the tenant's audit log,
+    // where telling them apart would make the configured URL a port probe
+    throw new UpstreamError('unreachable', `${new URL(url).host}: unreachable`);
   }
 }
 

@@ -53,10 +53,10 @@ export const tenantOperations = [
   defineOperation({
     id: 'updateTenantSettings', method: 'patch', path: '/tenants/{slug}/settings', scope: 'tenants:write', tag: 'tenants',
     summary: 'Changes settings by a JSON merge patch (RFC 7396): sign-in methods, password and MFA policy, token lifetimes, branding …',
-    errors: ['tenant.invalid_settings'],
+    errors: ['tenant.invalid_settings', 'tenant.credential_required'],
     body: z.record(z.string(), z.unknown()),
-    async handle({ services, tenant, body, audit }) {
-      await services.tenants.updateSettings(tenant.slug, body);
+    async handle({ services, tenant, body, audit, principal, request }) {
+      await services.tenants.updateSettings(tenant.slug, body, { actor: principal.actor, ip: request.ip ?? null, userAgent: request.userAgent ?? null });
       // the keys only: a patch may carry credentials (SMTP, SMS, upstream secrets)
       await audit({ type: 'admin.tenant_settings_updated', subject: `tenant:${tenant.slug}`, data: { changed: Object.keys(body).sort() } });
       return services.tenants.settings(tenant.slug);

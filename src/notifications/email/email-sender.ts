@@ -4,6 +4,7 @@
 import nodemailer, { type NodemailerError } from 'nodemailer';
 import { redactPassword } from '../../errors/redact-password.js';
 import { ProviderError, redactNumbers } from '../provider-error.js';
+import type { OutboundGuard } from '../../net/outbound-guard.js';
 
 export interface EmailMessage {
   /** an address, or `"Name" <address>` already formatted; with `fromName`, the bare address */
@@ -36,8 +37,10 @@ const NETWORK_CODES = new Set(['ECONNECTION', 'ESOCKET', 'EDNS', 'ETLS', 'EPROXY
  * `smtps://…` (TLS from the first byte; port 465 by default). User and password are percent-decoded.
  * `timeoutMs` (default 10 s) bounds connecting, the greeting, any silence on the socket, and the whole send.
  * Throws an Error (code `email.invalid_smtp_url`) for any other URL, without echoing it.
+ * `guard` (a tenant's own server): the connection is opened through the outbound guard, and with `requireTls`
+ * a plain smtp:// server must offer STARTTLS before the password is sent.
  */
-export function createSmtpSender(options: { url: string; timeoutMs?: number }): EmailSender {
+export function createSmtpSender(options: { url: string; timeoutMs?: number; guard?: { getSocket: OutboundGuard['smtpSocket']; requireTls: boolean } }): EmailSender {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const target = parseSmtpUrl(options.url);
   const transport = nodemailer.createTransport({
@@ -45,6 +48,7 @@ export function createSmtpSender(options: { url: string; timeoutMs?: number }): 
     port: target.port,
     secure: target.secure,
     auth: target.auth,
+    ...(options.guard ? { getSocket: options.guard.getSocket, requireTLS: options.guard.requireTls } : {}),
     connectionTimeout: timeoutMs,
     greetingTimeout: timeoutMs,
     socketTimeout: timeoutMs,
@@ -125,6 +129,9 @@ function toProviderError(error: unknown, timedOut: boolean, url: string): Provid
   const reply = typeof err.responseCode === 'number' ? err.responseCode : undefined;
   const text = clean(err.response ?? err.message ?? String(error), url);
 
+  if (code === 'OUTBOUND_BLOCKED') {
+    return new ProviderError('smtp: the server\'s address is not allowed (OUTBOUND_POLICY)', { provider: PROVIDER, code: 'blocked', retryable: true });
+  }
   if (timedOut || code === 'ETIMEDOUT' || code === 'EABORT') {
     return new ProviderError('smtp: no answer before the time limit', { provider: PROVIDER, code: 'timeout', retryable: true });
   }

@@ -23,6 +23,8 @@ export interface Msg91SmsOptions {
   entityId?: string;
   /** https://control.msg91.com (https://api.msg91.com is the same API) */
   baseUrl?: string;
+  /** the fetch that reaches the vendor: the outbound guard's (net/outbound-guard.ts); default the global one */
+  fetch?: typeof fetch;
 }
 
 export type Msg91SmsProvider = SmsProvider & { readonly dlt: { templateId: string | null; entityId: string | null } };
@@ -52,7 +54,7 @@ export function createMsg91SmsProvider(options: Msg91SmsOptions): Msg91SmsProvid
         method: 'POST',
         headers: { authkey: options.authKey, accept: 'application/json' },
         signal,
-      });
+      }, options.fetch);
       const body = isRecord(answer.json) ? answer.json : undefined;
       // MSG91 reports errors with HTTP 200 and `type: "error"`: the official SDK branches on `type`, so do we.
       if (body?.type === 'success') {

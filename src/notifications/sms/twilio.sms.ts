@@ -17,6 +17,8 @@ export interface TwilioSmsOptions {
   verify?: { serviceSid: string; providerGeneratedCodes: boolean };
   apiBaseUrl?: string;
   verifyBaseUrl?: string;
+  /** the fetch that reaches the vendor: the outbound guard's (net/outbound-guard.ts); default the global one */
+  fetch?: typeof fetch;
 }
 
 /** 'To' is not a usable mobile number (21211 invalid, 21614 not mobile, 60205 landline, 60006 invalid downstream). */
@@ -40,7 +42,7 @@ export function createTwilioSmsProvider(options: TwilioSmsOptions): SmsProvider 
       headers: { authorization, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
       body: new URLSearchParams(fields).toString(),
       signal,
-    });
+    }, options.fetch);
   }
 
   async function sendMessage(request: SmsSendRequest, signal: AbortSignal): Promise<SmsSendResult> {

@@ -10,6 +10,8 @@ export interface TwoFactorSmsOptions {
   templateName?: string;
   /** https://2factor.in */
   baseUrl?: string;
+  /** the fetch that reaches the vendor: the outbound guard's (net/outbound-guard.ts); default the global one */
+  fetch?: typeof fetch;
 }
 
 export function createTwoFactorSmsProvider(options: TwoFactorSmsOptions): SmsProvider {
@@ -22,7 +24,7 @@ export function createTwoFactorSmsProvider(options: TwoFactorSmsOptions): SmsPro
       // Country code + number, digits only: of the formats seen in integrations (10 digits, 91…, +91…) the one
       // that is unambiguous and needs no escaping in a path.
       const path = `/API/V1/${encodeURIComponent(options.apiKey)}/SMS/${digitsOnly(request.to)}/${encodeURIComponent(request.code)}${template}`;
-      const answer = await vendorRequest('2factor', `${base}${path}`, { method: 'GET', headers: { accept: 'application/json' }, signal });
+      const answer = await vendorRequest('2factor', `${base}${path}`, { method: 'GET', headers: { accept: 'application/json' }, signal }, options.fetch);
       const body = isRecord(answer.json) ? answer.json : undefined;
       // `Status`/`Details` decide, whatever the HTTP status (errors have been seen with 200 and with 400).
       if (body?.Status === 'Success' && typeof body.Details === 'string') {

@@ -24,6 +24,8 @@ export interface WhatsAppSenderOptions {
   apiVersion?: string;
   /** https://graph.facebook.com */
   baseUrl?: string;
+  /** the fetch that reaches the vendor: the outbound guard's (net/outbound-guard.ts); default the global one */
+  fetch?: typeof fetch;
 }
 
 /** Meta's limit for the code of an authentication template (VENDORS §4 [C]). */
@@ -60,7 +62,7 @@ export function createWhatsAppSender(options: WhatsAppSenderOptions): WhatsAppSe
         headers: { authorization: `Bearer ${options.accessToken}`, 'content-type': 'application/json', accept: 'application/json' },
         body: JSON.stringify(message),
         signal,
-      });
+      }, options.fetch);
       const body = isRecord(answer.json) ? answer.json : undefined;
       if (answer.status >= 200 && answer.status < 300 && body) {
         const messageId = first(body.messages)?.id;
