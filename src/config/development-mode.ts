@@ -11,8 +11,8 @@ export function developmentBehaviours(config: Config, generatedSecrets: readonly
   const lines = [
     'outbox: every message is recorded with its code or link; /t/{slug}/outbox answers only this machine (loopback, no proxy), operators read it at /admin/tenants/{slug}/outbox',
     'fixed test codes: tenants may set signIn.testRecipients',
-    'private networks: the providers\' outbound requests (jwks_uri, back-channel logout) may reach loopback and private addresses',
   ];
+  if (config.outboundPolicy === 'allow-private') lines.push('private networks: OUTBOUND_POLICY=allow-private lets tenant-configured URLs (SMS, WhatsApp, SMTP, upstream IdPs, client jwks_uri, back-channel logout) use http and reach loopback and private addresses');
   if (generatedSecrets.length) lines.push(`generated secrets: ${generatedSecrets.join(', ')} read from ${config.dataDir}/secrets.json`);
   if (config.publicUrl.protocol === 'http:') lines.push(`http: PUBLIC_URL ${config.publicUrl.origin} is not https (cookies without Secure)`);
   if (config.cookieSecrets.some((secret) => secret.length < 32)) lines.push('short cookie secrets: COOKIE_SECRETS under 32 characters are accepted');
