@@ -79,7 +79,7 @@ export async function createTessera(config: Config, logger: Logger, options: { c
   app.use(outbox.routes());
   app.use(managementRoutes(services));
   app.use(adminRoutes(services, { csrf, publicUrl: config.publicUrl, cacheViews: config.env !== 'development' }));
-  if (config.seedDemo) app.use(demoRoutes(pages).routes());
+  if (config.seedDemo) app.use(demoRoutes({ pages, publicUrl: config.publicUrl }).routes());
   if (options.cliToken) app.use(cliRoutes({ services, token: options.cliToken }).routes());
 
   return {

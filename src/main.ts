@@ -6,7 +6,8 @@ import { readDotEnv, withDevelopmentSecrets } from './config/environment.js';
 import { createLogger } from './logging/logger.js';
 import { acquireEmbeddedLock } from './db/embedded-lock.js';
 import { createTessera } from './app.js';
-import { seedDemo, demoBanner, type DemoInfo } from './demo/demo-seed.js';
+import { ensureDemo, type DemoState } from './demo/demo.service.js';
+import { demoBanner, demoHint } from './demo/demo-banner.js';
 import { AppError } from './errors/app-error.js';
 import { createStartGate } from './http/start-gate.js';
 
@@ -52,11 +53,11 @@ async function main() {
   const cliToken = embedded ? randomBytes(32).toString('base64url') : undefined;
   let lock: ReturnType<typeof acquireEmbeddedLock> | undefined;
   let tessera: Awaited<ReturnType<typeof createTessera>> | undefined;
-  let demo: DemoInfo | null = null;
+  let demo: DemoState | null = null;
   try {
     lock = embedded ? acquireEmbeddedLock(config.dataDir) : undefined;
     tessera = await createTessera(config, logger, { cliToken });
-    demo = config.seedDemo ? await seedDemo(tessera.services) : null;
+    demo = config.seedDemo ? await ensureDemo(tessera.services) : null;
   } catch (error) {
     await tessera?.close().catch(() => undefined);
     lock?.release();
@@ -67,7 +68,8 @@ async function main() {
   // the CLI finds the server through the lock only once the server answers
   lock?.update({ url: `http://${cliHost(config.host)}:${port}`, token: cliToken });
   logger.info({ port, publicUrl: config.publicUrl.origin, database: embedded ? 'embedded' : 'postgresql', store: config.redisUrl ? 'redis' : 'memory' }, 'Tessera is listening');
-  if (demo) process.stdout.write(demoBanner(demo));
+  // the full details when they are new (first start, a new PORT or PUBLIC_URL), else where to find them
+  if (demo) process.stdout.write(demo.changed ? demoBanner(demo.info) : demoHint(config.publicUrl.origin));
 
   let stopping = false;
   const stop = async (signal: string) => {
