@@ -61,11 +61,13 @@ export function demoAuthorizationUrl(issuer: string, clientId: string, redirectU
   return url.href;
 }
 
-/** the demo client's id, or null when there is no demo (read only: for links) */
-export async function findDemoClientId(services: Pick<Services, 'tenants' | 'clientAdmin'>): Promise<string | null> {
+/** a fresh authorization URL for the demo client, or null when there is no demo (read only: for links) */
+export async function demoSignInUrl(services: Pick<Services, 'tenants' | 'clientAdmin' | 'config'>): Promise<string | null> {
   const tenant = await services.tenants.find(demoSlug);
   if (!tenant) return null;
-  return (await services.clientAdmin.list(tenant.id)).find((c) => c.client_name === demoClientName)?.client_id ?? null;
+  const client = (await services.clientAdmin.list(tenant.id)).find((c) => c.client_name === demoClientName);
+  if (!client) return null;
+  return demoAuthorizationUrl(tenant.issuer, client.client_id, `${services.config.publicUrl.origin}${demoCallbackPath}`);
 }
 
 /**
