@@ -38,7 +38,7 @@ async function main() {
     }
     throw error;
   }
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, { pretty: config.env === 'development' });
   const embedded = !config.databaseUrl;
 
   // The port first: a busy port is reported before the lock, migrations or seeding, and until the app is ready

@@ -42,7 +42,7 @@ describe('requests during start-up', () => {
       }
     })();
     try {
-      server = await startTessera({ ...services.env, NODE_ENV: 'development', SEED_DEMO: 'true' }, { port });
+      server = await startTessera({ ...services.env, NODE_ENV: 'development', SEED_DEMO: 'true', LOG_LEVEL: 'info' }, { port });
     } finally {
       hammering = false;
       await hammer;
@@ -53,10 +53,20 @@ describe('requests during start-up', () => {
     assert.equal(retryAfterMissing, 0, 'every 503 says when to retry');
     assert.match(server.output(), /Tessera demo/);
   });
+
+  it('logs for a person in development (pino-pretty), not JSON lines', () => {
+    assert.match(server!.output(), /INFO.*Tessera is listening/);
+    assert.doesNotMatch(server!.output(), /^\{"level"/m);
+  });
 });
 
 describe('a tenant created after a lookup missed it', () => {
-  const server = useTessera();
+  const server = useTessera({ LOG_LEVEL: 'info' });
+
+  it('logs JSON lines outside development', () => {
+    const lines = server.output().split('\n').filter((line) => line.startsWith('{'));
+    assert.ok(lines.some((line) => (JSON.parse(line) as { msg?: string }).msg === 'Tessera is listening'), server.output());
+  });
 
   it('is served at once (no negative cache outlives its creation)', async () => {
     const api = client(server, (await operator(server, ['tenants:write'])).token);
