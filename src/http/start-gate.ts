@@ -33,6 +33,7 @@ function starting(request: IncomingMessage, response: ServerResponse): void {
     'Cache-Control': 'no-store',
     'Content-Type': html ? 'text/html; charset=utf-8' : 'application/json; charset=utf-8',
     'X-Content-Type-Options': 'nosniff',
+    'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
   });
   response.end(html
     ? `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="${retryAfterSeconds}"><title>Tessera is starting</title></head><body><p>${message}</p></body></html>\n`
