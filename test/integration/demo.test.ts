@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { createTestServices, type TestServices } from '../support/test-env.js';
 import { freePort, startTessera, type TesseraProcess } from '../support/tessera-process.js';
 import { Browser, isPage } from '../support/browser.js';
+import { useTessera } from '../support/use-tessera.js';
 
 interface Banner { issuer: string; clientId: string; clientSecret: string; redirectUri: string; email: string; password: string; authorizationUrl: URL; exports: string }
 
@@ -144,5 +145,20 @@ describe('the development demo', () => {
     while (!/Demo ready/.test(server.output()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
     assert.match(server.output(), new RegExp(`Demo ready: open ${server.url}/ `));
     assert.equal(bannerCount(server.output()), 0);
+  });
+});
+
+describe('`tessera demo` where there is no demo', () => {
+  const server = useTessera();
+
+  it('says so with a non-zero exit and creates nothing', async () => {
+    const result = await server.cli(['demo']);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /There is no demo/);
+    assert.equal((await fetch(`${server.issuer('demo')}/.well-known/openid-configuration`)).status, 404);
+  });
+
+  it('refuses unknown flags as a usage error', async () => {
+    assert.equal((await server.cli(['demo', '--bogus'])).code, 2);
   });
 });
