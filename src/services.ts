@@ -37,6 +37,7 @@ import { createClientsService } from './clients/clients.service.js';
 import { createClientCache } from './clients/client-cache.js';
 import { createTenantsService } from './tenants/tenants.service.js';
 import { createSigningKeys } from './oidc/signing-keys.js';
+import { createRevokedAccessTokens } from './oidc/revoked-access-tokens.js';
 import { createTenantProviders } from './oidc/tenant-providers.js';
 import { createAdapterFactory } from './oidc/adapter-factory.js';
 import type { ProviderPages } from './oidc/provider-config.js';
@@ -111,7 +112,9 @@ export async function createServices(config: Config, logger: Logger, options: Se
   const audit = createAuditLog({ repository: createAuditRepository(db.prisma), secret: deriveSecret(config.keyEncryptionKeys[0]!, 'audit pseudonyms'), logger });
   const protocolAudit = createProtocolAudit(audit);
   const sessionActivity = createSessionActivityRepository(db.prisma);
+  const revokedAccessTokens = createRevokedAccessTokens(kv);
   const providers = createTenantProviders({
+    revokedAccessTokens,
     protocolAudit,
     sessionActivity,
     publicUrl: config.publicUrl,
@@ -189,6 +192,7 @@ export async function createServices(config: Config, logger: Logger, options: Se
     /** migrations this process applied when it opened the database */
     appliedMigrations: applied,
     store: kv,
+    revokedAccessTokens,
     tenants,
     clients,
     users,

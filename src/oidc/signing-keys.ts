@@ -8,6 +8,12 @@ import { AppError } from '../errors/app-error.js';
 import { signingAlgs, type SigningAlg } from '../tenants/tenant-settings.js';
 
 const clockSkewSeconds = 300;
+const publicMembers = ['kty', 'crv', 'x', 'y', 'n', 'e', 'kid', 'alg', 'use'] as const;
+
+/** the public half of a key set, for verifying the tenant's own tokens in this process */
+export function publicJwks(jwks: { keys: JWK[] }): { keys: JWK[] } {
+  return { keys: jwks.keys.map((key) => Object.fromEntries(publicMembers.filter((m) => key[m] !== undefined).map((m) => [m, key[m]])) as JWK) };
+}
 
 export interface SealedKey { kid: string; alg: string; sealedJwk: string }
 
