@@ -173,6 +173,17 @@ describe('signing key rotation', () => {
     assert.equal(jose.decodeProtectedHeader(await idToken()).kid, oldKid);
   });
 
+  it('rotating again while a key is pending replaces the pending key, which signed nothing', async () => {
+    const tenant = await createTenant(server);
+    const signing = (await jwksOf(tenant.issuer)).find((k) => k.alg === 'RS256')!.kid;
+    const first = await cliJson<Rotation>(server, ['keys', 'rotate', '--tenant', tenant.slug]);
+    const second = await cliJson<Rotation>(server, ['keys', 'rotate', '--tenant', tenant.slug]);
+    assert.deepEqual(second.replaced.map((k) => k.kid), [signing], 'the signing key is the one replaced, not the pending one');
+    const rsa = (await jwksWith(tenant.issuer, second.kid)).filter((k) => k.alg === 'RS256');
+    assert.deepEqual(rsa.map((k) => k.kid).sort(), [signing, second.kid].sort());
+    assert.equal(rsa.some((k) => k.kid === first.kid), false);
+  });
+
   it('an emergency rotation signs with the new key at once, drops the old key from the JWKS and says what that breaks', async () => {
     const { tenant, config, idToken, accessToken } = await setUp({ machine: true });
     const compromised = await idToken();
