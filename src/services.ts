@@ -38,6 +38,7 @@ import { createClientsService } from './clients/clients.service.js';
 import { createClientCache } from './clients/client-cache.js';
 import { createTenantsService } from './tenants/tenants.service.js';
 import { createSigningKeys } from './oidc/signing-keys.js';
+import { createRevokedAccessTokens } from './oidc/revoked-access-tokens.js';
 import { createTenantProviders } from './oidc/tenant-providers.js';
 import { createAdapterFactory } from './oidc/adapter-factory.js';
 import type { ProviderPages } from './oidc/provider-config.js';
@@ -114,7 +115,9 @@ export async function createServices(config: Config, logger: Logger, options: Se
   const sessionActivity = createSessionActivityRepository(db.prisma);
   // the one gate for every request to an operator-configured address (issue #13)
   const outbound = createOutboundGuard(config.outboundPolicy);
+  const revokedAccessTokens = createRevokedAccessTokens(kv);
   const providers = createTenantProviders({
+    revokedAccessTokens,
     protocolAudit,
     sessionActivity,
     publicUrl: config.publicUrl,
@@ -194,6 +197,7 @@ export async function createServices(config: Config, logger: Logger, options: Se
     /** migrations this process applied when it opened the database */
     appliedMigrations: applied,
     store: kv,
+    revokedAccessTokens,
     tenants,
     clients,
     users,

@@ -3,7 +3,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Services } from '../services.js';
 import { AppError } from '../errors/app-error.js';
-import { UsageError } from './cli-args.js';
+import { rotationOptions, UsageError } from './cli-args.js';
 import { managementCommands } from './management-commands.js';
 import { rbacCommands } from './rbac-commands.js';
 import { demoCommand } from './demo-command.js';
@@ -29,7 +29,7 @@ export const usage = `Usage: tessera <command> [options]
                 [--first-party] [--refresh-token-reuse-interval <seconds>] [--jwks-uri <uri>] [--jwks '<json>']
                 [--backchannel-logout-uri <uri>] [--operator-tenant <slug>]...   (system tenant: Management API clients)
   user create --tenant <slug> --email <email> --password <password> [--name "<name>"] [--verified]
-  keys rotate --tenant <slug> [--alg RS256|ES256|EdDSA]
+  keys rotate --tenant <slug> [--alg RS256|ES256|EdDSA] [--pre-publish <seconds, default 3600> | --emergency]
   outbox list --tenant <slug>     (messages a development or sandbox tenant would have sent, with their codes)
   keys list --tenant <slug>
   audit verify --tenant <slug>    (walks the tenant's hash chain; exit 1 and the first broken link when it does not hold)
@@ -213,13 +213,11 @@ const commands: Record<string, (args: string[]) => PreparedCommand> = {
     };
   },
   'keys rotate'(args) {
-    const { values: v } = parse(args, { tenant: { type: 'string' }, alg: { type: 'string' } });
+    const { values: v } = parse(args, { tenant: { type: 'string' }, alg: { type: 'string' }, 'pre-publish': { type: 'string' }, emergency: { type: 'boolean' } });
     const slug = required(str(v.tenant), '--tenant');
     const alg = str(v.alg) ?? 'RS256';
-    return async (services) => {
-      const rotated = await services.tenants.rotateKey(slug, alg);
-      return { kid: rotated.kid, alg: rotated.alg, tenant: slug };
-    };
+    const options = rotationOptions(str(v['pre-publish']), v.emergency as boolean | undefined);
+    return async (services) => ({ ...(await services.tenants.rotateKey(slug, alg, options)), tenant: slug });
   },
   'keys list'(args) {
     const { values: v } = parse(args, { tenant: { type: 'string' } });

@@ -7,7 +7,10 @@ import type { Logger } from 'pino';
 import type { KvStore } from '../store/kv-store.js';
 import type { TenantsRepository } from '../db/tenants.repository.js';
 import { parseTenantSettings, type TenantSettings } from '../tenants/tenant-settings.js';
-import type { SigningKeys } from './signing-keys.js';
+import { createLocalJWKSet } from 'jose';
+import { publicJwks, type SigningKeys } from './signing-keys.js';
+import type { RevokedAccessTokens } from './revoked-access-tokens.js';
+import { jwtAccessTokenEndpoints } from './jwt-access-token-endpoints.js';
 import { tenantProviderConfiguration, type ProviderPages } from './provider-config.js';
 import { createFindAccount, type UserLookup } from './find-account.js';
 import { refreshTokenReuse } from './refresh-token-reuse.js';
@@ -43,6 +46,8 @@ export interface TenantProvidersDeps {
   tenants: TenantsRepository;
   keys: SigningKeys;
   store: KvStore;
+  /** JWT access tokens revoked before they expire */
+  revokedAccessTokens: RevokedAccessTokens;
   adapterFor(tenantId: string): NonNullable<Configuration['adapter']>;
   usersFor(tenantId: string): UserLookup;
   rbac: { apiPermissions(tenantId: string): Promise<Map<string, string[]>>; claimsFor: ClaimsFor; rolesOfUser(tenant: { id: string; slug: string }, userId: string): Promise<string[]> };
@@ -87,6 +92,9 @@ export function createTenantProviders(deps: TenantProvidersDeps) {
     const provider = new Provider(tenant.issuer, configuration);
     provider.use(unauthorizedClientError());
     provider.use(refreshTokenReuse({ store: deps.store, tenantId: record.id }));
+    provider.use(jwtAccessTokenEndpoints({
+      tenantId: record.id, issuer: tenant.issuer, keys: createLocalJWKSet(publicJwks(jwks)), revoked: deps.revokedAccessTokens,
+    }));
     deps.protocolAudit?.attach(provider, record.id);
     if (deps.sessionActivity) trackSessions(provider, { tenantId: record.id, repository: deps.sessionActivity, logger: deps.logger });
     provider.on('server_error', (ctx: KoaContextWithOIDC, error: Error) => {

@@ -250,7 +250,7 @@ describe('tessera CLI (PostgreSQL)', () => {
       const before = await oidc.clientCredentialsGrant(config);
       const oldKid = jose.decodeProtectedHeader(before.access_token).kid;
 
-      const rotated = await cliJson<{ kid: string; alg: string }>(server, ['keys', 'rotate', '--tenant', tenant.slug]);
+      const rotated = await cliJson<{ kid: string; alg: string }>(server, ['keys', 'rotate', '--tenant', tenant.slug, '--pre-publish', '0']);
       assert.equal(rotated.alg, 'RS256');
       assert.equal(typeof rotated.kid, 'string');
       assert.notEqual(rotated.kid, oldKid);
