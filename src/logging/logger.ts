@@ -1,9 +1,10 @@
 // Structured logs (pino). Secrets never reach a log line: we log paths without query strings, never bodies,
 // and redact the headers and fields that could carry credentials should an object slip through.
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
-export function createLogger(level: string): Logger {
-  return pino({
+/** @param destination where lines go; default stdout (the test suite captures a server's log in its own process) */
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  const options = {
     level,
     base: undefined,
     redact: {
@@ -13,5 +14,6 @@ export function createLogger(level: string): Logger {
       ],
       censor: '[redacted]',
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }

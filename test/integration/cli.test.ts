@@ -60,7 +60,7 @@ describe('tessera CLI (PostgreSQL)', () => {
 
   before(async () => {
     services = await createTestServices();
-    server = await startTessera(services.env);
+    server = await startTessera(services.env, { spawnCli: true });
     database = new pg.Client({ connectionString: services.databaseUrl });
     await database.connect();
     tenant = await cliJson(server, ['tenant', 'create', uniqueSlug('cli'), '--name', 'Acme Corp']);
