@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createTestServices, type TestServices } from '../support/test-env.js';
 import { startTessera, type TesseraProcess } from '../support/tessera-process.js';
+import { startServer } from '../support/use-tessera.js';
 import { createClient, createTenant, createUser, redirectUri } from '../support/fixtures.js';
 import { Browser, formsOf, isPage } from '../support/browser.js';
 import { authorizationRequest, discover } from '../support/relying-party.js';
@@ -64,7 +65,7 @@ describe("bad input at Tessera's own routes", () => {
     dataDir = mkdtempSync(join(tmpdir(), 'tessera-bad-input-'));
     // trace: the most a misconfigured operator could log must still hold no secret
     [server, embedded] = await Promise.all([
-      startTessera({ ...services.env, LOG_LEVEL: 'trace' }),
+      startServer({ ...services.env, LOG_LEVEL: 'trace' }),
       // the embedded database serves the CLI endpoint; SEED_DEMO mounts /demo/*
       startTessera({
         KEY_ENCRYPTION_KEY: services.env.KEY_ENCRYPTION_KEY!, COOKIE_SECRETS: services.env.COOKIE_SECRETS!,
