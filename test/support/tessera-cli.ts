@@ -7,6 +7,9 @@ import { runTesseraCli } from '../../src/cli/cli-run.js';
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const cliJs = fileURLToPath(new URL('../../src/cli/tessera.js', import.meta.url));
 
+/** TESSERA_TEST_PROCESS=1 runs every server and CLI command of the suite as a process, as before (to compare, or to debug) */
+export const processesOnly = process.env.TESSERA_TEST_PROCESS === '1';
+
 export interface CliResult { code: number; stdout: string; stderr: string; json: unknown }
 
 const parsed = (stdout: string): unknown => {
@@ -26,11 +29,12 @@ export function runCli(argv: string[], env: Record<string, string>, cwd = repoRo
 }
 
 /**
- * Runs `tessera <argv>` in this process (cli-run.ts, the code the binary runs) with exactly `env`. The embedded
- * database (no DATABASE_URL) resolves ./data against the working directory and holds a lock, so it is spawned.
+ * Runs `tessera <argv>` in this process (cli-run.ts, the code the binary runs) with exactly `env`: on PostgreSQL, or
+ * through the Management API (TESSERA_URL). The embedded database (neither) resolves ./data against the working
+ * directory and holds a lock, so that one is spawned.
  */
 export async function runCliInProcess(argv: string[], env: Record<string, string>, cwd = repoRoot): Promise<CliResult> {
-  if (!env.DATABASE_URL) return runCli(argv, env, cwd);
+  if (processesOnly || (!env.DATABASE_URL && !env.TESSERA_URL)) return runCli(argv, env, cwd);
   const outcome = await runTesseraCli(argv, { PATH: process.env.PATH ?? '', ...env }, cwd);
   return { code: outcome.exitCode, stdout: outcome.stdout, stderr: outcome.stderr, json: parsed(outcome.stdout) };
 }

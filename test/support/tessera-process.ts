@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { TestClock } from './test-clock.js';
 import { repoRoot, runCli, runCliInProcess, type CliResult } from './tessera-cli.js';
 
-export { repoRoot, runCli, runCliInProcess, type CliResult } from './tessera-cli.js';
+export { processesOnly, repoRoot, runCli, runCliInProcess, type CliResult } from './tessera-cli.js';
 
 const mainJs = fileURLToPath(new URL('../../src/main.js', import.meta.url));
 
@@ -35,8 +35,6 @@ export interface TesseraProcess {
   readonly clock?: TestClock;
 }
 
-/** TESSERA_TEST_PROCESS=1 runs every server of the suite as a process, as before in-process servers (to compare, or to debug) */
-export const processesOnly = process.env.TESSERA_TEST_PROCESS === '1';
 
 /**
  * Starts a server with `env` (plus PORT/PUBLIC_URL unless given) and resolves once it listens.
@@ -73,7 +71,7 @@ export async function startTessera(env: Record<string, string>, options: { publi
     env: fullEnv,
     output: () => output,
     issuer: (slug) => `${fullEnv.PUBLIC_URL}/t/${slug}`,
-    cli: (argv) => (options.spawnCli || processesOnly ? runCli(argv, fullEnv, options.cwd) : runCliInProcess(argv, fullEnv, options.cwd)),
+    cli: (argv) => (options.spawnCli ? runCli(argv, fullEnv, options.cwd) : runCliInProcess(argv, fullEnv, options.cwd)),
     async stop() {
       if (child.exitCode !== null) return;
       child.kill('SIGTERM');
