@@ -10,12 +10,15 @@ export interface UseTesseraOptions {
   /** `node dist/src/main.js` in a process of its own (signals, process exit, what main.ts alone does) instead of the
    *  same app inside the test process; TESSERA_TEST_PROCESS=1 makes every server a process */
   process?: boolean;
+  /** the test moves the server's clock on by more than it could wait (days): always in this process, whatever
+   *  TESSERA_TEST_PROCESS says */
+  movableClock?: boolean;
 }
 
 /** starts a server on `env`: in this process unless asked for a process (options.process or TESSERA_TEST_PROCESS=1) */
 export function startServer(env: Record<string, string>, options: UseTesseraOptions & { publicUrl?: string; port?: number } = {}): Promise<TesseraProcess> {
-  const { process: asProcess, ...where } = options;
-  return asProcess || processesOnly ? startTessera(env, where) : startInProcess(env, where);
+  const { process: asProcess, movableClock, ...where } = options;
+  return !movableClock && (asProcess || processesOnly) ? startTessera(env, where) : startInProcess(env, where);
 }
 
 /**
