@@ -1,5 +1,5 @@
-// Tessera inside the test process: the same app `npm start` serves (createTessera on a node:http server), started in
-// milliseconds instead of a process each, behind the TesseraProcess interface the tests already use. Its log is
+// Tessera inside the test process: the same app `npm start` serves (createTessera on a node:http server), without a
+// Node start and module load per server, behind the TesseraProcess interface the tests already use. Its log is
 // captured for output(); its CLI runs the real command code (cli-run.ts) without a process per command.
 // Files that need a real process (embedded database, several processes, signals, the browser) use startTessera.
 import { createServer } from 'node:http';
