@@ -10,7 +10,8 @@ import { join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const distTest = fileURLToPath(new URL('../', import.meta.url));
-export const serialMarker = '// test-group: serial';
+/** a line of its own, at the start of the line (tsc keeps comments) */
+const serialMarker = /^\/\/ test-group: serial\b/m;
 
 function testFiles(dir: string): string[] {
   if (statSync(dir).isFile()) return dir.endsWith('.test.js') ? [dir] : [];
@@ -22,7 +23,7 @@ function testFiles(dir: string): string[] {
 }
 
 export function isSerial(file: string): boolean {
-  return relative(distTest, file).split(sep)[0] === 'e2e' || readFileSync(file, 'utf8').includes(serialMarker);
+  return relative(distTest, file).split(sep)[0] === 'e2e' || serialMarker.test(readFileSync(file, 'utf8'));
 }
 
 function run(files: string[], concurrency: number): Promise<number> {
