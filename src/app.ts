@@ -32,11 +32,12 @@ export interface Tessera {
   close(): Promise<void>;
 }
 
-export async function createTessera(config: Config, logger: Logger, options: { cliToken?: string } = {}): Promise<Tessera> {
+export async function createTessera(config: Config, logger: Logger, options: { cliToken?: string; now?: () => number } = {}): Promise<Tessera> {
   const pages = createPages(createPageRenderer({ viewsDir, cache: config.env !== 'development' }));
   const services = await createServices(config, logger, {
     pages: createProviderPages(pages),
     migrate: config.migrateOnStart || !config.databaseUrl,
+    now: options.now,
   });
   if (config.env === 'production') {
     const sandboxes = await services.tenants.withTestRecipients();

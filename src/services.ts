@@ -59,6 +59,9 @@ export interface ServicesOptions {
   pages?: ProviderPages;
   /** whether this process should apply pending migrations (server start-up, `db migrate`) */
   migrate?: boolean;
+  /** the clock one-time codes, MFA and trusted devices read (ms since the epoch); default Date.now. Tests move it on
+   *  instead of sleeping through an expiry. */
+  now?: () => number;
 }
 
 const noPages: ProviderPages = {
@@ -68,6 +71,7 @@ const noPages: ProviderPages = {
 };
 
 export async function createServices(config: Config, logger: Logger, options: ServicesOptions = {}) {
+  const now = options.now ?? Date.now;
   const db: Database = await openDatabase(databaseTarget(config));
   let store: KvStore | undefined;
   let applied: string[] = [];
@@ -152,17 +156,17 @@ export async function createServices(config: Config, logger: Logger, options: Se
   const outbox = createOutbox(kv);
   const channels = createTenantChannels({ sealer, defaultSmtpUrl: config.smtpUrl ?? null, outbound });
   const courier = createCourier({ env: config.env, emailFrom: config.emailFrom ?? null, publicHost: config.publicUrl.hostname, channels, outbox, audit, logger });
-  const codes = createOneTimeCodes({ store: kv, secret: deriveSecret(config.keyEncryptionKeys[0]!, 'one-time codes') });
-  const challenges = createCodeChallenges({ codes, limits: createSendLimits({ limiter, store: kv }), courier, channels, audit, logger });
+  const codes = createOneTimeCodes({ store: kv, secret: deriveSecret(config.keyEncryptionKeys[0]!, 'one-time codes'), now });
+  const challenges = createCodeChallenges({ codes, limits: createSendLimits({ limiter, store: kv, now }), courier, channels, audit, logger, now });
   const identities = createIdentitiesRepository(db.prisma);
   const connections = createConnections({ sealer, fetch: outbound.fetch });
   const federation = createFederationStore({ store: kv, sealer });
   const linking = createAccountLinking({ users, identities, audit });
-  const mfa = createMfaRepository(db.prisma);
+  const mfa = createMfaRepository(db.prisma, now);
   const sessions = createSessions({ providers, activity: sessionActivity, oidcModels, rolesOf: (tenant, userId) => rbac.rolesOfUser(tenant, userId), logger });
   const passkeys = createPasskeysRepository(db.prisma);
   const userAdmin = createUserAdmin({ repository: createUserAdminRepository(db.prisma), identities, mfa, passkeys, sessions });
-  const factors = createFactors({ mfa, sealer, limiter, audit, recoverySecret: deriveSecret(config.keyEncryptionKeys[0]!, 'recovery codes') });
+  const factors = createFactors({ mfa, sealer, limiter, audit, recoverySecret: deriveSecret(config.keyEncryptionKeys[0]!, 'recovery codes'), now });
 
   try {
     await ensureSystemTenant({ tenants, rbac, publicUrl: config.publicUrl });
@@ -174,6 +178,7 @@ export async function createServices(config: Config, logger: Logger, options: Se
 
   return {
     config,
+    now,
     db,
     rbac,
     sessions,

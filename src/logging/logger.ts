@@ -2,10 +2,14 @@
 // and redact the headers and fields that could carry credentials should an object slip through.
 // Development prints them for a person (pino-pretty, in this process: redaction applies before formatting);
 // production and tests keep one JSON object per line for log pipelines.
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 import { PinoPretty } from 'pino-pretty';
 
-export function createLogger(level: string, options: { pretty?: boolean } = {}): Logger {
+/**
+ * @param options.pretty lines for a person (development)
+ * @param options.destination where lines go; default stdout (the test suite captures a server's log in its own process)
+ */
+export function createLogger(level: string, options: { pretty?: boolean; destination?: DestinationStream } = {}): Logger {
   const settings = {
     level,
     base: undefined,
@@ -17,6 +21,6 @@ export function createLogger(level: string, options: { pretty?: boolean } = {}):
       censor: '[redacted]',
     },
   };
-  if (!options.pretty) return pino(settings);
-  return pino(settings, PinoPretty({ colorize: process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname', sync: true }));
+  if (options.pretty) return pino(settings, PinoPretty({ colorize: process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname', sync: true }));
+  return options.destination ? pino(settings, options.destination) : pino(settings);
 }

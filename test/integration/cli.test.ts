@@ -60,7 +60,7 @@ describe('tessera CLI (PostgreSQL)', () => {
 
   before(async () => {
     services = await createTestServices();
-    server = await startTessera(services.env);
+    server = await startTessera(services.env, { spawnCli: true });
     database = new pg.Client({ connectionString: services.databaseUrl });
     await database.connect();
     tenant = await cliJson(server, ['tenant', 'create', uniqueSlug('cli'), '--name', 'Acme Corp']);
@@ -336,7 +336,7 @@ describe('tessera CLI (PostgreSQL)', () => {
 
   describe('db migrate (npm run db:migrate)', () => {
     it('applies pending migrations to a new database, which other commands refuse until then', async () => {
-      const fresh = await createTestServices();
+      const fresh = await createTestServices({ unmigrated: true });
       try {
         const env = { ...server.env, ...fresh.env, MIGRATE_ON_START: 'false' };
         assertRefused(await runCli(['tenant', 'list'], env), 1, /pending migration.*db:migrate/, ['tenant', 'list']);
