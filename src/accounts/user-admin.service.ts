@@ -11,6 +11,7 @@ import { AppError } from '../errors/app-error.js';
 import { profileClaimNames } from '../oidc/standard-claims.js';
 import { mergePatch } from '../tenants/tenant-settings-update.js';
 import { validate } from '../rbac/rbac.service.js';
+import { storableInstant } from '../validation/input-rules.js';
 
 export interface UserView {
   id: string;
@@ -60,7 +61,7 @@ const encodeCursor = (user: AdminUserRecord) => Buffer.from(`${user.createdAt.to
 function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|');
   const createdAt = new Date(at ?? '');
-  if (!id || !/^[0-9a-f-]{36}$/i.test(id) || Number.isNaN(createdAt.getTime())) throw new AppError('request.invalid', 'cursor: not a cursor this API returned');
+  if (!id || !/^[0-9a-f-]{36}$/i.test(id) || !storableInstant(createdAt)) throw new AppError('request.invalid', 'cursor: not a cursor this API returned');
   return { createdAt, id };
 }
 

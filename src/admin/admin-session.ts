@@ -1,7 +1,10 @@
 // The admin console's own session: a random id in a signed, httpOnly, SameSite=Lax cookie scoped to /admin, and a
 // record in the short-lived store holding the operator's user id and the system-tenant session it came from.
 // Idle sessions end after `idleSeconds`; none outlives `maxSeconds`, whatever its activity.
-import { randomBytes } from 'node:crypto';
+// The store never holds a usable secret (issue #13): the session id and the sign-in `state` name their records only
+// by their SHA-256 (both are 32 random bytes or more, so a hash cannot be turned back), and the PKCE verifier is
+// sealed, as the federated sign-in's records are (federation-store.ts).
+import { createHash, randomBytes } from 'node:crypto';
 import type { Context } from 'koa';
 import type { KvStore } from '../store/kv-store.js';
 import type { Sealer } from '../crypto/sealing.js';
@@ -22,13 +25,19 @@ export interface PendingSignIn { verifier: string; returnTo: string }
 export function createAdminSessions(deps: { store: KvStore; sealer: Sealer; https: boolean; idleSeconds?: number; maxSeconds?: number }) {
   const idle = deps.idleSeconds ?? 30 * 60;
   const max = deps.maxSeconds ?? 8 * 3600;
-  const key = (id: string) => `admin:session:${id}`;
+  const ref = (id: string) => createHash('sha256').update(id).digest('base64url');
+  const key = (id: string) => `admin:session:${ref(id)}`;
+  const flashKey = (record: AdminSessionRecord) => `admin:flash:${ref(record.id)}`;
+  const secretKey = (record: AdminSessionRecord, name: string) => `admin:secret:${ref(record.id)}:${name}`;
+  const signInKey = (state: string) => `admin:signin:${ref(state)}`;
+  /** what the store keeps of a record: all but its id */
+  const stored = ({ id: _id, ...rest }: AdminSessionRecord) => JSON.stringify(rest);
   const cookie = (maxAgeMs?: number) => ({ path: '/admin', httpOnly: true, sameSite: 'lax' as const, secure: deps.https, signed: true, overwrite: true, ...(maxAgeMs !== undefined ? { maxAge: maxAgeMs } : {}) });
 
   return {
     async open(ctx: Context, userId: string, sessionUid: string | null): Promise<AdminSessionRecord> {
       const record: AdminSessionRecord = { id: randomBytes(24).toString('base64url'), userId, sessionUid, createdAt: Date.now() };
-      await deps.store.set(key(record.id), JSON.stringify(record), idle);
+      await deps.store.set(key(record.id), stored(record), idle);
       ctx.cookies.set(sessionCookie, record.id, cookie());
       return record;
     },
@@ -38,7 +47,7 @@ export function createAdminSessions(deps: { store: KvStore; sealer: Sealer; http
       if (!id || !/^[A-Za-z0-9_-]{32}$/.test(id)) return null;
       const raw = await deps.store.get(key(id));
       if (!raw) return null;
-      const record = JSON.parse(raw) as AdminSessionRecord;
+      const record: AdminSessionRecord = { ...(JSON.parse(raw) as Omit<AdminSessionRecord, 'id'>), id };
       const left = Math.floor((record.createdAt + max * 1000 - Date.now()) / 1000);
       if (left <= 0) {
         await deps.store.del([key(id)]);
@@ -48,33 +57,41 @@ export function createAdminSessions(deps: { store: KvStore; sealer: Sealer; http
       return record;
     },
     async end(ctx: Context, record: AdminSessionRecord | null): Promise<void> {
-      if (record) await deps.store.del([key(record.id), `admin:flash:${record.id}`]);
+      if (record) await deps.store.del([key(record.id), flashKey(record)]);
       ctx.cookies.set(sessionCookie, '', cookie(0));
     },
 
     // The PKCE verifier waits in the store under the `state` sent to the provider; the browser that started the
     // sign-in holds the state in a cookie, so a code cannot be planted in another browser (login CSRF).
     async begin(ctx: Context, state: string, pending: PendingSignIn): Promise<void> {
-      await deps.store.set(`admin:signin:${state}`, JSON.stringify(pending), 600);
+      const k = signInKey(state);
+      await deps.store.set(k, deps.sealer.seal(JSON.stringify(pending), k), 600);
       ctx.cookies.set(signInCookie, state, cookie(600_000));
     },
     async finish(ctx: Context, state: string): Promise<PendingSignIn | null> {
       const expected = ctx.cookies.get(signInCookie, { signed: true });
       ctx.cookies.set(signInCookie, '', cookie(0));
       if (!expected || expected !== state || !/^[A-Za-z0-9_-]{10,100}$/.test(state)) return null;
-      const raw = await deps.store.get(`admin:signin:${state}`);
-      await deps.store.del([`admin:signin:${state}`]);
-      return raw ? (JSON.parse(raw) as PendingSignIn) : null;
+      const k = signInKey(state);
+      const sealed = await deps.store.get(k);
+      // single use: of two callbacks with one state only the one that claims it goes on
+      if (!sealed || !(await deps.store.setIfAbsent(`${k}:taken`, '1', 600))) return null;
+      await deps.store.del([k]);
+      try {
+        return JSON.parse(deps.sealer.open(sealed, k)) as PendingSignIn;
+      } catch {
+        return null;
+      }
     },
 
     /** a one-time message for the next page this session sees (POST-redirect-GET) */
     async flash(record: AdminSessionRecord, message: string, isError = false): Promise<void> {
-      await deps.store.set(`admin:flash:${record.id}`, JSON.stringify({ message, isError }), 120);
+      await deps.store.set(flashKey(record), JSON.stringify({ message, isError }), 120);
     },
     async takeFlash(record: AdminSessionRecord): Promise<{ message: string; isError: boolean } | null> {
-      const raw = await deps.store.get(`admin:flash:${record.id}`);
+      const raw = await deps.store.get(flashKey(record));
       if (!raw) return null;
-      await deps.store.del([`admin:flash:${record.id}`]);
+      await deps.store.del([flashKey(record)]);
       return JSON.parse(raw) as { message: string; isError: boolean };
     },
 
@@ -82,13 +99,12 @@ export function createAdminSessions(deps: { store: KvStore; sealer: Sealer; http
     // the redirect that follows creation or rotation. Reading it deletes it, so a reload shows it no more.
     async keepSecret(record: AdminSessionRecord, name: string, secret: string): Promise<void> {
       const context = `admin-secret:${record.id}:${name}`;
-      await deps.store.set(`admin:secret:${record.id}:${name}`, deps.sealer.seal(secret, context), 120);
+      await deps.store.set(secretKey(record, name), deps.sealer.seal(secret, context), 120);
     },
     async takeSecret(record: AdminSessionRecord, name: string): Promise<string | null> {
-      const key = `admin:secret:${record.id}:${name}`;
-      const sealed = await deps.store.get(key);
+      const sealed = await deps.store.get(secretKey(record, name));
       if (!sealed) return null;
-      await deps.store.del([key]);
+      await deps.store.del([secretKey(record, name)]);
       return deps.sealer.open(sealed, `admin-secret:${record.id}:${name}`);
     },
   };

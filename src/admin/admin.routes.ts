@@ -6,9 +6,11 @@ import compose from 'koa-compose';
 import type { Context, Middleware, Next } from 'koa';
 import type { Services } from '../services.js';
 import type { Csrf } from '../interactions/csrf.js';
-import { formBody } from '../interactions/interaction-context.js';
+import { formBody, unusableCharacter } from '../interactions/interaction-context.js';
+import { inputProblem } from '../validation/input-rules.js';
 import { createPageRenderer, viewsDir } from '../http/page-renderer.js';
 import { AppError } from '../errors/app-error.js';
+import { toAppError } from '../http/error-handler.js';
 import { createSealer } from '../crypto/sealing.js';
 import { adminAssets, createAdminKit, type AdminKit } from './admin-kit.js';
 import { createAdminSessions } from './admin-session.js';
@@ -43,9 +45,9 @@ function consoleErrors(kit: AdminKit): Middleware {
       if (ctx.status === 404 && ctx.body == null) throw new AppError('route.not_found');
     } catch (thrown) {
       const status = (thrown as { status?: unknown })?.status;
-      const error = thrown instanceof AppError ? thrown
-        : typeof status === 'number' && status >= 400 && status < 500 ? new AppError(status === 413 ? 'request.too_large' : 'request.invalid')
-          : null;
+      const error = typeof status === 'number' && status >= 400 && status < 500 && !(thrown instanceof AppError)
+        ? new AppError(status === 413 ? 'request.too_large' : 'request.invalid')
+        : toAppError(thrown);
       if (!error) throw thrown;
       await kit.render(ctx, 'problem', {
         title: 'Not possible', status: error.status,
@@ -68,7 +70,11 @@ export function adminRoutes(services: Services, options: { csrf: Csrf; publicUrl
   const handle = compose<Context>([
     consoleErrors(kit),
     assetRoutes(),
-    async (ctx: Context, next: Next) => (ctx.method === 'POST' ? formBody(ctx, next) : next()),
+    // the console's filters and cursors come in the query: the same rules as its forms
+    async (ctx: Context, next: Next) => {
+      if (inputProblem(ctx.query)) throw new AppError('request.invalid', unusableCharacter);
+      return ctx.method === 'POST' ? formBody(ctx, next) : next();
+    },
     signIn.router.routes() as Middleware,
     signIn.authenticate,
     ...pages.map((router) => router.routes() as Middleware),

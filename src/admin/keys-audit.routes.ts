@@ -5,12 +5,13 @@ import { signingAlgs } from '../tenants/tenant-settings.js';
 import { createAuditSearch, type AuditFilter } from '../db/audit-search.repository.js';
 import type { AdminKit } from './admin-kit.js';
 import { text } from './admin-kit.js';
+import { boundedBigint, storableInstant } from '../validation/input-rules.js';
 
-/** a datetime-local value (read as UTC) or an ISO instant; undefined when empty, null when not a time */
+/** a datetime-local value (read as UTC) or an ISO instant; undefined when empty, null when not a time the log can hold */
 function instant(value: string): Date | undefined | null {
   if (!value) return undefined;
   const date = new Date(/[zZ]|[+-]\d\d:\d\d$/.test(value) ? value : `${value}Z`);
-  return Number.isNaN(date.getTime()) ? null : date;
+  return storableInstant(date) ? date : null;
 }
 
 export function keysAuditRoutes(kit: AdminKit) {
@@ -45,9 +46,9 @@ export function keysAuditRoutes(kit: AdminKit) {
     const problems: string[] = [];
     const from = instant(form.from);
     const to = instant(form.to);
-    if (from === null) problems.push('"From" is not a date and time.');
-    if (to === null) problems.push('"To" is not a date and time.');
-    const before = /^\d{1,19}$/.test(q('before')) ? BigInt(q('before')) : undefined;
+    if (from === null) problems.push('"From" is not a date and time between the years 1 and 9999.');
+    if (to === null) problems.push('"To" is not a date and time between the years 1 and 9999.');
+    const before = boundedBigint(q('before')) ?? undefined;
     const filter: AuditFilter = { type: form.type || undefined, who: form.who || undefined, from: from ?? undefined, to: to ?? undefined, before };
     const page = problems.length ? { rows: [], next: null } : await auditSearch.search(tenant.id, filter);
     const nextUrl = page.next === null ? null : `?${new URLSearchParams({ ...form, before: String(page.next) })}`;

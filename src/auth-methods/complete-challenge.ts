@@ -1,7 +1,6 @@
 // What an accepted code or link does, by the purpose it was issued for: sign in (creating the account on a
 // passwordless first sign-in when the tenant allows sign-up), finish an email + password sign-up, verify an
 // existing account's email, or open the password-reset step.
-import { randomBytes } from 'node:crypto';
 import type { Context } from 'koa';
 import type { UserRecord } from '../db/users.repository.js';
 import type { Details } from '../interactions/interaction-context.js';
@@ -18,8 +17,8 @@ import type { MfaGate } from './mfa/mfa-gate.js';
  */
 const amrOf = (challenge: Challenge) => ((challenge.deliveredVia ?? challenge.channel) === 'sms' ? ['sms'] : ['otp']);
 
+/** how long the new-password form stays usable after the code or link was accepted */
 export const resetPermissionTtl = 600;
-export const resetPermissionKey = (tenantId: string, token: string) => `reset-permission:${tenantId}:${token}`;
 
 export function createChallengeCompletion(deps: AuthMethodDeps, gate: MfaGate) {
   const { ix, users, audit } = deps;
@@ -58,8 +57,8 @@ export function createChallengeCompletion(deps: AuthMethodDeps, gate: MfaGate) {
       await audit.record({ tenantId: tenant.id, type: 'otp.verified', subject: audit.pseudonym(tenant.id, challenge.identifier), ...requestInfo(ctx), data: { channel: challenge.channel, purpose: challenge.purpose } });
 
       if (challenge.purpose === 'reset') {
-        const token = randomBytes(24).toString('base64url');
-        await deps.store.set(resetPermissionKey(tenant.id, token), JSON.stringify({ userId: challenge.data.userId, interactionUid: challenge.interactionUid }), resetPermissionTtl);
+        // the token travels in the form's URL; the store keeps only its MAC (one-time-codes.ts)
+        const token = await deps.codes.grant(tenant.id, { purpose: 'reset', userId: challenge.data.userId, interactionUid: challenge.interactionUid }, resetPermissionTtl);
         ctx.status = 303;
         ctx.redirect(`/t/${tenant.slug}/interaction/${challenge.interactionUid}/reset/password?p=${token}`);
         return;

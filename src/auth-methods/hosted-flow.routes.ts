@@ -50,7 +50,7 @@ export function hostedFlowRouters(services: Services, deps: { pages: Pages; csrf
     accountSessionsRoutes({ ...methodDeps, sessions: services.sessions }),
     interactionsRouter({ ix, loginPage, users: services.users, limiter: services.limiter, audit: services.audit, challenges: services.challenges }),
     emailCodeRoutes(methodDeps, loginPage),
-    magicLinkRoutes(methodDeps, completion, loginPage),
+    magicLinkRoutes(methodDeps, completion),
     phoneCodeRoutes(methodDeps, loginPage),
     codeRoutes(methodDeps, completion),
     signUpRoutes(methodDeps, loginPage),

@@ -6,6 +6,7 @@ import { AppError } from '../errors/app-error.js';
 import type { ErrorCode } from '../errors/error-catalogue.js';
 import type { PageTenant, Pages } from './pages.js';
 import { loggablePath } from './request-log.js';
+import { isDataException } from '../db/prisma-errors.js';
 
 const byStatus: Record<number, ErrorCode> = {
   400: 'request.invalid',
@@ -15,10 +16,13 @@ const byStatus: Record<number, ErrorCode> = {
   415: 'request.unsupported_media_type',
 };
 
-function toAppError(error: unknown): AppError | null {
+/** the answer for what was thrown, or null when it is not a known kind of refusal (a 500) */
+export function toAppError(error: unknown): AppError | null {
   if (error instanceof AppError) return error;
   const status = (error as { status?: unknown })?.status;
   if (typeof status === 'number' && byStatus[status]) return new AppError(byStatus[status]);
+  // a value the database refused (SQLSTATE 22xxx) came from the request: its fault, not ours
+  if (isDataException(error)) return new AppError('request.invalid', 'A value in the request cannot be stored or compared (out of range or holding a NUL character).');
   return null;
 }
 
@@ -40,6 +44,8 @@ export function errorHandler(deps: { logger: Logger; pages: Pages }): Middleware
       const known = toAppError(thrown);
       const error = known ?? new AppError('internal.error');
       if (!known) deps.logger.error({ err: thrown, requestId: ctx.state.requestId, path: loggablePath(ctx.path) }, 'unhandled error');
+      // validation should have refused it: worth a look, but the caller's mistake
+      else if (isDataException(thrown)) deps.logger.warn({ requestId: ctx.state.requestId, path: loggablePath(ctx.path) }, 'database refused a value from the request');
       ctx.set('Cache-Control', 'no-store');
       if (wantsHtml(ctx)) {
         await deps.pages.render(ctx, 'error', {

@@ -2,7 +2,9 @@
 // tenant's branding, and handing a result back to oidc-provider. The interaction cookie binds a flow to the
 // browser that started it: `load` finds nothing in any other browser.
 import { koaBody } from 'koa-body';
-import type { Context } from 'koa';
+import type { Context, Middleware } from 'koa';
+import { AppError } from '../errors/app-error.js';
+import { inputProblem } from '../validation/input-rules.js';
 import type Provider from 'oidc-provider';
 import { errors } from 'oidc-provider';
 import type { Pages } from '../http/pages.js';
@@ -13,8 +15,18 @@ import { ACR_MFA, ACR_SINGLE } from '../oidc/step-up-policy.js';
 export type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 export type InteractionResult = Parameters<Provider['interactionResult']>[2];
 
-/** form bodies of the hosted pages: urlencoded only, small */
-export const formBody = koaBody({ urlencoded: true, json: false, multipart: false, formLimit: '16kb', text: false });
+const parseForm = koaBody({ urlencoded: true, json: false, multipart: false, formLimit: '16kb', text: false });
+
+/**
+ * form bodies of the hosted pages and the console: urlencoded only, small, and refused as a whole when any field holds
+ * what no field may (a NUL, input-rules.ts) — before a handler stores it, sends a code for it or compares it
+ */
+export const formBody: Middleware = (ctx, next) => parseForm(ctx, async () => {
+  if (inputProblem(ctx.request.body)) throw new AppError('request.invalid', unusableCharacter);
+  await next();
+});
+
+export const unusableCharacter = 'What was sent holds a character that cannot be used (NUL). Go back and correct it.';
 
 export function field(ctx: Context, name: string): string {
   const value = (ctx.request.body as Record<string, unknown> | undefined)?.[name];

@@ -59,9 +59,9 @@ export function interactionsRouter(deps: InteractionDeps) {
     if (!email || !password || password.length > 128) {
       return loginPage.render(ctx, details, { email, error: 'Enter your email and password.', status: 400 });
     }
-    const guard = createLoginGuard(deps.limiter, tenant.id);
-    const wait = await guard.retryAfter(email, ctx.ip);
-    if (wait > 0) {
+    const attempt = await createLoginGuard(deps.limiter, tenant.id).reserve(email, ctx.ip);
+    if (!attempt.allowed) {
+      const wait = attempt.retryAfterSeconds;
       ctx.set('Retry-After', String(wait));
       await audit.record({ tenantId: tenant.id, type: 'login.locked', subject: audit.pseudonym(tenant.id, email.toLowerCase()), ...request(ctx), outcome: 'failure', data: { method: 'password' } });
       return loginPage.render(ctx, details, { email, error: `Too many attempts. Try again in ${Math.ceil(wait / 60)} minute(s).`, status: 429 });
@@ -69,11 +69,11 @@ export function interactionsRouter(deps: InteractionDeps) {
     // An email that is not an address (control characters included) is checked as an unknown one: same cost, same answer.
     const user = await users.authenticate(tenant.id, email, password);
     if (!user) {
-      await guard.failed(email, ctx.ip);
+      // the reserved attempt stays counted: this is a failure
       await audit.record({ tenantId: tenant.id, type: 'login.failed', subject: audit.pseudonym(tenant.id, email.toLowerCase()), ...request(ctx), outcome: 'failure', data: { method: 'password', reason: 'credentials' } });
       return loginPage.render(ctx, details, { email, error: genericLoginError, status: 401 });
     }
-    await guard.succeeded(email);
+    await attempt.succeeded();
     if (tenant.settings.signIn.requireVerifiedEmail && user.email && !user.emailVerified) {
       // the password was right, so this reveals nothing: the account verifies its email before it may sign in
       const started = await deps.challenges.start({

@@ -1,5 +1,8 @@
 // Failed password sign-ins are limited per account and per client IP (Redis, shared by every process).
 // The account limit applies to any email typed, registered or not, so hitting it reveals nothing.
+// Each attempt is reserved on both limits before the password is checked (store/attempt-guard.ts): checking first
+// and counting after the slow hash let 60 concurrent guesses all be judged against a limit of 10.
+import { reserveAttempt, type Attempt } from '../store/attempt-guard.js';
 import type { RateLimiter, RateRule } from '../store/rate-limiter.js';
 
 export const loginLimits = {
@@ -13,20 +16,12 @@ export function createLoginGuard(limiter: RateLimiter, tenantId: string) {
   const accountBucket = `login-account:${tenantId}`;
   const ipBucket = `login-ip:${tenantId}`;
   return {
-    /** @returns seconds to wait, or 0 when an attempt may be made */
-    async retryAfter(email: string, ip: string): Promise<number> {
-      const [account, address] = await Promise.all([
-        limiter.peek(accountBucket, email, loginLimits.account),
-        limiter.peek(ipBucket, ip, loginLimits.ip),
+    /** one password attempt, reserved before the check; a success clears the account's failures */
+    reserve(email: string, ip: string): Promise<Attempt> {
+      return reserveAttempt(limiter, [
+        { bucket: accountBucket, subject: email, rule: loginLimits.account, onSuccess: 'reset' },
+        { bucket: ipBucket, subject: ip, rule: loginLimits.ip, onSuccess: 'release' },
       ]);
-      if (account.allowed && address.allowed) return 0;
-      return Math.max(account.allowed ? 0 : account.retryAfterSeconds, address.allowed ? 0 : address.retryAfterSeconds, 1);
-    },
-    async failed(email: string, ip: string): Promise<void> {
-      await Promise.all([limiter.hit(accountBucket, email, loginLimits.account), limiter.hit(ipBucket, ip, loginLimits.ip)]);
-    },
-    async succeeded(email: string): Promise<void> {
-      await limiter.reset(accountBucket, email);
     },
   };
 }

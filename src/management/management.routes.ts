@@ -12,10 +12,12 @@ import { isStreamed, type Operation, type Principal } from './operation.js';
 import { operations } from './operations/index.js';
 import { openApiDocument } from './openapi.js';
 import { runOperation } from './run-operation.js';
+import { parseJsonInput } from '../validation/input-rules.js';
 
 export const managementPrefix = '/api';
 const jsonTypes = ['application/json', 'application/merge-patch+json'];
-const parseJson = koaBody({ json: true, jsonTypes, urlencoded: false, text: false, multipart: false, jsonLimit: '64kb', jsonStrict: true });
+// read as text and parsed by parseJsonInput, which refuses nesting past its limit before JSON.parse runs
+const readText = koaBody({ json: false, text: true, textTypes: jsonTypes, urlencoded: false, multipart: false, textLimit: '64kb' });
 const realm = 'realm="Tessera Management API"';
 
 const hasBody = (ctx: Context) => Boolean(ctx.get('transfer-encoding')) || Number(ctx.get('content-length') || 0) > 0;
@@ -24,12 +26,13 @@ async function readBody(ctx: Context): Promise<unknown> {
   if (!hasBody(ctx)) return undefined;
   if (!ctx.is(jsonTypes)) throw new AppError('request.unsupported_media_type', 'The request body must be JSON (Content-Type: application/json).');
   try {
-    await parseJson(ctx, async () => undefined);
+    await readText(ctx, async () => undefined);
   } catch (error) {
     if ((error as { status?: number }).status === 413) throw new AppError('request.too_large');
-    throw new AppError('request.invalid', 'The request body is not valid JSON (an object or an array).');
+    throw new AppError('request.invalid', 'The request body could not be read as UTF-8 text.');
   }
-  return ctx.request.body;
+  const text = ctx.request.body;
+  return parseJsonInput(typeof text === 'string' ? text : '', { strict: true });
 }
 
 /** the API's routes, 405 for a known path with another method included */

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import type { RbacRepository, GrantedPermission, PermissionRecord, ApiRecord, RoleRecord } from '../db/rbac.repository.js';
 import { AppError } from '../errors/app-error.js';
+import { assertCleanInput } from '../validation/input-rules.js';
 import type { MachineClaimsCache } from './machine-claims-cache.js';
 
 export interface TenantRef { readonly id: string; readonly slug: string }
@@ -35,6 +36,7 @@ const schemas = {
 
 /** parses `input` or throws request.invalid naming every problem */
 export function validate<T>(schema: z.ZodType<T>, input: unknown): T {
+  assertCleanInput(input);
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   throw new AppError('request.invalid', result.error.issues.map((i) => `${i.path.length ? `${i.path.join('.')}: ` : ''}${i.message}`).join('; '));

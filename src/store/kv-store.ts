@@ -11,6 +11,8 @@ export interface KvStore {
   ttl(key: string): Promise<number>;
   /** atomic increment; the TTL is set when the key is created (fixed window) */
   incr(key: string, ttlSeconds: number): Promise<number>;
+  /** atomic: lowers an existing counter by one, never below 0, keeping its TTL; an absent key stays absent (0) */
+  decr(key: string): Promise<number>;
   /** adds a member; the set's TTL becomes max(current, ttlSeconds) */
   addToSet(key: string, member: string, ttlSeconds: number): Promise<void>;
   setMembers(key: string): Promise<string[]>;

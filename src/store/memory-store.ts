@@ -107,6 +107,16 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): KvStore {
       entry.value = String(next);
       return next;
     },
+    async decr(key) {
+      const entry = live(k(key));
+      if (!entry) return 0;
+      if (entry.type !== 'string') throw new Error(WRONGTYPE);
+      if (!/^-?\d+$/.test(entry.value)) throw new Error(NOT_INTEGER);
+      const current = Number(entry.value);
+      if (current <= 0) return current;
+      entry.value = String(current - 1);
+      return current - 1;
+    },
     async addToSet(key, member, ttlSeconds) {
       assertTtl(ttlSeconds);
       const entry = live(k(key));

@@ -14,9 +14,26 @@ export interface RateDecision {
   retryAfterSeconds: number;
 }
 
+/** one attempt counted before it is judged (see RateLimiter.reserve) */
+export interface Reservation extends RateDecision {
+  /**
+   * un-counts this attempt (once): it was not judged after all, or it succeeded where successes do not count. Meant
+   * for allowed reservations: a decrement cannot tell windows apart, so one landing after the window ended lowers
+   * the next window's count.
+   */
+  release(): Promise<void>;
+}
+
 export interface RateLimiter {
   /** counts one hit for (bucket, subject) and says whether it is within the rule */
   hit(bucket: string, subject: string, rule: RateRule): Promise<RateDecision>;
+  /**
+   * Reserves one attempt before the caller checks a secret: one atomic increment-then-check, so N concurrent
+   * callers get N distinct counts and at most `limit` of them are allowed. Checking with `peek` and counting
+   * after the check lets every concurrent attempt through while the first ones are still being judged.
+   * A refused reservation stays counted too (it is past the limit anyway).
+   */
+  reserve(bucket: string, subject: string, rule: RateRule): Promise<Reservation>;
   /** reads without counting: `allowed` says whether the next hit would be */
   peek(bucket: string, subject: string, rule: RateRule): Promise<RateDecision>;
   reset(bucket: string, subject: string): Promise<void>;
@@ -33,16 +50,30 @@ export function createRateLimiter(store: KvStore): RateLimiter {
     return Math.max(1, await store.ttl(key));
   }
 
+  async function hit(bucket: string, subject: string, rule: RateRule): Promise<RateDecision> {
+    assertRule(rule);
+    const key = rateKey(bucket, subject);
+    const count = await store.incr(key, rule.windowSeconds);
+    const allowed = count <= rule.limit;
+    return {
+      allowed,
+      remaining: Math.max(0, rule.limit - count),
+      retryAfterSeconds: allowed ? 0 : await retryAfter(key),
+    };
+  }
+
   return {
-    async hit(bucket, subject, rule) {
-      assertRule(rule);
-      const key = rateKey(bucket, subject);
-      const count = await store.incr(key, rule.windowSeconds);
-      const allowed = count <= rule.limit;
+    hit,
+    async reserve(bucket, subject, rule) {
+      const decision = await hit(bucket, subject, rule);
+      let released = false;
       return {
-        allowed,
-        remaining: Math.max(0, rule.limit - count),
-        retryAfterSeconds: allowed ? 0 : await retryAfter(key),
+        ...decision,
+        async release() {
+          if (released) return;
+          released = true;
+          await store.decr(rateKey(bucket, subject));
+        },
       };
     },
     async peek(bucket, subject, rule) {

@@ -25,6 +25,16 @@ local n = redis.call('INCR', KEYS[1])
 if redis.call('TTL', KEYS[1]) == -1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 return n`;
 
+// DECR only an existing counter above 0: a release after the window ended must not create a key without a TTL
+// (DECR on an absent key would), nor push a counter below zero. DECR keeps the key's TTL.
+const DECR_EXISTING = `
+local v = redis.call('GET', KEYS[1])
+if not v then return 0 end
+local n = tonumber(v)
+if n == nil or n ~= math.floor(n) then return redis.error_reply('ERR value is not an integer or out of range') end
+if n > 0 then return redis.call('DECR', KEYS[1]) end
+return n`;
+
 // SADD and a TTL that only grows: a set of e.g. session ids must live as long as its newest member.
 const ADD_TO_SET = `
 redis.call('SADD', KEYS[1], ARGV[1])
@@ -92,6 +102,10 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<KvSt
     async incr(key, ttlSeconds) {
       assertTtl(ttlSeconds);
       const reply = await command.eval(INCR_WITH_TTL, { keys: [k(key)], arguments: [String(ttlSeconds)] });
+      return Number(reply);
+    },
+    async decr(key) {
+      const reply = await command.eval(DECR_EXISTING, { keys: [k(key)] });
       return Number(reply);
     },
     async addToSet(key, member, ttlSeconds) {

@@ -5,6 +5,7 @@ import { normaliseEmail } from '../accounts/users.service.js';
 import type { Sealer } from '../crypto/sealing.js';
 import { normalisePhone } from '../notifications/phone-number.js';
 import { AppError } from '../errors/app-error.js';
+import { assertCleanInput } from '../validation/input-rules.js';
 import { parseBranding } from './branding.js';
 import { messagingSettingsSchema, secretPaths } from './messaging-settings.js';
 import { signInSettingsSchema } from './sign-in-settings.js';
@@ -18,12 +19,21 @@ type Json = Record<string, unknown>;
 const topLevel = new Set(['branding', 'idTokenSigningAlg', 'accessTokenSigningAlg', 'defaultResource', 'ttl', 'signIn', 'messaging', 'connections', 'mfa', 'rbac']);
 const isObject = (value: unknown): value is Json => !!value && typeof value === 'object' && !Array.isArray(value);
 
+/**
+ * RFC 7396 over `target`. Recursive, so the patch's depth is checked first.
+ * @throws AppError('request.invalid') for a patch nested too deep or holding a NUL
+ */
 export function mergePatch(target: unknown, patch: unknown): unknown {
+  assertCleanInput(patch, 'patch');
+  return merge(target, patch);
+}
+
+function merge(target: unknown, patch: unknown): unknown {
   if (!isObject(patch)) return patch;
   const out: Json = isObject(target) ? { ...target } : {};
   for (const [key, value] of Object.entries(patch)) {
     if (value === null) delete out[key];
-    else out[key] = mergePatch(out[key], value);
+    else out[key] = merge(out[key], value);
   }
   return out;
 }
@@ -56,6 +66,8 @@ function issues(section: string, error: { issues: { path: PropertyKey[]; message
  */
 export function applySettingsPatch(current: unknown, patch: unknown, options: { tenantId: string; sealer: Sealer; production: boolean }): Json {
   if (!isObject(patch)) throw new AppError('tenant.invalid_settings', 'The settings patch must be a JSON object.');
+  // before structuredClone and the merge, both recursive
+  assertCleanInput(patch, 'settings', 'tenant.invalid_settings');
   const unknown = Object.keys(patch).filter((key) => !topLevel.has(key));
   if (unknown.length) throw new AppError('tenant.invalid_settings', `Unknown settings: ${unknown.join(', ')}.`);
 
@@ -66,7 +78,7 @@ export function applySettingsPatch(current: unknown, patch: unknown, options: { 
       if (typeof value === 'string') slot.parent[slot.key] = options.sealer.seal(value, secretContext(options.tenantId, slot.path));
     }
   }
-  const merged = mergePatch(asObject(current), sealedPatch) as Json;
+  const merged = merge(asObject(current), sealedPatch) as Json;
   // The grace period of a required policy counts from the moment it became required.
   const mfaBefore = asObject(asObject(current).mfa);
   const mfaAfter = asObject(merged.mfa);

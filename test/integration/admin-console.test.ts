@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { Browser } from '../support/browser.js';
 import { createClient, createTenant, createUser, uniqueSlug } from '../support/fixtures.js';
 import { visibleText } from '../support/hosted-pages.js';
-import { query, waitForAudit } from '../support/email-flows.js';
+import { query, redisContents, waitForAudit } from '../support/email-flows.js';
 import { discover, oidc, refusal, signInOffline } from '../support/relying-party.js';
 import { asConsolePage, createOperator, csrfOf, post, signInToConsole } from '../support/admin-console.js';
 import { useTessera } from '../support/use-tessera.js';
@@ -27,6 +27,31 @@ describe('admin console', () => {
     // a write without a session changes nothing and goes the same way
     const write = await browser.fetch(`${server.url}/admin/tenants`, { method: 'POST', body: new URLSearchParams({ slug: uniqueSlug() }), headers: { 'content-type': 'application/x-www-form-urlencoded', origin: server.url } });
     assert.equal(write.status, 303);
+  });
+
+  it('keeps neither the sign-in state, the PKCE verifier nor the console session id usable in Redis', async () => {
+    const owner = await createOperator(server, 'owner');
+    const browser = new Browser();
+    const started = await browser.fetch(`${server.url}/admin/sign-in`);
+    const auth = new URL(started.headers.get('location')!);
+    const state = auth.searchParams.get('state')!;
+    assert.ok(state.length >= 32);
+    const scan = async (secret: string, what: string) => {
+      const kv = await redisContents(server.env.REDIS_URL!, server.env.REDIS_PREFIX!);
+      assert.ok(kv.size > 0, 'the scan sees the server\'s keys');
+      for (const [key, value] of kv) {
+        assert.ok(!key.includes(secret) && !value.includes(secret), `Redis key ${key} holds ${what}`);
+        assert.doesNotMatch(value, /verifier/, `Redis key ${key} holds the PKCE verifier in the clear`);
+      }
+    };
+    await scan(state, 'the sign-in state');
+    const login = asConsolePage(await browser.navigate(auth), 'the system login page');
+    const page = asConsolePage(await browser.submit(login, '/login', { email: owner.email, password: owner.password }), 'a console page');
+    assert.match(page.url.pathname, /^\/admin/);
+    const session = browser.cookieValue(`${server.url}/admin`, 'tessera.admin');
+    assert.match(session ?? '', /^[\w-]{32}$/);
+    await scan(session!, 'the console session id');
+    assert.equal(asConsolePage(await browser.navigate(`${server.url}/admin/tenants`), 'the tenants page').status, 200, 'the session works');
   });
 
   it('signs an owner in, back to the page asked for, with a strict CSP and no framing', async () => {

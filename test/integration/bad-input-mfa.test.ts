@@ -18,7 +18,7 @@ describe('bad input at the second-factor and security pages', () => {
       [{ path: ix }, { kind: 'page', status: 400 }],
       [{ path: `${ix}/enrol` }, { kind: 'page', status: 400 }],
       [{ method: 'POST', path: `${ix}/totp`, headers: { 'content-type': form }, body: 'code=123456&_csrf=x' }, { kind: 'page', status: 400 }],
-      [{ method: 'POST', path: `${ix}/recovery`, headers: { 'content-type': form }, body: `code=${'%00'.repeat(100)}` }, { kind: 'page', status: 400 }],
+      [{ method: 'POST', path: `${ix}/recovery`, headers: { 'content-type': form }, body: `code=${'%00'.repeat(100)}` }, { kind: 'app', status: 400, error: 'request.invalid' }],
       [{ method: 'POST', path: `${ix}/code/fax`, headers: { 'content-type': form }, body: '' }, { kind: 'page', status: 400 }],
       [{ method: 'POST', path: `${ix}/enrol`, headers: { 'content-type': form }, body: 'code=' }, { kind: 'page', status: 400 }],
       [{ method: 'POST', path: `${ix}/enrol/done`, headers: { 'content-type': form }, body: '' }, { kind: 'page', status: 400 }],

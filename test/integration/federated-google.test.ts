@@ -9,7 +9,8 @@ import { randomBytes } from 'node:crypto';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { Browser } from '../support/browser.js';
 import { createUser } from '../support/fixtures.js';
-import { asPage, isLoginPage, loginPage, visibleText } from '../support/hosted-pages.js';
+import { asPage, atCallback, isLoginPage, loginPage, visibleText } from '../support/hosted-pages.js';
+import { redisContents } from '../support/email-flows.js';
 import {
   auditOf, continueWith, createFederatedTenant, createUnverifiedUser, federatedSignIn, identitiesOf, noticePage, signedIn, userByEmail, type FederatedTenant,
 } from '../support/federation-flows.js';
@@ -72,6 +73,21 @@ describe('Sign in with Google', () => {
       ['identity.linked', 'google', 'sign_up'], ['signup.completed', 'google', 'federated'], ['login.succeeded', 'google', 'federated'], ['login.succeeded', 'google', 'federated'],
     ]);
     assert.equal(events[2]!.data.issuer, google.issuer, 'the upstream is recorded for the audit log');
+  });
+
+  it('keeps the upstream answer only under a hash of its one-time reference: Redis never holds the reference', async () => {
+    const tenant = await tenantWith();
+    google.signInAs({ sub: `g-${unique()}`, email: `ref-${unique()}@gmail.test`, email_verified: true });
+    const browser = new Browser();
+    const { request, page } = await loginPage(browser, tenant.config);
+    const waiting = await browser.submit(page, '/federated/google', {}, (location) => location.pathname.includes('/federated/result/'));
+    assert.ok(waiting instanceof URL, 'stopped before the result is taken');
+    const ref = /\/federated\/result\/([\w-]{43})$/.exec(waiting.pathname)?.[1] ?? assert.fail(waiting.pathname);
+    const kv = await redisContents(server.env.REDIS_URL!, server.env.REDIS_PREFIX!);
+    assert.ok([...kv.keys()].some((key) => key.includes('fed-result:')), 'the scan sees the result record');
+    for (const [key, value] of kv) assert.ok(!key.includes(ref) && !value.includes(ref), `Redis key ${key} holds the reference`);
+    const { claims } = await signedIn(tenant, request, await browser.navigate(waiting, atCallback));
+    assert.deepEqual(claims.amr, ['fed']);
   });
 
   it('links automatically to the account with the same email when Google verified it and the connection is trusted', async () => {

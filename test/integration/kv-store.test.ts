@@ -116,6 +116,20 @@ for (const backend of backends) {
       assert.equal(await store.get('hits'), '21');
     });
 
+    test('decr lowers an existing counter atomically, keeps its TTL, never goes below 0 nor creates a key', async () => {
+      const store = await backend.open(newPrefix());
+      for (let i = 0; i < 5; i++) await store.incr('held', 10);
+      const after = await Promise.all(Array.from({ length: 8 }, () => store.decr('held')));
+      assert.deepEqual([...after].sort((a, b) => a - b), [0, 0, 0, 0, 1, 2, 3, 4]);
+      assert.equal(await store.get('held'), '0');
+      const ttl = await store.ttl('held');
+      assert.ok(ttl > 0 && ttl <= 10, `the window is kept: ttl ${ttl}`);
+      assert.equal(await store.decr('absent'), 0);
+      assert.equal(await store.get('absent'), null, 'an absent counter stays absent');
+      await store.set('text', 'abc', 10);
+      await assert.rejects(store.decr('text'), /not an integer/);
+    });
+
     test('addToSet collects members and only ever extends the TTL', async () => {
       const store = await backend.open(newPrefix());
       await store.addToSet('s', 'a', 10);

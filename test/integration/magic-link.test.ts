@@ -1,12 +1,13 @@
 // Magic links (issue #3): single use, bound to the browser that asked. Opened there, the link signs in; opened in
-// another browser it signs in nobody and the first browser asks "was this you?" (confirm signs in, deny kills the
-// link); the code in the same email works too. Email over a real SMTP server; openid-client completes the exchange.
+// another browser it signs in nobody, there or anywhere (issue #13: no "was this you?" that the asker could confirm);
+// the code in the same email works too. Email over a real SMTP server; openid-client completes the exchange.
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { createUser } from '../support/fixtures.js';
-import { asPage, atCallback, isLoginPage, visibleText } from '../support/hosted-pages.js';
+import { asPage, atCallback, visibleText } from '../support/hosted-pages.js';
+import { formsOf } from '../support/browser.js';
 import {
-  assertExpired, auditEvents, Browser, challengeOf, emailRealm, exchange, mailTo, postFrom, silentSignIn, startByEmail,
+  assertExpired, auditEvents, Browser, challengeOf, comparable, emailRealm, exchange, mailTo, postFrom, silentSignIn, startByEmail,
   submitCode, useEmailTessera, type EmailRealm,
 } from '../support/email-flows.js';
 
@@ -28,17 +29,23 @@ describe('magic link sign-in', () => {
     return { user, browser, request, login, waiting: page, mail };
   }
 
-  it('sends an email with a link and a code, and shows a self-refreshing waiting page', async () => {
+  it('sends an email with a link and a code, and says what the link does; the waiting page does not reload', async () => {
     const { user, waiting, mail } = await asked();
     assert.equal(waiting.status, 200);
     assert.match(waiting.url.pathname, /\/magic-sent\/[\w-]{22}$/);
-    assert.match(waiting.html, /<meta http-equiv="refresh" content="\d+">/);
-    assert.match(visibleText(waiting.html), new RegExp(`we sent a sign-in link to ${user.email[0]}•••@example\\.com ?\\. Open it on this device\\.`));
+    assert.doesNotMatch(waiting.html, /http-equiv="refresh"/, 'nothing can change it but this browser');
+    assert.match(visibleText(waiting.html), new RegExp(`we sent a sign-in link to ${user.email[0]}•••@example\\.com ?\\. Open it in this browser: it signs in only here\\.`));
+    assert.equal(formsOf(waiting.html).length, 0, 'nothing to confirm or deny');
     assert.equal(mail.subject, `Your ${realm.name} sign-in code`);
     assert.match(mail.link ?? '', new RegExp(`^${world.server.issuer(realm.slug)}/interaction/[^/]+/magic/[\\w-]{43}$`));
     assert.match(mail.code ?? '', /^\d{6}$/);
     assert.ok(mail.html.includes(`href="${mail.link}"`), 'the HTML version links the same URL');
     assert.match(mail.text, /expire in 10 minutes and work only once/, 'valid 10 minutes by default');
+    for (const version of [mail.text, visibleText(mail.html)]) {
+      assert.match(version, /The link signs you in only on the device and in the browser where you started signing in\. Opened anywhere else, it signs in nobody\./);
+      assert.match(version, /If you did not try to sign in, you can ignore this email: the link and the code are of no use to anyone without it/);
+      assert.doesNotMatch(version, /nobody can sign in without this code/, 'the code-only wording is not used for a link');
+    }
   });
 
   it('opened in the same browser, signs in (amr otp); the link works only once', async () => {
@@ -53,58 +60,63 @@ describe('magic link sign-in', () => {
     const other = new Browser({ 'user-agent': firefox });
     const reopened = asPage(await other.navigate(mail.link!, atCallback), 'the link again, another browser');
     assertExpired(reopened, 'the link again, another browser');
-    assert.doesNotMatch(reopened.html, /other device/, 'a used link does not even ask for confirmation');
+    assert.doesNotMatch(reopened.html, /works only in the browser/, 'a used link is simply expired');
   });
 
-  it('opened in another browser, signs in nobody there; the first browser confirms and is signed in', async () => {
+  it('opened in another browser, signs in nobody and changes nothing: the first browser can still use the link or the code', async () => {
     const { user, browser, request, waiting, mail } = await asked();
     const other = new Browser({ 'user-agent': firefox });
-    const elsewhere = asPage(await other.navigate(mail.link!, atCallback), 'the other-device page');
-    assert.equal(elsewhere.status, 200);
-    assert.match(elsewhere.html, /<h1>Finish signing in on your other device<\/h1>/);
-    assert.match(visibleText(elsewhere.html), /different browser \( Firefox on Linux \)/);
+    const elsewhere = asPage(await other.navigate(mail.link!, atCallback), 'the other-browser page');
+    assert.equal(elsewhere.status, 403);
+    assert.match(elsewhere.html, /<h1>This link works only in the browser where you asked for it<\/h1>/);
+    assert.match(visibleText(elsewhere.html), /Nobody has been signed in\./);
+    assert.equal(formsOf(elsewhere.html).length, 0, 'nothing to approve');
     assert.equal(await silentSignIn(other, realm.config), 'login_required', 'the other browser holds no session');
     const opened = (await auditEvents(world.services.databaseUrl, realm.slug)).filter((e) => e.type === 'magic_link.opened_elsewhere');
     assert.equal(opened.length, 1);
     assert.equal(opened[0]!.outcome, 'failure');
+    assert.equal(opened[0]!.data.device, 'Firefox on Linux');
 
-    const question = asPage(await browser.navigate(waiting.url, atCallback), 'the waiting page');
-    assert.equal(question.status, 200);
-    assert.match(question.html, /<h1>Was this you\?<\/h1>/);
-    assert.match(visibleText(question.html), /opened on another device \( Firefox on Linux \)/);
-    assert.doesNotMatch(question.html, /http-equiv="refresh"/, 'a page that asks a question does not reload itself');
-
-    const { claims } = await exchange(realm.config, request, await browser.submit(question, '/confirm', {}, atCallback));
+    const still = asPage(await browser.navigate(waiting.url, atCallback), 'the waiting page');
+    assert.equal(comparable(still), comparable(waiting), 'the waiting page is as it was');
+    assert.equal(await silentSignIn(browser, realm.config), 'login_required', 'the first browser is not signed in by it');
+    const { claims } = await exchange(realm.config, request, await browser.navigate(mail.link!, atCallback));
     assert.equal(claims.sub, user.id);
     assert.deepEqual(claims.amr, ['otp']);
-    assertExpired(await other.navigate(mail.link!, atCallback), 'the link after the confirmation');
   });
 
-  it('"No, this was not me" cancels: back at the login page with a notice, link and code dead', async () => {
-    const { browser, waiting, mail } = await asked();
-    const other = new Browser({ 'user-agent': firefox });
-    asPage(await other.navigate(mail.link!, atCallback), 'the other-device page');
-    const question = asPage(await browser.navigate(waiting.url, atCallback), 'the waiting page');
-    const denied = asPage(await browser.submit(question, '/deny', {}, atCallback), 'the login page');
-    assert.equal(denied.status, 200);
-    assert.ok(isLoginPage(denied), 'back at the login page');
-    assert.match(visibleText(denied.html), /That sign-in link has been cancelled\./);
-    assert.equal(await silentSignIn(browser, realm.config), 'login_required', 'nobody was signed in');
-
-    assertExpired(await other.navigate(mail.link!, atCallback), 'the link after a denial, other browser');
-    assertExpired(await browser.navigate(mail.link!, atCallback), 'the link after a denial, first browser');
-    const codePage = new URL(waiting.url.pathname.replace('/magic-sent/', '/code/'), waiting.url);
-    assertExpired(await browser.navigate(codePage, atCallback), 'the code page after a denial');
-    const events = (await auditEvents(world.services.databaseUrl, realm.slug)).map((e) => e.type);
-    assert.ok(events.includes('magic_link.denied'));
-  });
-
-  it('cannot be confirmed before the link was opened anywhere', async () => {
+  it('has no confirmation or denial routes', async () => {
     const { browser, login, waiting } = await asked();
-    assert.doesNotMatch(waiting.html, /\/confirm"/, 'the waiting page has no confirm form yet');
-    const forged = await postFrom(browser, login, `${waiting.url.pathname}/confirm`);
-    assertExpired(forged, 'a confirmation without an opened link');
+    for (const path of ['/confirm', '/deny']) {
+      const forged = asPage(await postFrom(browser, login, `${waiting.url.pathname}${path}`), `POST ${path}`);
+      assert.equal(forged.status, 404, path);
+    }
     assert.equal(await silentSignIn(browser, realm.config), 'login_required');
+  });
+
+  it('attack: a link asked for with the victim\'s address and opened by the victim signs in neither browser', async () => {
+    const victim = await createUser(world.server, realm.slug);
+    const attacker = new Browser();
+    const { login, page: waiting } = await startByEmail(attacker, realm.config, victim.email, 'magic-link');
+    const mail = await mailTo(world.smtp, victim.email);
+
+    const victimBrowser = new Browser({ 'user-agent': firefox });
+    const opened = asPage(await victimBrowser.navigate(mail.link!, atCallback), 'the victim\'s page');
+    assert.match(opened.html, /<h1>This link works only in the browser where you asked for it<\/h1>/);
+    assert.equal(await silentSignIn(victimBrowser, realm.config), 'login_required', 'the victim is not signed in');
+
+    // every way back the attacker's browser has: its waiting page, the old confirmation, the code page
+    const again = asPage(await attacker.navigate(waiting.url, atCallback), 'the attacker\'s waiting page');
+    assert.doesNotMatch(again.html, /\/confirm"|Was this you/);
+    for (const path of ['/confirm', '/approve', '']) {
+      const forged = await postFrom(attacker, login, `${waiting.url.pathname}${path}`);
+      assert.ok(!(forged instanceof URL), `POST ${path || 'the waiting page'} reached the app`);
+    }
+    const codePage = new URL(waiting.url.pathname.replace('/magic-sent/', '/code/'), waiting.url);
+    assert.ok(!(await attacker.navigate(codePage, atCallback) instanceof URL));
+    assert.equal(await silentSignIn(attacker, realm.config), 'login_required', 'the attacker is not signed in');
+    const events = (await auditEvents(world.services.databaseUrl, realm.slug)).filter((e) => e.type === 'login.succeeded' && e.subject === victim.id);
+    assert.equal(events.length, 0, 'nobody signed in as the victim');
   });
 
   it('the code from the same email signs in too', async () => {

@@ -1,10 +1,12 @@
 // Every operation of the Management API, probed with hostile path parameters, bodies and queries: each answer is
-// a 4xx `{error, message}` — never a 500, never a stack trace — and nothing changes on the way.
+// a 4xx `{error, message}` — never a 500, never a stack trace — and nothing changes on the way. Hostile values
+// (issue #13: deep nesting, NUL, years 0 and 10000, integers past 64 bits) go into every field of every body and
+// query, on real resources, so they reach whatever would store or compare them.
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { useTessera } from '../support/use-tessera.js';
 import { createTenant } from '../support/fixtures.js';
-import { assertSafe } from '../support/bad-input.js';
+import { assertSafe, hostileCursors, hostileJsonValues, hostileTextValues } from '../support/bad-input.js';
 import { call, operator } from '../support/management.js';
 import { operations } from '../../src/management/operations/index.js';
 import { managementScopes } from '../../src/tenants/system-tenant.js';
@@ -74,5 +76,81 @@ describe('Management API: hostile input on every operation', () => {
     assert.deepEqual(roles.body.items.map((r: { name: string }) => r.name).sort(), ['admin', 'editor', 'viewer']);
     const users = await call(server, 'GET', `/tenants/${tenant}/users`, { token });
     assert.deepEqual(users.body.items, []);
+  });
+
+  /** a valid body for each operation, so that one hostile field is all that is wrong with it */
+  const validBodies: Record<string, Record<string, unknown>> = {
+    createTenant: { slug: 'hostile-probe', name: 'Probe' },
+    updateTenantSettings: { branding: {} },
+    createClient: { client_name: 'Probe', redirect_uris: ['https://rp.example/cb'] },
+    updateClient: { client_name: 'Probe' },
+    assignClientRoles: { roles: ['viewer'] },
+    createUser: { email: 'probe@example.com' },
+    updateUser: { metadata: {} },
+    assignUserRoles: { roles: ['viewer'] },
+    createRole: { name: 'probe' },
+    updateRole: { description: 'Probe' },
+    createApi: { identifier: 'https://api.probe.example', name: 'Probe' },
+    updateApi: { name: 'Probe' },
+    rotateKey: { alg: 'RS256' },
+  };
+  const settingsSections = ['branding', 'idTokenSigningAlg', 'defaultResource', 'ttl', 'signIn', 'messaging', 'connections', 'mfa', 'rbac'];
+  const fieldsOf = (operation: (typeof operations)[number], schema: unknown): string[] =>
+    Object.keys((schema as { shape?: Record<string, unknown> }).shape ?? {}).concat(operation.id === 'updateTenantSettings' ? settingsSections : []);
+
+  /** real resources of the tenant, so that hostile values get past the lookups to the writes and searches */
+  async function realPath(path: string): Promise<string> {
+    const api = await call(server, 'POST', `/tenants/${tenant}/apis`, { token, body: { identifier: `https://api-${Math.random().toString(36).slice(2)}.example`, name: 'Real' } });
+    const client = await call(server, 'POST', `/tenants/${tenant}/clients`, { token, body: { client_name: 'Real', redirect_uris: ['https://rp.example/cb'] } });
+    const user = await call(server, 'POST', `/tenants/${tenant}/users`, { token, body: { email: `real-${Math.random().toString(36).slice(2)}@example.com` } });
+    const id = path.includes('/apis/') ? api.body.id : path.includes('/clients/') ? client.body.client_id : user.body.id;
+    assert.ok(id, `a real resource for ${path}`);
+    return path.replace('{slug}', tenant).replace('{id}', id).replace(/\{(name|role)\}/, 'viewer').replace('{session}', 'nope');
+  }
+
+  it('answers hostile values in every field of every body without a 5xx (deep JSON, NUL, years 0 and 10000, huge numbers)', async () => {
+    for (const operation of operations.filter((o) => o.body)) {
+      const base = validBodies[operation.id];
+      assert.ok(base, `a valid body for ${operation.id}: add one so its fields are probed`);
+      const path = await realPath(operation.path);
+      const fields = [...fieldsOf(operation, operation.body), 'messaging.email.from'];
+      for (const field of fields) {
+        for (const [label, value] of hostileJsonValues) {
+          for (const wrapped of [value, `{"x":${value}}`, `[${value}]`]) {
+            const rest = Object.fromEntries(Object.entries(base).filter(([key]) => key !== field.split('.')[0]));
+            const inner = field.split('.').reverse().reduce((acc, key) => `{${JSON.stringify(key)}:${acc}}`, wrapped);
+            const restText = JSON.stringify(rest).slice(1, -1);
+            const body = `{${inner.slice(1, -1)}${restText ? `,${restText}` : ''}}`;
+            const answer = await call(server, operation.method.toUpperCase(), path, { token, rawBody: body, contentType: 'application/json' });
+            const what = `${operation.id} ${field}=${label}${wrapped === value ? '' : ` in ${wrapped[0]}`}`;
+            assertSafe({ ...answer, json: answer.body }, what);
+          }
+        }
+      }
+    }
+  });
+
+  it('answers hostile values in every query parameter without a 5xx, and forged cursors and dates with 400', async () => {
+    for (const operation of operations.filter((o) => o.query)) {
+      const path = await realPath(operation.path);
+      for (const field of fieldsOf(operation, operation.query)) {
+        for (const [label, value] of [...hostileTextValues, ...hostileCursors]) {
+          const answer = await call(server, 'GET', `${path}?${field}=${value}`, { token });
+          const what = `${operation.id} ?${field}=${label}`;
+          assertSafe({ ...answer, json: answer.body }, what);
+        }
+      }
+    }
+    for (const [label, cursor] of hostileCursors) {
+      for (const list of ['audit', 'users']) {
+        const answer = await call(server, 'GET', `/tenants/${tenant}/${list}?cursor=${cursor}`, { token });
+        assert.equal(answer.status, 400, `${list} cursor ${label} → ${answer.status} ${answer.text.slice(0, 200)}`);
+      }
+    }
+    for (const from of ['0000-01-01T00:00:00Z', '%2B010000-01-01T00:00:00Z']) {
+      const answer = await call(server, 'GET', `/tenants/${tenant}/audit?from=${from}`, { token });
+      assert.equal(answer.status, 400, `from=${from}`);
+      assert.match(answer.body.message, /between the years 1 and 9999/);
+    }
   });
 });

@@ -8,8 +8,9 @@ import { createUser, redirectUri } from '../support/fixtures.js';
 import { asPage, atCallback, loginPage, visibleText } from '../support/hosted-pages.js';
 import { accessTokenLive, codeFlow, oidc, refusal, signInOffline } from '../support/relying-party.js';
 import {
-  assertExpired, assertNoMailTo, auditEvents, Browser, comparable, createUnverifiedUser, emailClaims, emailRealm, exchange,
-  interactionPage, mailTo, silentSignIn, submitCode, uniqueEmail, useEmailTessera, userRow, waitForAudit, type EmailRealm,
+  assertExpired, assertNoMailTo, auditEvents, Browser, comparable, createUnverifiedUser, databaseContents, emailClaims, emailRealm,
+  exchange, interactionPage, mailTo, redisContents, silentSignIn, submitCode, uniqueEmail, useEmailTessera, userRow, waitForAudit,
+  type EmailRealm,
 } from '../support/email-flows.js';
 
 const newPassword = 'a brand new passphrase 7';
@@ -130,6 +131,41 @@ describe('password reset', () => {
     assert.equal(stale.status, 400);
     const { claims } = await exchange(realm.config, request, await setPassword(browser, await browser.navigate(second.link!, atCallback)));
     assert.deepEqual([claims.sub, claims.amr], [user.id, ['pwd', 'otp']]);
+  });
+
+  it('keeps the permission to set a password only as a keyed hash: Redis and every table are free of it', async () => {
+    const user = await createUser(world.server, realm.slug);
+    const { browser, request, page } = await requestReset(user.email);
+    const form = asPage(await submitCode(browser, page, (await mailTo(world.smtp, user.email)).code!), 'the new-password page');
+    const permission = form.url.searchParams.get('p');
+    assert.match(permission ?? '', /^[\w-]{32,64}$/, 'the new-password page carries the permission');
+    const scan = async (when: string) => {
+      for (const [key, value] of await redisContents(world.services.redisUrl, world.services.redisPrefix)) {
+        assert.ok(!key.includes(permission!) && !value.includes(permission!), `${when}: Redis key ${key} holds the permission`);
+      }
+      for (const [table, rows] of await databaseContents(world.services.databaseUrl)) {
+        assert.ok(!rows.includes(permission!), `${when}: table ${table} holds the permission`);
+      }
+    };
+    await scan('while the permission is live');
+    const { claims } = await exchange(realm.config, request, await setPassword(browser, form));
+    assert.equal(claims.sub, user.id);
+    await scan('after it was used');
+    assertExpired(await browser.navigate(form.url, atCallback), 'the new-password page after the reset');
+  });
+
+  it('the permission sets a password once: of two concurrent submissions one wins, the other finds it expired', async () => {
+    const user = await createUser(world.server, realm.slug);
+    const { browser, page } = await requestReset(user.email);
+    const form = asPage(await submitCode(browser, page, (await mailTo(world.smtp, user.email)).code!), 'the new-password page');
+    const raced = await Promise.all([
+      browser.submit(form, '/reset/password', { password: newPassword, confirm: newPassword }, atCallback),
+      browser.submit(form, '/reset/password', { password: `${newPassword} twice`, confirm: `${newPassword} twice` }, atCallback),
+    ]);
+    const used = raced.filter((step) => step instanceof URL || !/Sign-in expired/.test(step.html));
+    assert.equal(used.length, 1, 'exactly one submission set the password');
+    assert.equal((await waitForAudit(world.services.databaseUrl, realm.slug, 'password.reset')).filter((e) => e.subject === user.id).length, 1);
+    assert.equal(await passwordWorks(user.email, newPassword) !== await passwordWorks(user.email, `${newPassword} twice`), true, 'one of the two passwords is set');
   });
 
   it('verifies the email of an unverified account: the code proved the mailbox', async () => {

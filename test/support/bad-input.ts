@@ -103,3 +103,43 @@ export function assertNoSecretsIn(servers: [name: string, server: TesseraProcess
     }
   }
 }
+
+/** nested `depth` levels deep as JSON text (built as text: JSON.stringify itself would recurse that deep) */
+export const deepJson = (depth: number, open = '{"a":', close = '}') => `${open.repeat(depth)}1${close.repeat(depth)}`;
+
+/**
+ * Values that passed shape checks but broke what came after (issue #13): nesting past any stack, a NUL (PostgreSQL
+ * cannot store or compare it), years PostgreSQL's timestamps do not hold, integers beyond 64 bits. As JSON text.
+ */
+export const hostileJsonValues: Array<[label: string, json: string]> = [
+  ['10,000-deep object', deepJson(10_000)],
+  ['10,000-deep array', deepJson(10_000, '[', ']')],
+  ['NUL in text', '"a\\u0000b"'],
+  ['year 0', '"0000-01-01T00:00:00Z"'],
+  ['year 10000', '"+010000-01-01T00:00:00Z"'],
+  ['beyond 64 bits', '99999999999999999999'],
+  ['below -2^63', '-9223372036854775809'],
+  ['huge float', '1e308'],
+];
+
+/** the same as they arrive in a query string or a form field (already URL-encoded) */
+export const hostileTextValues: Array<[label: string, encoded: string]> = [
+  ['NUL', '%00'],
+  ['NUL in text', 'a%00b'],
+  ['year 0', '0000-01-01T00%3A00%3A00Z'],
+  ['year 0 (local)', '0000-01-01T00%3A00'],
+  ['year 10000', '%2B010000-01-01T00%3A00%3A00Z'],
+  ['5-digit year', '10000-01-01T00%3A00%3A00Z'],
+  ['beyond 64 bits', '99999999999999999999'],
+  ['19 digits beyond bigint', '9999999999999999999'],
+  ['huge float', '1e400'],
+];
+
+/** cursors a client could forge: well-formed wrappers around out-of-range values */
+export const hostileCursors: Array<[label: string, cursor: string]> = [
+  ['audit id beyond bigint', Buffer.from(JSON.stringify({ after: '9999999999999999999' })).toString('base64url')],
+  ['audit id beyond 64 bits', Buffer.from(JSON.stringify({ after: '99999999999999999999' })).toString('base64url')],
+  ['NUL key', Buffer.from(JSON.stringify({ after: 'a\u0000' })).toString('base64url')],
+  ['user at year 0', Buffer.from('0000-01-01T00:00:00.000Z|00000000-0000-4000-8000-000000000000').toString('base64url')],
+  ['user at year 10000', Buffer.from('+010000-01-01T00:00:00.000Z|00000000-0000-4000-8000-000000000000').toString('base64url')],
+];

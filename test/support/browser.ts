@@ -35,6 +35,11 @@ export class Browser {
     return this.cookiesFor(new URL(url)).map((c) => c.name);
   }
 
+  /** the value of the cookie `name` this browser would send to `url` */
+  cookieValue(url: string | URL, name: string): string | null {
+    return this.cookiesFor(new URL(url)).find((c) => c.name === name)?.value ?? null;
+  }
+
   private cookiesFor(url: URL): Cookie[] {
     const now = Date.now();
     return (this.jar.get(url.host) ?? []).filter((c) => c.expires > now && (url.pathname === c.path || url.pathname.startsWith(c.path.endsWith('/') ? c.path : `${c.path}/`)));

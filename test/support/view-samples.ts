@@ -43,11 +43,8 @@ export const samples: Record<string, Record<string, unknown>> = {
     page: page(), action: '/i/1/code/c1', resendAction: '/i/1/code/c1/resend', csrfToken: CSRF, destination: EVIL, channel: 'email',
     purpose: 'login', codeLength: 6, error: EVIL, notice: EVIL, resendAvailableIn: 42, backUrl: '/i/1',
   },
-  'magic-link-sent': {
-    page: page(null, 3), destination: EVIL, csrfToken: CSRF, codeAction: '/i/1/code/c1', confirmAction: '/i/1/magic-sent/c1/confirm',
-    denyAction: '/i/1/magic-sent/c1/deny', openedElsewhere: null, backUrl: '/i/1', error: EVIL,
-  },
-  'magic-link-elsewhere': { page: page(), device: EVIL },
+  'magic-link-sent': { page: page(), destination: EVIL, codeAction: '/i/1/code/c1', backUrl: '/i/1' },
+  'magic-link-elsewhere': { page: page() },
   signup: { page: page(), action: '/i/1/signup', csrfToken: CSRF, email: EVIL, name: EVIL, error: EVIL, loginUrl: '/i/1', minLength: 8 },
   'reset-request': { page: page(), action: '/i/1/reset', csrfToken: CSRF, email: EVIL, error: EVIL, loginUrl: '/i/1' },
   'reset-password': { page: page(), action: '/i/1/reset/password?p=abc&x=1', csrfToken: CSRF, error: EVIL, minLength: 10 },

@@ -66,6 +66,20 @@ describe('renderCodeEmail', () => {
     assert.match(email.text, /The code expires in 1 minute and works only once\./);
   });
 
+  test('a sign-in link says it signs in only the browser that asked, and the "did not ask" line says so too', async () => {
+    const email = await renderCodeEmail({ brand, purpose: 'login', code: '482913', link: LINK, ttlMinutes: 10 });
+    for (const body of [visible(email.html), email.text]) {
+      assert.match(body, /The link signs you in only on the device and in the browser where you started signing in\. Opened anywhere else, it signs in nobody\./);
+      assert.match(body, /If you did not try to sign in, you can ignore this email: the link and the code are of no use to anyone without it, and opening the link does not sign anyone in elsewhere\./);
+      assert.doesNotMatch(body, /nobody can sign in without this code/);
+    }
+    const codeOnly = await renderCodeEmail({ brand, purpose: 'login', code: '482913', ttlMinutes: 10 });
+    assert.match(codeOnly.text, /nobody can sign in without this code/);
+    assert.doesNotMatch(codeOnly.text, /browser where you started/);
+    const reset = await renderCodeEmail({ brand, purpose: 'reset', code: '482913', link: LINK, ttlMinutes: 10 });
+    assert.doesNotMatch(reset.text, /browser where you started/, 'a reset link may be opened anywhere');
+  });
+
   test('whole hours read as hours', async () => {
     const email = await renderCodeEmail({ brand, purpose: 'verify', code: '1234', ttlMinutes: 120 });
     assert.match(email.text, /expires in 2 hours/);

@@ -90,6 +90,23 @@ test('peek reads without counting and says whether the next hit would pass', asy
   assert.ok(exhausted.retryAfterSeconds > 0);
 });
 
+test('reserve counts before the caller judges: concurrent reservations get at most the limit allowed', async () => {
+  const limiter = createRateLimiter(newStore());
+  const reservations = await Promise.all(Array.from({ length: 12 }, () => limiter.reserve('login', 'erin@example.com', rule)));
+  assert.equal(reservations.filter((r) => r.allowed).length, 3);
+  for (const refused of reservations.filter((r) => !r.allowed)) assert.ok(refused.retryAfterSeconds > 0);
+  assert.equal((await limiter.reserve('login', 'erin@example.com', rule)).allowed, false);
+});
+
+test('a released reservation is given back once, however often release is called', async () => {
+  const limiter = createRateLimiter(newStore());
+  const first = await limiter.reserve('login', 'frank@example.com', rule);
+  await limiter.reserve('login', 'frank@example.com', rule);
+  await first.release();
+  await first.release();
+  assert.equal((await limiter.peek('login', 'frank@example.com', rule)).remaining, 2);
+});
+
 test('the store never sees the raw subject, only its SHA-256', async () => {
   const keys: string[] = [];
   const store = newStore();

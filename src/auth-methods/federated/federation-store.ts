@@ -1,9 +1,10 @@
 // The short-lived records of a federated sign-in, in the KvStore so any process can finish what another began:
 //   fed-state:{tenant}:{sha256(state)}  sealed: connection, purpose, nonce, PKCE verifier, browser binding (10 min)
-//   fed-post:{tenant}:{ref}             a form_post callback's fields, until the browser comes back by GET (2 min)
-//   fed-result:{tenant}:{ref}           the verified upstream profile, until the interaction takes it (5 min)
+//   fed-post:{tenant}:{sha256(ref)}     a form_post callback's fields, until the browser comes back by GET (2 min)
+//   fed-result:{tenant}:{sha256(ref)}   the verified upstream profile, until the interaction takes it (5 min)
 //   fed-pending:{tenant}:{uid}          an upstream account waiting for the user to prove the existing account (15 min)
-// Every record is single use: taken with a claim (SET NX) so two requests cannot both use one.
+// Every record is single use: taken with a claim (SET NX) so two requests cannot both use one. The random tokens
+// (state, refs) appear in keys only hashed, so reading the store yields none that a request would accept.
 import { createHash, randomBytes } from 'node:crypto';
 import type { Sealer } from '../../crypto/sealing.js';
 import type { KvStore } from '../../store/kv-store.js';
@@ -56,16 +57,16 @@ export function createFederationStore(deps: { store: KvStore; sealer: Sealer }) 
     takeState: (tenantId: string, token: string) => take<FlowState>(`fed-state:${tenantId}:${sha256(token)}`, 600),
     async stashPost(tenantId: string, fields: Record<string, string>): Promise<string> {
       const ref = randomToken();
-      await put(`fed-post:${tenantId}:${ref}`, fields, 120);
+      await put(`fed-post:${tenantId}:${sha256(ref)}`, fields, 120);
       return ref;
     },
-    takePost: (tenantId: string, ref: string) => take<Record<string, string>>(`fed-post:${tenantId}:${ref}`, 120),
+    takePost: (tenantId: string, ref: string) => take<Record<string, string>>(`fed-post:${tenantId}:${sha256(ref)}`, 120),
     async saveResult(tenantId: string, result: UpstreamResult): Promise<string> {
       const ref = randomToken();
-      await put(`fed-result:${tenantId}:${ref}`, result, 300);
+      await put(`fed-result:${tenantId}:${sha256(ref)}`, result, 300);
       return ref;
     },
-    takeResult: (tenantId: string, ref: string) => take<UpstreamResult>(`fed-result:${tenantId}:${ref}`, 300),
+    takeResult: (tenantId: string, ref: string) => take<UpstreamResult>(`fed-result:${tenantId}:${sha256(ref)}`, 300),
     async savePending(tenantId: string, uid: string, pending: PendingLink): Promise<void> {
       const key = `fed-pending:${tenantId}:${uid}`;
       await store.del([`${key}:taken`]);

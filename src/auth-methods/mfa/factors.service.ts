@@ -4,6 +4,7 @@
 import type { AuditLog } from '../../audit/audit-log.js';
 import type { Sealer } from '../../crypto/sealing.js';
 import type { MfaRepository } from '../../db/mfa.repository.js';
+import { reserveAttempt, type Attempt } from '../../store/attempt-guard.js';
 import type { RateLimiter, RateRule } from '../../store/rate-limiter.js';
 import { createRecoveryCodes } from './recovery-codes.js';
 import { newTotpSecret, totpProvisioning, totpStep } from './totp.js';
@@ -64,16 +65,17 @@ export function createFactors(deps: { mfa: MfaRepository; sealer: Sealer; limite
     useRecoveryCode: (tenantId: string, userId: string, code: string) => mfa.useRecoveryCode(tenantId, userId, recovery.hash(tenantId, userId, code)),
     recoveryCodesLeft: (tenantId: string, userId: string) => mfa.recoveryCodesLeft(tenantId, userId),
 
-    /** @returns seconds until another second-factor attempt is allowed, 0 when it is */
+    /** @returns seconds until another second-factor attempt is allowed, 0 when it is (a read: nothing is counted) */
     async lockedFor(tenantId: string, userId: string): Promise<number> {
       const state = await limiter.peek(bucket(tenantId), userId, secondFactorLimit);
       return state.allowed ? 0 : Math.max(1, state.retryAfterSeconds);
     },
-    async failed(tenantId: string, userId: string): Promise<void> {
-      await limiter.hit(bucket(tenantId), userId, secondFactorLimit);
-    },
-    async succeeded(tenantId: string, userId: string): Promise<void> {
-      await limiter.reset(bucket(tenantId), userId);
+    /**
+     * one second-factor attempt, reserved before the code or passkey is checked so concurrent guesses cannot all be
+     * judged (store/attempt-guard.ts); a wrong one stays counted, a right one clears the account's failures
+     */
+    reserveAttempt(tenantId: string, userId: string): Promise<Attempt> {
+      return reserveAttempt(limiter, [{ bucket: bucket(tenantId), subject: userId, rule: secondFactorLimit, onSuccess: 'reset' }]);
     },
   };
 }

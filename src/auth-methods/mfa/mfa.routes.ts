@@ -68,27 +68,28 @@ export function mfaRoutes(deps: AuthMethodDeps & MfaDeps) {
     return challenge(ctx, found.details, found.pending, reason ? { error: passkeyMessages[reason], status: reason === 'locked' ? 429 : 400 } : {});
   });
 
-  /** a code typed on the challenge page: checked unless the account is locked; wrong ones count */
+  /** a code typed on the challenge page: reserved against the account's limit, then checked; wrong ones stay counted */
   async function attempt(ctx: Context, kind: 'totp' | 'recovery_code', check: (tenantId: string, userId: string, code: string) => Promise<boolean>) {
     const found = await waiting(ctx);
     if (!found) return ix.expired(ctx);
     const { details, pending } = found;
     ix.verifyCsrf(ctx, details);
     const tenant = ix.tenantOf(ctx);
-    const wait = await factors.lockedFor(tenant.id, pending.accountId);
-    if (wait) {
+    const attempt = await factors.reserveAttempt(tenant.id, pending.accountId);
+    if (!attempt.allowed) {
+      const wait = attempt.retryAfterSeconds;
       ctx.set('Retry-After', String(wait));
       await audit.record({ tenantId: tenant.id, type: 'mfa.locked', subject: pending.accountId, ...requestInfo(ctx), outcome: 'failure', data: { factor: kind } });
       return challenge(ctx, details, pending, { error: `Too many wrong codes. Try again in ${Math.ceil(wait / 60)} minute(s).`, status: 429 });
     }
     const code = field(ctx, 'code').slice(0, 64);
     if (!(await check(tenant.id, pending.accountId, code))) {
-      await factors.failed(tenant.id, pending.accountId);
+      // the reserved attempt stays counted: this is a failure
       await audit.record({ tenantId: tenant.id, type: 'mfa.failed', subject: pending.accountId, ...requestInfo(ctx), outcome: 'failure', data: { factor: kind } });
       const message = kind === 'totp' ? 'That code is not right, or was already used. Enter the current code from your app.' : 'That recovery code is not right or was already used.';
       return challenge(ctx, details, pending, { error: message, status: 400 });
     }
-    await factors.succeeded(tenant.id, pending.accountId);
+    await attempt.succeeded();
     if (kind === 'recovery_code') {
       await audit.record({ tenantId: tenant.id, type: 'mfa.recovery_code_used', actor: pending.accountId, subject: pending.accountId, ...requestInfo(ctx), data: { left: await factors.recoveryCodesLeft(tenant.id, pending.accountId) } });
     }

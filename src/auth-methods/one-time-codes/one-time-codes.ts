@@ -9,8 +9,10 @@
 //   n     attempts (INCR), shared by every generation: a resend never buys new guesses
 //   end   'used' | 'locked', written with SET NX: whoever writes it first decides the challenge's fate
 //   gen:G claim of the right to replace generation G (two concurrent resends make one new code, not two)
-// and `otc-link:{tenant}:{linkHash}` points a link at its challenge. Codes and link tokens are kept only as
-// HMAC-SHA256 under a key derived from `secret`: a plain hash of a 6-digit code falls to 10^6 guesses.
+// and `otc-link:{tenant}:{linkHash}` points a link at its challenge. `otc-grant:{tenant}:{grantHash}` is what an
+// accepted challenge grants the browser for a next step (choosing a new password), sealed, until that step takes it.
+// Codes, link tokens and grant tokens are kept only as HMAC-SHA256 under a key derived from `secret`: a plain hash
+// of a 6-digit code falls to 10^6 guesses, and a token in the clear would be usable by anyone who can read Redis.
 // The identifier (email/phone) and flow data are sealed, so a dump of Redis names nobody.
 import { createHmac, hkdfSync, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import type { KvStore } from '../../store/kv-store.js';
@@ -86,7 +88,7 @@ interface DeliveryState { gen: number; channel: ChallengeChannel; provider?: str
 interface Loaded { rec: Rec; code: CodeState; pv: DeliveryState | null; challenge: Challenge }
 
 const ID = /^[A-Za-z0-9_-]{22}$/; // 16 random bytes: the id appears in URLs, so it must not be guessable
-const LINK_TOKEN = /^[A-Za-z0-9_-]{43}$/; // 32 random bytes
+const LINK_TOKEN = /^[A-Za-z0-9_-]{43}$/; // 32 random bytes (link and grant tokens)
 const EXPIRED = { status: 'expired' } as const;
 const LOCKED = { status: 'locked' } as const;
 
@@ -112,6 +114,7 @@ export function createOneTimeCodes(deps: OneTimeCodesDeps) {
 
   const key = (t: string, id: string, part: string) => `otc:${t}:${id}:${part}`;
   const linkKey = (t: string, linkHash: string) => `otc-link:${t}:${linkHash}`;
+  const grantKey = (t: string, token: string) => `otc-grant:${t}:${mac('grant', t, token).toString('base64url')}`;
   /** whole seconds until `at` by our clock, at least 1 (the store refuses 0) */
   const ttlUntil = (at: number) => Math.max(1, Math.ceil((at - now()) / 1000));
 
@@ -189,6 +192,21 @@ export function createOneTimeCodes(deps: OneTimeCodesDeps) {
     await store.setIfAbsent(key(t, id, 'end'), 'locked', endTtl);
     await retire(t, id, code);
     return LOCKED;
+  }
+
+  /** a live, untaken grant; null for a malformed token or an unknown, expired or taken grant */
+  async function openGrant(t: string, token: string): Promise<{ key: string; value: Record<string, unknown>; expiresAt: number } | null> {
+    if (typeof token !== 'string' || !LINK_TOKEN.test(token)) return null;
+    const k = grantKey(t, token);
+    const [sealed, taken] = await store.getMany([k, `${k}:taken`]);
+    if (!sealed || taken) return null;
+    try {
+      const grant = JSON.parse(sealer.open(sealed, k)) as { value: Record<string, unknown>; expiresAt: number };
+      return grant.expiresAt > now() ? { key: k, ...grant } : null;
+    } catch (err) {
+      if (err instanceof Error && err.message === 'crypto.unseal_failed') return null;
+      throw err;
+    }
   }
 
   async function liveOrThrow(t: string, id: string): Promise<Loaded> {
@@ -315,6 +333,31 @@ export function createOneTimeCodes(deps: OneTimeCodesDeps) {
       if (!(await store.setIfAbsent(key(t, id, 'end'), 'used', ttlUntil(l.rec.deadline)))) return false;
       await retire(t, id, l.code);
       return true;
+    },
+
+    /**
+     * What an accepted challenge grants the browser for its next step (the password-reset form): the token is
+     * returned once, only its MAC names the sealed record. Live `ttlSeconds`; single use through takeGrant.
+     */
+    async grant(tenantId: string, value: Record<string, unknown>, ttlSeconds: number): Promise<string> {
+      if (!Number.isSafeInteger(ttlSeconds) || ttlSeconds < 1) throw new RangeError(`ttlSeconds must be a positive integer, got ${ttlSeconds}`);
+      const token = randomBytes(32).toString('base64url');
+      const k = grantKey(tenantId, token);
+      await store.set(k, sealer.seal(JSON.stringify({ value, expiresAt: now() + ttlSeconds * 1000 }), k), ttlSeconds);
+      return token;
+    },
+
+    /** does not consume; null for an unknown, expired or taken grant */
+    async peekGrant(tenantId: string, token: string): Promise<Record<string, unknown> | null> {
+      return (await openGrant(tenantId, token))?.value ?? null;
+    },
+
+    /** single use, atomic: of concurrent takes of one grant exactly one gets its value */
+    async takeGrant(tenantId: string, token: string): Promise<Record<string, unknown> | null> {
+      const grant = await openGrant(tenantId, token);
+      if (!grant || !(await store.setIfAbsent(`${grant.key}:taken`, '1', ttlUntil(grant.expiresAt)))) return null;
+      await store.del([grant.key]);
+      return grant.value;
     },
 
     /**

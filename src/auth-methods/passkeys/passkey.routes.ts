@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { PasskeysRepository } from '../../db/passkeys.repository.js';
+import { reserveAttempt, type Attempt } from '../../store/attempt-guard.js';
 import type { RateLimiter, RateRule } from '../../store/rate-limiter.js';
 import { viewsDir } from '../../http/page-renderer.js';
 import { assetsPath } from '../../http/pages.js';
@@ -36,16 +37,21 @@ export function createPasskeyGuard(limiter: RateLimiter, tenantId: string) {
   const user = `passkey-user:${tenantId}`;
   const ip = `passkey-ip:${tenantId}`;
   return {
-    /** seconds to wait before another assertion, 0 when one may be made */
-    async retryAfter(userId: string | null, address: string): Promise<number> {
-      const [u, a] = await Promise.all([userId ? limiter.peek(user, userId, passkeyLimits.user) : null, limiter.peek(ip, address, passkeyLimits.ip)]);
-      const waits = [u && !u.allowed ? u.retryAfterSeconds : 0, a.allowed ? 0 : a.retryAfterSeconds];
-      return Math.max(...waits);
+    /**
+     * one assertion, reserved before it is verified (store/attempt-guard.ts) on the IP and, when known beforehand
+     * (the second factor), the account; a failure stays counted, a success clears the account's failures
+     */
+    reserve(userId: string | null, address: string): Promise<Attempt> {
+      return reserveAttempt(limiter, [
+        ...(userId ? [{ bucket: user, subject: userId, rule: passkeyLimits.user, onSuccess: 'reset' as const }] : []),
+        { bucket: ip, subject: address, rule: passkeyLimits.ip, onSuccess: 'release' },
+      ]);
     },
-    async failed(userId: string | null, address: string): Promise<void> {
-      await Promise.all([userId ? limiter.hit(user, userId, passkeyLimits.user) : null, limiter.hit(ip, address, passkeyLimits.ip)]);
+    /** a first-factor failure learns its account only from the assertion: counted against it then */
+    async failedFor(userId: string): Promise<void> {
+      await limiter.hit(user, userId, passkeyLimits.user);
     },
-    async succeeded(userId: string): Promise<void> {
+    async succeededFor(userId: string): Promise<void> {
       await limiter.reset(user, userId);
     },
     /** false when this address asked for too many challenges */
@@ -87,23 +93,23 @@ export function passkeyRoutes(deps: PasskeyDeps, loginPage: LoginPage): Router[]
     const tenant = ix.tenantOf(ctx);
     if (!firstFactor(ctx)) return loginPage.render(ctx, details, { error: 'Sign-in with a passkey is not available.', status: 400 });
     const guard = createPasskeyGuard(deps.limiter, tenant.id);
-    const wait = await guard.retryAfter(null, ctx.ip);
-    if (wait > 0) {
-      ctx.set('Retry-After', String(wait));
-      await audit.record({ tenantId: tenant.id, type: 'login.locked', ...requestInfo(ctx), outcome: 'failure', data: { method: 'passkey' } });
-      return loginPage.render(ctx, details, { error: `Too many attempts. Try again in ${Math.ceil(wait / 60)} minute(s).`, status: 429 });
-    }
     const response = parseAuthentication(field(ctx, 'credential'));
     if (!response) return loginPage.render(ctx, details, { error: noCredential, status: 400 });
+    const attempt = await guard.reserve(null, ctx.ip);
+    if (!attempt.allowed) {
+      ctx.set('Retry-After', String(attempt.retryAfterSeconds));
+      await audit.record({ tenantId: tenant.id, type: 'login.locked', ...requestInfo(ctx), outcome: 'failure', data: { method: 'passkey' } });
+      return loginPage.render(ctx, details, { error: `Too many attempts. Try again in ${Math.ceil(attempt.retryAfterSeconds / 60)} minute(s).`, status: 429 });
+    }
     const result = await webauthn.authenticate(tenant, 'login', details.uid, response);
     const user = result.ok ? await users.findById(tenant.id, result.passkey.userId) : null;
     if (!result.ok || !user || user.disabled) {
       const userId = result.ok ? result.passkey.userId : result.userId;
-      await guard.failed(userId, ctx.ip);
+      if (userId) await guard.failedFor(userId);
       await audit.record({ tenantId: tenant.id, type: 'login.failed', subject: userId, ...requestInfo(ctx), outcome: 'failure', data: { method: 'passkey', reason: result.ok ? 'user' : result.reason } });
       return loginPage.render(ctx, details, { error: failedSignIn, status: 400 });
     }
-    await guard.succeeded(user.id);
+    await Promise.all([attempt.succeeded(), guard.succeededFor(user.id)]);
     await audit.record({ tenantId: tenant.id, type: 'login.succeeded', actor: user.id, subject: user.id, ...requestInfo(ctx), data: { method: 'passkey', userVerified: result.userVerified } });
     // a passkey the authenticator unlocked (PIN, biometrics) is two factors in one: possession and the user (RFC 8176)
     const login = result.userVerified
@@ -136,22 +142,20 @@ export function passkeyRoutes(deps: PasskeyDeps, loginPage: LoginPage): Router[]
     const back = (outcome: string) => ix.seeOther(ctx, `/mfa?passkey=${outcome}`);
     if (!secondFactor(ctx)) return back('unavailable');
     const userId = pending.accountId;
-    const guard = createPasskeyGuard(deps.limiter, tenant.id);
-    const wait = await guard.retryAfter(userId, ctx.ip);
-    if (wait > 0) {
-      ctx.set('Retry-After', String(wait));
+    const response = parseAuthentication(field(ctx, 'credential'));
+    if (!response) return back('missing');
+    const attempt = await createPasskeyGuard(deps.limiter, tenant.id).reserve(userId, ctx.ip);
+    if (!attempt.allowed) {
+      ctx.set('Retry-After', String(attempt.retryAfterSeconds));
       await audit.record({ tenantId: tenant.id, type: 'mfa.locked', subject: userId, ...requestInfo(ctx), outcome: 'failure', data: { factor: 'passkey' } });
       return back('locked');
     }
-    const response = parseAuthentication(field(ctx, 'credential'));
-    if (!response) return back('missing');
     const result = await webauthn.authenticate(tenant, 'mfa', details.uid, response);
     if (!result.ok) {
-      await guard.failed(userId, ctx.ip);
       await audit.record({ tenantId: tenant.id, type: 'mfa.failed', subject: userId, ...requestInfo(ctx), outcome: 'failure', data: { factor: 'passkey', reason: result.reason } });
       return back('failed');
     }
-    await guard.succeeded(userId);
+    await attempt.succeeded();
     return deps.gate.complete(ctx, pending, { kind: 'passkey', amr: ['hwk'], remember: field(ctx, 'remember') === 'on' });
   });
 

@@ -11,15 +11,17 @@ import { revokeAccount } from '../../oidc/account-revocation.js';
 import type { AuthMethodDeps } from '../auth-method-deps.js';
 import { requestInfo, tooManyCodes } from '../auth-method-deps.js';
 import type { ChallengeCompletion } from '../complete-challenge.js';
-import { resetPermissionKey } from '../complete-challenge.js';
 import type { LoginPage } from '../login-page.js';
 
 const minLength = 8;
 
-interface Permission { userId: string; interactionUid: string }
+interface Permission { purpose: 'reset'; userId: string; interactionUid: string }
+
+const isPermission = (value: Record<string, unknown> | null, uid: unknown): value is Record<string, unknown> & Permission =>
+  !!value && value.purpose === 'reset' && typeof value.userId === 'string' && value.interactionUid === uid;
 
 export function passwordResetRoutes(deps: AuthMethodDeps, completion: ChallengeCompletion, loginPage: LoginPage) {
-  const { ix, users, challenges, codes, audit, store } = deps;
+  const { ix, users, challenges, codes, audit } = deps;
   const router = new Router({ prefix: '/t/:slug/interaction/:uid' });
 
   async function renderRequest(ctx: Context, details: Details, options: { email?: string; error?: string | null; status?: number } = {}) {
@@ -62,11 +64,11 @@ export function passwordResetRoutes(deps: AuthMethodDeps, completion: ChallengeC
     return completion.complete(ctx, await ix.load(ctx), challenge);
   });
 
+  /** the permission in the form's URL, still unused; taken (single use) only when the new password is set */
   async function permission(ctx: Context): Promise<{ token: string; value: Permission } | null> {
     const token = typeof ctx.query.p === 'string' ? ctx.query.p : '';
-    const stored = /^[\w-]{20,64}$/.test(token) ? await store.get(resetPermissionKey(ix.tenantOf(ctx).id, token)) : null;
-    const value = stored ? (JSON.parse(stored) as Permission) : null;
-    return value && value.interactionUid === ctx.params.uid ? { token, value } : null;
+    const value = await codes.peekGrant(ix.tenantOf(ctx).id, token);
+    return isPermission(value, ctx.params.uid) ? { token, value } : null;
   }
 
   async function renderPassword(ctx: Context, token: string, options: { error?: string | null; status?: number } = {}) {
@@ -98,7 +100,8 @@ export function passwordResetRoutes(deps: AuthMethodDeps, completion: ChallengeC
       if (error instanceof AppError) return renderPassword(ctx, granted.token, { error: error.message, status: 400 });
       throw error;
     }
-    await store.del([resetPermissionKey(tenant.id, granted.token)]);
+    // of concurrent submissions only the one that takes the permission sets a password
+    if (!isPermission(await codes.takeGrant(tenant.id, granted.token), ctx.params.uid)) return ix.expired(ctx);
     await users.setPasswordHash(user.id, hash);
     // The emailed code or link that led here proved the mailbox: an unverified address is verified now, or the
     // id_token of this very sign-in would say email_verified false (and requireVerifiedEmail ask for yet another code).

@@ -3,21 +3,22 @@ import { z } from 'zod';
 import { AppError } from '../../errors/app-error.js';
 import { defineOperation, type Streamed } from '../operation.js';
 import { decodeCursor, encodeCursor, pageQuery } from '../pagination.js';
+import { boundedBigint, isoInstant } from '../../validation/input-rules.js';
 
 const filter = z.string().min(1).max(200).optional();
 const auditQuery = pageQuery.extend({
   type: filter,
   subject: filter,
   actor: filter,
-  from: z.iso.datetime({ offset: true }).optional(),
-  to: z.iso.datetime({ offset: true }).optional(),
+  from: isoInstant.optional(),
+  to: isoInstant.optional(),
 }).strict();
 
 function beforeId(cursor: string | undefined): bigint | undefined {
   if (cursor === undefined) return undefined;
-  const id = decodeCursor(cursor);
-  if (!/^\d{1,19}$/.test(id)) throw new AppError('request.invalid', 'cursor: not a cursor this API handed out.');
-  return BigInt(id);
+  const id = boundedBigint(decodeCursor(cursor));
+  if (id === null) throw new AppError('request.invalid', 'cursor: not a cursor this API handed out.');
+  return id;
 }
 
 export const auditOperations = [

@@ -20,6 +20,8 @@ interface PurposeCopy {
   intro(name: string): string;
   button(name: string): string;
   ignore(name: string): string;
+  /** when the email has a link and the link does something the code page does not say: what it does, and the "did not ask" line for it */
+  link?: { does(name: string): string; ignore(name: string): string };
   /** what the SMS calls the code */
   smsKind: string;
 }
@@ -40,6 +42,12 @@ const copy: Record<CodePurpose, PurposeCopy> = {
     button: (name) => `Sign in to ${name}`,
     ignore: () =>
       'If you did not try to sign in, you can ignore this email: nobody can sign in without this code. Someone may have typed your address by mistake.',
+    // magic-link.routes.ts: the link signs in only the browser whose sign-in sent this email
+    link: {
+      does: () => 'The link signs you in only on the device and in the browser where you started signing in. Opened anywhere else, it signs in nobody.',
+      ignore: () =>
+        'If you did not try to sign in, you can ignore this email: the link and the code are of no use to anyone without it, and opening the link does not sign anyone in elsewhere. Someone may have typed your address by mistake.',
+    },
     smsKind: 'sign-in',
   },
   reset: {
@@ -91,8 +99,9 @@ export async function renderCodeEmail(input: {
     code: input.code,
     link,
     button: words.button(brand.name),
+    linkDoes: link && words.link ? words.link.does(brand.name) : null,
     expiry: link ? `The code and the link expire in ${ttl} and work only once.` : `The code expires in ${ttl} and works only once.`,
-    ignore: words.ignore(brand.name),
+    ignore: link && words.link ? words.link.ignore(brand.name) : words.ignore(brand.name),
     neverShare: `Never share this code with anyone: ${brand.name} will never ask you for it.`,
   };
   return { subject, html: await render('code.html.ejs', data), text: await render('code.text.ejs', data) };
