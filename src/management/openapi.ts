@@ -1,7 +1,7 @@
 // The OpenAPI 3.1 document of the Management API, generated from the registry: zod schemas become JSON Schema
 // 2020-12 (OpenAPI 3.1's own dialect), each operation's scope becomes its OAuth 2.0 security requirement.
 import { z } from 'zod';
-import { errorCatalogue } from '../errors/error-catalogue.js';
+import { errorSchema } from '../errors/error-reference.js';
 import { managementScopes, systemSlug } from '../tenants/system-tenant.js';
 import type { Operation } from './operation.js';
 import { pathParams } from './operation.js';
@@ -87,11 +87,7 @@ export function openApiDocument(operations: readonly Operation[], publicUrl: URL
         },
       },
       schemas: {
-        Error: {
-          type: 'object',
-          required: ['error', 'message'],
-          properties: { error: { type: 'string', enum: Object.keys(errorCatalogue) }, message: { type: 'string' } },
-        },
+        Error: errorSchema(),
         Page: {
           type: 'object',
           required: ['items', 'next_cursor'],
