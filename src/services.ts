@@ -51,6 +51,9 @@ import { createUserAdminRepository } from './db/user-admin.repository.js';
 import { createUserAdmin } from './accounts/user-admin.service.js';
 import { createClientAdmin } from './clients/client-admin.js';
 import { createAuditSearch } from './db/audit-search.repository.js';
+import { createLoginTransactions } from './login/login-transaction.store.js';
+import { createAuthMethodRegistry } from './auth-methods/auth-method-registry.js';
+import { revokeAccount } from './oidc/account-revocation.js';
 
 export interface ServicesOptions {
   /** pages oidc-provider renders (error, logout); the CLI passes none */
@@ -111,7 +114,16 @@ export async function createServices(config: Config, logger: Logger, options: Se
   const audit = createAuditLog({ repository: createAuditRepository(db.prisma), secret: deriveSecret(config.keyEncryptionKeys[0]!, 'audit pseudonyms'), logger });
   const protocolAudit = createProtocolAudit(audit);
   const sessionActivity = createSessionActivityRepository(db.prisma);
+  const logins = createLoginTransactions({ store: kv, secret: deriveSecret(config.keyEncryptionKeys[0]!, 'login transactions') });
   const providers = createTenantProviders({
+    // the token endpoint's login-transaction grant takes a completed sign-in of a JSON front door, once (issue #16)
+    async redeemLogin(tenantId, ref, clientId) {
+      const taken = await logins.apply(tenantId, ref, { type: 'tokens_issued', clientId }, null);
+      if (!taken.ok || !taken.tx.userId) return null;
+      const user = await users.findById(tenantId, taken.tx.userId);
+      if (!user || user.disabled) return null;
+      return { userId: user.id, amr: taken.tx.amr, acr: taken.tx.acr, authTime: Math.floor(taken.tx.updatedAt / 1000) };
+    },
     protocolAudit,
     sessionActivity,
     publicUrl: config.publicUrl,
@@ -155,6 +167,13 @@ export async function createServices(config: Config, logger: Logger, options: Se
   const passkeys = createPasskeysRepository(db.prisma);
   const userAdmin = createUserAdmin({ repository: createUserAdminRepository(db.prisma), identities, mfa, passkeys, sessions });
   const factors = createFactors({ mfa, sealer, limiter, audit, recoverySecret: deriveSecret(config.keyEncryptionKeys[0]!, 'recovery codes') });
+  const authMethods = createAuthMethodRegistry({
+    users, codes, challenges, linking, audit, factors, limiter, channels, env: config.env,
+    async revokeAccount(tenant, userId) {
+      const resolved = await providers.get(tenant.slug);
+      if (resolved) await revokeAccount(resolved.provider, oidcModels, tenant.id, userId);
+    },
+  });
 
   try {
     await ensureSystemTenant({ tenants, rbac, publicUrl: config.publicUrl });
@@ -186,6 +205,8 @@ export async function createServices(config: Config, logger: Logger, options: Se
     mfa,
     passkeys,
     factors,
+    logins,
+    authMethods,
     /** migrations this process applied when it opened the database */
     appliedMigrations: applied,
     store: kv,

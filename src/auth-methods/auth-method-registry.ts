@@ -30,7 +30,7 @@ export interface AuthMethodRegistryDeps {
   limiter: RateLimiter;
   channels: TenantChannels;
   env: string;
-  revokeAccount(tenantId: string, userId: string): Promise<unknown>;
+  revokeAccount(tenant: { id: string; slug: string }, userId: string): Promise<unknown>;
 }
 
 export function createAuthMethodRegistry(deps: AuthMethodRegistryDeps) {

@@ -7,10 +7,12 @@
 //                                                                                     │▶ second_factor_required ──second_factor_passed──▶ completed
 //                                                                                     └▶ enrolment_required ─────enrolled──────────────▶ completed
 //   any live state ──failed──▶ failed          any live state, once the clock passes expiresAt ──▶ expired
+//   completed ──tokens_issued (once, by the app that started it)──▶ completed, redeemed
 //
 // API (for the next front door):
 //   beginLogin(input: BeginLogin, now: number): LoginTransaction
-//   transition(tx: LoginTransaction, event: LoginEvent, policy: LoginPolicy, now: number): TransitionResult
+//   transition(tx: LoginTransaction, event: LoginEvent, policy: LoginPolicy | null, now: number): TransitionResult
+//     (policy null: events that need no policy; second_factor_assessed then refuses)
 //   isTerminal(state: LoginState): boolean
 import { ACR_MFA } from '../oidc/step-up-policy.js';
 import type { MfaSettings } from '../tenants/mfa-settings.js';
@@ -55,6 +57,8 @@ export interface LoginTransaction {
   methods: string[];
   /** failed: why (`locked`, `disabled`, `aborted`, …) */
   failure: string | null;
+  /** completed and already exchanged for tokens: a completed sign-in yields tokens once */
+  redeemed: boolean;
 }
 
 export type LoginEvent =
@@ -68,7 +72,9 @@ export type LoginEvent =
   | { type: 'second_factor_passed'; method: string; amr: readonly string[] }
   /** a factor was enrolled and proven while enrolment was required */
   | { type: 'enrolled'; method: string; amr: readonly string[] }
-  | { type: 'failed'; reason: string };
+  | { type: 'failed'; reason: string }
+  /** the completed sign-in was exchanged for tokens by `clientId` (the token endpoint's login-transaction grant) */
+  | { type: 'tokens_issued'; clientId: string };
 
 export type TransitionError = 'login.expired' | 'login.invalid_transition';
 
@@ -102,7 +108,7 @@ export function beginLogin(input: BeginLogin, now: number): LoginTransaction {
     id: input.id, tenantId: input.tenantId, clientId: input.clientId, front: input.front, state: 'identified', version: 1,
     createdAt: now, updatedAt: now, expiresAt: now + input.ttlSeconds * 1000,
     identifier: input.identifier, method: input.method, challengeId: input.challengeId ?? null, userId: null,
-    amr: [], acr: null, stepUp: input.stepUp ?? false, methods: [], failure: null,
+    amr: [], acr: null, stepUp: input.stepUp ?? false, methods: [], failure: null, redeemed: false,
   };
 }
 
@@ -137,7 +143,7 @@ function withMfa(tx: LoginTransaction, amr: readonly string[]): LoginTransaction
   return { ...tx, state: 'completed', amr: [...new Set([...tx.amr, ...amr, 'mfa'])], acr: ACR_MFA, methods: [] };
 }
 
-function next(tx: LoginTransaction, event: LoginEvent, policy: LoginPolicy, now: number): LoginTransaction | null {
+function next(tx: LoginTransaction, event: LoginEvent, policy: LoginPolicy | null, now: number): LoginTransaction | null {
   if (event.type === 'failed') return { ...tx, state: 'failed', failure: event.reason, methods: [] };
   switch (tx.state) {
     case 'identified':
@@ -147,7 +153,7 @@ function next(tx: LoginTransaction, event: LoginEvent, policy: LoginPolicy, now:
       }
       return null;
     case 'first_factor_passed':
-      return event.type === 'second_factor_assessed' ? assess(tx, event, policy, now) : null;
+      return event.type === 'second_factor_assessed' && policy ? assess(tx, event, policy, now) : null;
     case 'second_factor_required':
       if (event.type === 'challenge_started') return { ...tx, challengeId: event.challengeId };
       return event.type === 'second_factor_passed' && tx.methods.includes(event.method) ? withMfa({ ...tx, challengeId: null }, event.amr) : null;
@@ -162,7 +168,13 @@ function next(tx: LoginTransaction, event: LoginEvent, policy: LoginPolicy, now:
  * One step of the machine. A live transaction past its expiresAt becomes `expired` whatever the event; a terminal
  * one accepts nothing; an event the current state does not expect (or a factor it did not offer) changes nothing.
  */
-export function transition(tx: LoginTransaction, event: LoginEvent, policy: LoginPolicy, now: number): TransitionResult {
+export function transition(tx: LoginTransaction, event: LoginEvent, policy: LoginPolicy | null, now: number): TransitionResult {
+  if (event.type === 'tokens_issued') {
+    // a completed transaction's one exchange; its own expiry still applies
+    if (tx.state !== 'completed' || tx.redeemed || tx.clientId !== event.clientId) return { ok: false, error: 'login.invalid_transition', tx };
+    if (now >= tx.expiresAt) return { ok: false, error: 'login.expired', tx };
+    return { ok: true, tx: { ...tx, redeemed: true, version: tx.version + 1, updatedAt: now } };
+  }
   if (isTerminal(tx.state)) return { ok: false, error: tx.state === 'expired' ? 'login.expired' : 'login.invalid_transition', tx };
   if (now >= tx.expiresAt) return { ok: false, error: 'login.expired', tx: { ...tx, state: 'expired', version: tx.version + 1, updatedAt: now, methods: [] } };
   const moved = next(tx, event, policy, now);

@@ -8,7 +8,7 @@
 //   createLoginTransactions(deps: { store: KvStore; secret: string; now?: () => number }): LoginTransactions
 //   begin(input: Omit<BeginLogin, 'id'>): Promise<LoginTransaction>
 //   get(tenantId: string, id: string): Promise<LoginTransaction | null>      null: unknown, malformed id or expired
-//   apply(tenantId: string, id: string, event: LoginEvent, policy: LoginPolicy): Promise<ApplyResult>
+//   apply(tenantId: string, id: string, event: LoginEvent, policy: LoginPolicy | null): Promise<ApplyResult>
 //   discard(tenantId: string, id: string): Promise<void>
 import { randomBytes } from 'node:crypto';
 import { createSealer, deriveSecret, digest } from '../crypto/sealing.js';
@@ -65,7 +65,7 @@ export function createLoginTransactions(deps: { store: KvStore; secret: string; 
     },
 
     /** one event, judged by the pure machine and written with compare-and-set; never two winners for one version */
-    async apply(tenantId: string, id: string, event: LoginEvent, policy: LoginPolicy): Promise<ApplyResult> {
+    async apply(tenantId: string, id: string, event: LoginEvent, policy: LoginPolicy | null): Promise<ApplyResult> {
       for (let round = 0; round < MAX_ROUNDS; round++) {
         const found = await read(tenantId, id);
         if (!found) return { ok: false, error: 'login.not_found', tx: null };

@@ -138,6 +138,19 @@ describe('login transaction machine (pure, fake clock)', () => {
     assert.equal(revived.ok === false && revived.error, 'login.invalid_transition');
   });
 
+  test('a completed sign-in is exchanged for tokens once, only by the app that started it, and not after expiry', () => {
+    const done = afterFirstFactor(policy(), { enrolledFactors: [] });
+    assert.equal(transition(done.tx, { type: 'tokens_issued', clientId: 'other' }, policy(), T0 + 2).ok, false);
+    const issued = transition(done.tx, { type: 'tokens_issued', clientId: 'app' }, policy(), T0 + 2);
+    assert.ok(issued.ok);
+    assert.equal(issued.tx.redeemed, true);
+    assert.equal(transition(issued.tx, { type: 'tokens_issued', clientId: 'app' }, policy(), T0 + 3).ok, false, 'once');
+    const late = transition(done.tx, { type: 'tokens_issued', clientId: 'app' }, policy(), done.tx.expiresAt);
+    assert.equal(late.ok === false && late.error, 'login.expired');
+    const open = transition(fresh(), { type: 'tokens_issued', clientId: 'app' }, policy(), T0 + 2);
+    assert.equal(open.ok === false && open.error, 'login.invalid_transition', 'not before completion');
+  });
+
   test('events out of order change nothing', () => {
     const tx = fresh();
     for (const event of [

@@ -19,7 +19,7 @@ export interface CodeMethodDeps {
   linking: AccountLinking;
   audit: AuditLog;
   /** ends an account's sessions in a tenant (when an email proven here unlinks upstream accounts) */
-  revokeAccount(tenantId: string, userId: string): Promise<unknown>;
+  revokeAccount(tenant: { id: string; slug: string }, userId: string): Promise<unknown>;
 }
 
 export interface CodeMethodOptions {
@@ -76,7 +76,7 @@ export function createCodeMethod(deps: CodeMethodDeps, options: CodeMethodOption
       }
       if (check.status === 'expired') return { ok: false, error: 'expired' };
       await deps.audit.record({ tenantId: tenant.id, type: 'otp.verified', subject, ...request, data: auditData });
-      const revoke: RevokeAccount = (userId) => deps.revokeAccount(tenant.id, userId);
+      const revoke: RevokeAccount = (userId) => deps.revokeAccount(tenant, userId);
       const account = await accountForCode(deps, { tenantId: tenant.id, challenge: check.challenge, allowSignUp: allowSignUp(tenant, asked), request, revoke });
       // no account and none may be made: the same answer as a used code
       if (!account || account.user.disabled) return { ok: false, error: 'expired' };
