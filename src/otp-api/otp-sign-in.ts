@@ -71,7 +71,7 @@ export function createOtpSignIn(deps: OtpSignInDeps) {
       if (!id || otp === null || !otp) throw new AppError('request.invalid', 'Send "otp_request_id" and "otp" as strings.');
       const { tenant } = app;
       const tx = await logins.get(tenant.id, id);
-      if (!tx || tx.clientId !== app.appId || tx.front !== 'otp_api' || tx.state === 'expired') return errorAnswer('otp.expired');
+      if (!tx || tx.clientId !== app.appId || tx.front !== 'otp_api' || tx.state === 'expired' || tx.state === 'failed') return errorAnswer('otp.expired');
       if (tx.state !== 'identified') return errorAnswer('login.invalid_state');
       const method = deps.authMethods.get(tx.method);
       if (!method) return errorAnswer('otp.expired');
