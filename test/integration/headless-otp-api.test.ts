@@ -196,4 +196,60 @@ describe('backend OTP API (/auth/…)', () => {
     };
     assert.deepEqual(await shape(known), await shape(uniqueEmail('unknown')));
   });
+
+  it('send limits per identifier answer 429 auth.rate_limited with Retry-After, and nothing more is sent', async () => {
+    const email = uniqueEmail('limit');
+    for (let i = 0; i < 5; i++) assert.equal((await post('send-otp', { ...creds(), email })).status, 200);
+    const refused = await post('send-otp', { ...creds(), email });
+    assert.ok(Number(refused.headers.get('retry-after')) > 0);
+    await expectError(refused, 429, 'auth.rate_limited');
+  });
+
+  it('concurrent retries with one Idempotency-Key send one message: each answer is the first one or idempotency.in_progress', async () => {
+    const email = uniqueEmail('race');
+    const answers = await Promise.all(Array.from({ length: 8 }, () => post('send-otp', { ...creds(), email }, { 'idempotency-key': `race-${email}` })));
+    const texts = await Promise.all(answers.map((r) => r.text()));
+    const ok = texts.filter((_, i) => answers[i]!.status === 200);
+    assert.ok(ok.length >= 1 && ok.every((t) => t === ok[0]));
+    for (const [i, r] of answers.entries()) if (r.status !== 200) assert.deepEqual([r.status, JSON.parse(texts[i]!).error], [409, 'idempotency.in_progress']);
+    await codeFor(email);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal((await outbox(issuer)).filter((e) => e.to === email).length, 1);
+  });
+
+  it('a second factor due by the tenant policy answers the challenge envelope instead of tokens', async () => {
+    const strict = await createTenant(server);
+    await cliJson(server, ['tenant', 'settings', '--tenant', strict.slug, '--set', JSON.stringify({ signIn: { methods: { emailOtp: true }, sandbox: true }, mfa: { policy: 'required', graceDays: 0 } })]);
+    const strictApp = await cliJson<App>(server, ['app', 'create', '--tenant', strict.slug, '--name', 'Strict', '--slug', 'strict-app']);
+    const email = uniqueEmail('mfa');
+    const body = { app_id: strictApp.app_id, app_secret: strictApp.app_secret };
+    const sent = (await (await post('send-otp', { ...body, email })).json()) as { otp_request_id: string };
+    let code: string | undefined;
+    for (let i = 0; i < 100 && !code; i++) {
+      code = (await outbox(strict.issuer)).find((e) => e.to === email)?.code ?? undefined;
+      if (!code) await new Promise((r) => setTimeout(r, 100));
+    }
+    const answer = await post('verify-otp', { ...body, otp_request_id: sent.otp_request_id, otp: code });
+    assert.equal(answer.status, 200);
+    const envelope = (await answer.json()) as { status: string; challenge: { id: string; kind: string; methods: string[]; expires_at: string } };
+    assert.equal(envelope.status, 'challenge_required');
+    assert.equal(envelope.challenge.kind, 'enrol_mfa');
+    assert.ok(envelope.challenge.methods.includes('totp'));
+    assert.ok(Date.parse(envelope.challenge.expires_at) > Date.now());
+    assert.ok(!('access_token' in envelope));
+    await expectError(await post('verify-otp', { ...body, otp_request_id: sent.otp_request_id, otp: code }), 409, 'login.invalid_state');
+  });
+
+  it('the app\'s refresh-token reuse interval: a repeat inside it gets the same successor, not a revoked family', async () => {
+    const lenient = await cliJson<App>(server, ['app', 'create', '--tenant', slug, '--name', 'Lenient', '--slug', 'lenient-app', '--reuse-interval', '30']);
+    const body = { app_id: lenient.app_id, app_secret: lenient.app_secret };
+    const email = uniqueEmail('reuse');
+    const sent = (await (await post('send-otp', { ...body, email })).json()) as { otp_request_id: string };
+    const tokens = (await (await post('verify-otp', { ...body, otp_request_id: sent.otp_request_id, otp: await codeFor(email) })).json()) as Tokens;
+    assert.equal(decodeJwt(tokens.access_token).aud, 'lenient-app');
+    const first = (await (await post('refresh', { ...body, refresh_token: tokens.refresh_token })).json()) as Tokens;
+    const repeat = (await (await post('refresh', { ...body, refresh_token: tokens.refresh_token })).json()) as Tokens;
+    assert.equal(repeat.refresh_token, first.refresh_token);
+    assert.equal((await post('refresh', { ...body, refresh_token: first.refresh_token })).status, 200, 'the family lives');
+  });
 });
