@@ -11,6 +11,7 @@ import { isStreamed, type Operation, type Principal } from './operation.js';
 import { operations } from './operations/index.js';
 import { openApiDocument } from './openapi.js';
 import { readJsonBody } from '../http/json-body.js';
+import { otpApiPaths } from '../otp-api/otp-api.openapi.js';
 import { runOperation } from './run-operation.js';
 
 export const managementPrefix = '/api';
@@ -24,7 +25,7 @@ export function managementRoutes(services: Services): Middleware {
   let document: Record<string, unknown> | undefined;
 
   router.get('/openapi.json', (ctx) => {
-    document ??= openApiDocument(operations, services.config.publicUrl);
+    document ??= openApiDocument(operations, services.config.publicUrl, otpApiPaths(services.config.publicUrl));
     ctx.body = document;
   });
 
