@@ -252,4 +252,18 @@ describe('backend OTP API (/auth/…)', () => {
     assert.equal(repeat.refresh_token, first.refresh_token);
     assert.equal((await post('refresh', { ...body, refresh_token: first.refresh_token })).status, 200, 'the family lives');
   });
+
+  it('guesses spread over several codes for one address are limited too: the 11th in 15 minutes is 429, even with the right code', async () => {
+    const email = uniqueEmail('spread');
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push(((await (await post('send-otp', { ...creds(), email })).json()) as { otp_request_id: string }).otp_request_id);
+    const right = await codeFor(email, 2);
+    const wrong = right === '000000' ? '111111' : '000000';
+    for (const [id, guesses] of [[ids[0]!, 4], [ids[1]!, 4], [ids[2]!, 2]] as const) {
+      for (let i = 0; i < guesses; i++) await expectError(await post('verify-otp', { ...creds(), otp_request_id: id, otp: wrong }), 400, 'otp.invalid_code');
+    }
+    const refused = await post('verify-otp', { ...creds(), otp_request_id: ids[2]!, otp: right });
+    assert.ok(Number(refused.headers.get('retry-after')) > 0);
+    await expectError(refused, 429, 'auth.rate_limited');
+  });
 });

@@ -4,6 +4,8 @@
 // for an identifier that may not sign in is issued but never sent.
 import { normaliseEmail, type UsersService } from '../../accounts/users.service.js';
 import type { AuditLog } from '../../audit/audit-log.js';
+import { reserveAttempt } from '../../store/attempt-guard.js';
+import type { RateLimiter, RateRule } from '../../store/rate-limiter.js';
 import type { CourierTenant } from '../../notifications/courier.js';
 import { normalisePhone } from '../../notifications/phone-number.js';
 import type { AuthMethod, MethodStartInput, MethodStartOutcome, MethodVerifyInput, MethodVerifyOutcome } from '../auth-method.js';
@@ -12,7 +14,17 @@ import type { CodeChallenges } from './code-challenges.js';
 import { accountForCode, amrOfCode, type RevokeAccount } from './code-sign-in.js';
 import type { ChallengeChannel, OneTimeCodes } from './one-time-codes.js';
 
+/**
+ * Guesses across codes: each code dies after its own attempts (one-time-codes.ts), and these limits bound the
+ * guesses spread over many codes for one email/phone (a new code every few minutes) and from one IP.
+ */
+export const codeVerifyLimits = {
+  identifier: { limit: 10, windowSeconds: 15 * 60 } satisfies RateRule,
+  ip: { limit: 50, windowSeconds: 15 * 60 } satisfies RateRule,
+};
+
 export interface CodeMethodDeps {
+  limiter: RateLimiter;
   users: UsersService;
   codes: OneTimeCodes;
   challenges: CodeChallenges;
@@ -63,7 +75,14 @@ export function createCodeMethod(deps: CodeMethodDeps, options: CodeMethodOption
       if (!challenge || !transactionId || challenge.interactionUid !== transactionId || challenge.purpose !== 'login') return { ok: false, error: 'expired' };
       const typed = secret.replace(/[\s-]/g, '');
       if (!/^\d{1,16}$/.test(typed)) return { ok: false, error: 'wrong', attemptsLeft: null };
+      // reserved before the code is checked (store/attempt-guard.ts): concurrent guesses cannot all be judged
+      const attempt = await reserveAttempt(deps.limiter, [
+        { bucket: `code-verify:${tenant.id}`, subject: challenge.identifier, rule: codeVerifyLimits.identifier, onSuccess: 'reset' },
+        { bucket: `code-verify-ip:${tenant.id}`, subject: request.ip, rule: codeVerifyLimits.ip, onSuccess: 'release' },
+      ]);
+      if (!attempt.allowed) return { ok: false, error: 'rate_limited', retryAfterSeconds: attempt.retryAfterSeconds };
       const check = await deps.challenges.verify(tenant, challenge, typed);
+      if (check.status === 'ok') await attempt.succeeded();
       const subject = deps.audit.pseudonym(tenant.id, challenge.identifier);
       const auditData = { channel: challenge.channel, purpose: challenge.purpose };
       if (check.status === 'wrong') {
