@@ -4,6 +4,7 @@
 // token rotates, is replay-checked, revoked and introspected at the standard endpoints. The client must be a
 // headless app authenticated at the token endpoint, and the transaction must have been started by it; each
 // transaction is redeemed once (the redeem callback is a compare-and-set on the transaction record).
+import { randomUUID } from 'node:crypto';
 import { errors, type Client, type KoaContextWithOIDC, type ResourceServer } from 'oidc-provider';
 
 export const loginTransactionGrantType = 'urn:tessera:params:oauth:grant-type:login-transaction';
@@ -16,8 +17,14 @@ export type RedeemLogin = (tenantId: string, ref: string, clientId: string) => P
 
 type ResourceServerCtor = new (identifier: string, info: ResourceServer) => unknown;
 
-/** @param resourceInfo the tenant's resource-server answer for the app's slug (resource-servers.ts) */
-export function loginTransactionGrant(tenantId: string, redeem: RedeemLogin, resourceInfo: (resource: string, client: Client) => ResourceServer) {
+export interface LoginGrantOptions {
+  /** the tenant's resource-server answer for the app's slug (resource-servers.ts) */
+  resourceInfo(resource: string, client: Client): ResourceServer;
+  /** seconds a session lives (the tenant's ttl.session) */
+  sessionTtl: number;
+}
+
+export function loginTransactionGrant(tenantId: string, redeem: RedeemLogin, options: LoginGrantOptions) {
   return async function loginTransactionGrantHandler(ctx: KoaContextWithOIDC): Promise<void> {
     const { oidc } = ctx;
     const { provider } = oidc;
@@ -38,15 +45,24 @@ export function loginTransactionGrant(tenantId: string, redeem: RedeemLogin, res
     const grantId = await grant.save();
     oidc.entity('Grant', grant);
 
+    // a provider session like a hosted sign-in's, so the sign-in shows on the account and console session pages and
+    // revoking it there revokes this grant (sessions.service.ts); session-tracking.ts describes it
+    const SessionClass = provider.Session as unknown as new (payload: Record<string, unknown>) => InstanceType<typeof provider.Session>;
+    const session = new SessionClass({ accountId: login.userId, loginTs: login.authTime, amr: login.amr, ...(login.acr ? { acr: login.acr } : {}) });
+    const sid = randomUUID();
+    session.sidFor(client.clientId, sid);
+    session.grantIdFor(client.clientId, grantId);
+    await session.save(options.sessionTtl);
+
     const at = new provider.AccessToken({ accountId: login.userId, client, grantId, gty: loginTransactionGrantType, scope: '' });
     const ResourceServerClass = (provider as unknown as { ResourceServer: ResourceServerCtor }).ResourceServer;
-    (at as unknown as { resourceServer: unknown }).resourceServer = new ResourceServerClass(resource, resourceInfo(resource, client));
+    (at as unknown as { resourceServer: unknown }).resourceServer = new ResourceServerClass(resource, options.resourceInfo(resource, client));
     oidc.entity('AccessToken', at);
     const accessToken = await at.save();
 
     const rt = new provider.RefreshToken({
       accountId: login.userId, acr: login.acr ?? undefined, amr: login.amr, authTime: login.authTime, client, grantId,
-      gty: loginTransactionGrantType, resource, rotations: 0, scope: 'offline_access',
+      gty: loginTransactionGrantType, resource, rotations: 0, scope: 'offline_access', sessionUid: session.uid, sid, expiresWithSession: false,
     });
     oidc.entity('RefreshToken', rt);
     const refreshToken = await rt.save();

@@ -91,7 +91,7 @@ export function createTenantProviders(deps: TenantProvidersDeps) {
     });
     const provider = new Provider(tenant.issuer, configuration);
     if (deps.redeemLogin) {
-      provider.registerGrantType(loginTransactionGrantType, loginTransactionGrant(record.id, deps.redeemLogin, (resource, client) => resourceServerInfo(settings, apis, resource, client)) as never, loginTransactionParameter);
+      provider.registerGrantType(loginTransactionGrantType, loginTransactionGrant(record.id, deps.redeemLogin, { resourceInfo: (resource, client) => resourceServerInfo(settings, apis, resource, client), sessionTtl: settings.ttl.session }) as never, loginTransactionParameter);
     }
     provider.use(unauthorizedClientError());
     provider.use(refreshTokenReuse({ store: deps.store, tenantId: record.id }));

@@ -266,4 +266,15 @@ describe('backend OTP API (/auth/…)', () => {
     assert.ok(Number(refused.headers.get('retry-after')) > 0);
     await expectError(refused, 429, 'auth.rate_limited');
   });
+
+  it('a sign-in shows as a session of the user (console, account page, Management API); revoking it ends the refresh token', async () => {
+    const tokens = await signIn({ email: uniqueEmail('session') });
+    const userId = tokens.user!.id;
+    const { items } = await cliJson<{ items: Array<{ id: string; amr: string[]; clients: string[] }> }>(server, ['session', 'list', '--tenant', slug, '--user', userId]);
+    assert.equal(items.length, 1);
+    assert.deepEqual([items[0]!.amr, items[0]!.clients], [['otp'], [app.app_id]]);
+    await cliJson(server, ['session', 'revoke', '--tenant', slug, '--user', userId, '--session', items[0]!.id]);
+    await expectError(await post('refresh', { ...creds(), refresh_token: tokens.refresh_token }), 400, 'token.invalid_refresh');
+    assert.deepEqual((await cliJson<{ items: unknown[] }>(server, ['session', 'list', '--tenant', slug, '--user', userId])).items, []);
+  });
 });
