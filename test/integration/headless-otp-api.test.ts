@@ -174,6 +174,12 @@ describe('backend OTP API (/auth/…)', () => {
     await expectError(await post('send-otp', { ...creds(), phone: randomMobile('GB'), channel: 'whatsapp' }), 400, 'otp.invalid_channel');
     const bad = await fetch(`${server.url}/auth/send-otp`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' });
     await expectError(bad, 415, 'request.unsupported_media_type');
+    const raw = (body: string) => fetch(`${server.url}/auth/verify-otp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    await expectError(await raw('{"app_id":'), 400, 'request.invalid');
+    await expectError(await raw(`${'['.repeat(40)}${']'.repeat(40)}`), 400, 'request.invalid');
+    await expectError(await raw(JSON.stringify({ ...creds(), otp_request_id: 'a\u0000b', otp: '1' })), 400, 'request.invalid');
+    await expectError(await raw(JSON.stringify({ ...creds(), otp_request_id: 'x', otp: 'y'.repeat(70_000) })), 413, 'request.too_large');
+    await expectError(await raw(JSON.stringify({ ...creds(), otp_request_id: 5, otp: [] })), 400, 'request.invalid');
     await expectError(await post('verify-otp', { ...creds(), otp_request_id: 'A'.repeat(22), otp: '123456' }), 400, 'otp.expired');
 
     const email = uniqueEmail('wrong');
