@@ -25,6 +25,7 @@ import { startMaintenance } from './oidc/maintenance.js';
 import { AppError } from './errors/app-error.js';
 import { permissionsCheckRoutes } from './rbac/permissions-check.routes.js';
 import { adminRoutes } from './admin/admin.routes.js';
+import { otpApiRoutes } from './otp-api/otp-api.routes.js';
 
 export interface Tessera {
   readonly app: Koa;
@@ -87,6 +88,9 @@ export async function createTessera(config: Config, logger: Logger, options: { c
   }
   app.use(outbox.routes());
   app.use(managementRoutes(services));
+  const otpApi = otpApiRoutes(services, { secret: config.keyEncryptionKeys[0]! });
+  app.use(otpApi.routes());
+  app.use(otpApi.allowedMethods());
   app.use(adminRoutes(services, { csrf, publicUrl: config.publicUrl, cacheViews: config.env !== 'development' }));
   if (config.seedDemo) app.use(demoRoutes({ pages, publicUrl: config.publicUrl }).routes());
   if (options.cliToken) app.use(cliRoutes({ services, token: options.cliToken }).routes());

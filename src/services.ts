@@ -53,6 +53,9 @@ import { createUserAdminRepository } from './db/user-admin.repository.js';
 import { createUserAdmin } from './accounts/user-admin.service.js';
 import { createClientAdmin } from './clients/client-admin.js';
 import { createAuditSearch } from './db/audit-search.repository.js';
+import { createLoginTransactions } from './login/login-transaction.store.js';
+import { createAuthMethodRegistry } from './auth-methods/auth-method-registry.js';
+import { revokeAccount } from './oidc/account-revocation.js';
 
 export interface ServicesOptions {
   /** pages oidc-provider renders (error, logout); the CLI passes none */
@@ -120,8 +123,17 @@ export async function createServices(config: Config, logger: Logger, options: Se
   // the one gate for every request to an operator-configured address (issue #13)
   const outbound = createOutboundGuard(config.outboundPolicy);
   const revokedAccessTokens = createRevokedAccessTokens(kv);
+  const logins = createLoginTransactions({ store: kv, secret: deriveSecret(config.keyEncryptionKeys[0]!, 'login transactions'), now });
   const providers = createTenantProviders({
     revokedAccessTokens,
+    // the token endpoint's login-transaction grant takes a completed sign-in of a JSON front door, once (issue #16)
+    async redeemLogin(tenantId, ref, clientId) {
+      const taken = await logins.apply(tenantId, ref, { type: 'tokens_issued', clientId }, null);
+      if (!taken.ok || !taken.tx.userId) return null;
+      const user = await users.findById(tenantId, taken.tx.userId);
+      if (!user || user.disabled) return null;
+      return { userId: user.id, amr: taken.tx.amr, acr: taken.tx.acr, authTime: Math.floor(taken.tx.updatedAt / 1000) };
+    },
     protocolAudit,
     sessionActivity,
     publicUrl: config.publicUrl,
@@ -167,6 +179,13 @@ export async function createServices(config: Config, logger: Logger, options: Se
   const passkeys = createPasskeysRepository(db.prisma);
   const userAdmin = createUserAdmin({ repository: createUserAdminRepository(db.prisma), identities, mfa, passkeys, sessions });
   const factors = createFactors({ mfa, sealer, limiter, audit, recoverySecret: deriveSecret(config.keyEncryptionKeys[0]!, 'recovery codes'), now });
+  const authMethods = createAuthMethodRegistry({
+    users, codes, challenges, linking, audit, factors, limiter, channels, env: config.env,
+    async revokeAccount(tenant, userId) {
+      const resolved = await providers.get(tenant.slug);
+      if (resolved) await revokeAccount(resolved.provider, oidcModels, tenant.id, userId);
+    },
+  });
 
   try {
     await ensureSystemTenant({ tenants, rbac, publicUrl: config.publicUrl });
@@ -199,6 +218,8 @@ export async function createServices(config: Config, logger: Logger, options: Se
     mfa,
     passkeys,
     factors,
+    logins,
+    authMethods,
     /** migrations this process applied when it opened the database */
     appliedMigrations: applied,
     store: kv,

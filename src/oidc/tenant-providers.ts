@@ -2,6 +2,8 @@
 // PostgreSQL holds: a change (key rotation, settings) bumps the tenant's version and is announced over the
 // store's pub/sub; every process also re-checks the version at most `revalidateMs` after its last check,
 // which bounds staleness if an announcement is lost.
+import { loginTransactionGrant, loginTransactionGrantType, loginTransactionParameter, type RedeemLogin } from './login-transaction-grant.js';
+import { resourceServerInfo } from './resource-servers.js';
 import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Logger } from 'pino';
 import type { KvStore } from '../store/kv-store.js';
@@ -54,6 +56,8 @@ export interface TenantProvidersDeps {
   pages: ProviderPages;
   logger: Logger;
   revalidateMs?: number;
+  /** takes a completed login transaction for the token endpoint's login-transaction grant (issue #16) */
+  redeemLogin?: RedeemLogin;
 }
 
 interface Entry { value: TenantProvider | null; version: number; checkedAt: number; changesAt: number }
@@ -90,6 +94,9 @@ export function createTenantProviders(deps: TenantProvidersDeps) {
       claimsFor: deps.rbac.claimsFor,
     });
     const provider = new Provider(tenant.issuer, configuration);
+    if (deps.redeemLogin) {
+      provider.registerGrantType(loginTransactionGrantType, loginTransactionGrant(record.id, deps.redeemLogin, { resourceInfo: (resource, client) => resourceServerInfo(settings, apis, resource, client), sessionTtl: settings.ttl.session }) as never, loginTransactionParameter);
+    }
     provider.use(unauthorizedClientError());
     provider.use(refreshTokenReuse({ store: deps.store, tenantId: record.id }));
     provider.use(jwtAccessTokenEndpoints({
