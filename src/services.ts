@@ -117,6 +117,9 @@ export async function createServices(config: Config, logger: Logger, options: Se
     publicUrl: config.publicUrl,
     cookieSecrets: config.cookieSecrets,
     allowPrivateNetwork: config.env !== 'production',
+    production: config.env === 'production',
+    dpopNonceSecret: (tenantId) => Buffer.from(deriveSecret(config.keyEncryptionKeys[0]!, `dpop nonces:${tenantId}`), 'base64url'),
+    mtls: config.mtls,
     maxSize: config.providerCacheSize,
     tenants: tenantsRepository,
     keys,
@@ -128,7 +131,7 @@ export async function createServices(config: Config, logger: Logger, options: Se
     logger,
   });
   const tenants = createTenantsService({
-    repository: tenantsRepository, keys, publicUrl: config.publicUrl, sealer, production: config.env === 'production',
+    repository: tenantsRepository, keys, publicUrl: config.publicUrl, sealer, production: config.env === 'production', mtlsHeaderConfigured: !!config.mtls,
     announceChange: (slug) => providers.announceChange(slug),
     seedTenant: (tenantId, defaultApi) => rbac.seedDefaults(tenantId, defaultApi),
   });

@@ -21,6 +21,8 @@ export interface Config {
   readonly migrateOnStart: boolean;
   readonly seedDemo: boolean;
   readonly trustProxy: boolean;
+  /** RFC 8705 through the TLS proxy: the headers carrying the client certificate and the proxy's verification result */
+  readonly mtls: { readonly certHeader: string; readonly verifyHeader: string | undefined } | undefined;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly providerCacheSize: number;
   /** SMTP server for every tenant without its own (smtp:// or smtps://); none: email goes to the outbox only */
@@ -57,6 +59,8 @@ export const configSchema = z.object({
   MIGRATE_ON_START: optional(bool),
   SEED_DEMO: optional(bool),
   TRUST_PROXY: optional(bool),
+  MTLS_CERT_HEADER: optional(z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'must be an HTTP header name')),
+  MTLS_VERIFY_HEADER: optional(z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'must be an HTTP header name')),
   LOG_LEVEL: optional(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])),
   PROVIDER_CACHE_SIZE: optional(z.coerce.number().int().min(1).max(100_000)),
   SMTP_URL: optional(z.string().regex(/^smtps?:\/\/[^\s]+$/, 'must be an smtp:// or smtps:// URL')),
@@ -99,6 +103,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     if (e.COOKIE_SECRETS?.some((s) => s.length < 32)) problems.push('COOKIE_SECRETS: production requires each secret to be at least 32 characters');
     if (e.SEED_DEMO) problems.push('SEED_DEMO: production never seeds demo data');
   }
+  // The certificate header is only read from a trusted proxy (http/client-certificate.ts): without one it never arrives.
+  if (e.MTLS_CERT_HEADER && !e.TRUST_PROXY) problems.push('MTLS_CERT_HEADER: needs TRUST_PROXY (the header is only accepted from the TLS proxy)');
+  if (e.MTLS_VERIFY_HEADER && !e.MTLS_CERT_HEADER) problems.push('MTLS_VERIFY_HEADER: needs MTLS_CERT_HEADER');
   if (problems.length) throw new ConfigError(problems);
 
   return Object.freeze({
@@ -117,6 +124,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     migrateOnStart: e.MIGRATE_ON_START ?? (mode !== 'production' || !e.DATABASE_URL),
     seedDemo: e.SEED_DEMO ?? mode === 'development',
     trustProxy: e.TRUST_PROXY ?? false,
+    mtls: e.MTLS_CERT_HEADER ? Object.freeze({ certHeader: e.MTLS_CERT_HEADER.toLowerCase(), verifyHeader: e.MTLS_VERIFY_HEADER?.toLowerCase() }) : undefined,
     logLevel: e.LOG_LEVEL ?? (mode === 'test' ? 'warn' : 'info'),
     providerCacheSize: e.PROVIDER_CACHE_SIZE ?? 100,
     smtpUrl: e.SMTP_URL,

@@ -13,6 +13,7 @@ import { createFindAccount, type UserLookup } from './find-account.js';
 import { refreshTokenReuse } from './refresh-token-reuse.js';
 import { unauthorizedClientError } from './unauthorized-client.js';
 import type { ProtocolAudit } from './protocol-audit.js';
+import type { MtlsHeaders } from './mtls-certificate.js';
 import type { ClaimsFor } from './rbac-claims.js';
 import type { SessionActivityRepository } from '../db/session-activity.repository.js';
 import { trackSessions } from '../sessions/session-tracking.js';
@@ -35,6 +36,12 @@ export interface TenantProvidersDeps {
   cookieSecrets: readonly string[];
   /** outside production: outbound calls of the provider may reach private addresses (provider-config.ts) */
   allowPrivateNetwork?: boolean;
+  /** production: outbound calls only over https to public addresses (outbound-fetch.ts) */
+  production?: boolean;
+  /** the tenant's DPoP nonce secret, 32 bytes, the same in every process */
+  dpopNonceSecret(tenantId: string): Buffer;
+  /** the TLS proxy's client certificate headers, when the deployment passes them (MTLS_CERT_HEADER) */
+  mtls?: MtlsHeaders;
   /** records protocol events (tokens, replays, revocations, logouts) in the audit log */
   protocolAudit?: ProtocolAudit;
   /** describes each session: device, IP, method, last activity (issue #6) */
@@ -83,6 +90,9 @@ export function createTenantProviders(deps: TenantProvidersDeps) {
       pages: deps.pages,
       apis,
       allowPrivateNetwork: deps.allowPrivateNetwork ?? false,
+      production: deps.production ?? false,
+      dpopNonceSecret: deps.dpopNonceSecret(record.id),
+      mtls: deps.mtls,
       claimsFor: deps.rbac.claimsFor,
     });
     const provider = new Provider(tenant.issuer, configuration);

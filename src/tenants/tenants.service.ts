@@ -29,6 +29,8 @@ export interface TenantsServiceDeps {
   announceChange(slug: string): Promise<void>;
   sealer: Sealer;
   production: boolean;
+  /** the TLS proxy passes verified client certificates (MTLS_CERT_HEADER): tenants may turn mTLS on */
+  mtlsHeaderConfigured?: boolean;
   /** gives a new tenant its default roles and registers its default API (rbac.service.ts) */
   seedTenant(tenantId: string, defaultApi: string | null): Promise<void>;
 }
@@ -90,7 +92,7 @@ export function createTenantsService(deps: TenantsServiceDeps) {
     async updateSettings(slug: string, patch: unknown): Promise<void> {
       const record = slugPattern.test(slug) ? await repository.findBySlug(slug) : null;
       assertThat(record, 'tenant.not_found', `No tenant with slug "${slug}".`);
-      const next = applySettingsPatch(record.settings, patch, { tenantId: record.id, sealer: deps.sealer, production: deps.production });
+      const next = applySettingsPatch(record.settings, patch, { tenantId: record.id, sealer: deps.sealer, production: deps.production, mtlsHeaderConfigured: deps.mtlsHeaderConfigured });
       await repository.updateSettings(record.id, next);
       await deps.announceChange(slug);
     },

@@ -1,0 +1,37 @@
+// The client metadata of the optional protocol profiles (issue #17), under their RFC 7591 / OIDC Registration
+// names. The tenant's provider decides whether each is allowed (tenants/protocol-settings.ts): a value the
+// tenant has not enabled is refused as invalid metadata when the client is created or changed.
+import { z } from 'zod';
+
+const alg = z.enum(['RS256', 'PS256', 'ES256', 'EdDSA', 'Ed25519', 'HS256']);
+const responseType = z.enum(['code', 'id_token', 'id_token token', 'code id_token', 'code token', 'code id_token token']);
+
+export const protocolMetadataSchema = z.object({
+  /** RFC 9126 §6: this client must push its authorization requests */
+  require_pushed_authorization_requests: z.boolean(),
+  /** RFC 9449 §5.2: this client's access tokens are always DPoP-bound */
+  dpop_bound_access_tokens: z.boolean(),
+  /** RFC 9101 §10.5: this client sends every authorization request as a signed request object */
+  require_signed_request_object: z.boolean(),
+  request_object_signing_alg: alg,
+  /** JARM: the algorithm of signed authorization responses */
+  authorization_signed_response_alg: alg.exclude(['HS256']),
+  /** OIDC Core §8: pairwise needs the tenant's protocol.pairwise */
+  subject_type: z.enum(['public', 'pairwise']),
+  /** OIDC Registration §5: an https URL listing the client's redirect URIs (fetched, outbound-fetch.ts) */
+  sector_identifier_uri: z.string().max(2000),
+  token_endpoint_auth_signing_alg: alg,
+  /** RFC 8705 §2.1.2: the registered certificate subject (one of these) */
+  tls_client_auth_subject_dn: z.string().max(1000),
+  tls_client_auth_san_dns: z.string().max(253),
+  tls_client_auth_san_uri: z.string().max(2000),
+  tls_client_auth_san_ip: z.string().max(45),
+  tls_client_auth_san_email: z.string().max(254),
+  /** RFC 8705 §3.4 */
+  tls_client_certificate_bound_access_tokens: z.boolean(),
+  /** implicit and hybrid need the tenant's protocol.responseTypes */
+  response_types: z.array(responseType).min(1).max(6),
+}).partial().strict();
+
+export type ProtocolMetadata = z.output<typeof protocolMetadataSchema>;
+export const protocolMetadataKeys = Object.keys(protocolMetadataSchema.shape);
