@@ -18,9 +18,9 @@ export async function settingsRefusal(server: TesseraProcess, slug: string, patc
   return result.stderr;
 }
 
-export async function createProtocolClient(server: TesseraProcess, slug: string, metadata: Record<string, unknown>, extra: string[] = []) {
+export async function createProtocolClient(server: TesseraProcess, slug: string, metadata: Record<string, unknown>, extra: string[] = [], redirect = redirectUri) {
   return cliJson<{ client_id: string; client_secret: string | null }>(server, [
-    'client', 'create', '--tenant', slug, '--name', `App ${randomBytes(3).toString('hex')}`, '--redirect-uri', redirectUri,
+    'client', 'create', '--tenant', slug, '--name', `App ${randomBytes(3).toString('hex')}`, '--redirect-uri', redirect,
     '--metadata', JSON.stringify(metadata), ...extra,
   ]);
 }
