@@ -9,13 +9,14 @@ export interface OutboundPolicy {
   readonly production: boolean;
 }
 
-// RFC 6890 special-use ranges: loopback, private, link-local, CGNAT, documentation, multicast, reserved.
+// RFC 6890 special-use ranges: loopback, private, link-local, CGNAT, documentation, multicast, reserved. IPv4-mapped
+// IPv6 addresses are checked as the IPv4 address they carry (a ::ffff:0:0/96 rule would match every IPv4 address).
 const specialUse = new BlockList();
 for (const [net, prefix] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
   ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['198.51.100.0', 24], ['203.0.113.0', 24], ['224.0.0.0', 3]] as const) {
   specialUse.addSubnet(net, prefix, 'ipv4');
 }
-for (const [net, prefix] of [['::', 127], ['::ffff:0:0', 96], ['64:ff9b::', 96], ['100::', 64], ['2001::', 23], ['2001:db8::', 32], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8]] as const) {
+for (const [net, prefix] of [['::', 127], ['64:ff9b::', 96], ['100::', 64], ['2001::', 23], ['2001:db8::', 32], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8]] as const) {
   specialUse.addSubnet(net, prefix, 'ipv6');
 }
 

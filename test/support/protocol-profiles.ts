@@ -45,8 +45,8 @@ export function startParameters(extra: Record<string, string> = {}) {
 }
 
 /** signs in through the hosted pages from an authorization URL and redeems the code */
-export async function finishCodeFlow(config: oidc.Configuration, user: Credentials, start: { url: URL; codeVerifier: string; state: string; nonce: string }, options: oidc.AuthorizationCodeGrantOptions = {}) {
-  const callback = await signIn(new Browser(), start.url, redirectUri, user);
+export async function finishCodeFlow(config: oidc.Configuration, user: Credentials, start: { url: URL; codeVerifier: string; state: string; nonce: string }, options: oidc.AuthorizationCodeGrantOptions = {}, redirect = redirectUri) {
+  const callback = await signIn(new Browser(), start.url, redirect, user);
   const tokens = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: start.codeVerifier, expectedState: start.state, expectedNonce: start.nonce, idTokenExpected: true }, undefined, options);
   return { callback, tokens };
 }
