@@ -1,0 +1,35 @@
+// The client certificate headers are the TLS proxy's to set: from anyone else they are removed before any route
+// reads them, and the configuration refuses a certificate header without a trusted proxy.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { describe, it } from 'node:test';
+import type { Context } from 'koa';
+import { clientCertificateHeaders } from '../../src/http/client-certificate.js';
+import { loadConfig } from '../../src/config/config.js';
+
+async function headersSeen(trustProxy: boolean, headers: Record<string, string>) {
+  const ctx = { request: { headers: { ...headers } } } as unknown as Context;
+  let seen: Record<string, unknown> = {};
+  await clientCertificateHeaders({ headers: ['x-ssl-client-cert', 'x-ssl-client-verify'], trustProxy })(ctx, async () => { seen = { ...ctx.request.headers }; });
+  return seen;
+}
+
+describe('client certificate headers', () => {
+  const sent = { 'x-ssl-client-cert': 'PEM', 'x-ssl-client-verify': 'SUCCESS', accept: 'application/json' };
+
+  it('are removed from a request that did not come through a trusted proxy', async () => {
+    assert.deepEqual(await headersSeen(false, sent), { accept: 'application/json' });
+  });
+
+  it('are kept from the trusted proxy', async () => {
+    assert.deepEqual(await headersSeen(true, sent), sent);
+  });
+
+  it('need TRUST_PROXY in the configuration', () => {
+    const secrets = { KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64url'), COOKIE_SECRETS: randomBytes(32).toString('base64url') };
+    assert.throws(() => loadConfig({ ...secrets, MTLS_CERT_HEADER: 'x-ssl-client-cert' }), /MTLS_CERT_HEADER: needs TRUST_PROXY/);
+    assert.throws(() => loadConfig({ ...secrets, TRUST_PROXY: 'true', MTLS_VERIFY_HEADER: 'x-ssl-client-verify' }), /MTLS_VERIFY_HEADER: needs MTLS_CERT_HEADER/);
+    const config = loadConfig({ ...secrets, TRUST_PROXY: 'true', MTLS_CERT_HEADER: 'X-SSL-Client-Cert' });
+    assert.deepEqual(config.mtls, { certHeader: 'x-ssl-client-cert', verifyHeader: undefined });
+  });
+});
