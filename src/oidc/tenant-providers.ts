@@ -12,6 +12,7 @@ import { tenantProviderConfiguration, type ProviderPages } from './provider-conf
 import { createFindAccount, type UserLookup } from './find-account.js';
 import { refreshTokenReuse } from './refresh-token-reuse.js';
 import { unauthorizedClientError } from './unauthorized-client.js';
+import { clientPolicyError } from './client-policy-error.js';
 import type { ProtocolAudit } from './protocol-audit.js';
 import type { MtlsHeaders } from './mtls-certificate.js';
 import type { ClaimsFor } from './rbac-claims.js';
@@ -97,6 +98,7 @@ export function createTenantProviders(deps: TenantProvidersDeps) {
     });
     const provider = new Provider(tenant.issuer, configuration);
     provider.use(unauthorizedClientError());
+    provider.use(clientPolicyError());
     provider.use(refreshTokenReuse({ store: deps.store, tenantId: record.id }));
     deps.protocolAudit?.attach(provider, record.id);
     if (deps.sessionActivity) trackSessions(provider, { tenantId: record.id, repository: deps.sessionActivity, logger: deps.logger });

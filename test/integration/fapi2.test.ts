@@ -38,6 +38,16 @@ describe('FAPI 2.0 Security Profile', () => {
     assert.match(await settingsRefusal(server, rs, { protocol: { fapi2: { enabled: true } } }), /idTokenSigningAlg: FAPI 2.0 forbids RS256/);
   });
 
+  it('a client registered before the switch that the profile forbids is refused as invalid_client, never a 500', async () => {
+    const before = uniqueSlug('pre');
+    const { issuer: preIssuer } = await cliJson<{ issuer: string }>(server, ['tenant', 'create', before, '--id-token-alg', 'ES256', '--access-token-alg', 'ES256']);
+    const legacy = await cliJson<{ client_id: string; client_secret: string }>(server, ['client', 'create', '--tenant', before, '--name', 'legacy', '--grant', 'client_credentials']);
+    const config = await discover(preIssuer, legacy.client_id, legacy.client_secret);
+    assert.ok((await oidc.clientCredentialsGrant(config)).access_token);
+    await setProtocol(server, before, { fapi2: { enabled: true } });
+    assert.deepEqual(await refusal(oidc.clientCredentialsGrant(config)), { error: 'invalid_client', status: 401 });
+  });
+
   it('discovery drops what the profile forbids', async () => {
     const metadata = await (await fetch(`${issuer}/.well-known/openid-configuration`)).json() as Record<string, string[]>;
     assert.deepEqual(metadata.response_types_supported, ['code']);
