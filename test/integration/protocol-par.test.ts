@@ -7,6 +7,7 @@ import { useTessera } from '../support/use-tessera.js';
 import { createTenant, createUser, redirectUri } from '../support/fixtures.js';
 import { Browser, isPage } from '../support/browser.js';
 import { discover, oidc } from '../support/relying-party.js';
+import { client as apiClient, operator } from '../support/management.js';
 import { clientRefusal, createProtocolClient, finishCodeFlow, setProtocol, startParameters } from '../support/protocol-profiles.js';
 
 describe('pushed authorization requests (RFC 9126) and iss (RFC 9207)', () => {
@@ -62,6 +63,22 @@ describe('pushed authorization requests (RFC 9126) and iss (RFC 9207)', () => {
     const start = startParameters();
     const { tokens } = await finishCodeFlow(config, user, { url: oidc.buildAuthorizationUrl(config, await start.params()), ...start });
     assert.ok(tokens.access_token);
+  });
+
+  it('the Management API changes a client\'s and a tenant\'s protocol settings, validated as by the CLI', async () => {
+    const api = apiClient(server, (await operator(server, ['clients:write', 'clients:read', 'tenants:write', 'tenants:read'])).token);
+    const client = await createProtocolClient(server, tenant.slug, {});
+    const changed = await api.patch(`/tenants/${tenant.slug}/clients/${client.client_id}`, { require_pushed_authorization_requests: true });
+    assert.equal(changed.status, 200, changed.text);
+    assert.equal(changed.body.require_pushed_authorization_requests, true);
+    const config = await discover(tenant.issuer, client.client_id, client.client_secret!);
+    assert.equal((await plainRequestError(config)).get('error'), 'invalid_request');
+    const bad = await api.patch(`/tenants/${tenant.slug}/clients/${client.client_id}`, { subject_type: 'pairwise' });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.error, 'client.invalid_metadata');
+    const settings = await api.patch(`/tenants/${tenant.slug}/settings`, { protocol: { jarm: { enabled: 'on' } } });
+    assert.equal(settings.status, 400);
+    assert.match(settings.body.message, /protocol\.jarm\.enabled/);
   });
 
   describe('a tenant that requires PAR of every client', () => {
