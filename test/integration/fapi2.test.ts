@@ -7,7 +7,7 @@ import * as jose from 'jose';
 import { useTessera } from '../support/use-tessera.js';
 import { cliJson, createUser, redirectUri, uniqueSlug } from '../support/fixtures.js';
 import { Browser, isPage } from '../support/browser.js';
-import { discover, oidc, refusal } from '../support/relying-party.js';
+import { discover, oidc, refusal, signIn } from '../support/relying-party.js';
 import { clientRefusal, createProtocolClient, finishCodeFlow, setProtocol, settingsRefusal, startParameters } from '../support/protocol-profiles.js';
 
 describe('FAPI 2.0 Security Profile', () => {
@@ -115,9 +115,13 @@ describe('FAPI 2.0 Security Profile', () => {
   });
 
   it('keeps the tenant\'s own account page signing in (Tessera\'s client, not a FAPI relying party)', async () => {
-    const landed = await new Browser().navigate(`${server.url}/t/${slug}/account/sign-in`);
-    assert.ok(isPage(landed));
-    assert.equal(landed.status, 200);
-    assert.match(landed.html, /\/login"/);
+    const browser = new Browser();
+    const callbackUrl = `${server.url}/t/${slug}/account/callback`;
+    const callback = await signIn(browser, new URL(`${server.url}/t/${slug}/account/sign-in`), callbackUrl, user);
+    const account = await browser.navigate(callback);
+    const page = isPage(account) ? account : await browser.navigate(account);
+    assert.ok(isPage(page));
+    assert.equal(page.status, 200);
+    assert.ok(page.html.includes(user.email), 'the account page shows the signed-in user');
   });
 });

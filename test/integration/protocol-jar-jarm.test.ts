@@ -87,6 +87,18 @@ describe('JAR (RFC 9101) and JARM', () => {
       assert.equal(await errorOf(oidc.buildAuthorizationUrl(config, await start.params())), 'invalid_request');
     });
 
+    it('a tenant requiring signed request objects refuses plain parameters from every client', async () => {
+      const strict = await createTenant(server);
+      await setProtocol(server, strict.slug, { jar: { enabled: true, requireSigned: true } });
+      const config = await keyClient(strict.issuer, strict.slug);
+      const start = startParameters();
+      assert.equal(await errorOf(oidc.buildAuthorizationUrl(config, await start.params())), 'invalid_request');
+      const signed = startParameters();
+      const url = await oidc.buildAuthorizationUrlWithJAR(config, await signed.params(), keys.privateKey);
+      const landed = await new Browser().navigate(url, (location) => location.href.startsWith(redirectUri));
+      assert.ok(isPage(landed) && landed.status === 200 && landed.html.includes('/login"'), 'a signed request reaches the login page');
+    });
+
     it('answers response_mode=jwt with a signed response (JARM) that openid-client verifies', async () => {
       const config = await keyClient(issuer, slug);
       const signedIn = await createUser(server, slug);

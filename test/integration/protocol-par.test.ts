@@ -79,6 +79,9 @@ describe('pushed authorization requests (RFC 9126) and iss (RFC 9207)', () => {
     const settings = await api.patch(`/tenants/${tenant.slug}/settings`, { protocol: { jarm: { enabled: 'on' } } });
     assert.equal(settings.status, 400);
     assert.match(settings.body.message, /protocol\.jarm\.enabled/);
+    const mtls = await api.patch(`/tenants/${tenant.slug}/settings`, { protocol: { mtls: { enabled: true } } });
+    assert.equal(mtls.status, 400);
+    assert.match(mtls.body.message, /MTLS_CERT_HEADER/, 'no mTLS without the proxy\'s certificate header');
   });
 
   describe('a tenant that requires PAR of every client', () => {
