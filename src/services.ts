@@ -36,6 +36,7 @@ import { createUsersService } from './accounts/users.service.js';
 import { createClientsService } from './clients/clients.service.js';
 import { createClientCache } from './clients/client-cache.js';
 import { createTenantsService } from './tenants/tenants.service.js';
+import { metadataNotEnabled } from './clients/protocol-metadata.js';
 import { createSigningKeys } from './oidc/signing-keys.js';
 import { createTenantProviders } from './oidc/tenant-providers.js';
 import { createAdapterFactory } from './oidc/adapter-factory.js';
@@ -140,7 +141,11 @@ export async function createServices(config: Config, logger: Logger, options: Se
   async function clientValidator(slug: string) {
     const resolved = await providers.get(slug);
     if (!resolved) throw new AppError('tenant.not_found');
-    return (metadata: Record<string, unknown>) => resolved.provider.Client.validate(metadata as never);
+    return async (metadata: Record<string, unknown>) => {
+      const notEnabled = metadataNotEnabled(metadata, resolved.tenant.settings.protocol, !!config.mtls);
+      if (notEnabled) throw new Error(notEnabled);
+      await resolved.provider.Client.validate(metadata as never);
+    };
   }
 
   const limiter = createRateLimiter(kv);

@@ -2,6 +2,7 @@
 // names. The tenant's provider decides whether each is allowed (tenants/protocol-settings.ts): a value the
 // tenant has not enabled is refused as invalid metadata when the client is created or changed.
 import { z } from 'zod';
+import type { ProtocolSettings } from '../tenants/protocol-settings.js';
 
 const alg = z.enum(['RS256', 'PS256', 'ES256', 'EdDSA', 'Ed25519', 'HS256']);
 const responseType = z.enum(['code', 'id_token', 'id_token token', 'code id_token', 'code token', 'code id_token token']);
@@ -35,3 +36,24 @@ export const protocolMetadataSchema = z.object({
 
 export type ProtocolMetadata = z.output<typeof protocolMetadataSchema>;
 export const protocolMetadataKeys = Object.keys(protocolMetadataSchema.shape);
+
+// oidc-provider silently drops the metadata of a feature it was not configured with; a client would then believe
+// it had, say, DPoP-bound tokens. Which tenant setting each piece of metadata needs:
+const requires: Array<[RegExp, (p: ProtocolSettings, mtls: boolean) => boolean, string]> = [
+  [/^require_pushed_authorization_requests$/, (p) => p.par.enabled || p.fapi2.enabled, 'protocol.par.enabled'],
+  [/^dpop_bound_access_tokens$/, (p) => p.dpop.enabled, 'protocol.dpop.enabled'],
+  [/^(require_signed_request_object|request_object_signing_alg)$/, (p) => p.jar.enabled, 'protocol.jar.enabled'],
+  [/^authorization_signed_response_alg$/, (p) => p.jarm.enabled, 'protocol.jarm.enabled'],
+  [/^tls_client_(auth_.+|certificate_bound_access_tokens)$/, (p, mtls) => p.mtls.enabled && mtls, 'protocol.mtls.enabled'],
+];
+
+/** a message naming the metadata the tenant has not enabled the feature of, or null (false and null values pass) */
+export function metadataNotEnabled(metadata: Record<string, unknown>, protocol: ProtocolSettings, mtlsAvailable: boolean): string | null {
+  const problems: string[] = [];
+  for (const [key, value] of Object.entries(metadata)) {
+    if (value === undefined || value === null || value === false) continue;
+    const rule = requires.find(([pattern]) => pattern.test(key));
+    if (rule && !rule[1](protocol, mtlsAvailable)) problems.push(`${key} needs the tenant's ${rule[2]}`);
+  }
+  return problems.length ? problems.join('; ') : null;
+}

@@ -48,7 +48,8 @@ export function protocolFeatures(input: ProtocolFeaturesInput): Pick<Configurati
       },
       requestObjects: {
         enabled: protocol.jar.enabled,
-        requireSignedRequestObject: protocol.jar.requireSigned,
+        // `jar.requireSigned` acts through the client metadata require_signed_request_object, as `par.required` does.
+        requireSignedRequestObject: false,
       },
       jwtResponseModes: { enabled: protocol.jarm.enabled },
       mTLS: mtls ? {

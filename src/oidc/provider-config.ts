@@ -76,11 +76,11 @@ export function tenantProviderConfiguration(input: TenantProviderConfigInput): C
     fetch: providerFetch({ production: input.production, allowPrivateNetwork: input.allowPrivateNetwork }),
     // The tenant's own account page signs users in through this flow like any app (account.routes.ts).
     clients: [{
-      client_id: accountClientId, client_name: 'Your account', token_endpoint_auth_method: 'none', first_party: true, require_pushed_authorization_requests: false,
+      client_id: accountClientId, client_name: 'Your account', token_endpoint_auth_method: 'none', first_party: true, require_pushed_authorization_requests: false, require_signed_request_object: false,
       redirect_uris: [`${config.publicUrl.origin}/t/${tenant.slug}/account/callback`], grant_types: ['authorization_code'], response_types: ['code'],
     }, ...(tenant.slug === systemSlug ? [{
       // Operators sign in to the admin console through the system tenant's own flow (src/admin).
-      client_id: adminClientId, client_name: 'Tessera admin console', token_endpoint_auth_method: 'none' as const, first_party: true, require_pushed_authorization_requests: false,
+      client_id: adminClientId, client_name: 'Tessera admin console', token_endpoint_auth_method: 'none' as const, first_party: true, require_pushed_authorization_requests: false, require_signed_request_object: false,
       redirect_uris: [`${config.publicUrl.origin}/admin/callback`], post_logout_redirect_uris: [`${config.publicUrl.origin}/admin`],
       grant_types: ['authorization_code'], response_types: ['code' as const],
     }] : [])],
@@ -110,6 +110,7 @@ export function tenantProviderConfiguration(input: TenantProviderConfigInput): C
       token_endpoint_auth_method: fapi ? 'private_key_jwt' : 'client_secret_basic',
       id_token_signed_response_alg: settings.idTokenSigningAlg,
       require_pushed_authorization_requests: parRequired,
+      ...(protocol.jar.enabled ? { require_signed_request_object: protocol.jar.requireSigned } : {}),
     },
     enabledJWA: fapi ? fapiAlgorithms(jwa) : jwa,
     extraClientMetadata: {
@@ -118,10 +119,14 @@ export function tenantProviderConfiguration(input: TenantProviderConfigInput): C
       // operator_tenants: on a system-tenant client, the tenants its Management API tokens may touch (absent: all)
       properties: ['first_party', 'refresh_token_reuse_interval', 'api_scope', 'operator_tenants'],
       validator(_ctx, key, value, metadata) {
-        // Checked once per client (every client has `first_party`, if only as undefined): what the tenant requires of all.
+        // Checked once per client (every client has `first_party`, if only as undefined): what the tenant requires of
+        // all but Tessera's own clients (the account page and console sign in without PAR or request objects).
         if (key === 'first_party' && !ownClients.has(metadata.client_id as string)) {
           if (parRequired && metadata.require_pushed_authorization_requests === false) {
             throw new errors.InvalidClientMetadata('require_pushed_authorization_requests cannot be false: the tenant requires pushed authorization requests');
+          }
+          if (protocol.jar.enabled && protocol.jar.requireSigned && metadata.require_signed_request_object === false) {
+            throw new errors.InvalidClientMetadata('require_signed_request_object cannot be false: the tenant requires signed request objects');
           }
           const fapiProblem = fapi ? fapiClientProblem(metadata as Record<string, unknown>, mtlsEnabled) : undefined;
           if (fapiProblem) throw new errors.InvalidClientMetadata(fapiProblem);

@@ -9,7 +9,7 @@ import * as jose from 'jose';
 import { useTessera } from '../support/use-tessera.js';
 import { cliJson, createTenant, createUser } from '../support/fixtures.js';
 import { discover, oidc, refusal } from '../support/relying-party.js';
-import { createProtocolClient, finishCodeFlow, setProtocol, startParameters } from '../support/protocol-profiles.js';
+import { clientRefusal, createProtocolClient, finishCodeFlow, setProtocol, startParameters } from '../support/protocol-profiles.js';
 
 /** a DPoP proof JWT for one request (RFC 9449 §4.2) */
 async function proof(keys: CryptoKeyPair, htu: string, nonce?: string): Promise<string> {
@@ -97,5 +97,6 @@ describe('DPoP (RFC 9449)', () => {
     assert.equal(metadata.dpop_signing_alg_values_supported, undefined);
     const bearer = await clientCredentials(relaxed.issuer, await proof(keysA, `${relaxed.issuer}/token`));
     assert.equal(((await bearer.json()) as { token_type: string }).token_type, 'Bearer');
+    assert.match(await clientRefusal(server, relaxed.slug, { dpop_bound_access_tokens: true }), /protocol\.dpop\.enabled/, 'not silently dropped');
   });
 });

@@ -8,7 +8,7 @@ import { useTessera } from '../support/use-tessera.js';
 import { createTenant, createUser, redirectUri } from '../support/fixtures.js';
 import { Browser, isPage } from '../support/browser.js';
 import { discover, oidc } from '../support/relying-party.js';
-import { createProtocolClient, finishCodeFlow, setProtocol, startParameters } from '../support/protocol-profiles.js';
+import { clientRefusal, createProtocolClient, finishCodeFlow, setProtocol, startParameters } from '../support/protocol-profiles.js';
 
 describe('JAR (RFC 9101) and JARM', () => {
   const server = useTessera();
@@ -48,6 +48,9 @@ describe('JAR (RFC 9101) and JARM', () => {
     const start = startParameters();
     assert.equal(await errorOf(await oidc.buildAuthorizationUrlWithJAR(config, await start.params(), keys.privateKey)), 'request_not_supported');
     assert.equal(await errorOf(oidc.buildAuthorizationUrl(config, { ...(await start.params()), response_mode: 'jwt' })), 'unsupported_response_mode');
+    // oidc-provider would drop the metadata of a feature it does not have; Tessera refuses it instead
+    assert.match(await clientRefusal(server, tenant.slug, { require_signed_request_object: true }), /require_signed_request_object needs the tenant's protocol\.jar\.enabled/);
+    assert.match(await clientRefusal(server, tenant.slug, { authorization_signed_response_alg: 'ES256' }), /protocol\.jarm\.enabled/);
   });
 
   describe('turned on', () => {
@@ -97,6 +100,9 @@ describe('JAR (RFC 9101) and JARM', () => {
       const url = await oidc.buildAuthorizationUrlWithJAR(config, await signed.params(), keys.privateKey);
       const landed = await new Browser().navigate(url, (location) => location.href.startsWith(redirectUri));
       assert.ok(isPage(landed) && landed.status === 200 && landed.html.includes('/login"'), 'a signed request reaches the login page');
+      assert.match(await clientRefusal(server, strict.slug, { require_signed_request_object: false }), /require_signed_request_object cannot be false/);
+      const account = await new Browser().navigate(`${server.url}/t/${strict.slug}/account/sign-in`);
+      assert.ok(isPage(account) && account.status === 200 && account.html.includes('/login"'), 'the account page still signs in');
     });
 
     it('answers response_mode=jwt with a signed response (JARM) that openid-client verifies', async () => {

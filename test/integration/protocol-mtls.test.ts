@@ -45,7 +45,9 @@ describe('mutual TLS through the proxy (RFC 8705)', () => {
     assert.ok(!metadata.token_endpoint_auth_methods_supported!.includes('tls_client_auth'));
     const refused = await server.cli(['client', 'create', '--tenant', tenant.slug, '--name', 'x', '--grant', 'client_credentials', '--auth-method', 'tls_client_auth', '--metadata', JSON.stringify({ tls_client_auth_subject_dn: 'CN=client-a,O=Acme' })]);
     assert.notEqual(refused.code, 0);
-    assert.match(refused.stderr, /token_endpoint_auth_method/);
+    assert.match(refused.stderr, /token_endpoint_auth_method|protocol\.mtls\.enabled/);
+    const bound = await server.cli(['client', 'create', '--tenant', tenant.slug, '--name', 'x', '--grant', 'client_credentials', '--metadata', JSON.stringify({ tls_client_certificate_bound_access_tokens: true })]);
+    assert.match(bound.stderr, /tls_client_certificate_bound_access_tokens needs the tenant's protocol\.mtls\.enabled/);
     await setProtocol(server, tenant.slug, { mtls: { enabled: true } });
     const after = await (await fetch(`${tenant.issuer}/.well-known/openid-configuration`)).json() as Record<string, unknown>;
     assert.ok((after.token_endpoint_auth_methods_supported as string[]).includes('self_signed_tls_client_auth'));

@@ -115,5 +115,8 @@ describe('pushed authorization requests (RFC 9126) and iss (RFC 9207)', () => {
     assert.equal(metadata.pushed_authorization_request_endpoint, undefined);
     const push = await fetch(`${other.issuer}/request`, { method: 'POST', body: new URLSearchParams({ client_id: 'x' }) });
     assert.equal(push.status, 404);
+    assert.match(await clientRefusal(server, other.slug, { require_pushed_authorization_requests: true }), /protocol\.par\.enabled/);
+    const account = await new Browser().navigate(`${server.url}/t/${other.slug}/account/sign-in`);
+    assert.ok(isPage(account) && account.status === 200 && account.html.includes('/login"'), 'the account page still signs in');
   });
 });
