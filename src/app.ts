@@ -23,6 +23,7 @@ import { cliPath, cliRoutes } from './cli/cli.routes.js';
 import { managementRoutes } from './management/management.routes.js';
 import { startMaintenance } from './oidc/maintenance.js';
 import { AppError } from './errors/app-error.js';
+import { clientCertificateHeaders } from './http/client-certificate.js';
 import { permissionsCheckRoutes } from './rbac/permissions-check.routes.js';
 import { adminRoutes } from './admin/admin.routes.js';
 import { otpApiRoutes } from './otp-api/otp-api.routes.js';
@@ -75,6 +76,9 @@ export async function createTessera(config: Config, logger: Logger, options: { c
   app.use(securityHeaders({ https: config.publicUrl.protocol === 'https:' }));
   app.use(errorHandler({ logger, pages }));
   app.use(hostGuard({ publicUrl: config.publicUrl, trustProxy: config.trustProxy, openPaths: new Set([healthPath, cliPath]) }));
+  if (config.mtls) {
+    app.use(clientCertificateHeaders({ headers: [config.mtls.certHeader, ...(config.mtls.verifyHeader ? [config.mtls.verifyHeader] : [])], trustProxy: config.trustProxy }));
+  }
   app.use(statics.routes());
   app.use(homeRoutes({
     pages, development: config.env !== 'production', publicUrl: config.publicUrl, redirectUrl: config.homeRedirectUrl,

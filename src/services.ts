@@ -37,6 +37,7 @@ import { createUsersService } from './accounts/users.service.js';
 import { createClientsService } from './clients/clients.service.js';
 import { createClientCache } from './clients/client-cache.js';
 import { createTenantsService } from './tenants/tenants.service.js';
+import { metadataNotEnabled } from './clients/protocol-metadata.js';
 import { createSigningKeys } from './oidc/signing-keys.js';
 import { createRevokedAccessTokens } from './oidc/revoked-access-tokens.js';
 import { createTenantProviders } from './oidc/tenant-providers.js';
@@ -139,6 +140,8 @@ export async function createServices(config: Config, logger: Logger, options: Se
     publicUrl: config.publicUrl,
     cookieSecrets: config.cookieSecrets,
     outboundFetch: outbound.fetch,
+    dpopNonceSecret: (tenantId) => Buffer.from(deriveSecret(config.keyEncryptionKeys[0]!, `dpop nonces:${tenantId}`), 'base64url'),
+    mtls: config.mtls,
     maxSize: config.providerCacheSize,
     tenants: tenantsRepository,
     keys,
@@ -150,7 +153,7 @@ export async function createServices(config: Config, logger: Logger, options: Se
     logger,
   });
   const tenants = createTenantsService({
-    repository: tenantsRepository, keys, publicUrl: config.publicUrl, sealer, production: config.env === 'production',
+    repository: tenantsRepository, keys, publicUrl: config.publicUrl, sealer, production: config.env === 'production', mtlsHeaderConfigured: !!config.mtls,
     announceChange: (slug) => providers.announceChange(slug),
     seedTenant: (tenantId, defaultApi) => rbac.seedDefaults(tenantId, defaultApi),
     audit,
@@ -161,7 +164,11 @@ export async function createServices(config: Config, logger: Logger, options: Se
   async function clientValidator(slug: string) {
     const resolved = await providers.get(slug);
     if (!resolved) throw new AppError('tenant.not_found');
-    return (metadata: Record<string, unknown>) => resolved.provider.Client.validate(metadata as never);
+    return async (metadata: Record<string, unknown>) => {
+      const notEnabled = metadataNotEnabled(metadata, resolved.tenant.settings.protocol, !!config.mtls);
+      if (notEnabled) throw new Error(notEnabled);
+      await resolved.provider.Client.validate(metadata as never);
+    };
   }
 
   const limiter = createRateLimiter(kv);

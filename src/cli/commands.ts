@@ -24,10 +24,11 @@ export const usage = `Usage: tessera <command> [options]
   tenant list
   tenant settings --tenant <slug> [--set '<json merge patch>']   (credentials are stored encrypted, shown as "(set)")
   client create --tenant <slug> --name <name> [--redirect-uri <uri>]... [--post-logout-redirect-uri <uri>]...
-                [--grant authorization_code|refresh_token|client_credentials]... [--public] [--scope "<scopes>"]
-                [--auth-method client_secret_basic|client_secret_post|private_key_jwt|none]
+                [--grant authorization_code|refresh_token|client_credentials|implicit]... [--public] [--scope "<scopes>"]
+                [--auth-method client_secret_basic|client_secret_post|client_secret_jwt|private_key_jwt|tls_client_auth|self_signed_tls_client_auth|none]
                 [--first-party] [--refresh-token-reuse-interval <seconds>] [--jwks-uri <uri>] [--jwks '<json>']
                 [--backchannel-logout-uri <uri>] [--operator-tenant <slug>]...   (system tenant: Management API clients)
+                [--metadata '<json>']   (PAR, DPoP, JAR, JARM, pairwise, mTLS metadata by RFC 7591 name, README "Protocol profiles")
   app create --tenant <slug> --name <name> --slug <app-slug> [--reuse-interval <seconds>]
                 (an app of the backend OTP API /auth/…: prints app_id, app_secret once, app_slug, jwt_public_key, jwks_uri)
   user create --tenant <slug> --email <email> --password <password> [--name "<name>"] [--verified]
@@ -95,7 +96,7 @@ function json(value: string | undefined, flag: string): { keys: unknown[] } | un
   try {
     return JSON.parse(value) as { keys: unknown[] };
   } catch {
-    throw new UsageError(`${flag} must be a JSON Web Key Set`);
+    throw new UsageError(`${flag} must be valid JSON`);
   }
 }
 
@@ -175,6 +176,7 @@ const commands: Record<string, (args: string[]) => PreparedCommand> = {
       'auth-method': { type: 'string' }, 'first-party': { type: 'boolean' }, 'refresh-token-reuse-interval': { type: 'string' },
       'jwks-uri': { type: 'string' }, jwks: { type: 'string' },
       'backchannel-logout-uri': { type: 'string' }, 'operator-tenant': { type: 'string', multiple: true },
+      metadata: { type: 'string' },
     });
     const slug = required(str(v.tenant), '--tenant');
     const input = {
@@ -191,6 +193,7 @@ const commands: Record<string, (args: string[]) => PreparedCommand> = {
       jwks: json(str(v.jwks), '--jwks'),
       backchannelLogoutUri: str(v['backchannel-logout-uri']),
       operatorTenants: v['operator-tenant'] as string[] | undefined,
+      protocol: json(str(v.metadata), '--metadata') as Record<string, unknown> | undefined,
     };
     return async (services) => {
       const tenant = await services.tenants.get(slug);

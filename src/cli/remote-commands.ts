@@ -44,8 +44,15 @@ const earlierCommands: Record<string, ManagementCommand> = {
       grant: { type: 'string', multiple: true }, public: { type: 'boolean' }, scope: { type: 'string' },
       'auth-method': { type: 'string' }, 'first-party': { type: 'boolean' }, 'refresh-token-reuse-interval': { type: 'string' },
       'jwks-uri': { type: 'string' }, jwks: { type: 'string' }, 'backchannel-logout-uri': { type: 'string' }, 'operator-tenant': { type: 'string', multiple: true },
+      metadata: { type: 'string' },
     });
     const slug = need(text(v.tenant), '--tenant');
+    let metadata: Record<string, unknown> = {};
+    try {
+      metadata = v.metadata === undefined ? {} : JSON.parse(text(v.metadata)!);
+    } catch {
+      throw new UsageError('--metadata must be a JSON object');
+    }
     const interval = text(v['refresh-token-reuse-interval']);
     if (interval !== undefined && !/^\d+$/.test(interval)) throw new UsageError('--refresh-token-reuse-interval must be a whole number');
     let jwks: unknown;
@@ -59,6 +66,7 @@ const earlierCommands: Record<string, ManagementCommand> = {
       grant_types: list(v.grant), public: v.public as boolean | undefined, scope: text(v.scope), token_endpoint_auth_method: text(v['auth-method']),
       first_party: v['first-party'] as boolean | undefined, refresh_token_reuse_interval: interval === undefined ? undefined : Number(interval),
       jwks_uri: text(v['jwks-uri']), jwks, backchannel_logout_uri: text(v['backchannel-logout-uri']), operator_tenants: list(v['operator-tenant']),
+      ...metadata,
     };
     return async (invoke) => {
       const c = (await invoke('createClient', { params: { slug }, body })) as Record<string, unknown>;

@@ -9,9 +9,13 @@ import type { ClientCache } from './client-cache.js';
 import { openidScopes } from '../oidc/standard-claims.js';
 import { loginTransactionGrantType } from '../oidc/login-transaction-grant.js';
 import { appSlugPattern } from '../oidc/provider-config.js';
+import { protocolMetadataSchema, type ProtocolMetadata } from './protocol-metadata.js';
+import { validate as validateInput } from '../rbac/rbac.service.js';
 
-export const grantTypes = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
-export const authMethods = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] as const;
+export const grantTypes = ['authorization_code', 'refresh_token', 'client_credentials', 'implicit'] as const;
+export const authMethods = ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'tls_client_auth', 'self_signed_tls_client_auth', 'none'] as const;
+/** the methods that authenticate with a secret Tessera generates */
+const secretMethods = new Set<string>(['client_secret_basic', 'client_secret_post', 'client_secret_jwt']);
 type GrantType = (typeof grantTypes)[number];
 type AuthMethod = (typeof authMethods)[number];
 
@@ -37,6 +41,8 @@ export interface CreateClientInput {
    * as its tokens' audience; its id starts with the tenant's slug, so the tenant follows from the app id
    */
   headless?: { appSlug: string; tenantSlug: string };
+  /** PAR, DPoP, JAR, JARM, pairwise, mTLS and response-type metadata (protocol-metadata.ts) */
+  protocol?: ProtocolMetadata;
 }
 
 export interface CreatedClient {
@@ -109,12 +115,13 @@ export function createClientsService(deps: { repository: ClientsRepository; seal
       if (grants.includes('authorization_code') && scopes.length && !scopes.includes('openid')) {
         throw new AppError('client.invalid_metadata', 'A client that signs users in must be allowed the "openid" scope: add it to --scope.');
       }
-      if (authMethod === 'private_key_jwt' && !input.jwksUri && !input.jwks) {
-        throw new AppError('client.invalid_metadata', 'private_key_jwt needs the client\'s public keys: give --jwks-uri or --jwks.');
+      if ((authMethod === 'private_key_jwt' || authMethod === 'self_signed_tls_client_auth') && !input.jwksUri && !input.jwks) {
+        throw new AppError('client.invalid_metadata', `${authMethod} needs the client's public keys: give --jwks-uri or --jwks.`);
       }
+      const protocol = validateInput(protocolMetadataSchema, input.protocol ?? {});
 
       const clientId = randomBytes(12).toString('base64url');
-      const secret = ['client_secret_basic', 'client_secret_post'].includes(authMethod) ? randomBytes(32).toString('base64url') : null;
+      const secret = secretMethods.has(authMethod) ? randomBytes(32).toString('base64url') : null;
       const metadata: Record<string, unknown> = {
         client_name: name,
         application_type: redirectUris.every(isWebUri) ? 'web' : 'native',
@@ -132,6 +139,7 @@ export function createClientsService(deps: { repository: ClientsRepository; seal
         refresh_token_reuse_interval: input.refreshTokenReuseInterval ?? 0,
         ...(input.backchannelLogoutUri ? { backchannel_logout_uri: input.backchannelLogoutUri, backchannel_logout_session_required: true } : {}),
         ...(input.operatorTenants?.length ? { operator_tenants: input.operatorTenants } : {}),
+        ...protocol,
       };
       try {
         await validate({ ...metadata, client_id: clientId, ...(secret ? { client_secret: secret } : {}) });

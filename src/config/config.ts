@@ -24,6 +24,8 @@ export interface Config {
   readonly seedDemo: boolean;
   /** which proxies are believed about the client's address (trust-proxy.ts) */
   readonly trustProxy: TrustProxy;
+  /** RFC 8705 through the TLS proxy: the headers carrying the client certificate and the proxy's verification result */
+  readonly mtls: { readonly certHeader: string; readonly verifyHeader: string | undefined } | undefined;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly providerCacheSize: number;
   /** SMTP server for every tenant without its own (smtp:// or smtps://); none: email goes to the outbox only */
@@ -69,6 +71,8 @@ export const configSchema = z.object({
     ctx.addIssue({ code: 'custom', message: parsed.problem });
     return z.NEVER;
   })),
+  MTLS_CERT_HEADER: optional(z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'must be an HTTP header name')),
+  MTLS_VERIFY_HEADER: optional(z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'must be an HTTP header name')),
   LOG_LEVEL: optional(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])),
   PROVIDER_CACHE_SIZE: optional(z.coerce.number().int().min(1).max(100_000)),
   SMTP_URL: optional(z.string().regex(/^smtps?:\/\/[^\s]+$/, 'must be an smtp:// or smtps:// URL')),
@@ -115,6 +119,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     if (e.OUTBOUND_POLICY === 'allow-private') problems.push('OUTBOUND_POLICY: production allows only public-https');
     if (e.HOME_REDIRECT_URL?.startsWith('http:')) problems.push('HOME_REDIRECT_URL: production requires an https URL');
   }
+  // The certificate header is only read from a trusted proxy (http/client-certificate.ts): without one it never arrives.
+  if (e.MTLS_CERT_HEADER && (e.TRUST_PROXY ?? trustNoProxy).kind === 'none') problems.push('MTLS_CERT_HEADER: needs TRUST_PROXY (the header is only accepted from the TLS proxy)');
+  if (e.MTLS_VERIFY_HEADER && !e.MTLS_CERT_HEADER) problems.push('MTLS_VERIFY_HEADER: needs MTLS_CERT_HEADER');
   if (problems.length) throw new ConfigError(problems);
 
   return Object.freeze({
@@ -134,6 +141,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     migrateOnStart: e.MIGRATE_ON_START ?? (mode !== 'production' || !e.DATABASE_URL),
     seedDemo: e.SEED_DEMO ?? mode === 'development',
     trustProxy: e.TRUST_PROXY ?? trustNoProxy,
+    mtls: e.MTLS_CERT_HEADER ? Object.freeze({ certHeader: e.MTLS_CERT_HEADER.toLowerCase(), verifyHeader: e.MTLS_VERIFY_HEADER?.toLowerCase() }) : undefined,
     logLevel: e.LOG_LEVEL ?? (mode === 'test' ? 'warn' : 'info'),
     providerCacheSize: e.PROVIDER_CACHE_SIZE ?? 100,
     smtpUrl: e.SMTP_URL,

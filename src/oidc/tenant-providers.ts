@@ -17,7 +17,9 @@ import { tenantProviderConfiguration, type ProviderPages } from './provider-conf
 import { createFindAccount, type UserLookup } from './find-account.js';
 import { refreshTokenReuse } from './refresh-token-reuse.js';
 import { unauthorizedClientError } from './unauthorized-client.js';
+import { clientPolicyError } from './client-policy-error.js';
 import type { ProtocolAudit } from './protocol-audit.js';
+import type { MtlsHeaders } from './mtls-certificate.js';
 import type { ClaimsFor } from './rbac-claims.js';
 import type { SessionActivityRepository } from '../db/session-activity.repository.js';
 import { trackSessions } from '../sessions/session-tracking.js';
@@ -40,6 +42,10 @@ export interface TenantProvidersDeps {
   cookieSecrets: readonly string[];
   /** how the provider's own outbound calls leave (net/outbound-guard.ts) */
   outboundFetch: typeof fetch;
+  /** the tenant's DPoP nonce secret, 32 bytes, the same in every process */
+  dpopNonceSecret(tenantId: string): Buffer;
+  /** the TLS proxy's client certificate headers, when the deployment passes them (MTLS_CERT_HEADER) */
+  mtls?: MtlsHeaders;
   /** records protocol events (tokens, replays, revocations, logouts) in the audit log */
   protocolAudit?: ProtocolAudit;
   /** describes each session: device, IP, method, last activity (issue #6) */
@@ -91,6 +97,8 @@ export function createTenantProviders(deps: TenantProvidersDeps) {
       pages: deps.pages,
       apis,
       outboundFetch: deps.outboundFetch,
+      dpopNonceSecret: deps.dpopNonceSecret(record.id),
+      mtls: deps.mtls,
       claimsFor: deps.rbac.claimsFor,
     });
     const provider = new Provider(tenant.issuer, configuration);
@@ -98,6 +106,7 @@ export function createTenantProviders(deps: TenantProvidersDeps) {
       provider.registerGrantType(loginTransactionGrantType, loginTransactionGrant(record.id, deps.redeemLogin, { resourceInfo: (resource, client) => resourceServerInfo(settings, apis, resource, client), sessionTtl: settings.ttl.session }) as never, loginTransactionParameter);
     }
     provider.use(unauthorizedClientError());
+    provider.use(clientPolicyError());
     provider.use(refreshTokenReuse({ store: deps.store, tenantId: record.id }));
     provider.use(jwtAccessTokenEndpoints({
       tenantId: record.id, issuer: tenant.issuer, keys: createLocalJWKSet(publicJwks(jwks)), revoked: deps.revokedAccessTokens,

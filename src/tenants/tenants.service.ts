@@ -32,6 +32,8 @@ export interface TenantsServiceDeps {
   announceChange(slug: string): Promise<void>;
   sealer: Sealer;
   production: boolean;
+  /** the TLS proxy passes verified client certificates (MTLS_CERT_HEADER): tenants may turn mTLS on */
+  mtlsHeaderConfigured?: boolean;
   /** gives a new tenant its default roles and registers its default API (rbac.service.ts) */
   seedTenant(tenantId: string, defaultApi: string | null): Promise<void>;
   audit: AuditLog;
@@ -114,7 +116,7 @@ export function createTenantsService(deps: TenantsServiceDeps) {
         recordAdminAction(deps.audit, { tenantId: record.id, actor: by.actor, ip: by.ip ?? null, userAgent: by.userAgent ?? null, type, subject: `tenant:${slug}`, outcome, data });
       let next: ReturnType<typeof applySettingsPatch>;
       try {
-        next = applySettingsPatch(record.settings, patch, { tenantId: record.id, sealer: deps.sealer, production: deps.production, outboundPolicy: deps.outboundPolicy });
+        next = applySettingsPatch(record.settings, patch, { tenantId: record.id, sealer: deps.sealer, production: deps.production, outboundPolicy: deps.outboundPolicy, mtlsHeaderConfigured: deps.mtlsHeaderConfigured });
       } catch (error) {
         if (error instanceof AppError && error.code === 'tenant.credential_required') await audit('admin.credential_destination_refused', 'failure', { ...error.details });
         throw error;

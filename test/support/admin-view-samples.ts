@@ -43,6 +43,7 @@ export const adminSamples: Record<string, Record<string, unknown>> = {
     methods: [{ key: 'password', label: EVIL, on: true }], signUp: true, requireVerifiedEmail: false, password: { min: 8, max: 128 },
     mfa: { policy: 'optional', graceDays: 7, trustedDeviceDays: 30, factors: [{ key: 'totp', on: true }] },
     ttl: [{ key: 'accessToken', label: EVIL, value: 3600 }],
+    protocol: [{ key: 'par.enabled', label: EVIL, on: true }],
   },
   users: { ...common, q: EVIL, formError: EVIL, users: [{ id: user.id, email: EVIL, phone: EVIL, name: EVIL, disabled: false, lastLogin: '' }], nextUrl: '?cursor=x' },
   user: {

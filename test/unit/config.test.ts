@@ -152,7 +152,7 @@ describe('loadConfig', () => {
       env: 'test', port: 8080, host: '127.0.0.1', publicUrl: 'https://id.example.com/', dataDir: '/var/lib/tessera',
       databaseUrl: 'postgresql://u:p@db:5432/tessera', redisUrl: 'rediss://cache:6380', redisPrefix: 'acme:',
       keyEncryptionKeys: [kek, oldKek], cookieSecrets: ['new-secret', 'old-secret'],
-      bcryptCost: 12, passwordHashThreads: 3, migrateOnStart: false, seedDemo: false, trustProxy: { kind: 'hops', hops: 1 },
+      bcryptCost: 12, passwordHashThreads: 3, migrateOnStart: false, seedDemo: false, trustProxy: { kind: 'hops', hops: 1 }, mtls: undefined,
       logLevel: 'debug', providerCacheSize: 7, smtpUrl: 'smtp://mailer:pw@mail.example.com:587', emailFrom: 'Acme <no-reply@acme.test>',
       outboundPolicy: 'public-https',
       homeRedirectUrl: 'https://www.example.com/',
