@@ -1,5 +1,6 @@
 // The CLI's operations, independent of where they run: in the CLI process against PostgreSQL, or inside the
 // running server when the embedded database is in use (cli.routes.ts). Each returns a JSON-able result.
+import type { PreparedCommand } from './prepared-command.js';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Services } from '../services.js';
 import { AppError } from '../errors/app-error.js';
@@ -100,13 +101,7 @@ function json(value: string | undefined, flag: string): { keys: unknown[] } | un
   }
 }
 
-export interface CommandContext {
-  /** migrations applied when this process opened the database for the command (the CLI's direct mode) */
-  appliedAtOpen?: readonly string[];
-}
-
-/** a command whose arguments have been checked, ready to run against the services */
-export type PreparedCommand = (services: Services, context?: CommandContext) => Promise<unknown>;
+export type { CommandContext, PreparedCommand } from './prepared-command.js';
 
 const str = (value: unknown) => value as string | undefined;
 

@@ -2,7 +2,7 @@
 import { AppError } from '../errors/app-error.js';
 import { demoBanner } from '../demo/demo-banner.js';
 import { parseFlags } from './cli-args.js';
-import type { PreparedCommand } from './commands.js';
+import type { PreparedCommand } from './prepared-command.js';
 
 export function demoCommand(args: string[]): PreparedCommand {
   const { values } = parseFlags(args, { reset: { type: 'boolean' } });
