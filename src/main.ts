@@ -66,6 +66,9 @@ async function main() {
   logger.info({ port, publicUrl: config.publicUrl.origin, database: embedded ? 'embedded' : 'postgresql', store: config.redisUrl ? 'redis' : 'memory' }, 'Tessera is listening');
   for (const line of developmentBehaviours(config, secretsToGenerate(env))) process.stdout.write(`${line}\n`);
   if (demo) process.stdout.write(demoBanner(demo));
+  // the one place the first-run page's token appears (never the logs): it works once, for an hour, while no owner exists
+  const setupToken = await tessera!.services.firstOwner.issueToken();
+  if (setupToken) process.stdout.write(firstOwnerBanner(config.publicUrl, setupToken));
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -89,6 +92,14 @@ main().catch((error: unknown) => {
   process.stderr.write(`Tessera cannot start: ${message}\n`);
   process.exit(1);
 });
+
+function firstOwnerBanner(publicUrl: URL, token: string): string {
+  return [
+    '', `No console owner yet: create one at ${new URL('/admin/setup', publicUrl).href}`,
+    '  (from this machine as it is; from anywhere else with this one-time setup token, valid for an hour)',
+    `  setup token: ${token}`, '',
+  ].join('\n');
+}
 
 /** where the local CLI reaches this server: loopback when bound to every interface, else the bound address */
 function cliHost(host: string | undefined): string {

@@ -44,13 +44,14 @@ export const adminSamples: Record<string, Record<string, unknown>> = {
     mfa: { policy: 'optional', graceDays: 7, trustedDeviceDays: 30, factors: [{ key: 'totp', on: true }] },
     ttl: [{ key: 'accessToken', label: EVIL, value: 3600 }],
   },
-  users: { ...common, q: EVIL, formError: EVIL, users: [{ id: user.id, email: EVIL, phone: EVIL, name: EVIL, disabled: false, lastLogin: '' }], nextUrl: '?cursor=x' },
+  users: { ...common, q: EVIL, formError: EVIL, users: [{ id: user.id, email: EVIL, phone: EVIL, name: EVIL, disabled: false, lastLogin: '' }], nextUrl: '?cursor=x', firstUrl: '?',
+    canWrite: true, create: { form: { email: EVIL, name: EVIL, verified: 'on' }, error: EVIL } },
   user: {
     ...common, user, base: `/admin/tenants/acme/users/${user.id}`, roles: [EVIL], assignable: [EVIL],
     identities: [{ connection: EVIL, subject: EVIL, email: EVIL, created_at: at }],
     factors: { totp: [{ name: EVIL, created_at: at }], passkeys: [{ name: EVIL, created_at: at }], recovery_codes_left: 3, trusted_devices: [] },
     sessions: [{ id: EVIL, browser: EVIL, os: EVIL, device: EVIL, ip: EVIL, amr: [EVIL], clients: [EVIL], createdAt: at, lastActiveAt: at }],
-    can: { write: true, sessions: true },
+    can: { write: true, sessions: true }, locked: { seconds: 90, what: [EVIL] },
   },
   clients: {
     ...common, clients: [{ client_id: EVIL, client_name: EVIL, grant_types: [EVIL], token_endpoint_auth_method: EVIL }],
@@ -61,6 +62,7 @@ export const adminSamples: Record<string, Record<string, unknown>> = {
     secret: EVIL, formError: EVIL, base: '/admin/tenants/acme/clients/c1', redirectUris: EVIL, postLogoutUris: EVIL, grants: ['authorization_code'],
     roles: [EVIL], assignable: [EVIL], canWrite: true,
   },
+  setup: { ...common, operator: null, tenant: null, flash: null, csrfToken: '', setupCsrf: CSRF, needsToken: true, form: { email: EVIL, name: EVIL }, formError: EVIL },
   outbox: {
     ...common, tenant: { ...common.tenant, outbox: true },
     entries: [
