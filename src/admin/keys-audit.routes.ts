@@ -6,6 +6,7 @@ import { createAuditSearch, type AuditFilter } from '../db/audit-search.reposito
 import type { AdminKit } from './admin-kit.js';
 import { text } from './admin-kit.js';
 import { boundedBigint, storableInstant } from '../validation/input-rules.js';
+import { createIdentityLabels } from './identity-labels.js';
 
 /** a datetime-local value (read as UTC) or an ISO instant; undefined when empty, null when not a time the log can hold */
 function instant(value: string): Date | undefined | null {
@@ -17,6 +18,7 @@ function instant(value: string): Date | undefined | null {
 export function keysAuditRoutes(kit: AdminKit) {
   const { services } = kit;
   const auditSearch = createAuditSearch(services.db.prisma);
+  const identities = createIdentityLabels(services);
   const router = new Router({ prefix: '/admin/tenants/:slug' });
 
   async function keys(ctx: Context, formError: string | null = null, status = 200) {
@@ -52,11 +54,16 @@ export function keysAuditRoutes(kit: AdminKit) {
     const filter: AuditFilter = { type: form.type || undefined, who: form.who || undefined, from: from ?? undefined, to: to ?? undefined, before };
     const page = problems.length ? { rows: [], next: null } : await auditSearch.search(tenant.id, filter);
     const nextUrl = page.next === null ? null : `?${new URLSearchParams({ ...form, before: String(page.next) })}`;
+    const firstUrl = before === undefined ? null : `?${new URLSearchParams(form)}`;
+    const name = await identities.resolver(tenant, page.rows.flatMap((r) => [r.actor, r.subject, r.clientId]));
     await kit.render(ctx, 'audit', {
       title: 'Audit log', tenant, section: 'audit', status: problems.length ? 400 : 200,
       data: {
-        form, formError: problems.join(' ') || null, nextUrl,
-        rows: page.rows.map((r) => ({ ...r, id: String(r.id), createdAt: r.createdAt.toISOString().replace('T', ' ').slice(0, 19), data: JSON.stringify(r.data) })),
+        form, formError: problems.join(' ') || null, nextUrl, firstUrl,
+        rows: page.rows.map((r) => ({
+          ...r, id: String(r.id), createdAt: r.createdAt.toISOString().replace('T', ' ').slice(0, 19), data: JSON.stringify(r.data),
+          actor: name(r.actor), subject: name(r.subject), client: name(r.clientId),
+        })),
       },
     });
   });

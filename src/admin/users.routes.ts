@@ -8,6 +8,11 @@ import { confirmed, formError, notConfirmed, text } from './admin-kit.js';
 import { AppError } from '../errors/app-error.js';
 import { field } from '../interactions/interaction-context.js';
 import { createUserLockout } from './user-lockout.js';
+import { createIdentityLabels } from './identity-labels.js';
+import { pageOf } from '../management/pagination.js';
+
+/** newest activity first, as a key that sorts ascending (pageOf) and is unique */
+const newestFirst = (s: { lastActiveAt: string; id: string }) => `${String(9e15 - Date.parse(s.lastActiveAt)).padStart(16, '0')}|${s.id}`;
 
 export function usersRoutes(kit: AdminKit) {
   const { userAdmin, rbac, sessions } = kit.services;
@@ -15,6 +20,7 @@ export function usersRoutes(kit: AdminKit) {
   const ref = (t: TenantSummary) => ({ id: t.id, slug: t.slug });
   const userPath = (t: TenantSummary, id: string) => `/admin/tenants/${t.slug}/users/${id}`;
   const lockout = createUserLockout({ limiter: kit.services.limiter, factors: kit.services.factors });
+  const names = createIdentityLabels(kit.services);
 
   async function list(ctx: Context, created: { form: Record<string, string>; error: string } | null = null) {
     const tenant = await kit.tenant(ctx, 'users:read');
@@ -71,11 +77,17 @@ export function usersRoutes(kit: AdminKit) {
       kit.can(operator, 'sessions:read') ? sessions.list(ref(tenant), id) : Promise.resolve(null),
       lockout.of(tenant.id, { id, email: user.email }),
     ]);
+    const cursor = typeof ctx.query.sessions === 'string' ? ctx.query.sessions.slice(0, 512) : undefined;
+    const sessionPage = live ? pageOf(live, newestFirst, { limit: 20, ...(cursor ? { cursor } : {}) }) : null;
+    const name = await names.resolver(tenant, sessionPage?.items.flatMap((s) => s.clients) ?? []);
     await kit.render(ctx, 'user', {
       title: user.email ?? user.phone_number ?? 'User', tenant, section: 'users',
       data: {
         user, base: userPath(tenant, id), roles, assignable: allRoles.map((r) => r.name).filter((name) => !roles.includes(name)),
-        identities, factors, sessions: live, locked,
+        identities, factors, locked,
+        sessions: sessionPage?.items.map((s) => ({ ...s, apps: s.clients.map((c) => name(c)!) })) ?? null,
+        sessionsNext: sessionPage?.next_cursor ? `?${new URLSearchParams({ sessions: sessionPage.next_cursor })}#sessions` : null,
+        sessionsFirst: cursor ? '?#sessions' : null,
         can: { write: kit.can(operator, 'users:write'), sessions: kit.can(operator, 'sessions:write') },
       },
     });
