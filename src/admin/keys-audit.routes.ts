@@ -41,6 +41,13 @@ export function keysAuditRoutes(kit: AdminKit) {
     await kit.done(ctx, `/admin/tenants/${tenant.slug}/keys`, `A new ${alg} key (${rotated.kid}) now signs; the previous one still verifies tokens it signed.`);
   });
 
+  /** the filter's "who": an email names the tenant's user with exactly that address (else nothing matches), anything else is an id */
+  async function whoId(tenant: { id: string; slug: string }, who: string): Promise<string> {
+    if (!who.includes('@')) return who;
+    const found = await services.userAdmin.search({ id: tenant.id, slug: tenant.slug }, { email: who, limit: 20 });
+    return found.items.find((u) => u.email === who.toLowerCase())?.id ?? who;
+  }
+
   router.get('/audit', async (ctx) => {
     const tenant = await kit.tenant(ctx, 'audit:read');
     const q = (name: string) => (typeof ctx.query[name] === 'string' ? (ctx.query[name] as string).trim().slice(0, 200) : '');
@@ -51,7 +58,7 @@ export function keysAuditRoutes(kit: AdminKit) {
     if (from === null) problems.push('"From" is not a date and time between the years 1 and 9999.');
     if (to === null) problems.push('"To" is not a date and time between the years 1 and 9999.');
     const before = boundedBigint(q('before')) ?? undefined;
-    const filter: AuditFilter = { type: form.type || undefined, who: form.who || undefined, from: from ?? undefined, to: to ?? undefined, before };
+    const filter: AuditFilter = { type: form.type || undefined, who: (await whoId(tenant, form.who)) || undefined, from: from ?? undefined, to: to ?? undefined, before };
     const page = problems.length ? { rows: [], next: null } : await auditSearch.search(tenant.id, filter);
     const nextUrl = page.next === null ? null : `?${new URLSearchParams({ ...form, before: String(page.next) })}`;
     const firstUrl = before === undefined ? null : `?${new URLSearchParams(form)}`;

@@ -35,6 +35,10 @@ describe('admin console: readable identities', () => {
     assert.match(audit.html, new RegExp(`<a href="${base}/users/${user.id}" title="${user.id}"`), 'the id on hover, the user a link away');
     assert.match(audit.html, new RegExp(`title="${app.client_id}"`));
 
+    const byEmail = asConsolePage(await browser.navigate(`${server.url}${base}/audit?${new URLSearchParams({ who: user.email.toUpperCase() })}`), 'the filtered audit page');
+    assert.ok((byEmail.html.match(/class="audit-row"/g) ?? []).length >= 2, 'the filter takes the user\'s email');
+    for (const [row] of byEmail.html.matchAll(/<tr class="audit-row">[\s\S]*?<\/tr>/g)) assert.ok(row.includes(`title="${user.id}"`), `a row about someone else:\n${row}`);
+
     const detail = asConsolePage(await browser.navigate(`${server.url}${base}/users/${user.id}`), 'the user page');
     const session = /<tr class="session-row">[\s\S]*?<\/tr>/.exec(detail.html)?.[0] ?? '';
     assert.match(visibleText(session), /Test App/, 'the session\'s app by name');
