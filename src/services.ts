@@ -38,6 +38,7 @@ import { createClientsService } from './clients/clients.service.js';
 import { createClientCache } from './clients/client-cache.js';
 import { createTenantsService } from './tenants/tenants.service.js';
 import { createSigningKeys } from './oidc/signing-keys.js';
+import { createRevokedAccessTokens } from './oidc/revoked-access-tokens.js';
 import { createTenantProviders } from './oidc/tenant-providers.js';
 import { createAdapterFactory } from './oidc/adapter-factory.js';
 import type { ProviderPages } from './oidc/provider-config.js';
@@ -53,12 +54,18 @@ import { createUserAdmin } from './accounts/user-admin.service.js';
 import { createClientAdmin } from './clients/client-admin.js';
 import { createAuditSearch } from './db/audit-search.repository.js';
 import { createFirstOwner } from './tenants/first-owner.service.js';
+import { createLoginTransactions } from './login/login-transaction.store.js';
+import { createAuthMethodRegistry } from './auth-methods/auth-method-registry.js';
+import { revokeAccount } from './oidc/account-revocation.js';
 
 export interface ServicesOptions {
   /** pages oidc-provider renders (error, logout); the CLI passes none */
   pages?: ProviderPages;
   /** whether this process should apply pending migrations (server start-up, `db migrate`) */
   migrate?: boolean;
+  /** the clock one-time codes, MFA and trusted devices read (ms since the epoch); default Date.now. Tests move it on
+   *  instead of sleeping through an expiry. */
+  now?: () => number;
 }
 
 const noPages: ProviderPages = {
@@ -68,6 +75,7 @@ const noPages: ProviderPages = {
 };
 
 export async function createServices(config: Config, logger: Logger, options: ServicesOptions = {}) {
+  const now = options.now ?? Date.now;
   const db: Database = await openDatabase(databaseTarget(config));
   let store: KvStore | undefined;
   let applied: string[] = [];
@@ -115,7 +123,18 @@ export async function createServices(config: Config, logger: Logger, options: Se
   const sessionActivity = createSessionActivityRepository(db.prisma);
   // the one gate for every request to an operator-configured address (issue #13)
   const outbound = createOutboundGuard(config.outboundPolicy);
+  const revokedAccessTokens = createRevokedAccessTokens(kv);
+  const logins = createLoginTransactions({ store: kv, secret: deriveSecret(config.keyEncryptionKeys[0]!, 'login transactions'), now });
   const providers = createTenantProviders({
+    revokedAccessTokens,
+    // the token endpoint's login-transaction grant takes a completed sign-in of a JSON front door, once (issue #16)
+    async redeemLogin(tenantId, ref, clientId) {
+      const taken = await logins.apply(tenantId, ref, { type: 'tokens_issued', clientId }, null);
+      if (!taken.ok || !taken.tx.userId) return null;
+      const user = await users.findById(tenantId, taken.tx.userId);
+      if (!user || user.disabled) return null;
+      return { userId: user.id, amr: taken.tx.amr, acr: taken.tx.acr, authTime: Math.floor(taken.tx.updatedAt / 1000) };
+    },
     protocolAudit,
     sessionActivity,
     publicUrl: config.publicUrl,
@@ -150,17 +169,24 @@ export async function createServices(config: Config, logger: Logger, options: Se
   const outbox = createOutbox(kv);
   const channels = createTenantChannels({ sealer, defaultSmtpUrl: config.smtpUrl ?? null, outbound });
   const courier = createCourier({ env: config.env, emailFrom: config.emailFrom ?? null, publicHost: config.publicUrl.hostname, channels, outbox, audit, logger });
-  const codes = createOneTimeCodes({ store: kv, secret: deriveSecret(config.keyEncryptionKeys[0]!, 'one-time codes') });
-  const challenges = createCodeChallenges({ codes, limits: createSendLimits({ limiter, store: kv }), courier, channels, audit, logger });
+  const codes = createOneTimeCodes({ store: kv, secret: deriveSecret(config.keyEncryptionKeys[0]!, 'one-time codes'), now });
+  const challenges = createCodeChallenges({ codes, limits: createSendLimits({ limiter, store: kv, now }), courier, channels, audit, logger, now });
   const identities = createIdentitiesRepository(db.prisma);
   const connections = createConnections({ sealer, fetch: outbound.fetch });
   const federation = createFederationStore({ store: kv, sealer });
   const linking = createAccountLinking({ users, identities, audit });
-  const mfa = createMfaRepository(db.prisma);
+  const mfa = createMfaRepository(db.prisma, now);
   const sessions = createSessions({ providers, activity: sessionActivity, oidcModels, rolesOf: (tenant, userId) => rbac.rolesOfUser(tenant, userId), logger });
   const passkeys = createPasskeysRepository(db.prisma);
   const userAdmin = createUserAdmin({ repository: createUserAdminRepository(db.prisma), identities, mfa, passkeys, sessions });
-  const factors = createFactors({ mfa, sealer, limiter, audit, recoverySecret: deriveSecret(config.keyEncryptionKeys[0]!, 'recovery codes') });
+  const factors = createFactors({ mfa, sealer, limiter, audit, recoverySecret: deriveSecret(config.keyEncryptionKeys[0]!, 'recovery codes'), now });
+  const authMethods = createAuthMethodRegistry({
+    users, codes, challenges, linking, audit, factors, limiter, channels, env: config.env,
+    async revokeAccount(tenant, userId) {
+      const resolved = await providers.get(tenant.slug);
+      if (resolved) await revokeAccount(resolved.provider, oidcModels, tenant.id, userId);
+    },
+  });
 
   try {
     await ensureSystemTenant({ tenants, rbac, publicUrl: config.publicUrl });
@@ -172,6 +198,7 @@ export async function createServices(config: Config, logger: Logger, options: Se
 
   return {
     config,
+    now,
     db,
     rbac,
     sessions,
@@ -192,9 +219,12 @@ export async function createServices(config: Config, logger: Logger, options: Se
     mfa,
     passkeys,
     factors,
+    logins,
+    authMethods,
     /** migrations this process applied when it opened the database */
     appliedMigrations: applied,
     store: kv,
+    revokedAccessTokens,
     tenants,
     clients,
     users,

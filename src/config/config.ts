@@ -31,6 +31,8 @@ export interface Config {
   readonly emailFrom: string | undefined;
   /** where tenant-configured URLs (SMS, WhatsApp, SMTP, upstream IdPs) may lead: public https only in production */
   readonly outboundPolicy: OutboundPolicy;
+  /** where `/` sends browsers (302) instead of Tessera's own home page */
+  readonly homeRedirectUrl: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -72,6 +74,7 @@ export const configSchema = z.object({
   SMTP_URL: optional(z.string().regex(/^smtps?:\/\/[^\s]+$/, 'must be an smtp:// or smtps:// URL')),
   EMAIL_FROM: optional(z.string().min(3).max(254)),
   OUTBOUND_POLICY: optional(z.enum(outboundPolicies)),
+  HOME_REDIRECT_URL: optional(z.url({ protocol: /^https?$/ })),
 });
 
 export const configKeys = Object.keys(configSchema.shape);
@@ -110,6 +113,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     if (e.COOKIE_SECRETS?.some((s) => s.length < 32)) problems.push('COOKIE_SECRETS: production requires each secret to be at least 32 characters');
     if (e.SEED_DEMO) problems.push('SEED_DEMO: production never seeds demo data');
     if (e.OUTBOUND_POLICY === 'allow-private') problems.push('OUTBOUND_POLICY: production allows only public-https');
+    if (e.HOME_REDIRECT_URL?.startsWith('http:')) problems.push('HOME_REDIRECT_URL: production requires an https URL');
   }
   if (problems.length) throw new ConfigError(problems);
 
@@ -135,6 +139,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     smtpUrl: e.SMTP_URL,
     emailFrom: e.EMAIL_FROM,
     outboundPolicy: e.OUTBOUND_POLICY ?? (mode === 'production' ? 'public-https' : 'allow-private'),
+    homeRedirectUrl: e.HOME_REDIRECT_URL,
   });
 }
 

@@ -8,6 +8,7 @@ import { standardClaims } from './standard-claims.js';
 import { loadFirstPartyGrant } from './first-party-grant.js';
 import { resourceServerInfo } from './resource-servers.js';
 import { rbacTokenClaims, type ClaimsFor } from './rbac-claims.js';
+import { keepOfflineAccess } from './offline-access.js';
 
 export interface ProviderPages {
   renderError(ctx: KoaContextWithOIDC, out: Record<string, unknown>, error: Error): Promise<void>;
@@ -37,6 +38,8 @@ export const accountClientId = 'tessera-account';
 export const adminClientId = 'tessera-admin';
 export const systemSlug = 'system';
 // RFC 6749 §3.3 scope-token = 1*( %x21 / %x23-5B / %x5D-7E ), space-delimited
+/** an app's slug: the `aud` of its headless tokens */
+export const appSlugPattern = /^[a-z][a-z0-9-]{1,39}$/;
 const apiScopeSyntax = /^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/;
 
 export function tenantProviderConfiguration(input: TenantProviderConfigInput): Configuration {
@@ -72,6 +75,10 @@ export function tenantProviderConfiguration(input: TenantProviderConfigInput): C
     // only when the `roles` scope was granted.
     claims: { ...standardClaims, openid: [...standardClaims.openid, rolesClaim], roles: [rolesClaim] },
     scopes: ['openid', 'offline_access', 'profile', 'email', 'phone', 'address', 'roles'],
+    // OIDC Core §5.4 allows the scope's claims in the id_token; the relying-party libraries read them there
+    // (relying-party-settings.ts). The library default (true) keeps them for userinfo only.
+    conformIdTokenClaims: settings.oidc.idTokenClaims === 'userinfo',
+    extraParams: { scope: keepOfflineAccess(settings.oidc) as never },
     extraTokenClaims: rbacTokenClaims(tenant.id, settings.rbac, input.claimsFor) as Configuration['extraTokenClaims'],
     // RFC 9700 §2.1.2: only the code flow; no implicit or hybrid response types.
     responseTypes: ['code'],
@@ -97,8 +104,14 @@ export function tenantProviderConfiguration(input: TenantProviderConfigInput): C
       // api_scope: oidc-provider accepts only its own (OpenID) scopes in `scope` metadata, so the scopes of the
       // tenant's API a client may be granted (resource-servers.ts) are registered here, space-delimited.
       // operator_tenants: on a system-tenant client, the tenants its Management API tokens may touch (absent: all)
-      properties: ['first_party', 'refresh_token_reuse_interval', 'api_scope', 'operator_tenants'],
+      // headless / app_slug (issue #16): an app of the backend OTP API (/auth/…), off by default; its slug is the
+      // `aud` of the access tokens issued to it.
+      properties: ['first_party', 'refresh_token_reuse_interval', 'api_scope', 'operator_tenants', 'headless', 'app_slug'],
       validator(_ctx, key, value) {
+        if (key === 'headless' && value !== undefined && typeof value !== 'boolean') throw new errors.InvalidClientMetadata('headless must be a boolean');
+        if (key === 'app_slug' && value !== undefined && !(typeof value === 'string' && appSlugPattern.test(value))) {
+          throw new errors.InvalidClientMetadata('app_slug must be 2 to 40 lower-case letters, digits or hyphens, starting with a letter');
+        }
         if (key === 'operator_tenants' && value !== undefined
           && !(Array.isArray(value) && value.length <= 100 && value.every((slug) => typeof slug === 'string' && /^[a-z][a-z0-9-]{1,39}$/.test(slug)))) {
           throw new errors.InvalidClientMetadata('operator_tenants must be an array of tenant slugs');

@@ -69,3 +69,12 @@ export function createFirstOwner(deps: FirstOwnerDeps) {
 }
 
 export type FirstOwner = ReturnType<typeof createFirstOwner>;
+
+/** what `npm start` prints while no owner exists: where to go, and the token for another machine */
+export function firstOwnerBanner(publicUrl: URL, token: string): string {
+  return [
+    '', `No console owner yet: create one at ${new URL('/admin/setup', publicUrl).href}`,
+    '  (from this machine as it is; from anywhere else with this one-time setup token, valid for an hour)',
+    `  setup token: ${token}`, '', '',
+  ].join('\n');
+}
