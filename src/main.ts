@@ -10,6 +10,7 @@ import { createTessera } from './app.js';
 import { ensureDemo, type DemoState } from './demo/demo.service.js';
 import { demoBanner, demoHint } from './demo/demo-banner.js';
 import { AppError } from './errors/app-error.js';
+import { firstOwnerBanner } from './tenants/first-owner.service.js';
 import { createStartGate } from './http/start-gate.js';
 
 /** @throws StartError with a message an operator can act on when the port cannot be had */
@@ -73,6 +74,9 @@ async function main() {
   for (const line of developmentBehaviours(config, secretsToGenerate(env))) process.stdout.write(`${line}\n`);
   // the full details when they are new (first start, a new PORT or PUBLIC_URL), else where to find them
   if (demo) process.stdout.write(demo.changed ? demoBanner(demo.info) : demoHint(config.publicUrl.origin));
+  // the one place the first-run page's token appears (never the logs): it works once, for an hour, while no owner exists
+  const setupToken = await tessera!.services.firstOwner.issueToken();
+  if (setupToken) process.stdout.write(firstOwnerBanner(config.publicUrl, setupToken));
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -54,6 +54,7 @@ import { createUserAdminRepository } from './db/user-admin.repository.js';
 import { createUserAdmin } from './accounts/user-admin.service.js';
 import { createClientAdmin } from './clients/client-admin.js';
 import { createAuditSearch } from './db/audit-search.repository.js';
+import { createFirstOwner } from './tenants/first-owner.service.js';
 import { createLoginTransactions } from './login/login-transaction.store.js';
 import { createAuthMethodRegistry } from './auth-methods/auth-method-registry.js';
 import { revokeAccount } from './oidc/account-revocation.js';
@@ -240,6 +241,7 @@ export async function createServices(config: Config, logger: Logger, options: Se
     signingKeysRepository,
     limiter,
     clientValidator,
+    firstOwner: createFirstOwner({ store: kv, rbac, tenants, createUser: (tenantId, input) => users.create(tenantId, input) }),
     /** subscribes this process to change announcements (servers; one-shot CLI runs need not) */
     async listen() {
       await providers.listen();

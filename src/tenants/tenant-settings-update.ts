@@ -118,6 +118,8 @@ export function applySettingsPatch(current: unknown, patch: unknown, options: { 
   const parsedBranding = parseBranding(branding);
   if (branding.primaryColor !== undefined && parsedBranding.primaryColor !== String(branding.primaryColor).toLowerCase()) problems.push('branding.primaryColor: use #rrggbb');
   if (branding.logoUrl !== undefined && branding.logoUrl !== null && parsedBranding.logoUrl === null) problems.push('branding.logoUrl: use an https URL');
+  // outside production http://localhost serves a logo under development; in production only https (issue #14)
+  else if (options.production && parsedBranding.logoUrl !== null && !parsedBranding.logoUrl.startsWith('https:')) problems.push('branding.logoUrl: use an https URL');
 
   const signIn = asObject(merged.signIn);
   if (options.production && (signIn.sandbox === true || Object.keys(asObject(signIn.testRecipients)).length)) {

@@ -277,7 +277,9 @@ describe('admin console', () => {
     const list = asConsolePage(await browser.navigate(`${server.url}${base}`), 'the clients page');
     const bad = asConsolePage(await browser.submit(list, base, { name: 'Shop', kind: 'web', redirectUris: 'javascript:alert(1)' }), 'the form again');
     assert.equal(bad.status, 400);
-    assert.match(visibleText(bad.html), /redirect_uris/);
+    // in words about the field, not the library's metadata names (issue #14)
+    assert.match(visibleText(bad.html), /A redirect URI cannot use that kind of address/);
+    assert.doesNotMatch(visibleText(bad.html), /redirect_uris/);
     const created = asConsolePage(await browser.submit(list, base, { name: 'Shop', kind: 'web', redirectUris: 'https://shop.example/cb' }), 'the new client');
     assert.equal(created.url.pathname.startsWith(`${base}/`), true, 'a redirect to the new client\'s page');
     assert.equal(created.headers.get('cache-control'), 'no-store');

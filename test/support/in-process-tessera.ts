@@ -8,6 +8,7 @@ import { Writable } from 'node:stream';
 import { createTessera, type Tessera } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
 import { demoBanner } from '../../src/demo/demo-banner.js';
+import { firstOwnerBanner } from '../../src/tenants/first-owner.service.js';
 import { ensureDemo } from '../../src/demo/demo.service.js';
 import { developmentBehaviours } from '../../src/config/development-mode.js';
 import { createLogger } from '../../src/logging/logger.js';
@@ -40,6 +41,8 @@ export async function startInProcess(env: Record<string, string>, options: InPro
     for (const line of developmentBehaviours(config)) output += `${line}\n`;
     const demo = config.seedDemo ? await ensureDemo(tessera.services) : null;
     if (demo) output += demoBanner(demo.info);
+    const setupToken = await tessera.services.firstOwner.issueToken();
+    if (setupToken) output += firstOwnerBanner(config.publicUrl, setupToken);
   } catch (error) {
     await new Promise((resolve) => server.close(resolve));
     throw new Error(`Tessera did not start in this process: ${(error as Error).message}\n${output}`, { cause: error });

@@ -75,6 +75,8 @@ export function createFactors(deps: { mfa: MfaRepository; sealer: Sealer; limite
      * one second-factor attempt, reserved before the code or passkey is checked so concurrent guesses cannot all be
      * judged (store/attempt-guard.ts); a wrong one stays counted, a right one clears the account's failures
      */
+    /** clears the second-factor failures of the account (an operator unlocks it) */
+    unlock: (tenantId: string, userId: string) => limiter.reset(bucket(tenantId), userId),
     reserveAttempt(tenantId: string, userId: string): Promise<Attempt> {
       return reserveAttempt(limiter, [{ bucket: bucket(tenantId), subject: userId, rule: secondFactorLimit, onSuccess: 'reset' }]);
     },
