@@ -8,9 +8,12 @@ import { createPages } from './http/pages.js';
 import { requestLog } from './http/request-log.js';
 import { securityHeaders } from './http/security-headers.js';
 import { errorHandler } from './http/error-handler.js';
+import { storeOutageAnswer } from './http/store-outage.js';
 import { hostGuard } from './http/host-guard.js';
 import { clientAddressMiddleware } from './http/client-address.js';
-import { healthPath, staticRoutes } from './http/static-routes.js';
+import { staticRoutes } from './http/static-routes.js';
+import { healthPath, healthRoutes, readyPath } from './operations/health.routes.js';
+import { readinessChecks } from './operations/readiness.js';
 import { tenantRoutes } from './http/tenant-routes.js';
 import { hostedFlowRouters } from './auth-methods/hosted-flow.routes.js';
 import { outboxRoutes } from './notifications/outbox.routes.js';
@@ -59,18 +62,15 @@ export async function createTessera(config: Config, logger: Logger, options: { c
   // The outbox page shows live codes: never in production. A production sandbox tenant's outbox (it sends
   // nothing for real) is read with `tessera outbox --tenant <slug>` by someone with access to the installation.
   const outbox = outboxRoutes({ outbox: services.outbox, pages, enabled: () => config.env !== 'production' });
-  const statics = staticRoutes({
-    checks: async () => {
-      await services.db.prisma.$queryRaw`SELECT 1`;
-      await services.store.ping();
-    },
-  });
+  const statics = staticRoutes();
 
   app.use(clientAddressMiddleware(config.trustProxy));
   app.use(requestLog(logger));
   app.use(securityHeaders({ https: config.publicUrl.protocol === 'https:' }));
+  app.use(storeOutageAnswer());
   app.use(errorHandler({ logger, pages }));
-  app.use(hostGuard({ publicUrl: config.publicUrl, trustProxy: config.trustProxy, openPaths: new Set([healthPath, cliPath]) }));
+  app.use(hostGuard({ publicUrl: config.publicUrl, trustProxy: config.trustProxy, openPaths: new Set([healthPath, readyPath, cliPath]) }));
+  app.use(healthRoutes({ checks: readinessChecks(services) }).routes());
   app.use(statics.routes());
   app.use(permissionsCheckRoutes(services));
   app.use(tenantRoutes(services.providers));

@@ -41,6 +41,7 @@ export const errorCatalogue = {
   'key.not_found': { status: 404, message: 'No such signing key.' },
   'db.embedded_in_use': { status: 409, message: 'The embedded database is in use by another Tessera process.' },
   'db.migrations_pending': { status: 503, message: 'The database schema is not up to date.' },
+  'store.unavailable': { status: 503, message: 'The service is briefly unavailable. Please try again in a few seconds.' },
   'internal.error': { status: 500, message: 'Something went wrong on our side.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

@@ -3,6 +3,7 @@
 // store's pub/sub; every process also re-checks the version at most `revalidateMs` after its last check,
 // which bounds staleness if an announcement is lost.
 import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import { storeOutageOf } from '../store/store-outage.js';
 import type { Logger } from 'pino';
 import type { KvStore } from '../store/kv-store.js';
 import type { TenantsRepository } from '../db/tenants.repository.js';
@@ -91,6 +92,14 @@ export function createTenantProviders(deps: TenantProvidersDeps) {
     deps.protocolAudit?.attach(provider, record.id);
     if (deps.sessionActivity) trackSessions(provider, { tenantId: record.id, repository: deps.sessionActivity, logger: deps.logger });
     provider.on('server_error', (ctx: KoaContextWithOIDC, error: Error) => {
+      // the provider answers 500 for anything its adapter throws: a store outage is marked so that the HTTP
+      // layer answers 503 with Retry-After instead (http/store-outage.ts)
+      const outage = storeOutageOf(error);
+      if (outage) {
+        ctx.state.storeOutage = outage;
+        deps.logger.warn({ store: outage, tenant: slug, route: ctx.oidc?.route }, 'store unavailable');
+        return;
+      }
       deps.logger.error({ err: error, tenant: slug, route: ctx.oidc?.route }, 'provider server_error');
     });
     return { value: { tenant, provider }, version: record.version, checkedAt: Date.now(), changesAt: changesAt?.getTime() ?? Infinity };
