@@ -9,6 +9,10 @@ import { acquireEmbeddedLock } from './db/embedded-lock.js';
 import { createTessera } from './app.js';
 import { seedDemo, demoBanner, type DemoInfo } from './demo/demo-seed.js';
 import { AppError } from './errors/app-error.js';
+import { closeGracefully } from './operations/graceful-shutdown.js';
+
+/** requests still running this long after SIGTERM are cut (under the usual 30 s before an orchestrator's SIGKILL) */
+const shutdownDeadlineMs = 25_000;
 
 /** @throws StartError with a message an operator can act on when the port cannot be had */
 function listen(server: ReturnType<typeof createServer>, port: number, host: string | undefined): Promise<void> {
@@ -72,8 +76,7 @@ async function main() {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    server.closeIdleConnections();
-    await new Promise((resolve) => server.close(resolve));
+    await closeGracefully(server, shutdownDeadlineMs);
     await tessera!.close();
     lock?.release();
     process.exit(0);
