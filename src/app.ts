@@ -14,6 +14,9 @@ import { clientAddressMiddleware } from './http/client-address.js';
 import { staticRoutes } from './http/static-routes.js';
 import { healthPath, healthRoutes, readyPath } from './operations/health.routes.js';
 import { readinessChecks } from './operations/readiness.js';
+import { createMetrics } from './operations/metrics.js';
+import { startMetricsServer, type MetricsServer } from './operations/metrics-server.js';
+import { requestMetrics } from './operations/request-metrics.js';
 import { tenantRoutes } from './http/tenant-routes.js';
 import { hostedFlowRouters } from './auth-methods/hosted-flow.routes.js';
 import { outboxRoutes } from './notifications/outbox.routes.js';
@@ -35,7 +38,9 @@ export interface Tessera {
 
 export async function createTessera(config: Config, logger: Logger, options: { cliToken?: string } = {}): Promise<Tessera> {
   const pages = createPages(createPageRenderer({ viewsDir, cache: config.env !== 'development' }));
+  const metrics = createMetrics();
   const services = await createServices(config, logger, {
+    metrics,
     pages: createProviderPages(pages),
     migrate: config.migrateOnStart || !config.databaseUrl,
   });
@@ -47,6 +52,15 @@ export async function createTessera(config: Config, logger: Logger, options: { c
     }
   }
   await services.listen();
+  let metricsServer: MetricsServer | undefined;
+  if (config.metricsPort) {
+    try {
+      metricsServer = await startMetricsServer(metrics, { port: config.metricsPort, host: config.metricsHost });
+    } catch (error) {
+      // sign-in matters more than its metrics: a busy metrics port is reported, not fatal
+      logger.error({ err: (error as Error).message, port: config.metricsPort }, 'metrics listener could not start: /metrics is unavailable');
+    }
+  }
   const stopMaintenance = startMaintenance(services, logger);
 
   // proxy = true because hostGuard pins X-Forwarded-Host/Proto to PUBLIC_URL: Koa then builds every URL from
@@ -64,6 +78,7 @@ export async function createTessera(config: Config, logger: Logger, options: { c
   const outbox = outboxRoutes({ outbox: services.outbox, pages, enabled: () => config.env !== 'production' });
   const statics = staticRoutes();
 
+  app.use(requestMetrics(metrics));
   app.use(clientAddressMiddleware(config.trustProxy));
   app.use(requestLog(logger));
   app.use(securityHeaders({ https: config.publicUrl.protocol === 'https:' }));
@@ -89,6 +104,7 @@ export async function createTessera(config: Config, logger: Logger, options: { c
     services,
     async close() {
       stopMaintenance();
+      await metricsServer?.close();
       await services.close();
     },
   };

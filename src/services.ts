@@ -52,12 +52,15 @@ import { createUserAdminRepository } from './db/user-admin.repository.js';
 import { createUserAdmin } from './accounts/user-admin.service.js';
 import { createClientAdmin } from './clients/client-admin.js';
 import { createAuditSearch } from './db/audit-search.repository.js';
+import { noMetrics, type Metrics } from './operations/metrics.js';
 
 export interface ServicesOptions {
   /** pages oidc-provider renders (error, logout); the CLI passes none */
   pages?: ProviderPages;
   /** whether this process should apply pending migrations (server start-up, `db migrate`) */
   migrate?: boolean;
+  /** the server's metrics; the CLI passes none */
+  metrics?: Metrics;
 }
 
 const noPages: ProviderPages = {
@@ -85,6 +88,7 @@ export async function createServices(config: Config, logger: Logger, options: Se
     throw error;
   }
 
+  const metrics = options.metrics ?? noMetrics;
   const sealer = createSealer(config.keyEncryptionKeys);
   const tenantsRepository = createTenantsRepository(db.prisma);
   const oidcModels = createOidcModelsRepository(db.prisma);
@@ -109,13 +113,14 @@ export async function createServices(config: Config, logger: Logger, options: Se
       await providers.announceChange(slug);
     },
   });
-  const audit = createAuditLog({ repository: createAuditRepository(db.prisma), secret: deriveSecret(config.keyEncryptionKeys[0]!, 'audit pseudonyms'), logger });
+  const audit = createAuditLog({ repository: createAuditRepository(db.prisma), secret: deriveSecret(config.keyEncryptionKeys[0]!, 'audit pseudonyms'), logger, observe: metrics.auditEvent });
   const protocolAudit = createProtocolAudit(audit);
   const sessionActivity = createSessionActivityRepository(db.prisma);
   // the one gate for every request to an operator-configured address (issue #13)
   const outbound = createOutboundGuard(config.outboundPolicy);
   const providers = createTenantProviders({
     protocolAudit,
+    onTokenIssued: metrics.tokenIssued,
     sessionActivity,
     publicUrl: config.publicUrl,
     cookieSecrets: config.cookieSecrets,
@@ -145,7 +150,7 @@ export async function createServices(config: Config, logger: Logger, options: Se
     return (metadata: Record<string, unknown>) => resolved.provider.Client.validate(metadata as never);
   }
 
-  const limiter = createRateLimiter(kv);
+  const limiter = createRateLimiter(kv, { onRefused: metrics.rateLimited });
   const outbox = createOutbox(kv);
   const channels = createTenantChannels({ sealer, defaultSmtpUrl: config.smtpUrl ?? null, outbound });
   const courier = createCourier({ env: config.env, emailFrom: config.emailFrom ?? null, publicHost: config.publicUrl.hostname, channels, outbox, audit, logger });
@@ -172,6 +177,7 @@ export async function createServices(config: Config, logger: Logger, options: Se
   return {
     config,
     db,
+    metrics,
     rbac,
     sessions,
     sessionActivity,

@@ -23,7 +23,8 @@ export interface AuditLog {
 /** at most this many entries per chained write */
 const BATCH = 200;
 
-export function createAuditLog(deps: { repository: AuditRepository; secret: string; logger: Logger }): AuditLog {
+/** @param deps.observe sees every event as it is recorded (metrics); must not throw */
+export function createAuditLog(deps: { repository: AuditRepository; secret: string; logger: Logger; observe?: (event: AuditEvent) => void }): AuditLog {
   // Entries wait per tenant and are chained in batches: one locked write for many events, so a busy token
   // endpoint is not serialised on the chain's head one entry at a time.
   const queues = new Map<string, { pending: Array<{ event: AuditEvent; done(): void }>; running: boolean }>();
@@ -50,6 +51,7 @@ export function createAuditLog(deps: { repository: AuditRepository; secret: stri
 
   return {
     record(event) {
+      deps.observe?.(event);
       return new Promise<void>((done) => {
         let queue = queues.get(event.tenantId);
         if (!queue) queues.set(event.tenantId, (queue = { pending: [], running: false }));

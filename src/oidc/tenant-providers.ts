@@ -38,6 +38,8 @@ export interface TenantProvidersDeps {
   outboundFetch: typeof fetch;
   /** records protocol events (tokens, replays, revocations, logouts) in the audit log */
   protocolAudit?: ProtocolAudit;
+  /** told of each successful token endpoint request (metrics) */
+  onTokenIssued?(grantType: string): void;
   /** describes each session: device, IP, method, last activity (issue #6) */
   sessionActivity?: SessionActivityRepository;
   maxSize: number;
@@ -90,6 +92,10 @@ export function createTenantProviders(deps: TenantProvidersDeps) {
     provider.use(unauthorizedClientError());
     provider.use(refreshTokenReuse({ store: deps.store, tenantId: record.id }));
     deps.protocolAudit?.attach(provider, record.id);
+    if (deps.onTokenIssued) {
+      const told = deps.onTokenIssued;
+      provider.on('grant.success', (ctx: KoaContextWithOIDC) => told(String(ctx.oidc.params?.grant_type ?? 'unknown')));
+    }
     if (deps.sessionActivity) trackSessions(provider, { tenantId: record.id, repository: deps.sessionActivity, logger: deps.logger });
     provider.on('server_error', (ctx: KoaContextWithOIDC, error: Error) => {
       // the provider answers 500 for anything its adapter throws: a store outage is marked so that the HTTP
