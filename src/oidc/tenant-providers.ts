@@ -4,6 +4,7 @@
 // which bounds staleness if an announcement is lost.
 import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { storeOutageOf } from '../store/store-outage.js';
+import { rotationRollback } from './rotation-rollback.js';
 import type { Logger } from 'pino';
 import type { KvStore } from '../store/kv-store.js';
 import type { TenantsRepository } from '../db/tenants.repository.js';
@@ -91,6 +92,7 @@ export function createTenantProviders(deps: TenantProvidersDeps) {
     const provider = new Provider(tenant.issuer, configuration);
     provider.use(unauthorizedClientError());
     provider.use(refreshTokenReuse({ store: deps.store, tenantId: record.id }));
+    provider.use(rotationRollback({ logger: deps.logger }));
     deps.protocolAudit?.attach(provider, record.id);
     if (deps.onTokenIssued) {
       const told = deps.onTokenIssued;
