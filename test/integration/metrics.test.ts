@@ -1,5 +1,5 @@
 // Prometheus metrics on their own listener (METRICS_PORT): requests by route pattern and tenant, tokens by grant,
-// logins by method and outcome, and the process's event-loop lag. Labels never hold a raw path, an id or an email.
+// logins by method and outcome, and the process's event-loop lag; and the request log honours a W3C traceparent. Labels never hold a raw path, an id or an email.
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { useTessera } from '../support/use-tessera.js';
@@ -23,7 +23,7 @@ function valueOf(text: string, name: string, labels: Record<string, string>): nu
 }
 
 describe('metrics', () => {
-  const server = useTessera({ METRICS_PORT: String(metricsPort) });
+  const server = useTessera({ METRICS_PORT: String(metricsPort), LOG_LEVEL: 'info' });
   let realm: Realm;
   let interactionPath = '';
 
@@ -66,6 +66,15 @@ describe('metrics', () => {
     assert.ok((valueOf(text, 'tessera_http_requests_total', { route: 'unmatched', tenant: '-', status: '404' }) ?? 0) >= 1);
     // documents served ahead of the provider (discovery, JWKS) and the branding stylesheet are named too
     assert.ok(!text.includes(`route="unmatched",tenant="${realm.slug}"`), 'every tenant route has a name');
+  });
+
+  it('logs the trace id of an incoming traceparent with the request', async () => {
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    await fetch(`${server.url}/healthz`, { headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` } });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const line = server.output().split('\n').find((l) => l.includes(traceId));
+    assert.ok(line, 'a log line carries the trace id');
+    assert.match(line, /"requestId":"[0-9a-f-]{36}"/);
   });
 
   it('is served only on its own listener', async () => {
