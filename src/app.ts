@@ -14,7 +14,7 @@ import { clientAddressMiddleware } from './http/client-address.js';
 import { staticRoutes } from './http/static-routes.js';
 import { healthPath, healthRoutes, readyPath } from './operations/health.routes.js';
 import { readinessChecks } from './operations/readiness.js';
-import { createMetrics } from './operations/metrics.js';
+import { createMetrics, noMetrics } from './operations/metrics.js';
 import { startMetricsServer, type MetricsServer } from './operations/metrics-server.js';
 import { requestMetrics } from './operations/request-metrics.js';
 import { tenantRoutes } from './http/tenant-routes.js';
@@ -38,7 +38,8 @@ export interface Tessera {
 
 export async function createTessera(config: Config, logger: Logger, options: { cliToken?: string } = {}): Promise<Tessera> {
   const pages = createPages(createPageRenderer({ viewsDir, cache: config.env !== 'development' }));
-  const metrics = createMetrics();
+  // with metrics off nothing is counted: no per-request work, no event-loop monitor
+  const metrics = config.metricsPort ? createMetrics() : noMetrics;
   const services = await createServices(config, logger, {
     metrics,
     pages: createProviderPages(pages),
@@ -78,7 +79,7 @@ export async function createTessera(config: Config, logger: Logger, options: { c
   const outbox = outboxRoutes({ outbox: services.outbox, pages, enabled: () => config.env !== 'production' });
   const statics = staticRoutes();
 
-  app.use(requestMetrics(metrics));
+  if (config.metricsPort) app.use(requestMetrics(metrics));
   app.use(clientAddressMiddleware(config.trustProxy));
   app.use(requestLog(logger));
   app.use(securityHeaders({ https: config.publicUrl.protocol === 'https:' }));
