@@ -23,6 +23,8 @@ import { outboxRoutes } from './notifications/outbox.routes.js';
 import { createProviderPages } from './interactions/provider-pages.js';
 import { createCsrf } from './interactions/csrf.js';
 import { demoRoutes } from './demo/demo.routes.js';
+import { demoSignInUrl } from './demo/demo.service.js';
+import { homeRoutes } from './http/home.routes.js';
 import { cliPath, cliRoutes } from './cli/cli.routes.js';
 import { managementRoutes } from './management/management.routes.js';
 import { startMaintenance } from './oidc/maintenance.js';
@@ -36,7 +38,7 @@ export interface Tessera {
   close(): Promise<void>;
 }
 
-export async function createTessera(config: Config, logger: Logger, options: { cliToken?: string } = {}): Promise<Tessera> {
+export async function createTessera(config: Config, logger: Logger, options: { cliToken?: string; now?: () => number } = {}): Promise<Tessera> {
   const pages = createPages(createPageRenderer({ viewsDir, cache: config.env !== 'development' }));
   // with metrics off nothing is counted: no per-request work, no event-loop monitor
   const metrics = config.metricsPort ? createMetrics() : noMetrics;
@@ -44,6 +46,7 @@ export async function createTessera(config: Config, logger: Logger, options: { c
     metrics,
     pages: createProviderPages(pages),
     migrate: config.migrateOnStart || !config.databaseUrl,
+    now: options.now,
   });
   if (config.env === 'production') {
     const sandboxes = await services.tenants.withTestRecipients();
@@ -88,6 +91,10 @@ export async function createTessera(config: Config, logger: Logger, options: { c
   app.use(hostGuard({ publicUrl: config.publicUrl, trustProxy: config.trustProxy, openPaths: new Set([healthPath, readyPath, cliPath]) }));
   app.use(healthRoutes({ checks: readinessChecks(services) }).routes());
   app.use(statics.routes());
+  app.use(homeRoutes({
+    pages, development: config.env !== 'production', publicUrl: config.publicUrl, redirectUrl: config.homeRedirectUrl,
+    demoSignInUrl: () => demoSignInUrl(services),
+  }).routes());
   app.use(permissionsCheckRoutes(services));
   app.use(tenantRoutes(services.providers));
   for (const router of hostedFlow) {
@@ -97,7 +104,7 @@ export async function createTessera(config: Config, logger: Logger, options: { c
   app.use(outbox.routes());
   app.use(managementRoutes(services));
   app.use(adminRoutes(services, { csrf, publicUrl: config.publicUrl, cacheViews: config.env !== 'development' }));
-  if (config.seedDemo) app.use(demoRoutes(pages).routes());
+  if (config.seedDemo) app.use(demoRoutes({ pages, publicUrl: config.publicUrl }).routes());
   if (options.cliToken) app.use(cliRoutes({ services, token: options.cliToken }).routes());
 
   return {

@@ -7,8 +7,10 @@ import { developmentBehaviours } from './config/development-mode.js';
 import { createLogger } from './logging/logger.js';
 import { acquireEmbeddedLock } from './db/embedded-lock.js';
 import { createTessera } from './app.js';
-import { seedDemo, demoBanner, type DemoInfo } from './demo/demo-seed.js';
+import { ensureDemo, type DemoState } from './demo/demo.service.js';
+import { demoBanner, demoHint } from './demo/demo-banner.js';
 import { AppError } from './errors/app-error.js';
+import { createStartGate } from './http/start-gate.js';
 import { closeGracefully } from './operations/graceful-shutdown.js';
 
 /** requests still running this long after SIGTERM are cut (under the usual 30 s before an orchestrator's SIGKILL) */
@@ -42,34 +44,39 @@ async function main() {
     }
     throw error;
   }
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, { pretty: config.env === 'development' });
   const embedded = !config.databaseUrl;
-  const cliToken = embedded ? randomBytes(32).toString('base64url') : undefined;
-  const lock = embedded ? acquireEmbeddedLock(config.dataDir) : undefined;
 
+  // The port first: a busy port is reported before the lock, migrations or seeding, and until the app is ready
+  // every request is answered 503 (start-gate.ts), so none can reach a half-started server.
+  const gate = createStartGate();
+  const server = createServer(gate.listener);
+  server.keepAliveTimeout = 65_000;
+  await listen(server, config.port, config.host);
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+
+  const cliToken = embedded ? randomBytes(32).toString('base64url') : undefined;
+  let lock: ReturnType<typeof acquireEmbeddedLock> | undefined;
   let tessera: Awaited<ReturnType<typeof createTessera>> | undefined;
-  let server: ReturnType<typeof createServer>;
-  let port = config.port;
-  let demo: DemoInfo | null = null;
+  let demo: DemoState | null = null;
   try {
+    lock = embedded ? acquireEmbeddedLock(config.dataDir) : undefined;
     tessera = await createTessera(config, logger, { cliToken });
-    server = createServer(tessera.app.callback());
-    server.keepAliveTimeout = 65_000;
-    await listen(server, config.port, config.host);
-    const address = server.address();
-    if (typeof address === 'object' && address) port = address.port;
-    lock?.update({ url: `http://${cliHost(config.host)}:${port}`, token: cliToken });
-    // Seeded only once the port is ours: the banner is the one place the demo password and secret appear, so
-    // a start that fails (port taken) must not create a demo whose credentials nobody was shown.
-    demo = config.seedDemo ? await seedDemo(tessera.services) : null;
+    demo = config.seedDemo ? await ensureDemo(tessera.services) : null;
   } catch (error) {
     await tessera?.close().catch(() => undefined);
     lock?.release();
+    server.close();
     throw error;
   }
+  gate.open(tessera.app.callback());
+  // the CLI finds the server through the lock only once the server answers
+  lock?.update({ url: `http://${cliHost(config.host)}:${port}`, token: cliToken });
   logger.info({ port, publicUrl: config.publicUrl.origin, database: embedded ? 'embedded' : 'postgresql', store: config.redisUrl ? 'redis' : 'memory' }, 'Tessera is listening');
   for (const line of developmentBehaviours(config, secretsToGenerate(env))) process.stdout.write(`${line}\n`);
-  if (demo) process.stdout.write(demoBanner(demo));
+  // the full details when they are new (first start, a new PORT or PUBLIC_URL), else where to find them
+  if (demo) process.stdout.write(demo.changed ? demoBanner(demo.info) : demoHint(config.publicUrl.origin));
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -38,6 +38,7 @@ import { createClientsService } from './clients/clients.service.js';
 import { createClientCache } from './clients/client-cache.js';
 import { createTenantsService } from './tenants/tenants.service.js';
 import { createSigningKeys } from './oidc/signing-keys.js';
+import { createRevokedAccessTokens } from './oidc/revoked-access-tokens.js';
 import { createTenantProviders } from './oidc/tenant-providers.js';
 import { createAdapterFactory } from './oidc/adapter-factory.js';
 import type { ProviderPages } from './oidc/provider-config.js';
@@ -61,6 +62,9 @@ export interface ServicesOptions {
   migrate?: boolean;
   /** the server's metrics; the CLI passes none */
   metrics?: Metrics;
+  /** the clock one-time codes, MFA and trusted devices read (ms since the epoch); default Date.now. Tests move it on
+   *  instead of sleeping through an expiry. */
+  now?: () => number;
 }
 
 const noPages: ProviderPages = {
@@ -70,6 +74,7 @@ const noPages: ProviderPages = {
 };
 
 export async function createServices(config: Config, logger: Logger, options: ServicesOptions = {}) {
+  const now = options.now ?? Date.now;
   const db: Database = await openDatabase(databaseTarget(config));
   let store: KvStore | undefined;
   let applied: string[] = [];
@@ -118,7 +123,9 @@ export async function createServices(config: Config, logger: Logger, options: Se
   const sessionActivity = createSessionActivityRepository(db.prisma);
   // the one gate for every request to an operator-configured address (issue #13)
   const outbound = createOutboundGuard(config.outboundPolicy);
+  const revokedAccessTokens = createRevokedAccessTokens(kv);
   const providers = createTenantProviders({
+    revokedAccessTokens,
     protocolAudit,
     onTokenIssued: metrics.tokenIssued,
     sessionActivity,
@@ -154,17 +161,17 @@ export async function createServices(config: Config, logger: Logger, options: Se
   const outbox = createOutbox(kv);
   const channels = createTenantChannels({ sealer, defaultSmtpUrl: config.smtpUrl ?? null, outbound });
   const courier = createCourier({ env: config.env, emailFrom: config.emailFrom ?? null, publicHost: config.publicUrl.hostname, channels, outbox, audit, logger });
-  const codes = createOneTimeCodes({ store: kv, secret: deriveSecret(config.keyEncryptionKeys[0]!, 'one-time codes') });
-  const challenges = createCodeChallenges({ codes, limits: createSendLimits({ limiter, store: kv }), courier, channels, audit, logger });
+  const codes = createOneTimeCodes({ store: kv, secret: deriveSecret(config.keyEncryptionKeys[0]!, 'one-time codes'), now });
+  const challenges = createCodeChallenges({ codes, limits: createSendLimits({ limiter, store: kv, now }), courier, channels, audit, logger, now });
   const identities = createIdentitiesRepository(db.prisma);
   const connections = createConnections({ sealer, fetch: outbound.fetch });
   const federation = createFederationStore({ store: kv, sealer });
   const linking = createAccountLinking({ users, identities, audit });
-  const mfa = createMfaRepository(db.prisma);
+  const mfa = createMfaRepository(db.prisma, now);
   const sessions = createSessions({ providers, activity: sessionActivity, oidcModels, rolesOf: (tenant, userId) => rbac.rolesOfUser(tenant, userId), logger });
   const passkeys = createPasskeysRepository(db.prisma);
   const userAdmin = createUserAdmin({ repository: createUserAdminRepository(db.prisma), identities, mfa, passkeys, sessions });
-  const factors = createFactors({ mfa, sealer, limiter, audit, recoverySecret: deriveSecret(config.keyEncryptionKeys[0]!, 'recovery codes') });
+  const factors = createFactors({ mfa, sealer, limiter, audit, recoverySecret: deriveSecret(config.keyEncryptionKeys[0]!, 'recovery codes'), now });
 
   try {
     await ensureSystemTenant({ tenants, rbac, publicUrl: config.publicUrl });
@@ -176,6 +183,7 @@ export async function createServices(config: Config, logger: Logger, options: Se
 
   return {
     config,
+    now,
     db,
     metrics,
     rbac,
@@ -200,6 +208,7 @@ export async function createServices(config: Config, logger: Logger, options: Se
     /** migrations this process applied when it opened the database */
     appliedMigrations: applied,
     store: kv,
+    revokedAccessTokens,
     tenants,
     clients,
     users,

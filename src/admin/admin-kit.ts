@@ -11,7 +11,7 @@ import { AppError } from '../errors/app-error.js';
 import { recordAdminAction } from '../audit/admin-actions.js';
 import type { AdminSessionRecord, AdminSessions } from './admin-session.js';
 import { mayActOn, type TenantAccess } from '../management/operator-access.js';
-import { keepsOutbox, outboxPermission } from './tenant-outbox.routes.js';
+import { keepsOutbox, outboxPermission } from './outbox-access.js';
 
 export interface Operator {
   userId: string;

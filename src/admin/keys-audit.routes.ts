@@ -24,7 +24,7 @@ export function keysAuditRoutes(kit: AdminKit) {
     const list = await services.keys.listPublished(tenant.id);
     await kit.render(ctx, 'keys', {
       title: 'Signing keys', tenant, section: 'keys', status,
-      data: { keys: list.map((k) => ({ ...k, createdAt: k.createdAt.toISOString() })), algs: signingAlgs, canWrite: kit.can(kit.operatorOf(ctx), 'keys:write'), formError },
+      data: { keys: list.map((k) => ({ ...k, createdAt: k.createdAt.toISOString(), activatesAt: k.activatesAt?.toISOString() ?? null })), algs: signingAlgs, canWrite: kit.can(kit.operatorOf(ctx), 'keys:write'), formError },
     });
   }
 
@@ -35,8 +35,8 @@ export function keysAuditRoutes(kit: AdminKit) {
     const alg = text(ctx, 'alg', 20);
     if (!(signingAlgs as readonly string[]).includes(alg)) return keys(ctx, `Choose one of ${signingAlgs.join(', ')}.`, 400);
     const rotated = await services.tenants.rotateKey(tenant.slug, alg);
-    await kit.audit(ctx, tenant.id, 'admin.key_rotated', { data: rotated });
-    await kit.done(ctx, `/admin/tenants/${tenant.slug}/keys`, `A new ${alg} key (${rotated.kid}) now signs; the previous one still verifies tokens it signed.`);
+    await kit.audit(ctx, tenant.id, 'admin.key_rotated', { data: { kid: rotated.kid, alg: rotated.alg, signsFrom: rotated.signsFrom, replaced: rotated.replaced.map((k) => k.kid) } });
+    await kit.done(ctx, `/admin/tenants/${tenant.slug}/keys`, `A new ${alg} key (${rotated.kid}) is published and signs from ${rotated.signsFrom}; until then the current key signs, and it verifies its tokens until they expire.`);
   });
 
   router.get('/audit', async (ctx) => {

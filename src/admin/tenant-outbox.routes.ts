@@ -5,15 +5,8 @@
 import Router from '@koa/router';
 import { AppError } from '../errors/app-error.js';
 import { systemSlug } from '../tenants/system-tenant.js';
-import type { TenantSummary } from '../tenants/tenants.service.js';
 import type { AdminKit } from './admin-kit.js';
-
-/** the tenants whose messages go to the outbox: every one outside production, sandbox tenants in production */
-export const keepsOutbox = (production: boolean, tenant: TenantSummary) =>
-  tenant.slug !== systemSlug && (!production || tenant.settings.signIn.sandbox === true);
-
-/** whoever may read codes may act as the tenant's users: users:write, not a viewer's users:read */
-export const outboxPermission = 'users:write';
+import { keepsOutbox, outboxPermission } from './outbox-access.js';
 
 export function tenantOutboxRoutes(kit: AdminKit) {
   const { services } = kit;

@@ -3,9 +3,10 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Services } from '../services.js';
 import { AppError } from '../errors/app-error.js';
-import { UsageError } from './cli-args.js';
+import { rotationOptions, UsageError } from './cli-args.js';
 import { managementCommands } from './management-commands.js';
 import { rbacCommands } from './rbac-commands.js';
+import { demoCommand } from './demo-command.js';
 
 /** where a running server takes commands from the local CLI (embedded database only, cli.routes.ts) */
 export const cliPath = '/internal/cli';
@@ -28,12 +29,14 @@ export const usage = `Usage: tessera <command> [options]
                 [--first-party] [--refresh-token-reuse-interval <seconds>] [--jwks-uri <uri>] [--jwks '<json>']
                 [--backchannel-logout-uri <uri>] [--operator-tenant <slug>]...   (system tenant: Management API clients)
   user create --tenant <slug> --email <email> --password <password> [--name "<name>"] [--verified]
-  keys rotate --tenant <slug> [--alg RS256|ES256|EdDSA]
+  keys rotate --tenant <slug> [--alg RS256|ES256|EdDSA] [--pre-publish <seconds, default 3600> | --emergency]
   outbox list --tenant <slug>     (messages a development or sandbox tenant would have sent, with their codes)
   keys list --tenant <slug>
   audit verify --tenant <slug>    (walks the tenant's hash chain; exit 1 and the first broken link when it does not hold)
   audit export --tenant <slug>    (every entry as JSON lines, oldest first)
   db migrate
+  demo [--reset]                  (development: the demo's issuer, client id and secret, user and sign-in URL;
+                                   --reset gives it a new client secret and password)
 
   tenant get|delete --tenant <slug>
   client list --tenant <slug> [--limit <1-100>] [--cursor <cursor>]
@@ -210,13 +213,11 @@ const commands: Record<string, (args: string[]) => PreparedCommand> = {
     };
   },
   'keys rotate'(args) {
-    const { values: v } = parse(args, { tenant: { type: 'string' }, alg: { type: 'string' } });
+    const { values: v } = parse(args, { tenant: { type: 'string' }, alg: { type: 'string' }, 'pre-publish': { type: 'string' }, emergency: { type: 'boolean' } });
     const slug = required(str(v.tenant), '--tenant');
     const alg = str(v.alg) ?? 'RS256';
-    return async (services) => {
-      const rotated = await services.tenants.rotateKey(slug, alg);
-      return { kid: rotated.kid, alg: rotated.alg, tenant: slug };
-    };
+    const options = rotationOptions(str(v['pre-publish']), v.emergency as boolean | undefined);
+    return async (services) => ({ ...(await services.tenants.rotateKey(slug, alg, options)), tenant: slug });
   },
   'keys list'(args) {
     const { values: v } = parse(args, { tenant: { type: 'string' } });
@@ -236,6 +237,7 @@ const commands: Record<string, (args: string[]) => PreparedCommand> = {
 /** @throws UsageError for an unknown command or malformed arguments */
 export function prepareCommand(argv: string[]): PreparedCommand {
   const [group, action, ...rest] = argv;
+  if (group === 'demo') return demoCommand(argv.slice(1));
   const command = `${group ?? ''} ${action ?? ''}`.trim();
   const prepare = Object.hasOwn(commands, command) ? commands[command] : undefined;
   if (prepare) return prepare(rest);

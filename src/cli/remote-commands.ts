@@ -1,7 +1,7 @@
 // `tessera` with TESSERA_URL, TESSERA_CLIENT_ID and TESSERA_CLIENT_SECRET: every command that has a Management
 // API operation runs through the API. The commands of #2 keep the output they print locally.
 import type { Invoke } from './invoke.js';
-import { list, need, parseFlags, text, UsageError } from './cli-args.js';
+import { list, need, parseFlags, rotationOptions, text, UsageError } from './cli-args.js';
 import { managementCommands, type ManagementCommand } from './management-commands.js';
 import { allItems, rbacCommands } from './rbac-commands.js';
 import type { Printed } from './commands.js';
@@ -75,9 +75,10 @@ const earlierCommands: Record<string, ManagementCommand> = {
     };
   },
   'keys rotate'(args) {
-    const { values: v } = parseFlags(args, { tenant: { type: 'string' }, alg: { type: 'string' } });
+    const { values: v } = parseFlags(args, { tenant: { type: 'string' }, alg: { type: 'string' }, 'pre-publish': { type: 'string' }, emergency: { type: 'boolean' } });
     const slug = need(text(v.tenant), '--tenant');
-    return async (invoke) => ({ ...((await invoke('rotateKey', { params: { slug }, body: { alg: text(v.alg) ?? 'RS256' } })) as object), tenant: slug });
+    const body = { alg: text(v.alg) ?? 'RS256', ...rotationOptions(text(v['pre-publish']), v.emergency as boolean | undefined) };
+    return async (invoke) => ({ ...((await invoke('rotateKey', { params: { slug }, body })) as object), tenant: slug });
   },
   'keys list'(args) {
     const slug = tenantOnly(args);

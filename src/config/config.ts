@@ -34,6 +34,8 @@ export interface Config {
   /** the Prometheus /metrics listener's port, null when metrics are off */
   readonly metricsPort: number | null;
   readonly metricsHost: string;
+  /** where `/` sends browsers (302) instead of Tessera's own home page */
+  readonly homeRedirectUrl: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -77,6 +79,7 @@ export const configSchema = z.object({
   OUTBOUND_POLICY: optional(z.enum(outboundPolicies)),
   METRICS_PORT: optional(z.coerce.number().int().min(0).max(65535)),
   METRICS_HOST: optional(z.string().min(1)),
+  HOME_REDIRECT_URL: optional(z.url({ protocol: /^https?$/ })),
 });
 
 export const configKeys = Object.keys(configSchema.shape);
@@ -115,6 +118,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     if (e.COOKIE_SECRETS?.some((s) => s.length < 32)) problems.push('COOKIE_SECRETS: production requires each secret to be at least 32 characters');
     if (e.SEED_DEMO) problems.push('SEED_DEMO: production never seeds demo data');
     if (e.OUTBOUND_POLICY === 'allow-private') problems.push('OUTBOUND_POLICY: production allows only public-https');
+    if (e.HOME_REDIRECT_URL?.startsWith('http:')) problems.push('HOME_REDIRECT_URL: production requires an https URL');
   }
   if (problems.length) throw new ConfigError(problems);
 
@@ -143,6 +147,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     // 0 turns metrics off; tests (many servers on one machine) have them off unless they ask for a port
     metricsPort: (e.METRICS_PORT ?? (mode === 'test' ? 0 : 9464)) || null,
     metricsHost: e.METRICS_HOST ?? '127.0.0.1',
+    homeRedirectUrl: e.HOME_REDIRECT_URL,
   });
 }
 

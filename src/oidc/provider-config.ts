@@ -8,6 +8,7 @@ import { standardClaims } from './standard-claims.js';
 import { loadFirstPartyGrant } from './first-party-grant.js';
 import { resourceServerInfo } from './resource-servers.js';
 import { rbacTokenClaims, type ClaimsFor } from './rbac-claims.js';
+import { keepOfflineAccess } from './offline-access.js';
 
 export interface ProviderPages {
   renderError(ctx: KoaContextWithOIDC, out: Record<string, unknown>, error: Error): Promise<void>;
@@ -72,6 +73,10 @@ export function tenantProviderConfiguration(input: TenantProviderConfigInput): C
     // only when the `roles` scope was granted.
     claims: { ...standardClaims, openid: [...standardClaims.openid, rolesClaim], roles: [rolesClaim] },
     scopes: ['openid', 'offline_access', 'profile', 'email', 'phone', 'address', 'roles'],
+    // OIDC Core §5.4 allows the scope's claims in the id_token; the relying-party libraries read them there
+    // (relying-party-settings.ts). The library default (true) keeps them for userinfo only.
+    conformIdTokenClaims: settings.oidc.idTokenClaims === 'userinfo',
+    extraParams: { scope: keepOfflineAccess(settings.oidc) as never },
     extraTokenClaims: rbacTokenClaims(tenant.id, settings.rbac, input.claimsFor) as Configuration['extraTokenClaims'],
     // RFC 9700 §2.1.2: only the code flow; no implicit or hybrid response types.
     responseTypes: ['code'],

@@ -9,7 +9,10 @@ import type { Logger } from 'pino';
 import type { KvStore } from '../store/kv-store.js';
 import type { TenantsRepository } from '../db/tenants.repository.js';
 import { parseTenantSettings, type TenantSettings } from '../tenants/tenant-settings.js';
-import type { SigningKeys } from './signing-keys.js';
+import { createLocalJWKSet } from 'jose';
+import { publicJwks, type SigningKeys } from './signing-keys.js';
+import type { RevokedAccessTokens } from './revoked-access-tokens.js';
+import { jwtAccessTokenEndpoints } from './jwt-access-token-endpoints.js';
 import { tenantProviderConfiguration, type ProviderPages } from './provider-config.js';
 import { createFindAccount, type UserLookup } from './find-account.js';
 import { refreshTokenReuse } from './refresh-token-reuse.js';
@@ -47,6 +50,8 @@ export interface TenantProvidersDeps {
   tenants: TenantsRepository;
   keys: SigningKeys;
   store: KvStore;
+  /** JWT access tokens revoked before they expire */
+  revokedAccessTokens: RevokedAccessTokens;
   adapterFor(tenantId: string): NonNullable<Configuration['adapter']>;
   usersFor(tenantId: string): UserLookup;
   rbac: { apiPermissions(tenantId: string): Promise<Map<string, string[]>>; claimsFor: ClaimsFor; rolesOfUser(tenant: { id: string; slug: string }, userId: string): Promise<string[]> };
@@ -58,7 +63,6 @@ export interface TenantProvidersDeps {
 interface Entry { value: TenantProvider | null; version: number; checkedAt: number; changesAt: number }
 
 const changeChannel = 'tenant-changed';
-const negativeCacheMs = 5000;
 
 export function issuerFor(publicUrl: URL, slug: string): string {
   return `${publicUrl.origin}/t/${slug}`;
@@ -93,6 +97,9 @@ export function createTenantProviders(deps: TenantProvidersDeps) {
     provider.use(unauthorizedClientError());
     provider.use(refreshTokenReuse({ store: deps.store, tenantId: record.id }));
     provider.use(rotationRollback({ logger: deps.logger }));
+    provider.use(jwtAccessTokenEndpoints({
+      tenantId: record.id, issuer: tenant.issuer, keys: createLocalJWKSet(publicJwks(jwks)), revoked: deps.revokedAccessTokens,
+    }));
     deps.protocolAudit?.attach(provider, record.id);
     if (deps.onTokenIssued) {
       const told = deps.onTokenIssued;
@@ -119,15 +126,17 @@ export function createTenantProviders(deps: TenantProvidersDeps) {
     while (cache.size > deps.maxSize) cache.delete(cache.keys().next().value!);
   }
 
+  // A miss is not remembered beyond the lookups already waiting on it: a tenant created a moment later (by this
+  // process, another one, or the CLI) must be found at once, and an unknown slug costs one indexed query.
   async function load(slug: string): Promise<TenantProvider | null> {
     const entry = await build(slug);
-    remember(slug, entry);
+    if (entry.value) remember(slug, entry);
+    else cache.delete(slug);
     return entry.value;
   }
 
   async function fresh(slug: string, entry: Entry): Promise<boolean> {
     const age = Date.now() - entry.checkedAt;
-    if (!entry.value) return age < negativeCacheMs;
     if (Date.now() >= entry.changesAt) return false;
     if (age < revalidateMs) return true;
     const version = await deps.tenants.versionOf(slug);

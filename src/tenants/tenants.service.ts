@@ -1,7 +1,7 @@
 // Creating tenants and changing what their provider instance depends on (keys, settings).
 import { randomUUID } from 'node:crypto';
 import type { TenantsRepository } from '../db/tenants.repository.js';
-import type { SigningKeys } from '../oidc/signing-keys.js';
+import { defaultPrePublishSeconds, maxPrePublishSeconds, type RotationReport, type SigningKeys } from '../oidc/signing-keys.js';
 import { issuerFor } from '../oidc/tenant-providers.js';
 import { systemSlug } from '../oidc/provider-config.js';
 import { AppError, assertThat } from '../errors/app-error.js';
@@ -81,12 +81,19 @@ export function createTenantsService(deps: TenantsServiceDeps) {
       await deps.seedTenant(id, defaultResource);
       return { id: record.id, slug: record.slug, name, issuer, settings: parseTenantSettings(record.settings) };
     },
-    /** @throws AppError('tenant.not_found' | 'keys.invalid_alg') @returns the new key id */
-    async rotateKey(slug: string, alg: string): Promise<{ kid: string; alg: string }> {
+    /**
+     * A new signing key of `alg`, pre-published for `prePublishSeconds` (default one hour) before it signs; with
+     * `emergency`, signing at once while the replaced key leaves the JWKS at once.
+     * @throws AppError('tenant.not_found' | 'keys.invalid_alg' | 'request.invalid')
+     */
+    async rotateKey(slug: string, alg: string, options: { prePublishSeconds?: number; emergency?: boolean } = {}): Promise<RotationReport> {
       const tenant = await get(slug);
-      const kid = await keys.rotate(tenant.id, alg, longestSignedTokenLifetime(tenant.settings));
+      const prePublishSeconds = options.prePublishSeconds ?? defaultPrePublishSeconds;
+      assertThat(Number.isInteger(prePublishSeconds) && prePublishSeconds >= 0 && prePublishSeconds <= maxPrePublishSeconds, 'request.invalid',
+        `The pre-publication period is a whole number of seconds from 0 to ${maxPrePublishSeconds}.`);
+      const report = await keys.rotate(tenant.id, alg, { longestTokenLifetimeSeconds: longestSignedTokenLifetime(tenant.settings), prePublishSeconds, emergency: options.emergency });
       await deps.announceChange(slug);
-      return { kid, alg };
+      return report;
     },
     /** the stored settings with credentials redacted, and what they resolve to */
     async settings(slug: string): Promise<{ stored: Record<string, unknown>; effective: TenantSettings }> {

@@ -60,7 +60,7 @@ describe('tessera CLI (PostgreSQL)', () => {
 
   before(async () => {
     services = await createTestServices();
-    server = await startTessera(services.env);
+    server = await startTessera(services.env, { spawnCli: true });
     database = new pg.Client({ connectionString: services.databaseUrl });
     await database.connect();
     tenant = await cliJson(server, ['tenant', 'create', uniqueSlug('cli'), '--name', 'Acme Corp']);
@@ -250,7 +250,7 @@ describe('tessera CLI (PostgreSQL)', () => {
       const before = await oidc.clientCredentialsGrant(config);
       const oldKid = jose.decodeProtectedHeader(before.access_token).kid;
 
-      const rotated = await cliJson<{ kid: string; alg: string }>(server, ['keys', 'rotate', '--tenant', tenant.slug]);
+      const rotated = await cliJson<{ kid: string; alg: string }>(server, ['keys', 'rotate', '--tenant', tenant.slug, '--pre-publish', '0']);
       assert.equal(rotated.alg, 'RS256');
       assert.equal(typeof rotated.kid, 'string');
       assert.notEqual(rotated.kid, oldKid);
@@ -336,7 +336,7 @@ describe('tessera CLI (PostgreSQL)', () => {
 
   describe('db migrate (npm run db:migrate)', () => {
     it('applies pending migrations to a new database, which other commands refuse until then', async () => {
-      const fresh = await createTestServices();
+      const fresh = await createTestServices({ unmigrated: true });
       try {
         const env = { ...server.env, ...fresh.env, MIGRATE_ON_START: 'false' };
         assertRefused(await runCli(['tenant', 'list'], env), 1, /pending migration.*db:migrate/, ['tenant', 'list']);

@@ -20,6 +20,7 @@ const defaults = {
   connections: {},
   mfa: mfaSettingsSchema.parse({}),
   rbac: { rolesClaim: 'roles', permissionsClaim: 'permissions' },
+  oidc: { idTokenClaims: 'scope', offlineAccess: 'first-party' },
 };
 
 describe('tenant settings', () => {
@@ -48,6 +49,7 @@ describe('tenant settings', () => {
       connections: {},
       mfa: defaults.mfa,
       rbac: defaults.rbac,
+      oidc: defaults.oidc,
     });
   });
 

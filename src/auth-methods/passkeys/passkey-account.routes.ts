@@ -6,7 +6,7 @@ import type { Context } from 'koa';
 import { formBody, field } from '../../interactions/interaction-context.js';
 import { accountSession } from '../account/account-session.js';
 import { deviceOf, requestInfo } from '../auth-method-deps.js';
-import type { PasskeyDeps } from './passkey.routes.js';
+import type { PasskeyDeps } from './passkey-deps.js';
 import { allowPasskeyScript, credentialBody, jsonError, jsonOptions } from './passkey-http.js';
 import { MAX_PASSKEYS_PER_USER, parseRegistration, type CeremonyFailure, type WebAuthnService } from './webauthn.service.js';
 

@@ -6,25 +6,21 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import type { PasskeysRepository } from '../../db/passkeys.repository.js';
 import { reserveAttempt, type Attempt } from '../../store/attempt-guard.js';
 import type { RateLimiter, RateRule } from '../../store/rate-limiter.js';
 import { viewsDir } from '../../http/page-renderer.js';
 import { assetsPath } from '../../http/pages.js';
 import { field } from '../../interactions/interaction-context.js';
-import type { AuthMethodDeps } from '../auth-method-deps.js';
 import { requestInfo } from '../auth-method-deps.js';
 import type { LoginPage } from '../login-page.js';
-import { ACR_MFA, type MfaGate } from '../mfa/mfa-gate.js';
+import { ACR_MFA } from '../mfa/mfa-gate.js';
 import { createWebAuthnService, parseAuthentication, type WebAuthnService } from './webauthn.service.js';
 import { passkeyAccountRouter } from './passkey-account.routes.js';
 import { credentialBody, jsonError, jsonOptions } from './passkey-http.js';
+import type { PasskeyDeps } from './passkey-deps.js';
 
-export type PasskeyDeps = Pick<AuthMethodDeps, 'ix' | 'users' | 'audit' | 'store' | 'publicOrigin'> & {
-  passkeys: PasskeysRepository;
-  limiter: RateLimiter;
-  gate: MfaGate;
-};
+export type { PasskeyDeps } from './passkey-deps.js';
+
 
 /** failed assertions, like failed passwords (interactions/login-limits.ts); issued challenges, against store flooding */
 export const passkeyLimits = {
