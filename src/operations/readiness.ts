@@ -2,7 +2,7 @@
 // migration is applied, and the demo tenant exists when the demo is enabled.
 import type { Services } from '../services.js';
 import { pendingMigrations } from '../db/migrate.js';
-import { demoSlug } from '../demo/demo-seed.js';
+import { demoSlug } from '../demo/demo.service.js';
 import type { ReadinessCheck } from './health.routes.js';
 
 export function readinessChecks(services: Pick<Services, 'db' | 'store' | 'tenants' | 'config'>): Record<string, ReadinessCheck> {
