@@ -1,3 +1,4 @@
+// test-group: serial (a Tessera process and a store of its own that it stops and starts, or a burst that needs the machine)
 // SIGTERM: the server stops accepting connections, finishes the request in flight, closes its pools and exits 0.
 // The request in flight is a token request whose body is still arriving when the signal comes.
 import assert from 'node:assert/strict';
