@@ -8,9 +8,15 @@ import { createPages } from './http/pages.js';
 import { requestLog } from './http/request-log.js';
 import { securityHeaders } from './http/security-headers.js';
 import { errorHandler } from './http/error-handler.js';
+import { storeOutageAnswer } from './http/store-outage.js';
 import { hostGuard } from './http/host-guard.js';
 import { clientAddressMiddleware } from './http/client-address.js';
-import { healthPath, staticRoutes } from './http/static-routes.js';
+import { staticRoutes } from './http/static-routes.js';
+import { healthPath, healthRoutes, readyPath } from './operations/health.routes.js';
+import { readinessChecks } from './operations/readiness.js';
+import { createMetrics, noMetrics } from './operations/metrics.js';
+import { startMetricsServer, type MetricsServer } from './operations/metrics-server.js';
+import { requestMetrics } from './operations/request-metrics.js';
 import { tenantRoutes } from './http/tenant-routes.js';
 import { hostedFlowRouters } from './auth-methods/hosted-flow.routes.js';
 import { outboxRoutes } from './notifications/outbox.routes.js';
@@ -36,7 +42,10 @@ export interface Tessera {
 
 export async function createTessera(config: Config, logger: Logger, options: { cliToken?: string; now?: () => number } = {}): Promise<Tessera> {
   const pages = createPages(createPageRenderer({ viewsDir, cache: config.env !== 'development' }));
+  // with metrics off nothing is counted: no per-request work, no event-loop monitor
+  const metrics = config.metricsPort ? createMetrics() : noMetrics;
   const services = await createServices(config, logger, {
+    metrics,
     pages: createProviderPages(pages),
     migrate: config.migrateOnStart || !config.databaseUrl,
     now: options.now,
@@ -49,6 +58,15 @@ export async function createTessera(config: Config, logger: Logger, options: { c
     }
   }
   await services.listen();
+  let metricsServer: MetricsServer | undefined;
+  if (config.metricsPort) {
+    try {
+      metricsServer = await startMetricsServer(metrics, { port: config.metricsPort, host: config.metricsHost });
+    } catch (error) {
+      // sign-in matters more than its metrics: a busy metrics port is reported, not fatal
+      logger.error({ err: (error as Error).message, port: config.metricsPort }, 'metrics listener could not start: /metrics is unavailable');
+    }
+  }
   const stopMaintenance = startMaintenance(services, logger);
 
   // proxy = true because hostGuard pins X-Forwarded-Host/Proto to PUBLIC_URL: Koa then builds every URL from
@@ -64,18 +82,16 @@ export async function createTessera(config: Config, logger: Logger, options: { c
   // The outbox page shows live codes: never in production. A production sandbox tenant's outbox (it sends
   // nothing for real) is read with `tessera outbox --tenant <slug>` by someone with access to the installation.
   const outbox = outboxRoutes({ outbox: services.outbox, pages, enabled: () => config.env !== 'production' });
-  const statics = staticRoutes({
-    checks: async () => {
-      await services.db.prisma.$queryRaw`SELECT 1`;
-      await services.store.ping();
-    },
-  });
+  const statics = staticRoutes();
 
+  if (config.metricsPort) app.use(requestMetrics(metrics));
   app.use(clientAddressMiddleware(config.trustProxy));
   app.use(requestLog(logger));
   app.use(securityHeaders({ https: config.publicUrl.protocol === 'https:' }));
+  app.use(storeOutageAnswer());
   app.use(errorHandler({ logger, pages }));
-  app.use(hostGuard({ publicUrl: config.publicUrl, trustProxy: config.trustProxy, openPaths: new Set([healthPath, cliPath]) }));
+  app.use(hostGuard({ publicUrl: config.publicUrl, trustProxy: config.trustProxy, openPaths: new Set([healthPath, readyPath, cliPath]) }));
+  app.use(healthRoutes({ checks: readinessChecks(services) }).routes());
   if (config.mtls) {
     app.use(clientCertificateHeaders({ headers: [config.mtls.certHeader, ...(config.mtls.verifyHeader ? [config.mtls.verifyHeader] : [])], trustProxy: config.trustProxy }));
   }
@@ -104,6 +120,7 @@ export async function createTessera(config: Config, logger: Logger, options: { c
     services,
     async close() {
       stopMaintenance();
+      await metricsServer?.close();
       await services.close();
     },
   };

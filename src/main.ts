@@ -12,6 +12,10 @@ import { demoBanner, demoHint } from './demo/demo-banner.js';
 import { AppError } from './errors/app-error.js';
 import { firstOwnerBanner } from './tenants/first-owner.service.js';
 import { createStartGate } from './http/start-gate.js';
+import { closeGracefully } from './operations/graceful-shutdown.js';
+
+/** requests still running this long after SIGTERM are cut (under the usual 30 s before an orchestrator's SIGKILL) */
+const shutdownDeadlineMs = 25_000;
 
 /** @throws StartError with a message an operator can act on when the port cannot be had */
 function listen(server: ReturnType<typeof createServer>, port: number, host: string | undefined): Promise<void> {
@@ -83,8 +87,7 @@ async function main() {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    server.closeIdleConnections();
-    await new Promise((resolve) => server.close(resolve));
+    await closeGracefully(server, shutdownDeadlineMs);
     await tessera!.close();
     lock?.release();
     process.exit(0);

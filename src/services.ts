@@ -58,12 +58,15 @@ import { createFirstOwner } from './tenants/first-owner.service.js';
 import { createLoginTransactions } from './login/login-transaction.store.js';
 import { createAuthMethodRegistry } from './auth-methods/auth-method-registry.js';
 import { revokeAccount } from './oidc/account-revocation.js';
+import { noMetrics, type Metrics } from './operations/metrics.js';
 
 export interface ServicesOptions {
   /** pages oidc-provider renders (error, logout); the CLI passes none */
   pages?: ProviderPages;
   /** whether this process should apply pending migrations (server start-up, `db migrate`) */
   migrate?: boolean;
+  /** the server's metrics; the CLI passes none */
+  metrics?: Metrics;
   /** the clock one-time codes, MFA and trusted devices read (ms since the epoch); default Date.now. Tests move it on
    *  instead of sleeping through an expiry. */
   now?: () => number;
@@ -95,6 +98,7 @@ export async function createServices(config: Config, logger: Logger, options: Se
     throw error;
   }
 
+  const metrics = options.metrics ?? noMetrics;
   const sealer = createSealer(config.keyEncryptionKeys);
   const tenantsRepository = createTenantsRepository(db.prisma);
   const oidcModels = createOidcModelsRepository(db.prisma);
@@ -119,7 +123,7 @@ export async function createServices(config: Config, logger: Logger, options: Se
       await providers.announceChange(slug);
     },
   });
-  const audit = createAuditLog({ repository: createAuditRepository(db.prisma), secret: deriveSecret(config.keyEncryptionKeys[0]!, 'audit pseudonyms'), logger });
+  const audit = createAuditLog({ repository: createAuditRepository(db.prisma), secret: deriveSecret(config.keyEncryptionKeys[0]!, 'audit pseudonyms'), logger, observe: metrics.auditEvent });
   const protocolAudit = createProtocolAudit(audit);
   const sessionActivity = createSessionActivityRepository(db.prisma);
   // the one gate for every request to an operator-configured address (issue #13)
@@ -137,6 +141,7 @@ export async function createServices(config: Config, logger: Logger, options: Se
       return { userId: user.id, amr: taken.tx.amr, acr: taken.tx.acr, authTime: Math.floor(taken.tx.updatedAt / 1000) };
     },
     protocolAudit,
+    onTokenIssued: metrics.tokenIssued,
     sessionActivity,
     publicUrl: config.publicUrl,
     cookieSecrets: config.cookieSecrets,
@@ -172,7 +177,7 @@ export async function createServices(config: Config, logger: Logger, options: Se
     };
   }
 
-  const limiter = createRateLimiter(kv);
+  const limiter = createRateLimiter(kv, { onRefused: metrics.rateLimited });
   const outbox = createOutbox(kv);
   const channels = createTenantChannels({ sealer, defaultSmtpUrl: config.smtpUrl ?? null, outbound });
   const courier = createCourier({ env: config.env, emailFrom: config.emailFrom ?? null, publicHost: config.publicUrl.hostname, channels, outbox, audit, logger });
@@ -207,6 +212,7 @@ export async function createServices(config: Config, logger: Logger, options: Se
     config,
     now,
     db,
+    metrics,
     rbac,
     sessions,
     sessionActivity,

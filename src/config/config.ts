@@ -33,6 +33,9 @@ export interface Config {
   readonly emailFrom: string | undefined;
   /** where tenant-configured URLs (SMS, WhatsApp, SMTP, upstream IdPs) may lead: public https only in production */
   readonly outboundPolicy: OutboundPolicy;
+  /** the Prometheus /metrics listener's port, null when metrics are off */
+  readonly metricsPort: number | null;
+  readonly metricsHost: string;
   /** where `/` sends browsers (302) instead of Tessera's own home page */
   readonly homeRedirectUrl: string | undefined;
 }
@@ -78,6 +81,8 @@ export const configSchema = z.object({
   SMTP_URL: optional(z.string().regex(/^smtps?:\/\/[^\s]+$/, 'must be an smtp:// or smtps:// URL')),
   EMAIL_FROM: optional(z.string().min(3).max(254)),
   OUTBOUND_POLICY: optional(z.enum(outboundPolicies)),
+  METRICS_PORT: optional(z.coerce.number().int().min(0).max(65535)),
+  METRICS_HOST: optional(z.string().min(1)),
   HOME_REDIRECT_URL: optional(z.url({ protocol: /^https?$/ })),
 });
 
@@ -147,6 +152,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     smtpUrl: e.SMTP_URL,
     emailFrom: e.EMAIL_FROM,
     outboundPolicy: e.OUTBOUND_POLICY ?? (mode === 'production' ? 'public-https' : 'allow-private'),
+    // 0 turns metrics off; tests (many servers on one machine) have them off unless they ask for a port
+    metricsPort: (e.METRICS_PORT ?? (mode === 'test' ? 0 : 9464)) || null,
+    metricsHost: e.METRICS_HOST ?? '127.0.0.1',
     homeRedirectUrl: e.HOME_REDIRECT_URL,
   });
 }

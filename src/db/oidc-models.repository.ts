@@ -32,6 +32,11 @@ export function createOidcModelsRepository(prisma: PrismaClient) {
       const { count } = await prisma.oidcModel.updateMany({ where: { ...key, consumedAt: null }, data: { consumedAt: new Date() } });
       return count === 1;
     },
+    /** undoes consume(): for a rotation whose response failed before it reached the client */
+    async unconsume(key: ModelKey): Promise<boolean> {
+      const { count } = await prisma.oidcModel.updateMany({ where: { ...key, consumedAt: { not: null } }, data: { consumedAt: null } });
+      return count === 1;
+    },
     async destroy(key: ModelKey): Promise<void> {
       await prisma.oidcModel.deleteMany({ where: key });
     },

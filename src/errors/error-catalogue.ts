@@ -58,6 +58,7 @@ export const errorCatalogue = {
   'key.not_found': { status: 404, message: 'No such signing key.', action: 'Check the key id.' },
   'db.embedded_in_use': { status: 409, message: 'The embedded database is in use by another Tessera process.', action: 'Stop the other process, or set DATABASE_URL to share PostgreSQL.' },
   'db.migrations_pending': { status: 503, message: 'The database schema is not up to date.', action: 'Run `npm run db:migrate` (or set MIGRATE_ON_START=true).' },
+  'store.unavailable': { status: 503, message: 'The service is briefly unavailable. Please try again in a few seconds.', action: 'Retry after the seconds in the Retry-After header; PostgreSQL or Redis is unreachable for a moment.' },
   'internal.error': { status: 500, message: 'Something went wrong on our side.', action: 'Retry later; if it persists, report it with the X-Request-Id of the answer.' },
 } as const satisfies Record<string, { status: number; message: string; action: string }>;
 

@@ -7,6 +7,7 @@ import type { ErrorCode } from '../errors/error-catalogue.js';
 import type { PageTenant, Pages } from './pages.js';
 import { loggablePath } from './request-log.js';
 import { isDataException } from '../db/prisma-errors.js';
+import { storeOutageOf } from '../store/store-outage.js';
 
 const byStatus: Record<number, ErrorCode> = {
   400: 'request.invalid',
@@ -19,6 +20,7 @@ const byStatus: Record<number, ErrorCode> = {
 /** the answer for what was thrown, or null when it is not a known kind of refusal (a 500) */
 export function toAppError(error: unknown): AppError | null {
   if (error instanceof AppError) return error;
+  if (storeOutageOf(error)) return new AppError('store.unavailable');
   const status = (error as { status?: unknown })?.status;
   if (typeof status === 'number' && byStatus[status]) return new AppError(byStatus[status]);
   // a value the database refused (SQLSTATE 22xxx) came from the request: its fault, not ours
@@ -43,6 +45,8 @@ export function errorHandler(deps: { logger: Logger; pages: Pages }): Middleware
     } catch (thrown) {
       const known = toAppError(thrown);
       const error = known ?? new AppError('internal.error');
+      const outage = storeOutageOf(thrown);
+      if (outage) ctx.state.storeOutage = outage;
       if (!known) deps.logger.error({ err: thrown, requestId: ctx.state.requestId, path: loggablePath(ctx.path) }, 'unhandled error');
       // validation should have refused it: worth a look, but the caller's mistake
       else if (isDataException(thrown)) deps.logger.warn({ requestId: ctx.state.requestId, path: loggablePath(ctx.path) }, 'database refused a value from the request');

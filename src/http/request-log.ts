@@ -1,19 +1,28 @@
 // A request id for every request (echoed in X-Request-Id and on error pages) and one log line per response.
-// The line holds the path only: query strings carry codes, states and login hints. Paths that carry a link
+// The trace id of an incoming W3C `traceparent` is honoured (logged with the request, so a line can be found from
+// the caller's trace); without one, the request gets a fresh trace id. The line holds the path only: query strings carry codes, states and login hints. Paths that carry a link
 // token themselves (magic links, password-reset links) are logged with the token cut out.
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Middleware } from 'koa';
 import type { Logger } from 'pino';
+
+declare module 'koa' {
+  interface DefaultState {
+    /** W3C trace id: the caller's (traceparent) or a fresh one */
+    traceId?: string;
+  }
+}
 
 export function requestLog(logger: Logger): Middleware {
   return async function logRequest(ctx, next) {
     const started = performance.now();
     ctx.state.requestId = randomUUID();
+    ctx.state.traceId = traceIdOf(ctx.get('traceparent')) ?? randomBytes(16).toString('hex');
     ctx.set('X-Request-Id', ctx.state.requestId);
     try {
       await next();
     } finally {
-      if (logger.isLevelEnabled('info')) logger.info({ requestId: ctx.state.requestId, method: ctx.method, path: loggablePath(ctx.path), status: ctx.status, ms: Math.round(performance.now() - started) }, 'request');
+      if (logger.isLevelEnabled('info')) logger.info({ requestId: ctx.state.requestId, traceId: ctx.state.traceId, method: ctx.method, path: loggablePath(ctx.path), status: ctx.status, ms: Math.round(performance.now() - started) }, 'request');
     }
   };
 }
@@ -23,4 +32,17 @@ const TOKEN_IN_PATH = /\/(magic|reset-link)\/[^/]+/g;
 /** the request path as it may be logged: a link token in it replaced by `[redacted]` */
 export function loggablePath(path: string): string {
   return path.replace(TOKEN_IN_PATH, '/$1/[redacted]');
+}
+
+// W3C Trace Context §3.2: version 00 is `00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>`; an all-zero id is
+// invalid. A later version may append fields after the flags; its first four are read the same way (§4.3).
+const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
+
+/** the trace id of a valid `traceparent` header, else null (a fresh one is made then) */
+export function traceIdOf(header: string): string | null {
+  const match = TRACEPARENT.exec(header.trim());
+  if (!match) return null;
+  const [, version, traceId, parentId, , rest] = match;
+  if (version === 'ff' || (version === '00' && rest) || /^0+$/.test(traceId!) || /^0+$/.test(parentId!)) return null;
+  return traceId!;
 }

@@ -1,4 +1,4 @@
-// Small fixed routes: the stylesheet of the hosted pages, the default brand colours, and health checks.
+// Small fixed routes: the stylesheet of the hosted pages and the default brand colours.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Router from '@koa/router';
@@ -6,9 +6,7 @@ import { brandingCss, defaultBranding } from '../tenants/branding.js';
 import { viewsDir } from './page-renderer.js';
 import { assetsPath } from './pages.js';
 
-export const healthPath = '/healthz';
-
-export function staticRoutes(deps: { checks: () => Promise<void> }) {
+export function staticRoutes() {
   const router = new Router();
   let stylesheet: Promise<string> | undefined;
 
@@ -22,16 +20,6 @@ export function staticRoutes(deps: { checks: () => Promise<void> }) {
     ctx.type = 'text/css';
     ctx.set('Cache-Control', 'public, max-age=3600');
     ctx.body = brandingCss(defaultBranding);
-  });
-  // Load balancers ask with their own Host header: this path is exempt from the host guard.
-  router.get(healthPath, async (ctx) => {
-    try {
-      await deps.checks();
-      ctx.body = { status: 'ok' };
-    } catch {
-      ctx.status = 503;
-      ctx.body = { status: 'unavailable' };
-    }
   });
   return router;
 }

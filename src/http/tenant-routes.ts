@@ -54,6 +54,7 @@ export function tenantRoutes(providers: TenantProviders): Middleware {
     ctx.state.provider = resolved.provider;
 
     if (rest === '/branding.css') {
+      ctx.state.routePattern = '/t/:slug/branding.css';
       ctx.type = 'text/css';
       ctx.set('Cache-Control', 'public, max-age=300');
       ctx.body = brandingCss(resolved.tenant.settings.branding) + connectionButtonCss(resolved.tenant.settings.connections);
@@ -73,7 +74,11 @@ export function tenantRoutes(providers: TenantProviders): Middleware {
       return;
     }
 
-    if (documents.serve(ctx, resolved.provider, rest)) return;
+    if (documents.serve(ctx, resolved.provider, rest)) {
+      // a document path is one of a fixed few (static-documents.ts): safe as a metrics label
+      ctx.state.routePattern = `/t/:slug${rest}`;
+      return;
+    }
 
     // What koa-mount does: the provider sees the path below its issuer and builds URLs with the mount path.
     const original = ctx.path;

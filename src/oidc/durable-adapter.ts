@@ -15,7 +15,12 @@ export interface DurableAdapterDeps {
 
 const epoch = (date: Date) => Math.floor(date.getTime() / 1000);
 
-export function createDurableAdapter(model: string, deps: DurableAdapterDeps): Adapter {
+/** an adapter that can also undo a consume (rotation-rollback.ts) */
+export interface DurableAdapter extends Adapter {
+  unconsume(id: string): Promise<boolean>;
+}
+
+export function createDurableAdapter(model: string, deps: DurableAdapterDeps): DurableAdapter {
   const { tenantId, repository, sealer, policy } = deps;
   const keyOf = (id: string) => ({ tenantId, model, id: digest(id) });
   const sealContext = (uid: string) => `oidc:${tenantId}:${model}:${uid}`;
@@ -68,6 +73,9 @@ export function createDurableAdapter(model: string, deps: DurableAdapterDeps): A
       if (await repository.consume(keyOf(id))) return;
       const stored = await repository.find(keyOf(id));
       await policy.onConsumeLost(model, stored ? restore(id, stored) : undefined);
+    },
+    async unconsume(id) {
+      return repository.unconsume(keyOf(id));
     },
     async destroy(id) {
       await repository.destroy(keyOf(id));

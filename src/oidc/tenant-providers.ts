@@ -5,6 +5,8 @@
 import { loginTransactionGrant, loginTransactionGrantType, loginTransactionParameter, type RedeemLogin } from './login-transaction-grant.js';
 import { resourceServerInfo } from './resource-servers.js';
 import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import { storeOutageOf } from '../store/store-outage.js';
+import { rotationRollback } from './rotation-rollback.js';
 import type { Logger } from 'pino';
 import type { KvStore } from '../store/kv-store.js';
 import type { TenantsRepository } from '../db/tenants.repository.js';
@@ -48,6 +50,8 @@ export interface TenantProvidersDeps {
   mtls?: MtlsHeaders;
   /** records protocol events (tokens, replays, revocations, logouts) in the audit log */
   protocolAudit?: ProtocolAudit;
+  /** told of each successful token endpoint request (metrics) */
+  onTokenIssued?(grantType: string): void;
   /** describes each session: device, IP, method, last activity (issue #6) */
   sessionActivity?: SessionActivityRepository;
   maxSize: number;
@@ -108,12 +112,25 @@ export function createTenantProviders(deps: TenantProvidersDeps) {
     provider.use(unauthorizedClientError());
     provider.use(clientPolicyError());
     provider.use(refreshTokenReuse({ store: deps.store, tenantId: record.id }));
+    provider.use(rotationRollback({ logger: deps.logger }));
     provider.use(jwtAccessTokenEndpoints({
       tenantId: record.id, issuer: tenant.issuer, keys: createLocalJWKSet(publicJwks(jwks)), revoked: deps.revokedAccessTokens,
     }));
     deps.protocolAudit?.attach(provider, record.id);
+    if (deps.onTokenIssued) {
+      const told = deps.onTokenIssued;
+      provider.on('grant.success', (ctx: KoaContextWithOIDC) => told(String(ctx.oidc.params?.grant_type ?? 'unknown')));
+    }
     if (deps.sessionActivity) trackSessions(provider, { tenantId: record.id, repository: deps.sessionActivity, logger: deps.logger });
     provider.on('server_error', (ctx: KoaContextWithOIDC, error: Error) => {
+      // the provider answers 500 for anything its adapter throws: a store outage is marked so that the HTTP
+      // layer answers 503 with Retry-After instead (http/store-outage.ts)
+      const outage = storeOutageOf(error);
+      if (outage) {
+        ctx.state.storeOutage = outage;
+        deps.logger.warn({ store: outage, tenant: slug, route: ctx.oidc?.route }, 'store unavailable');
+        return;
+      }
       deps.logger.error({ err: error, tenant: slug, route: ctx.oidc?.route }, 'provider server_error');
     });
     return { value: { tenant, provider }, version: record.version, checkedAt: Date.now(), changesAt: changesAt?.getTime() ?? Infinity };

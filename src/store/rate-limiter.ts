@@ -44,7 +44,8 @@ export interface RateLimiter {
  * counter expires with it. Simple and one round trip per allowed hit; a burst of up to 2×limit
  * across a window boundary is accepted as the price.
  */
-export function createRateLimiter(store: KvStore): RateLimiter {
+/** @param options.onRefused told of each refused hit, with the limit's bucket name (metrics) */
+export function createRateLimiter(store: KvStore, options: { onRefused?: (bucket: string) => void } = {}): RateLimiter {
   async function retryAfter(key: string): Promise<number> {
     // The window may have ended between the two calls (-2): still tell the caller to back off briefly.
     return Math.max(1, await store.ttl(key));
@@ -55,6 +56,7 @@ export function createRateLimiter(store: KvStore): RateLimiter {
     const key = rateKey(bucket, subject);
     const count = await store.incr(key, rule.windowSeconds);
     const allowed = count <= rule.limit;
+    if (!allowed) options.onRefused?.(bucket);
     return {
       allowed,
       remaining: Math.max(0, rule.limit - count),

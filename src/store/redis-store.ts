@@ -1,6 +1,7 @@
 import { createClient, ErrorReply, type RedisClientType } from 'redis';
 import type { KvStore } from './kv-store.js';
 import { redactPassword } from '../errors/redact-password.js';
+import { StoreUnavailableError } from './store-outage.js';
 
 export interface RedisStoreOptions {
   url: string;
@@ -17,6 +18,8 @@ type RedisClient = RedisClientType;
 const START_DEADLINE_MS = 4_000;
 const CONNECT_TIMEOUT_MS = 2_000;
 const MAX_RECONNECT_DELAY_MS = 5_000;
+// A command waits at most this long: a Redis that is down or hung fails the request (503) instead of holding it.
+const COMMAND_TIMEOUT_MS = 2_000;
 
 // INCR then EXPIRE in one script: a crash between the two would leave a counter that never resets.
 // TTL == -1 (no expiry) also heals a counter that somehow lost its TTL.
@@ -77,7 +80,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<KvSt
 
   const k = (key: string) => prefix + key;
 
-  return {
+  return guardAvailability({
     kind: 'redis',
     async get(key) {
       return command.get(k(key));
@@ -158,7 +161,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<KvSt
       })();
       return closing;
     },
-  };
+  });
 }
 
 async function connect(url: string, target: string, report: (err: unknown) => void): Promise<RedisClient> {
@@ -167,6 +170,10 @@ async function connect(url: string, target: string, report: (err: unknown) => vo
   const client = createClient({
     url,
     name: 'tessera',
+    // While Redis is unreachable, commands fail at once (StoreUnavailableError, answered 503) instead of queueing
+    // for a reconnect that may be seconds away: a queued request would hang, and /readyz with it.
+    disableOfflineQueue: true,
+    commandOptions: { timeout: COMMAND_TIMEOUT_MS },
     socket: {
       connectTimeout: CONNECT_TIMEOUT_MS,
       reconnectStrategy(retries, cause) {
@@ -196,6 +203,30 @@ async function connect(url: string, target: string, report: (err: unknown) => vo
   }
   started = true;
   return client;
+}
+
+/**
+ * The store with every failure to reach Redis (offline, reconnecting, connection lost, timed out) turned into
+ * StoreUnavailableError. Error replies (a Lua error, WRONGTYPE) and argument errors are bugs, not outages: they
+ * pass through unchanged.
+ */
+function guardAvailability(store: KvStore): KvStore {
+  const translate = (err: unknown): never => {
+    if (err instanceof ErrorReply || err instanceof RangeError) throw err;
+    throw new StoreUnavailableError('redis', { cause: err });
+  };
+  const guarded = { ...store } as Record<string, unknown>;
+  for (const [name, value] of Object.entries(store)) {
+    if (typeof value !== 'function' || name === 'close') continue;
+    guarded[name] = (...args: unknown[]) => {
+      try {
+        return (value as (...a: unknown[]) => Promise<unknown>).apply(store, args).catch(translate);
+      } catch (err) {
+        return Promise.reject(err).catch(translate);
+      }
+    };
+  }
+  return guarded as unknown as KvStore;
 }
 
 function describeTarget(url: string): string {

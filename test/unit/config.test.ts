@@ -145,7 +145,7 @@ describe('loadConfig', () => {
       KEY_ENCRYPTION_KEY: kek, KEY_ENCRYPTION_KEYS_OLD: ` ${oldKek} ,`, COOKIE_SECRETS: 'new-secret, old-secret,,',
       BCRYPT_COST: '12', PASSWORD_HASH_THREADS: '3', MIGRATE_ON_START: 'no', SEED_DEMO: '0', TRUST_PROXY: 'yes',
       LOG_LEVEL: 'debug', PROVIDER_CACHE_SIZE: '7', SMTP_URL: 'smtp://mailer:pw@mail.example.com:587', EMAIL_FROM: 'Acme <no-reply@acme.test>',
-      OUTBOUND_POLICY: 'public-https',
+      OUTBOUND_POLICY: 'public-https', METRICS_PORT: '9100', METRICS_HOST: '10.0.0.5',
       HOME_REDIRECT_URL: 'https://www.example.com/',
     });
     assert.deepEqual({ ...config, publicUrl: config.publicUrl.href, keyEncryptionKeys: [...config.keyEncryptionKeys], cookieSecrets: [...config.cookieSecrets] }, {
@@ -154,9 +154,18 @@ describe('loadConfig', () => {
       keyEncryptionKeys: [kek, oldKek], cookieSecrets: ['new-secret', 'old-secret'],
       bcryptCost: 12, passwordHashThreads: 3, migrateOnStart: false, seedDemo: false, trustProxy: { kind: 'hops', hops: 1 }, mtls: undefined,
       logLevel: 'debug', providerCacheSize: 7, smtpUrl: 'smtp://mailer:pw@mail.example.com:587', emailFrom: 'Acme <no-reply@acme.test>',
-      outboundPolicy: 'public-https',
+      outboundPolicy: 'public-https', metricsPort: 9100, metricsHost: '10.0.0.5',
       homeRedirectUrl: 'https://www.example.com/',
     });
+  });
+
+  it('METRICS_PORT: 9464 on loopback by default, off in tests, and 0 turns it off', () => {
+    assert.equal(loadConfig(secrets()).metricsPort, 9464);
+    assert.equal(loadConfig(secrets()).metricsHost, '127.0.0.1');
+    assert.equal(loadConfig({ ...secrets(), NODE_ENV: 'test' }).metricsPort, null);
+    assert.equal(loadConfig({ ...secrets(), NODE_ENV: 'test', METRICS_PORT: '9464' }).metricsPort, 9464);
+    assert.equal(loadConfig({ ...secrets(), METRICS_PORT: '0' }).metricsPort, null);
+    assert.throws(() => loadConfig({ ...secrets(), METRICS_PORT: '70000' }), /METRICS_PORT/);
   });
 
   it('OUTBOUND_POLICY: public-https in production, whatever is asked; allow-private by default elsewhere', () => {
