@@ -7,7 +7,9 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { withAuth } from '../../src/rls/index.js';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaClient } from '../../src/db/generated/client.js';
+import { tesseraRls, withAuth } from '../../src/rls/index.js';
 import { runTesseraCli } from '../../src/cli/cli-run.js';
 import { createVerifier, TokenVerificationError } from '../../src/verify/index.js';
 import { startStubIssuer, type StubIssuer } from '../support/stub-issuer.js';
@@ -125,6 +127,21 @@ describe('tessera/rls on PostgreSQL', () => {
       assert.equal((await client.query('select count(*)::int as n from notes')).rows[0].n, 0);
     } finally {
       client.release();
+    }
+  });
+
+  it('the Prisma forms: withAuth on an interactive transaction, and $extends', async () => {
+    const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: urlFor(database, appRole), max: 1 }) });
+    try {
+      const bodies = (result: unknown) => (result as { body: string }[]).map((r) => r.body);
+      const plain = await withAuth(prisma, await token({ sub: 'bob' }), (tx) => tx.$queryRawUnsafe('select body from notes order by id'), { verifier });
+      assert.deepEqual(bodies(plain), ['bob 1']);
+      const db = prisma.$extends(tesseraRls({ verifier }));
+      assert.deepEqual(bodies(await db.$withAuth(await token(), (tx) => (tx as unknown as PrismaClient).$queryRawUnsafe('select body from notes order by id'))), ['alice 1', 'alice 2']);
+      assert.deepEqual(bodies(await prisma.$queryRawUnsafe('select body from notes')), [], 'outside withAuth: no claims, no rows');
+      await assert.rejects(db.$withAuth(await token({ exp: 1 }), async () => assert.fail('ran with an expired token')), TokenVerificationError);
+    } finally {
+      await prisma.$disconnect();
     }
   });
 
