@@ -63,7 +63,8 @@ async function rlsCommand(args: string[]): Promise<CliOutcome> {
   try {
     await (await import('../rls/install.js')).installAuthSchema(url);
   } catch (error) {
-    return fail(`rls install failed: ${(error as Error).message}`, 1);
+    const { redactPassword } = await import('../errors/redact-password.js');
+    return fail(`rls install failed: ${redactPassword((error as Error).message, url)}`, 1);
   }
   return succeed({ installed: 'auth', functions: ['auth.uid()', 'auth.jwt()', 'auth.role()', 'auth.has_role(text)', 'auth.has_permission(text)', 'auth.aal()'] });
 }

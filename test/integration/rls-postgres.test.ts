@@ -79,6 +79,11 @@ describe('tessera/rls on PostgreSQL', () => {
     const again = await runTesseraCli(['rls', 'install', '--database-url', urlFor(database)], {});
     assert.equal(again.exitCode, 0, again.stderr);
     assert.equal((await runTesseraCli(['rls', 'install'], {})).exitCode, 2);
+    for (const bad of ['postgresql://app@127.0.0.1:9/appdb', 'postgresql://app@127.0.0.1:notaport/appdb']) {
+      const refused = await runTesseraCli(['rls', 'install', '--database-url', bad], {});
+      assert.equal(refused.exitCode, 1);
+      assert.match(refused.stderr, /^tessera: rls install failed: /);
+    }
   });
 
   it('owner-only rows: each subject sees and writes only its own', async () => {

@@ -82,6 +82,10 @@ describe('tessera/verify refuses forged tokens', () => {
     assert.equal((await verify(await stub.sign({ nbf: now + 2 }))).sub, 'user-1');
   });
 
+  it('refuses what is not a JWT at all', async () => {
+    for (const junk of ['', 'a.b.c', 'not-a-token', `${b64({ alg: 'RS256', kid: 'k1' })}..`, '..']) await refused(verify(junk), /malformed|signature|algorithm/);
+  });
+
   it('refuses a DPoP-bound token presented as a bearer token', async () => {
     await refused(verify(await stub.sign({ cnf: { jkt: 'abc' } })), /bound/);
   });
