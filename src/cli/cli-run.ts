@@ -55,12 +55,27 @@ async function viaApi(argv: string[], url: string, env: Env): Promise<CliOutcome
   }
 }
 
+/** `rls install --database-url URL`: the auth.* helpers of tessera/rls in an application database (not Tessera's own) */
+async function rlsCommand(args: string[]): Promise<CliOutcome> {
+  const at = args.indexOf('--database-url');
+  const url = at >= 0 ? args[at + 1] : undefined;
+  if (args[0] !== 'install' || !url) return fail('usage: tessera rls install --database-url postgres://user@host/appdb', 2);
+  try {
+    await (await import('../rls/install.js')).installAuthSchema(url);
+  } catch (error) {
+    const { redactPassword } = await import('../errors/redact-password.js');
+    return fail(`rls install failed: ${redactPassword((error as Error).message, url)}`, 1);
+  }
+  return succeed({ installed: 'auth', functions: ['auth.uid()', 'auth.jwt()', 'auth.role()', 'auth.has_role(text)', 'auth.has_permission(text)', 'auth.aal()'] });
+}
+
 /**
  * Runs one command. `cwd` is where `.env` is read from; DATA_DIR (embedded database) resolves against the
  * process's working directory, so callers with the embedded database run it there.
  */
 export async function runTesseraCli(argv: string[], env: Env, cwd = '.'): Promise<CliOutcome> {
   if (argv[0] === 'help' || argv.includes('--help') || argv.includes('-h')) return succeedWith(`${usage}\n`);
+  if (argv[0] === 'rls') return rlsCommand(argv.slice(1));
   if (env.TESSERA_URL) return viaApi(argv, env.TESSERA_URL, env);
   let command: PreparedCommand;
   try {

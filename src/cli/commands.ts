@@ -23,6 +23,7 @@ export const usage = `Usage: tessera <command> [options]
 
   tenant create <slug> [--name "Acme"] [--id-token-alg RS256|ES256|EdDSA] [--access-token-alg RS256|ES256|EdDSA]
   tenant list
+  rls install --database-url <url>   (the auth.* row-level-security helpers of tessera/rls, in YOUR application database)
   tenant settings --tenant <slug> [--set '<json merge patch>']   (credentials are stored encrypted, shown as "(set)")
   client create --tenant <slug> --name <name> [--redirect-uri <uri>]... [--post-logout-redirect-uri <uri>]...
                 [--grant authorization_code|refresh_token|client_credentials|implicit]... [--public] [--scope "<scopes>"]

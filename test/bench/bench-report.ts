@@ -1,6 +1,7 @@
 // The bench's results: one shape for the JSON file, a console table and a markdown table for README.
 import type { BcryptResult, HttpResult, LoginResult } from './load-generator.js';
 import type { WindowUsage } from './proc-sampler.js';
+import { verifyLine, type VerifyBenchResult } from './verify-bench.js';
 
 export const throughputTarget = 0.85;
 export const loginTarget = 0.9;
@@ -64,6 +65,8 @@ export interface BenchReport {
   runs: ScenarioRun[];
   ratios: Ratio[];
   login: LoginSection | null;
+  /** tessera/verify against raw jose.jwtVerify (verify-bench.ts); null when not run */
+  verify?: VerifyBenchResult | null;
   failures: string[];
 }
 
@@ -109,6 +112,10 @@ export function machineLine(report: BenchReport): string {
 }
 
 export function consoleReport(report: BenchReport): string {
+  return [consoleTables(report), ...(report.verify ? ['', verifyLine(report.verify)] : [])].join('\n');
+}
+
+function consoleTables(report: BenchReport): string {
   const s = report.settings;
   const lines = [
     `Machine: ${machineLine(report)}`,

@@ -3,7 +3,7 @@
 // logins through the hosted form against the bare bcryptjs compare rate on the same cores. Prints a table,
 // a markdown table for README, and writes dist/bench-results.json. Exits non-zero when a request failed.
 //   BENCH_DURATION (10 s), BENCH_WARMUP (2 s), BENCH_CONNECTIONS (32), BENCH_LOGIN_USERS (4 × cores),
-//   BENCH_ONLY=token-rs256,token-es256,discovery,jwks,logins   BENCH_QUIET_WAIT (60 s, see quietMachine)
+//   BENCH_ONLY=token-rs256,token-es256,discovery,jwks,logins,verify   BENCH_QUIET_WAIT (60 s, see quietMachine)
 //   BENCH_CPU_PROF=1: servers run with --cpu-prof (dist/bench-profiles); each measured window is summarised
 import { fork } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
@@ -18,6 +18,7 @@ import type { BcryptResult, HttpJob, HttpResult, Job, LoadMessage, LoginResult }
 import { machineBusyOver, machineDescription, startSampler, type WindowUsage } from './proc-sampler.js';
 import { consoleReport, cpuPerRequest, loginTarget, markdownReport, ratiosOf, type BenchReport, type LoginSection, type ScenarioRun, type Target, type Window } from './bench-report.js';
 import { profileProcess, summariseProfile } from './cpu-profile.js';
+import { measureVerify, verifyLine } from './verify-bench.js';
 
 const durationSeconds = Number(process.env.BENCH_DURATION ?? 10);
 const warmupSeconds = Number(process.env.BENCH_WARMUP ?? 2);
@@ -179,6 +180,13 @@ async function main() {
   if (profileDir) mkdirSync(profileDir, { recursive: true });
   const profilesBefore = new Set(profileDir ? readdirSync(profileDir) : []);
 
+  // CPU-only and in this process: measured before any server starts
+  if (wanted('verify')) {
+    report.verify = await measureVerify();
+    process.stdout.write(`${verifyLine(report.verify)}\n`);
+  }
+  if (only && [...only].every((name) => name === 'verify')) return finish(report, started);
+
   const services = await createBenchServices();
   const running: ServerProcess[] = [];
   const pids: Record<Target, number> = { tessera: 0, bare: 0 };
@@ -206,11 +214,14 @@ async function main() {
   } finally {
     await cleanup();
   }
+  finish(report, started, profileDir ? () => profileSummaries(profileDir, profilesBefore, report, pids) : undefined);
+}
 
+function finish(report: BenchReport, started: number, profiles?: () => string) {
   const resultsFile = join(repoRoot, 'dist', 'bench-results.json');
   writeFileSync(resultsFile, `${JSON.stringify(report, null, 2)}\n`);
   process.stdout.write(`\n${consoleReport(report)}\nMarkdown for README:\n\n${markdownReport(report)}\n\nResults: ${resultsFile} (${((Date.now() - started) / 1000).toFixed(0)} s)\n`);
-  if (profileDir) process.stdout.write(`${profileSummaries(profileDir, profilesBefore, report, pids)}\n`);
+  if (profiles) process.stdout.write(`${profiles()}\n`);
   if (report.failures.length) {
     process.stderr.write(`\nBENCH FAILED: ${report.failures.length} run(s) had failed requests (see above).\n`);
     process.exitCode = 1;
