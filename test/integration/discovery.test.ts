@@ -52,7 +52,9 @@ describe('discovery and JWKS', () => {
   it('offers only the code flow with S256 PKCE (RFC 9700 §2.1.1, §2.1.2)', () => {
     assert.deepEqual(metadata.code_challenge_methods_supported, ['S256']);
     assert.deepEqual(metadata.response_types_supported, ['code']);
-    assert.deepEqual([...(metadata.grant_types_supported as string[])].sort(), ['authorization_code', 'client_credentials', 'refresh_token']);
+    // plus the grant the JSON front doors (issue #16) redeem a completed sign-in with; only apps with the headless
+    // capability may use it (headless-otp-api.test.ts)
+    assert.deepEqual([...(metadata.grant_types_supported as string[])].sort(), ['authorization_code', 'client_credentials', 'refresh_token', 'urn:tessera:params:oauth:grant-type:login-transaction']);
   });
 
   it('publishes client authentication methods, scopes, the claims parameter and signing algorithms', () => {
