@@ -117,11 +117,20 @@ export function createPasswordHasher(options: { cost?: Argon2Cost; threads?: num
     });
   }
 
-  async function check(scheme: string, request: HashRequest): Promise<boolean> {
+  /** @returns whether the password matched, or null when the library could not read the stored hash */
+  async function check(scheme: string, request: HashRequest): Promise<boolean | null> {
     const reply = await run(request);
-    if (!('op' in reply) || reply.op !== 'verify') throw new Error(`password check failed: ${errorOf(reply)}`);
+    if ('error' in reply) return null;
+    if (reply.op !== 'verify') throw new Error('password check failed: unexpected reply');
     checksByScheme.set(scheme, passwordChecksRun(scheme) + 1);
     return reply.match;
+  }
+
+  // Unknown account or unusable hash: the same work as a real check at this cost, and never a match.
+  async function refuse(target: Argon2Cost): Promise<PasswordCheck> {
+    const matched = await check(argon2Scheme(target), { op: 'verify-argon2', password: '', hash: dummyHash(target) });
+    if (matched === null) throw new Error('password check failed: the dummy hash was refused');
+    return { ok: false, needsRehash: false };
   }
 
   return {
@@ -137,19 +146,18 @@ export function createPasswordHasher(options: { cost?: Argon2Cost; threads?: num
     async verify(password, storedHash, cost = defaultCost) {
       const target = checkedCost(cost);
       const stored = parseStoredHash(storedHash);
-      if (!stored) {
-        // Unknown account or unusable hash: the same work as a real check at this cost, and never a match.
-        await check(argon2Scheme(target), { op: 'verify-argon2', password, hash: dummyHash(target) });
-        return { ok: false, needsRehash: false };
-      }
+      if (!stored) return refuse(target);
       if (stored.kind === 'bcrypt') {
         const ok = await check(bcryptScheme(stored.cost), { op: 'verify-bcrypt', password: stored.prehashed ? prehash(password) : password, hash: stored.hash });
+        if (ok === null) return refuse(target);
         // A truncating bcrypt (a >72-byte password against a plain hash) or not: every bcrypt hash moves to argon2id.
         return { ok, needsRehash: ok };
       }
       const { params } = stored;
       const scheme = stored.variant === 'id' && params.parallelism === 1 ? argon2Scheme(params) : `argon2${stored.variant} m=${params.memoryKiB},t=${params.timeCost},p=${params.parallelism}`;
       const ok = await check(scheme, { op: 'verify-argon2', password, hash: stored.hash });
+      // well-formed to our pattern but not to the library (bad base64, say): a failed check at full cost, not a 500
+      if (ok === null) return refuse(target);
       const current = stored.variant === 'id' && stored.version === 19 && params.parallelism === 1
         && params.memoryKiB === target.memoryKiB && params.timeCost === target.timeCost;
       return { ok, needsRehash: ok && !current };
