@@ -17,12 +17,16 @@ import { outboxRoutes } from './notifications/outbox.routes.js';
 import { createProviderPages } from './interactions/provider-pages.js';
 import { createCsrf } from './interactions/csrf.js';
 import { demoRoutes } from './demo/demo.routes.js';
+import { demoSignInUrl } from './demo/demo.service.js';
+import { homeRoutes } from './http/home.routes.js';
 import { cliPath, cliRoutes } from './cli/cli.routes.js';
 import { managementRoutes } from './management/management.routes.js';
 import { startMaintenance } from './oidc/maintenance.js';
 import { AppError } from './errors/app-error.js';
+import { clientCertificateHeaders } from './http/client-certificate.js';
 import { permissionsCheckRoutes } from './rbac/permissions-check.routes.js';
 import { adminRoutes } from './admin/admin.routes.js';
+import { otpApiRoutes } from './otp-api/otp-api.routes.js';
 
 export interface Tessera {
   readonly app: Koa;
@@ -30,11 +34,12 @@ export interface Tessera {
   close(): Promise<void>;
 }
 
-export async function createTessera(config: Config, logger: Logger, options: { cliToken?: string } = {}): Promise<Tessera> {
+export async function createTessera(config: Config, logger: Logger, options: { cliToken?: string; now?: () => number } = {}): Promise<Tessera> {
   const pages = createPages(createPageRenderer({ viewsDir, cache: config.env !== 'development' }));
   const services = await createServices(config, logger, {
     pages: createProviderPages(pages),
     migrate: config.migrateOnStart || !config.databaseUrl,
+    now: options.now,
   });
   if (config.env === 'production') {
     const sandboxes = await services.tenants.withTestRecipients();
@@ -71,7 +76,14 @@ export async function createTessera(config: Config, logger: Logger, options: { c
   app.use(securityHeaders({ https: config.publicUrl.protocol === 'https:' }));
   app.use(errorHandler({ logger, pages }));
   app.use(hostGuard({ publicUrl: config.publicUrl, trustProxy: config.trustProxy, openPaths: new Set([healthPath, cliPath]) }));
+  if (config.mtls) {
+    app.use(clientCertificateHeaders({ headers: [config.mtls.certHeader, ...(config.mtls.verifyHeader ? [config.mtls.verifyHeader] : [])], trustProxy: config.trustProxy }));
+  }
   app.use(statics.routes());
+  app.use(homeRoutes({
+    pages, development: config.env !== 'production', publicUrl: config.publicUrl, redirectUrl: config.homeRedirectUrl,
+    demoSignInUrl: () => demoSignInUrl(services),
+  }).routes());
   app.use(permissionsCheckRoutes(services));
   app.use(tenantRoutes(services.providers));
   for (const router of hostedFlow) {
@@ -80,8 +92,11 @@ export async function createTessera(config: Config, logger: Logger, options: { c
   }
   app.use(outbox.routes());
   app.use(managementRoutes(services));
+  const otpApi = otpApiRoutes(services, { secret: config.keyEncryptionKeys[0]! });
+  app.use(otpApi.routes());
+  app.use(otpApi.allowedMethods());
   app.use(adminRoutes(services, { csrf, publicUrl: config.publicUrl, cacheViews: config.env !== 'development' }));
-  if (config.seedDemo) app.use(demoRoutes(pages).routes());
+  if (config.seedDemo) app.use(demoRoutes({ pages, publicUrl: config.publicUrl }).routes());
   if (options.cliToken) app.use(cliRoutes({ services, token: options.cliToken }).routes());
 
   return {

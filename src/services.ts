@@ -37,7 +37,9 @@ import { createUsersService } from './accounts/users.service.js';
 import { createClientsService } from './clients/clients.service.js';
 import { createClientCache } from './clients/client-cache.js';
 import { createTenantsService } from './tenants/tenants.service.js';
+import { metadataNotEnabled } from './clients/protocol-metadata.js';
 import { createSigningKeys } from './oidc/signing-keys.js';
+import { createRevokedAccessTokens } from './oidc/revoked-access-tokens.js';
 import { createTenantProviders } from './oidc/tenant-providers.js';
 import { createAdapterFactory } from './oidc/adapter-factory.js';
 import type { ProviderPages } from './oidc/provider-config.js';
@@ -52,12 +54,19 @@ import { createUserAdminRepository } from './db/user-admin.repository.js';
 import { createUserAdmin } from './accounts/user-admin.service.js';
 import { createClientAdmin } from './clients/client-admin.js';
 import { createAuditSearch } from './db/audit-search.repository.js';
+import { createFirstOwner } from './tenants/first-owner.service.js';
+import { createLoginTransactions } from './login/login-transaction.store.js';
+import { createAuthMethodRegistry } from './auth-methods/auth-method-registry.js';
+import { revokeAccount } from './oidc/account-revocation.js';
 
 export interface ServicesOptions {
   /** pages oidc-provider renders (error, logout); the CLI passes none */
   pages?: ProviderPages;
   /** whether this process should apply pending migrations (server start-up, `db migrate`) */
   migrate?: boolean;
+  /** the clock one-time codes, MFA and trusted devices read (ms since the epoch); default Date.now. Tests move it on
+   *  instead of sleeping through an expiry. */
+  now?: () => number;
 }
 
 const noPages: ProviderPages = {
@@ -67,6 +76,7 @@ const noPages: ProviderPages = {
 };
 
 export async function createServices(config: Config, logger: Logger, options: ServicesOptions = {}) {
+  const now = options.now ?? Date.now;
   const db: Database = await openDatabase(databaseTarget(config));
   let store: KvStore | undefined;
   let applied: string[] = [];
@@ -114,12 +124,25 @@ export async function createServices(config: Config, logger: Logger, options: Se
   const sessionActivity = createSessionActivityRepository(db.prisma);
   // the one gate for every request to an operator-configured address (issue #13)
   const outbound = createOutboundGuard(config.outboundPolicy);
+  const revokedAccessTokens = createRevokedAccessTokens(kv);
+  const logins = createLoginTransactions({ store: kv, secret: deriveSecret(config.keyEncryptionKeys[0]!, 'login transactions'), now });
   const providers = createTenantProviders({
+    revokedAccessTokens,
+    // the token endpoint's login-transaction grant takes a completed sign-in of a JSON front door, once (issue #16)
+    async redeemLogin(tenantId, ref, clientId) {
+      const taken = await logins.apply(tenantId, ref, { type: 'tokens_issued', clientId }, null);
+      if (!taken.ok || !taken.tx.userId) return null;
+      const user = await users.findById(tenantId, taken.tx.userId);
+      if (!user || user.disabled) return null;
+      return { userId: user.id, amr: taken.tx.amr, acr: taken.tx.acr, authTime: Math.floor(taken.tx.updatedAt / 1000) };
+    },
     protocolAudit,
     sessionActivity,
     publicUrl: config.publicUrl,
     cookieSecrets: config.cookieSecrets,
     outboundFetch: outbound.fetch,
+    dpopNonceSecret: (tenantId) => Buffer.from(deriveSecret(config.keyEncryptionKeys[0]!, `dpop nonces:${tenantId}`), 'base64url'),
+    mtls: config.mtls,
     maxSize: config.providerCacheSize,
     tenants: tenantsRepository,
     keys,
@@ -131,7 +154,7 @@ export async function createServices(config: Config, logger: Logger, options: Se
     logger,
   });
   const tenants = createTenantsService({
-    repository: tenantsRepository, keys, publicUrl: config.publicUrl, sealer, production: config.env === 'production',
+    repository: tenantsRepository, keys, publicUrl: config.publicUrl, sealer, production: config.env === 'production', mtlsHeaderConfigured: !!config.mtls,
     announceChange: (slug) => providers.announceChange(slug),
     seedTenant: (tenantId, defaultApi) => rbac.seedDefaults(tenantId, defaultApi),
     audit,
@@ -142,24 +165,35 @@ export async function createServices(config: Config, logger: Logger, options: Se
   async function clientValidator(slug: string) {
     const resolved = await providers.get(slug);
     if (!resolved) throw new AppError('tenant.not_found');
-    return (metadata: Record<string, unknown>) => resolved.provider.Client.validate(metadata as never);
+    return async (metadata: Record<string, unknown>) => {
+      const notEnabled = metadataNotEnabled(metadata, resolved.tenant.settings.protocol, !!config.mtls);
+      if (notEnabled) throw new Error(notEnabled);
+      await resolved.provider.Client.validate(metadata as never);
+    };
   }
 
   const limiter = createRateLimiter(kv);
   const outbox = createOutbox(kv);
   const channels = createTenantChannels({ sealer, defaultSmtpUrl: config.smtpUrl ?? null, outbound });
   const courier = createCourier({ env: config.env, emailFrom: config.emailFrom ?? null, publicHost: config.publicUrl.hostname, channels, outbox, audit, logger });
-  const codes = createOneTimeCodes({ store: kv, secret: deriveSecret(config.keyEncryptionKeys[0]!, 'one-time codes') });
-  const challenges = createCodeChallenges({ codes, limits: createSendLimits({ limiter, store: kv }), courier, channels, audit, logger });
+  const codes = createOneTimeCodes({ store: kv, secret: deriveSecret(config.keyEncryptionKeys[0]!, 'one-time codes'), now });
+  const challenges = createCodeChallenges({ codes, limits: createSendLimits({ limiter, store: kv, now }), courier, channels, audit, logger, now });
   const identities = createIdentitiesRepository(db.prisma);
   const connections = createConnections({ sealer, fetch: outbound.fetch });
   const federation = createFederationStore({ store: kv, sealer });
   const linking = createAccountLinking({ users, identities, audit });
-  const mfa = createMfaRepository(db.prisma);
+  const mfa = createMfaRepository(db.prisma, now);
   const sessions = createSessions({ providers, activity: sessionActivity, oidcModels, rolesOf: (tenant, userId) => rbac.rolesOfUser(tenant, userId), logger });
   const passkeys = createPasskeysRepository(db.prisma);
   const userAdmin = createUserAdmin({ repository: createUserAdminRepository(db.prisma), identities, mfa, passkeys, sessions });
-  const factors = createFactors({ mfa, sealer, limiter, audit, recoverySecret: deriveSecret(config.keyEncryptionKeys[0]!, 'recovery codes') });
+  const factors = createFactors({ mfa, sealer, limiter, audit, recoverySecret: deriveSecret(config.keyEncryptionKeys[0]!, 'recovery codes'), now });
+  const authMethods = createAuthMethodRegistry({
+    users, codes, challenges, linking, audit, factors, limiter, channels, env: config.env,
+    async revokeAccount(tenant, userId) {
+      const resolved = await providers.get(tenant.slug);
+      if (resolved) await revokeAccount(resolved.provider, oidcModels, tenant.id, userId);
+    },
+  });
 
   try {
     await ensureSystemTenant({ tenants, rbac, publicUrl: config.publicUrl });
@@ -171,6 +205,7 @@ export async function createServices(config: Config, logger: Logger, options: Se
 
   return {
     config,
+    now,
     db,
     rbac,
     sessions,
@@ -191,9 +226,12 @@ export async function createServices(config: Config, logger: Logger, options: Se
     mfa,
     passkeys,
     factors,
+    logins,
+    authMethods,
     /** migrations this process applied when it opened the database */
     appliedMigrations: applied,
     store: kv,
+    revokedAccessTokens,
     tenants,
     clients,
     users,
@@ -203,6 +241,7 @@ export async function createServices(config: Config, logger: Logger, options: Se
     signingKeysRepository,
     limiter,
     clientValidator,
+    firstOwner: createFirstOwner({ store: kv, rbac, tenants, createUser: (tenantId, input) => users.create(tenantId, input) }),
     /** subscribes this process to change announcements (servers; one-shot CLI runs need not) */
     async listen() {
       await providers.listen();

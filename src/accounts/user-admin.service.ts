@@ -87,6 +87,8 @@ export function createUserAdmin(deps: UserAdminDeps) {
     async get(tenant: TenantRef, id: string): Promise<UserView> {
       return toUserView(await find(tenant, id));
     },
+    /** the email (else phone, else name) of each of these users of the tenant; unknown ids are left out */
+    labels: (tenant: TenantRef, ids: readonly string[]) => repository.labels(tenant.id, ids),
     /** @param query email / phone / name / q (any of them), limit, cursor */
     async search(tenant: TenantRef, query: unknown): Promise<Page<UserView>> {
       const { limit, cursor, ...filter } = validate(userSearchSchema, query);

@@ -23,6 +23,7 @@ import { policiesRoutes } from './policies.routes.js';
 import { usersRoutes } from './users.routes.js';
 import { clientsRoutes } from './clients.routes.js';
 import { tenantOutboxRoutes } from './tenant-outbox.routes.js';
+import { firstOwnerRoutes } from './first-owner.routes.js';
 
 // Files under views/assets the console serves: its stylesheet and the branding form's optional live preview.
 const assets: Record<string, string> = { 'admin.css': 'text/css', 'admin-preview.js': 'text/javascript' };
@@ -77,6 +78,8 @@ export function adminRoutes(services: Services, options: { csrf: Csrf; publicUrl
       return ctx.method === 'POST' ? formBody(ctx, next) : next();
     },
     signIn.router.routes() as Middleware,
+    // before the session check: there is nobody to sign in yet
+    firstOwnerRoutes(kit).routes() as Middleware,
     signIn.authenticate,
     ...pages.map((router) => router.routes() as Middleware),
   ]);

@@ -6,6 +6,9 @@ import type { Context } from 'koa';
 import type { TenantSummary } from '../tenants/tenants.service.js';
 import type { AdminKit } from './admin-kit.js';
 import { confirmed, formError, notConfirmed, text } from './admin-kit.js';
+import { clientFormError, type ClientField } from './client-form-errors.js';
+import { connectPanel } from './connect-samples.js';
+import { pageOf } from '../management/pagination.js';
 
 const kinds = {
   web: { label: 'Web app (server side, with a secret)', grants: ['authorization_code', 'refresh_token'], public: false },
@@ -24,24 +27,29 @@ export function clientsRoutes(kit: AdminKit) {
 
   async function list(ctx: Context, form: Record<string, string> = {}, status = 200) {
     const tenant = await kit.tenant(ctx, 'clients:read');
-    const all = await clientAdmin.list(tenant.id);
+    const cursor = typeof ctx.query.cursor === 'string' ? ctx.query.cursor.slice(0, 512) : undefined;
+    const page = pageOf(await clientAdmin.list(tenant.id), (c) => `${String(c.client_name ?? '').toLowerCase()}\u0000${c.client_id}`, { limit: 25, ...(cursor ? { cursor } : {}) });
     await kit.render(ctx, 'clients', {
       title: 'Clients', tenant, section: 'clients', status,
-      data: { clients: all, kinds: Object.entries(kinds).map(([key, k]) => ({ key, label: k.label })), canWrite: kit.can(kit.operatorOf(ctx), 'clients:write'), form },
+      data: {
+        nextUrl: page.next_cursor ? `?${new URLSearchParams({ cursor: page.next_cursor })}` : null, firstUrl: cursor ? '?' : null,
+        clients: page.items, kinds: Object.entries(kinds).map(([key, k]) => ({ key, label: k.label })), canWrite: kit.can(kit.operatorOf(ctx), 'clients:write'), form },
     });
   }
 
-  async function detail(ctx: Context, options: { formError?: string | null; status?: number } = {}) {
+  async function detail(ctx: Context, options: { formError?: string | null; errorField?: ClientField | null; status?: number } = {}) {
     const tenant = await kit.tenant(ctx, 'clients:read');
     const clientId = String(ctx.params.id);
     const client = await clientAdmin.get(tenant.id, clientId);
     const secret = await kit.deps.sessions.takeSecret(kit.operatorOf(ctx).session, `${tenant.id}:${clientId}`);
     const [roles, allRoles] = await Promise.all([rbac.rolesOfClient(ref(tenant), clientId), rbac.listRoles(ref(tenant))]);
 
+    const grants = (client.grant_types as string[] | undefined) ?? [];
     await kit.render(ctx, 'client', {
       title: client.client_name, tenant, section: 'clients', status: options.status,
       data: {
-        client, secret, formError: options.formError ?? null, base: `/admin/tenants/${tenant.slug}/clients/${encodeURIComponent(clientId)}`,
+        client, secret, formError: options.formError ?? null, errorField: options.errorField ?? null,
+        connect: connectPanel(tenant.issuer, { clientId, hasSecret: !!client.has_secret, grants, redirectUris: (client.redirect_uris as string[] | undefined) ?? [] }), base: `/admin/tenants/${tenant.slug}/clients/${encodeURIComponent(clientId)}`,
         redirectUris: ((client.redirect_uris as string[] | undefined) ?? []).join('\n'), postLogoutUris: ((client.post_logout_redirect_uris as string[] | undefined) ?? []).join('\n'),
         grants: (client.grant_types as string[] | undefined) ?? [], roles, assignable: allRoles.map((r) => r.name).filter((name) => !roles.includes(name)),
         canWrite: kit.can(kit.operatorOf(ctx), 'clients:write'),
@@ -64,7 +72,8 @@ export function clientsRoutes(kit: AdminKit) {
         firstParty: form.firstParty === 'on',
       }, await services.clientValidator(tenant.slug));
     } catch (error) {
-      return list(ctx, { ...form, formError: formError(error) }, 400);
+      const problem = clientFormError(error);
+      return list(ctx, { ...form, formError: problem.message, errorField: problem.field ?? '' }, 400);
     }
     await kit.audit(ctx, tenant.id, 'admin.client_created', { clientId: created.client_id, subject: created.client_id, data: { name: created.client_name, grants: created.grant_types, auth: created.token_endpoint_auth_method } });
     if (created.client_secret) await kit.deps.sessions.keepSecret(kit.operatorOf(ctx).session, `${tenant.id}:${created.client_id}`, created.client_secret);
@@ -83,7 +92,8 @@ export function clientsRoutes(kit: AdminKit) {
     try {
       await clientAdmin.update(tenant.id, clientId, patch, await services.clientValidator(tenant.slug));
     } catch (error) {
-      return detail(ctx, { formError: formError(error), status: 400 });
+      const problem = clientFormError(error);
+      return detail(ctx, { formError: problem.message, errorField: problem.field, status: 400 });
     }
     await kit.audit(ctx, tenant.id, 'admin.client_updated', { clientId, subject: clientId, data: patch });
     await kit.done(ctx, `/admin/tenants/${tenant.slug}/clients/${encodeURIComponent(clientId)}`, 'Client saved.');

@@ -6,6 +6,7 @@ import { createAuditSearch, type AuditFilter } from '../db/audit-search.reposito
 import type { AdminKit } from './admin-kit.js';
 import { text } from './admin-kit.js';
 import { boundedBigint, storableInstant } from '../validation/input-rules.js';
+import { createIdentityLabels } from './identity-labels.js';
 
 /** a datetime-local value (read as UTC) or an ISO instant; undefined when empty, null when not a time the log can hold */
 function instant(value: string): Date | undefined | null {
@@ -17,6 +18,7 @@ function instant(value: string): Date | undefined | null {
 export function keysAuditRoutes(kit: AdminKit) {
   const { services } = kit;
   const auditSearch = createAuditSearch(services.db.prisma);
+  const identities = createIdentityLabels(services);
   const router = new Router({ prefix: '/admin/tenants/:slug' });
 
   async function keys(ctx: Context, formError: string | null = null, status = 200) {
@@ -24,7 +26,7 @@ export function keysAuditRoutes(kit: AdminKit) {
     const list = await services.keys.listPublished(tenant.id);
     await kit.render(ctx, 'keys', {
       title: 'Signing keys', tenant, section: 'keys', status,
-      data: { keys: list.map((k) => ({ ...k, createdAt: k.createdAt.toISOString() })), algs: signingAlgs, canWrite: kit.can(kit.operatorOf(ctx), 'keys:write'), formError },
+      data: { keys: list.map((k) => ({ ...k, createdAt: k.createdAt.toISOString(), activatesAt: k.activatesAt?.toISOString() ?? null })), algs: signingAlgs, canWrite: kit.can(kit.operatorOf(ctx), 'keys:write'), formError },
     });
   }
 
@@ -35,9 +37,16 @@ export function keysAuditRoutes(kit: AdminKit) {
     const alg = text(ctx, 'alg', 20);
     if (!(signingAlgs as readonly string[]).includes(alg)) return keys(ctx, `Choose one of ${signingAlgs.join(', ')}.`, 400);
     const rotated = await services.tenants.rotateKey(tenant.slug, alg);
-    await kit.audit(ctx, tenant.id, 'admin.key_rotated', { data: rotated });
-    await kit.done(ctx, `/admin/tenants/${tenant.slug}/keys`, `A new ${alg} key (${rotated.kid}) now signs; the previous one still verifies tokens it signed.`);
+    await kit.audit(ctx, tenant.id, 'admin.key_rotated', { data: { kid: rotated.kid, alg: rotated.alg, signsFrom: rotated.signsFrom, replaced: rotated.replaced.map((k) => k.kid) } });
+    await kit.done(ctx, `/admin/tenants/${tenant.slug}/keys`, `A new ${alg} key (${rotated.kid}) is published and signs from ${rotated.signsFrom}; until then the current key signs, and it verifies its tokens until they expire.`);
   });
+
+  /** the filter's "who": an email names the tenant's user with exactly that address (else nothing matches), anything else is an id */
+  async function whoId(tenant: { id: string; slug: string }, who: string): Promise<string> {
+    if (!who.includes('@')) return who;
+    const found = await services.userAdmin.search({ id: tenant.id, slug: tenant.slug }, { email: who, limit: 20 });
+    return found.items.find((u) => u.email === who.toLowerCase())?.id ?? who;
+  }
 
   router.get('/audit', async (ctx) => {
     const tenant = await kit.tenant(ctx, 'audit:read');
@@ -49,14 +58,19 @@ export function keysAuditRoutes(kit: AdminKit) {
     if (from === null) problems.push('"From" is not a date and time between the years 1 and 9999.');
     if (to === null) problems.push('"To" is not a date and time between the years 1 and 9999.');
     const before = boundedBigint(q('before')) ?? undefined;
-    const filter: AuditFilter = { type: form.type || undefined, who: form.who || undefined, from: from ?? undefined, to: to ?? undefined, before };
+    const filter: AuditFilter = { type: form.type || undefined, who: (await whoId(tenant, form.who)) || undefined, from: from ?? undefined, to: to ?? undefined, before };
     const page = problems.length ? { rows: [], next: null } : await auditSearch.search(tenant.id, filter);
     const nextUrl = page.next === null ? null : `?${new URLSearchParams({ ...form, before: String(page.next) })}`;
+    const firstUrl = before === undefined ? null : `?${new URLSearchParams(form)}`;
+    const name = await identities.resolver(tenant, page.rows.flatMap((r) => [r.actor, r.subject, r.clientId]));
     await kit.render(ctx, 'audit', {
       title: 'Audit log', tenant, section: 'audit', status: problems.length ? 400 : 200,
       data: {
-        form, formError: problems.join(' ') || null, nextUrl,
-        rows: page.rows.map((r) => ({ ...r, id: String(r.id), createdAt: r.createdAt.toISOString().replace('T', ' ').slice(0, 19), data: JSON.stringify(r.data) })),
+        form, formError: problems.join(' ') || null, nextUrl, firstUrl,
+        rows: page.rows.map((r) => ({
+          ...r, id: String(r.id), createdAt: r.createdAt.toISOString().replace('T', ' ').slice(0, 19), data: JSON.stringify(r.data),
+          actor: name(r.actor), subject: name(r.subject), client: name(r.clientId),
+        })),
       },
     });
   });

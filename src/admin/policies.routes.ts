@@ -1,4 +1,4 @@
-// A tenant's sign-in methods and policies (password, MFA, token lifetimes), each form one settings patch through
+// A tenant's sign-in methods and policies (password, MFA, token lifetimes, protocol profiles), each form one settings patch through
 // services.tenants.updateSettings, whose validation messages the form shows.
 import Router from '@koa/router';
 import type { Context } from 'koa';
@@ -9,7 +9,19 @@ import { formError, text } from './admin-kit.js';
 
 const signInMethods = [['password', 'Email and password'], ['emailOtp', 'Email code'], ['magicLink', 'Magic link'], ['smsOtp', 'SMS code'], ['whatsappOtp', 'WhatsApp code'], ['passkey', 'Passkey (first factor)']] as const;
 const lifetimes = [['accessToken', 'Access token'], ['idToken', 'ID token'], ['refreshToken', 'Refresh token'], ['authorizationCode', 'Authorization code'], ['session', 'Session'], ['interaction', 'Sign-in interaction']] as const;
-type Section = 'signIn' | 'password' | 'mfa' | 'tokens';
+// protocol profiles (issue #17): each an on/off of the tenant's `protocol` settings, path → label
+const protocolSwitches = [
+  ['par.enabled', 'Pushed authorization requests (PAR, RFC 9126)'], ['par.required', 'Require PAR of every client'],
+  ['dpop.enabled', 'DPoP (RFC 9449)'], ['dpop.requireNonce', 'DPoP server nonces'],
+  ['jar.enabled', 'Request objects (JAR, RFC 9101)'], ['jar.requireSigned', 'Require signed request objects of every client'],
+  ['jarm.enabled', 'Signed authorization responses (JARM)'], ['pairwise.enabled', 'Pairwise subject identifiers'],
+  ['mtls.enabled', 'Mutual TLS client authentication (RFC 8705)'],
+  ['responseTypes.implicit', 'Implicit response types (not recommended, RFC 9700)'], ['responseTypes.hybrid', 'Hybrid response types'],
+  ['fapi2.enabled', 'FAPI 2.0 Security Profile'],
+] as const;
+/** form field names without dots, which the body parser would read as nesting */
+const fieldOf = (key: string) => `protocol-${key.replace('.', '-')}`;
+type Section = 'signIn' | 'password' | 'mfa' | 'tokens' | 'protocol';
 
 const checked = (ctx: Context, name: string) => text(ctx, name, 10) === 'on';
 /** a whole number as a number; anything else as typed, for the settings validation to name */
@@ -34,6 +46,10 @@ export function policiesRoutes(kit: AdminKit) {
         password: { min: s.signIn.passwordMinLength, max: DEFAULT_MAX_PASSWORD_LENGTH },
         mfa: { policy: s.mfa.policy, graceDays: s.mfa.graceDays, trustedDeviceDays: s.mfa.trustedDeviceDays, factors: mfaFactorTypes.map((f) => ({ key: f, on: s.mfa.factors[f] })) },
         ttl: lifetimes.map(([key, label]) => ({ key, label, value: s.ttl[key] })),
+        protocol: protocolSwitches.map(([key, label]) => {
+          const [group, name] = key.split('.') as [keyof typeof s.protocol, string];
+          return { key: fieldOf(key), label, on: (s.protocol[group] as Record<string, unknown>)[name] === true };
+        }),
       },
     });
   }
@@ -65,6 +81,14 @@ export function policiesRoutes(kit: AdminKit) {
       graceDays: whole(ctx, 'graceDays'), trustedDeviceDays: whole(ctx, 'trustedDeviceDays'),
     },
   }, 'admin.mfa_policy_updated'));
+  router.post('/protocol', (ctx) => {
+    const protocol: Record<string, Record<string, boolean>> = {};
+    for (const [key] of protocolSwitches) {
+      const [group, name] = key.split('.') as [string, string];
+      (protocol[group] ??= {})[name] = checked(ctx, fieldOf(key));
+    }
+    return save(ctx, 'protocol', { protocol }, 'admin.protocol_profiles_updated');
+  });
   router.post('/tokens', (ctx) => save(ctx, 'tokens', { ttl: Object.fromEntries(lifetimes.map(([key]) => [key, whole(ctx, key)])) }, 'admin.token_lifetimes_updated'));
 
   return router;

@@ -1,19 +1,28 @@
 // A tenant's users: search, a user's page (profile, roles, identities, factors, sessions), and what an operator
-// may do to them — disable, enable, delete, assign and unassign roles, reset MFA, revoke sessions.
+// may do to them — create, disable, enable, unlock, delete, assign and unassign roles, reset MFA, revoke sessions.
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { TenantSummary } from '../tenants/tenants.service.js';
 import type { AdminKit } from './admin-kit.js';
 import { confirmed, formError, notConfirmed, text } from './admin-kit.js';
 import { AppError } from '../errors/app-error.js';
+import { field } from '../interactions/interaction-context.js';
+import { createUserLockout } from './user-lockout.js';
+import { createIdentityLabels } from './identity-labels.js';
+import { pageOf } from '../management/pagination.js';
+
+/** newest activity first, as a key that sorts ascending (pageOf) and is unique */
+const newestFirst = (s: { lastActiveAt: string; id: string }) => `${String(9e15 - Date.parse(s.lastActiveAt)).padStart(16, '0')}|${s.id}`;
 
 export function usersRoutes(kit: AdminKit) {
   const { userAdmin, rbac, sessions } = kit.services;
   const router = new Router({ prefix: '/admin/tenants/:slug/users' });
   const ref = (t: TenantSummary) => ({ id: t.id, slug: t.slug });
   const userPath = (t: TenantSummary, id: string) => `/admin/tenants/${t.slug}/users/${id}`;
+  const lockout = createUserLockout({ limiter: kit.services.limiter, factors: kit.services.factors });
+  const names = createIdentityLabels(kit.services);
 
-  router.get('/', async (ctx) => {
+  async function list(ctx: Context, created: { form: Record<string, string>; error: string } | null = null) {
     const tenant = await kit.tenant(ctx, 'users:read');
     const q = typeof ctx.query.q === 'string' ? ctx.query.q.trim().slice(0, 254) : '';
     const cursor = typeof ctx.query.cursor === 'string' ? ctx.query.cursor.slice(0, 200) : undefined;
@@ -25,13 +34,37 @@ export function usersRoutes(kit: AdminKit) {
       problem = formError(error);
     }
     await kit.render(ctx, 'users', {
-      title: 'Users', tenant, section: 'users', status: problem ? 400 : 200,
+      title: 'Users', tenant, section: 'users', status: problem || created ? 400 : 200,
       data: {
-        q, formError: problem,
+        q, formError: problem, canWrite: kit.can(kit.operatorOf(ctx), 'users:write'),
+        create: { form: created?.form ?? {}, error: created?.error ?? null },
         users: page.items.map((u) => ({ id: u.id, email: u.email, phone: u.phone_number, name: typeof u.profile.name === 'string' ? u.profile.name : '', disabled: u.disabled, lastLogin: u.last_login_at?.slice(0, 16).replace('T', ' ') ?? '' })),
         nextUrl: page.next_cursor ? `?${new URLSearchParams({ ...(q ? { q } : {}), cursor: page.next_cursor })}` : null,
+        firstUrl: cursor ? `?${new URLSearchParams(q ? { q } : {})}` : null,
       },
     });
+  }
+
+  router.get('/', (ctx) => list(ctx));
+
+  // a new user: email, optional name and password (none = passwordless methods or a reset), optionally verified
+  router.post('/', async (ctx) => {
+    const tenant = await kit.tenant(ctx, 'users:write');
+    kit.verifyCsrf(ctx);
+    const form = { email: text(ctx, 'email', 254), name: text(ctx, 'name', 200), verified: text(ctx, 'verified', 10) };
+    const password = field(ctx, 'password');
+    let user;
+    try {
+      if (password.length > 128) throw new AppError('request.invalid', 'A password is at most 128 characters.');
+      user = await kit.services.users.create(tenant.id, {
+        email: form.email, ...(form.name ? { name: form.name } : {}), ...(password ? { password } : {}),
+        emailVerified: form.verified === 'on', rules: tenant.settings.signIn,
+      });
+    } catch (error) {
+      return list(ctx, { form, error: formError(error) });
+    }
+    await kit.audit(ctx, tenant.id, 'admin.user_created', { subject: user.id, data: { sign_in: password ? 'password' : 'passwordless', email_verified: form.verified === 'on' } });
+    await kit.done(ctx, userPath(tenant, user.id), `User ${user.email} was created.`);
   });
 
   router.get('/:id', async (ctx) => {
@@ -39,15 +72,22 @@ export function usersRoutes(kit: AdminKit) {
     const operator = kit.operatorOf(ctx);
     const id = String(ctx.params.id);
     const user = await userAdmin.get(ref(tenant), id);
-    const [roles, allRoles, identities, factors, live] = await Promise.all([
+    const [roles, allRoles, identities, factors, live, locked] = await Promise.all([
       rbac.rolesOfUser(ref(tenant), id), rbac.listRoles(ref(tenant)), userAdmin.identities(ref(tenant), id), userAdmin.factors(ref(tenant), id),
       kit.can(operator, 'sessions:read') ? sessions.list(ref(tenant), id) : Promise.resolve(null),
+      lockout.of(tenant.id, { id, email: user.email }),
     ]);
+    const cursor = typeof ctx.query.sessions === 'string' ? ctx.query.sessions.slice(0, 512) : undefined;
+    const sessionPage = live ? pageOf(live, newestFirst, { limit: 20, ...(cursor ? { cursor } : {}) }) : null;
+    const name = await names.resolver(tenant, sessionPage?.items.flatMap((s) => s.clients) ?? []);
     await kit.render(ctx, 'user', {
       title: user.email ?? user.phone_number ?? 'User', tenant, section: 'users',
       data: {
         user, base: userPath(tenant, id), roles, assignable: allRoles.map((r) => r.name).filter((name) => !roles.includes(name)),
-        identities, factors, sessions: live,
+        identities, factors, locked,
+        sessions: sessionPage?.items.map((s) => ({ ...s, apps: s.clients.map((c) => name(c)!) })) ?? null,
+        sessionsNext: sessionPage?.next_cursor ? `?${new URLSearchParams({ sessions: sessionPage.next_cursor })}#sessions` : null,
+        sessionsFirst: cursor ? '?#sessions' : null,
         can: { write: kit.can(operator, 'users:write'), sessions: kit.can(operator, 'sessions:write') },
       },
     });
@@ -77,6 +117,12 @@ export function usersRoutes(kit: AdminKit) {
   write('/:id/enable', 'users:write', async (_ctx, tenant, id) => {
     await userAdmin.setDisabled(ref(tenant), id, false);
     return { type: 'admin.user_enabled', message: 'The user can sign in again.' };
+  });
+  write('/:id/unlock', 'users:write', async (_ctx, tenant, id) => {
+    const user = await userAdmin.find(ref(tenant), id);
+    const before = await lockout.of(tenant.id, { id, email: user.email });
+    await lockout.unlock(tenant.id, { id, email: user.email });
+    return { type: 'admin.user_unlocked', message: 'The user may try to sign in again now.', data: { was_locked: before.what } };
   });
   write('/:id/delete', 'users:write', async (ctx, tenant, id) => {
     if (!confirmed(ctx)) throw new AppError('request.invalid', notConfirmed);

@@ -26,6 +26,8 @@ export interface AuthMethodDeps {
   mfa: MfaRepository;
   env: 'development' | 'production' | 'test';
   publicOrigin: string;
+  /** the clock codes and MFA read (ms); services.now */
+  now: () => number;
 }
 
 export function requestInfo(ctx: Context): { ip: string; userAgent: string | null } {

@@ -10,12 +10,8 @@ import type { AuthMethodDeps } from './auth-method-deps.js';
 import { requestInfo } from './auth-method-deps.js';
 import type { Challenge } from './one-time-codes/one-time-codes.js';
 import type { MfaGate } from './mfa/mfa-gate.js';
+import { accountForCode, amrOfCode as amrOf, proveEmail } from './one-time-codes/code-sign-in.js';
 
-/**
- * RFC 8176: a code by SMS is `sms`; by email or WhatsApp it is a one-time password, `otp`. What counts is the
- * channel the code actually went by: a WhatsApp request that fell back to SMS was confirmed by SMS.
- */
-const amrOf = (challenge: Challenge) => ((challenge.deliveredVia ?? challenge.channel) === 'sms' ? ['sms'] : ['otp']);
 
 /** how long the new-password form stays usable after the code or link was accepted */
 export const resetPermissionTtl = 600;
@@ -34,26 +30,13 @@ export function createChallengeCompletion(deps: AuthMethodDeps, gate: MfaGate) {
     return ix.finish(ctx, { login: { accountId: user.id, amr, remember: true } });
   }
 
-  /**
-   * An account's unverified email has just been proven by a code or link sent to it: upstream accounts that claimed
-   * the address unproven are unlinked and, if any were, every session of the account ends (they may be theirs).
-   */
-  async function emailProven(ctx: Context, user: UserRecord): Promise<UserRecord> {
-    const verified = await users.markVerified(user.id, 'email');
-    const dropped = await deps.linking.emailProven(ix.tenantOf(ctx).id, user.id, user.email!, requestInfo(ctx));
-    if (dropped.length) await revokeAccount(ctx.state.provider!, deps.oidcModels, ix.tenantOf(ctx).id, user.id);
-    return verified;
-  }
-
-  async function findByIdentifier(tenantId: string, challenge: Challenge) {
-    return challenge.channel === 'email' ? users.findByEmail(tenantId, challenge.identifier) : users.findByPhone(tenantId, challenge.identifier);
-  }
+  const revokerFor = (ctx: Context) => (userId: string) => revokeAccount(ctx.state.provider!, deps.oidcModels, ix.tenantOf(ctx).id, userId);
+  const emailProven = (ctx: Context, user: UserRecord) => proveEmail(deps, ix.tenantOf(ctx).id, user, requestInfo(ctx), revokerFor(ctx));
 
   return {
     /** @param details the interaction of this browser; a reset link opened elsewhere passes null */
     async complete(ctx: Context, details: Details | null, challenge: Challenge): Promise<void> {
       const tenant = ix.tenantOf(ctx);
-      const identifierKind = challenge.channel === 'email' ? 'email' : 'phone';
       await audit.record({ tenantId: tenant.id, type: 'otp.verified', subject: audit.pseudonym(tenant.id, challenge.identifier), ...requestInfo(ctx), data: { channel: challenge.channel, purpose: challenge.purpose } });
 
       if (challenge.purpose === 'reset') {
@@ -98,15 +81,9 @@ export function createChallengeCompletion(deps: AuthMethodDeps, gate: MfaGate) {
         return signIn(ctx, await emailProven(ctx, user), challenge, 'password', ['pwd', 'otp']);
       }
 
-      let user = await findByIdentifier(tenant.id, challenge);
-      if (!user) {
-        if (!challenge.data.signUp || !tenant.settings.signIn.signUp) return ix.expired(ctx);
-        user = await users.createVerified(tenant.id, { [identifierKind]: challenge.identifier });
-        await audit.record({ tenantId: tenant.id, type: 'signup.completed', actor: user.id, subject: user.id, ...requestInfo(ctx), data: { method: challenge.channel } });
-      } else if (identifierKind === 'email' ? !user.emailVerified : !user.phoneVerified) {
-        user = identifierKind === 'email' ? await emailProven(ctx, user) : await users.markVerified(user.id, 'phone');
-      }
-      return signIn(ctx, user, challenge, challenge.data.link ? 'magic_link' : `${challenge.channel}_code`, amrOf(challenge));
+      const account = await accountForCode(deps, { tenantId: tenant.id, challenge, allowSignUp: tenant.settings.signIn.signUp, request: requestInfo(ctx), revoke: revokerFor(ctx) });
+      if (!account) return ix.expired(ctx);
+      return signIn(ctx, account.user, challenge, challenge.data.link ? 'magic_link' : `${challenge.channel}_code`, amrOf(challenge));
     },
   };
 }

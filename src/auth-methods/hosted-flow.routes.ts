@@ -26,7 +26,7 @@ import { accountSessionsRoutes } from '../sessions/account-sessions.routes.js';
 export function hostedFlowRouters(services: Services, deps: { pages: Pages; csrf: Csrf }): Router[] {
   const { config, federation, linking, connections } = services;
   const linkPending = linkPendingOnSignIn({ federation, linking });
-  const mfaGate = createMfaGate({ store: services.store, mfa: services.mfa, passkeys: services.passkeys, audit: services.audit, https: config.publicUrl.protocol === 'https:' });
+  const mfaGate = createMfaGate({ store: services.store, mfa: services.mfa, passkeys: services.passkeys, audit: services.audit, https: config.publicUrl.protocol === 'https:', now: services.now });
   // first what waited for this account's proof (a link), then whether a second factor is due
   const ix = createInteractionContext({
     ...deps,
@@ -36,7 +36,7 @@ export function hostedFlowRouters(services: Services, deps: { pages: Pages; csrf
   const methodDeps: AuthMethodDeps = {
     ix, challenges: services.challenges, codes: services.codes, users: services.users, audit: services.audit,
     courier: services.courier, channels: services.channels, store: services.store, oidcModels: services.oidcModels, linking, mfa: services.mfa,
-    env: config.env, publicOrigin: config.publicUrl.origin,
+    env: config.env, publicOrigin: config.publicUrl.origin, now: services.now,
   };
   const loginPage = createLoginPage({ ix, channels: services.channels, connections, env: config.env });
   const completion = createChallengeCompletion(methodDeps, mfaGate);

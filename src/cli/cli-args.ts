@@ -38,3 +38,10 @@ export function jsonFlag(value: string | undefined, flag: string): Record<string
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new UsageError(`${flag} must be a JSON object`);
   return parsed as Record<string, unknown>;
 }
+
+/** `keys rotate`'s --pre-publish <seconds> and --emergency, which exclude each other */
+export function rotationOptions(prePublish: string | undefined, emergency: boolean | undefined): { prePublishSeconds?: number; emergency?: boolean } {
+  if (emergency && prePublish !== undefined) throw new UsageError('--emergency signs with the new key at once: leave out --pre-publish');
+  if (prePublish !== undefined && !/^\d{1,8}$/.test(prePublish)) throw new UsageError('--pre-publish is a whole number of seconds');
+  return { ...(prePublish !== undefined ? { prePublishSeconds: Number(prePublish) } : {}), ...(emergency ? { emergency: true } : {}) };
+}

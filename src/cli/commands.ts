@@ -1,11 +1,13 @@
 // The CLI's operations, independent of where they run: in the CLI process against PostgreSQL, or inside the
 // running server when the embedded database is in use (cli.routes.ts). Each returns a JSON-able result.
+import type { PreparedCommand } from './prepared-command.js';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Services } from '../services.js';
 import { AppError } from '../errors/app-error.js';
-import { UsageError } from './cli-args.js';
+import { rotationOptions, UsageError } from './cli-args.js';
 import { managementCommands } from './management-commands.js';
 import { rbacCommands } from './rbac-commands.js';
+import { demoCommand } from './demo-command.js';
 
 /** where a running server takes commands from the local CLI (embedded database only, cli.routes.ts) */
 export const cliPath = '/internal/cli';
@@ -23,17 +25,22 @@ export const usage = `Usage: tessera <command> [options]
   tenant list
   tenant settings --tenant <slug> [--set '<json merge patch>']   (credentials are stored encrypted, shown as "(set)")
   client create --tenant <slug> --name <name> [--redirect-uri <uri>]... [--post-logout-redirect-uri <uri>]...
-                [--grant authorization_code|refresh_token|client_credentials]... [--public] [--scope "<scopes>"]
-                [--auth-method client_secret_basic|client_secret_post|private_key_jwt|none]
+                [--grant authorization_code|refresh_token|client_credentials|implicit]... [--public] [--scope "<scopes>"]
+                [--auth-method client_secret_basic|client_secret_post|client_secret_jwt|private_key_jwt|tls_client_auth|self_signed_tls_client_auth|none]
                 [--first-party] [--refresh-token-reuse-interval <seconds>] [--jwks-uri <uri>] [--jwks '<json>']
                 [--backchannel-logout-uri <uri>] [--operator-tenant <slug>]...   (system tenant: Management API clients)
+                [--metadata '<json>']   (PAR, DPoP, JAR, JARM, pairwise, mTLS metadata by RFC 7591 name, README "Protocol profiles")
+  app create --tenant <slug> --name <name> --slug <app-slug> [--reuse-interval <seconds>]
+                (an app of the backend OTP API /auth/…: prints app_id, app_secret once, app_slug, jwt_public_key, jwks_uri)
   user create --tenant <slug> --email <email> --password <password> [--name "<name>"] [--verified]
-  keys rotate --tenant <slug> [--alg RS256|ES256|EdDSA]
+  keys rotate --tenant <slug> [--alg RS256|ES256|EdDSA] [--pre-publish <seconds, default 3600> | --emergency]
   outbox list --tenant <slug>     (messages a development or sandbox tenant would have sent, with their codes)
   keys list --tenant <slug>
   audit verify --tenant <slug>    (walks the tenant's hash chain; exit 1 and the first broken link when it does not hold)
   audit export --tenant <slug>    (every entry as JSON lines, oldest first)
   db migrate
+  demo [--reset]                  (development: the demo's issuer, client id and secret, user and sign-in URL;
+                                   --reset gives it a new client secret and password)
 
   tenant get|delete --tenant <slug>
   client list --tenant <slug> [--limit <1-100>] [--cursor <cursor>]
@@ -90,17 +97,11 @@ function json(value: string | undefined, flag: string): { keys: unknown[] } | un
   try {
     return JSON.parse(value) as { keys: unknown[] };
   } catch {
-    throw new UsageError(`${flag} must be a JSON Web Key Set`);
+    throw new UsageError(`${flag} must be valid JSON`);
   }
 }
 
-export interface CommandContext {
-  /** migrations applied when this process opened the database for the command (the CLI's direct mode) */
-  appliedAtOpen?: readonly string[];
-}
-
-/** a command whose arguments have been checked, ready to run against the services */
-export type PreparedCommand = (services: Services, context?: CommandContext) => Promise<unknown>;
+export type { CommandContext, PreparedCommand } from './prepared-command.js';
 
 const str = (value: unknown) => value as string | undefined;
 
@@ -170,6 +171,7 @@ const commands: Record<string, (args: string[]) => PreparedCommand> = {
       'auth-method': { type: 'string' }, 'first-party': { type: 'boolean' }, 'refresh-token-reuse-interval': { type: 'string' },
       'jwks-uri': { type: 'string' }, jwks: { type: 'string' },
       'backchannel-logout-uri': { type: 'string' }, 'operator-tenant': { type: 'string', multiple: true },
+      metadata: { type: 'string' },
     });
     const slug = required(str(v.tenant), '--tenant');
     const input = {
@@ -186,6 +188,7 @@ const commands: Record<string, (args: string[]) => PreparedCommand> = {
       jwks: json(str(v.jwks), '--jwks'),
       backchannelLogoutUri: str(v['backchannel-logout-uri']),
       operatorTenants: v['operator-tenant'] as string[] | undefined,
+      protocol: json(str(v.metadata), '--metadata') as Record<string, unknown> | undefined,
     };
     return async (services) => {
       const tenant = await services.tenants.get(slug);
@@ -210,13 +213,11 @@ const commands: Record<string, (args: string[]) => PreparedCommand> = {
     };
   },
   'keys rotate'(args) {
-    const { values: v } = parse(args, { tenant: { type: 'string' }, alg: { type: 'string' } });
+    const { values: v } = parse(args, { tenant: { type: 'string' }, alg: { type: 'string' }, 'pre-publish': { type: 'string' }, emergency: { type: 'boolean' } });
     const slug = required(str(v.tenant), '--tenant');
     const alg = str(v.alg) ?? 'RS256';
-    return async (services) => {
-      const rotated = await services.tenants.rotateKey(slug, alg);
-      return { kid: rotated.kid, alg: rotated.alg, tenant: slug };
-    };
+    const options = rotationOptions(str(v['pre-publish']), v.emergency as boolean | undefined);
+    return async (services) => ({ ...(await services.tenants.rotateKey(slug, alg, options)), tenant: slug });
   },
   'keys list'(args) {
     const { values: v } = parse(args, { tenant: { type: 'string' } });
@@ -236,6 +237,7 @@ const commands: Record<string, (args: string[]) => PreparedCommand> = {
 /** @throws UsageError for an unknown command or malformed arguments */
 export function prepareCommand(argv: string[]): PreparedCommand {
   const [group, action, ...rest] = argv;
+  if (group === 'demo') return demoCommand(argv.slice(1));
   const command = `${group ?? ''} ${action ?? ''}`.trim();
   const prepare = Object.hasOwn(commands, command) ? commands[command] : undefined;
   if (prepare) return prepare(rest);

@@ -24,6 +24,13 @@ const deleted = (what: string) => async (done: Promise<unknown>) => {
 };
 
 export const managementCommands: Record<string, ManagementCommand> = {
+  'app create'(args) {
+    const { values: v } = parseFlags(args, { ...tenantFlag, name: { type: 'string' }, slug: { type: 'string' }, 'reuse-interval': { type: 'string' } });
+    const params = { slug: need(text(v.tenant), '--tenant') };
+    const interval = text(v['reuse-interval']);
+    const body = { name: need(text(v.name), '--name'), slug: need(text(v.slug), '--slug'), ...(interval !== undefined ? { refresh_token_reuse_interval: Number(interval) } : {}) };
+    return (invoke) => invoke('createApp', { params, body });
+  },
   'tenant get'(args) {
     const { values: v } = parseFlags(args, tenantFlag);
     const slug = need(text(v.tenant), '--tenant');

@@ -1,7 +1,7 @@
 // `tessera` with TESSERA_URL, TESSERA_CLIENT_ID and TESSERA_CLIENT_SECRET: every command that has a Management
 // API operation runs through the API. The commands of #2 keep the output they print locally.
 import type { Invoke } from './invoke.js';
-import { list, need, parseFlags, text, UsageError } from './cli-args.js';
+import { list, need, parseFlags, rotationOptions, text, UsageError } from './cli-args.js';
 import { managementCommands, type ManagementCommand } from './management-commands.js';
 import { allItems, rbacCommands } from './rbac-commands.js';
 import type { Printed } from './commands.js';
@@ -44,8 +44,15 @@ const earlierCommands: Record<string, ManagementCommand> = {
       grant: { type: 'string', multiple: true }, public: { type: 'boolean' }, scope: { type: 'string' },
       'auth-method': { type: 'string' }, 'first-party': { type: 'boolean' }, 'refresh-token-reuse-interval': { type: 'string' },
       'jwks-uri': { type: 'string' }, jwks: { type: 'string' }, 'backchannel-logout-uri': { type: 'string' }, 'operator-tenant': { type: 'string', multiple: true },
+      metadata: { type: 'string' },
     });
     const slug = need(text(v.tenant), '--tenant');
+    let metadata: Record<string, unknown> = {};
+    try {
+      metadata = v.metadata === undefined ? {} : JSON.parse(text(v.metadata)!);
+    } catch {
+      throw new UsageError('--metadata must be a JSON object');
+    }
     const interval = text(v['refresh-token-reuse-interval']);
     if (interval !== undefined && !/^\d+$/.test(interval)) throw new UsageError('--refresh-token-reuse-interval must be a whole number');
     let jwks: unknown;
@@ -59,6 +66,7 @@ const earlierCommands: Record<string, ManagementCommand> = {
       grant_types: list(v.grant), public: v.public as boolean | undefined, scope: text(v.scope), token_endpoint_auth_method: text(v['auth-method']),
       first_party: v['first-party'] as boolean | undefined, refresh_token_reuse_interval: interval === undefined ? undefined : Number(interval),
       jwks_uri: text(v['jwks-uri']), jwks, backchannel_logout_uri: text(v['backchannel-logout-uri']), operator_tenants: list(v['operator-tenant']),
+      ...metadata,
     };
     return async (invoke) => {
       const c = (await invoke('createClient', { params: { slug }, body })) as Record<string, unknown>;
@@ -75,9 +83,10 @@ const earlierCommands: Record<string, ManagementCommand> = {
     };
   },
   'keys rotate'(args) {
-    const { values: v } = parseFlags(args, { tenant: { type: 'string' }, alg: { type: 'string' } });
+    const { values: v } = parseFlags(args, { tenant: { type: 'string' }, alg: { type: 'string' }, 'pre-publish': { type: 'string' }, emergency: { type: 'boolean' } });
     const slug = need(text(v.tenant), '--tenant');
-    return async (invoke) => ({ ...((await invoke('rotateKey', { params: { slug }, body: { alg: text(v.alg) ?? 'RS256' } })) as object), tenant: slug });
+    const body = { alg: text(v.alg) ?? 'RS256', ...rotationOptions(text(v['pre-publish']), v.emergency as boolean | undefined) };
+    return async (invoke) => ({ ...((await invoke('rotateKey', { params: { slug }, body })) as object), tenant: slug });
   },
   'keys list'(args) {
     const slug = tenantOnly(args);

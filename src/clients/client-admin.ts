@@ -8,6 +8,7 @@ import type { Sealer } from '../crypto/sealing.js';
 import type { ClientCache } from './client-cache.js';
 import type { MetadataValidator } from './clients.service.js';
 import { openidScopes } from '../oidc/standard-claims.js';
+import { protocolMetadataSchema } from './protocol-metadata.js';
 import { AppError } from '../errors/app-error.js';
 import { validate } from '../rbac/rbac.service.js';
 
@@ -33,6 +34,8 @@ export const clientUpdateSchema = z.object({
   backchannel_logout_uri: uri.nullable().optional(),
   backchannel_logout_session_required: z.boolean().optional(),
   operator_tenants: z.array(z.string()).max(100).nullable().optional(),
+  // PAR, DPoP, JAR, JARM, pairwise, mTLS, response types (issue #17); null removes one
+  ...Object.fromEntries(Object.entries(protocolMetadataSchema.shape).map(([key, schema]) => [key, schema.unwrap().nullable().optional()])),
 }).strict();
 
 const secretContext = (tenantId: string, clientId: string) => `client-secret:${tenantId}:${clientId}`;

@@ -7,9 +7,15 @@ import { AppError, assertThat } from '../errors/app-error.js';
 import type { ClientSource } from '../oidc/adapter-factory.js';
 import type { ClientCache } from './client-cache.js';
 import { openidScopes } from '../oidc/standard-claims.js';
+import { loginTransactionGrantType } from '../oidc/login-transaction-grant.js';
+import { appSlugPattern } from '../oidc/provider-config.js';
+import { protocolMetadataSchema, type ProtocolMetadata } from './protocol-metadata.js';
+import { validate as validateInput } from '../rbac/rbac.service.js';
 
-export const grantTypes = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
-export const authMethods = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] as const;
+export const grantTypes = ['authorization_code', 'refresh_token', 'client_credentials', 'implicit'] as const;
+export const authMethods = ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'tls_client_auth', 'self_signed_tls_client_auth', 'none'] as const;
+/** the methods that authenticate with a secret Tessera generates */
+const secretMethods = new Set<string>(['client_secret_basic', 'client_secret_post', 'client_secret_jwt']);
 type GrantType = (typeof grantTypes)[number];
 type AuthMethod = (typeof authMethods)[number];
 
@@ -29,6 +35,14 @@ export interface CreateClientInput {
   backchannelLogoutUri?: string;
   /** a system-tenant client: the tenants its Management API tokens may touch */
   operatorTenants?: string[];
+  /**
+   * an app of the backend OTP API (issue #16): a first-party confidential client whose secret travels in the body
+   * (client_secret_post), with the refresh and login-transaction grants, the headless capability on and `appSlug`
+   * as its tokens' audience; its id starts with the tenant's slug, so the tenant follows from the app id
+   */
+  headless?: { appSlug: string; tenantSlug: string };
+  /** PAR, DPoP, JAR, JARM, pairwise, mTLS and response-type metadata (protocol-metadata.ts) */
+  protocol?: ProtocolMetadata;
 }
 
 export interface CreatedClient {
@@ -59,11 +73,34 @@ export function createClientsService(deps: { repository: ClientsRepository; seal
     };
   }
 
+  /** @throws AppError('request.invalid' | 'app.slug_taken' | 'client.invalid_metadata') */
+  async function createApp(tenantId: string, name: string, app: NonNullable<CreateClientInput['headless']>, reuseInterval: number, validate: MetadataValidator): Promise<CreatedClient> {
+    assertThat(appSlugPattern.test(app.appSlug), 'request.invalid', 'An app slug is 2 to 40 lower-case letters, digits or hyphens, starting with a letter.');
+    // checked before the insert: two creations racing with one slug can both pass (the slug is only an audience)
+    if ((await repository.list(tenantId)).some((c) => c.metadata.app_slug === app.appSlug)) throw new AppError('app.slug_taken');
+    const clientId = `${app.tenantSlug}.${randomBytes(12).toString('base64url')}`;
+    const secret = randomBytes(32).toString('base64url');
+    const grants = ['refresh_token', loginTransactionGrantType];
+    const metadata: Record<string, unknown> = {
+      client_name: name, application_type: 'web', grant_types: grants, response_types: [], redirect_uris: [],
+      token_endpoint_auth_method: 'client_secret_post', first_party: true, refresh_token_reuse_interval: reuseInterval,
+      headless: true, app_slug: app.appSlug,
+    };
+    try {
+      await validate({ ...metadata, client_id: clientId, client_secret: secret });
+    } catch (error) {
+      throw new AppError('client.invalid_metadata', (error as { error_description?: string }).error_description ?? (error as Error).message);
+    }
+    await repository.create(tenantId, { clientId, name, metadata, sealedSecret: sealer.seal(secret, secretContext(tenantId, clientId)), firstParty: true });
+    return { client_id: clientId, client_secret: secret, client_name: name, token_endpoint_auth_method: 'client_secret_post', grant_types: grants as GrantType[], redirect_uris: [] };
+  }
+
   return {
     /** @throws AppError('client.invalid_metadata' | 'request.invalid') */
     async create(tenantId: string, input: CreateClientInput, validate: MetadataValidator): Promise<CreatedClient> {
       const name = input.name?.trim();
       assertThat(name && name.length <= 100, 'request.invalid', 'A client name is 1 to 100 characters.');
+      if (input.headless) return createApp(tenantId, name, input.headless, input.refreshTokenReuseInterval ?? 0, validate);
       const redirectUris = input.redirectUris ?? [];
       const grants = (input.grants?.length ? input.grants : redirectUris.length ? ['authorization_code', 'refresh_token'] : ['client_credentials']);
       const unknownGrant = grants.find((g) => !(grantTypes as readonly string[]).includes(g));
@@ -78,12 +115,13 @@ export function createClientsService(deps: { repository: ClientsRepository; seal
       if (grants.includes('authorization_code') && scopes.length && !scopes.includes('openid')) {
         throw new AppError('client.invalid_metadata', 'A client that signs users in must be allowed the "openid" scope: add it to --scope.');
       }
-      if (authMethod === 'private_key_jwt' && !input.jwksUri && !input.jwks) {
-        throw new AppError('client.invalid_metadata', 'private_key_jwt needs the client\'s public keys: give --jwks-uri or --jwks.');
+      if ((authMethod === 'private_key_jwt' || authMethod === 'self_signed_tls_client_auth') && !input.jwksUri && !input.jwks) {
+        throw new AppError('client.invalid_metadata', `${authMethod} needs the client's public keys: give --jwks-uri or --jwks.`);
       }
+      const protocol = validateInput(protocolMetadataSchema, input.protocol ?? {});
 
       const clientId = randomBytes(12).toString('base64url');
-      const secret = ['client_secret_basic', 'client_secret_post'].includes(authMethod) ? randomBytes(32).toString('base64url') : null;
+      const secret = secretMethods.has(authMethod) ? randomBytes(32).toString('base64url') : null;
       const metadata: Record<string, unknown> = {
         client_name: name,
         application_type: redirectUris.every(isWebUri) ? 'web' : 'native',
@@ -101,6 +139,7 @@ export function createClientsService(deps: { repository: ClientsRepository; seal
         refresh_token_reuse_interval: input.refreshTokenReuseInterval ?? 0,
         ...(input.backchannelLogoutUri ? { backchannel_logout_uri: input.backchannelLogoutUri, backchannel_logout_session_required: true } : {}),
         ...(input.operatorTenants?.length ? { operator_tenants: input.operatorTenants } : {}),
+        ...protocol,
       };
       try {
         await validate({ ...metadata, client_id: clientId, ...(secret ? { client_secret: secret } : {}) });

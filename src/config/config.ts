@@ -26,6 +26,8 @@ export interface Config {
   readonly seedDemo: boolean;
   /** which proxies are believed about the client's address (trust-proxy.ts) */
   readonly trustProxy: TrustProxy;
+  /** RFC 8705 through the TLS proxy: the headers carrying the client certificate and the proxy's verification result */
+  readonly mtls: { readonly certHeader: string; readonly verifyHeader: string | undefined } | undefined;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly providerCacheSize: number;
   /** SMTP server for every tenant without its own (smtp:// or smtps://); none: email goes to the outbox only */
@@ -33,6 +35,8 @@ export interface Config {
   readonly emailFrom: string | undefined;
   /** where tenant-configured URLs (SMS, WhatsApp, SMTP, upstream IdPs) may lead: public https only in production */
   readonly outboundPolicy: OutboundPolicy;
+  /** where `/` sends browsers (302) instead of Tessera's own home page */
+  readonly homeRedirectUrl: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -70,11 +74,14 @@ export const configSchema = z.object({
     ctx.addIssue({ code: 'custom', message: parsed.problem });
     return z.NEVER;
   })),
+  MTLS_CERT_HEADER: optional(z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'must be an HTTP header name')),
+  MTLS_VERIFY_HEADER: optional(z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'must be an HTTP header name')),
   LOG_LEVEL: optional(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])),
   PROVIDER_CACHE_SIZE: optional(z.coerce.number().int().min(1).max(100_000)),
   SMTP_URL: optional(z.string().regex(/^smtps?:\/\/[^\s]+$/, 'must be an smtp:// or smtps:// URL')),
   EMAIL_FROM: optional(z.string().min(3).max(254)),
   OUTBOUND_POLICY: optional(z.enum(outboundPolicies)),
+  HOME_REDIRECT_URL: optional(z.url({ protocol: /^https?$/ })),
 });
 
 export const configKeys = Object.keys(configSchema.shape);
@@ -116,7 +123,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     if (e.COOKIE_SECRETS?.some((s) => s.length < 32)) problems.push('COOKIE_SECRETS: production requires each secret to be at least 32 characters');
     if (e.SEED_DEMO) problems.push('SEED_DEMO: production never seeds demo data');
     if (e.OUTBOUND_POLICY === 'allow-private') problems.push('OUTBOUND_POLICY: production allows only public-https');
+    if (e.HOME_REDIRECT_URL?.startsWith('http:')) problems.push('HOME_REDIRECT_URL: production requires an https URL');
   }
+  // The certificate header is only read from a trusted proxy (http/client-certificate.ts): without one it never arrives.
+  if (e.MTLS_CERT_HEADER && (e.TRUST_PROXY ?? trustNoProxy).kind === 'none') problems.push('MTLS_CERT_HEADER: needs TRUST_PROXY (the header is only accepted from the TLS proxy)');
+  if (e.MTLS_VERIFY_HEADER && !e.MTLS_CERT_HEADER) problems.push('MTLS_VERIFY_HEADER: needs MTLS_CERT_HEADER');
   if (problems.length) throw new ConfigError(problems);
 
   return Object.freeze({
@@ -136,11 +147,13 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     migrateOnStart: e.MIGRATE_ON_START ?? (mode !== 'production' || !e.DATABASE_URL),
     seedDemo: e.SEED_DEMO ?? mode === 'development',
     trustProxy: e.TRUST_PROXY ?? trustNoProxy,
+    mtls: e.MTLS_CERT_HEADER ? Object.freeze({ certHeader: e.MTLS_CERT_HEADER.toLowerCase(), verifyHeader: e.MTLS_VERIFY_HEADER?.toLowerCase() }) : undefined,
     logLevel: e.LOG_LEVEL ?? (mode === 'test' ? 'warn' : 'info'),
     providerCacheSize: e.PROVIDER_CACHE_SIZE ?? 100,
     smtpUrl: e.SMTP_URL,
     emailFrom: e.EMAIL_FROM,
     outboundPolicy: e.OUTBOUND_POLICY ?? (mode === 'production' ? 'public-https' : 'allow-private'),
+    homeRedirectUrl: e.HOME_REDIRECT_URL,
   });
 }
 

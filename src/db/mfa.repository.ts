@@ -26,7 +26,8 @@ const deviceSelect = { id: true, userId: true, device: true, ip: true, createdAt
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const totp = (row: Omit<TotpRecord, 'lastTimeStep'> & { lastTimeStep: bigint | null }): TotpRecord => ({ ...row, lastTimeStep: row.lastTimeStep === null ? null : Number(row.lastTimeStep) });
 
-export function createMfaRepository(prisma: PrismaClient) {
+/** @param now the clock trusted devices expire by (ms); default Date.now */
+export function createMfaRepository(prisma: PrismaClient, now: () => number = Date.now) {
   return {
     async totpFactors(tenantId: string, userId: string): Promise<TotpRecord[]> {
       return (await prisma.mfaFactor.findMany({ where: { tenantId, userId, type: 'totp' }, select: totpSelect, orderBy: { createdAt: 'asc' } })).map(totp);
@@ -83,13 +84,13 @@ export function createMfaRepository(prisma: PrismaClient) {
     /** the live trusted device with this token hash, touched as used */
     async findTrustedDevice(tenantId: string, tokenHash: string): Promise<TrustedDeviceRecord | null> {
       const row = await prisma.trustedDevice.findUnique({ where: { tokenHash }, select: { ...deviceSelect, tenantId: true } });
-      if (!row || row.tenantId !== tenantId || row.expiresAt <= new Date()) return null;
-      await prisma.trustedDevice.update({ where: { tokenHash }, data: { lastUsedAt: new Date() } });
+      if (!row || row.tenantId !== tenantId || row.expiresAt.getTime() <= now()) return null;
+      await prisma.trustedDevice.update({ where: { tokenHash }, data: { lastUsedAt: new Date(now()) } });
       const { tenantId: _, ...device } = row;
       return device;
     },
     async trustedDevices(tenantId: string, userId: string): Promise<TrustedDeviceRecord[]> {
-      return prisma.trustedDevice.findMany({ where: { tenantId, userId, expiresAt: { gt: new Date() } }, select: deviceSelect, orderBy: { createdAt: 'desc' } });
+      return prisma.trustedDevice.findMany({ where: { tenantId, userId, expiresAt: { gt: new Date(now()) } }, select: deviceSelect, orderBy: { createdAt: 'desc' } });
     },
     async revokeTrustedDevice(tenantId: string, userId: string, id: string): Promise<boolean> {
       if (!uuid.test(id)) return false;

@@ -144,6 +144,10 @@ export function createRbacRepository(prisma: PrismaClient) {
       const rows = await prisma.userRole.findMany({ where: { userId, role: { tenantId } }, select: { role: { select: { name: true } } } });
       return rows.map((r) => r.role.name).sort();
     },
+    /** whether any user holds the role (the first-run page asks whether an owner exists) */
+    async roleHasUsers(tenantId: string, name: string): Promise<boolean> {
+      return (await prisma.userRole.count({ where: { role: { tenantId, name } }, take: 1 })) > 0;
+    },
     async addUserRoles(tenantId: string, userId: string, names: readonly string[]): Promise<void> {
       const ids = await roleIds(tenantId, names);
       await prisma.userRole.createMany({ data: ids.map((roleId) => ({ userId, roleId })), skipDuplicates: true });

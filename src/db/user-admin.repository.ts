@@ -57,6 +57,16 @@ export function createUserAdminRepository(prisma: PrismaClient) {
       const rows = await prisma.user.findMany({ where: { id: { in: ids.map((r) => r.id) } }, select, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
       return rows.map((row) => toRecord(row as Row));
     },
+    /** what names each of these users to a person: email, else phone, else name (the console's lists) */
+    async labels(tenantId: string, ids: readonly string[]): Promise<Map<string, string>> {
+      const wanted = [...new Set(ids)].filter((id) => uuid.test(id)).slice(0, 500);
+      if (!wanted.length) return new Map();
+      const rows = await prisma.user.findMany({ where: { tenantId, id: { in: wanted } }, select: { id: true, email: true, phone: true, profile: true } });
+      return new Map(rows.map((r) => {
+        const name = (r.profile as Record<string, unknown> | null)?.name;
+        return [r.id, r.email ?? r.phone ?? (typeof name === 'string' && name ? name : r.id)];
+      }));
+    },
     async update(tenantId: string, id: string, data: { profile?: object; metadata?: object; disabled?: boolean; email?: string | null; emailVerified?: boolean; phone?: string | null; phoneVerified?: boolean }): Promise<boolean> {
       return (await prisma.user.updateMany({ where: { tenantId, id }, data })).count === 1;
     },

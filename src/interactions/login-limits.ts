@@ -23,5 +23,12 @@ export function createLoginGuard(limiter: RateLimiter, tenantId: string) {
         { bucket: ipBucket, subject: ip, rule: loginLimits.ip, onSuccess: 'release' },
       ]);
     },
+    /** seconds the account of `email` stays locked, 0 when it is not (a read: nothing is counted) */
+    async lockedFor(email: string): Promise<number> {
+      const state = await limiter.peek(accountBucket, email, loginLimits.account);
+      return state.allowed ? 0 : Math.max(1, state.retryAfterSeconds);
+    },
+    /** clears the failures counted against the account of `email` (an operator unlocks it) */
+    unlock: (email: string) => limiter.reset(accountBucket, email),
   };
 }

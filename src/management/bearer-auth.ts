@@ -1,6 +1,7 @@
 // Management API callers present access tokens the system tenant issued (RFC 9068 JWTs for the audience
 // `{PUBLIC_URL}/api`), checked here against its keys without a call to the provider per request.
-import { createLocalJWKSet, type JWK, type JWTVerifyGetKey } from 'jose';
+import { createLocalJWKSet, type JWTVerifyGetKey } from 'jose';
+import { publicJwks } from '../oidc/signing-keys.js';
 import type { Services } from '../services.js';
 import { AppError } from '../errors/app-error.js';
 import { managementAudience, systemSlug } from '../tenants/system-tenant.js';
@@ -10,7 +11,6 @@ import { operatorTenants } from './operator-access.js';
 
 // RFC 6750 §2.1 b64token
 const bearerSyntax = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/i;
-const publicMembers = ['kty', 'crv', 'x', 'y', 'n', 'e', 'kid', 'alg', 'use'] as const;
 
 export class InvalidToken extends AppError {
   constructor(message: string, readonly presented: boolean) {
@@ -29,8 +29,7 @@ export function createBearerAuth(services: Services) {
     let keySet = keySets.get(system);
     if (!keySet) {
       const { jwks } = await services.keys.loadJwks(system.tenant.id);
-      const publicKeys = jwks.keys.map((key) => Object.fromEntries(publicMembers.filter((m) => key[m] !== undefined).map((m) => [m, key[m]])) as JWK);
-      keySet = createLocalJWKSet({ keys: publicKeys });
+      keySet = createLocalJWKSet(publicJwks(jwks));
       keySets.set(system, keySet);
     }
     return { issuer: system.tenant.issuer, tenantId: system.tenant.id, keySet, permissionsClaim: system.tenant.settings.rbac.permissionsClaim };
@@ -47,6 +46,9 @@ export function createBearerAuth(services: Services) {
       const verdict = await verifyAccessToken(token, keySet, { issuer, audience });
       if (!verdict.ok) throw new InvalidToken(`Not a Management API token of this installation's system tenant: ${verdict.description}.`, true);
       const payload = verdict.claims;
+      if (typeof payload.jti === 'string' && await services.revokedAccessTokens.isRevoked(tenantId, payload.jti)) {
+        throw new InvalidToken('The access token was revoked.', true);
+      }
       const clientId = payload.client_id;
       if (typeof clientId !== 'string') throw new InvalidToken('The access token names no client.', true);
       // a deleted client's tokens stop working at once rather than when they expire

@@ -4,36 +4,19 @@ import { Readable } from 'node:stream';
 import Router from '@koa/router';
 import compose from 'koa-compose';
 import type { Context, Middleware } from 'koa';
-import { koaBody } from 'koa-body';
 import type { Services } from '../services.js';
 import { AppError } from '../errors/app-error.js';
 import { createBearerAuth, InvalidToken } from './bearer-auth.js';
 import { isStreamed, type Operation, type Principal } from './operation.js';
 import { operations } from './operations/index.js';
 import { openApiDocument } from './openapi.js';
+import { readJsonBody } from '../http/json-body.js';
+import { otpApiPaths } from '../otp-api/otp-api.openapi.js';
 import { runOperation } from './run-operation.js';
-import { parseJsonInput } from '../validation/input-rules.js';
 
 export const managementPrefix = '/api';
-const jsonTypes = ['application/json', 'application/merge-patch+json'];
-// read as text and parsed by parseJsonInput, which refuses nesting past its limit before JSON.parse runs
-const readText = koaBody({ json: false, text: true, textTypes: jsonTypes, urlencoded: false, multipart: false, textLimit: '64kb' });
 const realm = 'realm="Tessera Management API"';
-
-const hasBody = (ctx: Context) => Boolean(ctx.get('transfer-encoding')) || Number(ctx.get('content-length') || 0) > 0;
-
-async function readBody(ctx: Context): Promise<unknown> {
-  if (!hasBody(ctx)) return undefined;
-  if (!ctx.is(jsonTypes)) throw new AppError('request.unsupported_media_type', 'The request body must be JSON (Content-Type: application/json).');
-  try {
-    await readText(ctx, async () => undefined);
-  } catch (error) {
-    if ((error as { status?: number }).status === 413) throw new AppError('request.too_large');
-    throw new AppError('request.invalid', 'The request body could not be read as UTF-8 text.');
-  }
-  const text = ctx.request.body;
-  return parseJsonInput(typeof text === 'string' ? text : '', { strict: true });
-}
+const readBody = (ctx: Context) => readJsonBody(ctx, ['application/json', 'application/merge-patch+json']);
 
 /** the API's routes, 405 for a known path with another method included */
 export function managementRoutes(services: Services): Middleware {
@@ -42,7 +25,7 @@ export function managementRoutes(services: Services): Middleware {
   let document: Record<string, unknown> | undefined;
 
   router.get('/openapi.json', (ctx) => {
-    document ??= openApiDocument(operations, services.config.publicUrl);
+    document ??= openApiDocument(operations, services.config.publicUrl, otpApiPaths(services.config.publicUrl));
     ctx.body = document;
   });
 

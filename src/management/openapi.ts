@@ -1,7 +1,7 @@
 // The OpenAPI 3.1 document of the Management API, generated from the registry: zod schemas become JSON Schema
 // 2020-12 (OpenAPI 3.1's own dialect), each operation's scope becomes its OAuth 2.0 security requirement.
 import { z } from 'zod';
-import { errorCatalogue } from '../errors/error-catalogue.js';
+import { errorSchema } from '../errors/error-reference.js';
 import { managementScopes, systemSlug } from '../tenants/system-tenant.js';
 import type { Operation } from './operation.js';
 import { pathParams } from './operation.js';
@@ -60,8 +60,9 @@ function operationObject(operation: Operation): Json {
   };
 }
 
-export function openApiDocument(operations: readonly Operation[], publicUrl: URL): Json {
-  const paths: Record<string, Json> = {};
+/** @param extraPaths paths of other JSON APIs of the installation (the backend OTP API), with their own servers */
+export function openApiDocument(operations: readonly Operation[], publicUrl: URL, extraPaths: Record<string, Json> = {}): Json {
+  const paths: Record<string, Json> = { ...extraPaths };
   for (const operation of operations) (paths[operation.path] ??= {})[operation.method] = operationObject(operation);
   return {
     openapi: '3.1.0',
@@ -72,7 +73,7 @@ export function openApiDocument(operations: readonly Operation[], publicUrl: URL
         + `system tenant by client_credentials with resource=${publicUrl.origin}/api and the scopes each operation names.`,
     },
     servers: [{ url: `${publicUrl.origin}/api` }],
-    tags: [...new Set(operations.map((o) => o.tag))].map((name) => ({ name })),
+    tags: [...new Set([...operations.map((o) => o.tag), ...(Object.keys(extraPaths).length ? ['backend OTP API'] : [])])].map((name) => ({ name })),
     paths,
     components: {
       securitySchemes: {
@@ -87,11 +88,7 @@ export function openApiDocument(operations: readonly Operation[], publicUrl: URL
         },
       },
       schemas: {
-        Error: {
-          type: 'object',
-          required: ['error', 'message'],
-          properties: { error: { type: 'string', enum: Object.keys(errorCatalogue) }, message: { type: 'string' } },
-        },
+        Error: errorSchema(),
         Page: {
           type: 'object',
           required: ['items', 'next_cursor'],

@@ -8,6 +8,10 @@ import { standardClaims } from './standard-claims.js';
 import { loadFirstPartyGrant } from './first-party-grant.js';
 import { resourceServerInfo } from './resource-servers.js';
 import { rbacTokenClaims, type ClaimsFor } from './rbac-claims.js';
+import { keepOfflineAccess } from './offline-access.js';
+import { protocolFeatures } from './protocol-features.js';
+import { fapiAlgorithms, fapiClientProblem, fapiMaxCodeSeconds } from './fapi2-profile.js';
+import type { MtlsHeaders } from './mtls-certificate.js';
 
 export interface ProviderPages {
   renderError(ctx: KoaContextWithOIDC, out: Record<string, unknown>, error: Error): Promise<void>;
@@ -28,6 +32,10 @@ export interface TenantProviderConfigInput {
   claimsFor: ClaimsFor;
   /** the outbound guard's fetch (net/outbound-guard.ts), for the provider's own calls (back-channel logout, jwks_uri) */
   outboundFetch: typeof fetch;
+  /** 32 bytes, the same in every process: DPoP server nonces (RFC 9449 §8) */
+  dpopNonceSecret: Buffer;
+  /** the TLS proxy's client certificate headers (MTLS_CERT_HEADER), when the deployment has them */
+  mtls: MtlsHeaders | undefined;
 }
 
 const maxReuseInterval = 300;
@@ -37,6 +45,8 @@ export const accountClientId = 'tessera-account';
 export const adminClientId = 'tessera-admin';
 export const systemSlug = 'system';
 // RFC 6749 §3.3 scope-token = 1*( %x21 / %x23-5B / %x5D-7E ), space-delimited
+/** an app's slug: the `aud` of its headless tokens */
+export const appSlugPattern = /^[a-z][a-z0-9-]{1,39}$/;
 const apiScopeSyntax = /^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/;
 
 export function tenantProviderConfiguration(input: TenantProviderConfigInput): Configuration {
@@ -47,6 +57,18 @@ export function tenantProviderConfiguration(input: TenantProviderConfigInput): C
   // Tenants share one host: scoping cookies to the tenant's path keeps one tenant's session from another's.
   // POST at /auth (OIDC Core 3.1.2.1) needs SameSite=None cookies, which browsers only keep when Secure.
   const cookieOptions = { httpOnly: true, path: `/t/${tenant.slug}`, secure: https, sameSite: https ? 'none' : 'lax' } as const;
+  const { protocol } = settings;
+  const fapi = protocol.fapi2.enabled;
+  const ownClients = new Set([accountClientId, adminClientId]);
+  const profiles = protocolFeatures({ tenantId: tenant.id, protocol, dpopNonceSecret: input.dpopNonceSecret, mtls: input.mtls, exempt: ownClients });
+  const mtlsEnabled = protocol.mtls.enabled && !!input.mtls;
+  const parRequired = protocol.par.required || fapi;
+  const jwa = {
+    idTokenSigningAlgValues: ['RS256', 'ES256', 'EdDSA'],
+    userinfoSigningAlgValues: ['RS256', 'ES256', 'EdDSA'],
+    introspectionSigningAlgValues: ['RS256', 'ES256', 'EdDSA'],
+    authorizationSigningAlgValues: ['RS256', 'ES256', 'EdDSA'],
+  } as NonNullable<Configuration['enabledJWA']>;
 
   return {
     adapter: input.adapter,
@@ -56,11 +78,11 @@ export function tenantProviderConfiguration(input: TenantProviderConfigInput): C
     fetch: (url: Parameters<typeof fetch>[0], options?: RequestInit) => input.outboundFetch(url, { ...options, dispatcher: undefined } as RequestInit),
     // The tenant's own account page signs users in through this flow like any app (account.routes.ts).
     clients: [{
-      client_id: accountClientId, client_name: 'Your account', token_endpoint_auth_method: 'none', first_party: true,
+      client_id: accountClientId, client_name: 'Your account', token_endpoint_auth_method: 'none', first_party: true, require_pushed_authorization_requests: false, require_signed_request_object: false,
       redirect_uris: [`${config.publicUrl.origin}/t/${tenant.slug}/account/callback`], grant_types: ['authorization_code'], response_types: ['code'],
     }, ...(tenant.slug === systemSlug ? [{
       // Operators sign in to the admin console through the system tenant's own flow (src/admin).
-      client_id: adminClientId, client_name: 'Tessera admin console', token_endpoint_auth_method: 'none' as const, first_party: true,
+      client_id: adminClientId, client_name: 'Tessera admin console', token_endpoint_auth_method: 'none' as const, first_party: true, require_pushed_authorization_requests: false, require_signed_request_object: false,
       redirect_uris: [`${config.publicUrl.origin}/admin/callback`], post_logout_redirect_uris: [`${config.publicUrl.origin}/admin`],
       grant_types: ['authorization_code'], response_types: ['code' as const],
     }] : [])],
@@ -72,33 +94,55 @@ export function tenantProviderConfiguration(input: TenantProviderConfigInput): C
     // only when the `roles` scope was granted.
     claims: { ...standardClaims, openid: [...standardClaims.openid, rolesClaim], roles: [rolesClaim] },
     scopes: ['openid', 'offline_access', 'profile', 'email', 'phone', 'address', 'roles'],
+    // OIDC Core §5.4 allows the scope's claims in the id_token; the relying-party libraries read them there
+    // (relying-party-settings.ts). The library default (true) keeps them for userinfo only.
+    conformIdTokenClaims: settings.oidc.idTokenClaims === 'userinfo',
+    extraParams: { scope: keepOfflineAccess(settings.oidc) as never },
     extraTokenClaims: rbacTokenClaims(tenant.id, settings.rbac, input.claimsFor) as Configuration['extraTokenClaims'],
-    // RFC 9700 §2.1.2: only the code flow; no implicit or hybrid response types.
-    responseTypes: ['code'],
+    // RFC 9700 §2.1.2: the code flow; implicit and hybrid only where the tenant turns them on (protocol-settings.ts).
+    responseTypes: profiles.responseTypes,
+    subjectTypes: profiles.subjectTypes,
+    pairwiseIdentifier: profiles.pairwiseIdentifier,
     cookies: { keys: [...config.cookieSecrets], long: cookieOptions, short: cookieOptions },
     enableHttpPostMethods: https,
     // Avoids a TypeError → 500 in the library when redirect_uri is missing (DESIGN.md); OIDC requires it anyway.
     allowOmittingSingleRegisteredRedirectUri: false,
-    rotateRefreshToken: true,
-    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+    // FAPI 2.0 §5.3.2.1 (9): no refresh token rotation
+    rotateRefreshToken: !fapi,
+    clientAuthMethods: profiles.clientAuthMethods,
     clientDefaults: {
       grant_types: ['authorization_code'],
       response_types: ['code'],
-      token_endpoint_auth_method: 'client_secret_basic',
+      token_endpoint_auth_method: fapi ? 'private_key_jwt' : 'client_secret_basic',
       id_token_signed_response_alg: settings.idTokenSigningAlg,
+      require_pushed_authorization_requests: parRequired,
+      ...(protocol.jar.enabled ? { require_signed_request_object: protocol.jar.requireSigned } : {}),
     },
-    enabledJWA: {
-      idTokenSigningAlgValues: ['RS256', 'ES256', 'EdDSA'],
-      userinfoSigningAlgValues: ['RS256', 'ES256', 'EdDSA'],
-      introspectionSigningAlgValues: ['RS256', 'ES256', 'EdDSA'],
-      authorizationSigningAlgValues: ['RS256', 'ES256', 'EdDSA'],
-    },
+    enabledJWA: fapi ? fapiAlgorithms(jwa) : jwa,
     extraClientMetadata: {
       // api_scope: oidc-provider accepts only its own (OpenID) scopes in `scope` metadata, so the scopes of the
       // tenant's API a client may be granted (resource-servers.ts) are registered here, space-delimited.
       // operator_tenants: on a system-tenant client, the tenants its Management API tokens may touch (absent: all)
-      properties: ['first_party', 'refresh_token_reuse_interval', 'api_scope', 'operator_tenants'],
-      validator(_ctx, key, value) {
+      // headless / app_slug (issue #16): an app of the backend OTP API (/auth/…), off by default; its slug is the
+      // `aud` of the access tokens issued to it.
+      properties: ['first_party', 'refresh_token_reuse_interval', 'api_scope', 'operator_tenants', 'headless', 'app_slug'],
+      validator(_ctx, key, value, metadata) {
+        // Checked once per client (every client has `first_party`, if only as undefined): what the tenant requires of
+        // all but Tessera's own clients (the account page and console sign in without PAR or request objects).
+        if (key === 'first_party' && !ownClients.has(metadata.client_id as string)) {
+          if (parRequired && metadata.require_pushed_authorization_requests === false) {
+            throw new errors.InvalidClientMetadata('require_pushed_authorization_requests cannot be false: the tenant requires pushed authorization requests');
+          }
+          if (protocol.jar.enabled && protocol.jar.requireSigned && metadata.require_signed_request_object === false) {
+            throw new errors.InvalidClientMetadata('require_signed_request_object cannot be false: the tenant requires signed request objects');
+          }
+          const fapiProblem = fapi ? fapiClientProblem(metadata as Record<string, unknown>, mtlsEnabled) : undefined;
+          if (fapiProblem) throw new errors.InvalidClientMetadata(fapiProblem);
+        }
+        if (key === 'headless' && value !== undefined && typeof value !== 'boolean') throw new errors.InvalidClientMetadata('headless must be a boolean');
+        if (key === 'app_slug' && value !== undefined && !(typeof value === 'string' && appSlugPattern.test(value))) {
+          throw new errors.InvalidClientMetadata('app_slug must be 2 to 40 lower-case letters, digits or hyphens, starting with a letter');
+        }
         if (key === 'operator_tenants' && value !== undefined
           && !(Array.isArray(value) && value.length <= 100 && value.every((slug) => typeof slug === 'string' && /^[a-z][a-z0-9-]{1,39}$/.test(slug)))) {
           throw new errors.InvalidClientMetadata('operator_tenants must be an array of tenant slugs');
@@ -117,6 +161,7 @@ export function tenantProviderConfiguration(input: TenantProviderConfigInput): C
     },
     discovery: { ui_locales_supported: ['en'], claims_locales_supported: ['en'] },
     features: {
+      ...profiles.features,
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
       introspection: {
@@ -152,7 +197,7 @@ export function tenantProviderConfiguration(input: TenantProviderConfigInput): C
     ttl: {
       AccessToken: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? settings.ttl.accessToken,
       ClientCredentials: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? settings.ttl.accessToken,
-      AuthorizationCode: settings.ttl.authorizationCode,
+      AuthorizationCode: fapi ? Math.min(settings.ttl.authorizationCode, fapiMaxCodeSeconds) : settings.ttl.authorizationCode,
       IdToken: settings.ttl.idToken,
       Interaction: settings.ttl.interaction,
       Session: settings.ttl.session,

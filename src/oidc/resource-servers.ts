@@ -4,6 +4,9 @@ import { errors, type Client, type ResourceServer } from 'oidc-provider';
 import type { TenantSettings } from '../tenants/tenant-settings.js';
 
 export function resourceServerInfo(settings: TenantSettings, apis: ReadonlyMap<string, readonly string[]>, indicator: string, client: Client): ResourceServer {
+  // A headless app's tokens (issue #16) name the app itself as audience: `aud` is its slug, for that app only.
+  const app = client as unknown as { headless?: boolean; app_slug?: string };
+  if (app.headless && app.app_slug === indicator) return { scope: '', audience: indicator, accessTokenTTL: settings.ttl.accessToken, accessTokenFormat: 'jwt', jwt: { sign: { alg: 'RS256' } } };
   const permissions = apis.get(indicator);
   if (!permissions && indicator !== settings.defaultResource) throw new errors.InvalidTarget();
   // The scopes a client may be granted for the API are those registered on it as `api_scope` (the non-OpenID part

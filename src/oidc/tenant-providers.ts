@@ -2,17 +2,24 @@
 // PostgreSQL holds: a change (key rotation, settings) bumps the tenant's version and is announced over the
 // store's pub/sub; every process also re-checks the version at most `revalidateMs` after its last check,
 // which bounds staleness if an announcement is lost.
+import { loginTransactionGrant, loginTransactionGrantType, loginTransactionParameter, type RedeemLogin } from './login-transaction-grant.js';
+import { resourceServerInfo } from './resource-servers.js';
 import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Logger } from 'pino';
 import type { KvStore } from '../store/kv-store.js';
 import type { TenantsRepository } from '../db/tenants.repository.js';
 import { parseTenantSettings, type TenantSettings } from '../tenants/tenant-settings.js';
-import type { SigningKeys } from './signing-keys.js';
+import { createLocalJWKSet } from 'jose';
+import { publicJwks, type SigningKeys } from './signing-keys.js';
+import type { RevokedAccessTokens } from './revoked-access-tokens.js';
+import { jwtAccessTokenEndpoints } from './jwt-access-token-endpoints.js';
 import { tenantProviderConfiguration, type ProviderPages } from './provider-config.js';
 import { createFindAccount, type UserLookup } from './find-account.js';
 import { refreshTokenReuse } from './refresh-token-reuse.js';
 import { unauthorizedClientError } from './unauthorized-client.js';
+import { clientPolicyError } from './client-policy-error.js';
 import type { ProtocolAudit } from './protocol-audit.js';
+import type { MtlsHeaders } from './mtls-certificate.js';
 import type { ClaimsFor } from './rbac-claims.js';
 import type { SessionActivityRepository } from '../db/session-activity.repository.js';
 import { trackSessions } from '../sessions/session-tracking.js';
@@ -35,6 +42,10 @@ export interface TenantProvidersDeps {
   cookieSecrets: readonly string[];
   /** how the provider's own outbound calls leave (net/outbound-guard.ts) */
   outboundFetch: typeof fetch;
+  /** the tenant's DPoP nonce secret, 32 bytes, the same in every process */
+  dpopNonceSecret(tenantId: string): Buffer;
+  /** the TLS proxy's client certificate headers, when the deployment passes them (MTLS_CERT_HEADER) */
+  mtls?: MtlsHeaders;
   /** records protocol events (tokens, replays, revocations, logouts) in the audit log */
   protocolAudit?: ProtocolAudit;
   /** describes each session: device, IP, method, last activity (issue #6) */
@@ -43,18 +54,21 @@ export interface TenantProvidersDeps {
   tenants: TenantsRepository;
   keys: SigningKeys;
   store: KvStore;
+  /** JWT access tokens revoked before they expire */
+  revokedAccessTokens: RevokedAccessTokens;
   adapterFor(tenantId: string): NonNullable<Configuration['adapter']>;
   usersFor(tenantId: string): UserLookup;
   rbac: { apiPermissions(tenantId: string): Promise<Map<string, string[]>>; claimsFor: ClaimsFor; rolesOfUser(tenant: { id: string; slug: string }, userId: string): Promise<string[]> };
   pages: ProviderPages;
   logger: Logger;
   revalidateMs?: number;
+  /** takes a completed login transaction for the token endpoint's login-transaction grant (issue #16) */
+  redeemLogin?: RedeemLogin;
 }
 
 interface Entry { value: TenantProvider | null; version: number; checkedAt: number; changesAt: number }
 
 const changeChannel = 'tenant-changed';
-const negativeCacheMs = 5000;
 
 export function issuerFor(publicUrl: URL, slug: string): string {
   return `${publicUrl.origin}/t/${slug}`;
@@ -83,11 +97,20 @@ export function createTenantProviders(deps: TenantProvidersDeps) {
       pages: deps.pages,
       apis,
       outboundFetch: deps.outboundFetch,
+      dpopNonceSecret: deps.dpopNonceSecret(record.id),
+      mtls: deps.mtls,
       claimsFor: deps.rbac.claimsFor,
     });
     const provider = new Provider(tenant.issuer, configuration);
+    if (deps.redeemLogin) {
+      provider.registerGrantType(loginTransactionGrantType, loginTransactionGrant(record.id, deps.redeemLogin, { resourceInfo: (resource, client) => resourceServerInfo(settings, apis, resource, client), sessionTtl: settings.ttl.session }) as never, loginTransactionParameter);
+    }
     provider.use(unauthorizedClientError());
+    provider.use(clientPolicyError());
     provider.use(refreshTokenReuse({ store: deps.store, tenantId: record.id }));
+    provider.use(jwtAccessTokenEndpoints({
+      tenantId: record.id, issuer: tenant.issuer, keys: createLocalJWKSet(publicJwks(jwks)), revoked: deps.revokedAccessTokens,
+    }));
     deps.protocolAudit?.attach(provider, record.id);
     if (deps.sessionActivity) trackSessions(provider, { tenantId: record.id, repository: deps.sessionActivity, logger: deps.logger });
     provider.on('server_error', (ctx: KoaContextWithOIDC, error: Error) => {
@@ -102,15 +125,17 @@ export function createTenantProviders(deps: TenantProvidersDeps) {
     while (cache.size > deps.maxSize) cache.delete(cache.keys().next().value!);
   }
 
+  // A miss is not remembered beyond the lookups already waiting on it: a tenant created a moment later (by this
+  // process, another one, or the CLI) must be found at once, and an unknown slug costs one indexed query.
   async function load(slug: string): Promise<TenantProvider | null> {
     const entry = await build(slug);
-    remember(slug, entry);
+    if (entry.value) remember(slug, entry);
+    else cache.delete(slug);
     return entry.value;
   }
 
   async function fresh(slug: string, entry: Entry): Promise<boolean> {
     const age = Date.now() - entry.checkedAt;
-    if (!entry.value) return age < negativeCacheMs;
     if (Date.now() >= entry.changesAt) return false;
     if (age < revalidateMs) return true;
     const version = await deps.tenants.versionOf(slug);

@@ -6,12 +6,13 @@ import Router from '@koa/router';
 import compose from 'koa-compose';
 import type { Middleware } from 'koa';
 import { koaBody } from 'koa-body';
-import { createLocalJWKSet, type JWK, type JWTVerifyGetKey } from 'jose';
+import { createLocalJWKSet, type JWTVerifyGetKey } from 'jose';
 import type Provider from 'oidc-provider';
 import { z } from 'zod';
 import { AppError } from '../errors/app-error.js';
 import type { TenantProviders } from '../oidc/tenant-providers.js';
-import type { SigningKeys } from '../oidc/signing-keys.js';
+import { publicJwks, type SigningKeys } from '../oidc/signing-keys.js';
+import type { RevokedAccessTokens } from '../oidc/revoked-access-tokens.js';
 import type { RateLimiter, RateRule } from '../store/rate-limiter.js';
 import { slugPattern } from '../tenants/tenants.service.js';
 import { listClaim, missingPermissions, verifyAccessToken } from './access-token-check.js';
@@ -29,17 +30,13 @@ const checkRequest = z.object({
   permissions: permissionList.default([]),
 });
 
-const publicMembers = ['kty', 'crv', 'x', 'y', 'n', 'e', 'kid', 'alg', 'use'] as const;
-
-export function permissionsCheckRoutes(deps: { providers: TenantProviders; keys: SigningKeys; limiter: RateLimiter }): Middleware {
+export function permissionsCheckRoutes(deps: { providers: TenantProviders; keys: SigningKeys; limiter: RateLimiter; revokedAccessTokens: RevokedAccessTokens }): Middleware {
   // A provider instance is rebuilt whenever the tenant's keys change, so its key set is cached with it.
   const keySets = new WeakMap<Provider, Promise<JWTVerifyGetKey>>();
   async function tenantKeys(provider: Provider, tenantId: string): Promise<JWTVerifyGetKey> {
     let keys = keySets.get(provider);
     if (!keys) {
-      keys = deps.keys.loadJwks(tenantId).then(({ jwks }) => createLocalJWKSet({
-        keys: jwks.keys.map((jwk) => Object.fromEntries(publicMembers.filter((m) => jwk[m] !== undefined).map((m) => [m, jwk[m]])) as JWK),
-      }));
+      keys = deps.keys.loadJwks(tenantId).then(({ jwks }) => createLocalJWKSet(publicJwks(jwks)));
       keys.catch(() => keySets.delete(provider));
       keySets.set(provider, keys);
     }
@@ -60,7 +57,8 @@ export function permissionsCheckRoutes(deps: { providers: TenantProviders; keys:
     const input = validate(checkRequest, ctx.request.body ?? {});
     ctx.set('Cache-Control', 'no-store');
     const verdict = await verifyAccessToken(input.token, await tenantKeys(provider, tenant.id), { issuer: tenant.issuer, audience: input.audience });
-    if (!verdict.ok) {
+    // a revoked token (RFC 7009, jwt-access-token-endpoints.ts) is as dead as an expired one
+    if (!verdict.ok || (typeof verdict.claims.jti === 'string' && await deps.revokedAccessTokens.isRevoked(tenant.id, verdict.claims.jti))) {
       ctx.body = { active: false };
       return;
     }

@@ -108,6 +108,7 @@ export function createRbac(deps: { repository: RbacRepository; announceChange(sl
     },
 
     rolesOfUser: (tenant: TenantRef, userId: string) => repository.rolesOfUser(tenant.id, userId),
+    roleHasUsers: (tenant: TenantRef, name: string) => repository.roleHasUsers(tenant.id, name),
     /** the caller has checked that the user belongs to the tenant */
     async assignUserRoles(tenant: TenantRef, userId: string, names: unknown): Promise<string[]> {
       await repository.addUserRoles(tenant.id, userId, validate(schemas.roleNames, names));

@@ -5,6 +5,7 @@ import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { Logger } from 'pino';
 import type { SessionActivityRepository } from '../db/session-activity.repository.js';
+import { loginTransactionGrantType } from '../oidc/login-transaction-grant.js';
 
 const touchEveryMs = 60_000;
 
@@ -24,6 +25,12 @@ export function trackSessions(provider: Provider, deps: { tenantId: string; repo
         });
       } else if (oidc.route === 'authorization' && oidc.session?.accountId) {
         await repository.touched(tenantId, oidc.session.uid, touchEveryMs);
+      } else if (oidc.route === 'token' && oidc.params?.grant_type === loginTransactionGrantType) {
+        // a JSON front door's sign-in (login-transaction-grant.ts made its session): described like a hosted one
+        const token = oidc.entities.RefreshToken as { sessionUid?: string; accountId?: string; amr?: string[] } | undefined;
+        if (token?.sessionUid && token.accountId) {
+          await repository.signedIn(tenantId, token.sessionUid, { accountId: token.accountId, ip: ctx.ip || null, userAgent: ctx.get('user-agent').slice(0, 512) || null, amr: token.amr ?? [] });
+        }
       } else if (oidc.route === 'token') {
         const uid = (oidc.entities.RefreshToken as { sessionUid?: string } | undefined)?.sessionUid;
         if (uid) await repository.touched(tenantId, uid, touchEveryMs);

@@ -6,6 +6,12 @@ export interface KvStore {
   set(key: string, value: string, ttlSeconds: number): Promise<void>;
   /** atomic: sets only when the key is absent; true when this call set it */
   setIfAbsent(key: string, value: string, ttlSeconds: number): Promise<boolean>;
+  /**
+   * atomic compare-and-set: replaces the value (and TTL) only when the key currently holds exactly `expected`;
+   * true when this call replaced it. An absent key never matches. One writer wins among concurrent callers that
+   * read the same value, so a record's transitions cannot fork.
+   */
+  compareAndSet(key: string, expected: string, next: string, ttlSeconds: number): Promise<boolean>;
   del(keys: readonly string[]): Promise<void>;
   /** remaining seconds; -2 when absent */
   ttl(key: string): Promise<number>;

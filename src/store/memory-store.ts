@@ -83,6 +83,15 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): KvStore {
       entries.set(k(key), { type: 'string', value, expiresAt: expiry(ttlSeconds) });
       return true;
     },
+    async compareAndSet(key, expected, next, ttlSeconds) {
+      assertTtl(ttlSeconds);
+      const entry = live(k(key));
+      if (!entry) return false;
+      if (entry.type !== 'string') throw new Error(WRONGTYPE);
+      if (entry.value !== expected) return false;
+      entries.set(k(key), { type: 'string', value: next, expiresAt: expiry(ttlSeconds) });
+      return true;
+    },
     async del(keys) {
       assertOpen();
       for (const key of keys) entries.delete(k(key));

@@ -35,6 +35,12 @@ if n == nil or n ~= math.floor(n) then return redis.error_reply('ERR value is no
 if n > 0 then return redis.call('DECR', KEYS[1]) end
 return n`;
 
+// GET, compare, SET in one script: the compare-and-set of a record's transition (login-transaction.store.ts).
+const COMPARE_AND_SET = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+return 1`;
+
 // SADD and a TTL that only grows: a set of e.g. session ids must live as long as its newest member.
 const ADD_TO_SET = `
 redis.call('SADD', KEYS[1], ARGV[1])
@@ -91,6 +97,11 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<KvSt
         condition: 'NX',
       });
       return reply !== null;
+    },
+    async compareAndSet(key, expected, next, ttlSeconds) {
+      assertTtl(ttlSeconds);
+      const reply = await command.eval(COMPARE_AND_SET, { keys: [k(key)], arguments: [expected, next, String(ttlSeconds)] });
+      return Number(reply) === 1;
     },
     async del(keys) {
       if (keys.length === 0) return;

@@ -20,12 +20,29 @@ export function parseBranding(input: unknown): Branding {
   };
 }
 
-/** The per-tenant brand stylesheet: only two custom properties, so no tenant input ever becomes CSS syntax. */
+/**
+ * The per-tenant brand stylesheet: only custom properties, so no tenant input ever becomes CSS syntax. Links take
+ * the brand colour (issue #14), darkened just enough to read as text on the pages' light backgrounds (WCAG AA).
+ */
 export function brandingCss(branding: Branding): string {
   const brand = normalizeColor(branding.primaryColor) ?? defaultBranding.primaryColor;
   const contrast =
     contrastRatio(brand, '#000000') > contrastRatio(brand, '#ffffff') ? '#000000' : '#ffffff';
-  return `:root{--brand:${brand};--brand-contrast:${contrast}}`;
+  return `:root{--brand:${brand};--brand-contrast:${contrast};--brand-link:${linkColor(brand)}}`;
+}
+
+/** the lightest background text links sit on (tessera.css --page) */
+const linkBackground = '#f4f6f8';
+
+/** the brand colour, or the nearest darker shade of it that reads as link text (4.5:1 on the page background) */
+export function linkColor(brand: string): string {
+  const hex = normalizeColor(brand) ?? defaultBranding.primaryColor;
+  const channels = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+  for (let step = 0; step <= 20; step++) {
+    const shade = `#${channels.map((c) => Math.round(c * (1 - step / 20)).toString(16).padStart(2, '0')).join('')}`;
+    if (contrastRatio(shade, linkBackground) >= 4.5) return shade;
+  }
+  return '#000000';
 }
 
 /**

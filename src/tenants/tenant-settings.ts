@@ -6,6 +6,8 @@ import { messagingSettingsSchema, type MessagingSettings } from './messaging-set
 import { connectionsSchema, type ConnectionsSettings } from './connection-settings.js';
 import { mfaSettingsSchema, type MfaSettings } from './mfa-settings.js';
 import { rbacSettingsSchema, type RbacSettings } from '../rbac/rbac-settings.js';
+import { relyingPartySettingsSchema, type RelyingPartySettings } from './relying-party-settings.js';
+import { protocolSettingsSchema, type ProtocolSettings } from './protocol-settings.js';
 
 export const signingAlgs = ['RS256', 'ES256', 'EdDSA'] as const;
 export type SigningAlg = (typeof signingAlgs)[number];
@@ -35,6 +37,10 @@ export interface TenantSettings {
   readonly mfa: MfaSettings;
   /** claim names of roles and permissions */
   readonly rbac: RbacSettings;
+  /** id_token claims and offline access, for relying-party libraries */
+  readonly oidc: RelyingPartySettings;
+  /** optional protocol profiles: PAR, DPoP, JAR, JARM, pairwise, mTLS, response types, FAPI 2.0 */
+  readonly protocol: ProtocolSettings;
 }
 
 const day = 86_400;
@@ -77,6 +83,8 @@ export function parseTenantSettings(input: unknown): TenantSettings {
     connections: connectionsOf(raw.connections),
     mfa: section(mfaSettingsSchema, raw.mfa),
     rbac: section(rbacSettingsSchema, raw.rbac),
+    oidc: section(relyingPartySettingsSchema, raw.oidc),
+    protocol: section(protocolSettingsSchema, raw.protocol),
   };
 }
 

@@ -1,7 +1,7 @@
 // Creating tenants and changing what their provider instance depends on (keys, settings).
 import { randomUUID } from 'node:crypto';
 import type { TenantsRepository } from '../db/tenants.repository.js';
-import type { SigningKeys } from '../oidc/signing-keys.js';
+import { defaultPrePublishSeconds, maxPrePublishSeconds, type RotationReport, type SigningKeys } from '../oidc/signing-keys.js';
 import { issuerFor } from '../oidc/tenant-providers.js';
 import { systemSlug } from '../oidc/provider-config.js';
 import { AppError, assertThat } from '../errors/app-error.js';
@@ -32,6 +32,8 @@ export interface TenantsServiceDeps {
   announceChange(slug: string): Promise<void>;
   sealer: Sealer;
   production: boolean;
+  /** the TLS proxy passes verified client certificates (MTLS_CERT_HEADER): tenants may turn mTLS on */
+  mtlsHeaderConfigured?: boolean;
   /** gives a new tenant its default roles and registers its default API (rbac.service.ts) */
   seedTenant(tenantId: string, defaultApi: string | null): Promise<void>;
   audit: AuditLog;
@@ -81,12 +83,19 @@ export function createTenantsService(deps: TenantsServiceDeps) {
       await deps.seedTenant(id, defaultResource);
       return { id: record.id, slug: record.slug, name, issuer, settings: parseTenantSettings(record.settings) };
     },
-    /** @throws AppError('tenant.not_found' | 'keys.invalid_alg') @returns the new key id */
-    async rotateKey(slug: string, alg: string): Promise<{ kid: string; alg: string }> {
+    /**
+     * A new signing key of `alg`, pre-published for `prePublishSeconds` (default one hour) before it signs; with
+     * `emergency`, signing at once while the replaced key leaves the JWKS at once.
+     * @throws AppError('tenant.not_found' | 'keys.invalid_alg' | 'request.invalid')
+     */
+    async rotateKey(slug: string, alg: string, options: { prePublishSeconds?: number; emergency?: boolean } = {}): Promise<RotationReport> {
       const tenant = await get(slug);
-      const kid = await keys.rotate(tenant.id, alg, longestSignedTokenLifetime(tenant.settings));
+      const prePublishSeconds = options.prePublishSeconds ?? defaultPrePublishSeconds;
+      assertThat(Number.isInteger(prePublishSeconds) && prePublishSeconds >= 0 && prePublishSeconds <= maxPrePublishSeconds, 'request.invalid',
+        `The pre-publication period is a whole number of seconds from 0 to ${maxPrePublishSeconds}.`);
+      const report = await keys.rotate(tenant.id, alg, { longestTokenLifetimeSeconds: longestSignedTokenLifetime(tenant.settings), prePublishSeconds, emergency: options.emergency });
       await deps.announceChange(slug);
-      return { kid, alg };
+      return report;
     },
     /** the stored settings with credentials redacted, and what they resolve to */
     async settings(slug: string): Promise<{ stored: Record<string, unknown>; effective: TenantSettings }> {
@@ -107,7 +116,7 @@ export function createTenantsService(deps: TenantsServiceDeps) {
         recordAdminAction(deps.audit, { tenantId: record.id, actor: by.actor, ip: by.ip ?? null, userAgent: by.userAgent ?? null, type, subject: `tenant:${slug}`, outcome, data });
       let next: ReturnType<typeof applySettingsPatch>;
       try {
-        next = applySettingsPatch(record.settings, patch, { tenantId: record.id, sealer: deps.sealer, production: deps.production, outboundPolicy: deps.outboundPolicy });
+        next = applySettingsPatch(record.settings, patch, { tenantId: record.id, sealer: deps.sealer, production: deps.production, outboundPolicy: deps.outboundPolicy, mtlsHeaderConfigured: deps.mtlsHeaderConfigured });
       } catch (error) {
         if (error instanceof AppError && error.code === 'tenant.credential_required') await audit('admin.credential_destination_refused', 'failure', { ...error.details });
         throw error;

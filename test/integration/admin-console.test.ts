@@ -154,6 +154,13 @@ describe('admin console', () => {
     asConsolePage(await post(browser, server, `${base}/policies/password`, { _csrf: csrf, passwordMinLength: '12' }), 'the policies page');
     asConsolePage(await post(browser, server, `${base}/policies/mfa`, { _csrf: csrf, policy: 'required', 'factor-totp': 'on', graceDays: '3', trustedDeviceDays: '0' }), 'the policies page');
     asConsolePage(await post(browser, server, `${base}/policies/sign-in`, { _csrf: csrf, password: 'on', emailOtp: 'on' }), 'the policies page');
+    const rsFapi = asConsolePage(await post(browser, server, `${base}/policies/protocol`, { _csrf: csrf, 'protocol-par-enabled': 'on', 'protocol-dpop-enabled': 'on', 'protocol-fapi2-enabled': 'on' }), 'the protocol form');
+    assert.equal(rsFapi.status, 400);
+    assert.match(visibleText(rsFapi.html), /FAPI 2\.0 forbids RS256/);
+    const profiles = asConsolePage(await post(browser, server, `${base}/policies/protocol`, { _csrf: csrf, 'protocol-par-enabled': 'on', 'protocol-par-required': 'on', 'protocol-dpop-enabled': 'on', 'protocol-jar-enabled': 'on' }), 'the policies page');
+    assert.match(profiles.html, /name="protocol-par-required" checked/);
+    assert.match(profiles.html, /name="protocol-jar-enabled" checked/);
+    assert.doesNotMatch(profiles.html, /name="protocol-dpop-requireNonce" checked/);
 
     const badColour = asConsolePage(await post(browser, server, `${base}/branding`, { _csrf: csrf, primaryColor: 'red', logoUrl: '' }), 'the branding form');
     assert.equal(badColour.status, 400);
@@ -166,12 +173,12 @@ describe('admin console', () => {
     assert.equal(badKey.status, 400);
     asConsolePage(await post(browser, server, `${base}/keys/rotate`, { _csrf: csrf, alg: 'ES256' }), 'the keys page');
 
-    for (const type of ['admin.api_created', 'admin.role_created', 'admin.role_updated', 'admin.password_policy_updated', 'admin.mfa_policy_updated', 'admin.sign_in_methods_updated', 'admin.branding_updated', 'admin.key_rotated']) {
+    for (const type of ['admin.api_created', 'admin.role_created', 'admin.role_updated', 'admin.password_policy_updated', 'admin.mfa_policy_updated', 'admin.sign_in_methods_updated', 'admin.protocol_profiles_updated', 'admin.branding_updated', 'admin.key_rotated']) {
       const [entry] = await waitForAudit(server.env.DATABASE_URL!, tenant.slug, type);
       assert.equal(entry!.actor, `operator:${owner.id}`, type);
     }
     const audit = asConsolePage(await browser.navigate(`${server.url}${base}/audit?type=admin.&who=${encodeURIComponent(`operator:${owner.id}`)}`), 'the audit page');
-    assert.equal((audit.html.match(/class="audit-row"/g) ?? []).length, 8);
+    assert.equal((audit.html.match(/class="audit-row"/g) ?? []).length, 9);
     const badFilter = asConsolePage(await browser.navigate(`${server.url}${base}/audit?from=yesterday`), 'the audit page');
     assert.equal(badFilter.status, 400);
   });
@@ -270,7 +277,9 @@ describe('admin console', () => {
     const list = asConsolePage(await browser.navigate(`${server.url}${base}`), 'the clients page');
     const bad = asConsolePage(await browser.submit(list, base, { name: 'Shop', kind: 'web', redirectUris: 'javascript:alert(1)' }), 'the form again');
     assert.equal(bad.status, 400);
-    assert.match(visibleText(bad.html), /redirect_uris/);
+    // in words about the field, not the library's metadata names (issue #14)
+    assert.match(visibleText(bad.html), /A redirect URI cannot use that kind of address/);
+    assert.doesNotMatch(visibleText(bad.html), /redirect_uris/);
     const created = asConsolePage(await browser.submit(list, base, { name: 'Shop', kind: 'web', redirectUris: 'https://shop.example/cb' }), 'the new client');
     assert.equal(created.url.pathname.startsWith(`${base}/`), true, 'a redirect to the new client\'s page');
     assert.equal(created.headers.get('cache-control'), 'no-store');

@@ -26,7 +26,9 @@ describe('bad input at federated sign-in and the account page', () => {
       [{ path: `${cb}?resume=junk` }, { kind: 'page', status: 400, text: stale }],
       [{ path: `${cb}?resume=${randomBytes(32).toString('base64url')}` }, { kind: 'page', status: 400, text: stale }],
       [{ path: `${cb}?error=access_denied` }, { kind: 'page', status: 400, text: stale }],
-      [{ method: 'POST', path: cb, headers: { 'content-type': form }, body: 'state=%00&code=x&user=%7B%22name%22' }, { kind: 'ok', status: 303 }],
+      // a NUL in any form field refuses the whole form before any handler runs (issue #13, finding 9)
+      [{ method: 'POST', path: cb, headers: { 'content-type': form }, body: 'state=%00&code=x&user=%7B%22name%22' }, { kind: 'app', status: 400 }],
+      [{ method: 'POST', path: cb, headers: { 'content-type': form }, body: 'state=x&code=x&user=%7B%22name%22' }, { kind: 'ok', status: 303 }],
       [{ method: 'POST', path: cb, headers: { 'content-type': form }, body: Buffer.concat([Buffer.from('state='), megabyte]) }, { kind: 'app', status: 413 }],
       [{ method: 'POST', path: cb, headers: { 'content-type': 'application/json' }, body: '{"state":1}' }, { kind: 'app', status: 415 }],
       [{ method: 'PUT', path: cb }, { kind: 'app', status: 405 }],

@@ -2,6 +2,7 @@
 // unknown tenants and paths, assets, the health check, Host checks, the CLI endpoint and the demo pages): never a
 // 500, never a stack trace, `{error, message}` or our page for browsers — and no password or CLI token we sent in
 // the servers' output. The protocol endpoints: bad-input-protocol.test.ts.
+// test-group: serial (PGlite starts and migrates for tens of CPU-bound seconds: not alongside other files)
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createTestServices, type TestServices } from '../support/test-env.js';
 import { startTessera, type TesseraProcess } from '../support/tessera-process.js';
+import { startServer } from '../support/use-tessera.js';
 import { createClient, createTenant, createUser, redirectUri } from '../support/fixtures.js';
 import { Browser, formsOf, isPage } from '../support/browser.js';
 import { authorizationRequest, discover } from '../support/relying-party.js';
@@ -64,7 +66,7 @@ describe("bad input at Tessera's own routes", () => {
     dataDir = mkdtempSync(join(tmpdir(), 'tessera-bad-input-'));
     // trace: the most a misconfigured operator could log must still hold no secret
     [server, embedded] = await Promise.all([
-      startTessera({ ...services.env, LOG_LEVEL: 'trace' }),
+      startServer({ ...services.env, LOG_LEVEL: 'trace' }),
       // the embedded database serves the CLI endpoint; SEED_DEMO mounts /demo/*
       startTessera({
         KEY_ENCRYPTION_KEY: services.env.KEY_ENCRYPTION_KEY!, COOKIE_SECRETS: services.env.COOKIE_SECRETS!,

@@ -60,7 +60,7 @@ describe('tessera CLI (PostgreSQL)', () => {
 
   before(async () => {
     services = await createTestServices();
-    server = await startTessera(services.env);
+    server = await startTessera(services.env, { spawnCli: true });
     database = new pg.Client({ connectionString: services.databaseUrl });
     await database.connect();
     tenant = await cliJson(server, ['tenant', 'create', uniqueSlug('cli'), '--name', 'Acme Corp']);
@@ -250,7 +250,7 @@ describe('tessera CLI (PostgreSQL)', () => {
       const before = await oidc.clientCredentialsGrant(config);
       const oldKid = jose.decodeProtectedHeader(before.access_token).kid;
 
-      const rotated = await cliJson<{ kid: string; alg: string }>(server, ['keys', 'rotate', '--tenant', tenant.slug]);
+      const rotated = await cliJson<{ kid: string; alg: string }>(server, ['keys', 'rotate', '--tenant', tenant.slug, '--pre-publish', '0']);
       assert.equal(rotated.alg, 'RS256');
       assert.equal(typeof rotated.kid, 'string');
       assert.notEqual(rotated.kid, oldKid);
@@ -293,9 +293,12 @@ describe('tessera CLI (PostgreSQL)', () => {
       { title: 'bad email', argv: () => ['user', 'create', '--tenant', tenant.slug, '--email', 'not-an-email', '--password', strong], code: 1, message: /not a valid email/ },
       { title: 'invalid redirect URI', argv: () => ['client', 'create', '--tenant', tenant.slug, '--name', 'X', '--redirect-uri', 'not a uri'], code: 1, message: /redirect_uris/ },
       { title: 'redirect URI with fragment', argv: () => ['client', 'create', '--tenant', tenant.slug, '--name', 'X', '--redirect-uri', 'https://app.example.com/cb#x'], code: 1, message: /fragment/ },
-      { title: 'unknown grant', argv: () => ['client', 'create', '--tenant', tenant.slug, '--name', 'X', '--grant', 'implicit'], code: 1, message: /Unknown grant "implicit"/, none: () => ["SELECT 1 FROM clients WHERE name = 'X'", []] },
+      { title: 'unknown grant', argv: () => ['client', 'create', '--tenant', tenant.slug, '--name', 'X', '--grant', 'password'], code: 1, message: /Unknown grant "password"/, none: () => ["SELECT 1 FROM clients WHERE name = 'X'", []] },
       { title: 'public + client_credentials', argv: () => ['client', 'create', '--tenant', tenant.slug, '--name', 'X', '--public', '--grant', 'client_credentials'], code: 1, message: /client_credentials/ },
-      { title: 'unknown auth method', argv: () => ['client', 'create', '--tenant', tenant.slug, '--name', 'X', '--auth-method', 'tls_client_auth'], code: 1, message: /Unknown auth method/ },
+      { title: 'unknown auth method', argv: () => ['client', 'create', '--tenant', tenant.slug, '--name', 'X', '--auth-method', 'tls_client_certificate'], code: 1, message: /Unknown auth method/ },
+      // known to Tessera, but the tenant has not turned the profile on (protocol settings)
+      { title: 'implicit grant on a code-only tenant', argv: () => ['client', 'create', '--tenant', tenant.slug, '--name', 'X', '--grant', 'implicit'], code: 1, message: /grant_types/, none: () => ["SELECT 1 FROM clients WHERE name = 'X'", []] },
+      { title: 'mTLS auth on a tenant without mTLS', argv: () => ['client', 'create', '--tenant', tenant.slug, '--name', 'X', '--auth-method', 'tls_client_auth'], code: 1, message: /token_endpoint_auth_method/ },
       { title: 'private_key_jwt without keys', argv: () => ['client', 'create', '--tenant', tenant.slug, '--name', 'X', '--grant', 'client_credentials', '--auth-method', 'private_key_jwt'], code: 1, message: /--jwks/ },
       { title: 'reuse interval out of range', argv: () => ['client', 'create', '--tenant', tenant.slug, '--name', 'X', '--redirect-uri', redirectUri, '--refresh-token-reuse-interval', '301'], code: 1, message: /refresh_token_reuse_interval/, none: () => ["SELECT 1 FROM clients WHERE name = 'X'", []] },
       { title: '--alg HS256', argv: () => ['keys', 'rotate', '--tenant', tenant.slug, '--alg', 'HS256'], code: 1, message: /RS256, ES256 and EdDSA/ },
@@ -336,7 +339,7 @@ describe('tessera CLI (PostgreSQL)', () => {
 
   describe('db migrate (npm run db:migrate)', () => {
     it('applies pending migrations to a new database, which other commands refuse until then', async () => {
-      const fresh = await createTestServices();
+      const fresh = await createTestServices({ unmigrated: true });
       try {
         const env = { ...server.env, ...fresh.env, MIGRATE_ON_START: 'false' };
         assertRefused(await runCli(['tenant', 'list'], env), 1, /pending migration.*db:migrate/, ['tenant', 'list']);

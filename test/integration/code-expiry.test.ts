@@ -1,10 +1,12 @@
 // Codes and links expire (issue #3): past its TTL a code or link gets the expired answer, in the browser that
-// asked for it. The shortest TTL a tenant may set is 60 s, so this file waits that out (mostly idle; it runs in
-// parallel with the other files). The other rules for codes: code-security.test.ts.
+// asked for it. The shortest TTL a tenant may set is 60 s: the server's clock is moved past it (letTimePass; a spawned
+// server waits it out), so what expires them here is Tessera's own expiry check, not the Redis keys' TTL (that one is
+// one-time-codes-redis.test.ts). The other rules for codes: code-security.test.ts.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createUser } from '../support/fixtures.js';
 import { atCallback } from '../support/hosted-pages.js';
+import { letTimePass } from '../support/test-clock.js';
 import { assertExpired, Browser, emailRealm, mailTo, startByEmail, submitCode, useEmailTessera } from '../support/email-flows.js';
 
 describe('one-time code expiry', () => {
@@ -24,7 +26,7 @@ describe('one-time code expiry', () => {
     assert.match(codeMail.text, /The code expires in 1 minute and works only once\./);
     assert.match(linkMail.text, /The code and the link expire in 1 minute and work only once\./);
 
-    await new Promise((resolve) => setTimeout(resolve, 61_000));
+    await letTimePass(world.server, 61_000);
     // either would have signed in (a redirect to the callback) before its TTL ran out
     assertExpired(await submitCode(byCode, page, codeMail.code!), 'a code past its TTL');
     assertExpired(await byLink.navigate(linkMail.link!, atCallback), 'a link past its TTL');

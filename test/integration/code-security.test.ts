@@ -8,12 +8,11 @@ import { after, before, describe, it } from 'node:test';
 import { createUser } from '../support/fixtures.js';
 import { asPage, atCallback, isLoginPage, loginPage, visibleText } from '../support/hosted-pages.js';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp.js';
+import { letTimePass } from '../support/test-clock.js';
 import {
   assertExpired, auditEvents, Browser, comparable, databaseContents, emailRealm, exchange, interactionPage, mailTo,
   redisContents, startByEmail, submitCode, uniqueEmail, useEmailTessera, waitForAudit, type EmailRealm,
 } from '../support/email-flows.js';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('one-time code security', () => {
   // LOG_LEVEL info (production's default, one line per request): what the log holds is checked too
@@ -77,7 +76,7 @@ describe('one-time code security', () => {
     assert.ok(retryAfter >= 1 && retryAfter <= 2, `Retry-After ${early.headers.get('retry-after')}`);
     assert.match(visibleText(early.html), new RegExp(`Please wait ${retryAfter} seconds? before asking for a new code\\.`));
 
-    await sleep(Math.max(0, sentAt + 2_100 - Date.now()));
+    await letTimePass(world.server, Math.max(0, sentAt + 2_100 - Date.now()));
     const resent = asPage(await browser.submit(page, '/resend', {}, atCallback), 'the code page');
     assert.equal(resent.status, 200);
     assert.equal(resent.url.pathname, page.url.pathname, 'the same challenge');

@@ -56,7 +56,7 @@ describe('discovery and JWKS', () => {
   });
 
   it('publishes client authentication methods, scopes, the claims parameter and signing algorithms', () => {
-    assert.deepEqual([...(metadata.token_endpoint_auth_methods_supported as string[])].sort(), ['client_secret_basic', 'client_secret_post', 'none', 'private_key_jwt']);
+    assert.deepEqual([...(metadata.token_endpoint_auth_methods_supported as string[])].sort(), ['client_secret_basic', 'client_secret_jwt', 'client_secret_post', 'none', 'private_key_jwt']);
     assert.deepEqual([...(metadata.scopes_supported as string[])].sort(), ['address', 'email', 'offline_access', 'openid', 'phone', 'profile', 'roles']);
     assert.equal(metadata.claims_parameter_supported, true);
     assert.equal(metadata.backchannel_logout_supported, true, 'OpenID Back-Channel Logout (issue #6)');

@@ -4,7 +4,10 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { useTessera } from '../support/use-tessera.js';
 import { cliJson, createClient, createTenant, createUser } from '../support/fixtures.js';
-import { discover, oidc, refusal, signInOffline } from '../support/relying-party.js';
+import { decodeJwt } from 'jose';
+import { accessTokenLive, discover, oidc, refusal, signInOffline } from '../support/relying-party.js';
+import { signInForResources } from '../support/rbac-setup.js';
+import { client as managementClient, operator } from '../support/management.js';
 
 describe('introspection and revocation', () => {
   const server = useTessera();
@@ -14,6 +17,12 @@ describe('introspection and revocation', () => {
   let config: oidc.Configuration;
   let otherConfig: oidc.Configuration;
   let machineConfig: oidc.Configuration;
+  let machine: { client_id: string; client_secret: string };
+  let foreign: { slug: string; issuer: string };
+  let foreignMachine: { client_id: string; client_secret: string };
+  /** the tenant's default API, the audience of its JWT access tokens */
+  const api = () => `${tenant.issuer}/api`;
+  const basic = (c: { client_id: string; client_secret: string | null }) => `Basic ${Buffer.from(`${c.client_id}:${c.client_secret}`).toString('base64')}`;
 
   /** a new grant with a refresh token; with email, as the tests read the scopes back */
   const freshTokens = () => signInOffline(config, user, { scope: 'openid email offline_access' });
@@ -28,14 +37,15 @@ describe('introspection and revocation', () => {
   }
 
   before(async () => {
-    tenant = await createTenant(server);
+    [tenant, foreign] = await Promise.all([createTenant(server), createTenant(server)]);
     user = await createUser(server, tenant.slug);
-    const [mine, other, machine] = await Promise.all([
+    foreignMachine = await cliJson(server, ['client', 'create', '--tenant', foreign.slug, '--name', 'Stranger', '--grant', 'client_credentials']);
+    let other: { client_id: string; client_secret: string | null };
+    [client, other, machine] = await Promise.all([
       createClient(server, tenant.slug),
       createClient(server, tenant.slug),
       cliJson<{ client_id: string; client_secret: string }>(server, ['client', 'create', '--tenant', tenant.slug, '--name', 'Worker', '--grant', 'client_credentials']),
     ]);
-    client = mine;
     config = await discover(tenant.issuer, client.client_id, client.client_secret!);
     otherConfig = await discover(tenant.issuer, other.client_id, other.client_secret!);
     machineConfig = await discover(tenant.issuer, machine.client_id, machine.client_secret);
@@ -77,10 +87,43 @@ describe('introspection and revocation', () => {
       assert.deepEqual({ ...info }, { active: false }, 'nothing about the token leaks to another client');
     });
 
-    it('answers a JWT access token with unsupported_token_type: resource servers verify JWTs themselves', async () => {
+    it('reports a client_credentials JWT access token as active to its client, with the RFC 7662 claims', async () => {
       const { access_token: jwt } = await oidc.clientCredentialsGrant(machineConfig);
-      const { error, status } = await refusal(oidc.tokenIntrospection(machineConfig, jwt));
-      assert.deepEqual({ error, status }, { error: 'unsupported_token_type', status: 400 });
+      const claims = decodeJwt(jwt);
+      const response = await post('introspection_endpoint', { token: jwt }, basic(machine));
+      assert.equal(response.status, 200);
+      const info = (await response.json()) as Record<string, unknown>;
+      assert.equal(info.active, true);
+      assert.equal(info.token_type, 'Bearer');
+      assert.equal(info.client_id, machine.client_id);
+      assert.equal(info.sub, machine.client_id);
+      assert.equal(info.iss, tenant.issuer);
+      assert.equal(info.aud, `${tenant.issuer}/api`);
+      assert.equal(info.jti, claims.jti);
+      assert.equal(info.exp, claims.exp);
+      assert.equal(info.iat, claims.iat);
+      // openid-client's own check of the answer (RFC 7662 §2.2)
+      assert.equal((await oidc.tokenIntrospection(machineConfig, jwt, { token_type_hint: 'access_token' })).active, true);
+    });
+
+    it("reports a user's JWT access token as active with its subject and scope", async () => {
+      const tokens = await signInForResources(config, user, { resources: [api()], tokenResource: api(), scope: 'openid' });
+      assert.ok(decodeJwt(tokens.access_token).jti, 'a JWT');
+      const info = await oidc.tokenIntrospection(config, tokens.access_token);
+      assert.equal(info.active, true);
+      assert.equal(info.sub, user.id);
+      assert.equal(info.client_id, client.client_id);
+      assert.equal(info.aud, api());
+    });
+
+    it("reports another client's JWT, a JWT of another tenant and an id_token as inactive, never an error", async () => {
+      const { access_token: jwt } = await oidc.clientCredentialsGrant(machineConfig);
+      assert.deepEqual({ ...(await oidc.tokenIntrospection(config, jwt)) }, { active: false });
+      const stranger = await discover(foreign.issuer, foreignMachine.client_id, foreignMachine.client_secret);
+      const { access_token: foreignJwt } = await oidc.clientCredentialsGrant(stranger);
+      assert.deepEqual({ ...(await oidc.tokenIntrospection(machineConfig, foreignJwt)) }, { active: false });
+      const tokens = await freshTokens();
+      assert.deepEqual({ ...(await oidc.tokenIntrospection(config, tokens.id_token!)) }, { active: false });
     });
 
     it('requires client authentication', async () => {
@@ -133,10 +176,62 @@ describe('introspection and revocation', () => {
       assert.equal((await oidc.tokenIntrospection(config, tokens.refresh_token!)).active, true, 'still live');
     });
 
-    it('answers a JWT access token with unsupported_token_type (RFC 7009 §2.2.1)', async () => {
+    it('answers with an empty 200 that claims no content type', async () => {
+      const tokens = await freshTokens();
+      const response = await post('revocation_endpoint', { token: tokens.refresh_token! });
+      assert.equal(response.status, 200);
+      assert.equal(await response.text(), '');
+      assert.equal(response.headers.get('content-type'), null);
+    });
+
+    it('revokes a client_credentials JWT: inactive at introspection and the permissions check', async () => {
       const { access_token: jwt } = await oidc.clientCredentialsGrant(machineConfig);
-      const { error, status } = await refusal(oidc.tokenRevocation(machineConfig, jwt));
-      assert.deepEqual({ error, status }, { error: 'unsupported_token_type', status: 400 });
+      const check = async () => {
+        const response = await fetch(`${tenant.issuer}/permissions/check`, {
+          method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: jwt, audience: api() }),
+        });
+        assert.equal(response.status, 200);
+        return ((await response.json()) as { active: boolean }).active;
+      };
+      assert.equal(await check(), true, 'live before');
+      const response = await post('revocation_endpoint', { token: jwt, token_type_hint: 'access_token' }, basic(machine));
+      assert.equal(response.status, 200);
+      assert.equal(response.headers.get('content-type'), null);
+      assert.deepEqual({ ...(await oidc.tokenIntrospection(machineConfig, jwt)) }, { active: false });
+      assert.equal(await check(), false);
+    });
+
+    it("revokes a user's JWT access token; userinfo never takes it", async () => {
+      const tokens = await signInForResources(config, user, { resources: [api()], tokenResource: api(), scope: 'openid' });
+      await oidc.tokenRevocation(config, tokens.access_token);
+      assert.deepEqual({ ...(await oidc.tokenIntrospection(config, tokens.access_token)) }, { active: false });
+      assert.equal(await accessTokenLive(config, tokens.access_token), false);
+    });
+
+    it('revokes a Management API token: the API refuses it', async () => {
+      const ops = await operator(server, ['tenants:read']);
+      const api = managementClient(server, ops.token);
+      assert.equal((await api.get('/tenants')).status, 200, 'accepted before');
+      const system = await discover(server.issuer('system'), ops.clientId, ops.clientSecret);
+      await oidc.tokenRevocation(system, ops.token);
+      const refused = await api.get('/tenants');
+      assert.equal(refused.status, 401);
+      assert.equal(refused.body.error, 'auth.invalid_token');
+    });
+
+    it("refuses to let another client revoke a client's JWT, which stays live", async () => {
+      const { access_token: jwt } = await oidc.clientCredentialsGrant(machineConfig);
+      const { error, status } = await refusal(oidc.tokenRevocation(config, jwt));
+      assert.deepEqual({ error, status }, { error: 'invalid_request', status: 400 });
+      assert.equal((await oidc.tokenIntrospection(machineConfig, jwt)).active, true);
+    });
+
+    it('answers 200 for a JWT this tenant did not sign', async () => {
+      const stranger = await discover(foreign.issuer, foreignMachine.client_id, foreignMachine.client_secret);
+      const { access_token: foreignJwt } = await oidc.clientCredentialsGrant(stranger);
+      const response = await post('revocation_endpoint', { token: foreignJwt }, basic(machine));
+      assert.equal(response.status, 200);
+      assert.equal((await oidc.tokenIntrospection(stranger, foreignJwt)).active, true, 'untouched in its own tenant');
     });
 
     it('requires client authentication', async () => {

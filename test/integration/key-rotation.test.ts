@@ -1,5 +1,6 @@
-// `tessera keys rotate` against a running server: the new key signs from then on, the old one stays published
-// (verify-only) so tokens it signed keep verifying — no restart, nothing re-issued.
+// `tessera keys rotate` against a running server: the new key is published first and signs once its
+// pre-publication period is over (--pre-publish 0: at once); the old one stays published (verify-only) so tokens it
+// signed keep verifying — no restart, nothing re-issued. An emergency rotation drops the old key at once.
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
@@ -9,6 +10,10 @@ import { cliJson, createClient, createTenant, createUser, redirectUri } from '..
 import { codeFlow, discover, oidc } from '../support/relying-party.js';
 
 interface PublicJwk extends jose.JWK { kid: string; alg: string; key_ops?: string[] }
+interface Rotation {
+  kid: string; alg: string; tenant: string; publishedAt: string; signsFrom: string; emergency: boolean; breaks?: string[];
+  replaced: { kid: string; stopsSigningAt: string; unpublishedAt: string }[];
+}
 
 /** how long a rotation may take to reach the server (pub/sub); a bound for correctness, not a speed claim */
 const propagationDeadlineMs = 10_000;
@@ -33,7 +38,8 @@ describe('signing key rotation', () => {
     }
   }
 
-  const rotate = (slug: string, alg: string) => cliJson<{ kid: string; alg: string; tenant: string }>(server, ['keys', 'rotate', '--tenant', slug, '--alg', alg]);
+  /** a rotation whose key signs at once */
+  const rotate = (slug: string, alg: string) => cliJson<Rotation>(server, ['keys', 'rotate', '--tenant', slug, '--alg', alg, '--pre-publish', '0']);
 
   /** a tenant with a user and a web client, and with `machine` a client_credentials client, to get fresh tokens from */
   async function setUp(options: { machine?: boolean } = {}) {
@@ -119,6 +125,94 @@ describe('signing key rotation', () => {
       assert.deepEqual(others(after), others(before));
     });
   }
+
+  /** the kid of the tenant's new id_tokens once `kid` signs them (a provider is rebuilt when a key starts signing) */
+  async function signsWith(idToken: () => Promise<string>, kid: string, seconds: number): Promise<void> {
+    const deadline = Date.now() + seconds * 1000;
+    for (;;) {
+      if (jose.decodeProtectedHeader(await idToken()).kid === kid) return;
+      if (Date.now() > deadline) assert.fail(`${kid} did not start signing within ${seconds} s`);
+      await sleep(500);
+    }
+  }
+
+  it('pre-publishes: the new key is in the JWKS before it signs, and signs from the reported instant', async () => {
+    const { tenant, config, idToken } = await setUp();
+    const signedBefore = await idToken();
+    const oldKid = jose.decodeProtectedHeader(signedBefore).kid!;
+    const rotated = await cliJson<Rotation>(server, ['keys', 'rotate', '--tenant', tenant.slug, '--pre-publish', '5']);
+    const publishedAt = Date.parse(rotated.publishedAt);
+    assert.equal(Date.parse(rotated.signsFrom) - publishedAt, 5000, 'signs 5 s after it is published');
+    assert.equal(rotated.emergency, false);
+    // the replaced key stops signing then, and leaves once its tokens have expired: + 1 h (default lifetimes) + 5 min skew
+    assert.deepEqual(rotated.replaced, [{ kid: oldKid, stopsSigningAt: rotated.signsFrom, unpublishedAt: new Date(Date.parse(rotated.signsFrom) + (3600 + 300) * 1000).toISOString() }]);
+
+    const keys = (await jwksWith(tenant.issuer, rotated.kid)).filter((k) => k.alg === 'RS256');
+    assert.deepEqual(keys.find((k) => k.kid === rotated.kid)!.key_ops, ['verify'], 'published, not signing yet');
+    assert.equal(keys.find((k) => k.kid === oldKid)!.key_ops, undefined, 'the current key still signs');
+    const during = await idToken();
+    if (Date.now() < Date.parse(rotated.signsFrom)) assert.equal(jose.decodeProtectedHeader(during).kid, oldKid, 'signed by the current key during the period');
+    const listed = await cliJson<{ kid: string; state: string }[]>(server, ['keys', 'list', '--tenant', tenant.slug]);
+    if (Date.now() < Date.parse(rotated.signsFrom)) assert.equal(listed.find((k) => k.kid === rotated.kid)?.state, 'pending');
+
+    await signsWith(idToken, rotated.kid, 30);
+    assert.ok(Date.now() >= Date.parse(rotated.signsFrom), 'not before the reported instant');
+    const after = (await jwksOf(tenant.issuer)).filter((k) => k.alg === 'RS256');
+    assert.equal(after.find((k) => k.kid === rotated.kid)!.key_ops, undefined);
+    assert.deepEqual(after.find((k) => k.kid === oldKid)!.key_ops, ['verify'], 'the old key verifies its tokens');
+    const jwks = jose.createRemoteJWKSet(new URL(`${tenant.issuer}/jwks`));
+    await jose.jwtVerify(signedBefore, jwks, { issuer: tenant.issuer, audience: config.clientMetadata().client_id });
+  });
+
+  it('pre-publishes for an hour by default', async () => {
+    const { tenant, idToken } = await setUp();
+    const oldKid = jose.decodeProtectedHeader(await idToken()).kid!;
+    const rotated = await cliJson<Rotation>(server, ['keys', 'rotate', '--tenant', tenant.slug]);
+    assert.equal(Date.parse(rotated.signsFrom) - Date.parse(rotated.publishedAt), 3600_000);
+    await jwksWith(tenant.issuer, rotated.kid);
+    assert.equal(jose.decodeProtectedHeader(await idToken()).kid, oldKid);
+  });
+
+  it('rotating again while a key is pending replaces the pending key, which signed nothing', async () => {
+    const tenant = await createTenant(server);
+    const signing = (await jwksOf(tenant.issuer)).find((k) => k.alg === 'RS256')!.kid;
+    const first = await cliJson<Rotation>(server, ['keys', 'rotate', '--tenant', tenant.slug]);
+    const second = await cliJson<Rotation>(server, ['keys', 'rotate', '--tenant', tenant.slug]);
+    assert.deepEqual(second.replaced.map((k) => k.kid), [signing], 'the signing key is the one replaced, not the pending one');
+    const rsa = (await jwksWith(tenant.issuer, second.kid)).filter((k) => k.alg === 'RS256');
+    assert.deepEqual(rsa.map((k) => k.kid).sort(), [signing, second.kid].sort());
+    assert.equal(rsa.some((k) => k.kid === first.kid), false);
+  });
+
+  it('an emergency rotation signs with the new key at once, drops the old key from the JWKS and says what that breaks', async () => {
+    const { tenant, config, idToken, accessToken } = await setUp({ machine: true });
+    const compromised = await idToken();
+    const oldKid = jose.decodeProtectedHeader(compromised).kid!;
+    const oldAccessToken = await accessToken();
+    const rotated = await cliJson<Rotation>(server, ['keys', 'rotate', '--tenant', tenant.slug, '--emergency']);
+    assert.equal(rotated.emergency, true);
+    assert.equal(rotated.signsFrom, rotated.publishedAt);
+    assert.deepEqual(rotated.replaced, [{ kid: oldKid, stopsSigningAt: rotated.publishedAt, unpublishedAt: rotated.publishedAt }]);
+    assert.ok(rotated.breaks?.some((line) => line.includes(oldKid) && /no longer verify/.test(line)), JSON.stringify(rotated.breaks));
+    assert.ok(rotated.breaks?.some((line) => /resource servers/.test(line)));
+
+    const keys = await jwksWith(tenant.issuer, rotated.kid);
+    assert.equal(keys.some((k) => k.kid === oldKid), false, 'the compromised key is gone');
+    assert.equal(jose.decodeProtectedHeader(await idToken()).kid, rotated.kid);
+    const jwks = jose.createRemoteJWKSet(new URL(`${tenant.issuer}/jwks`));
+    await assert.rejects(jose.jwtVerify(compromised, jwks, { issuer: tenant.issuer, audience: config.clientMetadata().client_id }));
+    await assert.rejects(jose.jwtVerify(oldAccessToken, jwks, { issuer: tenant.issuer }));
+  });
+
+  it('refuses --emergency with --pre-publish, and a period that is not a number of seconds', async () => {
+    const tenant = await createTenant(server);
+    const both = await server.cli(['keys', 'rotate', '--tenant', tenant.slug, '--emergency', '--pre-publish', '60']);
+    assert.notEqual(both.code, 0);
+    assert.match(both.stderr, /--emergency/);
+    const bad = await server.cli(['keys', 'rotate', '--tenant', tenant.slug, '--pre-publish', 'soon']);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /--pre-publish/);
+  });
 
   it('refuses an unsupported algorithm (HS256) with exit 1 and leaves the keys alone', async () => {
     const tenant = await createTenant(server);

@@ -106,6 +106,19 @@ for (const backend of backends) {
       assert.equal(await store.setIfAbsent('lock', 'late', 30), false);
     });
 
+    test('compareAndSet replaces only the expected value: one of 50 concurrent writers wins, an absent key never matches', async () => {
+      const store = await backend.open(newPrefix());
+      assert.equal(await store.compareAndSet('rec', 'v0', 'v1', 30), false, 'absent');
+      assert.equal(await store.get('rec'), null, 'an absent key is not created');
+      await store.set('rec', 'v0', 30);
+      const results = await Promise.all(Array.from({ length: 50 }, (_, i) => store.compareAndSet('rec', 'v0', `w${i}`, 60)));
+      assert.equal(results.filter(Boolean).length, 1);
+      assert.equal(await store.get('rec'), `w${results.indexOf(true)}`);
+      const ttl = await store.ttl('rec');
+      assert.ok(ttl > 30 && ttl <= 60, `the winner's TTL applies: ${ttl}`);
+      assert.equal(await store.compareAndSet('rec', 'v0', 'late', 60), false, 'a stale expectation loses');
+    });
+
     test('incr counts atomically and keeps the TTL of the first hit', async () => {
       const store = await backend.open(newPrefix());
       const counts = await Promise.all(Array.from({ length: 20 }, () => store.incr('hits', 10)));

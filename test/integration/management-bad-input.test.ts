@@ -83,6 +83,7 @@ describe('Management API: hostile input on every operation', () => {
     createTenant: { slug: 'hostile-probe', name: 'Probe' },
     updateTenantSettings: { branding: {} },
     createClient: { client_name: 'Probe', redirect_uris: ['https://rp.example/cb'] },
+    createApp: { name: 'Probe', slug: 'probe-app' },
     updateClient: { client_name: 'Probe' },
     assignClientRoles: { roles: ['viewer'] },
     createUser: { email: 'probe@example.com' },

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { useTessera } from '../support/use-tessera.js';
 import { cliJson, createTenant, createUser } from '../support/fixtures.js';
-import { runCli, type CliResult } from '../support/tessera-process.js';
+import { runCliInProcess, type CliResult } from '../support/tessera-process.js';
 import { operator, type Operator } from '../support/management.js';
 
 describe('CLI: Management API commands', () => {
@@ -44,7 +44,7 @@ describe('CLI: Management API commands', () => {
     let ops: Operator;
     const viaApi = (argv: string[], credentials: Partial<Operator> = ops): Promise<CliResult> =>
       // no DATABASE_URL: the command cannot but go through HTTP
-      runCli(argv, { TESSERA_URL: server.url, TESSERA_CLIENT_ID: credentials.clientId ?? '', TESSERA_CLIENT_SECRET: credentials.clientSecret ?? '' });
+      runCliInProcess(argv, { TESSERA_URL: server.url, TESSERA_CLIENT_ID: credentials.clientId ?? '', TESSERA_CLIENT_SECRET: credentials.clientSecret ?? '' });
     const ok = async <T = any>(argv: string[]): Promise<T> => {
       const result = await viaApi(argv);
       assert.equal(result.code, 0, `tessera ${argv.join(' ')}: ${result.stderr}`);
@@ -100,7 +100,7 @@ describe('CLI: Management API commands', () => {
       const invalid = await viaApi(['role', 'create', '--tenant', tenant, '--name', 'has space']);
       assert.equal(invalid.code, 1);
       assert.match(invalid.stderr, /name/);
-      const missing = await runCli(['tenant', 'list'], { TESSERA_URL: server.url });
+      const missing = await runCliInProcess(['tenant', 'list'], { TESSERA_URL: server.url });
       assert.equal(missing.code, 1);
       assert.match(missing.stderr, /TESSERA_CLIENT_ID/);
     });

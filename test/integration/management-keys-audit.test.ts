@@ -25,7 +25,7 @@ describe('Management API: keys and audit log', () => {
       const before = await allPages(api, `/tenants/${tenant}/keys`);
       assert.deepEqual(before.map((k) => k.alg).sort(), ['ES256', 'EdDSA', 'RS256']);
       assert.ok(before.every((k) => k.active));
-      const rotated = await api.post(`/tenants/${tenant}/keys/rotate`, { alg: 'ES256' });
+      const rotated = await api.post(`/tenants/${tenant}/keys/rotate`, { alg: 'ES256', prePublishSeconds: 0 });
       assert.equal(rotated.status, 201, rotated.text);
       assert.equal(rotated.body.alg, 'ES256');
       const after = await allPages(api, `/tenants/${tenant}/keys`, 1);
@@ -41,6 +41,12 @@ describe('Management API: keys and audit log', () => {
     it('rotates RS256 when no algorithm is named, and refuses an unknown one', async () => {
       const rotated = await api.post(`/tenants/${tenant}/keys/rotate`, {});
       assert.equal(rotated.body.alg, 'RS256');
+      // pre-published for an hour by default: listed as pending, the current key still signs
+      const signsIn = Date.parse(rotated.body.signsFrom) - Date.parse(rotated.body.publishedAt);
+      assert.equal(signsIn, 3600_000);
+      const listed = await allPages(api, `/tenants/${tenant}/keys`);
+      assert.equal(listed.find((k) => k.kid === rotated.body.kid)?.state, 'pending');
+      assert.equal(listed.filter((k) => k.alg === 'RS256' && k.active).length, 1);
       const bad = await api.post(`/tenants/${tenant}/keys/rotate`, { alg: 'HS256' });
       assert.equal(bad.status, 400);
       assert.equal(bad.body.error, 'request.invalid');

@@ -1,6 +1,7 @@
 // Horizontal scale: two Tessera processes on one PostgreSQL + Redis behind a reverse proxy (written here, so the
 // test decides which process serves each request). A flow started on one process finishes on the other, and a
 // key rotated by the CLI is published by both within seconds (pub/sub), not after the cache's revalidation period.
+// test-group: serial (two server processes and a proxy under load: not alongside other files)
 import assert from 'node:assert/strict';
 import { createServer, request, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';

@@ -1,5 +1,6 @@
 // The one-time code rules against real Redis, where concurrent requests really interleave: two store
 // connections stand in for two Tessera processes.
+// test-group: serial (10,000 concurrent Redis commands: beside another file on a loaded machine one timed out)
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';

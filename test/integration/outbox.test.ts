@@ -11,7 +11,8 @@ import { atCallback } from '../support/hosted-pages.js';
 import { oidc } from '../support/relying-party.js';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp.js';
 import { createTestServices, type TestServices } from '../support/test-env.js';
-import { freePort, startTessera, type TesseraProcess } from '../support/tessera-process.js';
+import { freePort, type TesseraProcess } from '../support/tessera-process.js';
+import { startServer } from '../support/use-tessera.js';
 import {
   assertNoMailTo, emailRealm, exchange, mailTo, outbox, startByEmail, submitCode, useEmailTessera,
 } from '../support/email-flows.js';
@@ -118,7 +119,7 @@ describe('outbox in production', () => {
     [services, smtp] = await Promise.all([createTestServices(), startSmtpServer()]);
     const port = await freePort();
     publicOrigin = `https://127.0.0.1:${port}`;
-    server = await startTessera({ ...services.env, NODE_ENV: 'production', SMTP_URL: smtp.url }, { port, publicUrl: publicOrigin });
+    server = await startServer({ ...services.env, NODE_ENV: 'production', SMTP_URL: smtp.url }, { port, publicUrl: publicOrigin });
   });
   after(async () => {
     await server?.stop();

@@ -241,7 +241,7 @@ describe('resource servers', () => {
     });
 
     it('follows key rotation: a token signed with the new key checks', async () => {
-      const rotated = await cliJson<{ kid: string }>(tessera, ['keys', 'rotate', '--tenant', tenant.slug]);
+      const rotated = await cliJson<{ kid: string }>(tessera, ['keys', 'rotate', '--tenant', tenant.slug, '--pre-publish', '0']);
       let token = '';
       await eventually(async () => {
         token = await tokenFor(reader);

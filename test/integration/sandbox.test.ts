@@ -14,7 +14,7 @@ import {
 } from '../support/phone-flows.js';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp.js';
 import { createTestServices } from '../support/test-env.js';
-import { runCli, startTessera } from '../support/tessera-process.js';
+import { runCliInProcess, startTessera } from '../support/tessera-process.js';
 import { useTessera } from '../support/use-tessera.js';
 
 describe('sandbox tenants', () => {
@@ -130,7 +130,7 @@ describe('production and test recipients', () => {
     const services = await createTestServices();
     try {
       const slug = uniqueSlug('sbx');
-      const cli = (argv: string[]) => runCli(argv, services.env);
+      const cli = (argv: string[]) => runCliInProcess(argv, services.env);
       assert.equal((await cli(['db', 'migrate'])).code, 0);
       assert.equal((await cli(['tenant', 'create', slug])).code, 0);
       const set = await cli(['tenant', 'settings', '--tenant', slug, '--set', JSON.stringify({ signIn: { sandbox: true, testRecipients: { '+447911123456': '123456' } } })]);
@@ -139,7 +139,7 @@ describe('production and test recipients', () => {
       const { SEED_DEMO: _seed, ...base } = services.env;
       const production = { ...base, NODE_ENV: 'production', PUBLIC_URL: 'https://id.example.test', COOKIE_SECRETS: randomBytes(32).toString('base64url'), LOG_LEVEL: 'error' };
       // the CLI in production refuses to add them, too
-      const inProduction = await runCli(['tenant', 'settings', '--tenant', slug, '--set', '{"signIn":{"testRecipients":{"+447911654321":"654321"}}}'], production);
+      const inProduction = await runCliInProcess(['tenant', 'settings', '--tenant', slug, '--set', '{"signIn":{"testRecipients":{"+447911654321":"654321"}}}'], production);
       assert.notEqual(inProduction.code, 0);
       assert.match(inProduction.stderr, /sandbox tenants and test recipients are not allowed in production/);
 

@@ -34,8 +34,11 @@ export const adminSamples: Record<string, Record<string, unknown>> = {
   api: { ...common, api: { id: 'a1', name: EVIL, identifier: EVIL }, canWrite: true, form: { name: EVIL, permissions: EVIL, formError: EVIL } },
   keys: { ...common, keys: [{ kid: EVIL, alg: 'RS256', active: true, createdAt: at }], algs: ['RS256', 'ES256'], canWrite: true, formError: EVIL },
   audit: {
-    ...common, form: { type: EVIL, who: EVIL, from: EVIL, to: EVIL }, formError: EVIL, nextUrl: '?before=1',
-    rows: [{ id: '1', createdAt: at, type: EVIL, outcome: 'success', actor: EVIL, subject: EVIL, clientId: EVIL, ip: EVIL, data: EVIL }],
+    ...common, form: { type: EVIL, who: EVIL, from: EVIL, to: EVIL }, formError: EVIL, nextUrl: '?before=1', firstUrl: '?',
+    rows: [{
+      id: '1', createdAt: at, type: EVIL, outcome: 'failure', ip: EVIL, userAgent: EVIL, data: EVIL,
+      actor: { label: EVIL, id: EVIL, href: null }, subject: { label: EVIL, id: EVIL, href: '/admin/tenants/acme/users/u1' }, client: { label: EVIL, id: EVIL, href: null },
+    }],
   },
   branding: { ...common, form: { logoUrl: EVIL, primaryColor: EVIL, formError: EVIL }, previewUrl: '/admin/tenants/acme/branding/preview?x=1', canWrite: true },
   policies: {
@@ -43,24 +46,30 @@ export const adminSamples: Record<string, Record<string, unknown>> = {
     methods: [{ key: 'password', label: EVIL, on: true }], signUp: true, requireVerifiedEmail: false, password: { min: 8, max: 128 },
     mfa: { policy: 'optional', graceDays: 7, trustedDeviceDays: 30, factors: [{ key: 'totp', on: true }] },
     ttl: [{ key: 'accessToken', label: EVIL, value: 3600 }],
+    protocol: [{ key: 'par.enabled', label: EVIL, on: true }],
   },
-  users: { ...common, q: EVIL, formError: EVIL, users: [{ id: user.id, email: EVIL, phone: EVIL, name: EVIL, disabled: false, lastLogin: '' }], nextUrl: '?cursor=x' },
+  users: { ...common, q: EVIL, formError: EVIL, users: [{ id: user.id, email: EVIL, phone: EVIL, name: EVIL, disabled: false, lastLogin: '' }], nextUrl: '?cursor=x', firstUrl: '?',
+    canWrite: true, create: { form: { email: EVIL, name: EVIL, verified: 'on' }, error: EVIL } },
   user: {
     ...common, user, base: `/admin/tenants/acme/users/${user.id}`, roles: [EVIL], assignable: [EVIL],
     identities: [{ connection: EVIL, subject: EVIL, email: EVIL, created_at: at }],
     factors: { totp: [{ name: EVIL, created_at: at }], passkeys: [{ name: EVIL, created_at: at }], recovery_codes_left: 3, trusted_devices: [] },
-    sessions: [{ id: EVIL, browser: EVIL, os: EVIL, device: EVIL, ip: EVIL, amr: [EVIL], clients: [EVIL], createdAt: at, lastActiveAt: at }],
-    can: { write: true, sessions: true },
+    sessions: [{ id: EVIL, browser: EVIL, os: EVIL, device: EVIL, ip: EVIL, amr: [EVIL], clients: [EVIL], apps: [{ label: EVIL, id: EVIL, href: '/admin/tenants/acme/clients/c1' }], createdAt: at, lastActiveAt: at }],
+    sessionsNext: '?sessions=x#sessions', sessionsFirst: '?#sessions',
+    can: { write: true, sessions: true }, locked: { seconds: 90, what: [EVIL] },
   },
   clients: {
     ...common, clients: [{ client_id: EVIL, client_name: EVIL, grant_types: [EVIL], token_endpoint_auth_method: EVIL }],
-    kinds: [{ key: 'web', label: EVIL }], canWrite: true, form: { name: EVIL, kind: 'web', redirectUris: EVIL, postLogoutUris: EVIL, firstParty: 'on', formError: EVIL },
+    kinds: [{ key: 'web', label: EVIL }], canWrite: true, form: { name: EVIL, kind: 'web', redirectUris: EVIL, postLogoutUris: EVIL, firstParty: 'on', formError: EVIL, errorField: 'redirectUris' },
+    nextUrl: '?cursor=x', firstUrl: '?',
   },
   client: {
     ...common, client: { client_id: EVIL, client_name: EVIL, token_endpoint_auth_method: EVIL, has_secret: true, first_party: false },
     secret: EVIL, formError: EVIL, base: '/admin/tenants/acme/clients/c1', redirectUris: EVIL, postLogoutUris: EVIL, grants: ['authorization_code'],
-    roles: [EVIL], assignable: [EVIL], canWrite: true,
+    roles: [EVIL], assignable: [EVIL], canWrite: true, errorField: 'name',
+    connect: { issuer: EVIL, discovery: 'https://id.example/t/acme/.well-known/openid-configuration', samples: [{ id: 'authjs', title: EVIL, note: EVIL, code: EVIL }] },
   },
+  setup: { ...common, operator: null, tenant: null, flash: null, csrfToken: '', setupCsrf: CSRF, needsToken: true, form: { email: EVIL, name: EVIL }, formError: EVIL },
   outbox: {
     ...common, tenant: { ...common.tenant, outbox: true },
     entries: [

@@ -14,7 +14,8 @@ import { asCallback, asPage, atCallback, loginPage } from './hosted-pages.js';
 import { authorizationRequest, discover, oidc, type AuthorizationRequest } from './relying-party.js';
 import { startSmtpServer, type SmtpServerOptions, type TestSmtpServer } from './smtp.js';
 import { createTestServices, type TestServices } from './test-env.js';
-import { startTessera, type TesseraProcess } from './tessera-process.js';
+import type { TesseraProcess } from './tessera-process.js';
+import { startServer, type UseTesseraOptions } from './use-tessera.js';
 
 export interface EmailWorld {
   readonly server: TesseraProcess;
@@ -24,16 +25,16 @@ export interface EmailWorld {
 
 /**
  * Registers `before`/`after` hooks: an SMTP server (unless `smtp: false`), a throwaway database and Redis prefix, and
- * a Tessera process using them with SMTP_URL pointing at that SMTP server.
+ * a Tessera server (in this process unless `process: true`) using them with SMTP_URL pointing at that SMTP server.
  */
-export function useEmailTessera(options: { env?: Record<string, string>; smtp?: SmtpServerOptions | false } = {}): EmailWorld {
+export function useEmailTessera(options: { env?: Record<string, string>; smtp?: SmtpServerOptions | false } & UseTesseraOptions = {}): EmailWorld {
   let smtp: TestSmtpServer | undefined;
   let services: TestServices | undefined;
   let server: TesseraProcess | undefined;
   before(async () => {
     if (options.smtp !== false) smtp = await startSmtpServer(options.smtp ?? {});
     services = await createTestServices();
-    server = await startTessera({ ...services.env, ...(smtp ? { SMTP_URL: smtp.url } : {}), ...options.env });
+    server = await startServer({ ...services.env, ...(smtp ? { SMTP_URL: smtp.url } : {}), ...options.env }, { process: options.process });
   });
   after(async () => {
     await server?.stop();

@@ -13,11 +13,21 @@ export async function startRelyingParty() {
   const server: Server = createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', redirectUri);
-      const flow = pending.get(url.searchParams.get('state') ?? '');
+      // response_mode=form_post (OAuth 2.0 Form Post Response Mode) delivers the response as a POSTed form
+      let callback: URL | Request = url;
+      let state = url.searchParams.get('state') ?? '';
+      if (req.method === 'POST') {
+        const chunks: Buffer[] = [];
+        for await (const chunk of req) chunks.push(chunk as Buffer);
+        const body = Buffer.concat(chunks).toString();
+        state = new URLSearchParams(body).get('state') ?? '';
+        callback = new Request(url, { method: 'POST', headers: { 'content-type': req.headers['content-type'] ?? '' }, body });
+      }
+      const flow = pending.get(state);
       if (url.pathname !== '/callback' || !flow) return void res.writeHead(404).end('unknown callback');
-      pending.delete(url.searchParams.get('state')!);
+      pending.delete(state);
       try {
-        const tokens = await oidc.authorizationCodeGrant(flow.config, url, {
+        const tokens = await oidc.authorizationCodeGrant(flow.config, callback, {
           pkceCodeVerifier: flow.request.codeVerifier, expectedState: flow.request.state, expectedNonce: flow.request.nonce, idTokenExpected: true,
         });
         const claims = tokens.claims()!;

@@ -1,11 +1,14 @@
-// Runs Tessera the way a user does — `node dist/src/main.js` in its own process — and its CLI.
+// Runs Tessera the way a user does — `node dist/src/main.js` in its own process — and its CLI. Files that need no
+// process of their own get the same interface from startInProcess (in-process-tessera.ts), through useTessera.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import type { TestClock } from './test-clock.js';
+import { repoRoot, runCli, runCliInProcess, type CliResult } from './tessera-cli.js';
 
-export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+export { processesOnly, repoRoot, runCli, runCliInProcess, type CliResult } from './tessera-cli.js';
+
 const mainJs = fileURLToPath(new URL('../../src/main.js', import.meta.url));
-const cliJs = fileURLToPath(new URL('../../src/cli/tessera.js', import.meta.url));
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -25,34 +28,20 @@ export interface TesseraProcess {
   /** everything the process printed so far */
   output(): string;
   issuer(slug: string): string;
-  /** runs `tessera <argv>` with this server's environment */
+  /** runs `tessera <argv>` with this server's environment (in this process: runCliInProcess) */
   cli(argv: string[]): Promise<CliResult>;
   stop(): Promise<void>;
+  /** an in-process server's clock for codes, MFA and trusted devices (letTimePass in test-clock.ts); absent for a process */
+  readonly clock?: TestClock;
 }
 
-export interface CliResult { code: number; stdout: string; stderr: string; json: unknown }
-
-export function runCli(argv: string[], env: Record<string, string>, cwd = repoRoot): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliJs, ...argv], { env: { PATH: process.env.PATH ?? '', ...env }, cwd });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      let json: unknown;
-      try { json = JSON.parse(stdout); } catch { json = undefined; }
-      resolve({ code: code ?? -1, stdout, stderr, json });
-    });
-  });
-}
 
 /**
  * Starts a server with `env` (plus PORT/PUBLIC_URL unless given) and resolves once it listens.
  * @param options.publicUrl the issuer origin, e.g. a proxy in front of several processes
+ * @param options.spawnCli `cli()` spawns `tessera` (the CLI's own tests) instead of running its code in this process
  */
-export async function startTessera(env: Record<string, string>, options: { publicUrl?: string; cwd?: string; port?: number } = {}): Promise<TesseraProcess> {
+export async function startTessera(env: Record<string, string>, options: { publicUrl?: string; cwd?: string; port?: number; spawnCli?: boolean } = {}): Promise<TesseraProcess> {
   const port = options.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const fullEnv = { PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: options.publicUrl ?? url, LOG_LEVEL: 'warn', ...env };
@@ -82,7 +71,7 @@ export async function startTessera(env: Record<string, string>, options: { publi
     env: fullEnv,
     output: () => output,
     issuer: (slug) => `${fullEnv.PUBLIC_URL}/t/${slug}`,
-    cli: (argv) => runCli(argv, fullEnv, options.cwd),
+    cli: (argv) => (options.spawnCli ? runCli(argv, fullEnv, options.cwd) : runCliInProcess(argv, fullEnv, options.cwd)),
     async stop() {
       if (child.exitCode !== null) return;
       child.kill('SIGTERM');

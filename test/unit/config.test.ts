@@ -89,6 +89,8 @@ describe('loadConfig', () => {
     assert.deepEqual(keysOf(problemsOf({ ...production(), ARGON2_MEMORY_KIB: '19456', ARGON2_TIME_COST: '1' })), ['ARGON2_TIME_COST']);
     assert.deepEqual(loadConfig({ ...production(), ARGON2_MEMORY_KIB: '7168', ARGON2_TIME_COST: '5' }).passwordHashCost, { memoryKiB: 7168, timeCost: 5 });
     assert.deepEqual(loadConfig({ ...secrets(), NODE_ENV: 'test', ARGON2_MEMORY_KIB: '256', ARGON2_TIME_COST: '1' }).passwordHashCost, { memoryKiB: 256, timeCost: 1 }, 'tests may run cheap');
+    assert.deepEqual(keysOf(problemsOf({ ...production(), HOME_REDIRECT_URL: 'http://www.example.com/' })), ['HOME_REDIRECT_URL']);
+    assert.deepEqual(keysOf(problemsOf({ ...production(), HOME_REDIRECT_URL: 'javascript:alert(1)' })), ['HOME_REDIRECT_URL']);
     // the same values pass outside production
     const development = { ...secrets(), PUBLIC_URL: 'http://localhost:3000', COOKIE_SECRETS: 'short', SEED_DEMO: 'true' };
     assert.equal(loadConfig(development).seedDemo, true);
@@ -149,14 +151,16 @@ describe('loadConfig', () => {
       ARGON2_MEMORY_KIB: '47104', ARGON2_TIME_COST: '1', PASSWORD_HASH_THREADS: '3', MIGRATE_ON_START: 'no', SEED_DEMO: '0', TRUST_PROXY: 'yes',
       LOG_LEVEL: 'debug', PROVIDER_CACHE_SIZE: '7', SMTP_URL: 'smtp://mailer:pw@mail.example.com:587', EMAIL_FROM: 'Acme <no-reply@acme.test>',
       OUTBOUND_POLICY: 'public-https',
+      HOME_REDIRECT_URL: 'https://www.example.com/',
     });
     assert.deepEqual({ ...config, publicUrl: config.publicUrl.href, keyEncryptionKeys: [...config.keyEncryptionKeys], cookieSecrets: [...config.cookieSecrets] }, {
       env: 'test', port: 8080, host: '127.0.0.1', publicUrl: 'https://id.example.com/', dataDir: '/var/lib/tessera',
       databaseUrl: 'postgresql://u:p@db:5432/tessera', redisUrl: 'rediss://cache:6380', redisPrefix: 'acme:',
       keyEncryptionKeys: [kek, oldKek], cookieSecrets: ['new-secret', 'old-secret'],
-      passwordHashCost: { memoryKiB: 47104, timeCost: 1 }, passwordHashThreads: 3, migrateOnStart: false, seedDemo: false, trustProxy: { kind: 'hops', hops: 1 },
+      passwordHashCost: { memoryKiB: 47104, timeCost: 1 }, passwordHashThreads: 3, migrateOnStart: false, seedDemo: false, trustProxy: { kind: 'hops', hops: 1 }, mtls: undefined,
       logLevel: 'debug', providerCacheSize: 7, smtpUrl: 'smtp://mailer:pw@mail.example.com:587', emailFrom: 'Acme <no-reply@acme.test>',
       outboundPolicy: 'public-https',
+      homeRedirectUrl: 'https://www.example.com/',
     });
   });
 

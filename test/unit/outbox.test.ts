@@ -8,6 +8,8 @@ import { createPages } from '../../src/http/pages.js';
 import { errorHandler } from '../../src/http/error-handler.js';
 import type { ResolvedTenant } from '../../src/http/tenant-routes.js';
 import { outboxRoutes } from '../../src/notifications/outbox.routes.js';
+import { clientAddressMiddleware } from '../../src/http/client-address.js';
+import { trustNoProxy } from '../../src/config/trust-proxy.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';
 import type { KvStore } from '../../src/store/kv-store.js';
 import { createOutbox, type OutboxEntry } from '../../src/notifications/outbox.js';
@@ -90,6 +92,8 @@ async function serveOutbox(options: { enabled?: (tenant: ResolvedTenant) => bool
     beta: { id: 'tenant-beta', slug: 'beta', name: 'Beta', branding: { logoUrl: null, primaryColor: '#0f766e' } } as ResolvedTenant,
   };
   const app = new Koa();
+  // as in app.ts: the outbox answers only this machine (a loopback peer, no proxy headers)
+  app.use(clientAddressMiddleware(trustNoProxy));
   app.use(errorHandler({ logger: pino({ level: 'silent' }), pages }));
   app.use(async (ctx, next) => {
     ctx.state.tenant = tenants[/^\/t\/([^/]+)/.exec(ctx.path)?.[1] ?? ''];

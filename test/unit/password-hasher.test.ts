@@ -1,3 +1,4 @@
+// test-group: serial (measures event-loop stalls while bcrypt runs on every core: other files running alongside would distort it)
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';

@@ -20,6 +20,17 @@ const defaults = {
   connections: {},
   mfa: mfaSettingsSchema.parse({}),
   rbac: { rolesClaim: 'roles', permissionsClaim: 'permissions' },
+  oidc: { idTokenClaims: 'scope', offlineAccess: 'first-party' },
+  protocol: {
+    par: { enabled: true, required: false },
+    dpop: { enabled: true, requireNonce: true },
+    jar: { enabled: false, requireSigned: false },
+    jarm: { enabled: false },
+    pairwise: { enabled: false, salt: null },
+    mtls: { enabled: false },
+    responseTypes: { implicit: false, hybrid: false },
+    fapi2: { enabled: false },
+  },
 };
 
 describe('tenant settings', () => {
@@ -48,7 +59,14 @@ describe('tenant settings', () => {
       connections: {},
       mfa: defaults.mfa,
       rbac: defaults.rbac,
+      oidc: defaults.oidc,
+      protocol: defaults.protocol,
     });
+  });
+
+  it('keeps PAR, DPoP with nonces and the code flow only by default; a damaged protocol section falls back whole', () => {
+    assert.deepEqual(parseTenantSettings({ protocol: { jar: { enabled: 'yes' } } }).protocol, defaults.protocol);
+    assert.deepEqual(parseTenantSettings({ protocol: { fapi2: { enabled: true } } }).protocol.fapi2, { enabled: true });
   });
 
   it('defaults sign-in to password only, with no sign-up, 6-digit codes valid 10 minutes and 5 attempts', () => {

@@ -11,8 +11,9 @@ import { newTotpSecret, totpProvisioning, totpStep } from './totp.js';
 
 export const secondFactorLimit: RateRule = { limit: 10, windowSeconds: 15 * 60 };
 
-export function createFactors(deps: { mfa: MfaRepository; sealer: Sealer; limiter: RateLimiter; audit: AuditLog; recoverySecret: string }) {
+export function createFactors(deps: { mfa: MfaRepository; sealer: Sealer; limiter: RateLimiter; audit: AuditLog; recoverySecret: string; now?: () => number }) {
   const { mfa, sealer, limiter } = deps;
+  const now = deps.now ?? Date.now;
   const recovery = createRecoveryCodes(deps.recoverySecret);
   const context = (tenantId: string, userId: string) => `totp-secret:${tenantId}:${userId}`;
   const bucket = (tenantId: string) => `mfa-fail:${tenantId}`;
@@ -40,14 +41,14 @@ export function createFactors(deps: { mfa: MfaRepository; sealer: Sealer; limite
     async confirmTotp(tenantId: string, userId: string, factorId: string, code: string): Promise<boolean> {
       const factor = await mfa.findTotp(tenantId, userId, factorId);
       if (!factor || factor.confirmed) return false;
-      const step = await totpStep(sealer.open(factor.sealedSecret, context(tenantId, userId)), code.trim());
+      const step = await totpStep(sealer.open(factor.sealedSecret, context(tenantId, userId)), code.trim(), now());
       return step !== null && (await mfa.acceptTimeStep(factor.id, step));
     },
     /** a code of any confirmed authenticator; a time step already used is refused (RFC 6238 §5.2) */
     async verifyTotp(tenantId: string, userId: string, code: string): Promise<boolean> {
       for (const factor of await mfa.totpFactors(tenantId, userId)) {
         if (!factor.confirmed) continue;
-        const step = await totpStep(sealer.open(factor.sealedSecret, context(tenantId, userId)), code.trim());
+        const step = await totpStep(sealer.open(factor.sealedSecret, context(tenantId, userId)), code.trim(), now());
         if (step !== null) return mfa.acceptTimeStep(factor.id, step);
       }
       return false;
@@ -74,6 +75,8 @@ export function createFactors(deps: { mfa: MfaRepository; sealer: Sealer; limite
      * one second-factor attempt, reserved before the code or passkey is checked so concurrent guesses cannot all be
      * judged (store/attempt-guard.ts); a wrong one stays counted, a right one clears the account's failures
      */
+    /** clears the second-factor failures of the account (an operator unlocks it) */
+    unlock: (tenantId: string, userId: string) => limiter.reset(bucket(tenantId), userId),
     reserveAttempt(tenantId: string, userId: string): Promise<Attempt> {
       return reserveAttempt(limiter, [{ bucket: bucket(tenantId), subject: userId, rule: secondFactorLimit, onSuccess: 'reset' }]);
     },

@@ -31,8 +31,9 @@ export function stepUpRequested(details: Pick<Details, 'params'>): boolean {
   return asksForMfa(details.params.acr_values) || details.params.max_age !== undefined;
 }
 
-export function createMfaGate(deps: { store: KvStore; mfa: MfaRepository; passkeys: PasskeysRepository; audit: AuditLog; https: boolean }) {
+export function createMfaGate(deps: { store: KvStore; mfa: MfaRepository; passkeys: PasskeysRepository; audit: AuditLog; https: boolean; now?: () => number }) {
   const { store, mfa, passkeys, audit } = deps;
+  const now = deps.now ?? Date.now;
   const key = (tenantId: string, uid: string) => `mfa-pending:${tenantId}:${uid}`;
   let ix: InteractionContext;
 
@@ -70,7 +71,7 @@ export function createMfaGate(deps: { store: KvStore; mfa: MfaRepository; passke
       if (!enrolled) {
         if (settings.policy !== 'required') return login.amr;
         const since = settings.requiredSince ? Date.parse(settings.requiredSince) : 0;
-        if (Date.now() < since + settings.graceDays * DAY) return login.amr;
+        if (now() < since + settings.graceDays * DAY) return login.amr;
         enrol = true;
       } else if (!stepUp && settings.trustedDeviceDays > 0 && (await trustedHere(ctx, login.tenantId, login.accountId))) {
         return login.amr;
@@ -96,7 +97,7 @@ export function createMfaGate(deps: { store: KvStore; mfa: MfaRepository; passke
       const request = requestInfo(ctx);
       if (factor.remember && days > 0) {
         const token = randomBytes(32).toString('base64url');
-        await mfa.trustDevice(tenant.id, pending.accountId, { tokenHash: trustTokenHash(token), device: deviceOf(request.userAgent), ip: request.ip, expiresAt: new Date(Date.now() + days * DAY) });
+        await mfa.trustDevice(tenant.id, pending.accountId, { tokenHash: trustTokenHash(token), device: deviceOf(request.userAgent), ip: request.ip, expiresAt: new Date(now() + days * DAY) });
         ctx.cookies.set(trustCookie, token, { path: `/t/${tenant.slug}`, httpOnly: true, sameSite: 'lax', secure: deps.https, maxAge: days * DAY, signed: false, overwrite: true });
         await audit.record({ tenantId: tenant.id, type: 'mfa.device_trusted', actor: pending.accountId, subject: pending.accountId, ...request, data: { days } });
       }

@@ -35,13 +35,16 @@ export interface CodeChallengesDeps {
   channels: TenantChannels;
   audit: AuditLog;
   logger: Logger;
+  /** the codes' clock (ms); default Date.now */
+  now?: () => number;
 }
 
 export function createCodeChallenges(deps: CodeChallengesDeps) {
+  const now = deps.now ?? Date.now;
   const inFlight = new Set<Promise<unknown>>();
 
   function dispatch(tenant: CourierTenant, challenge: Challenge, code: string, link: string | null, request: StartInput['request'], subject: string) {
-    const ttlMinutes = Math.max(1, Math.round((challenge.expiresAt - Date.now()) / 60_000));
+    const ttlMinutes = Math.max(1, Math.round((challenge.expiresAt - now()) / 60_000));
     // How the code went out is recorded inside the delivery, before it is recorded as sent (courier.ts): recorded
     // afterwards, a code typed as soon as the SMS arrived was checked as ours and counted wrong. Only what changes
     // the answer is written: a provider that checks the code, or a channel other than the one asked for.

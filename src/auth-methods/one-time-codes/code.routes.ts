@@ -8,7 +8,7 @@ import { field, formBody, type Details } from '../../interactions/interaction-co
 import type { Challenge } from './one-time-codes.js';
 
 export function codeRoutes(deps: AuthMethodDeps, completion: ChallengeCompletion) {
-  const { ix, codes, challenges, audit } = deps;
+  const { ix, codes, challenges, audit, now } = deps;
   const router = new Router({ prefix: '/t/:slug/interaction/:uid/code/:challenge' });
 
   /** this browser's interaction and a live challenge that belongs to it */
@@ -30,7 +30,7 @@ export function codeRoutes(deps: AuthMethodDeps, completion: ChallengeCompletion
         action: path, resendAction: `${path}/resend`, csrfToken: ix.csrfToken(details),
         destination: maskDestination(challenge.identifier), channel: challenge.channel, purpose: challenge.purpose,
         codeLength: signIn.code.length, error: options.error ?? null, notice: options.notice ?? null,
-        resendAvailableIn: Math.max(0, Math.ceil((challenge.sentAt + signIn.code.resendCooldownSeconds * 1000 - Date.now()) / 1000)),
+        resendAvailableIn: Math.max(0, Math.ceil((challenge.sentAt + signIn.code.resendCooldownSeconds * 1000 - now()) / 1000)),
         backUrl: ix.base(ctx),
       },
     });

@@ -47,6 +47,11 @@ export function createPasskeyGuard(limiter: RateLimiter, tenantId: string) {
     async failedFor(userId: string): Promise<void> {
       await limiter.hit(user, userId, passkeyLimits.user);
     },
+    /** seconds the account stays locked for passkeys, 0 when it is not (a read) */
+    async lockedFor(userId: string): Promise<number> {
+      const state = await limiter.peek(user, userId, passkeyLimits.user);
+      return state.allowed ? 0 : Math.max(1, state.retryAfterSeconds);
+    },
     async succeededFor(userId: string): Promise<void> {
       await limiter.reset(user, userId);
     },

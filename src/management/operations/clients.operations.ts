@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Services } from '../../services.js';
 import { clientUpdateSchema, type ClientView } from '../../clients/client-admin.js';
 import { authMethods, grantTypes } from '../../clients/clients.service.js';
+import { protocolMetadataKeys, protocolMetadataSchema } from '../../clients/protocol-metadata.js';
 import { defineOperation } from '../operation.js';
 import { pageOf, pageQuery } from '../pagination.js';
 import { roleNamesBody } from './roles.operations.js';
@@ -16,7 +17,7 @@ const createBody = z.object({
   client_name: z.string().max(100),
   redirect_uris: z.array(uri).max(50).optional(),
   post_logout_redirect_uris: z.array(uri).max(50).optional(),
-  grant_types: z.array(z.enum(grantTypes)).max(3).optional(),
+  grant_types: z.array(z.enum(grantTypes)).max(4).optional(),
   token_endpoint_auth_method: z.enum(authMethods).optional(),
   /** a public client (browser or native app): no secret */
   public: z.boolean().optional(),
@@ -28,7 +29,7 @@ const createBody = z.object({
   jwks: z.object({ keys: z.array(z.record(z.string(), z.unknown())).max(20) }).optional(),
   backchannel_logout_uri: uri.optional(),
   operator_tenants: z.array(z.string().max(40)).max(100).optional(),
-}).strict();
+}).extend(protocolMetadataSchema.shape).strict();
 
 /** @throws AppError('client.not_found') */
 const clientIn = (services: Services, tenantId: string, clientId: string): Promise<ClientView> => services.clientAdmin.get(tenantId, clientId);
@@ -51,6 +52,7 @@ export const clientOperations = [
         grants: body.grant_types, authMethod: body.token_endpoint_auth_method, public: body.public, scope: body.scope,
         firstParty: body.first_party, refreshTokenReuseInterval: body.refresh_token_reuse_interval, jwksUri: body.jwks_uri,
         jwks: body.jwks, backchannelLogoutUri: body.backchannel_logout_uri, operatorTenants: body.operator_tenants,
+        protocol: Object.fromEntries(protocolMetadataKeys.filter((key) => key in body).map((key) => [key, (body as Record<string, unknown>)[key]])),
       }, await services.clientValidator(tenant.slug));
       await audit({ type: 'admin.client_created', subject: created.client_id, clientId: created.client_id, data: { grant_types: created.grant_types } });
       return { ...(await clientIn(services, tenant.id, created.client_id)), client_secret: created.client_secret };

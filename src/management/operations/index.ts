@@ -8,10 +8,12 @@ import { auditOperations } from './audit.operations.js';
 import { clientOperations } from './clients.operations.js';
 import { userOperations } from './users.operations.js';
 import { userAccessOperations } from './user-access.operations.js';
+import { appOperations } from './apps.operations.js';
 
 export const operations: readonly Operation[] = [
   ...tenantOperations,
   ...clientOperations,
+  ...appOperations,
   ...userOperations,
   ...userAccessOperations,
   ...roleOperations,

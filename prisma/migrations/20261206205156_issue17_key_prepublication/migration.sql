@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "signing_keys" ADD COLUMN     "activates_at" TIMESTAMP(3);

@@ -1,0 +1,74 @@
+// One contract for every way in (issue #16 §1): what a method is called, which RFC 8176 `amr` values proving it
+// adds, whether it is a first or a second factor, whether a tenant offers it, how it starts (sends a code …), how
+// its answer is checked, and how it appears on the hosted login page. Koa-free: the hosted pages and the JSON front
+// doors call the same start/verify and feed the outcome to the login transaction (src/login/).
+//
+// API:
+//   interface AuthMethod { id; amr; factor; availableFor(tenant); start?(input); verify(input); loginPage }
+//   the registry (one line per method): auth-method-registry.ts
+import type { CourierTenant } from '../notifications/courier.js';
+
+export type FactorKind = 'first' | 'second';
+
+export interface MethodRequest { ip: string; userAgent: string | null }
+
+export interface MethodStartInput {
+  tenant: CourierTenant;
+  /** as typed: each method normalises (email, E.164 phone) and refuses what is not one */
+  identifier: string;
+  /** the login transaction the challenge belongs to (its id binds the challenge like an interaction uid) */
+  transactionId: string;
+  request: MethodRequest;
+  /** whether a first verified sign-in may create the account; default: the tenant's sign-up setting */
+  allowSignUp?: boolean;
+}
+
+export type MethodStartOutcome =
+  | { ok: true; challengeId: string; /** epoch ms */ expiresAt: number; identifier: { kind: 'email' | 'phone'; value: string } }
+  | { ok: false; error: 'invalid_identifier' }
+  | { ok: false; error: 'rate_limited'; retryAfterSeconds: number };
+
+export interface MethodVerifyInput {
+  tenant: CourierTenant;
+  /** first factor: the challenge started for the transaction (codes); none for a password */
+  challengeId?: string | null;
+  /** first factor without a challenge (password): who claims to sign in */
+  identifier?: string;
+  /** second factor: the user the transaction identified */
+  userId?: string | null;
+  /** the code or password, as typed */
+  secret: string;
+  request: MethodRequest;
+  /** code methods: the login transaction the challenge was started for */
+  transactionId?: string;
+  /** as in MethodStartInput */
+  allowSignUp?: boolean;
+}
+
+export type MethodVerifyOutcome =
+  /** `userId` null: the identifier was proven but has no account yet (a first sign-in by code) */
+  | { ok: true; userId: string | null; identifier: { kind: 'email' | 'phone'; value: string } | null; amr: string[]; signUp: boolean }
+  | { ok: false; error: 'wrong'; attemptsLeft: number | null }
+  | { ok: false; error: 'locked' | 'expired' }
+  | { ok: false; error: 'rate_limited'; retryAfterSeconds: number };
+
+/** how a method shows on the hosted login page: the availability flag the template reads and the route it posts to */
+export interface LoginPageEntry {
+  flag: 'password' | 'emailOtp' | 'magicLink' | 'phone' | 'passkey';
+  /** relative to the interaction's base path */
+  path: string;
+  label: string;
+}
+
+export interface AuthMethod {
+  /** stable id, also the `method` of audit events and of the login transaction */
+  id: string;
+  /** RFC 8176 values a success adds (a code by SMS is `sms`, by email or WhatsApp `otp`; the channel that delivered decides) */
+  amr: readonly string[];
+  factor: FactorKind;
+  availableFor(tenant: CourierTenant): boolean;
+  /** methods that send something first (codes); absent for a password or a TOTP */
+  start?(input: MethodStartInput): Promise<MethodStartOutcome>;
+  verify(input: MethodVerifyInput): Promise<MethodVerifyOutcome>;
+  loginPage: LoginPageEntry | null;
+}

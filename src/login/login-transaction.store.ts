@@ -1,0 +1,88 @@
+// Login transactions at rest: ONE KvStore record per transaction (`login-tx:{tenant}:{sha256(id)}`), one TTL (until
+// the transaction's expiresAt by our clock), sealed (AES-GCM, bound to its key) so a dump of the store names nobody,
+// and named only by the SHA-256 of its id, which the client holds as a bearer reference. Every transition is a
+// compare-and-set of the whole record (KvStore.compareAndSet): of concurrent events read from the same version one
+// wins; the others re-read and are judged again against the new state, so two right codes cannot both complete.
+//
+// API (for the next front door):
+//   createLoginTransactions(deps: { store: KvStore; secret: string; now?: () => number }): LoginTransactions
+//   begin(input: Omit<BeginLogin, 'id'>): Promise<LoginTransaction>
+//   get(tenantId: string, id: string): Promise<LoginTransaction | null>      null: unknown, malformed id or expired
+//   apply(tenantId: string, id: string, event: LoginEvent, policy: LoginPolicy | null): Promise<ApplyResult>
+//   discard(tenantId: string, id: string): Promise<void>
+import { randomBytes } from 'node:crypto';
+import { createSealer, deriveSecret, digest } from '../crypto/sealing.js';
+import type { KvStore } from '../store/kv-store.js';
+import { beginLogin, transition, type BeginLogin, type LoginEvent, type LoginPolicy, type LoginTransaction, type TransitionError } from './login-transaction.machine.js';
+
+export type ApplyResult =
+  | { ok: true; tx: LoginTransaction }
+  /** `login.not_found`: unknown, malformed or already gone; `tx` is the record as it stands when there is one */
+  | { ok: false; error: TransitionError | 'login.not_found'; tx: LoginTransaction | null };
+
+const ID = /^[A-Za-z0-9_-]{22}$/;
+/** compare-and-set rounds before giving up: each lost round means another event was applied meanwhile */
+const MAX_ROUNDS = 8;
+
+export function createLoginTransactions(deps: { store: KvStore; secret: string; now?: () => number }) {
+  const { store } = deps;
+  const now = deps.now ?? Date.now;
+  if (!deps.secret) throw new Error('createLoginTransactions needs a secret');
+  const sealer = createSealer([deriveSecret(deps.secret, 'login transactions seal v1')]);
+  const keyOf = (tenantId: string, id: string) => `login-tx:${tenantId}:${digest(id)}`;
+  /** the record lives exactly as long as the transaction, by our clock; the store refuses a TTL of 0 */
+  const ttlOf = (tx: LoginTransaction) => Math.max(1, Math.ceil((tx.expiresAt - now()) / 1000));
+
+  async function read(tenantId: string, id: string): Promise<{ raw: string; tx: LoginTransaction } | null> {
+    if (typeof id !== 'string' || !ID.test(id)) return null;
+    const key = keyOf(tenantId, id);
+    const raw = await store.get(key);
+    if (!raw) return null;
+    try {
+      const tx = JSON.parse(sealer.open(raw, key)) as LoginTransaction;
+      return tx.id === id && tx.tenantId === tenantId ? { raw, tx } : null;
+    } catch (err) {
+      // sealed under a secret since replaced: the transaction is simply gone
+      if (err instanceof Error && err.message === 'crypto.unseal_failed') return null;
+      throw err;
+    }
+  }
+
+  return {
+    async begin(input: Omit<BeginLogin, 'id'>): Promise<LoginTransaction> {
+      const tx = beginLogin({ ...input, id: randomBytes(16).toString('base64url') }, now());
+      const key = keyOf(tx.tenantId, tx.id);
+      if (!(await store.setIfAbsent(key, sealer.seal(JSON.stringify(tx), key), ttlOf(tx)))) throw new Error('login transaction id collision');
+      return tx;
+    },
+
+    /** the transaction as it stands; a live one past its expiresAt reads as expired */
+    async get(tenantId: string, id: string): Promise<LoginTransaction | null> {
+      const found = await read(tenantId, id);
+      if (!found) return null;
+      const { tx } = found;
+      return tx.expiresAt <= now() && tx.state !== 'completed' && tx.state !== 'failed' ? { ...tx, state: 'expired' } : tx;
+    },
+
+    /** one event, judged by the pure machine and written with compare-and-set; never two winners for one version */
+    async apply(tenantId: string, id: string, event: LoginEvent, policy: LoginPolicy | null): Promise<ApplyResult> {
+      for (let round = 0; round < MAX_ROUNDS; round++) {
+        const found = await read(tenantId, id);
+        if (!found) return { ok: false, error: 'login.not_found', tx: null };
+        const result = transition(found.tx, event, policy, now());
+        if (!result.ok) return result;
+        const key = keyOf(tenantId, id);
+        if (await store.compareAndSet(key, found.raw, sealer.seal(JSON.stringify(result.tx), key), ttlOf(result.tx))) return result;
+      }
+      // contention beyond reason on one transaction: refuse rather than spin
+      const current = await read(tenantId, id);
+      return { ok: false, error: 'login.invalid_transition', tx: current?.tx ?? null };
+    },
+
+    async discard(tenantId: string, id: string): Promise<void> {
+      if (typeof id === 'string' && ID.test(id)) await store.del([keyOf(tenantId, id)]);
+    },
+  };
+}
+
+export type LoginTransactions = ReturnType<typeof createLoginTransactions>;

@@ -1,0 +1,44 @@
+// Apps of the backend OTP API (issue #16): a first-party client with the headless capability. The answer is what a
+// backend needs to call /auth/… and verify the tokens locally; the secret is shown here only.
+import { z } from 'zod';
+import { exportSPKI, importJWK, type JWK } from 'jose';
+import type { Services } from '../../services.js';
+import { AppError } from '../../errors/app-error.js';
+import { defineOperation } from '../operation.js';
+
+const createBody = z.object({
+  name: z.string().max(100),
+  slug: z.string().max(40),
+  refresh_token_reuse_interval: z.number().int().min(0).max(300).optional(),
+}).strict();
+
+const publicMembers = ['kty', 'n', 'e', 'kid', 'alg'] as const;
+
+/** the PEM (SPKI) of the tenant's current RS256 signing key, the one its app tokens are signed with */
+async function currentRsaPem(services: Services, tenantId: string): Promise<string> {
+  const { jwks } = await services.keys.loadJwks(tenantId);
+  const key = (jwks.keys as JWK[]).find((k) => k.alg === 'RS256' && !k.key_ops);
+  if (!key) throw new AppError('keys.invalid_alg', 'The tenant has no current RS256 key: rotate one with `tessera keys rotate --alg RS256`.');
+  const publicKey = Object.fromEntries(publicMembers.filter((m) => key[m] !== undefined).map((m) => [m, key[m]])) as JWK;
+  return exportSPKI((await importJWK(publicKey, 'RS256')) as CryptoKey);
+}
+
+export const appOperations = [
+  defineOperation({
+    id: 'createApp', method: 'post', path: '/tenants/{slug}/apps', scope: 'clients:write', tag: 'clients', status: 201,
+    summary: 'Registers an app of the backend OTP API (/auth/…); the answer holds its secret, which is never shown again',
+    errors: ['app.slug_taken', 'request.invalid', 'client.invalid_metadata'],
+    body: createBody,
+    async handle({ services, tenant, body, audit }) {
+      const created = await services.clients.create(tenant.id, {
+        name: body.name, refreshTokenReuseInterval: body.refresh_token_reuse_interval, headless: { appSlug: body.slug, tenantSlug: tenant.slug },
+      }, await services.clientValidator(tenant.slug));
+      await audit({ type: 'admin.client_created', subject: created.client_id, clientId: created.client_id, data: { grant_types: created.grant_types, headless: true } });
+      const issuer = `${services.config.publicUrl.origin}/t/${tenant.slug}`;
+      return {
+        app_id: created.client_id, app_secret: created.client_secret, app_slug: body.slug,
+        jwt_public_key: await currentRsaPem(services, tenant.id), jwks_uri: `${issuer}/jwks`,
+      };
+    },
+  }),
+];

@@ -1,0 +1,17 @@
+// A client registered before its tenant tightened a policy (FAPI 2.0, required PAR) no longer passes the provider's
+// metadata checks when it is loaded, and oidc-provider answers its requests with `invalid_client_metadata` — a
+// registration error (RFC 7591 §3.2.2). At the token, PAR, introspection and revocation endpoints the client
+// failed authentication as far as it can tell: RFC 6749 §5.2 `invalid_client`, 401.
+import type { Middleware } from 'koa';
+import type { KoaContextWithOIDC } from 'oidc-provider';
+
+export function clientPolicyError(): Middleware {
+  return async function clientNoLongerAllowed(context, next) {
+    await next();
+    const { oidc } = context as KoaContextWithOIDC;
+    const body = context.body as { error?: unknown; error_description?: unknown } | undefined;
+    if (!oidc || context.status !== 400 || body?.error !== 'invalid_client_metadata' || oidc.route === 'registration') return;
+    context.status = 401;
+    context.body = { error: 'invalid_client', error_description: `the client's registration does not meet the tenant's policy: ${String(body.error_description ?? '')}` };
+  };
+}

@@ -1,0 +1,110 @@
+// send-otp and verify-otp of the backend OTP API (issue #16 §2) as steps of one login transaction: send-otp starts
+// it (identified) and the code method's challenge; verify-otp checks the code through the same method the hosted
+// phone and email pages use, passes the first factor, lets the tenant's second-factor policy decide, and exchanges
+// a completed transaction for tokens at the tenant's own token endpoint (login-transaction grant).
+import type { Context } from 'koa';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { AuthMethodRegistry } from '../auth-methods/auth-method-registry.js';
+import type { Factors } from '../auth-methods/mfa/factors.service.js';
+import type { UsersService } from '../accounts/users.service.js';
+import type { PasskeysRepository } from '../db/passkeys.repository.js';
+import { AppError } from '../errors/app-error.js';
+import type { LoginTransactions } from '../login/login-transaction.store.js';
+import { loginTransactionGrantType, loginTransactionParameter } from '../oidc/login-transaction-grant.js';
+import type { CallingApp } from './app-credentials.js';
+import type { Answer } from './idempotency.js';
+import { callProviderEndpoint } from './provider-endpoint.js';
+import { errorAnswer, tokenAnswer } from './otp-answers.js';
+
+export interface OtpSignInDeps {
+  logins: LoginTransactions;
+  authMethods: AuthMethodRegistry;
+  factors: Factors;
+  passkeys: PasskeysRepository;
+  users: UsersService;
+  audit: AuditLog;
+}
+
+/** a transaction lives as long as the hosted second-factor step waits (mfa-gate.ts) */
+const transactionSeconds = 900;
+const channels = ['sms', 'whatsapp', 'email'] as const;
+type Channel = (typeof channels)[number];
+
+const text = (value: unknown, max: number): string | null => (typeof value === 'string' && value.length <= max ? value : null);
+const requestOf = (ctx: Context) => ({ ip: ctx.ip, userAgent: ctx.get('User-Agent') || null });
+
+export function createOtpSignIn(deps: OtpSignInDeps) {
+  const { logins } = deps;
+
+  async function enrolledFactors(tenantId: string, userId: string): Promise<string[]> {
+    const [totp, passkeys] = await Promise.all([deps.factors.hasConfirmedTotp(tenantId, userId), deps.passkeys.countForUser(tenantId, userId)]);
+    return [...(totp ? ['totp', 'recovery_code'] : []), ...(passkeys > 0 ? ['passkey'] : [])];
+  }
+
+  return {
+    /** @throws AppError('request.invalid' | 'otp.invalid_channel' | 'user.invalid_email' | 'user.invalid_phone') */
+    async sendOtp(ctx: Context, app: CallingApp, body: Record<string, unknown>): Promise<Answer> {
+      const phone = body.phone === undefined ? undefined : text(body.phone, 32);
+      const email = body.email === undefined ? undefined : text(body.email, 254);
+      if ((phone === undefined) === (email === undefined) || phone === null || email === null) throw new AppError('request.invalid', 'Send exactly one of "phone" or "email", as a string.');
+      const channel = (body.channel ?? (email !== undefined ? 'email' : 'sms')) as Channel;
+      if (!channels.includes(channel) || (channel === 'email') !== (email !== undefined)) throw new AppError('otp.invalid_channel', '"channel" is sms or whatsapp for a phone, email for an email.');
+      const method = deps.authMethods.codeMethod(channel);
+      if (!method.availableFor(app.tenant)) throw new AppError('otp.invalid_channel');
+
+      const tx = await logins.begin({ tenantId: app.tenant.id, clientId: app.appId, front: 'otp_api', method: method.id, identifier: null, ttlSeconds: transactionSeconds });
+      // the app's opt-in to the API is its opt-in to creating users on their first verified sign-in (issue #16 §2)
+      const started = await method.start({ tenant: app.tenant, identifier: (phone ?? email)!, transactionId: tx.id, request: requestOf(ctx), allowSignUp: true });
+      if (!started.ok) {
+        await logins.discard(app.tenant.id, tx.id);
+        if (started.error === 'rate_limited') return errorAnswer('auth.rate_limited', undefined, started.retryAfterSeconds);
+        throw new AppError(email !== undefined ? 'user.invalid_email' : 'user.invalid_phone');
+      }
+      await logins.apply(app.tenant.id, tx.id, { type: 'challenge_started', challengeId: started.challengeId }, null);
+      return { status: 200, body: { otp_request_id: tx.id, channel, expires_in: Math.max(1, Math.ceil((started.expiresAt - Date.now()) / 1000)) } };
+    },
+
+    /** @throws AppError('request.invalid') */
+    async verifyOtp(ctx: Context, app: CallingApp, body: Record<string, unknown>): Promise<Answer> {
+      const id = text(body.otp_request_id, 64);
+      const otp = text(body.otp, 16);
+      if (!id || otp === null || !otp) throw new AppError('request.invalid', 'Send "otp_request_id" and "otp" as strings.');
+      const { tenant } = app;
+      const tx = await logins.get(tenant.id, id);
+      if (!tx || tx.clientId !== app.appId || tx.front !== 'otp_api' || tx.state === 'expired' || tx.state === 'failed') return errorAnswer('otp.expired');
+      if (tx.state !== 'identified') return errorAnswer('login.invalid_state');
+      const method = deps.authMethods.get(tx.method);
+      if (!method) return errorAnswer('otp.expired');
+      const outcome = await method.verify({ tenant, challengeId: tx.challengeId, transactionId: tx.id, secret: otp, request: requestOf(ctx), allowSignUp: true });
+      if (!outcome.ok) {
+        if (outcome.error === 'wrong') {
+          const left = outcome.attemptsLeft;
+          return errorAnswer('otp.invalid_code', left === null ? undefined : `That code is not right. ${left === 1 ? '1 attempt' : `${left} attempts`} left.`);
+        }
+        if (outcome.error === 'rate_limited') return errorAnswer('auth.rate_limited', undefined, outcome.retryAfterSeconds);
+        if (outcome.error === 'locked') await logins.apply(tenant.id, tx.id, { type: 'failed', reason: 'locked' }, null);
+        return errorAnswer('otp.expired');
+      }
+      const userId = outcome.userId!;
+      const first = await logins.apply(tenant.id, tx.id, { type: 'first_factor_passed', userId, method: method.id, amr: outcome.amr }, null);
+      if (!first.ok) return errorAnswer(first.error === 'login.expired' ? 'otp.expired' : 'login.invalid_state');
+      const gate = await logins.apply(tenant.id, tx.id, { type: 'second_factor_assessed', enrolledFactors: await enrolledFactors(tenant.id, userId), trustedDevice: false }, tenant.settings.mfa);
+      if (!gate.ok) return errorAnswer(gate.error === 'login.expired' ? 'otp.expired' : 'login.invalid_state');
+      if (gate.tx.state !== 'completed') {
+        // the one challenge envelope of every JSON API (DESIGN.md); this API offers no way to answer it yet
+        return { status: 200, body: { status: 'challenge_required', challenge: { id: tx.id, kind: gate.tx.state === 'enrolment_required' ? 'enrol_mfa' : 'mfa', methods: gate.tx.methods, expires_at: new Date(gate.tx.expiresAt).toISOString() } } };
+      }
+      const minted = await callProviderEndpoint(ctx, tenant.slug, app.provider, '/token', {
+        grant_type: loginTransactionGrantType, [loginTransactionParameter]: tx.id, client_id: app.appId, client_secret: app.appSecret,
+      });
+      if (minted.status !== 200) return errorAnswer('otp.expired');
+      const user = await deps.users.findById(tenant.id, userId);
+      await deps.audit.record({ tenantId: tenant.id, type: 'login.succeeded', actor: userId, subject: userId, ...requestOf(ctx), data: { method: method.id, client: app.appId } });
+      return tokenAnswer(minted.body, {
+        id: userId, email: user?.email ?? null, phone: user?.phone ?? null, created: outcome.signUp,
+      });
+    },
+  };
+}
+
+export type OtpSignIn = ReturnType<typeof createOtpSignIn>;

@@ -1,0 +1,73 @@
+// Tessera inside the test process: the same app `npm start` serves (createTessera on a node:http server), without a
+// Node start and module load per server, behind the TesseraProcess interface the tests already use. Its log is
+// captured for output(); its CLI runs the real command code (cli-run.ts) without a process per command.
+// Files that need a real process (embedded database, several processes, signals, the browser) use startTessera.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import { createTessera, type Tessera } from '../../src/app.js';
+import { loadConfig } from '../../src/config/config.js';
+import { demoBanner } from '../../src/demo/demo-banner.js';
+import { firstOwnerBanner } from '../../src/tenants/first-owner.service.js';
+import { ensureDemo } from '../../src/demo/demo.service.js';
+import { developmentBehaviours } from '../../src/config/development-mode.js';
+import { createLogger } from '../../src/logging/logger.js';
+import { createTestClock, type TestClock } from './test-clock.js';
+import { runCliInProcess } from './tessera-cli.js';
+import type { TesseraProcess } from './tessera-process.js';
+
+export interface InProcessOptions { publicUrl?: string; port?: number; cwd?: string }
+
+export async function startInProcess(env: Record<string, string>, options: InProcessOptions = {}): Promise<TesseraProcess & { readonly clock: TestClock }> {
+  let output = '';
+  const log = new Writable({ write(chunk, _encoding, done) { output += String(chunk); done(); } });
+  let handler: Parameters<typeof createServer>[1] = (_req, res) => { res.statusCode = 503; res.end(); };
+  const server = createServer((req, res) => handler!(req, res));
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+  const fullEnv: Record<string, string> = { PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: options.publicUrl ?? url, LOG_LEVEL: 'warn', ...env };
+  const clock = createTestClock();
+  let tessera: Tessera;
+  try {
+    const config = loadConfig(fullEnv);
+    tessera = await createTessera(config, createLogger(config.logLevel, { destination: log }), { now: clock.now });
+    handler = tessera.app.callback();
+    // what main.ts prints at start-up: the development-only behaviours, then the demo's details
+    for (const line of developmentBehaviours(config)) output += `${line}\n`;
+    const demo = config.seedDemo ? await ensureDemo(tessera.services) : null;
+    if (demo) output += demoBanner(demo.info);
+    const setupToken = await tessera.services.firstOwner.issueToken();
+    if (setupToken) output += firstOwnerBanner(config.publicUrl, setupToken);
+  } catch (error) {
+    await new Promise((resolve) => server.close(resolve));
+    throw new Error(`Tessera did not start in this process: ${(error as Error).message}\n${output}`, { cause: error });
+  }
+
+  let stopped: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    env: fullEnv,
+    clock,
+    output: () => output,
+    issuer: (slug) => `${fullEnv.PUBLIC_URL}/t/${slug}`,
+    cli: (argv) => runCliInProcess(argv, fullEnv, options.cwd),
+    stop() {
+      stopped ??= (async () => {
+        // as main.ts on SIGTERM: no new connections, in-flight requests finish; a client holding a socket open gets cut off
+        const closed = new Promise((resolve) => server.close(resolve));
+        server.closeIdleConnections();
+        const timer = setTimeout(() => server.closeAllConnections(), 5_000);
+        await closed;
+        clearTimeout(timer);
+        await tessera.close();
+      })();
+      return stopped;
+    },
+  };
+}
