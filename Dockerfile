@@ -8,6 +8,7 @@ FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json ./
 COPY prisma ./prisma
+COPY scripts ./scripts
 COPY src ./src
 RUN npm ci --no-audit --no-fund
 
