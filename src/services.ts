@@ -103,7 +103,7 @@ export async function createServices(config: Config, logger: Logger, options: Se
   const tenantsRepository = createTenantsRepository(db.prisma);
   const oidcModels = createOidcModelsRepository(db.prisma);
   const signingKeysRepository = createSigningKeysRepository(db.prisma);
-  const hasher = createPasswordHasher({ cost: config.bcryptCost, threads: config.passwordHashThreads });
+  const hasher = createPasswordHasher({ cost: config.passwordHashCost, threads: config.passwordHashThreads });
   const keys = createSigningKeys({ repository: signingKeysRepository, sealer });
   const users = createUsersService({ repository: createUsersRepository(db.prisma), hasher });
   const kv = store;

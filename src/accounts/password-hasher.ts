@@ -1,59 +1,66 @@
-// Password hashing for the hosted login: bcrypt (bcryptjs) in a small worker pool, so a login never
-// blocks the event loop and an unknown account costs the same bcrypt work as a known one.
-import { createHash, randomInt } from 'node:crypto';
+// Password hashing for every way a password is set or checked: argon2id (OWASP parameters by default, per tenant
+// within safe bounds) in a small worker pool, so a login never blocks the event loop. bcrypt hashes from before
+// (or imported) still verify, and a successful check asks for a rehash to argon2id. An unknown account costs the
+// same argon2id work as a known one, so timing does not reveal accounts.
+import { createHash, randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { HashJob, HashReply, HashRequest } from './password-hash.worker.js';
+import { ARGON2_LIMITS, OWASP_ARGON2ID, type Argon2Cost } from './argon2-cost.js';
+import type { Argon2Params, HashJob, HashReply, HashRequest } from './password-hash.worker.js';
+
+export type { Argon2Cost } from './argon2-cost.js';
 
 export interface PasswordCheck { ok: boolean; needsRehash: boolean }
 
 export interface PasswordHasher {
-  hash(password: string): Promise<string>;
-  /** Compares in constant work whether or not a hash exists: with `hash` undefined (unknown account) it compares
-   *  against a fixed dummy hash of the configured cost and returns ok:false, so timing does not reveal accounts. */
-  verify(password: string, hash: string | undefined | null): Promise<PasswordCheck>;
+  /** an argon2id hash at `cost` (default: the configured one) */
+  hash(password: string, cost?: Argon2Cost): Promise<string>;
+  /** Compares in constant work whether or not a hash exists: with `hash` undefined (unknown account) or unusable it
+   *  verifies against a dummy argon2id hash at `cost` and returns ok:false, so timing does not reveal accounts.
+   *  needsRehash: the password matched a hash that is not argon2id at `cost`. */
+  verify(password: string, hash: string | undefined | null, cost?: Argon2Cost): Promise<PasswordCheck>;
   readonly threads: number;
   close(): Promise<void>;
 }
 
-export const MIN_BCRYPT_COST = 4;
-export const MAX_BCRYPT_COST = 15;
-
-/** bcrypt reads only the first 72 bytes of its key; longer passwords are pre-hashed so every byte counts. */
-const BCRYPT_MAX_BYTES = 72;
-/** Marks a bcrypt hash of base64(sha256(password)). base64 keeps NUL bytes out of bcrypt's C-string key. */
+/** Marks a bcrypt hash of base64(sha256(password)): how passwords over bcrypt's 72-byte limit were stored before
+ *  argon2id. base64 kept NUL bytes out of bcrypt's C-string key. */
 const PREHASH_PREFIX = 'sha256$';
 const BCRYPT_HASH = /^\$2[aby]\$(\d\d)\$[./A-Za-z0-9]{53}$/;
-const BCRYPT_ALPHABET = './ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-/** Stored (e.g. imported) hashes above this cost are refused: bcrypt allows 31, which would pin a worker
- *  for days on a single login attempt. */
-const MAX_STORED_COST = 20;
+const ARGON2_HASH = /^\$argon2(id|i|d)\$v=(16|19)\$m=(\d{1,7}),t=(\d{1,3}),p=(\d{1,2})\$[A-Za-z0-9+/]{11,64}\$[A-Za-z0-9+/]{16,86}$/;
+/** Stored (e.g. imported) hashes above these costs are refused: bcrypt allows 31 and argon2 gigabytes, which would
+ *  pin a worker (or the memory) for a long time on a single login attempt. */
+const MAX_STORED_BCRYPT_COST = 20;
+const MAX_STORED_ARGON2 = { memoryKiB: 1_048_576, timeCost: 64, parallelism: 16 };
 
-const comparesByCost = new Map<number, number>();
+type Stored =
+  | { kind: 'argon2'; hash: string; variant: string; version: number; params: Argon2Params }
+  | { kind: 'bcrypt'; hash: string; prehashed: boolean; cost: number };
 
-/** How many bcrypt compares at `cost` the workers of this process have finished. For tests: it proves an
- *  unknown account or a malformed hash still pays for a real compare, without timing anything. */
-export function bcryptComparesRun(cost: number): number {
-  return comparesByCost.get(cost) ?? 0;
+const checksByScheme = new Map<string, number>();
+
+/** the key under which `passwordChecksRun` counts a verification of an argon2id hash at `cost` */
+export const argon2Scheme = (cost: Argon2Cost) => `argon2id m=${cost.memoryKiB},t=${cost.timeCost},p=1`;
+/** the key under which `passwordChecksRun` counts a bcrypt compare at `cost` */
+export const bcryptScheme = (cost: number) => `bcrypt ${cost}`;
+
+/** How many verifications of a scheme (argon2Scheme / bcryptScheme) the workers of this process have finished. For
+ *  tests: it proves an unknown account or a malformed hash still pays for a real check, without timing anything. */
+export function passwordChecksRun(scheme: string): number {
+  return checksByScheme.get(scheme) ?? 0;
 }
 
 interface Job { message: HashJob; resolve(reply: HashReply): void; reject(err: Error): void }
 interface Slot { worker: Worker; job: Job | null; dead: boolean }
 
-/** Throws RangeError when `cost` is not an integer in 4..15 or `threads` is not a positive integer. */
-export function createPasswordHasher(options: { cost: number; threads?: number }): PasswordHasher {
-  const { cost } = options;
+/** Throws RangeError when `cost` is outside ARGON2_LIMITS or `threads` is not a positive integer. */
+export function createPasswordHasher(options: { cost?: Argon2Cost; threads?: number } = {}): PasswordHasher {
+  const defaultCost = checkedCost(options.cost ?? OWASP_ARGON2ID);
   const threads = options.threads ?? availableParallelism();
-  if (!Number.isInteger(cost) || cost < MIN_BCRYPT_COST || cost > MAX_BCRYPT_COST) {
-    throw new RangeError(`bcrypt cost must be an integer from ${MIN_BCRYPT_COST} to ${MAX_BCRYPT_COST}, got ${cost}`);
-  }
   if (!Number.isInteger(threads) || threads < 1) {
     throw new RangeError(`password hasher threads must be a positive integer, got ${threads}`);
   }
 
-  // A syntactically valid hash at the configured cost that no password matches in practice: comparing
-  // against it costs exactly what a real compare costs, and building it needs no bcrypt run at startup.
-  const dummyHash = `$2b$${String(cost).padStart(2, '0')}$${randomBcryptChars(53)}`;
   const workerUrl = new URL('./password-hash.worker.js', import.meta.url);
   const slots: Slot[] = [];
   const queue: Job[] = [];
@@ -110,36 +117,50 @@ export function createPasswordHasher(options: { cost: number; threads?: number }
     });
   }
 
-  async function compare(password: string, hash: string): Promise<boolean> {
-    const reply = await run({ op: 'compare', password, hash });
-    if (!('op' in reply) || reply.op !== 'compare') throw new Error(`password compare failed: ${errorOf(reply)}`);
-    comparesByCost.set(reply.cost, bcryptComparesRun(reply.cost) + 1);
+  /** @returns whether the password matched, or null when the library could not read the stored hash */
+  async function check(scheme: string, request: HashRequest): Promise<boolean | null> {
+    const reply = await run(request);
+    if ('error' in reply) return null;
+    if (reply.op !== 'verify') throw new Error('password check failed: unexpected reply');
+    checksByScheme.set(scheme, passwordChecksRun(scheme) + 1);
     return reply.match;
+  }
+
+  // Unknown account or unusable hash: the same work as a real check at this cost, and never a match.
+  async function refuse(target: Argon2Cost): Promise<PasswordCheck> {
+    const matched = await check(argon2Scheme(target), { op: 'verify-argon2', password: '', hash: dummyHash(target) });
+    if (matched === null) throw new Error('password check failed: the dummy hash was refused');
+    return { ok: false, needsRehash: false };
   }
 
   return {
     threads,
 
-    async hash(password) {
-      const long = Buffer.byteLength(password, 'utf8') > BCRYPT_MAX_BYTES;
-      const reply = await run({ op: 'hash', password: long ? prehash(password) : password, cost });
+    async hash(password, cost = defaultCost) {
+      const { memoryKiB, timeCost } = checkedCost(cost);
+      const reply = await run({ op: 'hash', password, params: { memoryKiB, timeCost, parallelism: 1 } });
       if (!('op' in reply) || reply.op !== 'hash') throw new Error(`password hash failed: ${errorOf(reply)}`);
-      return long ? PREHASH_PREFIX + reply.hash : reply.hash;
+      return reply.hash;
     },
 
-    async verify(password, stored) {
-      const parsed = parseStoredHash(stored);
-      const long = Buffer.byteLength(password, 'utf8') > BCRYPT_MAX_BYTES;
-      if (!parsed) {
-        // Unknown account or unusable hash: same work as a real check, and never a match.
-        await compare(long ? prehash(password) : password, dummyHash);
-        return { ok: false, needsRehash: false };
+    async verify(password, storedHash, cost = defaultCost) {
+      const target = checkedCost(cost);
+      const stored = parseStoredHash(storedHash);
+      if (!stored) return refuse(target);
+      if (stored.kind === 'bcrypt') {
+        const ok = await check(bcryptScheme(stored.cost), { op: 'verify-bcrypt', password: stored.prehashed ? prehash(password) : password, hash: stored.hash });
+        if (ok === null) return refuse(target);
+        // A truncating bcrypt (a >72-byte password against a plain hash) or not: every bcrypt hash moves to argon2id.
+        return { ok, needsRehash: ok };
       }
-      const ok = await compare(parsed.prehashed ? prehash(password) : password, parsed.bcrypt);
-      // A plain hash checked with a >72-byte password came from a system that truncated it (an import):
-      // re-hashing it now moves the account to the scheme that uses every byte.
-      const needsRehash = ok && (parsed.cost !== cost || (long && !parsed.prehashed));
-      return { ok, needsRehash };
+      const { params } = stored;
+      const scheme = stored.variant === 'id' && params.parallelism === 1 ? argon2Scheme(params) : `argon2${stored.variant} m=${params.memoryKiB},t=${params.timeCost},p=${params.parallelism}`;
+      const ok = await check(scheme, { op: 'verify-argon2', password, hash: stored.hash });
+      // well-formed to our pattern but not to the library (bad base64, say): a failed check at full cost, not a 500
+      if (ok === null) return refuse(target);
+      const current = stored.variant === 'id' && stored.version === 19 && params.parallelism === 1
+        && params.memoryKiB === target.memoryKiB && params.timeCost === target.timeCost;
+      return { ok, needsRehash: ok && !current };
     },
 
     async close() {
@@ -158,25 +179,44 @@ export function createPasswordHasher(options: { cost: number; threads?: number }
   };
 }
 
+function checkedCost(cost: Argon2Cost): Argon2Cost {
+  const { memoryKiB, timeCost } = cost;
+  const L = ARGON2_LIMITS;
+  if (!Number.isInteger(memoryKiB) || memoryKiB < L.minMemoryKiB || memoryKiB > L.maxMemoryKiB
+    || !Number.isInteger(timeCost) || timeCost < L.minTimeCost || timeCost > L.maxTimeCost) {
+    throw new RangeError(`argon2 cost must be integers: memoryKiB ${L.minMemoryKiB}..${L.maxMemoryKiB}, timeCost ${L.minTimeCost}..${L.maxTimeCost}; got ${memoryKiB}, ${timeCost}`);
+  }
+  return { memoryKiB, timeCost };
+}
+
+/** A well-formed argon2id hash at `cost` that no password matches in practice: verifying against it costs exactly
+ *  what a real verification costs, and building it needs no argon2 run. */
+function dummyHash(cost: Argon2Cost): string {
+  const b64 = (bytes: number) => randomBytes(bytes).toString('base64').replace(/=+$/, '');
+  return `$argon2id$v=19$m=${cost.memoryKiB},t=${cost.timeCost},p=1$${b64(16)}$${b64(32)}`;
+}
+
 function prehash(password: string): string {
   return createHash('sha256').update(password, 'utf8').digest('base64');
 }
 
-function parseStoredHash(stored: string | undefined | null): { bcrypt: string; prehashed: boolean; cost: number } | null {
+function parseStoredHash(stored: string | undefined | null): Stored | null {
   if (typeof stored !== 'string') return null;
+  const argon2 = ARGON2_HASH.exec(stored);
+  if (argon2) {
+    const params = { memoryKiB: Number(argon2[3]), timeCost: Number(argon2[4]), parallelism: Number(argon2[5]) };
+    const max = MAX_STORED_ARGON2;
+    if (params.parallelism < 1 || params.parallelism > max.parallelism || params.timeCost < 1 || params.timeCost > max.timeCost
+      || params.memoryKiB < 8 * params.parallelism || params.memoryKiB > max.memoryKiB) return null;
+    return { kind: 'argon2', hash: stored, variant: argon2[1]!, version: Number(argon2[2]), params };
+  }
   const prehashed = stored.startsWith(PREHASH_PREFIX);
   const bcrypt = prehashed ? stored.slice(PREHASH_PREFIX.length) : stored;
   const match = BCRYPT_HASH.exec(bcrypt);
   if (!match) return null;
   const cost = Number(match[1]);
-  if (cost < MIN_BCRYPT_COST || cost > MAX_STORED_COST) return null;
-  return { bcrypt, prehashed, cost };
-}
-
-function randomBcryptChars(length: number): string {
-  let out = '';
-  for (let i = 0; i < length; i++) out += BCRYPT_ALPHABET[randomInt(BCRYPT_ALPHABET.length)];
-  return out;
+  if (cost < 4 || cost > MAX_STORED_BCRYPT_COST) return null;
+  return { kind: 'bcrypt', hash: bcrypt, prehashed, cost };
 }
 
 function errorOf(reply: HashReply): string {

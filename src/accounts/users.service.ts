@@ -1,8 +1,8 @@
-// Users of a tenant: creation and password sign-in. Sign-in costs one bcrypt comparison whether or not the
-// email exists (the hasher compares against a dummy hash), so timing does not reveal accounts.
+// Users of a tenant: creation and password sign-in. Sign-in costs one password check whether or not the email
+// exists (the hasher verifies against a dummy hash at the tenant's cost), so timing does not reveal accounts.
 import type { UsersRepository, UserRecord } from '../db/users.repository.js';
 import { AppError } from '../errors/app-error.js';
-import type { PasswordHasher } from './password-hasher.js';
+import type { Argon2Cost, PasswordHasher } from './password-hasher.js';
 import { checkPasswordPolicy } from './password-policy.js';
 
 const emailPattern = /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"]+\.[^\s@<>()[\]\\,;:"]+$/;
@@ -19,23 +19,32 @@ export interface CreateUserInput {
   password?: string;
   name?: string;
   emailVerified?: boolean;
-  /** the tenant's password policy (signIn.passwordMinLength) */
+  /** the tenant's password rules (its signIn settings) */
+  rules?: PasswordRules;
+}
+
+/** A tenant's password rules: its `signIn` settings fit as they are. */
+export interface PasswordRules {
+  /** the shortest new password accepted */
   passwordMinLength?: number;
+  /** the argon2id cost of new hashes; absent: the installation's */
+  passwordHashing?: Argon2Cost;
 }
 
 /** a checked, hashed new password @throws AppError('password.*') */
-async function newPasswordHash(hasher: PasswordHasher, input: string, context: (string | null)[], minLength?: number): Promise<string> {
+async function newPasswordHash(hasher: PasswordHasher, input: string, context: (string | null)[], rules: PasswordRules = {}): Promise<string> {
   const password = input.normalize('NFC');
+  const minLength = rules.passwordMinLength;
   const policy = checkPasswordPolicy(password, { context: context.filter((c): c is string => !!c), ...(minLength ? { minLength } : {}) });
   if (!policy.ok) throw new AppError(policy.code, policy.message);
-  return hasher.hash(password);
+  return hasher.hash(password, rules.passwordHashing);
 }
 
 export function createUsersService(deps: { repository: UsersRepository; hasher: PasswordHasher }) {
   const { repository, hasher } = deps;
   return {
     /** @throws AppError('password.*') — for a sign-up kept pending until its email is verified */
-    hashNewPassword: (password: string, context: (string | null)[], minLength?: number) => newPasswordHash(hasher, password, context, minLength),
+    hashNewPassword: (password: string, context: (string | null)[], rules?: PasswordRules) => newPasswordHash(hasher, password, context, rules),
     /**
      * An account whose identifier was just proven by a code: email or phone verified. Used by sign-up and by a
      * passwordless first sign-in. @throws AppError('user.email_taken' | 'user.phone_taken')
@@ -74,18 +83,21 @@ export function createUsersService(deps: { repository: UsersRepository; hasher: 
     async create(tenantId: string, input: CreateUserInput): Promise<UserRecord> {
       const email = normaliseEmail(input.email);
       if (!email) throw new AppError('user.invalid_email');
-      const passwordHash = input.password !== undefined ? await newPasswordHash(hasher, input.password, [email], input.passwordMinLength) : null;
+      const passwordHash = input.password !== undefined ? await newPasswordHash(hasher, input.password, [email], input.rules) : null;
       const name = input.name?.trim();
       if (name && name.length > 200) throw new AppError('request.invalid', 'A name is at most 200 characters.');
       return repository.create(tenantId, { email, emailVerified: input.emailVerified ?? false, phone: null, phoneVerified: false, passwordHash, profile: name ? { name } : {} });
     },
-    /** @returns the user when the password matches an enabled account, else null (same work either way) */
-    async authenticate(tenantId: string, emailInput: string, passwordInput: string): Promise<UserRecord | null> {
+    /**
+     * @returns the user when the password matches an enabled account, else null (same work either way). A match on
+     * a hash that is not argon2id at the tenant's cost (bcrypt from before, an import, a changed cost) is re-hashed.
+     */
+    async authenticate(tenantId: string, emailInput: string, passwordInput: string, rules: PasswordRules = {}): Promise<UserRecord | null> {
       const email = normaliseEmail(emailInput);
       const user = email ? await repository.findByEmail(tenantId, email) : null;
-      const check = await hasher.verify(passwordInput.normalize('NFC'), user?.passwordHash);
+      const check = await hasher.verify(passwordInput.normalize('NFC'), user?.passwordHash, rules.passwordHashing);
       if (!user || !check.ok || user.disabled) return null;
-      const rehash = check.needsRehash ? await hasher.hash(passwordInput.normalize('NFC')) : undefined;
+      const rehash = check.needsRehash ? await hasher.hash(passwordInput.normalize('NFC'), rules.passwordHashing) : undefined;
       await repository.recordLogin(user.id, rehash);
       return user;
     },

@@ -58,7 +58,7 @@ export function usersRoutes(kit: AdminKit) {
       if (password.length > 128) throw new AppError('request.invalid', 'A password is at most 128 characters.');
       user = await kit.services.users.create(tenant.id, {
         email: form.email, ...(form.name ? { name: form.name } : {}), ...(password ? { password } : {}),
-        emailVerified: form.verified === 'on', passwordMinLength: tenant.settings.signIn.passwordMinLength,
+        emailVerified: form.verified === 'on', rules: tenant.settings.signIn,
       });
     } catch (error) {
       return list(ctx, { form, error: formError(error) });

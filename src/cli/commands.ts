@@ -209,7 +209,7 @@ const commands: Record<string, (args: string[]) => PreparedCommand> = {
     };
     return async (services) => {
       const tenant = await services.tenants.get(slug);
-      const user = await services.users.create(tenant.id, { ...input, passwordMinLength: tenant.settings.signIn.passwordMinLength });
+      const user = await services.users.create(tenant.id, { ...input, rules: tenant.settings.signIn });
       return { id: user.id, email: user.email };
     };
   },

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { parseTrustProxy, trustNoProxy, type TrustProxy } from './trust-proxy.js';
 import { outboundPolicies, type OutboundPolicy } from '../net/outbound-guard.js';
+import { ARGON2_LIMITS, OWASP_ARGON2ID, owaspProblem, type Argon2Cost } from '../accounts/argon2-cost.js';
 
 export interface Config {
   readonly env: 'development' | 'production' | 'test';
@@ -18,7 +19,8 @@ export interface Config {
   readonly keyEncryptionKeys: readonly string[];
   /** current cookie-signing secret first, older ones after */
   readonly cookieSecrets: readonly string[];
-  readonly bcryptCost: number;
+  /** argon2id cost of new password hashes for tenants that set none (signIn.passwordHashing) */
+  readonly passwordHashCost: Argon2Cost;
   readonly passwordHashThreads: number;
   readonly migrateOnStart: boolean;
   readonly seedDemo: boolean;
@@ -64,7 +66,8 @@ export const configSchema = z.object({
   KEY_ENCRYPTION_KEY: optional(z.string().min(32, 'must be at least 32 characters of random data')),
   KEY_ENCRYPTION_KEYS_OLD: optional(list),
   COOKIE_SECRETS: optional(list),
-  BCRYPT_COST: optional(z.coerce.number().int().min(4).max(15)),
+  ARGON2_MEMORY_KIB: optional(z.coerce.number().int().min(ARGON2_LIMITS.minMemoryKiB).max(ARGON2_LIMITS.maxMemoryKiB)),
+  ARGON2_TIME_COST: optional(z.coerce.number().int().min(ARGON2_LIMITS.minTimeCost).max(ARGON2_LIMITS.maxTimeCost)),
   PASSWORD_HASH_THREADS: optional(z.coerce.number().int().min(1).max(64)),
   MIGRATE_ON_START: optional(bool),
   SEED_DEMO: optional(bool),
@@ -117,7 +120,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
   const why = mode === 'production' ? 'production never generates secrets' : 'development generates one under DATA_DIR';
   if (!e.KEY_ENCRYPTION_KEY && valid('KEY_ENCRYPTION_KEY')) problems.push(`KEY_ENCRYPTION_KEY: required (${why})`);
   if (!e.COOKIE_SECRETS?.length && valid('COOKIE_SECRETS')) problems.push(`COOKIE_SECRETS: required (${why})`);
+  const passwordHashCost = { memoryKiB: e.ARGON2_MEMORY_KIB ?? OWASP_ARGON2ID.memoryKiB, timeCost: e.ARGON2_TIME_COST ?? OWASP_ARGON2ID.timeCost };
   if (mode === 'production') {
+    const weak = valid('ARGON2_MEMORY_KIB') && valid('ARGON2_TIME_COST') ? owaspProblem(passwordHashCost) : null;
+    if (weak) problems.push(`${weak.key}: production requires OWASP's argon2id minimum: ${weak.problem}`);
     if (publicUrl.protocol !== 'https:' && valid('PUBLIC_URL')) problems.push('PUBLIC_URL: production requires an https issuer');
     if (e.COOKIE_SECRETS?.some((s) => s.length < 32)) problems.push('COOKIE_SECRETS: production requires each secret to be at least 32 characters');
     if (e.SEED_DEMO) problems.push('SEED_DEMO: production never seeds demo data');
@@ -141,7 +147,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     redisPrefix: e.REDIS_PREFIX ?? 'tessera:',
     keyEncryptionKeys: Object.freeze([e.KEY_ENCRYPTION_KEY!, ...(e.KEY_ENCRYPTION_KEYS_OLD ?? [])]),
     cookieSecrets: Object.freeze([...e.COOKIE_SECRETS!]),
-    bcryptCost: e.BCRYPT_COST ?? 10,
+    passwordHashCost: Object.freeze(passwordHashCost),
     passwordHashThreads: e.PASSWORD_HASH_THREADS ?? availableParallelism(),
     migrateOnStart: e.MIGRATE_ON_START ?? (mode !== 'production' || !e.DATABASE_URL),
     seedDemo: e.SEED_DEMO ?? mode === 'development',

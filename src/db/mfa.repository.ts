@@ -74,6 +74,10 @@ export function createMfaRepository(prisma: PrismaClient, now: () => number = Da
       return (await prisma.recoveryCode.updateMany({ where: { tenantId, userId, codeHash, usedAt: null }, data: { usedAt: new Date() } })).count === 1;
     },
 
+    /** removes every expired trusted device (periodic clean-up) @returns how many */
+    async deleteExpiredTrustedDevices(now = new Date()): Promise<number> {
+      return (await prisma.trustedDevice.deleteMany({ where: { expiresAt: { lte: now } } })).count;
+    },
     async trustDevice(tenantId: string, userId: string, input: { tokenHash: string; device: string; ip: string | null; expiresAt: Date }): Promise<void> {
       await prisma.trustedDevice.create({ data: { tenantId, userId, ...input } });
     },

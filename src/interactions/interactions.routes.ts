@@ -67,7 +67,7 @@ export function interactionsRouter(deps: InteractionDeps) {
       return loginPage.render(ctx, details, { email, error: `Too many attempts. Try again in ${Math.ceil(wait / 60)} minute(s).`, status: 429 });
     }
     // An email that is not an address (control characters included) is checked as an unknown one: same cost, same answer.
-    const user = await users.authenticate(tenant.id, email, password);
+    const user = await users.authenticate(tenant.id, email, password, tenant.settings.signIn);
     if (!user) {
       // the reserved attempt stays counted: this is a failure
       await audit.record({ tenantId: tenant.id, type: 'login.failed', subject: audit.pseudonym(tenant.id, email.toLowerCase()), ...request(ctx), outcome: 'failure', data: { method: 'password', reason: 'credentials' } });

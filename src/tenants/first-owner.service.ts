@@ -7,6 +7,7 @@ import type { KvStore } from '../store/kv-store.js';
 import type { Rbac } from '../rbac/rbac.service.js';
 import type { TenantsService } from './tenants.service.js';
 import type { UserRecord } from '../db/users.repository.js';
+import type { PasswordRules } from '../accounts/users.service.js';
 import { digest } from '../crypto/sealing.js';
 import { AppError } from '../errors/app-error.js';
 import { systemSlug } from './system-tenant.js';
@@ -19,7 +20,7 @@ export interface FirstOwnerDeps {
   rbac: Rbac;
   tenants: TenantsService;
   /** the users service's create (a checked password, a normalised email) */
-  createUser(tenantId: string, input: { email: string; password: string; name?: string; emailVerified: boolean; passwordMinLength?: number }): Promise<UserRecord>;
+  createUser(tenantId: string, input: { email: string; password: string; name?: string; emailVerified: boolean; rules?: PasswordRules }): Promise<UserRecord>;
 }
 
 const tokenKey = (token: string) => `setup-token:${digest(token)}`;
@@ -57,7 +58,7 @@ export function createFirstOwner(deps: FirstOwnerDeps) {
         if (await ownerExists()) throw new AppError('auth.forbidden', 'The installation already has an owner: sign in to the console.');
         if (!proof.local && !(await this.tokenIsLive(proof.token))) throw new AppError('auth.forbidden', 'The setup token is not valid: use the one printed when Tessera started (it works once, for an hour), or open this page on the server itself.');
         const tenant = await system();
-        const user = await deps.createUser(tenant.id, { ...input, emailVerified: true, passwordMinLength: tenant.settings.signIn.passwordMinLength });
+        const user = await deps.createUser(tenant.id, { ...input, emailVerified: true, rules: tenant.settings.signIn });
         await deps.rbac.assignUserRoles({ id: tenant.id, slug: tenant.slug }, user.id, ['owner']);
         if (proof.token) await deps.store.del([tokenKey(proof.token)]);
         return { user, tenantId: tenant.id };

@@ -1,6 +1,7 @@
 // Which ways in a tenant offers, and the rules for its one-time codes and links (issue #3). Stored under
 // `signIn` in the tenant's settings; written only through validated updates (tenant-settings-update.ts).
 import { z } from 'zod';
+import { TENANT_ARGON2_BOUNDS as B } from '../accounts/argon2-cost.js';
 
 const rule = (limit: number, windowSeconds: number) =>
   z.object({ limit: z.number().int().min(1).max(1_000_000), windowSeconds: z.number().int().min(1).max(86_400) }).prefault({ limit, windowSeconds });
@@ -30,6 +31,15 @@ export const signInSettingsSchema = z.object({
   magicLinkTtlSeconds: z.number().int().min(60).max(3600).default(600),
   /** the shortest new password accepted (NIST SP 800-63B: at least 8; common passwords are always refused) */
   passwordMinLength: z.number().int().min(8).max(64).default(8),
+  /** argon2id cost of this tenant's new password hashes; absent: the installation's (ARGON2_MEMORY_KIB, ARGON2_TIME_COST).
+   *  Never below OWASP's minimum, never so costly that one sign-in pins a worker for long. */
+  passwordHashing: z.object({
+    memoryKiB: z.number().int().min(B.minMemoryKiB).max(B.maxMemoryKiB),
+    timeCost: z.number().int().min(B.minTimeCost).max(B.maxTimeCost),
+  }).strict()
+    .refine((c) => c.memoryKiB * c.timeCost >= B.minWork, `memoryKiB × timeCost must be at least ${B.minWork} (OWASP's minimum, e.g. 19456 × 2)`)
+    .refine((c) => c.memoryKiB * c.timeCost <= B.maxWork, `memoryKiB × timeCost must be at most ${B.maxWork}`)
+    .optional(),
   limits: z.object({
     perIdentifier: rule(5, 3600),
     perIp: rule(30, 3600),

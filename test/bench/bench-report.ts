@@ -1,5 +1,5 @@
 // The bench's results: one shape for the JSON file, a console table and a markdown table for README.
-import type { BcryptResult, HttpResult, LoginResult } from './load-generator.js';
+import type { HashBaselineResult, HttpResult, LoginResult } from './load-generator.js';
 import type { WindowUsage } from './proc-sampler.js';
 import { verifyLine, type VerifyBenchResult } from './verify-bench.js';
 
@@ -41,15 +41,16 @@ export function cpuPerRequest(usage: WindowUsage, requestsPerSecond: number): Sc
 
 export interface LoginSection {
   virtualUsers: number;
-  bcryptCost: number;
+  /** the hasher and cost Tessera and the baseline both use */
+  hashCost: string;
   logins: LoginResult;
   loginUsage: WindowUsage;
   loginWindow: Window;
-  baseline: BcryptResult;
+  baseline: HashBaselineResult;
   baselineUsage: WindowUsage;
   /** CPU per login, ms, by party (the load generator's share is the client side of the flow) */
   cpuMsPerLogin: { server: number; postgres: number; redis: number; loadGenerator: number };
-  /** CPU per bcrypt compare in the baseline, ms */
+  /** CPU per hash check in the baseline, ms */
   cpuMsPerCompare: number;
   /** the ratio CPU alone allows when every party shares the machine's cores: ms per compare ÷ ms per login */
   cpuBoundRatio: number;
@@ -135,14 +136,14 @@ function consoleTables(report: BenchReport): string {
   const login = report.login;
   if (login) {
     lines.push(
-      `Password logins (bcrypt cost ${login.bcryptCost}, ${login.virtualUsers} virtual users, full code flow through the login form):`,
+      `Password logins (${login.hashCost}, ${login.virtualUsers} virtual users, full code flow through the login form):`,
       `  Tessera: ${fixed(login.logins.loginsPerSecond, 1)} logins/s (${login.logins.logins} in ${login.logins.seconds} s; p50 ${fixed(login.logins.p50Ms)} ms, p99 ${fixed(login.logins.p99Ms)} ms; errors ${login.logins.errors}; peak RSS ${fixed(login.loginUsage.serverPeakRssMb)} MB)`,
       `    ${cpuNote(login.loginUsage)}`,
-      `  bare bcryptjs: ${fixed(login.baseline.comparesPerSecond, 1)} compares/s (${login.baseline.threads} worker threads, ${login.baseline.compares} in ${login.baseline.seconds} s)`,
+      `  bare argon2id verifies: ${fixed(login.baseline.comparesPerSecond, 1)} compares/s (${login.baseline.threads} worker threads, ${login.baseline.compares} in ${login.baseline.seconds} s)`,
       `    ${cpuNote(login.baselineUsage)} (the pool runs in the load-generator process)`,
       `  ratio logins/compares: ${fixed(login.ratio, 2)} (target ${login.target}: ${met(login.met)})`,
       `  CPU per login: server ${fixed(login.cpuMsPerLogin.server, 1)} ms, PostgreSQL ${fixed(login.cpuMsPerLogin.postgres, 1)} ms, Redis ${fixed(login.cpuMsPerLogin.redis, 1)} ms, load generator (client) ${fixed(login.cpuMsPerLogin.loadGenerator, 1)} ms;`
-        + ` per bcrypt compare ${fixed(login.cpuMsPerCompare, 1)} ms → with every party on the same cores, CPU alone caps the ratio at ${fixed(login.cpuBoundRatio, 2)}`,
+        + ` per hash check ${fixed(login.cpuMsPerCompare, 1)} ms → with every party on the same cores, CPU alone caps the ratio at ${fixed(login.cpuBoundRatio, 2)}`,
       '',
     );
   }
@@ -166,10 +167,10 @@ export function markdownReport(report: BenchReport): string {
   if (login) {
     lines.push(
       '',
-      '| Password logins (bcrypt cost 10) | per second |',
+      `| Password logins (${login.hashCost}) | per second |`,
       '|---|---:|',
       `| Tessera, full code flow through the login form (${login.virtualUsers} virtual users) | ${fixed(login.logins.loginsPerSecond, 1)} |`,
-      `| bare bcryptjs compares (${login.baseline.threads} worker threads) | ${fixed(login.baseline.comparesPerSecond, 1)} |`,
+      `| bare argon2id verifies (${login.baseline.threads} worker threads) | ${fixed(login.baseline.comparesPerSecond, 1)} |`,
       `| ratio (target 0.9) | ${fixed(login.ratio, 2)} ${login.met ? '✓' : '✗'} |`,
       `| ratio CPU alone allows here: ${fixed(login.cpuMsPerCompare)} ms per compare ÷ ${fixed(Object.values(login.cpuMsPerLogin).reduce((a, b) => a + b, 0))} ms of CPU per login (server, PostgreSQL, Redis, client) | ${fixed(login.cpuBoundRatio, 2)} |`,
     );

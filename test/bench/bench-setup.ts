@@ -35,7 +35,7 @@ async function tenantWithClient(env: Record<string, string>, alg: 'RS256' | 'ES2
   return { issuer: tenant.issuer, alg, clientId: client.client_id, clientSecret: client.client_secret };
 }
 
-export const tesseraSettings = { NODE_ENV: 'test', LOG_LEVEL: 'warn', SEED_DEMO: 'false', BCRYPT_COST: '10' } as const;
+export const tesseraSettings = { NODE_ENV: 'test', LOG_LEVEL: 'warn', SEED_DEMO: 'false' } as const;
 
 export async function startTesseraTarget(services: TestServices, nodeArgs: string[]): Promise<TesseraTarget> {
   const port = await freePort();
@@ -59,7 +59,7 @@ export async function loginFixtures(target: TesseraTarget, users: number) {
     '--grant', 'authorization_code', '--first-party',
   ]);
   const created: { email: string; password: string }[] = [];
-  // a few CLI processes at a time: each one hashes at cost 10 and opens its own database connection
+  // a few CLI processes at a time: each one hashes (argon2id, OWASP cost) and opens its own database connection
   for (let i = 0; i < users; i += 4) {
     const batch = Array.from({ length: Math.min(4, users - i) }, (_, j) => ({
       email: `bench-${i + j}-${randomBytes(3).toString('hex')}@example.com`,

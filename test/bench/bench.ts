@@ -1,6 +1,6 @@
 // `npm run bench`: Tessera (PostgreSQL + Redis) against a bare oidc-provider (in-memory), one after the other,
 // on the token endpoint (client_credentials, JWT access tokens RS256/ES256), discovery and JWKS; then password
-// logins through the hosted form against the bare bcryptjs compare rate on the same cores. Prints a table,
+// logins through the hosted form against the bare argon2id verify rate on the same cores. Prints a table,
 // a markdown table for README, and writes dist/bench-results.json. Exits non-zero when a request failed.
 //   BENCH_DURATION (10 s), BENCH_WARMUP (2 s), BENCH_CONNECTIONS (32), BENCH_LOGIN_USERS (4 × cores),
 //   BENCH_ONLY=token-rs256,token-es256,discovery,jwks,logins,verify   BENCH_QUIET_WAIT (60 s, see quietMachine)
@@ -11,10 +11,11 @@ import { availableParallelism, release } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as jose from 'jose';
+import { OWASP_ARGON2ID } from '../../src/accounts/argon2-cost.js';
 import { repoRoot } from '../support/tessera-process.js';
 import { createBenchServices, serviceVersions, type ServerProcess } from './bench-processes.js';
 import { loginFixtures, loginRedirectUri, startBareTarget, startTesseraTarget, tesseraSettings, type Issuer, type TesseraTarget } from './bench-setup.js';
-import type { BcryptResult, HttpJob, HttpResult, Job, LoadMessage, LoginResult } from './load-generator.js';
+import type { HashBaselineResult, HttpJob, HttpResult, Job, LoadMessage, LoginResult } from './load-generator.js';
 import { machineBusyOver, machineDescription, startSampler, type WindowUsage } from './proc-sampler.js';
 import { consoleReport, cpuPerRequest, loginTarget, markdownReport, ratiosOf, type BenchReport, type LoginSection, type ScenarioRun, type Target, type Window } from './bench-report.js';
 import { profileProcess, summariseProfile } from './cpu-profile.js';
@@ -134,14 +135,14 @@ async function measureScenario(scenario: Scenario, target: Target, server: Serve
   return { scenario: scenario.name, target, http: result, usage, cpuUsPerRequest: cpuPerRequest(usage, result.requestsPerSecond), window };
 }
 
-/** the bcryptjs baseline (Tessera idle), then password logins through the hosted form */
+/** the argon2id baseline at Tessera's cost (Tessera idle), then password logins through the hosted form */
 async function measureLogins(tessera: TesseraTarget, database: string, failures: string[]): Promise<LoginSection> {
   const fixtures = await loginFixtures(tessera, virtualUsers);
   const server = tessera.server.pid;
-  const cost = Number(tesseraSettings.BCRYPT_COST);
+  const cost = OWASP_ARGON2ID;
   await quietMachine();
-  process.stdout.write(`  bcryptjs baseline, ${cores} worker threads (Tessera idle)… `);
-  const baseline = await runJob<BcryptResult>({ kind: 'bcrypt', threads: cores, cost, warmupSeconds, durationSeconds }, server, database);
+  process.stdout.write(`  argon2id baseline, ${cores} worker threads (Tessera idle)… `);
+  const baseline = await runJob<HashBaselineResult>({ kind: 'hash', threads: cores, ...cost, warmupSeconds, durationSeconds }, server, database);
   process.stdout.write(`${baseline.result.comparesPerSecond.toFixed(1)} compares/s\n`);
   await quietMachine();
   process.stdout.write(`  logins, ${virtualUsers} virtual users… `);
@@ -157,7 +158,7 @@ async function measureLogins(tessera: TesseraTarget, database: string, failures:
   const cpuMsPerLogin = { server: perLogin(cpu.server), postgres: perLogin(cpu.postgres), redis: perLogin(cpu.redis), loadGenerator: perLogin(cpu.loadGenerator) };
   const cpuMsPerCompare = (baseline.usage.cpu.loadGenerator / baseline.result.comparesPerSecond) * 1000;
   return {
-    virtualUsers, bcryptCost: cost, logins: logins.result, loginUsage: logins.usage, loginWindow: logins.window,
+    virtualUsers, hashCost: `argon2id m=${cost.memoryKiB} KiB, t=${cost.timeCost}`, logins: logins.result, loginUsage: logins.usage, loginWindow: logins.window,
     baseline: baseline.result, baselineUsage: baseline.usage,
     cpuMsPerLogin, cpuMsPerCompare, cpuBoundRatio: cpuMsPerCompare / Object.values(cpuMsPerLogin).reduce((a, b) => a + b, 0),
     ratio, target: loginTarget, met: ratio >= loginTarget,

@@ -4,23 +4,23 @@
 // (the parent samples the server's RSS and CPU over exactly that window).
 //   http   — autocannon, one thread, N keep-alive connections
 //   logins — N virtual users, each looping over the full code flow with a fresh cookie jar per login
-//   bcrypt — a worker_threads pool comparing bcryptjs hashes continuously (the login baseline)
+//   hash — a worker_threads pool verifying argon2id hashes continuously (the login baseline)
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import bcrypt from 'bcryptjs';
+import { hashSync } from '@node-rs/argon2';
 import { Browser } from '../support/browser.js';
 import { codeFlow, discover } from '../support/relying-party.js';
 
 export interface HttpJob { kind: 'http'; url: string; method: 'GET' | 'POST'; headers: Record<string, string>; body?: string; connections: number; warmupSeconds: number; durationSeconds: number }
 export interface LoginJob { kind: 'logins'; issuer: string; clientId: string; clientSecret: string; redirectUri: string; users: { email: string; password: string }[]; virtualUsers: number; warmupSeconds: number; durationSeconds: number }
-export interface BcryptJob { kind: 'bcrypt'; threads: number; cost: number; warmupSeconds: number; durationSeconds: number }
-export type Job = HttpJob | LoginJob | BcryptJob;
+export interface HashBaselineJob { kind: 'hash'; threads: number; memoryKiB: number; timeCost: number; warmupSeconds: number; durationSeconds: number }
+export type Job = HttpJob | LoginJob | HashBaselineJob;
 
 export interface HttpResult { requestsPerSecond: number; p50Ms: number; p99Ms: number; meanMs: number; requests: number; non2xx: number; errors: number; timeouts: number; statusCodes: Record<string, number>; bytesPerResponse: number; seconds: number }
 export interface LoginResult { loginsPerSecond: number; logins: number; p50Ms: number; p99Ms: number; errors: number; firstError: string | null; seconds: number }
-export interface BcryptResult { comparesPerSecond: number; compares: number; threads: number; seconds: number }
+export interface HashBaselineResult { comparesPerSecond: number; compares: number; threads: number; seconds: number }
 
-export type LoadMessage = { type: 'measure-start' } | { type: 'measure-end' } | { type: 'result'; result: HttpResult | LoginResult | BcryptResult } | { type: 'error'; message: string };
+export type LoadMessage = { type: 'measure-start' } | { type: 'measure-end' } | { type: 'result'; result: HttpResult | LoginResult | HashBaselineResult } | { type: 'error'; message: string };
 
 interface AutocannonResult {
   duration: number; errors: number; timeouts: number; non2xx: number;
@@ -104,14 +104,15 @@ async function runLogins(job: LoginJob): Promise<LoginResult> {
   };
 }
 
-async function runBcrypt(job: BcryptJob): Promise<BcryptResult> {
+async function runHashBaseline(job: HashBaselineJob): Promise<HashBaselineResult> {
   const password = 'correct horse battery staple';
-  const hash = bcrypt.hashSync(password, job.cost);
+  // argon2id as Tessera stores it (algorithm 2 is Argon2id)
+  const hash = hashSync(password, { algorithm: 2, memoryCost: job.memoryKiB, timeCost: job.timeCost, parallelism: 1 });
   const windowStart = Date.now() + job.warmupSeconds * 1000;
   const windowEnd = windowStart + job.durationSeconds * 1000;
   const opened = setTimeout(() => send({ type: 'measure-start' }), windowStart - Date.now());
   const closed = setTimeout(() => send({ type: 'measure-end' }), windowEnd - Date.now());
-  const workerUrl = new URL('./bcrypt-baseline.worker.js', import.meta.url);
+  const workerUrl = new URL('./hash-baseline.worker.js', import.meta.url);
   const counts = await Promise.all(Array.from({ length: job.threads }, () => new Promise<number>((resolve, reject) => {
     const worker = new Worker(workerUrl, { workerData: { password, hash, windowStart, windowEnd } });
     worker.once('message', (count: number) => resolve(count));
@@ -124,7 +125,7 @@ async function runBcrypt(job: BcryptJob): Promise<BcryptResult> {
 }
 
 process.once('message', (job: Job) => {
-  const run = job.kind === 'http' ? runHttp(job) : job.kind === 'logins' ? runLogins(job) : runBcrypt(job);
+  const run = job.kind === 'http' ? runHttp(job) : job.kind === 'logins' ? runLogins(job) : runHashBaseline(job);
   run.then(
     (result) => send({ type: 'result', result }),
     (error: unknown) => send({ type: 'error', message: (error as Error).stack ?? String(error) }),

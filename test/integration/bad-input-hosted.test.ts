@@ -70,7 +70,7 @@ describe("bad input at Tessera's own routes", () => {
       // the embedded database serves the CLI endpoint; SEED_DEMO mounts /demo/*
       startTessera({
         KEY_ENCRYPTION_KEY: services.env.KEY_ENCRYPTION_KEY!, COOKIE_SECRETS: services.env.COOKIE_SECRETS!,
-        DATA_DIR: dataDir, SEED_DEMO: 'true', NODE_ENV: 'test', BCRYPT_COST: '4', LOG_LEVEL: 'trace',
+        DATA_DIR: dataDir, SEED_DEMO: 'true', NODE_ENV: 'test', ARGON2_MEMORY_KIB: '1024', ARGON2_TIME_COST: '1', LOG_LEVEL: 'trace',
       }),
     ]);
     ({ token: cliToken } = JSON.parse(readFileSync(join(dataDir, 'tessera.lock'), 'utf8')) as { token: string });

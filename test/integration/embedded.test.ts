@@ -18,8 +18,8 @@ import { uniqueSlug } from '../support/fixtures.js';
 
 const mainJs = fileURLToPath(new URL('../../src/main.js', import.meta.url));
 
-/** what `npm start` in development needs: nothing but these (bcrypt cost kept low for test speed) */
-const embeddedEnv = { NODE_ENV: 'development', SEED_DEMO: 'true', BCRYPT_COST: '4', LOG_LEVEL: 'warn' };
+/** what `npm start` in development needs: nothing but these (argon2id cost kept low for test speed) */
+const embeddedEnv = { NODE_ENV: 'development', SEED_DEMO: 'true', ARGON2_MEMORY_KIB: '1024', ARGON2_TIME_COST: '1', LOG_LEVEL: 'warn' };
 
 interface Banner {
   issuer: string;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runCli, startTessera, type CliResult, type TesseraProcess } from '../support/tessera-process.js';
 
-const embeddedEnv = { NODE_ENV: 'development', SEED_DEMO: 'false', BCRYPT_COST: '4', LOG_LEVEL: 'warn' };
+const embeddedEnv = { NODE_ENV: 'development', SEED_DEMO: 'false', ARGON2_MEMORY_KIB: '1024', ARGON2_TIME_COST: '1', LOG_LEVEL: 'warn' };
 
 describe('CLI: Management API commands on the embedded database', () => {
   let dir: string;

@@ -61,7 +61,9 @@ export async function createTestServices(options: TestServicesOptions = {}): Pro
       // a clone is already at the latest migration (start-up still refuses a database with pending ones)
       MIGRATE_ON_START: template ? 'false' : 'true',
       SEED_DEMO: 'false',
-      BCRYPT_COST: '4',
+      // cheap argon2id: tests check behaviour, not cost (production refuses this below OWASP's floor)
+      ARGON2_MEMORY_KIB: '1024',
+      ARGON2_TIME_COST: '1',
       NODE_ENV: 'test',
     },
     drop() {

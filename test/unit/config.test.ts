@@ -52,12 +52,12 @@ describe('loadConfig', () => {
       REDIS_URL: 'memcached://cache',
       KEY_ENCRYPTION_KEY: kek,
       COOKIE_SECRETS: cookie,
-      BCRYPT_COST: '3',
+      ARGON2_MEMORY_KIB: '4',
       LOG_LEVEL: 'loud',
       SEED_DEMO: 'true',
       TRUST_PROXY: 'maybe',
     });
-    assert.deepEqual(keysOf(problems), ['BCRYPT_COST', 'COOKIE_SECRETS', 'DATABASE_URL', 'KEY_ENCRYPTION_KEY', 'LOG_LEVEL', 'PORT', 'PUBLIC_URL', 'REDIS_URL', 'SEED_DEMO', 'TRUST_PROXY']);
+    assert.deepEqual(keysOf(problems), ['ARGON2_MEMORY_KIB', 'COOKIE_SECRETS', 'DATABASE_URL', 'KEY_ENCRYPTION_KEY', 'LOG_LEVEL', 'PORT', 'PUBLIC_URL', 'REDIS_URL', 'SEED_DEMO', 'TRUST_PROXY']);
     for (const problem of problems) {
       assert.ok(!problem.includes(kek) && !problem.includes(cookie), `a problem echoes a secret: ${problem}`);
     }
@@ -84,6 +84,11 @@ describe('loadConfig', () => {
     assert.deepEqual(keysOf(problemsOf({ ...production(), COOKIE_SECRETS: `${secret()},too-short-old-secret` })), ['COOKIE_SECRETS']);
     assert.deepEqual(keysOf(problemsOf({ ...production(), SEED_DEMO: 'true' })), ['SEED_DEMO']);
     assert.equal(loadConfig({ ...production(), SEED_DEMO: 'false' }).seedDemo, false);
+    // argon2id below OWASP's floor: too little memory, or too little memory × passes
+    assert.deepEqual(keysOf(problemsOf({ ...production(), ARGON2_MEMORY_KIB: '4096', ARGON2_TIME_COST: '10' })), ['ARGON2_MEMORY_KIB']);
+    assert.deepEqual(keysOf(problemsOf({ ...production(), ARGON2_MEMORY_KIB: '19456', ARGON2_TIME_COST: '1' })), ['ARGON2_TIME_COST']);
+    assert.deepEqual(loadConfig({ ...production(), ARGON2_MEMORY_KIB: '7168', ARGON2_TIME_COST: '5' }).passwordHashCost, { memoryKiB: 7168, timeCost: 5 });
+    assert.deepEqual(loadConfig({ ...secrets(), NODE_ENV: 'test', ARGON2_MEMORY_KIB: '256', ARGON2_TIME_COST: '1' }).passwordHashCost, { memoryKiB: 256, timeCost: 1 }, 'tests may run cheap');
     assert.deepEqual(keysOf(problemsOf({ ...production(), HOME_REDIRECT_URL: 'http://www.example.com/' })), ['HOME_REDIRECT_URL']);
     assert.deepEqual(keysOf(problemsOf({ ...production(), HOME_REDIRECT_URL: 'javascript:alert(1)' })), ['HOME_REDIRECT_URL']);
     // the same values pass outside production
@@ -115,7 +120,7 @@ describe('loadConfig', () => {
     assert.equal(config.redisPrefix, 'tessera:');
     assert.deepEqual(config.keyEncryptionKeys, [env.KEY_ENCRYPTION_KEY]);
     assert.deepEqual(config.cookieSecrets, [env.COOKIE_SECRETS]);
-    assert.equal(config.bcryptCost, 10, 'the OWASP minimum');
+    assert.deepEqual(config.passwordHashCost, { memoryKiB: 19456, timeCost: 2 }, 'OWASP\'s argon2id parameters');
     assert.equal(config.passwordHashThreads, availableParallelism());
     assert.equal(config.migrateOnStart, true);
     assert.equal(config.seedDemo, true);
@@ -143,7 +148,7 @@ describe('loadConfig', () => {
       NODE_ENV: 'test', PORT: '8080', HOST: '127.0.0.1', PUBLIC_URL: 'https://id.example.com', DATA_DIR: '/var/lib/tessera',
       DATABASE_URL: 'postgresql://u:p@db:5432/tessera', REDIS_URL: 'rediss://cache:6380', REDIS_PREFIX: 'acme:',
       KEY_ENCRYPTION_KEY: kek, KEY_ENCRYPTION_KEYS_OLD: ` ${oldKek} ,`, COOKIE_SECRETS: 'new-secret, old-secret,,',
-      BCRYPT_COST: '12', PASSWORD_HASH_THREADS: '3', MIGRATE_ON_START: 'no', SEED_DEMO: '0', TRUST_PROXY: 'yes',
+      ARGON2_MEMORY_KIB: '47104', ARGON2_TIME_COST: '1', PASSWORD_HASH_THREADS: '3', MIGRATE_ON_START: 'no', SEED_DEMO: '0', TRUST_PROXY: 'yes',
       LOG_LEVEL: 'debug', PROVIDER_CACHE_SIZE: '7', SMTP_URL: 'smtp://mailer:pw@mail.example.com:587', EMAIL_FROM: 'Acme <no-reply@acme.test>',
       OUTBOUND_POLICY: 'public-https', METRICS_PORT: '9100', METRICS_HOST: '10.0.0.5',
       HOME_REDIRECT_URL: 'https://www.example.com/',
@@ -152,7 +157,7 @@ describe('loadConfig', () => {
       env: 'test', port: 8080, host: '127.0.0.1', publicUrl: 'https://id.example.com/', dataDir: '/var/lib/tessera',
       databaseUrl: 'postgresql://u:p@db:5432/tessera', redisUrl: 'rediss://cache:6380', redisPrefix: 'acme:',
       keyEncryptionKeys: [kek, oldKek], cookieSecrets: ['new-secret', 'old-secret'],
-      bcryptCost: 12, passwordHashThreads: 3, migrateOnStart: false, seedDemo: false, trustProxy: { kind: 'hops', hops: 1 }, mtls: undefined,
+      passwordHashCost: { memoryKiB: 47104, timeCost: 1 }, passwordHashThreads: 3, migrateOnStart: false, seedDemo: false, trustProxy: { kind: 'hops', hops: 1 }, mtls: undefined,
       logLevel: 'debug', providerCacheSize: 7, smtpUrl: 'smtp://mailer:pw@mail.example.com:587', emailFrom: 'Acme <no-reply@acme.test>',
       outboundPolicy: 'public-https', metricsPort: 9100, metricsHost: '10.0.0.5',
       homeRedirectUrl: 'https://www.example.com/',

@@ -2,15 +2,20 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { hashSync } from '@node-rs/argon2';
 import bcrypt from 'bcryptjs';
-import { bcryptComparesRun, createPasswordHasher, type PasswordHasher } from '../../src/accounts/password-hasher.js';
+import { argon2Scheme, bcryptScheme, createPasswordHasher, passwordChecksRun, type Argon2Cost, type PasswordHasher } from '../../src/accounts/password-hasher.js';
+import { OWASP_ARGON2ID } from '../../src/accounts/argon2-cost.js';
 
+/** cheap costs keep the suite fast; each test that counts checks uses a cost of its own */
+const cheap = (memoryKiB: number, timeCost = 1): Argon2Cost => ({ memoryKiB, timeCost });
 const open: PasswordHasher[] = [];
-function hasher(cost: number, threads?: number): PasswordHasher {
+function hasher(cost: Argon2Cost, threads?: number): PasswordHasher {
   const h = createPasswordHasher({ cost, threads });
   open.push(h);
   return h;
@@ -18,90 +23,106 @@ function hasher(cost: number, threads?: number): PasswordHasher {
 after(() => Promise.all(open.map((h) => h.close())));
 
 describe('password hasher', () => {
-  it('hashes with bcrypt at the configured cost and verifies the same password', async () => {
-    const h = hasher(4);
+  it('hashes with argon2id at the configured cost and verifies the same password', async () => {
+    const h = hasher(cheap(256));
     const stored = await h.hash('correct horse battery staple');
-    assert.match(stored, /^\$2b\$04\$[./A-Za-z0-9]{53}$/);
+    assert.match(stored, /^\$argon2id\$v=19\$m=256,t=1,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/);
     assert.deepEqual(await h.verify('correct horse battery staple', stored), { ok: true, needsRehash: false });
   });
 
+  it('uses OWASP\'s argon2id parameters by default', async () => {
+    assert.deepEqual(OWASP_ARGON2ID, { memoryKiB: 19456, timeCost: 2 });
+    const h = createPasswordHasher({ threads: 1 });
+    open.push(h);
+    assert.match(await h.hash('owasp-default'), /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+  });
+
   it('rejects a wrong password', async () => {
-    const h = hasher(4);
+    const h = hasher(cheap(256));
     const stored = await h.hash('correct horse battery staple');
     assert.deepEqual(await h.verify('correct horse battery stapler', stored), { ok: false, needsRehash: false });
     assert.deepEqual(await h.verify('', stored), { ok: false, needsRehash: false });
   });
 
-  it('runs a real bcrypt compare at the configured cost for an unknown account', async () => {
-    const h = hasher(5);
-    const before = bcryptComparesRun(5);
+  it('runs a real argon2id check at the asked cost for an unknown account', async () => {
+    const h = hasher(cheap(264));
+    const before = passwordChecksRun(argon2Scheme(cheap(264)));
     assert.deepEqual(await h.verify('anything at all', undefined), { ok: false, needsRehash: false });
     assert.deepEqual(await h.verify('anything at all', null), { ok: false, needsRehash: false });
     assert.deepEqual(await h.verify('x'.repeat(100), undefined), { ok: false, needsRehash: false });
-    assert.equal(bcryptComparesRun(5) - before, 3);
+    assert.equal(passwordChecksRun(argon2Scheme(cheap(264))) - before, 3);
+    // a tenant's own cost: the unknown account costs what that tenant's accounts cost
+    const tenantCost = cheap(272, 2);
+    const beforeTenant = passwordChecksRun(argon2Scheme(tenantCost));
+    assert.deepEqual(await h.verify('anything at all', undefined, tenantCost), { ok: false, needsRehash: false });
+    assert.equal(passwordChecksRun(argon2Scheme(tenantCost)) - beforeTenant, 1);
   });
 
-  it('asks for a rehash when the stored cost differs from the configured one', async () => {
-    const stored = await hasher(4).hash('s3cret-passphrase');
-    const h5 = hasher(5);
-    assert.deepEqual(await h5.verify('s3cret-passphrase', stored), { ok: true, needsRehash: true });
-    assert.deepEqual(await h5.verify('wrong-passphrase', stored), { ok: false, needsRehash: false });
-    const rehashed = await h5.hash('s3cret-passphrase');
-    assert.match(rehashed, /^\$2b\$05\$/);
-    assert.deepEqual(await h5.verify('s3cret-passphrase', rehashed), { ok: true, needsRehash: false });
-  });
-
-  it('keeps passwords longer than 72 bytes apart when they share the first 72 bytes', async () => {
-    const h = hasher(4);
-    const a = 'x'.repeat(72) + 'A';
-    const b = 'x'.repeat(72) + 'B';
-    const stored = await h.hash(a);
-    assert.match(stored, /^sha256\$\$2b\$04\$[./A-Za-z0-9]{53}$/);
-    assert.deepEqual(await h.verify(a, stored), { ok: true, needsRehash: false });
-    assert.equal((await h.verify(b, stored)).ok, false);
-    assert.equal((await h.verify('x'.repeat(72), stored)).ok, false);
-
-    // 36 × "é" is exactly 72 UTF-8 bytes (but 36 UTF-16 units): one more character crosses the limit.
-    const accented = 'é'.repeat(36);
-    assert.match(await h.hash(accented), /^\$2b\$/);
-    const longer = await h.hash(accented + 'a');
-    assert.match(longer, /^sha256\$/);
-    assert.equal((await h.verify(accented + 'b', longer)).ok, false);
-    assert.equal((await h.verify(accented + 'a', longer)).ok, true);
-  });
-
-  it('verifies plain imported $2a$/$2b$/$2y$ hashes as they are', async () => {
-    const h = hasher(4);
+  it('verifies bcrypt hashes of earlier versions and imports, and asks to move each to argon2id', async () => {
+    const h = hasher(cheap(256));
     const salt = bcrypt.genSaltSync(4).slice(7);
+    const before = passwordChecksRun(bcryptScheme(4));
     for (const version of ['2a', '2b', '2y']) {
       const imported = bcrypt.hashSync('imported-pass', `$${version}$04$${salt}`);
       assert.ok(imported.startsWith(`$${version}$04$`));
-      assert.deepEqual(await h.verify('imported-pass', imported), { ok: true, needsRehash: false });
-      assert.equal((await h.verify('imported-pas', imported)).ok, false);
+      assert.deepEqual(await h.verify('imported-pass', imported), { ok: true, needsRehash: true });
+      assert.deepEqual(await h.verify('imported-pas', imported), { ok: false, needsRehash: false });
     }
-    // A system that truncated at 72 bytes: accept as before, then move the account to the full-length scheme.
-    const long = 'y'.repeat(80);
-    const truncated = bcrypt.hashSync(long, bcrypt.genSaltSync(4));
-    assert.deepEqual(await h.verify(long, truncated), { ok: true, needsRehash: true });
+    assert.equal(passwordChecksRun(bcryptScheme(4)) - before, 6, 'bcrypt hashes are checked with bcrypt');
+    // how an earlier version stored passwords over bcrypt's 72 bytes: bcrypt of base64(sha256(password))
+    const long = 'x'.repeat(72) + 'A';
+    const prehashed = 'sha256$' + bcrypt.hashSync(createHash('sha256').update(long).digest('base64'), 4);
+    assert.deepEqual(await h.verify(long, prehashed), { ok: true, needsRehash: true });
+    assert.equal((await h.verify('x'.repeat(72) + 'B', prehashed)).ok, false);
+    // a system that truncated at 72 bytes: accepted as before, then moved to argon2id, which uses every byte
+    const truncated = bcrypt.hashSync('y'.repeat(80), bcrypt.genSaltSync(4));
+    assert.deepEqual(await h.verify('y'.repeat(80), truncated), { ok: true, needsRehash: true });
+    const rehashed = await h.hash('y'.repeat(80));
+    assert.deepEqual(await h.verify('y'.repeat(80), rehashed), { ok: true, needsRehash: false });
+    assert.equal((await h.verify('y'.repeat(79) + 'z', rehashed)).ok, false);
   });
 
-  it('treats malformed stored hashes as a failed check, after the same compare work', async () => {
-    const h = hasher(4);
+  it('asks for a rehash when the stored argon2 cost or variant differs from the asked one', async () => {
+    const stored = await hasher(cheap(256)).hash('s3cret-passphrase');
+    const h = hasher(cheap(512));
+    assert.deepEqual(await h.verify('s3cret-passphrase', stored), { ok: true, needsRehash: true });
+    assert.deepEqual(await h.verify('wrong-passphrase', stored), { ok: false, needsRehash: false });
+    assert.deepEqual(await h.verify('s3cret-passphrase', stored, cheap(256)), { ok: true, needsRehash: false }, 'a tenant at the stored cost');
+    const rehashed = await h.hash('s3cret-passphrase');
+    assert.match(rehashed, /^\$argon2id\$v=19\$m=512,t=1,p=1\$/);
+    assert.deepEqual(await h.verify('s3cret-passphrase', rehashed), { ok: true, needsRehash: false });
+    assert.match(await h.hash('s3cret-passphrase', cheap(256, 3)), /^\$argon2id\$v=19\$m=256,t=3,p=1\$/);
+    // imported argon2i, argon2d and a two-lane argon2id verify, then move to the current scheme
+    for (const options of [{ algorithm: 1 as const }, { algorithm: 0 as const }, { algorithm: 2 as const, parallelism: 2 }]) {
+      const imported = hashSync('imported-argon2', { memoryCost: 512, timeCost: 1, ...options });
+      assert.deepEqual(await h.verify('imported-argon2', imported), { ok: true, needsRehash: true }, imported);
+      assert.deepEqual(await h.verify('imported-argon3', imported), { ok: false, needsRehash: false }, imported);
+    }
+  });
+
+  it('treats malformed stored hashes as a failed check, after the same argon2id work', async () => {
+    const cost = cheap(280);
+    const h = hasher(cost);
     const valid = await h.hash('pw');
+    const bcryptValid = bcrypt.hashSync('pw', 4);
     const malformed = [
-      '', 'nonsense', '$2b$04$short', valid.slice(0, -1), valid + 'x', 'sha256$', 'sha256$garbage',
-      `$2b$99$${valid.slice(7)}`, `$2b$03$${valid.slice(7)}`, `$2c$04$${valid.slice(7)}`, `$1$${valid.slice(3)}`,
-      `$2b$04$${'!'.repeat(53)}`, 'sha256$sha256$' + valid,
+      '', 'nonsense', '$argon2id$', valid.slice(0, -1) + '!', valid + '$x', valid.replace('m=280', 'm=99999999'),
+      valid.replace('t=1', 't=999'), valid.replace('p=1', 'p=0'), valid.replace('v=19', 'v=20'), valid.replace('argon2id', 'argon2x'),
+      // matches the pattern, but its hash is not valid base64 (17 characters): the library refuses to read it
+      valid.replace(/\$[^$]+$/, `$${'A'.repeat(17)}`),
+      '$2b$04$short', bcryptValid.slice(0, -1), bcryptValid + 'x', 'sha256$', 'sha256$garbage',
+      `$2b$99$${bcryptValid.slice(7)}`, `$2b$03$${bcryptValid.slice(7)}`, `$2c$04$${bcryptValid.slice(7)}`, 'sha256$sha256$' + bcryptValid,
     ];
-    const before = bcryptComparesRun(4);
+    const before = passwordChecksRun(argon2Scheme(cost));
     for (const stored of malformed) {
       assert.deepEqual(await h.verify('pw', stored), { ok: false, needsRehash: false }, `stored hash ${JSON.stringify(stored)}`);
     }
-    assert.equal(bcryptComparesRun(4) - before, malformed.length);
+    // each one paid for a full check at the asked cost
+    assert.equal(passwordChecksRun(argon2Scheme(cost)) - before, malformed.length);
   });
 
   it('answers 20 parallel verifies correctly on 2 threads', async () => {
-    const h = hasher(4, 2);
+    const h = hasher(cheap(256), 2);
     assert.equal(h.threads, 2);
     const passwords = ['alpha-one', 'bravo-two', 'charlie-three', 'delta-four'];
     const stored = await Promise.all(passwords.map((p) => h.hash(p)));
@@ -115,8 +136,8 @@ describe('password hasher', () => {
     assert.deepEqual(results.map((r) => r.ok), cases.map((c) => c.correct));
   });
 
-  it('keeps the event loop responsive while 8 cost-12 hashes run', async () => {
-    const h = hasher(12, 2);
+  it('keeps the event loop responsive while 8 OWASP-cost hashes run', async () => {
+    const h = hasher(OWASP_ARGON2ID, 2);
     let last = performance.now();
     let maxGap = 0;
     let ticks = 0;
@@ -128,7 +149,7 @@ describe('password hasher', () => {
     }, 5);
     try {
       const hashes = await Promise.all(Array.from({ length: 8 }, (_, i) => h.hash(`password-${i}`)));
-      for (const stored of hashes) assert.match(stored, /^\$2b\$12\$/);
+      for (const stored of hashes) assert.match(stored, /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
     } finally {
       clearInterval(timer);
     }
@@ -138,8 +159,8 @@ describe('password hasher', () => {
   });
 
   it('rejects the job of a worker that dies and carries on with a new worker', async () => {
-    // Cost 12 (~0.3 s a hash) so the kill surely lands before the worker could finish the job.
-    const h = hasher(12, 1);
+    // 64 MiB × 10 passes (~0.5 s a hash) so the kill surely lands before the worker could finish the job.
+    const h = hasher(cheap(65_536, 10), 1);
     const postMessage = Worker.prototype.postMessage;
     // Simulates a crash mid-job: the worker is killed right after it is handed the job.
     Worker.prototype.postMessage = function (this: Worker, ...args: Parameters<Worker['postMessage']>) {
@@ -157,7 +178,7 @@ describe('password hasher', () => {
   });
 
   it('close() rejects queued and running jobs and refuses new ones', async () => {
-    const h = createPasswordHasher({ cost: 12, threads: 1 });
+    const h = createPasswordHasher({ cost: cheap(65_536, 10), threads: 1 });
     const pending = [h.hash('one'), h.hash('two')].map((job) => assert.rejects(job, /closed/));
     await h.close();
     await Promise.all(pending);
@@ -171,7 +192,7 @@ describe('password hasher', () => {
     const dir = await mkdtemp(join(tmpdir(), 'tessera-hasher-'));
     const script = join(dir, 'no-close.mjs');
     await writeFile(script, `import { createPasswordHasher } from ${JSON.stringify(moduleUrl)};
-      const h = createPasswordHasher({ cost: 4, threads: 2 });
+      const h = createPasswordHasher({ cost: { memoryKiB: 256, timeCost: 1 }, threads: 2 });
       const ok = (await h.verify('pw', await h.hash('pw'))).ok;
       console.log(ok ? 'verified' : 'mismatch');`);
     try {
@@ -184,9 +205,14 @@ describe('password hasher', () => {
     }
   });
 
-  it('refuses a cost outside 4..15 and a thread count below 1', () => {
-    for (const cost of [3, 16, 10.5, Number.NaN]) assert.throws(() => createPasswordHasher({ cost }), RangeError);
-    assert.throws(() => createPasswordHasher({ cost: 10, threads: 0 }), RangeError);
-    assert.equal(hasher(10).threads, availableParallelism());
+  it('refuses a cost outside its limits and a thread count below 1', async () => {
+    for (const cost of [cheap(4), cheap(300_000), cheap(256, 0), cheap(256, 21), cheap(256.5), cheap(Number.NaN)]) {
+      assert.throws(() => createPasswordHasher({ cost }), RangeError, JSON.stringify(cost));
+    }
+    assert.throws(() => createPasswordHasher({ threads: 0 }), RangeError);
+    const h = hasher(cheap(256));
+    assert.equal(h.threads, availableParallelism());
+    await assert.rejects(h.hash('pw', cheap(4)), RangeError);
+    await assert.rejects(h.verify('pw', undefined, cheap(256, 99)), RangeError);
   });
 });

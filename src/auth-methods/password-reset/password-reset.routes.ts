@@ -95,7 +95,7 @@ export function passwordResetRoutes(deps: AuthMethodDeps, completion: ChallengeC
     if (password !== field(ctx, 'confirm').slice(0, 1024)) return renderPassword(ctx, granted.token, { error: 'The two passwords are not the same.', status: 400 });
     let hash: string;
     try {
-      hash = await users.hashNewPassword(password, [user.email, user.email?.split('@')[0] ?? null], ix.tenantOf(ctx).settings.signIn.passwordMinLength);
+      hash = await users.hashNewPassword(password, [user.email, user.email?.split('@')[0] ?? null], ix.tenantOf(ctx).settings.signIn);
     } catch (error) {
       if (error instanceof AppError) return renderPassword(ctx, granted.token, { error: error.message, status: 400 });
       throw error;

@@ -18,7 +18,7 @@ export function createPasswordMethod(deps: { users: UsersService; limiter: RateL
       if (!email || !secret || secret.length > 128) return { ok: false, error: 'wrong', attemptsLeft: null };
       const attempt = await createLoginGuard(deps.limiter, tenant.id).reserve(email, request.ip);
       if (!attempt.allowed) return { ok: false, error: 'rate_limited', retryAfterSeconds: attempt.retryAfterSeconds };
-      const user = await deps.users.authenticate(tenant.id, email, secret);
+      const user = await deps.users.authenticate(tenant.id, email, secret, tenant.settings.signIn);
       if (!user) return { ok: false, error: 'wrong', attemptsLeft: null };
       await attempt.succeeded();
       return { ok: true, userId: user.id, identifier: user.email ? { kind: 'email', value: user.email } : null, amr: ['pwd'], signUp: false };

@@ -42,7 +42,7 @@ export function signUpRoutes(deps: AuthMethodDeps, loginPage: LoginPage) {
     if (!email) return render(ctx, details, { email: typed, name, error: 'Enter a valid email address.', status: 400 });
     let passwordHash: string;
     try {
-      passwordHash = await users.hashNewPassword(field(ctx, 'password').slice(0, 1024), [email, email.split('@')[0]!], tenant.settings.signIn.passwordMinLength);
+      passwordHash = await users.hashNewPassword(field(ctx, 'password').slice(0, 1024), [email, email.split('@')[0]!], tenant.settings.signIn);
     } catch (error) {
       if (error instanceof AppError) return render(ctx, details, { email: typed, name, error: error.message, status: 400 });
       throw error;

@@ -25,7 +25,7 @@ export const userOperations = [
     async handle({ services, tenant, body, audit }) {
       const user = await services.users.create(tenant.id, {
         email: body.email, password: body.password, name: body.name, emailVerified: body.email_verified,
-        passwordMinLength: tenant.settings.signIn.passwordMinLength,
+        rules: tenant.settings.signIn,
       });
       await audit({ type: 'admin.user_created', subject: user.id, data: { sign_in: body.password !== undefined ? 'password' : 'passwordless' } });
       return services.userAdmin.get(tenant, user.id);
