@@ -4,6 +4,7 @@
 import compose from 'koa-compose';
 import type { Context, Middleware, Next } from 'koa';
 import type Provider from 'oidc-provider';
+import { loginTransactionGrantType, loginTransactionParameter } from '../oidc/login-transaction-grant.js';
 
 const composed = new WeakMap<Provider, (ctx: Context, next: Next) => Promise<unknown>>();
 
@@ -40,4 +41,11 @@ export async function callProviderEndpoint(ctx: Context, tenantSlug: string, pro
   ctx.body = null;
   ctx.status = 404;
   return answer;
+}
+
+/** exchanges a completed login transaction started by the client for its tokens (login-transaction-grant.ts) */
+export function redeemLoginAtTokenEndpoint(ctx: Context, tenantSlug: string, provider: Provider, transactionId: string, client: { clientId: string; clientSecret: string }): Promise<ProviderAnswer> {
+  return callProviderEndpoint(ctx, tenantSlug, provider, '/token', {
+    grant_type: loginTransactionGrantType, [loginTransactionParameter]: transactionId, client_id: client.clientId, client_secret: client.clientSecret,
+  });
 }
