@@ -176,4 +176,19 @@ describe('REST auth API ({issuer}/v1/…): login, challenge, refresh, logout, wh
     const third = (await login(user)) as Envelope;
     await expectError(await call(`auth/challenge/${third.challenge.id}/verify`, { method: 'totp', code: '123456', client_id: app.app_id, client_secret: app.app_secret }), 400, 'login.expired');
   });
+
+  it('OpenAPI 3.1 documents every path of the API, each with catalogue codes', async () => {
+    const document = (await (await fetch(`${server.url}/api/openapi.json`)).json()) as { paths: Record<string, Record<string, { tags?: string[]; description?: string }>>; components: { schemas: { Error: { properties: { error: { enum: string[] } } } } } };
+    const known = new Set(document.components.schemas.Error.properties.error.enum);
+    const documented = Object.keys(document.paths).filter((p) => p.startsWith('/v1/')).sort();
+    assert.deepEqual(documented, ['/v1/auth/challenge/{id}/verify', '/v1/auth/login', '/v1/auth/logout', '/v1/auth/refresh', '/v1/permissions/effective', '/v1/whoami']);
+    for (const p of documented) {
+      for (const op of Object.values(document.paths[p]!).filter((o) => typeof o === 'object' && o && 'tags' in o)) {
+        assert.deepEqual(op.tags, ['REST auth API']);
+        const codes = /Error codes: (.+?)\. [A-Z]/.exec(op.description ?? '')?.[1]?.split(', ') ?? [];
+        assert.ok(codes.length > 0, p);
+        for (const code of codes) assert.ok(known.has(code), `${p} names ${code}, which the catalogue has`);
+      }
+    }
+  });
 });

@@ -1,0 +1,100 @@
+// OpenAPI 3.1 paths of the REST auth API (issue #16 §3), served in the installation's one document
+// (/api/openapi.json) with a path-level server: each tenant's issuer, `{PUBLIC_URL}/t/{tenant}`. Errors are the one
+// catalogue's Error schema; each operation lists the codes it answers.
+import type { ErrorCode } from '../errors/error-catalogue.js';
+
+type Json = Record<string, unknown>;
+
+const clientFields = {
+  client_id: { type: 'string', description: 'a headless app of the tenant (`tessera app create`); omit both for the tenant\'s built-in first-party REST client' },
+  client_secret: { type: 'string', description: 'the app\'s secret; or send both with HTTP Basic' },
+};
+const tokens = {
+  type: 'object', required: ['access_token', 'refresh_token', 'token_type', 'access_expires_at', 'refresh_expires_at'],
+  properties: {
+    access_token: { type: 'string', description: 'JWT (RFC 9068) of the tenant, aud = the app slug (`tessera-rest` for the built-in client)' },
+    refresh_token: { type: 'string', description: 'rotates at each refresh; works at the tenant\'s standard token endpoint for a named app' },
+    token_type: { const: 'Bearer' },
+    access_expires_at: { type: 'string', format: 'date-time' },
+    refresh_expires_at: { type: 'string', format: 'date-time' },
+  },
+};
+const challenge = {
+  type: 'object', required: ['status', 'challenge'],
+  properties: {
+    status: { const: 'challenge_required' },
+    challenge: {
+      type: 'object',
+      properties: {
+        id: { type: 'string' }, kind: { enum: ['mfa', 'enrol_mfa'], description: 'enrol_mfa cannot be answered through this API yet' },
+        methods: { type: 'array', items: { enum: ['totp', 'recovery_code'] } }, expires_at: { type: 'string', format: 'date-time' },
+      },
+    },
+  },
+};
+const errorResponse = { description: 'An error from the catalogue', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+
+function operation(input: { id: string; summary: string; body?: Json; required?: string[]; ok: Json | null; okStatus?: string; errors: ErrorCode[]; bearer?: boolean; parameters?: Json[] }): Json {
+  return {
+    operationId: input.id, summary: input.summary, tags: ['REST auth API'],
+    security: input.bearer ? [{ bearerAuth: [] }] : [],
+    description: `Error codes: ${input.errors.join(', ')}. Answers rest.disabled (404) unless the tenant set headless.restApi; a browser Origin not in headless.allowedOrigins gets rest.origin_not_allowed.`,
+    parameters: [
+      { name: 'tenant', in: 'path', required: true, schema: { type: 'string' } },
+      ...(input.bearer ? [{ name: 'Authorization', in: 'header', required: true, schema: { type: 'string', pattern: '^Bearer ' } }] : []),
+      ...(input.parameters ?? []),
+    ],
+    ...(input.body ? { requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: input.required ?? [], properties: { ...(input.bearer ? {} : clientFields), ...input.body } } } } } } : {}),
+    responses: {
+      [input.okStatus ?? '200']: input.ok ? { description: 'Done', content: { 'application/json': { schema: input.ok } } } : { description: 'Done' },
+      default: errorResponse,
+    },
+  };
+}
+
+const common: ErrorCode[] = ['rest.disabled', 'rest.origin_not_allowed', 'request.invalid', 'request.unsupported_media_type', 'app.invalid_credentials'];
+const bearerErrors: ErrorCode[] = ['rest.disabled', 'rest.origin_not_allowed', 'auth.invalid_token'];
+
+export function restApiPaths(publicUrl: URL): Record<string, Json> {
+  const servers = [{ url: `${publicUrl.origin}/t/{tenant}`, variables: { tenant: { default: 'acme', description: 'the tenant slug' } } }];
+  const path = (item: Json) => ({ servers, ...item });
+  return {
+    '/v1/auth/login': path({ post: operation({
+      id: 'restLogin', summary: 'Signs in with email and password: tokens, or the challenge envelope when a second factor is due', required: ['email', 'password'],
+      body: { email: { type: 'string' }, password: { type: 'string' } }, ok: { oneOf: [tokens, challenge] },
+      errors: [...common, 'login.invalid_credentials', 'auth.rate_limited', 'login.expired'],
+    }) }),
+    '/v1/auth/challenge/{id}/verify': path({ post: operation({
+      id: 'restVerifyChallenge', summary: 'Answers a challenge with a TOTP or a recovery code: tokens', required: ['method', 'code'],
+      parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+      body: { method: { enum: ['totp', 'recovery_code'] }, code: { type: 'string' } }, ok: tokens,
+      errors: [...common, 'otp.invalid_code', 'login.expired', 'login.invalid_state', 'auth.rate_limited'],
+    }) }),
+    '/v1/auth/refresh': path({ post: operation({
+      id: 'restRefresh', summary: 'Rotates both tokens; a replayed refresh token revokes its whole family', required: ['refresh_token'],
+      body: { refresh_token: { type: 'string' } }, ok: tokens, errors: [...common, 'token.invalid_refresh'],
+    }) }),
+    '/v1/auth/logout': path({ post: operation({
+      id: 'restLogout', summary: 'Revokes the refresh token and its grant', required: ['refresh_token'],
+      body: { refresh_token: { type: 'string' } }, ok: null, okStatus: '204', errors: common,
+    }) }),
+    '/v1/whoami': path({ get: operation({
+      id: 'restWhoami', summary: 'The user, tenant, app, roles, permissions, amr and session of the access token', bearer: true,
+      ok: {
+        type: 'object',
+        properties: {
+          user: { type: 'object' }, tenant: { type: 'object', properties: { slug: { type: 'string' }, name: { type: 'string' }, issuer: { type: 'string' } } }, app: { type: 'string' },
+          roles: { type: 'array', items: { type: 'string' } }, permissions: { type: 'array', items: { type: 'string' } }, amr: { type: 'array', items: { type: 'string' } },
+          session: { type: 'object', properties: { auth_time: { type: ['string', 'null'], format: 'date-time' }, expires_at: { type: ['string', 'null'], format: 'date-time' } } },
+        },
+      },
+      errors: bearerErrors,
+    }) }),
+    '/v1/permissions/effective': path({ get: operation({
+      id: 'restEffectivePermissions', summary: 'The user\'s roles and permissions for an API as they stand now (default: the token\'s audience)', bearer: true,
+      parameters: [{ name: 'audience', in: 'query', required: false, schema: { type: 'string' } }],
+      ok: { type: 'object', properties: { audience: { type: 'string' }, roles: { type: 'array', items: { type: 'string' } }, permissions: { type: 'array', items: { type: 'string' } } } },
+      errors: bearerErrors,
+    }) }),
+  };
+}
