@@ -40,7 +40,6 @@ function operation(input: { id: string; summary: string; body?: Json; required?:
     security: input.bearer ? [{ bearerAuth: [] }] : [],
     description: `Error codes: ${input.errors.join(', ')}. Answers rest.disabled (404) unless the tenant set headless.restApi; a browser Origin not in headless.allowedOrigins gets rest.origin_not_allowed.`,
     parameters: [
-      { name: 'tenant', in: 'path', required: true, schema: { type: 'string' } },
       ...(input.bearer ? [{ name: 'Authorization', in: 'header', required: true, schema: { type: 'string', pattern: '^Bearer ' } }] : []),
       ...(input.parameters ?? []),
     ],
