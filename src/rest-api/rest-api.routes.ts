@@ -12,6 +12,7 @@ import { listClaim } from '../rbac/access-token-check.js';
 import { bearerToken, verifyAppAccessToken, type AppAccess } from '../otp-api/app-access-token.js';
 import { callProviderEndpoint } from '../otp-api/provider-endpoint.js';
 import { createRestClients } from './rest-client.js';
+import { addTwoFactorRoutes } from './rest-2fa.routes.js';
 import { createRestSignIn, restTokens, type RestAnswer } from './rest-sign-in.js';
 import type { CallingApp } from '../otp-api/app-credentials.js';
 
@@ -118,6 +119,8 @@ export function restApiRoutes(services: Services) {
     const { roles, permissions } = await services.rbac.claimsFor(tenant.id, { userId: user.id }, audience);
     ctx.body = { audience, roles, permissions };
   });
+
+  addTwoFactorRoutes(router, services, bearer);
 
   return router;
 }
