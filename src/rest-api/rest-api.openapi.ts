@@ -95,5 +95,21 @@ export function restApiPaths(publicUrl: URL): Record<string, Json> {
       ok: { type: 'object', properties: { audience: { type: 'string' }, roles: { type: 'array', items: { type: 'string' } }, permissions: { type: 'array', items: { type: 'string' } } } },
       errors: bearerErrors,
     }) }),
+    '/v1/auth/2fa/status': path({ get: operation({
+      id: 'rest2faStatus', summary: 'The user\'s second factors: authenticator apps, passkey count, backup codes left, the tenant policy', bearer: true,
+      ok: { type: 'object', properties: { enabled: { type: 'boolean' }, policy: { type: 'string' }, methods: { type: 'object' }, backup_codes_left: { type: 'integer' } } },
+      errors: bearerErrors,
+    }) }),
+    '/v1/auth/2fa/totp/setup': path({ post: operation({
+      id: 'rest2faTotpSetup', summary: 'Starts setting up an authenticator app: its secret, otpauth URI and QR code (PNG data URL)', bearer: true,
+      ok: { type: 'object', properties: { factor_id: { type: 'string' }, secret: { type: 'string' }, otpauth_uri: { type: 'string' }, qr_png: { type: 'string' } } },
+      errors: [...bearerErrors, 'request.invalid'],
+    }) }),
+    '/v1/auth/2fa/totp/verify': path({ post: operation({
+      id: 'rest2faTotpVerify', summary: 'Activates the authenticator app with its first code; the first factor\'s backup codes are returned once', bearer: true, required: ['factor_id', 'code'],
+      body: { factor_id: { type: 'string', format: 'uuid' }, code: { type: 'string' } },
+      ok: { type: 'object', properties: { enabled: { const: true }, backup_codes: { type: ['array', 'null'], items: { type: 'string' } } } },
+      errors: [...bearerErrors, 'request.invalid', 'otp.invalid_code'],
+    }) }),
   };
 }
