@@ -58,6 +58,7 @@ export const errorCatalogue = {
   'api.identifier_taken': { status: 409, message: 'An API with this identifier already exists in this tenant.', action: 'Choose another identifier.' },
   'permission.not_found': { status: 404, message: 'No such permission on this API.', action: 'Check the permission name.' },
   'session.not_found': { status: 404, message: 'No such session.', action: 'Check the session id; it may have ended already.' },
+  'device.not_found': { status: 404, message: 'No such remembered device.', action: 'List the devices again; it may have been removed or expired.' },
   'key.not_found': { status: 404, message: 'No such signing key.', action: 'Check the key id.' },
   'db.embedded_in_use': { status: 409, message: 'The embedded database is in use by another Tessera process.', action: 'Stop the other process, or set DATABASE_URL to share PostgreSQL.' },
   'db.migrations_pending': { status: 503, message: 'The database schema is not up to date.', action: 'Run `npm run db:migrate` (or set MIGRATE_ON_START=true).' },

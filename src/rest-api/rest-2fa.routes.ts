@@ -1,7 +1,7 @@
 // The 2FA surface of the REST auth API (issue #16 §3), for the user of a Bearer access token, over the same factors
 // service and audit events as the account security page (auth-methods/mfa/account-security.routes.ts): status,
 // TOTP setup (secret, otpauth URI, QR PNG) and verify (activates it; the first factor's recovery codes are returned
-// once).
+// once), removing a method, regenerating backup codes, and the remembered (trusted) devices.
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Services } from '../services.js';
@@ -52,5 +52,38 @@ export function addTwoFactorRoutes(router: Router, services: Services, bearer: (
       await audit.record({ tenantId: tenant.id, type: 'mfa.recovery_codes_generated', actor: user.id, subject: user.id, ...requestOf(ctx), data: {} });
     }
     ctx.body = { enabled: true, backup_codes: backupCodes };
+  });
+
+  router.delete('/auth/2fa/method/:method', async (ctx) => {
+    const { tenant, user } = await bearer(ctx);
+    // passkeys are managed on the account's passkey page; TOTP is the method this API sets up
+    if (ctx.params.method !== 'totp') throw new AppError('request.invalid', 'The method to remove is "totp".');
+    let removed = 0;
+    for (const factor of await factors.totpFactors(tenant.id, user.id)) if (await factors.removeTotp(tenant.id, user.id, factor.id)) removed++;
+    if (removed) await audit.record({ tenantId: tenant.id, type: 'mfa.removed', actor: user.id, subject: user.id, ...requestOf(ctx), data: { factor: 'totp', front: 'rest_api' } });
+    ctx.status = 204;
+  });
+
+  router.post('/auth/2fa/backup-codes', async (ctx) => {
+    const { tenant, user } = await bearer(ctx);
+    // recovery codes stand in for an authenticator app and exist only beside one (second-factor.methods.ts)
+    if (!(await factors.hasConfirmedTotp(tenant.id, user.id))) throw new AppError('request.invalid', 'Set up an authenticator app first: backup codes exist only beside one.');
+    const codes = await factors.newRecoveryCodes(tenant.id, user.id);
+    await audit.record({ tenantId: tenant.id, type: 'mfa.recovery_codes_generated', actor: user.id, subject: user.id, ...requestOf(ctx), data: { replaced: true } });
+    ctx.body = { backup_codes: codes };
+  });
+
+  router.get('/auth/2fa/trusted-devices', async (ctx) => {
+    const { tenant, user } = await bearer(ctx);
+    const devices = await services.mfa.trustedDevices(tenant.id, user.id);
+    ctx.body = { devices: devices.map((d) => ({ id: d.id, device: d.device, ip: d.ip, created_at: d.createdAt.toISOString(), expires_at: d.expiresAt.toISOString() })) };
+  });
+
+  router.delete('/auth/2fa/trusted-devices/:id', async (ctx) => {
+    const { tenant, user } = await bearer(ctx);
+    const id = String(ctx.params.id);
+    if (!uuid.test(id) || !(await services.mfa.revokeTrustedDevice(tenant.id, user.id, id))) throw new AppError('device.not_found');
+    await audit.record({ tenantId: tenant.id, type: 'mfa.device_revoked', actor: user.id, subject: user.id, ...requestOf(ctx), data: { count: 1 } });
+    ctx.status = 204;
   });
 }

@@ -111,5 +111,25 @@ export function restApiPaths(publicUrl: URL): Record<string, Json> {
       ok: { type: 'object', properties: { enabled: { const: true }, backup_codes: { type: ['array', 'null'], items: { type: 'string' } } } },
       errors: [...bearerErrors, 'request.invalid', 'otp.invalid_code'],
     }) }),
+    '/v1/auth/2fa/method/{method}': path({ delete: operation({
+      id: 'rest2faRemoveMethod', summary: 'Removes the user\'s authenticator apps (method `totp`)', bearer: true, ok: null, okStatus: '204',
+      parameters: [{ name: 'method', in: 'path', required: true, schema: { enum: ['totp'] } }],
+      errors: [...bearerErrors, 'request.invalid'],
+    }) }),
+    '/v1/auth/2fa/backup-codes': path({ post: operation({
+      id: 'rest2faBackupCodes', summary: 'Replaces the backup (recovery) codes; the new ones are shown once', bearer: true,
+      ok: { type: 'object', properties: { backup_codes: { type: 'array', items: { type: 'string' } } } },
+      errors: [...bearerErrors, 'request.invalid'],
+    }) }),
+    '/v1/auth/2fa/trusted-devices': path({ get: operation({
+      id: 'rest2faTrustedDevices', summary: 'The browsers remembered after a second factor', bearer: true,
+      ok: { type: 'object', properties: { devices: { type: 'array', items: { type: 'object' } } } },
+      errors: bearerErrors,
+    }) }),
+    '/v1/auth/2fa/trusted-devices/{id}': path({ delete: operation({
+      id: 'rest2faForgetDevice', summary: 'Forgets a remembered browser: it is asked for a second factor again', bearer: true, ok: null, okStatus: '204',
+      parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }],
+      errors: [...bearerErrors, 'device.not_found'],
+    }) }),
   };
 }

@@ -9,7 +9,7 @@ import { useTessera } from '../support/use-tessera.js';
 
 interface Status { enabled: boolean; policy: string; methods: { totp: { id: string }[]; passkeys: number }; backup_codes_left: number }
 
-describe('REST auth API 2FA: status, TOTP setup and verify', () => {
+describe('REST auth API 2FA: status, TOTP setup and verify, backup codes, trusted devices, removal', () => {
   const server = useTessera();
   let issuer: string;
 
@@ -60,6 +60,27 @@ describe('REST auth API 2FA: status, TOTP setup and verify', () => {
     const { challenge } = next as { challenge: { id: string } };
     const done = await call(`auth/challenge/${challenge.id}/verify`, null, { method: 'recovery_code', code: codes[0] });
     assert.equal(done.status, 200, await done.clone().text());
+    const fresh = ((await done.json()) as { access_token: string }).access_token;
+
+    // backup codes regenerated: a new set of ten, the old ones stop working
+    const regenerated = await call('auth/2fa/backup-codes', fresh, {});
+    assert.equal(regenerated.status, 200);
+    const newCodes = ((await regenerated.json()) as { backup_codes: string[] }).backup_codes;
+    assert.equal(newCodes.length, 10);
+    const again = (await login()) as { challenge: { id: string } };
+    await expectError(await call(`auth/challenge/${again.challenge.id}/verify`, null, { method: 'recovery_code', code: codes[1] }), 400, 'otp.invalid_code');
+
+    // trusted devices: none remembered by this API; an unknown one is device.not_found
+    assert.deepEqual(await (await call('auth/2fa/trusted-devices', fresh)).json(), { devices: [] });
+    await expectError(await fetch(`${issuer}/v1/auth/2fa/trusted-devices/00000000-0000-4000-8000-000000000000`, { method: 'DELETE', headers: { authorization: `Bearer ${fresh}` } }), 404, 'device.not_found');
+
+    // removing the method: no second factor any more, login answers tokens again
+    await expectError(await fetch(`${issuer}/v1/auth/2fa/method/sms`, { method: 'DELETE', headers: { authorization: `Bearer ${fresh}` } }), 400, 'request.invalid');
+    const removed = await fetch(`${issuer}/v1/auth/2fa/method/totp`, { method: 'DELETE', headers: { authorization: `Bearer ${fresh}` } });
+    assert.equal(removed.status, 204);
+    assert.equal(((await (await call('auth/2fa/status', fresh)).json()) as Status).enabled, false);
+    assert.ok((await login()).access_token);
+    await expectError(await call('auth/2fa/backup-codes', fresh, {}), 400, 'request.invalid');
   });
 
   it('needs a Bearer token', async () => {
