@@ -21,6 +21,8 @@ const defaults = {
   mfa: mfaSettingsSchema.parse({}),
   rbac: { rolesClaim: 'roles', permissionsClaim: 'permissions' },
   oidc: { idTokenClaims: 'scope', offlineAccess: 'first-party' },
+  // the REST auth API is off by default, with no browser origins
+  headless: { restApi: false, allowedOrigins: [] },
 };
 
 describe('tenant settings', () => {
@@ -50,6 +52,7 @@ describe('tenant settings', () => {
       mfa: defaults.mfa,
       rbac: defaults.rbac,
       oidc: defaults.oidc,
+      headless: defaults.headless,
     });
   });
 
