@@ -78,12 +78,12 @@ export function restApiPaths(publicUrl: URL): Record<string, Json> {
       body: { refresh_token: { type: 'string' } }, ok: null, okStatus: '204', errors: common,
     }) }),
     '/v1/whoami': path({ get: operation({
-      id: 'restWhoami', summary: 'The user, tenant, app, roles, permissions, amr and session of the access token', bearer: true,
+      id: 'restWhoami', summary: 'The user, tenant, app, roles, permissions and session times of the access token', bearer: true,
       ok: {
         type: 'object',
         properties: {
           user: { type: 'object' }, tenant: { type: 'object', properties: { slug: { type: 'string' }, name: { type: 'string' }, issuer: { type: 'string' } } }, app: { type: 'string' },
-          roles: { type: 'array', items: { type: 'string' } }, permissions: { type: 'array', items: { type: 'string' } }, amr: { type: 'array', items: { type: 'string' } },
+          roles: { type: 'array', items: { type: 'string' } }, permissions: { type: 'array', items: { type: 'string' } },
           session: { type: 'object', properties: { auth_time: { type: ['string', 'null'], format: 'date-time' }, expires_at: { type: ['string', 'null'], format: 'date-time' } } },
         },
       },

@@ -38,14 +38,15 @@ describe('REST auth API ({issuer}/v1/…): login, challenge, refresh, logout, wh
 
   before(async () => {
     ({ slug, issuer } = await createTenant(server));
+    await cliJson(server, ['tenant', 'settings', '--tenant', slug, '--set', JSON.stringify({ headless: { restApi: true, allowedOrigins: ['https://app.example.com'] } })]);
   });
 
   it('is off until the tenant turns headless.restApi on: rest.disabled', async () => {
-    const user = await createUser(server, slug);
-    await expectError(await call('auth/login', { email: user.email, password: user.password }), 404, 'rest.disabled');
-    await expectError(await call('whoami'), 404, 'rest.disabled');
-    await cliJson(server, ['tenant', 'settings', '--tenant', slug, '--set', JSON.stringify({ headless: { restApi: true, allowedOrigins: ['https://app.example.com'] } })]);
-    const bad = await server.cli(['tenant', 'settings', '--tenant', slug, '--set', JSON.stringify({ headless: { allowedOrigins: ['https://app.example.com/path'] } })]);
+    const off = await createTenant(server);
+    const user = await createUser(server, off.slug);
+    await expectError(await fetch(`${off.issuer}/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: user.email, password: user.password }) }), 404, 'rest.disabled');
+    await expectError(await fetch(`${off.issuer}/v1/whoami`), 404, 'rest.disabled');
+    const bad = await server.cli(['tenant', 'settings', '--tenant', off.slug, '--set', JSON.stringify({ headless: { allowedOrigins: ['https://app.example.com/path'] } })]);
     assert.notEqual(bad.code, 0);
     assert.match(bad.stderr, /headless\.allowedOrigins/);
   });
@@ -66,7 +67,7 @@ describe('REST auth API ({issuer}/v1/…): login, challenge, refresh, logout, wh
 
     const who = await call('whoami', undefined, { authorization: `Bearer ${tokens.access_token}` });
     assert.equal(who.status, 200);
-    const me = (await who.json()) as { user: { id: string; email: string }; tenant: { slug: string }; app: string; roles: string[]; permissions: string[]; amr: string[]; session: { auth_time: string | null } };
+    const me = (await who.json()) as { user: { id: string; email: string }; tenant: { slug: string }; app: string; roles: string[]; permissions: string[]; session: { auth_time: string | null } };
     assert.deepEqual([me.user.id, me.user.email, me.tenant.slug, me.app], [user.id, user.email, slug, 'tessera-rest']);
     assert.ok(Array.isArray(me.roles) && Array.isArray(me.permissions));
     const effective = await call('permissions/effective', undefined, { authorization: `Bearer ${tokens.access_token}` });
