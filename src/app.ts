@@ -33,6 +33,7 @@ import { clientCertificateHeaders } from './http/client-certificate.js';
 import { permissionsCheckRoutes } from './rbac/permissions-check.routes.js';
 import { adminRoutes } from './admin/admin.routes.js';
 import { otpApiRoutes } from './otp-api/otp-api.routes.js';
+import { restApiRoutes } from './rest-api/rest-api.routes.js';
 
 export interface Tessera {
   readonly app: Koa;
@@ -111,6 +112,9 @@ export async function createTessera(config: Config, logger: Logger, options: { c
   const otpApi = otpApiRoutes(services, { secret: config.keyEncryptionKeys[0]! });
   app.use(otpApi.routes());
   app.use(otpApi.allowedMethods());
+  const restApi = restApiRoutes(services);
+  app.use(restApi.routes());
+  app.use(restApi.allowedMethods());
   app.use(adminRoutes(services, { csrf, publicUrl: config.publicUrl, cacheViews: config.env !== 'development' }));
   if (config.seedDemo) app.use(demoRoutes({ pages, publicUrl: config.publicUrl }).routes());
   if (options.cliToken) app.use(cliRoutes({ services, token: options.cliToken }).routes());

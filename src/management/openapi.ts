@@ -61,6 +61,11 @@ function operationObject(operation: Operation): Json {
 }
 
 /** @param extraPaths paths of other JSON APIs of the installation (the backend OTP API), with their own servers */
+/** the tags the operations of paths served beside the Management API carry (backend OTP API, REST auth API) */
+function extraTags(paths: Record<string, Json>): string[] {
+  return Object.values(paths).flatMap((item) => Object.values(item).flatMap((op) => (op && typeof op === 'object' && Array.isArray((op as Json).tags) ? (op as { tags: string[] }).tags : [])));
+}
+
 export function openApiDocument(operations: readonly Operation[], publicUrl: URL, extraPaths: Record<string, Json> = {}): Json {
   const paths: Record<string, Json> = { ...extraPaths };
   for (const operation of operations) (paths[operation.path] ??= {})[operation.method] = operationObject(operation);
@@ -73,10 +78,11 @@ export function openApiDocument(operations: readonly Operation[], publicUrl: URL
         + `system tenant by client_credentials with resource=${publicUrl.origin}/api and the scopes each operation names.`,
     },
     servers: [{ url: `${publicUrl.origin}/api` }],
-    tags: [...new Set([...operations.map((o) => o.tag), ...(Object.keys(extraPaths).length ? ['backend OTP API'] : [])])].map((name) => ({ name })),
+    tags: [...new Set([...operations.map((o) => o.tag), ...extraTags(extraPaths)])].map((name) => ({ name })),
     paths,
     components: {
       securitySchemes: {
+        bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'an access token of the REST auth API' },
         oauth2: {
           type: 'oauth2',
           flows: {

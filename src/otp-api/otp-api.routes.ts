@@ -4,11 +4,11 @@
 // Tokens come from the tenant's oidc-provider (provider-endpoint.ts): one token system.
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import { createLocalJWKSet, decodeJwt, type JWK } from 'jose';
 import type { Services } from '../services.js';
 import { AppError } from '../errors/app-error.js';
 import { readJsonText } from '../http/json-body.js';
-import { listClaim, verifyAccessToken } from '../rbac/access-token-check.js';
+import { listClaim } from '../rbac/access-token-check.js';
+import { bearerToken, verifyAppAccessToken } from './app-access-token.js';
 import { authenticateApp, type CallingApp } from './app-credentials.js';
 import { createIdempotency, type Answer } from './idempotency.js';
 import { errorAnswer, tokenAnswer } from './otp-answers.js';
@@ -16,8 +16,6 @@ import { createOtpSignIn } from './otp-sign-in.js';
 import { callProviderEndpoint } from './provider-endpoint.js';
 
 export const otpApiPrefix = '/auth';
-const bearerSyntax = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/i;
-const publicMembers = ['kty', 'crv', 'x', 'y', 'n', 'e', 'kid', 'alg', 'use'] as const;
 
 export function otpApiRoutes(services: Services, deps: { secret: string }) {
   const router = new Router({ prefix: otpApiPrefix });
@@ -77,37 +75,18 @@ export function otpApiRoutes(services: Services, deps: { secret: string }) {
   }));
 
   router.get('/me', async (ctx) => {
-    const token = bearerSyntax.exec(ctx.get('Authorization'))?.[1];
-    const refused = () => {
+    const token = bearerToken(ctx.get('Authorization'));
+    const access = token ? await verifyAppAccessToken(services, token) : null;
+    if (!access) {
       ctx.set('WWW-Authenticate', token ? 'Bearer error="invalid_token"' : 'Bearer');
-      return new AppError('auth.invalid_token');
-    };
-    if (!token) throw refused();
-    let unverified: ReturnType<typeof decodeJwt>;
-    try {
-      unverified = decodeJwt(token);
-    } catch {
-      throw refused();
+      throw new AppError('auth.invalid_token');
     }
-    const prefix = `${services.config.publicUrl.origin}/t/`;
-    const slug = typeof unverified.iss === 'string' && unverified.iss.startsWith(prefix) ? unverified.iss.slice(prefix.length) : '';
-    const resolved = /^[a-z][a-z0-9-]{1,39}$/.test(slug) ? await services.providers.get(slug) : null;
-    if (!resolved || typeof unverified.aud !== 'string') throw refused();
-    const { jwks } = await services.keys.loadJwks(resolved.tenant.id);
-    const keySet = createLocalJWKSet({ keys: jwks.keys.map((key) => Object.fromEntries(publicMembers.filter((m) => key[m] !== undefined).map((m) => [m, key[m]])) as JWK) });
-    const verdict = await verifyAccessToken(token, keySet, { issuer: resolved.tenant.issuer, audience: unverified.aud });
-    if (!verdict.ok) throw refused();
-    // only a headless app's own tokens: aud is the app slug of the client the token was issued to
-    const client = await resolved.provider.Client.find(String(verdict.claims.client_id));
-    const app = client as unknown as { headless?: boolean; app_slug?: string } | undefined;
-    if (!app?.headless || app.app_slug !== unverified.aud) throw refused();
-    const user = await services.users.findById(resolved.tenant.id, String(verdict.claims.sub));
-    if (!user || user.disabled) throw refused();
-    const { rolesClaim, permissionsClaim } = resolved.tenant.settings.rbac;
+    const { user, tenant, claims } = access;
+    const { rolesClaim, permissionsClaim } = tenant.settings.rbac;
     ctx.body = {
       user: { id: user.id, email: user.email, email_verified: user.emailVerified, phone: user.phone, phone_verified: user.phoneVerified },
-      tenant: resolved.tenant.slug, app: app.app_slug,
-      roles: listClaim(verdict.claims, rolesClaim), permissions: listClaim(verdict.claims, permissionsClaim),
+      tenant: tenant.slug, app: access.appSlug,
+      roles: listClaim(claims, rolesClaim), permissions: listClaim(claims, permissionsClaim),
     };
   });
 

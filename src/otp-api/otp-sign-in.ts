@@ -6,14 +6,14 @@ import type { Context } from 'koa';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { AuthMethodRegistry } from '../auth-methods/auth-method-registry.js';
 import type { Factors } from '../auth-methods/mfa/factors.service.js';
+import { enrolledSecondFactors } from '../auth-methods/mfa/enrolled-factors.js';
 import type { UsersService } from '../accounts/users.service.js';
 import type { PasskeysRepository } from '../db/passkeys.repository.js';
 import { AppError } from '../errors/app-error.js';
 import type { LoginTransactions } from '../login/login-transaction.store.js';
-import { loginTransactionGrantType, loginTransactionParameter } from '../oidc/login-transaction-grant.js';
 import type { CallingApp } from './app-credentials.js';
 import type { Answer } from './idempotency.js';
-import { callProviderEndpoint } from './provider-endpoint.js';
+import { redeemLoginAtTokenEndpoint } from './provider-endpoint.js';
 import { errorAnswer, tokenAnswer } from './otp-answers.js';
 
 export interface OtpSignInDeps {
@@ -36,10 +36,7 @@ const requestOf = (ctx: Context) => ({ ip: ctx.ip, userAgent: ctx.get('User-Agen
 export function createOtpSignIn(deps: OtpSignInDeps) {
   const { logins } = deps;
 
-  async function enrolledFactors(tenantId: string, userId: string): Promise<string[]> {
-    const [totp, passkeys] = await Promise.all([deps.factors.hasConfirmedTotp(tenantId, userId), deps.passkeys.countForUser(tenantId, userId)]);
-    return [...(totp ? ['totp', 'recovery_code'] : []), ...(passkeys > 0 ? ['passkey'] : [])];
-  }
+  const enrolledFactors = (tenantId: string, userId: string) => enrolledSecondFactors(deps, tenantId, userId);
 
   return {
     /** @throws AppError('request.invalid' | 'otp.invalid_channel' | 'user.invalid_email' | 'user.invalid_phone') */
@@ -94,9 +91,7 @@ export function createOtpSignIn(deps: OtpSignInDeps) {
         // the one challenge envelope of every JSON API (DESIGN.md); this API offers no way to answer it yet
         return { status: 200, body: { status: 'challenge_required', challenge: { id: tx.id, kind: gate.tx.state === 'enrolment_required' ? 'enrol_mfa' : 'mfa', methods: gate.tx.methods, expires_at: new Date(gate.tx.expiresAt).toISOString() } } };
       }
-      const minted = await callProviderEndpoint(ctx, tenant.slug, app.provider, '/token', {
-        grant_type: loginTransactionGrantType, [loginTransactionParameter]: tx.id, client_id: app.appId, client_secret: app.appSecret,
-      });
+      const minted = await redeemLoginAtTokenEndpoint(ctx, tenant.slug, app.provider, tx.id, { clientId: app.appId, clientSecret: app.appSecret });
       if (minted.status !== 200) return errorAnswer('otp.expired');
       const user = await deps.users.findById(tenant.id, userId);
       await deps.audit.record({ tenantId: tenant.id, type: 'login.succeeded', actor: userId, subject: userId, ...requestOf(ctx), data: { method: method.id, client: app.appId } });

@@ -4,6 +4,7 @@
 import compose from 'koa-compose';
 import type { Context, Middleware, Next } from 'koa';
 import type Provider from 'oidc-provider';
+import { loginTransactionGrantType, loginTransactionParameter } from '../oidc/login-transaction-grant.js';
 
 const composed = new WeakMap<Provider, (ctx: Context, next: Next) => Promise<unknown>>();
 
@@ -19,7 +20,10 @@ export async function callProviderEndpoint(ctx: Context, tenantSlug: string, pro
     run = compose(provider.middleware as Middleware[]) as unknown as (ctx: Context, next: Next) => Promise<unknown>;
     composed.set(provider, run);
   }
-  const saved = { path: ctx.path, type: ctx.get('content-type'), body: ctx.request.body };
+  const saved = { path: ctx.path, type: ctx.get('content-type'), body: ctx.request.body, authorization: ctx.request.headers.authorization };
+  // the client authenticates with `form` alone: the front door's own Authorization header (Basic, Bearer) would be a
+  // second mechanism, which the provider refuses (RFC 6749 §2.3)
+  delete ctx.request.headers.authorization;
   const mountable = ctx as Context & { mountPath?: string };
   // what tenant-routes.ts does for the provider's own paths: the provider sees the path below its issuer
   mountable.mountPath = `/t/${tenantSlug}`;
@@ -32,6 +36,7 @@ export async function callProviderEndpoint(ctx: Context, tenantSlug: string, pro
     ctx.path = saved.path;
     ctx.request.headers['content-type'] = saved.type;
     ctx.request.body = saved.body;
+    if (saved.authorization !== undefined) ctx.request.headers.authorization = saved.authorization;
     delete mountable.mountPath;
   }
   const answer: ProviderAnswer = { status: ctx.status, body: (ctx.body && typeof ctx.body === 'object' ? ctx.body : {}) as Record<string, unknown> };
@@ -40,4 +45,11 @@ export async function callProviderEndpoint(ctx: Context, tenantSlug: string, pro
   ctx.body = null;
   ctx.status = 404;
   return answer;
+}
+
+/** exchanges a completed login transaction started by the client for its tokens (login-transaction-grant.ts) */
+export function redeemLoginAtTokenEndpoint(ctx: Context, tenantSlug: string, provider: Provider, transactionId: string, client: { clientId: string; clientSecret: string }): Promise<ProviderAnswer> {
+  return callProviderEndpoint(ctx, tenantSlug, provider, '/token', {
+    grant_type: loginTransactionGrantType, [loginTransactionParameter]: transactionId, client_id: client.clientId, client_secret: client.clientSecret,
+  });
 }

@@ -17,11 +17,12 @@ import { mfaSettingsSchema } from './mfa-settings.js';
 import { rbacSettingsSchema } from '../rbac/rbac-settings.js';
 import { relyingPartySettingsSchema } from './relying-party-settings.js';
 import { protocolProblems, protocolSettingsSchema } from './protocol-settings.js';
+import { headlessSettingsSchema } from './headless-settings.js';
 import { asObject, parseTenantSettings, signingAlgs, ttlSchema } from './tenant-settings.js';
 
 type Json = Record<string, unknown>;
 
-const topLevel = new Set(['branding', 'idTokenSigningAlg', 'accessTokenSigningAlg', 'defaultResource', 'ttl', 'signIn', 'messaging', 'connections', 'mfa', 'rbac', 'oidc', 'protocol']);
+const topLevel = new Set(['branding', 'idTokenSigningAlg', 'accessTokenSigningAlg', 'defaultResource', 'ttl', 'signIn', 'messaging', 'connections', 'mfa', 'rbac', 'oidc', 'protocol', 'headless']);
 const isObject = (value: unknown): value is Json => !!value && typeof value === 'object' && !Array.isArray(value);
 
 /**
@@ -103,7 +104,7 @@ export function applySettingsPatch(current: unknown, patch: unknown, options: { 
   }
 
   const problems: string[] = [];
-  for (const [section, schema] of [['signIn', signInSettingsSchema], ['messaging', messagingSettingsSchema], ['connections', connectionsSchema], ['mfa', mfaSettingsSchema], ['rbac', rbacSettingsSchema], ['oidc', relyingPartySettingsSchema], ['protocol', protocolSettingsSchema]] as const) {
+  for (const [section, schema] of [['signIn', signInSettingsSchema], ['messaging', messagingSettingsSchema], ['connections', connectionsSchema], ['mfa', mfaSettingsSchema], ['rbac', rbacSettingsSchema], ['oidc', relyingPartySettingsSchema], ['protocol', protocolSettingsSchema], ['headless', headlessSettingsSchema]] as const) {
     const result = schema.safeParse(merged[section] ?? {});
     if (!result.success) problems.push(...issues(section, result.error));
   }

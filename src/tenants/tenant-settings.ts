@@ -8,6 +8,7 @@ import { mfaSettingsSchema, type MfaSettings } from './mfa-settings.js';
 import { rbacSettingsSchema, type RbacSettings } from '../rbac/rbac-settings.js';
 import { relyingPartySettingsSchema, type RelyingPartySettings } from './relying-party-settings.js';
 import { protocolSettingsSchema, type ProtocolSettings } from './protocol-settings.js';
+import { headlessSettingsSchema, type HeadlessSettings } from './headless-settings.js';
 
 export const signingAlgs = ['RS256', 'ES256', 'EdDSA'] as const;
 export type SigningAlg = (typeof signingAlgs)[number];
@@ -41,6 +42,8 @@ export interface TenantSettings {
   readonly oidc: RelyingPartySettings;
   /** optional protocol profiles: PAR, DPoP, JAR, JARM, pairwise, mTLS, response types, FAPI 2.0 */
   readonly protocol: ProtocolSettings;
+  /** the JSON sign-in APIs: the REST auth API under the issuer, its browser origins */
+  readonly headless: HeadlessSettings;
 }
 
 const day = 86_400;
@@ -85,6 +88,7 @@ export function parseTenantSettings(input: unknown): TenantSettings {
     rbac: section(rbacSettingsSchema, raw.rbac),
     oidc: section(relyingPartySettingsSchema, raw.oidc),
     protocol: section(protocolSettingsSchema, raw.protocol),
+    headless: section(headlessSettingsSchema, raw.headless),
   };
 }
 

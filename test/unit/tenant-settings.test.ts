@@ -31,6 +31,8 @@ const defaults = {
     responseTypes: { implicit: false, hybrid: false },
     fapi2: { enabled: false },
   },
+  // the REST auth API is off by default, with no browser origins
+  headless: { restApi: false, allowedOrigins: [] },
 };
 
 describe('tenant settings', () => {
@@ -61,6 +63,7 @@ describe('tenant settings', () => {
       rbac: defaults.rbac,
       oidc: defaults.oidc,
       protocol: defaults.protocol,
+      headless: defaults.headless,
     });
   });
 

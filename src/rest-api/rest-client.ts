@@ -1,0 +1,68 @@
+// Which app calls the REST auth API (issue #16 §3): a headless app of the tenant named by `client_id` +
+// `client_secret` in the JSON body or by HTTP Basic (RFC 6749 §2.3.1), checked like the backend OTP API's apps;
+// with no credentials at all, the tenant's built-in first-party REST client, created on first use. Tokens always
+// belong to the client named here, so refresh, logout and challenges work only with the client that signed in.
+import type { Context } from 'koa';
+import type { Services } from '../services.js';
+import { AppError } from '../errors/app-error.js';
+import type { ResolvedTenant } from '../http/tenant-routes.js';
+import { authenticateApp, type CallingApp } from '../otp-api/app-credentials.js';
+
+/** the app slug (and token audience) of every tenant's built-in REST client */
+export const builtInRestAppSlug = 'tessera-rest';
+
+const basicSyntax = /^Basic ([A-Za-z0-9+/]+=*)$/i;
+
+function basicCredentials(header: string): { id: string; secret: string } | null {
+  const encoded = basicSyntax.exec(header)?.[1];
+  if (!encoded) return null;
+  const decoded = Buffer.from(encoded, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return null;
+  try {
+    // RFC 6749 §2.3.1: each part is form-url-encoded before joining
+    return { id: decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' ')), secret: decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, ' ')) };
+  } catch {
+    return null;
+  }
+}
+
+export function createRestClients(services: Services) {
+  /** one creation at a time per tenant in this process */
+  const pending = new Map<string, Promise<string>>();
+
+  async function builtInClientId(tenant: ResolvedTenant): Promise<string> {
+    const existing = (await services.clientAdmin.list(tenant.id)).find((c) => c.headless === true && c.app_slug === builtInRestAppSlug);
+    if (existing) return existing.client_id;
+    let creating = pending.get(tenant.id);
+    if (!creating) {
+      creating = services.clients.create(tenant.id, { name: 'REST auth API (built-in)', headless: { appSlug: builtInRestAppSlug, tenantSlug: tenant.slug } }, await services.clientValidator(tenant.slug))
+        .then((created) => created.client_id)
+        .finally(() => pending.delete(tenant.id));
+      pending.set(tenant.id, creating);
+    }
+    return creating;
+  }
+
+  return {
+    /** @throws AppError('app.invalid_credentials') for credentials that do not name a headless app of this tenant */
+    async identify(ctx: Context, tenant: ResolvedTenant, body: Record<string, unknown>): Promise<CallingApp> {
+      const basic = ctx.get('Authorization') ? basicCredentials(ctx.get('Authorization')) : null;
+      if (ctx.get('Authorization') && !basic) throw new AppError('app.invalid_credentials', 'Authorization must be HTTP Basic with the client id and secret.');
+      const named = basic ?? (body.client_id !== undefined || body.client_secret !== undefined ? { id: body.client_id, secret: body.client_secret } : null);
+      if (named) {
+        const app = await authenticateApp(services.providers, { app_id: named.id, app_secret: named.secret });
+        if (app.tenant.id !== tenant.id) throw new AppError('app.invalid_credentials');
+        return app;
+      }
+      const provider = ctx.state.provider!;
+      const clientId = await builtInClientId(tenant);
+      const client = await provider.Client.find(clientId);
+      const secret = (client as unknown as { clientSecret?: string } | undefined)?.clientSecret;
+      if (!client || !secret) throw new Error('the built-in REST client could not be loaded');
+      return { tenant, provider, client, appId: clientId, appSecret: secret, appSlug: builtInRestAppSlug };
+    },
+  };
+}
+
+export type RestClients = ReturnType<typeof createRestClients>;
