@@ -150,7 +150,22 @@ export function createClientsService(deps: { repository: ClientsRepository; seal
     },
     /** what oidc-provider loads for a client id: its metadata with the unsealed secret (cached, client-cache.ts) */
     sourceFor(tenantId: string): ClientSource {
-      return { find: (clientId) => cache.get(tenantId, clientId, () => load(tenantId, clientId)) };
+      return {
+        find: (clientId) => cache.get(tenantId, clientId, () => load(tenantId, clientId)),
+        async save(clientId, stored) {
+          const { client_id: _id, client_secret: secret, ...metadata } = stored;
+          void _id;
+          const name = typeof metadata.client_name === 'string' && metadata.client_name.trim() ? metadata.client_name.trim().slice(0, 100) : clientId;
+          const sealedSecret = typeof secret === 'string' ? sealer.seal(secret, secretContext(tenantId, clientId)) : null;
+          const updated = await repository.update(tenantId, clientId, { name, metadata, sealedSecret, firstParty: false });
+          if (!updated) await repository.create(tenantId, { clientId, name, metadata, sealedSecret, firstParty: false });
+          await cache.changed(tenantId, clientId);
+        },
+        async remove(clientId) {
+          await repository.delete(tenantId, clientId);
+          await cache.changed(tenantId, clientId);
+        },
+      };
     },
   };
 }

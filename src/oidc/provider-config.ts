@@ -9,6 +9,7 @@ import { loadFirstPartyGrant } from './first-party-grant.js';
 import { resourceServerInfo } from './resource-servers.js';
 import { rbacTokenClaims, type ClaimsFor } from './rbac-claims.js';
 import { keepOfflineAccess } from './offline-access.js';
+import { registrationFeatures, type RegistrationDeps } from './client-registration.js';
 
 export interface ProviderPages {
   renderError(ctx: KoaContextWithOIDC, out: Record<string, unknown>, error: Error): Promise<void>;
@@ -29,6 +30,8 @@ export interface TenantProviderConfigInput {
   claimsFor: ClaimsFor;
   /** the outbound guard's fetch (net/outbound-guard.ts), for the provider's own calls (back-channel logout, jwks_uri) */
   outboundFetch: typeof fetch;
+  /** dynamic client registration's single-use tokens (client-registration.ts) */
+  registration: RegistrationDeps;
 }
 
 const maxReuseInterval = 300;
@@ -131,6 +134,8 @@ export function tenantProviderConfiguration(input: TenantProviderConfigInput): C
     discovery: { ui_locales_supported: ['en'], claims_locales_supported: ['en'] },
     features: {
       devInteractions: { enabled: false },
+      // RFC 7591/7592, per tenant, off by default; client metadata URLs (jwks_uri…) go through `fetch` above
+      ...registrationFeatures(settings.registration, input.registration),
       clientCredentials: { enabled: true },
       introspection: {
         enabled: true,

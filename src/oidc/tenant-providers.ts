@@ -92,6 +92,7 @@ export function createTenantProviders(deps: TenantProvidersDeps) {
       apis,
       outboundFetch: deps.outboundFetch,
       claimsFor: deps.rbac.claimsFor,
+      registration: { claimOnce: (key, ttl) => deps.store.setIfAbsent(`oidc:${record.id}:${key}`, '1', ttl) },
     });
     const provider = new Provider(tenant.issuer, configuration);
     if (deps.redeemLogin) {

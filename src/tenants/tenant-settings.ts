@@ -7,6 +7,7 @@ import { connectionsSchema, type ConnectionsSettings } from './connection-settin
 import { mfaSettingsSchema, type MfaSettings } from './mfa-settings.js';
 import { rbacSettingsSchema, type RbacSettings } from '../rbac/rbac-settings.js';
 import { relyingPartySettingsSchema, type RelyingPartySettings } from './relying-party-settings.js';
+import { registrationSettingsSchema, type RegistrationSettings } from './registration-settings.js';
 
 export const signingAlgs = ['RS256', 'ES256', 'EdDSA'] as const;
 export type SigningAlg = (typeof signingAlgs)[number];
@@ -38,6 +39,8 @@ export interface TenantSettings {
   readonly rbac: RbacSettings;
   /** id_token claims and offline access, for relying-party libraries */
   readonly oidc: RelyingPartySettings;
+  /** dynamic client registration and its policy */
+  readonly registration: RegistrationSettings;
 }
 
 const day = 86_400;
@@ -81,6 +84,7 @@ export function parseTenantSettings(input: unknown): TenantSettings {
     mfa: section(mfaSettingsSchema, raw.mfa),
     rbac: section(rbacSettingsSchema, raw.rbac),
     oidc: section(relyingPartySettingsSchema, raw.oidc),
+    registration: section(registrationSettingsSchema, raw.registration),
   };
 }
 
