@@ -8,6 +8,7 @@ import { mfaSettingsSchema, type MfaSettings } from './mfa-settings.js';
 import { rbacSettingsSchema, type RbacSettings } from '../rbac/rbac-settings.js';
 import { relyingPartySettingsSchema, type RelyingPartySettings } from './relying-party-settings.js';
 import { registrationSettingsSchema, type RegistrationSettings } from './registration-settings.js';
+import { grantSettingsSchema, type GrantSettings } from './grant-settings.js';
 
 export const signingAlgs = ['RS256', 'ES256', 'EdDSA'] as const;
 export type SigningAlg = (typeof signingAlgs)[number];
@@ -41,6 +42,8 @@ export interface TenantSettings {
   readonly oidc: RelyingPartySettings;
   /** dynamic client registration and its policy */
   readonly registration: RegistrationSettings;
+  /** device flow, token exchange, protected-resource metadata */
+  readonly grants: GrantSettings;
 }
 
 const day = 86_400;
@@ -85,6 +88,7 @@ export function parseTenantSettings(input: unknown): TenantSettings {
     rbac: section(rbacSettingsSchema, raw.rbac),
     oidc: section(relyingPartySettingsSchema, raw.oidc),
     registration: section(registrationSettingsSchema, raw.registration),
+    grants: section(grantSettingsSchema, raw.grants),
   };
 }
 

@@ -21,6 +21,11 @@ const defaults = {
   mfa: mfaSettingsSchema.parse({}),
   rbac: { rolesClaim: 'roles', permissionsClaim: 'permissions' },
   oidc: { idTokenClaims: 'scope', offlineAccess: 'first-party' },
+  registration: {
+    enabled: false, management: true, allowedGrantTypes: ['authorization_code', 'refresh_token'], redirectUris: 'https',
+    allowedScopes: ['openid', 'profile', 'email'], maxInitialAccessTokenTtl: 7 * 86_400,
+  },
+  grants: { resourceMetadata: false },
 };
 
 describe('tenant settings', () => {
@@ -50,6 +55,8 @@ describe('tenant settings', () => {
       mfa: defaults.mfa,
       rbac: defaults.rbac,
       oidc: defaults.oidc,
+      registration: defaults.registration,
+      grants: defaults.grants,
     });
   });
 

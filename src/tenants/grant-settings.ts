@@ -1,0 +1,9 @@
+// Grants and resource-server discovery beyond the code flow (issue #17). Stored under `grants`; all off by default.
+import { z } from 'zod';
+
+export const grantSettingsSchema = z.object({
+  /** RFC 9728: publish protected-resource metadata for the tenant's APIs (their identifiers and permission names) */
+  resourceMetadata: z.boolean().default(false),
+}).strict().prefault({});
+
+export type GrantSettings = z.infer<typeof grantSettingsSchema>;
