@@ -10,8 +10,9 @@ import { resourceServerInfo } from './resource-servers.js';
 import { rbacTokenClaims, type ClaimsFor } from './rbac-claims.js';
 import { keepOfflineAccess } from './offline-access.js';
 import { registrationFeatures, type RegistrationDeps } from './client-registration.js';
+import { deviceFlowFeature, type DevicePages } from './device-flow.js';
 
-export interface ProviderPages {
+export interface ProviderPages extends DevicePages {
   renderError(ctx: KoaContextWithOIDC, out: Record<string, unknown>, error: Error): Promise<void>;
   logoutSource(ctx: KoaContextWithOIDC, form: string): Promise<void>;
   postLogoutSuccessSource(ctx: KoaContextWithOIDC): Promise<void>;
@@ -136,6 +137,7 @@ export function tenantProviderConfiguration(input: TenantProviderConfigInput): C
       devInteractions: { enabled: false },
       // RFC 7591/7592, per tenant, off by default; client metadata URLs (jwks_uri…) go through `fetch` above
       ...registrationFeatures(settings.registration, input.registration),
+      deviceFlow: deviceFlowFeature(settings.grants, pages),
       clientCredentials: { enabled: true },
       introspection: {
         enabled: true,

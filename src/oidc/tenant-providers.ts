@@ -21,6 +21,8 @@ import type { ProtocolAudit } from './protocol-audit.js';
 import type { ClaimsFor } from './rbac-claims.js';
 import type { SessionActivityRepository } from '../db/session-activity.repository.js';
 import { trackSessions } from '../sessions/session-tracking.js';
+import type { RateLimiter } from '../store/rate-limiter.js';
+import { userCodeAttemptLimit } from './device-flow.js';
 
 export interface TenantContext {
   readonly id: string;
@@ -54,6 +56,8 @@ export interface TenantProvidersDeps {
   usersFor(tenantId: string): UserLookup;
   rbac: { apiPermissions(tenantId: string): Promise<Map<string, string[]>>; claimsFor: ClaimsFor; rolesOfUser(tenant: { id: string; slug: string }, userId: string): Promise<string[]> };
   pages: ProviderPages;
+  /** limits user-code attempts at the device verification page */
+  limiter: RateLimiter;
   logger: Logger;
   revalidateMs?: number;
   /** takes a completed login transaction for the token endpoint's login-transaction grant (issue #16) */
@@ -99,6 +103,7 @@ export function createTenantProviders(deps: TenantProvidersDeps) {
       provider.registerGrantType(loginTransactionGrantType, loginTransactionGrant(record.id, deps.redeemLogin, { resourceInfo: (resource, client) => resourceServerInfo(settings, apis, resource, client), sessionTtl: settings.ttl.session }) as never, loginTransactionParameter);
     }
     provider.use(unauthorizedClientError());
+    if (settings.grants.deviceFlow) provider.use(userCodeAttemptLimit({ limiter: deps.limiter, tenantId: record.id, pages: deps.pages }));
     provider.use(refreshTokenReuse({ store: deps.store, tenantId: record.id }));
     provider.use(jwtAccessTokenEndpoints({
       tenantId: record.id, issuer: tenant.issuer, keys: createLocalJWKSet(publicJwks(jwks)), revoked: deps.revokedAccessTokens,

@@ -4,6 +4,8 @@ import { z } from 'zod';
 export const grantSettingsSchema = z.object({
   /** RFC 9728: publish protected-resource metadata for the tenant's APIs (their identifiers and permission names) */
   resourceMetadata: z.boolean().default(false),
+  /** RFC 8628: the device authorization grant, with the verification page at /t/<slug>/device */
+  deviceFlow: z.boolean().default(false),
 }).strict().prefault({});
 
 export type GrantSettings = z.infer<typeof grantSettingsSchema>;
