@@ -38,14 +38,29 @@ export function deviceFlowFeature(settings: GrantSettings, pages: DevicePages): 
   };
 }
 
-/** counts every submission of the verification page per tenant and address; past the limit, a branded 429 */
-export function userCodeAttemptLimit(deps: { limiter: RateLimiter; tenantId: string; pages: DevicePages }): Middleware {
+/**
+ * Counts every submission of the verification page per tenant and address; past the limit, a branded 429.
+ * A submission without a live session (no cookie: a cross-site post, or the session expired) makes oidc-provider
+ * 9 throw after it rendered its answer: its error handler writes a fresh xsrf into a session that is never saved
+ * (`persist can only be called on previously persisted Sessions`). Such a browser is sent to the page afresh
+ * (303), where it gets a session and a form, instead of a 500.
+ */
+export function deviceVerificationGuard(deps: { limiter: RateLimiter; tenantId: string; issuer: string; pages: DevicePages }): Middleware {
   return async (ctx, next) => {
     if (ctx.method !== 'POST' || !/\/device\/?$/.test(ctx.path)) return next();
     const decision = await deps.limiter.hit(`device-user-code:${deps.tenantId}`, ctx.ip, userCodeRule);
-    if (decision.allowed) return next();
-    ctx.set('retry-after', String(decision.retryAfterSeconds));
-    await deps.pages.tooManyAttempts(ctx as unknown as KoaContextWithOIDC, decision.retryAfterSeconds);
-    ctx.status = 429;
+    if (!decision.allowed) {
+      ctx.set('retry-after', String(decision.retryAfterSeconds));
+      await deps.pages.tooManyAttempts(ctx as unknown as KoaContextWithOIDC, decision.retryAfterSeconds);
+      ctx.status = 429;
+      return;
+    }
+    try {
+      await next();
+    } catch (error) {
+      if (!(error instanceof TypeError && /previously persisted Sessions/.test(error.message))) throw error;
+      ctx.status = 303;
+      ctx.redirect(`${deps.issuer}/device`);
+    }
   };
 }

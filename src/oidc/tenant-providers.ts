@@ -22,7 +22,7 @@ import type { ClaimsFor } from './rbac-claims.js';
 import type { SessionActivityRepository } from '../db/session-activity.repository.js';
 import { trackSessions } from '../sessions/session-tracking.js';
 import type { RateLimiter } from '../store/rate-limiter.js';
-import { userCodeAttemptLimit } from './device-flow.js';
+import { deviceVerificationGuard } from './device-flow.js';
 
 export interface TenantContext {
   readonly id: string;
@@ -103,7 +103,7 @@ export function createTenantProviders(deps: TenantProvidersDeps) {
       provider.registerGrantType(loginTransactionGrantType, loginTransactionGrant(record.id, deps.redeemLogin, { resourceInfo: (resource, client) => resourceServerInfo(settings, apis, resource, client), sessionTtl: settings.ttl.session }) as never, loginTransactionParameter);
     }
     provider.use(unauthorizedClientError());
-    if (settings.grants.deviceFlow) provider.use(userCodeAttemptLimit({ limiter: deps.limiter, tenantId: record.id, pages: deps.pages }));
+    if (settings.grants.deviceFlow) provider.use(deviceVerificationGuard({ limiter: deps.limiter, tenantId: record.id, issuer: tenant.issuer, pages: deps.pages }));
     provider.use(refreshTokenReuse({ store: deps.store, tenantId: record.id }));
     provider.use(jwtAccessTokenEndpoints({
       tenantId: record.id, issuer: tenant.issuer, keys: createLocalJWKSet(publicJwks(jwks)), revoked: deps.revokedAccessTokens,
