@@ -32,7 +32,11 @@ export function createProviderPages(pages: Pages): ProviderPages {
     // RFC 8628 verification page: oidc-provider's forms (escaped values, its xsrf field) inside the tenant's page
     async userCodeInput(ctx, form, error) {
       const messages = { 'wrong-code': 'That code is not valid or has expired. Check the code on your device and try again.', aborted: 'The sign-in was cancelled.', failed: 'The code could not be checked. Try again.' };
-      await pages.render(ctx as unknown as Context, 'device-input', { tenant: tenantOf(ctx), title: 'Connect a device', status: error ? 400 : 200, data: { formHtml: form, error: error ? messages[error] : null } });
+      // Our own labelled form (the library's input has no label and an inline handler); it carries the library's
+      // action and xsrf value, both of its own making (a URL from the issuer, a hex string).
+      const action = /action="([^"]*)"/.exec(form)?.[1] ?? '';
+      const xsrf = /name="xsrf" value="([^"]*)"/.exec(form)?.[1] ?? '';
+      await pages.render(ctx as unknown as Context, 'device-input', { tenant: tenantOf(ctx), title: 'Connect a device', status: error ? 400 : 200, data: { action, xsrf, error: error ? messages[error] : null } });
     },
     async userCodeConfirm(ctx, form, name, userCode) {
       await pages.render(ctx as unknown as Context, 'device-confirm', { tenant: tenantOf(ctx), title: 'Connect a device', data: { formHtml: form, clientName: name, userCode } });
