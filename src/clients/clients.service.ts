@@ -10,8 +10,8 @@ import { openidScopes } from '../oidc/standard-claims.js';
 import { loginTransactionGrantType } from '../oidc/login-transaction-grant.js';
 import { appSlugPattern } from '../oidc/provider-config.js';
 
-/** the device grant (RFC 8628) needs the tenant's `grants.deviceFlow` on */
-export const grantTypes = ['authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:device_code'] as const;
+/** the device grant (RFC 8628) and token exchange (RFC 8693) need the tenant's `grants` switched on */
+export const grantTypes = ['authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:device_code', 'urn:ietf:params:oauth:grant-type:token-exchange'] as const;
 export const authMethods = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] as const;
 type GrantType = (typeof grantTypes)[number];
 type AuthMethod = (typeof authMethods)[number];

@@ -22,6 +22,7 @@ import type { ClaimsFor } from './rbac-claims.js';
 import type { SessionActivityRepository } from '../db/session-activity.repository.js';
 import { trackSessions } from '../sessions/session-tracking.js';
 import type { RateLimiter } from '../store/rate-limiter.js';
+import { tokenExchangeGrant, tokenExchangeGrantType, tokenExchangeParameters } from './token-exchange.js';
 import { deviceVerificationGuard } from './device-flow.js';
 
 export interface TenantContext {
@@ -101,6 +102,13 @@ export function createTenantProviders(deps: TenantProvidersDeps) {
     const provider = new Provider(tenant.issuer, configuration);
     if (deps.redeemLogin) {
       provider.registerGrantType(loginTransactionGrantType, loginTransactionGrant(record.id, deps.redeemLogin, { resourceInfo: (resource, client) => resourceServerInfo(settings, apis, resource, client), sessionTtl: settings.ttl.session }) as never, loginTransactionParameter);
+    }
+    if (settings.grants.tokenExchange.enabled) {
+      provider.registerGrantType(tokenExchangeGrantType, tokenExchangeGrant({
+        tenantId: record.id, issuer: tenant.issuer, keys: createLocalJWKSet(publicJwks(jwks)), revoked: deps.revokedAccessTokens,
+        resourceInfo: (resource, client) => resourceServerInfo(settings, apis, resource, client),
+        defaultResource: settings.defaultResource ?? `${tenant.issuer}/api`, impersonators: settings.grants.tokenExchange.impersonators,
+      }) as never, tokenExchangeParameters);
     }
     provider.use(unauthorizedClientError());
     if (settings.grants.deviceFlow) provider.use(deviceVerificationGuard({ limiter: deps.limiter, tenantId: record.id, issuer: tenant.issuer, pages: deps.pages }));

@@ -6,6 +6,11 @@ export const grantSettingsSchema = z.object({
   resourceMetadata: z.boolean().default(false),
   /** RFC 8628: the device authorization grant, with the verification page at /t/<slug>/device */
   deviceFlow: z.boolean().default(false),
+  /** RFC 8693 token exchange for clients registered for the grant; delegation (`act`) unless the client is named in `impersonators` */
+  tokenExchange: z.object({
+    enabled: z.boolean().default(false),
+    impersonators: z.array(z.string().min(1).max(100)).max(100).default([]),
+  }).strict().prefault({}),
 }).strict().prefault({});
 
 export type GrantSettings = z.infer<typeof grantSettingsSchema>;
