@@ -11,6 +11,7 @@ import { rbacTokenClaims, type ClaimsFor } from './rbac-claims.js';
 import { keepOfflineAccess } from './offline-access.js';
 import { registrationFeatures, type RegistrationDeps } from './client-registration.js';
 import { deviceFlowFeature, type DevicePages } from './device-flow.js';
+import { withActClaim } from './token-exchange.js';
 
 export interface ProviderPages extends DevicePages {
   renderError(ctx: KoaContextWithOIDC, out: Record<string, unknown>, error: Error): Promise<void>;
@@ -83,7 +84,7 @@ export function tenantProviderConfiguration(input: TenantProviderConfigInput): C
     // (relying-party-settings.ts). The library default (true) keeps them for userinfo only.
     conformIdTokenClaims: settings.oidc.idTokenClaims === 'userinfo',
     extraParams: { scope: keepOfflineAccess(settings.oidc) as never },
-    extraTokenClaims: rbacTokenClaims(tenant.id, settings.rbac, input.claimsFor) as Configuration['extraTokenClaims'],
+    extraTokenClaims: withActClaim(rbacTokenClaims(tenant.id, settings.rbac, input.claimsFor) as never) as Configuration['extraTokenClaims'],
     // RFC 9700 §2.1.2: only the code flow; no implicit or hybrid response types.
     responseTypes: ['code'],
     cookies: { keys: [...config.cookieSecrets], long: cookieOptions, short: cookieOptions },

@@ -28,6 +28,15 @@ export interface TokenExchangeOptions {
   impersonators: readonly string[];
 }
 
+/** extraTokenClaims that add the `act` of the exchange being answered to the token it mints */
+export function withActClaim<T extends (ctx: KoaContextWithOIDC, token: never) => Promise<Record<string, unknown> | undefined>>(claims: T) {
+  return async (ctx: KoaContextWithOIDC, token: never): Promise<Record<string, unknown> | undefined> => {
+    const base = await claims(ctx, token);
+    const act = (ctx?.state as { tokenExchangeAct?: Act } | undefined)?.tokenExchangeAct;
+    return act && (token as { gty?: string }).gty === tokenExchangeGrantType ? { ...base, act } : base;
+  };
+}
+
 /** what the audit entry of an exchange says (protocol-audit.ts reads it from ctx.state) */
 export interface ExchangeRecord { mode: 'delegation' | 'impersonation'; subject: string; actor: string | null; resource: string; scope: string }
 
@@ -99,9 +108,9 @@ export function tokenExchangeGrant(options: TokenExchangeOptions) {
     const grant = new provider.Grant({ accountId: subject.sub, clientId: client.clientId });
     grant.addResourceScope(resource, scope);
     const grantId = await grant.save();
-    const at = new provider.AccessToken({
-      accountId: subject.sub, client, grantId, gty: tokenExchangeGrantType, scope, ...(act ? { extra: { act } } : {}),
-    } as never);
+    // oidc-provider fills `extra` from extraTokenClaims when it saves the token: `act` joins there (withActClaim)
+    (ctx.state as { tokenExchangeAct?: Act }).tokenExchangeAct = act;
+    const at = new provider.AccessToken({ accountId: subject.sub, client, grantId, gty: tokenExchangeGrantType, scope } as never);
     const ResourceServerClass = (provider as unknown as { ResourceServer: ResourceServerCtor }).ResourceServer;
     (at as unknown as { resourceServer: unknown }).resourceServer = new ResourceServerClass(resource, info);
     oidc.entity('AccessToken', at);
