@@ -68,6 +68,14 @@ export function createProtocolAudit(audit: AuditLog) {
         });
       });
 
+      // RFC 7591/7592: clients that registered themselves, and what they did with their registration
+      for (const [event, type] of [['registration_create.success', 'client.registered'], ['registration_update.success', 'client.registration_updated'], ['registration_delete.success', 'client.registration_deleted']] as const) {
+        (provider.on as (name: string, listener: (ctx: KoaContextWithOIDC, client?: { clientId: string }) => void) => void).call(provider, event, (ctx, client) => {
+          const clientId = client?.clientId ?? clientOf(ctx);
+          void audit.record({ tenantId, type, actor: clientId, subject: clientId ? `client:${clientId}` : null, clientId, ...origin(ctx) });
+        });
+      }
+
       provider.on('grant.revoked', (ctx: KoaContextWithOIDC) => {
         void audit.record({ tenantId, type: 'grant.revoked', clientId: clientOf(ctx), ...origin(ctx), data: { route: ctx.oidc?.route ?? null } });
       });

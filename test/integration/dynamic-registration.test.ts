@@ -147,6 +147,12 @@ describe('dynamic client registration', () => {
       assert.equal(removed.status, 204);
       const listed = await cliJson<{ items: { client_id: string }[] }>(server, ['client', 'list', '--tenant', tenant.slug]);
       assert.ok(!listed.items.some((c) => c.client_id === clientId), 'the deleted client is gone from the tenant');
+
+      const exported = await server.cli(['audit', 'export', '--tenant', tenant.slug]);
+      const types = exported.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; clientId: string | null })
+        .filter((e) => e.clientId === clientId).map((e) => e.type);
+      assert.deepEqual(types, ['client.registered', 'client.registration_updated', 'client.registration_deleted']);
+      assert.ok(!exported.stdout.includes(rat) && !exported.stdout.includes(token), 'no token in the log');
     });
   });
 });
