@@ -70,7 +70,7 @@ export function createShortLivedAdapter(model: string, deps: ShortLivedAdapterDe
       await policy.onConsumeLost(model, await load(id));
     },
     async destroy(id) {
-      const userCode = (await load(id))?.userCode;
+      const userCode = model === 'DeviceCode' ? (await load(id))?.userCode : undefined;
       await store.del([keyOf(id), `${keyOf(id)}:consumed`, ...(typeof userCode === 'string' ? [userCodeKey(userCode)] : [])]);
     },
     async revokeByGrantId(grantId) {
