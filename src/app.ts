@@ -30,6 +30,7 @@ import { managementRoutes } from './management/management.routes.js';
 import { startMaintenance } from './oidc/maintenance.js';
 import { AppError } from './errors/app-error.js';
 import { clientCertificateHeaders } from './http/client-certificate.js';
+import { protectedResourceMetadataRoutes } from './rbac/protected-resource-metadata.routes.js';
 import { permissionsCheckRoutes } from './rbac/permissions-check.routes.js';
 import { adminRoutes } from './admin/admin.routes.js';
 import { otpApiRoutes } from './otp-api/otp-api.routes.js';
@@ -102,6 +103,7 @@ export async function createTessera(config: Config, logger: Logger, options: { c
     demoSignInUrl: () => demoSignInUrl(services),
   }).routes());
   app.use(permissionsCheckRoutes(services));
+  app.use(protectedResourceMetadataRoutes({ providers: services.providers, rbac: services.rbac, publicUrl: config.publicUrl }));
   app.use(tenantRoutes(services.providers));
   for (const router of hostedFlow) {
     app.use(router.routes());

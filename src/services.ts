@@ -76,6 +76,10 @@ const noPages: ProviderPages = {
   async renderError(ctx, out) { ctx.body = out; },
   async logoutSource(ctx, form) { ctx.body = form; },
   async postLogoutSuccessSource(ctx) { ctx.body = 'signed out'; },
+  async userCodeInput(ctx, form) { ctx.body = form; },
+  async userCodeConfirm(ctx, form) { ctx.body = form; },
+  async deviceSuccess(ctx) { ctx.body = 'done'; },
+  async tooManyAttempts(ctx) { ctx.body = 'too many attempts'; },
 };
 
 export async function createServices(config: Config, logger: Logger, options: ServicesOptions = {}) {
@@ -156,6 +160,7 @@ export async function createServices(config: Config, logger: Logger, options: Se
     usersFor: (tenantId) => (id) => users.findById(tenantId, id),
     rbac,
     pages: options.pages ?? noPages,
+    limiter: createRateLimiter(kv),
     logger,
   });
   const tenants = createTenantsService({

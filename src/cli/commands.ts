@@ -33,6 +33,7 @@ export const usage = `Usage: tessera <command> [options]
                 [--metadata '<json>']   (PAR, DPoP, JAR, JARM, pairwise, mTLS metadata by RFC 7591 name, README "Protocol profiles")
   app create --tenant <slug> --name <name> --slug <app-slug> [--reuse-interval <seconds>]
                 (an app of the backend OTP API /auth/…: prints app_id, app_secret once, app_slug, jwt_public_key, jwks_uri)
+  registration token --tenant <slug> [--ttl <seconds>] [--multi-use]   initial access token for RFC 7591 registration
   user create --tenant <slug> --email <email> --password <password> [--name "<name>"] [--verified]
   keys rotate --tenant <slug> [--alg RS256|ES256|EdDSA] [--pre-publish <seconds, default 3600> | --emergency]
   outbox list --tenant <slug>     (messages a development or sandbox tenant would have sent, with their codes)

@@ -31,6 +31,13 @@ export const managementCommands: Record<string, ManagementCommand> = {
     const body = { name: need(text(v.name), '--name'), slug: need(text(v.slug), '--slug'), ...(interval !== undefined ? { refresh_token_reuse_interval: Number(interval) } : {}) };
     return (invoke) => invoke('createApp', { params, body });
   },
+  'registration token'(args) {
+    const { values: v } = parseFlags(args, { ...tenantFlag, ttl: { type: 'string' }, 'multi-use': { type: 'boolean' } });
+    const params = { slug: need(text(v.tenant), '--tenant') };
+    const ttl = text(v.ttl);
+    const body = { singleUse: !v['multi-use'], ...(ttl !== undefined ? { ttlSeconds: Number(ttl) } : {}) };
+    return (invoke) => invoke('createInitialAccessToken', { params, body });
+  },
   'tenant get'(args) {
     const { values: v } = parseFlags(args, tenantFlag);
     const slug = need(text(v.tenant), '--tenant');

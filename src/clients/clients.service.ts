@@ -12,7 +12,8 @@ import { appSlugPattern } from '../oidc/provider-config.js';
 import { protocolMetadataSchema, type ProtocolMetadata } from './protocol-metadata.js';
 import { validate as validateInput } from '../rbac/rbac.service.js';
 
-export const grantTypes = ['authorization_code', 'refresh_token', 'client_credentials', 'implicit'] as const;
+/** the device grant (RFC 8628) and token exchange (RFC 8693) need the tenant's `grants` switched on; implicit its `protocol` */
+export const grantTypes = ['authorization_code', 'refresh_token', 'client_credentials', 'implicit', 'urn:ietf:params:oauth:grant-type:device_code', 'urn:ietf:params:oauth:grant-type:token-exchange'] as const;
 export const authMethods = ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'tls_client_auth', 'self_signed_tls_client_auth', 'none'] as const;
 /** the methods that authenticate with a secret Tessera generates */
 const secretMethods = new Set<string>(['client_secret_basic', 'client_secret_post', 'client_secret_jwt']);
@@ -158,7 +159,22 @@ export function createClientsService(deps: { repository: ClientsRepository; seal
     },
     /** what oidc-provider loads for a client id: its metadata with the unsealed secret (cached, client-cache.ts) */
     sourceFor(tenantId: string): ClientSource {
-      return { find: (clientId) => cache.get(tenantId, clientId, () => load(tenantId, clientId)) };
+      return {
+        find: (clientId) => cache.get(tenantId, clientId, () => load(tenantId, clientId)),
+        async save(clientId, stored) {
+          const { client_id: _id, client_secret: secret, ...metadata } = stored;
+          void _id;
+          const name = typeof metadata.client_name === 'string' && metadata.client_name.trim() ? metadata.client_name.trim().slice(0, 100) : clientId;
+          const sealedSecret = typeof secret === 'string' ? sealer.seal(secret, secretContext(tenantId, clientId)) : null;
+          const updated = await repository.update(tenantId, clientId, { name, metadata, sealedSecret, firstParty: false });
+          if (!updated) await repository.create(tenantId, { clientId, name, metadata, sealedSecret, firstParty: false });
+          await cache.changed(tenantId, clientId);
+        },
+        async remove(clientId) {
+          await repository.delete(tenantId, clientId);
+          await cache.changed(tenantId, clientId);
+        },
+      };
     },
   };
 }

@@ -19,6 +19,7 @@ export const errorCatalogue = {
   'tenant.reserved_slug': { status: 400, message: 'This slug is reserved.', action: 'Choose another slug.' },
   'tenant.invalid_settings': { status: 400, message: 'The tenant settings are not valid.', action: 'Fix the settings named in the message.' },
   'tenant.credential_required': { status: 400, message: 'Changing where a credential is sent needs the credential entered again in the same change.', action: 'Send the credential again in the same change as its new destination, or remove it.' },
+  'registration.disabled': { status: 409, message: 'Dynamic client registration is off for this tenant.', action: 'Turn it on with `tessera tenant settings --tenant <slug> --set \'{"registration":{"enabled":true}}\'`, then mint the token again.' },
   'client.not_found': { status: 404, message: 'No such client in this tenant.', action: 'Check the client id and the tenant.' },
   'client.invalid_metadata': { status: 400, message: 'The client settings are not valid.', action: 'Fix the client settings named in the message.' },
   'app.invalid_credentials': { status: 401, message: 'The app_id and app_secret do not identify an app that may use this API.', action: 'Send the app_id and app_secret printed by `tessera app create`, in the JSON body; turn the headless capability on for the app.' },

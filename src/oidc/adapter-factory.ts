@@ -3,7 +3,9 @@
 //                API lists and revokes them.
 //   Redis      — Interaction, AuthorizationCode, AccessToken, ReplayDetection, PushedAuthorizationRequest …:
 //                minutes to an hour, written on every flow, useless after a restart of the flow.
-//   Client     — read from the clients table (registration is off; clients are managed by the CLI/API).
+//   Client     — the clients table, managed by the CLI/API; written through the protocol only by dynamic
+//                registration (RFC 7591/7592), which oidc-provider offers only where the tenant switched it on.
+//   InitialAccessToken, RegistrationAccessToken — PostgreSQL: they live days, or as long as their client.
 import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import type { OidcModelsRepository } from '../db/oidc-models.repository.js';
 import type { KvStore } from '../store/kv-store.js';
@@ -12,11 +14,15 @@ import { createConsumePolicy } from './consume-policy.js';
 import { createDurableAdapter } from './durable-adapter.js';
 import { createShortLivedAdapter } from './short-lived-adapter.js';
 
-export const durableModels: ReadonlySet<string> = new Set(['Session', 'Grant', 'RefreshToken']);
+export const durableModels: ReadonlySet<string> = new Set(['Session', 'Grant', 'RefreshToken', 'InitialAccessToken', 'RegistrationAccessToken']);
 
 export interface ClientSource {
   /** oidc-provider client metadata, secret included, or undefined */
   find(clientId: string): Promise<Record<string, unknown> | undefined>;
+  /** stores a dynamically registered client (RFC 7591) or its update (RFC 7592) */
+  save(clientId: string, metadata: Record<string, unknown>): Promise<void>;
+  /** deletes a dynamically registered client (RFC 7592) */
+  remove(clientId: string): Promise<void>;
 }
 
 export interface AdapterFactoryDeps {
@@ -31,10 +37,11 @@ function clientAdapter(clients: ClientSource): Adapter {
   const readOnly = async () => {
     throw new errors.InvalidRequest('clients are managed by Tessera, not through the protocol');
   };
+  // upsert/destroy are reached only through registration, which the tenant's provider enables or not
   return {
     find: async (id) => (await clients.find(id)) as AdapterPayload | undefined,
-    upsert: readOnly,
-    destroy: readOnly,
+    upsert: async (id, payload) => clients.save(id, payload as Record<string, unknown>),
+    destroy: async (id) => clients.remove(id),
     consume: readOnly,
     revokeByGrantId: readOnly,
     findByUid: async () => undefined,

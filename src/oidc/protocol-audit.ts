@@ -6,6 +6,7 @@
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { AuditLog } from '../audit/audit-log.js';
+import type { ExchangeRecord } from './token-exchange.js';
 
 const MACHINE_WINDOW_MS = 10_000;
 
@@ -47,10 +48,13 @@ export function createProtocolAudit(audit: AuditLog) {
       provider.on('grant.success', (ctx: KoaContextWithOIDC) => {
         const grantType = String(ctx.oidc.params?.grant_type ?? '');
         if (grantType === 'client_credentials' && clientOf(ctx)) return countMachineToken(tenantId, clientOf(ctx)!, ctx.ip, ctx.get('user-agent') || null);
-        const subject = ctx.oidc.entities?.Account?.accountId ?? null;
+        // RFC 8693: who acts for whom, and for which API (token-exchange.ts)
+        const exchange = (ctx.state as { tokenExchange?: ExchangeRecord } | undefined)?.tokenExchange;
+        const subject = ctx.oidc.entities?.Account?.accountId ?? exchange?.subject ?? null;
         void audit.record({
-          tenantId, type: grantType === 'refresh_token' ? 'token.refreshed' : 'token.issued', actor: subject ?? clientOf(ctx), subject, clientId: clientOf(ctx),
-          ...origin(ctx), data: { grantType },
+          tenantId, type: exchange ? 'token.exchanged' : grantType === 'refresh_token' ? 'token.refreshed' : 'token.issued',
+          actor: exchange ? (exchange.actor ?? clientOf(ctx)) : subject ?? clientOf(ctx), subject, clientId: clientOf(ctx),
+          ...origin(ctx), data: exchange ? { grantType, mode: exchange.mode, resource: exchange.resource, scope: exchange.scope } : { grantType },
         });
       });
 
@@ -63,6 +67,14 @@ export function createProtocolAudit(audit: AuditLog) {
           data: { grantType, error: error.error ?? 'server_error', ...(replay ? { grantRevoked: true } : {}) },
         });
       });
+
+      // RFC 7591/7592: clients that registered themselves, and what they did with their registration
+      for (const [event, type] of [['registration_create.success', 'client.registered'], ['registration_update.success', 'client.registration_updated'], ['registration_delete.success', 'client.registration_deleted']] as const) {
+        (provider.on as (name: string, listener: (ctx: KoaContextWithOIDC, client?: { clientId: string }) => void) => void).call(provider, event, (ctx, client) => {
+          const clientId = client?.clientId ?? clientOf(ctx);
+          void audit.record({ tenantId, type, actor: clientId, subject: clientId ? `client:${clientId}` : null, clientId, ...origin(ctx) });
+        });
+      }
 
       provider.on('grant.revoked', (ctx: KoaContextWithOIDC) => {
         void audit.record({ tenantId, type: 'grant.revoked', clientId: clientOf(ctx), ...origin(ctx), data: { route: ctx.oidc?.route ?? null } });

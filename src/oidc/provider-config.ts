@@ -12,8 +12,11 @@ import { keepOfflineAccess } from './offline-access.js';
 import { protocolFeatures } from './protocol-features.js';
 import { fapiAlgorithms, fapiClientProblem, fapiMaxCodeSeconds } from './fapi2-profile.js';
 import type { MtlsHeaders } from './mtls-certificate.js';
+import { registrationFeatures, type RegistrationDeps } from './client-registration.js';
+import { deviceFlowFeature, type DevicePages } from './device-flow.js';
+import { withActClaim } from './token-exchange.js';
 
-export interface ProviderPages {
+export interface ProviderPages extends DevicePages {
   renderError(ctx: KoaContextWithOIDC, out: Record<string, unknown>, error: Error): Promise<void>;
   logoutSource(ctx: KoaContextWithOIDC, form: string): Promise<void>;
   postLogoutSuccessSource(ctx: KoaContextWithOIDC): Promise<void>;
@@ -36,6 +39,8 @@ export interface TenantProviderConfigInput {
   dpopNonceSecret: Buffer;
   /** the TLS proxy's client certificate headers (MTLS_CERT_HEADER), when the deployment has them */
   mtls: MtlsHeaders | undefined;
+  /** dynamic client registration's single-use tokens (client-registration.ts) */
+  registration: RegistrationDeps;
 }
 
 const maxReuseInterval = 300;
@@ -98,7 +103,7 @@ export function tenantProviderConfiguration(input: TenantProviderConfigInput): C
     // (relying-party-settings.ts). The library default (true) keeps them for userinfo only.
     conformIdTokenClaims: settings.oidc.idTokenClaims === 'userinfo',
     extraParams: { scope: keepOfflineAccess(settings.oidc) as never },
-    extraTokenClaims: rbacTokenClaims(tenant.id, settings.rbac, input.claimsFor) as Configuration['extraTokenClaims'],
+    extraTokenClaims: withActClaim(rbacTokenClaims(tenant.id, settings.rbac, input.claimsFor) as never) as Configuration['extraTokenClaims'],
     // RFC 9700 §2.1.2: the code flow; implicit and hybrid only where the tenant turns them on (protocol-settings.ts).
     responseTypes: profiles.responseTypes,
     subjectTypes: profiles.subjectTypes,
@@ -163,6 +168,9 @@ export function tenantProviderConfiguration(input: TenantProviderConfigInput): C
     features: {
       ...profiles.features,
       devInteractions: { enabled: false },
+      // RFC 7591/7592, per tenant, off by default; client metadata URLs (jwks_uri…) go through `fetch` above
+      ...registrationFeatures(settings.registration, input.registration),
+      deviceFlow: deviceFlowFeature(settings.grants, pages),
       clientCredentials: { enabled: true },
       introspection: {
         enabled: true,

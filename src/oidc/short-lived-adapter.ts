@@ -3,23 +3,27 @@
 // consume() is `SET …:consumed NX`: atomic, so of two concurrent redemptions exactly one wins.
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { KvStore } from '../store/kv-store.js';
-import { digest } from '../crypto/sealing.js';
+import { digest, type Sealer } from '../crypto/sealing.js';
 import type { ConsumePolicy } from './consume-policy.js';
 
 export interface ShortLivedAdapterDeps {
   tenantId: string;
   store: KvStore;
   policy: ConsumePolicy;
+  /** seals the device code kept under its user code: the code is a bearer secret like every id here */
+  sealer: Sealer;
 }
 
 /** without an expiry from the provider, nothing short-lived may linger longer than this */
 const fallbackTtl = 24 * 3600;
 
 export function createShortLivedAdapter(model: string, deps: ShortLivedAdapterDeps): Adapter {
-  const { tenantId, store, policy } = deps;
+  const { tenantId, store, policy, sealer } = deps;
   // the {…} hash tag keeps a value and its consumed marker in one Redis Cluster slot
   const keyOf = (id: string) => `oidc:{${tenantId}:${model}:${digest(id)}}`;
   const grantKey = (grantId: string) => `oidc:${tenantId}:grant:${grantId}`;
+  // DeviceCode (RFC 8628): the verification page finds the code by the user code the person typed
+  const userCodeKey = (userCode: string) => `oidc:${tenantId}:${model}:user-code:${digest(userCode)}`;
 
   async function load(id: string): Promise<AdapterPayload | undefined> {
     const [value, consumed] = await store.getMany([keyOf(id), `${keyOf(id)}:consumed`]);
@@ -36,13 +40,22 @@ export function createShortLivedAdapter(model: string, deps: ShortLivedAdapterDe
       void jti;
       await store.set(keyOf(id), JSON.stringify(stored), ttl);
       if (payload.grantId) await store.addToSet(grantKey(payload.grantId), `${model}\n${keyOf(id)}`, ttl);
+      if (typeof payload.userCode === 'string') await store.set(userCodeKey(payload.userCode), sealer.seal(id, userCodeKey(payload.userCode)), ttl);
     },
     find: load,
     async findByUid() {
       return undefined; // only Session is looked up by uid, and it is durable
     },
-    async findByUserCode() {
-      return undefined; // the device flow is not enabled
+    async findByUserCode(userCode) {
+      const sealed = await store.get(userCodeKey(userCode));
+      if (!sealed) return undefined;
+      let id: string;
+      try {
+        id = sealer.open(sealed, userCodeKey(userCode));
+      } catch {
+        return undefined;
+      }
+      return load(id);
     },
     async consume(id) {
       const key = keyOf(id);
@@ -57,7 +70,8 @@ export function createShortLivedAdapter(model: string, deps: ShortLivedAdapterDe
       await policy.onConsumeLost(model, await load(id));
     },
     async destroy(id) {
-      await store.del([keyOf(id), `${keyOf(id)}:consumed`]);
+      const userCode = model === 'DeviceCode' ? (await load(id))?.userCode : undefined;
+      await store.del([keyOf(id), `${keyOf(id)}:consumed`, ...(typeof userCode === 'string' ? [userCodeKey(userCode)] : [])]);
     },
     async revokeByGrantId(grantId) {
       const keys = (await store.setMembers(grantKey(grantId)))

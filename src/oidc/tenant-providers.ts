@@ -25,6 +25,9 @@ import type { MtlsHeaders } from './mtls-certificate.js';
 import type { ClaimsFor } from './rbac-claims.js';
 import type { SessionActivityRepository } from '../db/session-activity.repository.js';
 import { trackSessions } from '../sessions/session-tracking.js';
+import type { RateLimiter } from '../store/rate-limiter.js';
+import { tokenExchangeGrant, tokenExchangeGrantType, tokenExchangeParameters } from './token-exchange.js';
+import { deviceVerificationGuard } from './device-flow.js';
 
 export interface TenantContext {
   readonly id: string;
@@ -64,6 +67,8 @@ export interface TenantProvidersDeps {
   usersFor(tenantId: string): UserLookup;
   rbac: { apiPermissions(tenantId: string): Promise<Map<string, string[]>>; claimsFor: ClaimsFor; rolesOfUser(tenant: { id: string; slug: string }, userId: string): Promise<string[]> };
   pages: ProviderPages;
+  /** limits user-code attempts at the device verification page */
+  limiter: RateLimiter;
   logger: Logger;
   revalidateMs?: number;
   /** takes a completed login transaction for the token endpoint's login-transaction grant (issue #16) */
@@ -104,13 +109,22 @@ export function createTenantProviders(deps: TenantProvidersDeps) {
       dpopNonceSecret: deps.dpopNonceSecret(record.id),
       mtls: deps.mtls,
       claimsFor: deps.rbac.claimsFor,
+      registration: { claimOnce: (key, ttl) => deps.store.setIfAbsent(`oidc:${record.id}:${key}`, '1', ttl) },
     });
     const provider = new Provider(tenant.issuer, configuration);
     if (deps.redeemLogin) {
       provider.registerGrantType(loginTransactionGrantType, loginTransactionGrant(record.id, deps.redeemLogin, { resourceInfo: (resource, client) => resourceServerInfo(settings, apis, resource, client), sessionTtl: settings.ttl.session }) as never, loginTransactionParameter);
     }
+    if (settings.grants.tokenExchange.enabled) {
+      provider.registerGrantType(tokenExchangeGrantType, tokenExchangeGrant({
+        tenantId: record.id, issuer: tenant.issuer, keys: createLocalJWKSet(publicJwks(jwks)), revoked: deps.revokedAccessTokens,
+        resourceInfo: (resource, client) => resourceServerInfo(settings, apis, resource, client),
+        defaultResource: settings.defaultResource ?? `${tenant.issuer}/api`, impersonators: settings.grants.tokenExchange.impersonators,
+      }) as never, tokenExchangeParameters);
+    }
     provider.use(unauthorizedClientError());
     provider.use(clientPolicyError());
+    if (settings.grants.deviceFlow) provider.use(deviceVerificationGuard({ limiter: deps.limiter, tenantId: record.id, issuer: tenant.issuer, pages: deps.pages }));
     provider.use(refreshTokenReuse({ store: deps.store, tenantId: record.id }));
     provider.use(rotationRollback({ logger: deps.logger }));
     provider.use(jwtAccessTokenEndpoints({

@@ -15,6 +15,8 @@ import { signInSettingsSchema } from './sign-in-settings.js';
 import { connectionsSchema } from './connection-settings.js';
 import { mfaSettingsSchema } from './mfa-settings.js';
 import { rbacSettingsSchema } from '../rbac/rbac-settings.js';
+import { registrationSettingsSchema } from './registration-settings.js';
+import { grantSettingsSchema } from './grant-settings.js';
 import { relyingPartySettingsSchema } from './relying-party-settings.js';
 import { protocolProblems, protocolSettingsSchema } from './protocol-settings.js';
 import { headlessSettingsSchema } from './headless-settings.js';
@@ -22,7 +24,7 @@ import { asObject, parseTenantSettings, signingAlgs, ttlSchema } from './tenant-
 
 type Json = Record<string, unknown>;
 
-const topLevel = new Set(['branding', 'idTokenSigningAlg', 'accessTokenSigningAlg', 'defaultResource', 'ttl', 'signIn', 'messaging', 'connections', 'mfa', 'rbac', 'oidc', 'protocol', 'headless']);
+const topLevel = new Set(['branding', 'idTokenSigningAlg', 'accessTokenSigningAlg', 'defaultResource', 'ttl', 'signIn', 'messaging', 'connections', 'mfa', 'rbac', 'oidc', 'protocol', 'headless', 'registration', 'grants']);
 const isObject = (value: unknown): value is Json => !!value && typeof value === 'object' && !Array.isArray(value);
 
 /**
@@ -104,7 +106,7 @@ export function applySettingsPatch(current: unknown, patch: unknown, options: { 
   }
 
   const problems: string[] = [];
-  for (const [section, schema] of [['signIn', signInSettingsSchema], ['messaging', messagingSettingsSchema], ['connections', connectionsSchema], ['mfa', mfaSettingsSchema], ['rbac', rbacSettingsSchema], ['oidc', relyingPartySettingsSchema], ['protocol', protocolSettingsSchema], ['headless', headlessSettingsSchema]] as const) {
+  for (const [section, schema] of [['signIn', signInSettingsSchema], ['messaging', messagingSettingsSchema], ['connections', connectionsSchema], ['mfa', mfaSettingsSchema], ['rbac', rbacSettingsSchema], ['oidc', relyingPartySettingsSchema], ['protocol', protocolSettingsSchema], ['headless', headlessSettingsSchema], ['registration', registrationSettingsSchema], ['grants', grantSettingsSchema]] as const) {
     const result = schema.safeParse(merged[section] ?? {});
     if (!result.success) problems.push(...issues(section, result.error));
   }

@@ -9,6 +9,8 @@ import { rbacSettingsSchema, type RbacSettings } from '../rbac/rbac-settings.js'
 import { relyingPartySettingsSchema, type RelyingPartySettings } from './relying-party-settings.js';
 import { protocolSettingsSchema, type ProtocolSettings } from './protocol-settings.js';
 import { headlessSettingsSchema, type HeadlessSettings } from './headless-settings.js';
+import { registrationSettingsSchema, type RegistrationSettings } from './registration-settings.js';
+import { grantSettingsSchema, type GrantSettings } from './grant-settings.js';
 
 export const signingAlgs = ['RS256', 'ES256', 'EdDSA'] as const;
 export type SigningAlg = (typeof signingAlgs)[number];
@@ -44,6 +46,10 @@ export interface TenantSettings {
   readonly protocol: ProtocolSettings;
   /** the JSON sign-in APIs: the REST auth API under the issuer, its browser origins */
   readonly headless: HeadlessSettings;
+  /** dynamic client registration and its policy */
+  readonly registration: RegistrationSettings;
+  /** device flow, token exchange, protected-resource metadata */
+  readonly grants: GrantSettings;
 }
 
 const day = 86_400;
@@ -89,6 +95,8 @@ export function parseTenantSettings(input: unknown): TenantSettings {
     oidc: section(relyingPartySettingsSchema, raw.oidc),
     protocol: section(protocolSettingsSchema, raw.protocol),
     headless: section(headlessSettingsSchema, raw.headless),
+    registration: section(registrationSettingsSchema, raw.registration),
+    grants: section(grantSettingsSchema, raw.grants),
   };
 }
 

@@ -94,8 +94,9 @@ describe('Management API: hostile input on every operation', () => {
     createApi: { identifier: 'https://api.probe.example', name: 'Probe' },
     updateApi: { name: 'Probe' },
     rotateKey: { alg: 'RS256' },
+    createInitialAccessToken: { ttlSeconds: 3600, singleUse: true },
   };
-  const settingsSections = ['branding', 'idTokenSigningAlg', 'defaultResource', 'ttl', 'signIn', 'messaging', 'connections', 'mfa', 'rbac'];
+  const settingsSections = ['branding', 'idTokenSigningAlg', 'defaultResource', 'ttl', 'signIn', 'messaging', 'connections', 'mfa', 'rbac', 'registration', 'grants'];
   const fieldsOf = (operation: (typeof operations)[number], schema: unknown): string[] =>
     Object.keys((schema as { shape?: Record<string, unknown> }).shape ?? {}).concat(operation.id === 'updateTenantSettings' ? settingsSections : []);
 

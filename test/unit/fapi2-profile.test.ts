@@ -12,12 +12,16 @@ function configurationOf(settings: Record<string, unknown>) {
     jwks: { keys: [] },
     adapter: class {} as never,
     findAccount: async () => undefined,
-    pages: { renderError: async () => {}, logoutSource: async () => {}, postLogoutSuccessSource: async () => {} },
+    pages: {
+      renderError: async () => {}, logoutSource: async () => {}, postLogoutSuccessSource: async () => {},
+      userCodeInput: async () => {}, userCodeConfirm: async () => {}, deviceSuccess: async () => {}, tooManyAttempts: async () => {},
+    } as never,
     apis: new Map(),
     claimsFor: (async () => ({})) as never,
     outboundFetch: fetch,
     dpopNonceSecret: Buffer.alloc(32),
     mtls: undefined,
+    registration: { claimOnce: async () => true },
   });
 }
 

@@ -33,6 +33,11 @@ const defaults = {
   },
   // the REST auth API is off by default, with no browser origins
   headless: { restApi: false, allowedOrigins: [] },
+  registration: {
+    enabled: false, management: true, allowedGrantTypes: ['authorization_code', 'refresh_token'], redirectUris: 'https',
+    allowedScopes: ['openid', 'profile', 'email'], maxInitialAccessTokenTtl: 7 * 86_400,
+  },
+  grants: { resourceMetadata: false },
 };
 
 describe('tenant settings', () => {
@@ -64,6 +69,8 @@ describe('tenant settings', () => {
       oidc: defaults.oidc,
       protocol: defaults.protocol,
       headless: defaults.headless,
+      registration: defaults.registration,
+      grants: defaults.grants,
     });
   });
 

@@ -9,11 +9,13 @@ import { clientOperations } from './clients.operations.js';
 import { userOperations } from './users.operations.js';
 import { userAccessOperations } from './user-access.operations.js';
 import { appOperations } from './apps.operations.js';
+import { registrationOperations } from './registration.operations.js';
 
 export const operations: readonly Operation[] = [
   ...tenantOperations,
   ...clientOperations,
   ...appOperations,
+  ...registrationOperations,
   ...userOperations,
   ...userAccessOperations,
   ...roleOperations,
