@@ -13,6 +13,7 @@ import { ensureDemo } from '../../src/demo/demo.service.js';
 import { developmentBehaviours } from '../../src/config/development-mode.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { createTestClock, type TestClock } from './test-clock.js';
+import { productionSafeHashCost } from './test-env.js';
 import { runCliInProcess } from './tessera-cli.js';
 import type { TesseraProcess } from './tessera-process.js';
 
@@ -30,7 +31,7 @@ export async function startInProcess(env: Record<string, string>, options: InPro
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
-  const fullEnv: Record<string, string> = { PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: options.publicUrl ?? url, LOG_LEVEL: 'warn', ...env };
+  const fullEnv: Record<string, string> = productionSafeHashCost({ PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: options.publicUrl ?? url, LOG_LEVEL: 'warn', ...env });
   const clock = createTestClock();
   let tessera: Tessera;
   try {

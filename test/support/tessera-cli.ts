@@ -1,5 +1,6 @@
 // `tessera <argv>` for tests: spawned as an operator runs it (runCli), or its command code run in this process
 // (runCliInProcess), which is what fixtures use: the same code and output without a Node start per command.
+import { productionSafeHashCost } from './test-env.js';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { runTesseraCli } from '../../src/cli/cli-run.js';
@@ -33,7 +34,8 @@ export function runCli(argv: string[], env: Record<string, string>, cwd = repoRo
  * through the Management API (TESSERA_URL). The embedded database (neither) resolves ./data against the working
  * directory and holds a lock, so that one is spawned.
  */
-export async function runCliInProcess(argv: string[], env: Record<string, string>, cwd = repoRoot): Promise<CliResult> {
+export async function runCliInProcess(argv: string[], given: Record<string, string>, cwd = repoRoot): Promise<CliResult> {
+  const env = productionSafeHashCost(given);
   if (processesOnly || (!env.DATABASE_URL && !env.TESSERA_URL)) return runCli(argv, env, cwd);
   const outcome = await runTesseraCli(argv, { PATH: process.env.PATH ?? '', ...env }, cwd);
   return { code: outcome.exitCode, stdout: outcome.stdout, stderr: outcome.stderr, json: parsed(outcome.stdout) };

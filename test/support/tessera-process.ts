@@ -1,5 +1,6 @@
 // Runs Tessera the way a user does — `node dist/src/main.js` in its own process — and its CLI. Files that need no
 // process of their own get the same interface from startInProcess (in-process-tessera.ts), through useTessera.
+import { productionSafeHashCost } from './test-env.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -44,7 +45,7 @@ export interface TesseraProcess {
 export async function startTessera(env: Record<string, string>, options: { publicUrl?: string; cwd?: string; port?: number; spawnCli?: boolean } = {}): Promise<TesseraProcess> {
   const port = options.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
-  const fullEnv = { PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: options.publicUrl ?? url, LOG_LEVEL: 'warn', ...env };
+  const fullEnv = productionSafeHashCost({ PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: options.publicUrl ?? url, LOG_LEVEL: 'warn', ...env });
   const child: ChildProcess = spawn(process.execPath, [mainJs], { env: { PATH: process.env.PATH ?? '', ...fullEnv }, cwd: options.cwd ?? repoRoot });
   let output = '';
   child.stdout!.on('data', (d) => { output += d; });

@@ -85,3 +85,12 @@ async function dropServices(admin: string, name: string, redisUrl: string, redis
   }
   await redis.quit();
 }
+
+/**
+ * The test environment's cheap argon2id cost is refused in production (OWASP's floor). A test that starts a server or
+ * the CLI with NODE_ENV=production on top of that environment gets OWASP's cheapest allowed setting instead.
+ */
+export function productionSafeHashCost(env: Record<string, string>): Record<string, string> {
+  if (env.NODE_ENV !== 'production' || env.ARGON2_MEMORY_KIB !== '1024') return env;
+  return { ...env, ARGON2_MEMORY_KIB: '7168', ARGON2_TIME_COST: '5' };
+}
