@@ -16,6 +16,8 @@ import { outboxRoutes } from './notifications/outbox.routes.js';
 import { createProviderPages } from './interactions/provider-pages.js';
 import { createCsrf } from './interactions/csrf.js';
 import { demoRoutes } from './demo/demo.routes.js';
+import { demoSignInUrl } from './demo/demo.service.js';
+import { homeRoutes } from './http/home.routes.js';
 import { cliPath, cliRoutes } from './cli/cli.routes.js';
 import { managementRoutes } from './management/management.routes.js';
 import { startMaintenance } from './oidc/maintenance.js';
@@ -70,6 +72,10 @@ export async function createTessera(config: Config, logger: Logger, options: { c
   app.use(errorHandler({ logger, pages }));
   app.use(hostGuard({ publicUrl: config.publicUrl, trustProxy: config.trustProxy, openPaths: new Set([healthPath, cliPath]) }));
   app.use(statics.routes());
+  app.use(homeRoutes({
+    pages, development: config.env !== 'production', publicUrl: config.publicUrl, redirectUrl: config.homeRedirectUrl,
+    demoSignInUrl: () => demoSignInUrl(services),
+  }).routes());
   app.use(permissionsCheckRoutes(services));
   app.use(tenantRoutes(services.providers));
   for (const router of hostedFlow) {
@@ -79,7 +85,7 @@ export async function createTessera(config: Config, logger: Logger, options: { c
   app.use(outbox.routes());
   app.use(managementRoutes(services));
   app.use(adminRoutes(services, { csrf, publicUrl: config.publicUrl, cacheViews: config.env !== 'development' }));
-  if (config.seedDemo) app.use(demoRoutes(pages).routes());
+  if (config.seedDemo) app.use(demoRoutes({ pages, publicUrl: config.publicUrl }).routes());
   if (options.cliToken) app.use(cliRoutes({ services, token: options.cliToken }).routes());
 
   return {

@@ -6,8 +6,10 @@ import { readDotEnv, withDevelopmentSecrets } from './config/environment.js';
 import { createLogger } from './logging/logger.js';
 import { acquireEmbeddedLock } from './db/embedded-lock.js';
 import { createTessera } from './app.js';
-import { seedDemo, demoBanner, type DemoInfo } from './demo/demo-seed.js';
+import { ensureDemo, type DemoState } from './demo/demo.service.js';
+import { demoBanner, demoHint } from './demo/demo-banner.js';
 import { AppError } from './errors/app-error.js';
+import { createStartGate } from './http/start-gate.js';
 
 /** @throws StartError with a message an operator can act on when the port cannot be had */
 function listen(server: ReturnType<typeof createServer>, port: number, host: string | undefined): Promise<void> {
@@ -36,33 +38,38 @@ async function main() {
     }
     throw error;
   }
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, { pretty: config.env === 'development' });
   const embedded = !config.databaseUrl;
-  const cliToken = embedded ? randomBytes(32).toString('base64url') : undefined;
-  const lock = embedded ? acquireEmbeddedLock(config.dataDir) : undefined;
 
+  // The port first: a busy port is reported before the lock, migrations or seeding, and until the app is ready
+  // every request is answered 503 (start-gate.ts), so none can reach a half-started server.
+  const gate = createStartGate();
+  const server = createServer(gate.listener);
+  server.keepAliveTimeout = 65_000;
+  await listen(server, config.port, config.host);
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+
+  const cliToken = embedded ? randomBytes(32).toString('base64url') : undefined;
+  let lock: ReturnType<typeof acquireEmbeddedLock> | undefined;
   let tessera: Awaited<ReturnType<typeof createTessera>> | undefined;
-  let server: ReturnType<typeof createServer>;
-  let port = config.port;
-  let demo: DemoInfo | null = null;
+  let demo: DemoState | null = null;
   try {
+    lock = embedded ? acquireEmbeddedLock(config.dataDir) : undefined;
     tessera = await createTessera(config, logger, { cliToken });
-    server = createServer(tessera.app.callback());
-    server.keepAliveTimeout = 65_000;
-    await listen(server, config.port, config.host);
-    const address = server.address();
-    if (typeof address === 'object' && address) port = address.port;
-    lock?.update({ url: `http://${cliHost(config.host)}:${port}`, token: cliToken });
-    // Seeded only once the port is ours: the banner is the one place the demo password and secret appear, so
-    // a start that fails (port taken) must not create a demo whose credentials nobody was shown.
-    demo = config.seedDemo ? await seedDemo(tessera.services) : null;
+    demo = config.seedDemo ? await ensureDemo(tessera.services) : null;
   } catch (error) {
     await tessera?.close().catch(() => undefined);
     lock?.release();
+    server.close();
     throw error;
   }
+  gate.open(tessera.app.callback());
+  // the CLI finds the server through the lock only once the server answers
+  lock?.update({ url: `http://${cliHost(config.host)}:${port}`, token: cliToken });
   logger.info({ port, publicUrl: config.publicUrl.origin, database: embedded ? 'embedded' : 'postgresql', store: config.redisUrl ? 'redis' : 'memory' }, 'Tessera is listening');
-  if (demo) process.stdout.write(demoBanner(demo));
+  // the full details when they are new (first start, a new PORT or PUBLIC_URL), else where to find them
+  if (demo) process.stdout.write(demo.changed ? demoBanner(demo.info) : demoHint(config.publicUrl.origin));
 
   let stopping = false;
   const stop = async (signal: string) => {

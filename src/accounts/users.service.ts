@@ -90,6 +90,10 @@ export function createUsersService(deps: { repository: UsersRepository; hasher: 
       return user;
     },
     findById: (tenantId: string, id: string) => repository.findById(tenantId, id),
+    /** whether `password` is the user's password; records no sign-in */
+    async passwordMatches(user: UserRecord, password: string): Promise<boolean> {
+      return (await hasher.verify(password.normalize('NFC'), user.passwordHash)).ok;
+    },
   };
 }
 

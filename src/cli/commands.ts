@@ -6,6 +6,7 @@ import { AppError } from '../errors/app-error.js';
 import { UsageError } from './cli-args.js';
 import { managementCommands } from './management-commands.js';
 import { rbacCommands } from './rbac-commands.js';
+import { demoCommand } from './demo-command.js';
 
 /** where a running server takes commands from the local CLI (embedded database only, cli.routes.ts) */
 export const cliPath = '/internal/cli';
@@ -34,6 +35,8 @@ export const usage = `Usage: tessera <command> [options]
   audit verify --tenant <slug>    (walks the tenant's hash chain; exit 1 and the first broken link when it does not hold)
   audit export --tenant <slug>    (every entry as JSON lines, oldest first)
   db migrate
+  demo [--reset]                  (development: the demo's issuer, client id and secret, user and sign-in URL;
+                                   --reset gives it a new client secret and password)
 
   tenant get|delete --tenant <slug>
   client list --tenant <slug> [--limit <1-100>] [--cursor <cursor>]
@@ -236,6 +239,7 @@ const commands: Record<string, (args: string[]) => PreparedCommand> = {
 /** @throws UsageError for an unknown command or malformed arguments */
 export function prepareCommand(argv: string[]): PreparedCommand {
   const [group, action, ...rest] = argv;
+  if (group === 'demo') return demoCommand(argv.slice(1));
   const command = `${group ?? ''} ${action ?? ''}`.trim();
   const prepare = Object.hasOwn(commands, command) ? commands[command] : undefined;
   if (prepare) return prepare(rest);

@@ -26,6 +26,8 @@ export interface Config {
   /** SMTP server for every tenant without its own (smtp:// or smtps://); none: email goes to the outbox only */
   readonly smtpUrl: string | undefined;
   readonly emailFrom: string | undefined;
+  /** where `/` sends browsers (302) instead of Tessera's own home page */
+  readonly homeRedirectUrl: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -61,6 +63,7 @@ export const configSchema = z.object({
   PROVIDER_CACHE_SIZE: optional(z.coerce.number().int().min(1).max(100_000)),
   SMTP_URL: optional(z.string().regex(/^smtps?:\/\/[^\s]+$/, 'must be an smtp:// or smtps:// URL')),
   EMAIL_FROM: optional(z.string().min(3).max(254)),
+  HOME_REDIRECT_URL: optional(z.url({ protocol: /^https?$/ })),
 });
 
 export const configKeys = Object.keys(configSchema.shape);
@@ -98,6 +101,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     if (publicUrl.protocol !== 'https:' && valid('PUBLIC_URL')) problems.push('PUBLIC_URL: production requires an https issuer');
     if (e.COOKIE_SECRETS?.some((s) => s.length < 32)) problems.push('COOKIE_SECRETS: production requires each secret to be at least 32 characters');
     if (e.SEED_DEMO) problems.push('SEED_DEMO: production never seeds demo data');
+    if (e.HOME_REDIRECT_URL?.startsWith('http:')) problems.push('HOME_REDIRECT_URL: production requires an https URL');
   }
   if (problems.length) throw new ConfigError(problems);
 
@@ -121,6 +125,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     providerCacheSize: e.PROVIDER_CACHE_SIZE ?? 100,
     smtpUrl: e.SMTP_URL,
     emailFrom: e.EMAIL_FROM,
+    homeRedirectUrl: e.HOME_REDIRECT_URL,
   });
 }
 

@@ -5,6 +5,8 @@ export const errorCatalogue = {
   'request.unsupported_media_type': { status: 415, message: 'The request body must be form-encoded or JSON.' },
   'request.misdirected_host': { status: 421, message: 'This server does not answer for that host name.' },
   'request.csrf_failed': { status: 403, message: 'The form expired or was not sent from this site. Please try again.' },
+  'demo.unavailable': { status: 409, message: 'There is no demo here.' },
+  'server.starting': { status: 503, message: 'Tessera is starting: try again in a moment.' },
   'route.not_found': { status: 404, message: 'There is nothing at this address.' },
   'route.method_not_allowed': { status: 405, message: 'This method is not allowed here.' },
   'tenant.not_found': { status: 404, message: 'No tenant exists at this address.' },

@@ -46,7 +46,7 @@ export function errorHandler(deps: { logger: Logger; pages: Pages }): Middleware
           tenant: (ctx.state.tenant as PageTenant | undefined) ?? null,
           title: error.status >= 500 ? 'Something went wrong' : 'We could not do that',
           status: error.status,
-          data: { heading: error.status >= 500 ? 'Something went wrong' : 'We could not do that', message: error.message, requestId: ctx.state.requestId ?? null, backUrl: null },
+          data: { heading: error.status >= 500 ? 'Something went wrong' : 'We could not do that', message: error.message, requestId: ctx.state.requestId ?? null, backUrl: null, link: error.details?.link ?? null },
         });
       } else {
         ctx.status = error.status;

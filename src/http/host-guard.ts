@@ -12,7 +12,10 @@ export function hostGuard(options: { publicUrl: URL; trustProxy: boolean; openPa
     const forwarded = options.trustProxy ? headers['x-forwarded-host'] : undefined;
     const claimed = (Array.isArray(forwarded) ? forwarded[0] : forwarded?.split(',')[0]) ?? headers.host;
     if (!options.openPaths.has(ctx.path) && claimed?.trim().toLowerCase() !== expected) {
-      throw new AppError('request.misdirected_host', `This server answers at ${options.publicUrl.origin}.`);
+      // the page links to the right origin: a visitor who typed 127.0.0.1 for localhost is one click away
+      throw new AppError('request.misdirected_host', `This server answers at ${options.publicUrl.origin}.`, {
+        link: { href: `${options.publicUrl.origin}/`, label: `Go to ${options.publicUrl.origin}` },
+      });
     }
     // The app runs with `proxy = true` so Koa reads these; we set them, a client cannot.
     headers['x-forwarded-host'] = expected;

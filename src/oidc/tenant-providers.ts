@@ -54,7 +54,6 @@ export interface TenantProvidersDeps {
 interface Entry { value: TenantProvider | null; version: number; checkedAt: number; changesAt: number }
 
 const changeChannel = 'tenant-changed';
-const negativeCacheMs = 5000;
 
 export function issuerFor(publicUrl: URL, slug: string): string {
   return `${publicUrl.origin}/t/${slug}`;
@@ -102,15 +101,17 @@ export function createTenantProviders(deps: TenantProvidersDeps) {
     while (cache.size > deps.maxSize) cache.delete(cache.keys().next().value!);
   }
 
+  // A miss is not remembered beyond the lookups already waiting on it: a tenant created a moment later (by this
+  // process, another one, or the CLI) must be found at once, and an unknown slug costs one indexed query.
   async function load(slug: string): Promise<TenantProvider | null> {
     const entry = await build(slug);
-    remember(slug, entry);
+    if (entry.value) remember(slug, entry);
+    else cache.delete(slug);
     return entry.value;
   }
 
   async function fresh(slug: string, entry: Entry): Promise<boolean> {
     const age = Date.now() - entry.checkedAt;
-    if (!entry.value) return age < negativeCacheMs;
     if (Date.now() >= entry.changesAt) return false;
     if (age < revalidateMs) return true;
     const version = await deps.tenants.versionOf(slug);

@@ -37,7 +37,9 @@ export const samples: Record<string, Record<string, unknown>> = {
   'logged-out': { page: page(), clientName: EVIL },
   error: { page: page(), heading: EVIL, message: EVIL, requestId: EVIL, backUrl: 'https://app.example.com/' },
   expired: { page: page(), backUrl: 'https://app.example.com/' },
-  'demo-callback': { page: page(), code: EVIL, state: EVIL, issuer: EVIL, error: null, errorDescription: null, redirectUri: EVIL },
+  home: { page: page(), origin: EVIL, port: 3000, demoSignInUrl: 'https://id.example.com/t/demo/auth?client_id=x' },
+  'home-minimal': { page: page() },
+  'demo-callback': { page: page(), code: EVIL, state: EVIL, command: EVIL, error: null, errorDescription: null },
   phone: { page: page(), action: '/i/1/phone', csrfToken: CSRF, phone: EVIL, error: EVIL, channels: { sms: true, whatsapp: true }, backUrl: '/i/1' },
   code: {
     page: page(), action: '/i/1/code/c1', resendAction: '/i/1/code/c1/resend', csrfToken: CSRF, destination: EVIL, channel: 'email',

@@ -84,6 +84,8 @@ describe('loadConfig', () => {
     assert.deepEqual(keysOf(problemsOf({ ...production(), COOKIE_SECRETS: `${secret()},too-short-old-secret` })), ['COOKIE_SECRETS']);
     assert.deepEqual(keysOf(problemsOf({ ...production(), SEED_DEMO: 'true' })), ['SEED_DEMO']);
     assert.equal(loadConfig({ ...production(), SEED_DEMO: 'false' }).seedDemo, false);
+    assert.deepEqual(keysOf(problemsOf({ ...production(), HOME_REDIRECT_URL: 'http://www.example.com/' })), ['HOME_REDIRECT_URL']);
+    assert.deepEqual(keysOf(problemsOf({ ...production(), HOME_REDIRECT_URL: 'javascript:alert(1)' })), ['HOME_REDIRECT_URL']);
     // the same values pass outside production
     const development = { ...secrets(), PUBLIC_URL: 'http://localhost:3000', COOKIE_SECRETS: 'short', SEED_DEMO: 'true' };
     assert.equal(loadConfig(development).seedDemo, true);
@@ -140,6 +142,7 @@ describe('loadConfig', () => {
       KEY_ENCRYPTION_KEY: kek, KEY_ENCRYPTION_KEYS_OLD: ` ${oldKek} ,`, COOKIE_SECRETS: 'new-secret, old-secret,,',
       BCRYPT_COST: '12', PASSWORD_HASH_THREADS: '3', MIGRATE_ON_START: 'no', SEED_DEMO: '0', TRUST_PROXY: 'yes',
       LOG_LEVEL: 'debug', PROVIDER_CACHE_SIZE: '7', SMTP_URL: 'smtp://mailer:pw@mail.example.com:587', EMAIL_FROM: 'Acme <no-reply@acme.test>',
+      HOME_REDIRECT_URL: 'https://www.example.com/',
     });
     assert.deepEqual({ ...config, publicUrl: config.publicUrl.href, keyEncryptionKeys: [...config.keyEncryptionKeys], cookieSecrets: [...config.cookieSecrets] }, {
       env: 'test', port: 8080, host: '127.0.0.1', publicUrl: 'https://id.example.com/', dataDir: '/var/lib/tessera',
@@ -147,6 +150,7 @@ describe('loadConfig', () => {
       keyEncryptionKeys: [kek, oldKek], cookieSecrets: ['new-secret', 'old-secret'],
       bcryptCost: 12, passwordHashThreads: 3, migrateOnStart: false, seedDemo: false, trustProxy: true,
       logLevel: 'debug', providerCacheSize: 7, smtpUrl: 'smtp://mailer:pw@mail.example.com:587', emailFrom: 'Acme <no-reply@acme.test>',
+      homeRedirectUrl: 'https://www.example.com/',
     });
   });
 

@@ -86,6 +86,13 @@ test('error and expired pages: reference id, safe back links only', async () => 
   }
 });
 
+test('the error page shows a next-step link (421: the right origin) only for web URLs', async () => {
+  const link = await renderer.render('error', { ...samples.error, backUrl: null, link: { href: 'https://id.example.com/', label: '<script>' } });
+  assert.match(link, /<a class="button button-primary" href="https:\/\/id.example.com\/">&lt;script&gt;<\/a>/);
+  const unsafe = await renderer.render('error', { ...samples.error, backUrl: null, link: { href: 'javascript:alert(1)', label: 'x' } });
+  assert.doesNotMatch(unsafe, /<a\b/);
+});
+
 test('logo shown with the tenant name as alt text only when set', async () => {
   const html = await renderer.render('logged-out', { ...samples['logged-out'], page: page('https://cdn.example.com/l.png') });
   assert.match(html, /<img class="brand-logo" src="https:\/\/cdn.example.com\/l.png" alt="&lt;script&gt;alert\(1\)&lt;\/script&gt;&#34;x"/);

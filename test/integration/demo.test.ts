@@ -1,0 +1,164 @@
+// The development demo as a newcomer uses it: the banner's URL signs in, the callback page's curl command
+// exchanges the code exactly as printed (with the banner's `export` lines), `tessera demo` shows the details
+// again and `--reset` replaces them, and a new PORT / PUBLIC_URL moves the demo client along.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { after, before, describe, it } from 'node:test';
+import { createTestServices, type TestServices } from '../support/test-env.js';
+import { freePort, startTessera, type TesseraProcess } from '../support/tessera-process.js';
+import { Browser, isPage } from '../support/browser.js';
+import { useTessera } from '../support/use-tessera.js';
+
+interface Banner { issuer: string; clientId: string; clientSecret: string; redirectUri: string; email: string; password: string; authorizationUrl: URL; exports: string }
+
+const bannerCount = (output: string) => output.match(/Tessera demo/g)?.length ?? 0;
+
+function parseBanner(output: string): Banner {
+  const field = (pattern: RegExp) => {
+    const match = pattern.exec(output);
+    assert.ok(match, `no ${pattern} in:\n${output}`);
+    return match[1]!;
+  };
+  const [, email, password] = /User\s+(\S+@\S+) \/ (\S+)/.exec(output) ?? assert.fail(`no user in:\n${output}`);
+  return {
+    issuer: field(/Issuer\s+(\S+)/),
+    clientId: field(/Client id\s+(\S+)/),
+    clientSecret: field(/Client secret\s+(\S+)/),
+    redirectUri: field(/Redirect URI\s+(\S+)/),
+    email: email!,
+    password: password!,
+    authorizationUrl: new URL(field(/Open this in a browser[^\n]*\n[^\n]*?(http\S+)/)),
+    exports: [field(/^(export CLIENT_ID=.*)$/m), field(/^(export CLIENT_SECRET=.*)$/m)].join('\n'),
+  };
+}
+
+async function waitForBanner(server: TesseraProcess): Promise<Banner> {
+  const deadline = Date.now() + 20_000;
+  while (!/^export CLIENT_SECRET=/m.test(server.output())) {
+    if (Date.now() > deadline) assert.fail(`no demo banner printed:\n${server.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return parseBanner(server.output());
+}
+
+const named: Record<string, string> = { quot: '"', lt: '<', gt: '>', amp: '&', apos: "'" };
+/** what a person copying the command from the page gets */
+const unescapeHtml = (html: string) => html.replace(/&(#\d+|[a-z]+);/g, (entity, name: string) =>
+  name.startsWith('#') ? String.fromCodePoint(Number(name.slice(1))) : named[name] ?? entity);
+
+function sh(script: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile('sh', ['-c', script], { env: { PATH: process.env.PATH ?? '' }, timeout: 30_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+/** signs in through the printed URL, then runs the callback page's command in a shell with the printed exports */
+async function signInAndRunCallbackCommand(banner: Banner, expectedOrigin: string) {
+  const browser = new Browser();
+  const login = await browser.navigate(banner.authorizationUrl);
+  assert.ok(isPage(login) && login.status === 200, 'the printed URL leads to the login page');
+  const callback = await browser.submit(login, '/login', { email: banner.email, password: banner.password });
+  assert.ok(isPage(callback) && callback.status === 200, 'first-party: straight to the callback page');
+  assert.equal(callback.url.origin + callback.url.pathname, `${expectedOrigin}/demo/callback`);
+  const shown = /<pre class="code"><code>([\s\S]*?)<\/code><\/pre>/.exec(callback.html);
+  assert.ok(shown, `the callback page shows a command:\n${callback.html}`);
+  const command = unescapeHtml(shown[1]!);
+  assert.match(command, new RegExp(`redirect_uri='${expectedOrigin}/demo/callback'`), command);
+  assert.match(command, new RegExp(`'${banner.issuer}/token'`), command);
+  const run = await sh(`${banner.exports}\n${command}`);
+  assert.equal(run.code, 0, run.stderr);
+  const tokens = JSON.parse(run.stdout) as Record<string, string>;
+  assert.ok(tokens.access_token && tokens.id_token, `the exchange succeeds as shown: ${run.stdout}`);
+  return tokens;
+}
+
+describe('the development demo', () => {
+  let services: TestServices;
+  let server: TesseraProcess | undefined;
+  let banner: Banner;
+  const env = () => ({ ...services.env, NODE_ENV: 'development', SEED_DEMO: 'true' });
+
+  before(async () => {
+    services = await createTestServices();
+    server = await startTessera(env());
+    banner = await waitForBanner(server);
+  });
+  after(async () => {
+    await server?.stop();
+    await services?.drop();
+  });
+
+  it('prints export lines for the client id and secret with the banner', () => {
+    assert.equal(banner.exports, `export CLIENT_ID='${banner.clientId}'\nexport CLIENT_SECRET='${banner.clientSecret}'`);
+    assert.equal(banner.redirectUri, `${server!.url}/demo/callback`);
+  });
+
+  it('the callback page\'s curl command takes its values from the server and exchanges the code as shown', async () => {
+    await signInAndRunCallbackCommand(banner, server!.url);
+  });
+
+  it('`tessera demo` shows the same credentials and URLs again', async () => {
+    const shown = await server!.cli(['demo']);
+    assert.equal(shown.code, 0, shown.stderr);
+    const again = parseBanner(shown.stdout);
+    assert.deepEqual({ ...again, authorizationUrl: undefined }, { ...banner, authorizationUrl: undefined });
+    assert.equal(again.authorizationUrl.searchParams.get('client_id'), banner.clientId);
+  });
+
+  it('`tessera demo --reset` sets a new secret and password: the old secret stops working, the new ones sign in', async () => {
+    const reset = await server!.cli(['demo', '--reset']);
+    assert.equal(reset.code, 0, reset.stderr);
+    const fresh = parseBanner(reset.stdout);
+    assert.equal(fresh.clientId, banner.clientId);
+    assert.notEqual(fresh.clientSecret, banner.clientSecret);
+    assert.notEqual(fresh.password, banner.password);
+    const old = await fetch(`${banner.issuer}/token`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from(`${banner.clientId}:${banner.clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'authorization_code', code: 'x', redirect_uri: banner.redirectUri }),
+    });
+    assert.equal(old.status, 401);
+    await signInAndRunCallbackCommand(fresh, server!.url);
+    banner = fresh;
+  });
+
+  it('follows a PORT change: the banner is shown again and the demo signs in at the new address', async () => {
+    await server!.stop();
+    server = undefined;
+    const port = await freePort();
+    server = await startTessera(env(), { port });
+    const moved = await waitForBanner(server);
+    assert.equal(moved.redirectUri, `http://127.0.0.1:${port}/demo/callback`);
+    assert.equal(moved.clientId, banner.clientId);
+    assert.equal(moved.password, banner.password, 'a move keeps the credentials');
+    await signInAndRunCallbackCommand(moved, server.url);
+  });
+
+  it('a start that changes nothing prints where to begin instead of the credentials', async () => {
+    const port = server!.port;
+    await server!.stop();
+    server = undefined;
+    server = await startTessera(env(), { port });
+    const deadline = Date.now() + 20_000;
+    while (!/Demo ready/.test(server.output()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.match(server.output(), new RegExp(`Demo ready: open ${server.url}/ `));
+    assert.equal(bannerCount(server.output()), 0);
+  });
+});
+
+describe('`tessera demo` where there is no demo', () => {
+  const server = useTessera();
+
+  it('says so with a non-zero exit and creates nothing', async () => {
+    const result = await server.cli(['demo']);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /There is no demo/);
+    assert.equal((await fetch(`${server.issuer('demo')}/.well-known/openid-configuration`)).status, 404);
+  });
+
+  it('refuses unknown flags as a usage error', async () => {
+    assert.equal((await server.cli(['demo', '--bogus'])).code, 2);
+  });
+});
