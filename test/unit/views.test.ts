@@ -119,9 +119,9 @@ test('outbox: one row per message, escaped, web links only, an empty state', asy
   assert.match(html, /<code class="ref">&lt;script&gt;/);
   assert.match(html, /<a href="https:\/\/id.example.com\/t\/acme\/magic\?t=&lt;script&gt;[^"]*">/);
   assert.equal(html.match(/<a\b/g)?.length, 1, 'the javascript: link is printed, not linked');
-  assert.match(html, /<td>javascript:alert\(1\)<\/td>/);
-  assert.match(html, /<td>SMS &lt;script&gt;/, 'an SMS shows its text where an email has a subject');
-  assert.match(html, /<td>yes<\/td>[\s\S]*<td>no<\/td>/);
+  assert.match(html, /<td data-label="Link">javascript:alert\(1\)<\/td>/);
+  assert.match(html, /<td data-label="Subject">SMS &lt;script&gt;/, 'an SMS shows its text where an email has a subject');
+  assert.match(html, /<td data-label="Delivered">yes<\/td>[\s\S]*<td data-label="Delivered">no<\/td>/);
   const empty = await renderer.render('outbox', { ...samples.outbox, entries: [] });
   assert.doesNotMatch(empty, /<table/);
   assert.match(empty, /No messages yet/);

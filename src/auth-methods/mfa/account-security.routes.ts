@@ -41,6 +41,8 @@ export function accountSecurityRoutes(deps: AuthMethodDeps & { factors: Factors;
         totpAllowed: tenant.settings.mfa.factors.totp, passkeysUrl: `/t/${tenant.slug}/account/passkeys`, accountUrl: `/t/${tenant.slug}/account`,
         totps: totps.map((t) => ({ id: t.id, name: t.name, since: t.createdAt.toISOString().slice(0, 10), lastUsed: t.lastUsedAt?.toISOString().slice(0, 10) ?? null })),
         recoveryLeft: left,
+        // before any second factor there are no recovery codes to count, and none are needed
+        hasFactor: totps.length > 0 || left > 0,
         devices: devices.map((d) => ({ id: d.id, device: d.device, ip: d.ip, since: d.createdAt.toISOString().slice(0, 10), until: d.expiresAt.toISOString().slice(0, 10) })),
       },
     });
