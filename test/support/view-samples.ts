@@ -59,7 +59,7 @@ export const samples: Record<string, Record<string, unknown>> = {
   'recovery-codes': { page: page(), codes: [EVIL, 'abcde-fghjk'], csrfToken: CSRF, continueAction: '/i/1/mfa/enrol/done', backUrl: null },
   'account-security': {
     page: page(), csrfToken: CSRF, base: '/t/acme/account/security', notice: EVIL, policy: 'required', totpAllowed: true,
-    passkeysUrl: '/t/acme/account/passkeys', accountUrl: '/t/acme/account', recoveryLeft: 7,
+    passkeysUrl: '/t/acme/account/passkeys', accountUrl: '/t/acme/account', recoveryLeft: 7, hasFactor: true,
     totps: [{ id: 'f1', name: EVIL, since: '2026-11-24', lastUsed: null }],
     devices: [{ id: 'd1', device: EVIL, ip: '127.0.0.1', since: '2026-11-24', until: '2026-12-24' }],
   },
