@@ -11,7 +11,8 @@ export interface LoginPage {
   methods(tenant: CourierTenant): AvailableMethods;
   /**
    * The interaction of a page reached from the login page (sign-up, reset, phone), when it still waits for a login
-   * and the tenant offers `method`; otherwise answers (expired page, or the login page with `refusal`) and gives null.
+   * and the tenant offers `method`; otherwise answers (expired page, or the login page with the text `refusal`, a
+   * catalogue key) and gives null.
    */
   opened(ctx: Context, method: keyof AvailableMethods, refusal: string): Promise<Details | null>;
   render(ctx: Context, details: Details, options?: { email?: string; error?: string | null; notice?: string | null; status?: number }): Promise<void>;
@@ -29,7 +30,7 @@ export function createLoginPage(deps: { ix: InteractionContext; channels: Tenant
         return null;
       }
       if (!methods(ix.tenantOf(ctx))[method]) {
-        await this.render(ctx, details, { error: refusal, status: 400 });
+        await this.render(ctx, details, { error: ix.t(ctx, refusal), status: 400 });
         return null;
       }
       return details;
@@ -43,7 +44,7 @@ export function createLoginPage(deps: { ix: InteractionContext; channels: Tenant
       const passkey = tenant.settings.signIn.methods.passkey && tenant.settings.mfa.factors.passkey;
       if (passkey) allowPasskeyScript(ctx);
       await ix.render(ctx, 'login', {
-        title: 'Sign in',
+        title: 'login.title',
         status: options.status,
         data: {
           action: `${base}/login`, abortUrl: `${base}/abort`, csrfToken: ix.csrfToken(details),

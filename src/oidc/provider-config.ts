@@ -8,6 +8,7 @@ import { standardClaims } from './standard-claims.js';
 import { loadFirstPartyGrant } from './first-party-grant.js';
 import { resourceServerInfo } from './resource-servers.js';
 import { rbacTokenClaims, type ClaimsFor } from './rbac-claims.js';
+import { supportedLocales } from '../i18n/i18n.js';
 
 export interface ProviderPages {
   renderError(ctx: KoaContextWithOIDC, out: Record<string, unknown>, error: Error): Promise<void>;
@@ -114,7 +115,8 @@ export function tenantProviderConfiguration(input: TenantProviderConfigInput): C
         }
       },
     },
-    discovery: { ui_locales_supported: ['en'], claims_locales_supported: ['en'] },
+    // the languages of the hosted pages (i18n/catalogues), chosen by ui_locales (OIDC Discovery §3)
+    discovery: { ui_locales_supported: [...supportedLocales], claims_locales_supported: ['en'] },
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },

@@ -11,11 +11,12 @@ import { signInSettingsSchema } from './sign-in-settings.js';
 import { connectionsSchema, connectionUrls } from './connection-settings.js';
 import { mfaSettingsSchema } from './mfa-settings.js';
 import { rbacSettingsSchema } from '../rbac/rbac-settings.js';
+import { textSettingsSchema } from './text-settings.js';
 import { asObject, signingAlgs, ttlSchema } from './tenant-settings.js';
 
 type Json = Record<string, unknown>;
 
-const topLevel = new Set(['branding', 'idTokenSigningAlg', 'accessTokenSigningAlg', 'defaultResource', 'ttl', 'signIn', 'messaging', 'connections', 'mfa', 'rbac']);
+const topLevel = new Set(['branding', 'idTokenSigningAlg', 'accessTokenSigningAlg', 'defaultResource', 'ttl', 'signIn', 'messaging', 'connections', 'mfa', 'rbac', 'texts']);
 const isObject = (value: unknown): value is Json => !!value && typeof value === 'object' && !Array.isArray(value);
 
 export function mergePatch(target: unknown, patch: unknown): unknown {
@@ -75,7 +76,7 @@ export function applySettingsPatch(current: unknown, patch: unknown, options: { 
   }
 
   const problems: string[] = [];
-  for (const [section, schema] of [['signIn', signInSettingsSchema], ['messaging', messagingSettingsSchema], ['connections', connectionsSchema], ['mfa', mfaSettingsSchema], ['rbac', rbacSettingsSchema]] as const) {
+  for (const [section, schema] of [['signIn', signInSettingsSchema], ['messaging', messagingSettingsSchema], ['connections', connectionsSchema], ['mfa', mfaSettingsSchema], ['rbac', rbacSettingsSchema], ['texts', textSettingsSchema]] as const) {
     const result = schema.safeParse(merged[section] ?? {});
     if (!result.success) problems.push(...issues(section, result.error));
   }

@@ -6,6 +6,7 @@ import { messagingSettingsSchema, type MessagingSettings } from './messaging-set
 import { connectionsSchema, type ConnectionsSettings } from './connection-settings.js';
 import { mfaSettingsSchema, type MfaSettings } from './mfa-settings.js';
 import { rbacSettingsSchema, type RbacSettings } from '../rbac/rbac-settings.js';
+import { textSettingsSchema, type TextSettings } from './text-settings.js';
 
 export const signingAlgs = ['RS256', 'ES256', 'EdDSA'] as const;
 export type SigningAlg = (typeof signingAlgs)[number];
@@ -35,6 +36,8 @@ export interface TenantSettings {
   readonly mfa: MfaSettings;
   /** claim names of roles and permissions */
   readonly rbac: RbacSettings;
+  /** the default language of its pages and its own wording of any text */
+  readonly texts: TextSettings;
 }
 
 const day = 86_400;
@@ -77,6 +80,7 @@ export function parseTenantSettings(input: unknown): TenantSettings {
     connections: connectionsOf(raw.connections),
     mfa: section(mfaSettingsSchema, raw.mfa),
     rbac: section(rbacSettingsSchema, raw.rbac),
+    texts: section(textSettingsSchema, raw.texts) as TextSettings,
   };
 }
 

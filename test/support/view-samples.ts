@@ -1,12 +1,17 @@
 // Sample data for every hosted-page template, hostile where text is shown, and what the view tests share.
-import { createPageRenderer, viewsDir } from '../../src/http/page-renderer.js';
+import { createPageRenderer, viewsDir, type PageRenderer } from '../../src/http/page-renderer.js';
+import { translator } from '../../src/i18n/i18n.js';
 
 export const EVIL = '<script>alert(1)</script>"x';
 export const EVIL_ESCAPED = '&lt;script&gt;alert(1)&lt;/script&gt;&#34;x';
 export const CSRF = 'csrf-token-123';
 /** the one script a hosted page may run: ours, from our origin (the page's CSP says script-src 'self') */
 export const PASSKEY_SCRIPT = '<script src="/assets/passkeys.js" defer></script>';
-export const renderer = createPageRenderer({ viewsDir, cache: false });
+export const english = translator('en');
+/** renders as the server does, in English (the server adds the words of the request's language) */
+export const renderer: PageRenderer = {
+  render: (view, data) => createPageRenderer({ viewsDir, cache: false }).render(view, { t: english.t, th: english.th, ...data }),
+};
 
 export function page(logoUrl: string | null = null, refreshSeconds: unknown = null) {
   return {

@@ -20,6 +20,7 @@ const defaults = {
   connections: {},
   mfa: mfaSettingsSchema.parse({}),
   rbac: { rolesClaim: 'roles', permissionsClaim: 'permissions' },
+  texts: { defaultLocale: 'en', overrides: {} },
 };
 
 describe('tenant settings', () => {
@@ -48,6 +49,7 @@ describe('tenant settings', () => {
       connections: {},
       mfa: defaults.mfa,
       rbac: defaults.rbac,
+      texts: defaults.texts,
     });
   });
 

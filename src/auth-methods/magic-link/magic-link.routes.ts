@@ -23,7 +23,7 @@ export function magicLinkRoutes(deps: AuthMethodDeps, completion: ChallengeCompl
     }
     // Another browser: the link stays as it was (the code, typed where the sign-in began, still works).
     await audit.record({ tenantId: tenant.id, type: 'magic_link.opened_elsewhere', subject: audit.pseudonym(tenant.id, challenge.identifier), ...requestInfo(ctx), outcome: 'failure', data: { device: deviceOf(ctx.get('User-Agent') || null) } });
-    await ix.render(ctx, 'magic-link-elsewhere', { title: 'Open the link where you asked for it', status: 403, data: {} });
+    await ix.render(ctx, 'magic-link-elsewhere', { title: 'magicLink.elsewhereTitle', status: 403, data: {} });
   });
 
   router.get('/magic-sent/:challenge', async (ctx) => {
@@ -31,7 +31,7 @@ export function magicLinkRoutes(deps: AuthMethodDeps, completion: ChallengeCompl
     const challenge = details ? await codes.get(ix.tenantOf(ctx).id, String(ctx.params.challenge)) : null;
     if (!details || !challenge || challenge.interactionUid !== details.uid || !challenge.data.link) return ix.expired(ctx);
     await ix.render(ctx, 'magic-link-sent', {
-      title: 'Check your email',
+      title: 'magicLink.sentTitle',
       data: { destination: maskDestination(challenge.identifier), codeAction: `${ix.base(ctx)}/code/${challenge.id}`, backUrl: ix.base(ctx) },
     });
   });

@@ -53,7 +53,7 @@ export function accountSecurityRoutes(deps: AuthMethodDeps & { factors: Factors;
     const enrolment = await factors.totpEnrolment(tenant.id, session.user.id, await deps.store.get(enrolKey(tenant.id, session.binding)), label(ctx, session));
     await deps.store.set(enrolKey(tenant.id, session.binding), enrolment.factorId, 900);
     await ix.render(ctx, 'totp-enrol', {
-      title: 'Set up an authenticator app', status: error ? 400 : 200,
+      title: 'totp.title', status: error ? 400 : 200,
       data: { csrfToken: ix.csrfToken({ uid: session.binding }), error: error ?? null, qrDataUrl: enrolment.qrDataUrl, secret: enrolment.secret, required: false, action: `${base(ctx)}/totp`, backUrl: base(ctx), abortUrl: null },
     });
   }
@@ -71,7 +71,7 @@ export function accountSecurityRoutes(deps: AuthMethodDeps & { factors: Factors;
     const factorId = await deps.store.get(enrolKey(tenant.id, session.binding));
     const first = !(await factors.hasConfirmedTotp(tenant.id, session.user.id));
     if (!factorId || !(await factors.confirmTotp(tenant.id, session.user.id, factorId, field(ctx, 'code').slice(0, 16)))) {
-      return enrolPage(ctx, session, 'That code is not right. Enter the 6-digit code your app shows now.');
+      return enrolPage(ctx, session, ix.t(ctx, 'totp.wrong'));
     }
     await deps.store.del([enrolKey(tenant.id, session.binding)]);
     await audit.record({ tenantId: tenant.id, type: 'mfa.enrolled', actor: session.user.id, subject: session.user.id, ...requestInfo(ctx), data: { factor: 'totp' } });
@@ -79,7 +79,7 @@ export function accountSecurityRoutes(deps: AuthMethodDeps & { factors: Factors;
     if (first && (await factors.recoveryCodesLeft(tenant.id, session.user.id)) === 0) {
       const codes = await factors.newRecoveryCodes(tenant.id, session.user.id);
       await audit.record({ tenantId: tenant.id, type: 'mfa.recovery_codes_generated', actor: session.user.id, subject: session.user.id, ...requestInfo(ctx), data: {} });
-      return ix.render(ctx, 'recovery-codes', { title: 'Your recovery codes', data: { codes, csrfToken: null, continueAction: null, backUrl: `${base(ctx)}?m=enrolled` } });
+      return ix.render(ctx, 'recovery-codes', { title: 'recovery.title', data: { codes, csrfToken: null, continueAction: null, backUrl: `${base(ctx)}?m=enrolled` } });
     }
     ctx.status = 303;
     ctx.redirect(`${base(ctx)}?m=enrolled`);
@@ -104,7 +104,7 @@ export function accountSecurityRoutes(deps: AuthMethodDeps & { factors: Factors;
     const tenant = ix.tenantOf(ctx);
     const codes = await factors.newRecoveryCodes(tenant.id, session.user.id);
     await audit.record({ tenantId: tenant.id, type: 'mfa.recovery_codes_generated', actor: session.user.id, subject: session.user.id, ...requestInfo(ctx), data: { replaced: true } });
-    await ix.render(ctx, 'recovery-codes', { title: 'Your recovery codes', data: { codes, csrfToken: null, continueAction: null, backUrl: base(ctx) } });
+    await ix.render(ctx, 'recovery-codes', { title: 'recovery.title', data: { codes, csrfToken: null, continueAction: null, backUrl: base(ctx) } });
   });
 
   router.post('/devices/:id/revoke', formBody, async (ctx) => {

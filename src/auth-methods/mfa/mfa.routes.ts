@@ -49,7 +49,7 @@ export function mfaRoutes(deps: AuthMethodDeps & MfaDeps) {
     const codes = codeChannels(tenant, user);
     if (keys > 0) allowPasskeyScript(ctx);
     await ix.render(ctx, 'mfa', {
-      title: 'Confirm it’s you', status: options.status,
+      title: 'mfa.title', status: options.status,
       data: {
         csrfToken: ix.csrfToken(details), error: options.error ?? null, totp, passkey: keys > 0, recovery: left > 0,
         sms: codes.sms ? maskDestination(user!.phone!) : null, email: codes.email ? maskDestination(user!.email!) : null,
@@ -79,7 +79,7 @@ export function mfaRoutes(deps: AuthMethodDeps & MfaDeps) {
     if (wait) {
       ctx.set('Retry-After', String(wait));
       await audit.record({ tenantId: tenant.id, type: 'mfa.locked', subject: pending.accountId, ...requestInfo(ctx), outcome: 'failure', data: { factor: kind } });
-      return challenge(ctx, details, pending, { error: `Too many wrong codes. Try again in ${Math.ceil(wait / 60)} minute(s).`, status: 429 });
+      return challenge(ctx, details, pending, { error: ix.t(ctx, 'mfa.tooManyWrong', { count: Math.ceil(wait / 60) }), status: 429 });
     }
     const code = field(ctx, 'code').slice(0, 64);
     if (!(await check(tenant.id, pending.accountId, code))) {
@@ -114,11 +114,11 @@ export function mfaRoutes(deps: AuthMethodDeps & MfaDeps) {
     const tenant = ix.tenantOf(ctx);
     const channel = ctx.params.channel === 'sms' ? 'sms' : ctx.params.channel === 'email' ? 'email' : null;
     const user = await users.findById(tenant.id, pending.accountId);
-    if (!channel || !user || !codeChannels(tenant, user)[channel]) return challenge(ctx, details, pending, { error: 'That way of getting a code is not available.', status: 400 });
+    if (!channel || !user || !codeChannels(tenant, user)[channel]) return challenge(ctx, details, pending, { error: ix.t(ctx, 'mfa.channelUnavailable'), status: 400 });
     const wait = await factors.lockedFor(tenant.id, pending.accountId);
     if (wait) {
       ctx.set('Retry-After', String(wait));
-      return challenge(ctx, details, pending, { error: `Too many wrong codes. Try again in ${Math.ceil(wait / 60)} minute(s).`, status: 429 });
+      return challenge(ctx, details, pending, { error: ix.t(ctx, 'mfa.tooManyWrong', { count: Math.ceil(wait / 60) }), status: 429 });
     }
     const started = await deps.challenges.start({
       tenant, purpose: 'mfa', channel, identifier: channel === 'sms' ? user.phone! : user.email!, interactionUid: details.uid, deliverable: true,
@@ -138,7 +138,7 @@ export function mfaRoutes(deps: AuthMethodDeps & MfaDeps) {
     const enrolment = await factors.totpEnrolment(tenant.id, pending.accountId, await deps.store.get(enrolKey(tenant.id, details.uid)), label);
     await deps.store.set(enrolKey(tenant.id, details.uid), enrolment.factorId, 900);
     await ix.render(ctx, 'totp-enrol', {
-      title: 'Set up two-step sign-in', status: options.status,
+      title: 'mfa.enrolTitle', status: options.status,
       data: {
         csrfToken: ix.csrfToken(details), error: options.error ?? null, qrDataUrl: enrolment.qrDataUrl, secret: enrolment.secret,
         required: true, action: `${ix.base(ctx)}/mfa/enrol`, backUrl: null, abortUrl: `${ix.base(ctx)}/abort`,
@@ -161,13 +161,13 @@ export function mfaRoutes(deps: AuthMethodDeps & MfaDeps) {
     const factorId = await deps.store.get(enrolKey(tenant.id, details.uid));
     if (!factorId || !(await factors.confirmTotp(tenant.id, pending.accountId, factorId, field(ctx, 'code').slice(0, 16)))) {
       await audit.record({ tenantId: tenant.id, type: 'mfa.failed', subject: pending.accountId, ...requestInfo(ctx), outcome: 'failure', data: { factor: 'totp', enrolment: true } });
-      return enrolPage(ctx, details, pending, { error: 'That code is not right. Enter the 6-digit code your app shows now.', status: 400 });
+      return enrolPage(ctx, details, pending, { error: ix.t(ctx, 'totp.wrong'), status: 400 });
     }
     await deps.store.set(enrolKey(tenant.id, details.uid), 'done', 900);
     await audit.record({ tenantId: tenant.id, type: 'mfa.enrolled', actor: pending.accountId, subject: pending.accountId, ...requestInfo(ctx), data: { factor: 'totp', atSignIn: true } });
     const codes = await factors.newRecoveryCodes(tenant.id, pending.accountId);
     await ix.render(ctx, 'recovery-codes', {
-      title: 'Your recovery codes',
+      title: 'recovery.title',
       data: { codes, csrfToken: ix.csrfToken(details), continueAction: `${ix.base(ctx)}/mfa/enrol/done`, backUrl: null },
     });
   });

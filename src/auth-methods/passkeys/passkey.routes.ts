@@ -74,7 +74,7 @@ export function passkeyRoutes(deps: PasskeyDeps, loginPage: LoginPage): Router[]
   router.get('/passkey/options', async (ctx) => {
     const details = await ix.load(ctx);
     if (!details || details.prompt.name !== 'login') return expiredJson(ctx);
-    if (!firstFactor(ctx)) return jsonError(ctx, 404, 'route.not_found', 'Sign-in with a passkey is not available.');
+    if (!firstFactor(ctx)) return jsonError(ctx, 404, 'route.not_found', ix.t(ctx, 'error.passkeyUnavailable'));
     const tenant = ix.tenantOf(ctx);
     if (!(await createPasskeyGuard(deps.limiter, tenant.id).mayIssue(ctx.ip))) return busyJson(ctx);
     jsonOptions(ctx, await webauthn.authenticationOptions(tenant, 'login', details.uid, { userVerification: 'preferred' }));
@@ -85,13 +85,13 @@ export function passkeyRoutes(deps: PasskeyDeps, loginPage: LoginPage): Router[]
     if (!details || details.prompt.name !== 'login') return ix.expired(ctx);
     ix.verifyCsrf(ctx, details);
     const tenant = ix.tenantOf(ctx);
-    if (!firstFactor(ctx)) return loginPage.render(ctx, details, { error: 'Sign-in with a passkey is not available.', status: 400 });
+    if (!firstFactor(ctx)) return loginPage.render(ctx, details, { error: ix.t(ctx, 'error.passkeyUnavailable'), status: 400 });
     const guard = createPasskeyGuard(deps.limiter, tenant.id);
     const wait = await guard.retryAfter(null, ctx.ip);
     if (wait > 0) {
       ctx.set('Retry-After', String(wait));
       await audit.record({ tenantId: tenant.id, type: 'login.locked', ...requestInfo(ctx), outcome: 'failure', data: { method: 'passkey' } });
-      return loginPage.render(ctx, details, { error: `Too many attempts. Try again in ${Math.ceil(wait / 60)} minute(s).`, status: 429 });
+      return loginPage.render(ctx, details, { error: ix.t(ctx, 'error.locked', { count: Math.ceil(wait / 60) }), status: 429 });
     }
     const response = parseAuthentication(field(ctx, 'credential'));
     if (!response) return loginPage.render(ctx, details, { error: noCredential, status: 400 });

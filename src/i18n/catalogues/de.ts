@@ -1,0 +1,1 @@
+import { en } from './en.js'; export const de = en;
