@@ -16,6 +16,8 @@ export interface LoginPage {
    */
   opened(ctx: Context, method: keyof AvailableMethods, refusal: string): Promise<Details | null>;
   render(ctx: Context, details: Details, options?: { email?: string; error?: string | null; notice?: string | null; status?: number }): Promise<void>;
+  /** the password lock's message: how long it lasts, and the ways in that still work meanwhile */
+  lockedMessage(ctx: Context, waitSeconds: number): string;
 }
 
 export function createLoginPage(deps: { ix: InteractionContext; channels: TenantChannels; connections: Connections; env: string }): LoginPage {
@@ -34,6 +36,24 @@ export function createLoginPage(deps: { ix: InteractionContext; channels: Tenant
         return null;
       }
       return details;
+    },
+    lockedMessage(ctx, waitSeconds) {
+      const words = ix.words(ctx);
+      const tenant = ix.tenantOf(ctx);
+      const available = methods(tenant);
+      // the lock is on passwords only: every other way in (and the reset, which ends with a new password) still works
+      const ways = [
+        available.emailOtp && words.t('lockout.ways.emailCode'),
+        available.magicLink && words.t('lockout.ways.magicLink'),
+        available.phone && words.t('lockout.ways.phone'),
+        tenant.settings.signIn.methods.passkey && tenant.settings.mfa.factors.passkey && words.t('lockout.ways.passkey'),
+        ...deps.connections.buttons(tenant.settings.connections).map((c) => words.t('lockout.ways.connection', { name: c.name })),
+        available.passwordReset && words.t('lockout.ways.reset'),
+      ].filter((way): way is string => typeof way === 'string');
+      const locked = words.t('error.locked', { count: Math.max(1, Math.ceil(waitSeconds / 60)) });
+      if (!ways.length) return locked;
+      const list = new Intl.ListFormat(words.locale, { style: 'long', type: 'disjunction' }).format(ways);
+      return `${locked} ${words.t('error.lockedWaysIn', { ways: list })}`;
     },
     async render(ctx, details, options = {}) {
       const base = ix.base(ctx);

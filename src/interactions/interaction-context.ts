@@ -68,6 +68,8 @@ export function createInteractionContext(deps: { pages: Pages; csrf: Csrf; befor
     },
     /** this request's words, for a message a handler puts on a page (after load(), in the sign-in's language) */
     t: (ctx: Context, key: string, vars?: Record<string, string | number>) => translatorFor(ctx, tenantOf(ctx)).t(key, vars),
+    /** this request's translator (its language, plain and HTML forms) */
+    words: (ctx: Context) => translatorFor(ctx, tenantOf(ctx)),
     /** hands the result to oidc-provider and follows it back to the authorization request */
     async finish(ctx: Context, result: InteractionResult, merge = false): Promise<void> {
       const login = result.login as { accountId: string; amr?: string[]; acr?: string } | undefined;

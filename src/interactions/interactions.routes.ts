@@ -22,7 +22,6 @@ export interface InteractionDeps {
   challenges: CodeChallenges;
 }
 
-const genericLoginError = 'The email or password is incorrect.';
 
 export function interactionsRouter(deps: InteractionDeps) {
   const { ix, loginPage, users, audit } = deps;
@@ -64,14 +63,14 @@ export function interactionsRouter(deps: InteractionDeps) {
     if (wait > 0) {
       ctx.set('Retry-After', String(wait));
       await audit.record({ tenantId: tenant.id, type: 'login.locked', subject: audit.pseudonym(tenant.id, email.toLowerCase()), ...request(ctx), outcome: 'failure', data: { method: 'password' } });
-      return loginPage.render(ctx, details, { email, error: ix.t(ctx, 'error.locked', { count: Math.ceil(wait / 60) }), status: 429 });
+      return loginPage.render(ctx, details, { email, error: loginPage.lockedMessage(ctx, wait), status: 429 });
     }
     // An email that is not an address (control characters included) is checked as an unknown one: same cost, same answer.
     const user = await users.authenticate(tenant.id, email, password);
     if (!user) {
       await guard.failed(email, ctx.ip);
       await audit.record({ tenantId: tenant.id, type: 'login.failed', subject: audit.pseudonym(tenant.id, email.toLowerCase()), ...request(ctx), outcome: 'failure', data: { method: 'password', reason: 'credentials' } });
-      return loginPage.render(ctx, details, { email, error: genericLoginError, status: 401 });
+      return loginPage.render(ctx, details, { email, error: ix.t(ctx, 'login.wrongCredentials'), status: 401 });
     }
     await guard.succeeded(email);
     if (tenant.settings.signIn.requireVerifiedEmail && user.email && !user.emailVerified) {

@@ -17,10 +17,10 @@ import { allowPasskeyScript } from '../passkeys/passkey-http.js';
 import type { MfaGate, PendingLogin } from './mfa-gate.js';
 
 const passkeyMessages: Record<string, string> = {
-  failed: 'That passkey could not be used. Try again, or use another way.',
-  locked: 'Too many attempts. Try again later.',
-  missing: 'Your browser did not send a passkey. Try again, or use another way.',
-  unavailable: 'Passkeys are not available here. Use another way.',
+  failed: 'mfa.passkeyFailed',
+  locked: 'mfa.passkeyLocked',
+  missing: 'mfa.passkeyMissing',
+  unavailable: 'mfa.passkeyUnavailable',
 };
 
 export interface MfaDeps { factors: Factors; gate: MfaGate; passkeys: PasskeysRepository }
@@ -65,7 +65,7 @@ export function mfaRoutes(deps: AuthMethodDeps & MfaDeps) {
     if (found.pending.enrol) return ix.seeOther(ctx, '/mfa/enrol');
     // a refused passkey comes back here (passkey.routes.ts) with the reason
     const reason = typeof ctx.query.passkey === 'string' && Object.hasOwn(passkeyMessages, ctx.query.passkey) ? ctx.query.passkey : null;
-    return challenge(ctx, found.details, found.pending, reason ? { error: passkeyMessages[reason], status: reason === 'locked' ? 429 : 400 } : {});
+    return challenge(ctx, found.details, found.pending, reason ? { error: ix.t(ctx, passkeyMessages[reason]!), status: reason === 'locked' ? 429 : 400 } : {});
   });
 
   /** a code typed on the challenge page: checked unless the account is locked; wrong ones count */
@@ -85,7 +85,7 @@ export function mfaRoutes(deps: AuthMethodDeps & MfaDeps) {
     if (!(await check(tenant.id, pending.accountId, code))) {
       await factors.failed(tenant.id, pending.accountId);
       await audit.record({ tenantId: tenant.id, type: 'mfa.failed', subject: pending.accountId, ...requestInfo(ctx), outcome: 'failure', data: { factor: kind } });
-      const message = kind === 'totp' ? 'That code is not right, or was already used. Enter the current code from your app.' : 'That recovery code is not right or was already used.';
+      const message = ix.t(ctx, kind === 'totp' ? 'mfa.wrongTotp' : 'mfa.wrongRecovery');
       return challenge(ctx, details, pending, { error: message, status: 400 });
     }
     await factors.succeeded(tenant.id, pending.accountId);

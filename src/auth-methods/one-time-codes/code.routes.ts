@@ -39,7 +39,7 @@ export function codeRoutes(deps: AuthMethodDeps, completion: ChallengeCompletion
   router.get('/', async (ctx) => {
     const loaded = await load(ctx);
     if (!loaded) return ix.expired(ctx);
-    await render(ctx, loaded.details, loaded.challenge, { notice: ctx.query.sent ? 'We sent you a new code.' : null });
+    await render(ctx, loaded.details, loaded.challenge, { notice: ctx.query.sent ? ix.t(ctx, 'code.resent') : null });
   });
 
   router.post('/', formBody, async (ctx) => {

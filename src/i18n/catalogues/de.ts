@@ -17,6 +17,7 @@ export const de = {
     passwordHint: 'Mindestens {{count}} Zeichen',
   },
   login: {
+    wrongCredentials: 'E-Mail-Adresse oder Passwort ist falsch.',
     title: 'Anmelden',
     lead: 'um mit **{{client}}** fortzufahren',
     forgot: 'Passwort vergessen?',
@@ -31,6 +32,7 @@ export const de = {
     linkNotice: 'Melden Sie sich bei Ihrem Konto an, um {{name}} als Anmeldeweg hinzuzufügen.',
   },
   code: {
+    resent: 'Wir haben Ihnen einen neuen Code gesendet.',
     title: 'Code eingeben',
     checkEmail: 'Sehen Sie in Ihre E-Mails',
     checkPhone: 'Sehen Sie auf Ihr Telefon',
@@ -142,6 +144,12 @@ export const de = {
     federatedFailedHeading: 'Sie sind nicht angemeldet',
   },
   mfa: {
+    wrongTotp: 'Dieser Code stimmt nicht oder wurde bereits verwendet. Geben Sie den aktuellen Code aus Ihrer App ein.',
+    wrongRecovery: 'Dieser Wiederherstellungscode stimmt nicht oder wurde bereits verwendet.',
+    passkeyFailed: 'Dieser Passkey konnte nicht verwendet werden. Versuchen Sie es erneut oder nutzen Sie einen anderen Weg.',
+    passkeyLocked: 'Zu viele Versuche. Versuchen Sie es später erneut.',
+    passkeyMissing: 'Ihr Browser hat keinen Passkey gesendet. Versuchen Sie es erneut oder nutzen Sie einen anderen Weg.',
+    passkeyUnavailable: 'Passkeys sind hier nicht verfügbar. Nutzen Sie einen anderen Weg.',
     title: 'Bestätigen Sie, dass Sie es sind',
     lead: 'Verwenden Sie Ihren zweiten Faktor, um die Anmeldung abzuschließen.',
     totpLabel: 'Code aus Ihrer Authenticator-App',

@@ -18,6 +18,7 @@ export const en = {
     passwordHint: 'At least {{count}} characters',
   },
   login: {
+    wrongCredentials: 'The email or password is incorrect.',
     title: 'Sign in',
     lead: 'to continue to **{{client}}**',
     forgot: 'Forgot password?',
@@ -32,6 +33,7 @@ export const en = {
     linkNotice: 'Sign in to your account to add {{name}} as a way in.',
   },
   code: {
+    resent: 'We sent you a new code.',
     title: 'Enter your code',
     checkEmail: 'Check your email',
     checkPhone: 'Check your phone',
@@ -143,6 +145,12 @@ export const en = {
     federatedFailedHeading: 'You are not signed in',
   },
   mfa: {
+    wrongTotp: 'That code is not right, or was already used. Enter the current code from your app.',
+    wrongRecovery: 'That recovery code is not right or was already used.',
+    passkeyFailed: 'That passkey could not be used. Try again, or use another way.',
+    passkeyLocked: 'Too many attempts. Try again later.',
+    passkeyMissing: 'Your browser did not send a passkey. Try again, or use another way.',
+    passkeyUnavailable: 'Passkeys are not available here. Use another way.',
     title: 'Confirm it’s you',
     lead: 'Use your second factor to finish signing in.',
     totpLabel: 'Code from your authenticator app',

@@ -17,6 +17,7 @@ export const es = {
     passwordHint: 'Al menos {{count}} caracteres',
   },
   login: {
+    wrongCredentials: 'El correo o la contraseña no son correctos.',
     title: 'Iniciar sesión',
     lead: 'para continuar a **{{client}}**',
     forgot: '¿Olvidaste tu contraseña?',
@@ -31,6 +32,7 @@ export const es = {
     linkNotice: 'Inicia sesión en tu cuenta para añadir {{name}} como forma de acceso.',
   },
   code: {
+    resent: 'Te hemos enviado un código nuevo.',
     title: 'Introduce tu código',
     checkEmail: 'Revisa tu correo',
     checkPhone: 'Revisa tu teléfono',
@@ -146,6 +148,12 @@ export const es = {
     federatedFailedHeading: 'No has iniciado sesión',
   },
   mfa: {
+    wrongTotp: 'Ese código no es correcto o ya se ha usado. Introduce el código actual de tu aplicación.',
+    wrongRecovery: 'Ese código de recuperación no es correcto o ya se ha usado.',
+    passkeyFailed: 'No se ha podido usar esa llave de acceso. Inténtalo de nuevo o usa otra forma.',
+    passkeyLocked: 'Demasiados intentos. Vuelve a intentarlo más tarde.',
+    passkeyMissing: 'Tu navegador no ha enviado ninguna llave de acceso. Inténtalo de nuevo o usa otra forma.',
+    passkeyUnavailable: 'Aquí no hay llaves de acceso disponibles. Usa otra forma.',
     title: 'Confirma que eres tú',
     lead: 'Usa tu segundo factor para terminar de iniciar sesión.',
     totpLabel: 'Código de tu aplicación de autenticación',

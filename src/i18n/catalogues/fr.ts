@@ -17,6 +17,7 @@ export const fr = {
     passwordHint: 'Au moins {{count}} caractères',
   },
   login: {
+    wrongCredentials: 'L’e-mail ou le mot de passe est incorrect.',
     title: 'Connexion',
     lead: 'pour continuer vers **{{client}}**',
     forgot: 'Mot de passe oublié ?',
@@ -31,6 +32,7 @@ export const fr = {
     linkNotice: 'Connectez-vous à votre compte pour y ajouter {{name}} comme moyen de connexion.',
   },
   code: {
+    resent: 'Nous vous avons envoyé un nouveau code.',
     title: 'Saisissez votre code',
     checkEmail: 'Consultez vos e-mails',
     checkPhone: 'Consultez votre téléphone',
@@ -146,6 +148,12 @@ export const fr = {
     federatedFailedHeading: 'Vous n’êtes pas connecté',
   },
   mfa: {
+    wrongTotp: 'Ce code n’est pas le bon ou a déjà été utilisé. Saisissez le code actuel de votre application.',
+    wrongRecovery: 'Ce code de récupération n’est pas le bon ou a déjà été utilisé.',
+    passkeyFailed: 'Cette clé d’accès n’a pas pu être utilisée. Réessayez ou utilisez un autre moyen.',
+    passkeyLocked: 'Trop de tentatives. Réessayez plus tard.',
+    passkeyMissing: 'Votre navigateur n’a envoyé aucune clé d’accès. Réessayez ou utilisez un autre moyen.',
+    passkeyUnavailable: 'Les clés d’accès ne sont pas disponibles ici. Utilisez un autre moyen.',
     title: 'Confirmez que c’est bien vous',
     lead: 'Utilisez votre second facteur pour terminer la connexion.',
     totpLabel: 'Code de votre application d’authentification',

@@ -17,6 +17,7 @@ export const pt = {
     passwordHint: 'Pelo menos {{count}} caracteres',
   },
   login: {
+    wrongCredentials: 'O e-mail ou a senha estão incorretos.',
     title: 'Entrar',
     lead: 'para continuar em **{{client}}**',
     forgot: 'Esqueceu a senha?',
@@ -31,6 +32,7 @@ export const pt = {
     linkNotice: 'Entre na sua conta para adicionar {{name}} como forma de acesso.',
   },
   code: {
+    resent: 'Enviamos um novo código para você.',
     title: 'Digite seu código',
     checkEmail: 'Confira seu e-mail',
     checkPhone: 'Confira seu telefone',
@@ -146,6 +148,12 @@ export const pt = {
     federatedFailedHeading: 'Você não entrou',
   },
   mfa: {
+    wrongTotp: 'Esse código não está certo ou já foi usado. Digite o código atual do seu aplicativo.',
+    wrongRecovery: 'Esse código de recuperação não está certo ou já foi usado.',
+    passkeyFailed: 'Não foi possível usar essa chave de acesso. Tente de novo ou use outra forma.',
+    passkeyLocked: 'Tentativas demais. Tente de novo mais tarde.',
+    passkeyMissing: 'Seu navegador não enviou nenhuma chave de acesso. Tente de novo ou use outra forma.',
+    passkeyUnavailable: 'Chaves de acesso não estão disponíveis aqui. Use outra forma.',
     title: 'Confirme que é você',
     lead: 'Use seu segundo fator para concluir o login.',
     totpLabel: 'Código do seu aplicativo autenticador',
