@@ -42,7 +42,7 @@ describe('one-time code security', () => {
     }
     page = asPage(await submitCode(browser, page, wrong), 'the code page');
     assert.equal(page.status, 400);
-    assert.match(visibleText(page.html), /Too many wrong codes: this code no longer works\. Start again to get a new one\./);
+    assert.match(visibleText(page.html), /Too many wrong codes: this code no longer works\. Send a new code, or use another way to sign in\./);
     assertExpired(await submitCode(browser, page, code!), 'the right code after the lockout');
 
     const types = (await auditEvents(world.services.databaseUrl, r.slug)).map((e) => e.type);

@@ -2,7 +2,10 @@
 // needs, the same values in each text; the language choice (ui_locales, Accept-Language, tenant default); a
 // tenant's overrides (validated, escaped) on top.
 import assert from 'node:assert/strict';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { viewsDir } from '../../src/http/page-renderer.js';
 import { catalogues, flatKeys, placeholders, supportedLocales, textAt, translator } from '../../src/i18n/i18n.js';
 import { acceptedLanguages, chooseLocale } from '../../src/i18n/choose-locale.js';
 import { textSettingsSchema } from '../../src/tenants/text-settings.js';
@@ -43,6 +46,30 @@ describe('message catalogues', () => {
       }
     });
   }
+
+  it('every key the views and the code name is in the English catalogue', async () => {
+    const sections = Object.keys(catalogues.en).join('|');
+    // a key in quotes, but not an audit event's type (`type: 'login.failed'`) nor a file name
+    const named = new RegExp(`(?<!type: )'((?:${sections})\\.[a-zA-Z_.]+(?<!\\.ejs))'`, 'g');
+    const srcDir = join(viewsDir, '..', 'src');
+    const files = [
+      ...(await readdir(viewsDir, { recursive: true })).filter((f) => f.endsWith('.ejs')).map((f) => join(viewsDir, f)),
+      ...(await readdir(srcDir, { recursive: true })).filter((f) => f.endsWith('.ts') && !f.startsWith('i18n')).map((f) => join(srcDir, f)),
+    ];
+    const english = new Set(flatKeys(catalogues.en));
+    const missing: string[] = [];
+    let seen = 0;
+    for (const file of files) {
+      for (const [, key] of (await readFile(file, 'utf8')).matchAll(named)) {
+        seen++;
+        // `'code.sentIf' + via` and the like name a family of keys: at least one must exist
+        const family = [...english].some((k) => k === key || k.startsWith(`${key}_`) || (/(If|sent)$/.test(key!) && k.startsWith(key!)));
+        if (!family) missing.push(`${file}: ${key}`);
+      }
+    }
+    assert.ok(seen > 100, `found ${seen} keys: the scan works`);
+    assert.deepEqual(missing, []);
+  });
 
   it('the check notices a missing key, an extra key and a missing plural form', () => {
     const copy = structuredClone(catalogues.fr) as Record<string, Record<string, string>>;

@@ -56,8 +56,7 @@ export function codeRoutes(deps: AuthMethodDeps, completion: ChallengeCompletion
     if (result.status === 'ok') return completion.complete(ctx, details, result.challenge);
     if (result.status === 'wrong') {
       await audit.record({ tenantId: tenant.id, type: 'otp.failed', subject, ...requestInfo(ctx), outcome: 'failure', data: { channel: challenge.channel, purpose: challenge.purpose } });
-      const left = result.attemptsLeft === 1 ? '1 attempt' : `${result.attemptsLeft} attempts`;
-      return render(ctx, details, challenge, { error: ix.t(ctx, 'code.wrong', { count: left }), status: 400 });
+      return render(ctx, details, challenge, { error: ix.t(ctx, 'code.wrong', { count: result.attemptsLeft }), status: 400 });
     }
     if (result.status === 'locked') {
       await audit.record({ tenantId: tenant.id, type: 'otp.locked', subject, ...requestInfo(ctx), outcome: 'failure', data: { channel: challenge.channel, purpose: challenge.purpose } });
