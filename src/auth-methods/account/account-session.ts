@@ -23,7 +23,7 @@ export async function accountSession(ctx: Context, users: UsersService): Promise
 export async function accountSessionOrSignIn(ctx: Context, deps: { users: UsersService; ix: { render: AccountRender; tenantOf(ctx: Context): { slug: string } } }): Promise<AccountSession | null> {
   const session = await accountSession(ctx, deps.users);
   if (!session) {
-    await deps.ix.render(ctx, 'account', { title: 'Your account', status: 401, data: { signedIn: false, signInUrl: accountSignInUrl(deps.ix.tenantOf(ctx).slug, ctx.path) } });
+    await deps.ix.render(ctx, 'account', { title: 'account.title', status: 401, data: { signedIn: false, signInUrl: accountSignInUrl(deps.ix.tenantOf(ctx).slug, ctx.path) } });
   }
   return session;
 }

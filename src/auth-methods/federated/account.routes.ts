@@ -43,7 +43,7 @@ export function accountRoutes(deps: AuthMethodDeps & FederatedDeps & { identitie
     const tenant = ix.tenantOf(ctx);
     const me = await signedIn(ctx);
     if (!me) {
-      return ix.render(ctx, 'account', { title: 'Your account', status, data: { signedIn: false, signInUrl: accountSignInUrl(tenant.slug, ctx.path) } });
+      return ix.render(ctx, 'account', { title: 'account.title', status, data: { signedIn: false, signInUrl: accountSignInUrl(tenant.slug, ctx.path) } });
     }
     const linked = await identities.listForUser(tenant.id, me.user.id);
     const available = connections.buttons(tenant.settings.connections);
@@ -51,7 +51,7 @@ export function accountRoutes(deps: AuthMethodDeps & FederatedDeps & { identitie
     const m = typeof ctx.query.m === 'string' && Object.hasOwn(messages, ctx.query.m) ? ctx.query.m : null;
     const c = typeof ctx.query.c === 'string' ? ctx.query.c : '';
     await ix.render(ctx, 'account', {
-      title: 'Your account', status,
+      title: 'account.title', status,
       data: {
         signedIn: true, who: me.user.email ?? me.user.phone ?? String(me.user.profile.name ?? ''),
         csrfToken: ix.csrfToken({ uid: me.binding }), base: `/t/${tenant.slug}/account`,

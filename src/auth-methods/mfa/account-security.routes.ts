@@ -11,10 +11,10 @@ import { requestInfo } from '../auth-method-deps.js';
 import type { Factors } from './factors.service.js';
 
 const notices: Record<string, string> = {
-  enrolled: 'Your authenticator app is set up.',
-  removed: 'The authenticator app was removed.',
-  device_revoked: 'That browser will be asked for a second factor again.',
-  devices_revoked: 'Every remembered browser will be asked for a second factor again.',
+  enrolled: 'account.enrolled',
+  removed: 'account.removed',
+  device_revoked: 'account.deviceRevoked',
+  devices_revoked: 'account.devicesRevoked',
 };
 
 export function accountSecurityRoutes(deps: AuthMethodDeps & { factors: Factors; mfa: MfaRepository }) {
@@ -33,9 +33,9 @@ export function accountSecurityRoutes(deps: AuthMethodDeps & { factors: Factors;
     const [totps, left, devices] = await Promise.all([
       factors.totpFactors(tenant.id, session.user.id), factors.recoveryCodesLeft(tenant.id, session.user.id), mfa.trustedDevices(tenant.id, session.user.id),
     ]);
-    const m = typeof ctx.query.m === 'string' && Object.hasOwn(notices, ctx.query.m) ? notices[ctx.query.m]! : null;
+    const m = typeof ctx.query.m === 'string' && Object.hasOwn(notices, ctx.query.m) ? ix.t(ctx, notices[ctx.query.m]!) : null;
     await ix.render(ctx, 'account-security', {
-      title: 'Two-step sign-in',
+      title: 'account.securityTitle',
       data: {
         csrfToken: ix.csrfToken({ uid: session.binding }), base: base(ctx), notice: m, policy: tenant.settings.mfa.policy,
         totpAllowed: tenant.settings.mfa.factors.totp, passkeysUrl: `/t/${tenant.slug}/account/passkeys`, accountUrl: `/t/${tenant.slug}/account`,
