@@ -159,6 +159,29 @@ describe('accessible pages (axe-core in Chromium) and keyboard-only sign-in', ()
     await cliJson(server, ['tenant', 'settings', '--tenant', slug, '--set', JSON.stringify({ branding: { primaryColor: null } })]);
   });
 
+  it('the outbox table fits its card, on a wide screen and on a phone (long values wrap)', async () => {
+    const page = await tab();
+    // a message with a long link in the outbox
+    await page.goto((await rp.begin(firstParty)).url.href);
+    await page.getByLabel('Email').fill(user.email);
+    await page.getByRole('button', { name: 'Email me a sign-in link' }).click();
+    await page.waitForURL(/\/magic-sent\//);
+    // delivery runs in the background: wait for the message to reach the outbox
+    for (let i = 0; i < 50 && !(await page.goto(`${server.issuer(slug)}/outbox`), await page.locator('table.outbox').count()); i++) await page.waitForTimeout(200);
+    for (const viewport of [{ width: 1280, height: 800 }, { width: 375, height: 740 }]) {
+      await page.setViewportSize(viewport);
+      await page.goto(`${server.issuer(slug)}/outbox`);
+      const fit = await page.evaluate(() => {
+        const card = document.querySelector('main.card')!.getBoundingClientRect();
+        const table = document.querySelector('table.outbox')!.getBoundingClientRect();
+        return { card: [card.left, card.right], table: [table.left, table.right], page: document.documentElement.scrollWidth, view: window.innerWidth };
+      });
+      assert.ok(fit.table[0]! >= fit.card[0]! - 0.5 && fit.table[1]! <= fit.card[1]! + 0.5, `${viewport.width}px: ${JSON.stringify(fit)}`);
+      assert.ok(fit.page <= fit.view, `${viewport.width}px: the page does not scroll sideways (${JSON.stringify(fit)})`);
+    }
+    await page.context().close();
+  });
+
   /** presses Tab until the focused element matches, at most `limit` times */
   async function tabTo(page: Page, matches: (el: { tag: string; name: string; text: string }) => boolean, limit = 15) {
     for (let i = 0; i < limit; i++) {
