@@ -15,6 +15,7 @@ import { startRelyingParty } from '../support/relying-party-server.js';
 import { launchChromium } from '../support/chromium.js';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp.js';
 import { mailTo } from '../support/email-flows.js';
+import { renderer, samples } from '../support/view-samples.js';
 
 interface AxeViolation { id: string; impact: string | null; help: string; nodes: { target: string[] }[] }
 
@@ -179,6 +180,21 @@ describe('accessible pages (axe-core in Chromium) and keyboard-only sign-in', ()
       assert.ok(fit.table[0]! >= fit.card[0]! - 0.5 && fit.table[1]! <= fit.card[1]! + 0.5, `${viewport.width}px: ${JSON.stringify(fit)}`);
       assert.ok(fit.page <= fit.view, `${viewport.width}px: the page does not scroll sideways (${JSON.stringify(fit)})`);
     }
+    await page.context().close();
+  });
+
+  it('the "Remember this browser" checkbox sits on its label\'s line, right before it', async () => {
+    const page = await tab();
+    const html = (await renderer.render('mfa', { ...samples.mfa!, error: null })).replaceAll('href="/assets/', `href="${server.url}/assets/`);
+    await page.setContent(html, { waitUntil: 'load' });
+    const box = await page.evaluate(() => {
+      const input = document.getElementById('remember-totp')!.getBoundingClientRect();
+      const label = document.querySelector('label[for="remember-totp"]')!.getBoundingClientRect();
+      return { input: { top: input.top, bottom: input.bottom, right: input.right }, label: { top: label.top, bottom: label.bottom, left: label.left } };
+    });
+    const middle = (box.input.top + box.input.bottom) / 2;
+    assert.ok(middle > box.label.top && middle < box.label.bottom, `same line: ${JSON.stringify(box)}`);
+    assert.ok(box.label.left - box.input.right >= 0 && box.label.left - box.input.right <= 16, `next to it: ${JSON.stringify(box)}`);
     await page.context().close();
   });
 
