@@ -17,8 +17,10 @@ const friendly = new Set([
   'unsupported_response_type', 'access_denied', 'login_required', 'consent_required', 'request_not_supported', 'server_error',
 ]);
 
-export function providerErrorText(code: unknown): string {
+export function providerErrorText(code: unknown, description?: unknown): string {
   if (typeof code !== 'string') return 'provider.fallback';
+  // the one invalid_request a person meets on the logout page: say which address was refused
+  if (code === 'invalid_request' && typeof description === 'string' && description.includes('post_logout_redirect_uri')) return 'provider.invalid_post_logout_redirect_uri';
   if (code === 'request_uri_not_supported' || code === 'registration_not_supported') return 'provider.request_not_supported';
   if (code === 'interaction_required' || code === 'account_selection_required') return 'provider.login_required';
   return friendly.has(code) ? `provider.${code}` : 'provider.fallback';
@@ -43,7 +45,7 @@ export function createProviderPages(pages: Pages): ProviderPages {
       await pages.render(koa, 'error', {
         tenant: tenantOf(ctx), title: 'error.signInTitle', status,
         // The RFC 6749 code is what the app's developer looks up; the library's description is not for the person.
-        data: { heading: t('error.signInTitle'), message: t(providerErrorText(out.error)), code: typeof out.error === 'string' ? out.error : null, requestId: koa.state.requestId ?? null, backUrl: null },
+        data: { heading: t('error.signInTitle'), message: t(providerErrorText(out.error, out.error_description)), code: typeof out.error === 'string' ? out.error : null, requestId: koa.state.requestId ?? null, backUrl: null },
       });
     },
     async logoutSource(ctx, form) {

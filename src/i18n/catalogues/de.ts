@@ -112,6 +112,7 @@ export const de = {
     lockedWaysIn: 'Bis dahin können Sie sich noch auf andere Weise anmelden: {{ways}}.',
   },
   provider: {
+    invalid_post_logout_redirect_uri: 'Die App wollte Sie nach dem Abmelden an eine Adresse schicken, die sie nicht registriert hat. Wenden Sie sich an ihren Support.',
     invalid_request: 'Die App hat eine ungültige Anmeldeanfrage gesendet. Kehren Sie zur App zurück und versuchen Sie es erneut; wenn das wieder passiert, wenden Sie sich an ihren Support.',
     invalid_client: 'Die App, die Sie zur Anmeldung auffordert, ist hier nicht bekannt. Wenden Sie sich an ihren Support.',
     invalid_client_metadata: 'Die App, die Sie zur Anmeldung auffordert, ist nicht richtig eingerichtet. Wenden Sie sich an ihren Support.',

@@ -113,6 +113,7 @@ export const en = {
     lockedWaysIn: 'Until then you can still sign in another way: {{ways}}.',
   },
   provider: {
+    invalid_post_logout_redirect_uri: 'The app asked to send you, after signing out, to an address it has not registered. Contact its support.',
     invalid_request: 'The app sent a sign-in request that is not valid. Go back to the app and try again; if it keeps happening, contact its support.',
     invalid_client: 'The app asking you to sign in is not known here. Contact its support.',
     invalid_client_metadata: 'The app asking you to sign in is not set up correctly. Contact its support.',

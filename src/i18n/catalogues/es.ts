@@ -116,6 +116,7 @@ export const es = {
     lockedWaysIn: 'Mientras tanto, puedes iniciar sesión de otra forma: {{ways}}.',
   },
   provider: {
+    invalid_post_logout_redirect_uri: 'La aplicación ha pedido enviarte, al cerrar la sesión, a una dirección que no tiene registrada. Contacta con su soporte.',
     invalid_request: 'La aplicación ha enviado una solicitud de inicio de sesión no válida. Vuelve a la aplicación e inténtalo de nuevo; si sigue ocurriendo, contacta con su soporte.',
     invalid_client: 'La aplicación que te pide iniciar sesión no es conocida aquí. Contacta con su soporte.',
     invalid_client_metadata: 'La aplicación que te pide iniciar sesión no está bien configurada. Contacta con su soporte.',

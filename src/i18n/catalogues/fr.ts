@@ -116,6 +116,7 @@ export const fr = {
     lockedWaysIn: 'En attendant, vous pouvez encore vous connecter autrement : {{ways}}.',
   },
   provider: {
+    invalid_post_logout_redirect_uri: 'L’application a demandé à vous envoyer, après la déconnexion, vers une adresse qu’elle n’a pas enregistrée. Contactez son support.',
     invalid_request: 'L’application a envoyé une demande de connexion non valide. Retournez dans l’application et réessayez ; si cela se reproduit, contactez son support.',
     invalid_client: 'L’application qui vous demande de vous connecter n’est pas connue ici. Contactez son support.',
     invalid_client_metadata: 'L’application qui vous demande de vous connecter n’est pas correctement configurée. Contactez son support.',

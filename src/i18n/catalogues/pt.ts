@@ -116,6 +116,7 @@ export const pt = {
     lockedWaysIn: 'Enquanto isso, você ainda pode entrar de outra forma: {{ways}}.',
   },
   provider: {
+    invalid_post_logout_redirect_uri: 'O aplicativo pediu para levar você, depois de sair, a um endereço que ele não registrou. Fale com o suporte dele.',
     invalid_request: 'O aplicativo enviou um pedido de login inválido. Volte ao aplicativo e tente de novo; se continuar acontecendo, fale com o suporte dele.',
     invalid_client: 'O aplicativo que está pedindo seu login não é conhecido aqui. Fale com o suporte dele.',
     invalid_client_metadata: 'O aplicativo que está pedindo seu login não está configurado corretamente. Fale com o suporte dele.',
