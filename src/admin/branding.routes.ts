@@ -8,6 +8,7 @@ import { assetsPath } from '../http/pages.js';
 import type { TenantSummary } from '../tenants/tenants.service.js';
 import type { AdminKit } from './admin-kit.js';
 import { formError, text } from './admin-kit.js';
+import { translator } from '../i18n/i18n.js';
 
 // The preview may only be framed by the console itself; nothing in it can be submitted or run.
 const previewCsp = "default-src 'none'; style-src 'self'; img-src 'self' https: data:; base-uri 'none'; form-action 'none'; frame-ancestors 'self'";
@@ -46,9 +47,11 @@ export function brandingRoutes(kit: AdminKit) {
   async function preview(ctx: Context, tenant: TenantSummary, values: { logoUrl?: string; primaryColor?: string }) {
     const branding: Branding = parseBranding({ ...tenant.settings.branding, ...values, logoUrl: values.logoUrl === undefined ? tenant.settings.branding.logoUrl : values.logoUrl });
     const methods = tenant.settings.signIn.methods;
+    const words = translator(tenant.settings.texts.defaultLocale, tenant.settings.texts.overrides);
     const html = await kit.deps.hostedViews.render('login', {
+      t: words.t, th: words.th,
       page: {
-        lang: 'en', title: 'Sign in', refreshSeconds: null, assetsUrl: assetsPath,
+        lang: words.locale, title: words.t('login.title'), refreshSeconds: null, assetsUrl: assetsPath,
         tenant: { name: tenant.name, slug: tenant.slug, logoUrl: branding.logoUrl },
         brandCssUrl: `/admin/tenants/${tenant.slug}/branding/preview.css?${new URLSearchParams({ primaryColor: branding.primaryColor })}`,
       },

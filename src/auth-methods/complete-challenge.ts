@@ -24,7 +24,7 @@ export function createChallengeCompletion(deps: AuthMethodDeps, gate: MfaGate) {
     if (user.disabled) {
       // the same answer a wrong password gets: a disabled account reveals nothing more
       await audit.record({ tenantId: tenant.id, type: 'login.failed', subject: user.id, ...requestInfo(ctx), outcome: 'failure', data: { method, reason: 'disabled' } });
-      return ix.render(ctx, 'notice', { title: 'Sign-in failed', status: 401, data: { heading: 'You cannot sign in', message: 'This sign-in did not work. Contact the app\'s support if this keeps happening.', backUrl: null } });
+      return ix.render(ctx, 'notice', { title: 'error.failedTitle', status: 401, data: { heading: ix.t(ctx, 'error.failedHeading'), message: ix.t(ctx, 'error.failedLead'), backUrl: null } });
     }
     await audit.record({ tenantId: tenant.id, type: 'login.succeeded', actor: user.id, subject: user.id, ...requestInfo(ctx), data: { method, channel: challenge.channel } });
     return ix.finish(ctx, { login: { accountId: user.id, amr, remember: true } });

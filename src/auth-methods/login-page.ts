@@ -11,10 +11,13 @@ export interface LoginPage {
   methods(tenant: CourierTenant): AvailableMethods;
   /**
    * The interaction of a page reached from the login page (sign-up, reset, phone), when it still waits for a login
-   * and the tenant offers `method`; otherwise answers (expired page, or the login page with `refusal`) and gives null.
+   * and the tenant offers `method`; otherwise answers (expired page, or the login page with the text `refusal`, a
+   * catalogue key) and gives null.
    */
   opened(ctx: Context, method: keyof AvailableMethods, refusal: string): Promise<Details | null>;
   render(ctx: Context, details: Details, options?: { email?: string; error?: string | null; notice?: string | null; status?: number }): Promise<void>;
+  /** the password lock's message: how long it lasts, and the ways in that still work meanwhile */
+  lockedMessage(ctx: Context, waitSeconds: number): string;
 }
 
 export function createLoginPage(deps: { ix: InteractionContext; channels: TenantChannels; connections: Connections; env: string }): LoginPage {
@@ -29,10 +32,28 @@ export function createLoginPage(deps: { ix: InteractionContext; channels: Tenant
         return null;
       }
       if (!methods(ix.tenantOf(ctx))[method]) {
-        await this.render(ctx, details, { error: refusal, status: 400 });
+        await this.render(ctx, details, { error: ix.t(ctx, refusal), status: 400 });
         return null;
       }
       return details;
+    },
+    lockedMessage(ctx, waitSeconds) {
+      const words = ix.words(ctx);
+      const tenant = ix.tenantOf(ctx);
+      const available = methods(tenant);
+      // the lock is on passwords only: every other way in (and the reset, which ends with a new password) still works
+      const ways = [
+        available.emailOtp && words.t('lockout.ways.emailCode'),
+        available.magicLink && words.t('lockout.ways.magicLink'),
+        available.phone && words.t('lockout.ways.phone'),
+        tenant.settings.signIn.methods.passkey && tenant.settings.mfa.factors.passkey && words.t('lockout.ways.passkey'),
+        ...deps.connections.buttons(tenant.settings.connections).map((c) => words.t('lockout.ways.connection', { name: c.name })),
+        available.passwordReset && words.t('lockout.ways.reset'),
+      ].filter((way): way is string => typeof way === 'string');
+      const locked = words.t('error.locked', { count: Math.max(1, Math.ceil(waitSeconds / 60)) });
+      if (!ways.length) return locked;
+      const list = new Intl.ListFormat(words.locale, { style: 'long', type: 'disjunction' }).format(ways);
+      return `${locked} ${words.t('error.lockedWaysIn', { ways: list })}`;
     },
     async render(ctx, details, options = {}) {
       const base = ix.base(ctx);
@@ -43,7 +64,7 @@ export function createLoginPage(deps: { ix: InteractionContext; channels: Tenant
       const passkey = tenant.settings.signIn.methods.passkey && tenant.settings.mfa.factors.passkey;
       if (passkey) allowPasskeyScript(ctx);
       await ix.render(ctx, 'login', {
-        title: 'Sign in',
+        title: 'login.title',
         status: options.status,
         data: {
           action: `${base}/login`, abortUrl: `${base}/abort`, csrfToken: ix.csrfToken(details),

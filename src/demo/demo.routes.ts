@@ -30,7 +30,7 @@ export function demoRoutes(deps: { pages: Pages; publicUrl: URL }) {
     });
   });
   router.get('/signed-out', async (ctx) => {
-    await deps.pages.render(ctx, 'logged-out', { tenant: null, title: 'Signed out', data: { clientName: 'Demo App' } });
+    await deps.pages.render(ctx, 'logged-out', { tenant: null, title: 'logout.doneTitle', data: { clientName: 'Demo App' } });
   });
   return router;
 }

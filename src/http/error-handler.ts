@@ -3,8 +3,9 @@
 import type { Context, Middleware } from 'koa';
 import type { Logger } from 'pino';
 import { AppError } from '../errors/app-error.js';
-import type { ErrorCode } from '../errors/error-catalogue.js';
-import type { PageTenant, Pages } from './pages.js';
+import { errorCatalogue, type ErrorCode } from '../errors/error-catalogue.js';
+import { catalogues, textAt } from '../i18n/i18n.js';
+import { translatorFor, type PageTenant, type Pages } from './pages.js';
 import { loggablePath } from './request-log.js';
 import { isDataException } from '../db/prisma-errors.js';
 import { storeOutageOf } from '../store/store-outage.js';
@@ -52,11 +53,14 @@ export function errorHandler(deps: { logger: Logger; pages: Pages }): Middleware
       else if (isDataException(thrown)) deps.logger.warn({ requestId: ctx.state.requestId, path: loggablePath(ctx.path) }, 'database refused a value from the request');
       ctx.set('Cache-Control', 'no-store');
       if (wantsHtml(ctx)) {
+        const tenant = (ctx.state.tenant as PageTenant | undefined) ?? null;
+        const { t } = translatorFor(ctx, tenant);
+        const heading = error.status >= 500 ? 'error.titleServer' : 'error.title';
+        // the catalogue's own message reads in the page's language; a message written for this one case stays as written
+        const own = error.message !== errorCatalogue[error.code].message || textAt(catalogues.en, `apiErrors.${error.code.replace('.', '_')}`) === undefined;
         await deps.pages.render(ctx, 'error', {
-          tenant: (ctx.state.tenant as PageTenant | undefined) ?? null,
-          title: error.status >= 500 ? 'Something went wrong' : 'We could not do that',
-          status: error.status,
-          data: { heading: error.status >= 500 ? 'Something went wrong' : 'We could not do that', message: error.message, requestId: ctx.state.requestId ?? null, backUrl: null, link: error.details?.link ?? null },
+          tenant, title: heading, status: error.status,
+          data: { heading: t(heading), message: own ? error.message : t(`apiErrors.${error.code.replace('.', '_')}`), requestId: ctx.state.requestId ?? null, backUrl: null, link: error.details?.link ?? null },
         });
       } else {
         ctx.status = error.status;

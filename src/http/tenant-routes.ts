@@ -21,6 +21,8 @@ declare module 'koa' {
     tenant?: ResolvedTenant;
     provider?: Provider;
     requestId?: string;
+    /** the sign-in's ui_locales (OIDC Core §3.1.2.1), once its interaction is loaded */
+    uiLocales?: string;
   }
 }
 

@@ -7,7 +7,7 @@ import { AppError } from '../errors/app-error.js';
 import { inputProblem } from '../validation/input-rules.js';
 import type Provider from 'oidc-provider';
 import { errors } from 'oidc-provider';
-import type { Pages } from '../http/pages.js';
+import { translatorFor, type Pages } from '../http/pages.js';
 import type { ResolvedTenant } from '../http/tenant-routes.js';
 import type { Csrf } from './csrf.js';
 import { ACR_MFA, ACR_SINGLE } from '../oidc/step-up-policy.js';
@@ -52,14 +52,17 @@ export function createInteractionContext(deps: { pages: Pages; csrf: Csrf; befor
     async load(ctx: Context): Promise<Details | null> {
       try {
         const details = await ctx.state.provider!.interactionDetails(ctx.req, ctx.res);
-        return details.uid === ctx.params.uid ? details : null;
+        if (details.uid !== ctx.params.uid) return null;
+        // the app's preferred languages decide this sign-in's pages (i18n/choose-locale.ts)
+        if (typeof details.params.ui_locales === 'string') ctx.state.uiLocales = details.params.ui_locales;
+        return details;
       } catch (error) {
         if (error instanceof errors.SessionNotFound) return null;
         throw error;
       }
     },
     async expired(ctx: Context): Promise<void> {
-      await deps.pages.render(ctx, 'expired', { tenant: tenantOf(ctx), title: 'Sign-in expired', status: 400, data: { backUrl: null } });
+      await deps.pages.render(ctx, 'expired', { tenant: tenantOf(ctx), title: 'expired.title', status: 400, data: { backUrl: null } });
     },
     async clientName(ctx: Context, details: Details): Promise<string> {
       const client = await ctx.state.provider!.Client.find(String(details.params.client_id));
@@ -71,9 +74,14 @@ export function createInteractionContext(deps: { pages: Pages; csrf: Csrf; befor
     verifyCsrf(ctx: Context, details: Pick<Details, 'uid'>): void {
       deps.csrf.verify(ctx, details.uid, field(ctx, '_csrf'));
     },
+    /** `title` is a catalogue key */
     async render(ctx: Context, view: string, options: { title: string; status?: number; refreshSeconds?: number; data: Record<string, unknown> }): Promise<void> {
-      await deps.pages.render(ctx, view, { tenant: tenantOf(ctx), title: options.title, status: options.status, lang: 'en', refreshSeconds: options.refreshSeconds, data: options.data });
+      await deps.pages.render(ctx, view, { tenant: tenantOf(ctx), title: options.title, status: options.status, refreshSeconds: options.refreshSeconds, data: options.data });
     },
+    /** this request's words, for a message a handler puts on a page (after load(), in the sign-in's language) */
+    t: (ctx: Context, key: string, vars?: Record<string, string | number>) => translatorFor(ctx, tenantOf(ctx)).t(key, vars),
+    /** this request's translator (its language, plain and HTML forms) */
+    words: (ctx: Context) => translatorFor(ctx, tenantOf(ctx)),
     /** hands the result to oidc-provider and follows it back to the authorization request */
     async finish(ctx: Context, result: InteractionResult, merge = false): Promise<void> {
       const login = result.login as { accountId: string; amr?: string[]; acr?: string } | undefined;

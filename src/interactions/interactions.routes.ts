@@ -22,7 +22,6 @@ export interface InteractionDeps {
   challenges: CodeChallenges;
 }
 
-const genericLoginError = 'The email or password is incorrect.';
 
 export function interactionsRouter(deps: InteractionDeps) {
   const { ix, loginPage, users, audit } = deps;
@@ -41,7 +40,7 @@ export function interactionsRouter(deps: InteractionDeps) {
     if (details.prompt.name === 'login') return loginPage.render(ctx, details);
     if (details.prompt.name === 'consent') {
       return ix.render(ctx, 'consent', {
-        title: 'Allow access',
+        title: 'consent.title',
         data: { action: `${ix.base(ctx)}/confirm`, abortUrl: `${ix.base(ctx)}/abort`, csrfToken: ix.csrfToken(details), clientName: await ix.clientName(ctx, details), ...consentView(details) },
       });
     }
@@ -53,25 +52,25 @@ export function interactionsRouter(deps: InteractionDeps) {
     if (!details || details.prompt.name !== 'login') return ix.expired(ctx);
     ix.verifyCsrf(ctx, details);
     const tenant = ix.tenantOf(ctx);
-    if (!tenant.settings.signIn.methods.password) return loginPage.render(ctx, details, { error: 'Sign-in with a password is not available.', status: 400 });
+    if (!tenant.settings.signIn.methods.password) return loginPage.render(ctx, details, { error: ix.t(ctx, 'error.passwordUnavailable'), status: 400 });
     const email = field(ctx, 'email').trim().slice(0, 254);
     const password = field(ctx, 'password');
     if (!email || !password || password.length > 128) {
-      return loginPage.render(ctx, details, { email, error: 'Enter your email and password.', status: 400 });
+      return loginPage.render(ctx, details, { email, error: ix.t(ctx, 'error.emailAndPassword'), status: 400 });
     }
     const attempt = await createLoginGuard(deps.limiter, tenant.id).reserve(email, ctx.ip);
     if (!attempt.allowed) {
       const wait = attempt.retryAfterSeconds;
       ctx.set('Retry-After', String(wait));
       await audit.record({ tenantId: tenant.id, type: 'login.locked', subject: audit.pseudonym(tenant.id, email.toLowerCase()), ...request(ctx), outcome: 'failure', data: { method: 'password' } });
-      return loginPage.render(ctx, details, { email, error: `Too many attempts. Try again in ${Math.ceil(wait / 60)} minute(s).`, status: 429 });
+      return loginPage.render(ctx, details, { email, error: loginPage.lockedMessage(ctx, wait), status: 429 });
     }
     // An email that is not an address (control characters included) is checked as an unknown one: same cost, same answer.
     const user = await users.authenticate(tenant.id, email, password, tenant.settings.signIn);
     if (!user) {
       // the reserved attempt stays counted: this is a failure
       await audit.record({ tenantId: tenant.id, type: 'login.failed', subject: audit.pseudonym(tenant.id, email.toLowerCase()), ...request(ctx), outcome: 'failure', data: { method: 'password', reason: 'credentials' } });
-      return loginPage.render(ctx, details, { email, error: genericLoginError, status: 401 });
+      return loginPage.render(ctx, details, { email, error: ix.t(ctx, 'login.wrongCredentials'), status: 401 });
     }
     await attempt.succeeded();
     if (tenant.settings.signIn.requireVerifiedEmail && user.email && !user.emailVerified) {

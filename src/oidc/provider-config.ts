@@ -15,6 +15,7 @@ import type { MtlsHeaders } from './mtls-certificate.js';
 import { registrationFeatures, type RegistrationDeps } from './client-registration.js';
 import { deviceFlowFeature, type DevicePages } from './device-flow.js';
 import { withActClaim } from './token-exchange.js';
+import { supportedLocales } from '../i18n/i18n.js';
 
 export interface ProviderPages extends DevicePages {
   renderError(ctx: KoaContextWithOIDC, out: Record<string, unknown>, error: Error): Promise<void>;
@@ -164,7 +165,8 @@ export function tenantProviderConfiguration(input: TenantProviderConfigInput): C
         }
       },
     },
-    discovery: { ui_locales_supported: ['en'], claims_locales_supported: ['en'] },
+    // the languages of the hosted pages (i18n/catalogues), chosen by ui_locales (OIDC Discovery §3)
+    discovery: { ui_locales_supported: [...supportedLocales], claims_locales_supported: ['en'] },
     features: {
       ...profiles.features,
       devInteractions: { enabled: false },

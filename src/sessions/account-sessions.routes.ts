@@ -37,7 +37,7 @@ export function accountSessionsRoutes(deps: AuthMethodDeps & { sessions: Session
     const list = await sessions.list(tenant, session.user.id);
     const m = typeof ctx.query.m === 'string' && Object.hasOwn(notices, ctx.query.m) ? notices[ctx.query.m]! : null;
     await ix.render(ctx, 'account-sessions', {
-      title: 'Where you are signed in',
+      title: 'account.sessionsTitle',
       data: {
         csrfToken: ix.csrfToken({ uid: session.binding }), base: base(ctx), notice: m, accountUrl: `/t/${tenant.slug}/account`,
         sessions: list.map((s) => ({ ...s, current: s.id === session.sessionUid, method: describeAmr(s.amr) })),

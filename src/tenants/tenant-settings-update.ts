@@ -15,6 +15,7 @@ import { signInSettingsSchema } from './sign-in-settings.js';
 import { connectionsSchema } from './connection-settings.js';
 import { mfaSettingsSchema } from './mfa-settings.js';
 import { rbacSettingsSchema } from '../rbac/rbac-settings.js';
+import { textSettingsSchema } from './text-settings.js';
 import { registrationSettingsSchema } from './registration-settings.js';
 import { grantSettingsSchema } from './grant-settings.js';
 import { relyingPartySettingsSchema } from './relying-party-settings.js';
@@ -24,7 +25,7 @@ import { asObject, parseTenantSettings, signingAlgs, ttlSchema } from './tenant-
 
 type Json = Record<string, unknown>;
 
-const topLevel = new Set(['branding', 'idTokenSigningAlg', 'accessTokenSigningAlg', 'defaultResource', 'ttl', 'signIn', 'messaging', 'connections', 'mfa', 'rbac', 'oidc', 'protocol', 'headless', 'registration', 'grants']);
+const topLevel = new Set(['branding', 'idTokenSigningAlg', 'accessTokenSigningAlg', 'defaultResource', 'ttl', 'signIn', 'messaging', 'connections', 'mfa', 'rbac', 'oidc', 'protocol', 'headless', 'registration', 'grants', 'texts']);
 const isObject = (value: unknown): value is Json => !!value && typeof value === 'object' && !Array.isArray(value);
 
 /**
@@ -106,7 +107,7 @@ export function applySettingsPatch(current: unknown, patch: unknown, options: { 
   }
 
   const problems: string[] = [];
-  for (const [section, schema] of [['signIn', signInSettingsSchema], ['messaging', messagingSettingsSchema], ['connections', connectionsSchema], ['mfa', mfaSettingsSchema], ['rbac', rbacSettingsSchema], ['oidc', relyingPartySettingsSchema], ['protocol', protocolSettingsSchema], ['headless', headlessSettingsSchema], ['registration', registrationSettingsSchema], ['grants', grantSettingsSchema]] as const) {
+  for (const [section, schema] of [['signIn', signInSettingsSchema], ['messaging', messagingSettingsSchema], ['connections', connectionsSchema], ['mfa', mfaSettingsSchema], ['rbac', rbacSettingsSchema], ['oidc', relyingPartySettingsSchema], ['protocol', protocolSettingsSchema], ['headless', headlessSettingsSchema], ['registration', registrationSettingsSchema], ['grants', grantSettingsSchema], ['texts', textSettingsSchema]] as const) {
     const result = schema.safeParse(merged[section] ?? {});
     if (!result.success) problems.push(...issues(section, result.error));
   }

@@ -11,6 +11,7 @@ import { protocolSettingsSchema, type ProtocolSettings } from './protocol-settin
 import { headlessSettingsSchema, type HeadlessSettings } from './headless-settings.js';
 import { registrationSettingsSchema, type RegistrationSettings } from './registration-settings.js';
 import { grantSettingsSchema, type GrantSettings } from './grant-settings.js';
+import { textSettingsSchema, type TextSettings } from './text-settings.js';
 
 export const signingAlgs = ['RS256', 'ES256', 'EdDSA'] as const;
 export type SigningAlg = (typeof signingAlgs)[number];
@@ -50,6 +51,8 @@ export interface TenantSettings {
   readonly registration: RegistrationSettings;
   /** device flow, token exchange, protected-resource metadata */
   readonly grants: GrantSettings;
+  /** the default language of its pages and its own wording of any text */
+  readonly texts: TextSettings;
 }
 
 const day = 86_400;
@@ -97,6 +100,7 @@ export function parseTenantSettings(input: unknown): TenantSettings {
     headless: section(headlessSettingsSchema, raw.headless),
     registration: section(registrationSettingsSchema, raw.registration),
     grants: section(grantSettingsSchema, raw.grants),
+    texts: section(textSettingsSchema, raw.texts) as TextSettings,
   };
 }
 

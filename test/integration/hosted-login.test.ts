@@ -50,9 +50,9 @@ describe('hosted login pages', () => {
       assert.ok(!hostile.page.html.includes('<b>x</b>'));
     });
 
-    it('still renders in English when ui_locales asks for French', async () => {
+    it('renders in French when ui_locales asks for French (test/integration/translated-pages.test.ts: every language)', async () => {
       const { page } = await loginPage(new Browser(), realm.firstParty, { ui_locales: 'fr' });
-      assert.match(page.html, /<html lang="en">/);
+      assert.match(page.html, /<html lang="fr">/);
       assert.doesNotMatch(page.html, /role="alert"/);
     });
   });

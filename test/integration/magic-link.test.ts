@@ -7,7 +7,7 @@ import { createUser } from '../support/fixtures.js';
 import { asPage, atCallback, visibleText } from '../support/hosted-pages.js';
 import { formsOf } from '../support/browser.js';
 import {
-  assertExpired, auditEvents, Browser, challengeOf, comparable, emailRealm, exchange, mailTo, postFrom, silentSignIn, startByEmail,
+  assertExpired, assertLinkGone, auditEvents, Browser, challengeOf, comparable, emailRealm, exchange, mailTo, postFrom, silentSignIn, startByEmail,
   submitCode, useEmailTessera, type EmailRealm,
 } from '../support/email-flows.js';
 
@@ -36,7 +36,7 @@ describe('magic link sign-in', () => {
     assert.doesNotMatch(waiting.html, /http-equiv="refresh"/, 'nothing can change it but this browser');
     assert.match(visibleText(waiting.html), new RegExp(`we sent a sign-in link to ${user.email[0]}•••@example\\.com ?\\. Open it in this browser: it signs in only here\\.`));
     assert.equal(formsOf(waiting.html).length, 0, 'nothing to confirm or deny');
-    assert.equal(mail.subject, `Your ${realm.name} sign-in code`);
+    assert.equal(mail.subject, `Your ${realm.name} sign-in link`, "a link email says link, not code");
     assert.match(mail.link ?? '', new RegExp(`^${world.server.issuer(realm.slug)}/interaction/[^/]+/magic/[\\w-]{43}$`));
     assert.match(mail.code ?? '', /^\d{6}$/);
     assert.ok(mail.html.includes(`href="${mail.link}"`), 'the HTML version links the same URL');
@@ -56,11 +56,32 @@ describe('magic link sign-in', () => {
     const login = (await auditEvents(world.services.databaseUrl, realm.slug)).find((e) => e.type === 'login.succeeded' && e.subject === user.id);
     assert.equal(login?.data.method, 'magic_link');
 
-    assertExpired(await browser.navigate(mail.link!, atCallback), 'the link again, same browser');
+    assertLinkGone(await browser.navigate(mail.link!, atCallback), 'used', 'the link again, same browser');
     const other = new Browser({ 'user-agent': firefox });
-    const reopened = asPage(await other.navigate(mail.link!, atCallback), 'the link again, another browser');
-    assertExpired(reopened, 'the link again, another browser');
-    assert.doesNotMatch(reopened.html, /works only in the browser/, 'a used link is simply expired');
+    const reopened = assertLinkGone(await other.navigate(mail.link!, atCallback), 'used', 'the link again, another browser');
+    assert.doesNotMatch(reopened.html, /works only in the browser/, 'a used link says it was used');
+  });
+
+  it('the waiting page, reloaded after the link signed in from another tab of this browser, says so and continues to the app', async () => {
+    const { browser, request, waiting, mail } = await asked();
+    await exchange(realm.config, request, await browser.navigate(mail.link!, atCallback));
+    const reloaded = asPage(await browser.navigate(waiting.url, atCallback), 'the waiting page again');
+    assert.equal(reloaded.status, 200);
+    assert.match(reloaded.html, /<h1>You signed in in another tab<\/h1>/);
+    assert.doesNotMatch(reloaded.html, /has expired/);
+    assert.match(reloaded.html, /<a class="button button-primary" href="http:\/\/127\.0\.0\.1:\d+\/">Continue<\/a>/, 'on to the app');
+    // the same waiting page in another browser learns nothing
+    assertExpired(await new Browser().navigate(waiting.url, atCallback), 'the waiting page in another browser');
+  });
+
+  it('a tampered or truncated link says it is not valid', async () => {
+    const { browser, mail } = await asked();
+    const token = /\/magic\/([\w-]{43})$/.exec(mail.link!)![1]!;
+    const changed = mail.link!.replace(token, `${token.slice(0, 42)}${token.endsWith('A') ? 'B' : 'A'}`);
+    const page = assertLinkGone(await browser.navigate(changed, atCallback), 'invalid', 'a changed character');
+    assert.match(page.html, /Send a new link/, 'the sign-in is still open in this browser');
+    assertLinkGone(await browser.navigate(mail.link!.slice(0, -5), atCallback), 'invalid', 'a truncated link');
+    assertLinkGone(await new Browser().navigate(changed, atCallback), 'invalid', 'another browser');
   });
 
   it('opened in another browser, signs in nobody and changes nothing: the first browser can still use the link or the code', async () => {
@@ -128,6 +149,6 @@ describe('magic link sign-in', () => {
     const { claims } = await exchange(realm.config, request, await submitCode(browser, codePage, mail.code!));
     assert.equal(claims.sub, user.id);
     assert.deepEqual(claims.amr, ['otp']);
-    assertExpired(await browser.navigate(mail.link!, atCallback), 'the link after its code was used');
+    assertLinkGone(await browser.navigate(mail.link!, atCallback), 'used', 'the link after its code was used');
   });
 });

@@ -36,6 +36,26 @@ describe('two-step sign-in with an authenticator app', () => {
     return { user, ...(await enrolTotp(server, slug, browser)) };
   }
 
+  it('/account/security keeps its destination through the sign-in; before any factor it counts no recovery codes; the key reads in groups of four', async () => {
+    const user = await createUser(server, slug);
+    const browser = new Browser();
+    const signedOut = asPage(await browser.navigate(`${server.url}/t/${slug}/account/security`), 'the signed-out page');
+    const signIn = /href="([^"]*\/account\/sign-in[^"]*)"/.exec(signedOut.html)?.[1];
+    assert.equal(signIn, `/t/${slug}/account/sign-in?next=%2Fsecurity`);
+    const login = asPage(await browser.navigate(`${server.url}${signIn!.replaceAll('&amp;', '&')}`), 'the login page');
+    const security = asPage(await browser.submit(login, '/login', { email: user.email, password: user.password }), 'the security page');
+    assert.equal(security.url.pathname, `/t/${slug}/account/security`, 'back where the user was going, not /account');
+    const text = visibleText(security.html);
+    assert.doesNotMatch(text, /of 10 recovery codes left/);
+    assert.match(text, /You get recovery codes when you set up your first second step\./);
+    assert.doesNotMatch(security.html, /Create new recovery codes/);
+    const enrol = asPage(await browser.navigate(`${server.url}/t/${slug}/account/security/totp`), 'the enrolment page');
+    assert.match(enrol.html, /<code id="totp-secret" class="secret">(?:[A-Z2-7]{4} ){7}[A-Z2-7]{4}<\/code>/, '32 characters in eight groups of four');
+    // a forged destination in the state lands on the account page, never elsewhere
+    const forged = await browser.navigate(`${server.url}/t/${slug}/account/callback?state=x//evil.test`);
+    assert.equal(asPage(forged, 'the account page').url.pathname, `/t/${slug}/account`);
+  });
+
   it('sets up an authenticator app: the secret is sealed at rest, ten recovery codes are shown once', async () => {
     const user = await createUser(server, slug);
     const browser = new Browser();

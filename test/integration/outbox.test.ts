@@ -70,7 +70,7 @@ describe('outbox without SMTP_URL', () => {
     assert.match(response.headers.get('cache-control') ?? '', /no-store/);
     const html = await response.text();
     assert.match(html, /<h1>Outbox<\/h1>/);
-    assert.ok(html.includes(`<td>${user.email}</td>`));
+    assert.ok(html.includes(`<td data-label="To">${user.email}</td>`));
     assert.ok(html.includes(`<code class="ref">${entry.code}</code>`));
     assert.ok(html.includes(`<a href="${entry.link}">${entry.link}</a>`));
 

@@ -170,6 +170,16 @@ export function assertExpired(step: Page | URL, what: string) {
   assert.match(page.html, /<h1>This sign-in has expired<\/h1>/, what);
 }
 
+/** the page of a sign-in link that no longer works: what happened to it, and (where the sign-in is still open) the next step */
+export function assertLinkGone(step: Page | URL, fate: 'used' | 'expired' | 'invalid', what: string): Page {
+  const page = asPage(step, `the ${fate} link page (${what})`);
+  const heading = { used: 'This sign-in link was already used', expired: 'This sign-in link has expired', invalid: 'This sign-in link is not valid' }[fate];
+  assert.equal(page.status, fate === 'invalid' ? 400 : 410, what);
+  assert.match(page.html, new RegExp(`<h1>${heading}</h1>`), what);
+  assert.match(page.html, /Send a new link|Go back to the app you were using/, `${what}: a next step`);
+  return page;
+}
+
 /** the error a prompt=none request gets in `browser`: null when it signs in silently */
 export async function silentSignIn(browser: Browser, config: oidc.Configuration): Promise<string | null> {
   const request = await authorizationRequest(config, redirectUri, { prompt: 'none' });

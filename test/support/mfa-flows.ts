@@ -23,10 +23,16 @@ export async function signInToAccount(
   return page;
 }
 
+/** the TOTP key an enrolment page shows, in groups of four characters: the key without the spaces */
+export function totpKeyOn(html: string): string | undefined {
+  const shown = /<code id="totp-secret" class="secret">([A-Z2-7]{1,4}(?: [A-Z2-7]{1,4})*)<\/code>/.exec(html)?.[1];
+  return shown?.replaceAll(' ', '');
+}
+
 /** sets up an authenticator app on the security page; returns its secret and the recovery codes shown */
 export async function enrolTotp(server: TesseraProcess, slug: string, browser: Browser): Promise<{ secret: string; codes: string[] }> {
   const page = asPage(await browser.navigate(`${server.url}/t/${slug}/account/security/totp`), 'the enrolment page');
-  const secret = /<code id="totp-secret">([A-Z2-7]+)<\/code>/.exec(page.html)?.[1];
+  const secret = totpKeyOn(page.html);
   assert.ok(secret, page.html.slice(0, 600));
   assert.match(page.html, /<img class="qr" src="data:image\/png;base64,/);
   const done = asPage(await browser.submit(page, '/security/totp', { code: await totpCode(secret) }), 'the recovery codes');

@@ -1,12 +1,17 @@
 // Sample data for every hosted-page template, hostile where text is shown, and what the view tests share.
-import { createPageRenderer, viewsDir } from '../../src/http/page-renderer.js';
+import { createPageRenderer, viewsDir, type PageRenderer } from '../../src/http/page-renderer.js';
+import { translator } from '../../src/i18n/i18n.js';
 
 export const EVIL = '<script>alert(1)</script>"x';
 export const EVIL_ESCAPED = '&lt;script&gt;alert(1)&lt;/script&gt;&#34;x';
 export const CSRF = 'csrf-token-123';
 /** the one script a hosted page may run: ours, from our origin (the page's CSP says script-src 'self') */
 export const PASSKEY_SCRIPT = '<script src="/assets/passkeys.js" defer></script>';
-export const renderer = createPageRenderer({ viewsDir, cache: false });
+export const english = translator('en');
+/** renders as the server does, in English (the server adds the words of the request's language) */
+export const renderer: PageRenderer = {
+  render: (view, data) => createPageRenderer({ viewsDir, cache: false }).render(view, { t: english.t, th: english.th, ...data }),
+};
 
 export function page(logoUrl: string | null = null, refreshSeconds: unknown = null) {
   return {
@@ -50,6 +55,7 @@ export const samples: Record<string, Record<string, unknown>> = {
   },
   'magic-link-sent': { page: page(), destination: EVIL, codeAction: '/i/1/code/c1', backUrl: '/i/1' },
   'magic-link-elsewhere': { page: page() },
+  'magic-link-gone': { page: page(), heading: EVIL, lead: EVIL, loginUrl: '/t/acme/interaction/1' },
   signup: { page: page(), action: '/i/1/signup', csrfToken: CSRF, email: EVIL, name: EVIL, error: EVIL, loginUrl: '/i/1', minLength: 8 },
   'reset-request': { page: page(), action: '/i/1/reset', csrfToken: CSRF, email: EVIL, error: EVIL, loginUrl: '/i/1' },
   'reset-password': { page: page(), action: '/i/1/reset/password?p=abc&x=1', csrfToken: CSRF, error: EVIL, minLength: 10 },
@@ -62,7 +68,7 @@ export const samples: Record<string, Record<string, unknown>> = {
   'recovery-codes': { page: page(), codes: [EVIL, 'abcde-fghjk'], csrfToken: CSRF, continueAction: '/i/1/mfa/enrol/done', backUrl: null },
   'account-security': {
     page: page(), csrfToken: CSRF, base: '/t/acme/account/security', notice: EVIL, policy: 'required', totpAllowed: true,
-    passkeysUrl: '/t/acme/account/passkeys', accountUrl: '/t/acme/account', recoveryLeft: 7,
+    passkeysUrl: '/t/acme/account/passkeys', accountUrl: '/t/acme/account', recoveryLeft: 7, hasFactor: true,
     totps: [{ id: 'f1', name: EVIL, since: '2026-11-24', lastUsed: null }],
     devices: [{ id: 'd1', device: EVIL, ip: '127.0.0.1', since: '2026-11-24', until: '2026-12-24' }],
   },

@@ -53,6 +53,13 @@ describe('renderCodeEmail', () => {
     });
   }
 
+  test('a sign-in email with a link is titled for the link, one without for the code', async () => {
+    const linked = await renderCodeEmail({ brand, purpose: 'login', code: '1', link: LINK, ttlMinutes: 5 });
+    assert.equal(linked.subject, 'Your Acme Books sign-in link');
+    assert.match(linked.html, /<h1[^>]*>Your sign-in link<\/h1>/);
+    assert.equal((await renderCodeEmail({ brand, purpose: 'login', code: '1', ttlMinutes: 5 })).subject, 'Your Acme Books sign-in code');
+  });
+
   test('subjects differ per purpose', async () => {
     const subjects = await Promise.all(purposes.map(async (purpose) => (await renderCodeEmail({ brand, purpose, code: '1', ttlMinutes: 5 })).subject));
     assert.equal(new Set(subjects).size, purposes.length);

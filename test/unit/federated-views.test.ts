@@ -2,9 +2,8 @@
 // account" page, and the account page's link and unlink controls.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createPageRenderer, viewsDir } from '../../src/http/page-renderer.js';
+import { renderer } from '../support/view-samples.js';
 
-const renderer = createPageRenderer({ viewsDir, cache: false });
 const page = { lang: 'en', title: 'Sign in', tenant: { name: 'Acme', slug: 'acme', logoUrl: null }, assetsUrl: '/assets', brandCssUrl: '/t/acme/branding.css' };
 const none = { password: false, emailOtp: false, magicLink: false, phone: false, signUp: false, passwordReset: false };
 const login = {

@@ -38,6 +38,7 @@ const defaults = {
     allowedScopes: ['openid', 'profile', 'email'], maxInitialAccessTokenTtl: 7 * 86_400,
   },
   grants: { resourceMetadata: false },
+  texts: { defaultLocale: 'en', overrides: {} },
 };
 
 describe('tenant settings', () => {
@@ -71,6 +72,7 @@ describe('tenant settings', () => {
       headless: defaults.headless,
       registration: defaults.registration,
       grants: defaults.grants,
+      texts: defaults.texts,
     });
   });
 

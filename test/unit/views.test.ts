@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createPageRenderer, viewsDir } from '../../src/http/page-renderer.js';
-import { CSRF, EVIL_ESCAPED, LOGOUT_FORM, PASSKEY_SCRIPT, inputIds, page, render, renderer, samples, button, buttons } from '../support/view-samples.js';
+import { english, CSRF, EVIL_ESCAPED, LOGOUT_FORM, PASSKEY_SCRIPT, inputIds, page, render, renderer, samples, button, buttons } from '../support/view-samples.js';
 
 test('there is a sample for every view on disk', async () => {
   const views = (await readdir(viewsDir)).filter((f) => f.endsWith('.ejs')).map((f) => f.slice(0, -4));
@@ -108,7 +108,8 @@ test('templates print raw HTML only for includes and the provider logout form', 
     const source = await readFile(join(viewsDir, `${file}.ejs`), 'utf8');
     for (const [raw] of source.matchAll(/<%-[^%]*%>/g)) {
       // magic-link-sent passes the head a page whose refresh it decides (data, not markup)
-      assert.match(raw, /^<%- (include\('partials\/(head|foot)'(, \{ page: \{ \.\.\.page, [^}]*\} \})?\)|formHtml) %>$/, `${file}: ${raw}`);
+      // th() is the translator's HTML form: catalogue text and values escaped, only **…** made <strong>
+      assert.match(raw, /^<%- (include\('partials\/(head|foot)'(, \{ page: \{ \.\.\.page, [^}]*\} \})?\)|formHtml|th\('[a-zA-Z.]+'( \+ via)?(, \{ [^}]* \})?\)) %>$/, `${file}: ${raw}`);
     }
   }
 });
@@ -120,9 +121,9 @@ test('outbox: one row per message, escaped, web links only, an empty state', asy
   assert.match(html, /<code class="ref">&lt;script&gt;/);
   assert.match(html, /<a href="https:\/\/id.example.com\/t\/acme\/magic\?t=&lt;script&gt;[^"]*">/);
   assert.equal(html.match(/<a\b/g)?.length, 1, 'the javascript: link is printed, not linked');
-  assert.match(html, /<td>javascript:alert\(1\)<\/td>/);
-  assert.match(html, /<td>SMS &lt;script&gt;/, 'an SMS shows its text where an email has a subject');
-  assert.match(html, /<td>yes<\/td>[\s\S]*<td>no<\/td>/);
+  assert.match(html, /<td data-label="Link">javascript:alert\(1\)<\/td>/);
+  assert.match(html, /<td data-label="Subject">SMS &lt;script&gt;/, 'an SMS shows its text where an email has a subject');
+  assert.match(html, /<td data-label="Delivered">yes<\/td>[\s\S]*<td data-label="Delivered">no<\/td>/);
   const empty = await renderer.render('outbox', { ...samples.outbox, entries: [] });
   assert.doesNotMatch(empty, /<table/);
   assert.match(empty, /No messages yet/);
@@ -136,8 +137,9 @@ test('the renderer refuses names outside the views folder and unknown views', as
 
 test('a caching renderer renders the same page twice', async () => {
   const cached = createPageRenderer({ viewsDir, cache: true });
-  const first = await cached.render('expired', samples.expired!);
-  assert.equal(await cached.render('expired', samples.expired!), first);
+  const data = { ...samples.expired!, t: english.t, th: english.th };
+  const first = await cached.render('expired', data);
+  assert.equal(await cached.render('expired', data), first);
 });
 
 test('the stylesheet takes the brand colour only from custom properties', async () => {

@@ -23,9 +23,26 @@ export async function accountSession(ctx: Context, users: UsersService): Promise
 export async function accountSessionOrSignIn(ctx: Context, deps: { users: UsersService; ix: { render: AccountRender; tenantOf(ctx: Context): { slug: string } } }): Promise<AccountSession | null> {
   const session = await accountSession(ctx, deps.users);
   if (!session) {
-    await deps.ix.render(ctx, 'account', { title: 'Your account', status: 401, data: { signedIn: false, signInUrl: `/t/${deps.ix.tenantOf(ctx).slug}/account/sign-in` } });
+    await deps.ix.render(ctx, 'account', { title: 'account.title', status: 401, data: { signedIn: false, signInUrl: accountSignInUrl(deps.ix.tenantOf(ctx).slug, ctx.path) } });
   }
   return session;
 }
 
 type AccountRender = (ctx: Context, view: 'account', options: { title: string; status: number; data: Record<string, unknown> }) => Promise<void>;
+
+// The account pages a sign-in may come back to: a fixed list, so the destination can never leave them.
+const destinations = ['', '/security', '/sessions', '/passkeys'] as const;
+
+/** the account page `path` names (/t/{slug}/account/…), or '' (the account page) when it names none of them */
+export function accountDestination(slug: string, path: unknown): string {
+  const prefix = `/t/${slug}/account`;
+  if (typeof path !== 'string' || !path.startsWith(prefix)) return '';
+  const rest = path.slice(prefix.length).replace(/\/+$/, '');
+  return (destinations as readonly string[]).includes(rest) ? rest : '';
+}
+
+/** the sign-in interstitial's URL, carrying the account page to return to */
+export function accountSignInUrl(slug: string, path: string): string {
+  const next = accountDestination(slug, path);
+  return `/t/${slug}/account/sign-in${next ? `?next=${encodeURIComponent(next)}` : ''}`;
+}

@@ -18,10 +18,10 @@ export function emailCodeRoutes(deps: AuthMethodDeps, loginPage: LoginPage) {
     ix.verifyCsrf(ctx, details);
     const tenant = ix.tenantOf(ctx);
     const methods = loginPage.methods(tenant);
-    if (!(link ? methods.magicLink : methods.emailOtp)) return loginPage.render(ctx, details, { error: 'That way of signing in is not available.', status: 400 });
+    if (!(link ? methods.magicLink : methods.emailOtp)) return loginPage.render(ctx, details, { error: ix.t(ctx, 'error.methodUnavailable'), status: 400 });
     const typed = field(ctx, 'email').slice(0, 254);
     const email = normaliseEmail(typed);
-    if (!email) return loginPage.render(ctx, details, { email: typed, error: 'Enter a valid email address.', status: 400 });
+    if (!email) return loginPage.render(ctx, details, { email: typed, error: ix.t(ctx, 'error.validEmail'), status: 400 });
 
     const user = await users.findByEmail(tenant.id, email);
     const result = await challenges.start({

@@ -13,7 +13,7 @@ import type { AuthMethodDeps } from '../auth-method-deps.js';
 import { requestInfo } from '../auth-method-deps.js';
 import type { LoginPage } from '../login-page.js';
 import { displayName } from './connections.js';
-import { accountSession } from '../account/account-session.js';
+import { accountDestination, accountSession, accountSignInUrl } from '../account/account-session.js';
 import type { FederatedDeps } from './federated.routes.js';
 
 type StartUpstream = (ctx: Context, connectionId: string, flow: { purpose: 'link'; uid: null; userId: string }) => Promise<{ error: string; status: number } | null>;
@@ -43,7 +43,7 @@ export function accountRoutes(deps: AuthMethodDeps & FederatedDeps & { identitie
     const tenant = ix.tenantOf(ctx);
     const me = await signedIn(ctx);
     if (!me) {
-      return ix.render(ctx, 'account', { title: 'Your account', status, data: { signedIn: false, signInUrl: `/t/${tenant.slug}/account/sign-in` } });
+      return ix.render(ctx, 'account', { title: 'account.title', status, data: { signedIn: false, signInUrl: accountSignInUrl(tenant.slug, ctx.path) } });
     }
     const linked = await identities.listForUser(tenant.id, me.user.id);
     const available = connections.buttons(tenant.settings.connections);
@@ -51,7 +51,7 @@ export function accountRoutes(deps: AuthMethodDeps & FederatedDeps & { identitie
     const m = typeof ctx.query.m === 'string' && Object.hasOwn(messages, ctx.query.m) ? ctx.query.m : null;
     const c = typeof ctx.query.c === 'string' ? ctx.query.c : '';
     await ix.render(ctx, 'account', {
-      title: 'Your account', status,
+      title: 'account.title', status,
       data: {
         signedIn: true, who: me.user.email ?? me.user.phone ?? String(me.user.profile.name ?? ''),
         csrfToken: ix.csrfToken({ uid: me.binding }), base: `/t/${tenant.slug}/account`,
@@ -64,12 +64,15 @@ export function accountRoutes(deps: AuthMethodDeps & FederatedDeps & { identitie
 
   router.get('/', (ctx) => page(ctx));
 
+  // The account page the user was going to rides in the state, as a path that accountDestination() re-checks
+  // on the way back: only the account pages themselves can be reached, so the state is no open redirect.
   router.get('/sign-in', async (ctx) => {
     const tenant = ix.tenantOf(ctx);
+    const next = accountDestination(tenant.slug, `/t/${tenant.slug}/account${typeof ctx.query.next === 'string' ? ctx.query.next : ''}`);
     const url = new URL(`${deps.publicOrigin}/t/${tenant.slug}/auth`);
     url.search = new URLSearchParams({
       client_id: accountClientId, response_type: 'code', scope: 'openid', redirect_uri: `${deps.publicOrigin}/t/${tenant.slug}/account/callback`,
-      code_challenge: await oauth.calculatePKCECodeChallenge(oauth.randomPKCECodeVerifier()), code_challenge_method: 'S256', state: oauth.randomState(),
+      code_challenge: await oauth.calculatePKCECodeChallenge(oauth.randomPKCECodeVerifier()), code_challenge_method: 'S256', state: `${oauth.randomState()}${next}`,
     }).toString();
     ctx.status = 303;
     ctx.redirect(url.href);
@@ -77,8 +80,11 @@ export function accountRoutes(deps: AuthMethodDeps & FederatedDeps & { identitie
 
   // the sign-in has made the provider session; the code itself is not needed
   router.get('/callback', (ctx) => {
+    const slug = ix.tenantOf(ctx).slug;
+    const state = typeof ctx.query.state === 'string' ? ctx.query.state : '';
+    const slash = state.indexOf('/');
     ctx.status = 303;
-    ctx.redirect(`/t/${ix.tenantOf(ctx).slug}/account`);
+    ctx.redirect(`/t/${slug}/account${slash < 0 ? '' : accountDestination(slug, `/t/${slug}/account${state.slice(slash)}`)}`);
   });
 
   router.post('/link/:connection', formBody, async (ctx) => {

@@ -54,7 +54,7 @@ export function federatedRoutes(deps: AuthMethodDeps & FederatedDeps, loginPage:
   async function toUpstream(ctx: Context, connectionId: string, flow: Omit<FlowState, 'nonce' | 'codeVerifier' | 'binding' | 'connection'>): Promise<{ error: string; status: number } | null> {
     const tenant = ix.tenantOf(ctx);
     const found = connections.find(tenant.id, tenant.settings.connections, connectionId);
-    if (!found) return { error: 'That way of signing in is not available.', status: 400 };
+    if (!found) return { error: ix.t(ctx, 'error.methodUnavailable'), status: 400 };
     const nonce = randomToken();
     const codeVerifier = oauth.randomPKCECodeVerifier();
     const state = await federation.saveState(tenant.id, { ...flow, connection: connectionId, nonce, codeVerifier, binding: bindingHash(binding(ctx, tenant.slug)) });
@@ -120,7 +120,7 @@ export function federatedRoutes(deps: AuthMethodDeps & FederatedDeps, loginPage:
 
   async function failure(ctx: Context, kind: UpstreamFailure | 'state', name: string, backUrl: string | null) {
     const { status, message } = failureMessages[kind];
-    await ix.render(ctx, 'notice', { title: 'Sign-in did not work', status, data: { heading: 'You are not signed in', message: message(name), backUrl } });
+    await ix.render(ctx, 'notice', { title: 'notice.federatedFailedTitle', status, data: { heading: ix.t(ctx, 'notice.federatedFailedHeading'), message: message(name), backUrl } });
   }
 
   callbacks.get('/callback', async (ctx) => {
@@ -155,7 +155,7 @@ export function federatedRoutes(deps: AuthMethodDeps & FederatedDeps, loginPage:
     const result = details && /^[A-Za-z0-9_-]{43}$/.test(ref) ? await federation.takeResult(tenant.id, ref) : null;
     if (!details || !result || result.uid !== details.uid) return ix.expired(ctx);
     const settings = tenant.settings.connections[result.connection];
-    if (!settings?.enabled) return loginPage.render(ctx, details, { error: 'That way of signing in is not available.', status: 400 });
+    if (!settings?.enabled) return loginPage.render(ctx, details, { error: ix.t(ctx, 'error.methodUnavailable'), status: 400 });
     const name = displayName(settings);
     const request = requestInfo(ctx);
     const resolution = await linking.resolve({ tenantId: tenant.id, connectionId: result.connection, connection: settings, signUp: tenant.settings.signIn.signUp, profile: result.profile, request });
@@ -166,14 +166,14 @@ export function federatedRoutes(deps: AuthMethodDeps & FederatedDeps, loginPage:
       case 'prove_existing':
         await federation.savePending(tenant.id, details.uid, { userId: resolution.user.id, connection: result.connection, profile: result.profile });
         return ix.render(ctx, 'federated-link', {
-          title: 'Link your account', status: 409,
+          title: 'federatedLink.title', status: 409,
           data: { name, email: maskDestination(result.profile.email ?? ''), continueUrl: `${ix.base(ctx)}/federated/continue`, backUrl: ix.base(ctx) },
         });
       case 'sign_up_closed':
         return loginPage.render(ctx, details, { error: `No account here uses this ${name} account, and new accounts cannot be created. Sign in another way.`, status: 403 });
       default:
         await audit.record({ tenantId: tenant.id, type: 'login.failed', ...request, outcome: 'failure', data: { method: 'federated', connection: result.connection, reason: 'disabled' } });
-        return ix.render(ctx, 'notice', { title: 'Sign-in failed', status: 401, data: { heading: 'You cannot sign in', message: 'This sign-in did not work. Contact the app\'s support if this keeps happening.', backUrl: null } });
+        return ix.render(ctx, 'notice', { title: 'error.failedTitle', status: 401, data: { heading: ix.t(ctx, 'error.failedHeading'), message: ix.t(ctx, 'error.failedLead'), backUrl: null } });
     }
   });
 
@@ -186,7 +186,7 @@ export function federatedRoutes(deps: AuthMethodDeps & FederatedDeps, loginPage:
     const user = pending ? await users.findById(tenant.id, pending.userId) : null;
     const settings = pending ? tenant.settings.connections[pending.connection] : undefined;
     if (!pending || !user || !settings) return loginPage.render(ctx, details);
-    return loginPage.render(ctx, details, { email: user.email ?? '', notice: `Sign in to your account to add ${displayName(settings)} as a way in.` });
+    return loginPage.render(ctx, details, { email: user.email ?? '', notice: ix.t(ctx, 'login.linkNotice', { name: displayName(settings) }) });
   });
 
   return { routers: [inInteraction, callbacks], toUpstream };

@@ -11,10 +11,10 @@ import { requestInfo } from '../auth-method-deps.js';
 import type { Factors } from './factors.service.js';
 
 const notices: Record<string, string> = {
-  enrolled: 'Your authenticator app is set up.',
-  removed: 'The authenticator app was removed.',
-  device_revoked: 'That browser will be asked for a second factor again.',
-  devices_revoked: 'Every remembered browser will be asked for a second factor again.',
+  enrolled: 'account.enrolled',
+  removed: 'account.removed',
+  device_revoked: 'account.deviceRevoked',
+  devices_revoked: 'account.devicesRevoked',
 };
 
 export function accountSecurityRoutes(deps: AuthMethodDeps & { factors: Factors; mfa: MfaRepository }) {
@@ -33,14 +33,16 @@ export function accountSecurityRoutes(deps: AuthMethodDeps & { factors: Factors;
     const [totps, left, devices] = await Promise.all([
       factors.totpFactors(tenant.id, session.user.id), factors.recoveryCodesLeft(tenant.id, session.user.id), mfa.trustedDevices(tenant.id, session.user.id),
     ]);
-    const m = typeof ctx.query.m === 'string' && Object.hasOwn(notices, ctx.query.m) ? notices[ctx.query.m]! : null;
+    const m = typeof ctx.query.m === 'string' && Object.hasOwn(notices, ctx.query.m) ? ix.t(ctx, notices[ctx.query.m]!) : null;
     await ix.render(ctx, 'account-security', {
-      title: 'Two-step sign-in',
+      title: 'account.securityTitle',
       data: {
         csrfToken: ix.csrfToken({ uid: session.binding }), base: base(ctx), notice: m, policy: tenant.settings.mfa.policy,
         totpAllowed: tenant.settings.mfa.factors.totp, passkeysUrl: `/t/${tenant.slug}/account/passkeys`, accountUrl: `/t/${tenant.slug}/account`,
         totps: totps.map((t) => ({ id: t.id, name: t.name, since: t.createdAt.toISOString().slice(0, 10), lastUsed: t.lastUsedAt?.toISOString().slice(0, 10) ?? null })),
         recoveryLeft: left,
+        // before any second factor there are no recovery codes to count, and none are needed
+        hasFactor: totps.length > 0 || left > 0,
         devices: devices.map((d) => ({ id: d.id, device: d.device, ip: d.ip, since: d.createdAt.toISOString().slice(0, 10), until: d.expiresAt.toISOString().slice(0, 10) })),
       },
     });
@@ -51,7 +53,7 @@ export function accountSecurityRoutes(deps: AuthMethodDeps & { factors: Factors;
     const enrolment = await factors.totpEnrolment(tenant.id, session.user.id, await deps.store.get(enrolKey(tenant.id, session.binding)), label(ctx, session));
     await deps.store.set(enrolKey(tenant.id, session.binding), enrolment.factorId, 900);
     await ix.render(ctx, 'totp-enrol', {
-      title: 'Set up an authenticator app', status: error ? 400 : 200,
+      title: 'totp.title', status: error ? 400 : 200,
       data: { csrfToken: ix.csrfToken({ uid: session.binding }), error: error ?? null, qrDataUrl: enrolment.qrDataUrl, secret: enrolment.secret, required: false, action: `${base(ctx)}/totp`, backUrl: base(ctx), abortUrl: null },
     });
   }
@@ -69,7 +71,7 @@ export function accountSecurityRoutes(deps: AuthMethodDeps & { factors: Factors;
     const factorId = await deps.store.get(enrolKey(tenant.id, session.binding));
     const first = !(await factors.hasConfirmedTotp(tenant.id, session.user.id));
     if (!factorId || !(await factors.confirmTotp(tenant.id, session.user.id, factorId, field(ctx, 'code').slice(0, 16)))) {
-      return enrolPage(ctx, session, 'That code is not right. Enter the 6-digit code your app shows now.');
+      return enrolPage(ctx, session, ix.t(ctx, 'totp.wrong'));
     }
     await deps.store.del([enrolKey(tenant.id, session.binding)]);
     await audit.record({ tenantId: tenant.id, type: 'mfa.enrolled', actor: session.user.id, subject: session.user.id, ...requestInfo(ctx), data: { factor: 'totp' } });
@@ -77,7 +79,7 @@ export function accountSecurityRoutes(deps: AuthMethodDeps & { factors: Factors;
     if (first && (await factors.recoveryCodesLeft(tenant.id, session.user.id)) === 0) {
       const codes = await factors.newRecoveryCodes(tenant.id, session.user.id);
       await audit.record({ tenantId: tenant.id, type: 'mfa.recovery_codes_generated', actor: session.user.id, subject: session.user.id, ...requestInfo(ctx), data: {} });
-      return ix.render(ctx, 'recovery-codes', { title: 'Your recovery codes', data: { codes, csrfToken: null, continueAction: null, backUrl: `${base(ctx)}?m=enrolled` } });
+      return ix.render(ctx, 'recovery-codes', { title: 'recovery.title', data: { codes, csrfToken: null, continueAction: null, backUrl: `${base(ctx)}?m=enrolled` } });
     }
     ctx.status = 303;
     ctx.redirect(`${base(ctx)}?m=enrolled`);
@@ -102,7 +104,7 @@ export function accountSecurityRoutes(deps: AuthMethodDeps & { factors: Factors;
     const tenant = ix.tenantOf(ctx);
     const codes = await factors.newRecoveryCodes(tenant.id, session.user.id);
     await audit.record({ tenantId: tenant.id, type: 'mfa.recovery_codes_generated', actor: session.user.id, subject: session.user.id, ...requestInfo(ctx), data: { replaced: true } });
-    await ix.render(ctx, 'recovery-codes', { title: 'Your recovery codes', data: { codes, csrfToken: null, continueAction: null, backUrl: base(ctx) } });
+    await ix.render(ctx, 'recovery-codes', { title: 'recovery.title', data: { codes, csrfToken: null, continueAction: null, backUrl: base(ctx) } });
   });
 
   router.post('/devices/:id/revoke', formBody, async (ctx) => {

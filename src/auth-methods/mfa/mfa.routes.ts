@@ -17,10 +17,10 @@ import { allowPasskeyScript } from '../passkeys/passkey-http.js';
 import type { MfaGate, PendingLogin } from './mfa-gate.js';
 
 const passkeyMessages: Record<string, string> = {
-  failed: 'That passkey could not be used. Try again, or use another way.',
-  locked: 'Too many attempts. Try again later.',
-  missing: 'Your browser did not send a passkey. Try again, or use another way.',
-  unavailable: 'Passkeys are not available here. Use another way.',
+  failed: 'mfa.passkeyFailed',
+  locked: 'mfa.passkeyLocked',
+  missing: 'mfa.passkeyMissing',
+  unavailable: 'mfa.passkeyUnavailable',
 };
 
 export interface MfaDeps { factors: Factors; gate: MfaGate; passkeys: PasskeysRepository }
@@ -49,7 +49,7 @@ export function mfaRoutes(deps: AuthMethodDeps & MfaDeps) {
     const codes = codeChannels(tenant, user);
     if (keys > 0) allowPasskeyScript(ctx);
     await ix.render(ctx, 'mfa', {
-      title: 'Confirm it’s you', status: options.status,
+      title: 'mfa.title', status: options.status,
       data: {
         csrfToken: ix.csrfToken(details), error: options.error ?? null, totp, passkey: keys > 0, recovery: left > 0,
         sms: codes.sms ? maskDestination(user!.phone!) : null, email: codes.email ? maskDestination(user!.email!) : null,
@@ -65,7 +65,7 @@ export function mfaRoutes(deps: AuthMethodDeps & MfaDeps) {
     if (found.pending.enrol) return ix.seeOther(ctx, '/mfa/enrol');
     // a refused passkey comes back here (passkey.routes.ts) with the reason
     const reason = typeof ctx.query.passkey === 'string' && Object.hasOwn(passkeyMessages, ctx.query.passkey) ? ctx.query.passkey : null;
-    return challenge(ctx, found.details, found.pending, reason ? { error: passkeyMessages[reason], status: reason === 'locked' ? 429 : 400 } : {});
+    return challenge(ctx, found.details, found.pending, reason ? { error: ix.t(ctx, passkeyMessages[reason]!), status: reason === 'locked' ? 429 : 400 } : {});
   });
 
   /** a code typed on the challenge page: reserved against the account's limit, then checked; wrong ones stay counted */
@@ -80,13 +80,13 @@ export function mfaRoutes(deps: AuthMethodDeps & MfaDeps) {
       const wait = attempt.retryAfterSeconds;
       ctx.set('Retry-After', String(wait));
       await audit.record({ tenantId: tenant.id, type: 'mfa.locked', subject: pending.accountId, ...requestInfo(ctx), outcome: 'failure', data: { factor: kind } });
-      return challenge(ctx, details, pending, { error: `Too many wrong codes. Try again in ${Math.ceil(wait / 60)} minute(s).`, status: 429 });
+      return challenge(ctx, details, pending, { error: ix.t(ctx, 'mfa.tooManyWrong', { count: Math.ceil(wait / 60) }), status: 429 });
     }
     const code = field(ctx, 'code').slice(0, 64);
     if (!(await check(tenant.id, pending.accountId, code))) {
       // the reserved attempt stays counted: this is a failure
       await audit.record({ tenantId: tenant.id, type: 'mfa.failed', subject: pending.accountId, ...requestInfo(ctx), outcome: 'failure', data: { factor: kind } });
-      const message = kind === 'totp' ? 'That code is not right, or was already used. Enter the current code from your app.' : 'That recovery code is not right or was already used.';
+      const message = ix.t(ctx, kind === 'totp' ? 'mfa.wrongTotp' : 'mfa.wrongRecovery');
       return challenge(ctx, details, pending, { error: message, status: 400 });
     }
     await attempt.succeeded();
@@ -115,11 +115,11 @@ export function mfaRoutes(deps: AuthMethodDeps & MfaDeps) {
     const tenant = ix.tenantOf(ctx);
     const channel = ctx.params.channel === 'sms' ? 'sms' : ctx.params.channel === 'email' ? 'email' : null;
     const user = await users.findById(tenant.id, pending.accountId);
-    if (!channel || !user || !codeChannels(tenant, user)[channel]) return challenge(ctx, details, pending, { error: 'That way of getting a code is not available.', status: 400 });
+    if (!channel || !user || !codeChannels(tenant, user)[channel]) return challenge(ctx, details, pending, { error: ix.t(ctx, 'mfa.channelUnavailable'), status: 400 });
     const wait = await factors.lockedFor(tenant.id, pending.accountId);
     if (wait) {
       ctx.set('Retry-After', String(wait));
-      return challenge(ctx, details, pending, { error: `Too many wrong codes. Try again in ${Math.ceil(wait / 60)} minute(s).`, status: 429 });
+      return challenge(ctx, details, pending, { error: ix.t(ctx, 'mfa.tooManyWrong', { count: Math.ceil(wait / 60) }), status: 429 });
     }
     const started = await deps.challenges.start({
       tenant, purpose: 'mfa', channel, identifier: channel === 'sms' ? user.phone! : user.email!, interactionUid: details.uid, deliverable: true,
@@ -139,7 +139,7 @@ export function mfaRoutes(deps: AuthMethodDeps & MfaDeps) {
     const enrolment = await factors.totpEnrolment(tenant.id, pending.accountId, await deps.store.get(enrolKey(tenant.id, details.uid)), label);
     await deps.store.set(enrolKey(tenant.id, details.uid), enrolment.factorId, 900);
     await ix.render(ctx, 'totp-enrol', {
-      title: 'Set up two-step sign-in', status: options.status,
+      title: 'mfa.enrolTitle', status: options.status,
       data: {
         csrfToken: ix.csrfToken(details), error: options.error ?? null, qrDataUrl: enrolment.qrDataUrl, secret: enrolment.secret,
         required: true, action: `${ix.base(ctx)}/mfa/enrol`, backUrl: null, abortUrl: `${ix.base(ctx)}/abort`,
@@ -162,13 +162,13 @@ export function mfaRoutes(deps: AuthMethodDeps & MfaDeps) {
     const factorId = await deps.store.get(enrolKey(tenant.id, details.uid));
     if (!factorId || !(await factors.confirmTotp(tenant.id, pending.accountId, factorId, field(ctx, 'code').slice(0, 16)))) {
       await audit.record({ tenantId: tenant.id, type: 'mfa.failed', subject: pending.accountId, ...requestInfo(ctx), outcome: 'failure', data: { factor: 'totp', enrolment: true } });
-      return enrolPage(ctx, details, pending, { error: 'That code is not right. Enter the 6-digit code your app shows now.', status: 400 });
+      return enrolPage(ctx, details, pending, { error: ix.t(ctx, 'totp.wrong'), status: 400 });
     }
     await deps.store.set(enrolKey(tenant.id, details.uid), 'done', 900);
     await audit.record({ tenantId: tenant.id, type: 'mfa.enrolled', actor: pending.accountId, subject: pending.accountId, ...requestInfo(ctx), data: { factor: 'totp', atSignIn: true } });
     const codes = await factors.newRecoveryCodes(tenant.id, pending.accountId);
     await ix.render(ctx, 'recovery-codes', {
-      title: 'Your recovery codes',
+      title: 'recovery.title',
       data: { codes, csrfToken: ix.csrfToken(details), continueAction: `${ix.base(ctx)}/mfa/enrol/done`, backUrl: null },
     });
   });

@@ -24,7 +24,7 @@ export function codeRoutes(deps: AuthMethodDeps, completion: ChallengeCompletion
     const { signIn } = ix.tenantOf(ctx).settings;
     const path = `${ix.base(ctx)}/code/${challenge.id}`;
     await ix.render(ctx, 'code', {
-      title: 'Enter your code',
+      title: 'code.title',
       status: options.status,
       data: {
         action: path, resendAction: `${path}/resend`, csrfToken: ix.csrfToken(details),
@@ -39,7 +39,7 @@ export function codeRoutes(deps: AuthMethodDeps, completion: ChallengeCompletion
   router.get('/', async (ctx) => {
     const loaded = await load(ctx);
     if (!loaded) return ix.expired(ctx);
-    await render(ctx, loaded.details, loaded.challenge, { notice: ctx.query.sent ? 'We sent you a new code.' : null });
+    await render(ctx, loaded.details, loaded.challenge, { notice: ctx.query.sent ? ix.t(ctx, 'code.resent') : null });
   });
 
   router.post('/', formBody, async (ctx) => {
@@ -49,21 +49,20 @@ export function codeRoutes(deps: AuthMethodDeps, completion: ChallengeCompletion
     ix.verifyCsrf(ctx, details);
     const tenant = ix.tenantOf(ctx);
     const typed = field(ctx, 'code').replace(/[\s-]/g, '');
-    if (!/^\d{1,16}$/.test(typed)) return render(ctx, details, challenge, { error: 'Enter the code we sent you.', status: 400 });
+    if (!/^\d{1,16}$/.test(typed)) return render(ctx, details, challenge, { error: ix.t(ctx, 'code.enterCode'), status: 400 });
 
     const result = await challenges.verify(tenant, challenge, typed);
     const subject = audit.pseudonym(tenant.id, challenge.identifier);
     if (result.status === 'ok') return completion.complete(ctx, details, result.challenge);
     if (result.status === 'wrong') {
       await audit.record({ tenantId: tenant.id, type: 'otp.failed', subject, ...requestInfo(ctx), outcome: 'failure', data: { channel: challenge.channel, purpose: challenge.purpose } });
-      const left = result.attemptsLeft === 1 ? '1 attempt' : `${result.attemptsLeft} attempts`;
-      return render(ctx, details, challenge, { error: `That code is not right. You have ${left} left.`, status: 400 });
+      return render(ctx, details, challenge, { error: ix.t(ctx, 'code.wrong', { count: result.attemptsLeft }), status: 400 });
     }
     if (result.status === 'locked') {
       await audit.record({ tenantId: tenant.id, type: 'otp.locked', subject, ...requestInfo(ctx), outcome: 'failure', data: { channel: challenge.channel, purpose: challenge.purpose } });
-      return render(ctx, details, challenge, { error: 'Too many wrong codes: this code no longer works. Start again to get a new one.', status: 400 });
+      return render(ctx, details, challenge, { error: ix.t(ctx, 'code.tooManyWrong'), status: 400 });
     }
-    return render(ctx, details, challenge, { error: 'This code has expired or was already used. Ask for a new one.', status: 400 });
+    return render(ctx, details, challenge, { error: ix.t(ctx, 'code.expired'), status: 400 });
   });
 
   router.post('/resend', formBody, async (ctx) => {
@@ -80,7 +79,7 @@ export function codeRoutes(deps: AuthMethodDeps, completion: ChallengeCompletion
     if (!result.ok && 'gone' in result) return ix.expired(ctx);
     if (!result.ok) {
       ctx.set('Retry-After', String(result.retryAfterSeconds));
-      return render(ctx, details, challenge, { error: `Please wait ${result.retryAfterSeconds} seconds before asking for a new code.`, status: 429 });
+      return render(ctx, details, challenge, { error: ix.t(ctx, 'code.waitToResend', { count: result.retryAfterSeconds }), status: 429 });
     }
     ix.seeOther(ctx, `/code/${challenge.id}?sent=1`);
   });

@@ -114,6 +114,9 @@ export function createOneTimeCodes(deps: OneTimeCodesDeps) {
 
   const key = (t: string, id: string, part: string) => `otc:${t}:${id}:${part}`;
   const linkKey = (t: string, linkHash: string) => `otc-link:${t}:${linkHash}`;
+  // What became of a link after it stopped working (used, or expired/replaced), kept a day so its page can say which.
+  const linkFateKey = (t: string, linkHash: string) => `otc-link-fate:${t}:${linkHash}`;
+  const LINK_FATE_SECONDS = 86_400;
   const grantKey = (t: string, token: string) => `otc-grant:${t}:${mac('grant', t, token).toString('base64url')}`;
   /** whole seconds until `at` by our clock, at least 1 (the store refuses 0) */
   const ttlUntil = (at: number) => Math.max(1, Math.ceil((at - now()) / 1000));
@@ -127,6 +130,7 @@ export function createOneTimeCodes(deps: OneTimeCodesDeps) {
     await Promise.all([
       store.set(key(t, id, 'code'), JSON.stringify(state), ttl),
       state.linkHash ? store.set(linkKey(t, state.linkHash), id, ttl) : undefined,
+      state.linkHash ? store.set(linkFateKey(t, state.linkHash), 'issued', LINK_FATE_SECONDS) : undefined,
     ]);
   }
 
@@ -183,6 +187,7 @@ export function createOneTimeCodes(deps: OneTimeCodesDeps) {
     if (judge(l)) {
       if (await store.setIfAbsent(key(t, id, 'end'), 'used', endTtl)) {
         await retire(t, id, code);
+        if (code.linkHash) await store.set(linkFateKey(t, code.linkHash), 'used', LINK_FATE_SECONDS);
         return { status: 'ok', challenge: l.challenge };
       }
       // Lost to a concurrent right answer (used) or to the last wrong guess (locked).
@@ -332,7 +337,15 @@ export function createOneTimeCodes(deps: OneTimeCodesDeps) {
       if (!l) return false;
       if (!(await store.setIfAbsent(key(t, id, 'end'), 'used', ttlUntil(l.rec.deadline)))) return false;
       await retire(t, id, l.code);
+      if (l.code.linkHash) await store.set(linkFateKey(t, l.code.linkHash), 'used', LINK_FATE_SECONDS);
       return true;
+    },
+
+    /** why a link that findByLink no longer finds stopped working: used, expired (or replaced), or never ours */
+    async linkFate(tenantId: string, token: string): Promise<'used' | 'expired' | 'invalid'> {
+      if (typeof token !== 'string' || !LINK_TOKEN.test(token)) return 'invalid';
+      const fate = await store.get(linkFateKey(tenantId, linkMac(tenantId, token)));
+      return fate === 'used' ? 'used' : fate === 'issued' ? 'expired' : 'invalid';
     },
 
     /**

@@ -4,7 +4,7 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { formBody, field } from '../../interactions/interaction-context.js';
-import { accountSession } from '../account/account-session.js';
+import { accountSession, accountSignInUrl } from '../account/account-session.js';
 import { deviceOf, requestInfo } from '../auth-method-deps.js';
 import type { PasskeyDeps } from './passkey-deps.js';
 import { allowPasskeyScript, credentialBody, jsonError, jsonOptions } from './passkey-http.js';
@@ -37,13 +37,13 @@ export function passkeyAccountRouter(deps: PasskeyDeps & { webauthn: WebAuthnSer
     const me = await signedIn(ctx);
     const base = `/t/${tenant.slug}/account/passkeys`;
     if (!me) {
-      return ix.render(ctx, 'account-passkeys', { title: 'Your passkeys', status: options.status ?? 200, data: { signedIn: false, signInUrl: `/t/${tenant.slug}/account/sign-in` } });
+      return ix.render(ctx, 'account-passkeys', { title: 'account.passkeysTitle', status: options.status ?? 200, data: { signedIn: false, signInUrl: accountSignInUrl(tenant.slug, ctx.path) } });
     }
     const list = await passkeys.listForUser(tenant.id, me.user.id);
     const m = typeof ctx.query.m === 'string' && Object.hasOwn(notices, ctx.query.m) ? ctx.query.m : null;
     allowPasskeyScript(ctx);
     await ix.render(ctx, 'account-passkeys', {
-      title: 'Your passkeys', status: options.status ?? 200,
+      title: 'account.passkeysTitle', status: options.status ?? 200,
       data: {
         signedIn: true, who: me.user.email ?? me.user.phone ?? String(me.user.profile.name ?? ''),
         csrfToken: ix.csrfToken({ uid: me.binding }), base, accountUrl: `/t/${tenant.slug}/account`,

@@ -81,7 +81,7 @@ export function passkeyRoutes(deps: PasskeyDeps, loginPage: LoginPage): Router[]
   router.get('/passkey/options', async (ctx) => {
     const details = await ix.load(ctx);
     if (!details || details.prompt.name !== 'login') return expiredJson(ctx);
-    if (!firstFactor(ctx)) return jsonError(ctx, 404, 'route.not_found', 'Sign-in with a passkey is not available.');
+    if (!firstFactor(ctx)) return jsonError(ctx, 404, 'route.not_found', ix.t(ctx, 'error.passkeyUnavailable'));
     const tenant = ix.tenantOf(ctx);
     if (!(await createPasskeyGuard(deps.limiter, tenant.id).mayIssue(ctx.ip))) return busyJson(ctx);
     jsonOptions(ctx, await webauthn.authenticationOptions(tenant, 'login', details.uid, { userVerification: 'preferred' }));
@@ -92,7 +92,7 @@ export function passkeyRoutes(deps: PasskeyDeps, loginPage: LoginPage): Router[]
     if (!details || details.prompt.name !== 'login') return ix.expired(ctx);
     ix.verifyCsrf(ctx, details);
     const tenant = ix.tenantOf(ctx);
-    if (!firstFactor(ctx)) return loginPage.render(ctx, details, { error: 'Sign-in with a passkey is not available.', status: 400 });
+    if (!firstFactor(ctx)) return loginPage.render(ctx, details, { error: ix.t(ctx, 'error.passkeyUnavailable'), status: 400 });
     const guard = createPasskeyGuard(deps.limiter, tenant.id);
     const response = parseAuthentication(field(ctx, 'credential'));
     if (!response) return loginPage.render(ctx, details, { error: noCredential, status: 400 });
@@ -100,7 +100,7 @@ export function passkeyRoutes(deps: PasskeyDeps, loginPage: LoginPage): Router[]
     if (!attempt.allowed) {
       ctx.set('Retry-After', String(attempt.retryAfterSeconds));
       await audit.record({ tenantId: tenant.id, type: 'login.locked', ...requestInfo(ctx), outcome: 'failure', data: { method: 'passkey' } });
-      return loginPage.render(ctx, details, { error: `Too many attempts. Try again in ${Math.ceil(attempt.retryAfterSeconds / 60)} minute(s).`, status: 429 });
+      return loginPage.render(ctx, details, { error: ix.t(ctx, 'error.locked', { count: Math.ceil(attempt.retryAfterSeconds / 60) }), status: 429 });
     }
     const result = await webauthn.authenticate(tenant, 'login', details.uid, response);
     const user = result.ok ? await users.findById(tenant.id, result.passkey.userId) : null;

@@ -26,12 +26,12 @@ export function passwordResetRoutes(deps: AuthMethodDeps, completion: ChallengeC
 
   async function renderRequest(ctx: Context, details: Details, options: { email?: string; error?: string | null; status?: number } = {}) {
     await ix.render(ctx, 'reset-request', {
-      title: 'Reset your password', status: options.status,
+      title: 'reset.title', status: options.status,
       data: { action: `${ix.base(ctx)}/reset`, csrfToken: ix.csrfToken(details), email: options.email ?? '', error: options.error ?? null, loginUrl: ix.base(ctx) },
     });
   }
 
-  const open = (ctx: Context) => loginPage.opened(ctx, 'passwordReset', 'Password reset is not available.');
+  const open = (ctx: Context) => loginPage.opened(ctx, 'passwordReset', 'error.resetUnavailable');
 
   router.get('/reset', async (ctx) => {
     const details = await open(ctx);
@@ -45,7 +45,7 @@ export function passwordResetRoutes(deps: AuthMethodDeps, completion: ChallengeC
     const tenant = ix.tenantOf(ctx);
     const typed = field(ctx, 'email').slice(0, 254);
     const email = normaliseEmail(typed);
-    if (!email) return renderRequest(ctx, details, { email: typed, error: 'Enter a valid email address.', status: 400 });
+    if (!email) return renderRequest(ctx, details, { email: typed, error: ix.t(ctx, 'error.validEmail'), status: 400 });
     const user = await users.findByEmail(tenant.id, email);
     const result = await challenges.start({
       tenant, purpose: 'reset', channel: 'email', identifier: email, interactionUid: details.uid,
@@ -73,7 +73,7 @@ export function passwordResetRoutes(deps: AuthMethodDeps, completion: ChallengeC
 
   async function renderPassword(ctx: Context, token: string, options: { error?: string | null; status?: number } = {}) {
     await ix.render(ctx, 'reset-password', {
-      title: 'Choose a new password', status: options.status,
+      title: 'reset.newTitle', status: options.status,
       data: { action: `${ix.base(ctx)}/reset/password?p=${encodeURIComponent(token)}`, csrfToken: ix.csrfToken({ uid: String(ctx.params.uid) }), error: options.error ?? null, minLength },
     });
   }
@@ -92,7 +92,7 @@ export function passwordResetRoutes(deps: AuthMethodDeps, completion: ChallengeC
     const user = await users.findById(tenant.id, granted.value.userId);
     if (!user || user.disabled) return ix.expired(ctx);
     const password = field(ctx, 'password').slice(0, 1024);
-    if (password !== field(ctx, 'confirm').slice(0, 1024)) return renderPassword(ctx, granted.token, { error: 'The two passwords are not the same.', status: 400 });
+    if (password !== field(ctx, 'confirm').slice(0, 1024)) return renderPassword(ctx, granted.token, { error: ix.t(ctx, 'reset.mismatch'), status: 400 });
     let hash: string;
     try {
       hash = await users.hashNewPassword(password, [user.email, user.email?.split('@')[0] ?? null], ix.tenantOf(ctx).settings.signIn);
@@ -118,7 +118,7 @@ export function passwordResetRoutes(deps: AuthMethodDeps, completion: ChallengeC
 
     const details = await ix.load(ctx);
     if (!details) {
-      return ix.render(ctx, 'notice', { title: 'Password changed', data: { heading: 'Your password has been changed', message: 'Go back to the app and sign in with your new password.', backUrl: null } });
+      return ix.render(ctx, 'notice', { title: 'notice.passwordChangedTitle', data: { heading: ix.t(ctx, 'notice.passwordChangedHeading'), message: ix.t(ctx, 'notice.passwordChangedLead'), backUrl: null } });
     }
     await audit.record({ tenantId: tenant.id, type: 'login.succeeded', actor: user.id, subject: user.id, ...requestInfo(ctx), data: { method: 'password_reset' } });
     return ix.finish(ctx, { login: { accountId: user.id, amr: ['pwd', 'otp'], remember: true } });

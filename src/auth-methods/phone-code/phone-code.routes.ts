@@ -15,13 +15,13 @@ export function phoneCodeRoutes(deps: AuthMethodDeps, loginPage: LoginPage) {
   async function render(ctx: Context, details: Details, options: { phone?: string; error?: string | null; status?: number } = {}) {
     const methods = loginPage.methods(ix.tenantOf(ctx));
     await ix.render(ctx, 'phone', {
-      title: 'Sign in with your phone',
+      title: 'phone.title',
       status: options.status,
       data: { action: `${ix.base(ctx)}/phone`, csrfToken: ix.csrfToken(details), phone: options.phone ?? '', error: options.error ?? null, channels: { sms: methods.sms, whatsapp: methods.whatsapp }, backUrl: ix.base(ctx) },
     });
   }
 
-  const loginPrompt = (ctx: Context) => loginPage.opened(ctx, 'phone', 'That way of signing in is not available.');
+  const loginPrompt = (ctx: Context) => loginPage.opened(ctx, 'phone', 'error.methodUnavailable');
 
   router.get('/', async (ctx) => {
     const details = await loginPrompt(ctx);
@@ -35,10 +35,10 @@ export function phoneCodeRoutes(deps: AuthMethodDeps, loginPage: LoginPage) {
     const tenant = ix.tenantOf(ctx);
     const methods = loginPage.methods(tenant);
     const channel = field(ctx, 'channel') === 'whatsapp' ? 'whatsapp' : 'sms';
-    if (!(channel === 'whatsapp' ? methods.whatsapp : methods.sms)) return render(ctx, details, { error: 'That way of receiving a code is not available.', status: 400 });
+    if (!(channel === 'whatsapp' ? methods.whatsapp : methods.sms)) return render(ctx, details, { error: ix.t(ctx, 'phone.channelUnavailable'), status: 400 });
     const typed = field(ctx, 'phone').slice(0, 32);
     const phone = normalisePhone(typed);
-    if (!phone) return render(ctx, details, { phone: typed, error: 'Enter your number with its country code, e.g. +44 7911 123456.', status: 400 });
+    if (!phone) return render(ctx, details, { phone: typed, error: ix.t(ctx, 'phone.invalid'), status: 400 });
 
     const user = await users.findByPhone(tenant.id, phone);
     const result = await challenges.start({

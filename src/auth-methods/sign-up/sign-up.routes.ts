@@ -18,13 +18,13 @@ export function signUpRoutes(deps: AuthMethodDeps, loginPage: LoginPage) {
 
   async function render(ctx: Context, details: Details, options: { email?: string; name?: string; error?: string | null; status?: number } = {}) {
     await ix.render(ctx, 'signup', {
-      title: 'Create your account',
+      title: 'signup.title',
       status: options.status,
       data: { action: `${ix.base(ctx)}/signup`, csrfToken: ix.csrfToken(details), email: options.email ?? '', name: options.name ?? '', error: options.error ?? null, loginUrl: ix.base(ctx), minLength },
     });
   }
 
-  const open = (ctx: Context) => loginPage.opened(ctx, 'signUp', 'This app does not take new sign-ups.');
+  const open = (ctx: Context) => loginPage.opened(ctx, 'signUp', 'error.signUpClosed');
 
   router.get('/', async (ctx) => {
     const details = await open(ctx);
@@ -39,7 +39,7 @@ export function signUpRoutes(deps: AuthMethodDeps, loginPage: LoginPage) {
     const typed = field(ctx, 'email').slice(0, 254);
     const name = field(ctx, 'name').trim().slice(0, 200);
     const email = normaliseEmail(typed);
-    if (!email) return render(ctx, details, { email: typed, name, error: 'Enter a valid email address.', status: 400 });
+    if (!email) return render(ctx, details, { email: typed, name, error: ix.t(ctx, 'error.validEmail'), status: 400 });
     let passwordHash: string;
     try {
       passwordHash = await users.hashNewPassword(field(ctx, 'password').slice(0, 1024), [email, email.split('@')[0]!], tenant.settings.signIn);

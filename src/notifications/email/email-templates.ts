@@ -21,7 +21,7 @@ interface PurposeCopy {
   button(name: string): string;
   ignore(name: string): string;
   /** when the email has a link and the link does something the code page does not say: what it does, and the "did not ask" line for it */
-  link?: { does(name: string): string; ignore(name: string): string };
+  link?: { does(name: string): string; ignore(name: string): string; subject(name: string): string; heading: string };
   /** what the SMS calls the code */
   smsKind: string;
 }
@@ -44,6 +44,8 @@ const copy: Record<CodePurpose, PurposeCopy> = {
       'If you did not try to sign in, you can ignore this email: nobody can sign in without this code. Someone may have typed your address by mistake.',
     // magic-link.routes.ts: the link signs in only the browser whose sign-in sent this email
     link: {
+      subject: (name) => `Your ${name} sign-in link`,
+      heading: 'Your sign-in link',
       does: () => 'The link signs you in only on the device and in the browser where you started signing in. Opened anywhere else, it signs in nobody.',
       ignore: () =>
         'If you did not try to sign in, you can ignore this email: the link and the code are of no use to anyone without it, and opening the link does not sign anyone in elsewhere. Someone may have typed your address by mistake.',
@@ -91,10 +93,12 @@ export async function renderCodeEmail(input: {
     throw Object.assign(new Error('email.invalid_link'), { code: 'email.invalid_link' });
   }
   const ttl = duration(input.ttlMinutes);
-  const subject = words.subject(brand.name);
+  // an email with a link is about the link: its subject and heading say so (the code is the fallback)
+  const linked = link && words.link ? words.link : null;
+  const subject = linked ? linked.subject(brand.name) : words.subject(brand.name);
   const data = {
     brand, subject,
-    heading: words.heading,
+    heading: linked ? linked.heading : words.heading,
     intro: words.intro(brand.name),
     code: input.code,
     link,
