@@ -5,12 +5,15 @@
 import type { Middleware } from 'koa';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 
+// dynamic registration and its management (RFC 7591, RFC 7592): there invalid_client_metadata is the right answer
+const registrationRoutes = new Set(['registration', 'client', 'client_update', 'client_delete']);
+
 export function clientPolicyError(): Middleware {
   return async function clientNoLongerAllowed(context, next) {
     await next();
     const { oidc } = context as KoaContextWithOIDC;
     const body = context.body as { error?: unknown; error_description?: unknown } | undefined;
-    if (!oidc || context.status !== 400 || body?.error !== 'invalid_client_metadata' || oidc.route === 'registration') return;
+    if (!oidc || context.status !== 400 || body?.error !== 'invalid_client_metadata' || registrationRoutes.has(oidc.route)) return;
     context.status = 401;
     context.body = { error: 'invalid_client', error_description: `the client's registration does not meet the tenant's policy: ${String(body.error_description ?? '')}` };
   };

@@ -154,7 +154,7 @@ describe('two processes behind a load balancer', () => {
     const before = await jwksOf('A');
     assert.deepEqual(await jwksOf('B'), before);
 
-    const { kid } = await cliJson<{ kid: string }>(a, ['keys', 'rotate', '--tenant', tenant.slug]);
+    const { kid } = await cliJson<{ kid: string }>(a, ['keys', 'rotate', '--tenant', tenant.slug, '--pre-publish', '0']);
     assert.ok(!before.includes(kid));
 
     for (const route of ['A', 'B'] as const) {

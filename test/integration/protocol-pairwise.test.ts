@@ -4,6 +4,13 @@
 // stand-in this suite serves with a certificate the server trusts.
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:https';
+import * as nodeTls from 'node:tls';
+
+// Node 22.19+ (the package's own node); @types/node is still 20's
+const { getCACertificates, setDefaultCACertificates } = nodeTls as unknown as {
+  getCACertificates(kind: 'default'): string[];
+  setDefaultCACertificates(certs: string[]): void;
+};
 import { after, before, describe, it } from 'node:test';
 import { useTessera } from '../support/use-tessera.js';
 import { createTenant, createUser, redirectUri } from '../support/fixtures.js';
@@ -23,6 +30,9 @@ describe('pairwise subject identifiers', () => {
   let user: Awaited<ReturnType<typeof createUser>>;
 
   before(async () => {
+    // a server (and CLI) in this test process trusts the stand-in's certificate as NODE_EXTRA_CA_CERTS makes a
+    // spawned one trust it (files run in processes of their own, so no other file sees this)
+    setDefaultCACertificates([...getCACertificates('default'), tls.cert]);
     sectorServer = createServer({ cert: tls.cert, key: tls.key }, (request, response) => {
       const document = sectorDocuments.get(request.url ?? '');
       response.writeHead(document ? 200 : 404, { 'content-type': 'application/json' }).end(JSON.stringify(document ?? {}));

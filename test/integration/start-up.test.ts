@@ -61,7 +61,8 @@ describe('requests during start-up', () => {
 });
 
 describe('a tenant created after a lookup missed it', () => {
-  const server = useTessera({ LOG_LEVEL: 'info' });
+  // a real process: the 'Tessera is listening' line is main.ts's
+  const server = useTessera({ LOG_LEVEL: 'info' }, { process: true });
 
   it('logs JSON lines outside development', () => {
     const lines = server.output().split('\n').filter((line) => line.startsWith('{'));

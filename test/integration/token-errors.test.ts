@@ -165,7 +165,9 @@ describe('authorization and token endpoint errors', () => {
         assert.equal(page.headers.get('x-frame-options'), 'DENY');
         if (path === base) {
           assert.equal(page.status, 400);
-          assert.match(page.html, /redirect_uri/);
+          // a friendly text from the catalogue (issue #14), with the protocol error code for whoever debugs it
+          assert.match(page.html, /The app sent a sign-in request that is not valid/);
+          assert.match(page.html, /<code class="ref">invalid_request<\/code>/);
         }
       }
     });

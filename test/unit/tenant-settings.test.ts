@@ -37,7 +37,7 @@ const defaults = {
     enabled: false, management: true, allowedGrantTypes: ['authorization_code', 'refresh_token'], redirectUris: 'https',
     allowedScopes: ['openid', 'profile', 'email'], maxInitialAccessTokenTtl: 7 * 86_400,
   },
-  grants: { resourceMetadata: false },
+  grants: { resourceMetadata: false, deviceFlow: false, tokenExchange: { enabled: false, impersonators: [] } },
   texts: { defaultLocale: 'en', overrides: {} },
 };
 
