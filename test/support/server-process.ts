@@ -2,7 +2,7 @@
 // (tessera-process.ts hides the child; this one hands it over.)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { freePort, repoRoot } from './tessera-process.js';
+import { freePort, repoRoot, untilListening } from './tessera-process.js';
 
 const mainJs = fileURLToPath(new URL('../../src/main.js', import.meta.url));
 
@@ -28,18 +28,7 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
   child.stdout.on('data', (d) => { output += d; });
   child.stderr.on('data', (d) => { output += d; });
   const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`Tessera exited with ${child.exitCode} before listening:\n${output}`);
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) break;
-    } catch { /* not listening yet */ }
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`Tessera did not start within 60 s:\n${output}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await untilListening(child, url, () => output);
   return {
     url,
     child,

@@ -42,6 +42,25 @@ export interface TesseraProcess {
  * @param options.publicUrl the issuer origin, e.g. a proxy in front of several processes
  * @param options.spawnCli `cli()` spawns `tessera` (the CLI's own tests) instead of running its code in this process
  */
+/**
+ * Waits (up to 60 s) until a spawned Tessera answers /healthz.
+ * @throws with the process's output when it exits first or does not answer in time (it is then killed)
+ */
+export async function untilListening(child: ChildProcess, url: string, output: () => string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`Tessera exited with ${child.exitCode} before listening:\n${output()}`);
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) return;
+    } catch { /* not listening yet */ }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`Tessera did not start within 60 s:\n${output()}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 export async function startTessera(env: Record<string, string>, options: { publicUrl?: string; cwd?: string; port?: number; spawnCli?: boolean } = {}): Promise<TesseraProcess> {
   const port = options.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
@@ -52,19 +71,7 @@ export async function startTessera(env: Record<string, string>, options: { publi
   child.stderr!.on('data', (d) => { output += d; });
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
 
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`Tessera exited with ${child.exitCode} before listening:\n${output}`);
-    try {
-      const response = await fetch(`${url}/healthz`);
-      if (response.ok) break;
-    } catch { /* not listening yet */ }
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`Tessera did not start within 60 s:\n${output}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await untilListening(child, url, () => output);
 
   return {
     url,
