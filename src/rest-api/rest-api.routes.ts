@@ -107,7 +107,9 @@ export function restApiRoutes(services: Services) {
       tenant: { slug: tenant.slug, name: tenant.name, issuer: tenant.issuer },
       app: appSlug,
       roles: listClaim(claims, rolesClaim), permissions: listClaim(claims, permissionsClaim),
-      session: { auth_time: typeof claims.auth_time === 'number' ? new Date(claims.auth_time * 1000).toISOString() : null, expires_at: typeof claims.exp === 'number' ? new Date(claims.exp * 1000).toISOString() : null },
+      // RFC 8176 methods and the session's uid (the id the session pages list): claims of login-transaction tokens
+      amr: Array.isArray(claims.amr) ? claims.amr : [],
+      session: { id: typeof claims.sid === 'string' ? claims.sid : null, auth_time: typeof claims.auth_time === 'number' ? new Date(claims.auth_time * 1000).toISOString() : null, expires_at: typeof claims.exp === 'number' ? new Date(claims.exp * 1000).toISOString() : null },
     };
   });
 
