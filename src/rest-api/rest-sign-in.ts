@@ -56,7 +56,24 @@ export function createRestSignIn(services: Services) {
     return restTokens(app, minted, Date.now());
   }
 
+  /** the first factor of transaction `id` was proven: the tenant's second-factor policy decides, then finish */
+  async function firstFactorPassed(ctx: Context, app: CallingApp, id: string, passed: { userId: string; method: string; amr: string[] }): Promise<RestAnswer> {
+    const { tenant } = app;
+    const first = await logins.apply(tenant.id, id, { type: 'first_factor_passed', ...passed }, null);
+    if (!first.ok) throw new AppError(first.error === 'login.invalid_transition' ? 'login.invalid_state' : 'login.expired');
+    const gate = await logins.apply(tenant.id, id, { type: 'second_factor_assessed', enrolledFactors: await enrolledSecondFactors(services, tenant.id, passed.userId), trustedDevice: false }, tenant.settings.mfa);
+    if (!gate.ok) throw new AppError('login.expired');
+    return finish(ctx, app, gate.tx);
+  }
+
   return {
+    /** a transaction of this front door, before its first factor (codes bind their challenge to its id) */
+    begin: (app: CallingApp, method: string, identifier: LoginTransaction['identifier'] = null) =>
+      logins.begin({ tenantId: app.tenant.id, clientId: app.appId, front: 'rest_api', method, identifier, ttlSeconds: transactionSeconds }),
+
+    /** @throws AppError('login.expired' | 'login.invalid_state') */
+    firstFactorPassed,
+
     /** @throws AppError('request.invalid' | 'login.invalid_credentials' | 'auth.rate_limited' | 'login.expired') */
     async login(ctx: Context, app: CallingApp, body: Record<string, unknown>): Promise<RestAnswer> {
       const email = text(body.email, 254);
@@ -70,13 +87,8 @@ export function createRestSignIn(services: Services) {
         if (outcome.error === 'rate_limited') throw rateLimited(ctx, outcome.retryAfterSeconds);
         throw new AppError('login.invalid_credentials');
       }
-      const userId = outcome.userId!;
       const tx = await logins.begin({ tenantId: tenant.id, clientId: app.appId, front: 'rest_api', method: method.id, identifier: outcome.identifier, ttlSeconds: transactionSeconds });
-      const first = await logins.apply(tenant.id, tx.id, { type: 'first_factor_passed', userId, method: method.id, amr: outcome.amr }, null);
-      if (!first.ok) throw new AppError('login.expired');
-      const gate = await logins.apply(tenant.id, tx.id, { type: 'second_factor_assessed', enrolledFactors: await enrolledSecondFactors(services, tenant.id, userId), trustedDevice: false }, tenant.settings.mfa);
-      if (!gate.ok) throw new AppError('login.expired');
-      return finish(ctx, app, gate.tx);
+      return firstFactorPassed(ctx, app, tx.id, { userId: outcome.userId!, method: method.id, amr: outcome.amr });
     },
 
     /** @throws AppError('request.invalid' | 'login.expired' | 'login.invalid_state' | 'otp.invalid_code' | 'auth.rate_limited') */
