@@ -309,6 +309,51 @@ describe('REST auth API accounts: sign-up, passwordless sign-in, recovery, whoam
     assert.equal((await outbox(issuer)).filter((e) => e.to === plain.email).length, 0);
   });
 
+  it('the gate and the app apply to every accounts endpoint: rest.disabled, rest.origin_not_allowed, app.invalid_credentials, media type', async () => {
+    const off = await createTenant(server);
+    const app = await cliJson<{ app_id: string; app_secret: string }>(server, ['app', 'create', '--tenant', slug, '--name', 'Accounts', '--slug', 'accounts-app']);
+    for (const path of ['auth/signup', 'auth/signup/verify', 'auth/otp', 'auth/otp/verify', 'auth/recovery/initiate', 'auth/recovery/verify']) {
+      await expectError(await call(path, { email: uniqueEmail() }, {}, off.issuer), 404, 'rest.disabled');
+      await expectError(await call(path, { email: uniqueEmail() }, { origin: 'https://evil.example' }), 403, 'rest.origin_not_allowed');
+      await expectError(await call(path, { email: uniqueEmail(), client_id: app.app_id, client_secret: 'wrong' }), 401, 'app.invalid_credentials');
+      await expectError(await fetch(`${issuer}/v1/${path}`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' }), 415, 'request.unsupported_media_type');
+      await expectError(await call(path, [1]), 400, 'request.invalid');
+    }
+    // a named app's codes are its own: another client cannot answer them
+    const email = uniqueEmail('own');
+    await ok<Sent>(await call('auth/otp', { email, client_id: app.app_id, client_secret: app.app_secret }), 202);
+    const code = await codeFor(email);
+    await expectError(await call('auth/otp/verify', { email, code }), 400, 'otp.expired');
+    const tokens = await ok<Tokens>(await call('auth/otp/verify', { email, code, client_id: app.app_id, client_secret: app.app_secret }));
+    assert.equal(decodeJwt(tokens.access_token).aud, 'accounts-app');
+  });
+
+  it('send limits answer 429 auth.rate_limited with Retry-After on sign-up, otp and recovery; guesses across sign-up codes are limited too', async () => {
+    // fresh tenants: the per-IP send limit of the shared one is not this test's to use up
+    const limited = await restTenant({ signUp: true, methods: { emailOtp: true } });
+    for (const [path, body] of [['auth/signup', { email: uniqueEmail('lim') }], ['auth/otp', { email: uniqueEmail('lim') }], ['auth/recovery/initiate', { email: uniqueEmail('lim'), method: 'email' }]] as const) {
+      for (let i = 0; i < 5; i++) assert.equal((await call(path, body, {}, limited.issuer)).status, 202, path);
+      const refused = await call(path, body, {}, limited.issuer);
+      assert.ok(Number(refused.headers.get('retry-after')) > 0, path);
+      await expectError(refused, 429, 'auth.rate_limited');
+    }
+    // each code dies after 5 wrong guesses; 10 across codes for one address in 15 minutes, then even the right one waits
+    const guessed = await restTenant({ signUp: true });
+    const email = uniqueEmail('guess');
+    const verify = (code: string) => call('auth/signup/verify', { email, code }, {}, guessed.issuer);
+    for (let n = 0; n < 3; n++) {
+      await ok<Sent>(await call('auth/signup', { email, password: 'a fine long password' }, {}, guessed.issuer), 202);
+      const right = await codeFor(email, n, guessed.issuer);
+      const wrong = right === '000000' ? '111111' : '000000';
+      for (let i = 0; i < (n < 2 ? 4 : 2); i++) await expectError(await verify(wrong), 400, 'otp.invalid_code');
+      if (n === 2) {
+        const refused = await verify(right);
+        assert.ok(Number(refused.headers.get('retry-after')) > 0);
+        await expectError(refused, 429, 'auth.rate_limited');
+      }
+    }
+  });
+
   it('OpenAPI 3.1 documents each accounts endpoint with catalogue codes, and whoami\'s amr and session id', async () => {
     const document = (await (await fetch(`${server.url}/api/openapi.json`)).json()) as { paths: Record<string, Record<string, { description?: string; parameters?: Array<{ name: string }>; responses: Record<string, { content?: { 'application/json': { schema: { properties?: Record<string, { properties?: Record<string, unknown> }> } } } }> }>>; components: { schemas: { Error: { properties: { error: { enum: string[] } } } } } };
     const known = new Set(document.components.schemas.Error.properties.error.enum);
