@@ -147,7 +147,9 @@ describe('REST auth API accounts: sign-up, passwordless sign-in, recovery, whoam
     await expectError(await call('auth/signup', { email: uniqueEmail(), password: 'x'.repeat(200) }), 400, 'password.too_long');
     await expectError(await call('auth/signup', { email: uniqueEmail(), user_metadata: { plan: 'pro' } }), 400, 'request.invalid');
     await expectError(await call('auth/signup', { email: uniqueEmail(), password: 5 }), 400, 'request.invalid');
+    await expectError(await call('auth/signup', { email: uniqueEmail(), password: 'password123' }), 400, 'password.too_common');
     await expectError(await call('auth/signup/verify', { email: uniqueEmail() }), 400, 'request.invalid');
+    await expectError(await call('auth/signup/verify', { email: 'nope', code: '123456' }), 400, 'user.invalid_email');
     await expectError(await call('auth/signup/verify', { email: uniqueEmail(), code: '123456' }), 400, 'otp.expired');
     const closed = await restTenant({ signUp: false });
     await expectError(await call('auth/signup', { email: uniqueEmail(), password: 'a fine long password' }, {}, closed.issuer), 403, 'signup.disabled');
@@ -247,6 +249,16 @@ describe('REST auth API accounts: sign-up, passwordless sign-in, recovery, whoam
     const badKey = { 'idempotency-key': `bad-${email}` };
     await expectError(await call('auth/refresh', { refresh_token: 'not-a-token' }, badKey), 400, 'token.invalid_refresh');
     await expectError(await call('auth/refresh', { refresh_token: 'not-a-token' }, badKey), 400, 'token.invalid_refresh');
+    // concurrent retries with one key: the first answer or idempotency.in_progress, and one message
+    const raced = uniqueEmail('race');
+    const answers = await Promise.all(Array.from({ length: 8 }, () => call('auth/otp', { email: raced }, { 'idempotency-key': `race-${raced}` })));
+    const texts = await Promise.all(answers.map((r) => r.text()));
+    const done = texts.filter((_, i) => answers[i]!.status === 202);
+    assert.ok(done.length >= 1 && done.every((t) => t === done[0]));
+    for (const [i, r] of answers.entries()) if (r.status !== 202) assert.deepEqual([r.status, (JSON.parse(texts[i]!) as { error: string }).error], [409, 'idempotency.in_progress']);
+    await codeFor(raced);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal((await outbox(issuer)).filter((e) => e.to === raced).length, 1);
     // a browser may send the header: the preflight allows it
     const tenant = await restTenant({ methods: { emailOtp: true } }, { headless: { restApi: true, allowedOrigins: ['https://app.example.com'] } });
     const preflight = await fetch(`${tenant.issuer}/v1/auth/otp`, { method: 'OPTIONS', headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST', 'access-control-request-headers': 'idempotency-key' } });
@@ -262,6 +274,8 @@ describe('REST auth API accounts: sign-up, passwordless sign-in, recovery, whoam
     await expectError(await call('auth/recovery/initiate', { email: 'nope', method: 'email' }), 400, 'user.invalid_email');
     await expectError(await call('auth/recovery/verify', { email: uniqueEmail(), code: '123456' }), 400, 'request.invalid');
     await expectError(await call('auth/recovery/verify', { email: uniqueEmail(), code: '123456', password: 'short' }), 400, 'password.too_short');
+    await expectError(await call('auth/recovery/verify', { email: uniqueEmail(), code: '123456', password: 'y'.repeat(200) }), 400, 'password.too_long');
+    await expectError(await call('auth/recovery/verify', { email: 'nope', code: '123456', password: 'a fine long password' }), 400, 'user.invalid_email');
     await expectError(await call('auth/recovery/verify', { email: uniqueEmail(), code: '123456', password: 'a fine long password' }), 400, 'otp.expired');
     const closed = await restTenant({ methods: { password: false, emailOtp: true } });
     await expectError(await call('auth/recovery/initiate', { email: uniqueEmail(), method: 'email' }, {}, closed.issuer), 403, 'recovery.disabled');
