@@ -156,7 +156,7 @@ export async function createServices(config: Config, logger: Logger, options: Se
     tenants: tenantsRepository,
     keys,
     store: kv,
-    adapterFor: (tenantId) => createAdapterFactory({ tenantId, repository: oidcModels, store: kv, sealer, clients: clients.sourceFor(tenantId) }),
+    adapterFor: (tenantId) => createAdapterFactory({ tenantId, repository: oidcModels, store: kv, sealer, clients: clients.sourceFor(tenantId), now }),
     usersFor: (tenantId) => (id) => users.findById(tenantId, id),
     rbac,
     pages: options.pages ?? noPages,

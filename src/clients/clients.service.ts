@@ -9,6 +9,7 @@ import type { ClientCache } from './client-cache.js';
 import { openidScopes } from '../oidc/standard-claims.js';
 import { loginTransactionGrantType } from '../oidc/login-transaction-grant.js';
 import { appSlugPattern } from '../oidc/provider-config.js';
+import { defaultReuseIntervalSeconds } from '../oidc/refresh-token-reuse.js';
 import { protocolMetadataSchema, type ProtocolMetadata } from './protocol-metadata.js';
 import { validate as validateInput } from '../rbac/rbac.service.js';
 
@@ -125,7 +126,7 @@ export function createClientsService(deps: { repository: ClientsRepository; seal
     async create(tenantId: string, input: CreateClientInput, validate: MetadataValidator): Promise<CreatedClient> {
       const name = input.name?.trim();
       assertThat(name && name.length <= 100, 'request.invalid', 'A client name is 1 to 100 characters.');
-      if (input.headless) return createApp(tenantId, name, input.headless, input.refreshTokenReuseInterval ?? 0, validate);
+      if (input.headless) return createApp(tenantId, name, input.headless, input.refreshTokenReuseInterval ?? defaultReuseIntervalSeconds, validate);
       const redirectUris = input.redirectUris ?? [];
       const grants = (input.grants?.length ? input.grants : redirectUris.length ? ['authorization_code', 'refresh_token'] : ['client_credentials']);
       const unknownGrant = grants.find((g) => !(grantTypes as readonly string[]).includes(g));
@@ -161,7 +162,7 @@ export function createClientsService(deps: { repository: ClientsRepository; seal
         ...(input.jwksUri ? { jwks_uri: input.jwksUri } : {}),
         ...(input.jwks ? { jwks: input.jwks } : {}),
         first_party: input.firstParty ?? false,
-        refresh_token_reuse_interval: input.refreshTokenReuseInterval ?? 0,
+        refresh_token_reuse_interval: input.refreshTokenReuseInterval ?? defaultReuseIntervalSeconds,
         ...(input.backchannelLogoutUri ? { backchannel_logout_uri: input.backchannelLogoutUri, backchannel_logout_session_required: true } : {}),
         ...(input.operatorTenants?.length ? { operator_tenants: input.operatorTenants } : {}),
         ...protocol,

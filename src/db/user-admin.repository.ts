@@ -1,6 +1,6 @@
 // Queries an operator needs over a tenant's users (issue #6): search with keyset pagination, profile and
 // metadata changes, disable, delete, and clearing second factors.
-import type { PrismaClient } from './generated/client.js';
+import { Prisma, type PrismaClient } from './generated/client.js';
 
 export interface AdminUserRecord {
   readonly id: string;
@@ -39,18 +39,20 @@ export function createUserAdminRepository(prisma: PrismaClient) {
     },
     /** users matching every given filter, oldest first, after the (createdAt, id) position `after` */
     async search(tenantId: string, filter: UserSearch, page: { limit: number; after?: { createdAt: Date; id: string } }): Promise<AdminUserRecord[]> {
+      // only the filters given become conditions, so each can use its trigram index (migration user_search_trigram)
+      const conditions: Prisma.Sql[] = [Prisma.sql`tenant_id = ${tenantId}::uuid`];
       const [email, phone, name, q] = [containing(filter.email), containing(filter.phone), containing(filter.name), containing(filter.q)];
+      if (email !== null) conditions.push(Prisma.sql`email ILIKE ${email}`);
+      if (phone !== null) conditions.push(Prisma.sql`phone LIKE ${phone}`);
+      if (name !== null) conditions.push(Prisma.sql`profile->>'name' ILIKE ${name}`);
+      if (q !== null) conditions.push(Prisma.sql`(email ILIKE ${q} OR phone LIKE ${q} OR profile->>'name' ILIKE ${q})`);
       // created_at is a UTC timestamp without zone (Prisma's DateTime): compare in UTC
-      const afterAt = page.after?.createdAt.toISOString() ?? null;
-      const afterId = page.after?.id ?? null;
+      if (page.after) {
+        conditions.push(Prisma.sql`(created_at, id) > ((${page.after.createdAt.toISOString()}::timestamptz AT TIME ZONE 'UTC'), ${page.after.id}::uuid)`);
+      }
       const ids = await prisma.$queryRaw<{ id: string }[]>`
         SELECT id FROM users
-        WHERE tenant_id = ${tenantId}::uuid
-          AND (${email}::text IS NULL OR email ILIKE ${email})
-          AND (${phone}::text IS NULL OR phone LIKE ${phone})
-          AND (${name}::text IS NULL OR profile->>'name' ILIKE ${name})
-          AND (${q}::text IS NULL OR email ILIKE ${q} OR phone LIKE ${q} OR profile->>'name' ILIKE ${q})
-          AND (${afterAt}::text IS NULL OR (created_at, id) > ((${afterAt}::timestamptz AT TIME ZONE 'UTC'), ${afterId}::uuid))
+        WHERE ${Prisma.join(conditions, ' AND ')}
         ORDER BY created_at, id
         LIMIT ${page.limit}`;
       if (!ids.length) return [];

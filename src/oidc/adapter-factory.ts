@@ -13,6 +13,7 @@ import type { Sealer } from '../crypto/sealing.js';
 import { createConsumePolicy } from './consume-policy.js';
 import { createDurableAdapter } from './durable-adapter.js';
 import { createShortLivedAdapter } from './short-lived-adapter.js';
+import { reuseIntervalOf } from './refresh-token-reuse.js';
 
 export const durableModels: ReadonlySet<string> = new Set(['Session', 'Grant', 'RefreshToken', 'InitialAccessToken', 'RegistrationAccessToken']);
 
@@ -31,6 +32,8 @@ export interface AdapterFactoryDeps {
   store: KvStore;
   sealer: Sealer;
   clients: ClientSource;
+  /** the clock of the reuse interval (default Date.now) */
+  now?: () => number;
 }
 
 function clientAdapter(clients: ClientSource): Adapter {
@@ -52,9 +55,10 @@ function clientAdapter(clients: ClientSource): Adapter {
 export function createAdapterFactory(deps: AdapterFactoryDeps): (model: string) => Adapter {
   const adapters = new Map<string, Adapter>();
   const policy = createConsumePolicy({
+    now: deps.now ?? Date.now,
     async reuseIntervalFor(clientId) {
-      const interval = (await deps.clients.find(clientId))?.refresh_token_reuse_interval;
-      return typeof interval === 'number' ? interval : 0;
+      const client = await deps.clients.find(clientId);
+      return client ? reuseIntervalOf(client) : 0;
     },
     async revokeGrant(grantId) {
       await Promise.all([

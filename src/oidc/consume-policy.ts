@@ -16,13 +16,15 @@ export interface ConsumePolicyDeps {
   /** seconds within which a rotated refresh token may be presented again by its client (0 = strict) */
   reuseIntervalFor(clientId: string): Promise<number>;
   revokeGrant(grantId: string): Promise<void>;
+  /** ms since the epoch; tests move it on instead of sleeping through the interval */
+  now: () => number;
 }
 
 export function createConsumePolicy(deps: ConsumePolicyDeps): ConsumePolicy {
   async function insideReuseInterval(model: string, payload: AdapterPayload | undefined, consumedAt: number | undefined) {
     if (model !== 'RefreshToken' || !payload?.clientId || consumedAt === undefined) return false;
     const interval = await deps.reuseIntervalFor(payload.clientId);
-    return interval > 0 && Date.now() < consumedAt + interval * 1000;
+    return interval > 0 && deps.now() < consumedAt + interval * 1000;
   }
 
   return {

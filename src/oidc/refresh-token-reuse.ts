@@ -3,12 +3,22 @@
 // that many seconds. A repeat of the same token by the same client inside the interval loses the consume
 // race without revoking (consume-policy.ts) and is answered here with exactly those successor tokens —
 // two browser tabs refreshing together keep the user signed in. After the interval the strict rule applies.
+// A client that never set an interval gets a short default, so a refresh whose answer was lost (a killed process,
+// a dropped connection) can be retried with the same token; a client that sets 0 gets strict replay detection.
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { Middleware } from 'koa';
 import type { KvStore } from '../store/kv-store.js';
 import { createSealer, digest } from '../crypto/sealing.js';
 
 const waitForWinnerMs = 2000;
+/** seconds: the reuse interval of a client that did not choose one (Supabase Auth's default is the same 10 s) */
+export const defaultReuseIntervalSeconds = 10;
+
+/** the client's refresh-token reuse interval in seconds; 0 means strict replay detection */
+export function reuseIntervalOf(client: { refresh_token_reuse_interval?: unknown } | undefined): number {
+  const interval = client?.refresh_token_reuse_interval;
+  return typeof interval === 'number' ? interval : defaultReuseIntervalSeconds;
+}
 const pollMs = 25;
 
 interface Successor { clientId: string; body: unknown }
@@ -31,7 +41,7 @@ export function refreshTokenReuse(deps: { store: KvStore; tenantId: string }): M
     const { oidc } = ctx;
     if (oidc?.route !== 'token' || oidc.params?.grant_type !== 'refresh_token' || !oidc.client) return;
     const presented = oidc.params.refresh_token;
-    const interval = (oidc.client as unknown as { refresh_token_reuse_interval?: number }).refresh_token_reuse_interval ?? 0;
+    const interval = reuseIntervalOf(oidc.client as unknown as { refresh_token_reuse_interval?: unknown });
     if (typeof presented !== 'string' || !interval) return;
 
     const key = keyOf(presented);

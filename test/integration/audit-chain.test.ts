@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { Browser } from '../support/browser.js';
 import { createClient, createTenant, createUser, redirectUri } from '../support/fixtures.js';
+import { letTimePass } from '../support/test-clock.js';
 import { loginPage } from '../support/hosted-pages.js';
 import { codeFlow, discover, oidc, refusal, signInOffline } from '../support/relying-party.js';
 import { waitFor } from '../support/phone-flows.js';
@@ -110,6 +111,7 @@ describe('tamper-evident audit log', () => {
     const target = await tenantWithHistory(0);
     const tokens = await signInOffline(target.config, target.user);
     const refreshed = await oidc.refreshTokenGrant(target.config, tokens.refresh_token!);
+    await letTimePass(server, 11_000); // past the default reuse window, a repeat is a replay
     await refusal(oidc.refreshTokenGrant(target.config, tokens.refresh_token!));
     assert.ok(refreshed.access_token);
     const machine = await createClient(server, target.slug, ['--grant', 'client_credentials']);

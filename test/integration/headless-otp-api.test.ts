@@ -9,6 +9,7 @@ import { cliJson, createClient, createTenant } from '../support/fixtures.js';
 import { outbox, uniqueEmail } from '../support/email-flows.js';
 import { randomMobile } from '../support/phone-flows.js';
 import { useTessera } from '../support/use-tessera.js';
+import { letTimePass } from '../support/test-clock.js';
 
 interface App { app_id: string; app_secret: string; app_slug: string; jwt_public_key: string; jwks_uri: string }
 interface Tokens { access_token: string; refresh_token: string; token_type: string; expires_in: number; user?: { id: string; email: string | null; phone: string | null; created: boolean } }
@@ -109,12 +110,15 @@ describe('backend OTP API (/auth/…)', () => {
     assert.equal(standard.status, 200);
     const third = (await standard.json()) as Tokens;
     assert.equal(decodeJwt(third.access_token).aud, 'attendance-app');
-    // replaying the first token at /auth/refresh: refused, and the live successor dies with the family
+    // replaying the first token at /auth/refresh once the app's reuse window (default 10 s) has passed: refused,
+    // and the live successor dies with the family
+    await letTimePass(server, 11_000);
     await expectError(await post('refresh', { ...creds(), refresh_token: tokens.refresh_token }), 400, 'token.invalid_refresh');
     await expectError(await post('refresh', { ...creds(), refresh_token: third.refresh_token }), 400, 'token.invalid_refresh');
 
     const other = await signIn({ email: uniqueEmail('rt2') });
     const next = (await (await post('refresh', { ...creds(), refresh_token: other.refresh_token })).json()) as Tokens;
+    await letTimePass(server, 11_000);
     const replay = await fetch(`${issuer}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: other.refresh_token, client_id: app.app_id, client_secret: app.app_secret }) });
     assert.equal(replay.status, 400);
     assert.equal(((await replay.json()) as { error: string }).error, 'invalid_grant');

@@ -10,6 +10,7 @@ import { Browser } from '../support/browser.js';
 import { cliJson, createTenant, createUser } from '../support/fixtures.js';
 import { enrolTotp, signInToAccount, totpCode } from '../support/mfa-flows.js';
 import { useTessera } from '../support/use-tessera.js';
+import { letTimePass } from '../support/test-clock.js';
 
 interface Tokens { access_token: string; refresh_token: string; token_type: string; access_expires_at: string; refresh_expires_at: string }
 interface Envelope { status: string; challenge: { id: string; kind: string; methods: string[]; expires_at: string } }
@@ -79,6 +80,7 @@ describe('REST auth API ({issuer}/v1/…): login, challenge, refresh, logout, wh
     assert.equal(rotated.status, 200, await rotated.clone().text());
     const next = (await rotated.json()) as Tokens;
     assert.notEqual(next.refresh_token, tokens.refresh_token);
+    await letTimePass(server, 11_000); // past the built-in client's default reuse window (10 s)
     await expectError(await call('auth/refresh', { refresh_token: tokens.refresh_token }), 400, 'token.invalid_refresh');
     // the replay revoked the family: the successor is dead too
     await expectError(await call('auth/refresh', { refresh_token: next.refresh_token }), 400, 'token.invalid_refresh');

@@ -19,6 +19,7 @@ function policyWith(intervals: Record<string, number>) {
     async revokeGrant(grantId) {
       revoked.push(grantId);
     },
+    now: Date.now,
   });
   return { policy, revoked, asked };
 }
