@@ -1,7 +1,7 @@
 // One token system across the three doors (issue #16 "No second token system"): ONE refresh token family of a
 // headless app rotated in turn at the backend OTP API (/auth/refresh), the REST API (/v1/auth/refresh) and the
 // tenant's standard token endpoint; a replay at any of them revokes the family everywhere, and the app's reuse
-// interval is honoured at each. Also the REST API's built-in client: two concurrent first calls both succeed with one
+// interval is honoured at each (the strict app sets 0; the default would be 10 s). Also the REST API's built-in client: two concurrent first calls both succeed with one
 // client, and its slug `tessera-rest` is reserved.
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
@@ -58,7 +58,7 @@ describe('one refresh token family across /auth/refresh, /v1/auth/refresh and th
   });
 
   it('the first use at each door rotates; a replay at any door revokes the family at all three', async () => {
-    const app = await cliJson<App>(server, ['app', 'create', '--tenant', slug, '--name', 'Strict', '--slug', 'strict-app']);
+    const app = await cliJson<App>(server, ['app', 'create', '--tenant', slug, '--name', 'Strict', '--slug', 'strict-app', '--reuse-interval', '0']);
     const replays: Array<[Door, Door]> = [['otp-api', 'rest'], ['rest', 'token'], ['token', 'otp-api']];
     for (const [rotatedAt, replayedAt] of replays) {
       const t0 = await signIn(app);
