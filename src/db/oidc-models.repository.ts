@@ -32,6 +32,11 @@ export function createOidcModelsRepository(prisma: PrismaClient) {
       const { count } = await prisma.oidcModel.updateMany({ where: { ...key, consumedAt: null }, data: { consumedAt: new Date() } });
       return count === 1;
     },
+    /** Compare-and-set on a consumption: true only for the one caller that replaced exactly `consumedAt` (an orphaned rotation taken over). */
+    async retake(key: ModelKey, consumedAt: Date): Promise<boolean> {
+      const { count } = await prisma.oidcModel.updateMany({ where: { ...key, consumedAt }, data: { consumedAt: new Date() } });
+      return count === 1;
+    },
     /** undoes consume(): for a rotation whose response failed before it reached the client */
     async unconsume(key: ModelKey): Promise<boolean> {
       const { count } = await prisma.oidcModel.updateMany({ where: { ...key, consumedAt: { not: null } }, data: { consumedAt: null } });

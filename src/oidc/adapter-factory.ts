@@ -13,7 +13,7 @@ import type { Sealer } from '../crypto/sealing.js';
 import { createConsumePolicy } from './consume-policy.js';
 import { createDurableAdapter } from './durable-adapter.js';
 import { createShortLivedAdapter } from './short-lived-adapter.js';
-import { reuseIntervalOf } from './refresh-token-reuse.js';
+import { reuseIntervalOf, successorRecorded } from './refresh-token-reuse.js';
 
 export const durableModels: ReadonlySet<string> = new Set(['Session', 'Grant', 'RefreshToken', 'InitialAccessToken', 'RegistrationAccessToken']);
 
@@ -60,6 +60,7 @@ export function createAdapterFactory(deps: AdapterFactoryDeps): (model: string) 
       const client = await deps.clients.find(clientId);
       return client ? reuseIntervalOf(client) : 0;
     },
+    successorRecorded: (jti) => successorRecorded(deps.store, deps.tenantId, jti),
     async revokeGrant(grantId) {
       await Promise.all([
         adapterFor('Grant').destroy(grantId),

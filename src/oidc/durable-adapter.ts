@@ -72,7 +72,9 @@ export function createDurableAdapter(model: string, deps: DurableAdapterDeps): D
     async consume(id) {
       if (await repository.consume(keyOf(id))) return;
       const stored = await repository.find(keyOf(id));
-      await policy.onConsumeLost(model, stored ? restore(id, stored) : undefined);
+      const consumedAt = stored?.consumedAt;
+      const retake = consumedAt ? () => repository.retake(keyOf(id), consumedAt) : undefined;
+      await policy.onConsumeLost(model, stored ? restore(id, stored) : undefined, retake);
     },
     async unconsume(id) {
       return repository.unconsume(keyOf(id));

@@ -23,17 +23,25 @@ const pollMs = 25;
 
 interface Successor { clientId: string; body: unknown }
 
-export function refreshTokenReuse(deps: { store: KvStore; tenantId: string }): Middleware {
-  const keyOf = (token: string) => `rt-successor:${deps.tenantId}:${digest(token)}`;
+/** where the successor of a rotated refresh token (its value is its jti) is kept for the reuse interval */
+const successorKey = (tenantId: string, token: string) => `rt-successor:${tenantId}:${digest(token)}`;
 
-  async function waitForSuccessor(key: string): Promise<string | null> {
-    const deadline = Date.now() + waitForWinnerMs;
-    for (;;) {
-      const value = await deps.store.get(key);
-      if (value || Date.now() >= deadline) return value;
-      await new Promise((resolve) => setTimeout(resolve, pollMs));
-    }
+async function waitForSuccessor(store: KvStore, key: string): Promise<string | null> {
+  const deadline = Date.now() + waitForWinnerMs;
+  for (;;) {
+    const value = await store.get(key);
+    if (value || Date.now() >= deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
+}
+
+/** whether a rotation of `token` recorded its successor, waiting up to 2 s for one still in progress */
+export async function successorRecorded(store: KvStore, tenantId: string, token: string): Promise<boolean> {
+  return (await waitForSuccessor(store, successorKey(tenantId, token))) !== null;
+}
+
+export function refreshTokenReuse(deps: { store: KvStore; tenantId: string }): Middleware {
+  const keyOf = (token: string) => successorKey(deps.tenantId, token);
 
   return async function reuseInterval(context, next) {
     await next();
@@ -57,7 +65,7 @@ export function refreshTokenReuse(deps: { store: KvStore; tenantId: string }): M
     // at once instead of holding the request for the whole wait.
     const token = await oidc.provider.RefreshToken.find(presented);
     if (!token || token.consumed || token.clientId !== oidc.client.clientId) return;
-    const sealed = await waitForSuccessor(key);
+    const sealed = await waitForSuccessor(deps.store, key);
     if (!sealed) return;
     const successor = JSON.parse(sealer.open(sealed, key)) as Successor;
     if (successor.clientId !== oidc.client.clientId) return;

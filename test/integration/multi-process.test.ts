@@ -3,54 +3,14 @@
 // key rotated by the CLI is published by both within seconds (pub/sub), not after the cache's revalidation period.
 // test-group: serial (two server processes and a proxy under load: not alongside other files)
 import assert from 'node:assert/strict';
-import { createServer, request, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import * as jose from 'jose';
 import { createTestServices, type TestServices } from '../support/test-env.js';
-import { freePort, startTessera, type TesseraProcess } from '../support/tessera-process.js';
+import { startTessera, type TesseraProcess } from '../support/tessera-process.js';
+import { startProxy, type Proxy } from '../support/load-balancer.js';
 import { cliJson, createClient, createTenant, createUser, redirectUri } from '../support/fixtures.js';
 import { authorizationRequest, codeFlow, discover, oidc } from '../support/relying-party.js';
 import { Browser, isPage, type Page } from '../support/browser.js';
-
-type Route = 'A' | 'B' | 'round-robin';
-
-interface Proxy {
-  readonly url: string;
-  /** where the next requests go */
-  route: Route;
-  /** every request served: which process, method and path (without query) */
-  readonly log: { process: 'A' | 'B'; method: string; path: string }[];
-  close(): Promise<void>;
-}
-
-/** a reverse proxy that keeps Host (the public one) and forwards each request to the process `route` names */
-async function startProxy(backends: Record<'A' | 'B', () => string>): Promise<Proxy> {
-  let turn = 0;
-  const proxy: Proxy = {
-    url: '',
-    route: 'round-robin',
-    log: [],
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
-  };
-  const server: Server = createServer((req, res) => {
-    const target: 'A' | 'B' = proxy.route === 'round-robin' ? (turn++ % 2 === 0 ? 'A' : 'B') : proxy.route;
-    proxy.log.push({ process: target, method: req.method!, path: new URL(req.url!, 'http://x').pathname });
-    const backend = new URL(backends[target]());
-    const upstream = request({ host: backend.hostname, port: backend.port, method: req.method, path: req.url, headers: req.headers }, (response) => {
-      res.writeHead(response.statusCode!, response.rawHeaders);
-      response.pipe(res);
-    });
-    upstream.on('error', () => {
-      if (!res.headersSent) res.writeHead(502);
-      res.end();
-    });
-    req.pipe(upstream);
-  });
-  const port = await freePort();
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  (proxy as { url: string }).url = `http://127.0.0.1:${port}`;
-  return proxy;
-}
 
 describe('two processes behind a load balancer', () => {
   let services: TestServices;

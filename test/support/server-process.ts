@@ -16,12 +16,15 @@ export interface ServerProcess {
   kill(): Promise<void>;
 }
 
-/** starts `node dist/src/main.js` with `env` and resolves once /healthz answers 200 */
-export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
+/**
+ * Starts `node dist/src/main.js` with `env` and resolves once /healthz answers 200.
+ * @param options.publicUrl the issuer origin, e.g. a load balancer in front of several processes
+ */
+export async function startServerProcess(env: Record<string, string>, options: { publicUrl?: string } = {}): Promise<ServerProcess> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(process.execPath, [mainJs], {
-    env: { PATH: process.env.PATH ?? '', PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: url, LOG_LEVEL: 'warn', ...env },
+    env: { PATH: process.env.PATH ?? '', PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: options.publicUrl ?? url, LOG_LEVEL: 'warn', ...env },
     cwd: repoRoot,
   });
   let output = '';

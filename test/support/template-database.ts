@@ -11,7 +11,7 @@ import { findPrismaDir, readMigrations } from '../../src/db/schema-engine.js';
 /** serialises template builders across the test processes of a run (and concurrent runs) */
 const TEMPLATE_LOCK_KEY = 5_841_209_338;
 
-let known: Promise<string> | undefined;
+const known = new Map<string, Promise<string>>();
 
 async function templateName(): Promise<string> {
   const migrations = await readMigrations(join(await findPrismaDir(), 'migrations'));
@@ -30,11 +30,16 @@ function withDatabase(url: string, name: string): string {
 
 /** The name of the migrated template, built on first use. A crashed build leaves only a `_building` database, never a half-migrated template. */
 export function migratedTemplate(adminUrl: string): Promise<string> {
-  known ??= build(adminUrl).catch((error: unknown) => {
-    known = undefined;
-    throw error;
-  });
-  return known;
+  // one per server: a test may also use a private PostgreSQL of its own
+  let template = known.get(adminUrl);
+  if (!template) {
+    template = build(adminUrl).catch((error: unknown) => {
+      known.delete(adminUrl);
+      throw error;
+    });
+    known.set(adminUrl, template);
+  }
+  return template;
 }
 
 async function build(adminUrl: string): Promise<string> {

@@ -8,7 +8,7 @@ import { createConsumePolicy } from '../../src/oidc/consume-policy.js';
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 /** a policy whose clients have the given reuse intervals, recording what it revokes and whom it asks about */
-function policyWith(intervals: Record<string, number>) {
+function policyWith(intervals: Record<string, number>, recorded = true) {
   const revoked: string[] = [];
   const asked: string[] = [];
   const policy = createConsumePolicy({
@@ -20,6 +20,7 @@ function policyWith(intervals: Record<string, number>) {
       revoked.push(grantId);
     },
     now: Date.now,
+    successorRecorded: async () => recorded,
   });
   return { policy, revoked, asked };
 }
@@ -28,8 +29,8 @@ function refreshToken(overrides: Partial<AdapterPayload> = {}): AdapterPayload {
   return { jti: 'rt-1', kind: 'RefreshToken', clientId: 'tabs', grantId: 'grant-1', accountId: 'user-1', ...overrides } as AdapterPayload;
 }
 
-async function lostWith(policy: ReturnType<typeof policyWith>['policy'], model: string, payload: AdapterPayload | undefined) {
-  const error = await policy.onConsumeLost(model, payload).then(
+async function lostWith(policy: ReturnType<typeof policyWith>['policy'], model: string, payload: AdapterPayload | undefined, retake?: () => Promise<boolean>) {
+  const error = await policy.onConsumeLost(model, payload, retake).then(
     () => assert.fail('onConsumeLost must throw'),
     (thrown: unknown) => thrown,
   );
@@ -134,6 +135,31 @@ describe('consume policy', () => {
       const { policy, revoked } = policyWith({});
       await lostWith(policy, 'RefreshToken', refreshToken({ grantId: undefined, consumed: nowSeconds() }));
       assert.deepEqual(revoked, []);
+    });
+
+    it('takes over an orphaned rotation inside the interval: no successor was recorded, the retake wins, the consume succeeds', async () => {
+      const { policy, revoked } = policyWith({ tabs: 5 }, false);
+      const retakes: string[] = [];
+      await policy.onConsumeLost('RefreshToken', refreshToken({ consumed: nowSeconds() - 3 }), async () => { retakes.push('rt-1'); return true; });
+      assert.deepEqual(retakes, ['rt-1']);
+      assert.deepEqual(revoked, []);
+    });
+
+    it('refuses when another repeat took the orphaned rotation over first (the retake loses)', async () => {
+      const { policy, revoked } = policyWith({ tabs: 5 }, false);
+      await lostWith(policy, 'RefreshToken', refreshToken({ consumed: nowSeconds() - 3 }), async () => false);
+      assert.deepEqual(revoked, []);
+    });
+
+    it('never retakes when the successor was recorded, after the interval, or for a code', async () => {
+      let retaken = 0;
+      const retake = async () => { retaken++; return true; };
+      await lostWith(policyWith({ tabs: 5 }, true).policy, 'RefreshToken', refreshToken({ consumed: nowSeconds() - 1 }), retake);
+      const late = policyWith({ tabs: 5 }, false);
+      await lostWith(late.policy, 'RefreshToken', refreshToken({ consumed: nowSeconds() - 6 }), retake);
+      assert.deepEqual(late.revoked, ['grant-1']);
+      await lostWith(policyWith({ tabs: 5 }, false).policy, 'AuthorizationCode', { jti: 'code-1', kind: 'AuthorizationCode', clientId: 'tabs', grantId: 'g', consumed: nowSeconds() } as AdapterPayload, retake);
+      assert.equal(retaken, 0);
     });
   });
 });
