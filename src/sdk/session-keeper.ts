@@ -112,6 +112,11 @@ export function createSessionKeeper(options: KeeperOptions) {
   async function current(force = false): Promise<Session | null> {
     await ready;
     if (disposed) throw new TesseraError('sdk.disposed', 'This client was disposed.');
+    if (!session) {
+      // signed in by another tab whose message has not arrived yet: storage is shared and already has it
+      const stored = await readStored();
+      if (stored && !session) await set(stored, 'SIGNED_IN', false);
+    }
     const held = session;
     if (!held) return null;
     if (Date.parse(held.refresh_expires_at) <= Date.now()) {
