@@ -30,8 +30,8 @@ export function createClient(options: ClientOptions) {
     storage: options.storage,
     refreshMarginSeconds: options.refreshMargin ?? 30,
     autoRefresh: options.autoRefresh ?? true,
-    // an Idempotency-Key for the server's answer cache (rest contract); the coordinator never presents a token twice
-    present: async (refreshToken) => sessionOf(await call<TokenAnswer>('auth/refresh', { asApp: true, body: { refresh_token: refreshToken }, headers: { 'idempotency-key': randomKey() } })),
+    // no Idempotency-Key: the coordinator never retries a presented token, so there is no repeat to deduplicate
+    present: async (refreshToken) => sessionOf(await call<TokenAnswer>('auth/refresh', { asApp: true, body: { refresh_token: refreshToken } })),
   });
 
   async function settle(answer: TokenAnswer | ChallengeAnswer): Promise<AuthResult> {
@@ -114,9 +114,3 @@ export function createClient(options: ClientOptions) {
 }
 
 export type TesseraClient = ReturnType<typeof createClient>;
-
-function randomKey(): string {
-  const bytes = new Uint8Array(16);
-  globalThis.crypto.getRandomValues(bytes);
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-}
