@@ -24,6 +24,21 @@ export interface LoginGrantOptions {
   sessionTtl: number;
 }
 
+/**
+ * extraTokenClaims that put the `amr` (RFC 8176) of a headless sign-in into its access tokens, at issue and at every
+ * refresh: read from the refresh token the answer is about, which carries the login's amr. So a resource server (and
+ * the REST API's whoami and step-up) sees how the user signed in.
+ */
+export function withLoginAmr<T extends (ctx: KoaContextWithOIDC, token: never) => Promise<Record<string, unknown> | undefined>>(claims: T) {
+  return async (ctx: KoaContextWithOIDC, token: never): Promise<Record<string, unknown> | undefined> => {
+    const base = await claims(ctx, token);
+    const gty = (token as { gty?: string; kind?: string }).gty;
+    if ((token as { kind?: string }).kind !== 'AccessToken' || !gty?.split(' ').includes(loginTransactionGrantType)) return base;
+    const amr = (ctx?.oidc?.entities as { RefreshToken?: { amr?: string[] } } | undefined)?.RefreshToken?.amr;
+    return Array.isArray(amr) && amr.length ? { ...base, amr } : base;
+  };
+}
+
 export function loginTransactionGrant(tenantId: string, redeem: RedeemLogin, options: LoginGrantOptions) {
   return async function loginTransactionGrantHandler(ctx: KoaContextWithOIDC): Promise<void> {
     const { oidc } = ctx;
@@ -54,17 +69,18 @@ export function loginTransactionGrant(tenantId: string, redeem: RedeemLogin, opt
     session.grantIdFor(client.clientId, grantId);
     await session.save(options.sessionTtl);
 
+    const rt = new provider.RefreshToken({
+      accountId: login.userId, acr: login.acr ?? undefined, amr: login.amr, authTime: login.authTime, client, grantId,
+      gty: loginTransactionGrantType, resource, rotations: 0, scope: 'offline_access', sessionUid: session.uid, sid, expiresWithSession: false,
+    });
+    oidc.entity('RefreshToken', rt);
+    // before the access token is saved: withLoginAmr reads the sign-in's amr from it
     const at = new provider.AccessToken({ accountId: login.userId, client, grantId, gty: loginTransactionGrantType, scope: '' });
     const ResourceServerClass = (provider as unknown as { ResourceServer: ResourceServerCtor }).ResourceServer;
     (at as unknown as { resourceServer: unknown }).resourceServer = new ResourceServerClass(resource, options.resourceInfo(resource, client));
     oidc.entity('AccessToken', at);
     const accessToken = await at.save();
 
-    const rt = new provider.RefreshToken({
-      accountId: login.userId, acr: login.acr ?? undefined, amr: login.amr, authTime: login.authTime, client, grantId,
-      gty: loginTransactionGrantType, resource, rotations: 0, scope: 'offline_access', sessionUid: session.uid, sid, expiresWithSession: false,
-    });
-    oidc.entity('RefreshToken', rt);
     const refreshToken = await rt.save();
 
     ctx.set('Cache-Control', 'no-store');

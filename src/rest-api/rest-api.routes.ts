@@ -12,13 +12,13 @@ import { listClaim } from '../rbac/access-token-check.js';
 import { bearerToken, verifyAppAccessToken, type AppAccess } from '../otp-api/app-access-token.js';
 import { callProviderEndpoint } from '../otp-api/provider-endpoint.js';
 import { createRestClients } from './rest-client.js';
-import { addTwoFactorRoutes } from './rest-2fa.routes.js';
+import { addTwoFactorSurface } from './rest-2fa-surface.js';
 import { createRestSignIn, restTokens, type RestAnswer } from './rest-sign-in.js';
 import type { CallingApp } from '../otp-api/app-credentials.js';
 
 export const restApiPrefix = '/t/:slug/v1';
 const corsHeaders = 'Authorization, Content-Type';
-const corsMethods = 'GET, POST, DELETE';
+const corsMethods = 'GET, POST, PUT, DELETE';
 
 /** the gate and CORS: off → rest.disabled; an Origin the tenant did not register → rest.origin_not_allowed */
 async function gate(ctx: Context, next: Next) {
@@ -119,7 +119,7 @@ export function restApiRoutes(services: Services) {
     ctx.body = { audience, roles, permissions };
   });
 
-  addTwoFactorRoutes(router, services, bearer);
+  addTwoFactorSurface(router, services, { bearer, clients, signIn });
 
   return router;
 }
