@@ -1,6 +1,7 @@
 // `tessera/client/passkeys`: passkeys through the browser's WebAuthn API, added to client.auth by
-// withPasskeys(client): registerPasskey() for the signed-in user (POST /v1/auth/2fa/webauthn/register, then
-// /register/finish) and signInWithPasskey() as a first factor (POST /v1/auth/passkey/options, then /verify). The
+// withPasskeys(client): registerPasskey() for the signed-in user or an enrol_mfa challenge (POST
+// /v1/auth/2fa/webauthn/register, then /register/finish), signInWithPasskey() as a first factor (POST
+// /v1/auth/passkey/options, then /verify) and verifyChallengeWithPasskey() for a sign-in's second factor. The
 // server's options are WebAuthn's JSON forms (base64url for binary fields), converted here by hand so that browsers
 // without PublicKeyCredential.parseCreationOptionsFromJSON work too.
 import { clientCore, type ExtensibleClient } from './client-core.js';
@@ -68,10 +69,11 @@ export function passkeyMethods(client: ExtensibleClient) {
   const { call, accessToken, settle } = client[clientCore];
   return {
     /** registers a passkey for the signed-in user; backup_codes come with the user's first factor only */
-    async registerPasskey(name?: string): Promise<{ factor_id: string; backup_codes: string[] | null }> {
+    async registerPasskey(name?: string, enrol: { challengeId?: string } = {}): Promise<{ factor_id: string; backup_codes: string[] | null; result: AuthResult | null }> {
       const container = webauthn();
-      const token = await accessToken();
-      const { registration_id: id, options } = await call<{ registration_id: string; options: Json }>('auth/2fa/webauthn/register', { token, body: {} });
+      // under an enrol_mfa challenge the app names itself and the challenge; otherwise the user's Bearer token
+      const authOf = async (body: Json) => (enrol.challengeId ? { asApp: true, body: { ...body, challenge_id: enrol.challengeId } } : { token: await accessToken(), body });
+      const { registration_id: id, options } = await call<{ registration_id: string; options: Json }>('auth/2fa/webauthn/register', await authOf({}));
       const user = options.user as Json;
       const publicKey = {
         ...options,
@@ -80,10 +82,9 @@ export function passkeyMethods(client: ExtensibleClient) {
         excludeCredentials: withIds(options.excludeCredentials),
       } as unknown as PublicKeyCredentialCreationOptions;
       const credential = await ceremony(() => container.create({ publicKey }));
-      const done = await call<{ factor_id: string; backup_codes?: string[] | null }>('auth/2fa/webauthn/register/finish', {
-        token: await accessToken(), body: { registration_id: id, credential: credentialJson(credential), ...(name ? { name } : {}) },
-      });
-      return { factor_id: done.factor_id, backup_codes: done.backup_codes ?? null };
+      const done = await call<{ factor_id: string; backup_codes?: string[] | null; access_token?: string }>('auth/2fa/webauthn/register/finish',
+        await authOf({ registration_id: id, credential: credentialJson(credential), ...(name ? { name } : {}) }));
+      return { factor_id: done.factor_id, backup_codes: done.backup_codes ?? null, result: typeof done.access_token === 'string' ? await settle(done as never) : null };
     },
     /** signs in with a passkey as the first factor (a discoverable credential: no email needed) */
     async signInWithPasskey(): Promise<AuthResult> {
@@ -92,6 +93,15 @@ export function passkeyMethods(client: ExtensibleClient) {
       const publicKey = { ...options, challenge: fromBase64url(options.challenge as string), allowCredentials: withIds(options.allowCredentials) } as unknown as PublicKeyCredentialRequestOptions;
       const credential = await ceremony(() => container.get({ publicKey }));
       return settle(await call('auth/passkey/verify', { asApp: true, body: { request_id: id, credential: credentialJson(credential) } }));
+    },
+    /** answers a sign-in's second-factor challenge with a passkey */
+    async verifyChallengeWithPasskey(challengeId: string): Promise<AuthResult> {
+      const container = webauthn();
+      const path = `auth/challenge/${encodeURIComponent(challengeId)}/`;
+      const { options } = await call<{ options: Json }>(`${path}webauthn/options`, { asApp: true, body: {} });
+      const publicKey = { ...options, challenge: fromBase64url(options.challenge as string), allowCredentials: withIds(options.allowCredentials) } as unknown as PublicKeyCredentialRequestOptions;
+      const credential = await ceremony(() => container.get({ publicKey }));
+      return settle(await call(`${path}verify`, { asApp: true, body: { method: 'webauthn', credential: credentialJson(credential) } }));
     },
   };
 }

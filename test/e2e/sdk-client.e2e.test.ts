@@ -1,7 +1,7 @@
 // test-group: serial
 // The app SDK (tessera/client, issue #18 §1) in headless Chromium, loaded as built on a page of its own origin that
 // the tenant allows (CORS): sign-up with the code from the outbox, MFA (TOTP enrolment, the challenge at the next
-// sign-in), refresh, sign-out; and three tabs of one browser refreshing at the same moment, twenty times, after
+// sign-in), refresh, sign-out; passkeys on a virtual authenticator (register, first factor, second factor); and three tabs of one browser refreshing at the same moment, twenty times, after
 // which the user is still signed in in every tab (one refresh per round: no token presented twice, no family revoked).
 // Serial: three Chromium tabs timing a refresh to the same millisecond must not share two cores with other suites.
 import assert from 'node:assert/strict';
@@ -28,7 +28,11 @@ describe('app SDK tessera/client in headless Chromium', () => {
     chromium = await launchChromium();
     app = await startSdkTestPage();
     ({ slug, issuer } = await createTenant(server));
-    await cliJson(server, ['tenant', 'settings', '--tenant', slug, '--set', JSON.stringify({ headless: { restApi: true, allowedOrigins: [app.origin] } })]);
+    await cliJson(server, ['tenant', 'settings', '--tenant', slug, '--set', JSON.stringify({
+      headless: { restApi: true, allowedOrigins: [app.origin] },
+      signIn: { methods: { passkey: true } },
+      mfa: { webauthn: { rpId: 'localhost', origins: [app.origin] } },
+    })]);
   });
   after(async () => {
     await chromium?.close();
@@ -92,6 +96,39 @@ describe('app SDK tessera/client in headless Chromium', () => {
       assert.equal(await page.evaluate(() => localStorage.length), 0);
       const events = await page.evaluate(() => (window as unknown as PageWindow).events);
       assert.deepEqual(events.filter((e) => e !== 'USER_UPDATED'), ['INITIAL_SESSION', 'SIGNED_IN', 'SIGNED_OUT', 'SIGNED_IN', 'TOKEN_REFRESHED', 'SIGNED_OUT']);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('passkeys through the browser\'s WebAuthn API: register, sign in with it, answer a second-factor challenge with it', async () => {
+    const user = await createUser(server, slug);
+    const context = await chromium.newContext();
+    try {
+      const page = await openTab(context);
+      const cdp = await context.newCDPSession(page);
+      await cdp.send('WebAuthn.enable', { enableUI: false });
+      await cdp.send('WebAuthn.addVirtualAuthenticator', { options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true } });
+      const auth = <T>(script: string, arg?: unknown): Promise<T> =>
+        page.evaluate(([s, a]) => new Function('auth', 'arg', `return (async () => { ${s} })()`)((window as unknown as PageWindow).client.auth, a), [script, arg] as const) as Promise<T>;
+
+      assert.equal(await auth<string>('return (await auth.signIn(arg)).status', { email: user.email, password: user.password }), 'signed_in');
+      const registered = await auth<{ factor_id: string; backup_codes: string[] | null }>("return auth.registerPasskey('Laptop')");
+      assert.ok(registered.factor_id);
+      assert.equal(registered.backup_codes?.length, 10);
+      assert.deepEqual((await auth<{ factors: { type: string; name: string }[] }>('return auth.listMfaFactors()')).factors.map((f) => [f.type, f.name]), [['webauthn', 'Laptop']]);
+      await auth('await auth.signOut()');
+
+      const first = await auth<{ status: string; user: { email: string } | null }>('return auth.signInWithPasskey()');
+      assert.equal(first.status, 'signed_in');
+      assert.equal(await auth<string>('return (await auth.getUser()).email'), user.email);
+      await auth('await auth.signOut()');
+
+      const challenged = await auth<{ status: string; challenge: { id: string; methods: string[] } }>('return auth.signIn(arg)', { email: user.email, password: user.password });
+      assert.equal(challenged.status, 'challenge_required');
+      assert.ok(challenged.challenge.methods.includes('webauthn'), challenged.challenge.methods.join());
+      assert.equal(await auth<string>('return (await auth.verifyChallengeWithPasskey(arg)).status', challenged.challenge.id), 'signed_in');
+      assert.equal(await auth<string>('return (await auth.getUser()).email'), user.email);
     } finally {
       await context.close();
     }

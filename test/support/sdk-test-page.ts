@@ -27,7 +27,8 @@ window.ready = true;
 export async function startSdkTestPage() {
   const bundle = await bundleSdk({ contents: "export * from './index.js'; export * from './mfa.js'; export * from './passkeys.js';" }, false);
   const port = await freePort();
-  const origin = `http://127.0.0.1:${port}`;
+  // localhost, not 127.0.0.1: WebAuthn refuses an IP address as the relying party id
+  const origin = `http://localhost:${port}`;
   const server: Server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', origin).pathname;
     if (path === '/sdk.js') return void res.writeHead(200, { 'content-type': 'text/javascript' }).end(bundle);
