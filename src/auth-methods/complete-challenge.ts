@@ -4,13 +4,13 @@
 import type { Context } from 'koa';
 import type { UserRecord } from '../db/users.repository.js';
 import type { Details } from '../interactions/interaction-context.js';
-import { AppError } from '../errors/app-error.js';
 import { revokeAccount } from '../oidc/account-revocation.js';
 import type { AuthMethodDeps } from './auth-method-deps.js';
 import { requestInfo } from './auth-method-deps.js';
 import type { Challenge } from './one-time-codes/one-time-codes.js';
 import type { MfaGate } from './mfa/mfa-gate.js';
 import { accountForCode, amrOfCode as amrOf, proveEmail } from './one-time-codes/code-sign-in.js';
+import { accountForSignUp } from './sign-up/sign-up-account.js';
 
 
 /** how long the new-password form stays usable after the code or link was accepted */
@@ -56,22 +56,8 @@ export function createChallengeCompletion(deps: AuthMethodDeps, gate: MfaGate) {
       }
 
       if (challenge.purpose === 'signup') {
-        const passwordHash = typeof challenge.data.passwordHash === 'string' ? challenge.data.passwordHash : null;
-        const existing = typeof challenge.data.existingUserId === 'string' ? await users.findById(tenant.id, challenge.data.existingUserId) : null;
-        let user: UserRecord;
-        if (existing) {
-          if (passwordHash) await users.setPasswordHash(existing.id, passwordHash);
-          user = existing.emailVerified ? await users.markVerified(existing.id, 'email') : await emailProven(ctx, existing);
-        } else {
-          try {
-            user = await users.createVerified(tenant.id, { email: challenge.identifier, passwordHash, name: typeof challenge.data.name === 'string' ? challenge.data.name : undefined });
-          } catch (error) {
-            // verified by someone else in the meantime: the code proved the mailbox, not this registration
-            if (error instanceof AppError && error.code === 'user.email_taken') return ix.expired(ctx);
-            throw error;
-          }
-        }
-        await audit.record({ tenantId: tenant.id, type: 'signup.completed', actor: user.id, subject: user.id, ...requestInfo(ctx), data: { method: 'password' } });
+        const user = await accountForSignUp(deps, { tenantId: tenant.id, challenge, request: requestInfo(ctx), revoke: revokerFor(ctx) });
+        if (!user) return ix.expired(ctx);
         return signIn(ctx, user, challenge, 'signup', ['pwd', 'otp']);
       }
 

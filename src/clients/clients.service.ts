@@ -1,6 +1,6 @@
 // OAuth clients of a tenant. Secrets are generated here, shown once, and kept only sealed: oidc-provider needs
 // the plain secret to check client_secret_basic/post, so hashing is not an option (issue #2), encryption is.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { ClientsRepository } from '../db/clients.repository.js';
 import type { Sealer } from '../crypto/sealing.js';
 import { AppError, assertThat } from '../errors/app-error.js';
@@ -58,6 +58,11 @@ export interface CreatedClient {
 /** checks metadata exactly as the tenant's provider will when it loads the client */
 export type MetadataValidator = (metadata: Record<string, unknown>) => Promise<void>;
 
+/** app slugs Tessera keeps for its own clients: the REST auth API's built-in client (rest-api/rest-client.ts) */
+export const builtInRestAppSlug = 'tessera-rest';
+const reservedAppSlugs: ReadonlySet<string> = new Set([builtInRestAppSlug]);
+const appGrants = ['refresh_token', loginTransactionGrantType];
+
 const secretContext = (tenantId: string, clientId: string) => `client-secret:${tenantId}:${clientId}`;
 const isWebUri = (uri: string) => /^https?:\/\//i.test(uri);
 
@@ -74,30 +79,49 @@ export function createClientsService(deps: { repository: ClientsRepository; seal
     };
   }
 
-  /** @throws AppError('request.invalid' | 'app.slug_taken' | 'client.invalid_metadata') */
-  async function createApp(tenantId: string, name: string, app: NonNullable<CreateClientInput['headless']>, reuseInterval: number, validate: MetadataValidator): Promise<CreatedClient> {
-    assertThat(appSlugPattern.test(app.appSlug), 'request.invalid', 'An app slug is 2 to 40 lower-case letters, digits or hyphens, starting with a letter.');
-    // checked before the insert: two creations racing with one slug can both pass (the slug is only an audience)
-    if ((await repository.list(tenantId)).some((c) => c.metadata.app_slug === app.appSlug)) throw new AppError('app.slug_taken');
-    const clientId = `${app.tenantSlug}.${randomBytes(12).toString('base64url')}`;
+  /** an app's metadata and a new secret, checked as the tenant's provider will check them */
+  async function appRecord(tenantId: string, clientId: string, name: string, appSlug: string, reuseInterval: number, validate: MetadataValidator) {
     const secret = randomBytes(32).toString('base64url');
-    const grants = ['refresh_token', loginTransactionGrantType];
     const metadata: Record<string, unknown> = {
-      client_name: name, application_type: 'web', grant_types: grants, response_types: [], redirect_uris: [],
+      client_name: name, application_type: 'web', grant_types: appGrants, response_types: [], redirect_uris: [],
       token_endpoint_auth_method: 'client_secret_post', first_party: true, refresh_token_reuse_interval: reuseInterval,
-      headless: true, app_slug: app.appSlug,
+      headless: true, app_slug: appSlug,
     };
     try {
       await validate({ ...metadata, client_id: clientId, client_secret: secret });
     } catch (error) {
       throw new AppError('client.invalid_metadata', (error as { error_description?: string }).error_description ?? (error as Error).message);
     }
-    await repository.create(tenantId, { clientId, name, metadata, sealedSecret: sealer.seal(secret, secretContext(tenantId, clientId)), firstParty: true });
-    return { client_id: clientId, client_secret: secret, client_name: name, token_endpoint_auth_method: 'client_secret_post', grant_types: grants as GrantType[], redirect_uris: [] };
+    return { secret, record: { clientId, name, metadata, sealedSecret: sealer.seal(secret, secretContext(tenantId, clientId)), firstParty: true } };
+  }
+
+  /** @throws AppError('request.invalid' | 'app.slug_reserved' | 'app.slug_taken' | 'client.invalid_metadata') */
+  async function createApp(tenantId: string, name: string, app: NonNullable<CreateClientInput['headless']>, reuseInterval: number, validate: MetadataValidator): Promise<CreatedClient> {
+    assertThat(appSlugPattern.test(app.appSlug), 'request.invalid', 'An app slug is 2 to 40 lower-case letters, digits or hyphens, starting with a letter.');
+    if (reservedAppSlugs.has(app.appSlug)) throw new AppError('app.slug_reserved');
+    // checked before the insert: two creations racing with one slug can both pass (the slug is only an audience)
+    if ((await repository.list(tenantId)).some((c) => c.metadata.app_slug === app.appSlug)) throw new AppError('app.slug_taken');
+    const clientId = `${app.tenantSlug}.${randomBytes(12).toString('base64url')}`;
+    const { secret, record } = await appRecord(tenantId, clientId, name, app.appSlug, reuseInterval, validate);
+    await repository.create(tenantId, record);
+    return { client_id: clientId, client_secret: secret, client_name: name, token_endpoint_auth_method: 'client_secret_post', grant_types: appGrants as GrantType[], redirect_uris: [] };
   }
 
   return {
-    /** @throws AppError('client.invalid_metadata' | 'request.invalid') */
+    /**
+     * The tenant's built-in REST client (app slug `tessera-rest`), created on first use. Its id is derived from the
+     * tenant, so concurrent first calls in any number of processes insert the same row: one insert wins
+     * (ON CONFLICT DO NOTHING) and every caller answers with that id.
+     * @throws AppError('client.invalid_metadata')
+     */
+    async ensureBuiltInRestApp(tenantId: string, tenantSlug: string, validate: MetadataValidator): Promise<string> {
+      const clientId = `${tenantSlug}.${createHash('sha256').update(`${builtInRestAppSlug}\0${tenantId}`).digest('base64url').slice(0, 16)}`;
+      if (await repository.find(tenantId, clientId)) return clientId;
+      const { record } = await appRecord(tenantId, clientId, 'REST auth API (built-in)', builtInRestAppSlug, 0, validate);
+      await repository.createIfAbsent(tenantId, record);
+      return clientId;
+    },
+    /** @throws AppError('client.invalid_metadata' | 'request.invalid' | 'app.slug_reserved' | 'app.slug_taken') */
     async create(tenantId: string, input: CreateClientInput, validate: MetadataValidator): Promise<CreatedClient> {
       const name = input.name?.trim();
       assertThat(name && name.length <= 100, 'request.invalid', 'A client name is 1 to 100 characters.');

@@ -22,6 +22,11 @@ export function createClientsRepository(prisma: PrismaClient) {
     async create(tenantId: string, input: Omit<ClientRecord, 'updatedAt'>): Promise<void> {
       await prisma.client.create({ data: { tenantId, ...input, metadata: input.metadata as object } });
     },
+    /** inserts unless a client with this id exists (INSERT … ON CONFLICT DO NOTHING); @returns whether it inserted */
+    async createIfAbsent(tenantId: string, input: Omit<ClientRecord, 'updatedAt'>): Promise<boolean> {
+      const { count } = await prisma.client.createMany({ data: [{ tenantId, ...input, metadata: input.metadata as object }], skipDuplicates: true });
+      return count === 1;
+    },
     async update(tenantId: string, clientId: string, data: { name?: string; metadata?: Record<string, unknown>; sealedSecret?: string | null; firstParty?: boolean }): Promise<boolean> {
       const { count } = await prisma.client.updateMany({ where: { tenantId, clientId }, data: { ...data, ...(data.metadata ? { metadata: data.metadata as object } : {}) } });
       return count === 1;

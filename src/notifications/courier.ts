@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Branding } from '../tenants/branding.js';
 import type { TenantSettings } from '../tenants/tenant-settings.js';
-import { renderCodeEmail, renderPasswordChangedEmail, smsText, type CodePurpose } from './email/email-templates.js';
+import { renderAccountExistsEmail, renderCodeEmail, renderPasswordChangedEmail, smsText, type CodePurpose, type RenderedEmail } from './email/email-templates.js';
 import type { Outbox } from './outbox.js';
 import { auditCode, ProviderError } from './provider-error.js';
 import { DeliveryFailed, type DeliveryAttempt } from './sms/sms-router.js';
@@ -143,6 +143,18 @@ export function createCourier(deps: CourierDeps) {
     return { channel: 'whatsapp', provider: 'whatsapp', verification: null };
   }
 
+  /** an email without a code, sent best effort: failures are logged, not thrown */
+  async function sendNotice(tenant: CourierTenant, to: string, kind: string, render: () => Promise<RenderedEmail>): Promise<void> {
+    try {
+      const email = await render();
+      const sender = tenant.settings.signIn.sandbox ? null : deps.channels.email(tenant.id, tenant.settings.messaging);
+      if (sender) await sender.send({ ...fromOf(tenant), to, ...email });
+      if (usesOutbox(tenant)) await deps.outbox.record(tenant.id, { channel: 'email', to, subject: email.subject, text: email.text, code: null, link: null, provider: sender ? 'smtp' : null, delivered: !!sender });
+    } catch (error) {
+      deps.logger.warn({ tenant: tenant.slug, kind, reason: (error as Error).message }, 'notice not sent');
+    }
+  }
+
   return {
     /** @throws NotConfigured, DeliveryFailed, ProviderError — each already recorded for the audit log */
     async deliverCode(delivery: CodeDelivery): Promise<DeliveryOutcome> {
@@ -161,16 +173,11 @@ export function createCourier(deps: CourierDeps) {
       }
     },
     /** tells a user their password changed (best effort: failures are logged, not thrown) */
-    async passwordChanged(tenant: CourierTenant, to: string, ip: string | null): Promise<void> {
-      try {
-        const email = await renderPasswordChangedEmail({ brand: brandOf(tenant), when: new Date(), ip });
-        const sender = tenant.settings.signIn.sandbox ? null : deps.channels.email(tenant.id, tenant.settings.messaging);
-        if (sender) await sender.send({ ...fromOf(tenant), to, ...email });
-        if (usesOutbox(tenant)) await deps.outbox.record(tenant.id, { channel: 'email', to, subject: email.subject, text: email.text, code: null, link: null, provider: sender ? 'smtp' : null, delivered: !!sender });
-      } catch (error) {
-        deps.logger.warn({ tenant: tenant.slug, reason: (error as Error).message }, 'password-changed notice not sent');
-      }
-    },
+    passwordChanged: (tenant: CourierTenant, to: string, ip: string | null): Promise<void> =>
+      sendNotice(tenant, to, 'password-changed', () => renderPasswordChangedEmail({ brand: brandOf(tenant), when: new Date(), ip })),
+    /** tells the owner of an address that a sign-up was tried with it (best effort, as passwordChanged) */
+    accountExists: (tenant: CourierTenant, to: string): Promise<void> =>
+      sendNotice(tenant, to, 'account-exists', () => renderAccountExistsEmail({ brand: brandOf(tenant) })),
   };
 }
 

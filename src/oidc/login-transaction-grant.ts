@@ -4,7 +4,6 @@
 // token rotates, is replay-checked, revoked and introspected at the standard endpoints. The client must be a
 // headless app authenticated at the token endpoint, and the transaction must have been started by it; each
 // transaction is redeemed once (the redeem callback is a compare-and-set on the transaction record).
-import { randomUUID } from 'node:crypto';
 import { errors, type Client, type KoaContextWithOIDC, type ResourceServer } from 'oidc-provider';
 
 export const loginTransactionGrantType = 'urn:tessera:params:oauth:grant-type:login-transaction';
@@ -22,21 +21,6 @@ export interface LoginGrantOptions {
   resourceInfo(resource: string, client: Client): ResourceServer;
   /** seconds a session lives (the tenant's ttl.session) */
   sessionTtl: number;
-}
-
-/**
- * extraTokenClaims that put the `amr` (RFC 8176) of a headless sign-in into its access tokens, at issue and at every
- * refresh: read from the refresh token the answer is about, which carries the login's amr. So a resource server (and
- * the REST API's whoami and step-up) sees how the user signed in.
- */
-export function withLoginAmr<T extends (ctx: KoaContextWithOIDC, token: never) => Promise<Record<string, unknown> | undefined>>(claims: T) {
-  return async (ctx: KoaContextWithOIDC, token: never): Promise<Record<string, unknown> | undefined> => {
-    const base = await claims(ctx, token);
-    const gty = (token as { gty?: string; kind?: string }).gty;
-    if ((token as { kind?: string }).kind !== 'AccessToken' || !gty?.split(' ').includes(loginTransactionGrantType)) return base;
-    const amr = (ctx?.oidc?.entities as { RefreshToken?: { amr?: string[] } } | undefined)?.RefreshToken?.amr;
-    return Array.isArray(amr) && amr.length ? { ...base, amr } : base;
-  };
 }
 
 export function loginTransactionGrant(tenantId: string, redeem: RedeemLogin, options: LoginGrantOptions) {
@@ -64,7 +48,9 @@ export function loginTransactionGrant(tenantId: string, redeem: RedeemLogin, opt
     // revoking it there revokes this grant (sessions.service.ts); session-tracking.ts describes it
     const SessionClass = provider.Session as unknown as new (payload: Record<string, unknown>) => InstanceType<typeof provider.Session>;
     const session = new SessionClass({ accountId: login.userId, loginTs: login.authTime, amr: login.amr, ...(login.acr ? { acr: login.acr } : {}) });
-    const sid = randomUUID();
+    // the session's uid is its `sid` for this client: the access token names the session the account and console
+    // session pages list (and revoke) under that same id
+    const sid = session.uid as string;
     session.sidFor(client.clientId, sid);
     session.grantIdFor(client.clientId, grantId);
     await session.save(options.sessionTtl);
@@ -73,17 +59,42 @@ export function loginTransactionGrant(tenantId: string, redeem: RedeemLogin, opt
       accountId: login.userId, acr: login.acr ?? undefined, amr: login.amr, authTime: login.authTime, client, grantId,
       gty: loginTransactionGrantType, resource, rotations: 0, scope: 'offline_access', sessionUid: session.uid, sid, expiresWithSession: false,
     });
+    // read by withLoginClaims when the access token is saved, as on every later refresh
     oidc.entity('RefreshToken', rt);
-    // before the access token is saved: withLoginAmr reads the sign-in's amr from it
-    const at = new provider.AccessToken({ accountId: login.userId, client, grantId, gty: loginTransactionGrantType, scope: '' });
+
+    const at = new provider.AccessToken({ accountId: login.userId, client, grantId, gty: loginTransactionGrantType, scope: '', sessionUid: session.uid, sid, expiresWithSession: false });
     const ResourceServerClass = (provider as unknown as { ResourceServer: ResourceServerCtor }).ResourceServer;
     (at as unknown as { resourceServer: unknown }).resourceServer = new ResourceServerClass(resource, options.resourceInfo(resource, client));
     oidc.entity('AccessToken', at);
     const accessToken = await at.save();
-
     const refreshToken = await rt.save();
 
     ctx.set('Cache-Control', 'no-store');
     ctx.body = { access_token: accessToken, expires_in: at.expiration, token_type: at.tokenType, refresh_token: refreshToken, scope: 'offline_access' };
+  };
+}
+
+type TokenClaims = (ctx: KoaContextWithOIDC, token: never) => Promise<Record<string, unknown> | undefined>;
+
+/**
+ * extraTokenClaims that put the sign-in of a login transaction into its access tokens, the first one and every one
+ * minted by refreshing: RFC 9068 §2.2.1's `auth_time`, `acr` and `amr` (RFC 8176), and `sid`, the session's uid.
+ * They come from the refresh token of the grant (which keeps them across rotations), so whoami can tell how and
+ * in which session the user signed in without a lookup.
+ */
+export function withLoginClaims(claims: TokenClaims): TokenClaims {
+  return async (ctx, token) => {
+    const base = await claims(ctx, token);
+    const issued = token as unknown as { kind?: string; gty?: string; sid?: string };
+    if (issued.kind !== 'AccessToken' || !issued.gty?.split(' ').includes(loginTransactionGrantType)) return base;
+    const from = ctx?.oidc?.entities?.RefreshToken as { amr?: string[]; authTime?: number; acr?: string } | undefined;
+    if (!from) return base;
+    return {
+      ...base,
+      ...(Array.isArray(from.amr) ? { amr: from.amr } : {}),
+      ...(typeof from.authTime === 'number' ? { auth_time: from.authTime } : {}),
+      ...(from.acr ? { acr: from.acr } : {}),
+      ...(issued.sid ? { sid: issued.sid } : {}),
+    };
   };
 }

@@ -15,7 +15,7 @@ import type { MtlsHeaders } from './mtls-certificate.js';
 import { registrationFeatures, type RegistrationDeps } from './client-registration.js';
 import { deviceFlowFeature, type DevicePages } from './device-flow.js';
 import { withActClaim } from './token-exchange.js';
-import { withLoginAmr } from './login-transaction-grant.js';
+import { withLoginClaims } from './login-transaction-grant.js';
 import { supportedLocales } from '../i18n/i18n.js';
 
 export interface ProviderPages extends DevicePages {
@@ -105,7 +105,7 @@ export function tenantProviderConfiguration(input: TenantProviderConfigInput): C
     // (relying-party-settings.ts). The library default (true) keeps them for userinfo only.
     conformIdTokenClaims: settings.oidc.idTokenClaims === 'userinfo',
     extraParams: { scope: keepOfflineAccess(settings.oidc) as never },
-    extraTokenClaims: withLoginAmr(withActClaim(rbacTokenClaims(tenant.id, settings.rbac, input.claimsFor) as never)) as Configuration['extraTokenClaims'],
+    extraTokenClaims: withLoginClaims(withActClaim(rbacTokenClaims(tenant.id, settings.rbac, input.claimsFor) as never)) as Configuration['extraTokenClaims'],
     // RFC 9700 §2.1.2: the code flow; implicit and hybrid only where the tenant turns them on (protocol-settings.ts).
     responseTypes: profiles.responseTypes,
     subjectTypes: profiles.subjectTypes,

@@ -5,6 +5,7 @@
 import type { Context } from 'koa';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { AuthMethodRegistry } from '../auth-methods/auth-method-registry.js';
+import type { MethodVerifyOutcome } from '../auth-methods/auth-method.js';
 import type { Factors } from '../auth-methods/mfa/factors.service.js';
 import { enrolledSecondFactors } from '../auth-methods/mfa/enrolled-factors.js';
 import type { SmsFactor } from '../auth-methods/mfa/sms-factor.js';
@@ -36,6 +37,29 @@ type Channel = (typeof channels)[number];
 const text = (value: unknown, max: number): string | null => (typeof value === 'string' && value.length <= max ? value : null);
 const requestOf = (ctx: Context) => ({ ip: ctx.ip, userAgent: ctx.get('User-Agent') || null });
 
+/**
+ * Where a code goes, from `{phone | email, channel?}`: the channel defaults to email for an email, SMS for a phone.
+ * @throws AppError('request.invalid' | 'otp.invalid_channel')
+ */
+export function codeDestination(body: Record<string, unknown>): { identifier: string; channel: Channel; kind: 'email' | 'phone' } {
+  const phone = body.phone === undefined ? undefined : text(body.phone, 32);
+  const email = body.email === undefined ? undefined : text(body.email, 254);
+  if ((phone === undefined) === (email === undefined) || phone === null || email === null) throw new AppError('request.invalid', 'Send exactly one of "phone" or "email", as a string.');
+  const channel = (body.channel ?? (email !== undefined ? 'email' : 'sms')) as Channel;
+  if (!channels.includes(channel) || (channel === 'email') !== (email !== undefined)) throw new AppError('otp.invalid_channel', '"channel" is sms or whatsapp for a phone, email for an email.');
+  return { identifier: (phone ?? email)!, channel, kind: email !== undefined ? 'email' : 'phone' };
+}
+
+/** the answer to a code a code method did not accept */
+export function codeRefusal(outcome: Exclude<MethodVerifyOutcome, { ok: true }>): Answer {
+  if (outcome.error === 'wrong') {
+    const left = outcome.attemptsLeft;
+    return errorAnswer('otp.invalid_code', left === null ? undefined : `That code is not right. ${left === 1 ? '1 attempt' : `${left} attempts`} left.`);
+  }
+  if (outcome.error === 'rate_limited') return errorAnswer('auth.rate_limited', undefined, outcome.retryAfterSeconds);
+  return errorAnswer('otp.expired');
+}
+
 export function createOtpSignIn(deps: OtpSignInDeps) {
   const { logins } = deps;
 
@@ -44,21 +68,17 @@ export function createOtpSignIn(deps: OtpSignInDeps) {
   return {
     /** @throws AppError('request.invalid' | 'otp.invalid_channel' | 'user.invalid_email' | 'user.invalid_phone') */
     async sendOtp(ctx: Context, app: CallingApp, body: Record<string, unknown>): Promise<Answer> {
-      const phone = body.phone === undefined ? undefined : text(body.phone, 32);
-      const email = body.email === undefined ? undefined : text(body.email, 254);
-      if ((phone === undefined) === (email === undefined) || phone === null || email === null) throw new AppError('request.invalid', 'Send exactly one of "phone" or "email", as a string.');
-      const channel = (body.channel ?? (email !== undefined ? 'email' : 'sms')) as Channel;
-      if (!channels.includes(channel) || (channel === 'email') !== (email !== undefined)) throw new AppError('otp.invalid_channel', '"channel" is sms or whatsapp for a phone, email for an email.');
+      const { identifier, channel, kind } = codeDestination(body);
       const method = deps.authMethods.codeMethod(channel);
       if (!method.availableFor(app.tenant)) throw new AppError('otp.invalid_channel');
 
       const tx = await logins.begin({ tenantId: app.tenant.id, clientId: app.appId, front: 'otp_api', method: method.id, identifier: null, ttlSeconds: transactionSeconds });
       // the app's opt-in to the API is its opt-in to creating users on their first verified sign-in (issue #16 §2)
-      const started = await method.start({ tenant: app.tenant, identifier: (phone ?? email)!, transactionId: tx.id, request: requestOf(ctx), allowSignUp: true });
+      const started = await method.start({ tenant: app.tenant, identifier, transactionId: tx.id, request: requestOf(ctx), allowSignUp: true });
       if (!started.ok) {
         await logins.discard(app.tenant.id, tx.id);
         if (started.error === 'rate_limited') return errorAnswer('auth.rate_limited', undefined, started.retryAfterSeconds);
-        throw new AppError(email !== undefined ? 'user.invalid_email' : 'user.invalid_phone');
+        throw new AppError(kind === 'email' ? 'user.invalid_email' : 'user.invalid_phone');
       }
       await logins.apply(app.tenant.id, tx.id, { type: 'challenge_started', challengeId: started.challengeId }, null);
       return { status: 200, body: { otp_request_id: tx.id, channel, expires_in: Math.max(1, Math.ceil((started.expiresAt - Date.now()) / 1000)) } };
@@ -77,13 +97,8 @@ export function createOtpSignIn(deps: OtpSignInDeps) {
       if (!method) return errorAnswer('otp.expired');
       const outcome = await method.verify({ tenant, challengeId: tx.challengeId, transactionId: tx.id, secret: otp, request: requestOf(ctx), allowSignUp: true });
       if (!outcome.ok) {
-        if (outcome.error === 'wrong') {
-          const left = outcome.attemptsLeft;
-          return errorAnswer('otp.invalid_code', left === null ? undefined : `That code is not right. ${left === 1 ? '1 attempt' : `${left} attempts`} left.`);
-        }
-        if (outcome.error === 'rate_limited') return errorAnswer('auth.rate_limited', undefined, outcome.retryAfterSeconds);
         if (outcome.error === 'locked') await logins.apply(tenant.id, tx.id, { type: 'failed', reason: 'locked' }, null);
-        return errorAnswer('otp.expired');
+        return codeRefusal(outcome);
       }
       const userId = outcome.userId!;
       const first = await logins.apply(tenant.id, tx.id, { type: 'first_factor_passed', userId, method: method.id, amr: outcome.amr }, null);

@@ -14,10 +14,16 @@ import { callProviderEndpoint } from '../otp-api/provider-endpoint.js';
 import { createRestClients } from './rest-client.js';
 import { addTwoFactorSurface } from './rest-2fa-surface.js';
 import { createRestSignIn, restTokens, type RestAnswer } from './rest-sign-in.js';
+import { createIdempotentRoutes } from './rest-idempotent-route.js';
+import { createCodePointers } from './rest-code-pointers.js';
+import type { RestAccountKit } from './rest-account-kit.js';
+import { addOtpRoutes } from './rest-otp.routes.js';
+import { addSignUpRoutes } from './rest-signup.routes.js';
+import { addRecoveryRoutes } from './rest-recovery.routes.js';
 import type { CallingApp } from '../otp-api/app-credentials.js';
 
 export const restApiPrefix = '/t/:slug/v1';
-const corsHeaders = 'Authorization, Content-Type';
+const corsHeaders = 'Authorization, Content-Type, Idempotency-Key';
 const corsMethods = 'GET, POST, PUT, DELETE';
 
 /** the gate and CORS: off → rest.disabled; an Origin the tenant did not register → rest.origin_not_allowed */
@@ -85,7 +91,9 @@ export function restApiRoutes(services: Services) {
 
   router.post('/auth/challenge/:id/verify', appRoute((ctx, app, body) => signIn.verifyChallenge(ctx, app, ctx.params.id!, body)));
 
-  router.post('/auth/refresh', appRoute(async (ctx, app, body) => {
+  const idempotent = createIdempotentRoutes(services, clients);
+
+  router.post('/auth/refresh', idempotent('refresh', async (ctx, app, body) => {
     // rotation, replay detection (a replayed token revokes the family) and the client's reuse interval: oidc-provider
     const answer = await callProviderEndpoint(ctx, app.tenant.slug, app.provider, '/token', { grant_type: 'refresh_token', refresh_token: refreshToken(body), client_id: app.appId, client_secret: app.appSecret });
     if (answer.status !== 200) throw new AppError('token.invalid_refresh');
@@ -107,7 +115,9 @@ export function restApiRoutes(services: Services) {
       tenant: { slug: tenant.slug, name: tenant.name, issuer: tenant.issuer },
       app: appSlug,
       roles: listClaim(claims, rolesClaim), permissions: listClaim(claims, permissionsClaim),
-      session: { auth_time: typeof claims.auth_time === 'number' ? new Date(claims.auth_time * 1000).toISOString() : null, expires_at: typeof claims.exp === 'number' ? new Date(claims.exp * 1000).toISOString() : null },
+      // RFC 8176 methods and the session's uid (the id the session pages list): claims of login-transaction tokens
+      amr: Array.isArray(claims.amr) ? claims.amr : [],
+      session: { id: typeof claims.sid === 'string' ? claims.sid : null, auth_time: typeof claims.auth_time === 'number' ? new Date(claims.auth_time * 1000).toISOString() : null, expires_at: typeof claims.exp === 'number' ? new Date(claims.exp * 1000).toISOString() : null },
     };
   });
 
@@ -120,6 +130,12 @@ export function restApiRoutes(services: Services) {
   });
 
   addTwoFactorSurface(router, services, { bearer, clients, signIn });
+
+  // sign-up, passwordless sign-in and recovery (rest-signup / rest-otp / rest-recovery .routes.ts)
+  const kit: RestAccountKit = { services, signIn, idempotent, pointers: createCodePointers({ store: services.store, secret: services.config.keyEncryptionKeys[0]! }) };
+  addSignUpRoutes(router, kit);
+  addOtpRoutes(router, kit);
+  addRecoveryRoutes(router, kit);
 
   return router;
 }

@@ -1,15 +1,16 @@
 // Which app calls the REST auth API (issue #16 §3): a headless app of the tenant named by `client_id` +
 // `client_secret` in the JSON body or by HTTP Basic (RFC 6749 §2.3.1), checked like the backend OTP API's apps;
-// with no credentials at all, the tenant's built-in first-party REST client, created on first use. Tokens always
+// with no credentials at all, the tenant's built-in first-party REST client, created on first use (race-free across
+// processes: clients.service.ts ensureBuiltInRestApp; its slug is reserved, so no app can pose as it). Tokens always
 // belong to the client named here, so refresh, logout and challenges work only with the client that signed in.
 import type { Context } from 'koa';
 import type { Services } from '../services.js';
 import { AppError } from '../errors/app-error.js';
 import type { ResolvedTenant } from '../http/tenant-routes.js';
 import { authenticateApp, type CallingApp } from '../otp-api/app-credentials.js';
+import { builtInRestAppSlug } from '../clients/clients.service.js';
 
-/** the app slug (and token audience) of every tenant's built-in REST client */
-export const builtInRestAppSlug = 'tessera-rest';
+export { builtInRestAppSlug };
 
 const basicSyntax = /^Basic ([A-Za-z0-9+/]+=*)$/i;
 
@@ -28,20 +29,15 @@ function basicCredentials(header: string): { id: string; secret: string } | null
 }
 
 export function createRestClients(services: Services) {
-  /** one creation at a time per tenant in this process */
-  const pending = new Map<string, Promise<string>>();
+  /** the built-in client's id per tenant, once this process has made sure it exists */
+  const known = new Map<string, string>();
 
   async function builtInClientId(tenant: ResolvedTenant): Promise<string> {
-    const existing = (await services.clientAdmin.list(tenant.id)).find((c) => c.headless === true && c.app_slug === builtInRestAppSlug);
-    if (existing) return existing.client_id;
-    let creating = pending.get(tenant.id);
-    if (!creating) {
-      creating = services.clients.create(tenant.id, { name: 'REST auth API (built-in)', headless: { appSlug: builtInRestAppSlug, tenantSlug: tenant.slug } }, await services.clientValidator(tenant.slug))
-        .then((created) => created.client_id)
-        .finally(() => pending.delete(tenant.id));
-      pending.set(tenant.id, creating);
-    }
-    return creating;
+    const cached = known.get(tenant.id);
+    if (cached) return cached;
+    const clientId = await services.clients.ensureBuiltInRestApp(tenant.id, tenant.slug, await services.clientValidator(tenant.slug));
+    known.set(tenant.id, clientId);
+    return clientId;
   }
 
   return {
@@ -56,8 +52,14 @@ export function createRestClients(services: Services) {
         return app;
       }
       const provider = ctx.state.provider!;
-      const clientId = await builtInClientId(tenant);
-      const client = await provider.Client.find(clientId);
+      let clientId = await builtInClientId(tenant);
+      let client = await provider.Client.find(clientId);
+      if (!client) {
+        // deleted by an operator since: made again
+        known.delete(tenant.id);
+        clientId = await builtInClientId(tenant);
+        client = await provider.Client.find(clientId);
+      }
       const secret = (client as unknown as { clientSecret?: string } | undefined)?.clientSecret;
       if (!client || !secret) throw new Error('the built-in REST client could not be loaded');
       return { tenant, provider, client, appId: clientId, appSecret: secret, appSlug: builtInRestAppSlug };

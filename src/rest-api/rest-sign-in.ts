@@ -53,19 +53,24 @@ export function createRestSignIn(services: Services) {
     return restTokens(app, minted, Date.now());
   }
 
-  /** a new transaction whose first factor passed: the tenant's second-factor policy decides what comes next */
-  async function firstFactorPassed(ctx: Context, app: CallingApp, passed: { userId: string; method: string; amr: readonly string[]; identifier: LoginTransaction['identifier'] }): Promise<RestAnswer> {
+  /** the first factor of transaction `id` was proven: the tenant's second-factor policy decides, then finish */
+  async function firstFactorPassed(ctx: Context, app: CallingApp, id: string, passed: { userId: string; method: string; amr: string[] }): Promise<RestAnswer> {
     const { tenant } = app;
-    const tx = await logins.begin({ tenantId: tenant.id, clientId: app.appId, front: 'rest_api', method: passed.method, identifier: passed.identifier, ttlSeconds: transactionSeconds });
-    const first = await logins.apply(tenant.id, tx.id, { type: 'first_factor_passed', userId: passed.userId, method: passed.method, amr: passed.amr }, null);
-    if (!first.ok) throw new AppError('login.expired');
-    const gate = await logins.apply(tenant.id, tx.id, { type: 'second_factor_assessed', enrolledFactors: await enrolledSecondFactors(services, tenant.id, passed.userId), trustedDevice: false }, tenant.settings.mfa);
+    const first = await logins.apply(tenant.id, id, { type: 'first_factor_passed', ...passed }, null);
+    if (!first.ok) throw new AppError(first.error === 'login.invalid_transition' ? 'login.invalid_state' : 'login.expired');
+    const gate = await logins.apply(tenant.id, id, { type: 'second_factor_assessed', enrolledFactors: await enrolledSecondFactors(services, tenant.id, passed.userId), trustedDevice: false }, tenant.settings.mfa);
     if (!gate.ok) throw new AppError('login.expired');
     return finish(ctx, app, gate.tx);
   }
 
   return {
+    /** a transaction of this front door, before its first factor (codes bind their challenge to its id) */
+    begin: (app: CallingApp, method: string, identifier: LoginTransaction['identifier'] = null) =>
+      logins.begin({ tenantId: app.tenant.id, clientId: app.appId, front: 'rest_api', method, identifier, ttlSeconds: transactionSeconds }),
+
+    /** @throws AppError('login.expired' | 'login.invalid_state') */
     firstFactorPassed,
+
     /** @throws AppError('request.invalid' | 'login.invalid_credentials' | 'auth.rate_limited' | 'login.expired') */
     async login(ctx: Context, app: CallingApp, body: Record<string, unknown>): Promise<RestAnswer> {
       const email = text(body.email, 254);
@@ -79,7 +84,8 @@ export function createRestSignIn(services: Services) {
         if (outcome.error === 'rate_limited') throw rateLimited(ctx, outcome.retryAfterSeconds);
         throw new AppError('login.invalid_credentials');
       }
-      return firstFactorPassed(ctx, app, { userId: outcome.userId!, method: method.id, amr: outcome.amr, identifier: outcome.identifier });
+      const tx = await logins.begin({ tenantId: tenant.id, clientId: app.appId, front: 'rest_api', method: method.id, identifier: outcome.identifier, ttlSeconds: transactionSeconds });
+      return firstFactorPassed(ctx, app, tx.id, { userId: outcome.userId!, method: method.id, amr: outcome.amr });
     },
 
     finish,

@@ -96,7 +96,8 @@ export function addWebAuthnRoutes(router: Router, services: Services, deps: Rest
     await Promise.all([attempt.succeeded(), guard.succeededFor(user.id)]);
     // a passkey the authenticator unlocked (PIN, biometrics) is two factors in one: possession and the user (RFC 8176)
     const amr = result.userVerified ? ['hwk', 'mfa'] : ['hwk'];
-    const answer = await deps.signIn.firstFactorPassed(ctx, app, { userId: user.id, method: 'passkey', amr, identifier: null });
+    const tx = await deps.signIn.begin(app, 'passkey');
+    const answer = await deps.signIn.firstFactorPassed(ctx, app, tx.id, { userId: user.id, method: 'passkey', amr });
     ctx.status = answer.status;
     ctx.body = answer.body && 'access_token' in answer.body ? { ...answer.body, user: { id: user.id, email: user.email, phone: user.phone } } : answer.body;
   });

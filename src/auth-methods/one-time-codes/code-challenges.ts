@@ -15,7 +15,8 @@ export interface StartInput {
   purpose: CodePurpose;
   channel: ChallengeChannel;
   identifier: string;
-  interactionUid: string;
+  /** the interaction or login transaction the code belongs to; null for a code answered by identifier (REST API) */
+  interactionUid: string | null;
   /** false: issue the challenge but send nothing (unknown account, sign-up closed …) */
   deliverable: boolean;
   /** magic link: the URL the token is appended to */

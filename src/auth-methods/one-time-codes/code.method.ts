@@ -4,24 +4,15 @@
 // for an identifier that may not sign in is issued but never sent.
 import { normaliseEmail, type UsersService } from '../../accounts/users.service.js';
 import type { AuditLog } from '../../audit/audit-log.js';
-import { reserveAttempt } from '../../store/attempt-guard.js';
-import type { RateLimiter, RateRule } from '../../store/rate-limiter.js';
+import type { RateLimiter } from '../../store/rate-limiter.js';
 import type { CourierTenant } from '../../notifications/courier.js';
 import { normalisePhone } from '../../notifications/phone-number.js';
 import type { AuthMethod, MethodStartInput, MethodStartOutcome, MethodVerifyInput, MethodVerifyOutcome } from '../auth-method.js';
 import type { AccountLinking } from '../federated/account-linking.js';
 import type { CodeChallenges } from './code-challenges.js';
+import { checkCode } from './code-check.js';
 import { accountForCode, amrOfCode, type RevokeAccount } from './code-sign-in.js';
 import type { ChallengeChannel, OneTimeCodes } from './one-time-codes.js';
-
-/**
- * Guesses across codes: each code dies after its own attempts (one-time-codes.ts), and these limits bound the
- * guesses spread over many codes for one email/phone (a new code every few minutes) and from one IP.
- */
-export const codeVerifyLimits = {
-  identifier: { limit: 10, windowSeconds: 15 * 60 } satisfies RateRule,
-  ip: { limit: 50, windowSeconds: 15 * 60 } satisfies RateRule,
-};
 
 export interface CodeMethodDeps {
   limiter: RateLimiter;
@@ -73,28 +64,11 @@ export function createCodeMethod(deps: CodeMethodDeps, options: CodeMethodOption
     async verify({ tenant, challengeId, transactionId, secret, request, allowSignUp: asked }) {
       const challenge = challengeId ? await deps.codes.get(tenant.id, challengeId) : null;
       if (!challenge || !transactionId || challenge.interactionUid !== transactionId || challenge.purpose !== 'login') return { ok: false, error: 'expired' };
-      const typed = secret.replace(/[\s-]/g, '');
-      if (!/^\d{1,16}$/.test(typed)) return { ok: false, error: 'wrong', attemptsLeft: null };
-      // reserved before the code is checked (store/attempt-guard.ts): concurrent guesses cannot all be judged
-      const attempt = await reserveAttempt(deps.limiter, [
-        { bucket: `code-verify:${tenant.id}`, subject: challenge.identifier, rule: codeVerifyLimits.identifier, onSuccess: 'reset' },
-        { bucket: `code-verify-ip:${tenant.id}`, subject: request.ip, rule: codeVerifyLimits.ip, onSuccess: 'release' },
-      ]);
-      if (!attempt.allowed) return { ok: false, error: 'rate_limited', retryAfterSeconds: attempt.retryAfterSeconds };
-      const check = await deps.challenges.verify(tenant, challenge, typed);
-      if (check.status === 'ok') await attempt.succeeded();
-      const subject = deps.audit.pseudonym(tenant.id, challenge.identifier);
-      const auditData = { channel: challenge.channel, purpose: challenge.purpose };
-      if (check.status === 'wrong') {
-        await deps.audit.record({ tenantId: tenant.id, type: 'otp.failed', subject, ...request, outcome: 'failure', data: auditData });
-        return { ok: false, error: 'wrong', attemptsLeft: check.attemptsLeft };
-      }
-      if (check.status === 'locked') {
-        await deps.audit.record({ tenantId: tenant.id, type: 'otp.locked', subject, ...request, outcome: 'failure', data: auditData });
-        return { ok: false, error: 'locked' };
-      }
+      const check = await checkCode(deps, { tenant, challenge, typed: secret, request });
+      if (check.status === 'rate_limited') return { ok: false, error: 'rate_limited', retryAfterSeconds: check.retryAfterSeconds };
+      if (check.status === 'wrong') return { ok: false, error: 'wrong', attemptsLeft: check.attemptsLeft };
+      if (check.status === 'locked') return { ok: false, error: 'locked' };
       if (check.status === 'expired') return { ok: false, error: 'expired' };
-      await deps.audit.record({ tenantId: tenant.id, type: 'otp.verified', subject, ...request, data: auditData });
       const revoke: RevokeAccount = (userId) => deps.revokeAccount(tenant, userId);
       const account = await accountForCode(deps, { tenantId: tenant.id, challenge: check.challenge, allowSignUp: allowSignUp(tenant, asked), request, revoke });
       // no account and none may be made: the same answer as a used code

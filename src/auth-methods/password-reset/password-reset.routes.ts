@@ -7,11 +7,11 @@ import type { Context } from 'koa';
 import { normaliseEmail } from '../../accounts/users.service.js';
 import { AppError } from '../../errors/app-error.js';
 import { field, formBody, type Details } from '../../interactions/interaction-context.js';
-import { revokeAccount } from '../../oidc/account-revocation.js';
 import type { AuthMethodDeps } from '../auth-method-deps.js';
 import { requestInfo, tooManyCodes } from '../auth-method-deps.js';
 import type { ChallengeCompletion } from '../complete-challenge.js';
 import type { LoginPage } from '../login-page.js';
+import { resetPassword } from './password-reset.service.js';
 
 const minLength = 8;
 
@@ -102,19 +102,7 @@ export function passwordResetRoutes(deps: AuthMethodDeps, completion: ChallengeC
     }
     // of concurrent submissions only the one that takes the permission sets a password
     if (!isPermission(await codes.takeGrant(tenant.id, granted.token), ctx.params.uid)) return ix.expired(ctx);
-    await users.setPasswordHash(user.id, hash);
-    // The emailed code or link that led here proved the mailbox: an unverified address is verified now, or the
-    // id_token of this very sign-in would say email_verified false (and requireVerifiedEmail ask for yet another code).
-    // An upstream account that put this address on the account unproven never owned it: it goes (emailProven).
-    if (!user.emailVerified) {
-      await users.markVerified(user.id, 'email');
-      if (user.email) await deps.linking.emailProven(tenant.id, user.id, user.email, requestInfo(ctx));
-    }
-    const revoked = await revokeAccount(ctx.state.provider!, deps.oidcModels, tenant.id, user.id);
-    // remembered browsers skip the second factor: after a reset none of them is trusted any more (issue #5)
-    const devices = await deps.mfa.revokeAllTrustedDevices(tenant.id, user.id);
-    await audit.record({ tenantId: tenant.id, type: 'password.reset', actor: user.id, subject: user.id, ...requestInfo(ctx), data: { revokedGrants: revoked.grants, revokedTrustedDevices: devices } });
-    if (user.email) void deps.courier.passwordChanged(tenant, user.email, ctx.ip);
+    await resetPassword(deps, { tenant, provider: ctx.state.provider!, user, passwordHash: hash, emailProven: true, request: requestInfo(ctx) });
 
     const details = await ix.load(ctx);
     if (!details) {

@@ -124,7 +124,24 @@ export async function renderPasswordChangedEmail(input: { brand: EmailBrand; whe
     ifYou: 'If this was you, there is nothing more to do. Your other sessions were signed out.',
     ifNotYou: `If you did not change it, reset your password now from the ${brand.name} sign-in page: someone else may know it.`,
   };
-  return { subject, html: await render('password-changed.html.ejs', data), text: await render('password-changed.text.ejs', data) };
+  return { subject, html: await render('notice.html.ejs', data), text: await render('notice.text.ejs', data) };
+}
+
+/**
+ * Sent instead of a sign-up code to an address that already has an account: the sign-up answer stays the same for
+ * every address (no enumeration), and the owner learns how to get in.
+ */
+export async function renderAccountExistsEmail(input: { brand: EmailBrand }): Promise<RenderedEmail> {
+  const brand = safeBrand(input.brand);
+  const subject = `You already have a ${brand.name} account`;
+  const data = {
+    brand, subject,
+    heading: 'You already have an account',
+    summary: `Someone tried to create a ${brand.name} account with this email address, which already has one. No new account was created.`,
+    ifYou: `If this was you, sign in instead; if you forgot your password, reset it from the ${brand.name} sign-in page.`,
+    ifNotYou: 'If this was not you, you can ignore this email: nothing changed on your account.',
+  };
+  return { subject, html: await render('notice.html.ejs', data), text: await render('notice.text.ejs', data) };
 }
 
 const SMS_LIMIT = 160;
