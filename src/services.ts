@@ -202,7 +202,7 @@ export async function createServices(config: Config, logger: Logger, options: Se
   const factors = createFactors({ mfa, sealer, limiter, audit, recoverySecret: deriveSecret(config.keyEncryptionKeys[0]!, 'recovery codes'), now });
   const smsFactor = createSmsFactor({ mfa, sealer, codes, challenges, factors, audit });
   // the JSON front doors' WebAuthn ceremonies (the hosted pages build theirs over the same store and passkeys)
-  const webauthn = createWebAuthnService({ store: kv, passkeys, publicOrigin: config.publicUrl.origin });
+  const webauthn = createWebAuthnService({ store: kv, passkeys, publicOrigin: config.publicUrl.origin, now });
   const authMethods = createAuthMethodRegistry({
     users, codes, challenges, linking, audit, factors, smsFactor, webauthn, limiter, channels, env: config.env,
     async revokeAccount(tenant, userId) {

@@ -158,7 +158,9 @@ describe('REST auth API ({issuer}/v1/…): login, challenge, refresh, logout, wh
     assert.deepEqual(first.challenge.methods.sort(), ['recovery_code', 'totp']);
     assert.ok(Date.parse(first.challenge.expires_at) > Date.now());
     await expectError(await call(`auth/challenge/${first.challenge.id}/verify`, { method: 'totp', code: '000000' }), 400, 'otp.invalid_code');
-    await expectError(await call(`auth/challenge/${first.challenge.id}/verify`, { method: 'sms', code: '123456' }), 400, 'request.invalid');
+    await expectError(await call(`auth/challenge/${first.challenge.id}/verify`, { method: 'email', code: '123456' }), 400, 'request.invalid');
+    // a method this user does not have
+    await expectError(await call(`auth/challenge/${first.challenge.id}/verify`, { method: 'sms', code: '123456' }), 409, 'login.invalid_state');
     const done = await call(`auth/challenge/${first.challenge.id}/verify`, { method: 'totp', code: await totpCode(secret, Date.now() + 30_000) });
     assert.equal(done.status, 200, await done.clone().text());
     const tokens = (await done.json()) as Tokens;
