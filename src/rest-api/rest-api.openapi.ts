@@ -32,16 +32,22 @@ const challenge = {
     },
   },
 };
+const idempotencyKey = { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', pattern: '^[\\x21-\\x7E]{1,255}$' }, description: 'a retry with the same key and body gets the same answer byte for byte (no second message, no second token); another body with the key: 422' };
+const idempotencyErrors: ErrorCode[] = ['idempotency.invalid_key', 'idempotency.key_reused', 'idempotency.in_progress'];
+const codeSent = { type: 'object', required: ['status', 'expires_in'], properties: { status: { const: 'code_sent' }, expires_in: { type: 'integer', description: 'seconds the code works' } } };
+const signedInUser = { type: 'object', properties: { id: { type: 'string' }, email: { type: ['string', 'null'] }, phone: { type: ['string', 'null'] }, created: { type: 'boolean', description: 'this sign-in created the account' } } };
+const tokensWithUser = { ...tokens, properties: { ...tokens.properties, user: signedInUser } };
 const errorResponse = { description: 'An error from the catalogue', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
 
-function operation(input: { id: string; summary: string; body?: Json; required?: string[]; ok: Json | null; okStatus?: string; errors: ErrorCode[]; bearer?: boolean; parameters?: Json[] }): Json {
+function operation(input: { id: string; summary: string; body?: Json; required?: string[]; ok: Json | null; okStatus?: string; errors: ErrorCode[]; bearer?: boolean; parameters?: Json[]; idempotent?: boolean }): Json {
   return {
     operationId: input.id, summary: input.summary, tags: ['REST auth API'],
     security: input.bearer ? [{ bearerAuth: [] }] : [],
-    description: `Error codes: ${input.errors.join(', ')}. Answers rest.disabled (404) unless the tenant set headless.restApi; a browser Origin not in headless.allowedOrigins gets rest.origin_not_allowed.`,
+    description: `Error codes: ${[...input.errors, ...(input.idempotent ? idempotencyErrors : [])].join(', ')}. Answers rest.disabled (404) unless the tenant set headless.restApi; a browser Origin not in headless.allowedOrigins gets rest.origin_not_allowed.`,
     parameters: [
       ...(input.bearer ? [{ name: 'Authorization', in: 'header', required: true, schema: { type: 'string', pattern: '^Bearer ' } }] : []),
       ...(input.parameters ?? []),
+      ...(input.idempotent ? [idempotencyKey] : []),
     ],
     ...(input.body ? { requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: input.required ?? [], properties: { ...(input.bearer ? {} : clientFields), ...input.body } } } } } } : {}),
     responses: {
@@ -71,20 +77,21 @@ export function restApiPaths(publicUrl: URL): Record<string, Json> {
     }) }),
     '/v1/auth/refresh': path({ post: operation({
       id: 'restRefresh', summary: 'Rotates both tokens; a replayed refresh token revokes its whole family', required: ['refresh_token'],
-      body: { refresh_token: { type: 'string' } }, ok: tokens, errors: [...common, 'token.invalid_refresh'],
+      body: { refresh_token: { type: 'string' } }, ok: tokens, errors: [...common, 'token.invalid_refresh'], idempotent: true,
     }) }),
     '/v1/auth/logout': path({ post: operation({
       id: 'restLogout', summary: 'Revokes the refresh token and its grant', required: ['refresh_token'],
       body: { refresh_token: { type: 'string' } }, ok: null, okStatus: '204', errors: common,
     }) }),
     '/v1/whoami': path({ get: operation({
-      id: 'restWhoami', summary: 'The user, tenant, app, roles, permissions and session times of the access token', bearer: true,
+      id: 'restWhoami', summary: 'The user, tenant, app, roles, permissions, sign-in methods (amr) and session of the access token', bearer: true,
       ok: {
         type: 'object',
         properties: {
           user: { type: 'object' }, tenant: { type: 'object', properties: { slug: { type: 'string' }, name: { type: 'string' }, issuer: { type: 'string' } } }, app: { type: 'string' },
           roles: { type: 'array', items: { type: 'string' } }, permissions: { type: 'array', items: { type: 'string' } },
-          session: { type: 'object', properties: { auth_time: { type: ['string', 'null'], format: 'date-time' }, expires_at: { type: ['string', 'null'], format: 'date-time' } } },
+          amr: { type: 'array', items: { type: 'string' }, description: 'RFC 8176 methods of the sign-in (pwd, otp, sms, mfa …)' },
+          session: { type: 'object', properties: { id: { type: ['string', 'null'], description: 'the session\'s id, as the account and console session pages list it' }, auth_time: { type: ['string', 'null'], format: 'date-time' }, expires_at: { type: ['string', 'null'], format: 'date-time' } } },
         },
       },
       errors: bearerErrors,
@@ -94,6 +101,42 @@ export function restApiPaths(publicUrl: URL): Record<string, Json> {
       parameters: [{ name: 'audience', in: 'query', required: false, schema: { type: 'string' } }],
       ok: { type: 'object', properties: { audience: { type: 'string' }, roles: { type: 'array', items: { type: 'string' } }, permissions: { type: 'array', items: { type: 'string' } } } },
       errors: bearerErrors,
+    }) }),
+    '/v1/auth/signup': path({ post: operation({
+      id: 'restSignUp', summary: 'Sends a code to the email; no account exists until /signup/verify. A taken address gets the same answer (its owner an email saying so)', required: ['email'], idempotent: true,
+      body: { email: { type: 'string' }, password: { type: 'string', description: 'the tenant\'s password policy; or give it at verify; without one the account is passwordless' }, user_metadata: { type: 'object', properties: { name: { type: 'string' } }, additionalProperties: false } },
+      ok: codeSent, okStatus: '202',
+      errors: [...common, 'signup.disabled', 'user.invalid_email', 'password.too_short', 'password.too_long', 'password.too_common', 'auth.rate_limited'],
+    }) }),
+    '/v1/auth/signup/verify': path({ post: operation({
+      id: 'restSignUpVerify', summary: 'Answers the sign-up code: the account is created and signed in (tokens and user), or the enrol_mfa challenge envelope', required: ['email', 'code'], idempotent: true,
+      body: { email: { type: 'string' }, code: { type: 'string' }, password: { type: 'string', description: 'replaces one given at sign-up' } },
+      ok: { oneOf: [tokensWithUser, challenge] },
+      errors: [...common, 'signup.disabled', 'user.invalid_email', 'password.too_short', 'password.too_long', 'password.too_common', 'otp.invalid_code', 'otp.expired', 'auth.rate_limited', 'login.expired'],
+    }) }),
+    '/v1/auth/otp': path({ post: operation({
+      id: 'restOtp', summary: 'Passwordless sign-in: sends a code by email, SMS or WhatsApp (the same answer for every address or number)', idempotent: true,
+      body: { email: { type: 'string' }, phone: { type: 'string', description: 'E.164' }, channel: { enum: ['email', 'sms', 'whatsapp'], description: 'default: email for an email, sms for a phone' } },
+      ok: codeSent, okStatus: '202',
+      errors: [...common, 'user.invalid_email', 'user.invalid_phone', 'otp.invalid_channel', 'auth.rate_limited'],
+    }) }),
+    '/v1/auth/otp/verify': path({ post: operation({
+      id: 'restOtpVerify', summary: 'Answers the latest code for the email or phone: tokens and user (created on the first verified sign-in where the tenant allows sign-up), or the challenge envelope', required: ['code'], idempotent: true,
+      body: { email: { type: 'string' }, phone: { type: 'string' }, code: { type: 'string' } },
+      ok: { oneOf: [tokensWithUser, challenge] },
+      errors: [...common, 'user.invalid_email', 'user.invalid_phone', 'otp.invalid_code', 'otp.expired', 'login.invalid_state', 'login.expired', 'auth.rate_limited'],
+    }) }),
+    '/v1/auth/recovery/initiate': path({ post: operation({
+      id: 'restRecoveryInitiate', summary: 'Sends a recovery code by email, or by SMS to the account\'s verified phone; the same answer for every address. Security questions are refused (NIST SP 800-63B §5.1.1.2)', required: ['email'], idempotent: true,
+      body: { email: { type: 'string' }, method: { enum: ['email', 'sms'], default: 'email' } },
+      ok: codeSent, okStatus: '202',
+      errors: [...common, 'recovery.method_not_supported', 'recovery.disabled', 'user.invalid_email', 'auth.rate_limited'],
+    }) }),
+    '/v1/auth/recovery/verify': path({ post: operation({
+      id: 'restRecoveryVerify', summary: 'Sets the new password with the recovery code and ends every session and refresh token of the account; signs nobody in (the next sign-in asks for the second factor as usual)', required: ['email', 'code', 'password'], idempotent: true,
+      body: { email: { type: 'string' }, code: { type: 'string' }, password: { type: 'string' } },
+      ok: { type: 'object', properties: { status: { const: 'password_reset' } } },
+      errors: [...common, 'recovery.disabled', 'user.invalid_email', 'password.too_short', 'password.too_long', 'password.too_common', 'otp.invalid_code', 'otp.expired', 'auth.rate_limited'],
     }) }),
     '/v1/auth/2fa/status': path({ get: operation({
       id: 'rest2faStatus', summary: 'The user\'s second factors: authenticator apps, passkey count, backup codes left, the tenant policy', bearer: true,
