@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser as Chromium, BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from '../support/chromium.js';
-import { outbox, uniqueEmail } from '../support/email-flows.js';
+import { codeFromOutbox, uniqueEmail } from '../support/email-flows.js';
 import { cliJson, createTenant, createUser } from '../support/fixtures.js';
 import { totpCode } from '../support/mfa-flows.js';
 import { startSdkTestPage } from '../support/sdk-test-page.js';
@@ -30,7 +30,7 @@ describe('app SDK tessera/client in headless Chromium', () => {
     ({ slug, issuer } = await createTenant(server));
     await cliJson(server, ['tenant', 'settings', '--tenant', slug, '--set', JSON.stringify({
       headless: { restApi: true, allowedOrigins: [app.origin] },
-      signIn: { methods: { passkey: true } },
+      signIn: { sandbox: true, signUp: true, methods: { passkey: true } },
       mfa: { webauthn: { rpId: 'localhost', origins: [app.origin] } },
     })]);
   });
@@ -56,8 +56,7 @@ describe('app SDK tessera/client in headless Chromium', () => {
       const password = 'correct horse battery staple 42';
       const sent = await page.evaluate(([e, p]) => (window as unknown as PageWindow).client.auth.signUpWithEmail({ email: e, password: p, user_metadata: { plan: 'free' } }), [email, password] as const);
       assert.equal(sent.status, 'code_sent');
-      const code = (await outbox(issuer)).find((entry) => entry.to === email)?.code;
-      assert.ok(code, 'the sign-up code is in the outbox');
+      const code = await codeFromOutbox(issuer, email);
       const result = await page.evaluate(([e, c]) => (window as unknown as PageWindow).client.auth.verifySignup({ email: e, code: c }), [email, code] as const);
       assert.equal(result.status, 'signed_in');
       assert.equal(await page.evaluate(() => (window as unknown as PageWindow).client.auth.getUser().then((u: { email: string }) => u.email)), email);
