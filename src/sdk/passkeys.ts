@@ -27,6 +27,9 @@ function toBase64url(buffer: ArrayBuffer | ArrayBufferView): string {
 
 const withIds = (list: unknown) => (Array.isArray(list) ? list.map((c: Json) => ({ ...c, id: fromBase64url(c.id as string) })) : undefined);
 
+const requestOptions = (options: Json) =>
+  ({ ...options, challenge: fromBase64url(options.challenge as string), allowCredentials: withIds(options.allowCredentials) }) as unknown as PublicKeyCredentialRequestOptions;
+
 function webauthn(): CredentialsContainer {
   const container = (globalThis as { navigator?: Navigator }).navigator?.credentials;
   if (!container || typeof (globalThis as { PublicKeyCredential?: unknown }).PublicKeyCredential !== 'function') {
@@ -90,8 +93,7 @@ export function passkeyMethods(client: ExtensibleClient) {
     async signInWithPasskey(): Promise<AuthResult> {
       const container = webauthn();
       const { request_id: id, options } = await call<{ request_id: string; options: Json }>('auth/passkey/options', { asApp: true, body: {} });
-      const publicKey = { ...options, challenge: fromBase64url(options.challenge as string), allowCredentials: withIds(options.allowCredentials) } as unknown as PublicKeyCredentialRequestOptions;
-      const credential = await ceremony(() => container.get({ publicKey }));
+      const credential = await ceremony(() => container.get({ publicKey: requestOptions(options) }));
       return settle(await call('auth/passkey/verify', { asApp: true, body: { request_id: id, credential: credentialJson(credential) } }));
     },
     /** answers a sign-in's second-factor challenge with a passkey */
@@ -99,8 +101,7 @@ export function passkeyMethods(client: ExtensibleClient) {
       const container = webauthn();
       const path = `auth/challenge/${encodeURIComponent(challengeId)}/`;
       const { options } = await call<{ options: Json }>(`${path}webauthn/options`, { asApp: true, body: {} });
-      const publicKey = { ...options, challenge: fromBase64url(options.challenge as string), allowCredentials: withIds(options.allowCredentials) } as unknown as PublicKeyCredentialRequestOptions;
-      const credential = await ceremony(() => container.get({ publicKey }));
+      const credential = await ceremony(() => container.get({ publicKey: requestOptions(options) }));
       return settle(await call(`${path}verify`, { asApp: true, body: { method: 'webauthn', credential: credentialJson(credential) } }));
     },
   };

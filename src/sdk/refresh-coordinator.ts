@@ -17,8 +17,8 @@ type Message =
   | { t: 'claim'; fp: string; id: string; ts: number }
   | { t: 'done'; fp: string; session: Session }
   | { t: 'failed'; fp: string; spent: boolean }
-  | { t: 'signed_in'; session: Session }
-  | { t: 'signed_out' };
+  | { t: 'signed_in'; fp: string }
+  | { t: 'signed_out'; fp: string };
 
 type Outcome = { session: Session } | { failed: true; spent: boolean } | { timeout: true };
 
@@ -28,8 +28,10 @@ export interface CoordinatorDeps {
   readStored(): Promise<Session | null>;
   /** presents the refresh token to the API (once) */
   present(refreshToken: string): Promise<Session>;
-  /** another tab rotated the token this tab holds, signed in or signed out */
-  adopt(session: Session | null, event: 'TOKEN_REFRESHED' | 'SIGNED_IN' | 'SIGNED_OUT'): void;
+  /** another tab rotated the token this tab holds, or signed this session out */
+  adopt(session: Session | null, event: 'TOKEN_REFRESHED' | 'SIGNED_OUT'): void;
+  /** another tab signed in: the session whose refresh token has this fingerprint is in storage (or soon will be) */
+  adoptStored(fp: string): void;
   /** the fingerprint of the refresh token this tab holds now, if any */
   currentFingerprint(): string | null;
 }
@@ -52,6 +54,8 @@ const tabId = () => Math.random().toString(36).slice(2) + Date.now().toString(36
 export function createRefreshCoordinator(deps: CoordinatorDeps) {
   const id = tabId();
   const channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel(deps.channelName) : null;
+  // Node: an open channel would keep a script's process alive until dispose()
+  (channel as { unref?: () => void } | null)?.unref?.();
   /** the earliest claim seen per refresh-token fingerprint */
   const claims = new Map<string, { id: string; ts: number }>();
   /** fingerprints of tokens presented by any tab: never presented again */
@@ -99,8 +103,9 @@ export function createRefreshCoordinator(deps: CoordinatorDeps) {
         if (message.spent) spent.add(message.fp);
         claims.delete(message.fp);
         settle(message.fp, { failed: true, spent: message.spent });
-      } else if (message.t === 'signed_in') deps.adopt(message.session, 'SIGNED_IN');
-      else if (message.t === 'signed_out') deps.adopt(null, 'SIGNED_OUT');
+      } else if (message.t === 'signed_in') deps.adoptStored(message.fp);
+      // only the session that was signed out: clients of other users (a server's) may share the channel's name
+      else if (message.t === 'signed_out' && deps.currentFingerprint() === message.fp) deps.adopt(null, 'SIGNED_OUT');
     };
   }
 
@@ -184,8 +189,8 @@ export function createRefreshCoordinator(deps: CoordinatorDeps) {
       if (!inflight) inflight = run(held).finally(() => { inflight = null; });
       return inflight;
     },
-    announceSignedIn(session: Session) { post({ t: 'signed_in', session }); },
-    announceSignedOut() { post({ t: 'signed_out' }); },
+    announceSignedIn(session: Session) { post({ t: 'signed_in', fp: fingerprint(session.refresh_token) }); },
+    announceSignedOut(session: Session) { post({ t: 'signed_out', fp: fingerprint(session.refresh_token) }); },
     dispose() {
       disposed = true;
       channel?.close();

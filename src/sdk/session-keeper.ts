@@ -103,6 +103,17 @@ export function createSessionKeeper(options: KeeperOptions) {
       if (event === 'SIGNED_OUT' && !session) return;
       void set(next, event, false);
     },
+    adoptStored(fp) {
+      // the storage decides (a server's clients of different users share the channel's name, not their storage);
+      // a browser's other tabs may see the write a moment after the message
+      const look = async (again: boolean) => {
+        const stored = await readStored();
+        if (disposed || (session && fingerprint(session.refresh_token) === fp)) return;
+        if (stored && fingerprint(stored.refresh_token) === fp) await set(stored, 'SIGNED_IN', false);
+        else if (again) setTimeout(() => { void look(false); }, 250);
+      };
+      void look(true);
+    },
     currentFingerprint: () => (session ? fingerprint(session.refresh_token) : null),
   });
 
@@ -149,8 +160,9 @@ export function createSessionKeeper(options: KeeperOptions) {
     },
     async signedOut() {
       await ready;
+      const held = session;
       await set(null, 'SIGNED_OUT');
-      coordinator.announceSignedOut();
+      if (held) coordinator.announceSignedOut(held);
     },
     async userUpdated(next: Session) {
       await set(next, 'USER_UPDATED');

@@ -48,13 +48,17 @@ describe('app SDK tessera/client in headless Chromium', () => {
     return page;
   }
 
+  /** runs `script` (an async function body) in the page with its client's `auth` and `arg` */
+  const authIn = (page: Page) => <T>(script: string, arg?: unknown): Promise<T> =>
+    page.evaluate(([s, a]) => new Function('auth', 'arg', `return (async () => { ${s} })()`)((window as unknown as PageWindow).client.auth, a), [script, arg] as const) as Promise<T>;
+
   it('sign-up with the code from the outbox signs the new user in', async () => {
     const context = await chromium.newContext();
     try {
       const page = await openTab(context);
       const email = uniqueEmail('sdk');
       const password = 'correct horse battery staple 42';
-      const sent = await page.evaluate(([e, p]) => (window as unknown as PageWindow).client.auth.signUpWithEmail({ email: e, password: p, user_metadata: { plan: 'free' } }), [email, password] as const);
+      const sent = await page.evaluate(([e, p]) => (window as unknown as PageWindow).client.auth.signUpWithEmail({ email: e, password: p, user_metadata: { name: 'Ada Lovelace' } }), [email, password] as const);
       assert.equal(sent.status, 'code_sent');
       const code = await codeFromOutbox(issuer, email);
       const result = await page.evaluate(([e, c]) => (window as unknown as PageWindow).client.auth.verifySignup({ email: e, code: c }), [email, code] as const);
@@ -70,8 +74,7 @@ describe('app SDK tessera/client in headless Chromium', () => {
     const context = await chromium.newContext();
     try {
       const page = await openTab(context);
-      const auth = <T>(script: string, arg?: unknown): Promise<T> =>
-        page.evaluate(([s, a]) => new Function('auth', 'arg', `return (async () => { ${s} })()`)((window as unknown as PageWindow).client.auth, a), [script, arg] as const) as Promise<T>;
+      const auth = authIn(page);
 
       assert.equal(await auth<string>('return (await auth.signIn(arg)).status', { email: user.email, password: user.password }), 'signed_in');
       const enrolment = await auth<{ factor_id: string; qr_code: string; secret: string }>("return auth.enrollMfaTotp('Phone')");
@@ -108,8 +111,7 @@ describe('app SDK tessera/client in headless Chromium', () => {
       const cdp = await context.newCDPSession(page);
       await cdp.send('WebAuthn.enable', { enableUI: false });
       await cdp.send('WebAuthn.addVirtualAuthenticator', { options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true } });
-      const auth = <T>(script: string, arg?: unknown): Promise<T> =>
-        page.evaluate(([s, a]) => new Function('auth', 'arg', `return (async () => { ${s} })()`)((window as unknown as PageWindow).client.auth, a), [script, arg] as const) as Promise<T>;
+      const auth = authIn(page);
 
       assert.equal(await auth<string>('return (await auth.signIn(arg)).status', { email: user.email, password: user.password }), 'signed_in');
       const registered = await auth<{ factor_id: string; backup_codes: string[] | null }>("return auth.registerPasskey('Laptop')");
