@@ -132,6 +132,26 @@ describe('app SDK tessera/client in Node against a running server', () => {
     }
   });
 
+  it('on a server, clients of two users (own storage, one channel name) do not sign each other in or out', async () => {
+    const [ada, bob] = [await createUser(server, slug), await createUser(server, slug)];
+    const [a, b] = [createClient({ issuer, clientId: 'tessera-rest', storage: memoryStorage() }), createClient({ issuer, clientId: 'tessera-rest', storage: memoryStorage() })];
+    const seenByB: string[] = [];
+    b.auth.onAuthStateChange((event) => seenByB.push(event));
+    try {
+      await a.auth.signIn({ email: ada.email, password: ada.password });
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      assert.equal(await b.auth.getSession(), null, 'Ada\'s sign-in did not reach Bob\'s client');
+      await b.auth.signIn({ email: bob.email, password: bob.password });
+      await a.auth.signOut();
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      assert.equal((await b.auth.getUser()).email, bob.email);
+      assert.deepEqual(seenByB, ['INITIAL_SESSION', 'SIGNED_IN', 'USER_UPDATED']);
+    } finally {
+      a.dispose();
+      b.dispose();
+    }
+  });
+
   it('ten concurrent callers that find the access token expired cause ONE refresh', async () => {
     const user = await createUser(server, slug);
     const storage = memoryStorage();
