@@ -54,7 +54,22 @@ export function createSessionKeeper(options: KeeperOptions) {
   let timer: ReturnType<typeof setTimeout> | null = null;
   let disposed = false;
 
-  const readStored = async () => parse(await storage.getItem(options.storageKey));
+  /** a storage that throws (quota, a disabled one) reads as empty and writes nowhere: the session lives in memory */
+  const readStored = async () => {
+    try {
+      return parse(await storage.getItem(options.storageKey));
+    } catch {
+      return null;
+    }
+  };
+  async function write(next: Session | null) {
+    try {
+      if (next) await storage.setItem(options.storageKey, JSON.stringify(next));
+      else await storage.removeItem(options.storageKey);
+    } catch {
+      // kept in memory only; other tabs will not see it
+    }
+  }
   const ready = readStored().then((stored) => { session = stored; schedule(); });
 
   function emit(event: AuthEvent) {
@@ -80,10 +95,7 @@ export function createSessionKeeper(options: KeeperOptions) {
   /** replaces the session here, in storage unless it came from there, and tells the listeners */
   async function set(next: Session | null, event: AuthEvent, persist = true) {
     session = next;
-    if (persist) {
-      if (next) await storage.setItem(options.storageKey, JSON.stringify(next));
-      else await storage.removeItem(options.storageKey);
-    }
+    if (persist) await write(next);
     schedule();
     emit(event);
   }
