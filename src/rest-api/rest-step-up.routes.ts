@@ -56,6 +56,7 @@ export function addStepUpRoutes(router: Router, services: Services, deps: Pick<R
     const access = await deps.bearer(ctx);
     const tx = await loginChallenges.open(access.tenant.id, String(ctx.params.id), access.client.clientId, 'rest_api');
     if (tx.method !== stepUpMethod || tx.userId !== access.user.id) throw new AppError('login.expired');
+    if (tx.state !== 'second_factor_required') throw new AppError('login.invalid_state');
     // the one method the step-up asked for, unless the caller names it
     const answer = { ...body, method: body.method ?? tx.methods.map(apiMethodName)[0] };
     const passed = await loginChallenges.answer(ctx.state.tenant!, tx, answer, requestOf(ctx));

@@ -2,12 +2,16 @@
 // outbox stands in for the SMS vendor), WebAuthn registration (a software authenticator answers as a browser would;
 // the registration expires after five minutes), passkey sign-in as the first factor, login challenges answered by
 // an SMS code (send, then verify) and by a passkey (options, then verify) with the right `amr` in the access token,
-// the envelope listing exactly the user's methods, and removing each method. Every documented error is provoked.
+// the envelope listing exactly the user's methods, and removing each method; the hosted sign-in asks for an SMS factor
+// set up here. Every documented error is provoked.
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { decodeJwt } from 'jose';
-import { cliJson, createTenant, createUser } from '../support/fixtures.js';
-import { randomMobile } from '../support/phone-flows.js';
+import { Browser } from '../support/browser.js';
+import { cliJson, createClient, createTenant, createUser } from '../support/fixtures.js';
+import { mfaPage, passwordStep } from '../support/mfa-flows.js';
+import { asCodePage, enterCode, exchange, randomMobile } from '../support/phone-flows.js';
+import { discover } from '../support/relying-party.js';
 import { outboxCode, restApi, type RestEnvelope, type RestTokens } from '../support/rest-api.js';
 import { createSoftwareAuthenticator } from '../support/software-authenticator.js';
 import { letTimePass } from '../support/test-clock.js';
@@ -82,6 +86,23 @@ describe('REST auth API 2FA: SMS and WebAuthn factors, login challenges, passkey
     assert.equal(removed.status, 204);
     assert.ok((await api.json<RestTokens>(api.login(user))).access_token);
     await api.expectError(api.call('POST', 'auth/2fa/backup-codes', tokens.access_token, {}), 400, 'mfa.method_unavailable');
+  });
+
+  it('the hosted sign-in asks for an SMS factor set up over the API and sends its code to that number', async () => {
+    const user = await createUser(server, slug);
+    const token = await signedIn(user);
+    const phone = randomMobile('GB');
+    const setup = await api.json<{ factor_id: string }>(api.call('POST', 'auth/2fa/sms/setup', token, { phone }), 202);
+    await api.json(api.call('POST', 'auth/2fa/sms/verify', token, { factor_id: setup.factor_id, code: await outboxCode(issuer, phone) }));
+    const client = await createClient(server, slug, ['--first-party']);
+    const config = await discover(issuer, client.client_id, client.client_secret!);
+    const browser = new Browser();
+    const { request, step } = await passwordStep(browser, config, user);
+    const challenge = mfaPage(step);
+    assert.ok(challenge.html.includes(phone.slice(-4)), challenge.html.slice(0, 800));
+    const codePage = asCodePage(await browser.submit(challenge, '/mfa/code/sms', {}));
+    const { claims } = await exchange(config, request, await enterCode(browser, codePage, await outboxCode(issuer, phone, 2)));
+    assert.deepEqual(claims.amr, ['pwd', 'sms', 'mfa']);
   });
 
   it('WebAuthn: register a passkey (state expires after five minutes), answer a login challenge with it, remove it', async () => {

@@ -70,6 +70,11 @@ export function createSmsFactor(deps: SmsFactorDeps) {
       return factor ? { id: factor.id, phone: maskedPhone(sealer.open(factor.sealedSecret, context(tenantId, userId))), createdAt: factor.createdAt } : null;
     },
     isEnrolled: async (tenantId: string, userId: string) => (await mfa.smsFactor(tenantId, userId)) !== null,
+    /** the enrolled number in full, for sending a code to it (the hosted challenge page), or null */
+    async numberOf(tenantId: string, userId: string): Promise<string | null> {
+      const factor = await mfa.smsFactor(tenantId, userId);
+      return factor ? sealer.open(factor.sealedSecret, context(tenantId, userId)) : null;
+    },
     remove: (tenantId: string, userId: string) => mfa.removeSmsFactor(tenantId, userId),
 
     /** sends a code to `typedPhone` to prove it; the challenge id is the enrolment's id (`factor_id`) */
