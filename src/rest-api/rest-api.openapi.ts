@@ -130,7 +130,7 @@ export function restApiPaths(publicUrl: URL): Record<string, Json> {
       id: 'restOtpVerify', summary: 'Answers the latest code for the email or phone: tokens and user (created on the first verified sign-in where the tenant allows sign-up), or the challenge envelope', required: ['code'], idempotent: true,
       body: { email: { type: 'string' }, phone: { type: 'string' }, code: { type: 'string' } },
       ok: { oneOf: [tokensWithUser, challenge] },
-      errors: [...common, 'user.invalid_email', 'user.invalid_phone', 'otp.invalid_code', 'otp.expired', 'login.invalid_state', 'login.expired', 'auth.rate_limited'],
+      errors: [...common, 'user.invalid_email', 'user.invalid_phone', 'otp.invalid_code', 'otp.expired', 'login.expired', 'auth.rate_limited'],
     }) }),
     '/v1/auth/recovery/initiate': path({ post: operation({
       id: 'restRecoveryInitiate', summary: 'Sends a recovery code by email, or by SMS to the account\'s verified phone; the same answer for every address. Security questions are refused (NIST SP 800-63B §5.1.1.2)', required: ['email'], idempotent: true,

@@ -1,6 +1,6 @@
 // The REST auth API under each tenant's issuer, `{issuer}/v1/…` (issue #16 §3): login (password, then the
 // challenge envelope when a second factor is due), challenge verify, refresh, logout, whoami and effective
-// permissions. Off until the tenant sets headless.restApi; a browser may call it only from an origin in
+// permissions; sign-up, passwordless sign-in and recovery live in rest-signup/rest-otp/rest-recovery.routes.ts. Off until the tenant sets headless.restApi; a browser may call it only from an origin in
 // headless.allowedOrigins (CORS). Tokens come from the tenant's oidc-provider (provider-endpoint.ts): refresh
 // rotation, replay detection and revocation are the standard token endpoint's.
 import Router from '@koa/router';

@@ -44,8 +44,8 @@ export function addOtpRoutes(router: Router, kit: RestAccountKit) {
     const scope = { tenantId: tenant.id, clientId: app.appId, purpose: 'login' as const, identifier: (email ?? phone)! };
     const pointer = await pointers.recall(scope);
     const tx = pointer?.transactionId ? await services.logins.get(tenant.id, pointer.transactionId) : null;
-    if (!tx || tx.clientId !== app.appId || tx.front !== 'rest_api' || tx.state === 'expired' || tx.state === 'failed') return errorAnswer('otp.expired');
-    if (tx.state !== 'identified') return errorAnswer('login.invalid_state');
+    // the pointer is forgotten once its code is accepted: a transaction past its first factor is not answered here
+    if (!tx || tx.clientId !== app.appId || tx.front !== 'rest_api' || tx.state !== 'identified') return errorAnswer('otp.expired');
     const method = services.authMethods.get(tx.method);
     if (!method) return errorAnswer('otp.expired');
     const outcome = await method.verify({ tenant, challengeId: tx.challengeId, transactionId: tx.id, secret: code, request: requestOf(ctx) });

@@ -147,7 +147,9 @@ describe('REST auth API accounts: sign-up, passwordless sign-in, recovery, whoam
     await expectError(await call('auth/signup', { email: uniqueEmail(), password: 'x'.repeat(200) }), 400, 'password.too_long');
     await expectError(await call('auth/signup', { email: uniqueEmail(), user_metadata: { plan: 'pro' } }), 400, 'request.invalid');
     await expectError(await call('auth/signup', { email: uniqueEmail(), password: 5 }), 400, 'request.invalid');
+    await expectError(await call('auth/signup', { email: uniqueEmail(), password: 'password123' }), 400, 'password.too_common');
     await expectError(await call('auth/signup/verify', { email: uniqueEmail() }), 400, 'request.invalid');
+    await expectError(await call('auth/signup/verify', { email: 'nope', code: '123456' }), 400, 'user.invalid_email');
     await expectError(await call('auth/signup/verify', { email: uniqueEmail(), code: '123456' }), 400, 'otp.expired');
     const closed = await restTenant({ signUp: false });
     await expectError(await call('auth/signup', { email: uniqueEmail(), password: 'a fine long password' }, {}, closed.issuer), 403, 'signup.disabled');
@@ -247,6 +249,16 @@ describe('REST auth API accounts: sign-up, passwordless sign-in, recovery, whoam
     const badKey = { 'idempotency-key': `bad-${email}` };
     await expectError(await call('auth/refresh', { refresh_token: 'not-a-token' }, badKey), 400, 'token.invalid_refresh');
     await expectError(await call('auth/refresh', { refresh_token: 'not-a-token' }, badKey), 400, 'token.invalid_refresh');
+    // concurrent retries with one key: the first answer or idempotency.in_progress, and one message
+    const raced = uniqueEmail('race');
+    const answers = await Promise.all(Array.from({ length: 8 }, () => call('auth/otp', { email: raced }, { 'idempotency-key': `race-${raced}` })));
+    const texts = await Promise.all(answers.map((r) => r.text()));
+    const done = texts.filter((_, i) => answers[i]!.status === 202);
+    assert.ok(done.length >= 1 && done.every((t) => t === done[0]));
+    for (const [i, r] of answers.entries()) if (r.status !== 202) assert.deepEqual([r.status, (JSON.parse(texts[i]!) as { error: string }).error], [409, 'idempotency.in_progress']);
+    await codeFor(raced);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal((await outbox(issuer)).filter((e) => e.to === raced).length, 1);
     // a browser may send the header: the preflight allows it
     const tenant = await restTenant({ methods: { emailOtp: true } }, { headless: { restApi: true, allowedOrigins: ['https://app.example.com'] } });
     const preflight = await fetch(`${tenant.issuer}/v1/auth/otp`, { method: 'OPTIONS', headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST', 'access-control-request-headers': 'idempotency-key' } });
@@ -262,6 +274,8 @@ describe('REST auth API accounts: sign-up, passwordless sign-in, recovery, whoam
     await expectError(await call('auth/recovery/initiate', { email: 'nope', method: 'email' }), 400, 'user.invalid_email');
     await expectError(await call('auth/recovery/verify', { email: uniqueEmail(), code: '123456' }), 400, 'request.invalid');
     await expectError(await call('auth/recovery/verify', { email: uniqueEmail(), code: '123456', password: 'short' }), 400, 'password.too_short');
+    await expectError(await call('auth/recovery/verify', { email: uniqueEmail(), code: '123456', password: 'y'.repeat(200) }), 400, 'password.too_long');
+    await expectError(await call('auth/recovery/verify', { email: 'nope', code: '123456', password: 'a fine long password' }), 400, 'user.invalid_email');
     await expectError(await call('auth/recovery/verify', { email: uniqueEmail(), code: '123456', password: 'a fine long password' }), 400, 'otp.expired');
     const closed = await restTenant({ methods: { password: false, emailOtp: true } });
     await expectError(await call('auth/recovery/initiate', { email: uniqueEmail(), method: 'email' }, {}, closed.issuer), 403, 'recovery.disabled');
@@ -307,6 +321,51 @@ describe('REST auth API accounts: sign-up, passwordless sign-in, recovery, whoam
     await ok<Sent>(await call('auth/recovery/initiate', { email: plain.email, method: 'sms' }), 202);
     await new Promise((r) => setTimeout(r, 300));
     assert.equal((await outbox(issuer)).filter((e) => e.to === plain.email).length, 0);
+  });
+
+  it('the gate and the app apply to every accounts endpoint: rest.disabled, rest.origin_not_allowed, app.invalid_credentials, media type', async () => {
+    const off = await createTenant(server);
+    const app = await cliJson<{ app_id: string; app_secret: string }>(server, ['app', 'create', '--tenant', slug, '--name', 'Accounts', '--slug', 'accounts-app']);
+    for (const path of ['auth/signup', 'auth/signup/verify', 'auth/otp', 'auth/otp/verify', 'auth/recovery/initiate', 'auth/recovery/verify']) {
+      await expectError(await call(path, { email: uniqueEmail() }, {}, off.issuer), 404, 'rest.disabled');
+      await expectError(await call(path, { email: uniqueEmail() }, { origin: 'https://evil.example' }), 403, 'rest.origin_not_allowed');
+      await expectError(await call(path, { email: uniqueEmail(), client_id: app.app_id, client_secret: 'wrong' }), 401, 'app.invalid_credentials');
+      await expectError(await fetch(`${issuer}/v1/${path}`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' }), 415, 'request.unsupported_media_type');
+      await expectError(await call(path, [1]), 400, 'request.invalid');
+    }
+    // a named app's codes are its own: another client cannot answer them
+    const email = uniqueEmail('own');
+    await ok<Sent>(await call('auth/otp', { email, client_id: app.app_id, client_secret: app.app_secret }), 202);
+    const code = await codeFor(email);
+    await expectError(await call('auth/otp/verify', { email, code }), 400, 'otp.expired');
+    const tokens = await ok<Tokens>(await call('auth/otp/verify', { email, code, client_id: app.app_id, client_secret: app.app_secret }));
+    assert.equal(decodeJwt(tokens.access_token).aud, 'accounts-app');
+  });
+
+  it('send limits answer 429 auth.rate_limited with Retry-After on sign-up, otp and recovery; guesses across sign-up codes are limited too', async () => {
+    // fresh tenants: the per-IP send limit of the shared one is not this test's to use up
+    const limited = await restTenant({ signUp: true, methods: { emailOtp: true } });
+    for (const [path, body] of [['auth/signup', { email: uniqueEmail('lim') }], ['auth/otp', { email: uniqueEmail('lim') }], ['auth/recovery/initiate', { email: uniqueEmail('lim'), method: 'email' }]] as const) {
+      for (let i = 0; i < 5; i++) assert.equal((await call(path, body, {}, limited.issuer)).status, 202, path);
+      const refused = await call(path, body, {}, limited.issuer);
+      assert.ok(Number(refused.headers.get('retry-after')) > 0, path);
+      await expectError(refused, 429, 'auth.rate_limited');
+    }
+    // each code dies after 5 wrong guesses; 10 across codes for one address in 15 minutes, then even the right one waits
+    const guessed = await restTenant({ signUp: true });
+    const email = uniqueEmail('guess');
+    const verify = (code: string) => call('auth/signup/verify', { email, code }, {}, guessed.issuer);
+    for (let n = 0; n < 3; n++) {
+      await ok<Sent>(await call('auth/signup', { email, password: 'a fine long password' }, {}, guessed.issuer), 202);
+      const right = await codeFor(email, n, guessed.issuer);
+      const wrong = right === '000000' ? '111111' : '000000';
+      for (let i = 0; i < (n < 2 ? 4 : 2); i++) await expectError(await verify(wrong), 400, 'otp.invalid_code');
+      if (n === 2) {
+        const refused = await verify(right);
+        assert.ok(Number(refused.headers.get('retry-after')) > 0);
+        await expectError(refused, 429, 'auth.rate_limited');
+      }
+    }
   });
 
   it('OpenAPI 3.1 documents each accounts endpoint with catalogue codes, and whoami\'s amr and session id', async () => {

@@ -27,7 +27,7 @@ export const appOperations = [
   defineOperation({
     id: 'createApp', method: 'post', path: '/tenants/{slug}/apps', scope: 'clients:write', tag: 'clients', status: 201,
     summary: 'Registers an app of the backend OTP API (/auth/…); the answer holds its secret, which is never shown again',
-    errors: ['app.slug_taken', 'request.invalid', 'client.invalid_metadata'],
+    errors: ['app.slug_taken', 'app.slug_reserved', 'request.invalid', 'client.invalid_metadata'],
     body: createBody,
     async handle({ services, tenant, body, audit }) {
       const created = await services.clients.create(tenant.id, {
