@@ -20,6 +20,6 @@ export const clientCore: unique symbol = Symbol.for('tessera.client.core') as ne
 
 /** anything createClient made: an extension needs only its auth object and core */
 export interface ExtensibleClient {
-  auth: object;
+  auth: { getSession(): Promise<Session | null> };
   [clientCore]: ClientCore;
 }

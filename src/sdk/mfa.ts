@@ -2,9 +2,9 @@
 // an authenticator app (TOTP) with its QR code or a phone (SMS), recovery codes shown once, the list of factors and
 // their removal, over the REST auth API's /v1/auth/2fa/… endpoints; an enrolment can also answer a sign-in's
 // `enrol_mfa` challenge.
-import { clientCore, type ExtensibleClient } from './client-core.js';
+import { clientCore, type ExtensibleClient, type TokenAnswer } from './client-core.js';
 import { TesseraError } from './client-error.js';
-import type { AuthResult } from './client-types.js';
+import type { AuthResult, Challenge } from './client-types.js';
 
 export interface MfaFactor {
   /** the id unenrollMfa takes */
@@ -90,6 +90,22 @@ export function mfaMethods(client: ExtensibleClient) {
       const factor = (await methods.listMfaFactors()).factors.find((f) => f.id === id);
       if (!factor) throw new TesseraError('request.invalid', 'That is not one of your second factors.', 400);
       await authed<null>(`auth/2fa/method/${encodeURIComponent(methodPath(factor))}`, 'DELETE');
+    },
+    /** step-up: asks the signed-in user to prove `method` again now (an SMS code is sent at once) */
+    async stepUp(method: 'totp' | 'sms'): Promise<{ challenge: Challenge }> {
+      const answer = await authed<{ challenge: Challenge }>(`auth/2fa/challenge?method=${method}`, 'GET');
+      return { challenge: answer.challenge };
+    },
+    /** answers the step-up: fresh tokens whose amr holds the method replace the session, whose old refresh token is
+     *  revoked (best effort: the new session stands either way)
+     *  @throws TesseraError('otp.invalid_code' | 'login.expired') */
+    async verifyStepUp(challengeId: string, code: string): Promise<AuthResult> {
+      const token = await accessToken();
+      const old = await client.auth.getSession();
+      const answer = await call<TokenAnswer>(`auth/2fa/challenge/${encodeURIComponent(challengeId)}/verify`, { token, body: { code: code.trim() } });
+      const result = await settle(answer);
+      if (old) await call('auth/logout', { asApp: true, body: { refresh_token: old.refresh_token } }).catch(() => undefined);
+      return result;
     },
     /** a new set of recovery codes, shown once; the old ones stop working */
     async regenerateMfaRecoveryCodes(): Promise<{ recovery_codes: string[] }> {

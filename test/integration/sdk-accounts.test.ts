@@ -1,7 +1,7 @@
 // The app SDK's account steps (tessera/client, issue #18 §1) in Node against a running Tessera: sign-up with the
 // code from the outbox (no account before it), passwordless sign-in by email and by SMS code, password reset (the
-// signed-in session is revoked by it: the next refresh is refused and the client reports SIGNED_OUT), and an
-// enrol_mfa challenge answered by enrolling TOTP through tessera/client/mfa.
+// signed-in session is revoked by it: the next refresh is refused and the client reports SIGNED_OUT), an enrol_mfa
+// challenge answered by enrolling TOTP through tessera/client/mfa, and a step-up.
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { createClient, memoryStorage, TesseraError } from '../../src/sdk/index.js';
@@ -108,6 +108,30 @@ describe('app SDK tessera/client: sign-up, codes, password reset, enrolment at s
       assert.equal(done.result?.status, 'signed_in');
       assert.equal((await client.auth.getUser()).email, user.email);
       assert.deepEqual((await client.auth.listMfaFactors()).factors.map((f) => f.type), ['totp']);
+    } finally {
+      client.dispose();
+    }
+  });
+
+  it('step-up: the user proves TOTP again; fresh tokens whose amr holds it replace the session, the old one is revoked', async () => {
+    const user = await createUser(server, slug);
+    const client = clientFor();
+    try {
+      await client.auth.signIn({ email: user.email, password: user.password });
+      const enrolment = await client.auth.enrollMfaTotp('Phone');
+      await client.auth.verifyMfaEnrollment(enrolment.factor_id, await totpCode(enrolment.secret));
+      const before = (await client.auth.getSession())!;
+      const { challenge } = await client.auth.stepUp('totp');
+      assert.deepEqual([challenge.kind, challenge.methods], ['step_up', ['totp']]);
+      const wrong = await client.auth.verifyStepUp(challenge.id, '000000').catch((error: unknown) => error);
+      assert.equal((wrong as TesseraError).code, 'otp.invalid_code');
+      // the next time step: the enrolment's code is spent
+      const result = await client.auth.verifyStepUp(challenge.id, await totpCode(enrolment.secret, Date.now() + 30_000));
+      assert.equal(result.status, 'signed_in');
+      assert.ok((await client.auth.whoami()).amr?.includes('otp'));
+      const replay = await fetch(`${issuer}/v1/auth/refresh`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refresh_token: before.refresh_token }) });
+      assert.equal(((await replay.json()) as { error: string }).error, 'token.invalid_refresh');
+      assert.notEqual((await client.auth.refresh()).refresh_token, before.refresh_token);
     } finally {
       client.dispose();
     }
