@@ -50,12 +50,12 @@ export function createLoginChallenges(deps: { logins: LoginTransactions; authMet
 
   return {
     /**
-     * the transaction `id` started by `clientId` at `front`; a foreign, unknown, expired or failed one reads as expired
+     * the transaction `id` started by `clientId` at `front` (or one of several); a foreign, unknown, expired or failed one reads as expired
      * (a completed one is returned: answering it again is the wrong step, login.invalid_state)
      */
-    async open(tenantId: string, id: string, clientId: string, front: LoginFront): Promise<LoginTransaction> {
+    async open(tenantId: string, id: string, clientId: string, front: LoginFront | readonly LoginFront[]): Promise<LoginTransaction> {
       const tx = await logins.get(tenantId, id);
-      if (!tx || tx.clientId !== clientId || tx.front !== front || tx.state === 'expired' || tx.state === 'failed') throw new AppError('login.expired');
+      if (!tx || tx.clientId !== clientId || !(typeof front === 'string' ? [front] : front).includes(tx.front) || tx.state === 'expired' || tx.state === 'failed') throw new AppError('login.expired');
       return tx;
     },
 

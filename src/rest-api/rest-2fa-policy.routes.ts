@@ -51,8 +51,8 @@ export function addTwoFactorPolicyRoutes(router: Router, services: Services, dep
   });
 
   router.put('/auth/2fa/policy', async (ctx) => {
-    const body = await jsonObject(ctx);
     const { tenant, user } = await tenantAdmin(ctx);
+    const body = await jsonObject(ctx);
     const parsed = policyUpdate.safeParse(body);
     if (!parsed.success) throw new AppError('request.invalid', `Send any of "required" (boolean), "allowed_methods" (of ${apiMethods.join(', ')}) and "grace_period_days" (0–365): ${parsed.error.issues[0]?.message ?? ''}`);
     const update = parsed.data;

@@ -52,8 +52,8 @@ export function addStepUpRoutes(router: Router, services: Services, deps: Pick<R
   });
 
   router.post('/auth/2fa/challenge/:id/verify', async (ctx) => {
-    const body = await jsonObject(ctx);
     const access = await deps.bearer(ctx);
+    const body = await jsonObject(ctx);
     const tx = await loginChallenges.open(access.tenant.id, String(ctx.params.id), access.client.clientId, 'rest_api');
     if (tx.method !== stepUpMethod || tx.userId !== access.user.id) throw new AppError('login.expired');
     if (tx.state !== 'second_factor_required') throw new AppError('login.invalid_state');
