@@ -16,7 +16,7 @@ import { createPasskeysRepository } from './db/passkeys.repository.js';
 import { createFactors } from './auth-methods/mfa/factors.service.js';
 import { createSmsFactor } from './auth-methods/mfa/sms-factor.js';
 import { createWebAuthnService } from './auth-methods/passkeys/webauthn.service.js';
-import { createLoginChallenges } from './auth-methods/mfa/login-challenge.js';
+import { createLoginChallenges } from './login/login-challenges.js';
 import { createConnections } from './auth-methods/federated/connections.js';
 import { createFederationStore } from './auth-methods/federated/federation-store.js';
 import { createAccountLinking } from './auth-methods/federated/account-linking.js';

@@ -24,7 +24,7 @@ const challenge = {
     challenge: {
       type: 'object',
       properties: {
-        id: { type: 'string' }, kind: { enum: ['mfa', 'enrol_mfa'], description: 'mfa: answer at /auth/challenge/{id}/verify; enrol_mfa: the user must first set up a factor through the REST API or the hosted pages' },
+        id: { type: 'string' }, kind: { enum: ['mfa', 'enrol_mfa'], description: 'mfa: answer at /auth/challenge/{id}/verify; enrol_mfa: enrol through the REST API with "challenge_id" and the app\'s credentials as client_id/client_secret' },
         methods: { type: 'array', items: { enum: ['totp', 'sms', 'webauthn', 'recovery_code'] } }, expires_at: { type: 'string', format: 'date-time' },
       },
     },

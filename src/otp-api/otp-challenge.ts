@@ -3,7 +3,7 @@
 //   POST /auth/challenge/{id}/send {method: "sms"}          a code to the account's SMS factor
 //   POST /auth/challenge/{id}/webauthn/options {}           options for navigator.credentials.get
 //   POST /auth/challenge/{id}/verify {method, code | credential}   → the token answer of verify-otp
-// The same steps as the REST API's (auth-methods/mfa/login-challenge.ts), on the transaction verify-otp started.
+// The same steps as the REST API's (login/login-challenges.ts), on the transaction verify-otp started.
 import type { Context } from 'koa';
 import type { Services } from '../services.js';
 import type { CallingApp } from './app-credentials.js';

@@ -10,7 +10,7 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import type { Services } from '../services.js';
 import { AppError } from '../errors/app-error.js';
-import { apiMethodName } from '../auth-methods/mfa/login-challenge.js';
+import { apiMethodName } from '../login/login-challenges.js';
 import { mfaFactorTypes, type MfaSettings } from '../tenants/mfa-settings.js';
 import { jsonObject, requestOf, type RestTwoFactorDeps } from './rest-2fa-subject.js';
 
@@ -51,8 +51,8 @@ export function addTwoFactorPolicyRoutes(router: Router, services: Services, dep
   });
 
   router.put('/auth/2fa/policy', async (ctx) => {
-    const body = await jsonObject(ctx);
     const { tenant, user } = await tenantAdmin(ctx);
+    const body = await jsonObject(ctx);
     const parsed = policyUpdate.safeParse(body);
     if (!parsed.success) throw new AppError('request.invalid', `Send any of "required" (boolean), "allowed_methods" (of ${apiMethods.join(', ')}) and "grace_period_days" (0–365): ${parsed.error.issues[0]?.message ?? ''}`);
     const update = parsed.data;

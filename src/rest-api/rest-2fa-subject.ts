@@ -1,6 +1,8 @@
 // Whom a 2FA enrolment call of the REST API is for (issue #16 §3): the user of a Bearer access token, or, for an
 // `enrol_mfa` challenge (the caller holds no token yet), the user of that login transaction, named by
-// `challenge_id` in the body and started by the calling app (client credentials as at /auth/login). An enrolment
+// `challenge_id` in the body and started by the calling app (client credentials as at /auth/login; a backend OTP API
+// app's enrol_mfa challenge from verify-otp is answered here too, with its app_id and app_secret as client_id and
+// client_secret). An enrolment
 // proven under a challenge completes the transaction, so its answer carries the tokens as well; the user's first
 // factor brings the backup codes, shown once.
 import type { Context } from 'koa';
@@ -56,7 +58,8 @@ export function createEnrolmentSubjects(services: Services, deps: RestTwoFactorD
       }
       if (typeof body.challenge_id !== 'string' || body.challenge_id.length > 64) throw new AppError('request.invalid', 'Send "challenge_id" as a string.');
       const app = await deps.clients.identify(ctx, tenant, body);
-      const tx = await deps.signIn.open(app, body.challenge_id);
+      // the backend OTP API cannot enrol: its enrol_mfa challenge is answered here, with the same app's credentials
+      const tx = await services.loginChallenges.open(tenant.id, body.challenge_id, app.appId, ['rest_api', 'otp_api']);
       if (tx.state !== 'enrolment_required' || !tx.methods.includes(method)) throw new AppError('login.invalid_state');
       const user = await services.users.findById(tenant.id, tx.userId!);
       if (!user || user.disabled) throw new AppError('login.expired');

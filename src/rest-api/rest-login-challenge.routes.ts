@@ -1,12 +1,12 @@
 // The steps of a login challenge that come before its answer (issue #16 §3), for the app that started the sign-in:
 // POST /v1/auth/challenge/{id}/send {method: "sms"} sends a code to the account's SMS factor, and
 // POST /v1/auth/challenge/{id}/webauthn/options gives the options for navigator.credentials.get. The answer itself
-// is POST /v1/auth/challenge/{id}/verify (rest-sign-in.ts); all three run on auth-methods/mfa/login-challenge.ts.
+// is POST /v1/auth/challenge/{id}/verify (rest-sign-in.ts); all three run on login/login-challenges.ts.
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Services } from '../services.js';
 import { AppError } from '../errors/app-error.js';
-import { stepUpMethod } from '../auth-methods/mfa/login-challenge.js';
+import { stepUpMethod } from '../login/login-challenges.js';
 import { jsonObject, requestOf, type RestTwoFactorDeps } from './rest-2fa-subject.js';
 
 export function addLoginChallengeRoutes(router: Router, services: Services, deps: Pick<RestTwoFactorDeps, 'clients' | 'signIn'>) {

@@ -2,13 +2,13 @@
 // (the hosted login's method, its per-account and per-IP limits) passes the first factor, the tenant's
 // second-factor policy decides, and either the transaction is exchanged at the tenant's token endpoint for tokens
 // (login-transaction grant: one token system) or the caller gets the challenge envelope, answered at
-// /challenge/{id}/verify with a TOTP, SMS or recovery code or a passkey (auth-methods/mfa/login-challenge.ts), or,
+// /challenge/{id}/verify with a TOTP, SMS or recovery code or a passkey (login/login-challenges.ts), or,
 // for enrol_mfa, by enrolling a factor with the challenge id (rest-2fa-subject.ts).
 import type { Context } from 'koa';
 import type { Services } from '../services.js';
 import { AppError } from '../errors/app-error.js';
 import { enrolledSecondFactors } from '../auth-methods/mfa/enrolled-factors.js';
-import { challengeEnvelope, stepUpMethod } from '../auth-methods/mfa/login-challenge.js';
+import { challengeEnvelope, stepUpMethod } from '../login/login-challenges.js';
 import type { LoginTransaction } from '../login/login-transaction.machine.js';
 import type { CallingApp } from '../otp-api/app-credentials.js';
 import { redeemLoginAtTokenEndpoint, type ProviderAnswer } from '../otp-api/provider-endpoint.js';

@@ -8,7 +8,7 @@ import type { Context } from 'koa';
 import type { Services } from '../services.js';
 import { AppError } from '../errors/app-error.js';
 import { enrolledSecondFactors } from '../auth-methods/mfa/enrolled-factors.js';
-import { apiMethodName, challengeEnvelope, stepUpMethod, transactionMethod } from '../auth-methods/mfa/login-challenge.js';
+import { apiMethodName, challengeEnvelope, stepUpMethod, transactionMethod } from '../login/login-challenges.js';
 import type { AppAccess } from '../otp-api/app-access-token.js';
 import type { CallingApp } from '../otp-api/app-credentials.js';
 import { requestOf, jsonObject, type RestTwoFactorDeps } from './rest-2fa-subject.js';
@@ -52,8 +52,8 @@ export function addStepUpRoutes(router: Router, services: Services, deps: Pick<R
   });
 
   router.post('/auth/2fa/challenge/:id/verify', async (ctx) => {
-    const body = await jsonObject(ctx);
     const access = await deps.bearer(ctx);
+    const body = await jsonObject(ctx);
     const tx = await loginChallenges.open(access.tenant.id, String(ctx.params.id), access.client.clientId, 'rest_api');
     if (tx.method !== stepUpMethod || tx.userId !== access.user.id) throw new AppError('login.expired');
     if (tx.state !== 'second_factor_required') throw new AppError('login.invalid_state');

@@ -89,7 +89,7 @@ describe('REST auth API challenges: step-up, enrol_mfa, policy and compliance, t
     assert.ok(amrOf(keyTokens.access_token).includes('hwk') && amrOf(keyTokens.access_token).includes('mfa'));
   });
 
-  it('enrol_mfa: the challenge is answered by enrolling TOTP, SMS or a passkey with its id; tokens come with the factor', async () => {
+  it('enrol_mfa: the challenge (the REST API’s or the OTP API’s) is answered by enrolling TOTP, SMS or a passkey with its id; tokens come with the factor', async () => {
     const strict = await createTenant(server);
     await cliJson(server, ['tenant', 'settings', '--tenant', strict.slug, '--set', JSON.stringify({ headless: { restApi: true }, signIn: { sandbox: true }, mfa: { policy: 'required', graceDays: 0 } })]);
     const strictApi = restApi(strict.issuer);
@@ -120,6 +120,22 @@ describe('REST auth API challenges: step-up, enrol_mfa, policy and compliance, t
     const reg = await strictApi.json<{ registration_id: string; options: { challenge: string; rp: { id: string }; user: { id: string } } }>(strictApi.call('POST', 'auth/2fa/webauthn/register', null, { challenge_id: keyChallenge }));
     const keyDone = await strictApi.json<RestTokens & { factor_id: string }>(strictApi.call('POST', 'auth/2fa/webauthn/register/finish', null, { challenge_id: keyChallenge, registration_id: reg.registration_id, credential: authenticator.register(reg.options) }));
     assert.ok(keyDone.factor_id && amrOf(keyDone.access_token).includes('hwk'));
+
+    // the backend OTP API's enrol_mfa challenge is answered here too, with the same app's credentials
+    await cliJson(server, ['tenant', 'settings', '--tenant', strict.slug, '--set', JSON.stringify({ signIn: { sandbox: true, methods: { emailOtp: true } } })]);
+    const app = await cliJson<{ app_id: string; app_secret: string }>(server, ['app', 'create', '--tenant', strict.slug, '--name', 'Backend', '--slug', 'strict-backend']);
+    const creds = { app_id: app.app_id, app_secret: app.app_secret };
+    const post = (path: string, body: unknown) => fetch(`${server.url}/auth/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const otpUser = await createUser(server, strict.slug);
+    const sent = await strictApi.json<{ otp_request_id: string }>(post('send-otp', { ...creds, email: otpUser.email }));
+    const envelope = await strictApi.json<RestEnvelope>(post('verify-otp', { ...creds, otp_request_id: sent.otp_request_id, otp: await outboxCode(strict.issuer, otpUser.email) }));
+    assert.equal(envelope.challenge.kind, 'enrol_mfa');
+    const asApp = { challenge_id: envelope.challenge.id, client_id: app.app_id, client_secret: app.app_secret };
+    // only the app that started it
+    await strictApi.expectError(strictApi.call('POST', 'auth/2fa/totp/setup', null, { challenge_id: envelope.challenge.id }), 400, 'login.expired');
+    const otpSetup = await strictApi.json<Enrolment>(strictApi.call('POST', 'auth/2fa/totp/setup', null, asApp));
+    const otpDone = await strictApi.json<RestTokens>(strictApi.call('POST', 'auth/2fa/totp/verify', null, { ...asApp, factor_id: otpSetup.factor_id, code: await nextTotp(otpSetup.secret) }));
+    assert.equal(decodeJwt(otpDone.access_token).aud, 'strict-backend');
   });
 
   it('policy and compliance: tenant admins only (the tenant role admin); the grace period, then overdue', async () => {

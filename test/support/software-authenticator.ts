@@ -4,7 +4,7 @@
 // as navigator.credentials.create/get would answer them. Discoverable: it remembers the user handle of each key.
 import { createHash, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
 
-interface StoredCredential { id: string; rpId: string; userHandle: string; key: KeyObject; counter: number }
+interface StoredCredential { id: string; rpId: string; userHandle: string; key: KeyObject; publicKey: KeyObject; counter: number }
 
 interface CreationOptions { challenge: string; rp: { id?: string }; user: { id: string }; excludeCredentials?: { id: string }[] }
 interface RequestOptions { challenge: string; rpId?: string; allowCredentials?: { id: string }[] }
@@ -46,12 +46,16 @@ export function createSoftwareAuthenticator(origin: string) {
 
   return {
     credentials,
-    /** navigator.credentials.create: a new key for options.user on options.rp */
-    register(options: CreationOptions, opts: { uv?: boolean; challenge?: string; origin?: string } = {}): RegistrationJson {
+    /**
+     * navigator.credentials.create: a new key for options.user on options.rp (`reuse`: the key of that credential id
+     * again, as a misbehaving authenticator that ignores excludeCredentials would)
+     */
+    register(options: CreationOptions, opts: { uv?: boolean; challenge?: string; origin?: string; reuse?: string } = {}): RegistrationJson {
       const rpId = options.rp.id ?? new URL(origin).hostname;
-      const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-      const id = randomBytes(16);
-      credentials.push({ id: id.toString('base64url'), rpId, userHandle: options.user.id, key: privateKey, counter: 0 });
+      const reused = opts.reuse ? credentials.find((c) => c.id === opts.reuse) : undefined;
+      const { privateKey, publicKey } = reused ? { privateKey: reused.key, publicKey: reused.publicKey } : generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      const id = reused ? Buffer.from(reused.id, 'base64url') : randomBytes(16);
+      if (!reused) credentials.push({ id: id.toString('base64url'), rpId, userHandle: options.user.id, key: privateKey, publicKey, counter: 0 });
       const authData = Buffer.concat([
         sha256(rpId), Buffer.from([flagsOf(opts.uv ?? true, true)]), counterBytes(0),
         Buffer.alloc(16), Buffer.from([id.length >> 8, id.length & 0xff]), id, coseKey(publicKey),

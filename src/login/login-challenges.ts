@@ -1,24 +1,24 @@
 // Answering a login transaction's challenge from a JSON front door (the REST API's /v1/auth/challenge/{id}/… and
 // /v1/auth/2fa/challenge/{id}/…, the backend OTP API's /auth/challenge/{id}/…): the one envelope, the names callers
 // use, sending an SMS code, WebAuthn options, and checking an answer through the method registry. The transaction
-// moves on only through its machine (src/login/), so every front door answers the same challenge the same way.
+// moves on only through its machine (login-transaction.machine.ts), so every front door answers the same challenge the same way.
 //
 // API:
 //   challengeEnvelope(tx)                                  {status: 'challenge_required', challenge: {id, kind, methods, expires_at}}
 //   createLoginChallenges(deps).open(tenantId, id, clientId, front) → the live transaction   @throws login.expired
 //     .sendCode(tenant, tx, method, request) · .webauthnOptions(tenant, tx, ip) · .answer(tenant, tx, body, request)
 //     .enrolled(tenant, tx, method, amr)
-import type { AuditLog } from '../../audit/audit-log.js';
-import { AppError } from '../../errors/app-error.js';
-import type { LoginFront, LoginTransaction } from '../../login/login-transaction.machine.js';
-import type { LoginTransactions } from '../../login/login-transaction.store.js';
-import type { CourierTenant } from '../../notifications/courier.js';
-import type { RateLimiter } from '../../store/rate-limiter.js';
-import type { MethodRequest } from '../auth-method.js';
-import type { AuthMethodRegistry } from '../auth-method-registry.js';
-import { passkeyFactorOptions } from '../passkeys/passkey-factor.method.js';
-import { createPasskeyGuard, passkeyLimits } from '../passkeys/passkey-guard.js';
-import type { WebAuthnService } from '../passkeys/webauthn.service.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import { AppError } from '../errors/app-error.js';
+import type { LoginFront, LoginTransaction } from './login-transaction.machine.js';
+import type { LoginTransactions } from './login-transaction.store.js';
+import type { CourierTenant } from '../notifications/courier.js';
+import type { RateLimiter } from '../store/rate-limiter.js';
+import type { MethodRequest } from '../auth-methods/auth-method.js';
+import type { AuthMethodRegistry } from '../auth-methods/auth-method-registry.js';
+import { passkeyFactorOptions } from '../auth-methods/passkeys/passkey-factor.method.js';
+import { createPasskeyGuard, passkeyLimits } from '../auth-methods/passkeys/passkey-guard.js';
+import type { WebAuthnService } from '../auth-methods/passkeys/webauthn.service.js';
 
 /** the transaction's method ids as callers name them: a passkey is `webauthn` in the JSON APIs */
 export const apiMethodName = (method: string) => (method === 'passkey' ? 'webauthn' : method);
@@ -50,12 +50,12 @@ export function createLoginChallenges(deps: { logins: LoginTransactions; authMet
 
   return {
     /**
-     * the transaction `id` started by `clientId` at `front`; a foreign, unknown, expired or failed one reads as expired
+     * the transaction `id` started by `clientId` at `front` (or one of several); a foreign, unknown, expired or failed one reads as expired
      * (a completed one is returned: answering it again is the wrong step, login.invalid_state)
      */
-    async open(tenantId: string, id: string, clientId: string, front: LoginFront): Promise<LoginTransaction> {
+    async open(tenantId: string, id: string, clientId: string, front: LoginFront | readonly LoginFront[]): Promise<LoginTransaction> {
       const tx = await logins.get(tenantId, id);
-      if (!tx || tx.clientId !== clientId || tx.front !== front || tx.state === 'expired' || tx.state === 'failed') throw new AppError('login.expired');
+      if (!tx || tx.clientId !== clientId || !(typeof front === 'string' ? [front] : front).includes(tx.front) || tx.state === 'expired' || tx.state === 'failed') throw new AppError('login.expired');
       return tx;
     },
 
