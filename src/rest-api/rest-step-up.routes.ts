@@ -46,8 +46,14 @@ export function addStepUpRoutes(router: Router, services: Services, deps: Pick<R
     if (!gate.ok || gate.tx.state !== 'second_factor_required') throw new AppError('login.expired');
 
     const body: Record<string, unknown> = { challenge: challengeEnvelope(gate.tx).challenge };
-    if (method === 'sms') body.expires_in = (await loginChallenges.sendCode(ctx.state.tenant!, gate.tx, 'sms', requestOf(ctx))).expiresIn;
-    if (method === 'passkey') body.options = await loginChallenges.webauthnOptions(ctx.state.tenant!, gate.tx, ctx.ip);
+    try {
+      if (method === 'sms') body.expires_in = (await loginChallenges.sendCode(ctx.state.tenant!, gate.tx, 'sms', requestOf(ctx))).expiresIn;
+      if (method === 'passkey') body.options = await loginChallenges.webauthnOptions(ctx.state.tenant!, gate.tx, ctx.ip);
+    } catch (error) {
+      // refused (send limits, too many passkey options): a step-up nobody can answer is not kept
+      await logins.discard(tenant.id, tx.id);
+      throw error;
+    }
     ctx.body = body;
   });
 
