@@ -40,14 +40,19 @@ export function addStepUpRoutes(router: Router, services: Services, deps: Pick<R
     // the token's own sign-in is the first factor; its `mfa` is what this step-up renews, so it is left out
     const amr = (Array.isArray(access.claims.amr) ? access.claims.amr : []).filter((v): v is string => typeof v === 'string' && v !== 'mfa');
     const first = await logins.apply(tenant.id, tx.id, { type: 'first_factor_passed', userId: user.id, method: stepUpMethod, amr }, null);
-    // only the asked method is offered; `off` would skip the question, so a step-up is judged as an optional policy
-    const policy = { ...tenant.settings.mfa, policy: 'optional' as const, factors: { ...tenant.settings.mfa.factors, [method]: true } };
-    const gate = first.ok ? await logins.apply(tenant.id, tx.id, { type: 'second_factor_assessed', enrolledFactors: [method], trustedDevice: false }, policy) : first;
+    // only the asked method is offered; a step-up transaction is asked even under an `off` policy (the machine's stepUp)
+    const gate = first.ok ? await logins.apply(tenant.id, tx.id, { type: 'second_factor_assessed', enrolledFactors: [method], trustedDevice: false }, tenant.settings.mfa) : first;
     if (!gate.ok || gate.tx.state !== 'second_factor_required') throw new AppError('login.expired');
 
     const body: Record<string, unknown> = { challenge: challengeEnvelope(gate.tx).challenge };
-    if (method === 'sms') body.expires_in = (await loginChallenges.sendCode(ctx.state.tenant!, gate.tx, 'sms', requestOf(ctx))).expiresIn;
-    if (method === 'passkey') body.options = await loginChallenges.webauthnOptions(ctx.state.tenant!, gate.tx, ctx.ip);
+    try {
+      if (method === 'sms') body.expires_in = (await loginChallenges.sendCode(ctx.state.tenant!, gate.tx, 'sms', requestOf(ctx))).expiresIn;
+      if (method === 'passkey') body.options = await loginChallenges.webauthnOptions(ctx.state.tenant!, gate.tx, ctx.ip);
+    } catch (error) {
+      // refused (send limits, too many passkey options): a step-up nobody can answer is not kept
+      await logins.discard(tenant.id, tx.id);
+      throw error;
+    }
     ctx.body = body;
   });
 
