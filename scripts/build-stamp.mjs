@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import { join } from 'node:path';
 
 /** what `npm run build` reads; src/db/generated is its own output (prisma/generate.mjs) */
-const inputs = ['src', 'test', 'prisma/schema.prisma', 'prisma/generate.mjs', 'tsconfig.json', 'package.json'];
+const inputs = ['src', 'test', 'prisma/schema.prisma', 'prisma/generate.mjs', 'tsconfig.json', 'tsconfig.sdk.json', 'package.json'];
 const outputs = new Set(['src/db/generated']);
 
 function* files(root, path) {

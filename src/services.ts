@@ -14,6 +14,9 @@ import { createMfaRepository } from './db/mfa.repository.js';
 import { createProtocolAudit } from './oidc/protocol-audit.js';
 import { createPasskeysRepository } from './db/passkeys.repository.js';
 import { createFactors } from './auth-methods/mfa/factors.service.js';
+import { createSmsFactor } from './auth-methods/mfa/sms-factor.js';
+import { createWebAuthnService } from './auth-methods/passkeys/webauthn.service.js';
+import { createLoginChallenges } from './login/login-challenges.js';
 import { createConnections } from './auth-methods/federated/connections.js';
 import { createFederationStore } from './auth-methods/federated/federation-store.js';
 import { createAccountLinking } from './auth-methods/federated/account-linking.js';
@@ -197,13 +200,18 @@ export async function createServices(config: Config, logger: Logger, options: Se
   const passkeys = createPasskeysRepository(db.prisma);
   const userAdmin = createUserAdmin({ repository: createUserAdminRepository(db.prisma), identities, mfa, passkeys, sessions });
   const factors = createFactors({ mfa, sealer, limiter, audit, recoverySecret: deriveSecret(config.keyEncryptionKeys[0]!, 'recovery codes'), now });
+  const smsFactor = createSmsFactor({ mfa, sealer, codes, challenges, factors, audit });
+  // the JSON front doors' WebAuthn ceremonies (the hosted pages build theirs over the same store and passkeys)
+  const webauthn = createWebAuthnService({ store: kv, passkeys, publicOrigin: config.publicUrl.origin, now });
   const authMethods = createAuthMethodRegistry({
-    users, codes, challenges, linking, audit, factors, limiter, channels, env: config.env,
+    users, codes, challenges, linking, audit, factors, smsFactor, webauthn, limiter, channels, env: config.env,
     async revokeAccount(tenant, userId) {
       const resolved = await providers.get(tenant.slug);
       if (resolved) await revokeAccount(resolved.provider, oidcModels, tenant.id, userId);
     },
   });
+
+  const loginChallenges = createLoginChallenges({ logins, authMethods, webauthn, limiter, audit });
 
   try {
     await ensureSystemTenant({ tenants, rbac, publicUrl: config.publicUrl });
@@ -237,7 +245,10 @@ export async function createServices(config: Config, logger: Logger, options: Se
     mfa,
     passkeys,
     factors,
+    smsFactor,
+    webauthn,
     logins,
+    loginChallenges,
     authMethods,
     /** migrations this process applied when it opened the database */
     appliedMigrations: applied,

@@ -14,6 +14,9 @@ import type { AuthMethod, FactorKind } from './auth-method.js';
 import type { AccountLinking } from './federated/account-linking.js';
 import type { Factors } from './mfa/factors.service.js';
 import { createRecoveryCodeMethod, createTotpMethod } from './mfa/second-factor.methods.js';
+import { createSmsSecondFactorMethod, type SmsFactor } from './mfa/sms-factor.js';
+import { createPasskeyFactorMethod } from './passkeys/passkey-factor.method.js';
+import type { WebAuthnService } from './passkeys/webauthn.service.js';
 import type { CodeChallenges } from './one-time-codes/code-challenges.js';
 import { createCodeMethod, type CodeMethod } from './one-time-codes/code.method.js';
 import type { OneTimeCodes } from './one-time-codes/one-time-codes.js';
@@ -27,6 +30,8 @@ export interface AuthMethodRegistryDeps {
   linking: AccountLinking;
   audit: AuditLog;
   factors: Factors;
+  smsFactor: SmsFactor;
+  webauthn: WebAuthnService;
   limiter: RateLimiter;
   channels: TenantChannels;
   env: string;
@@ -43,6 +48,8 @@ export function createAuthMethodRegistry(deps: AuthMethodRegistryDeps) {
     whatsapp_otp: createCodeMethod(deps, { id: 'whatsapp_otp', channel: 'whatsapp', amr: ['otp'], availableFor: (t) => offers(t).whatsapp, loginPage: phonePage }),
     totp: createTotpMethod(deps.factors),
     recovery_code: createRecoveryCodeMethod(deps.factors),
+    sms: createSmsSecondFactorMethod(deps.smsFactor),
+    passkey: createPasskeyFactorMethod(deps),
   } satisfies Record<string, AuthMethod>;
   const all: AuthMethod[] = Object.values(methods);
 

@@ -14,8 +14,10 @@ export interface MethodRequest { ip: string; userAgent: string | null }
 
 export interface MethodStartInput {
   tenant: CourierTenant;
-  /** as typed: each method normalises (email, E.164 phone) and refuses what is not one */
+  /** as typed: each method normalises (email, E.164 phone) and refuses what is not one; a second factor ignores it */
   identifier: string;
+  /** second factor: the user the transaction identified (its code goes to that user's enrolled number) */
+  userId?: string | null;
   /** the login transaction the challenge belongs to (its id binds the challenge like an interaction uid) */
   transactionId: string;
   request: MethodRequest;
@@ -24,7 +26,8 @@ export interface MethodStartInput {
 }
 
 export type MethodStartOutcome =
-  | { ok: true; challengeId: string; /** epoch ms */ expiresAt: number; identifier: { kind: 'email' | 'phone'; value: string } }
+  /** `identifier` null for a second factor (it goes to what the user enrolled) */
+  | { ok: true; challengeId: string; /** epoch ms */ expiresAt: number; identifier: { kind: 'email' | 'phone'; value: string } | null }
   | { ok: false; error: 'invalid_identifier' }
   | { ok: false; error: 'rate_limited'; retryAfterSeconds: number };
 

@@ -45,7 +45,7 @@ export function hostedFlowRouters(services: Services, deps: { pages: Pages; csrf
   return [
     ...federated.routers,
     accountRoutes({ ...federatedDeps, identities: services.identities, toUpstream: federated.toUpstream }, loginPage),
-    mfaRoutes({ ...methodDeps, factors: services.factors, gate: mfaGate, passkeys: services.passkeys }),
+    mfaRoutes({ ...methodDeps, factors: services.factors, gate: mfaGate, passkeys: services.passkeys, smsFactor: services.smsFactor }),
     accountSecurityRoutes({ ...methodDeps, factors: services.factors, mfa: services.mfa }),
     accountSessionsRoutes({ ...methodDeps, sessions: services.sessions }),
     interactionsRouter({ ix, loginPage, users: services.users, limiter: services.limiter, audit: services.audit, challenges: services.challenges }),

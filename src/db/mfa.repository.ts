@@ -1,4 +1,5 @@
-// Second factors other than passkeys (issue #5): TOTP authenticators, recovery codes, trusted browsers.
+// Second factors other than passkeys (issue #5): TOTP authenticators, SMS numbers (issue #16), recovery codes, trusted
+// browsers.
 import type { PrismaClient } from './generated/client.js';
 
 export interface TotpRecord {
@@ -9,6 +10,12 @@ export interface TotpRecord {
   readonly lastTimeStep: number | null;
   readonly createdAt: Date;
   readonly lastUsedAt: Date | null;
+}
+
+export interface SmsFactorRecord {
+  readonly id: string;
+  readonly sealedSecret: string;
+  readonly createdAt: Date;
 }
 
 export interface TrustedDeviceRecord {
@@ -22,6 +29,7 @@ export interface TrustedDeviceRecord {
 }
 
 const totpSelect = { id: true, name: true, sealedSecret: true, confirmed: true, lastTimeStep: true, createdAt: true, lastUsedAt: true } as const;
+const smsSelect = { id: true, sealedSecret: true, createdAt: true } as const;
 const deviceSelect = { id: true, userId: true, device: true, ip: true, createdAt: true, expiresAt: true, lastUsedAt: true } as const;
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const totp = (row: Omit<TotpRecord, 'lastTimeStep'> & { lastTimeStep: bigint | null }): TotpRecord => ({ ...row, lastTimeStep: row.lastTimeStep === null ? null : Number(row.lastTimeStep) });
@@ -58,6 +66,33 @@ export function createMfaRepository(prisma: PrismaClient, now: () => number = Da
     /** unconfirmed enrolments older than `before` are dropped */
     async dropUnconfirmed(tenantId: string, userId: string): Promise<void> {
       await prisma.mfaFactor.deleteMany({ where: { tenantId, userId, confirmed: false } });
+    },
+
+    /** the user's confirmed SMS factor (its phone sealed like a TOTP secret), or null: one per user */
+    async smsFactor(tenantId: string, userId: string): Promise<SmsFactorRecord | null> {
+      return prisma.mfaFactor.findFirst({ where: { tenantId, userId, type: 'sms', confirmed: true }, select: smsSelect });
+    },
+    /** the SMS factor, confirmed (its number was just proven by a code): replaces any earlier one */
+    async replaceSmsFactor(tenantId: string, userId: string, sealedPhone: string): Promise<SmsFactorRecord> {
+      const [, created] = await prisma.$transaction([
+        prisma.mfaFactor.deleteMany({ where: { tenantId, userId, type: 'sms' } }),
+        prisma.mfaFactor.create({ data: { tenantId, userId, type: 'sms', name: 'Text message', sealedSecret: sealedPhone, confirmed: true }, select: smsSelect }),
+      ]);
+      return created;
+    },
+    async removeSmsFactor(tenantId: string, userId: string): Promise<boolean> {
+      return (await prisma.mfaFactor.deleteMany({ where: { tenantId, userId, type: 'sms' } })).count > 0;
+    },
+    /** how many users of the tenant hold each kind of confirmed factor, and how many hold any (the compliance report) */
+    async enrolmentCounts(tenantId: string): Promise<{ users: number; enrolled: number; byMethod: { totp: number; sms: number; webauthn: number } }> {
+      const [users, factors, keys, any] = await Promise.all([
+        prisma.user.count({ where: { tenantId } }),
+        prisma.$queryRaw<{ type: string; n: bigint }[]>`SELECT type, count(DISTINCT user_id) AS n FROM mfa_factors WHERE tenant_id = ${tenantId}::uuid AND confirmed GROUP BY type`,
+        prisma.$queryRaw<{ n: bigint }[]>`SELECT count(DISTINCT user_id) AS n FROM passkeys WHERE tenant_id = ${tenantId}::uuid`,
+        prisma.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM (SELECT user_id FROM mfa_factors WHERE tenant_id = ${tenantId}::uuid AND confirmed UNION SELECT user_id FROM passkeys WHERE tenant_id = ${tenantId}::uuid) AS enrolled`,
+      ]);
+      const of = (type: string) => Number(factors.find((f) => f.type === type)?.n ?? 0);
+      return { users, enrolled: Number(any[0]?.n ?? 0), byMethod: { totp: of('totp'), sms: of('sms'), webauthn: Number(keys[0]?.n ?? 0) } };
     },
 
     async replaceRecoveryCodes(tenantId: string, userId: string, codeHashes: string[]): Promise<void> {

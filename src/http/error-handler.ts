@@ -52,6 +52,9 @@ export function errorHandler(deps: { logger: Logger; pages: Pages }): Middleware
       // validation should have refused it: worth a look, but the caller's mistake
       else if (isDataException(thrown)) deps.logger.warn({ requestId: ctx.state.requestId, path: loggablePath(ctx.path) }, 'database refused a value from the request');
       ctx.set('Cache-Control', 'no-store');
+      // a refusal that knows when to come back (a Koa-free service's auth.rate_limited) says so
+      const retry = error.details?.retryAfterSeconds;
+      if (typeof retry === 'number' && retry > 0) ctx.set('Retry-After', String(Math.ceil(retry)));
       if (wantsHtml(ctx)) {
         const tenant = (ctx.state.tenant as PageTenant | undefined) ?? null;
         const { t } = translatorFor(ctx, tenant);

@@ -21,15 +21,24 @@ const challenge = {
   type: 'object', required: ['status', 'challenge'],
   properties: {
     status: { const: 'challenge_required' },
-    challenge: { type: 'object', properties: { id: { type: 'string' }, kind: { enum: ['mfa', 'enrol_mfa'] }, methods: { type: 'array', items: { type: 'string' } }, expires_at: { type: 'string', format: 'date-time' } } },
+    challenge: {
+      type: 'object',
+      properties: {
+        id: { type: 'string' }, kind: { enum: ['mfa', 'enrol_mfa'], description: 'mfa: answer at /auth/challenge/{id}/verify; enrol_mfa: enrol through the REST API with "challenge_id" and the app\'s credentials as client_id/client_secret' },
+        methods: { type: 'array', items: { enum: ['totp', 'sms', 'webauthn', 'recovery_code'] } }, expires_at: { type: 'string', format: 'date-time' },
+      },
+    },
   },
 };
 
-function operation(input: { id: string; summary: string; body?: Json; required?: string[]; idempotent?: boolean; ok: Json; okStatus?: string; errors: ErrorCode[]; bearer?: boolean }): Json {
+function operation(input: { id: string; summary: string; body?: Json; required?: string[]; idempotent?: boolean; ok: Json; okStatus?: string; errors: ErrorCode[]; bearer?: boolean; pathId?: boolean }): Json {
   return {
     operationId: input.id, summary: input.summary, tags: ['backend OTP API'], security: [],
     description: `Error codes: ${input.errors.join(', ')}. A request with an Origin header is refused (request.origin_refused).`,
-    parameters: [...(input.idempotent ? [idempotencyKey] : []), ...(input.bearer ? [{ name: 'Authorization', in: 'header', required: true, schema: { type: 'string', pattern: '^Bearer ' } }] : [])],
+    parameters: [
+      ...(input.idempotent ? [idempotencyKey] : []), ...(input.bearer ? [{ name: 'Authorization', in: 'header', required: true, schema: { type: 'string', pattern: '^Bearer ' } }] : []),
+      ...(input.pathId ? [{ name: 'id', in: 'path', required: true, schema: { type: 'string' }, description: 'the challenge id of verify-otp\'s envelope' }] : []),
+    ],
     ...(input.body ? { requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['app_id', 'app_secret', ...(input.required ?? [])], properties: { ...credentials, ...input.body } } } } } } : {}),
     responses: {
       [input.okStatus ?? '200']: input.okStatus === '204' ? { description: 'Done' } : { description: 'Done', content: { 'application/json': { schema: input.ok } } },
@@ -54,6 +63,21 @@ export function otpApiPaths(publicUrl: URL): Record<string, Json> {
       body: { otp_request_id: { type: 'string' }, otp: { type: 'string' } },
       ok: { oneOf: [{ ...tokens, properties: { ...tokens.properties, user: { type: 'object', properties: { id: { type: 'string' }, email: { type: ['string', 'null'] }, phone: { type: ['string', 'null'] }, created: { type: 'boolean' } } } } }, challenge] },
       errors: [...common, 'otp.invalid_code', 'otp.expired', 'login.invalid_state', 'auth.rate_limited', 'idempotency.invalid_key', 'idempotency.key_reused', 'idempotency.in_progress'],
+    }) },
+    '/auth/challenge/{id}/send': { servers, post: operation({
+      id: 'otpChallengeSend', summary: 'Sends the code of verify-otp\'s mfa challenge to the account\'s SMS factor', pathId: true, required: ['method'],
+      body: { method: { const: 'sms' } }, okStatus: '202', ok: { type: 'object', properties: { status: { const: 'code_sent' }, expires_in: { type: 'integer' } } },
+      errors: [...common, 'login.expired', 'login.invalid_state', 'auth.rate_limited'],
+    }) },
+    '/auth/challenge/{id}/webauthn/options': { servers, post: operation({
+      id: 'otpChallengeWebauthnOptions', summary: 'PublicKeyCredentialRequestOptionsJSON for answering the challenge with a passkey', pathId: true, body: {},
+      ok: { type: 'object', properties: { options: { type: 'object' } } }, errors: [...common, 'login.expired', 'login.invalid_state', 'auth.rate_limited'],
+    }) },
+    '/auth/challenge/{id}/verify': { servers, post: operation({
+      id: 'otpChallengeVerify', summary: 'Answers verify-otp\'s mfa challenge with a TOTP, SMS or recovery code, or a passkey: the token answer of verify-otp', pathId: true, required: ['method'],
+      body: { method: { enum: ['totp', 'sms', 'webauthn', 'recovery_code'] }, code: { type: 'string' }, credential: { type: 'object', description: 'webauthn: AuthenticationResponseJSON' } },
+      ok: { ...tokens, properties: { ...tokens.properties, user: { type: 'object' } } },
+      errors: [...common, 'otp.invalid_code', 'otp.expired', 'webauthn.failed', 'login.expired', 'login.invalid_state', 'auth.rate_limited'],
     }) },
     '/auth/refresh': { servers, post: operation({
       id: 'refreshOtpSession', summary: 'Rotates the refresh token; a replayed one revokes its whole family (the app\'s reuse interval honoured)', idempotent: true, required: ['refresh_token'],

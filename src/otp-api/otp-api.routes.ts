@@ -13,6 +13,7 @@ import { authenticateApp, type CallingApp } from './app-credentials.js';
 import { createIdempotency, type Answer } from './idempotency.js';
 import { errorAnswer, tokenAnswer } from './otp-answers.js';
 import { createOtpSignIn } from './otp-sign-in.js';
+import { createOtpChallenge } from './otp-challenge.js';
 import { callProviderEndpoint } from './provider-endpoint.js';
 
 export const otpApiPrefix = '/auth';
@@ -20,7 +21,7 @@ export const otpApiPrefix = '/auth';
 export function otpApiRoutes(services: Services, deps: { secret: string }) {
   const router = new Router({ prefix: otpApiPrefix });
   const idempotency = createIdempotency({ store: services.store, secret: deps.secret });
-  const signIn = createOtpSignIn({ logins: services.logins, authMethods: services.authMethods, factors: services.factors, passkeys: services.passkeys, users: services.users, audit: services.audit });
+  const signIn = createOtpSignIn({ logins: services.logins, authMethods: services.authMethods, factors: services.factors, smsFactor: services.smsFactor, passkeys: services.passkeys, users: services.users, audit: services.audit });
 
   router.use(async (ctx, next) => {
     ctx.set('Cache-Control', 'no-store');
@@ -40,7 +41,7 @@ export function otpApiRoutes(services: Services, deps: { secret: string }) {
         try {
           return await handle(ctx, app, body);
         } catch (error) {
-          if (error instanceof AppError && error.status < 500) return errorAnswer(error.code, error.message);
+          if (error instanceof AppError && error.status < 500) return errorAnswer(error.code, error.message, error.details?.retryAfterSeconds as number | undefined);
           throw error;
         }
       };
@@ -57,6 +58,12 @@ export function otpApiRoutes(services: Services, deps: { secret: string }) {
 
   router.post('/send-otp', appRoute('send-otp', true, (ctx, app, body) => signIn.sendOtp(ctx, app, body)));
   router.post('/verify-otp', appRoute('verify-otp', true, (ctx, app, body) => signIn.verifyOtp(ctx, app, body)));
+
+  // a challenge_required answer of verify-otp, resolved with the app's credentials (otp-challenge.ts)
+  const challenge = createOtpChallenge(services);
+  router.post('/challenge/:id/send', appRoute('challenge-send', false, (ctx, app, body) => challenge.send(ctx, app, String(ctx.params.id), body)));
+  router.post('/challenge/:id/webauthn/options', appRoute('challenge-options', false, (ctx, app) => challenge.webauthnOptions(ctx, app, String(ctx.params.id))));
+  router.post('/challenge/:id/verify', appRoute('challenge-verify', false, (ctx, app, body) => challenge.verify(ctx, app, String(ctx.params.id), body)));
 
   router.post('/refresh', appRoute('refresh', true, async (ctx, app, body) => {
     if (typeof body.refresh_token !== 'string' || !body.refresh_token || body.refresh_token.length > 512) throw new AppError('request.invalid', 'Send "refresh_token" as a string.');

@@ -8,6 +8,8 @@ import type { AuthMethodRegistry } from '../auth-methods/auth-method-registry.js
 import type { MethodVerifyOutcome } from '../auth-methods/auth-method.js';
 import type { Factors } from '../auth-methods/mfa/factors.service.js';
 import { enrolledSecondFactors } from '../auth-methods/mfa/enrolled-factors.js';
+import type { SmsFactor } from '../auth-methods/mfa/sms-factor.js';
+import { challengeEnvelope } from '../login/login-challenges.js';
 import type { UsersService } from '../accounts/users.service.js';
 import type { PasskeysRepository } from '../db/passkeys.repository.js';
 import { AppError } from '../errors/app-error.js';
@@ -21,6 +23,7 @@ export interface OtpSignInDeps {
   logins: LoginTransactions;
   authMethods: AuthMethodRegistry;
   factors: Factors;
+  smsFactor: SmsFactor;
   passkeys: PasskeysRepository;
   users: UsersService;
   audit: AuditLog;
@@ -103,8 +106,8 @@ export function createOtpSignIn(deps: OtpSignInDeps) {
       const gate = await logins.apply(tenant.id, tx.id, { type: 'second_factor_assessed', enrolledFactors: await enrolledFactors(tenant.id, userId), trustedDevice: false }, tenant.settings.mfa);
       if (!gate.ok) return errorAnswer(gate.error === 'login.expired' ? 'otp.expired' : 'login.invalid_state');
       if (gate.tx.state !== 'completed') {
-        // the one challenge envelope of every JSON API (DESIGN.md); this API offers no way to answer it yet
-        return { status: 200, body: { status: 'challenge_required', challenge: { id: tx.id, kind: gate.tx.state === 'enrolment_required' ? 'enrol_mfa' : 'mfa', methods: gate.tx.methods, expires_at: new Date(gate.tx.expiresAt).toISOString() } } };
+        // the one challenge envelope of every JSON API (DESIGN.md), answered at /auth/challenge/{id}/… (otp-challenge.ts)
+        return { status: 200, body: challengeEnvelope(gate.tx) };
       }
       const minted = await redeemLoginAtTokenEndpoint(ctx, tenant.slug, app.provider, tx.id, { clientId: app.appId, clientSecret: app.appSecret });
       if (minted.status !== 200) return errorAnswer('otp.expired');

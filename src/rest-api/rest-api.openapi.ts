@@ -3,13 +3,13 @@
 // catalogue's Error schema; each operation lists the codes it answers.
 import type { ErrorCode } from '../errors/error-catalogue.js';
 
-type Json = Record<string, unknown>;
+export type Json = Record<string, unknown>;
 
 const clientFields = {
   client_id: { type: 'string', description: 'a headless app of the tenant (`tessera app create`); omit both for the tenant\'s built-in first-party REST client' },
   client_secret: { type: 'string', description: 'the app\'s secret; or send both with HTTP Basic' },
 };
-const tokens = {
+export const tokens = {
   type: 'object', required: ['access_token', 'refresh_token', 'token_type', 'access_expires_at', 'refresh_expires_at'],
   properties: {
     access_token: { type: 'string', description: 'JWT (RFC 9068) of the tenant, aud = the app slug (`tessera-rest` for the built-in client)' },
@@ -19,15 +19,17 @@ const tokens = {
     refresh_expires_at: { type: 'string', format: 'date-time' },
   },
 };
-const challenge = {
+export const challenge = {
   type: 'object', required: ['status', 'challenge'],
   properties: {
     status: { const: 'challenge_required' },
     challenge: {
       type: 'object',
       properties: {
-        id: { type: 'string' }, kind: { enum: ['mfa', 'enrol_mfa'], description: 'enrol_mfa cannot be answered through this API yet' },
-        methods: { type: 'array', items: { enum: ['totp', 'recovery_code'] } }, expires_at: { type: 'string', format: 'date-time' },
+        id: { type: 'string' },
+        kind: { enum: ['mfa', 'enrol_mfa', 'verify_email', 'step_up'], description: 'mfa: answer at /v1/auth/challenge/{id}/verify; enrol_mfa: enrol one of the methods with "challenge_id" (TOTP, SMS or WebAuthn setup); step_up: /v1/auth/2fa/challenge/{id}/verify' },
+        methods: { type: 'array', items: { enum: ['totp', 'sms', 'webauthn', 'recovery_code'] }, description: 'exactly the methods this user can use (mfa) or enrol (enrol_mfa) here' },
+        expires_at: { type: 'string', format: 'date-time' },
       },
     },
   },
@@ -39,7 +41,7 @@ const signedInUser = { type: 'object', properties: { id: { type: 'string' }, ema
 const tokensWithUser = { ...tokens, properties: { ...tokens.properties, user: signedInUser } };
 const errorResponse = { description: 'An error from the catalogue', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
 
-function operation(input: { id: string; summary: string; body?: Json; required?: string[]; ok: Json | null; okStatus?: string; errors: ErrorCode[]; bearer?: boolean; parameters?: Json[]; idempotent?: boolean }): Json {
+export function operation(input: { id: string; summary: string; body?: Json; required?: string[]; ok: Json | null; okStatus?: string; errors: ErrorCode[]; bearer?: boolean; parameters?: Json[]; idempotent?: boolean }): Json {
   return {
     operationId: input.id, summary: input.summary, tags: ['REST auth API'],
     security: input.bearer ? [{ bearerAuth: [] }] : [],
@@ -57,8 +59,8 @@ function operation(input: { id: string; summary: string; body?: Json; required?:
   };
 }
 
-const common: ErrorCode[] = ['rest.disabled', 'rest.origin_not_allowed', 'request.invalid', 'request.unsupported_media_type', 'app.invalid_credentials'];
-const bearerErrors: ErrorCode[] = ['rest.disabled', 'rest.origin_not_allowed', 'auth.invalid_token'];
+export const common: ErrorCode[] = ['rest.disabled', 'rest.origin_not_allowed', 'request.invalid', 'request.unsupported_media_type', 'app.invalid_credentials'];
+export const bearerErrors: ErrorCode[] = ['rest.disabled', 'rest.origin_not_allowed', 'auth.invalid_token'];
 
 export function restApiPaths(publicUrl: URL): Record<string, Json> {
   const servers = [{ url: `${publicUrl.origin}/t/{tenant}`, variables: { tenant: { default: 'acme', description: 'the tenant slug' } } }];
@@ -70,10 +72,14 @@ export function restApiPaths(publicUrl: URL): Record<string, Json> {
       errors: [...common, 'login.invalid_credentials', 'auth.rate_limited', 'login.expired'],
     }) }),
     '/v1/auth/challenge/{id}/verify': path({ post: operation({
-      id: 'restVerifyChallenge', summary: 'Answers a challenge with a TOTP or a recovery code: tokens', required: ['method', 'code'],
+      id: 'restVerifyChallenge', summary: 'Answers an mfa challenge with a TOTP, SMS or recovery code (`code`) or a passkey (`credential`): tokens', required: ['method'],
       parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
-      body: { method: { enum: ['totp', 'recovery_code'] }, code: { type: 'string' } }, ok: tokens,
-      errors: [...common, 'otp.invalid_code', 'login.expired', 'login.invalid_state', 'auth.rate_limited'],
+      body: {
+        method: { enum: ['totp', 'sms', 'webauthn', 'recovery_code'] }, code: { type: 'string', description: 'totp, sms, recovery_code' },
+        credential: { type: 'object', description: 'webauthn: the AuthenticationResponseJSON of navigator.credentials.get, with the options of /webauthn/options' },
+      },
+      ok: tokens,
+      errors: [...common, 'otp.invalid_code', 'otp.expired', 'webauthn.failed', 'login.expired', 'login.invalid_state', 'auth.rate_limited'],
     }) }),
     '/v1/auth/refresh': path({ post: operation({
       id: 'restRefresh', summary: 'Rotates both tokens; a replayed refresh token revokes its whole family', required: ['refresh_token'],
@@ -137,42 +143,6 @@ export function restApiPaths(publicUrl: URL): Record<string, Json> {
       body: { email: { type: 'string' }, code: { type: 'string' }, password: { type: 'string' } },
       ok: { type: 'object', properties: { status: { const: 'password_reset' } } },
       errors: [...common, 'recovery.disabled', 'user.invalid_email', 'password.too_short', 'password.too_long', 'password.too_common', 'otp.invalid_code', 'otp.expired', 'auth.rate_limited'],
-    }) }),
-    '/v1/auth/2fa/status': path({ get: operation({
-      id: 'rest2faStatus', summary: 'The user\'s second factors: authenticator apps, passkey count, backup codes left, the tenant policy', bearer: true,
-      ok: { type: 'object', properties: { enabled: { type: 'boolean' }, policy: { type: 'string' }, methods: { type: 'object' }, backup_codes_left: { type: 'integer' } } },
-      errors: bearerErrors,
-    }) }),
-    '/v1/auth/2fa/totp/setup': path({ post: operation({
-      id: 'rest2faTotpSetup', summary: 'Starts setting up an authenticator app: its secret, otpauth URI and QR code (PNG data URL)', bearer: true,
-      ok: { type: 'object', properties: { factor_id: { type: 'string' }, secret: { type: 'string' }, otpauth_uri: { type: 'string' }, qr_png: { type: 'string' } } },
-      errors: [...bearerErrors, 'request.invalid'],
-    }) }),
-    '/v1/auth/2fa/totp/verify': path({ post: operation({
-      id: 'rest2faTotpVerify', summary: 'Activates the authenticator app with its first code; the first factor\'s backup codes are returned once', bearer: true, required: ['factor_id', 'code'],
-      body: { factor_id: { type: 'string', format: 'uuid' }, code: { type: 'string' } },
-      ok: { type: 'object', properties: { enabled: { const: true }, backup_codes: { type: ['array', 'null'], items: { type: 'string' } } } },
-      errors: [...bearerErrors, 'request.invalid', 'otp.invalid_code'],
-    }) }),
-    '/v1/auth/2fa/method/{method}': path({ delete: operation({
-      id: 'rest2faRemoveMethod', summary: 'Removes the user\'s authenticator apps (method `totp`)', bearer: true, ok: null, okStatus: '204',
-      parameters: [{ name: 'method', in: 'path', required: true, schema: { enum: ['totp'] } }],
-      errors: [...bearerErrors, 'request.invalid'],
-    }) }),
-    '/v1/auth/2fa/backup-codes': path({ post: operation({
-      id: 'rest2faBackupCodes', summary: 'Replaces the backup (recovery) codes; the new ones are shown once', bearer: true,
-      ok: { type: 'object', properties: { backup_codes: { type: 'array', items: { type: 'string' } } } },
-      errors: [...bearerErrors, 'request.invalid'],
-    }) }),
-    '/v1/auth/2fa/trusted-devices': path({ get: operation({
-      id: 'rest2faTrustedDevices', summary: 'The browsers remembered after a second factor', bearer: true,
-      ok: { type: 'object', properties: { devices: { type: 'array', items: { type: 'object' } } } },
-      errors: bearerErrors,
-    }) }),
-    '/v1/auth/2fa/trusted-devices/{id}': path({ delete: operation({
-      id: 'rest2faForgetDevice', summary: 'Forgets a remembered browser: it is asked for a second factor again', bearer: true, ok: null, okStatus: '204',
-      parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }],
-      errors: [...bearerErrors, 'device.not_found'],
     }) }),
   };
 }

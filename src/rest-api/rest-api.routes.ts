@@ -12,7 +12,7 @@ import { listClaim } from '../rbac/access-token-check.js';
 import { bearerToken, verifyAppAccessToken, type AppAccess } from '../otp-api/app-access-token.js';
 import { callProviderEndpoint } from '../otp-api/provider-endpoint.js';
 import { createRestClients } from './rest-client.js';
-import { addTwoFactorRoutes } from './rest-2fa.routes.js';
+import { addTwoFactorSurface } from './rest-2fa-surface.js';
 import { createRestSignIn, restTokens, type RestAnswer } from './rest-sign-in.js';
 import { createIdempotentRoutes } from './rest-idempotent-route.js';
 import { createCodePointers } from './rest-code-pointers.js';
@@ -24,7 +24,7 @@ import type { CallingApp } from '../otp-api/app-credentials.js';
 
 export const restApiPrefix = '/t/:slug/v1';
 const corsHeaders = 'Authorization, Content-Type, Idempotency-Key';
-const corsMethods = 'GET, POST, DELETE';
+const corsMethods = 'GET, POST, PUT, DELETE';
 
 /** the gate and CORS: off → rest.disabled; an Origin the tenant did not register → rest.origin_not_allowed */
 async function gate(ctx: Context, next: Next) {
@@ -129,7 +129,7 @@ export function restApiRoutes(services: Services) {
     ctx.body = { audience, roles, permissions };
   });
 
-  addTwoFactorRoutes(router, services, bearer);
+  addTwoFactorSurface(router, services, { bearer, clients, signIn });
 
   // sign-up, passwordless sign-in and recovery (rest-signup / rest-otp / rest-recovery .routes.ts)
   const kit: RestAccountKit = { services, signIn, idempotent, pointers: createCodePointers({ store: services.store, secret: services.config.keyEncryptionKeys[0]! }) };

@@ -28,7 +28,8 @@ export function addOtpRoutes(router: Router, kit: RestAccountKit) {
       throw new AppError(kind === 'email' ? 'user.invalid_email' : 'user.invalid_phone');
     }
     await services.logins.apply(app.tenant.id, tx.id, { type: 'challenge_started', challengeId: started.challengeId }, null);
-    await pointers.remember({ tenantId: app.tenant.id, clientId: app.appId, purpose: 'login', identifier: started.identifier.value }, { challengeId: started.challengeId, transactionId: tx.id }, started.expiresAt);
+    // a first-factor code method always names where its code went (null is for second factors: auth-method.ts)
+    await pointers.remember({ tenantId: app.tenant.id, clientId: app.appId, purpose: 'login', identifier: started.identifier!.value }, { challengeId: started.challengeId, transactionId: tx.id }, started.expiresAt);
     return { status: 202, body: { status: 'code_sent', expires_in: secondsUntil(started.expiresAt) } };
   }));
 

@@ -1,20 +1,20 @@
 // Sign-in steps of the REST auth API (issue #16 §3) as steps of one login transaction (src/login/): a password
 // (the hosted login's method, its per-account and per-IP limits) passes the first factor, the tenant's
 // second-factor policy decides, and either the transaction is exchanged at the tenant's token endpoint for tokens
-// (login-transaction grant: one token system) or the caller gets the challenge envelope, answered with a TOTP or
-// recovery code at /challenge/{id}/verify.
+// (login-transaction grant: one token system) or the caller gets the challenge envelope, answered at
+// /challenge/{id}/verify with a TOTP, SMS or recovery code or a passkey (login/login-challenges.ts), or,
+// for enrol_mfa, by enrolling a factor with the challenge id (rest-2fa-subject.ts).
 import type { Context } from 'koa';
 import type { Services } from '../services.js';
 import { AppError } from '../errors/app-error.js';
 import { enrolledSecondFactors } from '../auth-methods/mfa/enrolled-factors.js';
+import { challengeEnvelope, stepUpMethod } from '../login/login-challenges.js';
 import type { LoginTransaction } from '../login/login-transaction.machine.js';
 import type { CallingApp } from '../otp-api/app-credentials.js';
 import { redeemLoginAtTokenEndpoint, type ProviderAnswer } from '../otp-api/provider-endpoint.js';
 
 /** as long as the hosted second-factor step waits (mfa-gate.ts) */
 const transactionSeconds = 900;
-/** the second factors a caller can type here; a passkey needs the WebAuthn ceremony, not built for this API */
-const typedFactors = new Set(['totp', 'recovery_code']);
 
 export type RestAnswer = { status: number; body: Record<string, unknown> | null };
 
@@ -46,10 +46,7 @@ export function createRestSignIn(services: Services) {
 
   /** a completed transaction → tokens; otherwise the one challenge envelope (DESIGN.md) */
   async function finish(ctx: Context, app: CallingApp, tx: LoginTransaction): Promise<RestAnswer> {
-    if (tx.state !== 'completed') {
-      const methods = tx.methods.filter((m) => typedFactors.has(m));
-      return { status: 200, body: { status: 'challenge_required', challenge: { id: tx.id, kind: tx.state === 'enrolment_required' ? 'enrol_mfa' : 'mfa', methods, expires_at: iso(tx.expiresAt) } } };
-    }
+    if (tx.state !== 'completed') return { status: 200, body: challengeEnvelope(tx) };
     const minted = await redeemLoginAtTokenEndpoint(ctx, app.tenant.slug, app.provider, tx.id, { clientId: app.appId, clientSecret: app.appSecret });
     if (minted.status !== 200) throw new AppError('login.expired');
     await services.audit.record({ tenantId: app.tenant.id, type: 'login.succeeded', actor: tx.userId!, subject: tx.userId!, ...requestOf(ctx), data: { method: tx.method, amr: tx.amr, client: app.appId, front: 'rest_api' } });
@@ -91,26 +88,19 @@ export function createRestSignIn(services: Services) {
       return firstFactorPassed(ctx, app, tx.id, { userId: outcome.userId!, method: method.id, amr: outcome.amr });
     },
 
-    /** @throws AppError('request.invalid' | 'login.expired' | 'login.invalid_state' | 'otp.invalid_code' | 'auth.rate_limited') */
+    finish,
+
+    /** the caller's live transaction `id` (another app's reads like an unknown one) @throws AppError('login.expired') */
+    open: (app: CallingApp, id: string) => services.loginChallenges.open(app.tenant.id, id, app.appId, 'rest_api'),
+
+    /** @throws AppError('request.invalid' | 'login.expired' | 'login.invalid_state' | 'otp.invalid_code' | 'otp.expired' | 'webauthn.failed' | 'auth.rate_limited') */
     async verifyChallenge(ctx: Context, app: CallingApp, id: string, body: Record<string, unknown>): Promise<RestAnswer> {
-      const methodId = text(body.method, 32);
-      const code = text(body.code, 64);
-      if (!methodId || !code || !typedFactors.has(methodId)) throw new AppError('request.invalid', 'Send "method" (totp or recovery_code) and "code" as strings.');
-      const { tenant } = app;
-      const tx = await logins.get(tenant.id, id);
-      // another app's transaction reads like an unknown one
-      if (!tx || tx.clientId !== app.appId || tx.front !== 'rest_api' || tx.state === 'expired' || tx.state === 'failed') throw new AppError('login.expired');
-      if (tx.state !== 'second_factor_required' || !tx.methods.includes(methodId)) throw new AppError('login.invalid_state');
-      const method = services.authMethods.get(methodId)!;
-      const outcome = await method.verify({ tenant, userId: tx.userId, secret: code, request: requestOf(ctx) });
-      if (!outcome.ok) {
-        if (outcome.error === 'rate_limited') throw rateLimited(ctx, outcome.retryAfterSeconds);
-        if (outcome.error === 'wrong') throw new AppError('otp.invalid_code');
-        throw new AppError('login.expired');
-      }
-      const passed = await logins.apply(tenant.id, tx.id, { type: 'second_factor_passed', method: methodId, amr: outcome.amr }, null);
-      if (!passed.ok) throw new AppError(passed.error === 'login.invalid_transition' ? 'login.invalid_state' : 'login.expired');
-      return finish(ctx, app, passed.tx);
+      const tx = await services.loginChallenges.open(app.tenant.id, id, app.appId, 'rest_api');
+      // a step-up is answered by its own endpoint, for the token's user (rest-step-up.routes.ts)
+      if (tx.method === stepUpMethod) throw new AppError('login.expired');
+      return finish(ctx, app, await services.loginChallenges.answer(app.tenant, tx, body, requestOf(ctx)));
     },
   };
 }
+
+export type RestSignIn = ReturnType<typeof createRestSignIn>;

@@ -75,12 +75,12 @@ describe('REST auth API 2FA: status, TOTP setup and verify, backup codes, truste
     await expectError(await fetch(`${issuer}/v1/auth/2fa/trusted-devices/00000000-0000-4000-8000-000000000000`, { method: 'DELETE', headers: { authorization: `Bearer ${fresh}` } }), 404, 'device.not_found');
 
     // removing the method: no second factor any more, login answers tokens again
-    await expectError(await fetch(`${issuer}/v1/auth/2fa/method/sms`, { method: 'DELETE', headers: { authorization: `Bearer ${fresh}` } }), 400, 'request.invalid');
+    await expectError(await fetch(`${issuer}/v1/auth/2fa/method/phone`, { method: 'DELETE', headers: { authorization: `Bearer ${fresh}` } }), 400, 'request.invalid');
     const removed = await fetch(`${issuer}/v1/auth/2fa/method/totp`, { method: 'DELETE', headers: { authorization: `Bearer ${fresh}` } });
     assert.equal(removed.status, 204);
     assert.equal(((await (await call('auth/2fa/status', fresh)).json()) as Status).enabled, false);
     assert.ok((await login()).access_token);
-    await expectError(await call('auth/2fa/backup-codes', fresh, {}), 400, 'request.invalid');
+    await expectError(await call('auth/2fa/backup-codes', fresh, {}), 400, 'mfa.method_unavailable');
   });
 
   it('needs a Bearer token', async () => {

@@ -160,7 +160,9 @@ describe('REST auth API ({issuer}/v1/…): login, challenge, refresh, logout, wh
     assert.deepEqual(first.challenge.methods.sort(), ['recovery_code', 'totp']);
     assert.ok(Date.parse(first.challenge.expires_at) > Date.now());
     await expectError(await call(`auth/challenge/${first.challenge.id}/verify`, { method: 'totp', code: '000000' }), 400, 'otp.invalid_code');
-    await expectError(await call(`auth/challenge/${first.challenge.id}/verify`, { method: 'sms', code: '123456' }), 400, 'request.invalid');
+    await expectError(await call(`auth/challenge/${first.challenge.id}/verify`, { method: 'email', code: '123456' }), 400, 'request.invalid');
+    // a method this user does not have
+    await expectError(await call(`auth/challenge/${first.challenge.id}/verify`, { method: 'sms', code: '123456' }), 409, 'login.invalid_state');
     const done = await call(`auth/challenge/${first.challenge.id}/verify`, { method: 'totp', code: await totpCode(secret, Date.now() + 30_000) });
     assert.equal(done.status, 200, await done.clone().text());
     const tokens = (await done.json()) as Tokens;
@@ -184,7 +186,12 @@ describe('REST auth API ({issuer}/v1/…): login, challenge, refresh, logout, wh
     const document = (await (await fetch(`${server.url}/api/openapi.json`)).json()) as { paths: Record<string, Record<string, { tags?: string[]; description?: string }>>; components: { schemas: { Error: { properties: { error: { enum: string[] } } } } } };
     const known = new Set(document.components.schemas.Error.properties.error.enum);
     const documented = Object.keys(document.paths).filter((p) => p.startsWith('/v1/')).sort();
-    const expected = ['/v1/auth/2fa/backup-codes', '/v1/auth/2fa/method/{method}', '/v1/auth/2fa/status', '/v1/auth/2fa/totp/setup', '/v1/auth/2fa/totp/verify', '/v1/auth/2fa/trusted-devices', '/v1/auth/2fa/trusted-devices/{id}', '/v1/auth/challenge/{id}/verify', '/v1/auth/login', '/v1/auth/logout', '/v1/auth/refresh', '/v1/permissions/effective', '/v1/whoami'];
+    const expected = [
+      '/v1/auth/2fa/backup-codes', '/v1/auth/2fa/challenge', '/v1/auth/2fa/challenge/{id}/verify', '/v1/auth/2fa/compliance', '/v1/auth/2fa/method/{method}', '/v1/auth/2fa/policy',
+      '/v1/auth/2fa/sms/setup', '/v1/auth/2fa/sms/verify', '/v1/auth/2fa/status', '/v1/auth/2fa/totp/setup', '/v1/auth/2fa/totp/verify', '/v1/auth/2fa/trusted-devices',
+      '/v1/auth/2fa/trusted-devices/{id}', '/v1/auth/2fa/webauthn/register', '/v1/auth/2fa/webauthn/register/finish', '/v1/auth/challenge/{id}/send', '/v1/auth/challenge/{id}/verify',
+      '/v1/auth/challenge/{id}/webauthn/options', '/v1/auth/login', '/v1/auth/logout', '/v1/auth/passkey/options', '/v1/auth/passkey/verify', '/v1/auth/refresh', '/v1/permissions/effective', '/v1/whoami'
+    ];
     // the accounts endpoints (headless-rest-accounts.test.ts) are documented beside these
     for (const p of expected) assert.ok(documented.includes(p), p);
     for (const p of documented) {

@@ -54,8 +54,14 @@ describe('Management API: OpenAPI document', () => {
       }
     }
     assert.deepEqual(listed.sort(), operations.map((o) => o.id).sort());
-    assert.deepEqual(otpApi.sort(), ['logoutOtpSession', 'otpMe', 'refreshOtpSession', 'sendOtp', 'verifyOtp']);
-    assert.deepEqual(restApi.sort(), ['rest2faBackupCodes', 'rest2faForgetDevice', 'rest2faRemoveMethod', 'rest2faStatus', 'rest2faTotpSetup', 'rest2faTotpVerify', 'rest2faTrustedDevices', 'restEffectivePermissions', 'restLogin', 'restLogout', 'restOtp', 'restOtpVerify', 'restRecoveryInitiate', 'restRecoveryVerify', 'restRefresh', 'restSignUp', 'restSignUpVerify', 'restVerifyChallenge', 'restWhoami']);
+    assert.deepEqual(otpApi.sort(), ['logoutOtpSession', 'otpChallengeSend', 'otpChallengeVerify', 'otpChallengeWebauthnOptions', 'otpMe', 'refreshOtpSession', 'sendOtp', 'verifyOtp']);
+    assert.deepEqual(restApi.sort(), [
+      'rest2faBackupCodes', 'rest2faCompliance', 'rest2faForgetDevice', 'rest2faPolicy', 'rest2faRemoveMethod', 'rest2faSetPolicy', 'rest2faSmsSetup',
+      'rest2faSmsVerify', 'rest2faStatus', 'rest2faStepUp', 'rest2faStepUpVerify', 'rest2faTotpSetup', 'rest2faTotpVerify', 'rest2faTrustedDevices',
+      'rest2faWebauthnFinish', 'rest2faWebauthnRegister', 'restChallengeSend', 'restChallengeWebauthnOptions', 'restEffectivePermissions',
+      'restLogin', 'restLogout', 'restOtp', 'restOtpVerify', 'restPasskeyOptions', 'restPasskeyVerify', 'restRecoveryInitiate', 'restRecoveryVerify',
+      'restRefresh', 'restSignUp', 'restSignUpVerify', 'restVerifyChallenge', 'restWhoami',
+    ]);
     assert.equal(new Set(listed).size, listed.length, 'operationIds are unique');
     for (const operation of operations) {
       const described = document.paths[operation.path]?.[operation.method];

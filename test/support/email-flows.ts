@@ -276,3 +276,13 @@ export async function outbox(issuer: string) {
 }
 
 export { Browser };
+
+/** the newest code sent to `to` (an email address or phone number) once more than `since` such messages went out */
+export async function codeFromOutbox(issuer: string, to: string, since = 0): Promise<string> {
+  for (let i = 0; i < 100; i++) {
+    const found = (await outbox(issuer)).filter((e) => e.to === to && e.code);
+    if (found.length > since) return found[0]!.code!;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.fail(`no code for ${to} in the outbox`);
+}

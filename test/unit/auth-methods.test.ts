@@ -48,7 +48,7 @@ function registry(overrides: { users?: Partial<UsersService>; factors?: Partial<
 describe('auth-method contract', () => {
   test('every method states id, amr, factor and availability; ids are the registry keys', () => {
     const methods = registry();
-    assert.deepEqual(methods.ids(), ['password', 'email_otp', 'sms_otp', 'whatsapp_otp', 'totp', 'recovery_code']);
+    assert.deepEqual(methods.ids(), ['password', 'email_otp', 'sms_otp', 'whatsapp_otp', 'totp', 'recovery_code', 'sms', 'passkey']);
     for (const id of methods.ids()) {
       const method = methods.get(id)!;
       assert.equal(method.id, id);
@@ -63,7 +63,7 @@ describe('auth-method contract', () => {
     const methods = registry();
     const tenant = tenantWith({ signIn: { methods: { password: true, emailOtp: true, smsOtp: false } }, mfa: { policy: 'optional' } });
     assert.deepEqual(methods.offered(tenant, 'first').map((m) => m.id), ['password', 'email_otp']);
-    assert.deepEqual(methods.offered(tenant, 'second').map((m) => m.id), ['totp', 'recovery_code']);
+    assert.deepEqual(methods.offered(tenant, 'second').map((m) => m.id), ['totp', 'recovery_code', 'sms', 'passkey']);
     const off = tenantWith({ mfa: { policy: 'off' } });
     assert.deepEqual(methods.offered(off, 'second'), []);
     assert.deepEqual(methods.get('sms_otp')!.loginPage?.flag, 'phone');

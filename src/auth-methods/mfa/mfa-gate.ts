@@ -1,7 +1,7 @@
 // The second step of every sign-in (issue #5). When a first factor hands its login back, the gate decides, by the
 // tenant's policy and the user's factors, whether the interaction finishes now or waits for a second factor:
 //   - amr already holds `mfa` (a passkey with user verification, or a second factor just proven): finish;
-//   - the user has a factor (TOTP, passkey): the challenge page — unless this browser is trusted and the client
+//   - the user has a factor (TOTP, passkey, an SMS number): the challenge page — unless this browser is trusted and the client
 //     did not ask for a fresh one (acr_values naming MFA, or max_age);
 //   - no factor, policy required and the grace period over: enrolment first;
 //   - otherwise: finish, single-factor.
@@ -38,11 +38,13 @@ export function createMfaGate(deps: { store: KvStore; mfa: MfaRepository; passke
   let ix: InteractionContext;
 
   async function hasFactor(tenantId: string, userId: string, settings: MfaSettings): Promise<boolean> {
-    const [totps, keys] = await Promise.all([
+    const [totps, keys, sms] = await Promise.all([
       settings.factors.totp ? mfa.totpFactors(tenantId, userId) : Promise.resolve([]),
       settings.factors.passkey ? passkeys.countForUser(tenantId, userId) : Promise.resolve(0),
+      // a number set up as a second factor (the REST API's /2fa/sms): the challenge page sends its code there
+      settings.factors.sms ? mfa.smsFactor(tenantId, userId) : Promise.resolve(null),
     ]);
-    return totps.some((t) => t.confirmed) || keys > 0;
+    return totps.some((t) => t.confirmed) || keys > 0 || sms !== null;
   }
 
   async function trustedHere(ctx: Context, tenantId: string, userId: string): Promise<boolean> {

@@ -13,6 +13,7 @@ import type { AuthMethodDeps } from '../auth-method-deps.js';
 import { maskDestination, requestInfo, tooManyCodes } from '../auth-method-deps.js';
 import type { UserRecord } from '../../db/users.repository.js';
 import type { Factors } from './factors.service.js';
+import type { SmsFactor } from './sms-factor.js';
 import { allowPasskeyScript } from '../passkeys/passkey-http.js';
 import type { MfaGate, PendingLogin } from './mfa-gate.js';
 
@@ -23,7 +24,7 @@ const passkeyMessages: Record<string, string> = {
   unavailable: 'mfa.passkeyUnavailable',
 };
 
-export interface MfaDeps { factors: Factors; gate: MfaGate; passkeys: PasskeysRepository }
+export interface MfaDeps { factors: Factors; gate: MfaGate; passkeys: PasskeysRepository; smsFactor: SmsFactor }
 
 export function mfaRoutes(deps: AuthMethodDeps & MfaDeps) {
   const { ix, users, audit, factors, gate, passkeys } = deps;
@@ -46,13 +47,14 @@ export function mfaRoutes(deps: AuthMethodDeps & MfaDeps) {
     ]);
     const base = ix.base(ctx);
     const user = await users.findById(tenant.id, pending.accountId);
-    const codes = codeChannels(tenant, user);
+    const smsNumber = await deps.smsFactor.numberOf(tenant.id, pending.accountId);
+    const codes = codeChannels(tenant, user, smsNumber);
     if (keys > 0) allowPasskeyScript(ctx);
     await ix.render(ctx, 'mfa', {
       title: 'mfa.title', status: options.status,
       data: {
         csrfToken: ix.csrfToken(details), error: options.error ?? null, totp, passkey: keys > 0, recovery: left > 0,
-        sms: codes.sms ? maskDestination(user!.phone!) : null, email: codes.email ? maskDestination(user!.email!) : null,
+        sms: codes.sms ? maskDestination(smsNumber ?? user!.phone!) : null, email: codes.email ? maskDestination(user!.email!) : null,
         remember: settings.trustedDeviceDays > 0 ? settings.trustedDeviceDays : 0,
         urls: { totp: `${base}/mfa/totp`, recovery: `${base}/mfa/recovery`, sms: `${base}/mfa/code/sms`, email: `${base}/mfa/code/email`, passkeyOptions: `${base}/mfa/passkey/options`, passkey: `${base}/mfa/passkey`, abort: `${base}/abort` },
       },
@@ -96,12 +98,12 @@ export function mfaRoutes(deps: AuthMethodDeps & MfaDeps) {
     return gate.complete(ctx, pending, { kind, amr: ['otp'], remember: field(ctx, 'remember') === 'on' });
   }
 
-  /** which codes by message the user can get: verified, allowed by the policy, and deliverable here */
-  function codeChannels(tenant: ReturnType<typeof ix.tenantOf>, user: UserRecord | null) {
+  /** which codes by message the user can get: verified (or set up as the SMS factor), allowed by the policy, and deliverable here */
+  function codeChannels(tenant: ReturnType<typeof ix.tenantOf>, user: UserRecord | null, smsNumber: string | null) {
     const { factors: allowed } = tenant.settings.mfa;
     const outbox = deps.env !== 'production' || tenant.settings.signIn.sandbox;
     return {
-      sms: !!user?.phone && user.phoneVerified && allowed.sms && (outbox || !!deps.channels.sms(tenant.id, tenant.settings.messaging)),
+      sms: (!!smsNumber || (!!user?.phone && user.phoneVerified)) && allowed.sms && (outbox || !!deps.channels.sms(tenant.id, tenant.settings.messaging)),
       email: !!user?.email && user.emailVerified && allowed.email && (outbox || !!deps.channels.email(tenant.id, tenant.settings.messaging)),
     };
   }
@@ -115,14 +117,15 @@ export function mfaRoutes(deps: AuthMethodDeps & MfaDeps) {
     const tenant = ix.tenantOf(ctx);
     const channel = ctx.params.channel === 'sms' ? 'sms' : ctx.params.channel === 'email' ? 'email' : null;
     const user = await users.findById(tenant.id, pending.accountId);
-    if (!channel || !user || !codeChannels(tenant, user)[channel]) return challenge(ctx, details, pending, { error: ix.t(ctx, 'mfa.channelUnavailable'), status: 400 });
+    const smsNumber = await deps.smsFactor.numberOf(tenant.id, pending.accountId);
+    if (!channel || !user || !codeChannels(tenant, user, smsNumber)[channel]) return challenge(ctx, details, pending, { error: ix.t(ctx, 'mfa.channelUnavailable'), status: 400 });
     const wait = await factors.lockedFor(tenant.id, pending.accountId);
     if (wait) {
       ctx.set('Retry-After', String(wait));
       return challenge(ctx, details, pending, { error: ix.t(ctx, 'mfa.tooManyWrong', { count: Math.ceil(wait / 60) }), status: 429 });
     }
     const started = await deps.challenges.start({
-      tenant, purpose: 'mfa', channel, identifier: channel === 'sms' ? user.phone! : user.email!, interactionUid: details.uid, deliverable: true,
+      tenant, purpose: 'mfa', channel, identifier: channel === 'sms' ? (smsNumber ?? user.phone!) : user.email!, interactionUid: details.uid, deliverable: true,
       data: { userId: user.id, remember: field(ctx, 'remember') === 'on' }, request: requestInfo(ctx), subject: user.id,
     });
     if (!started.ok) return challenge(ctx, details, pending, { error: tooManyCodes(ctx, started.retryAfterSeconds), status: 429 });

@@ -90,19 +90,22 @@ function signCountOf(authenticatorData: string): number | null {
   return bytes.length >= 37 ? bytes.readUInt32BE(33) : null;
 }
 
-interface Issued { userId: string | null; userVerification: UserVerification }
+/** `issuedAt` (ms by the service's clock): a challenge is refused past its five minutes even if the store still holds it */
+interface Issued { userId: string | null; userVerification: UserVerification; issuedAt?: number }
 
 export type RegistrationResult = { ok: true; passkey: PasskeyRecord } | { ok: false; reason: CeremonyFailure };
 export type AssertionResult =
   | { ok: true; passkey: PasskeyRecord; userVerified: boolean }
   | { ok: false; reason: CeremonyFailure; userId: string | null };
 
-export function createWebAuthnService(deps: { store: KvStore; passkeys: PasskeysRepository; publicOrigin: string }) {
+/** @param deps.now the clock challenges expire by (ms); default Date.now */
+export function createWebAuthnService(deps: { store: KvStore; passkeys: PasskeysRepository; publicOrigin: string; now?: () => number }) {
   const { store, passkeys } = deps;
+  const now = deps.now ?? Date.now;
   const key = (tenantId: string, purpose: CeremonyPurpose, binding: string, challenge: string) => `webauthn:${tenantId}:${purpose}:${binding}:${challenge}`;
 
   async function issue(tenantId: string, purpose: CeremonyPurpose, binding: string, challenge: string, issued: Issued): Promise<void> {
-    await store.set(key(tenantId, purpose, binding, challenge), JSON.stringify(issued), CHALLENGE_TTL_SECONDS);
+    await store.set(key(tenantId, purpose, binding, challenge), JSON.stringify({ ...issued, issuedAt: now() }), CHALLENGE_TTL_SECONDS);
   }
 
   /**
@@ -116,7 +119,9 @@ export function createWebAuthnService(deps: { store: KvStore; passkeys: Passkeys
     const raw = await store.get(k);
     if (!raw || !(await store.setIfAbsent(`${k}:spent`, '1', CHALLENGE_TTL_SECONDS))) return null;
     await store.del([k]);
-    return { ...(JSON.parse(raw) as Issued), challenge };
+    const issued = JSON.parse(raw) as Issued;
+    if (issued.issuedAt !== undefined && now() - issued.issuedAt > CHALLENGE_TTL_SECONDS * 1000) return null;
+    return { ...issued, challenge };
   }
 
   return {

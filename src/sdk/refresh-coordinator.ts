@@ -1,0 +1,202 @@
+// Race-proof refresh (issue #18 §1). Within a tab, refresh is single-flight: every caller that finds the access token
+// expiring shares one promise. Across tabs it is a claim protocol over BroadcastChannel, without Web Locks (which
+// have hung other SDKs): a tab that needs a refresh announces a claim on the refresh token it holds, waits a short
+// window in which every other claim on the same token reaches it, and only the earliest claim (time, then tab id)
+// presents the token; the others wait for the winner's `done` message and adopt the session it carries. A refresh
+// token, once presented by any tab, is never presented again: oidc-provider rotates it and a replay revokes the
+// whole family (DESIGN.md), which is exactly how other SDKs log their users out.
+import { TesseraError } from './client-error.js';
+import type { Session } from './client-types.js';
+
+/** how long every claim waits for the others; BroadcastChannel delivers within milliseconds, even on a busy machine */
+const claimWindowMs = 120;
+/** how long a claim holds before another tab may conclude its owner vanished */
+const leaseMs = 15_000;
+
+type Message =
+  | { t: 'claim'; fp: string; id: string; ts: number }
+  | { t: 'done'; fp: string; session: Session }
+  | { t: 'failed'; fp: string; spent: boolean }
+  | { t: 'signed_in'; fp: string }
+  | { t: 'signed_out'; fp: string };
+
+type Outcome = { session: Session } | { failed: true; spent: boolean } | { timeout: true };
+
+export interface CoordinatorDeps {
+  channelName: string;
+  /** the session as the shared storage has it now */
+  readStored(): Promise<Session | null>;
+  /** presents the refresh token to the API (once) */
+  present(refreshToken: string): Promise<Session>;
+  /** another tab rotated the token this tab holds, or signed this session out */
+  adopt(session: Session | null, event: 'TOKEN_REFRESHED' | 'SIGNED_OUT'): void;
+  /** another tab signed in: the session whose refresh token has this fingerprint is in storage (or soon will be) */
+  adoptStored(fp: string): void;
+  /** the fingerprint of the refresh token this tab holds now, if any */
+  currentFingerprint(): string | null;
+}
+
+/** a short, non-secret name for a refresh token (two 32-bit FNV-1a hashes): the channel never carries claims' tokens */
+export function fingerprint(token: string): string {
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ token.length;
+  for (let i = 0; i < token.length; i++) {
+    const c = token.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+  }
+  return (a >>> 0).toString(36) + (b >>> 0).toString(36);
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const tabId = () => Math.random().toString(36).slice(2) + Date.now().toString(36);
+
+export function createRefreshCoordinator(deps: CoordinatorDeps) {
+  const id = tabId();
+  const channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel(deps.channelName) : null;
+  // Node: an open channel would keep a script's process alive until dispose()
+  (channel as { unref?: () => void } | null)?.unref?.();
+  /** the earliest claim seen per refresh-token fingerprint */
+  const claims = new Map<string, { id: string; ts: number }>();
+  /** fingerprints of tokens presented by any tab: never presented again */
+  const spent = new Set<string>();
+  /** what the tab that presented a token got for it, as that tab announced it */
+  const results = new Map<string, Session>();
+  const waiters = new Map<string, Set<(outcome: Outcome) => void>>();
+  let inflight: Promise<Session> | null = null;
+  let disposed = false;
+
+  const earlier = (x: { id: string; ts: number }, y: { id: string; ts: number }) => x.ts < y.ts || (x.ts === y.ts && x.id < y.id);
+
+  function consider(fp: string, claim: { id: string; ts: number }) {
+    const best = claims.get(fp);
+    if (!best || earlier(claim, best)) claims.set(fp, claim);
+  }
+
+  function settle(fp: string, outcome: Outcome) {
+    const set = waiters.get(fp);
+    waiters.delete(fp);
+    set?.forEach((resolve) => resolve(outcome));
+  }
+
+  function remember(fp: string, session: Session) {
+    if (results.size > 16) results.clear();
+    results.set(fp, session);
+  }
+
+  function post(message: Message) {
+    if (channel && !disposed) channel.postMessage(message);
+  }
+
+  if (channel) {
+    channel.onmessage = (event: MessageEvent<Message>) => {
+      const message = event.data;
+      if (!message || typeof message !== 'object') return;
+      if (message.t === 'claim') consider(message.fp, { id: message.id, ts: message.ts });
+      else if (message.t === 'done') {
+        spent.add(message.fp);
+        remember(message.fp, message.session);
+        claims.delete(message.fp);
+        if (deps.currentFingerprint() === message.fp) deps.adopt(message.session, 'TOKEN_REFRESHED');
+        settle(message.fp, { session: message.session });
+      } else if (message.t === 'failed') {
+        if (message.spent) spent.add(message.fp);
+        claims.delete(message.fp);
+        settle(message.fp, { failed: true, spent: message.spent });
+      } else if (message.t === 'signed_in') deps.adoptStored(message.fp);
+      // only the session that was signed out: clients of other users (a server's) may share the channel's name
+      else if (message.t === 'signed_out' && deps.currentFingerprint() === message.fp) deps.adopt(null, 'SIGNED_OUT');
+    };
+  }
+
+  function waitFor(fp: string, ms: number): Promise<Outcome> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        waiters.get(fp)?.delete(done);
+        resolve({ timeout: true });
+      }, ms);
+      const done = (outcome: Outcome) => {
+        clearTimeout(timer);
+        resolve(outcome);
+      };
+      let set = waiters.get(fp);
+      if (!set) waiters.set(fp, (set = new Set()));
+      set.add(done);
+    });
+  }
+
+  const lost = () => new TesseraError('sdk.session_lost', 'The session ended while it was being refreshed; sign in again.');
+
+  /** the session as storage has it when another tab already rotated `held`, else null */
+  async function rotatedElsewhere(held: Session): Promise<Session | null> {
+    const stored = await deps.readStored();
+    if (!stored) throw new TesseraError('sdk.not_signed_in', 'Signed out in another tab.');
+    return stored.refresh_token !== held.refresh_token ? stored : null;
+  }
+
+  async function run(held: Session): Promise<Session> {
+    const fp = fingerprint(held.refresh_token);
+    for (;;) {
+      if (disposed) throw new TesseraError('sdk.disposed', 'This client was disposed.');
+      const known = results.get(fp) ?? (await rotatedElsewhere(held));
+      if (known) return known;
+      // presented by some tab, and its result is not here: presenting it again would revoke the family
+      if (spent.has(fp)) throw lost();
+      const other = claims.get(fp);
+      if (other && other.id !== id) {
+        const age = Date.now() - other.ts;
+        // its owner vanished (a closed tab) perhaps after presenting it: the same reasoning
+        if (age >= leaseMs) throw lost();
+        await waitFor(fp, leaseMs - age + claimWindowMs);
+        continue;
+      }
+      if (channel) {
+        const mine = { id, ts: Date.now() };
+        consider(fp, mine);
+        post({ t: 'claim', fp, ...mine });
+        await sleep(claimWindowMs);
+        if (claims.get(fp)?.id !== id) continue;
+        const late = await rotatedElsewhere(held);
+        if (late) {
+          claims.delete(fp);
+          post({ t: 'failed', fp, spent: false });
+          return late;
+        }
+      }
+      spent.add(fp);
+      try {
+        const session = await deps.present(held.refresh_token);
+        remember(fp, session);
+        claims.delete(fp);
+        post({ t: 'done', fp, session });
+        settle(fp, { session });
+        return session;
+      } catch (error) {
+        // no answer at all: the token may never have arrived, so it may be claimed again; any answer spent it
+        const answered = !(error instanceof TesseraError && error.code === 'sdk.network_error');
+        if (!answered) spent.delete(fp);
+        claims.delete(fp);
+        post({ t: 'failed', fp, spent: answered });
+        settle(fp, { failed: true, spent: answered });
+        throw error;
+      }
+    }
+  }
+
+  return {
+    /** the one refresh of `held` across this tab and every other; callers at the same time share it */
+    refresh(held: Session): Promise<Session> {
+      if (!inflight) inflight = run(held).finally(() => { inflight = null; });
+      return inflight;
+    },
+    announceSignedIn(session: Session) { post({ t: 'signed_in', fp: fingerprint(session.refresh_token) }); },
+    announceSignedOut(session: Session) { post({ t: 'signed_out', fp: fingerprint(session.refresh_token) }); },
+    dispose() {
+      disposed = true;
+      channel?.close();
+      for (const fp of [...waiters.keys()]) settle(fp, { timeout: true });
+    },
+  };
+}
+
+export type RefreshCoordinator = ReturnType<typeof createRefreshCoordinator>;

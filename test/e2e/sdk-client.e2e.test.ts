@@ -1,0 +1,166 @@
+// test-group: serial
+// The app SDK (tessera/client, issue #18 §1) in headless Chromium, loaded as built on a page of its own origin that
+// the tenant allows (CORS): sign-up with the code from the outbox, MFA (TOTP enrolment, the challenge at the next
+// sign-in), refresh, sign-out; passkeys on a virtual authenticator (register, first factor, second factor); and three tabs of one browser refreshing at the same moment, twenty times, after
+// which the user is still signed in in every tab (one refresh per round: no token presented twice, no family revoked).
+// Serial: three Chromium tabs timing a refresh to the same millisecond must not share two cores with other suites.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Browser as Chromium, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from '../support/chromium.js';
+import { codeFromOutbox, uniqueEmail } from '../support/email-flows.js';
+import { cliJson, createTenant, createUser } from '../support/fixtures.js';
+import { totpCode } from '../support/mfa-flows.js';
+import { startSdkTestPage } from '../support/sdk-test-page.js';
+import { useTessera } from '../support/use-tessera.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- the page's globals */
+type PageWindow = Window & { client: any; sdk: any; refreshes: number; events: string[]; makeClient(issuer: string): boolean; ready: boolean };
+
+describe('app SDK tessera/client in headless Chromium', () => {
+  const server = useTessera();
+  let chromium: Chromium;
+  let app: Awaited<ReturnType<typeof startSdkTestPage>>;
+  let slug: string;
+  let issuer: string;
+
+  before(async () => {
+    chromium = await launchChromium();
+    app = await startSdkTestPage();
+    ({ slug, issuer } = await createTenant(server));
+    await cliJson(server, ['tenant', 'settings', '--tenant', slug, '--set', JSON.stringify({
+      headless: { restApi: true, allowedOrigins: [app.origin] },
+      signIn: { sandbox: true, signUp: true, methods: { passkey: true } },
+      mfa: { webauthn: { rpId: 'localhost', origins: [app.origin] } },
+    })]);
+  });
+  after(async () => {
+    await chromium?.close();
+    await app?.close();
+  });
+
+  async function openTab(context: BrowserContext): Promise<Page> {
+    const page = await context.newPage();
+    page.setDefaultTimeout(30_000);
+    await page.goto(`${app.origin}/`);
+    await page.waitForFunction(() => (window as unknown as PageWindow).ready === true);
+    await page.evaluate((iss) => (window as unknown as PageWindow).makeClient(iss), issuer);
+    return page;
+  }
+
+  /** runs `script` (an async function body) in the page with its client's `auth` and `arg` */
+  const authIn = (page: Page) => <T>(script: string, arg?: unknown): Promise<T> =>
+    page.evaluate(([s, a]) => new Function('auth', 'arg', `return (async () => { ${s} })()`)((window as unknown as PageWindow).client.auth, a), [script, arg] as const) as Promise<T>;
+
+  it('sign-up with the code from the outbox signs the new user in', async () => {
+    const context = await chromium.newContext();
+    try {
+      const page = await openTab(context);
+      const email = uniqueEmail('sdk');
+      const password = 'correct horse battery staple 42';
+      const sent = await page.evaluate(([e, p]) => (window as unknown as PageWindow).client.auth.signUpWithEmail({ email: e, password: p, user_metadata: { name: 'Ada Lovelace' } }), [email, password] as const);
+      assert.equal(sent.status, 'code_sent');
+      const code = await codeFromOutbox(issuer, email);
+      const result = await page.evaluate(([e, c]) => (window as unknown as PageWindow).client.auth.verifySignup({ email: e, code: c }), [email, code] as const);
+      assert.equal(result.status, 'signed_in');
+      assert.equal(await page.evaluate(() => (window as unknown as PageWindow).client.auth.getUser().then((u: { email: string }) => u.email)), email);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('MFA enrolment, the challenge at the next sign-in, refresh and sign-out', async () => {
+    const user = await createUser(server, slug);
+    const context = await chromium.newContext();
+    try {
+      const page = await openTab(context);
+      const auth = authIn(page);
+
+      assert.equal(await auth<string>('return (await auth.signIn(arg)).status', { email: user.email, password: user.password }), 'signed_in');
+      const enrolment = await auth<{ factor_id: string; qr_code: string; secret: string }>("return auth.enrollMfaTotp('Phone')");
+      assert.match(enrolment.qr_code, /^data:image\/png;base64,/);
+      const codes = await auth<{ recovery_codes: string[] }>('return auth.verifyMfaEnrollment(arg.id, arg.code)', { id: enrolment.factor_id, code: await totpCode(enrolment.secret) });
+      assert.equal(codes.recovery_codes.length, 10);
+      await auth('await auth.signOut()');
+
+      const challenge = await auth<{ status: string; challenge: { id: string; methods: string[] } }>('return auth.signIn(arg)', { email: user.email, password: user.password });
+      assert.equal(challenge.status, 'challenge_required');
+      const wrong = await auth<{ name: string; code: string; status: number }>("try { await auth.verifyChallenge(arg, '000000') } catch (e) { return { name: e.name, code: e.code, status: e.status } }", challenge.challenge.id);
+      assert.deepEqual(wrong, { name: 'TesseraError', code: 'otp.invalid_code', status: 400 });
+      const done = await auth<{ status: string; session: { refresh_token: string } }>('return auth.verifyChallenge(arg.id, arg.code)', { id: challenge.challenge.id, code: await totpCode(enrolment.secret, Date.now() + 30_000) });
+      assert.equal(done.status, 'signed_in');
+
+      const refreshed = await auth<{ refresh_token: string }>('return auth.refresh()');
+      assert.notEqual(refreshed.refresh_token, done.session.refresh_token);
+      assert.equal(await auth<string>('return (await auth.getUser()).email'), user.email);
+      await auth('await auth.signOut()');
+      assert.equal(await auth('return auth.getSession()'), null);
+      assert.equal(await page.evaluate(() => localStorage.length), 0);
+      const events = await page.evaluate(() => (window as unknown as PageWindow).events);
+      assert.deepEqual(events.filter((e) => e !== 'USER_UPDATED'), ['INITIAL_SESSION', 'SIGNED_IN', 'SIGNED_OUT', 'SIGNED_IN', 'TOKEN_REFRESHED', 'SIGNED_OUT']);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('passkeys through the browser\'s WebAuthn API: register, sign in with it, answer a second-factor challenge with it', async () => {
+    const user = await createUser(server, slug);
+    const context = await chromium.newContext();
+    try {
+      const page = await openTab(context);
+      const cdp = await context.newCDPSession(page);
+      await cdp.send('WebAuthn.enable', { enableUI: false });
+      await cdp.send('WebAuthn.addVirtualAuthenticator', { options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true } });
+      const auth = authIn(page);
+
+      assert.equal(await auth<string>('return (await auth.signIn(arg)).status', { email: user.email, password: user.password }), 'signed_in');
+      const registered = await auth<{ factor_id: string; backup_codes: string[] | null }>("return auth.registerPasskey('Laptop')");
+      assert.ok(registered.factor_id);
+      assert.equal(registered.backup_codes?.length, 10);
+      assert.deepEqual((await auth<{ factors: { type: string; name: string }[] }>('return auth.listMfaFactors()')).factors.map((f) => [f.type, f.name]), [['webauthn', 'Laptop']]);
+      await auth('await auth.signOut()');
+
+      const first = await auth<{ status: string; user: { email: string } | null }>('return auth.signInWithPasskey()');
+      assert.equal(first.status, 'signed_in');
+      assert.equal(await auth<string>('return (await auth.getUser()).email'), user.email);
+      await auth('await auth.signOut()');
+
+      const challenged = await auth<{ status: string; challenge: { id: string; methods: string[] } }>('return auth.signIn(arg)', { email: user.email, password: user.password });
+      assert.equal(challenged.status, 'challenge_required');
+      assert.ok(challenged.challenge.methods.includes('webauthn'), challenged.challenge.methods.join());
+      assert.equal(await auth<string>('return (await auth.verifyChallengeWithPasskey(arg)).status', challenged.challenge.id), 'signed_in');
+      assert.equal(await auth<string>('return (await auth.getUser()).email'), user.email);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('three tabs refresh at the same moment, twenty times: one refresh a round, the user stays signed in every time', async () => {
+    const user = await createUser(server, slug);
+    const context = await chromium.newContext();
+    try {
+      const tabs = [await openTab(context), await openTab(context), await openTab(context)];
+      const signedIn = await tabs[0]!.evaluate((u) => (window as unknown as PageWindow).client.auth.signIn(u).then((r: { status: string }) => r.status), { email: user.email, password: user.password });
+      assert.equal(signedIn, 'signed_in');
+      for (let round = 1; round <= 20; round++) {
+        // one agreed moment on the shared clock, so the three refreshes start together
+        const at = Date.now() + 250;
+        const tokens = await Promise.all(tabs.map((tab) => tab.evaluate((when) => new Promise((resolve) => setTimeout(resolve, when - Date.now()))
+          .then(() => (window as unknown as PageWindow).client.auth.refresh())
+          .then((s: { refresh_token: string }) => s.refresh_token, (e: { code?: string; message: string }) => `failed: ${e.code} ${e.message}`), at)));
+        assert.ok(tokens.every((t) => !t.startsWith('failed')), `round ${round}: ${tokens.join(', ')}`);
+        assert.equal(new Set(tokens).size, 1, `round ${round}: every tab holds the same session`);
+        const refreshes = (await Promise.all(tabs.map((tab) => tab.evaluate(() => (window as unknown as PageWindow).refreshes)))).reduce((a, b) => a + b, 0);
+        assert.equal(refreshes, round, `round ${round}: one refresh request across the three tabs`);
+        const emails = await Promise.all(tabs.map((tab) => tab.evaluate(() => (window as unknown as PageWindow).client.auth.getUser().then((u: { email: string }) => u.email, (e: { code: string }) => e.code))));
+        assert.deepEqual(emails, [user.email, user.email, user.email], `round ${round}: signed in in every tab`);
+      }
+      // dispose() in one tab ends its channel: the other two still coordinate and stay signed in
+      await tabs[2]!.evaluate(() => (window as unknown as PageWindow).client.dispose());
+      const last = await Promise.all(tabs.slice(0, 2).map((tab) => tab.evaluate(() => (window as unknown as PageWindow).client.auth.refresh().then((s: { refresh_token: string }) => s.refresh_token))));
+      assert.equal(new Set(last).size, 1);
+    } finally {
+      await context.close();
+    }
+  });
+});

@@ -1,0 +1,40 @@
+// A page on its own origin that loads the built app SDK (dist/src/sdk bundled by esbuild, as an app's bundler
+// would) and puts it on `window.sdk`; `window.makeClient(issuer)` creates the page's client with MFA and passkeys,
+// counting the refresh requests this page sends in `window.refreshes`.
+import { createServer, type Server } from 'node:http';
+import { bundleSdk } from './sdk-bundle.js';
+import { freePort } from './tessera-process.js';
+
+const page = `<!doctype html><html lang="en"><title>SDK test page</title>
+<script type="module">
+import * as sdk from '/sdk.js';
+window.sdk = sdk;
+window.refreshes = 0;
+const counting = (input, init) => {
+  if (String(input).endsWith('/v1/auth/refresh')) window.refreshes++;
+  return fetch(input, init);
+};
+window.makeClient = (issuer) => {
+  window.client = sdk.withPasskeys(sdk.withMfa(sdk.createClient({ issuer, clientId: 'tessera-rest', fetch: counting })));
+  window.events = [];
+  window.client.auth.onAuthStateChange((event) => window.events.push(event));
+  return true;
+};
+window.ready = true;
+</script></html>`;
+
+/** started before the tenant is configured, so its origin can be allowed (headless.allowedOrigins) */
+export async function startSdkTestPage() {
+  const bundle = await bundleSdk({ contents: "export * from './index.js'; export * from './mfa.js'; export * from './passkeys.js';" }, false);
+  const port = await freePort();
+  // localhost, not 127.0.0.1: WebAuthn refuses an IP address as the relying party id
+  const origin = `http://localhost:${port}`;
+  const server: Server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', origin).pathname;
+    if (path === '/sdk.js') return void res.writeHead(200, { 'content-type': 'text/javascript' }).end(bundle);
+    if (path === '/') return void res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(page);
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return { origin, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
