@@ -27,7 +27,7 @@ export interface PresentedLicense {
   readonly token: (JWTPayload & { dfp?: unknown; act?: unknown }) | null;
 }
 
-export function createLicenseCredentials(deps: { repository: LicensesRepository; keys: Pick<SigningKeys, 'loadJwks'>; peppers: readonly string[] }) {
+export function createLicenseCredentials(deps: { repository: LicensesRepository; keys: Pick<SigningKeys, 'loadJwks'>; peppers: readonly string[]; now: () => number }) {
   async function byKey(tenant: LicenseTenant, typed: unknown): Promise<LicenseWithPolicy> {
     if (typeof typed !== 'string' || typed.length > 64) throw new AppError('license.invalid_key');
     const checked = checkLicenseKey(typed);
@@ -43,7 +43,7 @@ export function createLicenseCredentials(deps: { repository: LicensesRepository;
     const keys = publicJwks(jwks).keys.filter((k: JWK) => k.alg === 'EdDSA');
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, createLocalJWKSet({ keys }), { issuer: tenant.issuer, typ: licenseTokenType, algorithms: ['EdDSA'] }));
+      ({ payload } = await jwtVerify(token, createLocalJWKSet({ keys }), { issuer: tenant.issuer, typ: licenseTokenType, algorithms: ['EdDSA'], currentDate: new Date(deps.now()) }));
     } catch (error) {
       // the signature held (jose checks it before the claims): an expired token still proves its activation
       if (!(error instanceof errors.JWTExpired)) throw new AppError('license.invalid_token');

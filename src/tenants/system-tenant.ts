@@ -13,6 +13,7 @@ export { systemSlug };
 export const managementScopes = [
   'tenants:read', 'tenants:write', 'users:read', 'users:write', 'clients:read', 'clients:write',
   'roles:read', 'roles:write', 'sessions:read', 'sessions:write', 'keys:read', 'keys:write', 'audit:read',
+  'licenses:read', 'licenses:write',
   // the system tenant's own users, clients and roles: who operates the installation
   'operators:write',
 ] as const;
