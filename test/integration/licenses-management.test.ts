@@ -10,6 +10,8 @@ import { query } from '../support/email-flows.js';
 import { auditEntries, call, client, operator, type ApiClient } from '../support/management.js';
 import { useTessera } from '../support/use-tessera.js';
 import { checkLicenseKey } from '../../src/verify/index.js';
+import { asConsolePage, createOperator, csrfOf, post, signInToConsole } from '../support/admin-console.js';
+import { visibleText } from '../support/hosted-pages.js';
 
 describe('licenses: Management API and CLI', () => {
   const server = useTessera();
@@ -141,6 +143,30 @@ describe('licenses: Management API and CLI', () => {
     const usage = await server.cli(['license', 'product', 'create', '--tenant', slug, '--name', 'X']);
     assert.equal(usage.code, 2);
     assert.match(usage.stderr, /--max-devices is required/);
+  });
+
+  it('the console lists products, licenses and a license\'s activations; an owner releases a seat and revokes the key there', async () => {
+    const { product_id: productId } = await cliJson<{ product_id: string }>(server, ['license', 'product', 'create', '--tenant', slug, '--name', 'Console Product', '--max-devices', '3', '--entitlement', 'pro']);
+    const { key, license_id: id } = await cliJson<{ key: string; license_id: string }>(server, ['license', 'issue', '--tenant', slug, '--product', productId]);
+    const activated = await (await activate(key, 'console-device', 'Reception PC')).json() as { activation: { id: string } };
+    const owner = await createOperator(server, 'owner');
+    const base = `/admin/tenants/${slug}/licenses`;
+    const { browser } = await signInToConsole(server, owner, base);
+    const list = asConsolePage(await browser.navigate(`${server.url}${base}?product=${productId}`), 'the licenses page');
+    assert.match(visibleText(list.html), /Console Product/);
+    assert.ok(list.html.includes(key.slice(-5)));
+    assert.ok(!list.html.includes(key), 'the key itself is never shown again');
+    const detail = asConsolePage(await browser.navigate(`${server.url}${base}?license=${id}`), 'the license');
+    assert.match(visibleText(detail.html), /Reception PC/);
+    assert.match(visibleText(detail.html), /1 of 3 seat\(s\) used/);
+    const released = asConsolePage(await post(browser, server, `${base}/${id}/activations/${activated.activation.id}/revoke`, { _csrf: csrfOf(detail) }), 'the license again');
+    assert.match(visibleText(released.html), /The device lost its seat/);
+    const unconfirmed = asConsolePage(await post(browser, server, `${base}/${id}/revoke`, { _csrf: csrfOf(detail) }), 'the license again');
+    assert.match(visibleText(unconfirmed.html), /Tick the box/);
+    const revoked = asConsolePage(await post(browser, server, `${base}/${id}/revoke`, { _csrf: csrfOf(detail), confirm: 'yes' }), 'the license again');
+    assert.match(visibleText(revoked.html), /is revoked/);
+    const [entry] = await auditEntries(api, slug, 'admin.license_revoked');
+    assert.deepEqual([entry?.actor, entry?.subject], [`operator:${owner.id}`, `license:${id}`]);
   });
 
   it('publishes the backend license API in the OpenAPI document', async () => {
