@@ -31,6 +31,7 @@ function operation(input: { id: string; summary: string; body: Json; required: s
   return {
     operationId: input.id, summary: input.summary, tags: ['backend license API'], security: [],
     description: `Error codes: ${input.errors.join(', ')}. A request with an Origin header is refused (request.origin_refused).`,
+    parameters: [],
     requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['app_id', 'app_secret', ...input.required], properties: { ...credentials, ...input.body } } } } },
     responses: {
       200: { description: 'Done', content: { 'application/json': { schema: input.ok } } },
