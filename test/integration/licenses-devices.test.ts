@@ -7,6 +7,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { before, describe, it } from 'node:test';
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, jwtVerify, type JSONWebKeySet } from 'jose';
 import { cliJson, createTenant } from '../support/fixtures.js';
+import { query } from '../support/email-flows.js';
 import { letTimePass } from '../support/test-clock.js';
 import { useTessera } from '../support/use-tessera.js';
 import { createDeactivationReceipt, LicenseVerificationError, verifyLicense, verifyLicenseAnswer } from '../../src/verify/index.js';
@@ -243,5 +244,15 @@ describe('backend license API (/licenses/…)', () => {
     assert.equal(notJson.status, 415);
     const array = await fetch(`${server.url}/licenses/activate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[]' });
     assert.equal(array.status, 400);
+  });
+
+  it('a tenant without an Ed25519 key (made before EdDSA keys existed) answers license.signing_unavailable, not a 500', async () => {
+    const { slug: old } = await createTenant(server);
+    const oldApp = await cliJson<App>(server, ['app', 'create', '--tenant', old, '--name', 'Old', '--slug', 'old-app']);
+    const { product_id: productId } = await cliJson<{ product_id: string }>(server, ['license', 'product', 'create', '--tenant', old, '--name', 'Old', '--max-devices', '1']);
+    const { key } = await cliJson<{ key: string }>(server, ['license', 'issue', '--tenant', old, '--product', productId]);
+    await query(server.env.DATABASE_URL!, `DELETE FROM signing_keys WHERE alg = 'EdDSA' AND tenant_id = (SELECT id FROM tenants WHERE slug = $1)`, [old]);
+    const response = await fetch(`${server.url}/licenses/activate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ app_id: oldApp.app_id, app_secret: oldApp.app_secret, key, device_fingerprint: device() }) });
+    await expectError(Promise.resolve({ status: response.status, body: await response.json(), text: '' }), 503, 'license.signing_unavailable');
   });
 });
