@@ -74,7 +74,7 @@ export function createLicenseDevices(deps: { repository: LicensesRepository; cre
     return signer.licenseToken(caller.tenant.id, {
       issuer: caller.tenant.issuer, licenseId: license.id, productId: license.productId, policyId: license.policyId, entitlements: license.policy.entitlements,
       activationId: activation.id, fingerprintHash: activation.fingerprintHash, userId: license.userId, licenseExpiresAt: license.expiresAt,
-      heartbeatSeconds: license.policy.heartbeatSeconds, offlineGraceSeconds: license.policy.offlineGraceSeconds, sequence, now,
+      heartbeatSeconds: silenceAllowedSeconds(license.policy) ?? 0, offlineGraceSeconds: license.policy.offlineGraceSeconds, sequence, now,
     });
   }
 

@@ -26,6 +26,7 @@ export interface LicenseTokenInput {
   userId: string | null;
   /** the license's own end, null when perpetual */
   licenseExpiresAt: Date | null;
+  /** how long the device may stay silent before its seat is released (heartbeat interval, or a floating lease); 0: no limit */
   heartbeatSeconds: number;
   offlineGraceSeconds: number;
   sequence: number;

@@ -36,7 +36,7 @@ export interface LicenseClaims extends JWTPayload {
   readonly act: string;
   /** offline grace included in exp, seconds */
   readonly grace: number;
-  /** the heartbeat interval, seconds (0: none) */
+  /** seconds within which the device must heartbeat to keep its seat (the heartbeat interval, or a floating lease; 0: none) */
   readonly hb: number;
   /** monotonic per license: keep the highest seen and pass it as minimumSequence */
   readonly seq: number;

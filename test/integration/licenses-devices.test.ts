@@ -147,6 +147,17 @@ describe('backend license API (/licenses/…)', () => {
     assert.equal(license.activations.find((a) => a.id === activated.activation.id)?.release_reason, 'silent');
   });
 
+  it('a floating policy lends seats as leases: a lease lapses after its time without a heartbeat, and the token says so (hb)', async () => {
+    const { key } = await issue(await product(['--max-devices', '2', '--floating', '--lease', '120', '--grace', '0']));
+    const first = (await post('activate', { key, device_fingerprint: device() })).body as Activation;
+    const claims = decodeJwt(first.license_token);
+    assert.deepEqual([claims.hb, claims.exp! - claims.iat!], [120, 120]);
+    await post('activate', { key, device_fingerprint: device() });
+    await expectError(post('activate', { key, device_fingerprint: device() }), 409, 'license.seat_limit');
+    await letTimePass(server, 121_000);
+    assert.equal((await post('activate', { key, device_fingerprint: device() })).status, 200);
+  });
+
   it('deactivate frees the seat for another device; deactivating again finds no seat', async () => {
     const { key } = await issue(await product(['--max-devices', '1']));
     const fingerprint = device();

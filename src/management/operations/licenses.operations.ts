@@ -62,9 +62,8 @@ export const licenseOperations = [
     body: issueBody,
     async handle({ services, tenant, body, audit }) {
       const issued = await services.licenses.admin.issue(tenant, { productId: body.product_id, policyId: body.policy_id, userId: body.user_id ?? null, count: body.count });
-      for (const l of issued) {
-        await audit({ type: 'admin.license_issued', subject: `license:${l.license_id}`, data: { product_id: body.product_id, policy_id: l.policy_id, user_id: body.user_id ?? null, expires_at: l.expires_at } });
-      }
+      // one entry per key; written together (the audit log batches them into few chained writes)
+      await Promise.all(issued.map((l) => audit({ type: 'admin.license_issued', subject: `license:${l.license_id}`, data: { product_id: body.product_id, policy_id: l.policy_id, user_id: body.user_id ?? null, expires_at: l.expires_at } })));
       return { licenses: issued };
     },
   }),
