@@ -82,6 +82,8 @@ export function createLicensesRepository(prisma: PrismaClient) {
     },
     activations: (tenantId: string, licenseId: string): Promise<ActivationRecord[]> =>
       prisma.licenseActivation.findMany({ where: { tenantId, licenseId }, orderBy: { createdAt: 'asc' } }),
+    /** the activations holding a seat, read without the lock (a snapshot) */
+    held: (licenseId: string): Promise<ActivationRecord[]> => prisma.licenseActivation.findMany({ where: { licenseId, releasedAt: null }, orderBy: { createdAt: 'asc' } }),
     findActivation: (tenantId: string, id: string): Promise<ActivationRecord | null> =>
       prisma.licenseActivation.findFirst({ where: { tenantId, id } }),
     update: (id: string, data: { revokedAt?: Date; expiresAt?: Date | null; userId?: string | null }): Promise<LicenseRecord> =>

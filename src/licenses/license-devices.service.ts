@@ -134,7 +134,11 @@ export function createLicenseDevices(deps: { repository: LicensesRepository; cre
       const { license } = found;
       const now = new Date(deps.now());
       assertUsable(license, now);
-      const held = await repository.withLicenseLocked(license.id, (locked) => sweep(caller, license, locked, now));
+      // the lock only when a silent activation must be released: validations of a busy license do not queue
+      const allowed = silenceAllowedSeconds(license.policy);
+      const snapshot = await repository.held(license.id);
+      const silent = allowed !== null && snapshot.some((a) => a.lastHeartbeatAt.getTime() < now.getTime() - allowed * 1000);
+      const held = silent ? await repository.withLicenseLocked(license.id, (locked) => sweep(caller, license, locked, now)) : snapshot;
       const activation = heldBy(held, found);
       const sequence = await repository.nextSequence(license.id);
       const signed = await signer.validationAnswer(caller.tenant.id, {

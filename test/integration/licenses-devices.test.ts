@@ -140,6 +140,7 @@ describe('backend license API (/licenses/…)', () => {
     await assert.rejects(verifyLicense(activated.license_token, { issuer, jwks, minimumSequence: seq, currentDate: now() }), (e: LicenseVerificationError) => e.code === 'rollback');
     // silent for longer than the heartbeat interval: the seat goes to the next device
     await letTimePass(server, 601_000);
+    await expectError(post('validate', { key, device_fingerprint: fingerprint }), 409, 'license.not_activated');
     const other = await post('activate', { key, device_fingerprint: device() });
     assert.equal(other.status, 200, other.text);
     await expectError(post('heartbeat', { key, device_fingerprint: fingerprint }), 409, 'license.not_activated');
