@@ -13,7 +13,7 @@ import { readDeactivationReceipt } from './deactivation-receipt.js';
 export interface DeviceCaller { readonly tenant: LicenseTenant; readonly appId: string; readonly ip?: string }
 
 const churnWindowSeconds = 3600;
-const string = (value: unknown, name: string, max: number, optional = false): string | null => {
+const textField = (value: unknown, name: string, max: number, optional = false): string | null => {
   if (value === undefined || value === null) {
     if (optional) return null;
     throw new AppError('request.invalid', `Send "${name}" as a string.`);
@@ -80,7 +80,7 @@ export function createLicenseDevices(deps: { repository: LicensesRepository; cre
 
   /** the presented license and the device's fingerprint hash; a license token must be the device's own */
   async function presented(caller: DeviceCaller, body: Record<string, unknown>): Promise<PresentedLicense & { dfp: string }> {
-    const dfp = fingerprintHash(string(body.device_fingerprint, 'device_fingerprint', 512)!);
+    const dfp = fingerprintHash(textField(body.device_fingerprint, 'device_fingerprint', 512)!);
     const found = await deps.credentials.present(caller.tenant, body);
     if (found.token && found.token.dfp !== dfp) throw new AppError('license.fingerprint_mismatch');
     return { ...found, dfp };
@@ -96,8 +96,8 @@ export function createLicenseDevices(deps: { repository: LicensesRepository; cre
   return {
     /** @throws AppError license.* (invalid_key, not_found, revoked, expired, seat_limit, rate_limited) | request.invalid */
     async activate(caller: DeviceCaller, body: Record<string, unknown>) {
-      const dfp = fingerprintHash(string(body.device_fingerprint, 'device_fingerprint', 512)!);
-      const deviceName = string(body.device_name, 'device_name', 100, true);
+      const dfp = fingerprintHash(textField(body.device_fingerprint, 'device_fingerprint', 512)!);
+      const deviceName = textField(body.device_name, 'device_name', 100, true);
       const publicKey = devicePublicKey(body.device_public_key);
       const license = await deps.credentials.byKey(caller.tenant, body.key);
       const reservation = await reserveChurn(license);
@@ -129,7 +129,7 @@ export function createLicenseDevices(deps: { repository: LicensesRepository; cre
 
     /** @throws AppError license.* | request.invalid */
     async validate(caller: DeviceCaller, body: Record<string, unknown>) {
-      const nonce = string(body.nonce, 'nonce', 128, true);
+      const nonce = textField(body.nonce, 'nonce', 128, true);
       const found = await presented(caller, body);
       const { license } = found;
       const now = new Date(deps.now());

@@ -2,7 +2,8 @@
 // `tessera/verify`): 25 characters in five groups of five, e.g. `7KQ4M-XW2PD-9HRTB-CN3VE-LUG8A`. The alphabet has no
 // 0/O or 1/I, so nothing reads as anything else; 24 random characters carry 120 bits, and the last one is a check
 // character (Luhn mod 32), which catches every single mistyped character and every swap of two neighbours (but
-// 2↔Z, the alphabet's first and last) before the app calls the server. Pure code with no imports: it runs in a browser or an app as it is.
+// 2↔Z, the alphabet's first and last) before the app calls the server. Pure code with no imports: it runs in a
+// browser or an app as it is.
 
 export const licenseKeyAlphabet = '23456789ABCDEFGHJKLMNPQRSTUVWXYZ';
 const groups = 5;
