@@ -110,6 +110,9 @@ describe('licenses: Management API and CLI', () => {
     const [transferred] = await auditEntries(api, slug, 'admin.license_transferred');
     assert.equal(transferred?.subject, `license:${id}`);
     assert.equal(transferred?.data.to_user_id, user.id);
+    // a deleted user's license stays, unassigned
+    await cliJson(server, ['user', 'delete', '--tenant', slug, '--id', user.id]);
+    assert.equal((await api.get(`/tenants/${slug}/licenses/${id}`)).body.user_id, null);
     const chain = await api.get(`/tenants/${slug}/audit/verify`);
     assert.equal(chain.body.ok, true, chain.text);
   });
