@@ -9,6 +9,7 @@ import { cliJson, createTenant, createUser } from '../support/fixtures.js';
 import { query } from '../support/email-flows.js';
 import { auditEntries, call, client, operator, type ApiClient } from '../support/management.js';
 import { useTessera } from '../support/use-tessera.js';
+import { runCliInProcess } from '../support/tessera-cli.js';
 import { checkLicenseKey } from '../../src/verify/index.js';
 import { asConsolePage, createOperator, csrfOf, post, signInToConsole } from '../support/admin-console.js';
 import { visibleText } from '../support/hosted-pages.js';
@@ -52,6 +53,21 @@ describe('licenses: Management API and CLI', () => {
     assert.equal(license.body.policy.days, 365);
     assert.equal(license.body.status, 'active');
     assert.ok(Math.abs(new Date(license.body.expires_at).getTime() - Date.now() - 365 * 86_400_000) < 120_000);
+  });
+
+  it('runs the license commands through the Management API too (TESSERA_URL), the client named in the audit log', async () => {
+    const ops = await operator(server, ['licenses:read', 'licenses:write']);
+    const viaApi = async <T>(argv: string[]): Promise<T> => {
+      const result = await runCliInProcess(argv, { TESSERA_URL: server.url, TESSERA_CLIENT_ID: ops.clientId, TESSERA_CLIENT_SECRET: ops.clientSecret });
+      assert.equal(result.code, 0, result.stderr);
+      return result.json as T;
+    };
+    const created = await viaApi<Record<string, string>>(['license', 'product', 'create', '--tenant', slug, '--name', 'Remote', '--max-devices', '2']);
+    assert.deepEqual(Object.keys(created).sort(), ['policy_id', 'product_id']);
+    const issued = await viaApi<Array<{ key: string; license_id: string }>>(['license', 'issue', '--tenant', slug, '--product', created.product_id!, '--count', '2']);
+    assert.equal(issued.length, 2);
+    const entries = await auditEntries(api, slug, 'admin.license_issued');
+    assert.equal(entries.find((e) => e.subject === `license:${issued[0]!.license_id}`)?.actor, `client:${ops.clientId}`);
   });
 
   it('creates products and policies, issues for a user, searches, and shows activations with their last heartbeat', async () => {
