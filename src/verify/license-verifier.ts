@@ -59,9 +59,15 @@ export async function deviceFingerprintHash(fingerprint: string): Promise<string
   return Buffer.from(digest).toString('base64url');
 }
 
+/** one fetched key set per JWKS URI: jose keeps it, and refetches for a kid it does not know (a rotation) */
+const remoteKeySets = new Map<string, JWTVerifyGetKey>();
+
 function keysFor(options: LicenseVerifyOptions): JWTVerifyGetKey {
   if (options.jwks) return createLocalJWKSet({ keys: options.jwks.keys.filter((k) => k.alg === 'EdDSA' && !('d' in k)) });
-  return createRemoteJWKSet(new URL(options.jwksUri ?? `${options.issuer.replace(/\/$/, '')}/jwks`));
+  const uri = options.jwksUri ?? `${options.issuer.replace(/\/$/, '')}/jwks`;
+  let keys = remoteKeySets.get(uri);
+  if (!keys) remoteKeySets.set(uri, (keys = createRemoteJWKSet(new URL(uri))));
+  return keys;
 }
 
 async function verified(token: string, typ: string, options: LicenseVerifyOptions): Promise<JWTPayload> {

@@ -77,6 +77,8 @@ describe('backend license API (/licenses/…)', () => {
     assert.equal(new Date(activated.expires_at).getTime(), payload.exp! * 1000);
     const claims = await verifyLicense(activated.license_token, { issuer, jwks, deviceFingerprint: fingerprint, productId, currentDate: now() });
     assert.equal(claims.act, activated.activation.id);
+    // online, without a saved JWKS: it is fetched from {issuer}/jwks
+    assert.equal((await verifyLicense(activated.license_token, { issuer, deviceFingerprint: fingerprint, currentDate: now() })).sub, licenseId);
     await assert.rejects(verifyLicense(activated.license_token, { issuer, jwks, deviceFingerprint: device(), currentDate: now() }), (e: LicenseVerificationError) => e.code === 'fingerprint_mismatch');
   });
 
