@@ -34,6 +34,7 @@ import { protectedResourceMetadataRoutes } from './rbac/protected-resource-metad
 import { permissionsCheckRoutes } from './rbac/permissions-check.routes.js';
 import { adminRoutes } from './admin/admin.routes.js';
 import { otpApiRoutes } from './otp-api/otp-api.routes.js';
+import { licensesApiRoutes } from './licenses/licenses.routes.js';
 import { restApiRoutes } from './rest-api/rest-api.routes.js';
 
 export interface Tessera {
@@ -114,6 +115,9 @@ export async function createTessera(config: Config, logger: Logger, options: { c
   const otpApi = otpApiRoutes(services, { secret: config.keyEncryptionKeys[0]! });
   app.use(otpApi.routes());
   app.use(otpApi.allowedMethods());
+  const licensesApi = licensesApiRoutes(services);
+  app.use(licensesApi.routes());
+  app.use(licensesApi.allowedMethods());
   const restApi = restApiRoutes(services);
   app.use(restApi.routes());
   app.use(restApi.allowedMethods());

@@ -62,6 +62,8 @@ import { createLoginTransactions } from './login/login-transaction.store.js';
 import { createAuthMethodRegistry } from './auth-methods/auth-method-registry.js';
 import { revokeAccount } from './oidc/account-revocation.js';
 import { noMetrics, type Metrics } from './operations/metrics.js';
+import { createLicensesRepository } from './db/licenses.repository.js';
+import { createLicenseModule } from './licenses/license-module.js';
 
 export interface ServicesOptions {
   /** pages oidc-provider renders (error, logout); the CLI passes none */
@@ -212,6 +214,11 @@ export async function createServices(config: Config, logger: Logger, options: Se
   });
 
   const loginChallenges = createLoginChallenges({ logins, authMethods, webauthn, limiter, audit });
+  const licenses = createLicenseModule({
+    repository: createLicensesRepository(db.prisma), keys, limiter, audit, now,
+    peppers: config.keyEncryptionKeys.map((key) => deriveSecret(key, 'license keys')),
+    userExists: async (tenantId, userId) => (await users.findById(tenantId, userId)) !== null,
+  });
 
   try {
     await ensureSystemTenant({ tenants, rbac, publicUrl: config.publicUrl });
@@ -262,6 +269,7 @@ export async function createServices(config: Config, logger: Logger, options: Se
     oidcModels,
     signingKeysRepository,
     limiter,
+    licenses,
     clientValidator,
     firstOwner: createFirstOwner({ store: kv, rbac, tenants, createUser: (tenantId, input) => users.create(tenantId, input) }),
     /** subscribes this process to change announcements (servers; one-shot CLI runs need not) */

@@ -7,6 +7,7 @@ import { AppError } from '../errors/app-error.js';
 import { rotationOptions, UsageError } from './cli-args.js';
 import { managementCommands } from './management-commands.js';
 import { rbacCommands } from './rbac-commands.js';
+import { licenseCommands } from './license-commands.js';
 import { demoCommand } from './demo-command.js';
 
 /** where a running server takes commands from the local CLI (embedded database only, cli.routes.ts) */
@@ -62,6 +63,15 @@ export const usage = `Usage: tessera <command> [options]
   session list --tenant <slug> --user <user id>
   session revoke --tenant <slug> --user <user id> (--session <id> | --all)
   audit list --tenant <slug> [--type <type>] [--subject <s>] [--actor <a>] [--from <ISO time>] [--to <ISO time>] [--limit <1-100>] [--cursor <cursor>]
+  license product create --tenant <slug> --name <name> --max-devices <n> [--days <n>] [--floating --lease <seconds>]
+                [--entitlement <name>]... [--heartbeat <seconds>] [--grace <seconds>] [--churn-limit <per hour>]   (prints product_id, policy_id)
+  license product list --tenant <slug>      license policy create --tenant <slug> --product <id> --max-devices <n> [policy flags]
+  license issue --tenant <slug> --product <id> [--policy <id>] [--user <user id>] [--count <n>]   (keys are shown once)
+  license list --tenant <slug> [--product <id>] [--user <id>] [--status active|revoked|expired] [--key-hint <last group>]
+  license get --tenant <slug> --id <license id>   (activations and their last heartbeat)
+  license revoke --tenant <slug> --id <license id> [--activation <activation id>]
+  license extend --tenant <slug> --id <license id> (--days <n> | --expires-at <ISO time> | --perpetual)
+  license transfer --tenant <slug> --id <license id> (--user <user id> | --unassign)
 
 Every command prints JSON on stdout. Without DATABASE_URL, commands run inside the running server
 (embedded database) or, when none runs, against ./data directly. With TESSERA_URL, TESSERA_CLIENT_ID and
@@ -244,7 +254,7 @@ export function prepareCommand(argv: string[]): PreparedCommand {
   const prepare = Object.hasOwn(commands, command) ? commands[command] : undefined;
   if (prepare) return prepare(rest);
   // Management API operations (management-commands.ts), run in this process as the local operator
-  const operation = Object.hasOwn(managementCommands, command) ? managementCommands[command] : Object.hasOwn(rbacCommands, command) ? rbacCommands[command] : undefined;
+  const operation = [managementCommands, rbacCommands, licenseCommands].find((table) => Object.hasOwn(table, command))?.[command];
   if (!operation) throw new UsageError(group ? `unknown command "${command}"` : 'no command given');
   const run = operation(rest);
   return async (services) => run((await import('./invoke.js')).localInvoke(services));

@@ -4,6 +4,7 @@ import type { Invoke } from './invoke.js';
 import { list, need, parseFlags, rotationOptions, text, UsageError } from './cli-args.js';
 import { managementCommands, type ManagementCommand } from './management-commands.js';
 import { allItems, rbacCommands } from './rbac-commands.js';
+import { licenseCommands } from './license-commands.js';
 import type { Printed } from './commands.js';
 
 const tenantOnly = (args: string[]) => need(text(parseFlags(args, { tenant: { type: 'string' } }).values.tenant), '--tenant');
@@ -110,7 +111,7 @@ const earlierCommands: Record<string, ManagementCommand> = {
 export function prepareRemoteCommand(argv: string[]): (invoke: Invoke) => Promise<unknown> {
   const [group, action, ...rest] = argv;
   const command = `${group ?? ''} ${action ?? ''}`.trim();
-  const prepare = [earlierCommands, managementCommands, rbacCommands].find((table) => Object.hasOwn(table, command))?.[command];
+  const prepare = [earlierCommands, managementCommands, rbacCommands, licenseCommands].find((table) => Object.hasOwn(table, command))?.[command];
   if (!prepare) throw new UsageError(group ? `"${command}" is not available through the Management API (TESSERA_URL is set)` : 'no command given');
   return prepare(rest);
 }

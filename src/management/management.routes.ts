@@ -12,6 +12,7 @@ import { operations } from './operations/index.js';
 import { openApiDocument } from './openapi.js';
 import { readJsonBody } from '../http/json-body.js';
 import { otpApiPaths } from '../otp-api/otp-api.openapi.js';
+import { licensesApiPaths } from '../licenses/licenses.openapi.js';
 import { restApiPaths } from '../rest-api/rest-api.openapi.js';
 import { rest2faPaths } from '../rest-api/rest-2fa.openapi.js';
 import { runOperation } from './run-operation.js';
@@ -27,7 +28,7 @@ export function managementRoutes(services: Services): Middleware {
   let document: Record<string, unknown> | undefined;
 
   router.get('/openapi.json', (ctx) => {
-    document ??= openApiDocument(operations, services.config.publicUrl, { ...otpApiPaths(services.config.publicUrl), ...restApiPaths(services.config.publicUrl), ...rest2faPaths(services.config.publicUrl) });
+    document ??= openApiDocument(operations, services.config.publicUrl, { ...otpApiPaths(services.config.publicUrl), ...restApiPaths(services.config.publicUrl), ...rest2faPaths(services.config.publicUrl), ...licensesApiPaths(services.config.publicUrl) });
     ctx.body = document;
   });
 

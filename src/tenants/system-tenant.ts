@@ -13,6 +13,7 @@ export { systemSlug };
 export const managementScopes = [
   'tenants:read', 'tenants:write', 'users:read', 'users:write', 'clients:read', 'clients:write',
   'roles:read', 'roles:write', 'sessions:read', 'sessions:write', 'keys:read', 'keys:write', 'audit:read',
+  'licenses:read', 'licenses:write',
   // the system tenant's own users, clients and roles: who operates the installation
   'operators:write',
 ] as const;
@@ -62,6 +63,8 @@ async function ensureOnce(deps: { tenants: TenantsService; rbac: Rbac; publicUrl
   const apis = await deps.rbac.listApis(ref);
   const api = apis.find((a) => a.identifier === audience);
   const permissions = managementScopes.map((name) => ({ name, description: '' }));
+  // scopes this version adds to an existing installation (licenses:*, …): the built-in roles get them as defined
+  const added = api ? managementScopes.filter((scope) => !api.permissions.some((p) => p.name === scope)) : [];
   if (!api) {
     await tolerateRace(() => deps.rbac.createApi(ref, { identifier: audience, name: 'Tessera Management API', permissions }), 'api.identifier_taken');
   } else if (managementScopes.some((scope) => !api.permissions.some((p) => p.name === scope))) {
@@ -73,6 +76,10 @@ async function ensureOnce(deps: { tenants: TenantsService; rbac: Rbac; publicUrl
     const existing = roles.find((r) => r.name === role.name);
     if (!existing) await tolerateRace(() => deps.rbac.createRole(ref, { name: role.name, description: role.description, permissions: wanted }), 'role.name_taken');
     else if (existing.permissions.length === 0) await deps.rbac.updateRole(ref, role.name, { permissions: wanted });
+    else {
+      const granted = wanted.filter((p) => added.includes(p.name) && !existing.permissions.some((q) => q.api === p.api && q.name === p.name));
+      if (granted.length) await deps.rbac.updateRole(ref, role.name, { permissions: [...existing.permissions.map((p) => ({ api: p.api, name: p.name })), ...granted] });
+    }
   }
   if (roles.some((r) => r.name === 'editor' && r.permissions.length === 0)) await tolerateRace(() => deps.rbac.deleteRole(ref, 'editor'), 'role.not_found');
 }

@@ -88,7 +88,7 @@ describe('admin console first run in a real browser (Chromium)', () => {
     await signInOffline(await discover(server.issuer(slug), app.client_id, app.client_secret!), user);
     const base = `/admin/tenants/${slug}`;
     for (const path of ['/admin/tenants', base, `${base}/users/${user.id}`, `${base}/clients`, `${base}/clients/${app.client_id}`, `${base}/roles`, `${base}/apis`,
-      `${base}/branding`, `${base}/policies`, `${base}/keys`, `${base}/audit`, `${base}/outbox`]) {
+      `${base}/branding`, `${base}/policies`, `${base}/keys`, `${base}/licenses`, `${base}/audit`, `${base}/outbox`]) {
       const response = await page.goto(`${server.url}${path}`);
       assert.equal(response!.status(), 200, path);
       await assertAccessible(page);

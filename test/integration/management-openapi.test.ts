@@ -25,16 +25,17 @@ describe('Management API: OpenAPI document', () => {
     const listed: string[] = [];
     const otpApi: string[] = [];
     const restApi: string[] = [];
+    const licensesApi: string[] = [];
     for (const [path, item] of Object.entries(document.paths as Record<string, Json>)) {
       assert.ok(path.startsWith('/'), path);
       const templated = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
       // the backend OTP API lives at the root: its path items name their own server (OpenAPI 3.1 §4.8.9)
-      if (path.startsWith('/auth/')) assert.deepEqual(item.servers, [{ url: server.url }], path);
+      if (path.startsWith('/auth/') || path.startsWith('/licenses/')) assert.deepEqual(item.servers, [{ url: server.url }], path);
       // the REST auth API lives under each tenant's issuer: a server with the tenant as its variable
       if (path.startsWith('/v1/')) assert.equal(item.servers[0].url, `${server.url}/t/{tenant}`, path);
       for (const [method, operation] of Object.entries(item).filter(([key]) => key !== 'servers')) {
         assert.ok(methods.includes(method), `${path}: ${method}`);
-        (path.startsWith('/auth/') ? otpApi : path.startsWith('/v1/') ? restApi : listed).push(operation.operationId);
+        (path.startsWith('/auth/') ? otpApi : path.startsWith('/v1/') ? restApi : path.startsWith('/licenses/') ? licensesApi : listed).push(operation.operationId);
         // OpenAPI 3.1 §4.8.12.1: every templated segment has its path parameter, and responses are required
         const pathParams = operation.parameters.filter((p: Json) => p.in === 'path').map((p: Json) => p.name);
         assert.deepEqual(pathParams.sort(), [...templated].sort(), `${operation.operationId} path parameters`);
@@ -62,6 +63,7 @@ describe('Management API: OpenAPI document', () => {
       'restLogin', 'restLogout', 'restOtp', 'restOtpVerify', 'restPasskeyOptions', 'restPasskeyVerify', 'restRecoveryInitiate', 'restRecoveryVerify',
       'restRefresh', 'restSignUp', 'restSignUpVerify', 'restVerifyChallenge', 'restWhoami',
     ]);
+    assert.deepEqual(licensesApi.sort(), ['activateLicense', 'deactivateLicense', 'licenseHeartbeat', 'validateLicense']);
     assert.equal(new Set(listed).size, listed.length, 'operationIds are unique');
     for (const operation of operations) {
       const described = document.paths[operation.path]?.[operation.method];

@@ -12,7 +12,7 @@ import { authorMigration, diffMigrationsToSchema } from '../../src/db/migration-
 import { findPrismaDir } from '../../src/db/schema-engine.js';
 
 const ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
-const TABLES = ['_prisma_migrations', 'apis', 'audit_events', 'audit_heads', 'client_roles', 'clients', 'identities', 'mfa_factors', 'oidc_models', 'passkeys', 'permissions', 'recovery_codes', 'role_permissions', 'roles', 'session_activity', 'signing_keys', 'tenants', 'trusted_devices', 'user_roles', 'users'];
+const TABLES = ['_prisma_migrations', 'apis', 'audit_events', 'audit_heads', 'client_roles', 'clients', 'identities', 'license_activations', 'license_policies', 'license_products', 'licenses', 'mfa_factors', 'oidc_models', 'passkeys', 'permissions', 'recovery_codes', 'role_permissions', 'roles', 'session_activity', 'signing_keys', 'tenants', 'trusted_devices', 'user_roles', 'users'];
 
 const prismaDir = await findPrismaDir();
 const migrationsDir = join(prismaDir, 'migrations');
@@ -180,7 +180,8 @@ describe('migrations and schema.prisma', () => {
     const schema = await readFile(join(prismaDir, 'schema.prisma'), 'utf8');
     await writeFile(schemaPath, `${schema}\nmodel Gadget {\n  id Int @id\n  @@map("gadgets")\n}\n`);
 
-    const written = await authorMigration('Add gadgets', { migrationsDir: copy, schemaPath });
+    // after the newest migration, whatever this machine's clock says: branches name theirs with assigned future prefixes
+    const written = await authorMigration('Add gadgets', { migrationsDir: copy, schemaPath }, new Date('2100-01-01T00:00:00Z'));
     assert.ok(written, 'a schema change must produce a migration');
     assert.match(written, /\d{14}_add_gadgets$/);
     assert.match(await readFile(join(written, 'migration.sql'), 'utf8'), /CREATE TABLE "gadgets"/);

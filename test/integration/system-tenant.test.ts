@@ -6,7 +6,7 @@ import { after, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { loadConfig } from '../../src/config/config.js';
 import { createServices, type Services } from '../../src/services.js';
-import { managementScopes, systemSlug } from '../../src/tenants/system-tenant.js';
+import { ensureSystemTenant, managementScopes, systemSlug } from '../../src/tenants/system-tenant.js';
 import { createTestServices, type TestServices } from '../support/test-env.js';
 
 describe('system tenant', () => {
@@ -38,5 +38,21 @@ describe('system tenant', () => {
     assert.deepEqual(roles.owner, [...managementScopes].sort());
     assert.ok(!roles.admin!.includes('operators:write') && roles.admin!.length === managementScopes.length - 1);
     assert.ok(roles.viewer!.length > 0 && roles.viewer!.every((p) => p.endsWith(':read')));
+  });
+
+  it('an installation from before a scope existed (licenses:*) gets it on its API and in the built-in roles as defined, keeping what operators changed', async () => {
+    const services = opened[0]!;
+    const tenant = await services.tenants.get(systemSlug);
+    const ref = { id: tenant.id, slug: tenant.slug };
+    const audience = 'http://127.0.0.1:9/api';
+    // as an earlier version left it: no licenses:* scopes, and an operator took keys:write from admin
+    await services.db.prisma.permission.deleteMany({ where: { name: { in: ['licenses:read', 'licenses:write'] }, api: { tenantId: tenant.id } } });
+    const admin = (await services.rbac.listRoles(ref)).find((r) => r.name === 'admin')!;
+    await services.rbac.updateRole(ref, 'admin', { permissions: admin.permissions.filter((p) => p.name !== 'keys:write' && !p.name.startsWith('licenses:')).map((p) => ({ api: p.api, name: p.name })) });
+    await ensureSystemTenant({ tenants: services.tenants, rbac: services.rbac, publicUrl: new URL('http://127.0.0.1:9') });
+    const roles = Object.fromEntries((await services.rbac.listRoles(ref)).map((r) => [r.name, r.permissions.filter((p) => p.api === audience).map((p) => p.name)]));
+    assert.ok(roles.owner!.includes('licenses:read') && roles.owner!.includes('licenses:write'));
+    assert.ok(roles.admin!.includes('licenses:write') && !roles.admin!.includes('keys:write'));
+    assert.ok(roles.viewer!.includes('licenses:read') && !roles.viewer!.includes('licenses:write'));
   });
 });

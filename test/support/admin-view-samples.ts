@@ -32,6 +32,15 @@ export const adminSamples: Record<string, Record<string, unknown>> = {
   },
   apis: { ...common, apis: [{ id: 'a1', name: EVIL, identifier: EVIL, permissions: [{ name: EVIL }] }], canWrite: true, form: { identifier: EVIL, name: EVIL, permissions: EVIL, formError: EVIL } },
   api: { ...common, api: { id: 'a1', name: EVIL, identifier: EVIL }, canWrite: true, form: { name: EVIL, permissions: EVIL, formError: EVIL } },
+  licenses: {
+    ...common, form: { product: EVIL, status: EVIL }, statuses: ['active', 'revoked', 'expired'], canWrite: true, nextUrl: EVIL, firstUrl: EVIL,
+    products: [{ id: EVIL, name: EVIL, policies: [{ name: EVIL, max_devices: 5, floating: false, lease_seconds: null, days: null, entitlements: [EVIL], heartbeat_seconds: 0, offline_grace_seconds: 0 }] }],
+    licenses: [{ id: EVIL, key_hint: EVIL, product: EVIL, user_id: EVIL, status: 'active', expires_at: null, created_at: at }],
+    selected: {
+      id: EVIL, key_hint: EVIL, status: 'active', seats_used: 1, policy: { max_devices: 5 },
+      activations: [{ id: EVIL, device_name: EVIL, fingerprint_hash: EVIL, created_at: at, last_heartbeat_at: at, released_at: null, release_reason: null, active: true }],
+    },
+  },
   keys: { ...common, keys: [{ kid: EVIL, alg: 'RS256', active: true, createdAt: at }], algs: ['RS256', 'ES256'], canWrite: true, formError: EVIL },
   audit: {
     ...common, form: { type: EVIL, who: EVIL, from: EVIL, to: EVIL }, formError: EVIL, nextUrl: '?before=1', firstUrl: '?',

@@ -10,6 +10,7 @@ import { userOperations } from './users.operations.js';
 import { userAccessOperations } from './user-access.operations.js';
 import { appOperations } from './apps.operations.js';
 import { registrationOperations } from './registration.operations.js';
+import { licenseOperations } from './licenses.operations.js';
 
 export const operations: readonly Operation[] = [
   ...tenantOperations,
@@ -22,6 +23,7 @@ export const operations: readonly Operation[] = [
   ...apiOperations,
   ...keyOperations,
   ...auditOperations,
+  ...licenseOperations,
 ];
 
 export function findOperation(id: string): Operation | undefined {
