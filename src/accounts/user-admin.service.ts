@@ -146,13 +146,15 @@ export function createUserAdmin(deps: UserAdminDeps) {
     /** second factors, never their secrets */
     async factors(tenant: TenantRef, id: string) {
       await find(tenant, id);
-      const [totp, passkeys, recoveryCodesLeft, trusted] = await Promise.all([
+      const [totp, passkeys, recoveryCodesLeft, trusted, sms] = await Promise.all([
         deps.mfa.totpFactors(tenant.id, id), deps.passkeys.listForUser(tenant.id, id),
-        deps.mfa.recoveryCodesLeft(tenant.id, id), deps.mfa.trustedDevices(tenant.id, id),
+        deps.mfa.recoveryCodesLeft(tenant.id, id), deps.mfa.trustedDevices(tenant.id, id), deps.mfa.smsFactor(tenant.id, id),
       ]);
       return {
         totp: totp.filter((f) => f.confirmed).map((f) => ({ id: f.id, name: f.name, created_at: f.createdAt.toISOString(), last_used_at: f.lastUsedAt?.toISOString() ?? null })),
         passkeys: passkeys.map((p) => ({ id: p.id, name: p.name, created_at: p.createdAt.toISOString(), last_used_at: p.lastUsedAt?.toISOString() ?? null })),
+        // the number itself stays sealed: that a text-message factor exists, and since when
+        sms: sms ? { id: sms.id, created_at: sms.createdAt.toISOString() } : null,
         recovery_codes_left: recoveryCodesLeft,
         trusted_devices: trusted.map((d) => ({ id: d.id, device: d.device, created_at: d.createdAt.toISOString(), expires_at: d.expiresAt.toISOString() })),
       };

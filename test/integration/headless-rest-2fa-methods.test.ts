@@ -58,6 +58,10 @@ describe('REST auth API 2FA: SMS and WebAuthn factors, login challenges, passkey
     const status = await api.json<{ enabled: boolean; methods: { sms: { phone: string } | null } }>(api.call('GET', 'auth/2fa/status', token));
     assert.equal(status.enabled, true);
     assert.equal(status.methods.sms?.phone, setup.to);
+    // operators see that the factor exists, not the number
+    const listed = await cliJson<{ sms: { id: string } | null }>(server, ['user', 'factors', '--tenant', slug, '--id', user.id]);
+    assert.ok(listed.sms?.id);
+    assert.ok(!JSON.stringify(listed).includes(phone.slice(-6)));
 
     const envelope = await api.json<RestEnvelope>(api.login(user));
     assert.equal(envelope.status, 'challenge_required');

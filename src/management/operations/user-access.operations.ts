@@ -46,7 +46,7 @@ export const userAccessOperations = [
   }),
   defineOperation({
     id: 'listUserFactors', method: 'get', path: '/tenants/{slug}/users/{id}/factors', scope: 'users:read', tag: 'users',
-    summary: 'A user\'s second factors (TOTP, passkeys, recovery codes left, trusted devices), never their secrets',
+    summary: 'A user\'s second factors (TOTP, passkeys, an SMS factor, recovery codes left, trusted devices), never their secrets',
     errors: ['user.not_found'],
     handle: ({ services, tenant, params }) => services.userAdmin.factors(tenant, idParam(params)),
   }),
