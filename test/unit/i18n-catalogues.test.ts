@@ -54,10 +54,10 @@ describe('message catalogues', () => {
     const srcDir = join(viewsDir, '..', 'src');
     const files = [
       ...(await readdir(viewsDir, { recursive: true })).filter((f) => f.endsWith('.ejs')).map((f) => join(viewsDir, f)),
-      // the JSON APIs, the login transaction and the metrics show no page text: their `login.…` strings are error
+      // the JSON APIs, the SDK, licensing, the login transaction and the metrics show no page text: their `login.…` strings are error
       // codes, transition results and audit events, not catalogue keys
       ...(await readdir(srcDir, { recursive: true }))
-        .filter((f) => f.endsWith('.ts') && !/^(i18n|login|otp-api|rest-api|operations|errors)[\\/]/.test(f))
+        .filter((f) => f.endsWith('.ts') && !/^(i18n|login|otp-api|rest-api|sdk|licenses|operations|errors)[\\/]/.test(f))
         .map((f) => join(srcDir, f)),
     ];
     const english = new Set(flatKeys(catalogues.en));
