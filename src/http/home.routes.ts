@@ -14,6 +14,8 @@ export interface HomeRoutesDeps {
   redirectUrl: string | undefined;
   /** a fresh authorization URL for the demo client, or null when there is no demo */
   demoSignInUrl(): Promise<string | null>;
+  /** whether the console has an owner yet (until then the home page points at /admin/setup) */
+  ownerExists(): Promise<boolean>;
 }
 
 const readmePath = resolve(viewsDir, '..', 'README.md');
@@ -32,7 +34,7 @@ export function homeRoutes(deps: HomeRoutesDeps) {
       tenant: null,
       title: deps.development ? 'Tessera is running' : 'Tessera',
       data: deps.development
-        ? { origin: deps.publicUrl.origin, port: deps.publicUrl.port || (deps.publicUrl.protocol === 'https:' ? 443 : 80), demoSignInUrl: await deps.demoSignInUrl() }
+        ? { origin: deps.publicUrl.origin, port: deps.publicUrl.port || (deps.publicUrl.protocol === 'https:' ? 443 : 80), demoSignInUrl: await deps.demoSignInUrl(), needsOwner: !(await deps.ownerExists()) }
         : {},
     });
   });
