@@ -49,8 +49,9 @@ describe('message catalogues', () => {
 
   it('every key the views and the code name is in the English catalogue', async () => {
     const sections = Object.keys(catalogues.en).join('|');
-    // a key in quotes, but not an audit event's type (`type: 'login.failed'`) nor a file name
-    const named = new RegExp(`(?<!type: )'((?:${sections})\\.[a-zA-Z_.]+(?<!\\.ejs))'`, 'g');
+    // a key in quotes, but not an audit event's type (`type: 'login.failed'`), an error's code (`code: 'email.…'`,
+    // `new Error('email.invalid_link')`) nor a file name (`'passkeys.js'`)
+    const named = new RegExp(`(?<!type: |code: |Error\\()'((?:${sections})\\.[a-zA-Z_.]+(?<!\\.e?js))'`, 'g');
     const srcDir = join(viewsDir, '..', 'src');
     const files = [
       ...(await readdir(viewsDir, { recursive: true })).filter((f) => f.endsWith('.ejs')).map((f) => join(viewsDir, f)),

@@ -9,7 +9,7 @@ import { AppError } from '../../errors/app-error.js';
 import { field, formBody, type Details } from '../../interactions/interaction-context.js';
 import { revokeAccount } from '../../oidc/account-revocation.js';
 import type { AuthMethodDeps } from '../auth-method-deps.js';
-import { requestInfo, tooManyCodes } from '../auth-method-deps.js';
+import { requestInfo, sendingRequest, tooManyCodes } from '../auth-method-deps.js';
 import type { ChallengeCompletion } from '../complete-challenge.js';
 import type { LoginPage } from '../login-page.js';
 
@@ -50,7 +50,7 @@ export function passwordResetRoutes(deps: AuthMethodDeps, completion: ChallengeC
     const result = await challenges.start({
       tenant, purpose: 'reset', channel: 'email', identifier: email, interactionUid: details.uid,
       deliverable: !!user && !user.disabled, linkBase: `${deps.publicOrigin}${ix.base(ctx)}/reset-link/`,
-      data: { userId: user?.id ?? null }, request: requestInfo(ctx), subject: user?.id ?? audit.pseudonym(tenant.id, email),
+      data: { userId: user?.id ?? null }, request: sendingRequest(ctx), subject: user?.id ?? audit.pseudonym(tenant.id, email),
     });
     if (!result.ok) return renderRequest(ctx, details, { email: typed, error: tooManyCodes(ctx, result.retryAfterSeconds), status: 429 });
     ix.seeOther(ctx, `/code/${result.challenge.id}`);
@@ -114,7 +114,7 @@ export function passwordResetRoutes(deps: AuthMethodDeps, completion: ChallengeC
     // remembered browsers skip the second factor: after a reset none of them is trusted any more (issue #5)
     const devices = await deps.mfa.revokeAllTrustedDevices(tenant.id, user.id);
     await audit.record({ tenantId: tenant.id, type: 'password.reset', actor: user.id, subject: user.id, ...requestInfo(ctx), data: { revokedGrants: revoked.grants, revokedTrustedDevices: devices } });
-    if (user.email) void deps.courier.passwordChanged(tenant, user.email, ctx.ip);
+    if (user.email) void deps.courier.passwordChanged(tenant, user.email, ctx.ip, ix.words(ctx).locale);
 
     const details = await ix.load(ctx);
     if (!details) {
