@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Branding } from '../tenants/branding.js';
 import type { TenantSettings } from '../tenants/tenant-settings.js';
-import { renderCodeEmail, renderPasswordChangedEmail, smsText, type CodePurpose } from './email/email-templates.js';
+import { renderCodeEmail, renderPasswordChangedEmail, renderVerificationLinkEmail, smsText, type CodePurpose } from './email/email-templates.js';
 import type { Outbox } from './outbox.js';
 import { translator, type Locale } from '../i18n/i18n.js';
 import { auditCode, ProviderError } from './provider-error.js';
@@ -168,6 +168,18 @@ export function createCourier(deps: CourierDeps) {
         deps.logger.warn({ tenant: delivery.tenant.slug, channel: delivery.channel, reason: (error as Error).message }, 'code delivery failed');
         throw error;
       }
+    },
+    /**
+     * Sends the link that verifies a user's address (an operator asked: the console waits for the answer).
+     * @throws NotConfigured when no SMTP server is configured outside the outbox's reach; the SMTP sender's errors
+     */
+    async verificationLink(input: { tenant: CourierTenant; to: string; link: string; ttlMinutes: number; locale?: Locale }): Promise<void> {
+      const { tenant } = input;
+      const email = await renderVerificationLinkEmail({ brand: brandOf(tenant), link: input.link, ttlMinutes: input.ttlMinutes, words: wordsFor(tenant, input.locale) });
+      const sender = tenant.settings.signIn.sandbox ? null : deps.channels.email(tenant.id, tenant.settings.messaging);
+      if (sender) await sender.send({ ...fromOf(tenant), to: input.to, ...email });
+      else if (!usesOutbox(tenant)) throw new NotConfigured('no SMTP server is configured for this tenant or the installation (SMTP_URL)');
+      if (usesOutbox(tenant)) await deps.outbox.record(tenant.id, { channel: 'email', to: input.to, subject: email.subject, text: email.text, code: null, link: input.link, provider: sender ? 'smtp' : null, delivered: !!sender });
     },
     /** tells a user their password changed (best effort: failures are logged, not thrown) */
     async passwordChanged(tenant: CourierTenant, to: string, ip: string | null, locale?: Locale): Promise<void> {

@@ -79,6 +79,7 @@ export const samples: Record<string, Record<string, unknown>> = {
       { id: 's2', browser: 'Firefox 140', os: 'Linux', device: 'desktop', ip: null, amr: ['otp', 'mfa'], method: 'one-time code', roles: [], clients: [], createdAt: '2026-11-24T10:00:00.000Z', lastActiveAt: '2026-11-24T11:00:00.000Z', expiresAt: null, current: false },
     ],
   },
+  'verify-email': { page: page(), email: EVIL, token: EVIL, csrfToken: CSRF, action: '/t/acme/verify-email' },
   'federated-link': { page: page(), name: EVIL, email: EVIL, continueUrl: '/i/1/federated/continue', backUrl: '/i/1' },
   'account-passkeys': {
     page: page(), signedIn: true, who: EVIL, csrfToken: CSRF, base: '/t/acme/account/passkeys', accountUrl: '/t/acme/account', notice: EVIL, isError: false,

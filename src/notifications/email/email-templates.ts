@@ -88,6 +88,30 @@ export async function renderPasswordChangedEmail(input: { brand: EmailBrand; whe
   return { subject, html: await render('password-changed.html.ejs', data), text: await render('password-changed.text.ejs', data) };
 }
 
+/**
+ * The email an operator sends to verify a user's address: one link, no code (views/emails/verify-link.*.ejs).
+ * Throws an Error (code `email.invalid_link`) when `link` is not an http(s) URL.
+ */
+export async function renderVerificationLinkEmail(input: { brand: EmailBrand; link: string; ttlMinutes: number; words?: Translator }): Promise<RenderedEmail> {
+  const brand = safeBrand(input.brand);
+  const words = input.words ?? english();
+  const link = webUrl(input.link);
+  if (link === null) throw Object.assign(new Error('email.invalid_link'), { code: 'email.invalid_link' });
+  const name = { name: brand.name };
+  const subject = words.t('email.verifyLink.subject', name);
+  const data = {
+    brand, subject, lang: words.locale, link,
+    heading: words.t('email.verifyLink.heading'),
+    intro: words.t('email.verifyLink.intro', name),
+    button: words.t('email.verifyLink.button'),
+    buttonFallback: words.t('email.buttonFallback'),
+    expiry: words.t('email.verifyLink.expiry', { duration: duration(words, input.ttlMinutes) }),
+    ignore: words.t('email.verifyLink.ignore', name),
+    footer: words.t('email.footer', name),
+  };
+  return { subject, html: await render('verify-link.html.ejs', data), text: await render('verify-link.text.ejs', data) };
+}
+
 const SMS_LIMIT = 160;
 /** two concatenated UCS-2 segments (67 code units each): a script outside GSM-7 cannot say this in one of 70 */
 const UCS2_LIMIT = 134;
