@@ -254,6 +254,12 @@ export const de = {
     },
   },
   account: {
+    linkedNotice: {
+      linked: '{{name}} ist jetzt ein Weg in Ihr Konto.',
+      taken: 'Dieses {{name}}-Konto ist bereits mit einem anderen Benutzer verknüpft und wurde daher nicht hinzugefügt. Melden Sie sich damit an, um dieses Konto zu verwenden.',
+      unlinked: '{{name}} wurde aus Ihrem Konto entfernt.',
+      last: '{{name}} ist Ihr einziger Weg zur Anmeldung und kann daher nicht entfernt werden. Fügen Sie zuerst einen anderen Weg hinzu.',
+    },
     title: 'Ihr Konto',
     signInLead: 'Melden Sie sich an, um Ihre Anmeldewege zu sehen und zu ändern.',
     signedInAs: 'Angemeldet als **{{who}}**',

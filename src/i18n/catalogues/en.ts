@@ -255,6 +255,12 @@ export const en = {
     },
   },
   account: {
+    linkedNotice: {
+      linked: '{{name}} is now a way into your account.',
+      taken: 'That {{name}} account is already linked to another user, so it was not added. Sign in with it to use that account.',
+      unlinked: '{{name}} was removed from your account.',
+      last: '{{name}} is your only way to sign in, so it cannot be removed. Add another way first.',
+    },
     title: 'Your account',
     signInLead: 'Sign in to see and change the ways you sign in.',
     signedInAs: 'Signed in as **{{who}}**',

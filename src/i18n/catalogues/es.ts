@@ -261,6 +261,12 @@ export const es = {
     },
   },
   account: {
+    linkedNotice: {
+      linked: '{{name}} ya es una forma de entrar en tu cuenta.',
+      taken: 'Esa cuenta de {{name}} ya está vinculada a otro usuario, así que no se añadió. Inicia sesión con ella para usar esa cuenta.',
+      unlinked: 'Se quitó {{name}} de tu cuenta.',
+      last: '{{name}} es tu única forma de iniciar sesión, así que no se puede quitar. Añade antes otra forma.',
+    },
     title: 'Tu cuenta',
     signInLead: 'Inicia sesión para ver y cambiar tus formas de acceso.',
     signedInAs: 'Sesión iniciada como **{{who}}**',

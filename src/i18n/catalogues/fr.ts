@@ -261,6 +261,12 @@ export const fr = {
     },
   },
   account: {
+    linkedNotice: {
+      linked: '{{name}} permet désormais d’accéder à votre compte.',
+      taken: 'Ce compte {{name}} est déjà lié à un autre utilisateur : il n’a donc pas été ajouté. Connectez-vous avec lui pour utiliser ce compte.',
+      unlinked: '{{name}} a été retiré de votre compte.',
+      last: '{{name}} est votre seul moyen de connexion : il ne peut donc pas être retiré. Ajoutez d’abord un autre moyen.',
+    },
     title: 'Votre compte',
     signInLead: 'Connectez-vous pour voir et modifier vos moyens de connexion.',
     signedInAs: 'Connecté en tant que **{{who}}**',

@@ -261,6 +261,12 @@ export const pt = {
     },
   },
   account: {
+    linkedNotice: {
+      linked: '{{name}} agora é uma forma de entrar na sua conta.',
+      taken: 'Essa conta {{name}} já está vinculada a outro usuário, por isso não foi adicionada. Entre com ela para usar essa conta.',
+      unlinked: '{{name}} foi removido da sua conta.',
+      last: '{{name}} é sua única forma de entrar, por isso não pode ser removido. Adicione outra forma antes.',
+    },
     title: 'Sua conta',
     signInLead: 'Entre para ver e alterar suas formas de acesso.',
     signedInAs: 'Conectado como **{{who}}**',
