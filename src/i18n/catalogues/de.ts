@@ -450,4 +450,23 @@ export const de = {
     done: '**{{email}}** ist bestätigt. Sie können diese Seite schließen.',
     gone: 'Dieser Link ist abgelaufen oder wurde bereits verwendet. Bitten Sie die Administration der App um einen neuen.',
   },
+  device: {
+    title: 'Gerät verbinden',
+    lead: 'Geben Sie den Code ein, den Ihr Gerät anzeigt, um es bei **{{name}}** anzumelden.',
+    codeHint: '8 Buchstaben, wie auf Ihrem Gerät angezeigt (der Bindestrich ist optional)',
+    confirmTitle: '{{client}} verbinden?',
+    confirmLead: 'Prüfen Sie, ob dieser Code der auf Ihrem Gerät angezeigte ist:',
+    confirmWarning: 'Wenn Sie dies nicht auf einem eigenen Gerät gestartet haben oder der Code abweicht, brechen Sie ab.',
+    doneTitle: 'Gerät verbunden',
+    done: '**{{client}}** ist angemeldet. Sie können dieses Fenster schließen und zu Ihrem Gerät zurückkehren.',
+    wrongCode: 'Dieser Code ist ungültig oder abgelaufen. Prüfen Sie den Code auf Ihrem Gerät und versuchen Sie es erneut.',
+    aborted: 'Die Anmeldung wurde abgebrochen.',
+    failed: 'Der Code konnte nicht geprüft werden. Versuchen Sie es erneut.',
+    tooManyTitle: 'Zu viele Versuche',
+    tooMany_one: 'Aus diesem Netzwerk wurden zu viele Codes eingegeben. Versuchen Sie es in {{count}} Minute erneut.',
+    tooMany_other: 'Aus diesem Netzwerk wurden zu viele Codes eingegeben. Versuchen Sie es in {{count}} Minuten erneut.',
+  },
+  home: {
+    minimalLead: 'Dieser Server meldet Menschen bei den Anwendungen an, die ihn nutzen. Hier gibt es nichts zu sehen.',
+  },
 } as const;

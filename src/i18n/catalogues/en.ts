@@ -451,4 +451,23 @@ export const en = {
     done: '**{{email}}** is verified. You can close this page.',
     gone: 'This link has expired or was already used. Ask the app’s administrator to send a new one.',
   },
+  device: {
+    title: 'Connect a device',
+    lead: 'Enter the code shown on your device to sign it in to **{{name}}**.',
+    codeHint: '8 letters, as shown on your device (the dash is optional)',
+    confirmTitle: 'Connect {{client}}?',
+    confirmLead: 'Check that this code is the one shown on your device:',
+    confirmWarning: 'If you did not start this on a device you own, or the code differs, cancel.',
+    doneTitle: 'Device connected',
+    done: '**{{client}}** is signed in. You can close this window and return to your device.',
+    wrongCode: 'That code is not valid or has expired. Check the code on your device and try again.',
+    aborted: 'The sign-in was cancelled.',
+    failed: 'The code could not be checked. Try again.',
+    tooManyTitle: 'Too many attempts',
+    tooMany_one: 'Too many codes were entered from this network. Try again in {{count}} minute.',
+    tooMany_other: 'Too many codes were entered from this network. Try again in {{count}} minutes.',
+  },
+  home: {
+    minimalLead: 'This server signs people in to the applications that use it. There is nothing to see here.',
+  },
 } as const;
