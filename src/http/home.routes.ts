@@ -32,9 +32,13 @@ export function homeRoutes(deps: HomeRoutesDeps) {
     ctx.set('Cache-Control', 'no-store');
     await deps.pages.render(ctx, deps.development ? 'home' : 'home-minimal', {
       tenant: null,
-      title: deps.development ? 'Tessera is running' : 'Tessera',
+      title: deps.development ? 'home.title' : 'Tessera',
       data: deps.development
-        ? { origin: deps.publicUrl.origin, port: deps.publicUrl.port || (deps.publicUrl.protocol === 'https:' ? 443 : 80), demoSignInUrl: await deps.demoSignInUrl(), needsOwner: !(await deps.ownerExists()) }
+        ? {
+          origin: deps.publicUrl.origin, demoIssuer: `${deps.publicUrl.origin}/t/demo`,
+          elsewhereCommand: `HOST=0.0.0.0 PUBLIC_URL=http://<this machine's address>:${deps.publicUrl.port || (deps.publicUrl.protocol === 'https:' ? 443 : 80)} npm start`,
+          demoSignInUrl: await deps.demoSignInUrl(), needsOwner: !(await deps.ownerExists()),
+        }
         : {},
     });
   });

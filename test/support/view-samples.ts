@@ -45,7 +45,7 @@ export const samples: Record<string, Record<string, unknown>> = {
   'device-success': { page: page(), clientName: EVIL },
   error: { page: page(), heading: EVIL, message: EVIL, requestId: EVIL, backUrl: 'https://app.example.com/' },
   expired: { page: page(), backUrl: 'https://app.example.com/' },
-  home: { page: page(), origin: EVIL, port: 3000, demoSignInUrl: 'https://id.example.com/t/demo/auth?client_id=x', needsOwner: true },
+  home: { page: page(), origin: EVIL, demoIssuer: EVIL, elsewhereCommand: EVIL, demoSignInUrl: 'https://id.example.com/t/demo/auth?client_id=x', needsOwner: true },
   'home-minimal': { page: page() },
   'demo-callback': { page: page(), code: EVIL, state: EVIL, command: EVIL, error: null, errorDescription: null },
   phone: { page: page(), action: '/i/1/phone', csrfToken: CSRF, phone: EVIL, error: EVIL, channels: { sms: true, whatsapp: true }, backUrl: '/i/1' },
