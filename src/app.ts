@@ -101,7 +101,7 @@ export async function createTessera(config: Config, logger: Logger, options: { c
   app.use(statics.routes());
   app.use(homeRoutes({
     pages, development: config.env !== 'production', publicUrl: config.publicUrl, redirectUrl: config.homeRedirectUrl,
-    demoSignInUrl: () => demoSignInUrl(services),
+    demoSignInUrl: () => demoSignInUrl(services), ownerExists: () => services.firstOwner.ownerExists(),
   }).routes());
   app.use(permissionsCheckRoutes(services));
   app.use(protectedResourceMetadataRoutes({ providers: services.providers, rbac: services.rbac, publicUrl: config.publicUrl }));

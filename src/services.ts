@@ -28,6 +28,7 @@ import { createOutbox } from './notifications/outbox.js';
 import { createTenantChannels } from './notifications/tenant-channels.js';
 import { createOutboundGuard } from './net/outbound-guard.js';
 import { createCourier } from './notifications/courier.js';
+import { createEmailVerification } from './accounts/email-verification.service.js';
 import { createOneTimeCodes } from './auth-methods/one-time-codes/one-time-codes.js';
 import { createSendLimits } from './auth-methods/one-time-codes/send-limits.js';
 import { createCodeChallenges } from './auth-methods/one-time-codes/code-challenges.js';
@@ -192,7 +193,8 @@ export async function createServices(config: Config, logger: Logger, options: Se
   const channels = createTenantChannels({ sealer, defaultSmtpUrl: config.smtpUrl ?? null, outbound });
   const courier = createCourier({ env: config.env, emailFrom: config.emailFrom ?? null, publicHost: config.publicUrl.hostname, channels, outbox, audit, logger });
   const codes = createOneTimeCodes({ store: kv, secret: deriveSecret(config.keyEncryptionKeys[0]!, 'one-time codes'), now });
-  const challenges = createCodeChallenges({ codes, limits: createSendLimits({ limiter, store: kv, now }), courier, channels, audit, logger, now });
+  const sendLimits = createSendLimits({ limiter, store: kv, now });
+  const challenges = createCodeChallenges({ codes, limits: sendLimits, courier, channels, audit, logger, now });
   const identities = createIdentitiesRepository(db.prisma);
   const connections = createConnections({ sealer, fetch: outbound.fetch });
   const federation = createFederationStore({ store: kv, sealer });
@@ -271,6 +273,11 @@ export async function createServices(config: Config, logger: Logger, options: Se
     limiter,
     licenses,
     clientValidator,
+    emailVerification: createEmailVerification({
+      store: kv, limits: sendLimits, courier, publicUrl: config.publicUrl,
+      findUser: (tenantId, userId) => users.findById(tenantId, userId),
+      markVerified: async (tenant, userId) => { await userAdmin.update(tenant, userId, { email_verified: true }); },
+    }),
     firstOwner: createFirstOwner({ store: kv, rbac, tenants, createUser: (tenantId, input) => users.create(tenantId, input) }),
     /** subscribes this process to change announcements (servers; one-shot CLI runs need not) */
     async listen() {

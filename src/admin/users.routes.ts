@@ -1,5 +1,5 @@
 // A tenant's users: search, a user's page (profile, roles, identities, factors, sessions), and what an operator
-// may do to them — create, disable, enable, unlock, delete, assign and unassign roles, reset MFA, revoke sessions.
+// may do to them — create, disable, enable, unlock, resend verification, delete, assign and unassign roles, reset MFA, revoke sessions.
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { TenantSummary } from '../tenants/tenants.service.js';
@@ -123,6 +123,11 @@ export function usersRoutes(kit: AdminKit) {
     const before = await lockout.of(tenant.id, { id, email: user.email });
     await lockout.unlock(tenant.id, { id, email: user.email });
     return { type: 'admin.user_unlocked', message: 'The user may try to sign in again now.', data: { was_locked: before.what } };
+  });
+  // a link that verifies the address, through the tenant's email sender (accounts/email-verification.service.ts)
+  write('/:id/verification/resend', 'users:write', async (ctx, tenant, id) => {
+    const sent = await kit.services.emailVerification.send({ ...tenant, branding: tenant.settings.branding }, id, { ip: ctx.ip });
+    return { type: 'admin.verification_sent', message: `A verification email was sent to ${sent.email}.` };
   });
   write('/:id/delete', 'users:write', async (ctx, tenant, id) => {
     if (!confirmed(ctx)) throw new AppError('request.invalid', notConfirmed);

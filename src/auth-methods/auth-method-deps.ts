@@ -1,5 +1,7 @@
 // What the sign-in method routes share. Built once in app.ts.
 import type { Context } from 'koa';
+import { translatorFor, type PageTenant } from '../http/pages.js';
+import type { Locale } from '../i18n/i18n.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { UsersService } from '../accounts/users.service.js';
 import type { OidcModelsRepository } from '../db/oidc-models.repository.js';
@@ -34,13 +36,18 @@ export function requestInfo(ctx: Context): { ip: string; userAgent: string | nul
   return { ip: ctx.ip, userAgent: ctx.get('User-Agent') || null };
 }
 
+/** requestInfo and the language of the page that asks for a message: the email or SMS is written in it */
+export function sendingRequest(ctx: Context): { ip: string; userAgent: string | null; locale: Locale } {
+  return { ...requestInfo(ctx), locale: translatorFor(ctx, (ctx.state.tenant as PageTenant | undefined) ?? null).locale };
+}
+
 /**
  * A send refused by the limits (send-limits.ts): sets Retry-After (RFC 9110 §10.2.3) and gives the message the page
  * shows, for the caller to render with status 429.
  */
 export function tooManyCodes(ctx: Context, retryAfterSeconds: number): string {
   ctx.set('Retry-After', String(retryAfterSeconds));
-  return `Too many codes were requested. Try again in ${Math.ceil(retryAfterSeconds / 60)} minute(s).`;
+  return translatorFor(ctx, (ctx.state.tenant as PageTenant | undefined) ?? null).t('code.tooMany', { count: Math.ceil(retryAfterSeconds / 60) });
 }
 
 /** "d•••@example.com", "+44 ••• 0123": enough for the user to recognise, not enough to harvest */

@@ -22,6 +22,7 @@ import { passkeyRoutes } from './passkeys/passkey.routes.js';
 import { mfaRoutes } from './mfa/mfa.routes.js';
 import { accountSecurityRoutes } from './mfa/account-security.routes.js';
 import { accountSessionsRoutes } from '../sessions/account-sessions.routes.js';
+import { verifyEmailRoutes } from './account/verify-email.routes.js';
 
 export function hostedFlowRouters(services: Services, deps: { pages: Pages; csrf: Csrf }): Router[] {
   const { config, federation, linking, connections } = services;
@@ -48,6 +49,7 @@ export function hostedFlowRouters(services: Services, deps: { pages: Pages; csrf
     mfaRoutes({ ...methodDeps, factors: services.factors, gate: mfaGate, passkeys: services.passkeys, smsFactor: services.smsFactor }),
     accountSecurityRoutes({ ...methodDeps, factors: services.factors, mfa: services.mfa }),
     accountSessionsRoutes({ ...methodDeps, sessions: services.sessions }),
+    verifyEmailRoutes({ ix, emailVerification: services.emailVerification, audit: services.audit }),
     interactionsRouter({ ix, loginPage, users: services.users, limiter: services.limiter, audit: services.audit, challenges: services.challenges }),
     emailCodeRoutes(methodDeps, loginPage),
     magicLinkRoutes(methodDeps, completion),

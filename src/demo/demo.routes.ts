@@ -25,7 +25,7 @@ export function demoRoutes(deps: { pages: Pages; publicUrl: URL }) {
     ].join('\n');
     await deps.pages.render(ctx, 'demo-callback', {
       tenant: null,
-      title: 'Demo sign-in result',
+      title: 'home.callbackTitle',
       data: { code, command, state: text(ctx.query.state), error: text(ctx.query.error), errorDescription: text(ctx.query.error_description) },
     });
   });

@@ -14,6 +14,8 @@ export interface HomeRoutesDeps {
   redirectUrl: string | undefined;
   /** a fresh authorization URL for the demo client, or null when there is no demo */
   demoSignInUrl(): Promise<string | null>;
+  /** whether the console has an owner yet (until then the home page points at /admin/setup) */
+  ownerExists(): Promise<boolean>;
 }
 
 const readmePath = resolve(viewsDir, '..', 'README.md');
@@ -30,9 +32,13 @@ export function homeRoutes(deps: HomeRoutesDeps) {
     ctx.set('Cache-Control', 'no-store');
     await deps.pages.render(ctx, deps.development ? 'home' : 'home-minimal', {
       tenant: null,
-      title: deps.development ? 'Tessera is running' : 'Tessera',
+      title: deps.development ? 'home.title' : 'Tessera',
       data: deps.development
-        ? { origin: deps.publicUrl.origin, port: deps.publicUrl.port || (deps.publicUrl.protocol === 'https:' ? 443 : 80), demoSignInUrl: await deps.demoSignInUrl() }
+        ? {
+          origin: deps.publicUrl.origin, demoIssuer: `${deps.publicUrl.origin}/t/demo`,
+          elsewhereCommand: `HOST=0.0.0.0 PUBLIC_URL=http://<this machine's address>:${deps.publicUrl.port || (deps.publicUrl.protocol === 'https:' ? 443 : 80)} npm start`,
+          demoSignInUrl: await deps.demoSignInUrl(), needsOwner: !(await deps.ownerExists()),
+        }
         : {},
     });
   });

@@ -1,6 +1,6 @@
 // /t/{slug}/…: resolves the tenant (404 JSON/page when unknown), serves its branding stylesheet, and hands
 // protocol paths to the tenant's oidc-provider mounted at its issuer path. Hosted-page routes
-// (/t/{slug}/interaction/…, /t/{slug}/outbox, /t/{slug}/federated/…, /t/{slug}/account) and the REST auth API (/t/{slug}/v1/…) fall through to their routers with the tenant in ctx.state.
+// (/t/{slug}/interaction/…, /t/{slug}/outbox, /t/{slug}/federated/…, /t/{slug}/account, /t/{slug}/verify-email) and the REST auth API (/t/{slug}/v1/…) fall through to their routers with the tenant in ctx.state.
 import compose from 'koa-compose';
 import type { Context, Middleware, Next } from 'koa';
 import type Provider from 'oidc-provider';
@@ -30,7 +30,7 @@ declare module 'koa' {
 export const protocolBodyLimit = 56 * 1024;
 
 const tenantPath = /^\/t\/([^/]+)(\/.*)?$/;
-const hostedPaths = /^\/(interaction\/|outbox\/?$|federated\/|account(\/|$)|v1(\/|$))/;
+const hostedPaths = /^\/(interaction\/|outbox\/?$|federated\/|account(\/|$)|verify-email\/?$|v1(\/|$))/;
 
 export function tenantRoutes(providers: TenantProviders): Middleware {
   const composed = new WeakMap<Provider, (ctx: Context, next: Next) => Promise<unknown>>();

@@ -1,6 +1,7 @@
 // The texts of every page a person sees, in the languages Tessera ships, through i18next (plural forms by
 // Intl.PluralRules, `{{value}}` interpolation). A tenant may replace any text in any language (TextSettings).
-// Two ways out: `t` gives plain text for `<%= %>`; `th` gives escaped HTML where `**…**` becomes <strong>.
+// Two ways out: `t` gives plain text for `<%= %>`; `th` gives escaped HTML where `**…**` becomes <strong> and `` `…` ``
+// <code> (commands and values on the development pages).
 import i18next, { type i18n as I18nInstance } from 'i18next';
 import { en } from './catalogues/en.js';
 import { es } from './catalogues/es.js';
@@ -59,7 +60,7 @@ function shared(): I18nInstance {
 
 const escapeHtml = (value: string) =>
   value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&#34;', "'": '&#39;' })[c]!);
-const stripMarks = (text: string) => text.replace(/\*\*(.+?)\*\*/g, '$1');
+const stripMarks = (text: string) => text.replace(/\*\*(.+?)\*\*/g, '$1').replace(/`([^`]+)`/g, '$1');
 
 /** a translator for one language, with a tenant's overrides on top */
 export function translator(locale: Locale, overrides: TextOverrides = {}): Translator {
@@ -84,6 +85,7 @@ export function translator(locale: Locale, overrides: TextOverrides = {}): Trans
       const text = raw(key, vars, (value) => `\u0001${values.push(escapeHtml(String(value))) - 1}\u0002`);
       return escapeHtml(text)
         .replace(/\*\*(.+?)\*\*/g, '<strong>$1</strong>')
+        .replace(/`([^`]+)`/g, '<code>$1</code>')
         .replace(/\u0001(\d+)\u0002/g, (_, i: string) => values[Number(i)]!);
     },
   };

@@ -77,7 +77,7 @@ export function interactionsRouter(deps: InteractionDeps) {
       // the password was right, so this reveals nothing: the account verifies its email before it may sign in
       const started = await deps.challenges.start({
         tenant, purpose: 'verify', channel: 'email', identifier: user.email, interactionUid: details.uid, deliverable: true,
-        data: { userId: user.id }, request: request(ctx), subject: user.id,
+        data: { userId: user.id }, request: { ...request(ctx), locale: ix.words(ctx).locale }, subject: user.id,
       });
       if (!started.ok) return loginPage.render(ctx, details, { email, error: tooManyCodes(ctx, started.retryAfterSeconds), status: 429 });
       return ix.seeOther(ctx, `/code/${started.challenge.id}`);

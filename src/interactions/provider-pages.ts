@@ -54,24 +54,25 @@ export function createProviderPages(pages: Pages): ProviderPages {
     },
     // RFC 8628 verification page: oidc-provider's forms (escaped values, its xsrf field) inside the tenant's page
     async userCodeInput(ctx, form, error) {
-      const messages = { 'wrong-code': 'That code is not valid or has expired. Check the code on your device and try again.', aborted: 'The sign-in was cancelled.', failed: 'The code could not be checked. Try again.' };
+      const messages = { 'wrong-code': 'device.wrongCode', aborted: 'device.aborted', failed: 'device.failed' };
       // Our own labelled form (the library's input has no label and an inline handler); it carries the library's
       // action and xsrf value, both of its own making (a URL from the issuer, a hex string).
       const action = /action="([^"]*)"/.exec(form)?.[1] ?? '';
       const xsrf = /name="xsrf" value="([^"]*)"/.exec(form)?.[1] ?? '';
-      await pages.render(ctx as unknown as Context, 'device-input', { tenant: tenantOf(ctx), title: 'Connect a device', status: error ? 400 : 200, data: { action, xsrf, error: error ? messages[error] : null } });
+      await pages.render(ctx as unknown as Context, 'device-input', { tenant: tenantOf(ctx), title: 'device.title', status: error ? 400 : 200, data: { action, xsrf, error: error ? translatorFor(ctx as unknown as Context, tenantOf(ctx)).t(messages[error]) : null } });
     },
     async userCodeConfirm(ctx, form, name, userCode) {
-      await pages.render(ctx as unknown as Context, 'device-confirm', { tenant: tenantOf(ctx), title: 'Connect a device', data: { formHtml: form, clientName: name, userCode } });
+      await pages.render(ctx as unknown as Context, 'device-confirm', { tenant: tenantOf(ctx), title: 'device.title', data: { formHtml: form, clientName: name, userCode } });
     },
     async deviceSuccess(ctx, name) {
-      await pages.render(ctx as unknown as Context, 'device-success', { tenant: tenantOf(ctx), title: 'Device connected', data: { clientName: name } });
+      await pages.render(ctx as unknown as Context, 'device-success', { tenant: tenantOf(ctx), title: 'device.doneTitle', data: { clientName: name } });
     },
     async tooManyAttempts(ctx, retryAfterSeconds) {
       const koa = ctx as unknown as Context;
+      const words = translatorFor(koa, tenantOf(ctx));
       await pages.render(koa, 'error', {
-        tenant: tenantOf(ctx), title: 'Too many attempts', status: 429,
-        data: { heading: 'Too many attempts', message: `Too many codes were entered from this network. Try again in ${Math.ceil(retryAfterSeconds / 60)} minutes.`, code: null, requestId: koa.state.requestId ?? null, backUrl: null },
+        tenant: tenantOf(ctx), title: 'device.tooManyTitle', status: 429,
+        data: { heading: words.t('device.tooManyTitle'), message: words.t('device.tooMany', { count: Math.ceil(retryAfterSeconds / 60) }), code: null, requestId: koa.state.requestId ?? null, backUrl: null },
       });
     },
     async postLogoutSuccessSource(ctx) {

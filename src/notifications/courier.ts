@@ -6,8 +6,9 @@ import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Branding } from '../tenants/branding.js';
 import type { TenantSettings } from '../tenants/tenant-settings.js';
-import { renderAccountExistsEmail, renderCodeEmail, renderPasswordChangedEmail, smsText, type CodePurpose, type RenderedEmail } from './email/email-templates.js';
+import { renderAccountExistsEmail, renderCodeEmail, renderPasswordChangedEmail, renderVerificationLinkEmail, smsText, type CodePurpose, type RenderedEmail } from './email/email-templates.js';
 import type { Outbox } from './outbox.js';
+import { translator, type Locale } from '../i18n/i18n.js';
 import { auditCode, ProviderError } from './provider-error.js';
 import { DeliveryFailed, type DeliveryAttempt } from './sms/sms-router.js';
 import type { TenantChannels } from './tenant-channels.js';
@@ -31,6 +32,8 @@ export interface CodeDelivery {
   code: string;
   link: string | null;
   ttlMinutes: number;
+  /** the language of the sign-in that asked (its ui_locales, else Accept-Language); else the tenant's default */
+  locale?: Locale;
   /** for the audit log: user id or identifier pseudonym, and the request's origin */
   audit: { subject: string; ip: string | null; userAgent: string | null };
   /**
@@ -62,6 +65,10 @@ export interface CourierDeps {
   logger: Logger;
 }
 
+/** the words of a message to this tenant's user: in `locale` when the sign-in said, else the tenant's language */
+const wordsFor = (tenant: CourierTenant, locale: Locale | undefined) =>
+  translator(locale ?? tenant.settings.texts.defaultLocale, tenant.settings.texts.overrides);
+
 const brandOf = (tenant: CourierTenant) => ({ name: tenant.name, logoUrl: tenant.branding.logoUrl, primaryColor: tenant.branding.primaryColor });
 
 export function createCourier(deps: CourierDeps) {
@@ -75,7 +82,7 @@ export function createCourier(deps: CourierDeps) {
 
   async function sendEmail(delivery: CodeDelivery): Promise<DeliveryOutcome> {
     const { tenant } = delivery;
-    const email = await renderCodeEmail({ brand: brandOf(tenant), purpose: delivery.purpose, code: delivery.code, link: delivery.link ?? undefined, ttlMinutes: delivery.ttlMinutes });
+    const email = await renderCodeEmail({ brand: brandOf(tenant), purpose: delivery.purpose, code: delivery.code, link: delivery.link ?? undefined, ttlMinutes: delivery.ttlMinutes, words: wordsFor(tenant, delivery.locale) });
     const sender = tenant.settings.signIn.sandbox ? null : deps.channels.email(tenant.id, tenant.settings.messaging);
     let provider: string | null = null;
     if (sender) {
@@ -92,7 +99,8 @@ export function createCourier(deps: CourierDeps) {
 
   async function sendSms(delivery: CodeDelivery, attempts: DeliveryAttempt[]): Promise<DeliveryOutcome> {
     const { tenant } = delivery;
-    const text = smsText({ brandName: tenant.name, purpose: delivery.purpose, code: delivery.code, ttlMinutes: delivery.ttlMinutes });
+    const words = wordsFor(tenant, delivery.locale);
+    const text = smsText({ brandName: tenant.name, purpose: delivery.purpose, code: delivery.code, ttlMinutes: delivery.ttlMinutes, words });
     const router = tenant.settings.signIn.sandbox ? null : deps.channels.sms(tenant.id, tenant.settings.messaging);
     let outcome: DeliveryOutcome = { channel: 'sms', provider: null, verification: null };
     if (router) {
@@ -113,17 +121,18 @@ export function createCourier(deps: CourierDeps) {
     if (usesOutbox(tenant)) {
       // A provider-generated code (Twilio Verify) never passes through us: the outbox cannot show it.
       const code = outcome.verification ? null : delivery.code;
-      await deps.outbox.record(tenant.id, { channel: 'sms', to: delivery.to, subject: null, text: code ? text : `${text.replace(delivery.code, '(sent by the provider)')}`, code, link: null, provider: outcome.provider, delivered: !!outcome.provider });
+      await deps.outbox.record(tenant.id, { channel: 'sms', to: delivery.to, subject: null, text: code ? text : text.replace(delivery.code, words.t('sms.byProvider')), code, link: null, provider: outcome.provider, delivered: !!outcome.provider });
     }
     return outcome;
   }
 
   async function sendWhatsApp(delivery: CodeDelivery, attempts: DeliveryAttempt[]): Promise<DeliveryOutcome> {
     const { tenant } = delivery;
+    const recorded = wordsFor(tenant, delivery.locale).t('sms.whatsapp', { brand: tenant.name, code: delivery.code });
     const sender = tenant.settings.signIn.sandbox ? null : deps.channels.whatsapp(tenant.id, tenant.settings.messaging);
     if (!sender) {
       if (!usesOutbox(tenant)) throw new NotConfigured('WhatsApp is not configured for this tenant');
-      await deps.outbox.record(tenant.id, { channel: 'whatsapp', to: delivery.to, subject: null, text: `Your ${tenant.name} code is ${delivery.code}`, code: delivery.code, link: null, provider: null, delivered: false });
+      await deps.outbox.record(tenant.id, { channel: 'whatsapp', to: delivery.to, subject: null, text: recorded, code: delivery.code, link: null, provider: null, delivered: false });
       return { channel: 'whatsapp', provider: null, verification: null };
     }
     const started = performance.now();
@@ -138,7 +147,7 @@ export function createCourier(deps: CourierDeps) {
       return sendSms(delivery, attempts);
     }
     if (usesOutbox(tenant)) {
-      await deps.outbox.record(tenant.id, { channel: 'whatsapp', to: delivery.to, subject: null, text: `Your ${tenant.name} code is ${delivery.code}`, code: delivery.code, link: null, provider: 'whatsapp', delivered: true });
+      await deps.outbox.record(tenant.id, { channel: 'whatsapp', to: delivery.to, subject: null, text: recorded, code: delivery.code, link: null, provider: 'whatsapp', delivered: true });
     }
     return { channel: 'whatsapp', provider: 'whatsapp', verification: null };
   }
@@ -172,12 +181,24 @@ export function createCourier(deps: CourierDeps) {
         throw error;
       }
     },
+    /**
+     * Sends the link that verifies a user's address (an operator asked: the console waits for the answer).
+     * @throws NotConfigured when no SMTP server is configured outside the outbox's reach; the SMTP sender's errors
+     */
+    async verificationLink(input: { tenant: CourierTenant; to: string; link: string; ttlMinutes: number; locale?: Locale }): Promise<void> {
+      const { tenant } = input;
+      const email = await renderVerificationLinkEmail({ brand: brandOf(tenant), link: input.link, ttlMinutes: input.ttlMinutes, words: wordsFor(tenant, input.locale) });
+      const sender = tenant.settings.signIn.sandbox ? null : deps.channels.email(tenant.id, tenant.settings.messaging);
+      if (sender) await sender.send({ ...fromOf(tenant), to: input.to, ...email });
+      else if (!usesOutbox(tenant)) throw new NotConfigured('no SMTP server is configured for this tenant or the installation (SMTP_URL)');
+      if (usesOutbox(tenant)) await deps.outbox.record(tenant.id, { channel: 'email', to: input.to, subject: email.subject, text: email.text, code: null, link: input.link, provider: sender ? 'smtp' : null, delivered: !!sender });
+    },
     /** tells a user their password changed (best effort: failures are logged, not thrown) */
-    passwordChanged: (tenant: CourierTenant, to: string, ip: string | null): Promise<void> =>
-      sendNotice(tenant, to, 'password-changed', () => renderPasswordChangedEmail({ brand: brandOf(tenant), when: new Date(), ip })),
+    passwordChanged: (tenant: CourierTenant, to: string, ip: string | null, locale?: Locale): Promise<void> =>
+      sendNotice(tenant, to, 'password-changed', () => renderPasswordChangedEmail({ brand: brandOf(tenant), when: new Date(), ip, words: wordsFor(tenant, locale) })),
     /** tells the owner of an address that a sign-up was tried with it (best effort, as passwordChanged) */
-    accountExists: (tenant: CourierTenant, to: string): Promise<void> =>
-      sendNotice(tenant, to, 'account-exists', () => renderAccountExistsEmail({ brand: brandOf(tenant) })),
+    accountExists: (tenant: CourierTenant, to: string, locale?: Locale): Promise<void> =>
+      sendNotice(tenant, to, 'account-exists', () => renderAccountExistsEmail({ brand: brandOf(tenant), words: wordsFor(tenant, locale) })),
   };
 }
 

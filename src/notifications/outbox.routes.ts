@@ -42,7 +42,7 @@ export function outboxRoutes(deps: OutboxRoutesDeps) {
     }
     await deps.pages.render(ctx, 'outbox', {
       tenant,
-      title: 'Outbox',
+      title: 'outbox.title',
       data: { entries },
     });
   });

@@ -8,16 +8,20 @@ import type { AuthMethodDeps } from '../auth-methods/auth-method-deps.js';
 import { requestInfo } from '../auth-methods/auth-method-deps.js';
 import type { Sessions } from './sessions.service.js';
 
+/** ?m= values and the catalogue keys of their notices */
 const notices: Record<string, string> = {
-  revoked: 'That session was signed out.',
-  others_revoked: 'Every other session was signed out.',
-  gone: 'That session had already ended.',
+  revoked: 'sessions.revoked',
+  others_revoked: 'sessions.othersRevoked',
+  gone: 'sessions.gone',
 };
-/** RFC 8176 method values as people read them */
+/** RFC 8176 method values and the catalogue keys that name them for people */
 const methodNames: Record<string, string> = {
-  pwd: 'password', otp: 'one-time code', sms: 'text message', hwk: 'passkey', fed: 'another provider', mfa: 'two-step', swk: 'passkey',
+  pwd: 'sessions.methods.pwd', otp: 'sessions.methods.otp', sms: 'sessions.methods.sms', hwk: 'sessions.methods.hwk',
+  fed: 'sessions.methods.fed', mfa: 'sessions.methods.mfa', swk: 'sessions.methods.hwk',
 };
-export const describeAmr = (amr: string[]) => amr.map((m) => methodNames[m] ?? m).join(' + ') || 'unknown';
+/** how a session's sign-in reads in `t`'s language: "password + one-time code" */
+export const describeAmr = (amr: string[], t: (key: string) => string) =>
+  amr.map((m) => (Object.hasOwn(methodNames, m) ? t(methodNames[m]!) : m)).join(' + ') || t('sessions.methods.unknown');
 
 export function accountSessionsRoutes(deps: AuthMethodDeps & { sessions: Sessions }) {
   const { ix, users, audit, sessions } = deps;
@@ -35,12 +39,13 @@ export function accountSessionsRoutes(deps: AuthMethodDeps & { sessions: Session
     if (!session) return;
     const tenant = ix.tenantOf(ctx);
     const list = await sessions.list(tenant, session.user.id);
-    const m = typeof ctx.query.m === 'string' && Object.hasOwn(notices, ctx.query.m) ? notices[ctx.query.m]! : null;
+    const words = ix.words(ctx);
+    const m = typeof ctx.query.m === 'string' && Object.hasOwn(notices, ctx.query.m) ? words.t(notices[ctx.query.m]!) : null;
     await ix.render(ctx, 'account-sessions', {
       title: 'account.sessionsTitle',
       data: {
         csrfToken: ix.csrfToken({ uid: session.binding }), base: base(ctx), notice: m, accountUrl: `/t/${tenant.slug}/account`,
-        sessions: list.map((s) => ({ ...s, current: s.id === session.sessionUid, method: describeAmr(s.amr) })),
+        sessions: list.map((s) => ({ ...s, current: s.id === session.sessionUid, method: describeAmr(s.amr, (key) => words.t(key)) })),
       },
     });
   });

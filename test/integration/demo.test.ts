@@ -2,60 +2,15 @@
 // exchanges the code exactly as printed (with the banner's `export` lines), `tessera demo` shows the details
 // again and `--reset` replaces them, and a new PORT / PUBLIC_URL moves the demo client along.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { createTestServices, type TestServices } from '../support/test-env.js';
 import { freePort, startTessera, type TesseraProcess } from '../support/tessera-process.js';
 import { Browser, isPage } from '../support/browser.js';
 import { useTessera } from '../support/use-tessera.js';
-
-interface Banner { issuer: string; clientId: string; clientSecret: string; redirectUri: string; email: string; password: string; authorizationUrl: URL; exports: string }
-
-const bannerCount = (output: string) => output.match(/Tessera demo/g)?.length ?? 0;
-
-function parseBanner(output: string): Banner {
-  const field = (pattern: RegExp) => {
-    const match = pattern.exec(output);
-    assert.ok(match, `no ${pattern} in:\n${output}`);
-    return match[1]!;
-  };
-  const [, email, password] = /User\s+(\S+@\S+) \/ (\S+)/.exec(output) ?? assert.fail(`no user in:\n${output}`);
-  return {
-    issuer: field(/Issuer\s+(\S+)/),
-    clientId: field(/Client id\s+(\S+)/),
-    clientSecret: field(/Client secret\s+(\S+)/),
-    redirectUri: field(/Redirect URI\s+(\S+)/),
-    email: email!,
-    password: password!,
-    authorizationUrl: new URL(field(/Open this in a browser[^\n]*\n[^\n]*?(http\S+)/)),
-    exports: [field(/^(export CLIENT_ID=.*)$/m), field(/^(export CLIENT_SECRET=.*)$/m)].join('\n'),
-  };
-}
-
-async function waitForBanner(server: TesseraProcess): Promise<Banner> {
-  const deadline = Date.now() + 20_000;
-  while (!/^export CLIENT_SECRET=/m.test(server.output())) {
-    if (Date.now() > deadline) assert.fail(`no demo banner printed:\n${server.output()}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return parseBanner(server.output());
-}
-
-const named: Record<string, string> = { quot: '"', lt: '<', gt: '>', amp: '&', apos: "'" };
-/** what a person copying the command from the page gets */
-const unescapeHtml = (html: string) => html.replace(/&(#\d+|[a-z]+);/g, (entity, name: string) =>
-  name.startsWith('#') ? String.fromCodePoint(Number(name.slice(1))) : named[name] ?? entity);
-
-function sh(script: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile('sh', ['-c', script], { env: { PATH: process.env.PATH ?? '' }, timeout: 30_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
+import { bannerCount, parseBanner, runCallbackCommand, unescapeHtml, waitForBanner, type DemoBanner } from '../support/demo-banner.js';
 
 /** signs in through the printed URL, then runs the callback page's command in a shell with the printed exports */
-async function signInAndRunCallbackCommand(banner: Banner, expectedOrigin: string) {
+async function signInAndRunCallbackCommand(banner: DemoBanner, expectedOrigin: string) {
   const browser = new Browser();
   const login = await browser.navigate(banner.authorizationUrl);
   assert.ok(isPage(login) && login.status === 200, 'the printed URL leads to the login page');
@@ -67,17 +22,13 @@ async function signInAndRunCallbackCommand(banner: Banner, expectedOrigin: strin
   const command = unescapeHtml(shown[1]!);
   assert.match(command, new RegExp(`redirect_uri='${expectedOrigin}/demo/callback'`), command);
   assert.match(command, new RegExp(`'${banner.issuer}/token'`), command);
-  const run = await sh(`${banner.exports}\n${command}`);
-  assert.equal(run.code, 0, run.stderr);
-  const tokens = JSON.parse(run.stdout) as Record<string, string>;
-  assert.ok(tokens.access_token && tokens.id_token, `the exchange succeeds as shown: ${run.stdout}`);
-  return tokens;
+  return runCallbackCommand(banner, command);
 }
 
 describe('the development demo', () => {
   let services: TestServices;
   let server: TesseraProcess | undefined;
-  let banner: Banner;
+  let banner: DemoBanner;
   const env = () => ({ ...services.env, NODE_ENV: 'development', SEED_DEMO: 'true' });
 
   before(async () => {

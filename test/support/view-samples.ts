@@ -45,7 +45,7 @@ export const samples: Record<string, Record<string, unknown>> = {
   'device-success': { page: page(), clientName: EVIL },
   error: { page: page(), heading: EVIL, message: EVIL, requestId: EVIL, backUrl: 'https://app.example.com/' },
   expired: { page: page(), backUrl: 'https://app.example.com/' },
-  home: { page: page(), origin: EVIL, port: 3000, demoSignInUrl: 'https://id.example.com/t/demo/auth?client_id=x' },
+  home: { page: page(), origin: EVIL, demoIssuer: EVIL, elsewhereCommand: EVIL, demoSignInUrl: 'https://id.example.com/t/demo/auth?client_id=x', needsOwner: true },
   'home-minimal': { page: page() },
   'demo-callback': { page: page(), code: EVIL, state: EVIL, command: EVIL, error: null, errorDescription: null },
   phone: { page: page(), action: '/i/1/phone', csrfToken: CSRF, phone: EVIL, error: EVIL, channels: { sms: true, whatsapp: true }, backUrl: '/i/1' },
@@ -79,6 +79,7 @@ export const samples: Record<string, Record<string, unknown>> = {
       { id: 's2', browser: 'Firefox 140', os: 'Linux', device: 'desktop', ip: null, amr: ['otp', 'mfa'], method: 'one-time code', roles: [], clients: [], createdAt: '2026-11-24T10:00:00.000Z', lastActiveAt: '2026-11-24T11:00:00.000Z', expiresAt: null, current: false },
     ],
   },
+  'verify-email': { page: page(), email: EVIL, token: EVIL, csrfToken: CSRF, action: '/t/acme/verify-email' },
   'federated-link': { page: page(), name: EVIL, email: EVIL, continueUrl: '/i/1/federated/continue', backUrl: '/i/1' },
   'account-passkeys': {
     page: page(), signedIn: true, who: EVIL, csrfToken: CSRF, base: '/t/acme/account/passkeys', accountUrl: '/t/acme/account', notice: EVIL, isError: false,

@@ -7,6 +7,9 @@ import {
   type CodePurpose,
   type EmailBrand,
 } from '../../src/notifications/email/email-templates.js';
+import { supportedLocales, translator } from '../../src/i18n/i18n.js';
+
+const GSM_7 = /^[@£$¥èéùìòÇØøÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&'()*+,\-./0-9:;<=>?¡A-ZÄÖÑÜ§¿a-zäöñüà^{}\\[~\]|€]*$/;
 
 const brand: EmailBrand = { name: 'Acme Books', logoUrl: 'https://cdn.example.com/acme.png', primaryColor: '#0f766e' };
 const LINK = 'https://id.example.com/t/acme/magic?token=abc&x=1';
@@ -152,7 +155,6 @@ describe('renderPasswordChangedEmail', () => {
 });
 
 describe('smsText', () => {
-  const GSM = /^[@£$¥èéùìòÇØøÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&'()*+,\-./0-9:;<=>?¡A-ZÄÖÑÜ§¿a-zäöñüà^{}\\[~\]|€]*$/;
 
   for (const purpose of purposes) {
     test(`${purpose}: contains the code and the expiry, one GSM-7 segment even for a very long brand`, () => {
@@ -162,13 +164,13 @@ describe('smsText', () => {
       assert.ok(long.length <= 160, `${long.length}: ${long}`);
       assert.ok(long.startsWith('48291375 is your The Extraordinarily'), long);
       assert.match(long, /expires in 24 hours/);
-      assert.match(long, GSM);
+      assert.match(long, GSM_7);
     });
   }
 
   test('brand characters outside GSM-7 are transliterated or dropped, so the message stays GSM-7', () => {
     const text = smsText({ brandName: 'Łódź “Zażółć” 🚀 Bücher', purpose: 'login', code: '1234', ttlMinutes: 5 });
-    assert.match(text, GSM, text);
+    assert.match(text, GSM_7, text);
     assert.match(text, /^1234 is your Lodz "Zazolc" Bücher sign-in code\./);
   });
 
@@ -182,5 +184,47 @@ describe('smsText', () => {
   test('a brand with nothing printable leaves a clean sentence; line breaks never reach the SMS', () => {
     assert.equal(smsText({ brandName: '🚀🚀', purpose: 'reset', code: '9999', ttlMinutes: 10 }), '9999 is your password reset code. It expires in 10 minutes. Do not share it.');
     assert.doesNotMatch(smsText({ brandName: 'A\r\nB', purpose: 'login', code: '1', ttlMinutes: 5 }), /[\r\n]/);
+  });
+});
+
+describe('messages in the language of the sign-in', () => {
+  test('an email in every shipped language: its own subject, lang attribute, expiry and footer; no English left', async () => {
+    const english = await renderCodeEmail({ brand, purpose: 'login', code: '482913', link: LINK, ttlMinutes: 10 });
+    for (const locale of supportedLocales.filter((l) => l !== 'en')) {
+      const email = await renderCodeEmail({ brand, purpose: 'login', code: '482913', link: LINK, ttlMinutes: 10, words: translator(locale) });
+      assert.notEqual(email.subject, english.subject, locale);
+      assert.match(email.subject, /Acme Books/, locale);
+      assert.match(email.html, new RegExp(`<html lang="${locale}">`));
+      for (const body of [visible(email.html), email.text]) {
+        assert.match(body, /482913/);
+        assert.match(body, /\b10\b/, `${locale}: the expiry keeps its number`);
+        for (const phrase of ['expire in', 'Or do it in one step', 'If you did not', 'Never share', 'Sent by']) assert.ok(!body.includes(phrase), `${locale}: "${phrase}" is English`);
+      }
+    }
+    const hindi = await renderCodeEmail({ brand, purpose: 'reset', code: '1', ttlMinutes: 120, words: translator('hi') });
+    assert.match(hindi.text, /2 घंटे/);
+    const changed = await renderPasswordChangedEmail({ brand, when: new Date('2026-03-04T05:06:07Z'), ip: null, words: translator('de') });
+    assert.equal(changed.subject, 'Ihr Passwort für Acme Books wurde geändert');
+    assert.match(changed.text, /4\. März 2026/);
+  });
+
+  test('a tenant\'s own text replaces the catalogue\'s in its email', async () => {
+    const words = translator('fr', { fr: { 'email.login.subject': 'Code {{name}} pour entrer' } });
+    assert.equal((await renderCodeEmail({ brand, purpose: 'login', code: '1', ttlMinutes: 5, words })).subject, 'Code Acme Books pour entrer');
+  });
+
+  test('an SMS in a Latin-script language stays one GSM-7 segment (accents transliterated); Hindi fits two UCS-2 segments', () => {
+    const spanish = smsText({ brandName: 'Acme', purpose: 'login', code: '482913', ttlMinutes: 10, words: translator('es') });
+    assert.equal(spanish, '482913 es tu codigo de acceso de Acme. Caduca en 10 minutos. No lo compartas.');
+    for (const locale of ['es', 'fr', 'de', 'pt'] as const) {
+      const long = smsText({ brandName: 'Extraordinarily Long-Named Bookshop Company '.repeat(5), purpose: 'reset', code: '48291375', ttlMinutes: 1440, words: translator(locale) });
+      assert.match(long, GSM_7, `${locale}: ${long}`);
+      assert.ok(long.length <= 160 && long.startsWith('48291375 '), `${locale}: ${long}`);
+    }
+    const hindi = smsText({ brandName: 'Acme Books '.repeat(20), purpose: 'mfa', code: '482913', ttlMinutes: 10, words: translator('hi') });
+    assert.ok(hindi.length <= 134, `${hindi.length}: ${hindi}`);
+    assert.match(hindi, /^482913 आपका Acme/);
+    assert.match(hindi, /10 मिनट में समाप्त/);
+    assert.equal(smsText({ brandName: '🚀', purpose: 'login', code: '1', ttlMinutes: 5, words: translator('hi') }), '1 आपका साइन-इन कोड है। 5 मिनट में समाप्त। किसी को न बताएँ।');
   });
 });

@@ -43,14 +43,16 @@ describe('message catalogues', () => {
         const own = placeholders(text).filter((n) => n !== 'count');
         assert.deepEqual([...new Set(own)], [...new Set(placeholders(english).filter((n) => n !== 'count'))], `${locale} ${key}: values`);
         assert.equal((text.match(/\*\*/g) ?? []).length % 2, 0, `${locale} ${key}: unbalanced **`);
+        assert.equal((text.match(/`/g) ?? []).length % 2, 0, `${locale} ${key}: unbalanced backticks`);
       }
     });
   }
 
   it('every key the views and the code name is in the English catalogue', async () => {
     const sections = Object.keys(catalogues.en).join('|');
-    // a key in quotes, but not an audit event's type (`type: 'login.failed'`) nor a file name
-    const named = new RegExp(`(?<!type: )'((?:${sections})\\.[a-zA-Z_.]+(?<!\\.ejs))'`, 'g');
+    // a key in quotes, but not an audit event's type (`type: 'login.failed'`), an error's code (`code: 'email.…'`,
+    // `new Error('email.invalid_link')`) nor a file name (`'passkeys.js'`)
+    const named = new RegExp(`(?<!type: |code: |Error\\()'((?:${sections})\\.[a-zA-Z_.]+(?<!\\.e?js))'`, 'g');
     const srcDir = join(viewsDir, '..', 'src');
     const files = [
       ...(await readdir(viewsDir, { recursive: true })).filter((f) => f.endsWith('.ejs')).map((f) => join(viewsDir, f)),
@@ -97,6 +99,8 @@ describe('message catalogues', () => {
     assert.equal(html, 'to continue to <strong>&lt;b&gt;**Evil**&lt;/b&gt;</strong>');
     assert.equal(translator('en').t('login.lead', { client: 'App' }), 'to continue to App');
     assert.match(translator('hi').t('login.title'), /[\u0900-\u097F]/, 'Devanagari');
+    assert.equal(translator('en').th('home.discoveryHint', { issuer: '<a>`x`</a>' }), 'issuer <code>&lt;a&gt;`x`&lt;/a&gt;</code>.', '`…` is code, values stay text');
+    assert.equal(translator('en').t('home.discoveryHint', { issuer: 'https://x' }), 'issuer https://x.');
   });
 
   it('a tenant override replaces the text in its language only, escaped on pages', () => {

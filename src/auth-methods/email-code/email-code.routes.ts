@@ -5,7 +5,7 @@ import type { Context } from 'koa';
 import { normaliseEmail } from '../../accounts/users.service.js';
 import { field, formBody, type Details } from '../../interactions/interaction-context.js';
 import type { AuthMethodDeps } from '../auth-method-deps.js';
-import { requestInfo, tooManyCodes } from '../auth-method-deps.js';
+import { requestInfo, sendingRequest, tooManyCodes } from '../auth-method-deps.js';
 import type { LoginPage } from '../login-page.js';
 
 export function emailCodeRoutes(deps: AuthMethodDeps, loginPage: LoginPage) {
@@ -29,7 +29,7 @@ export function emailCodeRoutes(deps: AuthMethodDeps, loginPage: LoginPage) {
       deliverable: user ? !user.disabled : tenant.settings.signIn.signUp,
       linkBase: link ? `${deps.publicOrigin}${ix.base(ctx)}/magic/` : undefined,
       data: { signUp: !user, link },
-      request: requestInfo(ctx),
+      request: sendingRequest(ctx),
       subject: user?.id ?? audit.pseudonym(tenant.id, email),
     });
     if (!result.ok) return tooMany(ctx, details, typed, result.retryAfterSeconds);

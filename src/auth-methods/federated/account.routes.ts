@@ -18,11 +18,12 @@ import type { FederatedDeps } from './federated.routes.js';
 
 type StartUpstream = (ctx: Context, connectionId: string, flow: { purpose: 'link'; uid: null; userId: string }) => Promise<{ error: string; status: number } | null>;
 
-const messages: Record<string, (name: string) => string> = {
-  linked: (name) => `${name} is now a way into your account.`,
-  taken: (name) => `That ${name} account is already linked to another user, so it was not added. Sign in with it to use that account.`,
-  unlinked: (name) => `${name} was removed from your account.`,
-  last: (name) => `${name} is your only way to sign in, so it cannot be removed. Add another way first.`,
+/** ?m= values and the catalogue keys of their notices (each names the connection as {{name}}) */
+const messages: Record<string, string> = {
+  linked: 'account.linkedNotice.linked',
+  taken: 'account.linkedNotice.taken',
+  unlinked: 'account.linkedNotice.unlinked',
+  last: 'account.linkedNotice.last',
 };
 
 export function accountRoutes(deps: AuthMethodDeps & FederatedDeps & { identities: IdentitiesRepository; toUpstream: StartUpstream }, loginPage: LoginPage) {
@@ -55,7 +56,7 @@ export function accountRoutes(deps: AuthMethodDeps & FederatedDeps & { identitie
       data: {
         signedIn: true, who: me.user.email ?? me.user.phone ?? String(me.user.profile.name ?? ''),
         csrfToken: ix.csrfToken({ uid: me.binding }), base: `/t/${tenant.slug}/account`,
-        notice: m ? messages[m]!(nameOf(c)) : null, isError: m === 'taken' || m === 'last',
+        notice: m ? ix.t(ctx, messages[m]!, { name: nameOf(c) }) : null, isError: m === 'taken' || m === 'last',
         linked: linked.map((i) => ({ connection: i.connection, name: nameOf(i.connection), email: i.email, since: i.createdAt.toISOString().slice(0, 10), removable: waysIn(ctx, me.user, linked, i.connection) > 0 })),
         addable: available.filter((b) => !linked.some((i) => i.connection === b.id)),
       },

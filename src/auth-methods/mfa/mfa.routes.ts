@@ -10,7 +10,7 @@ import type { Context } from 'koa';
 import { field, formBody, type Details } from '../../interactions/interaction-context.js';
 import type { PasskeysRepository } from '../../db/passkeys.repository.js';
 import type { AuthMethodDeps } from '../auth-method-deps.js';
-import { maskDestination, requestInfo, tooManyCodes } from '../auth-method-deps.js';
+import { maskDestination, requestInfo, sendingRequest, tooManyCodes } from '../auth-method-deps.js';
 import type { UserRecord } from '../../db/users.repository.js';
 import type { Factors } from './factors.service.js';
 import type { SmsFactor } from './sms-factor.js';
@@ -126,7 +126,7 @@ export function mfaRoutes(deps: AuthMethodDeps & MfaDeps) {
     }
     const started = await deps.challenges.start({
       tenant, purpose: 'mfa', channel, identifier: channel === 'sms' ? (smsNumber ?? user.phone!) : user.email!, interactionUid: details.uid, deliverable: true,
-      data: { userId: user.id, remember: field(ctx, 'remember') === 'on' }, request: requestInfo(ctx), subject: user.id,
+      data: { userId: user.id, remember: field(ctx, 'remember') === 'on' }, request: sendingRequest(ctx), subject: user.id,
     });
     if (!started.ok) return challenge(ctx, details, pending, { error: tooManyCodes(ctx, started.retryAfterSeconds), status: 429 });
     return ix.seeOther(ctx, `/code/${started.challenge.id}`);

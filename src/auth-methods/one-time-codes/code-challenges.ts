@@ -9,6 +9,10 @@ import type { CodePurpose } from '../../notifications/email/email-templates.js';
 import type { TenantChannels } from '../../notifications/tenant-channels.js';
 import { ChallengeGoneError, type Challenge, type ChallengeChannel, type CodeCheck, type OneTimeCodes } from './one-time-codes.js';
 import type { SendLimits, SendRefusalReason } from './send-limits.js';
+import { isLocale, type Locale } from '../../i18n/i18n.js';
+
+/** the language the challenge was started in, if its page said */
+const localeOf = (challenge: Challenge): Locale | undefined => (isLocale(challenge.data.locale) ? challenge.data.locale : undefined);
 
 export interface StartInput {
   tenant: CourierTenant;
@@ -22,7 +26,8 @@ export interface StartInput {
   /** magic link: the URL the token is appended to */
   linkBase?: string;
   data?: Record<string, unknown>;
-  request: { ip: string; userAgent: string | null };
+  /** locale: the language of the page that asked, kept with the challenge so that a resent code speaks it too */
+  request: { ip: string; userAgent: string | null; locale?: Locale };
   /** audit subject: user id when known, else a pseudonym of the identifier */
   subject: string;
 }
@@ -57,7 +62,7 @@ export function createCodeChallenges(deps: CodeChallengesDeps) {
       });
     };
     const job = deps.courier
-      .deliverCode({ tenant, channel: challenge.channel, to: challenge.identifier, purpose: challenge.purpose, code, link, ttlMinutes, audit: { subject, ip: request.ip, userAgent: request.userAgent }, onDelivered })
+      .deliverCode({ tenant, channel: challenge.channel, to: challenge.identifier, purpose: challenge.purpose, code, link, ttlMinutes, locale: request.locale ?? localeOf(challenge), audit: { subject, ip: request.ip, userAgent: request.userAgent }, onDelivered })
       .catch((error: Error) => deps.logger.warn({ tenant: tenant.slug, reason: error.message }, 'code not delivered'))
       .finally(() => inFlight.delete(job));
     inFlight.add(job);
@@ -82,7 +87,7 @@ export function createCodeChallenges(deps: CodeChallengesDeps) {
         tenantId: tenant.id, purpose: input.purpose, channel: input.channel, identifier: input.identifier,
         interactionUid: input.interactionUid, codeLength: signIn.code.length,
         ttlSeconds: input.linkBase ? signIn.magicLinkTtlSeconds : signIn.code.ttlSeconds, maxAttempts: signIn.code.maxAttempts,
-        withLink: !!input.linkBase, fixedCode, data: { ...input.data, deliverable: input.deliverable },
+        withLink: !!input.linkBase, fixedCode, data: { ...input.data, deliverable: input.deliverable, ...(input.request.locale ? { locale: input.request.locale } : {}) },
       });
       if (input.deliverable) dispatch(tenant, challenge, code, linkToken && input.linkBase ? `${input.linkBase}${linkToken}` : null, input.request, input.subject);
       return { ok: true, challenge };

@@ -2,7 +2,7 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { AuthMethodDeps } from '../auth-method-deps.js';
-import { maskDestination, requestInfo } from '../auth-method-deps.js';
+import { maskDestination, requestInfo, sendingRequest } from '../auth-method-deps.js';
 import type { ChallengeCompletion } from '../complete-challenge.js';
 import { field, formBody, type Details } from '../../interactions/interaction-context.js';
 import type { Challenge } from './one-time-codes.js';
@@ -75,7 +75,7 @@ export function codeRoutes(deps: AuthMethodDeps, completion: ChallengeCompletion
     // challenge is not marked `link`; without this its resend went out with the code only, the old link dead).
     const linkPath = challenge.purpose === 'reset' ? '/reset-link/' : challenge.data.link ? '/magic/' : null;
     const linkBase = linkPath ? `${deps.publicOrigin}${ix.base(ctx)}${linkPath}` : null;
-    const result = await challenges.resend(tenant, challenge, linkBase, requestInfo(ctx), audit.pseudonym(tenant.id, challenge.identifier));
+    const result = await challenges.resend(tenant, challenge, linkBase, sendingRequest(ctx), audit.pseudonym(tenant.id, challenge.identifier));
     if (!result.ok && 'gone' in result) return ix.expired(ctx);
     if (!result.ok) {
       ctx.set('Retry-After', String(result.retryAfterSeconds));

@@ -10,16 +10,18 @@ import type { PasskeyDeps } from './passkey-deps.js';
 import { allowPasskeyScript, credentialBody, jsonError, jsonOptions } from './passkey-http.js';
 import { MAX_PASSKEYS_PER_USER, parseRegistration, type CeremonyFailure, type WebAuthnService } from './webauthn.service.js';
 
+/** ?m= values and the catalogue keys of their notices */
 const notices: Record<string, string> = {
-  added: 'Your passkey was added. You can use it to sign in.',
-  renamed: 'The passkey was renamed.',
-  removed: 'The passkey was removed. It no longer signs you in.',
+  added: 'passkeys.added',
+  renamed: 'passkeys.renamed',
+  removed: 'passkeys.removed',
 };
 
+/** the catalogue keys of a refused registration (`limit` takes the limit as {{count}}) */
 const registrationErrors: Partial<Record<CeremonyFailure, string>> = {
-  taken: 'This passkey is already registered.',
-  limit: `You already have ${MAX_PASSKEYS_PER_USER} passkeys. Remove one before adding another.`,
-  challenge: 'The request to add a passkey expired. Please try again.',
+  taken: 'passkeys.taken',
+  limit: 'passkeys.limit',
+  challenge: 'passkeys.expiredRequest',
 };
 
 /** a name as typed, without control characters, at most 64 characters */
@@ -32,6 +34,7 @@ export function passkeyAccountRouter(deps: PasskeyDeps & { webauthn: WebAuthnSer
   const signedIn = (ctx: Context) => accountSession(ctx, users);
   const enabled = (ctx: Context) => ix.tenantOf(ctx).settings.mfa.factors.passkey;
 
+  /** options.error: a catalogue key */
   async function page(ctx: Context, options: { status?: number; error?: string } = {}) {
     const tenant = ix.tenantOf(ctx);
     const me = await signedIn(ctx);
@@ -40,6 +43,7 @@ export function passkeyAccountRouter(deps: PasskeyDeps & { webauthn: WebAuthnSer
       return ix.render(ctx, 'account-passkeys', { title: 'account.passkeysTitle', status: options.status ?? 200, data: { signedIn: false, signInUrl: accountSignInUrl(tenant.slug, ctx.path) } });
     }
     const list = await passkeys.listForUser(tenant.id, me.user.id);
+    const t = (key: string) => ix.t(ctx, key, { count: MAX_PASSKEYS_PER_USER });
     const m = typeof ctx.query.m === 'string' && Object.hasOwn(notices, ctx.query.m) ? ctx.query.m : null;
     allowPasskeyScript(ctx);
     await ix.render(ctx, 'account-passkeys', {
@@ -48,7 +52,7 @@ export function passkeyAccountRouter(deps: PasskeyDeps & { webauthn: WebAuthnSer
         signedIn: true, who: me.user.email ?? me.user.phone ?? String(me.user.profile.name ?? ''),
         csrfToken: ix.csrfToken({ uid: me.binding }), base, accountUrl: `/t/${tenant.slug}/account`,
         available: enabled(ctx) && list.length < MAX_PASSKEYS_PER_USER, enabled: enabled(ctx),
-        notice: options.error ?? (m ? notices[m]! : null), isError: !!options.error,
+        notice: options.error ? t(options.error) : m ? t(notices[m]!) : null, isError: !!options.error,
         passkeys: list.map((p) => ({ id: p.id, name: p.name, created: day(p.createdAt), lastUsed: day(p.lastUsedAt), synced: p.backedUp })),
       },
     });
@@ -63,12 +67,12 @@ export function passkeyAccountRouter(deps: PasskeyDeps & { webauthn: WebAuthnSer
 
   router.get('/options', async (ctx) => {
     const me = await signedIn(ctx);
-    if (!me) return jsonError(ctx, 401, 'auth.unauthorized', 'Sign in again to add a passkey.');
-    if (!enabled(ctx)) return jsonError(ctx, 404, 'route.not_found', 'Passkeys are not available.');
+    if (!me) return jsonError(ctx, 401, 'auth.unauthorized', ix.t(ctx, 'passkeys.signInAgain'));
+    if (!enabled(ctx)) return jsonError(ctx, 404, 'route.not_found', ix.t(ctx, 'passkeys.notAvailable'));
     const name = me.user.email ?? me.user.phone ?? me.user.id;
     const displayName = typeof me.user.profile.name === 'string' && me.user.profile.name ? me.user.profile.name.slice(0, 64) : name;
     const options = await webauthn.registrationOptions(ix.tenantOf(ctx), me.binding, { id: me.user.id, name, displayName });
-    if (!options) return jsonError(ctx, 409, 'request.invalid', registrationErrors.limit!);
+    if (!options) return jsonError(ctx, 409, 'request.invalid', ix.t(ctx, 'passkeys.limit', { count: MAX_PASSKEYS_PER_USER }));
     jsonOptions(ctx, options);
   });
 
@@ -77,13 +81,13 @@ export function passkeyAccountRouter(deps: PasskeyDeps & { webauthn: WebAuthnSer
     const me = await signedIn(ctx);
     if (!me) return page(ctx, { status: 401 });
     ix.verifyCsrf(ctx, { uid: me.binding });
-    if (!enabled(ctx)) return page(ctx, { status: 400, error: 'Passkeys are not available.' });
+    if (!enabled(ctx)) return page(ctx, { status: 400, error: 'passkeys.notAvailable' });
     const response = parseRegistration(field(ctx, 'credential'));
-    if (!response) return page(ctx, { status: 400, error: 'Your browser did not send a passkey. Please try again.' });
+    if (!response) return page(ctx, { status: 400, error: 'passkeys.noCredential' });
     const name = cleanName(field(ctx, 'name')) || deviceOf(requestInfo(ctx).userAgent);
     const result = await webauthn.register(tenant, me.binding, me.user.id, response, name);
     if (!result.ok) {
-      return page(ctx, { status: result.reason === 'taken' ? 409 : 400, error: registrationErrors[result.reason] ?? 'The passkey could not be added. Please try again.' });
+      return page(ctx, { status: result.reason === 'taken' ? 409 : 400, error: registrationErrors[result.reason] ?? 'passkeys.failed' });
     }
     await audit.record({
       tenantId: tenant.id, type: 'passkey.registered', actor: me.user.id, subject: me.user.id, ...requestInfo(ctx),
@@ -98,9 +102,9 @@ export function passkeyAccountRouter(deps: PasskeyDeps & { webauthn: WebAuthnSer
     if (!me) return page(ctx, { status: 401 });
     ix.verifyCsrf(ctx, { uid: me.binding });
     const name = cleanName(field(ctx, 'name'));
-    if (!name) return page(ctx, { status: 400, error: 'Give the passkey a name.' });
+    if (!name) return page(ctx, { status: 400, error: 'passkeys.nameRequired' });
     const id = String(ctx.params.id);
-    if (!(await passkeys.rename(tenant.id, me.user.id, id, name))) return page(ctx, { status: 404, error: 'That passkey no longer exists.' });
+    if (!(await passkeys.rename(tenant.id, me.user.id, id, name))) return page(ctx, { status: 404, error: 'passkeys.gone' });
     await audit.record({ tenantId: tenant.id, type: 'passkey.renamed', actor: me.user.id, subject: me.user.id, ...requestInfo(ctx), data: { passkeyId: id } });
     return done(ctx, 'renamed');
   });
@@ -111,7 +115,7 @@ export function passkeyAccountRouter(deps: PasskeyDeps & { webauthn: WebAuthnSer
     if (!me) return page(ctx, { status: 401 });
     ix.verifyCsrf(ctx, { uid: me.binding });
     const id = String(ctx.params.id);
-    if (!(await passkeys.remove(tenant.id, me.user.id, id))) return page(ctx, { status: 404, error: 'That passkey no longer exists.' });
+    if (!(await passkeys.remove(tenant.id, me.user.id, id))) return page(ctx, { status: 404, error: 'passkeys.gone' });
     await audit.record({ tenantId: tenant.id, type: 'passkey.removed', actor: me.user.id, subject: me.user.id, ...requestInfo(ctx), data: { passkeyId: id } });
     return done(ctx, 'removed');
   });

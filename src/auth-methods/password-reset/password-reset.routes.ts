@@ -8,7 +8,7 @@ import { normaliseEmail } from '../../accounts/users.service.js';
 import { AppError } from '../../errors/app-error.js';
 import { field, formBody, type Details } from '../../interactions/interaction-context.js';
 import type { AuthMethodDeps } from '../auth-method-deps.js';
-import { requestInfo, tooManyCodes } from '../auth-method-deps.js';
+import { requestInfo, sendingRequest, tooManyCodes } from '../auth-method-deps.js';
 import type { ChallengeCompletion } from '../complete-challenge.js';
 import type { LoginPage } from '../login-page.js';
 import { resetPassword } from './password-reset.service.js';
@@ -50,7 +50,7 @@ export function passwordResetRoutes(deps: AuthMethodDeps, completion: ChallengeC
     const result = await challenges.start({
       tenant, purpose: 'reset', channel: 'email', identifier: email, interactionUid: details.uid,
       deliverable: !!user && !user.disabled, linkBase: `${deps.publicOrigin}${ix.base(ctx)}/reset-link/`,
-      data: { userId: user?.id ?? null }, request: requestInfo(ctx), subject: user?.id ?? audit.pseudonym(tenant.id, email),
+      data: { userId: user?.id ?? null }, request: sendingRequest(ctx), subject: user?.id ?? audit.pseudonym(tenant.id, email),
     });
     if (!result.ok) return renderRequest(ctx, details, { email: typed, error: tooManyCodes(ctx, result.retryAfterSeconds), status: 429 });
     ix.seeOther(ctx, `/code/${result.challenge.id}`);
@@ -102,7 +102,7 @@ export function passwordResetRoutes(deps: AuthMethodDeps, completion: ChallengeC
     }
     // of concurrent submissions only the one that takes the permission sets a password
     if (!isPermission(await codes.takeGrant(tenant.id, granted.token), ctx.params.uid)) return ix.expired(ctx);
-    await resetPassword(deps, { tenant, provider: ctx.state.provider!, user, passwordHash: hash, emailProven: true, request: requestInfo(ctx) });
+    await resetPassword(deps, { tenant, provider: ctx.state.provider!, user, passwordHash: hash, emailProven: true, request: requestInfo(ctx), locale: ix.words(ctx).locale });
 
     const details = await ix.load(ctx);
     if (!details) {

@@ -1,6 +1,7 @@
 // Setting a new password after a recovery code or link proved the user (the hosted reset page, the REST API's
 // recovery): every session, grant and refresh token of the account ends, remembered devices stop skipping the
 // second factor, and the user is told by email. Koa-free.
+import type { Locale } from '../../i18n/i18n.js';
 import type Provider from 'oidc-provider';
 import type { UsersService } from '../../accounts/users.service.js';
 import type { AuditLog } from '../../audit/audit-log.js';
@@ -20,6 +21,8 @@ export async function resetPassword(deps: PasswordResetDeps, input: {
   request: { ip: string; userAgent: string | null };
   /** audit data: which front door (hosted pages leave it out) */
   front?: string;
+  /** the language of the page that asked, for the notice email (default: the tenant's) */
+  locale?: Locale;
 }): Promise<void> {
   const { tenant, user, request } = input;
   await deps.users.setPasswordHash(user.id, input.passwordHash);
@@ -34,5 +37,5 @@ export async function resetPassword(deps: PasswordResetDeps, input: {
   // remembered browsers skip the second factor: after a reset none of them is trusted any more (issue #5)
   const devices = await deps.mfa.revokeAllTrustedDevices(tenant.id, user.id);
   await deps.audit.record({ tenantId: tenant.id, type: 'password.reset', actor: user.id, subject: user.id, ...request, data: { revokedGrants: revoked.grants, revokedTrustedDevices: devices, ...(input.front ? { front: input.front } : {}) } });
-  if (user.email) void deps.courier.passwordChanged(tenant, user.email, request.ip);
+  if (user.email) void deps.courier.passwordChanged(tenant, user.email, request.ip, input.locale);
 }

@@ -5,7 +5,7 @@ import type { Context } from 'koa';
 import { field, formBody, type Details } from '../../interactions/interaction-context.js';
 import { normalisePhone } from '../../notifications/phone-number.js';
 import type { AuthMethodDeps } from '../auth-method-deps.js';
-import { requestInfo, tooManyCodes } from '../auth-method-deps.js';
+import { requestInfo, sendingRequest, tooManyCodes } from '../auth-method-deps.js';
 import type { LoginPage } from '../login-page.js';
 
 export function phoneCodeRoutes(deps: AuthMethodDeps, loginPage: LoginPage) {
@@ -44,7 +44,7 @@ export function phoneCodeRoutes(deps: AuthMethodDeps, loginPage: LoginPage) {
     const result = await challenges.start({
       tenant, purpose: 'login', channel, identifier: phone, interactionUid: details.uid,
       deliverable: user ? !user.disabled : tenant.settings.signIn.signUp,
-      data: { signUp: !user }, request: requestInfo(ctx), subject: user?.id ?? audit.pseudonym(tenant.id, phone),
+      data: { signUp: !user }, request: sendingRequest(ctx), subject: user?.id ?? audit.pseudonym(tenant.id, phone),
     });
     if (!result.ok) return render(ctx, details, { phone: typed, error: tooManyCodes(ctx, result.retryAfterSeconds), status: 429 });
     ix.seeOther(ctx, `/code/${result.challenge.id}`);

@@ -7,7 +7,7 @@ import { normaliseEmail } from '../../accounts/users.service.js';
 import { AppError } from '../../errors/app-error.js';
 import { field, formBody, type Details } from '../../interactions/interaction-context.js';
 import type { AuthMethodDeps } from '../auth-method-deps.js';
-import { requestInfo, tooManyCodes } from '../auth-method-deps.js';
+import { requestInfo, sendingRequest, tooManyCodes } from '../auth-method-deps.js';
 import type { LoginPage } from '../login-page.js';
 
 const minLength = 8;
@@ -52,7 +52,7 @@ export function signUpRoutes(deps: AuthMethodDeps, loginPage: LoginPage) {
       tenant, purpose: 'signup', channel: 'email', identifier: email, interactionUid: details.uid,
       deliverable: !existing || (!existing.emailVerified && !existing.disabled),
       data: { passwordHash, name, ...(existing ? { existingUserId: existing.id } : {}) },
-      request: requestInfo(ctx), subject: existing?.id ?? audit.pseudonym(tenant.id, email),
+      request: sendingRequest(ctx), subject: existing?.id ?? audit.pseudonym(tenant.id, email),
     });
     if (!result.ok) return render(ctx, details, { email: typed, name, error: tooManyCodes(ctx, result.retryAfterSeconds), status: 429 });
     ix.seeOther(ctx, `/code/${result.challenge.id}`);

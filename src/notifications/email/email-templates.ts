@@ -1,11 +1,13 @@
-// The words of every message we send: branded HTML + text emails (views/emails/*.ejs) and the SMS text.
-// Copy is written here once per purpose and laid out by the templates, so the HTML and text versions say
+// The words of every message we send: branded HTML + text emails (views/emails/*.ejs) and the SMS text, in the
+// language of the sign-in that sent them (the message catalogues, src/i18n, with the tenant's own texts on top).
+// The words are chosen here once per purpose and laid out by the templates, so the HTML and text versions say
 // the same thing. Every tenant-supplied value is escaped by the templates (`<%= %>`); the brand colour and
 // logo reach them only after validation, because email has no CSP to catch a bad value.
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ejs from 'ejs';
 import { contrastRatio, defaultBranding } from '../../tenants/branding.js';
+import { translator, type Translator } from '../../i18n/i18n.js';
 
 export type CodePurpose = 'signup' | 'login' | 'reset' | 'verify' | 'mfa';
 export interface EmailBrand { name: string; logoUrl: string | null; primaryColor: string }
@@ -14,69 +16,17 @@ export interface RenderedEmail { subject: string; html: string; text: string }
 // Compiled to dist/src/notifications/email/, so the repository's views/ folder is four levels up.
 export const emailViewsDir: string = resolve(fileURLToPath(new URL('../../../../views/emails', import.meta.url)));
 
-interface PurposeCopy {
-  subject(name: string): string;
-  heading: string;
-  intro(name: string): string;
-  button(name: string): string;
-  ignore(name: string): string;
-  /** when the email has a link and the link does something the code page does not say: what it does, and the "did not ask" line for it */
-  link?: { does(name: string): string; ignore(name: string): string; subject(name: string): string; heading: string };
-  /** what the SMS calls the code */
-  smsKind: string;
-}
-
-const copy: Record<CodePurpose, PurposeCopy> = {
-  signup: {
-    subject: (name) => `Confirm your email address for ${name}`,
-    heading: 'Confirm your email address',
-    intro: (name) => `Enter this code to finish creating your ${name} account:`,
-    button: () => 'Confirm email address',
-    ignore: () => 'If you did not sign up, you can ignore this email: no account is created without this code.',
-    smsKind: 'verification',
-  },
-  login: {
-    subject: (name) => `Your ${name} sign-in code`,
-    heading: 'Your sign-in code',
-    intro: (name) => `Enter this code to sign in to ${name}:`,
-    button: (name) => `Sign in to ${name}`,
-    ignore: () =>
-      'If you did not try to sign in, you can ignore this email: nobody can sign in without this code. Someone may have typed your address by mistake.',
-    // magic-link.routes.ts: the link signs in only the browser whose sign-in sent this email
-    link: {
-      subject: (name) => `Your ${name} sign-in link`,
-      heading: 'Your sign-in link',
-      does: () => 'The link signs you in only on the device and in the browser where you started signing in. Opened anywhere else, it signs in nobody.',
-      ignore: () =>
-        'If you did not try to sign in, you can ignore this email: the link and the code are of no use to anyone without it, and opening the link does not sign anyone in elsewhere. Someone may have typed your address by mistake.',
-    },
-    smsKind: 'sign-in',
-  },
-  reset: {
-    subject: (name) => `Reset your ${name} password`,
-    heading: 'Reset your password',
-    intro: (name) => `Enter this code to choose a new password for your ${name} account:`,
-    button: () => 'Choose a new password',
-    ignore: () => 'If you did not ask to reset your password, you can ignore this email: your password has not been changed.',
-    smsKind: 'password reset',
-  },
-  mfa: {
-    subject: (name) => `Your ${name} security code`,
-    heading: 'Your security code',
-    intro: (name) => `Enter this code to finish signing in to ${name}:`,
-    button: (name) => `Finish signing in to ${name}`,
-    ignore: () => 'If you are not signing in right now, someone may know your password: change it.',
-    smsKind: 'security',
-  },
-  verify: {
-    subject: (name) => `Verify your email address for ${name}`,
-    heading: 'Verify your email address',
-    intro: (name) => `Enter this code to verify your email address with ${name}:`,
-    button: () => 'Verify email address',
-    ignore: () => 'If you did not ask for this, you can ignore this email: your address stays unverified without this code.',
-    smsKind: 'verification',
-  },
+/** the catalogue keys of each purpose's email (literal, so the catalogue test sees every key named here) */
+const copy: Record<CodePurpose, { subject: string; heading: string; intro: string; button: string; ignore: string; sms: string }> = {
+  signup: { subject: 'email.signup.subject', heading: 'email.signup.heading', intro: 'email.signup.intro', button: 'email.signup.button', ignore: 'email.signup.ignore', sms: 'sms.signup' },
+  login: { subject: 'email.login.subject', heading: 'email.login.heading', intro: 'email.login.intro', button: 'email.login.button', ignore: 'email.login.ignore', sms: 'sms.login' },
+  reset: { subject: 'email.reset.subject', heading: 'email.reset.heading', intro: 'email.reset.intro', button: 'email.reset.button', ignore: 'email.reset.ignore', sms: 'sms.reset' },
+  mfa: { subject: 'email.mfa.subject', heading: 'email.mfa.heading', intro: 'email.mfa.intro', button: 'email.mfa.button', ignore: 'email.mfa.ignore', sms: 'sms.mfa' },
+  verify: { subject: 'email.verify.subject', heading: 'email.verify.heading', intro: 'email.verify.intro', button: 'email.verify.button', ignore: 'email.verify.ignore', sms: 'sms.verify' },
 };
+
+/** the English words, where a caller names no language (tests, tools) */
+const english = (): Translator => translator('en');
 
 /**
  * The email with a one-time code (and, when `link` is given, the same step as a button).
@@ -84,45 +34,56 @@ const copy: Record<CodePurpose, PurposeCopy> = {
  * `ttlMinutes` that is not a positive integer.
  */
 export async function renderCodeEmail(input: {
-  brand: EmailBrand; purpose: CodePurpose; code: string; link?: string; ttlMinutes: number;
+  brand: EmailBrand; purpose: CodePurpose; code: string; link?: string; ttlMinutes: number; words?: Translator;
 }): Promise<RenderedEmail> {
   const brand = safeBrand(input.brand);
-  const words = copy[input.purpose];
+  const keys = copy[input.purpose];
+  const words = input.words ?? english();
+  const name = { name: brand.name };
   const link = input.link === undefined ? null : webUrl(input.link);
   if (input.link !== undefined && link === null) {
     throw Object.assign(new Error('email.invalid_link'), { code: 'email.invalid_link' });
   }
-  const ttl = duration(input.ttlMinutes);
-  // an email with a link is about the link: its subject and heading say so (the code is the fallback)
-  const linked = link && words.link ? words.link : null;
-  const subject = linked ? linked.subject(brand.name) : words.subject(brand.name);
+  const ttl = duration(words, input.ttlMinutes);
+  // an email with a link is about the link: its subject and heading say so (the code is the fallback). Only the
+  // sign-in link does something the code page does not say (magic-link.routes.ts: it signs in only the browser
+  // whose sign-in sent this email); a reset link may be opened anywhere.
+  const linked = link !== null && input.purpose === 'login';
+  const subject = words.t(linked ? 'email.login.linkSubject' : keys.subject, name);
   const data = {
-    brand, subject,
-    heading: linked ? linked.heading : words.heading,
-    intro: words.intro(brand.name),
+    brand, subject, lang: words.locale,
+    heading: words.t(linked ? 'email.login.linkHeading' : keys.heading),
+    intro: words.t(keys.intro, name),
     code: input.code,
     link,
-    button: words.button(brand.name),
-    linkDoes: link && words.link ? words.link.does(brand.name) : null,
-    expiry: link ? `The code and the link expire in ${ttl} and work only once.` : `The code expires in ${ttl} and works only once.`,
-    ignore: link && words.link ? words.link.ignore(brand.name) : words.ignore(brand.name),
-    neverShare: `Never share this code with anyone: ${brand.name} will never ask you for it.`,
+    button: words.t(keys.button, name),
+    linkDoes: linked ? words.t('email.login.linkDoes') : null,
+    orOneStep: words.t('email.orOneStep'), buttonFallback: words.t('email.buttonFallback'), openLink: words.t('email.openLink'),
+    expiry: words.t(link ? 'email.expiryLinked' : 'email.expiry', { duration: ttl }),
+    ignore: words.t(linked ? 'email.login.linkIgnore' : keys.ignore, name),
+    neverShare: words.t('email.neverShare', name),
+    footer: words.t('email.footer', name),
   };
   return { subject, html: await render('code.html.ejs', data), text: await render('code.text.ejs', data) };
 }
 
 /** Tells the user their password was changed, with when and from where, and what to do if it was not them. */
-export async function renderPasswordChangedEmail(input: { brand: EmailBrand; when: Date; ip: string | null }): Promise<RenderedEmail> {
+export async function renderPasswordChangedEmail(input: { brand: EmailBrand; when: Date; ip: string | null; words?: Translator }): Promise<RenderedEmail> {
   const brand = safeBrand(input.brand);
-  const subject = `Your ${brand.name} password was changed`;
-  const when = `${new Intl.DateTimeFormat('en-GB', { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' }).format(input.when)} UTC`;
+  const words = input.words ?? english();
+  const name = { name: brand.name };
+  const subject = words.t('email.changed.subject', name);
+  // English keeps its British day-month order; every other language its own
+  const format = new Intl.DateTimeFormat(words.locale === 'en' ? 'en-GB' : words.locale, { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' });
+  const when = `${format.format(input.when)} UTC`;
   const ip = input.ip ? singleLine(input.ip).slice(0, 64) : null;
   const data = {
-    brand, subject,
-    heading: 'Your password was changed',
-    summary: `The password of your ${brand.name} account was changed on ${when}${ip ? ` from the IP address ${ip}` : ''}.`,
-    ifYou: 'If this was you, there is nothing more to do. Your other sessions were signed out.',
-    ifNotYou: `If you did not change it, reset your password now from the ${brand.name} sign-in page: someone else may know it.`,
+    brand, subject, lang: words.locale,
+    heading: words.t('email.changed.heading'),
+    summary: ip ? words.t('email.changed.summaryFrom', { ...name, when, ip }) : words.t('email.changed.summary', { ...name, when }),
+    ifYou: words.t('email.changed.ifYou'),
+    ifNotYou: words.t('email.changed.ifNotYou', name),
+    footer: words.t('email.footer', name),
   };
   return { subject, html: await render('notice.html.ejs', data), text: await render('notice.text.ejs', data) };
 }
@@ -131,38 +92,73 @@ export async function renderPasswordChangedEmail(input: { brand: EmailBrand; whe
  * Sent instead of a sign-up code to an address that already has an account: the sign-up answer stays the same for
  * every address (no enumeration), and the owner learns how to get in.
  */
-export async function renderAccountExistsEmail(input: { brand: EmailBrand }): Promise<RenderedEmail> {
+export async function renderAccountExistsEmail(input: { brand: EmailBrand; words?: Translator }): Promise<RenderedEmail> {
   const brand = safeBrand(input.brand);
-  const subject = `You already have a ${brand.name} account`;
+  const words = input.words ?? english();
+  const name = { name: brand.name };
+  const subject = words.t('email.exists.subject', name);
   const data = {
-    brand, subject,
-    heading: 'You already have an account',
-    summary: `Someone tried to create a ${brand.name} account with this email address, which already has one. No new account was created.`,
-    ifYou: `If this was you, sign in instead; if you forgot your password, reset it from the ${brand.name} sign-in page.`,
-    ifNotYou: 'If this was not you, you can ignore this email: nothing changed on your account.',
+    brand, subject, lang: words.locale,
+    heading: words.t('email.exists.heading'),
+    summary: words.t('email.exists.summary', name),
+    ifYou: words.t('email.exists.ifYou', name),
+    ifNotYou: words.t('email.exists.ifNotYou'),
+    footer: words.t('email.footer', name),
   };
   return { subject, html: await render('notice.html.ejs', data), text: await render('notice.text.ejs', data) };
 }
 
+/**
+ * The email an operator sends to verify a user's address: one link, no code (views/emails/verify-link.*.ejs).
+ * Throws an Error (code `email.invalid_link`) when `link` is not an http(s) URL.
+ */
+export async function renderVerificationLinkEmail(input: { brand: EmailBrand; link: string; ttlMinutes: number; words?: Translator }): Promise<RenderedEmail> {
+  const brand = safeBrand(input.brand);
+  const words = input.words ?? english();
+  const link = webUrl(input.link);
+  if (link === null) throw Object.assign(new Error('email.invalid_link'), { code: 'email.invalid_link' });
+  const name = { name: brand.name };
+  const subject = words.t('email.verifyLink.subject', name);
+  const data = {
+    brand, subject, lang: words.locale, link,
+    heading: words.t('email.verifyLink.heading'),
+    intro: words.t('email.verifyLink.intro', name),
+    button: words.t('email.verifyLink.button'),
+    buttonFallback: words.t('email.buttonFallback'),
+    expiry: words.t('email.verifyLink.expiry', { duration: duration(words, input.ttlMinutes) }),
+    ignore: words.t('email.verifyLink.ignore', name),
+    footer: words.t('email.footer', name),
+  };
+  return { subject, html: await render('verify-link.html.ejs', data), text: await render('verify-link.text.ejs', data) };
+}
+
 const SMS_LIMIT = 160;
+/** two concatenated UCS-2 segments (67 code units each): a script outside GSM-7 cannot say this in one of 70 */
+const UCS2_LIMIT = 134;
 
 /**
- * The SMS (and WhatsApp fallback) text: the code first so it shows in notification previews, always one
- * GSM-7 segment (160 characters). The brand is reduced to GSM-7 characters and shortened to fit, since a
- * single non-GSM character would switch the whole message to UCS-2 and a 70-character limit.
+ * The SMS (and WhatsApp fallback) text in the language of `words`: the code first so it shows in notification
+ * previews. A language written in GSM-7 (after transliteration: "código" → "codigo") is always one GSM-7 segment (160
+ * characters), since a single non-GSM character would switch the whole message to UCS-2 and a 70-character limit; a
+ * language that is not (Hindi) is at most two UCS-2 segments. The brand is shortened to fit, or left out.
  */
-export function smsText(input: { brandName: string; purpose: CodePurpose; code: string; ttlMinutes: number }): string {
-  const kind = copy[input.purpose].smsKind;
-  const tail = ` ${kind} code. It expires in ${duration(input.ttlMinutes)}. Do not share it.`;
-  const head = `${input.code} is your `;
-  const budget = SMS_LIMIT - gsmLength(head) - gsmLength(tail) - 1; // 1: the space after the brand
+export function smsText(input: { brandName: string; purpose: CodePurpose; code: string; ttlMinutes: number; words?: Translator }): string {
+  const words = input.words ?? english();
+  const duration_ = duration(words, input.ttlMinutes);
+  const sentence = (brand: string) => words.t(copy[input.purpose].sms, { code: input.code, brand, duration: duration_ })
+    .replace(/[\p{Cc}\s]+/gu, ' ').replace(/ ([.,:;!?।])/g, '$1').trim();
+  const bare = sentence('');
+  const gsm = !/[^\u0000-\u024f\u2018-\u2026€]/.test(bare);
+  const fit = gsm ? (text: string) => gsmLength(toGsm(text)) <= SMS_LIMIT : (text: string) => text.length <= UCS2_LIMIT;
+  const clean = singleLine(input.brandName);
   let brand = '';
-  for (const char of toGsm(singleLine(input.brandName))) {
-    if (gsmLength(brand + char) > budget) break;
+  // UCS-2 has no characters beyond the Basic Multilingual Plane (emoji): they are dropped
+  for (const char of gsm ? toGsm(clean) : clean.replace(/[\u{10000}-\u{10FFFF}]/gu, '')) {
+    if (!fit(sentence(brand + char))) break;
     brand += char;
   }
-  brand = brand.trim();
-  return brand ? `${head}${brand}${tail}` : `${head}${tail.slice(1)}`;
+  const text = sentence(brand.trim());
+  return gsm ? toGsm(text) : text;
 }
 
 async function render(file: string, data: Record<string, unknown>): Promise<string> {
@@ -204,13 +200,11 @@ function httpsUrl(value: string | null): string | null {
   }
 }
 
-function duration(minutes: number): string {
+function duration(words: Translator, minutes: number): string {
   if (!Number.isSafeInteger(minutes) || minutes < 1) throw new RangeError(`ttlMinutes must be a positive integer, got ${minutes}`);
-  if (minutes % 60 === 0) return plural(minutes / 60, 'hour');
-  return plural(minutes, 'minute');
+  if (minutes % 60 === 0) return words.t('email.hours', { count: minutes / 60 });
+  return words.t('email.minutes', { count: minutes });
 }
-
-const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? '' : 's'}`;
 
 // GSM 03.38 basic character set (one septet each) and its extension table (two septets: escape + char).
 const GSM_BASIC = new Set(

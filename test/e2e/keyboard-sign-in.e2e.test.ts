@@ -1,0 +1,190 @@
+// Keyboard-only sign-in on every method (issue #14) in headless Chromium: no click, no fill — only Tab, Enter and
+// typed characters, as a person without a mouse (or with a screen reader) signs in. Password, a code by email, a
+// magic link (asked for with the keyboard, then opened from the email like any link) and a passkey (the DevTools
+// virtual authenticator, registered on the account page with the keyboard too) each end at the relying party.
+// WebAuthn refuses IP addresses as RP ids, so this server's public URL is http://localhost:{port}.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Browser as Chromium, Page } from 'playwright-core';
+import { launchChromium } from '../support/chromium.js';
+import { cliJson, createClient, createTenant, createUser } from '../support/fixtures.js';
+import { readOutbox, waitFor } from '../support/phone-flows.js';
+import { discover, type oidc } from '../support/relying-party.js';
+import { startRelyingParty, type SignedIn } from '../support/relying-party-server.js';
+import { createTestServices, type TestServices } from '../support/test-env.js';
+import { freePort, startTessera, type TesseraProcess } from '../support/tessera-process.js';
+
+interface Focused { tag: string; name: string; text: string; label: string; visible: boolean }
+
+/** what has the keyboard focus: its tag, name, own text and label, and whether it shows that it has it (WCAG 2.4.7) */
+const focused = (page: Page): Promise<Focused> => page.evaluate(() => {
+  const el = document.activeElement as HTMLElement & { labels?: NodeListOf<HTMLLabelElement> | null };
+  const style = getComputedStyle(el);
+  const visible = (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0) || style.boxShadow !== 'none';
+  return { tag: el.tagName.toLowerCase(), name: el.getAttribute('name') ?? '', text: (el.textContent ?? '').trim(), label: el.labels?.[0]?.textContent?.trim() ?? '', visible };
+});
+
+/**
+ * Presses Tab until the focused element is the one described (a field by its label, a button or link by its text).
+ * @throws when 40 presses never reach it: the page cannot be used with the keyboard alone
+ */
+async function tabTo(page: Page, what: { label?: string; text?: string }): Promise<void> {
+  const seen: string[] = [];
+  for (let i = 0; i < 40; i++) {
+    const now = await focused(page);
+    if ((what.label && now.label === what.label) || (what.text && now.text === what.text)) {
+      assert.ok(now.visible, `${JSON.stringify(what)} has the focus but does not show it on ${page.url()}`);
+      return;
+    }
+    seen.push(`${now.tag}:${now.label || now.text.slice(0, 30) || now.name}`);
+    await page.keyboard.press('Tab');
+  }
+  assert.fail(`Tab never reaches ${JSON.stringify(what)} on ${page.url()}; the focus went ${seen.join(' → ')}`);
+}
+
+async function typeInto(page: Page, label: string, value: string) {
+  await tabTo(page, { label });
+  await page.keyboard.type(value);
+}
+
+describe('keyboard-only sign-in on every method (Chromium)', () => {
+  let services: TestServices;
+  let server: TesseraProcess;
+  let chromium: Chromium;
+  let rp: Awaited<ReturnType<typeof startRelyingParty>>;
+  let slug: string;
+  let issuer: string;
+  let origin: string;
+  let config: oidc.Configuration;
+
+  before(async () => {
+    chromium = await launchChromium();
+    [services, rp] = await Promise.all([createTestServices(), startRelyingParty()]);
+    const port = await freePort();
+    origin = `http://localhost:${port}`;
+    server = await startTessera(services.env, { port, publicUrl: origin });
+    ({ slug, issuer } = await createTenant(server));
+    await cliJson(server, ['tenant', 'settings', '--tenant', slug, '--set', JSON.stringify({ signIn: { methods: { emailOtp: true, magicLink: true, passkey: true } } })]);
+    const client = await createClient(server, slug, ['--first-party', '--redirect-uri', rp.redirectUri]);
+    config = await discover(issuer, client.client_id, client.client_secret!);
+  });
+  after(async () => {
+    await chromium?.close();
+    await rp?.close();
+    await server?.stop();
+    await services?.drop();
+  });
+
+  /** a fresh profile; no conditional mediation, so a passkey signs in only through its button */
+  async function tab(): Promise<Page> {
+    const context = await chromium.newContext();
+    await context.addInitScript(() => {
+      if (window.PublicKeyCredential) Object.defineProperty(PublicKeyCredential, 'isConditionalMediationAvailable', { value: async () => false });
+    });
+    const page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+    return page;
+  }
+
+  /** opens the app's sign-in the way a link or the address bar does */
+  async function startSignIn(page: Page) {
+    const flow = await rp.begin(config);
+    await page.goto(flow.url.href);
+    return flow;
+  }
+
+  async function landOnRelyingParty(page: Page, result: Promise<SignedIn>) {
+    await page.waitForURL((url) => url.href.startsWith(rp.redirectUri));
+    return (await result).claims;
+  }
+
+  /** the newest outbox message to `email` after `since` messages */
+  const messageTo = (email: string, since: number) => waitFor(`a message to ${email}`, async () => {
+    const entries = await readOutbox(issuer);
+    return entries.length > since ? entries.find((e) => e.to === email) : undefined;
+  });
+
+  it('password: types the email and password, Enter signs in', async () => {
+    const user = await createUser(server, slug);
+    const page = await tab();
+    const flow = await startSignIn(page);
+    await typeInto(page, 'Email', user.email);
+    await typeInto(page, 'Password', user.password);
+    await page.keyboard.press('Enter');
+    const claims = await landOnRelyingParty(page, flow.result);
+    assert.equal(claims.sub, user.id);
+    assert.deepEqual(claims.amr, ['pwd']);
+    await page.context().close();
+  });
+
+  it('a code by email: types the email, tabs to "Email me a sign-in code", types the code, Enter', async () => {
+    const user = await createUser(server, slug);
+    const page = await tab();
+    const flow = await startSignIn(page);
+    const since = (await readOutbox(issuer)).length;
+    await typeInto(page, 'Email', user.email);
+    await tabTo(page, { text: 'Email me a sign-in code' });
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/code\/[^/]+$/);
+    const { code } = await messageTo(user.email, since);
+    // the code field has the focus when the page opens
+    assert.equal((await focused(page)).label, 'Code');
+    await page.keyboard.type(code!);
+    await page.keyboard.press('Enter');
+    const claims = await landOnRelyingParty(page, flow.result);
+    assert.equal(claims.sub, user.id);
+    assert.deepEqual(claims.amr, ['otp']);
+    await page.context().close();
+  });
+
+  it('a magic link: types the email, tabs to "Email me a sign-in link", then opens the link from the email', async () => {
+    const user = await createUser(server, slug);
+    const page = await tab();
+    const flow = await startSignIn(page);
+    const since = (await readOutbox(issuer)).length;
+    await typeInto(page, 'Email', user.email);
+    await tabTo(page, { text: 'Email me a sign-in link' });
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/magic-sent\//);
+    const { link } = await messageTo(user.email, since);
+    await page.goto(link!);
+    const claims = await landOnRelyingParty(page, flow.result);
+    assert.equal(claims.sub, user.id);
+    await page.context().close();
+  });
+
+  it('a passkey: added on the account page and used to sign in, both with the keyboard alone', async () => {
+    const user = await createUser(server, slug);
+    const page = await tab();
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('WebAuthn.enable', { enableUI: false });
+    await cdp.send('WebAuthn.addVirtualAuthenticator', {
+      options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+    });
+
+    // sign in to the account pages with the password, and add a passkey there
+    await page.goto(`${origin}/t/${slug}/account/passkeys`);
+    await tabTo(page, { text: 'Sign in' });
+    await page.keyboard.press('Enter');
+    await page.waitForURL((url) => url.pathname.includes('/interaction/'));
+    await typeInto(page, 'Email', user.email);
+    await typeInto(page, 'Password', user.password);
+    await page.keyboard.press('Enter');
+    await page.waitForURL(`${origin}/t/${slug}/account/passkeys`);
+    await page.locator('form[data-passkey-mode="register"][data-passkey-ready]').waitFor();
+    await tabTo(page, { text: 'Add a passkey' });
+    await page.keyboard.press('Enter');
+    await page.getByText('Your passkey was added.').waitFor();
+
+    // signed out (a new sign-in), the passkey button alone signs in
+    await page.context().clearCookies();
+    const flow = await startSignIn(page);
+    await page.locator('form[data-passkey-mode="login"][data-passkey-ready]').waitFor();
+    await tabTo(page, { text: 'Sign in with a passkey' });
+    await page.keyboard.press('Enter');
+    const claims = await landOnRelyingParty(page, flow.result);
+    assert.equal(claims.sub, user.id);
+    assert.deepEqual([...(claims.amr as string[])].sort(), ['hwk', 'mfa']);
+    await page.context().close();
+  });
+});

@@ -1,0 +1,103 @@
+// The console's "resend verification" (issue #14): for a user whose email is not verified, an operator with
+// users:write sends a link through the tenant's email sender, in the tenant's language; the form is CSRF-checked,
+// audited and held to the tenant's send limits. Opening the link verifies nothing until its button is pressed; the
+// button spends it once.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Browser } from '../support/browser.js';
+import { cliJson, createTenant, createUser } from '../support/fixtures.js';
+import { asPage, visibleText } from '../support/hosted-pages.js';
+import { outbox, waitForAudit } from '../support/email-flows.js';
+import { asConsolePage, createOperator, csrfOf, post, signInToConsole } from '../support/admin-console.js';
+import { useTessera } from '../support/use-tessera.js';
+import { translator } from '../../src/i18n/i18n.js';
+import type { TesseraProcess } from '../support/tessera-process.js';
+
+/** an unverified user made in the console, and the owner's browser on their page */
+async function unverifiedUser(server: TesseraProcess, slug: string) {
+  const owner = await createOperator(server, 'owner');
+  const base = `/admin/tenants/${slug}/users`;
+  const { browser, page } = await signInToConsole(server, owner, base);
+  const email = `unverified-${Date.now()}-${Math.random().toString(36).slice(2, 6)}@example.com`;
+  const made = asConsolePage(await post(browser, server, base, { _csrf: csrfOf(page), email, password: 'A long enough passphrase 42' }), 'the user page');
+  assert.match(visibleText(made.html), /\(not verified\)/);
+  return { owner, browser, email, userPage: made, path: made.url.pathname };
+}
+
+describe('admin console: resend verification', () => {
+  const server = useTessera();
+
+  it('sends a link in the tenant\'s language that verifies the address once its button is pressed, audited', async () => {
+    const tenant = await createTenant(server);
+    await cliJson(server, ['tenant', 'settings', '--tenant', tenant.slug, '--set', JSON.stringify({ texts: { defaultLocale: 'fr' } })]);
+    const { owner, browser, email, userPage, path } = await unverifiedUser(server, tenant.slug);
+    assert.match(visibleText(userPage.html), /Resend verification email/);
+
+    const sent = asConsolePage(await post(browser, server, `${path}/verification/resend`, { _csrf: csrfOf(userPage) }), 'the user page');
+    assert.match(visibleText(sent.html), new RegExp(`A verification email was sent to ${email.replace(/\./g, '\\.')}\\.`));
+    const [entry] = await waitForAudit(server.env.DATABASE_URL!, tenant.slug, 'admin.verification_sent');
+    assert.deepEqual([entry!.actor, entry!.subject], [`operator:${owner.id}`, path.split('/').pop()]);
+
+    const [message] = (await outbox(tenant.issuer)).filter((m) => m.to === email);
+    assert.ok(message, 'the email went through the tenant\'s sender (the outbox in test)');
+    const french = translator('fr');
+    assert.equal(message.subject, french.t('email.verifyLink.subject', { name: `Tenant ${tenant.slug}` }));
+    assert.ok(message.text.includes(french.t('email.verifyLink.heading')), message.text);
+    assert.equal(message.code, null, 'a link, no code');
+    const link = new URL(message.link!);
+    assert.equal(link.origin + link.pathname, `${server.url}/t/${tenant.slug}/verify-email`, 'built from PUBLIC_URL');
+    assert.doesNotMatch(JSON.stringify(entry!.data ?? {}), new RegExp(link.searchParams.get('token')!), 'the token is not audited');
+
+    // a scanner or the user opening the link: a button, nothing verified yet
+    const reader = new Browser({ 'accept-language': 'fr' });
+    const opened = asPage(await reader.navigate(link), 'the verify page');
+    assert.equal(opened.status, 200);
+    assert.match(visibleText(opened.html), new RegExp(french.t('verifyEmail.button')));
+    const still = asConsolePage(await browser.navigate(`${server.url}${path}`), 'the user page');
+    assert.match(visibleText(still.html), /\(not verified\)/);
+
+    const done = asPage(await reader.submit(opened, '/verify-email', {}), 'the verified page');
+    assert.equal(done.status, 200);
+    assert.match(visibleText(done.html), new RegExp(french.t('verifyEmail.doneTitle')));
+    const after = asConsolePage(await browser.navigate(`${server.url}${path}`), 'the user page');
+    assert.match(visibleText(after.html), /\(verified\)/);
+    assert.doesNotMatch(visibleText(after.html), /Resend verification email/, 'no button once verified');
+
+    const again = asPage(await reader.submit(opened, '/verify-email', {}), 'the link-gone page');
+    assert.equal(again.status, 410, 'the link works once');
+    assert.equal(asPage(await new Browser().navigate(link), 'the link-gone page').status, 410);
+    const tampered = new URL(link);
+    tampered.searchParams.set('token', `${link.searchParams.get('token')!.slice(0, -2)}xx`);
+    assert.equal(asPage(await new Browser().navigate(tampered), 'the link-gone page').status, 410);
+  });
+
+  it('refuses a verified user, a post without the CSRF token or without users:write, and sends past the limits', async () => {
+    const tenant = await createTenant(server);
+    const { browser, userPage, path } = await unverifiedUser(server, tenant.slug);
+    const noToken = asConsolePage(await post(browser, server, `${path}/verification/resend`, {}), 'the refusal');
+    assert.equal(noToken.status, 403);
+
+    const viewer = await createOperator(server, 'viewer');
+    const seen = await signInToConsole(server, viewer, path);
+    assert.doesNotMatch(visibleText(seen.page.html), /Resend verification email/);
+    const refused = asConsolePage(await post(seen.browser, server, `${path}/verification/resend`, { _csrf: csrfOf(seen.page) }), 'the refusal');
+    assert.equal(refused.status, 403);
+
+    // five sends an hour to one address (the tenant's perIdentifier send limit), then a message instead
+    let last = userPage;
+    for (let i = 0; i < 5; i++) {
+      last = asConsolePage(await post(browser, server, `${path}/verification/resend`, { _csrf: csrfOf(userPage) }), 'the user page');
+      assert.match(visibleText(last.html), /A verification email was sent/, `send ${i + 1}`);
+    }
+    const limited = asConsolePage(await post(browser, server, `${path}/verification/resend`, { _csrf: csrfOf(userPage) }), 'the user page');
+    assert.match(visibleText(limited.html), /Too many emails were sent to this address\. Try again in \d+ minute/);
+
+    // a verified user has nothing to verify
+    const verified = await createUser(server, tenant.slug);
+    const verifiedPath = `/admin/tenants/${tenant.slug}/users/${verified.id}`;
+    const page = asConsolePage(await browser.navigate(`${server.url}${verifiedPath}`), 'the user page');
+    assert.doesNotMatch(visibleText(page.html), /Resend verification email/);
+    const nothing = asConsolePage(await post(browser, server, `${verifiedPath}/verification/resend`, { _csrf: csrfOf(page) }), 'the user page');
+    assert.match(visibleText(nothing.html), /already verified/);
+  });
+});
