@@ -1,0 +1,113 @@
+// test-group: serial
+// The conformance harness (src/conformance, `npm run conformance`) against a freshly started Tessera over https
+// behind the local TLS proxy, as CI runs it: a tenant with a first-party client, a test user and dynamic
+// registration for the basic, config, form_post, logout and dynamic plans; a FAPI 2.0 tenant for fapi2. The
+// harness runs as its own process (Node trusts the test CA through NODE_EXTRA_CA_CERTS) and must report 0 failed.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { createTestServices, type TestServices } from '../support/test-env.js';
+import { freePort, repoRoot, startTessera, type TesseraProcess } from '../support/tessera-process.js';
+import { cliJson, createClient, createTenant, createUser, uniqueSlug } from '../support/fixtures.js';
+import { setProtocol } from '../support/protocol-profiles.js';
+import { makeCertificates, startTlsProxy } from '../support/tls-proxy.js';
+
+const harnessJs = fileURLToPath(new URL('../../src/conformance/conformance-cli.js', import.meta.url));
+const redirectUri = 'https://rp.conformance.invalid/callback';
+const postLogoutRedirectUri = 'https://rp.conformance.invalid/signed-out';
+
+interface Run { code: number | null; output: string }
+
+describe('conformance harness over https', () => {
+  let services: TestServices;
+  let server: TesseraProcess;
+  let proxy: Awaited<ReturnType<typeof startTlsProxy>>;
+  let dir: string;
+  let caFile: string;
+
+  before(async () => {
+    const [certificates, created] = await Promise.all([makeCertificates(), createTestServices()]);
+    services = created;
+    dir = await mkdtemp(join(tmpdir(), 'tessera-conformance-'));
+    caFile = join(dir, 'ca.pem');
+    await writeFile(caFile, certificates.ca);
+    const port = await freePort();
+    proxy = await startTlsProxy(certificates, () => `http://127.0.0.1:${port}`);
+    server = await startTessera(services.env, { port, publicUrl: proxy.origin });
+  });
+  after(async () => {
+    await server?.stop();
+    await proxy?.close();
+    await services?.drop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  /** `node dist/src/conformance/conformance-cli.js <argv>`, as `npm run conformance --` runs it after building */
+  function harness(argv: string[]): Promise<Run> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [harnessJs, ...argv, '--ignore-browser-tls-errors'], {
+        cwd: repoRoot, env: { PATH: process.env.PATH ?? '', NODE_EXTRA_CA_CERTS: caFile, ...(process.env.CHROMIUM_PATH ? { CHROMIUM_PATH: process.env.CHROMIUM_PATH } : {}) },
+      });
+      let output = '';
+      child.stdout.on('data', (d) => { output += d; });
+      child.stderr.on('data', (d) => { output += d; });
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, output }));
+    });
+  }
+
+  /** the tally line's numbers; every PASS/FAIL/SKIP line is counted once */
+  function tally(run: Run) {
+    const match = /(\d+) passed, (\d+) failed, (\d+) skipped/.exec(run.output);
+    assert.ok(match, `no tally in:\n${run.output}`);
+    const lines = (outcome: string) => run.output.split('\n').filter((line) => line.startsWith(`${outcome} [`)).length;
+    const [passed, failed, skipped] = [Number(match[1]), Number(match[2]), Number(match[3])];
+    assert.deepEqual([passed, failed, skipped], [lines('PASS'), lines('FAIL'), lines('SKIP')], 'the tally counts the printed checks');
+    return { passed, failed, skipped };
+  }
+
+  it('passes the basic, config, form_post, logout and dynamic plans against a tenant with a client, a user and registration', async () => {
+    const tenant = await createTenant(server);
+    const user = await createUser(server, tenant.slug);
+    const client = await createClient(server, tenant.slug, ['--first-party', '--redirect-uri', redirectUri, '--post-logout-redirect-uri', postLogoutRedirectUri,
+      '--grant', 'authorization_code', '--grant', 'refresh_token']);
+    await cliJson(server, ['tenant', 'settings', '--tenant', tenant.slug, '--set', JSON.stringify({ registration: { enabled: true } })]);
+    const { initial_access_token: token } = await cliJson<{ initial_access_token: string }>(server, ['registration', 'token', '--tenant', tenant.slug, '--multi-use']);
+
+    const run = await harness(['--issuer', tenant.issuer, '--plan', 'config,basic,formpost,logout,dynamic', '--client-id', client.client_id, '--client-secret', client.client_secret!,
+      '--registration-token', token, '--user', user.email, '--password', user.password]);
+    const { passed, failed } = tally(run);
+    assert.equal(failed, 0, run.output);
+    assert.equal(run.code, 0, run.output);
+    assert.ok(passed >= 50, `only ${passed} checks passed:\n${run.output}`);
+    for (const plan of ['config', 'basic', 'formpost', 'logout', 'dynamic']) assert.match(run.output, new RegExp(`^PASS \\[${plan}\\]`, 'm'));
+    assert.match(run.output, /^PASS \[logout\] back-channel logout/m, 'back-channel logout is driven, not skipped');
+  });
+
+  it('passes the fapi2 plan against a FAPI 2.0 tenant', async () => {
+    const slug = uniqueSlug('fapi');
+    const { issuer } = await cliJson<{ issuer: string }>(server, ['tenant', 'create', slug, '--id-token-alg', 'ES256', '--access-token-alg', 'ES256']);
+    const user = await createUser(server, slug);
+    await setProtocol(server, slug, { fapi2: { enabled: true } }, { registration: { enabled: true } });
+    const { initial_access_token: token } = await cliJson<{ initial_access_token: string }>(server, ['registration', 'token', '--tenant', slug, '--multi-use']);
+
+    const run = await harness(['--issuer', issuer, '--plan', 'fapi2', '--registration-token', token, '--user', user.email, '--password', user.password]);
+    const { passed, failed, skipped } = tally(run);
+    assert.equal(failed, 0, run.output);
+    assert.equal(skipped, 0, run.output);
+    assert.equal(run.code, 0, run.output);
+    assert.ok(passed >= 14, run.output);
+  });
+
+  it('fails, and says so, against a deployment that breaks a check: an issuer that is not the discovery document\'s', async () => {
+    const tenant = await createTenant(server);
+    const run = await harness(['--issuer', `${tenant.issuer}/`, '--plan', 'config']);
+    assert.equal(run.code, 1, run.output);
+    assert.match(run.output, /^FAIL \[config\] issuer is exactly the URL/m);
+    assert.ok(tally(run).failed >= 1);
+  });
+});
