@@ -73,8 +73,10 @@ export class BrowserSession {
       let idleSince = Date.now();
       let lastUrl = '';
       while (!captured) {
-        if (Date.now() > deadline || Date.now() - idleSince > 4_000) throw new Error(`did not reach ${until}; stopped at ${page.url()}: ${await this.headline()}`);
-        if (page.url() !== lastUrl) {
+        if (Date.now() > deadline || Date.now() - idleSince > 2_500) throw new Error(`did not reach ${until}; stopped at ${page.url()}: ${await this.headline()}`);
+        // idle: a page that finished loading and offers nothing to do (an error page) for 2.5 s
+        const loaded = await page.evaluate(() => document.readyState).catch(() => 'loading') === 'complete';
+        if (page.url() !== lastUrl || !loaded) {
           lastUrl = page.url();
           idleSince = Date.now();
         }
@@ -83,7 +85,7 @@ export class BrowserSession {
           throw error;
         });
         if (acted) idleSince = Date.now();
-        await page.waitForTimeout(acted ? 400 : 150);
+        if (!acted) await page.waitForTimeout(100);
       }
       await page.waitForLoadState('domcontentloaded').catch(() => undefined);
       const landed = page.url().startsWith(until) ? new URL(page.url()) : new URL(captured.url);
@@ -101,6 +103,9 @@ export class BrowserSession {
   /** one step on the current page; true when it did something */
   private async act(result: Callback, signIn: boolean, countLogin: () => number): Promise<boolean> {
     const { page } = this;
+    const before = page.url();
+    // after a submission, wait for the next page so that one form is never submitted twice
+    const moved = () => page.waitForURL((url) => url.href !== before, { timeout: 5_000, waitUntil: 'commit' }).catch(() => undefined).then(() => true);
     const password = page.locator('input[type=password]:visible').first();
     if (await password.count()) {
       if (!signIn) throw new Error(`a login page was shown (${page.url()}) where none was expected`);
@@ -116,18 +121,18 @@ export class BrowserSession {
       }
       await password.fill(credentials.password);
       await password.press('Enter');
-      return true;
+      return moved();
     }
     const consent = page.locator(consentButton).first();
     if (await consent.count()) {
       result.sawConsent = true;
       await consent.click();
-      return true;
+      return moved();
     }
     const logout = page.locator(logoutButton).first();
     if (await logout.count()) {
       await logout.click();
-      return true;
+      return moved();
     }
     return false;
   }

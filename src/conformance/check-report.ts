@@ -18,7 +18,7 @@ export function expectEqual(actual: unknown, expected: unknown, what: string): v
 
 export type Outcome = 'PASS' | 'FAIL' | 'SKIP';
 
-export interface CheckResult { plan: string; name: string; outcome: Outcome; detail?: string }
+export interface CheckResult { plan: string; name: string; outcome: Outcome; detail?: string; ms?: number }
 
 export class Report {
   readonly results: CheckResult[] = [];
@@ -27,13 +27,15 @@ export class Report {
 
   /** runs one check; its returned value is handed on (undefined when it did not pass) */
   async check<T>(plan: string, name: string, run: () => Promise<T> | T): Promise<T | undefined> {
+    const started = Date.now();
     try {
       const value = await run();
-      this.record({ plan, name, outcome: 'PASS' });
+      this.record({ plan, name, outcome: 'PASS', ms: Date.now() - started });
       return value;
     } catch (error) {
-      if (error instanceof Skip) this.record({ plan, name, outcome: 'SKIP', detail: error.message });
-      else this.record({ plan, name, outcome: 'FAIL', detail: error instanceof Error ? error.message : String(error) });
+      const ms = Date.now() - started;
+      if (error instanceof Skip) this.record({ plan, name, outcome: 'SKIP', detail: error.message, ms });
+      else this.record({ plan, name, outcome: 'FAIL', detail: error instanceof Error ? error.message : String(error), ms });
       return undefined;
     }
   }
@@ -45,7 +47,8 @@ export class Report {
 
   private record(result: CheckResult): void {
     this.results.push(result);
-    this.print(`${result.outcome} [${result.plan}] ${result.name}${result.detail ? ` — ${result.detail.split('\n')[0]}` : ''}`);
+    const time = result.ms !== undefined && result.ms >= 1000 ? ` (${(result.ms / 1000).toFixed(1)} s)` : '';
+    this.print(`${result.outcome} [${result.plan}] ${result.name}${result.detail ? ` — ${result.detail.split('\n')[0]}` : ''}${time}`);
   }
 
   count(outcome: Outcome): number {

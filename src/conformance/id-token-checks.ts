@@ -18,6 +18,8 @@ export interface IdTokenExpectations {
   nonce?: string;
   accessToken?: string;
   code?: string;
+  /** a refreshed ID Token (OIDC Core §12.2): a nonce, if any, is the original's */
+  refreshedNonce?: string;
   /** auth_time must be present (max_age was sent, or auth_time requested) */
   authTime?: boolean;
   /** the allowed signing algorithms; default: what discovery advertises */
@@ -43,7 +45,8 @@ export async function checkIdToken(h: Harness, idToken: string, expected: IdToke
   const now = Math.floor(Date.now() / 1000);
   expect(typeof payload.exp === 'number' && payload.exp > now, 'exp is missing or past');
   expect(typeof payload.iat === 'number' && payload.iat <= now + 300 && payload.iat > now - 3600, `iat ${payload.iat} is not about now`);
-  if (expected.nonce !== undefined) expectEqual(payload.nonce, expected.nonce, 'nonce');
+  if (expected.refreshedNonce !== undefined) expect(payload.nonce === undefined || payload.nonce === expected.refreshedNonce, 'the refreshed ID Token has another nonce');
+  else if (expected.nonce !== undefined) expectEqual(payload.nonce, expected.nonce, 'nonce');
   else expect(payload.nonce === undefined, 'a nonce was returned though none was sent');
   if (expected.authTime) expect(typeof payload.auth_time === 'number' && payload.auth_time <= now + 300, 'auth_time is missing');
   if (expected.accessToken && payload.at_hash !== undefined) expectEqual(payload.at_hash, leftHalfHash(expected.accessToken, header.alg!), 'at_hash');

@@ -167,15 +167,17 @@ export async function basicPlan(h: Harness): Promise<void> {
       }
     });
     await claimsAndRequest(h, client, session, clientId);
-    await check('refresh_token grant: a new access token; the refreshed ID Token keeps iss, sub, aud', async () => {
+    await check('refresh_token grant: a new access token; a refreshed ID Token keeps sub, auth_time and nonce (OIDC Core §12.2)', async () => {
       if (!(m.grant_types_supported as string[] | undefined)?.includes('refresh_token')) skip('refresh_token is not a supported grant');
       const flow = await h.codeFlow(client, session, { scope: 'openid email offline_access', prompt: 'consent' });
       if (!flow.tokens.refresh_token) skip('no refresh token for offline_access (the client may lack the refresh_token grant)');
       const refreshed = await oidc.refreshTokenGrant(client, flow.tokens.refresh_token);
       expect(refreshed.access_token && refreshed.access_token !== flow.tokens.access_token, 'no new access token');
       if (refreshed.id_token) {
-        const again = await checkIdToken(h, refreshed.id_token, { clientId, accessToken: refreshed.access_token });
-        expectEqual(again.sub, sub, 'sub');
+        const original = await checkIdToken(h, flow.tokens.id_token!, { clientId, nonce: flow.nonce });
+        const again = await checkIdToken(h, refreshed.id_token, { clientId, accessToken: refreshed.access_token, refreshedNonce: flow.nonce });
+        expectEqual(again.sub, original.sub, 'sub');
+        if (original.auth_time !== undefined) expectEqual(again.auth_time, original.auth_time, 'auth_time');
       }
     });
   } finally {

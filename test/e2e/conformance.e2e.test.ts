@@ -28,6 +28,8 @@ describe('conformance harness over https', () => {
   let proxy: Awaited<ReturnType<typeof startTlsProxy>>;
   let dir: string;
   let caFile: string;
+  let oidcRun: Promise<Run>;
+  let fapiRun: Promise<Run>;
 
   before(async () => {
     const [certificates, created] = await Promise.all([makeCertificates(), createTestServices()]);
@@ -38,6 +40,9 @@ describe('conformance harness over https', () => {
     const port = await freePort();
     proxy = await startTlsProxy(certificates, () => `http://127.0.0.1:${port}`);
     server = await startTessera(services.env, { port, publicUrl: proxy.origin });
+    // both runs at once: each has its own tenant and browser
+    [oidcRun, fapiRun] = [startOidcRun(), startFapiRun()];
+    await Promise.allSettled([oidcRun, fapiRun]);
   });
   after(async () => {
     await server?.stop();
@@ -70,16 +75,31 @@ describe('conformance harness over https', () => {
     return { passed, failed, skipped };
   }
 
-  it('passes the basic, config, form_post, logout and dynamic plans against a tenant with a client, a user and registration', async () => {
+  /** a tenant with a first-party client, a user and multi-use registration tokens; the harness's OpenID plans */
+  async function startOidcRun(): Promise<Run> {
     const tenant = await createTenant(server);
     const user = await createUser(server, tenant.slug);
     const client = await createClient(server, tenant.slug, ['--first-party', '--redirect-uri', redirectUri, '--post-logout-redirect-uri', postLogoutRedirectUri,
       '--grant', 'authorization_code', '--grant', 'refresh_token']);
     await cliJson(server, ['tenant', 'settings', '--tenant', tenant.slug, '--set', JSON.stringify({ registration: { enabled: true } })]);
     const { initial_access_token: token } = await cliJson<{ initial_access_token: string }>(server, ['registration', 'token', '--tenant', tenant.slug, '--multi-use']);
-
-    const run = await harness(['--issuer', tenant.issuer, '--plan', 'config,basic,formpost,logout,dynamic', '--client-id', client.client_id, '--client-secret', client.client_secret!,
+    return harness(['--issuer', tenant.issuer, '--plan', 'config,basic,formpost,logout,dynamic', '--client-id', client.client_id, '--client-secret', client.client_secret!,
       '--registration-token', token, '--user', user.email, '--password', user.password]);
+  }
+
+  /** a FAPI 2.0 tenant (ES256) with registration; the fapi2 plan registers its own private_key_jwt client */
+  async function startFapiRun(): Promise<Run> {
+    const slug = uniqueSlug('fapi');
+    const { issuer } = await cliJson<{ issuer: string }>(server, ['tenant', 'create', slug, '--id-token-alg', 'ES256', '--access-token-alg', 'ES256']);
+    const user = await createUser(server, slug);
+    await setProtocol(server, slug, { fapi2: { enabled: true } }, { registration: { enabled: true } });
+    const { initial_access_token: token } = await cliJson<{ initial_access_token: string }>(server, ['registration', 'token', '--tenant', slug, '--multi-use']);
+    return harness(['--issuer', issuer, '--plan', 'fapi2', '--registration-token', token, '--user', user.email, '--password', user.password]);
+  }
+
+  it('passes the basic, config, form_post, logout and dynamic plans against a tenant with a client, a user and registration', async (t) => {
+    const run = await oidcRun;
+    t.diagnostic(run.output);
     const { passed, failed } = tally(run);
     assert.equal(failed, 0, run.output);
     assert.equal(run.code, 0, run.output);
@@ -88,14 +108,9 @@ describe('conformance harness over https', () => {
     assert.match(run.output, /^PASS \[logout\] back-channel logout/m, 'back-channel logout is driven, not skipped');
   });
 
-  it('passes the fapi2 plan against a FAPI 2.0 tenant', async () => {
-    const slug = uniqueSlug('fapi');
-    const { issuer } = await cliJson<{ issuer: string }>(server, ['tenant', 'create', slug, '--id-token-alg', 'ES256', '--access-token-alg', 'ES256']);
-    const user = await createUser(server, slug);
-    await setProtocol(server, slug, { fapi2: { enabled: true } }, { registration: { enabled: true } });
-    const { initial_access_token: token } = await cliJson<{ initial_access_token: string }>(server, ['registration', 'token', '--tenant', slug, '--multi-use']);
-
-    const run = await harness(['--issuer', issuer, '--plan', 'fapi2', '--registration-token', token, '--user', user.email, '--password', user.password]);
+  it('passes the fapi2 plan against a FAPI 2.0 tenant', async (t) => {
+    const run = await fapiRun;
+    t.diagnostic(run.output);
     const { passed, failed, skipped } = tally(run);
     assert.equal(failed, 0, run.output);
     assert.equal(skipped, 0, run.output);
