@@ -1,9 +1,8 @@
 // `npm run conformance -- --issuer URL [--plan …]`: runs the checks of OpenID Foundation certification plans
 // that can run on this machine against any deployment, prints each one and a tally, exits 1 on any failure.
 // Not the official suite (README "Conformance"). Kept out of the server's import graph: nothing in src imports it.
-import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { Harness, planNames, type HarnessOptions, type PlanName } from './harness.js';
+import { Harness, type HarnessOptions, type PlanName } from './harness.js';
+import { parseOptions, usage, UsageError } from './conformance-options.js';
 import { configPlan } from './plan-config.js';
 import { basicPlan } from './plan-basic.js';
 import { formPostPlan } from './plan-formpost.js';
@@ -14,60 +13,6 @@ import { fapi2Plan } from './plan-fapi2.js';
 const plans: Record<PlanName, (h: Harness) => Promise<void>> = {
   config: configPlan, basic: basicPlan, formpost: formPostPlan, logout: logoutPlan, dynamic: dynamicPlan, fapi2: fapi2Plan,
 };
-
-const usage = `usage: npm run conformance -- --issuer URL [--plan ${planNames.join('|')}]... [options]
-  --plan P                  a plan to run; repeat or comma-separate (default: config,basic)
-  --client-id ID            a confidential client (client_secret_basic) with the redirect and post-logout URIs below
-  --client-secret SECRET
-  --registration-token T    an initial access token (multi-use) for the dynamic, back-channel and fapi2 clients
-  --private-jwk FILE        with --client-id: that client's private JWK (fapi2 without registration)
-  --user EMAIL --password PW  a test user of the deployment, for the browser steps
-  --redirect-uri URI        default https://rp.conformance.invalid/callback (never fetched: the browser is intercepted)
-  --post-logout-redirect-uri URI   default https://rp.conformance.invalid/signed-out
-  --backchannel-host URL    where the provider reaches this machine's back-channel logout listener
-  --ignore-browser-tls-errors  Chromium accepts a certificate from a private CA (Node trusts NODE_EXTRA_CA_CERTS)
-  --timeout SECONDS         per browser step (default 20)`;
-
-export function parseOptions(argv: string[]): HarnessOptions {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      issuer: { type: 'string' }, plan: { type: 'string', multiple: true }, 'client-id': { type: 'string' }, 'client-secret': { type: 'string' },
-      'registration-token': { type: 'string' }, 'private-jwk': { type: 'string' }, user: { type: 'string' }, password: { type: 'string' },
-      'redirect-uri': { type: 'string' }, 'post-logout-redirect-uri': { type: 'string' }, 'backchannel-host': { type: 'string' },
-      'ignore-browser-tls-errors': { type: 'boolean' }, timeout: { type: 'string' }, help: { type: 'boolean' },
-    },
-  });
-  if (values.help) throw new UsageError('');
-  if (!values.issuer) throw new UsageError('--issuer is required');
-  try {
-    new URL(values.issuer);
-  } catch {
-    throw new UsageError(`--issuer ${values.issuer} is not a URL`);
-  }
-  const chosen = (values.plan ?? ['config,basic']).flatMap((plan) => plan.split(',')).map((plan) => plan.trim()).filter(Boolean);
-  const unknown = chosen.filter((plan) => !(planNames as readonly string[]).includes(plan));
-  if (unknown.length) throw new UsageError(`unknown plan ${unknown.join(', ')}; plans: ${planNames.join(', ')}`);
-  const timeout = Number(values.timeout ?? 20);
-  if (!(timeout > 0)) throw new UsageError('--timeout must be a positive number of seconds');
-  return {
-    issuer: values.issuer,
-    plans: planNames.filter((plan) => chosen.includes(plan)),
-    clientId: values['client-id'],
-    clientSecret: values['client-secret'],
-    registrationToken: values['registration-token'],
-    privateJwk: values['private-jwk'] ? readFileSync(values['private-jwk'], 'utf8') : undefined,
-    user: values.user,
-    password: values.password,
-    redirectUri: values['redirect-uri'] ?? 'https://rp.conformance.invalid/callback',
-    postLogoutRedirectUri: values['post-logout-redirect-uri'] ?? 'https://rp.conformance.invalid/signed-out',
-    backchannelHost: values['backchannel-host'],
-    ignoreTlsErrors: values['ignore-browser-tls-errors'] ?? false,
-    timeoutMs: timeout * 1000,
-  };
-}
-
-class UsageError extends Error {}
 
 /** runs the chosen plans; resolves to the process exit code */
 export async function runConformance(options: HarnessOptions): Promise<number> {
