@@ -55,7 +55,7 @@ export class BrowserSession {
    * @param options.signIn false: a login page fails the visit (prompt=none, SSO expected)
    * @throws Error saying where the browser stopped when the callback is not reached
    */
-  async visit(start: URL | string, until: string, options: { signIn?: boolean } = {}): Promise<Callback> {
+  async visit(start: URL | string, until: string, options: { signIn?: boolean; post?: boolean } = {}): Promise<Callback> {
     const { page } = this;
     let captured: { url: string; method: string; body: string | null } | undefined;
     const matcher = (url: URL) => url.href.startsWith(until);
@@ -67,7 +67,8 @@ export class BrowserSession {
     await this.context.route(matcher, handler);
     const result: Callback = { url: new URL('about:blank'), method: 'GET', params: new URLSearchParams(), sawLogin: false, sawConsent: false };
     try {
-      await page.goto(String(start), { waitUntil: 'commit' }).catch(() => undefined);
+      if (options.post) await this.postForm(new URL(start));
+      else await page.goto(String(start), { waitUntil: 'commit' }).catch(() => undefined);
       const deadline = Date.now() + this.options.timeoutMs;
       let logins = 0;
       let idleSince = Date.now();
@@ -98,6 +99,25 @@ export class BrowserSession {
     } finally {
       await this.context.unroute(matcher, handler);
     }
+  }
+
+  /** submits the query of `url` as a form POST to its path (OIDC Core 3.1.2.1), from a blank page */
+  private async postForm(url: URL): Promise<void> {
+    await this.page.goto('about:blank');
+    await this.page.evaluate(({ action, fields }) => {
+      const form = document.createElement('form');
+      form.method = 'POST';
+      form.action = action;
+      for (const [name, value] of fields) {
+        const input = document.createElement('input');
+        input.type = 'hidden';
+        input.name = name;
+        input.value = value;
+        form.append(input);
+      }
+      document.body.append(form);
+      form.submit();
+    }, { action: `${url.origin}${url.pathname}`, fields: [...url.searchParams] });
   }
 
   /** one step on the current page; true when it did something */

@@ -114,7 +114,7 @@ export class Harness {
    * a code flow with PKCE, state and nonce through the browser; `params` are added to the authorization request
    * @param options.par push the request first (RFC 9126)
    */
-  async codeFlow(config: oidc.Configuration, session: BrowserSession, params: Record<string, string> = {}, options: { par?: boolean; DPoP?: oidc.DPoPHandle; signIn?: boolean; maxAge?: number } = {}): Promise<Flow> {
+  async codeFlow(config: oidc.Configuration, session: BrowserSession, params: Record<string, string> = {}, options: { par?: boolean; DPoP?: oidc.DPoPHandle; signIn?: boolean; maxAge?: number; post?: boolean } = {}): Promise<Flow> {
     const codeVerifier = oidc.randomPKCECodeVerifier();
     const state = oidc.randomState();
     const nonce = oidc.randomNonce();
@@ -123,7 +123,7 @@ export class Harness {
       code_challenge: await oidc.calculatePKCECodeChallenge(codeVerifier), code_challenge_method: 'S256', state, nonce, ...params,
     };
     const url = options.par ? await oidc.buildAuthorizationUrlWithPAR(config, request, { DPoP: options.DPoP }) : oidc.buildAuthorizationUrl(config, request);
-    const callback = await session.visit(url, this.options.redirectUri, { signIn: options.signIn });
+    const callback = await session.visit(url, this.options.redirectUri, { signIn: options.signIn, post: options.post });
     const tokens = await oidc.authorizationCodeGrant(config, callbackInput(callback), {
       pkceCodeVerifier: codeVerifier, expectedState: state, expectedNonce: nonce, idTokenExpected: true, maxAge: options.maxAge,
     }, undefined, { DPoP: options.DPoP });

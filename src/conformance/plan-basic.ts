@@ -69,6 +69,11 @@ export async function basicPlan(h: Harness): Promise<void> {
       const error = await redeemRaw(h, client, { code, redirect_uri: h.options.redirectUri, code_verifier: first.codeVerifier });
       expectEqual(error, 'invalid_grant', 'error');
     });
+    await check('the access token of a replayed code is revoked (RFC 6749 §4.1.2)', async () => {
+      const response = await fetch(String(m.userinfo_endpoint), { headers: { authorization: `Bearer ${tokens.access_token}` } });
+      await response.body?.cancel();
+      expectEqual(response.status, 401, 'userinfo with the first redemption\'s access token: HTTP status');
+    });
     await check('PKCE: a wrong code_verifier is refused (invalid_grant)', async () => {
       const flow = await authorizeOnly(h, client, session);
       expectEqual(await redeemRaw(h, client, { code: flow.code, redirect_uri: h.options.redirectUri, code_verifier: oidc.randomPKCECodeVerifier() }), 'invalid_grant', 'error');
@@ -143,6 +148,25 @@ export async function basicPlan(h: Harness): Promise<void> {
     await check('unknown parameters and another scope order are accepted (display=page, scope order)', async () => {
       const flow = await h.codeFlow(client, session, { scope: 'email openid', display: 'page', conformance_extra: 'ignored' }, { signIn: false });
       expect(flow.tokens.id_token, 'no id_token');
+    });
+    await check('display=popup and claims_locales are accepted', async () => {
+      const flow = await h.codeFlow(client, session, { display: 'popup', claims_locales: 'se' }, { signIn: false });
+      expect(flow.tokens.id_token, 'no id_token');
+    });
+    await check('acr_values the provider does not know are accepted (a voluntary claim, OIDC Core §3.1.2.1)', async () => {
+      const flow = await h.codeFlow(client, session, { acr_values: '1 2' });
+      await checkIdToken(h, flow.tokens.id_token!, { clientId, nonce: flow.nonce });
+    });
+    await check('the authorization endpoint accepts POST (OIDC Core §3.1.2.1)', async () => {
+      const flow = await h.codeFlow(client, session, {}, { post: true });
+      await checkIdToken(h, flow.tokens.id_token!, { clientId, nonce: flow.nonce });
+    });
+    await check('a request without redirect_uri is refused and issues no code', async () => {
+      const url = oidc.buildAuthorizationUrl(client, { scope: 'openid', response_type: 'code', state: 'x', code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()), code_challenge_method: 'S256' });
+      const response = await fetch(url, { redirect: 'manual' });
+      await response.body?.cancel();
+      expect(!(response.headers.get('location') ?? '').includes('code='), 'a code was issued');
+      expect(response.status >= 400, `HTTP ${response.status}, expected an error page`);
     });
     await check('login_hint is accepted and offered on the login page', async () => {
       const fresh = await h.session();
