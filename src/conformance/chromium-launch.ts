@@ -23,6 +23,8 @@ export async function launchChromium(): Promise<Browser> {
     throw new Error(`Chromium is not installed at ${chromiumPath}. Install it with \`apt-get install -y chromium\` `
       + '(or set CHROMIUM_PATH); browser steps need a real browser and never download one.');
   }
-  const { chromium } = await import('playwright-core');
+  const { chromium } = await import('playwright-core').catch(() => {
+    throw new Error('playwright-core is not installed: it is a development dependency; run this from a checkout after `npm ci`.');
+  });
   return chromium.launch({ executablePath: chromiumPath, args: [...chromiumArgs], headless: true, timeout: 30_000 });
 }
