@@ -16,16 +16,39 @@ export const usage = `usage: npm run conformance -- --issuer URL [--plan ${planN
   --ignore-browser-tls-errors  Chromium accepts a certificate from a private CA (Node trusts NODE_EXTRA_CA_CERTS)
   --timeout SECONDS         per browser step (default 20)`;
 
+const optionTypes = {
+  issuer: { type: 'string' }, plan: { type: 'string', multiple: true }, 'client-id': { type: 'string' }, 'client-secret': { type: 'string' },
+  'registration-token': { type: 'string' }, 'private-jwk': { type: 'string' }, user: { type: 'string' }, password: { type: 'string' },
+  'redirect-uri': { type: 'string' }, 'post-logout-redirect-uri': { type: 'string' }, 'backchannel-host': { type: 'string' },
+  'ignore-browser-tls-errors': { type: 'boolean' }, timeout: { type: 'string' }, help: { type: 'boolean' },
+} as const;
+
+const valueOptions = new Set(Object.entries(optionTypes).filter(([, option]) => option.type === 'string').map(([name]) => name));
+
+/** `--token -abc` → `--token=-abc`: secrets and tokens may start with a dash, which parseArgs takes for an option */
+function joinValues(argv: string[]): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const next = argv[i + 1];
+    if (arg.startsWith('--') && valueOptions.has(arg.slice(2)) && next !== undefined && !next.startsWith('--')) {
+      joined.push(`${arg}=${next}`);
+      i += 1;
+    } else {
+      joined.push(arg);
+    }
+  }
+  return joined;
+}
+
 export function parseOptions(argv: string[]): HarnessOptions {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      issuer: { type: 'string' }, plan: { type: 'string', multiple: true }, 'client-id': { type: 'string' }, 'client-secret': { type: 'string' },
-      'registration-token': { type: 'string' }, 'private-jwk': { type: 'string' }, user: { type: 'string' }, password: { type: 'string' },
-      'redirect-uri': { type: 'string' }, 'post-logout-redirect-uri': { type: 'string' }, 'backchannel-host': { type: 'string' },
-      'ignore-browser-tls-errors': { type: 'boolean' }, timeout: { type: 'string' }, help: { type: 'boolean' },
-    },
-  });
+  let parsed;
+  try {
+    parsed = parseArgs({ args: joinValues(argv), options: optionTypes });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values } = parsed;
   if (values.help) throw new UsageError('');
   if (!values.issuer) throw new UsageError('--issuer is required');
   try {

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { createTestServices, type TestServices } from '../support/test-env.js';
 import { freePort, repoRoot, startTessera, type TesseraProcess } from '../support/tessera-process.js';
-import { cliJson, createClient, createTenant, createUser, uniqueSlug } from '../support/fixtures.js';
+import { cliJson, createTenant, createUser, uniqueSlug } from '../support/fixtures.js';
 import { setProtocol } from '../support/protocol-profiles.js';
 import { makeCertificates, startTlsProxy } from '../support/tls-proxy.js';
 
@@ -79,11 +79,13 @@ describe('conformance harness over https', () => {
   async function startOidcRuns(): Promise<Run[]> {
     const tenant = await createTenant(server);
     const user = await createUser(server, tenant.slug);
-    const client = await createClient(server, tenant.slug, ['--first-party', '--redirect-uri', redirectUri, '--post-logout-redirect-uri', postLogoutRedirectUri,
-      '--grant', 'authorization_code', '--grant', 'refresh_token']);
-    await cliJson(server, ['tenant', 'settings', '--tenant', tenant.slug, '--set', JSON.stringify({ registration: { enabled: true } })]);
+    // pairwise subjects and the hybrid response type on, so that the checks of them run too
+    await setProtocol(server, tenant.slug, { pairwise: { enabled: true }, responseTypes: { hybrid: true } }, { registration: { enabled: true } });
+    const client = await cliJson<{ client_id: string; client_secret: string }>(server, ['client', 'create', '--tenant', tenant.slug, '--name', 'Conformance', '--first-party',
+      '--redirect-uri', redirectUri, '--post-logout-redirect-uri', postLogoutRedirectUri, '--grant', 'authorization_code', '--grant', 'refresh_token', '--grant', 'implicit',
+      '--metadata', JSON.stringify({ response_types: ['code', 'code id_token'] })]);
     const { initial_access_token: token } = await cliJson<{ initial_access_token: string }>(server, ['registration', 'token', '--tenant', tenant.slug, '--multi-use']);
-    const common = ['--issuer', tenant.issuer, '--client-id', client.client_id, '--client-secret', client.client_secret!, '--registration-token', token, '--user', user.email, '--password', user.password];
+    const common = ['--issuer', tenant.issuer, '--client-id', client.client_id, '--client-secret', client.client_secret, '--registration-token', token, '--user', user.email, '--password', user.password];
     return Promise.all([harness([...common, '--plan', 'config,basic']), harness([...common, '--plan', 'formpost', '--plan', 'logout', '--plan', 'dynamic'])]);
   }
 
@@ -108,7 +110,7 @@ describe('conformance harness over https', () => {
     const passed = runs.reduce((sum, run) => sum + tally(run).passed, 0);
     assert.ok(passed >= 60, `only ${passed} checks passed:\n${output}`);
     for (const plan of ['config', 'basic', 'formpost', 'logout', 'dynamic']) assert.match(output, new RegExp(`^PASS \\[${plan}\\]`, 'm'));
-    assert.match(output, /^PASS \[logout\] back-channel logout/m, 'back-channel logout is driven, not skipped');
+    for (const driven of ['logout\\] back-channel logout', 'formpost\\] hybrid response', 'dynamic\\] pairwise']) assert.match(output, new RegExp(`^PASS \\[${driven}`, 'm'), `${driven} is driven, not skipped`);
   });
 
   it('passes the fapi2 plan against a FAPI 2.0 tenant', async (t) => {

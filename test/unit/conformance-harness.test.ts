@@ -19,6 +19,14 @@ describe('conformance harness', () => {
     assert.throws(() => parseOptions(['--issuer', 'https://id.example.com', '--plan', 'implicit']), (error: Error) => error instanceof UsageError && /unknown plan implicit/.test(error.message));
     assert.throws(() => parseOptions(['--plan', 'basic']), /--issuer is required/);
     assert.throws(() => parseOptions(['--issuer', 'not a url']), /is not a URL/);
+    assert.throws(() => parseOptions(['--issuer', 'https://id.example.com', '--nonsense']), UsageError);
+  });
+
+  it('takes tokens and passwords that start with a dash as values', () => {
+    const options = parseOptions(['--issuer', 'https://id.example.com', '--registration-token', '-Xa_b', '--password', '-p', '--user', 'u@example.com']);
+    assert.equal(options.registrationToken, '-Xa_b');
+    assert.equal(options.password, '-p');
+    assert.equal(options.user, 'u@example.com');
   });
 
   it('reports PASS, FAIL with the reason and SKIP with the reason, and tallies them', async () => {
