@@ -123,11 +123,17 @@ describe('conformance harness over https', () => {
     assert.ok(passed >= 14, run.output);
   });
 
-  it('fails, and says so, against a deployment that breaks a check: an issuer that is not the discovery document\'s', async () => {
+  it('fails, and says so, where a deployment breaks a check: a wrong issuer URL; the fapi2 plan against a tenant without FAPI 2.0', async () => {
     const tenant = await createTenant(server);
-    const run = await harness(['--issuer', `${tenant.issuer}/`, '--plan', 'config']);
-    assert.equal(run.code, 1, run.output);
-    assert.match(run.output, /^FAIL \[config\] issuer is exactly the URL/m);
-    assert.ok(tally(run).failed >= 1);
+    const wrongIssuer = await harness(['--issuer', `${tenant.issuer}/`, '--plan', 'config']);
+    assert.equal(wrongIssuer.code, 1, wrongIssuer.output);
+    assert.match(wrongIssuer.output, /^FAIL \[config\] issuer is exactly the URL/m);
+    assert.ok(tally(wrongIssuer).failed >= 1);
+
+    const notFapi = await harness(['--issuer', tenant.issuer, '--plan', 'fapi2']);
+    assert.equal(notFapi.code, 1, notFapi.output);
+    assert.match(notFapi.output, /^FAIL \[fapi2\] client authentication: .* — secrets offered: /m);
+    assert.match(notFapi.output, /^FAIL \[fapi2\] signing algorithms: .* offers RS256/m);
+    assert.match(notFapi.output, /^SKIP \[fapi2\] a private_key_jwt client .* — needs --registration-token/m);
   });
 });
