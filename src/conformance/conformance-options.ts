@@ -1,0 +1,81 @@
+// The harness's command line (`npm run conformance -- …`), parsed into HarnessOptions.
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { planNames, type HarnessOptions } from './harness.js';
+
+export const usage = `usage: npm run conformance -- --issuer URL [--plan ${planNames.join('|')}]... [options]
+  --plan P                  a plan to run; repeat or comma-separate (default: config,basic)
+  --client-id ID            a confidential client (client_secret_basic) with the redirect and post-logout URIs below
+  --client-secret SECRET
+  --registration-token T    an initial access token (multi-use) for the dynamic, back-channel and fapi2 clients
+  --private-jwk FILE        with --client-id: that client's private JWK (fapi2 without registration)
+  --user EMAIL --password PW  a test user of the deployment, for the browser steps
+  --redirect-uri URI        default https://rp.conformance.invalid/callback (never fetched: the browser is intercepted)
+  --post-logout-redirect-uri URI   default https://rp.conformance.invalid/signed-out
+  --backchannel-host URL    where the provider reaches this machine's back-channel logout listener
+  --ignore-browser-tls-errors  Chromium accepts a certificate from a private CA (Node trusts NODE_EXTRA_CA_CERTS)
+  --timeout SECONDS         per browser step (default 20)`;
+
+const optionTypes = {
+  issuer: { type: 'string' }, plan: { type: 'string', multiple: true }, 'client-id': { type: 'string' }, 'client-secret': { type: 'string' },
+  'registration-token': { type: 'string' }, 'private-jwk': { type: 'string' }, user: { type: 'string' }, password: { type: 'string' },
+  'redirect-uri': { type: 'string' }, 'post-logout-redirect-uri': { type: 'string' }, 'backchannel-host': { type: 'string' },
+  'ignore-browser-tls-errors': { type: 'boolean' }, timeout: { type: 'string' }, help: { type: 'boolean' },
+} as const;
+
+const valueOptions = new Set(Object.entries(optionTypes).filter(([, option]) => option.type === 'string').map(([name]) => name));
+
+/** `--token -abc` → `--token=-abc`: secrets and tokens may start with a dash, which parseArgs takes for an option */
+function joinValues(argv: string[]): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const next = argv[i + 1];
+    if (arg.startsWith('--') && valueOptions.has(arg.slice(2)) && next !== undefined && !next.startsWith('--')) {
+      joined.push(`${arg}=${next}`);
+      i += 1;
+    } else {
+      joined.push(arg);
+    }
+  }
+  return joined;
+}
+
+export function parseOptions(argv: string[]): HarnessOptions {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: joinValues(argv), options: optionTypes });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values } = parsed;
+  if (values.help) throw new UsageError('');
+  if (!values.issuer) throw new UsageError('--issuer is required');
+  try {
+    new URL(values.issuer);
+  } catch {
+    throw new UsageError(`--issuer ${values.issuer} is not a URL`);
+  }
+  const chosen = (values.plan ?? ['config,basic']).flatMap((plan) => plan.split(',')).map((plan) => plan.trim()).filter(Boolean);
+  const unknown = chosen.filter((plan) => !(planNames as readonly string[]).includes(plan));
+  if (unknown.length) throw new UsageError(`unknown plan ${unknown.join(', ')}; plans: ${planNames.join(', ')}`);
+  const timeout = Number(values.timeout ?? 20);
+  if (!(timeout > 0)) throw new UsageError('--timeout must be a positive number of seconds');
+  return {
+    issuer: values.issuer,
+    plans: planNames.filter((plan) => chosen.includes(plan)),
+    clientId: values['client-id'],
+    clientSecret: values['client-secret'],
+    registrationToken: values['registration-token'],
+    privateJwk: values['private-jwk'] ? readFileSync(values['private-jwk'], 'utf8') : undefined,
+    user: values.user,
+    password: values.password,
+    redirectUri: values['redirect-uri'] ?? 'https://rp.conformance.invalid/callback',
+    postLogoutRedirectUri: values['post-logout-redirect-uri'] ?? 'https://rp.conformance.invalid/signed-out',
+    backchannelHost: values['backchannel-host'],
+    ignoreTlsErrors: values['ignore-browser-tls-errors'] ?? false,
+    timeoutMs: timeout * 1000,
+  };
+}
+
+export class UsageError extends Error {}
