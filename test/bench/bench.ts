@@ -18,6 +18,7 @@ import { loginFixtures, loginRedirectUri, startBareTarget, startTesseraTarget, t
 import type { HashBaselineResult, HttpJob, HttpResult, Job, LoadMessage, LoginResult } from './load-generator.js';
 import { machineBusyOver, machineDescription, startSampler, type WindowUsage } from './proc-sampler.js';
 import { consoleReport, cpuPerRequest, loginTarget, markdownReport, ratiosOf, type BenchReport, type LoginSection, type ScenarioRun, type Target, type Window } from './bench-report.js';
+import { pinning, pinningNote, pinProcess } from './cpu-pinning.js';
 import { profileProcess, summariseProfile } from './cpu-profile.js';
 import { measureVerify, verifyLine } from './verify-bench.js';
 
@@ -94,6 +95,8 @@ const scenarios: Scenario[] = [
 function runJob<R>(job: Job, server: number, database: string): Promise<{ result: R; usage: WindowUsage; window: Window }> {
   return new Promise((resolve, reject) => {
     const child = fork(loadGeneratorScript, [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // the hash baseline stands for the server's hashing: it gets the server's core, every other job the clients' ones
+    pinProcess(child.pid!, job.kind === 'hash' ? 'server' : 'clients');
     let sampler: ReturnType<typeof startSampler> | undefined;
     let usage: WindowUsage | undefined;
     let result: R | undefined;
@@ -110,9 +113,11 @@ function runJob<R>(job: Job, server: number, database: string): Promise<{ result
       else reject(new Error(`load generator: ${message.message}`));
     });
     child.once('error', reject);
-    child.once('exit', (code) => {
+    // 'close', not 'exit': 'exit' can come before the last IPC messages are read (a job that ends right after its
+    // window, like the hash baseline, then looked as if it had sent nothing); 'close' waits for the channel too
+    child.once('close', (code) => {
       if (result !== undefined && usage) resolve({ result, usage, window });
-      else reject(new Error(`load generator exited (${code}) without a result`));
+      else reject(new Error(`load generator exited (${code}) without ${result === undefined ? 'a result' : 'a measured window'}`));
     });
     child.send(job);
   });
@@ -140,9 +145,10 @@ async function measureLogins(tessera: TesseraTarget, database: string, failures:
   const fixtures = await loginFixtures(tessera, virtualUsers);
   const server = tessera.server.pid;
   const cost = OWASP_ARGON2ID;
+  const threads = pinning ? 1 : cores;
   await quietMachine();
-  process.stdout.write(`  argon2id baseline, ${cores} worker threads (Tessera idle)… `);
-  const baseline = await runJob<HashBaselineResult>({ kind: 'hash', threads: cores, ...cost, warmupSeconds, durationSeconds }, server, database);
+  process.stdout.write(`  argon2id baseline, ${threads} worker thread(s) on Tessera's core(s) (Tessera idle)… `);
+  const baseline = await runJob<HashBaselineResult>({ kind: 'hash', threads, ...cost, warmupSeconds, durationSeconds }, server, database);
   process.stdout.write(`${baseline.result.comparesPerSecond.toFixed(1)} compares/s\n`);
   await quietMachine();
   process.stdout.write(`  logins, ${virtualUsers} virtual users… `);
@@ -171,13 +177,13 @@ async function main() {
   const report: BenchReport = {
     date: new Date().toISOString(),
     machine: { cores, cpuModel: machine.model, cpuMhz: machine.mhz, memoryGb: machine.memoryGb, kernel: release(), node: process.version, ...versions },
-    settings: { durationSeconds, warmupSeconds, connections, tesseraNodeEnv: tesseraSettings.NODE_ENV, tesseraLogLevel: tesseraSettings.LOG_LEVEL, loadGenerator: 'autocannon 9 in a separate process (one thread)', profiling: Boolean(profileDir) },
+    settings: { durationSeconds, warmupSeconds, connections, tesseraNodeEnv: tesseraSettings.NODE_ENV, tesseraLogLevel: tesseraSettings.LOG_LEVEL, loadGenerator: 'autocannon 9 in a separate process (one thread)', pinning: pinningNote(), profiling: Boolean(profileDir) },
     runs: [],
     ratios: [],
     login: null,
     failures: [],
   };
-  process.stdout.write(`Tessera bench — ${cores} cores, ${machine.model}, Node ${process.version}${profileDir ? ' — CPU profiling on' : ''}\n`);
+  process.stdout.write(`Tessera bench — ${cores} cores, ${machine.model}, Node ${process.version}; ${pinningNote()}${profileDir ? ' — CPU profiling on' : ''}\n`);
   if (profileDir) mkdirSync(profileDir, { recursive: true });
   const profilesBefore = new Set(profileDir ? readdirSync(profileDir) : []);
 

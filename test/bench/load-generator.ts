@@ -40,6 +40,26 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
+/**
+ * Tells the parent when the window opens and closes, on timers. `close()` sends whatever a timer has not sent yet:
+ * on a busy machine the last worker's answer can be handled in the same event-loop turn as the due end timer and
+ * before it, and clearing that timer used to lose `measure-end` (the parent then saw no measured window).
+ */
+function windowSignals(windowStart: number, windowEnd: number): { close(): void } {
+  let sent = 0;
+  const next = () => { if (sent < 2) send({ type: sent++ === 0 ? 'measure-start' : 'measure-end' }); };
+  const opened = setTimeout(next, windowStart - Date.now());
+  const closed = setTimeout(() => { if (sent === 1) next(); }, windowEnd - Date.now());
+  return {
+    close() {
+      clearTimeout(opened);
+      clearTimeout(closed);
+      next();
+      next();
+    },
+  };
+}
+
 async function runHttp(job: HttpJob): Promise<HttpResult> {
   const options = { url: job.url, method: job.method, headers: job.headers, body: job.body, connections: job.connections, pipelining: 1, timeout: 10 };
   await autocannon({ ...options, duration: job.warmupSeconds });
@@ -69,8 +89,7 @@ async function runLogins(job: LoginJob): Promise<LoginResult> {
   const latencies: number[] = [];
   let errors = 0;
   let firstError: string | null = null;
-  const opened = setTimeout(() => send({ type: 'measure-start' }), windowStart - Date.now());
-  const closed = setTimeout(() => send({ type: 'measure-end' }), windowEnd - Date.now());
+  const signals = windowSignals(windowStart, windowEnd);
 
   async function virtualUser(index: number) {
     const user = job.users[index % job.users.length]!;
@@ -90,8 +109,7 @@ async function runLogins(job: LoginJob): Promise<LoginResult> {
   }
 
   await Promise.all(Array.from({ length: job.virtualUsers }, (_, i) => virtualUser(i)));
-  clearTimeout(opened);
-  clearTimeout(closed);
+  signals.close();
   latencies.sort((a, b) => a - b);
   return {
     loginsPerSecond: latencies.length / job.durationSeconds,
@@ -110,16 +128,14 @@ async function runHashBaseline(job: HashBaselineJob): Promise<HashBaselineResult
   const hash = hashSync(password, { algorithm: 2, memoryCost: job.memoryKiB, timeCost: job.timeCost, parallelism: 1 });
   const windowStart = Date.now() + job.warmupSeconds * 1000;
   const windowEnd = windowStart + job.durationSeconds * 1000;
-  const opened = setTimeout(() => send({ type: 'measure-start' }), windowStart - Date.now());
-  const closed = setTimeout(() => send({ type: 'measure-end' }), windowEnd - Date.now());
+  const signals = windowSignals(windowStart, windowEnd);
   const workerUrl = new URL('./hash-baseline.worker.js', import.meta.url);
   const counts = await Promise.all(Array.from({ length: job.threads }, () => new Promise<number>((resolve, reject) => {
     const worker = new Worker(workerUrl, { workerData: { password, hash, windowStart, windowEnd } });
     worker.once('message', (count: number) => resolve(count));
     worker.once('error', reject);
   })));
-  clearTimeout(opened);
-  clearTimeout(closed);
+  signals.close();
   const compares = counts.reduce((a, b) => a + b, 0);
   return { comparesPerSecond: compares / job.durationSeconds, compares, threads: job.threads, seconds: job.durationSeconds };
 }
