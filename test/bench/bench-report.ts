@@ -155,7 +155,7 @@ export function markdownReport(report: BenchReport): string {
   const lines = [
     `Measured ${report.date.slice(0, 10)} on ${machineLine(report)}; ${report.settings.durationSeconds} s per run after ${report.settings.warmupSeconds} s warm-up, ${report.settings.connections} connections (autocannon), ${report.settings.pinning}. Tessera runs on PostgreSQL + Redis (NODE_ENV=${report.settings.tesseraNodeEnv}, LOG_LEVEL=${report.settings.tesseraLogLevel}); "bare" is oidc-provider alone with its in-memory adapter and a static client.`,
     '',
-    '| Scenario | Tessera req/s | p50 / p99 ms | RSS MB | bare req/s | p50 / p99 ms | RSS MB | Tessera/bare (target ${throughputTarget}) |',
+    `| Scenario | Tessera req/s | p50 / p99 ms | RSS MB | bare req/s | p50 / p99 ms | RSS MB | Tessera/bare (target ${throughputTarget}) |`,
     '|---|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const ratio of report.ratios) {
