@@ -1,5 +1,5 @@
 // The bench's results: one shape for the JSON file, a console table and a markdown table for README.
-import type { HashBaselineResult, HttpResult, LoginResult } from './load-generator.js';
+import type { HashBaselineResult, HttpResult, SessionResult } from './load-generator.js';
 import type { WindowUsage } from './proc-sampler.js';
 import { verifyLine, type VerifyBenchResult } from './verify-bench.js';
 
@@ -43,7 +43,7 @@ export interface LoginSection {
   virtualUsers: number;
   /** the hasher and cost Tessera and the baseline both use */
   hashCost: string;
-  logins: LoginResult;
+  logins: SessionResult;
   loginUsage: WindowUsage;
   loginWindow: Window;
   baseline: HashBaselineResult;
@@ -59,6 +59,16 @@ export interface LoginSection {
   met: boolean;
 }
 
+/** one line of issue 15's goal table that is not a Tessera/bare pair: refresh, memory, cold tenants, JSON logins, scale */
+export interface GoalRow {
+  measure: string;
+  value: string;
+  goal: string;
+  /** null: measured for the record, no goal */
+  met: boolean | null;
+  note?: string;
+}
+
 export interface BenchReport {
   date: string;
   machine: { cores: number; cpuModel: string; cpuMhz: number | null; memoryGb: number | null; kernel: string; node: string; postgres: string; redis: string };
@@ -68,6 +78,7 @@ export interface BenchReport {
   login: LoginSection | null;
   /** tessera/verify against raw jose.jwtVerify (verify-bench.ts); null when not run */
   verify?: VerifyBenchResult | null;
+  goals: GoalRow[];
   failures: string[];
 }
 
@@ -137,7 +148,7 @@ function consoleTables(report: BenchReport): string {
   if (login) {
     lines.push(
       `Password logins (${login.hashCost}, ${login.virtualUsers} virtual users, full code flow through the login form):`,
-      `  Tessera: ${fixed(login.logins.loginsPerSecond, 1)} logins/s (${login.logins.logins} in ${login.logins.seconds} s; p50 ${fixed(login.logins.p50Ms)} ms, p99 ${fixed(login.logins.p99Ms)} ms; errors ${login.logins.errors}; peak RSS ${fixed(login.loginUsage.serverPeakRssMb)} MB)`,
+      `  Tessera: ${fixed(login.logins.perSecond, 1)} logins/s (${login.logins.count} in ${login.logins.seconds} s; p50 ${fixed(login.logins.p50Ms)} ms, p99 ${fixed(login.logins.p99Ms)} ms; errors ${login.logins.errors}; peak RSS ${fixed(login.loginUsage.serverPeakRssMb)} MB)`,
       `    ${cpuNote(login.loginUsage)}`,
       `  bare argon2id verifies: ${fixed(login.baseline.comparesPerSecond, 1)} compares/s (${login.baseline.threads} worker threads, ${login.baseline.compares} in ${login.baseline.seconds} s)`,
       `    ${cpuNote(login.baselineUsage)} (the pool runs in the load-generator process, on the server's core(s))`,
@@ -147,7 +158,16 @@ function consoleTables(report: BenchReport): string {
       '',
     );
   }
+  if (report.goals.length) {
+    lines.push(columns([['measure', 'value', 'goal', ''], ...report.goals.map((g) => [g.measure, g.value, g.goal, g.met === null ? '' : met(g.met)])]));
+    for (const g of report.goals.filter((row) => row.note)) lines.push(`  ${g.measure}: ${g.note}`);
+    lines.push('');
+  }
   for (const failure of report.failures) lines.push(`FAILED: ${failure}`);
+  if (report.goals.length) {
+    lines.push('', '| Measure | Value | Goal | |', '|---|---:|---|---|');
+    for (const g of report.goals) lines.push(`| ${g.measure} | ${g.value} | ${g.goal} | ${g.met === null ? '' : g.met ? '✓' : '✗'} |`);
+  }
   return lines.join('\n');
 }
 
@@ -169,11 +189,15 @@ export function markdownReport(report: BenchReport): string {
       '',
       `| Password logins (${login.hashCost}) | per second |`,
       '|---|---:|',
-      `| Tessera, full code flow through the login form (${login.virtualUsers} virtual users) | ${fixed(login.logins.loginsPerSecond, 1)} |`,
+      `| Tessera, full code flow through the login form (${login.virtualUsers} virtual users) | ${fixed(login.logins.perSecond, 1)} |`,
       `| bare argon2id verifies (${login.baseline.threads} worker threads) | ${fixed(login.baseline.comparesPerSecond, 1)} |`,
       `| ratio (target ${loginTarget}) | ${fixed(login.ratio, 2)} ${login.met ? '✓' : '✗'} |`,
       `| ratio CPU alone allows here: ${fixed(login.cpuMsPerCompare)} ms per compare ÷ ${fixed(Object.values(login.cpuMsPerLogin).reduce((a, b) => a + b, 0))} ms of CPU per login (server, PostgreSQL, Redis, client) | ${fixed(login.cpuBoundRatio, 2)} |`,
     );
+  }
+  if (report.goals.length) {
+    lines.push('', '| Measure | Value | Goal | |', '|---|---:|---|---|');
+    for (const g of report.goals) lines.push(`| ${g.measure} | ${g.value} | ${g.goal} | ${g.met === null ? '' : g.met ? '✓' : '✗'} |`);
   }
   return lines.join('\n');
 }

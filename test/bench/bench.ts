@@ -3,23 +3,25 @@
 // logins through the hosted form against the bare argon2id verify rate on the same cores. Prints a table,
 // a markdown table for README, and writes dist/bench-results.json. Exits non-zero when a request failed.
 //   BENCH_DURATION (10 s), BENCH_WARMUP (2 s), BENCH_CONNECTIONS (32), BENCH_LOGIN_USERS (4 × cores),
-//   BENCH_ONLY=token-rs256,token-es256,discovery,jwks,logins,verify   BENCH_QUIET_WAIT (60 s, see quietMachine)
+//   BENCH_ONLY=verify,token-rs256,token-es256,discovery,jwks,idle,logins,refresh,rest-login,tenants
+//   BENCH_QUIET_WAIT (60 s, see quietMachine)   BENCH_TENANTS (1000)   BENCH_PIN=0 (see cpu-pinning.ts)
 //   BENCH_CPU_PROF=1: servers run with --cpu-prof (dist/bench-profiles); each measured window is summarised
-import { fork } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, release } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as jose from 'jose';
 import { OWASP_ARGON2ID } from '../../src/accounts/argon2-cost.js';
 import { repoRoot } from '../support/tessera-process.js';
 import { createBenchServices, serviceVersions, type ServerProcess } from './bench-processes.js';
-import { loginFixtures, loginRedirectUri, startBareTarget, startTesseraTarget, tesseraSettings, type Issuer, type TesseraTarget } from './bench-setup.js';
-import type { HashBaselineResult, HttpJob, HttpResult, Job, LoadMessage, LoginResult } from './load-generator.js';
-import { machineBusyOver, machineDescription, startSampler, type WindowUsage } from './proc-sampler.js';
+import { loginFixtures, loginRedirectUri, type LoginFixtures, startBareTarget, startTesseraTarget, tesseraSettings, type Issuer, type TesseraTarget } from './bench-setup.js';
+import type { HashBaselineResult, HttpJob, HttpResult, Job, LoadMessage, SessionResult } from './load-generator.js';
+import { machineDescription } from './proc-sampler.js';
 import { consoleReport, cpuPerRequest, loginTarget, markdownReport, ratiosOf, type BenchReport, type LoginSection, type ScenarioRun, type Target, type Window } from './bench-report.js';
-import { pinning, pinningNote, pinProcess } from './cpu-pinning.js';
+import { quietMachine, runJob } from './bench-jobs.js';
+import { pinning, pinningNote } from './cpu-pinning.js';
 import { profileProcess, summariseProfile } from './cpu-profile.js';
+import { measureJsonLogins, measureRefresh } from './session-steps.js';
+import { idleRss, touchTenants } from './tenant-steps.js';
 import { measureVerify, verifyLine } from './verify-bench.js';
 
 const durationSeconds = Number(process.env.BENCH_DURATION ?? 10);
@@ -31,22 +33,6 @@ const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').
 const wanted = (name: string) => !only || only.has(name);
 const profileDir = process.env.BENCH_CPU_PROF ? join(repoRoot, 'dist', 'bench-profiles') : null;
 const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-const quietWaitSeconds = Number(process.env.BENCH_QUIET_WAIT ?? 60);
-const loadGeneratorScript = fileURLToPath(new URL('./load-generator.js', import.meta.url));
-
-/**
- * Other people's processes (a test suite on a shared machine) would steal cores from a measurement: before each
- * one, wait (up to BENCH_QUIET_WAIT s) until the machine is below 15% busy over one second. Every run still
- * reports the CPU taken by others ("other"), which says how clean it was.
- */
-async function quietMachine(): Promise<void> {
-  const deadline = Date.now() + quietWaitSeconds * 1000;
-  let busy = await machineBusyOver(1000);
-  if (busy < 0.15) return;
-  process.stdout.write(`  (machine ${(busy * 100).toFixed(0)}% busy before the run: waiting for it to settle…`);
-  while (busy >= 0.15 && Date.now() < deadline) busy = await machineBusyOver(1000);
-  process.stdout.write(busy < 0.15 ? ' ok)\n' : ` still ${(busy * 100).toFixed(0)}% busy, measuring anyway)\n`);
-}
 
 /** each server profile cut into the scenarios' windows: where that server's time went in each */
 function profileSummaries(dir: string, known: Set<string>, report: BenchReport, pids: Record<Target, number>): string {
@@ -91,38 +77,6 @@ const scenarios: Scenario[] = [
   { name: 'jwks', issuer: 'rs256', request: (_i, jwksUri) => ({ url: jwksUri, method: 'GET', headers: {} }), check: (body) => { if ((JSON.parse(body) as { keys?: unknown[] }).keys?.length !== 3) throw new Error(`JWKS: ${body.slice(0, 200)}`); } },
 ];
 
-/** runs one load job in its own process; samples the machine over the measured window */
-function runJob<R>(job: Job, server: number, database: string): Promise<{ result: R; usage: WindowUsage; window: Window }> {
-  return new Promise((resolve, reject) => {
-    const child = fork(loadGeneratorScript, [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    // the hash baseline stands for the server's hashing: it gets the server's core, every other job the clients' ones
-    pinProcess(child.pid!, job.kind === 'hash' ? 'server' : 'clients');
-    let sampler: ReturnType<typeof startSampler> | undefined;
-    let usage: WindowUsage | undefined;
-    let result: R | undefined;
-    const window = { startUs: 0, endUs: 0 };
-    const nowUs = () => Number(process.hrtime.bigint() / 1000n);
-    child.on('message', (message: LoadMessage) => {
-      if (message.type === 'measure-start') {
-        window.startUs = nowUs();
-        sampler = startSampler({ server, loadGenerator: child.pid!, database });
-      } else if (message.type === 'measure-end') {
-        window.endUs = nowUs();
-        usage = sampler?.stop();
-      } else if (message.type === 'result') result = message.result as R;
-      else reject(new Error(`load generator: ${message.message}`));
-    });
-    child.once('error', reject);
-    // 'close', not 'exit': 'exit' can come before the last IPC messages are read (a job that ends right after its
-    // window, like the hash baseline, then looked as if it had sent nothing); 'close' waits for the channel too
-    child.once('close', (code) => {
-      if (result !== undefined && usage) resolve({ result, usage, window });
-      else reject(new Error(`load generator exited (${code}) without ${result === undefined ? 'a result' : 'a measured window'}`));
-    });
-    child.send(job);
-  });
-}
-
 async function measureScenario(scenario: Scenario, target: Target, server: ServerProcess, issuers: { rs256: Issuer; es256: Issuer }, database: string, failures: string[]): Promise<ScenarioRun> {
   const issuer = issuers[scenario.issuer];
   const jwksUri = (await (await fetch(`${issuer.issuer}/.well-known/openid-configuration`)).json() as { jwks_uri: string }).jwks_uri;
@@ -141,8 +95,7 @@ async function measureScenario(scenario: Scenario, target: Target, server: Serve
 }
 
 /** the argon2id baseline at Tessera's cost (Tessera idle), then password logins through the hosted form */
-async function measureLogins(tessera: TesseraTarget, database: string, failures: string[]): Promise<LoginSection> {
-  const fixtures = await loginFixtures(tessera, virtualUsers);
+async function measureLogins(tessera: TesseraTarget, fixtures: LoginFixtures, database: string, failures: string[]): Promise<LoginSection> {
   const server = tessera.server.pid;
   const cost = OWASP_ARGON2ID;
   const threads = pinning ? 1 : cores;
@@ -152,14 +105,14 @@ async function measureLogins(tessera: TesseraTarget, database: string, failures:
   process.stdout.write(`${baseline.result.comparesPerSecond.toFixed(1)} compares/s\n`);
   await quietMachine();
   process.stdout.write(`  logins, ${virtualUsers} virtual users… `);
-  const logins = await runJob<LoginResult>({
+  const logins = await runJob<SessionResult>({
     kind: 'logins', issuer: tessera.rs256.issuer, clientId: fixtures.clientId, clientSecret: fixtures.clientSecret,
     redirectUri: loginRedirectUri, users: fixtures.users, virtualUsers, warmupSeconds, durationSeconds,
   }, server, database);
-  process.stdout.write(`${logins.result.loginsPerSecond.toFixed(1)} logins/s\n`);
+  process.stdout.write(`${logins.result.perSecond.toFixed(1)} logins/s\n`);
   if (logins.result.errors) failures.push(`logins: ${logins.result.errors} failed, first: ${logins.result.firstError}`);
-  const ratio = logins.result.loginsPerSecond / baseline.result.comparesPerSecond;
-  const perLogin = (used: number) => (used / logins.result.loginsPerSecond) * 1000;
+  const ratio = logins.result.perSecond / baseline.result.comparesPerSecond;
+  const perLogin = (used: number) => (used / logins.result.perSecond) * 1000;
   const { cpu } = logins.usage;
   const cpuMsPerLogin = { server: perLogin(cpu.server), postgres: perLogin(cpu.postgres), redis: perLogin(cpu.redis), loadGenerator: perLogin(cpu.loadGenerator) };
   const cpuMsPerCompare = (baseline.usage.cpu.loadGenerator / baseline.result.comparesPerSecond) * 1000;
@@ -181,6 +134,7 @@ async function main() {
     runs: [],
     ratios: [],
     login: null,
+    goals: [],
     failures: [],
   };
   process.stdout.write(`Tessera bench — ${cores} cores, ${machine.model}, Node ${process.version}; ${pinningNote()}${profileDir ? ' — CPU profiling on' : ''}\n`);
@@ -209,6 +163,7 @@ async function main() {
     running.push(bare.server);
     Object.assign(pids, { tessera: tessera.server.pid, bare: bare.server.pid });
     process.stdout.write(`Tessera pid ${tessera.server.pid} at ${new URL(tessera.rs256.issuer).origin}, bare oidc-provider pid ${bare.server.pid}\n`);
+    if (wanted('idle')) report.goals.push(await idleRss(pids));
 
     for (const scenario of scenarios.filter((s) => wanted(s.name))) {
       report.runs.push(await measureScenario(scenario, 'tessera', tessera.server, tessera, services.databaseName, report.failures));
@@ -217,7 +172,13 @@ async function main() {
     report.ratios = ratiosOf(report.runs);
     await bare.server.stop();
 
-    if (wanted('logins')) report.login = await measureLogins(tessera, services.databaseName, report.failures);
+    const sessions = ['logins', 'refresh', 'rest-login'].some(wanted) ? await loginFixtures(tessera, virtualUsers) : null;
+    if (sessions && wanted('logins')) report.login = await measureLogins(tessera, sessions, services.databaseName, report.failures);
+    const input = sessions && { tessera, database: services.databaseName, slug: sessions.slug, users: sessions.users, virtualUsers, warmupSeconds, durationSeconds, failures: report.failures };
+    const ccRate = report.runs.find((r) => r.scenario === 'token-rs256' && r.target === 'tessera')?.http.requestsPerSecond ?? null;
+    if (input && wanted('refresh')) report.goals.push(await measureRefresh(input, ccRate, connections));
+    if (input && wanted('rest-login')) report.goals.push(await measureJsonLogins(input, report.login?.logins.perSecond ?? null));
+    if (wanted('tenants')) report.goals.push(...await touchTenants(tessera));
   } finally {
     await cleanup();
   }

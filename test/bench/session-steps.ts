@@ -1,0 +1,65 @@
+// Bench steps on signed-in sessions, against Tessera's own rates of the same run: refresh-grant redemptions per
+// second against the client_credentials rate (goal ≥ 0.6×), and the REST auth API's JSON password login
+// (`/v1/auth/login`, issue 16) against the hosted form's code flow, both at the OWASP argon2id cost.
+import { quietMachine, runJob } from './bench-jobs.js';
+import { enableRestApi, refreshClient, type TesseraTarget } from './bench-setup.js';
+import type { GoalRow } from './bench-report.js';
+import type { SessionResult } from './load-generator.js';
+
+export interface SessionStepInput {
+  tessera: TesseraTarget;
+  database: string;
+  slug: string;
+  users: { email: string; password: string }[];
+  virtualUsers: number;
+  warmupSeconds: number;
+  durationSeconds: number;
+  failures: string[];
+}
+
+const rate = (r: SessionResult, unit: string) => `${r.perSecond.toFixed(1)} ${unit}/s (p50 ${r.p50Ms.toFixed(0)} ms, p99 ${r.p99Ms.toFixed(0)} ms)`;
+
+function failed(input: SessionStepInput, what: string, result: SessionResult): void {
+  if (result.errors) input.failures.push(`${what}: ${result.errors} failed, first: ${result.firstError}`);
+}
+
+/** @param ccRate Tessera's client_credentials RS256 rate of this run, or null when that scenario did not run */
+export async function measureRefresh(input: SessionStepInput, ccRate: number | null, connections: number): Promise<GoalRow> {
+  const client = await refreshClient(input.tessera, input.slug);
+  await quietMachine();
+  process.stdout.write(`  refresh grant, ${connections} virtual users… `);
+  const { result } = await runJob<SessionResult>({
+    kind: 'refreshes', issuer: input.tessera.rs256.issuer, clientId: client.client_id, clientSecret: client.client_secret,
+    users: input.users, virtualUsers: connections, warmupSeconds: input.warmupSeconds, durationSeconds: input.durationSeconds,
+  }, input.tessera.server.pid, input.database);
+  process.stdout.write(`${rate(result, 'refreshes')}\n`);
+  failed(input, 'refresh grant', result);
+  const ratio = ccRate ? result.perSecond / ccRate : null;
+  return {
+    measure: 'refresh grant vs client_credentials (RS256)',
+    value: ratio === null ? `${result.perSecond.toFixed(0)}/s` : `${ratio.toFixed(2)}× (${result.perSecond.toFixed(0)} vs ${ccRate!.toFixed(0)}/s)`,
+    goal: '≥ 0.6×',
+    met: ratio === null ? null : ratio >= 0.6,
+    note: `${rate(result, 'refreshes')}; ${connections} virtual users each redeeming its newest refresh token (rotation on)`,
+  };
+}
+
+/** @param codeFlowRate the hosted form's logins per second of this run, or null */
+export async function measureJsonLogins(input: SessionStepInput, codeFlowRate: number | null): Promise<GoalRow> {
+  await enableRestApi(input.tessera, input.slug);
+  await quietMachine();
+  process.stdout.write(`  REST /v1/auth/login, ${input.virtualUsers} virtual users… `);
+  const { result } = await runJob<SessionResult>({
+    kind: 'json-logins', url: `${input.tessera.rs256.issuer}/v1/auth/login`,
+    users: input.users, virtualUsers: input.virtualUsers, warmupSeconds: input.warmupSeconds, durationSeconds: input.durationSeconds,
+  }, input.tessera.server.pid, input.database);
+  process.stdout.write(`${rate(result, 'logins')}\n`);
+  failed(input, 'REST /v1/auth/login', result);
+  return {
+    measure: 'REST /v1/auth/login JSON password logins',
+    value: `${result.perSecond.toFixed(1)}/s`,
+    goal: 'measured (issue 16)',
+    met: null,
+    note: `${rate(result, 'logins')}${codeFlowRate ? `; ${(result.perSecond / codeFlowRate).toFixed(2)}× the hosted code flow's ${codeFlowRate.toFixed(1)}/s` : ''}`,
+  };
+}
