@@ -72,7 +72,7 @@ export interface GoalRow {
 export interface BenchReport {
   date: string;
   machine: { cores: number; cpuModel: string; cpuMhz: number | null; memoryGb: number | null; kernel: string; node: string; postgres: string; redis: string };
-  settings: { durationSeconds: number; warmupSeconds: number; connections: number; tesseraNodeEnv: string; tesseraLogLevel: string; loadGenerator: string; pinning: string; profiling: boolean };
+  settings: { durationSeconds: number; warmupSeconds: number; connections: number; rounds: number; tesseraNodeEnv: string; tesseraLogLevel: string; loadGenerator: string; pinning: string; profiling: boolean };
   runs: ScenarioRun[];
   ratios: Ratio[];
   login: LoginSection | null;
@@ -82,11 +82,17 @@ export interface BenchReport {
   failures: string[];
 }
 
+/** the run with the median rate among a target's rounds of a scenario (BENCH_ROUNDS alternates the targets) */
+export function medianRun(runs: ScenarioRun[], scenario: string, target: Target): ScenarioRun | undefined {
+  const mine = runs.filter((r) => r.scenario === scenario && r.target === target).sort((a, b) => a.http.requestsPerSecond - b.http.requestsPerSecond);
+  return mine[Math.floor((mine.length - 1) / 2)];
+}
+
 export function ratiosOf(runs: ScenarioRun[]): Ratio[] {
   const scenarios = [...new Set(runs.map((r) => r.scenario))];
   return scenarios.flatMap((scenario) => {
-    const tessera = runs.find((r) => r.scenario === scenario && r.target === 'tessera');
-    const bare = runs.find((r) => r.scenario === scenario && r.target === 'bare');
+    const tessera = medianRun(runs, scenario, 'tessera');
+    const bare = medianRun(runs, scenario, 'bare');
     if (!tessera || !bare) return [];
     const ratio = tessera.http.requestsPerSecond / bare.http.requestsPerSecond;
     return [{
@@ -105,7 +111,7 @@ function columns(rows: string[][]): string {
 }
 
 function runCells(report: BenchReport, run: ScenarioRun): string[] {
-  const ratio = run.target === 'tessera' ? report.ratios.find((r) => r.scenario === run.scenario) : undefined;
+  const ratio = run === medianRun(report.runs, run.scenario, 'tessera') ? report.ratios.find((r) => r.scenario === run.scenario) : undefined;
   const cpu = run.usage.cpu;
   return [
     run.scenario, run.target, fixed(run.http.requestsPerSecond), fixed(run.http.p50Ms), fixed(run.http.p99Ms),
@@ -131,7 +137,7 @@ function consoleTables(report: BenchReport): string {
   const s = report.settings;
   const lines = [
     `Machine: ${machineLine(report)}`,
-    `Settings: ${s.durationSeconds} s per run after ${s.warmupSeconds} s warm-up, ${s.connections} connections, load generator: ${s.loadGenerator}; ${s.pinning}; Tessera NODE_ENV=${s.tesseraNodeEnv} LOG_LEVEL=${s.tesseraLogLevel}${s.profiling ? ' — CPU PROFILING ON: figures are not representative' : ''}`,
+    `Settings: ${s.durationSeconds} s per run after ${s.warmupSeconds} s warm-up, ${s.rounds} round(s) per scenario (median), ${s.connections} connections, load generator: ${s.loadGenerator}; ${s.pinning}; Tessera NODE_ENV=${s.tesseraNodeEnv} LOG_LEVEL=${s.tesseraLogLevel}${s.profiling ? ' — CPU PROFILING ON: figures are not representative' : ''}`,
     '',
   ];
   if (report.runs.length) {
@@ -173,14 +179,14 @@ function consoleTables(report: BenchReport): string {
 
 export function markdownReport(report: BenchReport): string {
   const lines = [
-    `Measured ${report.date.slice(0, 10)} on ${machineLine(report)}; ${report.settings.durationSeconds} s per run after ${report.settings.warmupSeconds} s warm-up, ${report.settings.connections} connections (autocannon), ${report.settings.pinning}. Tessera runs on PostgreSQL + Redis (NODE_ENV=${report.settings.tesseraNodeEnv}, LOG_LEVEL=${report.settings.tesseraLogLevel}); "bare" is oidc-provider alone with its in-memory adapter and a static client.`,
+    `Measured ${report.date.slice(0, 10)} on ${machineLine(report)}; ${report.settings.durationSeconds} s per run after ${report.settings.warmupSeconds} s warm-up, median of ${report.settings.rounds} alternating round(s), ${report.settings.connections} connections (autocannon), ${report.settings.pinning}. Tessera runs on PostgreSQL + Redis (NODE_ENV=${report.settings.tesseraNodeEnv}, LOG_LEVEL=${report.settings.tesseraLogLevel}); "bare" is oidc-provider alone with its in-memory adapter and a static client.`,
     '',
     `| Scenario | Tessera req/s | p50 / p99 ms | RSS MB | bare req/s | p50 / p99 ms | RSS MB | Tessera/bare (target ${throughputTarget}) |`,
     '|---|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const ratio of report.ratios) {
-    const t = report.runs.find((r) => r.scenario === ratio.scenario && r.target === 'tessera')!;
-    const b = report.runs.find((r) => r.scenario === ratio.scenario && r.target === 'bare')!;
+    const t = medianRun(report.runs, ratio.scenario, 'tessera')!;
+    const b = medianRun(report.runs, ratio.scenario, 'bare')!;
     lines.push(`| ${ratio.scenario} | ${fixed(ratio.tessera)} | ${fixed(t.http.p50Ms)} / ${fixed(t.http.p99Ms)} | ${fixed(t.usage.serverPeakRssMb)} | ${fixed(ratio.bare)} | ${fixed(b.http.p50Ms)} / ${fixed(b.http.p99Ms)} | ${fixed(b.usage.serverPeakRssMb)} | ${fixed(ratio.ratio, 2)} ${ratio.met ? '✓' : '✗'} |`);
   }
   const login = report.login;

@@ -3,6 +3,7 @@
 // logins through the hosted form against the bare argon2id verify rate on the same cores. Prints a table,
 // a markdown table for README, and writes dist/bench-results.json. Exits non-zero when a request failed.
 //   BENCH_DURATION (10 s), BENCH_WARMUP (2 s), BENCH_CONNECTIONS (32), BENCH_LOGIN_USERS (4 × cores),
+//   BENCH_ROUNDS (1): Tessera/bare pairs per scenario, alternating; the ratio is of the medians
 //   BENCH_ONLY=verify,token-rs256,token-es256,discovery,jwks,idle,logins,refresh,rest-login,tenants
 //   BENCH_QUIET_WAIT (60 s, see quietMachine)   BENCH_TENANTS (1000)   BENCH_PIN=0 (see cpu-pinning.ts)
 //   BENCH_CPU_PROF=1: servers run with --cpu-prof (dist/bench-profiles); each measured window is summarised
@@ -27,6 +28,7 @@ import { measureVerify, verifyLine } from './verify-bench.js';
 const durationSeconds = Number(process.env.BENCH_DURATION ?? 10);
 const warmupSeconds = Number(process.env.BENCH_WARMUP ?? 2);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const rounds = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 1));
 const cores = availableParallelism();
 const virtualUsers = Number(process.env.BENCH_LOGIN_USERS ?? cores * 4);
 const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((s) => s.trim())) : null;
@@ -130,7 +132,7 @@ async function main() {
   const report: BenchReport = {
     date: new Date().toISOString(),
     machine: { cores, cpuModel: machine.model, cpuMhz: machine.mhz, memoryGb: machine.memoryGb, kernel: release(), node: process.version, ...versions },
-    settings: { durationSeconds, warmupSeconds, connections, tesseraNodeEnv: tesseraSettings.NODE_ENV, tesseraLogLevel: tesseraSettings.LOG_LEVEL, loadGenerator: 'autocannon 9 in a separate process (one thread)', pinning: pinningNote(), profiling: Boolean(profileDir) },
+    settings: { durationSeconds, warmupSeconds, connections, rounds, tesseraNodeEnv: tesseraSettings.NODE_ENV, tesseraLogLevel: tesseraSettings.LOG_LEVEL, loadGenerator: 'autocannon 9 in a separate process (one thread)', pinning: pinningNote(), profiling: Boolean(profileDir) },
     runs: [],
     ratios: [],
     login: null,
@@ -166,8 +168,11 @@ async function main() {
     if (wanted('idle')) report.goals.push(await idleRss(pids));
 
     for (const scenario of scenarios.filter((s) => wanted(s.name))) {
-      report.runs.push(await measureScenario(scenario, 'tessera', tessera.server, tessera, services.databaseName, report.failures));
-      report.runs.push(await measureScenario(scenario, 'bare', bare.server, bare, services.databaseName, report.failures));
+      // rounds alternate the targets, so a noisy stretch of a shared machine hits both; the median counts
+      for (let round = 0; round < rounds; round++) {
+        report.runs.push(await measureScenario(scenario, 'tessera', tessera.server, tessera, services.databaseName, report.failures));
+        report.runs.push(await measureScenario(scenario, 'bare', bare.server, bare, services.databaseName, report.failures));
+      }
     }
     report.ratios = ratiosOf(report.runs);
     await bare.server.stop();

@@ -5,6 +5,7 @@ import { quietMachine, runJob } from './bench-jobs.js';
 import { enableRestApi, refreshClient, type TesseraTarget } from './bench-setup.js';
 import type { GoalRow } from './bench-report.js';
 import type { SessionResult } from './load-generator.js';
+import type { WindowUsage } from './proc-sampler.js';
 
 export interface SessionStepInput {
   tessera: TesseraTarget;
@@ -19,6 +20,12 @@ export interface SessionStepInput {
 
 const rate = (r: SessionResult, unit: string) => `${r.perSecond.toFixed(1)} ${unit}/s (p50 ${r.p50Ms.toFixed(0)} ms, p99 ${r.p99Ms.toFixed(0)} ms)`;
 
+/** where each operation's CPU went: what a profile should look at first */
+function cpuPer(usage: WindowUsage, r: SessionResult, unit: string): string {
+  const ms = (cores: number) => ((cores / r.perSecond) * 1000).toFixed(1);
+  return `CPU per ${unit}: server ${ms(usage.cpu.server)} ms, PostgreSQL ${ms(usage.cpu.postgres)} ms, Redis ${ms(usage.cpu.redis)} ms (server used ${usage.cpu.server.toFixed(2)} cores, others on the machine ${usage.cpu.other.toFixed(2)})`;
+}
+
 function failed(input: SessionStepInput, what: string, result: SessionResult): void {
   if (result.errors) input.failures.push(`${what}: ${result.errors} failed, first: ${result.firstError}`);
 }
@@ -28,7 +35,7 @@ export async function measureRefresh(input: SessionStepInput, ccRate: number | n
   const client = await refreshClient(input.tessera, input.slug);
   await quietMachine();
   process.stdout.write(`  refresh grant, ${connections} virtual users… `);
-  const { result } = await runJob<SessionResult>({
+  const { result, usage } = await runJob<SessionResult>({
     kind: 'refreshes', issuer: input.tessera.rs256.issuer, clientId: client.client_id, clientSecret: client.client_secret,
     users: input.users, virtualUsers: connections, warmupSeconds: input.warmupSeconds, durationSeconds: input.durationSeconds,
   }, input.tessera.server.pid, input.database);
@@ -40,7 +47,7 @@ export async function measureRefresh(input: SessionStepInput, ccRate: number | n
     value: ratio === null ? `${result.perSecond.toFixed(0)}/s` : `${ratio.toFixed(2)}× (${result.perSecond.toFixed(0)} vs ${ccRate!.toFixed(0)}/s)`,
     goal: '≥ 0.6×',
     met: ratio === null ? null : ratio >= 0.6,
-    note: `${rate(result, 'refreshes')}; ${connections} virtual users each redeeming its newest refresh token (rotation on)`,
+    note: `${rate(result, 'refreshes')}; ${connections} virtual users each redeeming its newest refresh token; ${cpuPer(usage, result, 'refresh')}`,
   };
 }
 
@@ -49,7 +56,7 @@ export async function measureJsonLogins(input: SessionStepInput, codeFlowRate: n
   await enableRestApi(input.tessera, input.slug);
   await quietMachine();
   process.stdout.write(`  REST /v1/auth/login, ${input.virtualUsers} virtual users… `);
-  const { result } = await runJob<SessionResult>({
+  const { result, usage } = await runJob<SessionResult>({
     kind: 'json-logins', url: `${input.tessera.rs256.issuer}/v1/auth/login`,
     users: input.users, virtualUsers: input.virtualUsers, warmupSeconds: input.warmupSeconds, durationSeconds: input.durationSeconds,
   }, input.tessera.server.pid, input.database);
@@ -60,6 +67,6 @@ export async function measureJsonLogins(input: SessionStepInput, codeFlowRate: n
     value: `${result.perSecond.toFixed(1)}/s`,
     goal: 'measured (issue 16)',
     met: null,
-    note: `${rate(result, 'logins')}${codeFlowRate ? `; ${(result.perSecond / codeFlowRate).toFixed(2)}× the hosted code flow's ${codeFlowRate.toFixed(1)}/s` : ''}`,
+    note: `${rate(result, 'logins')}; ${cpuPer(usage, result, 'login')}${codeFlowRate ? `; ${(result.perSecond / codeFlowRate).toFixed(2)}× the hosted code flow's ${codeFlowRate.toFixed(1)}/s` : ''}`,
   };
 }
