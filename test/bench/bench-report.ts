@@ -67,6 +67,8 @@ export interface GoalRow {
   /** null: measured for the record, no goal */
   met: boolean | null;
   note?: string;
+  /** the measured window on Tessera, for BENCH_CPU_PROF's summaries */
+  window?: Window;
 }
 
 export interface BenchReport {

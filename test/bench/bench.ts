@@ -46,6 +46,7 @@ function profileSummaries(dir: string, known: Set<string>, report: BenchReport, 
     const thread = owner!.thread === 0 ? 'main thread' : `worker thread ${owner!.thread}`;
     const windows: [string, Window][] = report.runs.filter((r) => r.target === target).map((r) => [r.scenario, r.window]);
     if (target === 'tessera' && report.login) windows.push(['logins', report.login.loginWindow]);
+    if (target === 'tessera') for (const goal of report.goals) if (goal.window) windows.push([goal.measure, goal.window]);
     for (const [scenario, window] of windows) {
       out.push(`\n=== ${target} ${thread}, ${scenario} (${join(dir, file)} ${window.startUs} ${window.endUs}) ===\n${summariseProfile(join(dir, file), { window })}`);
     }

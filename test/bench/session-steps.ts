@@ -35,7 +35,7 @@ export async function measureRefresh(input: SessionStepInput, ccRate: number | n
   const client = await refreshClient(input.tessera, input.slug);
   await quietMachine();
   process.stdout.write(`  refresh grant, ${connections} virtual users… `);
-  const { result, usage } = await runJob<SessionResult>({
+  const { result, usage, window } = await runJob<SessionResult>({
     kind: 'refreshes', issuer: input.tessera.rs256.issuer, clientId: client.client_id, clientSecret: client.client_secret,
     users: input.users, virtualUsers: connections, warmupSeconds: input.warmupSeconds, durationSeconds: input.durationSeconds,
   }, input.tessera.server.pid, input.database);
@@ -47,6 +47,7 @@ export async function measureRefresh(input: SessionStepInput, ccRate: number | n
     value: ratio === null ? `${result.perSecond.toFixed(0)}/s` : `${ratio.toFixed(2)}× (${result.perSecond.toFixed(0)} vs ${ccRate!.toFixed(0)}/s)`,
     goal: '≥ 0.6×',
     met: ratio === null ? null : ratio >= 0.6,
+    window,
     note: `${rate(result, 'refreshes')}; ${connections} virtual users each redeeming its newest refresh token; ${cpuPer(usage, result, 'refresh')}`,
   };
 }
@@ -56,7 +57,7 @@ export async function measureJsonLogins(input: SessionStepInput, codeFlowRate: n
   await enableRestApi(input.tessera, input.slug);
   await quietMachine();
   process.stdout.write(`  REST /v1/auth/login, ${input.virtualUsers} virtual users… `);
-  const { result, usage } = await runJob<SessionResult>({
+  const { result, usage, window } = await runJob<SessionResult>({
     kind: 'json-logins', url: `${input.tessera.rs256.issuer}/v1/auth/login`,
     users: input.users, virtualUsers: input.virtualUsers, warmupSeconds: input.warmupSeconds, durationSeconds: input.durationSeconds,
   }, input.tessera.server.pid, input.database);
@@ -67,6 +68,7 @@ export async function measureJsonLogins(input: SessionStepInput, codeFlowRate: n
     value: `${result.perSecond.toFixed(1)}/s`,
     goal: 'measured (issue 16)',
     met: null,
+    window,
     note: `${rate(result, 'logins')}; ${cpuPer(usage, result, 'login')}${codeFlowRate ? `; ${(result.perSecond / codeFlowRate).toFixed(2)}× the hosted code flow's ${codeFlowRate.toFixed(1)}/s` : ''}`,
   };
 }
