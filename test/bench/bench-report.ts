@@ -25,11 +25,11 @@ export interface Ratio {
   scenario: string;
   tessera: number;
   bare: number;
-  /** Tessera/bare of requests per second: the target */
+  /** Tessera/bare of requests per second, the median of the rounds' pairs: the target */
   ratio: number;
   target: number;
   met: boolean;
-  /** bare/Tessera of CPU per request of the whole stack (server + PostgreSQL + Redis): what the ratio would be
+  /** bare/Tessera of CPU per request of the whole stack (server + PostgreSQL + Redis), median over the rounds: what the ratio would be
    *  if CPU were the only limit and nothing else ran on the machine — a cross-check that noise cannot move much */
   cpuRatio: number;
 }
@@ -90,16 +90,27 @@ export function medianRun(runs: ScenarioRun[], scenario: string, target: Target)
   return mine[Math.floor((mine.length - 1) / 2)];
 }
 
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length % 2 ? sorted[(sorted.length - 1) / 2]! : (sorted[sorted.length / 2 - 1]! + sorted[sorted.length / 2]!) / 2;
+};
+
+/**
+ * Each round's Tessera run is paired with the bare run right after it (both met the same stretch of a shared
+ * machine): the ratios are the medians of the pairs' ratios, the rates the medians of each target's runs.
+ */
 export function ratiosOf(runs: ScenarioRun[]): Ratio[] {
   const scenarios = [...new Set(runs.map((r) => r.scenario))];
   return scenarios.flatMap((scenario) => {
-    const tessera = medianRun(runs, scenario, 'tessera');
-    const bare = medianRun(runs, scenario, 'bare');
-    if (!tessera || !bare) return [];
-    const ratio = tessera.http.requestsPerSecond / bare.http.requestsPerSecond;
+    const tessera = runs.filter((r) => r.scenario === scenario && r.target === 'tessera');
+    const bare = runs.filter((r) => r.scenario === scenario && r.target === 'bare');
+    const pairs = tessera.slice(0, bare.length).map((t, i) => [t, bare[i]!] as const);
+    if (!pairs.length) return [];
+    const ratio = median(pairs.map(([t, b]) => t.http.requestsPerSecond / b.http.requestsPerSecond));
     return [{
-      scenario, tessera: tessera.http.requestsPerSecond, bare: bare.http.requestsPerSecond, ratio, target: throughputTarget, met: ratio >= throughputTarget,
-      cpuRatio: bare.cpuUsPerRequest.stack / tessera.cpuUsPerRequest.stack,
+      scenario, tessera: median(tessera.map((r) => r.http.requestsPerSecond)), bare: median(bare.map((r) => r.http.requestsPerSecond)),
+      ratio, target: throughputTarget, met: ratio >= throughputTarget,
+      cpuRatio: median(pairs.map(([t, b]) => b.cpuUsPerRequest.stack / t.cpuUsPerRequest.stack)),
     }];
   });
 }
@@ -113,7 +124,8 @@ function columns(rows: string[][]): string {
 }
 
 function runCells(report: BenchReport, run: ScenarioRun): string[] {
-  const ratio = run === medianRun(report.runs, run.scenario, 'tessera') ? report.ratios.find((r) => r.scenario === run.scenario) : undefined;
+  const last = report.runs.filter((r) => r.scenario === run.scenario && r.target === 'tessera').at(-1);
+  const ratio = run === last ? report.ratios.find((r) => r.scenario === run.scenario) : undefined;
   const cpu = run.usage.cpu;
   return [
     run.scenario, run.target, fixed(run.http.requestsPerSecond), fixed(run.http.p50Ms), fixed(run.http.p99Ms),
@@ -183,13 +195,13 @@ export function markdownReport(report: BenchReport): string {
   const lines = [
     `Measured ${report.date.slice(0, 10)} on ${machineLine(report)}; ${report.settings.durationSeconds} s per run after ${report.settings.warmupSeconds} s warm-up, median of ${report.settings.rounds} alternating round(s), ${report.settings.connections} connections (autocannon), ${report.settings.pinning}. Tessera runs on PostgreSQL + Redis (NODE_ENV=${report.settings.tesseraNodeEnv}, LOG_LEVEL=${report.settings.tesseraLogLevel}); "bare" is oidc-provider alone with its in-memory adapter and a static client.`,
     '',
-    `| Scenario | Tessera req/s | p50 / p99 ms | RSS MB | bare req/s | p50 / p99 ms | RSS MB | Tessera/bare (target ${throughputTarget}) |`,
-    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    `| Scenario | Tessera req/s | p50 / p99 ms | RSS MB | bare req/s | p50 / p99 ms | RSS MB | Tessera/bare (target ${throughputTarget}) | by CPU per request |`,
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const ratio of report.ratios) {
     const t = medianRun(report.runs, ratio.scenario, 'tessera')!;
     const b = medianRun(report.runs, ratio.scenario, 'bare')!;
-    lines.push(`| ${ratio.scenario} | ${fixed(ratio.tessera)} | ${fixed(t.http.p50Ms)} / ${fixed(t.http.p99Ms)} | ${fixed(t.usage.serverPeakRssMb)} | ${fixed(ratio.bare)} | ${fixed(b.http.p50Ms)} / ${fixed(b.http.p99Ms)} | ${fixed(b.usage.serverPeakRssMb)} | ${fixed(ratio.ratio, 2)} ${ratio.met ? '✓' : '✗'} |`);
+    lines.push(`| ${ratio.scenario} | ${fixed(ratio.tessera)} | ${fixed(t.http.p50Ms)} / ${fixed(t.http.p99Ms)} | ${fixed(t.usage.serverPeakRssMb)} | ${fixed(ratio.bare)} | ${fixed(b.http.p50Ms)} / ${fixed(b.http.p99Ms)} | ${fixed(b.usage.serverPeakRssMb)} | ${fixed(ratio.ratio, 2)} ${ratio.met ? '✓' : '✗'} | ${fixed(ratio.cpuRatio, 2)} |`);
   }
   const login = report.login;
   if (login) {
