@@ -15,6 +15,10 @@ export interface Issuer {
   clientSecret: string;
 }
 
+const basic = (i: Issuer) => `Basic ${Buffer.from(`${encodeURIComponent(i.clientId)}:${encodeURIComponent(i.clientSecret)}`).toString('base64')}`;
+/** a client_credentials request of the issuer's service client (RFC 6749 §4.4, client_secret_basic) */
+export const tokenRequest = (i: Issuer) => ({ url: `${i.issuer}/token`, method: 'POST' as const, headers: { authorization: basic(i), 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' });
+
 export interface TesseraTarget {
   server: ServerProcess;
   env: Record<string, string>;

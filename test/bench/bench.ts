@@ -5,6 +5,7 @@
 //   BENCH_DURATION (10 s), BENCH_WARMUP (2 s), BENCH_CONNECTIONS (32), BENCH_LOGIN_USERS (4 × cores),
 //   BENCH_ROUNDS (1): Tessera/bare pairs per scenario, alternating; the ratio is of the medians
 //   BENCH_ONLY=verify,token-rs256,token-es256,discovery,jwks,idle,logins,refresh,rest-login,tenants
+//   --scale (or BENCH_SCALE=1): also expired-grants and million-users (BENCH_SCALE_ROWS, 1,000,000; see scale-steps.ts)
 //   BENCH_QUIET_WAIT (60 s, see quietMachine)   BENCH_TENANTS (1000)   BENCH_PIN=0 (see cpu-pinning.ts)
 //   BENCH_CPU_PROF=1: servers run with --cpu-prof (dist/bench-profiles); each measured window is summarised
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
@@ -14,13 +15,14 @@ import * as jose from 'jose';
 import { OWASP_ARGON2ID } from '../../src/accounts/argon2-cost.js';
 import { repoRoot } from '../support/tessera-process.js';
 import { createBenchServices, serviceVersions, type ServerProcess } from './bench-processes.js';
-import { loginFixtures, loginRedirectUri, type LoginFixtures, startBareTarget, startTesseraTarget, tesseraSettings, type Issuer, type TesseraTarget } from './bench-setup.js';
+import { loginFixtures, loginRedirectUri, tokenRequest, type LoginFixtures, startBareTarget, startTesseraTarget, tesseraSettings, type Issuer, type TesseraTarget } from './bench-setup.js';
 import type { HashBaselineResult, HttpJob, HttpResult, Job, LoadMessage, SessionResult } from './load-generator.js';
 import { machineDescription } from './proc-sampler.js';
 import { consoleReport, cpuPerRequest, loginTarget, markdownReport, ratiosOf, type BenchReport, type LoginSection, type ScenarioRun, type Target, type Window } from './bench-report.js';
 import { quietMachine, runJob } from './bench-jobs.js';
 import { pinning, pinningNote } from './cpu-pinning.js';
 import { profileProcess, summariseProfile } from './cpu-profile.js';
+import { expiredGrants, millionUsers } from './scale-steps.js';
 import { measureJsonLogins, measureRefresh } from './session-steps.js';
 import { idleRss, touchTenants } from './tenant-steps.js';
 import { measureVerify, verifyLine } from './verify-bench.js';
@@ -33,6 +35,8 @@ const cores = availableParallelism();
 const virtualUsers = Number(process.env.BENCH_LOGIN_USERS ?? cores * 4);
 const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((s) => s.trim())) : null;
 const wanted = (name: string) => !only || only.has(name);
+/** `npm run bench -- --scale`: also the steps that first write a million rows (scale-steps.ts) */
+const scale = process.argv.includes('--scale') || process.env.BENCH_SCALE === '1';
 const profileDir = process.env.BENCH_CPU_PROF ? join(repoRoot, 'dist', 'bench-profiles') : null;
 const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
 
@@ -62,8 +66,6 @@ interface Scenario {
   check(body: string, issuer: Issuer): void;
 }
 
-const basic = (i: Issuer) => `Basic ${Buffer.from(`${encodeURIComponent(i.clientId)}:${encodeURIComponent(i.clientSecret)}`).toString('base64')}`;
-const tokenRequest = (i: Issuer) => ({ url: `${i.issuer}/token`, method: 'POST' as const, headers: { authorization: basic(i), 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' });
 function checkToken(body: string, i: Issuer) {
   const response = JSON.parse(body) as { access_token?: string; token_type?: string };
   if (!response.access_token || response.token_type !== 'Bearer') throw new Error(`not a token response: ${body.slice(0, 300)}`);
@@ -178,13 +180,19 @@ async function main() {
     report.ratios = ratiosOf(report.runs);
     await bare.server.stop();
 
-    const sessions = ['logins', 'refresh', 'rest-login'].some(wanted) ? await loginFixtures(tessera, virtualUsers) : null;
+    const scaleSteps = scale ? ['expired-grants', 'million-users'].filter(wanted) : [];
+    const sessions = ['logins', 'refresh', 'rest-login'].some(wanted) || scaleSteps.length ? await loginFixtures(tessera, virtualUsers) : null;
     if (sessions && wanted('logins')) report.login = await measureLogins(tessera, sessions, services.databaseName, report.failures);
     const input = sessions && { tessera, database: services.databaseName, slug: sessions.slug, users: sessions.users, virtualUsers, warmupSeconds, durationSeconds, failures: report.failures };
     const ccRate = report.runs.find((r) => r.scenario === 'token-rs256' && r.target === 'tessera')?.http.requestsPerSecond ?? null;
     if (input && wanted('refresh')) report.goals.push(await measureRefresh(input, ccRate, connections));
     if (input && wanted('rest-login')) report.goals.push(await measureJsonLogins(input, report.login?.logins.perSecond ?? null));
     if (wanted('tenants')) report.goals.push(...await touchTenants(tessera));
+    if (sessions && scaleSteps.length) {
+      const input = { tessera, fixtures: sessions, database: services.databaseName, databaseUrl: services.databaseUrl, connections, virtualUsers, warmupSeconds, durationSeconds, failures: report.failures };
+      if (scaleSteps.includes('expired-grants')) report.goals.push(...await expiredGrants(input));
+      if (scaleSteps.includes('million-users')) report.goals.push(await millionUsers(input));
+    }
   } finally {
     await cleanup();
   }
