@@ -4,7 +4,7 @@
 // a markdown table for README, and writes dist/bench-results.json. Exits non-zero when a request failed.
 //   BENCH_DURATION (10 s), BENCH_WARMUP (2 s), BENCH_CONNECTIONS (32), BENCH_LOGIN_USERS (4 × cores),
 //   BENCH_ROUNDS (1): Tessera/bare pairs per scenario, alternating; the ratio is of the medians
-//   BENCH_ONLY=verify,token-rs256,token-es256,discovery,jwks,idle,logins,refresh,rest-login,tenants
+//   BENCH_ONLY=verify,token-rs256,token-es256,discovery,jwks,idle,logins,refresh,rest-login,two-processes,tenants
 //   --scale (or BENCH_SCALE=1): also expired-grants and million-users (BENCH_SCALE_ROWS, 1,000,000; see scale-steps.ts)
 //   BENCH_QUIET_WAIT (60 s, see quietMachine)   BENCH_TENANTS (1000)   BENCH_PIN=0 (see cpu-pinning.ts)
 //   BENCH_CPU_PROF=1: servers run with --cpu-prof (dist/bench-profiles); each measured window is summarised
@@ -22,6 +22,7 @@ import { consoleReport, cpuPerRequest, loginTarget, markdownReport, ratiosOf, ty
 import { quietMachine, runJob } from './bench-jobs.js';
 import { pinning, pinningNote } from './cpu-pinning.js';
 import { profileProcess, summariseProfile } from './cpu-profile.js';
+import { twoProcesses } from './process-steps.js';
 import { expiredGrants, millionUsers } from './scale-steps.js';
 import { measureJsonLogins, measureRefresh } from './session-steps.js';
 import { idleRss, touchTenants } from './tenant-steps.js';
@@ -187,6 +188,7 @@ async function main() {
     const ccRate = report.runs.find((r) => r.scenario === 'token-rs256' && r.target === 'tessera')?.http.requestsPerSecond ?? null;
     if (input && wanted('refresh')) report.goals.push(await measureRefresh(input, ccRate, connections));
     if (input && wanted('rest-login')) report.goals.push(await measureJsonLogins(input, report.login?.logins.perSecond ?? null));
+    if (wanted('two-processes')) report.goals.push(await twoProcesses({ tessera, database: services.databaseName, connections, warmupSeconds, durationSeconds, failures: report.failures }));
     if (wanted('tenants')) report.goals.push(...await touchTenants(tessera));
     if (sessions && scaleSteps.length) {
       const input = { tessera, fixtures: sessions, database: services.databaseName, databaseUrl: services.databaseUrl, connections, virtualUsers, warmupSeconds, durationSeconds, failures: report.failures };

@@ -23,9 +23,9 @@ export const pinning: { server: string; clients: string } | null = (() => {
   return { server: String(server), clients };
 })();
 
-/** `command args` wrapped in `taskset -c <server core>` when pinning is on (taskset execs it: the pid is kept) */
-export function pinnedCommand(command: string, args: string[]): [string, string[]] {
-  return pinning ? ['taskset', ['-c', pinning.server, command, ...args]] : [command, args];
+/** `command args` wrapped in `taskset -c <cores>` when pinning is on (taskset execs it: the pid is kept) */
+export function pinnedCommand(command: string, args: string[], cores: 'server' | 'clients' = 'server'): [string, string[]] {
+  return pinning ? ['taskset', ['-c', pinning[cores], command, ...args]] : [command, args];
 }
 
 /** moves a running process, every thread of it, onto the given cores (no-op when pinning is off) */

@@ -55,9 +55,9 @@ export async function expiredGrants(input: ScaleInput): Promise<GoalRow[]> {
     if (refresh.result.errors) input.failures.push(`refresh at scale: ${refresh.result.errors} failed, first: ${refresh.result.firstError}`);
     return { cc: cc.result.requestsPerSecond, refresh: refresh.result.perSecond };
   };
-  process.stdout.write('  tokens before the expired grants… ');
+  process.stdout.write('  tokens before the expired grants:\n');
   const before = await measure();
-  process.stdout.write(`cc ${before.cc.toFixed(0)}/s, refresh ${before.refresh.toFixed(1)}/s; writing ${count(scaleRows)} expired grants… `);
+  process.stdout.write(`  client_credentials ${before.cc.toFixed(0)}/s, refresh ${before.refresh.toFixed(1)}/s; writing ${count(scaleRows)} expired grants… `);
   const started = Date.now();
   await withDatabase(input.databaseUrl, async (db) => {
     const id = await tenantId(db, input.fixtures.slug);
@@ -66,9 +66,9 @@ export async function expiredGrants(input: ScaleInput): Promise<GoalRow[]> {
       FROM generate_series(1, $2::int) AS g`, [id, scaleRows]);
     await db.query('ANALYZE oidc_models');
   });
-  process.stdout.write(`${((Date.now() - started) / 1000).toFixed(0)} s; after… `);
+  process.stdout.write(`${((Date.now() - started) / 1000).toFixed(0)} s; tokens after them:\n`);
   const after = await measure();
-  process.stdout.write(`cc ${after.cc.toFixed(0)}/s, refresh ${after.refresh.toFixed(1)}/s\n`);
+  process.stdout.write(`  client_credentials ${after.cc.toFixed(0)}/s, refresh ${after.refresh.toFixed(1)}/s\n`);
   const row = (what: string, b: number, a: number): GoalRow => ({
     measure: `${what} with ${count(scaleRows)} expired grants vs none`, value: `${(a / b).toFixed(2)}× (${a.toFixed(0)} vs ${b.toFixed(0)}/s)`,
     goal: 'does not fall (≥ 0.9×, run noise)', met: a / b >= 0.9,
@@ -104,14 +104,14 @@ export async function millionUsers(input: ScaleInput): Promise<GoalRow> {
     return result;
   };
   await fill(1, 1000);
-  process.stdout.write('  logins among 1,000 users… ');
+  process.stdout.write('  logins among 1,000 users:\n');
   const small = await logins(1000);
-  process.stdout.write(`p99 ${small.p99Ms.toFixed(0)} ms; writing users up to ${count(scaleRows)}… `);
+  process.stdout.write(`  p99 ${small.p99Ms.toFixed(0)} ms; writing users up to ${count(scaleRows)}… `);
   const started = Date.now();
   await fill(1001, scaleRows);
-  process.stdout.write(`${((Date.now() - started) / 1000).toFixed(0)} s; logins among them… `);
+  process.stdout.write(`${((Date.now() - started) / 1000).toFixed(0)} s; logins among them:\n`);
   const large = await logins(scaleRows);
-  process.stdout.write(`p99 ${large.p99Ms.toFixed(0)} ms\n`);
+  process.stdout.write(`  p99 ${large.p99Ms.toFixed(0)} ms\n`);
   const ratio = large.p99Ms / small.p99Ms;
   return {
     measure: `password-login p99, ${count(scaleRows)} users vs 1,000`, value: `${ratio.toFixed(2)}× (${large.p99Ms.toFixed(0)} vs ${small.p99Ms.toFixed(0)} ms)`,
