@@ -89,6 +89,23 @@ export async function refreshClient(target: TesseraTarget, slug: string) {
   return cli<{ client_id: string; client_secret: string }>(target.env, ['client', 'create', '--tenant', slug, '--name', 'Bench refresh', '--redirect-uri', loginRedirectUri]);
 }
 
+/**
+ * A sandbox tenant's backend OTP API app whose recipients get a fixed code (signIn.testRecipients), with the send
+ * limits raised for the bench: the defaults (5 per identifier, 30 per IP an hour) are meant to stop exactly this.
+ */
+export async function otpApp(target: TesseraTarget, recipients: number) {
+  const slug = `bench-otp-${randomBytes(3).toString('hex')}`;
+  await cli(target.env, ['tenant', 'create', slug, '--name', 'Bench OTP']);
+  const code = '246810';
+  const emails = Array.from({ length: recipients }, (_, i) => `otp-${i}@example.com`);
+  const many = { limit: 1_000_000, windowSeconds: 3600 };
+  await cli(target.env, ['tenant', 'settings', '--tenant', slug, '--set', JSON.stringify({
+    signIn: { methods: { emailOtp: true }, sandbox: true, testRecipients: Object.fromEntries(emails.map((e) => [e, code])), limits: { perIdentifier: many, perIp: many, perTenant: many } },
+  })]);
+  const app = await cli<{ app_id: string; app_secret: string }>(target.env, ['app', 'create', '--tenant', slug, '--name', 'Bench OTP', '--slug', 'bench-otp-app']);
+  return { appId: app.app_id, appSecret: app.app_secret, recipients: emails, code };
+}
+
 /** turns the REST auth API on for the tenant: `{issuer}/v1/auth/login` with its built-in first-party client */
 export async function enableRestApi(target: TesseraTarget, slug: string): Promise<void> {
   await cli(target.env, ['tenant', 'settings', '--tenant', slug, '--set', JSON.stringify({ headless: { restApi: true } })]);

@@ -4,7 +4,7 @@
 // a markdown table for README, and writes dist/bench-results.json. Exits non-zero when a request failed.
 //   BENCH_DURATION (10 s), BENCH_WARMUP (2 s), BENCH_CONNECTIONS (32), BENCH_LOGIN_USERS (4 × cores),
 //   BENCH_ROUNDS (1): Tessera/bare pairs per scenario, alternating; the ratio is of the medians
-//   BENCH_ONLY=verify,token-rs256,token-es256,discovery,jwks,idle,logins,refresh,rest-login,two-processes,tenants
+//   BENCH_ONLY=verify,token-rs256,token-es256,discovery,jwks,idle,logins,refresh,rest-login,otp-login,two-processes,tenants
 //   --scale (or BENCH_SCALE=1): also expired-grants and million-users (BENCH_SCALE_ROWS, 1,000,000; see scale-steps.ts)
 //   BENCH_QUIET_WAIT (60 s, see quietMachine)   BENCH_TENANTS (1000)   BENCH_PIN=0 (see cpu-pinning.ts)
 //   BENCH_CPU_PROF=1: servers run with --cpu-prof (dist/bench-profiles); each measured window is summarised
@@ -24,7 +24,7 @@ import { pinning, pinningNote } from './cpu-pinning.js';
 import { profileProcess, summariseProfile } from './cpu-profile.js';
 import { twoProcesses } from './process-steps.js';
 import { expiredGrants, millionUsers } from './scale-steps.js';
-import { measureJsonLogins, measureRefresh } from './session-steps.js';
+import { measureJsonLogins, measureOtpLogins, measureRefresh } from './session-steps.js';
 import { idleRss, touchTenants } from './tenant-steps.js';
 import { measureVerify, verifyLine } from './verify-bench.js';
 
@@ -182,12 +182,13 @@ async function main() {
     await bare.server.stop();
 
     const scaleSteps = scale ? ['expired-grants', 'million-users'].filter(wanted) : [];
-    const sessions = ['logins', 'refresh', 'rest-login'].some(wanted) || scaleSteps.length ? await loginFixtures(tessera, virtualUsers) : null;
+    const sessions = ['logins', 'refresh', 'rest-login', 'otp-login'].some(wanted) || scaleSteps.length ? await loginFixtures(tessera, virtualUsers) : null;
     if (sessions && wanted('logins')) report.login = await measureLogins(tessera, sessions, services.databaseName, report.failures);
     const input = sessions && { tessera, database: services.databaseName, slug: sessions.slug, users: sessions.users, virtualUsers, warmupSeconds, durationSeconds, failures: report.failures };
     const ccRate = report.runs.find((r) => r.scenario === 'token-rs256' && r.target === 'tessera')?.http.requestsPerSecond ?? null;
     if (input && wanted('refresh')) report.goals.push(await measureRefresh(input, ccRate, connections));
     if (input && wanted('rest-login')) report.goals.push(await measureJsonLogins(input, report.login?.logins.perSecond ?? null));
+    if (input && wanted('otp-login')) report.goals.push(await measureOtpLogins(input));
     if (wanted('two-processes')) report.goals.push(await twoProcesses({ tessera, database: services.databaseName, connections, warmupSeconds, durationSeconds, failures: report.failures }));
     if (wanted('tenants')) report.goals.push(...await touchTenants(tessera));
     if (sessions && scaleSteps.length) {

@@ -13,7 +13,7 @@ import { runSessionJob, type SessionJob } from './session-loads.js';
 
 export type { LoadMessage };
 export type { ClosedLoopResult as SessionResult } from './closed-loop.js';
-export type { JsonLoginJob, LoginJob, RefreshJob } from './session-loads.js';
+export type { JsonLoginJob, LoginJob, OtpLoginJob, RefreshJob } from './session-loads.js';
 
 export interface HttpJob { kind: 'http'; url: string; method: 'GET' | 'POST'; headers: Record<string, string>; body?: string; connections: number; warmupSeconds: number; durationSeconds: number }
 export interface HashBaselineJob { kind: 'hash'; threads: number; memoryKiB: number; timeCost: number; warmupSeconds: number; durationSeconds: number }

@@ -2,7 +2,7 @@
 // second against the client_credentials rate (goal ≥ 0.6×), and the REST auth API's JSON password login
 // (`/v1/auth/login`, issue 16) against the hosted form's code flow, both at the OWASP argon2id cost.
 import { quietMachine, runJob } from './bench-jobs.js';
-import { enableRestApi, refreshClient, type TesseraTarget } from './bench-setup.js';
+import { enableRestApi, otpApp, refreshClient, type TesseraTarget } from './bench-setup.js';
 import type { GoalRow } from './bench-report.js';
 import type { SessionResult } from './load-generator.js';
 import type { WindowUsage } from './proc-sampler.js';
@@ -70,5 +70,26 @@ export async function measureJsonLogins(input: SessionStepInput, codeFlowRate: n
     met: null,
     window,
     note: `${rate(result, 'logins')}; ${cpuPer(usage, result, 'login')}${codeFlowRate ? `; ${(result.perSecond / codeFlowRate).toFixed(2)}× the hosted code flow's ${codeFlowRate.toFixed(1)}/s` : ''}`,
+  };
+}
+
+/** the backend OTP API: send-otp + verify-otp pairs per second, each verify minting tokens (issue 16) */
+export async function measureOtpLogins(input: SessionStepInput): Promise<GoalRow> {
+  const app = await otpApp(input.tessera, input.virtualUsers);
+  await quietMachine();
+  process.stdout.write(`  backend OTP API send-otp + verify-otp, ${input.virtualUsers} virtual users… `);
+  const { result, usage, window } = await runJob<SessionResult>({
+    kind: 'otp-logins', origin: new URL(input.tessera.rs256.issuer).origin, ...app,
+    virtualUsers: input.virtualUsers, warmupSeconds: input.warmupSeconds, durationSeconds: input.durationSeconds,
+  }, input.tessera.server.pid, input.database);
+  process.stdout.write(`${rate(result, 'sign-ins')}\n`);
+  failed(input, 'backend OTP API', result);
+  return {
+    measure: 'backend OTP API sign-ins (send-otp + verify-otp)',
+    value: `${result.perSecond.toFixed(1)}/s`,
+    goal: 'measured (issue 16)',
+    met: null,
+    window,
+    note: `${rate(result, 'sign-ins')}; sandbox tenant, fixed test codes, send limits raised for the bench; ${cpuPer(usage, result, 'sign-in')}`,
   };
 }
