@@ -32,7 +32,9 @@ export function isSerial(file: string): boolean {
 function run(files: string[], concurrency: number): Promise<number> {
   if (!files.length) return Promise.resolve(0);
   return new Promise((done) => {
-    const reporters = ['--test-reporter=spec', '--test-reporter-destination=stdout', `--test-reporter=${timingsReporter}`, '--test-reporter-destination=stderr'];
+    // naming a reporter replaces node's default, which is spec on a terminal and TAP otherwise: keep that choice
+    const usual = process.stdout.isTTY ? 'spec' : 'tap';
+    const reporters = [`--test-reporter=${usual}`, '--test-reporter-destination=stdout', `--test-reporter=${timingsReporter}`, '--test-reporter-destination=stderr'];
     const child = spawn(process.execPath, ['--test', `--test-concurrency=${concurrency}`, ...reporters, ...files], { stdio: 'inherit' });
     child.on('exit', (code, signal) => done(code ?? (signal ? 1 : 0)));
   });
