@@ -14,9 +14,9 @@ export function percentile(sorted: number[], p: number): number {
  * on a busy machine the last worker's answer can be handled in the same event-loop turn as the due end timer and
  * before it, and clearing that timer used to lose `measure-end` (the parent then saw no measured window).
  */
-export function windowSignals(windowStart: number, windowEnd: number): { close(): void } {
+export function windowSignals(windowStart: number, windowEnd: number, to: (message: LoadMessage) => void = send): { close(): void } {
   let sent = 0;
-  const next = () => { if (sent < 2) send({ type: sent++ === 0 ? 'measure-start' : 'measure-end' }); };
+  const next = () => { if (sent < 2) to({ type: sent++ === 0 ? 'measure-start' : 'measure-end' }); };
   const opened = setTimeout(next, windowStart - Date.now());
   const closed = setTimeout(() => { if (sent === 1) next(); }, windowEnd - Date.now());
   return {
