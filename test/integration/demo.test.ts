@@ -1,13 +1,14 @@
 // The development demo as a newcomer uses it: the banner's URL signs in, the callback page's curl command
 // exchanges the code exactly as printed (with the banner's `export` lines), `tessera demo` shows the details
 // again and `--reset` replaces them, and a new PORT / PUBLIC_URL moves the demo client along.
+// The servers run in this process and print what main.ts prints at start (TESSERA_TEST_PROCESS=1 spawns them).
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { createTestServices, type TestServices } from '../support/test-env.js';
-import { freePort, startTessera, type TesseraProcess } from '../support/tessera-process.js';
+import { freePort, type TesseraProcess } from '../support/tessera-process.js';
 import { Browser, isPage } from '../support/browser.js';
-import { useTessera } from '../support/use-tessera.js';
+import { startServer, useTessera } from '../support/use-tessera.js';
 
 interface Banner { issuer: string; clientId: string; clientSecret: string; redirectUri: string; email: string; password: string; authorizationUrl: URL; exports: string }
 
@@ -82,7 +83,7 @@ describe('the development demo', () => {
 
   before(async () => {
     services = await createTestServices();
-    server = await startTessera(env());
+    server = await startServer(env());
     banner = await waitForBanner(server);
   });
   after(async () => {
@@ -128,7 +129,7 @@ describe('the development demo', () => {
     await server!.stop();
     server = undefined;
     const port = await freePort();
-    server = await startTessera(env(), { port });
+    server = await startServer(env(), { port });
     const moved = await waitForBanner(server);
     assert.equal(moved.redirectUri, `http://127.0.0.1:${port}/demo/callback`);
     assert.equal(moved.clientId, banner.clientId);
@@ -140,7 +141,7 @@ describe('the development demo', () => {
     const port = server!.port;
     await server!.stop();
     server = undefined;
-    server = await startTessera(env(), { port });
+    server = await startServer(env(), { port });
     const deadline = Date.now() + 20_000;
     while (!/Demo ready/.test(server.output()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
     assert.match(server.output(), new RegExp(`Demo ready: open ${server.url}/ `));
