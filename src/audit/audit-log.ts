@@ -90,7 +90,10 @@ export function createAuditLog(deps: { repository: AuditRepository; secret: stri
   }
 
   function start(tenantId: string, queue: { pending: Pending[]; running: boolean }) {
-    const run = drain(tenantId, queue)
+    queue.running = true;
+    // the first write waits for the rest of this tick: events recorded together (a burst, a request that records
+    // several) go out as one chained batch instead of one write for the first and another for the rest
+    const run = Promise.resolve().then(() => drain(tenantId, queue))
       .catch(() => undefined)
       .finally(() => draining.delete(run));
     draining.add(run);

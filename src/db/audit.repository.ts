@@ -32,8 +32,9 @@ export function createAuditRepository(prisma: PrismaClient) {
       for (let attempt = 1; ; attempt++) {
         try {
           await prisma.$transaction(async (tx) => {
-            await tx.$executeRaw`INSERT INTO audit_heads (tenant_id, seq, hash) VALUES (${tenantId}::uuid, 0, ${genesisHash(tenantId)}) ON CONFLICT (tenant_id) DO NOTHING`;
-            const [head] = await tx.$queryRaw<{ seq: bigint; hash: string }[]>`UPDATE audit_heads SET seq = seq + ${rows.length} WHERE tenant_id = ${tenantId}::uuid RETURNING seq, hash`;
+            // one statement creates the head (genesis) or locks and advances it: the same round trip either way
+            const [head] = await tx.$queryRaw<{ seq: bigint; hash: string }[]>`INSERT INTO audit_heads (tenant_id, seq, hash) VALUES (${tenantId}::uuid, ${rows.length}, ${genesisHash(tenantId)})
+              ON CONFLICT (tenant_id) DO UPDATE SET seq = audit_heads.seq + ${rows.length} RETURNING seq, hash`;
             let seq = Number(head!.seq) - rows.length;
             let previous = head!.hash;
             const chained = rows.map((row) => {

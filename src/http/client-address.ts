@@ -60,12 +60,13 @@ declare module 'koa' {
  * before the host guard rewrites the forwarding headers.
  */
 export function clientAddressMiddleware(trust: TrustProxy): Middleware {
-  return async function setClientAddress(ctx, next) {
+  // not async: it only acts before the rest of the stack, so it hands on next()'s promise instead of awaiting it
+  return function setClientAddress(ctx, next) {
     const peer = ctx.req.socket.remoteAddress ?? '';
     const headers = ctx.request.headers;
     ctx.state.localRequest = isLocalRequest(peer, headers);
     ctx.request.ip = trust.kind === 'none' ? plainAddress(peer) : clientAddress(trust, peer, forwardedFor(headers['x-forwarded-for']));
-    delete headers['x-forwarded-for'];
-    await next();
+    if (headers['x-forwarded-for'] !== undefined) delete headers['x-forwarded-for'];
+    return next();
   };
 }

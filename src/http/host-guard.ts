@@ -10,7 +10,8 @@ import { peerIsTrustedProxy } from './client-address.js';
 export function hostGuard(options: { publicUrl: URL; trustProxy: TrustProxy; openPaths: ReadonlySet<string> }): Middleware {
   const expected = options.publicUrl.host.toLowerCase();
   const protocol = options.publicUrl.protocol.slice(0, -1);
-  return async function pinHost(ctx, next) {
+  // not async: it only acts before the rest of the stack (a throw here is a rejection to koa-compose)
+  return function pinHost(ctx, next) {
     const headers = ctx.request.headers;
     // A proxy of ours may rewrite Host and say what the browser asked for in X-Forwarded-Host: the rightmost entry
     // is the one it wrote (only checked against PUBLIC_URL, never used).
@@ -25,6 +26,6 @@ export function hostGuard(options: { publicUrl: URL; trustProxy: TrustProxy; ope
     // The app runs with `proxy = true` so Koa reads these; we set them, a client cannot.
     headers['x-forwarded-host'] = expected;
     headers['x-forwarded-proto'] = protocol;
-    await next();
+    return next();
   };
 }

@@ -179,6 +179,12 @@ export function createTenantProviders(deps: TenantProvidersDeps) {
     /** the tenant's provider, or null when no such tenant exists */
     async get(slug: string): Promise<TenantProvider | null> {
       const entry = cache.get(slug);
+      // the common case, checked recently and nothing due to change: no await (every protocol request comes here)
+      const now = Date.now();
+      if (entry && now < entry.changesAt && now - entry.checkedAt < revalidateMs) {
+        remember(slug, entry);
+        return entry.value;
+      }
       if (entry && (await fresh(slug, entry))) {
         remember(slug, entry);
         return entry.value;

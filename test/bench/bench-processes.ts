@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { createClient } from 'redis';
+import { pinnedCommand } from './cpu-pinning.js';
 import { freePort, repoRoot } from '../support/tessera-process.js';
 import { createTestServices, type TestServices } from '../support/test-env.js';
 
@@ -19,11 +20,12 @@ export interface ServerProcess {
 }
 
 /**
- * Runs `node [nodeArgs] script` and resolves when every `readyUrls` answers 2xx.
+ * Runs `node [nodeArgs] script` (on the server core when pinning is on, or on `cores`) and resolves when every `readyUrls` answers 2xx.
  * @param nodeArgs e.g. --cpu-prof (the profile is written when the process exits on SIGTERM)
  */
-export async function startServer(options: { name: string; script: string; env: Record<string, string>; nodeArgs?: string[]; readyUrls: string[] }): Promise<ServerProcess> {
-  const child: ChildProcess = spawn(process.execPath, [...(options.nodeArgs ?? []), options.script], {
+export async function startServer(options: { name: string; script: string; env: Record<string, string>; nodeArgs?: string[]; readyUrls: string[]; cores?: 'server' | 'clients' }): Promise<ServerProcess> {
+  const [command, args] = pinnedCommand(process.execPath, [...(options.nodeArgs ?? []), options.script], options.cores);
+  const child: ChildProcess = spawn(command, args, {
     env: { PATH: process.env.PATH ?? '', ...options.env },
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'pipe'],

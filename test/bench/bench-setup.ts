@@ -1,7 +1,8 @@
 // Starts the two targets with what the scenarios need: Tessera (as users run it, on PostgreSQL + Redis) with
 // an RS256 and an ES256 tenant made through the CLI, and the bare oidc-provider with the equivalent issuers.
 import { randomBytes } from 'node:crypto';
-import { runCli } from '../support/tessera-process.js';
+import { OWASP_ARGON2ID } from '../../src/accounts/argon2-cost.js';
+import { runCliInProcess } from '../support/tessera-process.js';
 import type { TestServices } from '../support/test-env.js';
 import { bareProviderScript, freePort, startServer, tesseraMain, type ServerProcess } from './bench-processes.js';
 
@@ -14,6 +15,10 @@ export interface Issuer {
   clientSecret: string;
 }
 
+const basic = (i: Issuer) => `Basic ${Buffer.from(`${encodeURIComponent(i.clientId)}:${encodeURIComponent(i.clientSecret)}`).toString('base64')}`;
+/** a client_credentials request of the issuer's service client (RFC 6749 §4.4, client_secret_basic) */
+export const tokenRequest = (i: Issuer) => ({ url: `${i.issuer}/token`, method: 'POST' as const, headers: { authorization: basic(i), 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' });
+
 export interface TesseraTarget {
   server: ServerProcess;
   env: Record<string, string>;
@@ -21,8 +26,9 @@ export interface TesseraTarget {
   es256: Issuer;
 }
 
-async function cli<T>(env: Record<string, string>, argv: string[]): Promise<T> {
-  const result = await runCli(argv, env);
+/** `tessera <argv>` run in this process (the CLI's code, on the bench database): no Node start per fixture */
+export async function cli<T>(env: Record<string, string>, argv: string[]): Promise<T> {
+  const result = await runCliInProcess(argv, env);
   if (result.code !== 0) throw new Error(`tessera ${argv.slice(0, 2).join(' ')} failed (${result.code}): ${result.stderr}`);
   return result.json as T;
 }
@@ -35,7 +41,12 @@ async function tenantWithClient(env: Record<string, string>, alg: 'RS256' | 'ES2
   return { issuer: tenant.issuer, alg, clientId: client.client_id, clientSecret: client.client_secret };
 }
 
-export const tesseraSettings = { NODE_ENV: 'test', LOG_LEVEL: 'warn', SEED_DEMO: 'false' } as const;
+// The test harness's environment hashes with a tiny argon2id cost (fast tests): the bench hashes as users run
+// Tessera, at the OWASP cost its login baseline verifies with.
+export const tesseraSettings = {
+  NODE_ENV: 'test', LOG_LEVEL: 'warn', SEED_DEMO: 'false',
+  ARGON2_MEMORY_KIB: String(OWASP_ARGON2ID.memoryKiB), ARGON2_TIME_COST: String(OWASP_ARGON2ID.timeCost),
+} as const;
 
 export async function startTesseraTarget(services: TestServices, nodeArgs: string[]): Promise<TesseraTarget> {
   const port = await freePort();
@@ -51,15 +62,17 @@ export async function startTesseraTarget(services: TestServices, nodeArgs: strin
   }
 }
 
+export interface LoginFixtures { slug: string; clientId: string; clientSecret: string; users: { email: string; password: string }[] }
+
 /** a first-party client (no consent page) and one user per virtual user, on the RS256 tenant */
-export async function loginFixtures(target: TesseraTarget, users: number) {
+export async function loginFixtures(target: TesseraTarget, users: number): Promise<LoginFixtures> {
   const slug = new URL(target.rs256.issuer).pathname.split('/')[2]!;
   const client = await cli<{ client_id: string; client_secret: string }>(target.env, [
     'client', 'create', '--tenant', slug, '--name', 'Bench login', '--redirect-uri', loginRedirectUri,
     '--grant', 'authorization_code', '--first-party',
   ]);
   const created: { email: string; password: string }[] = [];
-  // a few CLI processes at a time: each one hashes (argon2id, OWASP cost) and opens its own database connection
+  // a few at a time: each one hashes (argon2id, OWASP cost) and opens its own database connection
   for (let i = 0; i < users; i += 4) {
     const batch = Array.from({ length: Math.min(4, users - i) }, (_, j) => ({
       email: `bench-${i + j}-${randomBytes(3).toString('hex')}@example.com`,
@@ -68,7 +81,34 @@ export async function loginFixtures(target: TesseraTarget, users: number) {
     await Promise.all(batch.map((u) => cli(target.env, ['user', 'create', '--tenant', slug, '--email', u.email, '--password', u.password, '--verified'])));
     created.push(...batch);
   }
-  return { clientId: client.client_id, clientSecret: client.client_secret, users: created };
+  return { slug, clientId: client.client_id, clientSecret: client.client_secret, users: created };
+}
+
+/** a confidential client with the default grants (code + refresh_token; consent asked, so offline_access works) */
+export async function refreshClient(target: TesseraTarget, slug: string) {
+  return cli<{ client_id: string; client_secret: string }>(target.env, ['client', 'create', '--tenant', slug, '--name', 'Bench refresh', '--redirect-uri', loginRedirectUri]);
+}
+
+/**
+ * A sandbox tenant's backend OTP API app whose recipients get a fixed code (signIn.testRecipients), with the send
+ * limits raised for the bench: the defaults (5 per identifier, 30 per IP an hour) are meant to stop exactly this.
+ */
+export async function otpApp(target: TesseraTarget, recipients: number) {
+  const slug = `bench-otp-${randomBytes(3).toString('hex')}`;
+  await cli(target.env, ['tenant', 'create', slug, '--name', 'Bench OTP']);
+  const code = '246810';
+  const emails = Array.from({ length: recipients }, (_, i) => `otp-${i}@example.com`);
+  const many = { limit: 1_000_000, windowSeconds: 3600 };
+  await cli(target.env, ['tenant', 'settings', '--tenant', slug, '--set', JSON.stringify({
+    signIn: { methods: { emailOtp: true }, sandbox: true, testRecipients: Object.fromEntries(emails.map((e) => [e, code])), limits: { perIdentifier: many, perIp: many, perTenant: many } },
+  })]);
+  const app = await cli<{ app_id: string; app_secret: string }>(target.env, ['app', 'create', '--tenant', slug, '--name', 'Bench OTP', '--slug', 'bench-otp-app']);
+  return { appId: app.app_id, appSecret: app.app_secret, recipients: emails, code };
+}
+
+/** turns the REST auth API on for the tenant: `{issuer}/v1/auth/login` with its built-in first-party client */
+export async function enableRestApi(target: TesseraTarget, slug: string): Promise<void> {
+  await cli(target.env, ['tenant', 'settings', '--tenant', slug, '--set', JSON.stringify({ headless: { restApi: true } })]);
 }
 
 export interface BareTarget {

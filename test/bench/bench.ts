@@ -3,49 +3,43 @@
 // logins through the hosted form against the bare argon2id verify rate on the same cores. Prints a table,
 // a markdown table for README, and writes dist/bench-results.json. Exits non-zero when a request failed.
 //   BENCH_DURATION (10 s), BENCH_WARMUP (2 s), BENCH_CONNECTIONS (32), BENCH_LOGIN_USERS (4 × cores),
-//   BENCH_ONLY=token-rs256,token-es256,discovery,jwks,logins,verify   BENCH_QUIET_WAIT (60 s, see quietMachine)
+//   BENCH_ROUNDS (1): Tessera/bare pairs per scenario, alternating; the ratio is of the medians
+//   BENCH_ONLY=verify,token-rs256,token-es256,discovery,jwks,idle,logins,refresh,rest-login,otp-login,two-processes,tenants
+//   --scale (or BENCH_SCALE=1): also expired-grants and million-users (BENCH_SCALE_ROWS, 1,000,000; see scale-steps.ts)
+//   BENCH_QUIET_WAIT (60 s, see quietMachine)   BENCH_TENANTS (1000)   BENCH_PIN=0 (see cpu-pinning.ts)
 //   BENCH_CPU_PROF=1: servers run with --cpu-prof (dist/bench-profiles); each measured window is summarised
-import { fork } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, release } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as jose from 'jose';
 import { OWASP_ARGON2ID } from '../../src/accounts/argon2-cost.js';
 import { repoRoot } from '../support/tessera-process.js';
 import { createBenchServices, serviceVersions, type ServerProcess } from './bench-processes.js';
-import { loginFixtures, loginRedirectUri, startBareTarget, startTesseraTarget, tesseraSettings, type Issuer, type TesseraTarget } from './bench-setup.js';
-import type { HashBaselineResult, HttpJob, HttpResult, Job, LoadMessage, LoginResult } from './load-generator.js';
-import { machineBusyOver, machineDescription, startSampler, type WindowUsage } from './proc-sampler.js';
+import { loginFixtures, loginRedirectUri, tokenRequest, type LoginFixtures, startBareTarget, startTesseraTarget, tesseraSettings, type Issuer, type TesseraTarget } from './bench-setup.js';
+import type { HashBaselineResult, HttpJob, HttpResult, Job, LoadMessage, SessionResult } from './load-generator.js';
+import { machineDescription } from './proc-sampler.js';
 import { consoleReport, cpuPerRequest, loginTarget, markdownReport, ratiosOf, type BenchReport, type LoginSection, type ScenarioRun, type Target, type Window } from './bench-report.js';
+import { quietMachine, runJob } from './bench-jobs.js';
+import { pinning, pinningNote } from './cpu-pinning.js';
 import { profileProcess, summariseProfile } from './cpu-profile.js';
+import { twoProcesses } from './process-steps.js';
+import { expiredGrants, millionUsers } from './scale-steps.js';
+import { measureJsonLogins, measureOtpLogins, measureRefresh } from './session-steps.js';
+import { idleRss, touchTenants } from './tenant-steps.js';
 import { measureVerify, verifyLine } from './verify-bench.js';
 
 const durationSeconds = Number(process.env.BENCH_DURATION ?? 10);
 const warmupSeconds = Number(process.env.BENCH_WARMUP ?? 2);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const rounds = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 1));
 const cores = availableParallelism();
 const virtualUsers = Number(process.env.BENCH_LOGIN_USERS ?? cores * 4);
 const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((s) => s.trim())) : null;
 const wanted = (name: string) => !only || only.has(name);
+/** `npm run bench -- --scale`: also the steps that first write a million rows (scale-steps.ts) */
+const scale = process.argv.includes('--scale') || process.env.BENCH_SCALE === '1';
 const profileDir = process.env.BENCH_CPU_PROF ? join(repoRoot, 'dist', 'bench-profiles') : null;
 const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-const quietWaitSeconds = Number(process.env.BENCH_QUIET_WAIT ?? 60);
-const loadGeneratorScript = fileURLToPath(new URL('./load-generator.js', import.meta.url));
-
-/**
- * Other people's processes (a test suite on a shared machine) would steal cores from a measurement: before each
- * one, wait (up to BENCH_QUIET_WAIT s) until the machine is below 15% busy over one second. Every run still
- * reports the CPU taken by others ("other"), which says how clean it was.
- */
-async function quietMachine(): Promise<void> {
-  const deadline = Date.now() + quietWaitSeconds * 1000;
-  let busy = await machineBusyOver(1000);
-  if (busy < 0.15) return;
-  process.stdout.write(`  (machine ${(busy * 100).toFixed(0)}% busy before the run: waiting for it to settle…`);
-  while (busy >= 0.15 && Date.now() < deadline) busy = await machineBusyOver(1000);
-  process.stdout.write(busy < 0.15 ? ' ok)\n' : ` still ${(busy * 100).toFixed(0)}% busy, measuring anyway)\n`);
-}
 
 /** each server profile cut into the scenarios' windows: where that server's time went in each */
 function profileSummaries(dir: string, known: Set<string>, report: BenchReport, pids: Record<Target, number>): string {
@@ -57,6 +51,7 @@ function profileSummaries(dir: string, known: Set<string>, report: BenchReport, 
     const thread = owner!.thread === 0 ? 'main thread' : `worker thread ${owner!.thread}`;
     const windows: [string, Window][] = report.runs.filter((r) => r.target === target).map((r) => [r.scenario, r.window]);
     if (target === 'tessera' && report.login) windows.push(['logins', report.login.loginWindow]);
+    if (target === 'tessera') for (const goal of report.goals) if (goal.window) windows.push([goal.measure, goal.window]);
     for (const [scenario, window] of windows) {
       out.push(`\n=== ${target} ${thread}, ${scenario} (${join(dir, file)} ${window.startUs} ${window.endUs}) ===\n${summariseProfile(join(dir, file), { window })}`);
     }
@@ -72,8 +67,6 @@ interface Scenario {
   check(body: string, issuer: Issuer): void;
 }
 
-const basic = (i: Issuer) => `Basic ${Buffer.from(`${encodeURIComponent(i.clientId)}:${encodeURIComponent(i.clientSecret)}`).toString('base64')}`;
-const tokenRequest = (i: Issuer) => ({ url: `${i.issuer}/token`, method: 'POST' as const, headers: { authorization: basic(i), 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' });
 function checkToken(body: string, i: Issuer) {
   const response = JSON.parse(body) as { access_token?: string; token_type?: string };
   if (!response.access_token || response.token_type !== 'Bearer') throw new Error(`not a token response: ${body.slice(0, 300)}`);
@@ -89,34 +82,6 @@ const scenarios: Scenario[] = [
   { name: 'discovery', issuer: 'rs256', request: (i) => ({ url: `${i.issuer}/.well-known/openid-configuration`, method: 'GET', headers: {} }), check: (body, i) => { if ((JSON.parse(body) as { issuer?: string }).issuer !== i.issuer) throw new Error('discovery names another issuer'); } },
   { name: 'jwks', issuer: 'rs256', request: (_i, jwksUri) => ({ url: jwksUri, method: 'GET', headers: {} }), check: (body) => { if ((JSON.parse(body) as { keys?: unknown[] }).keys?.length !== 3) throw new Error(`JWKS: ${body.slice(0, 200)}`); } },
 ];
-
-/** runs one load job in its own process; samples the machine over the measured window */
-function runJob<R>(job: Job, server: number, database: string): Promise<{ result: R; usage: WindowUsage; window: Window }> {
-  return new Promise((resolve, reject) => {
-    const child = fork(loadGeneratorScript, [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    let sampler: ReturnType<typeof startSampler> | undefined;
-    let usage: WindowUsage | undefined;
-    let result: R | undefined;
-    const window = { startUs: 0, endUs: 0 };
-    const nowUs = () => Number(process.hrtime.bigint() / 1000n);
-    child.on('message', (message: LoadMessage) => {
-      if (message.type === 'measure-start') {
-        window.startUs = nowUs();
-        sampler = startSampler({ server, loadGenerator: child.pid!, database });
-      } else if (message.type === 'measure-end') {
-        window.endUs = nowUs();
-        usage = sampler?.stop();
-      } else if (message.type === 'result') result = message.result as R;
-      else reject(new Error(`load generator: ${message.message}`));
-    });
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      if (result !== undefined && usage) resolve({ result, usage, window });
-      else reject(new Error(`load generator exited (${code}) without a result`));
-    });
-    child.send(job);
-  });
-}
 
 async function measureScenario(scenario: Scenario, target: Target, server: ServerProcess, issuers: { rs256: Issuer; es256: Issuer }, database: string, failures: string[]): Promise<ScenarioRun> {
   const issuer = issuers[scenario.issuer];
@@ -136,24 +101,24 @@ async function measureScenario(scenario: Scenario, target: Target, server: Serve
 }
 
 /** the argon2id baseline at Tessera's cost (Tessera idle), then password logins through the hosted form */
-async function measureLogins(tessera: TesseraTarget, database: string, failures: string[]): Promise<LoginSection> {
-  const fixtures = await loginFixtures(tessera, virtualUsers);
+async function measureLogins(tessera: TesseraTarget, fixtures: LoginFixtures, database: string, failures: string[]): Promise<LoginSection> {
   const server = tessera.server.pid;
   const cost = OWASP_ARGON2ID;
+  const threads = pinning ? 1 : cores;
   await quietMachine();
-  process.stdout.write(`  argon2id baseline, ${cores} worker threads (Tessera idle)… `);
-  const baseline = await runJob<HashBaselineResult>({ kind: 'hash', threads: cores, ...cost, warmupSeconds, durationSeconds }, server, database);
+  process.stdout.write(`  argon2id baseline, ${threads} worker thread(s) on Tessera's core(s) (Tessera idle)… `);
+  const baseline = await runJob<HashBaselineResult>({ kind: 'hash', threads, ...cost, warmupSeconds, durationSeconds }, server, database);
   process.stdout.write(`${baseline.result.comparesPerSecond.toFixed(1)} compares/s\n`);
   await quietMachine();
   process.stdout.write(`  logins, ${virtualUsers} virtual users… `);
-  const logins = await runJob<LoginResult>({
+  const logins = await runJob<SessionResult>({
     kind: 'logins', issuer: tessera.rs256.issuer, clientId: fixtures.clientId, clientSecret: fixtures.clientSecret,
     redirectUri: loginRedirectUri, users: fixtures.users, virtualUsers, warmupSeconds, durationSeconds,
   }, server, database);
-  process.stdout.write(`${logins.result.loginsPerSecond.toFixed(1)} logins/s\n`);
+  process.stdout.write(`${logins.result.perSecond.toFixed(1)} logins/s\n`);
   if (logins.result.errors) failures.push(`logins: ${logins.result.errors} failed, first: ${logins.result.firstError}`);
-  const ratio = logins.result.loginsPerSecond / baseline.result.comparesPerSecond;
-  const perLogin = (used: number) => (used / logins.result.loginsPerSecond) * 1000;
+  const ratio = logins.result.perSecond / baseline.result.comparesPerSecond;
+  const perLogin = (used: number) => (used / logins.result.perSecond) * 1000;
   const { cpu } = logins.usage;
   const cpuMsPerLogin = { server: perLogin(cpu.server), postgres: perLogin(cpu.postgres), redis: perLogin(cpu.redis), loadGenerator: perLogin(cpu.loadGenerator) };
   const cpuMsPerCompare = (baseline.usage.cpu.loadGenerator / baseline.result.comparesPerSecond) * 1000;
@@ -171,13 +136,14 @@ async function main() {
   const report: BenchReport = {
     date: new Date().toISOString(),
     machine: { cores, cpuModel: machine.model, cpuMhz: machine.mhz, memoryGb: machine.memoryGb, kernel: release(), node: process.version, ...versions },
-    settings: { durationSeconds, warmupSeconds, connections, tesseraNodeEnv: tesseraSettings.NODE_ENV, tesseraLogLevel: tesseraSettings.LOG_LEVEL, loadGenerator: 'autocannon 9 in a separate process (one thread)', profiling: Boolean(profileDir) },
+    settings: { durationSeconds, warmupSeconds, connections, rounds, tesseraNodeEnv: tesseraSettings.NODE_ENV, tesseraLogLevel: tesseraSettings.LOG_LEVEL, loadGenerator: 'autocannon 9 in a separate process (one thread)', pinning: pinningNote(), profiling: Boolean(profileDir) },
     runs: [],
     ratios: [],
     login: null,
+    goals: [],
     failures: [],
   };
-  process.stdout.write(`Tessera bench — ${cores} cores, ${machine.model}, Node ${process.version}${profileDir ? ' — CPU profiling on' : ''}\n`);
+  process.stdout.write(`Tessera bench — ${cores} cores, ${machine.model}, Node ${process.version}; ${pinningNote()}${profileDir ? ' — CPU profiling on' : ''}\n`);
   if (profileDir) mkdirSync(profileDir, { recursive: true });
   const profilesBefore = new Set(profileDir ? readdirSync(profileDir) : []);
 
@@ -203,15 +169,33 @@ async function main() {
     running.push(bare.server);
     Object.assign(pids, { tessera: tessera.server.pid, bare: bare.server.pid });
     process.stdout.write(`Tessera pid ${tessera.server.pid} at ${new URL(tessera.rs256.issuer).origin}, bare oidc-provider pid ${bare.server.pid}\n`);
+    if (wanted('idle')) report.goals.push(await idleRss(pids));
 
     for (const scenario of scenarios.filter((s) => wanted(s.name))) {
-      report.runs.push(await measureScenario(scenario, 'tessera', tessera.server, tessera, services.databaseName, report.failures));
-      report.runs.push(await measureScenario(scenario, 'bare', bare.server, bare, services.databaseName, report.failures));
+      // rounds alternate the targets, so a noisy stretch of a shared machine hits both; the median counts
+      for (let round = 0; round < rounds; round++) {
+        report.runs.push(await measureScenario(scenario, 'tessera', tessera.server, tessera, services.databaseName, report.failures));
+        report.runs.push(await measureScenario(scenario, 'bare', bare.server, bare, services.databaseName, report.failures));
+      }
     }
     report.ratios = ratiosOf(report.runs);
     await bare.server.stop();
 
-    if (wanted('logins')) report.login = await measureLogins(tessera, services.databaseName, report.failures);
+    const scaleSteps = scale ? ['expired-grants', 'million-users'].filter(wanted) : [];
+    const sessions = ['logins', 'refresh', 'rest-login', 'otp-login'].some(wanted) || scaleSteps.length ? await loginFixtures(tessera, virtualUsers) : null;
+    if (sessions && wanted('logins')) report.login = await measureLogins(tessera, sessions, services.databaseName, report.failures);
+    const input = sessions && { tessera, database: services.databaseName, slug: sessions.slug, users: sessions.users, virtualUsers, warmupSeconds, durationSeconds, failures: report.failures };
+    const ccRate = report.runs.find((r) => r.scenario === 'token-rs256' && r.target === 'tessera')?.http.requestsPerSecond ?? null;
+    if (input && wanted('refresh')) report.goals.push(await measureRefresh(input, ccRate, connections));
+    if (input && wanted('rest-login')) report.goals.push(await measureJsonLogins(input, report.login?.logins.perSecond ?? null));
+    if (input && wanted('otp-login')) report.goals.push(await measureOtpLogins(input));
+    if (wanted('two-processes')) report.goals.push(await twoProcesses({ tessera, database: services.databaseName, connections, warmupSeconds, durationSeconds, failures: report.failures }));
+    if (wanted('tenants')) report.goals.push(...await touchTenants(tessera));
+    if (sessions && scaleSteps.length) {
+      const input = { tessera, fixtures: sessions, database: services.databaseName, databaseUrl: services.databaseUrl, connections, virtualUsers, warmupSeconds, durationSeconds, failures: report.failures };
+      if (scaleSteps.includes('expired-grants')) report.goals.push(...await expiredGrants(input));
+      if (scaleSteps.includes('million-users')) report.goals.push(await millionUsers(input));
+    }
   } finally {
     await cleanup();
   }

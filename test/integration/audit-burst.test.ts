@@ -1,7 +1,8 @@
-// test-group: serial (a Tessera process and a store of its own that it stops and starts, or a burst that needs the machine)
 // 1,000 tenants write audit entries at once through a deliberately small pool (2 connections, 200 ms wait): every
 // entry is written and every tenant's chain verifies. (Measured before: 27% of 7,000 entries silently dropped when
 // the writer could not get a connection in time.) Real PostgreSQL, the writer and repository the server uses.
+// Isolated (its own database, no ports, no shared service stopped) and right however slowly the machine runs: a write
+// that finds no connection in time is retried, never dropped. So it runs beside other files, not in the serial group.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';

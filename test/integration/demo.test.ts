@@ -1,12 +1,13 @@
 // The development demo as a newcomer uses it: the banner's URL signs in, the callback page's curl command
 // exchanges the code exactly as printed (with the banner's `export` lines), `tessera demo` shows the details
 // again and `--reset` replaces them, and a new PORT / PUBLIC_URL moves the demo client along.
+// The servers run in this process and print what main.ts prints at start (TESSERA_TEST_PROCESS=1 spawns them).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createTestServices, type TestServices } from '../support/test-env.js';
-import { freePort, startTessera, type TesseraProcess } from '../support/tessera-process.js';
+import { freePort, type TesseraProcess } from '../support/tessera-process.js';
 import { Browser, isPage } from '../support/browser.js';
-import { useTessera } from '../support/use-tessera.js';
+import { startServer, useTessera } from '../support/use-tessera.js';
 import { bannerCount, parseBanner, runCallbackCommand, unescapeHtml, waitForBanner, type DemoBanner } from '../support/demo-banner.js';
 
 /** signs in through the printed URL, then runs the callback page's command in a shell with the printed exports */
@@ -33,7 +34,7 @@ describe('the development demo', () => {
 
   before(async () => {
     services = await createTestServices();
-    server = await startTessera(env());
+    server = await startServer(env());
     banner = await waitForBanner(server);
   });
   after(async () => {
@@ -79,7 +80,7 @@ describe('the development demo', () => {
     await server!.stop();
     server = undefined;
     const port = await freePort();
-    server = await startTessera(env(), { port });
+    server = await startServer(env(), { port });
     const moved = await waitForBanner(server);
     assert.equal(moved.redirectUri, `http://127.0.0.1:${port}/demo/callback`);
     assert.equal(moved.clientId, banner.clientId);
@@ -91,7 +92,7 @@ describe('the development demo', () => {
     const port = server!.port;
     await server!.stop();
     server = undefined;
-    server = await startTessera(env(), { port });
+    server = await startServer(env(), { port });
     const deadline = Date.now() + 20_000;
     while (!/Demo ready/.test(server.output()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
     assert.match(server.output(), new RegExp(`Demo ready: open ${server.url}/ `));

@@ -1,11 +1,13 @@
 // Where a newcomer lands: `/` in development links to the demo sign-in, the console, the outbox and the docs and
 // says how to reach the server from another machine; production shows a minimal page or the operator's redirect;
-// /favicon.ico is served with caching; the 421 page for a wrong host name links to the right origin.
+// /favicon.ico is served with caching; the 421 page for a wrong host name links to the right origin. The servers run in
+// this process (the app of `npm start`; TESSERA_TEST_PROCESS=1 spawns them): what `/` shows is the app's, not main.ts's.
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { createTestServices, type TestServices } from '../support/test-env.js';
-import { startTessera, type TesseraProcess } from '../support/tessera-process.js';
+import type { TesseraProcess } from '../support/tessera-process.js';
+import { startServer } from '../support/use-tessera.js';
 import { Browser, isPage } from '../support/browser.js';
 
 /** a request with a Host header of our choosing (fetch does not allow one) */
@@ -28,7 +30,7 @@ describe('home page and favicon in development', () => {
   let server: TesseraProcess;
   before(async () => {
     services = await createTestServices();
-    server = await startTessera({ ...services.env, NODE_ENV: 'development', SEED_DEMO: 'true' });
+    server = await startServer({ ...services.env, NODE_ENV: 'development', SEED_DEMO: 'true' });
   });
   after(async () => {
     await server?.stop();
@@ -76,8 +78,8 @@ describe('home page in production', () => {
   let redirecting: TesseraProcess | undefined;
   before(async () => {
     services = await createTestServices();
-    plain = await startTessera({ ...services.env, NODE_ENV: 'production' }, { publicUrl });
-    redirecting = await startTessera({ ...services.env, NODE_ENV: 'production', HOME_REDIRECT_URL: 'https://www.example.test/welcome' }, { publicUrl });
+    plain = await startServer({ ...services.env, NODE_ENV: 'production' }, { publicUrl });
+    redirecting = await startServer({ ...services.env, NODE_ENV: 'production', HOME_REDIRECT_URL: 'https://www.example.test/welcome' }, { publicUrl });
   });
   after(async () => {
     await plain?.stop();

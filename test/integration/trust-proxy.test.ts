@@ -1,6 +1,7 @@
 // TRUST_PROXY behind a real appending proxy (issue #13, finding 6): the client address is read from the right of
 // X-Forwarded-For, so what a client writes into that header changes neither a per-IP limit nor a recorded IP.
 // Formerly `TRUST_PROXY=true` took the leftmost, client-written entry: every request below counted as another IP.
+// The server runs in this process behind the proxy (the address logic is the app's; TESSERA_TEST_PROCESS=1 spawns it).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
@@ -11,7 +12,8 @@ import { asPage, atCallback, loginPage } from '../support/hosted-pages.js';
 import { startForwardingProxy, type ForwardingProxy } from '../support/forwarding-proxy.js';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp.js';
 import { createTestServices, type TestServices } from '../support/test-env.js';
-import { freePort, startTessera, type TesseraProcess } from '../support/tessera-process.js';
+import { freePort, type TesseraProcess } from '../support/tessera-process.js';
+import { startServer } from '../support/use-tessera.js';
 
 async function recordedIps(databaseUrl: string, slug: string): Promise<Array<{ type: string; ip: string | null }>> {
   const client = new pg.Client({ connectionString: databaseUrl });
@@ -36,7 +38,7 @@ describe('TRUST_PROXY=true behind an appending proxy', () => {
     services = await createTestServices();
     const port = await freePort();
     proxy = await startForwardingProxy(() => `http://127.0.0.1:${port}`);
-    server = await startTessera({ ...services.env, SMTP_URL: smtp.url, TRUST_PROXY: 'true' }, { port, publicUrl: proxy.url });
+    server = await startServer({ ...services.env, SMTP_URL: smtp.url, TRUST_PROXY: 'true' }, { port, publicUrl: proxy.url });
   });
   after(async () => {
     await server?.stop();

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { createTessera, type Tessera } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
-import { demoBanner } from '../../src/demo/demo-banner.js';
+import { demoBanner, demoHint } from '../../src/demo/demo-banner.js';
 import { firstOwnerBanner } from '../../src/tenants/first-owner.service.js';
 import { ensureDemo } from '../../src/demo/demo.service.js';
 import { developmentBehaviours } from '../../src/config/development-mode.js';
@@ -41,7 +41,7 @@ export async function startInProcess(env: Record<string, string>, options: InPro
     // what main.ts prints at start-up: the development-only behaviours, then the demo's details
     for (const line of developmentBehaviours(config)) output += `${line}\n`;
     const demo = config.seedDemo ? await ensureDemo(tessera.services) : null;
-    if (demo) output += demoBanner(demo.info);
+    if (demo) output += demo.changed ? demoBanner(demo.info) : demoHint(config.publicUrl.origin);
     const setupToken = await tessera.services.firstOwner.issueToken();
     if (setupToken) output += firstOwnerBanner(config.publicUrl, setupToken);
   } catch (error) {

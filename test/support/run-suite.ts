@@ -3,6 +3,7 @@
 // or anything that stops a shared service). Each group is one `node --test` run; the suite fails if either does.
 //   node dist/test/support/run-suite.js [folder-or-file ...]   only what lies under these (e.g. dist/test/unit)
 //   TEST_CONCURRENCY=n                                          files at a time in the isolated group (default: cores)
+//   TEST_TIMINGS=n                                              how many of each group's slowest files to list (default 15)
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -10,6 +11,8 @@ import { join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const distTest = fileURLToPath(new URL('../', import.meta.url));
+/** prints each group's slowest files when it ends (file-timings.ts) */
+const timingsReporter = fileURLToPath(new URL('./file-timings.js', import.meta.url));
 /** a line of its own, at the start of the line (tsc keeps comments) */
 const serialMarker = /^\/\/ test-group: serial\b/m;
 
@@ -29,7 +32,10 @@ export function isSerial(file: string): boolean {
 function run(files: string[], concurrency: number): Promise<number> {
   if (!files.length) return Promise.resolve(0);
   return new Promise((done) => {
-    const child = spawn(process.execPath, ['--test', `--test-concurrency=${concurrency}`, ...files], { stdio: 'inherit' });
+    // naming a reporter replaces node's default, which is spec on a terminal and TAP otherwise: keep that choice
+    const usual = process.stdout.isTTY ? 'spec' : 'tap';
+    const reporters = [`--test-reporter=${usual}`, '--test-reporter-destination=stdout', `--test-reporter=${timingsReporter}`, '--test-reporter-destination=stderr'];
+    const child = spawn(process.execPath, ['--test', `--test-concurrency=${concurrency}`, ...reporters, ...files], { stdio: 'inherit' });
     child.on('exit', (code, signal) => done(code ?? (signal ? 1 : 0)));
   });
 }
