@@ -138,6 +138,8 @@ export async function createServices(config: Config, logger: Logger, options: Se
     revokedAccessTokens,
     // the token endpoint's login-transaction grant takes a completed sign-in of a JSON front door, once (issue #16)
     async redeemLogin(tenantId, ref, clientId) {
+      // a hosted sign-in is handed back through its interaction, never exchanged here
+      if ((await logins.get(tenantId, ref))?.front === 'hosted') return null;
       const taken = await logins.apply(tenantId, ref, { type: 'tokens_issued', clientId }, null);
       if (!taken.ok || !taken.tx.userId) return null;
       const user = await users.findById(tenantId, taken.tx.userId);

@@ -26,7 +26,7 @@ import { accountSessionsRoutes } from '../sessions/account-sessions.routes.js';
 export function hostedFlowRouters(services: Services, deps: { pages: Pages; csrf: Csrf }): Router[] {
   const { config, federation, linking, connections } = services;
   const linkPending = linkPendingOnSignIn({ federation, linking });
-  const mfaGate = createMfaGate({ store: services.store, mfa: services.mfa, passkeys: services.passkeys, audit: services.audit, https: config.publicUrl.protocol === 'https:', now: services.now });
+  const mfaGate = createMfaGate({ logins: services.logins, mfa: services.mfa, passkeys: services.passkeys, factors: services.factors, audit: services.audit, https: config.publicUrl.protocol === 'https:', now: services.now });
   // first what waited for this account's proof (a link), then whether a second factor is due
   const ix = createInteractionContext({
     ...deps,
@@ -48,7 +48,7 @@ export function hostedFlowRouters(services: Services, deps: { pages: Pages; csrf
     mfaRoutes({ ...methodDeps, factors: services.factors, gate: mfaGate, passkeys: services.passkeys }),
     accountSecurityRoutes({ ...methodDeps, factors: services.factors, mfa: services.mfa }),
     accountSessionsRoutes({ ...methodDeps, sessions: services.sessions }),
-    interactionsRouter({ ix, loginPage, users: services.users, limiter: services.limiter, audit: services.audit, challenges: services.challenges }),
+    interactionsRouter({ ix, loginPage, users: services.users, limiter: services.limiter, audit: services.audit, challenges: services.challenges, abandon: mfaGate.abandon }),
     emailCodeRoutes(methodDeps, loginPage),
     magicLinkRoutes(methodDeps, completion),
     phoneCodeRoutes(methodDeps, loginPage),

@@ -20,6 +20,8 @@ export interface InteractionDeps {
   limiter: RateLimiter;
   audit: AuditLog;
   challenges: CodeChallenges;
+  /** the user cancelled: the interaction's login transaction, if one began, fails */
+  abandon(tenantId: string, uid: string): Promise<void>;
 }
 
 
@@ -105,6 +107,7 @@ export function interactionsRouter(deps: InteractionDeps) {
     const details = await ix.load(ctx);
     if (!details) return ix.expired(ctx);
     ix.verifyCsrf(ctx, details);
+    await deps.abandon(ix.tenantOf(ctx).id, details.uid);
     return ix.finish(ctx, { error: 'access_denied', error_description: 'The user cancelled the sign-in.' });
   });
 
