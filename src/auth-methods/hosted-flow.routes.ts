@@ -16,7 +16,9 @@ import { passwordResetRoutes } from './password-reset/password-reset.routes.js';
 import { phoneCodeRoutes } from './phone-code/phone-code.routes.js';
 import { signUpRoutes } from './sign-up/sign-up.routes.js';
 import { accountRoutes } from './federated/account.routes.js';
-import { federatedRoutes, linkPendingOnSignIn } from './federated/federated.routes.js';
+import { federatedRoutes } from './federated/federated.routes.js';
+import { createPendingLinks } from './federated/pending-link.js';
+import { createHostedLogins } from './hosted-login.js';
 import { createMfaGate } from './mfa/mfa-gate.js';
 import { passkeyRoutes } from './passkeys/passkey.routes.js';
 import { mfaRoutes } from './mfa/mfa.routes.js';
@@ -25,12 +27,14 @@ import { accountSessionsRoutes } from '../sessions/account-sessions.routes.js';
 
 export function hostedFlowRouters(services: Services, deps: { pages: Pages; csrf: Csrf }): Router[] {
   const { config, federation, linking, connections } = services;
-  const linkPending = linkPendingOnSignIn({ federation, linking });
-  const mfaGate = createMfaGate({ logins: services.logins, mfa: services.mfa, passkeys: services.passkeys, factors: services.factors, audit: services.audit, https: config.publicUrl.protocol === 'https:', now: services.now });
+  // each interaction's one login transaction (src/login/): the gate's waiting sign-in and a link waiting for proof
+  const logins = createHostedLogins(services.logins);
+  const pendingLinks = createPendingLinks({ logins, linking });
+  const mfaGate = createMfaGate({ logins, mfa: services.mfa, passkeys: services.passkeys, factors: services.factors, audit: services.audit, https: config.publicUrl.protocol === 'https:', now: services.now });
   // first what waited for this account's proof (a link), then whether a second factor is due
   const ix = createInteractionContext({
     ...deps,
-    beforeLogin: async (ctx, login) => mfaGate.check(ctx, { ...login, amr: await linkPending(ctx, login) }),
+    beforeLogin: async (ctx, login) => mfaGate.check(ctx, { ...login, amr: await pendingLinks.onSignIn(ctx, login) }),
   });
   mfaGate.attach(ix);
   const methodDeps: AuthMethodDeps = {
@@ -40,7 +44,7 @@ export function hostedFlowRouters(services: Services, deps: { pages: Pages; csrf
   };
   const loginPage = createLoginPage({ ix, channels: services.channels, connections, env: config.env });
   const completion = createChallengeCompletion(methodDeps, mfaGate);
-  const federatedDeps = { ...methodDeps, connections, federation, linking, https: config.publicUrl.protocol === 'https:' };
+  const federatedDeps = { ...methodDeps, connections, federation, linking, pendingLinks, https: config.publicUrl.protocol === 'https:' };
   const federated = federatedRoutes(federatedDeps, loginPage);
   return [
     ...federated.routers,

@@ -47,6 +47,11 @@ export interface LoginTransaction {
   method: string;
   /** method state for the current step (e.g. the one-time code challenge id) */
   challengeId: string | null;
+  /**
+   * what the identifying method leaves for the first factor's success to finish (the hosted federated method: the
+   * upstream account to link once the user proves the existing one); opaque to the machine, null for none
+   */
+  methodData?: Record<string, unknown> | null;
   userId: string | null;
   /** RFC 8176 values proven so far */
   amr: string[];
@@ -96,6 +101,7 @@ export interface BeginLogin {
   method: string;
   identifier: LoginTransaction['identifier'];
   challengeId?: string | null;
+  methodData?: Record<string, unknown> | null;
   stepUp?: boolean;
   /** lifetime of the whole transaction, seconds */
   ttlSeconds: number;
@@ -112,7 +118,7 @@ export function beginLogin(input: BeginLogin, now: number): LoginTransaction {
   return {
     id: input.id, tenantId: input.tenantId, clientId: input.clientId, front: input.front, state: 'identified', version: 1,
     createdAt: now, updatedAt: now, expiresAt: now + input.ttlSeconds * 1000,
-    identifier: input.identifier, method: input.method, challengeId: input.challengeId ?? null, userId: null,
+    identifier: input.identifier, method: input.method, challengeId: input.challengeId ?? null, methodData: input.methodData ?? null, userId: null,
     amr: [], acr: null, stepUp: input.stepUp ?? false, methods: [], failure: null, redeemed: false,
   };
 }

@@ -13,8 +13,8 @@ import type { MfaRepository } from '../../db/mfa.repository.js';
 import type { PasskeysRepository } from '../../db/passkeys.repository.js';
 import type { Details, InteractionContext } from '../../interactions/interaction-context.js';
 import type { LoginTransaction } from '../../login/login-transaction.machine.js';
-import type { LoginTransactions } from '../../login/login-transaction.store.js';
 import { deviceOf, requestInfo } from '../auth-method-deps.js';
+import { firstFactorOf, type HostedLogins } from '../hosted-login.js';
 import { ACR_MFA, asksForMfa } from '../../oidc/step-up-policy.js';
 import type { Factors } from './factors.service.js';
 import { enrolledSecondFactors } from './enrolled-factors.js';
@@ -24,8 +24,6 @@ export { ACR_MFA } from '../../oidc/step-up-policy.js';
 /** a hosted sign-in waiting at the gate: its transaction, and the facts the pages read from it */
 export interface PendingLogin { accountId: string; amr: string[]; enrol: boolean; tx: LoginTransaction }
 
-/** how long a sign-in may wait at the gate (the transaction's one TTL) */
-const PENDING_TTL = 900;
 const DAY = 86_400_000;
 const trustCookie = 'tessera_td';
 /** codes by message and recovery codes answer a due second factor; they never make one due */
@@ -37,17 +35,8 @@ export function stepUpRequested(details: Pick<Details, 'params'>): boolean {
   return asksForMfa(details.params.acr_values) || details.params.max_age !== undefined;
 }
 
-/** the login transaction's `method` for a first factor, read from what it proved (RFC 8176) */
-export function firstFactorOf(amr: readonly string[]): string {
-  if (amr.includes('fed')) return 'federated';
-  if (amr.includes('hwk')) return 'passkey';
-  if (amr.includes('pwd')) return 'password';
-  if (amr.includes('sms')) return 'sms_otp';
-  return amr.includes('otp') ? 'one_time_code' : 'session';
-}
-
 export interface MfaGateDeps {
-  logins: LoginTransactions;
+  logins: HostedLogins;
   mfa: MfaRepository;
   passkeys: PasskeysRepository;
   factors: Factors;
@@ -60,7 +49,6 @@ export function createMfaGate(deps: MfaGateDeps) {
   const { logins, mfa, audit } = deps;
   const now = deps.now ?? Date.now;
   let ix: InteractionContext;
-  const txId = (tenantId: string, uid: string) => logins.idFor(tenantId, `interaction:${uid}`);
 
   async function trustedHere(ctx: Context, tenantId: string, userId: string): Promise<boolean> {
     const token = ctx.cookies.get(trustCookie);
@@ -85,18 +73,17 @@ export function createMfaGate(deps: MfaGateDeps) {
       const settings = tenant.settings.mfa;
       const details = await ix.load(ctx);
       const stepUp = !!details && stepUpRequested(details);
-      const id = txId(login.tenantId, login.uid);
-      await logins.discard(login.tenantId, id);
+      const { tenantId, uid } = login;
       const method = firstFactorOf(login.amr);
-      await logins.begin({ id, tenantId: login.tenantId, clientId: details ? String(details.params.client_id) : null, front: 'hosted', method, identifier: null, stepUp, ttlSeconds: PENDING_TTL });
-      const first = await logins.apply(login.tenantId, id, { type: 'first_factor_passed', userId: login.accountId, method, amr: login.amr }, null);
+      await logins.restart({ tenantId, uid, clientId: details ? String(details.params.client_id) : null, method, stepUp });
+      const first = await logins.apply(tenantId, uid, { type: 'first_factor_passed', userId: login.accountId, method, amr: login.amr }, null);
       if (!first.ok) return { redirect: `/t/${tenant.slug}/interaction/${login.uid}` };
       // the machine decides before it would read the factors when the policy is off and no step-up was asked
       const needsFacts = settings.policy !== 'off' || stepUp;
       const [enrolledFactors, trustedDevice] = needsFacts
         ? await Promise.all([enrolledSecondFactors({ factors: deps.factors, passkeys: deps.passkeys }, login.tenantId, login.accountId), trustedHere(ctx, login.tenantId, login.accountId)])
         : [[], false];
-      const assessed = await logins.apply(login.tenantId, id, { type: 'second_factor_assessed', enrolledFactors, trustedDevice, alsoAccepted: hostedFallbackFactors }, settings);
+      const assessed = await logins.apply(tenantId, uid, { type: 'second_factor_assessed', enrolledFactors, trustedDevice, alsoAccepted: hostedFallbackFactors }, settings);
       if (!assessed.ok) return { redirect: `/t/${tenant.slug}/interaction/${login.uid}` };
       if (assessed.tx.state === 'completed') return assessed.tx.amr;
       const enrol = assessed.tx.state === 'enrolment_required';
@@ -107,23 +94,23 @@ export function createMfaGate(deps: MfaGateDeps) {
      * finished yet), or null: none, expired, failed or already handed back.
      */
     async pending(tenantId: string, uid: string): Promise<PendingLogin | null> {
-      const tx = await logins.get(tenantId, txId(tenantId, uid));
-      if (!tx || !tx.userId || tx.front !== 'hosted') return null;
+      const tx = await logins.get(tenantId, uid);
+      if (!tx || !tx.userId) return null;
       const enrolling = tx.state === 'enrolment_required' || (tx.state === 'completed' && !tx.redeemed && tx.amr.includes('mfa'));
       if (tx.state !== 'second_factor_required' && !enrolling) return null;
       return { accountId: tx.userId, amr: tx.amr, enrol: enrolling, tx };
     },
     /** remembers the factor being enrolled (the unconfirmed TOTP's id) in the transaction */
-    async enrolling(pending: PendingLogin, factorId: string): Promise<void> {
-      await logins.apply(pending.tx.tenantId, pending.tx.id, { type: 'challenge_started', challengeId: factorId }, null);
+    async enrolling(uid: string, pending: PendingLogin, factorId: string): Promise<void> {
+      await logins.apply(pending.tx.tenantId, uid, { type: 'challenge_started', challengeId: factorId }, null);
     },
     /** the enrolled factor is confirmed: the transaction completes (the recovery codes are shown before it finishes) */
-    async enrolled(pending: PendingLogin, factor: { kind: string; amr: string[] }): Promise<boolean> {
-      return (await logins.apply(pending.tx.tenantId, pending.tx.id, { type: 'enrolled', method: factor.kind, amr: factor.amr }, null)).ok;
+    async enrolled(uid: string, pending: PendingLogin, factor: { kind: string; amr: string[] }): Promise<boolean> {
+      return (await logins.apply(pending.tx.tenantId, uid, { type: 'enrolled', method: factor.kind, amr: factor.amr }, null)).ok;
     },
     /** the interaction's sign-in gave up (the user cancelled): its transaction fails */
     async abandon(tenantId: string, uid: string): Promise<void> {
-      await logins.apply(tenantId, txId(tenantId, uid), { type: 'failed', reason: 'aborted' }, null);
+      await logins.apply(tenantId, uid, { type: 'failed', reason: 'aborted' }, null);
     },
     /**
      * A second factor was proven for the waiting login (`second_factor_passed`, or an enrolment already `enrolled`):
@@ -133,14 +120,15 @@ export function createMfaGate(deps: MfaGateDeps) {
     async complete(ctx: Context, pending: PendingLogin, factor: { kind: string; amr: string[]; remember?: boolean }): Promise<void> {
       const tenant = ix.tenantOf(ctx);
       const { tx } = pending;
+      const uid = String(ctx.params.uid);
       let done = tx;
       if (tx.state === 'second_factor_required') {
-        const passed = await logins.apply(tenant.id, tx.id, { type: 'second_factor_passed', method: factor.kind, amr: factor.amr }, null);
+        const passed = await logins.apply(tenant.id, uid, { type: 'second_factor_passed', method: factor.kind, amr: factor.amr }, null);
         if (!passed.ok) return ix.expired(ctx);
         done = passed.tx;
       }
       // handed back once: a second request with the same proof finds the transaction redeemed
-      const handed = await logins.apply(tenant.id, tx.id, { type: 'tokens_issued', clientId: done.clientId ?? '' }, null);
+      const handed = await logins.apply(tenant.id, uid, { type: 'tokens_issued', clientId: done.clientId ?? '' }, null);
       if (!handed.ok || handed.tx.state !== 'completed') return ix.expired(ctx);
       const days = tenant.settings.mfa.trustedDeviceDays;
       const request = requestInfo(ctx);

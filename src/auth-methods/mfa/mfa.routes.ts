@@ -138,7 +138,7 @@ export function mfaRoutes(deps: AuthMethodDeps & MfaDeps) {
     const label = { issuer: tenant.name, account: user?.email ?? user?.phone ?? tenant.name };
     // the authenticator being set up is the enrolment step's challenge in the login transaction
     const enrolment = await factors.totpEnrolment(tenant.id, pending.accountId, pending.tx.challengeId, label);
-    if (enrolment.factorId !== pending.tx.challengeId) await gate.enrolling(pending, enrolment.factorId);
+    if (enrolment.factorId !== pending.tx.challengeId) await gate.enrolling(details.uid, pending, enrolment.factorId);
     await ix.render(ctx, 'totp-enrol', {
       title: 'mfa.enrolTitle', status: options.status,
       data: {
@@ -165,7 +165,7 @@ export function mfaRoutes(deps: AuthMethodDeps & MfaDeps) {
       await audit.record({ tenantId: tenant.id, type: 'mfa.failed', subject: pending.accountId, ...requestInfo(ctx), outcome: 'failure', data: { factor: 'totp', enrolment: true } });
       return enrolPage(ctx, details, pending, { error: ix.t(ctx, 'totp.wrong'), status: 400 });
     }
-    if (!(await gate.enrolled(pending, { kind: 'totp', amr: ['otp'] }))) return ix.expired(ctx);
+    if (!(await gate.enrolled(details.uid, pending, { kind: 'totp', amr: ['otp'] }))) return ix.expired(ctx);
     await audit.record({ tenantId: tenant.id, type: 'mfa.enrolled', actor: pending.accountId, subject: pending.accountId, ...requestInfo(ctx), data: { factor: 'totp', atSignIn: true } });
     const codes = await factors.newRecoveryCodes(tenant.id, pending.accountId);
     await ix.render(ctx, 'recovery-codes', {
