@@ -200,7 +200,7 @@ export async function createServices(config: Config, logger: Logger, options: Se
   const userAdmin = createUserAdmin({ repository: createUserAdminRepository(db.prisma), identities, mfa, passkeys, sessions });
   const factors = createFactors({ mfa, sealer, limiter, audit, recoverySecret: deriveSecret(config.keyEncryptionKeys[0]!, 'recovery codes'), now });
   const authMethods = createAuthMethodRegistry({
-    users, codes, challenges, linking, audit, factors, limiter, channels, env: config.env,
+    users, codes, challenges, linking, audit, factors, limiter, channels, connections, env: config.env,
     async revokeAccount(tenant, userId) {
       const resolved = await providers.get(tenant.slug);
       if (resolved) await revokeAccount(resolved.provider, oidcModels, tenant.id, userId);

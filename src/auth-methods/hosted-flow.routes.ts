@@ -42,7 +42,7 @@ export function hostedFlowRouters(services: Services, deps: { pages: Pages; csrf
     courier: services.courier, channels: services.channels, store: services.store, oidcModels: services.oidcModels, linking, mfa: services.mfa,
     env: config.env, publicOrigin: config.publicUrl.origin, now: services.now,
   };
-  const loginPage = createLoginPage({ ix, channels: services.channels, connections, env: config.env });
+  const loginPage = createLoginPage({ ix, channels: services.channels, connections, registry: services.authMethods, env: config.env });
   const completion = createChallengeCompletion(methodDeps, mfaGate);
   const federatedDeps = { ...methodDeps, connections, federation, linking, pendingLinks, https: config.publicUrl.protocol === 'https:' };
   const federated = federatedRoutes(federatedDeps, loginPage);
