@@ -30,10 +30,6 @@ export interface AuthMethodDeps {
   now: () => number;
 }
 
-export function requestInfo(ctx: Context): { ip: string; userAgent: string | null } {
-  return { ip: ctx.ip, userAgent: ctx.get('User-Agent') || null };
-}
-
 /**
  * A send refused by the limits (send-limits.ts): sets Retry-After (RFC 9110 §10.2.3) and gives the message the page
  * shows, for the caller to render with status 429.

@@ -7,7 +7,7 @@ import type { Details } from '../interactions/interaction-context.js';
 import { AppError } from '../errors/app-error.js';
 import { revokeAccount } from '../oidc/account-revocation.js';
 import type { AuthMethodDeps } from './auth-method-deps.js';
-import { requestInfo } from './auth-method-deps.js';
+import { requestInfo } from '../http/request-info.js';
 import type { Challenge } from './one-time-codes/one-time-codes.js';
 import type { MfaGate } from './mfa/mfa-gate.js';
 import { accountForCode, amrOfCode as amrOf, proveEmail } from './one-time-codes/code-sign-in.js';

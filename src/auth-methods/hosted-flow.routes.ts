@@ -12,6 +12,7 @@ import { createLoginPage } from './login-page.js';
 import { emailCodeRoutes } from './email-code/email-code.routes.js';
 import { magicLinkRoutes } from './magic-link/magic-link.routes.js';
 import { codeRoutes } from './one-time-codes/code.routes.js';
+import { passwordRoutes } from './password/password.routes.js';
 import { passwordResetRoutes } from './password-reset/password-reset.routes.js';
 import { phoneCodeRoutes } from './phone-code/phone-code.routes.js';
 import { signUpRoutes } from './sign-up/sign-up.routes.js';
@@ -23,7 +24,7 @@ import { createMfaGate } from './mfa/mfa-gate.js';
 import { passkeyRoutes } from './passkeys/passkey.routes.js';
 import { mfaRoutes } from './mfa/mfa.routes.js';
 import { accountSecurityRoutes } from './mfa/account-security.routes.js';
-import { accountSessionsRoutes } from '../sessions/account-sessions.routes.js';
+import { accountSessionsRoutes } from './account/account-sessions.routes.js';
 
 export function hostedFlowRouters(services: Services, deps: { pages: Pages; csrf: Csrf }): Router[] {
   const { config, federation, linking, connections } = services;
@@ -52,7 +53,8 @@ export function hostedFlowRouters(services: Services, deps: { pages: Pages; csrf
     mfaRoutes({ ...methodDeps, factors: services.factors, gate: mfaGate, passkeys: services.passkeys }),
     accountSecurityRoutes({ ...methodDeps, factors: services.factors, mfa: services.mfa }),
     accountSessionsRoutes({ ...methodDeps, sessions: services.sessions }),
-    interactionsRouter({ ix, loginPage, users: services.users, limiter: services.limiter, audit: services.audit, challenges: services.challenges, abandon: mfaGate.abandon }),
+    interactionsRouter({ ix, renderLogin: (ctx, details) => loginPage.render(ctx, details), abandon: mfaGate.abandon }),
+    passwordRoutes({ ix, users: services.users, limiter: services.limiter, audit: services.audit, challenges: services.challenges }, loginPage),
     emailCodeRoutes(methodDeps, loginPage),
     magicLinkRoutes(methodDeps, completion),
     phoneCodeRoutes(methodDeps, loginPage),

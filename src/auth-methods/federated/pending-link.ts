@@ -4,7 +4,7 @@
 // success moves the transaction on (compare-and-set), so a waiting link is made at most once.
 import type { Context } from 'koa';
 import { AppError } from '../../errors/app-error.js';
-import { requestInfo } from '../auth-method-deps.js';
+import { requestInfo } from '../../http/request-info.js';
 import { firstFactorOf, type HostedLogins } from '../hosted-login.js';
 import type { AccountLinking } from './account-linking.js';
 import type { UpstreamProfile } from './upstream.js';

@@ -11,7 +11,7 @@ import type { RateLimiter, RateRule } from '../../store/rate-limiter.js';
 import { viewsDir } from '../../http/page-renderer.js';
 import { assetsPath } from '../../http/pages.js';
 import { field } from '../../interactions/interaction-context.js';
-import { requestInfo } from '../auth-method-deps.js';
+import { requestInfo } from '../../http/request-info.js';
 import type { LoginPage } from '../login-page.js';
 import { ACR_MFA } from '../mfa/mfa-gate.js';
 import { createWebAuthnService, parseAuthentication, type WebAuthnService } from './webauthn.service.js';

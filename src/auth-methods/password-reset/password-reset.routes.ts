@@ -4,12 +4,13 @@
 // the mailbox just as well) but signs in only the browser that asked.
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import { normaliseEmail } from '../../accounts/users.service.js';
+import { normaliseEmail } from '../../validation/email-address.js';
 import { AppError } from '../../errors/app-error.js';
 import { field, formBody, type Details } from '../../interactions/interaction-context.js';
 import { revokeAccount } from '../../oidc/account-revocation.js';
 import type { AuthMethodDeps } from '../auth-method-deps.js';
-import { requestInfo, tooManyCodes } from '../auth-method-deps.js';
+import { tooManyCodes } from '../auth-method-deps.js';
+import { requestInfo } from '../../http/request-info.js';
 import type { ChallengeCompletion } from '../complete-challenge.js';
 import type { LoginPage } from '../login-page.js';
 

@@ -2,7 +2,7 @@
 // (interactions/login-limits.ts), and an unknown email costs the same work and gets the same answer as a wrong
 // password (users.service.ts authenticate).
 import type { UsersService } from '../../accounts/users.service.js';
-import { createLoginGuard } from '../../interactions/login-limits.js';
+import { createLoginGuard } from './login-limits.js';
 import type { RateLimiter } from '../../store/rate-limiter.js';
 import type { VerifyingMethod } from '../auth-method.js';
 
