@@ -76,7 +76,8 @@ export function createMfaGate(deps: MfaGateDeps) {
       const stepUp = !!details && stepUpRequested(details);
       const { tenantId, uid } = login;
       const method = firstFactorOf(login.amr);
-      await logins.restart({ tenantId, uid, clientId: details ? String(details.params.client_id) : null, method, stepUp });
+      // the app the interaction returns to; handing the login back to it is the transaction's one `tokens_issued`
+      await logins.restart({ tenantId, uid, clientId: String(details?.params.client_id ?? ''), method, stepUp });
       const first = await logins.apply(tenantId, uid, { type: 'first_factor_passed', userId: login.accountId, method, amr: login.amr }, null);
       if (!first.ok) return { redirect: `/t/${tenant.slug}/interaction/${login.uid}` };
       // the machine decides before it would read the factors when the policy is off and no step-up was asked
@@ -129,7 +130,7 @@ export function createMfaGate(deps: MfaGateDeps) {
         done = passed.tx;
       }
       // handed back once: a second request with the same proof finds the transaction redeemed
-      const handed = await logins.apply(tenant.id, uid, { type: 'tokens_issued', clientId: done.clientId ?? '' }, null);
+      const handed = await logins.apply(tenant.id, uid, { type: 'tokens_issued', clientId: String(done.clientId) }, null);
       if (!handed.ok || handed.tx.state !== 'completed') return ix.expired(ctx);
       const days = tenant.settings.mfa.trustedDeviceDays;
       const request = requestInfo(ctx);
