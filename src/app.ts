@@ -18,7 +18,7 @@ import { createMetrics, noMetrics } from './operations/metrics.js';
 import { startMetricsServer, type MetricsServer } from './operations/metrics-server.js';
 import { requestMetrics } from './operations/request-metrics.js';
 import { tenantRoutes } from './http/tenant-routes.js';
-import { hostedFlowRouters } from './auth-methods/hosted-flow.routes.js';
+import { hostedFlowRouters } from './hosted-flow.routes.js';
 import { outboxRoutes } from './notifications/outbox.routes.js';
 import { createProviderPages } from './interactions/provider-pages.js';
 import { createCsrf } from './interactions/csrf.js';

@@ -1,30 +1,31 @@
-// Every router of the hosted sign-in flow, built from one set of dependencies: the password/consent pages and
-// each code- or link-based way in. Mounted by app.ts.
+// Composition root of the hosted sign-in flow: every router of it, built from one set of dependencies — the
+// interaction's steps (consent, abort), each way in, the MFA gate on the interaction's login transaction, the account
+// pages. Mounted by app.ts. It sits beside services.ts (not in auth-methods/) so that no folder imports the root.
 import type Router from '@koa/router';
-import type { Services } from '../services.js';
-import type { Pages } from '../http/pages.js';
-import type { Csrf } from '../interactions/csrf.js';
-import { createInteractionContext } from '../interactions/interaction-context.js';
-import { interactionsRouter } from '../interactions/interactions.routes.js';
-import type { AuthMethodDeps } from './auth-method-deps.js';
-import { createChallengeCompletion } from './complete-challenge.js';
-import { createLoginPage } from './login-page.js';
-import { emailCodeRoutes } from './email-code/email-code.routes.js';
-import { magicLinkRoutes } from './magic-link/magic-link.routes.js';
-import { codeRoutes } from './one-time-codes/code.routes.js';
-import { passwordRoutes } from './password/password.routes.js';
-import { passwordResetRoutes } from './password-reset/password-reset.routes.js';
-import { phoneCodeRoutes } from './phone-code/phone-code.routes.js';
-import { signUpRoutes } from './sign-up/sign-up.routes.js';
-import { accountRoutes } from './federated/account.routes.js';
-import { federatedRoutes } from './federated/federated.routes.js';
-import { createPendingLinks } from './federated/pending-link.js';
-import { createHostedLogins } from './hosted-login.js';
-import { createMfaGate } from './mfa/mfa-gate.js';
-import { passkeyRoutes } from './passkeys/passkey.routes.js';
-import { mfaRoutes } from './mfa/mfa.routes.js';
-import { accountSecurityRoutes } from './mfa/account-security.routes.js';
-import { accountSessionsRoutes } from './account/account-sessions.routes.js';
+import type { Services } from './services.js';
+import type { Pages } from './http/pages.js';
+import type { Csrf } from './interactions/csrf.js';
+import { createInteractionContext } from './interactions/interaction-context.js';
+import { interactionsRouter } from './interactions/interactions.routes.js';
+import type { AuthMethodDeps } from './auth-methods/auth-method-deps.js';
+import { createChallengeCompletion } from './auth-methods/complete-challenge.js';
+import { createLoginPage } from './auth-methods/login-page.js';
+import { emailCodeRoutes } from './auth-methods/email-code/email-code.routes.js';
+import { magicLinkRoutes } from './auth-methods/magic-link/magic-link.routes.js';
+import { codeRoutes } from './auth-methods/one-time-codes/code.routes.js';
+import { passwordRoutes } from './auth-methods/password/password.routes.js';
+import { passwordResetRoutes } from './auth-methods/password-reset/password-reset.routes.js';
+import { phoneCodeRoutes } from './auth-methods/phone-code/phone-code.routes.js';
+import { signUpRoutes } from './auth-methods/sign-up/sign-up.routes.js';
+import { accountRoutes } from './auth-methods/federated/account.routes.js';
+import { federatedRoutes } from './auth-methods/federated/federated.routes.js';
+import { createPendingLinks } from './auth-methods/federated/pending-link.js';
+import { createHostedLogins } from './auth-methods/hosted-login.js';
+import { createMfaGate } from './auth-methods/mfa/mfa-gate.js';
+import { passkeyRoutes } from './auth-methods/passkeys/passkey.routes.js';
+import { mfaRoutes } from './auth-methods/mfa/mfa.routes.js';
+import { accountSecurityRoutes } from './auth-methods/mfa/account-security.routes.js';
+import { accountSessionsRoutes } from './auth-methods/account/account-sessions.routes.js';
 
 export function hostedFlowRouters(services: Services, deps: { pages: Pages; csrf: Csrf }): Router[] {
   const { config, federation, linking, connections } = services;
