@@ -15,6 +15,7 @@ import { magicLinkRoutes } from './auth-methods/magic-link/magic-link.routes.js'
 import { codeRoutes } from './auth-methods/one-time-codes/code.routes.js';
 import { passwordRoutes } from './auth-methods/password/password.routes.js';
 import { passwordResetRoutes } from './auth-methods/password-reset/password-reset.routes.js';
+import { createResetPermissions } from './auth-methods/password-reset/reset-permission.js';
 import { phoneCodeRoutes } from './auth-methods/phone-code/phone-code.routes.js';
 import { signUpRoutes } from './auth-methods/sign-up/sign-up.routes.js';
 import { accountRoutes } from './auth-methods/federated/account.routes.js';
@@ -45,7 +46,8 @@ export function hostedFlowRouters(services: Services, deps: { pages: Pages; csrf
     env: config.env, publicOrigin: config.publicUrl.origin, now: services.now,
   };
   const loginPage = createLoginPage({ ix, channels: services.channels, connections, registry: services.authMethods, env: config.env });
-  const completion = createChallengeCompletion(methodDeps, mfaGate);
+  const resets = createResetPermissions({ logins: services.logins });
+  const completion = createChallengeCompletion(methodDeps, mfaGate, resets);
   const federatedDeps = { ...methodDeps, connections, federation, linking, pendingLinks, https: config.publicUrl.protocol === 'https:' };
   const federated = federatedRoutes(federatedDeps, loginPage);
   return [
@@ -61,7 +63,7 @@ export function hostedFlowRouters(services: Services, deps: { pages: Pages; csrf
     phoneCodeRoutes(methodDeps, loginPage),
     codeRoutes(methodDeps, completion),
     signUpRoutes(methodDeps, loginPage),
-    passwordResetRoutes(methodDeps, completion, loginPage),
+    passwordResetRoutes({ ...methodDeps, resets }, completion, loginPage),
     ...passkeyRoutes({ ...methodDeps, passkeys: services.passkeys, limiter: services.limiter, gate: mfaGate }, loginPage),
   ];
 }
