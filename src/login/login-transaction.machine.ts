@@ -130,7 +130,7 @@ function allowedFactors(policy: LoginPolicy, factors: readonly string[]): string
 }
 
 /**
- * The second-factor decision, as the hosted MFA gate takes it (auth-methods/mfa/mfa-gate.ts):
+ * The second-factor decision for every front door (the hosted MFA gate, auth-methods/mfa/mfa-gate.ts, looks up its facts):
  * amr already `mfa` → completed; policy off and no step-up → completed; an enrolled factor → asked for it unless
  * this device is trusted and no step-up was asked; no factor → completed unless the policy is required and its
  * grace period (from requiredSince) is over, then enrolment.

@@ -22,7 +22,7 @@ import type { PasskeyDeps } from './passkey-deps.js';
 export type { PasskeyDeps } from './passkey-deps.js';
 
 
-/** failed assertions, like failed passwords (interactions/login-limits.ts); issued challenges, against store flooding */
+/** failed assertions, like failed passwords (auth-methods/password/login-limits.ts); issued challenges, against store flooding */
 export const passkeyLimits = {
   user: { limit: 10, windowSeconds: 15 * 60 } satisfies RateRule,
   ip: { limit: 100, windowSeconds: 15 * 60 } satisfies RateRule,

@@ -1,5 +1,5 @@
 // Email + password as an AuthMethod: the attempt is reserved per account and per IP before the hash is checked
-// (interactions/login-limits.ts), and an unknown email costs the same work and gets the same answer as a wrong
+// (login-limits.ts), and an unknown email costs the same work and gets the same answer as a wrong
 // password (users.service.ts authenticate).
 import type { UsersService } from '../../accounts/users.service.js';
 import { createLoginGuard } from './login-limits.js';
