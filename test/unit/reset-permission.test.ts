@@ -32,12 +32,13 @@ describe('password-reset permission (a login transaction)', () => {
   test('the token is never written; peek keeps it, take uses it once, even when raced', async () => {
     const { resets, written } = setup();
     const token = await resets.grant('tenant-a', permission);
-    assert.match(token, /^[\w-]{22}$/);
-    assert.ok(!written.some((w) => w.includes(token) || w.includes('ann@example.com')), 'the token or the address reached the store');
+    assert.match(token, /^[\w-]{44}$/);
+    assert.ok(!written.some((w) => w.includes(token.slice(0, 22)) || w.includes(token.slice(22)) || w.includes('ann@example.com')), 'the token or the address reached the store');
     assert.deepEqual(await resets.peek('tenant-a', token, 'uid-1'), { userId: 'u1', interactionUid: 'uid-1' });
     assert.deepEqual(await resets.peek('tenant-a', token, 'uid-1'), { userId: 'u1', interactionUid: 'uid-1' }, 'peeking does not use it');
     assert.equal(await resets.peek('tenant-b', token, 'uid-1'), null, 'another tenant knows nothing of it');
     assert.equal(await resets.peek('tenant-a', token, 'uid-2'), null, 'another interaction cannot use it');
+    assert.equal(await resets.peek('tenant-a', `${token.slice(0, 22)}${'A'.repeat(22)}`, 'uid-1'), null, 'the record\'s id without its verifier is no permission');
     const taken = await Promise.all(Array.from({ length: 10 }, () => resets.take('tenant-a', token, 'uid-1')));
     assert.equal(taken.filter(Boolean).length, 1);
     assert.equal(await resets.peek('tenant-a', token, 'uid-1'), null);
