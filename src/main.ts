@@ -10,7 +10,7 @@ import { createTessera } from './app.js';
 import { ensureDemo, type DemoState } from './demo/demo.service.js';
 import { demoBanner, demoHint } from './demo/demo-banner.js';
 import { AppError } from './errors/app-error.js';
-import { firstOwnerBanner } from './tenants/first-owner.service.js';
+import { firstOwnerBanner } from './accounts/first-owner.service.js';
 import { createStartGate } from './http/start-gate.js';
 import { closeGracefully } from './operations/graceful-shutdown.js';
 

@@ -42,7 +42,7 @@ import { createClientsService } from './clients/clients.service.js';
 import { createClientCache } from './clients/client-cache.js';
 import { createTenantsService } from './tenants/tenants.service.js';
 import { metadataNotEnabled } from './clients/protocol-metadata.js';
-import { createSigningKeys } from './oidc/signing-keys.js';
+import { createSigningKeys } from './tenants/signing-keys.js';
 import { createRevokedAccessTokens } from './oidc/revoked-access-tokens.js';
 import { createTenantProviders } from './oidc/tenant-providers.js';
 import { createAdapterFactory } from './oidc/adapter-factory.js';
@@ -58,7 +58,7 @@ import { createUserAdminRepository } from './db/user-admin.repository.js';
 import { createUserAdmin } from './accounts/user-admin.service.js';
 import { createClientAdmin } from './clients/client-admin.js';
 import { createAuditSearch } from './db/audit-search.repository.js';
-import { createFirstOwner } from './tenants/first-owner.service.js';
+import { createFirstOwner } from './accounts/first-owner.service.js';
 import { createLoginTransactions } from './login/login-transaction.store.js';
 import { createAuthMethodRegistry } from './auth-methods/auth-method-registry.js';
 import { revokeAccount } from './oidc/account-revocation.js';
@@ -144,6 +144,8 @@ export async function createServices(config: Config, logger: Logger, options: Se
     revokedAccessTokens,
     // the token endpoint's login-transaction grant takes a completed sign-in of a JSON front door, once (issue #16)
     async redeemLogin(tenantId, ref, clientId) {
+      // a hosted sign-in is handed back through its interaction, never exchanged here
+      if ((await logins.get(tenantId, ref))?.front === 'hosted') return null;
       const taken = await logins.apply(tenantId, ref, { type: 'tokens_issued', clientId }, null);
       if (!taken.ok || !taken.tx.userId) return null;
       const user = await users.findById(tenantId, taken.tx.userId);
@@ -208,7 +210,7 @@ export async function createServices(config: Config, logger: Logger, options: Se
   // the JSON front doors' WebAuthn ceremonies (the hosted pages build theirs over the same store and passkeys)
   const webauthn = createWebAuthnService({ store: kv, passkeys, publicOrigin: config.publicUrl.origin, now });
   const authMethods = createAuthMethodRegistry({
-    users, codes, challenges, linking, audit, factors, smsFactor, webauthn, limiter, channels, env: config.env,
+    users, codes, challenges, linking, audit, factors, smsFactor, webauthn, limiter, channels, connections, env: config.env,
     async revokeAccount(tenant, userId) {
       const resolved = await providers.get(tenant.slug);
       if (resolved) await revokeAccount(resolved.provider, oidcModels, tenant.id, userId);

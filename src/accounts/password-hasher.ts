@@ -5,10 +5,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { ARGON2_LIMITS, OWASP_ARGON2ID, type Argon2Cost } from './argon2-cost.js';
+import { ARGON2_LIMITS, OWASP_ARGON2ID, type Argon2Cost } from '../config/argon2-cost.js';
 import type { Argon2Params, HashJob, HashReply, HashRequest } from './password-hash.worker.js';
 
-export type { Argon2Cost } from './argon2-cost.js';
+export type { Argon2Cost } from '../config/argon2-cost.js';
 
 export interface PasswordCheck { ok: boolean; needsRehash: boolean }
 

@@ -8,9 +8,9 @@ import type { MfaRepository } from '../db/mfa.repository.js';
 import type { PasskeysRepository } from '../db/passkeys.repository.js';
 import type { Sessions, TenantRef } from '../sessions/sessions.service.js';
 import { AppError } from '../errors/app-error.js';
-import { profileClaimNames } from '../oidc/standard-claims.js';
-import { mergePatch } from '../tenants/tenant-settings-update.js';
-import { validate } from '../rbac/rbac.service.js';
+import { profileClaimNames } from '../validation/standard-claims.js';
+import { mergePatch } from '../validation/merge-patch.js';
+import { validate } from '../validation/validate.js';
 import { storableInstant } from '../validation/input-rules.js';
 
 export interface UserView {

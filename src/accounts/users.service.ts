@@ -4,15 +4,8 @@ import type { UsersRepository, UserRecord } from '../db/users.repository.js';
 import { AppError } from '../errors/app-error.js';
 import type { Argon2Cost, PasswordHasher } from './password-hasher.js';
 import { checkPasswordPolicy } from './password-policy.js';
+import { normaliseEmail } from '../validation/email-address.js';
 
-const emailPattern = /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"]+\.[^\s@<>()[\]\\,;:"]+$/;
-
-/** @returns the normalised email (trimmed, lower-case) or null when it is not an address */
-export function normaliseEmail(input: string): string | null {
-  const email = input.trim().toLowerCase();
-  // no address holds control characters (and PostgreSQL text cannot hold NUL)
-  return email.length <= 254 && emailPattern.test(email) && !/[\u0000-\u001f\u007f]/.test(email) ? email : null;
-}
 
 export interface CreateUserInput {
   email: string;

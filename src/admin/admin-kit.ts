@@ -6,7 +6,7 @@ import type { PageRenderer } from '../http/page-renderer.js';
 import type { Csrf } from '../interactions/csrf.js';
 import { field } from '../interactions/interaction-context.js';
 import type { TenantSummary } from '../tenants/tenants.service.js';
-import { systemSlug } from '../tenants/system-tenant.js';
+import { systemSlug } from '../tenants/issuer.js';
 import { AppError } from '../errors/app-error.js';
 import { recordAdminAction } from '../audit/admin-actions.js';
 import type { AdminSessionRecord, AdminSessions } from './admin-session.js';

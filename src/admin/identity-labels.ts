@@ -3,7 +3,7 @@
 // show it on hover (title) and on the detail pages. An id nothing matches (deleted since, a pseudonym) stays as it is.
 import type { Services } from '../services.js';
 import type { TenantSummary } from '../tenants/tenants.service.js';
-import { systemSlug } from '../tenants/system-tenant.js';
+import { systemSlug } from '../tenants/issuer.js';
 
 export interface Identity {
   /** what to show */

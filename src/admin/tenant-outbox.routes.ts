@@ -4,7 +4,7 @@
 // codes are the installation's operators' own.
 import Router from '@koa/router';
 import { AppError } from '../errors/app-error.js';
-import { systemSlug } from '../tenants/system-tenant.js';
+import { systemSlug } from '../tenants/issuer.js';
 import type { AdminKit } from './admin-kit.js';
 import { keepsOutbox, outboxPermission } from './outbox-access.js';
 

@@ -4,7 +4,7 @@
 // user's but the address's (credential stuffing).
 import type { RateLimiter } from '../store/rate-limiter.js';
 import type { Factors } from '../auth-methods/mfa/factors.service.js';
-import { createLoginGuard } from '../interactions/login-limits.js';
+import { createLoginGuard } from '../auth-methods/password/login-limits.js';
 import { createPasskeyGuard } from '../auth-methods/passkeys/passkey.routes.js';
 
 export interface Lockout {

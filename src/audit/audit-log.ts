@@ -4,7 +4,7 @@
 import { createHmac } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { AuditEntry, AuditRepository } from '../db/audit.repository.js';
-import type { ChainReport } from './audit-chain.js';
+import type { ChainReport } from '../crypto/audit-chain.js';
 
 export type AuditEvent = AuditEntry;
 

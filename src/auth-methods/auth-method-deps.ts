@@ -1,6 +1,7 @@
 // What the sign-in method routes share. Built once in app.ts.
 import type { Context } from 'koa';
 import { translatorFor, type PageTenant } from '../http/pages.js';
+import { requestInfo } from '../http/request-info.js';
 import type { Locale } from '../i18n/i18n.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { UsersService } from '../accounts/users.service.js';
@@ -30,10 +31,6 @@ export interface AuthMethodDeps {
   publicOrigin: string;
   /** the clock codes and MFA read (ms); services.now */
   now: () => number;
-}
-
-export function requestInfo(ctx: Context): { ip: string; userAgent: string | null } {
-  return { ip: ctx.ip, userAgent: ctx.get('User-Agent') || null };
 }
 
 /** requestInfo and the language of the page that asks for a message: the email or SMS is written in it */

@@ -1,26 +1,33 @@
 // Every way in, one line each (issue #16 §1): adding a method is its folder plus one line here. The JSON front
-// doors find methods by id; which a tenant offers is each method's availableFor (for the hosted page's methods:
-// sign-in-methods.ts, so the page and the APIs cannot disagree).
+// doors find the methods that take a proof by id (get); the hosted login page draws the ways a tenant offers from
+// loginPage (login-page.ts), so the page and the APIs cannot disagree about what a tenant offers.
 //
 // API:
 //   createAuthMethodRegistry(deps: AuthMethodRegistryDeps): AuthMethodRegistry
-//   get(id): AuthMethod | null     offered(tenant, factor): AuthMethod[]     ids(): string[]
+//   get(id): VerifyingMethod | null     offered(tenant, factor): AuthMethod[]     ids(): string[]
+//   loginPage(tenant): LoginPageWay[]   (the offered first factors with a place on the login page, in registry order)
 import type { UsersService } from '../accounts/users.service.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { CourierTenant } from '../notifications/courier.js';
 import type { TenantChannels } from '../notifications/tenant-channels.js';
 import type { RateLimiter } from '../store/rate-limiter.js';
-import type { AuthMethod, FactorKind } from './auth-method.js';
+import type { AuthMethod, FactorKind, LoginPageEntry, VerifyingMethod } from './auth-method.js';
+import { createEmailCodeMethod } from './email-code/email-code.method.js';
 import type { AccountLinking } from './federated/account-linking.js';
+import type { Connections } from './federated/connections.js';
+import { createFederatedMethod } from './federated/federated.method.js';
+import { createMagicLinkMethod } from './magic-link/magic-link.method.js';
 import type { Factors } from './mfa/factors.service.js';
 import { createRecoveryCodeMethod, createTotpMethod } from './mfa/second-factor.methods.js';
 import { createSmsSecondFactorMethod, type SmsFactor } from './mfa/sms-factor.js';
 import { createPasskeyFactorMethod } from './passkeys/passkey-factor.method.js';
 import type { WebAuthnService } from './passkeys/webauthn.service.js';
 import type { CodeChallenges } from './one-time-codes/code-challenges.js';
-import { createCodeMethod, type CodeMethod } from './one-time-codes/code.method.js';
+import type { CodeMethod } from './one-time-codes/code.method.js';
 import type { OneTimeCodes } from './one-time-codes/one-time-codes.js';
+import { createPasskeyMethod } from './passkeys/passkey.method.js';
 import { createPasswordMethod } from './password/password.method.js';
+import { createPhoneCodeMethod } from './phone-code/phone-code.method.js';
 import { availableMethods } from './sign-in-methods.js';
 
 export interface AuthMethodRegistryDeps {
@@ -34,32 +41,52 @@ export interface AuthMethodRegistryDeps {
   webauthn: WebAuthnService;
   limiter: RateLimiter;
   channels: TenantChannels;
+  connections: Pick<Connections, 'buttons'>;
   env: string;
   revokeAccount(tenant: { id: string; slug: string }, userId: string): Promise<unknown>;
 }
 
+/** a way in as the login page draws it */
+export interface LoginPageWay extends LoginPageEntry { method: string }
+
 export function createAuthMethodRegistry(deps: AuthMethodRegistryDeps) {
   const offers = (tenant: CourierTenant) => availableMethods(tenant, deps.channels, deps.env);
-  const phonePage = { flag: 'phone', path: '/phone', label: 'Sign in with your phone' } as const;
   const methods = {
     password: createPasswordMethod(deps),
-    email_otp: createCodeMethod(deps, { id: 'email_otp', channel: 'email', amr: ['otp'], availableFor: (t) => offers(t).emailOtp, loginPage: { flag: 'emailOtp', path: '/email-code', label: 'Email me a code' } }),
-    sms_otp: createCodeMethod(deps, { id: 'sms_otp', channel: 'sms', amr: ['sms'], availableFor: (t) => offers(t).sms, loginPage: phonePage }),
-    whatsapp_otp: createCodeMethod(deps, { id: 'whatsapp_otp', channel: 'whatsapp', amr: ['otp'], availableFor: (t) => offers(t).whatsapp, loginPage: phonePage }),
+    email_otp: createEmailCodeMethod(deps, (t) => offers(t).emailOtp),
+    magic_link: createMagicLinkMethod((t) => offers(t).magicLink),
+    sms_otp: createPhoneCodeMethod(deps, 'sms', (t) => offers(t).sms),
+    whatsapp_otp: createPhoneCodeMethod(deps, 'whatsapp', (t) => offers(t).whatsapp),
+    federated: createFederatedMethod(deps.connections),
+    passkey_sign_in: createPasskeyMethod(),
     totp: createTotpMethod(deps.factors),
     recovery_code: createRecoveryCodeMethod(deps.factors),
     sms: createSmsSecondFactorMethod(deps.smsFactor),
     passkey: createPasskeyFactorMethod(deps),
   } satisfies Record<string, AuthMethod>;
   const all: AuthMethod[] = Object.values(methods);
+  const verifies = (method: AuthMethod): method is VerifyingMethod => typeof method.verify === 'function';
 
   return {
     methods,
     ids: () => Object.keys(methods),
-    get: (id: string): AuthMethod | null => (Object.hasOwn(methods, id) ? methods[id as keyof typeof methods] : null),
+    /** a method a caller can hand a proof to (password, codes, second factors); null for unknown ids and the others */
+    get(id: string): VerifyingMethod | null {
+      const method: AuthMethod | undefined = Object.hasOwn(methods, id) ? methods[id as keyof typeof methods] : undefined;
+      return method && verifies(method) ? method : null;
+    },
     /** the code method for a channel (the OTP API's `channel`) */
     codeMethod: (channel: 'email' | 'sms' | 'whatsapp'): CodeMethod => methods[`${channel}_otp`],
     offered: (tenant: CourierTenant, factor: FactorKind): AuthMethod[] => all.filter((m) => m.factor === factor && m.availableFor(tenant)),
+    /** what the tenant's login page offers: one entry per place on the page (SMS and WhatsApp share the phone page) */
+    loginPage(tenant: CourierTenant): LoginPageWay[] {
+      const ways = new Map<string, LoginPageWay>();
+      for (const method of all) {
+        if (method.factor !== 'first' || !method.loginPage || ways.has(method.loginPage.flag) || !method.availableFor(tenant)) continue;
+        ways.set(method.loginPage.flag, { ...method.loginPage, method: method.id });
+      }
+      return [...ways.values()];
+    },
   };
 }
 

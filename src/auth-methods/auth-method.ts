@@ -4,8 +4,9 @@
 // doors call the same start/verify and feed the outcome to the login transaction (src/login/).
 //
 // API:
-//   interface AuthMethod { id; amr; factor; availableFor(tenant); start?(input); verify(input); loginPage }
-//   the registry (one line per method): auth-method-registry.ts
+//   interface AuthMethod { id; amr; factor; availableFor(tenant); start?(input); verify?(input); loginPage }
+//   VerifyingMethod: an AuthMethod whose proof a caller can hand over (what the JSON front doors find by id)
+//   the registry (one line per method, each method one folder): auth-method-registry.ts
 import type { CourierTenant } from '../notifications/courier.js';
 
 export type FactorKind = 'first' | 'second';
@@ -55,11 +56,15 @@ export type MethodVerifyOutcome =
   | { ok: false; error: 'locked' | 'expired' }
   | { ok: false; error: 'rate_limited'; retryAfterSeconds: number };
 
-/** how a method shows on the hosted login page: the availability flag the template reads and the route it posts to */
+/**
+ * How a method shows on the hosted login page (views/login.ejs): the flag its part of the page is drawn under and the
+ * route it posts to. A flag the template has no part for is drawn as a plain button to `path` (views/partials).
+ */
 export interface LoginPageEntry {
-  flag: 'password' | 'emailOtp' | 'magicLink' | 'phone' | 'passkey';
+  flag: string;
   /** relative to the interaction's base path */
   path: string;
+  /** catalogue key of its button (src/i18n) */
   label: string;
 }
 
@@ -72,6 +77,12 @@ export interface AuthMethod {
   availableFor(tenant: CourierTenant): boolean;
   /** methods that send something first (codes); absent for a password or a TOTP */
   start?(input: MethodStartInput): Promise<MethodStartOutcome>;
-  verify(input: MethodVerifyInput): Promise<MethodVerifyOutcome>;
+  /**
+   * checks a proof the caller hands over (a password, a code, a WebAuthn assertion); absent for a method whose proof
+   * comes back through a browser redirect (federated), which its own routes check
+   */
+  verify?(input: MethodVerifyInput): Promise<MethodVerifyOutcome>;
   loginPage: LoginPageEntry | null;
 }
+
+export type VerifyingMethod = AuthMethod & Required<Pick<AuthMethod, 'verify'>>;

@@ -6,17 +6,14 @@ import type { UserRecord } from '../db/users.repository.js';
 import type { Details } from '../interactions/interaction-context.js';
 import { revokeAccount } from '../oidc/account-revocation.js';
 import type { AuthMethodDeps } from './auth-method-deps.js';
-import { requestInfo } from './auth-method-deps.js';
+import { requestInfo } from '../http/request-info.js';
 import type { Challenge } from './one-time-codes/one-time-codes.js';
 import type { MfaGate } from './mfa/mfa-gate.js';
 import { accountForCode, amrOfCode as amrOf, proveEmail } from './one-time-codes/code-sign-in.js';
 import { accountForSignUp } from './sign-up/sign-up-account.js';
+import type { ResetPermissions } from './password-reset/reset-permission.js';
 
-
-/** how long the new-password form stays usable after the code or link was accepted */
-export const resetPermissionTtl = 600;
-
-export function createChallengeCompletion(deps: AuthMethodDeps, gate: MfaGate) {
+export function createChallengeCompletion(deps: AuthMethodDeps, gate: MfaGate, resets: ResetPermissions) {
   const { ix, users, audit } = deps;
 
   async function signIn(ctx: Context, user: UserRecord, challenge: Challenge, method: string, amr: string[]) {
@@ -40,8 +37,9 @@ export function createChallengeCompletion(deps: AuthMethodDeps, gate: MfaGate) {
       await audit.record({ tenantId: tenant.id, type: 'otp.verified', subject: audit.pseudonym(tenant.id, challenge.identifier), ...requestInfo(ctx), data: { channel: challenge.channel, purpose: challenge.purpose } });
 
       if (challenge.purpose === 'reset') {
-        // the token travels in the form's URL; the store keeps only its MAC (one-time-codes.ts)
-        const token = await deps.codes.grant(tenant.id, { purpose: 'reset', userId: challenge.data.userId, interactionUid: challenge.interactionUid }, resetPermissionTtl);
+        // the token travels in the form's URL; the store keeps only its hash (reset-permission.ts)
+        if (typeof challenge.data.userId !== 'string' || !challenge.interactionUid) return ix.expired(ctx);
+        const token = await resets.grant(tenant.id, { userId: challenge.data.userId, interactionUid: challenge.interactionUid, email: challenge.identifier });
         ctx.status = 303;
         ctx.redirect(`/t/${tenant.slug}/interaction/${challenge.interactionUid}/reset/password?p=${token}`);
         return;

@@ -7,10 +7,10 @@ import type { ClientsRepository, ClientRecord } from '../db/clients.repository.j
 import type { Sealer } from '../crypto/sealing.js';
 import type { ClientCache } from './client-cache.js';
 import type { MetadataValidator } from './clients.service.js';
-import { openidScopes } from '../oidc/standard-claims.js';
+import { openidScopes } from '../validation/standard-claims.js';
 import { protocolMetadataSchema } from './protocol-metadata.js';
 import { AppError } from '../errors/app-error.js';
-import { validate } from '../rbac/rbac.service.js';
+import { validate } from '../validation/validate.js';
 
 export interface ClientView {
   client_id: string;

@@ -6,12 +6,12 @@ import type { Sealer } from '../crypto/sealing.js';
 import { AppError, assertThat } from '../errors/app-error.js';
 import type { ClientSource } from '../oidc/adapter-factory.js';
 import type { ClientCache } from './client-cache.js';
-import { openidScopes } from '../oidc/standard-claims.js';
+import { openidScopes } from '../validation/standard-claims.js';
 import { loginTransactionGrantType } from '../oidc/login-transaction-grant.js';
 import { appSlugPattern } from '../oidc/provider-config.js';
 import { defaultReuseIntervalSeconds } from '../oidc/refresh-token-reuse.js';
 import { protocolMetadataSchema, type ProtocolMetadata } from './protocol-metadata.js';
-import { validate as validateInput } from '../rbac/rbac.service.js';
+import { validate as validateInput } from '../validation/validate.js';
 
 /** the device grant (RFC 8628) and token exchange (RFC 8693) need the tenant's `grants` switched on; implicit its `protocol` */
 export const grantTypes = ['authorization_code', 'refresh_token', 'client_credentials', 'implicit', 'urn:ietf:params:oauth:grant-type:device_code', 'urn:ietf:params:oauth:grant-type:token-exchange'] as const;

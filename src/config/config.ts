@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { parseTrustProxy, trustNoProxy, type TrustProxy } from './trust-proxy.js';
 import { outboundPolicies, type OutboundPolicy } from '../net/outbound-guard.js';
-import { ARGON2_LIMITS, OWASP_ARGON2ID, owaspProblem, type Argon2Cost } from '../accounts/argon2-cost.js';
+import { ARGON2_LIMITS, OWASP_ARGON2ID, owaspProblem, type Argon2Cost } from './argon2-cost.js';
 
 export interface Config {
   readonly env: 'development' | 'production' | 'test';

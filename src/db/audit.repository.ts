@@ -1,5 +1,5 @@
 import type { PrismaClient } from './generated/client.js';
-import { entryHash, genesisHash, type ChainedFields, type ChainReport } from '../audit/audit-chain.js';
+import { entryHash, genesisHash, type ChainedFields, type ChainReport } from '../crypto/audit-chain.js';
 import { isUniqueViolation } from './prisma-errors.js';
 
 export interface AuditEntry {

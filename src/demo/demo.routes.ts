@@ -3,7 +3,7 @@
 // in Koa 3 ctx.origin is the request's Origin header, null on a navigation.
 import Router from '@koa/router';
 import type { Pages } from '../http/pages.js';
-import { issuerFor } from '../oidc/tenant-providers.js';
+import { issuerFor } from '../tenants/issuer.js';
 import { demoCallbackPath, demoSlug } from './demo.service.js';
 
 const text = (value: unknown) => (typeof value === 'string' ? value.slice(0, 2048) : null);

@@ -8,7 +8,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import type { Services } from '../services.js';
 import { AppError } from '../errors/app-error.js';
 import { deriveSecret } from '../crypto/sealing.js';
-import { issuerFor } from '../oidc/tenant-providers.js';
+import { issuerFor } from '../tenants/issuer.js';
 
 export const demoSlug = 'demo';
 export const demoCallbackPath = '/demo/callback';

@@ -1,32 +1,25 @@
 // The hosted sign-in flow: oidc-provider sends the browser here with a prompt (login, consent); we render
 // the page, check the submission and hand the result back with interactionResult, which names the URL that
-// resumes the authorization request. Code- and link-based ways in live in src/auth-methods/.
+// resumes the authorization request. Every way in (password included) lives in src/auth-methods/, which hands
+// this router the login page to draw; nothing here imports a method.
+import type { Context } from 'koa';
 import Router from '@koa/router';
-import type { UsersService } from '../accounts/users.service.js';
-import type { AuditLog } from '../audit/audit-log.js';
-import type { LoginPage } from '../auth-methods/login-page.js';
-import { tooManyCodes } from '../auth-methods/auth-method-deps.js';
-import type { CodeChallenges } from '../auth-methods/one-time-codes/code-challenges.js';
-import type { RateLimiter } from '../store/rate-limiter.js';
-import { field, formBody, type InteractionContext } from './interaction-context.js';
-import { createLoginGuard } from './login-limits.js';
+import { formBody, type Details, type InteractionContext } from './interaction-context.js';
 import { consentView } from './consent-view.js';
 import { stepUpReason } from '../oidc/step-up-policy.js';
 
 export interface InteractionDeps {
   ix: InteractionContext;
-  loginPage: LoginPage;
-  users: UsersService;
-  limiter: RateLimiter;
-  audit: AuditLog;
-  challenges: CodeChallenges;
+  /** draws the login page (auth-methods/login-page.ts) */
+  renderLogin(ctx: Context, details: Details): Promise<void>;
+  /** the user cancelled: the interaction's login transaction, if one began, fails */
+  abandon(tenantId: string, uid: string): Promise<void>;
 }
 
 
 export function interactionsRouter(deps: InteractionDeps) {
-  const { ix, loginPage, users, audit } = deps;
+  const { ix } = deps;
   const router = new Router({ prefix: '/t/:slug/interaction/:uid' });
-  const request = (ctx: { ip: string; get(name: string): string }) => ({ ip: ctx.ip, userAgent: ctx.get('User-Agent') || null });
 
   router.get('/', async (ctx) => {
     const details = await ix.load(ctx);
@@ -37,7 +30,7 @@ export function interactionsRouter(deps: InteractionDeps) {
       const amr = (details.session as { amr?: unknown }).amr;
       return ix.finish(ctx, { login: { accountId: details.session.accountId, amr: Array.isArray(amr) ? amr.map(String) : [], remember: true } });
     }
-    if (details.prompt.name === 'login') return loginPage.render(ctx, details);
+    if (details.prompt.name === 'login') return deps.renderLogin(ctx, details);
     if (details.prompt.name === 'consent') {
       return ix.render(ctx, 'consent', {
         title: 'consent.title',
@@ -45,45 +38,6 @@ export function interactionsRouter(deps: InteractionDeps) {
       });
     }
     return ix.finish(ctx, { error: 'interaction_required', error_description: `unsupported prompt ${details.prompt.name}` });
-  });
-
-  router.post('/login', formBody, async (ctx) => {
-    const details = await ix.load(ctx);
-    if (!details || details.prompt.name !== 'login') return ix.expired(ctx);
-    ix.verifyCsrf(ctx, details);
-    const tenant = ix.tenantOf(ctx);
-    if (!tenant.settings.signIn.methods.password) return loginPage.render(ctx, details, { error: ix.t(ctx, 'error.passwordUnavailable'), status: 400 });
-    const email = field(ctx, 'email').trim().slice(0, 254);
-    const password = field(ctx, 'password');
-    if (!email || !password || password.length > 128) {
-      return loginPage.render(ctx, details, { email, error: ix.t(ctx, 'error.emailAndPassword'), status: 400 });
-    }
-    const attempt = await createLoginGuard(deps.limiter, tenant.id).reserve(email, ctx.ip);
-    if (!attempt.allowed) {
-      const wait = attempt.retryAfterSeconds;
-      ctx.set('Retry-After', String(wait));
-      await audit.record({ tenantId: tenant.id, type: 'login.locked', subject: audit.pseudonym(tenant.id, email.toLowerCase()), ...request(ctx), outcome: 'failure', data: { method: 'password' } });
-      return loginPage.render(ctx, details, { email, error: loginPage.lockedMessage(ctx, wait), status: 429 });
-    }
-    // An email that is not an address (control characters included) is checked as an unknown one: same cost, same answer.
-    const user = await users.authenticate(tenant.id, email, password, tenant.settings.signIn);
-    if (!user) {
-      // the reserved attempt stays counted: this is a failure
-      await audit.record({ tenantId: tenant.id, type: 'login.failed', subject: audit.pseudonym(tenant.id, email.toLowerCase()), ...request(ctx), outcome: 'failure', data: { method: 'password', reason: 'credentials' } });
-      return loginPage.render(ctx, details, { email, error: ix.t(ctx, 'login.wrongCredentials'), status: 401 });
-    }
-    await attempt.succeeded();
-    if (tenant.settings.signIn.requireVerifiedEmail && user.email && !user.emailVerified) {
-      // the password was right, so this reveals nothing: the account verifies its email before it may sign in
-      const started = await deps.challenges.start({
-        tenant, purpose: 'verify', channel: 'email', identifier: user.email, interactionUid: details.uid, deliverable: true,
-        data: { userId: user.id }, request: { ...request(ctx), locale: ix.words(ctx).locale }, subject: user.id,
-      });
-      if (!started.ok) return loginPage.render(ctx, details, { email, error: tooManyCodes(ctx, started.retryAfterSeconds), status: 429 });
-      return ix.seeOther(ctx, `/code/${started.challenge.id}`);
-    }
-    await audit.record({ tenantId: tenant.id, type: 'login.succeeded', actor: user.id, subject: user.id, ...request(ctx), data: { method: 'password' } });
-    return ix.finish(ctx, { login: { accountId: user.id, amr: ['pwd'], remember: true } });
   });
 
   router.post('/confirm', formBody, async (ctx) => {
@@ -105,6 +59,7 @@ export function interactionsRouter(deps: InteractionDeps) {
     const details = await ix.load(ctx);
     if (!details) return ix.expired(ctx);
     ix.verifyCsrf(ctx, details);
+    await deps.abandon(ix.tenantOf(ctx).id, details.uid);
     return ix.finish(ctx, { error: 'access_denied', error_description: 'The user cancelled the sign-in.' });
   });
 

@@ -5,8 +5,8 @@
 import { createHmac } from 'node:crypto';
 import { errors, jwtVerify, createLocalJWKSet, type JWK, type JWTPayload } from 'jose';
 import type { LicensesRepository, LicenseWithPolicy } from '../db/licenses.repository.js';
-import type { SigningKeys } from '../oidc/signing-keys.js';
-import { publicJwks } from '../oidc/signing-keys.js';
+import type { SigningKeys } from '../tenants/signing-keys.js';
+import { publicJwks } from '../tenants/signing-keys.js';
 import { AppError } from '../errors/app-error.js';
 import { checkLicenseKey } from './license-key-format.js';
 import { licenseTokenType } from './license-token.js';

@@ -2,7 +2,7 @@
 // API, CLI, console) and `devices` for the backend license API.
 import type { AuditLog } from '../audit/audit-log.js';
 import type { LicensesRepository } from '../db/licenses.repository.js';
-import type { SigningKeys } from '../oidc/signing-keys.js';
+import type { SigningKeys } from '../tenants/signing-keys.js';
 import type { RateLimiter } from '../store/rate-limiter.js';
 import { createLicenseCredentials } from './license-credentials.js';
 import { createLicenseDevices } from './license-devices.service.js';

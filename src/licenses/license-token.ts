@@ -3,7 +3,7 @@
 // the JWKS (RFC 7515, RFC 8037). Times come from the service's clock, never jose's, so tests move them on.
 import { createHash, randomUUID } from 'node:crypto';
 import { importJWK, SignJWT, type JWK } from 'jose';
-import type { SigningKeys } from '../oidc/signing-keys.js';
+import type { SigningKeys } from '../tenants/signing-keys.js';
 import { AppError } from '../errors/app-error.js';
 
 /** the JWS `typ` of a license token and of a signed validation answer */

@@ -8,6 +8,7 @@
 //                                                                                     └▶ enrolment_required ─────enrolled──────────────▶ completed
 //   any live state ──failed──▶ failed          any live state, once the clock passes expiresAt ──▶ expired
 //   completed ──tokens_issued (once, by the app that started it)──▶ completed, redeemed
+//   (hosted: the interaction handed to oidc-provider; JSON: tokens minted by the token endpoint's grant)
 //
 // API (for the next front door):
 //   beginLogin(input: BeginLogin, now: number): LoginTransaction
@@ -46,6 +47,11 @@ export interface LoginTransaction {
   method: string;
   /** method state for the current step (e.g. the one-time code challenge id) */
   challengeId: string | null;
+  /**
+   * what the identifying method leaves for the first factor's success to finish (the hosted federated method: the
+   * upstream account to link once the user proves the existing one); opaque to the machine, null for none
+   */
+  methodData?: Record<string, unknown> | null;
   userId: string | null;
   /** RFC 8176 values proven so far */
   amr: string[];
@@ -66,8 +72,12 @@ export type LoginEvent =
   | { type: 'challenge_started'; challengeId: string }
   /** the first factor was proven for this user (password right, code right …) */
   | { type: 'first_factor_passed'; userId: string; method: string; amr: readonly string[] }
-  /** what the second-factor gate needs to know about the user, looked up by the caller */
-  | { type: 'second_factor_assessed'; enrolledFactors: readonly string[]; trustedDevice: boolean }
+  /**
+   * what the second-factor gate needs to know about the user, looked up by the caller. `alsoAccepted`: factors that
+   * may answer once a second factor is due but never make one due by themselves (the hosted pages' codes by SMS or
+   * email to a verified address, recovery codes); optional, none by default
+   */
+  | { type: 'second_factor_assessed'; enrolledFactors: readonly string[]; trustedDevice: boolean; alsoAccepted?: readonly string[] }
   /** a second factor was proven (`totp`, `recovery_code`, `passkey`, `sms`, `email`) */
   | { type: 'second_factor_passed'; method: string; amr: readonly string[] }
   /** a factor was enrolled and proven while enrolment was required */
@@ -91,6 +101,7 @@ export interface BeginLogin {
   method: string;
   identifier: LoginTransaction['identifier'];
   challengeId?: string | null;
+  methodData?: Record<string, unknown> | null;
   stepUp?: boolean;
   /** lifetime of the whole transaction, seconds */
   ttlSeconds: number;
@@ -107,7 +118,7 @@ export function beginLogin(input: BeginLogin, now: number): LoginTransaction {
   return {
     id: input.id, tenantId: input.tenantId, clientId: input.clientId, front: input.front, state: 'identified', version: 1,
     createdAt: now, updatedAt: now, expiresAt: now + input.ttlSeconds * 1000,
-    identifier: input.identifier, method: input.method, challengeId: input.challengeId ?? null, userId: null,
+    identifier: input.identifier, method: input.method, challengeId: input.challengeId ?? null, methodData: input.methodData ?? null, userId: null,
     amr: [], acr: null, stepUp: input.stepUp ?? false, methods: [], failure: null, redeemed: false,
   };
 }
@@ -119,7 +130,7 @@ function allowedFactors(policy: LoginPolicy, factors: readonly string[]): string
 }
 
 /**
- * The second-factor decision, as the hosted MFA gate takes it (auth-methods/mfa/mfa-gate.ts):
+ * The second-factor decision for every front door (the hosted MFA gate, auth-methods/mfa/mfa-gate.ts, looks up its facts):
  * amr already `mfa` → completed; policy off and no step-up → completed; an enrolled factor → asked for it unless
  * this device is trusted and no step-up was asked; no factor → completed unless the policy is required and its
  * grace period (from requiredSince) is over, then enrolment.
@@ -131,7 +142,7 @@ function assess(tx: LoginTransaction, event: Extract<LoginEvent, { type: 'second
   const enrolled = allowedFactors(policy, event.enrolledFactors);
   if (enrolled.some((f) => f !== 'recovery_code')) {
     if (!tx.stepUp && policy.trustedDeviceDays > 0 && event.trustedDevice) return done;
-    return { ...tx, state: 'second_factor_required', methods: enrolled };
+    return { ...tx, state: 'second_factor_required', methods: allowedFactors(policy, [...enrolled, ...(event.alsoAccepted ?? [])]) };
   }
   if (policy.policy !== 'required') return done;
   const since = policy.requiredSince ? Date.parse(policy.requiredSince) : 0;
@@ -158,6 +169,8 @@ function next(tx: LoginTransaction, event: LoginEvent, policy: LoginPolicy | nul
       if (event.type === 'challenge_started') return { ...tx, challengeId: event.challengeId };
       return event.type === 'second_factor_passed' && tx.methods.includes(event.method) ? withMfa({ ...tx, challengeId: null }, event.amr) : null;
     case 'enrolment_required':
+      // the factor being set up (e.g. the unconfirmed TOTP's id) is the step's challenge
+      if (event.type === 'challenge_started') return { ...tx, challengeId: event.challengeId };
       return event.type === 'enrolled' && tx.methods.includes(event.method) ? withMfa(tx, event.amr) : null;
     default:
       return null;

@@ -6,11 +6,12 @@
 //
 // API (for the next front door):
 //   createLoginTransactions(deps: { store: KvStore; secret: string; now?: () => number }): LoginTransactions
-//   begin(input: Omit<BeginLogin, 'id'>): Promise<LoginTransaction>
+//   begin(input: Omit<BeginLogin, 'id'> & { id?: string }): Promise<LoginTransaction>   id: from idFor, else random
+//   idFor(tenantId: string, binding: string): string      the id of the one transaction bound to e.g. an interaction
 //   get(tenantId: string, id: string): Promise<LoginTransaction | null>      null: unknown, malformed id or expired
 //   apply(tenantId: string, id: string, event: LoginEvent, policy: LoginPolicy | null): Promise<ApplyResult>
 //   discard(tenantId: string, id: string): Promise<void>
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { createSealer, deriveSecret, digest } from '../crypto/sealing.js';
 import type { KvStore } from '../store/kv-store.js';
 import { beginLogin, transition, type BeginLogin, type LoginEvent, type LoginPolicy, type LoginTransaction, type TransitionError } from './login-transaction.machine.js';
@@ -29,6 +30,7 @@ export function createLoginTransactions(deps: { store: KvStore; secret: string; 
   const now = deps.now ?? Date.now;
   if (!deps.secret) throw new Error('createLoginTransactions needs a secret');
   const sealer = createSealer([deriveSecret(deps.secret, 'login transactions seal v1')]);
+  const bindingKey = deriveSecret(deps.secret, 'login transactions binding v1');
   const keyOf = (tenantId: string, id: string) => `login-tx:${tenantId}:${digest(id)}`;
   /** the record lives exactly as long as the transaction, by our clock; the store refuses a TTL of 0 */
   const ttlOf = (tx: LoginTransaction) => Math.max(1, Math.ceil((tx.expiresAt - now()) / 1000));
@@ -49,8 +51,18 @@ export function createLoginTransactions(deps: { store: KvStore; secret: string; 
   }
 
   return {
-    async begin(input: Omit<BeginLogin, 'id'>): Promise<LoginTransaction> {
-      const tx = beginLogin({ ...input, id: randomBytes(16).toString('base64url') }, now());
+    /**
+     * A transaction bound to something its front door already holds (the hosted pages: the interaction's uid), so it
+     * needs no reference of its own: a MAC under our secret, so knowing the binding alone does not name the record.
+     */
+    idFor(tenantId: string, binding: string): string {
+      return createHmac('sha256', bindingKey).update(`${tenantId}\0${binding}`).digest().subarray(0, 16).toString('base64url');
+    },
+
+    /** @throws Error when a transaction with `input.id` exists already (discard it first to start over) */
+    async begin(input: Omit<BeginLogin, 'id'> & { id?: string }): Promise<LoginTransaction> {
+      if (input.id !== undefined && !ID.test(input.id)) throw new RangeError('a login transaction id is 16 bytes, base64url');
+      const tx = beginLogin({ ...input, id: input.id ?? randomBytes(16).toString('base64url') }, now());
       const key = keyOf(tx.tenantId, tx.id);
       if (!(await store.setIfAbsent(key, sealer.seal(JSON.stringify(tx), key), ttlOf(tx)))) throw new Error('login transaction id collision');
       return tx;

@@ -1,10 +1,11 @@
 // Management API callers present access tokens the system tenant issued (RFC 9068 JWTs for the audience
 // `{PUBLIC_URL}/api`), checked here against its keys without a call to the provider per request.
 import { createLocalJWKSet, type JWTVerifyGetKey } from 'jose';
-import { publicJwks } from '../oidc/signing-keys.js';
+import { publicJwks } from '../tenants/signing-keys.js';
 import type { Services } from '../services.js';
 import { AppError } from '../errors/app-error.js';
-import { managementAudience, systemSlug } from '../tenants/system-tenant.js';
+import { managementAudience } from '../tenants/system-tenant.js';
+import { systemSlug } from '../tenants/issuer.js';
 import { verifyAccessToken } from '../rbac/access-token-check.js';
 import type { Principal } from './operation.js';
 import { operatorTenants } from './operator-access.js';

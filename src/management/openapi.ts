@@ -2,7 +2,8 @@
 // 2020-12 (OpenAPI 3.1's own dialect), each operation's scope becomes its OAuth 2.0 security requirement.
 import { z } from 'zod';
 import { errorSchema } from '../errors/error-reference.js';
-import { managementScopes, systemSlug } from '../tenants/system-tenant.js';
+import { managementScopes } from '../tenants/system-tenant.js';
+import { systemSlug } from '../tenants/issuer.js';
 import type { Operation } from './operation.js';
 import { pathParams } from './operation.js';
 

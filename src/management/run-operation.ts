@@ -2,8 +2,9 @@
 // then the handler. The HTTP router and the in-process CLI both come through here, so both enforce the same rules.
 import type { Services } from '../services.js';
 import { AppError } from '../errors/app-error.js';
-import { validate } from '../rbac/rbac.service.js';
-import { managementScopes, systemSlug } from '../tenants/system-tenant.js';
+import { validate } from '../validation/validate.js';
+import { managementScopes } from '../tenants/system-tenant.js';
+import { systemSlug } from '../tenants/issuer.js';
 import { recordAdminAction } from '../audit/admin-actions.js';
 import type { Operation, Principal, RequestInfo } from './operation.js';
 import { everyTenant, mayActOn } from './operator-access.js';

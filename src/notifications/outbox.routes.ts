@@ -11,7 +11,7 @@ import { wantsHtml } from '../http/error-handler.js';
 import type { Pages } from '../http/pages.js';
 import type { ResolvedTenant } from '../http/tenant-routes.js';
 import type { Outbox } from './outbox.js';
-import { systemSlug } from '../tenants/system-tenant.js';
+import { systemSlug } from '../tenants/issuer.js';
 
 export interface OutboxRoutesDeps {
   outbox: Outbox;

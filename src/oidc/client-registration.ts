@@ -5,7 +5,7 @@
 // token inherits them). Open registration is not offered: without a token the policies would not run.
 import { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { RegistrationSettings } from '../tenants/registration-settings.js';
-import { openidScopes } from './standard-claims.js';
+import { openidScopes } from '../validation/standard-claims.js';
 import { digest } from '../crypto/sealing.js';
 
 /** the policy every initial access token carries: the tenant's registration rules */

@@ -2,7 +2,7 @@
 // sessions, refresh tokens and userinfo calls stop working at once.
 import type { Account, KoaContextWithOIDC } from 'oidc-provider';
 import type { UserRecord } from '../db/users.repository.js';
-import { profileClaimNames } from './standard-claims.js';
+import { profileClaimNames } from '../validation/standard-claims.js';
 
 export type UserLookup = (id: string) => Promise<UserRecord | null>;
 

@@ -4,7 +4,7 @@ import { acrValuesSupported, stepUpInteractionPolicy } from './step-up-policy.js
 import { errors } from 'oidc-provider';
 import type { Config } from '../config/config.js';
 import type { TenantSettings } from '../tenants/tenant-settings.js';
-import { standardClaims } from './standard-claims.js';
+import { standardClaims } from '../validation/standard-claims.js';
 import { loadFirstPartyGrant } from './first-party-grant.js';
 import { resourceServerInfo } from './resource-servers.js';
 import { rbacTokenClaims, type ClaimsFor } from './rbac-claims.js';
@@ -17,6 +17,7 @@ import { deviceFlowFeature, type DevicePages } from './device-flow.js';
 import { withActClaim } from './token-exchange.js';
 import { withLoginClaims } from './login-transaction-grant.js';
 import { supportedLocales } from '../i18n/i18n.js';
+import { systemSlug } from '../tenants/issuer.js';
 
 export interface ProviderPages extends DevicePages {
   renderError(ctx: KoaContextWithOIDC, out: Record<string, unknown>, error: Error): Promise<void>;
@@ -50,7 +51,6 @@ const maxReuseInterval = 300;
 export const accountClientId = 'tessera-account';
 /** the static client of the admin console, in the system tenant only */
 export const adminClientId = 'tessera-admin';
-export const systemSlug = 'system';
 // RFC 6749 §3.3 scope-token = 1*( %x21 / %x23-5B / %x5D-7E ), space-delimited
 /** an app's slug: the `aud` of its headless tokens */
 export const appSlugPattern = /^[a-z][a-z0-9-]{1,39}$/;

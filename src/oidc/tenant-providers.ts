@@ -12,7 +12,7 @@ import type { KvStore } from '../store/kv-store.js';
 import type { TenantsRepository } from '../db/tenants.repository.js';
 import { parseTenantSettings, type TenantSettings } from '../tenants/tenant-settings.js';
 import { createLocalJWKSet } from 'jose';
-import { publicJwks, type SigningKeys } from './signing-keys.js';
+import { publicJwks, type SigningKeys } from '../tenants/signing-keys.js';
 import type { RevokedAccessTokens } from './revoked-access-tokens.js';
 import { jwtAccessTokenEndpoints } from './jwt-access-token-endpoints.js';
 import { tenantProviderConfiguration, type ProviderPages } from './provider-config.js';
@@ -24,10 +24,11 @@ import type { ProtocolAudit } from './protocol-audit.js';
 import type { MtlsHeaders } from './mtls-certificate.js';
 import type { ClaimsFor } from './rbac-claims.js';
 import type { SessionActivityRepository } from '../db/session-activity.repository.js';
-import { trackSessions } from '../sessions/session-tracking.js';
+import { trackSessions } from './session-tracking.js';
 import type { RateLimiter } from '../store/rate-limiter.js';
 import { tokenExchangeGrant, tokenExchangeGrantType, tokenExchangeParameters } from './token-exchange.js';
 import { deviceVerificationGuard } from './device-flow.js';
+import { issuerFor } from '../tenants/issuer.js';
 
 export interface TenantContext {
   readonly id: string;
@@ -78,10 +79,6 @@ export interface TenantProvidersDeps {
 interface Entry { value: TenantProvider | null; version: number; checkedAt: number; changesAt: number }
 
 const changeChannel = 'tenant-changed';
-
-export function issuerFor(publicUrl: URL, slug: string): string {
-  return `${publicUrl.origin}/t/${slug}`;
-}
 
 export function createTenantProviders(deps: TenantProvidersDeps) {
   const revalidateMs = deps.revalidateMs ?? 30_000;

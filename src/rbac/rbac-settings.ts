@@ -1,6 +1,6 @@
 // How roles and permissions appear in a tenant's tokens (issue #6). Stored under `rbac` in the tenant's settings.
 import { z } from 'zod';
-import { standardClaims } from '../oidc/standard-claims.js';
+import { standardClaims } from '../validation/standard-claims.js';
 
 // Claims a JWT already defines (RFC 7519, RFC 9068, RFC 9396, RFC 8693, OIDC Core): a role claim must not
 // overwrite one of them. oidc-provider writes its own claims over ours in access tokens (authorization_details

@@ -6,6 +6,7 @@ import type { RbacRepository, GrantedPermission, PermissionRecord, ApiRecord, Ro
 import { AppError } from '../errors/app-error.js';
 import { assertCleanInput } from '../validation/input-rules.js';
 import type { MachineClaimsCache } from './machine-claims-cache.js';
+import { validate } from '../validation/validate.js';
 
 export interface TenantRef { readonly id: string; readonly slug: string }
 
@@ -34,13 +35,6 @@ const schemas = {
   roleNames: z.array(roleName).min(1).max(100),
 };
 
-/** parses `input` or throws request.invalid naming every problem */
-export function validate<T>(schema: z.ZodType<T>, input: unknown): T {
-  assertCleanInput(input);
-  const result = schema.safeParse(input);
-  if (result.success) return result.data;
-  throw new AppError('request.invalid', result.error.issues.map((i) => `${i.path.length ? `${i.path.join('.')}: ` : ''}${i.message}`).join('; '));
-}
 
 export function createRbac(deps: { repository: RbacRepository; announceChange(slug: string): Promise<void>; machineClaims?: MachineClaimsCache }) {
   const { repository } = deps;

@@ -5,9 +5,9 @@
 // transaction (front rest_api), so the tenant's second-factor policy may answer the challenge envelope instead of
 // tokens. Both take an Idempotency-Key. Known and unknown identifiers get the same answer.
 import type Router from '@koa/router';
-import { normaliseEmail } from '../accounts/users.service.js';
+import { normaliseEmail } from '../validation/email-address.js';
 import { AppError } from '../errors/app-error.js';
-import { normalisePhone } from '../notifications/phone-number.js';
+import { normalisePhone } from '../validation/phone-number.js';
 import { errorAnswer } from '../otp-api/otp-answers.js';
 import { codeDestination, codeRefusal } from '../otp-api/otp-sign-in.js';
 import { requestOf, secondsUntil, withUser, type RestAccountKit } from './rest-account-kit.js';

@@ -5,7 +5,7 @@
 // bypasses 2FA. Security questions are refused (NIST SP 800-63B §5.1.1.2: no knowledge-based prompts). Unknown
 // addresses, and accounts without the channel asked for, get the same answer and nothing is sent.
 import type Router from '@koa/router';
-import { normaliseEmail } from '../accounts/users.service.js';
+import { normaliseEmail } from '../validation/email-address.js';
 import { resetPassword } from '../auth-methods/password-reset/password-reset.service.js';
 import { availableMethods } from '../auth-methods/sign-in-methods.js';
 import { AppError } from '../errors/app-error.js';

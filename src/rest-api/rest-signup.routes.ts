@@ -6,7 +6,7 @@
 // "you already have an account" email instead of a code. A verified sign-up signs in: tokens, or the challenge
 // envelope (kind enrol_mfa) where the tenant requires a second factor.
 import type Router from '@koa/router';
-import { normaliseEmail } from '../accounts/users.service.js';
+import { normaliseEmail } from '../validation/email-address.js';
 import { availableMethods } from '../auth-methods/sign-in-methods.js';
 import { accountForSignUp } from '../auth-methods/sign-up/sign-up-account.js';
 import { AppError } from '../errors/app-error.js';

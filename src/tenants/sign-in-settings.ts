@@ -1,7 +1,7 @@
 // Which ways in a tenant offers, and the rules for its one-time codes and links (issue #3). Stored under
 // `signIn` in the tenant's settings; written only through validated updates (tenant-settings-update.ts).
 import { z } from 'zod';
-import { TENANT_ARGON2_BOUNDS as B } from '../accounts/argon2-cost.js';
+import { TENANT_ARGON2_BOUNDS as B } from '../config/argon2-cost.js';
 
 const rule = (limit: number, windowSeconds: number) =>
   z.object({ limit: z.number().int().min(1).max(1_000_000), windowSeconds: z.number().int().min(1).max(86_400) }).prefault({ limit, windowSeconds });

@@ -5,9 +5,8 @@
 import type { TenantsService } from './tenants.service.js';
 import type { Rbac } from '../rbac/rbac.service.js';
 import { AppError } from '../errors/app-error.js';
-import { systemSlug } from '../oidc/provider-config.js';
+import { systemSlug } from './issuer.js';
 
-export { systemSlug };
 
 /** the scopes of the Management API; a `:write` scope does not imply its `:read` */
 export const managementScopes = [

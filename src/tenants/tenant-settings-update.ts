@@ -2,11 +2,12 @@
 // they come in, the result validated section by section so a bad value is refused with a clear message instead
 // of being replaced by a default. Reading back (`redactSettings`) never shows a credential.
 import { randomBytes } from 'node:crypto';
-import { normaliseEmail } from '../accounts/users.service.js';
+import { normaliseEmail } from '../validation/email-address.js';
 import type { Sealer } from '../crypto/sealing.js';
-import { normalisePhone } from '../notifications/phone-number.js';
+import { normalisePhone } from '../validation/phone-number.js';
 import { AppError } from '../errors/app-error.js';
 import { assertCleanInput } from '../validation/input-rules.js';
+import { applyMergePatch } from '../validation/merge-patch.js';
 import { parseBranding } from './branding.js';
 import { messagingSettingsSchema } from './messaging-settings.js';
 import { destinationChanges, destinationUrls, secretPaths, type DestinationChange } from './secret-bindings.js';
@@ -28,24 +29,6 @@ type Json = Record<string, unknown>;
 const topLevel = new Set(['branding', 'idTokenSigningAlg', 'accessTokenSigningAlg', 'defaultResource', 'ttl', 'signIn', 'messaging', 'connections', 'mfa', 'rbac', 'oidc', 'protocol', 'headless', 'registration', 'grants', 'texts']);
 const isObject = (value: unknown): value is Json => !!value && typeof value === 'object' && !Array.isArray(value);
 
-/**
- * RFC 7396 over `target`. Recursive, so the patch's depth is checked first.
- * @throws AppError('request.invalid') for a patch nested too deep or holding a NUL
- */
-export function mergePatch(target: unknown, patch: unknown): unknown {
-  assertCleanInput(patch, 'patch');
-  return merge(target, patch);
-}
-
-function merge(target: unknown, patch: unknown): unknown {
-  if (!isObject(patch)) return patch;
-  const out: Json = isObject(target) ? { ...target } : {};
-  for (const [key, value] of Object.entries(patch)) {
-    if (value === null) delete out[key];
-    else out[key] = merge(out[key], value);
-  }
-  return out;
-}
 
 /** every slot a path names, `*` matching each key of an object; with the concrete path of each */
 function slots(root: Json, path: string): Array<{ parent: Json; key: string; path: string }> {
@@ -89,7 +72,7 @@ export function applySettingsPatch(current: unknown, patch: unknown, options: { 
       if (typeof value === 'string') slot.parent[slot.key] = options.sealer.seal(value, secretContext(options.tenantId, slot.path));
     }
   }
-  const merged = merge(asObject(current), sealedPatch) as Json;
+  const merged = applyMergePatch(asObject(current), sealedPatch) as Json;
   // The grace period of a required policy counts from the moment it became required.
   const mfaBefore = asObject(asObject(current).mfa);
   const mfaAfter = asObject(merged.mfa);

@@ -1,9 +1,9 @@
 // Creating tenants and changing what their provider instance depends on (keys, settings).
 import { randomUUID } from 'node:crypto';
 import type { TenantsRepository } from '../db/tenants.repository.js';
-import { defaultPrePublishSeconds, maxPrePublishSeconds, type RotationReport, type SigningKeys } from '../oidc/signing-keys.js';
-import { issuerFor } from '../oidc/tenant-providers.js';
-import { systemSlug } from '../oidc/provider-config.js';
+import { defaultPrePublishSeconds, maxPrePublishSeconds, type RotationReport, type SigningKeys } from './signing-keys.js';
+import { issuerFor } from './issuer.js';
+import { systemSlug } from './issuer.js';
 import { AppError, assertThat } from '../errors/app-error.js';
 import type { Sealer } from '../crypto/sealing.js';
 import { applySettingsPatch, redactSettings } from './tenant-settings-update.js';

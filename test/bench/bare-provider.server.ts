@@ -5,7 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
 import Provider, { errors, type Configuration } from 'oidc-provider';
-import { standardClaims } from '../../src/oidc/standard-claims.js';
+import { standardClaims } from '../../src/validation/standard-claims.js';
 
 export interface BareIssuer {
   port: number;

@@ -1,7 +1,7 @@
 // Starts the two targets with what the scenarios need: Tessera (as users run it, on PostgreSQL + Redis) with
 // an RS256 and an ES256 tenant made through the CLI, and the bare oidc-provider with the equivalent issuers.
 import { randomBytes } from 'node:crypto';
-import { OWASP_ARGON2ID } from '../../src/accounts/argon2-cost.js';
+import { OWASP_ARGON2ID } from '../../src/config/argon2-cost.js';
 import { runCliInProcess } from '../support/tessera-process.js';
 import type { TestServices } from '../support/test-env.js';
 import { bareProviderScript, freePort, startServer, tesseraMain, type ServerProcess } from './bench-processes.js';

@@ -12,7 +12,7 @@ import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, release } from 'node:os';
 import { join } from 'node:path';
 import * as jose from 'jose';
-import { OWASP_ARGON2ID } from '../../src/accounts/argon2-cost.js';
+import { OWASP_ARGON2ID } from '../../src/config/argon2-cost.js';
 import { repoRoot } from '../support/tessera-process.js';
 import { createBenchServices, serviceVersions, type ServerProcess } from './bench-processes.js';
 import { loginFixtures, loginRedirectUri, tokenRequest, type LoginFixtures, startBareTarget, startTesseraTarget, tesseraSettings, type Issuer, type TesseraTarget } from './bench-setup.js';

@@ -6,7 +6,8 @@ import { after, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { loadConfig } from '../../src/config/config.js';
 import { createServices, type Services } from '../../src/services.js';
-import { ensureSystemTenant, managementScopes, systemSlug } from '../../src/tenants/system-tenant.js';
+import { ensureSystemTenant, managementScopes } from '../../src/tenants/system-tenant.js';
+import { systemSlug } from '../../src/tenants/issuer.js';
 import { createTestServices, type TestServices } from '../support/test-env.js';
 
 describe('system tenant', () => {

@@ -8,7 +8,7 @@ import { Writable } from 'node:stream';
 import { createTessera, type Tessera } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
 import { demoBanner, demoHint } from '../../src/demo/demo-banner.js';
-import { firstOwnerBanner } from '../../src/tenants/first-owner.service.js';
+import { firstOwnerBanner } from '../../src/accounts/first-owner.service.js';
 import { ensureDemo } from '../../src/demo/demo.service.js';
 import { developmentBehaviours } from '../../src/config/development-mode.js';
 import { createLogger } from '../../src/logging/logger.js';

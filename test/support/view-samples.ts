@@ -33,6 +33,7 @@ export const samples: Record<string, Record<string, unknown>> = {
     methods: { password: true, emailOtp: true, magicLink: true, phone: true, signUp: true, passwordReset: true },
     urls: { emailCode: '/i/1/email-code', magicLink: '/i/1/magic-link', phone: '/i/1/phone', signUp: '/i/1/signup', reset: '/i/1/reset', federated: '/i/1/federated' },
     connections: [{ id: 'google', name: EVIL, type: 'google', backgroundColor: null, textColor: null }],
+    otherWays: [],
   },
   consent: {
     page: page(), action: '/i/1/consent', abortUrl: '/i/1/abort', csrfToken: CSRF, clientName: EVIL,

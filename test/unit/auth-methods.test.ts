@@ -39,6 +39,7 @@ function registry(overrides: { users?: Partial<UsersService>; factors?: Partial<
     } as unknown as Factors,
     limiter: createRateLimiter(store),
     channels: { email: () => null, sms: () => null, whatsapp: () => null } as unknown as TenantChannels,
+    connections: { buttons: () => [] },
     env: 'test',
     revokeAccount: async () => undefined,
   } as unknown as AuthMethodRegistryDeps;
@@ -48,13 +49,14 @@ function registry(overrides: { users?: Partial<UsersService>; factors?: Partial<
 describe('auth-method contract', () => {
   test('every method states id, amr, factor and availability; ids are the registry keys', () => {
     const methods = registry();
-    assert.deepEqual(methods.ids(), ['password', 'email_otp', 'sms_otp', 'whatsapp_otp', 'totp', 'recovery_code', 'sms', 'passkey']);
-    for (const id of methods.ids()) {
-      const method = methods.get(id)!;
+    assert.deepEqual(methods.ids(), ['password', 'email_otp', 'magic_link', 'sms_otp', 'whatsapp_otp', 'federated', 'passkey_sign_in', 'totp', 'recovery_code', 'sms', 'passkey']);
+    for (const [id, method] of Object.entries(methods.methods)) {
       assert.equal(method.id, id);
       assert.ok(method.amr.length > 0);
       assert.ok(['first', 'second'].includes(method.factor));
     }
+    // the JSON front doors find only the methods that take a proof handed over
+    assert.deepEqual(methods.ids().filter((id) => methods.get(id)), ['password', 'email_otp', 'sms_otp', 'whatsapp_otp', 'totp', 'recovery_code']);
     assert.equal(methods.get('nope'), null);
     assert.equal(methods.get('__proto__'), null);
   });

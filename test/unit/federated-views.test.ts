@@ -7,7 +7,7 @@ import { renderer } from '../support/view-samples.js';
 const page = { lang: 'en', title: 'Sign in', tenant: { name: 'Acme', slug: 'acme', logoUrl: null }, assetsUrl: '/assets', brandCssUrl: '/t/acme/branding.css' };
 const none = { password: false, emailOtp: false, magicLink: false, phone: false, signUp: false, passwordReset: false };
 const login = {
-  page, action: '/i/1/login', csrfToken: 'csrf', email: '', error: null, notice: null, clientName: 'App', abortUrl: '/i/1/abort',
+  page, action: '/i/1/login', csrfToken: 'csrf', email: '', error: null, notice: null, clientName: 'App', abortUrl: '/i/1/abort', otherWays: [],
   urls: { emailCode: '/i/1/email-code', magicLink: '/i/1/magic-link', phone: '/i/1/phone', signUp: '/i/1/signup', reset: '/i/1/reset', federated: '/i/1/federated' },
 };
 const button = (id: string, name: string) => ({ id, name, type: id, backgroundColor: null, textColor: null });

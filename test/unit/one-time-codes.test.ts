@@ -375,28 +375,3 @@ test('a challenge sealed under a replaced secret reads as gone, not as an error'
   assert.equal((await before.verifyCode('tenant-a', challenge.id, code)).status, 'ok');
 });
 
-describe('grants (the step an accepted challenge opens)', () => {
-  test('the token is never written; peek keeps it, take uses it once, even when raced', async () => {
-    const { codes, written } = setup();
-    const token = await codes.grant('tenant-a', { userId: 'u1' }, 600);
-    assert.match(token, /^[\w-]{43}$/);
-    assert.ok(!written.some((w) => w.includes(token)), 'the token reached the store');
-    assert.deepEqual(await codes.peekGrant('tenant-a', token), { userId: 'u1' });
-    assert.deepEqual(await codes.peekGrant('tenant-a', token), { userId: 'u1' }, 'peeking does not use it');
-    assert.equal(await codes.peekGrant('tenant-b', token), null, 'another tenant knows nothing of it');
-    const taken = await Promise.all(Array.from({ length: 10 }, () => codes.takeGrant('tenant-a', token)));
-    assert.equal(taken.filter(Boolean).length, 1);
-    assert.equal(await codes.peekGrant('tenant-a', token), null);
-    assert.equal(await codes.takeGrant('tenant-a', token), null);
-  });
-
-  test('expires after its TTL by our clock; a malformed token is simply unknown', async () => {
-    const { codes, advance } = setup();
-    const token = await codes.grant('tenant-a', { userId: 'u1' }, 60);
-    advance(60_000);
-    assert.equal(await codes.peekGrant('tenant-a', token), null);
-    assert.equal(await codes.takeGrant('tenant-a', token), null);
-    assert.equal(await codes.peekGrant('tenant-a', '../*'), null);
-    await assert.rejects(codes.grant('tenant-a', {}, 0), RangeError);
-  });
-});

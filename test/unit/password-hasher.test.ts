@@ -10,7 +10,7 @@ import { Worker } from 'node:worker_threads';
 import { hashSync } from '@node-rs/argon2';
 import bcrypt from 'bcryptjs';
 import { argon2Scheme, bcryptScheme, createPasswordHasher, passwordChecksRun, type Argon2Cost, type PasswordHasher } from '../../src/accounts/password-hasher.js';
-import { OWASP_ARGON2ID } from '../../src/accounts/argon2-cost.js';
+import { OWASP_ARGON2ID } from '../../src/config/argon2-cost.js';
 
 /** cheap costs keep the suite fast; each test that counts checks uses a cost of its own */
 const cheap = (memoryKiB: number, timeCost = 1): Argon2Cost => ({ memoryKiB, timeCost });

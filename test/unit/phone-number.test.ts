@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { callingCode, normalisePhone } from '../../src/notifications/phone-number.js';
+import { callingCode, normalisePhone } from '../../src/validation/phone-number.js';
 
 test('international numbers in any usual spelling become E.164', () => {
   for (const typed of ['+919876543210', '+91 98765 43210', '+91-98765-43210', ' +91 (98765) 43210 ', '+91.98765.43210']) {

@@ -9,7 +9,7 @@ import { field, formBody } from '../../interactions/interaction-context.js';
 import type { EmailVerification } from '../../accounts/email-verification.service.js';
 import type { AuditLog } from '../../audit/audit-log.js';
 import type { AuthMethodDeps } from '../auth-method-deps.js';
-import { requestInfo } from '../auth-method-deps.js';
+import { requestInfo } from '../../http/request-info.js';
 
 export function verifyEmailRoutes(deps: Pick<AuthMethodDeps, 'ix'> & { emailVerification: EmailVerification; audit: AuditLog }) {
   const { ix, emailVerification, audit } = deps;

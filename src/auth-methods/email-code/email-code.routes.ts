@@ -2,10 +2,11 @@
 // for registered and unknown addresses; only a registered one (or, with sign-up open, a new one) gets mail.
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import { normaliseEmail } from '../../accounts/users.service.js';
+import { normaliseEmail } from '../../validation/email-address.js';
 import { field, formBody, type Details } from '../../interactions/interaction-context.js';
 import type { AuthMethodDeps } from '../auth-method-deps.js';
-import { requestInfo, sendingRequest, tooManyCodes } from '../auth-method-deps.js';
+import { sendingRequest, tooManyCodes } from '../auth-method-deps.js';
+import { requestInfo } from '../../http/request-info.js';
 import type { LoginPage } from '../login-page.js';
 
 export function emailCodeRoutes(deps: AuthMethodDeps, loginPage: LoginPage) {

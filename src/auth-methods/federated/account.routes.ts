@@ -10,7 +10,7 @@ import type { IdentitiesRepository, IdentityRecord } from '../../db/identities.r
 import { formBody } from '../../interactions/interaction-context.js';
 import { accountClientId } from '../../oidc/provider-config.js';
 import type { AuthMethodDeps } from '../auth-method-deps.js';
-import { requestInfo } from '../auth-method-deps.js';
+import { requestInfo } from '../../http/request-info.js';
 import type { LoginPage } from '../login-page.js';
 import { displayName } from './connections.js';
 import { accountDestination, accountSession, accountSignInUrl } from '../account/account-session.js';

@@ -10,11 +10,13 @@ import type { Context } from 'koa';
 import { formBody, field } from '../../interactions/interaction-context.js';
 import { AppError } from '../../errors/app-error.js';
 import type { AuthMethodDeps } from '../auth-method-deps.js';
-import { maskDestination, requestInfo } from '../auth-method-deps.js';
+import { maskDestination } from '../auth-method-deps.js';
+import { requestInfo } from '../../http/request-info.js';
 import type { LoginPage } from '../login-page.js';
 import type { AccountLinking } from './account-linking.js';
 import { displayName, type Connections } from './connections.js';
 import { bindingHash, randomToken, type FederationStore, type FlowState } from './federation-store.js';
+import type { PendingLinks } from './pending-link.js';
 import { UpstreamError, type UpstreamFailure } from './upstream.js';
 import * as oauth from 'openid-client';
 
@@ -22,6 +24,7 @@ export interface FederatedDeps {
   connections: Connections;
   federation: FederationStore;
   linking: AccountLinking;
+  pendingLinks: PendingLinks;
   https: boolean;
 }
 
@@ -164,7 +167,7 @@ export function federatedRoutes(deps: AuthMethodDeps & FederatedDeps, loginPage:
         await audit.record({ tenantId: tenant.id, type: 'login.succeeded', actor: resolution.user.id, subject: resolution.user.id, ...request, data: { method: 'federated', connection: result.connection, issuer: result.profile.issuer } });
         return ix.finish(ctx, { login: { accountId: resolution.user.id, amr: ['fed'], remember: true } });
       case 'prove_existing':
-        await federation.savePending(tenant.id, details.uid, { userId: resolution.user.id, connection: result.connection, profile: result.profile });
+        await deps.pendingLinks.save(tenant.id, details.uid, String(details.params.client_id), { userId: resolution.user.id, connection: result.connection, profile: result.profile });
         return ix.render(ctx, 'federated-link', {
           title: 'federatedLink.title', status: 409,
           data: { name, email: maskDestination(result.profile.email ?? ''), continueUrl: `${ix.base(ctx)}/federated/continue`, backUrl: ix.base(ctx) },
@@ -182,7 +185,7 @@ export function federatedRoutes(deps: AuthMethodDeps & FederatedDeps, loginPage:
     const details = await ix.load(ctx);
     if (!details) return ix.expired(ctx);
     const tenant = ix.tenantOf(ctx);
-    const pending = await federation.peekPending(tenant.id, details.uid);
+    const pending = await deps.pendingLinks.peek(tenant.id, details.uid);
     const user = pending ? await users.findById(tenant.id, pending.userId) : null;
     const settings = pending ? tenant.settings.connections[pending.connection] : undefined;
     if (!pending || !user || !settings) return loginPage.render(ctx, details);
@@ -191,22 +194,3 @@ export function federatedRoutes(deps: AuthMethodDeps & FederatedDeps, loginPage:
 
   return { routers: [inInteraction, callbacks], toUpstream };
 }
-
-/** the BeforeLogin hook: a pending link is made once the user signs in to the very account it is for */
-export function linkPendingOnSignIn(deps: { federation: FederationStore; linking: AccountLinking }) {
-  return async (ctx: Context, login: { tenantId: string; uid: string; accountId: string; amr: string[] }): Promise<string[]> => {
-    const pending = await deps.federation.peekPending(login.tenantId, login.uid);
-    if (!pending) return login.amr;
-    const taken = await deps.federation.takePending(login.tenantId, login.uid);
-    // signed in to another account: the offer lapses, nothing is linked
-    if (!taken || taken.userId !== login.accountId) return login.amr;
-    try {
-      await deps.linking.link(login.tenantId, login.accountId, taken.connection, taken.profile, 'proven', requestInfo(ctx));
-    } catch (error) {
-      if (error instanceof AppError && error.code === 'identity.taken') return login.amr;
-      throw error;
-    }
-    return [...new Set([...login.amr, 'fed'])];
-  };
-}
-

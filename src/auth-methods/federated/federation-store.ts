@@ -2,7 +2,8 @@
 //   fed-state:{tenant}:{sha256(state)}  sealed: connection, purpose, nonce, PKCE verifier, browser binding (10 min)
 //   fed-post:{tenant}:{sha256(ref)}     a form_post callback's fields, until the browser comes back by GET (2 min)
 //   fed-result:{tenant}:{sha256(ref)}   the verified upstream profile, until the interaction takes it (5 min)
-//   fed-pending:{tenant}:{uid}          an upstream account waiting for the user to prove the existing account (15 min)
+// (An upstream account waiting for the user to prove the existing account is a state of the interaction's login
+// transaction: pending-link.ts.)
 // Every record is single use: taken with a claim (SET NX) so two requests cannot both use one. The random tokens
 // (state, refs) appear in keys only hashed, so reading the store yields none that a request would accept.
 import { createHash, randomBytes } from 'node:crypto';
@@ -23,7 +24,6 @@ export interface FlowState {
 }
 
 export interface UpstreamResult { uid: string; connection: string; profile: UpstreamProfile }
-export interface PendingLink { userId: string; connection: string; profile: UpstreamProfile }
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest('base64url');
 export const randomToken = () => randomBytes(32).toString('base64url');
@@ -67,21 +67,6 @@ export function createFederationStore(deps: { store: KvStore; sealer: Sealer }) 
       return ref;
     },
     takeResult: (tenantId: string, ref: string) => take<UpstreamResult>(`fed-result:${tenantId}:${sha256(ref)}`, 300),
-    async savePending(tenantId: string, uid: string, pending: PendingLink): Promise<void> {
-      const key = `fed-pending:${tenantId}:${uid}`;
-      await store.del([`${key}:taken`]);
-      await put(key, pending, 900);
-    },
-    async peekPending(tenantId: string, uid: string): Promise<PendingLink | null> {
-      const key = `fed-pending:${tenantId}:${uid}`;
-      const sealed = await store.get(key);
-      try {
-        return sealed ? (JSON.parse(sealer.open(sealed, key)) as PendingLink) : null;
-      } catch {
-        return null;
-      }
-    },
-    takePending: (tenantId: string, uid: string) => take<PendingLink>(`fed-pending:${tenantId}:${uid}`, 900),
   };
 }
 

@@ -8,7 +8,8 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { AuthMethodDeps } from '../auth-method-deps.js';
-import { deviceOf, maskDestination, requestInfo } from '../auth-method-deps.js';
+import { deviceOf, maskDestination } from '../auth-method-deps.js';
+import { requestInfo } from '../../http/request-info.js';
 import type { ChallengeCompletion } from '../complete-challenge.js';
 
 /** how long the waiting page can still tell that its sign-in finished in another tab */

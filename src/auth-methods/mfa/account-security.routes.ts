@@ -7,7 +7,7 @@ import type { MfaRepository } from '../../db/mfa.repository.js';
 import { field, formBody } from '../../interactions/interaction-context.js';
 import { accountSessionOrSignIn, type AccountSession } from '../account/account-session.js';
 import type { AuthMethodDeps } from '../auth-method-deps.js';
-import { requestInfo } from '../auth-method-deps.js';
+import { requestInfo } from '../../http/request-info.js';
 import type { Factors } from './factors.service.js';
 
 const notices: Record<string, string> = {

@@ -1,29 +1,36 @@
-// The second step of every sign-in (issue #5). When a first factor hands its login back, the gate decides, by the
-// tenant's policy and the user's factors, whether the interaction finishes now or waits for a second factor:
-//   - amr already holds `mfa` (a passkey with user verification, or a second factor just proven): finish;
-//   - the user has a factor (TOTP, passkey, an SMS number): the challenge page — unless this browser is trusted and the client
-//     did not ask for a fresh one (acr_values naming MFA, or max_age);
-//   - no factor, policy required and the grace period over: enrolment first;
-//   - otherwise: finish, single-factor.
-// The waiting login (account + first-factor amr) is kept per interaction in the store.
+// The second step of every hosted sign-in (issue #5), as events of the interaction's login transaction (src/login/,
+// issue #16 §1): when a first factor hands its login back, the transaction records `first_factor_passed`, the gate
+// looks up what the machine needs (the user's factors, whether this browser is trusted, whether the client asked for
+// a fresh factor) and the machine's `second_factor_assessed` decides:
+//   - completed: the interaction finishes now (amr already `mfa`, policy off, trusted browser, or no factor due);
+//   - second_factor_required: the challenge page (/mfa; TOTP, passkey, or a code to the SMS factor's number); a
+//     factor proven there is `second_factor_passed`;
+//   - enrolment_required: set up an authenticator first (/mfa/enrol); its confirmation is `enrolled`.
+// The waiting login lives in that ONE record (id bound to the interaction uid, one TTL); the pages read its state.
 import { createHash, randomBytes } from 'node:crypto';
 import type { Context } from 'koa';
 import type { AuditLog } from '../../audit/audit-log.js';
 import type { MfaRepository } from '../../db/mfa.repository.js';
 import type { PasskeysRepository } from '../../db/passkeys.repository.js';
 import type { Details, InteractionContext } from '../../interactions/interaction-context.js';
-import type { KvStore } from '../../store/kv-store.js';
-import type { MfaSettings } from '../../tenants/mfa-settings.js';
-import { deviceOf, requestInfo } from '../auth-method-deps.js';
+import type { LoginTransaction } from '../../login/login-transaction.machine.js';
+import { deviceOf } from '../auth-method-deps.js';
+import { requestInfo } from '../../http/request-info.js';
+import { firstFactorOf, type HostedLogins } from '../hosted-login.js';
 import { ACR_MFA, asksForMfa } from '../../oidc/step-up-policy.js';
+import type { Factors } from './factors.service.js';
+import type { SmsFactor } from './sms-factor.js';
+import { enrolledSecondFactors } from './enrolled-factors.js';
 
 export { ACR_MFA } from '../../oidc/step-up-policy.js';
 
-export interface PendingLogin { accountId: string; amr: string[]; enrol: boolean }
+/** a hosted sign-in waiting at the gate: its transaction, and the facts the pages read from it */
+export interface PendingLogin { accountId: string; amr: string[]; enrol: boolean; tx: LoginTransaction }
 
-const PENDING_TTL = 900;
 const DAY = 86_400_000;
 const trustCookie = 'tessera_td';
+/** codes by message and recovery codes answer a due second factor; they never make one due */
+const hostedFallbackFactors = ['recovery_code', 'sms', 'email'] as const;
 export const trustTokenHash = (value: string) => createHash('sha256').update(value).digest('base64url');
 
 /** the client asks for a second factor now: acr_values naming MFA, or max_age (a fresh sign-in) */
@@ -31,21 +38,21 @@ export function stepUpRequested(details: Pick<Details, 'params'>): boolean {
   return asksForMfa(details.params.acr_values) || details.params.max_age !== undefined;
 }
 
-export function createMfaGate(deps: { store: KvStore; mfa: MfaRepository; passkeys: PasskeysRepository; audit: AuditLog; https: boolean; now?: () => number }) {
-  const { store, mfa, passkeys, audit } = deps;
-  const now = deps.now ?? Date.now;
-  const key = (tenantId: string, uid: string) => `mfa-pending:${tenantId}:${uid}`;
-  let ix: InteractionContext;
+export interface MfaGateDeps {
+  logins: HostedLogins;
+  mfa: MfaRepository;
+  passkeys: PasskeysRepository;
+  factors: Factors;
+  smsFactor: SmsFactor;
+  audit: AuditLog;
+  https: boolean;
+  now?: () => number;
+}
 
-  async function hasFactor(tenantId: string, userId: string, settings: MfaSettings): Promise<boolean> {
-    const [totps, keys, sms] = await Promise.all([
-      settings.factors.totp ? mfa.totpFactors(tenantId, userId) : Promise.resolve([]),
-      settings.factors.passkey ? passkeys.countForUser(tenantId, userId) : Promise.resolve(0),
-      // a number set up as a second factor (the REST API's /2fa/sms): the challenge page sends its code there
-      settings.factors.sms ? mfa.smsFactor(tenantId, userId) : Promise.resolve(null),
-    ]);
-    return totps.some((t) => t.confirmed) || keys > 0 || sms !== null;
-  }
+export function createMfaGate(deps: MfaGateDeps) {
+  const { logins, mfa, audit } = deps;
+  const now = deps.now ?? Date.now;
+  let ix: InteractionContext;
 
   async function trustedHere(ctx: Context, tenantId: string, userId: string): Promise<boolean> {
     const token = ctx.cookies.get(trustCookie);
@@ -55,46 +62,79 @@ export function createMfaGate(deps: { store: KvStore; mfa: MfaRepository; passke
   }
 
   return {
-    hasFactor,
     /** wired once: the gate finishes interactions through the same context that consults it */
     attach(context: InteractionContext) {
       ix = context;
     },
-    /** the BeforeLogin decision for the interaction being finished */
+    /**
+     * The BeforeLogin decision for the interaction being finished: a new transaction for this interaction (a first
+     * factor proven again starts over), its first factor, and the machine's assessment.
+     */
     async check(ctx: Context, login: { tenantId: string; uid: string; accountId: string; amr: string[] }): Promise<string[] | { redirect: string }> {
+      // a second factor just proven (or a passkey with user verification): nothing left to ask
       if (login.amr.includes('mfa')) return login.amr;
       const tenant = ix.tenantOf(ctx);
       const settings = tenant.settings.mfa;
       const details = await ix.load(ctx);
       const stepUp = !!details && stepUpRequested(details);
-      if (settings.policy === 'off' && !stepUp) return login.amr;
-      const enrolled = await hasFactor(login.tenantId, login.accountId, settings);
-      let enrol = false;
-      if (!enrolled) {
-        if (settings.policy !== 'required') return login.amr;
-        const since = settings.requiredSince ? Date.parse(settings.requiredSince) : 0;
-        if (now() < since + settings.graceDays * DAY) return login.amr;
-        enrol = true;
-      } else if (!stepUp && settings.trustedDeviceDays > 0 && (await trustedHere(ctx, login.tenantId, login.accountId))) {
-        return login.amr;
-      }
-      const pending: PendingLogin = { accountId: login.accountId, amr: login.amr, enrol };
-      await store.set(key(login.tenantId, login.uid), JSON.stringify(pending), PENDING_TTL);
+      const { tenantId, uid } = login;
+      const method = firstFactorOf(login.amr);
+      // the app the interaction returns to; handing the login back to it is the transaction's one `tokens_issued`
+      await logins.restart({ tenantId, uid, clientId: String(details?.params.client_id ?? ''), method, stepUp });
+      const first = await logins.apply(tenantId, uid, { type: 'first_factor_passed', userId: login.accountId, method, amr: login.amr }, null);
+      if (!first.ok) return { redirect: `/t/${tenant.slug}/interaction/${login.uid}` };
+      // the machine decides before it would read the factors when the policy is off and no step-up was asked
+      const needsFacts = settings.policy !== 'off' || stepUp;
+      const [enrolledFactors, trustedDevice] = needsFacts
+        ? await Promise.all([enrolledSecondFactors({ factors: deps.factors, passkeys: deps.passkeys, smsFactor: deps.smsFactor }, login.tenantId, login.accountId), trustedHere(ctx, login.tenantId, login.accountId)])
+        : [[], false];
+      const assessed = await logins.apply(tenantId, uid, { type: 'second_factor_assessed', enrolledFactors, trustedDevice, alsoAccepted: hostedFallbackFactors }, settings);
+      if (!assessed.ok) return { redirect: `/t/${tenant.slug}/interaction/${login.uid}` };
+      if (assessed.tx.state === 'completed') return assessed.tx.amr;
+      const enrol = assessed.tx.state === 'enrolment_required';
       return { redirect: `/t/${tenant.slug}/interaction/${login.uid}/${enrol ? 'mfa/enrol' : 'mfa'}` };
     },
-    /** the first-factor login of this interaction that waits for a second factor, or null */
+    /**
+     * The first-factor login of this interaction that waits for a second factor (or has just enrolled one and not
+     * finished yet), or null: none, expired, failed or already handed back.
+     */
     async pending(tenantId: string, uid: string): Promise<PendingLogin | null> {
-      const raw = await store.get(key(tenantId, uid));
-      return raw ? (JSON.parse(raw) as PendingLogin) : null;
+      const tx = await logins.get(tenantId, uid);
+      if (!tx || !tx.userId) return null;
+      const enrolling = tx.state === 'enrolment_required' || (tx.state === 'completed' && !tx.redeemed && tx.amr.includes('mfa'));
+      if (tx.state !== 'second_factor_required' && !enrolling) return null;
+      return { accountId: tx.userId, amr: tx.amr, enrol: enrolling, tx };
+    },
+    /** remembers the factor being enrolled (the unconfirmed TOTP's id) in the transaction */
+    async enrolling(uid: string, pending: PendingLogin, factorId: string): Promise<void> {
+      await logins.apply(pending.tx.tenantId, uid, { type: 'challenge_started', challengeId: factorId }, null);
+    },
+    /** the enrolled factor is confirmed: the transaction completes (the recovery codes are shown before it finishes) */
+    async enrolled(uid: string, pending: PendingLogin, factor: { kind: string; amr: string[] }): Promise<boolean> {
+      return (await logins.apply(pending.tx.tenantId, uid, { type: 'enrolled', method: factor.kind, amr: factor.amr }, null)).ok;
+    },
+    /** the interaction's sign-in gave up (the user cancelled): its transaction fails */
+    async abandon(tenantId: string, uid: string): Promise<void> {
+      await logins.apply(tenantId, uid, { type: 'failed', reason: 'aborted' }, null);
     },
     /**
-     * A second factor was proven for the waiting login: finishes the sign-in with the first factor's amr, the
-     * factor's (`otp`, `hwk`, `sms`…) and `mfa`, acr MFA; remembers this browser if asked and allowed.
+     * A second factor was proven for the waiting login (`second_factor_passed`, or an enrolment already `enrolled`):
+     * finishes the sign-in with the first factor's amr, the factor's (`otp`, `hwk`, `sms`…) and `mfa`, acr MFA;
+     * remembers this browser if asked and allowed. A transaction that moved on meanwhile gets the expired page.
      */
     async complete(ctx: Context, pending: PendingLogin, factor: { kind: string; amr: string[]; remember?: boolean }): Promise<void> {
       const tenant = ix.tenantOf(ctx);
+      const { tx } = pending;
       const uid = String(ctx.params.uid);
-      await store.del([key(tenant.id, uid)]);
+      let done = tx;
+      if (tx.state === 'second_factor_required') {
+        const passed = await logins.apply(tenant.id, uid, { type: 'second_factor_passed', method: factor.kind, amr: factor.amr }, null);
+        if (!passed.ok) return ix.expired(ctx);
+        done = passed.tx;
+      }
+      // handed back once: a second request with the same proof finds the transaction redeemed
+      const handed = await logins.apply(tenant.id, uid, { type: 'tokens_issued', clientId: String(done.clientId) }, null);
+      if (!handed.ok || handed.tx.state !== 'completed') return ix.expired(ctx);
       const days = tenant.settings.mfa.trustedDeviceDays;
       const request = requestInfo(ctx);
       if (factor.remember && days > 0) {
@@ -104,8 +144,7 @@ export function createMfaGate(deps: { store: KvStore; mfa: MfaRepository; passke
         await audit.record({ tenantId: tenant.id, type: 'mfa.device_trusted', actor: pending.accountId, subject: pending.accountId, ...request, data: { days } });
       }
       await audit.record({ tenantId: tenant.id, type: 'mfa.succeeded', actor: pending.accountId, subject: pending.accountId, ...request, data: { factor: factor.kind } });
-      const amr = [...new Set([...pending.amr, ...factor.amr, 'mfa'])];
-      await ix.finish(ctx, { login: { accountId: pending.accountId, amr, acr: ACR_MFA, remember: true } });
+      await ix.finish(ctx, { login: { accountId: pending.accountId, amr: handed.tx.amr, acr: ACR_MFA, remember: true } });
     },
   };
 }

@@ -4,13 +4,15 @@
 //   POST …/mfa/totp, …/mfa/recovery                     a code; right → the sign-in finishes (gate.complete)
 //   GET|POST …/mfa/enrol, POST …/mfa/enrol/done         a required policy past its grace period: set up an
 //                                                       authenticator app, see the recovery codes once, finish
+// Every step reads and moves the interaction's login transaction (mfa-gate.ts); nothing else is kept per step.
 // Wrong codes count against the account like wrong passwords (factors.service.ts) and are audited.
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { field, formBody, type Details } from '../../interactions/interaction-context.js';
 import type { PasskeysRepository } from '../../db/passkeys.repository.js';
 import type { AuthMethodDeps } from '../auth-method-deps.js';
-import { maskDestination, requestInfo, sendingRequest, tooManyCodes } from '../auth-method-deps.js';
+import { maskDestination, sendingRequest, tooManyCodes } from '../auth-method-deps.js';
+import { requestInfo } from '../../http/request-info.js';
 import type { UserRecord } from '../../db/users.repository.js';
 import type { Factors } from './factors.service.js';
 import type { SmsFactor } from './sms-factor.js';
@@ -29,7 +31,6 @@ export interface MfaDeps { factors: Factors; gate: MfaGate; passkeys: PasskeysRe
 export function mfaRoutes(deps: AuthMethodDeps & MfaDeps) {
   const { ix, users, audit, factors, gate, passkeys } = deps;
   const router = new Router({ prefix: '/t/:slug/interaction/:uid/mfa' });
-  const enrolKey = (tenantId: string, uid: string) => `mfa-enrol:${tenantId}:${uid}`;
 
   async function waiting(ctx: Context): Promise<{ details: Details; pending: PendingLogin } | null> {
     const details = await ix.load(ctx);
@@ -139,8 +140,9 @@ export function mfaRoutes(deps: AuthMethodDeps & MfaDeps) {
     const tenant = ix.tenantOf(ctx);
     const user = await users.findById(tenant.id, pending.accountId);
     const label = { issuer: tenant.name, account: user?.email ?? user?.phone ?? tenant.name };
-    const enrolment = await factors.totpEnrolment(tenant.id, pending.accountId, await deps.store.get(enrolKey(tenant.id, details.uid)), label);
-    await deps.store.set(enrolKey(tenant.id, details.uid), enrolment.factorId, 900);
+    // the authenticator being set up is the enrolment step's challenge in the login transaction
+    const enrolment = await factors.totpEnrolment(tenant.id, pending.accountId, pending.tx.challengeId, label);
+    if (enrolment.factorId !== pending.tx.challengeId) await gate.enrolling(details.uid, pending, enrolment.factorId);
     await ix.render(ctx, 'totp-enrol', {
       title: 'mfa.enrolTitle', status: options.status,
       data: {
@@ -152,22 +154,22 @@ export function mfaRoutes(deps: AuthMethodDeps & MfaDeps) {
 
   router.get('/enrol', async (ctx) => {
     const found = await waiting(ctx);
-    if (!found || !found.pending.enrol) return ix.expired(ctx);
+    if (!found || found.pending.tx.state !== 'enrolment_required') return ix.expired(ctx);
     return enrolPage(ctx, found.details, found.pending);
   });
 
   router.post('/enrol', formBody, async (ctx) => {
     const found = await waiting(ctx);
-    if (!found || !found.pending.enrol) return ix.expired(ctx);
+    if (!found || found.pending.tx.state !== 'enrolment_required') return ix.expired(ctx);
     const { details, pending } = found;
     ix.verifyCsrf(ctx, details);
     const tenant = ix.tenantOf(ctx);
-    const factorId = await deps.store.get(enrolKey(tenant.id, details.uid));
+    const factorId = pending.tx.challengeId;
     if (!factorId || !(await factors.confirmTotp(tenant.id, pending.accountId, factorId, field(ctx, 'code').slice(0, 16)))) {
       await audit.record({ tenantId: tenant.id, type: 'mfa.failed', subject: pending.accountId, ...requestInfo(ctx), outcome: 'failure', data: { factor: 'totp', enrolment: true } });
       return enrolPage(ctx, details, pending, { error: ix.t(ctx, 'totp.wrong'), status: 400 });
     }
-    await deps.store.set(enrolKey(tenant.id, details.uid), 'done', 900);
+    if (!(await gate.enrolled(details.uid, pending, { kind: 'totp', amr: ['otp'] }))) return ix.expired(ctx);
     await audit.record({ tenantId: tenant.id, type: 'mfa.enrolled', actor: pending.accountId, subject: pending.accountId, ...requestInfo(ctx), data: { factor: 'totp', atSignIn: true } });
     const codes = await factors.newRecoveryCodes(tenant.id, pending.accountId);
     await ix.render(ctx, 'recovery-codes', {
@@ -180,9 +182,8 @@ export function mfaRoutes(deps: AuthMethodDeps & MfaDeps) {
     const found = await waiting(ctx);
     if (!found) return ix.expired(ctx);
     ix.verifyCsrf(ctx, found.details);
-    const tenant = ix.tenantOf(ctx);
-    if ((await deps.store.get(enrolKey(tenant.id, found.details.uid))) !== 'done') return ix.seeOther(ctx, '/mfa/enrol');
-    await deps.store.del([enrolKey(tenant.id, found.details.uid)]);
+    // the transaction completes when the authenticator is confirmed (POST /enrol); until then, back to setting it up
+    if (found.pending.tx.state !== 'completed') return ix.seeOther(ctx, '/mfa/enrol');
     return gate.complete(ctx, found.pending, { kind: 'totp', amr: ['otp'] });
   });
 

@@ -7,7 +7,7 @@ import type { AuditLog } from '../../audit/audit-log.js';
 import type { Sealer } from '../../crypto/sealing.js';
 import type { MfaRepository } from '../../db/mfa.repository.js';
 import type { CourierTenant } from '../../notifications/courier.js';
-import { normalisePhone } from '../../notifications/phone-number.js';
+import { normalisePhone } from '../../validation/phone-number.js';
 import type { AuthMethod, MethodRequest, MethodVerifyOutcome } from '../auth-method.js';
 import type { CodeChallenges } from '../one-time-codes/code-challenges.js';
 import type { OneTimeCodes } from '../one-time-codes/one-time-codes.js';

@@ -2,11 +2,12 @@
 // delivery (code-challenges.ts), hashed single-use codes with per-code attempt limits (one-time-codes.ts), and the
 // account an accepted code signs in (code-sign-in.ts). Unknown and known identifiers get the same answer: a code
 // for an identifier that may not sign in is issued but never sent.
-import { normaliseEmail, type UsersService } from '../../accounts/users.service.js';
+import { type UsersService } from '../../accounts/users.service.js';
+import { normaliseEmail } from '../../validation/email-address.js';
 import type { AuditLog } from '../../audit/audit-log.js';
 import type { RateLimiter } from '../../store/rate-limiter.js';
 import type { CourierTenant } from '../../notifications/courier.js';
-import { normalisePhone } from '../../notifications/phone-number.js';
+import { normalisePhone } from '../../validation/phone-number.js';
 import type { AuthMethod, MethodStartInput, MethodStartOutcome, MethodVerifyInput, MethodVerifyOutcome } from '../auth-method.js';
 import type { AccountLinking } from '../federated/account-linking.js';
 import type { CodeChallenges } from './code-challenges.js';

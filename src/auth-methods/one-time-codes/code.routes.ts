@@ -2,7 +2,8 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { AuthMethodDeps } from '../auth-method-deps.js';
-import { maskDestination, requestInfo, sendingRequest } from '../auth-method-deps.js';
+import { maskDestination, sendingRequest } from '../auth-method-deps.js';
+import { requestInfo } from '../../http/request-info.js';
 import type { ChallengeCompletion } from '../complete-challenge.js';
 import { field, formBody, type Details } from '../../interactions/interaction-context.js';
 import type { Challenge } from './one-time-codes.js';

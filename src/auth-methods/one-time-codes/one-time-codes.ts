@@ -9,9 +9,9 @@
 //   n     attempts (INCR), shared by every generation: a resend never buys new guesses
 //   end   'used' | 'locked', written with SET NX: whoever writes it first decides the challenge's fate
 //   gen:G claim of the right to replace generation G (two concurrent resends make one new code, not two)
-// and `otc-link:{tenant}:{linkHash}` points a link at its challenge. `otc-grant:{tenant}:{grantHash}` is what an
-// accepted challenge grants the browser for a next step (choosing a new password), sealed, until that step takes it.
-// Codes, link tokens and grant tokens are kept only as HMAC-SHA256 under a key derived from `secret`: a plain hash
+// and `otc-link:{tenant}:{linkHash}` points a link at its challenge. (What an accepted reset challenge grants, the
+// new-password step, is a login transaction: password-reset/reset-permission.ts.)
+// Codes and link tokens are kept only as HMAC-SHA256 under a key derived from `secret`: a plain hash
 // of a 6-digit code falls to 10^6 guesses, and a token in the clear would be usable by anyone who can read Redis.
 // The identifier (email/phone) and flow data are sealed, so a dump of Redis names nobody.
 import { createHmac, hkdfSync, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
@@ -117,7 +117,6 @@ export function createOneTimeCodes(deps: OneTimeCodesDeps) {
   // What became of a link after it stopped working (used, or expired/replaced), kept a day so its page can say which.
   const linkFateKey = (t: string, linkHash: string) => `otc-link-fate:${t}:${linkHash}`;
   const LINK_FATE_SECONDS = 86_400;
-  const grantKey = (t: string, token: string) => `otc-grant:${t}:${mac('grant', t, token).toString('base64url')}`;
   /** whole seconds until `at` by our clock, at least 1 (the store refuses 0) */
   const ttlUntil = (at: number) => Math.max(1, Math.ceil((at - now()) / 1000));
 
@@ -197,21 +196,6 @@ export function createOneTimeCodes(deps: OneTimeCodesDeps) {
     await store.setIfAbsent(key(t, id, 'end'), 'locked', endTtl);
     await retire(t, id, code);
     return LOCKED;
-  }
-
-  /** a live, untaken grant; null for a malformed token or an unknown, expired or taken grant */
-  async function openGrant(t: string, token: string): Promise<{ key: string; value: Record<string, unknown>; expiresAt: number } | null> {
-    if (typeof token !== 'string' || !LINK_TOKEN.test(token)) return null;
-    const k = grantKey(t, token);
-    const [sealed, taken] = await store.getMany([k, `${k}:taken`]);
-    if (!sealed || taken) return null;
-    try {
-      const grant = JSON.parse(sealer.open(sealed, k)) as { value: Record<string, unknown>; expiresAt: number };
-      return grant.expiresAt > now() ? { key: k, ...grant } : null;
-    } catch (err) {
-      if (err instanceof Error && err.message === 'crypto.unseal_failed') return null;
-      throw err;
-    }
   }
 
   async function liveOrThrow(t: string, id: string): Promise<Loaded> {
@@ -346,31 +330,6 @@ export function createOneTimeCodes(deps: OneTimeCodesDeps) {
       if (typeof token !== 'string' || !LINK_TOKEN.test(token)) return 'invalid';
       const fate = await store.get(linkFateKey(tenantId, linkMac(tenantId, token)));
       return fate === 'used' ? 'used' : fate === 'issued' ? 'expired' : 'invalid';
-    },
-
-    /**
-     * What an accepted challenge grants the browser for its next step (the password-reset form): the token is
-     * returned once, only its MAC names the sealed record. Live `ttlSeconds`; single use through takeGrant.
-     */
-    async grant(tenantId: string, value: Record<string, unknown>, ttlSeconds: number): Promise<string> {
-      if (!Number.isSafeInteger(ttlSeconds) || ttlSeconds < 1) throw new RangeError(`ttlSeconds must be a positive integer, got ${ttlSeconds}`);
-      const token = randomBytes(32).toString('base64url');
-      const k = grantKey(tenantId, token);
-      await store.set(k, sealer.seal(JSON.stringify({ value, expiresAt: now() + ttlSeconds * 1000 }), k), ttlSeconds);
-      return token;
-    },
-
-    /** does not consume; null for an unknown, expired or taken grant */
-    async peekGrant(tenantId: string, token: string): Promise<Record<string, unknown> | null> {
-      return (await openGrant(tenantId, token))?.value ?? null;
-    },
-
-    /** single use, atomic: of concurrent takes of one grant exactly one gets its value */
-    async takeGrant(tenantId: string, token: string): Promise<Record<string, unknown> | null> {
-      const grant = await openGrant(tenantId, token);
-      if (!grant || !(await store.setIfAbsent(`${grant.key}:taken`, '1', ttlUntil(grant.expiresAt)))) return null;
-      await store.del([grant.key]);
-      return grant.value;
     },
 
     /**

@@ -9,7 +9,7 @@ import type { Context } from 'koa';
 import { viewsDir } from '../../http/page-renderer.js';
 import { assetsPath } from '../../http/pages.js';
 import { field } from '../../interactions/interaction-context.js';
-import { requestInfo } from '../auth-method-deps.js';
+import { requestInfo } from '../../http/request-info.js';
 import type { LoginPage } from '../login-page.js';
 import { ACR_MFA } from '../mfa/mfa-gate.js';
 import { createWebAuthnService, parseAuthentication, type WebAuthnService } from './webauthn.service.js';

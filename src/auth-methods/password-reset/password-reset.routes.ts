@@ -4,24 +4,21 @@
 // the mailbox just as well) but signs in only the browser that asked.
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import { normaliseEmail } from '../../accounts/users.service.js';
+import { normaliseEmail } from '../../validation/email-address.js';
 import { AppError } from '../../errors/app-error.js';
 import { field, formBody, type Details } from '../../interactions/interaction-context.js';
 import type { AuthMethodDeps } from '../auth-method-deps.js';
-import { requestInfo, sendingRequest, tooManyCodes } from '../auth-method-deps.js';
+import { sendingRequest, tooManyCodes } from '../auth-method-deps.js';
+import { requestInfo } from '../../http/request-info.js';
 import type { ChallengeCompletion } from '../complete-challenge.js';
 import type { LoginPage } from '../login-page.js';
 import { resetPassword } from './password-reset.service.js';
+import type { ResetPermission, ResetPermissions } from './reset-permission.js';
 
 const minLength = 8;
 
-interface Permission { purpose: 'reset'; userId: string; interactionUid: string }
-
-const isPermission = (value: Record<string, unknown> | null, uid: unknown): value is Record<string, unknown> & Permission =>
-  !!value && value.purpose === 'reset' && typeof value.userId === 'string' && value.interactionUid === uid;
-
-export function passwordResetRoutes(deps: AuthMethodDeps, completion: ChallengeCompletion, loginPage: LoginPage) {
-  const { ix, users, challenges, codes, audit } = deps;
+export function passwordResetRoutes(deps: AuthMethodDeps & { resets: ResetPermissions }, completion: ChallengeCompletion, loginPage: LoginPage) {
+  const { ix, users, challenges, codes, audit, resets } = deps;
   const router = new Router({ prefix: '/t/:slug/interaction/:uid' });
 
   async function renderRequest(ctx: Context, details: Details, options: { email?: string; error?: string | null; status?: number } = {}) {
@@ -65,10 +62,10 @@ export function passwordResetRoutes(deps: AuthMethodDeps, completion: ChallengeC
   });
 
   /** the permission in the form's URL, still unused; taken (single use) only when the new password is set */
-  async function permission(ctx: Context): Promise<{ token: string; value: Permission } | null> {
+  async function permission(ctx: Context): Promise<{ token: string; value: ResetPermission } | null> {
     const token = typeof ctx.query.p === 'string' ? ctx.query.p : '';
-    const value = await codes.peekGrant(ix.tenantOf(ctx).id, token);
-    return isPermission(value, ctx.params.uid) ? { token, value } : null;
+    const value = await resets.peek(ix.tenantOf(ctx).id, token, String(ctx.params.uid));
+    return value ? { token, value } : null;
   }
 
   async function renderPassword(ctx: Context, token: string, options: { error?: string | null; status?: number } = {}) {
@@ -101,7 +98,7 @@ export function passwordResetRoutes(deps: AuthMethodDeps, completion: ChallengeC
       throw error;
     }
     // of concurrent submissions only the one that takes the permission sets a password
-    if (!isPermission(await codes.takeGrant(tenant.id, granted.token), ctx.params.uid)) return ix.expired(ctx);
+    if (!(await resets.take(tenant.id, granted.token, String(ctx.params.uid)))) return ix.expired(ctx);
     await resetPassword(deps, { tenant, provider: ctx.state.provider!, user, passwordHash: hash, emailProven: true, request: requestInfo(ctx), locale: ix.words(ctx).locale });
 
     const details = await ix.load(ctx);

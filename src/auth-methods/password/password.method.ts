@@ -1,18 +1,18 @@
 // Email + password as an AuthMethod: the attempt is reserved per account and per IP before the hash is checked
-// (interactions/login-limits.ts), and an unknown email costs the same work and gets the same answer as a wrong
+// (login-limits.ts), and an unknown email costs the same work and gets the same answer as a wrong
 // password (users.service.ts authenticate).
 import type { UsersService } from '../../accounts/users.service.js';
-import { createLoginGuard } from '../../interactions/login-limits.js';
+import { createLoginGuard } from './login-limits.js';
 import type { RateLimiter } from '../../store/rate-limiter.js';
-import type { AuthMethod } from '../auth-method.js';
+import type { VerifyingMethod } from '../auth-method.js';
 
-export function createPasswordMethod(deps: { users: UsersService; limiter: RateLimiter }): AuthMethod {
+export function createPasswordMethod(deps: { users: UsersService; limiter: RateLimiter }): VerifyingMethod {
   return {
     id: 'password',
     amr: ['pwd'],
     factor: 'first',
     availableFor: (tenant) => tenant.settings.signIn.methods.password,
-    loginPage: { flag: 'password', path: '/login', label: 'Sign in with your password' },
+    loginPage: { flag: 'password', path: '/login', label: 'common.signIn' },
     async verify({ tenant, identifier, secret, request }) {
       const email = (identifier ?? '').trim().slice(0, 254);
       if (!email || !secret || secret.length > 128) return { ok: false, error: 'wrong', attemptsLeft: null };

@@ -3,9 +3,10 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { field, formBody, type Details } from '../../interactions/interaction-context.js';
-import { normalisePhone } from '../../notifications/phone-number.js';
+import { normalisePhone } from '../../validation/phone-number.js';
 import type { AuthMethodDeps } from '../auth-method-deps.js';
-import { requestInfo, sendingRequest, tooManyCodes } from '../auth-method-deps.js';
+import { sendingRequest, tooManyCodes } from '../auth-method-deps.js';
+import { requestInfo } from '../../http/request-info.js';
 import type { LoginPage } from '../login-page.js';
 
 export function phoneCodeRoutes(deps: AuthMethodDeps, loginPage: LoginPage) {

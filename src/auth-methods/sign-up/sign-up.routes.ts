@@ -3,11 +3,12 @@
 // no code (no enumeration); an unverified existing account is verified (and its password set) by the code.
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import { normaliseEmail } from '../../accounts/users.service.js';
+import { normaliseEmail } from '../../validation/email-address.js';
 import { AppError } from '../../errors/app-error.js';
 import { field, formBody, type Details } from '../../interactions/interaction-context.js';
 import type { AuthMethodDeps } from '../auth-method-deps.js';
-import { requestInfo, sendingRequest, tooManyCodes } from '../auth-method-deps.js';
+import { sendingRequest, tooManyCodes } from '../auth-method-deps.js';
+import { requestInfo } from '../../http/request-info.js';
 import type { LoginPage } from '../login-page.js';
 
 const minLength = 8;

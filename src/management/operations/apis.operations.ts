@@ -1,7 +1,8 @@
 // APIs of a tenant (resource servers, by audience URI) and the permissions they define.
 import { AppError } from '../../errors/app-error.js';
 import { rbacSchemas, type ApiRecord } from '../../rbac/rbac.service.js';
-import { managementAudience, systemSlug } from '../../tenants/system-tenant.js';
+import { managementAudience } from '../../tenants/system-tenant.js';
+import { systemSlug } from '../../tenants/issuer.js';
 import { defineOperation } from '../operation.js';
 import { pageOf, pageQuery } from '../pagination.js';
 

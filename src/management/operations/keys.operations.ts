@@ -1,7 +1,7 @@
 // Signing keys of a tenant: the published ones, and rotation (the old key keeps verifying until its tokens expire).
 import { z } from 'zod';
 import { signingAlgs } from '../../tenants/tenant-settings.js';
-import { maxPrePublishSeconds } from '../../oidc/signing-keys.js';
+import { maxPrePublishSeconds } from '../../tenants/signing-keys.js';
 import { defineOperation } from '../operation.js';
 import { pageOf, pageQuery } from '../pagination.js';
 

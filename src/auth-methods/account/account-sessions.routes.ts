@@ -2,11 +2,11 @@
 // IP, how they signed in, roles, since when and last active — and signs out any one of them, or all others.
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import { formBody } from '../interactions/interaction-context.js';
-import { accountSessionOrSignIn } from '../auth-methods/account/account-session.js';
-import type { AuthMethodDeps } from '../auth-methods/auth-method-deps.js';
-import { requestInfo } from '../auth-methods/auth-method-deps.js';
-import type { Sessions } from './sessions.service.js';
+import { formBody } from '../../interactions/interaction-context.js';
+import { accountSessionOrSignIn } from './account-session.js';
+import type { AuthMethodDeps } from '../auth-method-deps.js';
+import { requestInfo } from '../../http/request-info.js';
+import type { Sessions } from '../../sessions/sessions.service.js';
 
 /** ?m= values and the catalogue keys of their notices */
 const notices: Record<string, string> = {

@@ -9,7 +9,7 @@ import { AppError } from '../errors/app-error.js';
 import type { TenantProviders, TenantContext } from '../oidc/tenant-providers.js';
 import { slugPattern } from '../tenants/tenants.service.js';
 import type { ApiRecord } from '../db/rbac.repository.js';
-import type { TenantRef } from './rbac.service.js';
+import type { TenantRef } from '../rbac/rbac.service.js';
 
 const wellKnown = '/.well-known/oauth-protected-resource';
 

@@ -2,8 +2,8 @@
 // The account limit applies to any email typed, registered or not, so hitting it reveals nothing.
 // Each attempt is reserved on both limits before the password is checked (store/attempt-guard.ts): checking first
 // and counting after the slow hash let 60 concurrent guesses all be judged against a limit of 10.
-import { reserveAttempt, type Attempt } from '../store/attempt-guard.js';
-import type { RateLimiter, RateRule } from '../store/rate-limiter.js';
+import { reserveAttempt, type Attempt } from '../../store/attempt-guard.js';
+import type { RateLimiter, RateRule } from '../../store/rate-limiter.js';
 
 export const loginLimits = {
   /** failed attempts on one email within the window before it is locked for the rest of the window */

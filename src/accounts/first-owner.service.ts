@@ -5,12 +5,12 @@
 import { randomBytes } from 'node:crypto';
 import type { KvStore } from '../store/kv-store.js';
 import type { Rbac } from '../rbac/rbac.service.js';
-import type { TenantsService } from './tenants.service.js';
+import type { TenantsService } from '../tenants/tenants.service.js';
 import type { UserRecord } from '../db/users.repository.js';
-import type { PasswordRules } from '../accounts/users.service.js';
+import type { PasswordRules } from './users.service.js';
 import { digest } from '../crypto/sealing.js';
 import { AppError } from '../errors/app-error.js';
-import { systemSlug } from './system-tenant.js';
+import { systemSlug } from '../tenants/issuer.js';
 
 /** how long a printed setup token works */
 export const setupTokenSeconds = 60 * 60;

@@ -11,12 +11,12 @@ import type Provider from 'oidc-provider';
 import { z } from 'zod';
 import { AppError } from '../errors/app-error.js';
 import type { TenantProviders } from '../oidc/tenant-providers.js';
-import { publicJwks, type SigningKeys } from '../oidc/signing-keys.js';
+import { publicJwks, type SigningKeys } from '../tenants/signing-keys.js';
 import type { RevokedAccessTokens } from '../oidc/revoked-access-tokens.js';
 import type { RateLimiter, RateRule } from '../store/rate-limiter.js';
 import { slugPattern } from '../tenants/tenants.service.js';
-import { listClaim, missingPermissions, verifyAccessToken } from './access-token-check.js';
-import { validate } from './rbac.service.js';
+import { listClaim, missingPermissions, verifyAccessToken } from '../rbac/access-token-check.js';
+import { validate } from '../validation/validate.js';
 
 /** generous: one call per API request is the intended use; the limit only stops floods (per tenant and IP) */
 export const checkLimit: RateRule = { limit: 3000, windowSeconds: 60 };

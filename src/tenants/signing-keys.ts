@@ -7,7 +7,7 @@ import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jo
 import type { SigningKeyRecord, SigningKeysRepository } from '../db/signing-keys.repository.js';
 import type { Sealer } from '../crypto/sealing.js';
 import { AppError } from '../errors/app-error.js';
-import { signingAlgs, type SigningAlg } from '../tenants/tenant-settings.js';
+import { signingAlgs, type SigningAlg } from './tenant-settings.js';
 
 const clockSkewSeconds = 300;
 /** longer than resource servers commonly cache a JWKS (jose: 10 minutes) */

@@ -5,7 +5,7 @@ import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { Logger } from 'pino';
 import type { SessionActivityRepository } from '../db/session-activity.repository.js';
-import { loginTransactionGrantType } from '../oidc/login-transaction-grant.js';
+import { loginTransactionGrantType } from './login-transaction-grant.js';
 
 const touchEveryMs = 60_000;
 
