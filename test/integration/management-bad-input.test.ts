@@ -95,6 +95,11 @@ describe('Management API: hostile input on every operation', () => {
     updateApi: { name: 'Probe' },
     rotateKey: { alg: 'RS256' },
     createInitialAccessToken: { ttlSeconds: 3600, singleUse: true },
+    createLicenseProduct: { name: 'Probe', policy: { max_devices: 1 } },
+    createLicensePolicy: { max_devices: 1 },
+    issueLicenses: { product_id: '00000000-0000-0000-0000-000000000000' },
+    extendLicense: { days: 30 },
+    transferLicense: { user_id: null },
   };
   const settingsSections = ['branding', 'idTokenSigningAlg', 'defaultResource', 'ttl', 'signIn', 'messaging', 'connections', 'mfa', 'rbac', 'registration', 'grants'];
   const fieldsOf = (operation: (typeof operations)[number], schema: unknown): string[] =>
