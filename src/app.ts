@@ -1,4 +1,5 @@
 // Composition root of the HTTP server: services plus the Koa middleware stack, in the order requests meet it.
+import { developmentTokenRefusal } from './config/development-mode.js';
 import Koa from 'koa';
 import type { Logger } from 'pino';
 import type { Config } from './config/config.js';
@@ -52,6 +53,8 @@ export async function createTessera(config: Config, logger: Logger, options: { c
     migrate: config.migrateOnStart || !config.databaseUrl,
     now: options.now,
   });
+  const devTokenRefusal = developmentTokenRefusal(config);
+  if (devTokenRefusal) logger.warn(devTokenRefusal);
   if (config.env === 'production') {
     const sandboxes = await services.tenants.withTestRecipients();
     if (sandboxes.length) {

@@ -6,6 +6,7 @@ import type { Context } from 'koa';
 import type { Services } from '../services.js';
 import { AppError } from '../errors/app-error.js';
 import type { ResolvedTenant } from '../http/tenant-routes.js';
+import { isDevelopmentToken, looksLikeDevelopmentToken } from '../config/development-token.js';
 import { authenticateApp, type CallingApp } from '../otp-api/app-credentials.js';
 
 /** the app slug (and token audience) of every tenant's built-in REST client */
@@ -27,6 +28,11 @@ function basicCredentials(header: string): { id: string; secret: string } | null
   }
 }
 
+function developmentBearer(header: string): string | null {
+  const token = /^Bearer (\S+)$/i.exec(header)?.[1];
+  return token && looksLikeDevelopmentToken(token) ? token : null;
+}
+
 export function createRestClients(services: Services) {
   /** one creation at a time per tenant in this process */
   const pending = new Map<string, Promise<string>>();
@@ -44,9 +50,26 @@ export function createRestClients(services: Services) {
     return creating;
   }
 
+  /**
+   * Issue #19: the development token of this tenant stands for any of its headless apps (named by `client_id`, no
+   * secret) or the built-in one — only where config says development (config/development-mode.ts).
+   */
+  async function developmentApp(ctx: Context, tenant: ResolvedTenant, token: string, body: Record<string, unknown>): Promise<CallingApp> {
+    const dev = services.config.developmentToken;
+    if (dev.state !== 'on' || dev.tenant !== tenant.slug || !isDevelopmentToken(token, dev.tenant, dev.secret)) throw new AppError('app.invalid_credentials', 'Development tokens are not accepted here.');
+    const provider = ctx.state.provider!;
+    const clientId = typeof body.client_id === 'string' ? body.client_id : await builtInClientId(tenant);
+    const client = await provider.Client.find(clientId);
+    const app = client as unknown as { headless?: boolean; app_slug?: string; clientSecret?: string } | undefined;
+    if (!client || !app?.headless || !app.app_slug || !app.clientSecret) throw new AppError('app.invalid_credentials');
+    return { tenant, provider, client, appId: clientId, appSecret: app.clientSecret, appSlug: app.app_slug };
+  }
+
   return {
     /** @throws AppError('app.invalid_credentials') for credentials that do not name a headless app of this tenant */
     async identify(ctx: Context, tenant: ResolvedTenant, body: Record<string, unknown>): Promise<CallingApp> {
+      const dev = developmentBearer(ctx.get('Authorization'));
+      if (dev !== null) return developmentApp(ctx, tenant, dev, body);
       const basic = ctx.get('Authorization') ? basicCredentials(ctx.get('Authorization')) : null;
       if (ctx.get('Authorization') && !basic) throw new AppError('app.invalid_credentials', 'Authorization must be HTTP Basic with the client id and secret.');
       const named = basic ?? (body.client_id !== undefined || body.client_secret !== undefined ? { id: body.client_id, secret: body.client_secret } : null);
