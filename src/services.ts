@@ -57,6 +57,8 @@ import { createAuditSearch } from './db/audit-search.repository.js';
 import { createFirstOwner } from './tenants/first-owner.service.js';
 import { createLoginTransactions } from './login/login-transaction.store.js';
 import { createAuthMethodRegistry } from './auth-methods/auth-method-registry.js';
+import { createUserRealm, inUserRealm } from './db/user-realm.js';
+import { createEnvironmentsService } from './tenants/environments.service.js';
 import { revokeAccount } from './oidc/account-revocation.js';
 import { noMetrics, type Metrics } from './operations/metrics.js';
 
@@ -107,9 +109,11 @@ export async function createServices(config: Config, logger: Logger, options: Se
   const tenantsRepository = createTenantsRepository(db.prisma);
   const oidcModels = createOidcModelsRepository(db.prisma);
   const signingKeysRepository = createSigningKeysRepository(db.prisma);
+  // users and credentials are shared by a tenant's environments (issue #19)
+  const userRealm = createUserRealm(db.prisma);
   const hasher = createPasswordHasher({ cost: config.passwordHashCost, threads: config.passwordHashThreads });
   const keys = createSigningKeys({ repository: signingKeysRepository, sealer });
-  const users = createUsersService({ repository: createUsersRepository(db.prisma), hasher });
+  const users = createUsersService({ repository: inUserRealm(createUsersRepository(db.prisma), userRealm, ['findById', 'findByEmail', 'findByPhone', 'create']), hasher });
   const kv = store;
   const clientCache = createClientCache({ store: kv });
   const clientsRepository = createClientsRepository(db.prisma);
@@ -171,6 +175,11 @@ export async function createServices(config: Config, logger: Logger, options: Se
     outboundPolicy: config.outboundPolicy,
   });
 
+  const environments = createEnvironmentsService({
+    repository: tenantsRepository, keys, publicUrl: config.publicUrl, production: config.env === 'production',
+    seedTenant: (tenantId, defaultApi) => rbac.seedDefaults(tenantId, defaultApi),
+  });
+
   /** validates client metadata with the tenant's own provider: what it accepts is what it will load */
   async function clientValidator(slug: string) {
     const resolved = await providers.get(slug);
@@ -188,14 +197,14 @@ export async function createServices(config: Config, logger: Logger, options: Se
   const courier = createCourier({ env: config.env, emailFrom: config.emailFrom ?? null, publicHost: config.publicUrl.hostname, channels, outbox, audit, logger });
   const codes = createOneTimeCodes({ store: kv, secret: deriveSecret(config.keyEncryptionKeys[0]!, 'one-time codes'), now });
   const challenges = createCodeChallenges({ codes, limits: createSendLimits({ limiter, store: kv, now }), courier, channels, audit, logger, now });
-  const identities = createIdentitiesRepository(db.prisma);
+  const identities = inUserRealm(createIdentitiesRepository(db.prisma), userRealm, ['find', 'listForUser', 'create', 'removeUnproven', 'remove']);
   const connections = createConnections({ sealer, fetch: outbound.fetch });
   const federation = createFederationStore({ store: kv, sealer });
   const linking = createAccountLinking({ users, identities, audit });
-  const mfa = createMfaRepository(db.prisma, now);
+  const mfa = inUserRealm(createMfaRepository(db.prisma, now), userRealm, ['totpFactors', 'findTotp', 'createTotp', 'removeTotp', 'dropUnconfirmed', 'replaceRecoveryCodes', 'recoveryCodesLeft', 'useRecoveryCode', 'trustDevice', 'findTrustedDevice', 'trustedDevices', 'revokeTrustedDevice', 'revokeAllTrustedDevices']);
   const sessions = createSessions({ providers, activity: sessionActivity, oidcModels, rolesOf: (tenant, userId) => rbac.rolesOfUser(tenant, userId), logger });
-  const passkeys = createPasskeysRepository(db.prisma);
-  const userAdmin = createUserAdmin({ repository: createUserAdminRepository(db.prisma), identities, mfa, passkeys, sessions });
+  const passkeys = inUserRealm(createPasskeysRepository(db.prisma), userRealm, ['listForUser', 'countForUser', 'findByCredentialId', 'create', 'rename', 'remove']);
+  const userAdmin = createUserAdmin({ repository: inUserRealm(createUserAdminRepository(db.prisma), userRealm, ['find', 'search', 'labels', 'update', 'delete', 'resetMfa']), identities, mfa, passkeys, sessions });
   const factors = createFactors({ mfa, sealer, limiter, audit, recoverySecret: deriveSecret(config.keyEncryptionKeys[0]!, 'recovery codes'), now });
   const authMethods = createAuthMethodRegistry({
     users, codes, challenges, linking, audit, factors, limiter, channels, env: config.env,
@@ -244,6 +253,7 @@ export async function createServices(config: Config, logger: Logger, options: Se
     store: kv,
     revokedAccessTokens,
     tenants,
+    environments,
     clients,
     users,
     keys,

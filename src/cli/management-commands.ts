@@ -49,6 +49,16 @@ export const managementCommands: Record<string, ManagementCommand> = {
     return (invoke) => deleted(`tenant ${slug}`)(invoke('deleteTenant', { params: { slug } }));
   },
 
+  'env create'(args) {
+    const { values: v } = parseFlags(args, { ...tenantFlag, name: { type: 'string' } });
+    const params = { slug: need(text(v.tenant), '--tenant') };
+    return (invoke) => invoke('createEnvironment', { params, body: { name: need(text(v.name), '--name') } });
+  },
+  'env list'(args) {
+    const { values: v } = parseFlags(args, tenantFlag);
+    return (invoke) => invoke('listEnvironments', { params: { slug: need(text(v.tenant), '--tenant') } });
+  },
+
   'client list'(args) {
     const { values: v } = parseFlags(args, { ...tenantFlag, ...page });
     const slug = need(text(v.tenant), '--tenant');

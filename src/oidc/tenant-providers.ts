@@ -27,6 +27,7 @@ import type { SessionActivityRepository } from '../db/session-activity.repositor
 import { trackSessions } from '../sessions/session-tracking.js';
 import type { RateLimiter } from '../store/rate-limiter.js';
 import { tokenExchangeGrant, tokenExchangeGrantType, tokenExchangeParameters } from './token-exchange.js';
+import { splitSlug } from '../tenants/environment-names.js';
 import { deviceVerificationGuard } from './device-flow.js';
 
 export interface TenantContext {
@@ -34,6 +35,10 @@ export interface TenantContext {
   readonly slug: string;
   readonly name: string;
   readonly issuer: string;
+  /** `live` for the tenant itself, else the environment's name (issue #19) */
+  readonly environment: string;
+  /** the tenant (live environment) this environment belongs to: its own slug for live */
+  readonly tenantSlug: string;
   readonly settings: TenantSettings;
 }
 
@@ -92,7 +97,7 @@ export function createTenantProviders(deps: TenantProvidersDeps) {
     const record = await deps.tenants.findBySlug(slug);
     if (!record) return { value: null, version: 0, checkedAt: Date.now(), changesAt: Infinity };
     const settings = parseTenantSettings(record.settings);
-    const tenant: TenantContext = { id: record.id, slug, name: record.name, issuer: issuerFor(deps.publicUrl, slug), settings };
+    const tenant: TenantContext = { id: record.id, slug, name: record.name, issuer: issuerFor(deps.publicUrl, slug), environment: record.environment, tenantSlug: splitSlug(slug).tenant, settings };
     const [{ jwks, changesAt }, apis] = await Promise.all([deps.keys.loadJwks(record.id), deps.rbac.apiPermissions(record.id)]);
     const configuration = tenantProviderConfiguration({
       config: { publicUrl: deps.publicUrl, cookieSecrets: deps.cookieSecrets },

@@ -6,13 +6,14 @@ import { issuerFor } from '../oidc/tenant-providers.js';
 import { systemSlug } from '../oidc/provider-config.js';
 import { AppError, assertThat } from '../errors/app-error.js';
 import type { Sealer } from '../crypto/sealing.js';
+import { slugPattern, tenantSlugPattern } from './environment-names.js';
 import { applySettingsPatch, redactSettings } from './tenant-settings-update.js';
 import { recordAdminAction } from '../audit/admin-actions.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { OutboundPolicy } from '../net/outbound-guard.js';
 import { longestSignedTokenLifetime, parseTenantSettings, signingAlgs, type TenantSettings } from './tenant-settings.js';
 
-export const slugPattern = /^[a-z][a-z0-9-]{1,39}$/;
+export { slugPattern };
 /** `system` holds the installation's operators (admin console); the others would read as product paths */
 const reservedSlugs = new Set(['system', 'admin', 'api', 'assets', 'internal']);
 
@@ -65,7 +66,7 @@ export function createTenantsService(deps: TenantsServiceDeps) {
     get,
     /** @throws AppError('tenant.invalid_slug' | 'tenant.reserved_slug' | 'tenant.slug_taken') */
     async create(input: { slug: string; name?: string; allowReserved?: boolean; idTokenSigningAlg?: string; accessTokenSigningAlg?: string; defaultResource?: string }): Promise<TenantSummary> {
-      assertThat(slugPattern.test(input.slug), 'tenant.invalid_slug');
+      assertThat(tenantSlugPattern.test(input.slug), 'tenant.invalid_slug');
       if (reservedSlugs.has(input.slug) && !input.allowReserved) throw new AppError('tenant.reserved_slug');
       const name = input.name?.trim() || input.slug;
       assertThat(name.length <= 100, 'request.invalid', 'A tenant name is at most 100 characters.');
@@ -141,7 +142,7 @@ export function createTenantsService(deps: TenantsServiceDeps) {
       await deps.announceChange(slug);
     },
     async list(): Promise<TenantSummary[]> {
-      return (await repository.list()).map((r) => ({ id: r.id, slug: r.slug, name: r.name, issuer: issuerFor(publicUrl, r.slug), settings: parseTenantSettings(r.settings) }));
+      return (await repository.listTenants()).map((r) => ({ id: r.id, slug: r.slug, name: r.name, issuer: issuerFor(publicUrl, r.slug), settings: parseTenantSettings(r.settings) }));
     },
   };
 }

@@ -1,6 +1,7 @@
 // The registry: every operation of the Management API, in the order the OpenAPI document lists them.
 import type { Operation } from '../operation.js';
 import { tenantOperations } from './tenants.operations.js';
+import { environmentOperations } from './environments.operations.js';
 import { roleOperations } from './roles.operations.js';
 import { apiOperations } from './apis.operations.js';
 import { keyOperations } from './keys.operations.js';
@@ -13,6 +14,7 @@ import { registrationOperations } from './registration.operations.js';
 
 export const operations: readonly Operation[] = [
   ...tenantOperations,
+  ...environmentOperations,
   ...clientOperations,
   ...appOperations,
   ...registrationOperations,
