@@ -58,6 +58,8 @@ import { createFirstOwner } from './tenants/first-owner.service.js';
 import { createLoginTransactions } from './login/login-transaction.store.js';
 import { createAuthMethodRegistry } from './auth-methods/auth-method-registry.js';
 import { createUserRealm, inUserRealm } from './db/user-realm.js';
+import { createEnvironmentAccess } from './tenants/environment-access.js';
+import { createLastEnvironmentRepository } from './db/last-environment.repository.js';
 import { createEnvironmentsService } from './tenants/environments.service.js';
 import { revokeAccount } from './oidc/account-revocation.js';
 import { noMetrics, type Metrics } from './operations/metrics.js';
@@ -180,6 +182,10 @@ export async function createServices(config: Config, logger: Logger, options: Se
     seedTenant: (tenantId, defaultApi) => rbac.seedDefaults(tenantId, defaultApi),
   });
 
+  const environmentAccess = createEnvironmentAccess({
+    environments, providers, rolesOfUser: (tenant, userId) => rbac.rolesOfUser(tenant, userId), lastEnvironments: createLastEnvironmentRepository(db.prisma),
+  });
+
   /** validates client metadata with the tenant's own provider: what it accepts is what it will load */
   async function clientValidator(slug: string) {
     const resolved = await providers.get(slug);
@@ -254,6 +260,7 @@ export async function createServices(config: Config, logger: Logger, options: Se
     revokedAccessTokens,
     tenants,
     environments,
+    environmentAccess,
     clients,
     users,
     keys,

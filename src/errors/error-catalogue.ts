@@ -54,6 +54,7 @@ export const errorCatalogue = {
   'environment.invalid_name': { status: 400, message: 'An environment name is 2 to 30 lower-case letters, digits or hyphens, starting with a letter, and not "live".', action: 'Choose a name of that form, e.g. sandbox or staging.' },
   'environment.exists': { status: 409, message: 'The tenant already has an environment of this name.', action: 'Choose another name, or use the existing environment.' },
   'environment.not_found': { status: 404, message: 'The tenant has no environment of this name.', action: 'List the environments (`tessera env list --tenant <slug>`) or create it.' },
+  'environment.forbidden': { status: 403, message: 'This user may not enter that environment.', action: 'Give the user a role in the environment (roles are per environment), or stay in this one.' },
   'environment.not_allowed': { status: 400, message: 'This tenant cannot have environments.', action: 'Environments belong to tenants; the system tenant and environments themselves have none.' },
   'tenant.forbidden': { status: 403, message: 'This operator may not manage that tenant.', action: 'Use an operator of that tenant.' },
   'user.not_found': { status: 404, message: 'No such user in this tenant.', action: 'Check the user id and the tenant.' },

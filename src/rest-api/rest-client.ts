@@ -3,6 +3,7 @@
 // with no credentials at all, the tenant's built-in first-party REST client, created on first use. Tokens always
 // belong to the client named here, so refresh, logout and challenges work only with the client that signed in.
 import type { Context } from 'koa';
+import type Provider from 'oidc-provider';
 import type { Services } from '../services.js';
 import { AppError } from '../errors/app-error.js';
 import type { ResolvedTenant } from '../http/tenant-routes.js';
@@ -50,6 +51,15 @@ export function createRestClients(services: Services) {
     return creating;
   }
 
+  /** the tenant's built-in REST client as the calling app (also an environment switched to, issue #19) */
+  async function builtIn(tenant: ResolvedTenant, provider: Provider): Promise<CallingApp> {
+    const clientId = await builtInClientId(tenant);
+    const client = await provider.Client.find(clientId);
+    const secret = (client as unknown as { clientSecret?: string } | undefined)?.clientSecret;
+    if (!client || !secret) throw new Error('the built-in REST client could not be loaded');
+    return { tenant, provider, client, appId: clientId, appSecret: secret, appSlug: builtInRestAppSlug };
+  }
+
   /**
    * Issue #19: the development token of this tenant stands for any of its headless apps (named by `client_id`, no
    * secret) or the built-in one — only where config says development (config/development-mode.ts).
@@ -78,13 +88,9 @@ export function createRestClients(services: Services) {
         if (app.tenant.id !== tenant.id) throw new AppError('app.invalid_credentials');
         return app;
       }
-      const provider = ctx.state.provider!;
-      const clientId = await builtInClientId(tenant);
-      const client = await provider.Client.find(clientId);
-      const secret = (client as unknown as { clientSecret?: string } | undefined)?.clientSecret;
-      if (!client || !secret) throw new Error('the built-in REST client could not be loaded');
-      return { tenant, provider, client, appId: clientId, appSecret: secret, appSlug: builtInRestAppSlug };
+      return builtIn(tenant, ctx.state.provider!);
     },
+    builtIn,
   };
 }
 

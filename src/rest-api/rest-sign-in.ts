@@ -56,9 +56,21 @@ export function createRestSignIn(services: Services) {
     return restTokens(app, minted, Date.now());
   }
 
+  /** a transaction for a user whose first factor passed, through the app's second-factor policy, to tokens or a challenge */
+  async function begin(ctx: Context, app: CallingApp, first: { userId: string; method: string; identifier: LoginTransaction['identifier']; amr: string[] }): Promise<RestAnswer> {
+    const { tenant } = app;
+    const tx = await logins.begin({ tenantId: tenant.id, clientId: app.appId, front: 'rest_api', method: first.method, identifier: first.identifier, ttlSeconds: transactionSeconds });
+    const passed = await logins.apply(tenant.id, tx.id, { type: 'first_factor_passed', userId: first.userId, method: first.method, amr: first.amr }, null);
+    if (!passed.ok) throw new AppError('login.expired');
+    const gate = await logins.apply(tenant.id, tx.id, { type: 'second_factor_assessed', enrolledFactors: await enrolledSecondFactors(services, tenant.id, first.userId), trustedDevice: false }, tenant.settings.mfa);
+    if (!gate.ok) throw new AppError('login.expired');
+    return finish(ctx, app, gate.tx);
+  }
+
   return {
+    begin,
     /** @throws AppError('request.invalid' | 'login.invalid_credentials' | 'auth.rate_limited' | 'login.expired') */
-    async login(ctx: Context, app: CallingApp, body: Record<string, unknown>): Promise<RestAnswer> {
+    async login(ctx: Context, app: CallingApp, body: Record<string, unknown>, chooseApp?: (userId: string) => Promise<CallingApp>): Promise<RestAnswer> {
       const email = text(body.email, 254);
       const password = text(body.password, 128);
       if (!email || !password) throw new AppError('request.invalid', 'Send "email" and "password" as strings.');
@@ -71,12 +83,9 @@ export function createRestSignIn(services: Services) {
         throw new AppError('login.invalid_credentials');
       }
       const userId = outcome.userId!;
-      const tx = await logins.begin({ tenantId: tenant.id, clientId: app.appId, front: 'rest_api', method: method.id, identifier: outcome.identifier, ttlSeconds: transactionSeconds });
-      const first = await logins.apply(tenant.id, tx.id, { type: 'first_factor_passed', userId, method: method.id, amr: outcome.amr }, null);
-      if (!first.ok) throw new AppError('login.expired');
-      const gate = await logins.apply(tenant.id, tx.id, { type: 'second_factor_assessed', enrolledFactors: await enrolledSecondFactors(services, tenant.id, userId), trustedDevice: false }, tenant.settings.mfa);
-      if (!gate.ok) throw new AppError('login.expired');
-      return finish(ctx, app, gate.tx);
+      // issue #19: the tokens may be for another environment of the tenant (same users), whose MFA policy applies
+      const target = chooseApp ? await chooseApp(userId) : app;
+      return begin(ctx, target, { userId, method: method.id, identifier: outcome.identifier, amr: outcome.amr });
     },
 
     /** @throws AppError('request.invalid' | 'login.expired' | 'login.invalid_state' | 'otp.invalid_code' | 'auth.rate_limited') */

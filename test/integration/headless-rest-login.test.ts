@@ -182,7 +182,7 @@ describe('REST auth API ({issuer}/v1/…): login, challenge, refresh, logout, wh
     const document = (await (await fetch(`${server.url}/api/openapi.json`)).json()) as { paths: Record<string, Record<string, { tags?: string[]; description?: string }>>; components: { schemas: { Error: { properties: { error: { enum: string[] } } } } } };
     const known = new Set(document.components.schemas.Error.properties.error.enum);
     const documented = Object.keys(document.paths).filter((p) => p.startsWith('/v1/')).sort();
-    assert.deepEqual(documented, ['/v1/auth/2fa/backup-codes', '/v1/auth/2fa/method/{method}', '/v1/auth/2fa/status', '/v1/auth/2fa/totp/setup', '/v1/auth/2fa/totp/verify', '/v1/auth/2fa/trusted-devices', '/v1/auth/2fa/trusted-devices/{id}', '/v1/auth/challenge/{id}/verify', '/v1/auth/login', '/v1/auth/logout', '/v1/auth/refresh', '/v1/permissions/effective', '/v1/whoami']);
+    assert.deepEqual(documented, ['/v1/auth/2fa/backup-codes', '/v1/auth/2fa/method/{method}', '/v1/auth/2fa/status', '/v1/auth/2fa/totp/setup', '/v1/auth/2fa/totp/verify', '/v1/auth/2fa/trusted-devices', '/v1/auth/2fa/trusted-devices/{id}', '/v1/auth/challenge/{id}/verify', '/v1/auth/login', '/v1/auth/logout', '/v1/auth/refresh', '/v1/auth/switch', '/v1/environments', '/v1/permissions/effective', '/v1/whoami']);
     for (const p of documented) {
       for (const op of Object.values(document.paths[p]!).filter((o) => typeof o === 'object' && o && 'tags' in o)) {
         assert.deepEqual(op.tags, ['REST auth API']);
