@@ -59,7 +59,7 @@ export async function createTessera(config: Config, logger: Logger, options: { c
     const sandboxes = await services.tenants.withTestRecipients();
     if (sandboxes.length) {
       await services.close();
-      throw new AppError('tenant.invalid_settings', `Tenants ${sandboxes.join(', ')} have fixed test codes (signIn.testRecipients): not allowed in production. Remove them with \`tessera tenant settings --set\` outside production.`);
+      throw new AppError('tenant.invalid_settings', `Tenants ${sandboxes.join(', ')} have fixed test codes (signIn.testRecipients): not allowed in production. A sandbox environment's signIn.debugCode counts too. Remove them with \`tessera tenant settings --set\` outside production.`);
     }
   }
   await services.listen();

@@ -117,7 +117,7 @@ export function createTenantsService(deps: TenantsServiceDeps) {
         recordAdminAction(deps.audit, { tenantId: record.id, actor: by.actor, ip: by.ip ?? null, userAgent: by.userAgent ?? null, type, subject: `tenant:${slug}`, outcome, data });
       let next: ReturnType<typeof applySettingsPatch>;
       try {
-        next = applySettingsPatch(record.settings, patch, { tenantId: record.id, sealer: deps.sealer, production: deps.production, outboundPolicy: deps.outboundPolicy, mtlsHeaderConfigured: deps.mtlsHeaderConfigured });
+        next = applySettingsPatch(record.settings, patch, { tenantId: record.id, sealer: deps.sealer, production: deps.production, outboundPolicy: deps.outboundPolicy, mtlsHeaderConfigured: deps.mtlsHeaderConfigured, environment: record.environment });
       } catch (error) {
         if (error instanceof AppError && error.code === 'tenant.credential_required') await audit('admin.credential_destination_refused', 'failure', { ...error.details });
         throw error;
@@ -128,10 +128,13 @@ export function createTenantsService(deps: TenantsServiceDeps) {
       }
       await deps.announceChange(slug);
     },
-    /** slugs of tenants that a production installation must not run: sandboxes with fixed test codes */
+    /** slugs of tenants (and environments) that a production installation must not run: sandboxes with fixed test or debug codes */
     async withTestRecipients(): Promise<string[]> {
       return (await repository.list())
-        .filter((record) => Object.keys(parseTenantSettings(record.settings).signIn.testRecipients).length > 0)
+        .filter((record) => {
+          const { signIn } = parseTenantSettings(record.settings);
+          return Object.keys(signIn.testRecipients).length > 0 || signIn.debugCode !== null;
+        })
         .map((record) => record.slug);
     },
     /** deletes a tenant with all its data; its provider is dropped everywhere @throws AppError('tenant.not_found' | 'tenant.reserved_slug') */

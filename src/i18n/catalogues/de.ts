@@ -2,6 +2,7 @@
 export const de = {
   page: {
     securedBy: 'Geschützt durch Tessera',
+    sandbox: 'Sandbox: eine Testumgebung. Nachrichten werden nicht zugestellt, sondern im Postausgang abgelegt.',
   },
   common: {
     or: 'oder',

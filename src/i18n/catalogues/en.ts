@@ -3,6 +3,7 @@
 export const en = {
   page: {
     securedBy: 'Secured by Tessera',
+    sandbox: 'Sandbox: a test environment. Messages are not delivered; they go to the outbox.',
   },
   common: {
     or: 'or',

@@ -2,6 +2,7 @@
 export const es = {
   page: {
     securedBy: 'Protegido por Tessera',
+    sandbox: 'Sandbox: un entorno de pruebas. Los mensajes no se envían; quedan en la bandeja de salida.',
   },
   common: {
     or: 'o',

@@ -2,6 +2,7 @@
 export const fr = {
   page: {
     securedBy: 'Sécurisé par Tessera',
+    sandbox: 'Sandbox : un environnement de test. Les messages ne sont pas envoyés ; ils restent dans la boîte d’envoi.',
   },
   common: {
     or: 'ou',

@@ -2,6 +2,7 @@
 export const pt = {
   page: {
     securedBy: 'Protegido por Tessera',
+    sandbox: 'Sandbox: um ambiente de testes. As mensagens não são enviadas; ficam na caixa de saída.',
   },
   common: {
     or: 'ou',
