@@ -60,6 +60,8 @@ import { createAuthMethodRegistry } from './auth-methods/auth-method-registry.js
 import { createUserRealm, inUserRealm } from './db/user-realm.js';
 import { createEnvironmentAccess } from './tenants/environment-access.js';
 import { createLastEnvironmentRepository } from './db/last-environment.repository.js';
+import { createPromotion } from './tenants/promotion.service.js';
+import { createPromotionRepository } from './db/promotion.repository.js';
 import { createEnvironmentsService } from './tenants/environments.service.js';
 import { revokeAccount } from './oidc/account-revocation.js';
 import { noMetrics, type Metrics } from './operations/metrics.js';
@@ -186,6 +188,11 @@ export async function createServices(config: Config, logger: Logger, options: Se
     environments, providers, rolesOfUser: (tenant, userId) => rbac.rolesOfUser(tenant, userId), lastEnvironments: createLastEnvironmentRepository(db.prisma),
   });
 
+  const promotion = createPromotion({
+    environments, tenants: tenantsRepository, repository: createPromotionRepository(db.prisma),
+    announceChange: (slug) => providers.announceChange(slug), clientChanged: (tenantId, clientId) => clientCache.changed(tenantId, clientId),
+  });
+
   /** validates client metadata with the tenant's own provider: what it accepts is what it will load */
   async function clientValidator(slug: string) {
     const resolved = await providers.get(slug);
@@ -261,6 +268,7 @@ export async function createServices(config: Config, logger: Logger, options: Se
     tenants,
     environments,
     environmentAccess,
+    promotion,
     clients,
     users,
     keys,

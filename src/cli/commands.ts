@@ -46,6 +46,8 @@ export const usage = `Usage: tessera <command> [options]
 
   env create --tenant <slug> --name <environment>   (prints {environment, issuer}; its issuer is {PUBLIC_URL}/t/<slug>~<environment>)
   env list --tenant <slug>
+  env promote --tenant <slug> --from <environment> --to <environment> [--yes]
+                (the diff of settings, APIs, roles and clients; --yes applies it in one transaction)
   --env <environment>             (every command that takes --tenant: act on that environment of the tenant; default live)
 
   tenant get|delete --tenant <slug>

@@ -59,6 +59,13 @@ export const managementCommands: Record<string, ManagementCommand> = {
     return (invoke) => invoke('listEnvironments', { params: { slug: need(text(v.tenant), '--tenant') } });
   },
 
+  'env promote'(args) {
+    const { values: v } = parseFlags(args, { ...tenantFlag, from: { type: 'string' }, to: { type: 'string' }, yes: { type: 'boolean' } });
+    const params = { slug: need(text(v.tenant), '--tenant') };
+    const body = { from: need(text(v.from), '--from'), to: need(text(v.to), '--to'), apply: v.yes === true };
+    return (invoke) => invoke('promoteEnvironment', { params, body });
+  },
+
   'client list'(args) {
     const { values: v } = parseFlags(args, { ...tenantFlag, ...page });
     const slug = need(text(v.tenant), '--tenant');

@@ -24,4 +24,22 @@ export const environmentOperations = [
       return { environment: created.environment, issuer: created.issuer };
     },
   }),
+  defineOperation({
+    id: 'promoteEnvironment', method: 'post', path: '/tenants/{slug}/environments/promote', scope: 'tenants:write', tag: 'environments',
+    summary: 'The diff of one environment\'s configuration (settings: methods, branding, policies; APIs, roles, clients by name) onto another\'s; with apply: true, applied in one transaction. Never users, secrets, keys or redirect URIs',
+    errors: ['environment.not_found', 'request.invalid'],
+    body: z.object({ from: z.string().max(30), to: z.string().max(30), apply: z.boolean().default(false) }).strict(),
+    async handle({ services, tenant, body, audit }) {
+      const result = await services.promotion.promote(tenant.slug, body.from, body.to, body.apply);
+      if (result.applied) {
+        const target = await services.environments.resolve(tenant.slug, body.to);
+        const { diff } = result;
+        await audit({
+          type: 'admin.environment_promoted', subject: `environment:${body.to}`, tenantId: (await services.tenants.get(target.slug)).id,
+          data: { from: body.from, to: body.to, settings: diff.settings.map((s) => s.path), apis: diff.apis.map((a) => a.name), roles: diff.roles.map((r) => r.name), clients: diff.clients.map((c) => c.name) },
+        });
+      }
+      return result;
+    },
+  }),
 ];
