@@ -6,6 +6,11 @@ import type { LastEnvironmentRepository } from '../db/last-environment.repositor
 import type { EnvironmentsService, EnvironmentSummary } from './environments.service.js';
 import { liveEnvironment } from './environment-names.js';
 
+/** the rule: live is every user's; another environment is entered by a user holding a role in it */
+export function mayEnterEnvironment(environment: string, rolesThere: readonly string[]): boolean {
+  return environment === liveEnvironment || rolesThere.length > 0;
+}
+
 export interface EnvironmentAccessDeps {
   environments: EnvironmentsService;
   providers: TenantProviders;
@@ -15,8 +20,7 @@ export interface EnvironmentAccessDeps {
 
 export function createEnvironmentAccess(deps: EnvironmentAccessDeps) {
   async function mayEnter(target: Pick<TenantContext, 'id' | 'slug' | 'environment'>, userId: string): Promise<boolean> {
-    if (target.environment === liveEnvironment) return true;
-    return (await deps.rolesOfUser(target, userId)).length > 0;
+    return mayEnterEnvironment(target.environment, target.environment === liveEnvironment ? [] : await deps.rolesOfUser(target, userId));
   }
 
   return {

@@ -81,6 +81,36 @@ describe('switching environments', () => {
     assert.equal(decodeJwt((await login(live)).access_token).iss, live, 'last used: live again');
   });
 
+  it('switches through RFC 8693 token exchange at the target\'s token endpoint, only for a user who may enter', async () => {
+    await cliJson(server, ['tenant', 'settings', '--tenant', slug, '--env', 'sandbox', '--set', JSON.stringify({ grants: { tokenExchange: { enabled: true } } })]);
+    const service = await cliJson<{ client_id: string; client_secret: string }>(server, ['client', 'create', '--tenant', slug, '--env', 'sandbox', '--name', 'Service', '--grant', 'urn:ietf:params:oauth:grant-type:token-exchange', '--grant', 'client_credentials']);
+    const exchange = async (subjectToken: string) => {
+      const response = await fetch(`${sandbox}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${service.client_id}:${service.client_secret}`).toString('base64')}` },
+        body: new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange', subject_token: subjectToken, subject_token_type: 'urn:ietf:params:oauth:token-type:access_token' }),
+      });
+      return { status: response.status, body: (await response.json()) as { access_token?: string; error?: string } };
+    };
+    const liveToken = (await login(live, { environment: 'live' })).access_token;
+    const exchanged = await exchange(liveToken);
+    assert.equal(exchanged.status, 200, JSON.stringify(exchanged.body));
+    const claims = decodeJwt(exchanged.body.access_token!);
+    assert.deepEqual([claims.iss, claims.sub, claims.environment], [sandbox, user.id, 'sandbox']);
+    const audited = await cliJson<{ items: Array<{ data: Record<string, unknown> }> }>(server, ['audit', 'list', '--tenant', slug, '--env', 'sandbox', '--type', 'token.exchanged']);
+    assert.ok(audited.items.some((entry) => entry.data.fromEnvironment === 'live'), JSON.stringify(audited.items));
+
+    const outsider = await createUser(server, slug);
+    const outsiderLogin = await post(live, 'auth/login', { email: outsider.email, password: outsider.password });
+    const refused = await exchange((outsiderLogin.body as unknown as Tokens).access_token);
+    assert.deepEqual([refused.status, refused.body.error], [400, 'invalid_grant']);
+    const other = await createTenant(server);
+    await cliJson(server, ['tenant', 'settings', '--tenant', other.slug, '--set', JSON.stringify({ headless: { restApi: true } })]);
+    const stranger = await createUser(server, other.slug);
+    const strangerLogin = await post(other.issuer, 'auth/login', { email: stranger.email, password: stranger.password });
+    assert.equal((await exchange((strangerLogin.body as unknown as Tokens).access_token)).body.error, 'invalid_grant', 'another tenant\'s token is no sibling');
+  });
+
   it('refuses a bad refresh token, an unknown or malformed environment', async () => {
     const tokens = await login(live);
     const cases: Array<[Record<string, unknown>, number, string]> = [

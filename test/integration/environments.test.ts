@@ -23,8 +23,9 @@ describe('environments', () => {
   const machineToken = async (issuer: string, machine: { client_id: string; client_secret: string }) =>
     (await oidc.clientCredentialsGrant(await discover(issuer, machine.client_id, machine.client_secret))).access_token;
 
-  const restLogin = async (issuer: string, user: { email: string; password: string }) => {
-    const response = await fetch(`${issuer}/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: user.email, password: user.password }) });
+  // the environment named: without it, a user signs in to the one they used last (environment-switching.test.ts)
+  const restLogin = async (issuer: string, user: { email: string; password: string }, environment: string) => {
+    const response = await fetch(`${issuer}/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: user.email, password: user.password, environment }) });
     assert.equal(response.status, 200, await response.clone().text());
     return (await response.json()) as Tokens;
   };
@@ -106,7 +107,7 @@ describe('environments', () => {
     await cliJson(server, ['role', 'create', '--tenant', slug, '--env', 'sandbox', '--name', 'tester']);
     await cliJson(server, ['role', 'assign', '--tenant', slug, '--env', 'sandbox', '--user', user.id, '--role', 'tester']);
     const whoami = async (issuer: string) => {
-      const tokens = await restLogin(issuer, user);
+      const tokens = await restLogin(issuer, user, issuer === sandbox ? 'sandbox' : 'live');
       const response = await fetch(`${issuer}/v1/whoami`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
       assert.equal(response.status, 200);
       return { body: (await response.json()) as { user: { id: string }; roles: string[] }, tokens };

@@ -55,7 +55,7 @@ describe('Management API: OpenAPI document', () => {
     }
     assert.deepEqual(listed.sort(), operations.map((o) => o.id).sort());
     assert.deepEqual(otpApi.sort(), ['logoutOtpSession', 'otpMe', 'refreshOtpSession', 'sendOtp', 'verifyOtp']);
-    assert.deepEqual(restApi.sort(), ['rest2faBackupCodes', 'rest2faForgetDevice', 'rest2faRemoveMethod', 'rest2faStatus', 'rest2faTotpSetup', 'rest2faTotpVerify', 'rest2faTrustedDevices', 'restEffectivePermissions', 'restLogin', 'restLogout', 'restRefresh', 'restVerifyChallenge', 'restWhoami']);
+    assert.deepEqual(restApi.sort(), ['rest2faBackupCodes', 'rest2faForgetDevice', 'rest2faRemoveMethod', 'rest2faStatus', 'rest2faTotpSetup', 'rest2faTotpVerify', 'rest2faTrustedDevices', 'restEffectivePermissions', 'restEnvironments', 'restLogin', 'restLogout', 'restRefresh', 'restSwitchEnvironment', 'restVerifyChallenge', 'restWhoami']);
     assert.equal(new Set(listed).size, listed.length, 'operationIds are unique');
     for (const operation of operations) {
       const described = document.paths[operation.path]?.[operation.method];
