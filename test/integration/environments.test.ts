@@ -7,6 +7,7 @@ import { decodeJwt } from 'jose';
 import { createVerifier } from '../../src/verify/index.js';
 import { cliJson, createTenant, createUser } from '../support/fixtures.js';
 import { client as managementClient, operator } from '../support/management.js';
+import { asConsolePage, createOperator, csrfOf, post, signInToConsole } from '../support/admin-console.js';
 import { discover, oidc } from '../support/relying-party.js';
 import { useTessera } from '../support/use-tessera.js';
 
@@ -141,5 +142,23 @@ describe('environments', () => {
     const tenants = await api.get('/tenants');
     assert.deepEqual(tenants.body.items.map((t: { slug: string }) => t.slug), [slug], 'environments are not tenants of their own');
     assert.equal((await api.post(`/tenants/${slug}~sandbox/environments`, { name: 'nested' })).status, 404);
+  });
+
+  it('is in the console: list, create, and promotion with the diff shown before it is applied', async () => {
+    const owner = await createOperator(server, 'owner');
+    const { browser } = await signInToConsole(server, owner);
+    const listing = asConsolePage(await browser.navigate(`${server.url}/admin/tenants/${slug}/environments`), 'the environments page');
+    assert.match(listing.html, new RegExp(`href="/admin/tenants/${slug}~sandbox">sandbox</a>`));
+    const created = asConsolePage(await post(browser, server, `/admin/tenants/${slug}/environments`, { _csrf: csrfOf(listing), name: 'qa' }), 'the page after creating');
+    assert.match(created.html, new RegExp(`Environment qa created: its issuer is ${server.url}/t/${slug}~qa`));
+    await cliJson(server, ['role', 'create', '--tenant', slug, '--env', 'qa', '--name', 'qa-only']);
+    const shown = asConsolePage(await post(browser, server, `/admin/tenants/${slug}/environments/promote`, { _csrf: csrfOf(created), from: 'qa', to: 'sandbox' }), 'the diff');
+    assert.match(shown.html, /role <code>qa-only<\/code>/);
+    const before = await cliJson<{ items: Array<{ name: string }> }>(server, ['role', 'list', '--tenant', slug, '--env', 'sandbox']);
+    assert.ok(!before.items.some((r) => r.name === 'qa-only'), 'showing the diff changes nothing');
+    const applied = asConsolePage(await post(browser, server, `/admin/tenants/${slug}/environments/promote`, { _csrf: csrfOf(shown), from: 'qa', to: 'sandbox', apply: 'yes' }), 'the page after applying');
+    assert.match(applied.html, /Promoted qa to sandbox/);
+    const after = await cliJson<{ items: Array<{ name: string }> }>(server, ['role', 'list', '--tenant', slug, '--env', 'sandbox']);
+    assert.ok(after.items.some((r) => r.name === 'qa-only'));
   });
 });

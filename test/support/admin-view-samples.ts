@@ -77,4 +77,12 @@ export const adminSamples: Record<string, Record<string, unknown>> = {
       { at, channel: 'sms', to: EVIL, subject: null, text: EVIL, code: null, link: 'javascript:alert(1)', provider: null, delivered: false },
     ],
   },
+  environments: {
+    ...common, owner: EVIL, canWrite: true, formError: EVIL,
+    environments: [{ environment: 'live', slug: 'acme', issuer: EVIL }, { environment: EVIL, slug: EVIL, issuer: EVIL }],
+    promotion: {
+      from: EVIL, to: 'live', applied: false,
+      diff: { settings: [{ path: EVIL, from: EVIL, to: EVIL }], apis: [{ name: EVIL, from: null, to: { identifier: EVIL } }], roles: [{ name: EVIL, from: { name: EVIL }, to: null }], clients: [], clientsNotPromoted: [EVIL] },
+    },
+  },
 };
