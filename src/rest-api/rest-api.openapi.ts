@@ -57,7 +57,7 @@ const environmentField = { type: 'string', description: 'an environment of the t
 const bearerErrors: ErrorCode[] = ['rest.disabled', 'rest.origin_not_allowed', 'auth.invalid_token'];
 
 export function restApiPaths(publicUrl: URL): Record<string, Json> {
-  const servers = [{ url: `${publicUrl.origin}/t/{tenant}`, variables: { tenant: { default: 'acme', description: 'the tenant slug' } } }];
+  const servers = [{ url: `${publicUrl.origin}/t/{tenant}`, variables: { tenant: { default: 'acme', description: 'the tenant slug, or the slug of one of its environments (acme~sandbox)' } } }];
   const path = (item: Json) => ({ servers, ...item });
   return {
     '/v1/auth/login': path({ post: operation({
