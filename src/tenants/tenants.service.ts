@@ -141,8 +141,10 @@ export function createTenantsService(deps: TenantsServiceDeps) {
     async remove(slug: string): Promise<void> {
       if (slug === systemSlug) throw new AppError('tenant.reserved_slug', 'The system tenant holds the operators: it cannot be deleted.');
       const tenant = await get(slug);
+      // its environments go with it (cascade): their providers are dropped everywhere too (issue #19)
+      const environments = await repository.environmentsOf(tenant.id);
       assertThat(await repository.delete(tenant.id), 'tenant.not_found', `No tenant with slug "${slug}".`);
-      await deps.announceChange(slug);
+      for (const slugOf of [slug, ...environments.map((env) => env.slug)]) await deps.announceChange(slugOf);
     },
     async list(): Promise<TenantSummary[]> {
       return (await repository.listTenants()).map((r) => ({ id: r.id, slug: r.slug, name: r.name, issuer: issuerFor(publicUrl, r.slug), settings: parseTenantSettings(r.settings) }));

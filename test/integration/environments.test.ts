@@ -161,4 +161,12 @@ describe('environments', () => {
     const after = await cliJson<{ items: Array<{ name: string }> }>(server, ['role', 'list', '--tenant', slug, '--env', 'sandbox']);
     assert.ok(after.items.some((r) => r.name === 'qa-only'));
   });
+
+  it('goes with its tenant: deleting the tenant deletes its environments, whose issuers stop answering at once', async () => {
+    const doomed = await createTenant(server);
+    const { issuer } = await cliJson<{ issuer: string }>(server, ['env', 'create', '--tenant', doomed.slug, '--name', 'sandbox']);
+    assert.equal((await fetch(`${issuer}/.well-known/openid-configuration`)).status, 200);
+    await cliJson(server, ['tenant', 'delete', '--tenant', doomed.slug]);
+    assert.equal((await fetch(`${issuer}/.well-known/openid-configuration`)).status, 404);
+  });
 });
