@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { decodeJwt } from 'jose';
 import { Browser } from '../support/browser.js';
+import { asConsolePage, createOperator, csrfOf, post, signInToConsole } from '../support/admin-console.js';
 import { cliJson, createClient, createTenant } from '../support/fixtures.js';
 import { loginPage } from '../support/hosted-pages.js';
 import { outbox } from '../support/email-flows.js';
@@ -83,5 +84,17 @@ describe('sandbox environments', () => {
     assert.equal((await settings('live', { signIn: { code: { length: 4, maxAttempts: 3 } } })).code, 0);
     assert.equal((await settings('live', { signIn: { code: { maxAttempts: 6 } } })).code, 1, 'nor raising the attempts later');
     assert.equal((await settings('live', { signIn: { code: { length: 9 } } })).code, 1);
+  });
+
+  it('sets the code length on the console\'s policies page, which says why 4 digits need few attempts', async () => {
+    const owner = await createOperator(server, 'owner');
+    const { browser } = await signInToConsole(server, owner);
+    const policies = asConsolePage(await browser.navigate(`${server.url}/admin/tenants/${slug}~sandbox/policies`), 'the policies page');
+    assert.match(policies.html, /Four digits are allowed only while a code takes at most 5 attempts/);
+    const refused = asConsolePage(await post(browser, server, `/admin/tenants/${slug}~sandbox/policies/codes`, { _csrf: csrfOf(policies), codeLength: '4', codeMaxAttempts: '8' }), 'the refusal');
+    assert.equal(refused.status, 400);
+    assert.match(refused.html, /4 digits only while signIn.code.maxAttempts is 5 or less/);
+    asConsolePage(await post(browser, server, `/admin/tenants/${slug}~sandbox/policies/codes`, { _csrf: csrfOf(policies), codeLength: '4', codeMaxAttempts: '5' }), 'saved');
+    assert.equal((await effective('sandbox')).signIn.code.length, 4);
   });
 });

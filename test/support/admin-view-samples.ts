@@ -44,6 +44,7 @@ export const adminSamples: Record<string, Record<string, unknown>> = {
   policies: {
     ...common, canWrite: true, problem: { section: 'mfa', message: EVIL },
     methods: [{ key: 'password', label: EVIL, on: true }], signUp: true, requireVerifiedEmail: false, password: { min: 8, max: 128 },
+    codes: { length: 6, maxAttempts: 5 },
     mfa: { policy: 'optional', graceDays: 7, trustedDeviceDays: 30, factors: [{ key: 'totp', on: true }] },
     ttl: [{ key: 'accessToken', label: EVIL, value: 3600 }],
     protocol: [{ key: 'par.enabled', label: EVIL, on: true }],
