@@ -55,7 +55,7 @@ export async function createTessera(config: Config, logger: Logger, options: { c
   });
   const devTokenRefusal = developmentTokenRefusal(config);
   if (devTokenRefusal) logger.warn(devTokenRefusal);
-  if (config.env === 'production') {
+  if (config.env === 'production' || config.productionMarker) {
     const sandboxes = await services.tenants.withTestRecipients();
     if (sandboxes.length) {
       await services.close();

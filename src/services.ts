@@ -113,6 +113,8 @@ export async function createServices(config: Config, logger: Logger, options: Se
   const tenantsRepository = createTenantsRepository(db.prisma);
   const oidcModels = createOidcModelsRepository(db.prisma);
   const signingKeysRepository = createSigningKeysRepository(db.prisma);
+  // production, or a hosting platform's marker: no sandbox settings (issue #19, markers only add strictness)
+  const sandboxesForbidden = config.env === 'production' || config.productionMarker !== null;
   // users and credentials are shared by a tenant's environments (issue #19)
   const userRealm = createUserRealm(db.prisma);
   const hasher = createPasswordHasher({ cost: config.passwordHashCost, threads: config.passwordHashThreads });
@@ -172,7 +174,7 @@ export async function createServices(config: Config, logger: Logger, options: Se
     logger,
   });
   const tenants = createTenantsService({
-    repository: tenantsRepository, keys, publicUrl: config.publicUrl, sealer, production: config.env === 'production', mtlsHeaderConfigured: !!config.mtls,
+    repository: tenantsRepository, keys, publicUrl: config.publicUrl, sealer, production: sandboxesForbidden, mtlsHeaderConfigured: !!config.mtls,
     announceChange: (slug) => providers.announceChange(slug),
     seedTenant: (tenantId, defaultApi) => rbac.seedDefaults(tenantId, defaultApi),
     audit,
@@ -180,7 +182,7 @@ export async function createServices(config: Config, logger: Logger, options: Se
   });
 
   const environments = createEnvironmentsService({
-    repository: tenantsRepository, keys, publicUrl: config.publicUrl, production: config.env === 'production',
+    repository: tenantsRepository, keys, publicUrl: config.publicUrl, production: sandboxesForbidden,
     seedTenant: (tenantId, defaultApi) => rbac.seedDefaults(tenantId, defaultApi),
   });
 

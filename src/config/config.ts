@@ -2,7 +2,7 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { productionSignal } from './development-mode.js';
+import { productionMarker, productionSignal } from './development-mode.js';
 import { parseTrustProxy, trustNoProxy, type TrustProxy } from './trust-proxy.js';
 import { outboundPolicies, type OutboundPolicy } from '../net/outbound-guard.js';
 import { ARGON2_LIMITS, OWASP_ARGON2ID, owaspProblem, type Argon2Cost } from '../accounts/argon2-cost.js';
@@ -43,6 +43,8 @@ export interface Config {
   readonly homeRedirectUrl: string | undefined;
   /** TESSERA_DEV_TENANT + TESSERA_DEV_SECRET: on only where development is declared and nothing signals production */
   readonly developmentToken: DevelopmentTokenConfig;
+  /** a hosting platform's variable or PRODUCTION=true (development-mode.ts): production rules for sandboxes too */
+  readonly productionMarker: string | null;
 }
 
 export type DevelopmentTokenConfig =
@@ -180,6 +182,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     metricsHost: e.METRICS_HOST ?? '127.0.0.1',
     homeRedirectUrl: e.HOME_REDIRECT_URL,
     developmentToken: Object.freeze(developmentToken),
+    productionMarker: productionMarker(env),
   });
 }
 

@@ -22,15 +22,21 @@ export const platformMarkers: readonly { readonly variable: string; readonly pla
 
 const truthy = (value: string | undefined) => value !== undefined && !['', 'false', '0', 'no'].includes(value.trim().toLowerCase());
 
+/** a hosting platform's variable or PRODUCTION=true, whatever NODE_ENV says: sandbox behaviour is off there too */
+export function productionMarker(env: Env): string | null {
+  const marker = platformMarkers.find(({ variable }) => env[variable] !== undefined && env[variable] !== '');
+  if (marker) return `${marker.variable} is set (${marker.platform})`;
+  return truthy(env.PRODUCTION) ? 'PRODUCTION is set' : null;
+}
+
 /**
  * Why `env` counts as production for development-only credentials (issue #19), or null when development is
  * declared explicitly and nothing says otherwise. Fails closed: NODE_ENV alone is not trusted on preview
  * deployments, so a platform marker or PRODUCTION=true wins over any declaration, and no declaration is production.
  */
 export function productionSignal(env: Env): string | null {
-  const marker = platformMarkers.find(({ variable }) => env[variable] !== undefined && env[variable] !== '');
-  if (marker) return `${marker.variable} is set (${marker.platform})`;
-  if (truthy(env.PRODUCTION)) return 'PRODUCTION is set';
+  const marker = productionMarker(env);
+  if (marker) return marker;
   if (env.NODE_ENV === 'production') return 'NODE_ENV=production';
   if (env.TESSERA_ENV === 'production') return 'TESSERA_ENV=production';
   if (env.NODE_ENV !== 'development' && env.TESSERA_ENV !== 'development') return 'development is not declared (NODE_ENV=development or TESSERA_ENV=development)';

@@ -42,7 +42,7 @@ describe('promoting an environment', () => {
     const worker = (env: string, scope: string) => cliJson<{ client_id: string; client_secret: string }>(server, ['client', 'create', '--tenant', slug, '--env', env, '--name', 'Worker', '--grant', 'client_credentials', '--scope', scope]);
     const sandboxWorker = await worker('sandbox', 'openid reports');
     liveWorker = await worker('live', 'openid');
-    await cli(['role', 'assign', '--tenant', slug, '--env', 'sandbox', '--client', sandboxWorker.client_id, '--role', 'support']);
+    await cli(['role', 'assign', '--tenant', slug, '--env', 'sandbox', `--client=${sandboxWorker.client_id}`, '--role', 'support']);
     await cli(['client', 'create', '--tenant', slug, '--env', 'sandbox', '--name', 'Sandbox only', '--redirect-uri', 'http://localhost:5173/cb']);
   });
 

@@ -10,7 +10,7 @@ import { cliJson, createClient, createTenant } from '../support/fixtures.js';
 import { loginPage } from '../support/hosted-pages.js';
 import { outbox } from '../support/email-flows.js';
 import { discover } from '../support/relying-party.js';
-import { useTessera } from '../support/use-tessera.js';
+import { startServer, useTessera } from '../support/use-tessera.js';
 
 describe('sandbox environments', () => {
   const server = useTessera();
@@ -96,5 +96,22 @@ describe('sandbox environments', () => {
     assert.match(refused.html, /4 digits only while signIn.code.maxAttempts is 5 or less/);
     asConsolePage(await post(browser, server, `/admin/tenants/${slug}~sandbox/policies/codes`, { _csrf: csrfOf(policies), codeLength: '4', codeMaxAttempts: '5' }), 'saved');
     assert.equal((await effective('sandbox')).signIn.code.length, 4);
+  });
+
+  it('is impossible wherever a hosting platform is detected: no start with a debug code, no new sandbox', async () => {
+    const { PORT: _port, PUBLIC_URL: _url, ...shared } = server.env;
+    await assert.rejects(startServer({ ...shared, KUBERNETES_SERVICE_HOST: '10.0.0.1' }), /have fixed test codes[\s\S]*debugCode counts too/);
+    await settings('sandbox', { signIn: { debugCode: null } });
+    const onPlatform = await startServer({ ...shared, KUBERNETES_SERVICE_HOST: '10.0.0.1' });
+    try {
+      const refused = await onPlatform.cli(['tenant', 'settings', '--tenant', slug, '--env', 'sandbox', '--set', JSON.stringify({ signIn: { debugCode: '1234' } })]);
+      assert.match(refused.stderr, /not allowed in production/);
+      const created = await cliJson<{ environment: string }>(onPlatform, ['env', 'create', '--tenant', slug, '--name', 'preview']);
+      assert.equal(created.environment, 'preview');
+      const preview = await cliJson<{ signIn: { sandbox: boolean } }>(onPlatform, ['tenant', 'settings', '--tenant', slug, '--env', 'preview']);
+      assert.equal(preview.signIn.sandbox, false);
+    } finally {
+      await onPlatform.stop();
+    }
   });
 });

@@ -160,7 +160,7 @@ describe('loadConfig', () => {
       passwordHashCost: { memoryKiB: 47104, timeCost: 1 }, passwordHashThreads: 3, migrateOnStart: false, seedDemo: false, trustProxy: { kind: 'hops', hops: 1 }, mtls: undefined,
       logLevel: 'debug', providerCacheSize: 7, smtpUrl: 'smtp://mailer:pw@mail.example.com:587', emailFrom: 'Acme <no-reply@acme.test>',
       outboundPolicy: 'public-https', metricsPort: 9100, metricsHost: '10.0.0.5',
-      homeRedirectUrl: 'https://www.example.com/', developmentToken: { state: 'on', tenant: 'acme', secret: kek },
+      homeRedirectUrl: 'https://www.example.com/', developmentToken: { state: 'on', tenant: 'acme', secret: kek }, productionMarker: null,
     });
   });
 
