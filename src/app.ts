@@ -1,4 +1,5 @@
 // Composition root of the HTTP server: services plus the Koa middleware stack, in the order requests meet it.
+import { developmentTokenRefusal } from './config/development-mode.js';
 import Koa from 'koa';
 import type { Logger } from 'pino';
 import type { Config } from './config/config.js';
@@ -53,11 +54,13 @@ export async function createTessera(config: Config, logger: Logger, options: { c
     migrate: config.migrateOnStart || !config.databaseUrl,
     now: options.now,
   });
-  if (config.env === 'production') {
+  const devTokenRefusal = developmentTokenRefusal(config);
+  if (devTokenRefusal) logger.warn(devTokenRefusal);
+  if (config.env === 'production' || config.productionMarker) {
     const sandboxes = await services.tenants.withTestRecipients();
     if (sandboxes.length) {
       await services.close();
-      throw new AppError('tenant.invalid_settings', `Tenants ${sandboxes.join(', ')} have fixed test codes (signIn.testRecipients): not allowed in production. Remove them with \`tessera tenant settings --set\` outside production.`);
+      throw new AppError('tenant.invalid_settings', `Tenants ${sandboxes.join(', ')} have fixed test codes (signIn.testRecipients): not allowed in production. A sandbox environment's signIn.debugCode counts too. Remove them with \`tessera tenant settings --set\` outside production.`);
     }
   }
   await services.listen();

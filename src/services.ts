@@ -61,6 +61,12 @@ import { createAuditSearch } from './db/audit-search.repository.js';
 import { createFirstOwner } from './accounts/first-owner.service.js';
 import { createLoginTransactions } from './login/login-transaction.store.js';
 import { createAuthMethodRegistry } from './auth-methods/auth-method-registry.js';
+import { createUserRealm, inUserRealm } from './db/user-realm.js';
+import { createEnvironmentAccess } from './tenants/environment-access.js';
+import { createLastEnvironmentRepository } from './db/last-environment.repository.js';
+import { createPromotion } from './tenants/promotion.service.js';
+import { createPromotionRepository } from './db/promotion.repository.js';
+import { createEnvironmentsService } from './tenants/environments.service.js';
 import { revokeAccount } from './oidc/account-revocation.js';
 import { noMetrics, type Metrics } from './operations/metrics.js';
 import { createLicensesRepository } from './db/licenses.repository.js';
@@ -113,9 +119,13 @@ export async function createServices(config: Config, logger: Logger, options: Se
   const tenantsRepository = createTenantsRepository(db.prisma);
   const oidcModels = createOidcModelsRepository(db.prisma);
   const signingKeysRepository = createSigningKeysRepository(db.prisma);
+  // production, or a hosting platform's marker: no sandbox settings (issue #19, markers only add strictness)
+  const sandboxesForbidden = config.env === 'production' || config.productionMarker !== null;
+  // users and credentials are shared by a tenant's environments (issue #19)
+  const userRealm = createUserRealm(db.prisma);
   const hasher = createPasswordHasher({ cost: config.passwordHashCost, threads: config.passwordHashThreads });
   const keys = createSigningKeys({ repository: signingKeysRepository, sealer });
-  const users = createUsersService({ repository: createUsersRepository(db.prisma), hasher });
+  const users = createUsersService({ repository: inUserRealm(createUsersRepository(db.prisma), userRealm, ['findById', 'findByEmail', 'findByPhone', 'create']), hasher });
   const kv = store;
   const clientCache = createClientCache({ store: kv });
   const clientsRepository = createClientsRepository(db.prisma);
@@ -172,11 +182,25 @@ export async function createServices(config: Config, logger: Logger, options: Se
     logger,
   });
   const tenants = createTenantsService({
-    repository: tenantsRepository, keys, publicUrl: config.publicUrl, sealer, production: config.env === 'production', mtlsHeaderConfigured: !!config.mtls,
+    repository: tenantsRepository, keys, publicUrl: config.publicUrl, sealer, production: sandboxesForbidden, mtlsHeaderConfigured: !!config.mtls,
     announceChange: (slug) => providers.announceChange(slug),
     seedTenant: (tenantId, defaultApi) => rbac.seedDefaults(tenantId, defaultApi),
     audit,
     outboundPolicy: config.outboundPolicy,
+  });
+
+  const environments = createEnvironmentsService({
+    repository: tenantsRepository, keys, publicUrl: config.publicUrl, production: sandboxesForbidden,
+    seedTenant: (tenantId, defaultApi) => rbac.seedDefaults(tenantId, defaultApi),
+  });
+
+  const environmentAccess = createEnvironmentAccess({
+    environments, providers, rolesOfUser: (tenant, userId) => rbac.rolesOfUser(tenant, userId), lastEnvironments: createLastEnvironmentRepository(db.prisma),
+  });
+
+  const promotion = createPromotion({
+    environments, tenants: tenantsRepository, repository: createPromotionRepository(db.prisma),
+    announceChange: (slug) => providers.announceChange(slug), clientChanged: (tenantId, clientId) => clientCache.changed(tenantId, clientId),
   });
 
   /** validates client metadata with the tenant's own provider: what it accepts is what it will load */
@@ -197,14 +221,14 @@ export async function createServices(config: Config, logger: Logger, options: Se
   const codes = createOneTimeCodes({ store: kv, secret: deriveSecret(config.keyEncryptionKeys[0]!, 'one-time codes'), now });
   const sendLimits = createSendLimits({ limiter, store: kv, now });
   const challenges = createCodeChallenges({ codes, limits: sendLimits, courier, channels, audit, logger, now });
-  const identities = createIdentitiesRepository(db.prisma);
+  const identities = inUserRealm(createIdentitiesRepository(db.prisma), userRealm, ['find', 'listForUser', 'create', 'removeUnproven', 'remove']);
   const connections = createConnections({ sealer, fetch: outbound.fetch });
   const federation = createFederationStore({ store: kv, sealer });
   const linking = createAccountLinking({ users, identities, audit });
-  const mfa = createMfaRepository(db.prisma, now);
+  const mfa = inUserRealm(createMfaRepository(db.prisma, now), userRealm, ['totpFactors', 'findTotp', 'createTotp', 'removeTotp', 'dropUnconfirmed', 'replaceRecoveryCodes', 'recoveryCodesLeft', 'useRecoveryCode', 'trustDevice', 'findTrustedDevice', 'trustedDevices', 'revokeTrustedDevice', 'revokeAllTrustedDevices']);
   const sessions = createSessions({ providers, activity: sessionActivity, oidcModels, rolesOf: (tenant, userId) => rbac.rolesOfUser(tenant, userId), logger });
-  const passkeys = createPasskeysRepository(db.prisma);
-  const userAdmin = createUserAdmin({ repository: createUserAdminRepository(db.prisma), identities, mfa, passkeys, sessions });
+  const passkeys = inUserRealm(createPasskeysRepository(db.prisma), userRealm, ['listForUser', 'countForUser', 'findByCredentialId', 'create', 'rename', 'remove']);
+  const userAdmin = createUserAdmin({ repository: inUserRealm(createUserAdminRepository(db.prisma), userRealm, ['find', 'search', 'labels', 'update', 'delete', 'resetMfa']), identities, mfa, passkeys, sessions });
   const factors = createFactors({ mfa, sealer, limiter, audit, recoverySecret: deriveSecret(config.keyEncryptionKeys[0]!, 'recovery codes'), now });
   const smsFactor = createSmsFactor({ mfa, sealer, codes, challenges, factors, audit });
   // the JSON front doors' WebAuthn ceremonies (the hosted pages build theirs over the same store and passkeys)
@@ -266,6 +290,9 @@ export async function createServices(config: Config, logger: Logger, options: Se
     store: kv,
     revokedAccessTokens,
     tenants,
+    environments,
+    environmentAccess,
+    promotion,
     clients,
     users,
     keys,

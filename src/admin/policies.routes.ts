@@ -1,4 +1,4 @@
-// A tenant's sign-in methods and policies (password, MFA, token lifetimes, protocol profiles), each form one settings patch through
+// A tenant's sign-in methods and policies (password, one-time codes, MFA, token lifetimes, protocol profiles), each form one settings patch through
 // services.tenants.updateSettings, whose validation messages the form shows.
 import Router from '@koa/router';
 import type { Context } from 'koa';
@@ -21,7 +21,7 @@ const protocolSwitches = [
 ] as const;
 /** form field names without dots, which the body parser would read as nesting */
 const fieldOf = (key: string) => `protocol-${key.replace('.', '-')}`;
-type Section = 'signIn' | 'password' | 'mfa' | 'tokens' | 'protocol';
+type Section = 'signIn' | 'password' | 'codes' | 'mfa' | 'tokens' | 'protocol';
 
 const checked = (ctx: Context, name: string) => text(ctx, name, 10) === 'on';
 /** a whole number as a number; anything else as typed, for the settings validation to name */
@@ -44,6 +44,7 @@ export function policiesRoutes(kit: AdminKit) {
         methods: signInMethods.map(([key, label]) => ({ key, label, on: s.signIn.methods[key] })),
         signUp: s.signIn.signUp, requireVerifiedEmail: s.signIn.requireVerifiedEmail,
         password: { min: s.signIn.passwordMinLength, max: DEFAULT_MAX_PASSWORD_LENGTH },
+        codes: { length: s.signIn.code.length, maxAttempts: s.signIn.code.maxAttempts },
         mfa: { policy: s.mfa.policy, graceDays: s.mfa.graceDays, trustedDeviceDays: s.mfa.trustedDeviceDays, factors: mfaFactorTypes.map((f) => ({ key: f, on: s.mfa.factors[f] })) },
         ttl: lifetimes.map(([key, label]) => ({ key, label, value: s.ttl[key] })),
         protocol: protocolSwitches.map(([key, label]) => {
@@ -74,6 +75,8 @@ export function policiesRoutes(kit: AdminKit) {
     },
   }, 'admin.sign_in_methods_updated'));
   router.post('/password', (ctx) => save(ctx, 'password', { signIn: { passwordMinLength: whole(ctx, 'passwordMinLength') } }, 'admin.password_policy_updated'));
+  // issue #19: per environment; 4 digits only with at most 5 attempts (tenant-settings-update.ts says why)
+  router.post('/codes', (ctx) => save(ctx, 'codes', { signIn: { code: { length: whole(ctx, 'codeLength'), maxAttempts: whole(ctx, 'codeMaxAttempts') } } }, 'admin.code_policy_updated'));
   router.post('/mfa', (ctx) => save(ctx, 'mfa', {
     mfa: {
       policy: text(ctx, 'policy', 20),

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { loadConfig, ConfigError } from '../config/config.js';
 import { readDotEnv, withDevelopmentSecrets } from '../config/environment.js';
 import { acquireEmbeddedLock, readEmbeddedLock } from '../db/embedded-lock.js';
+import { applyEnvironmentFlag } from './environment-flag.js';
 import { cliPath, errorOutput, isPrinted, prepareCommand, usage, type PreparedCommand } from './commands.js';
 
 export interface CliOutcome { exitCode: number; stdout: string; stderr: string }
@@ -73,7 +74,13 @@ async function rlsCommand(args: string[]): Promise<CliOutcome> {
  * Runs one command. `cwd` is where `.env` is read from; DATA_DIR (embedded database) resolves against the
  * process's working directory, so callers with the embedded database run it there.
  */
-export async function runTesseraCli(argv: string[], env: Env, cwd = '.'): Promise<CliOutcome> {
+export async function runTesseraCli(given: string[], env: Env, cwd = '.'): Promise<CliOutcome> {
+  let argv: string[];
+  try {
+    argv = applyEnvironmentFlag(given);
+  } catch (error) {
+    return failWith(error);
+  }
   if (argv[0] === 'help' || argv.includes('--help') || argv.includes('-h')) return succeedWith(`${usage}\n`);
   if (argv[0] === 'rls') return rlsCommand(argv.slice(1));
   if (env.TESSERA_URL) return viaApi(argv, env.TESSERA_URL, env);

@@ -45,6 +45,12 @@ export const usage = `Usage: tessera <command> [options]
   demo [--reset]                  (development: the demo's issuer, client id and secret, user and sign-in URL;
                                    --reset gives it a new client secret and password)
 
+  env create --tenant <slug> --name <environment>   (prints {environment, issuer}; its issuer is {PUBLIC_URL}/t/<slug>~<environment>)
+  env list --tenant <slug>
+  env promote --tenant <slug> --from <environment> --to <environment> [--yes]
+                (the diff of settings, APIs, roles and clients; --yes applies it in one transaction)
+  --env <environment>             (every command that takes --tenant: act on that environment of the tenant; default live)
+
   tenant get|delete --tenant <slug>
   client list --tenant <slug> [--limit <1-100>] [--cursor <cursor>]
   client get|rotate-secret|delete --tenant <slug> --id <client_id>

@@ -49,6 +49,23 @@ export const managementCommands: Record<string, ManagementCommand> = {
     return (invoke) => deleted(`tenant ${slug}`)(invoke('deleteTenant', { params: { slug } }));
   },
 
+  'env create'(args) {
+    const { values: v } = parseFlags(args, { ...tenantFlag, name: { type: 'string' } });
+    const params = { slug: need(text(v.tenant), '--tenant') };
+    return (invoke) => invoke('createEnvironment', { params, body: { name: need(text(v.name), '--name') } });
+  },
+  'env list'(args) {
+    const { values: v } = parseFlags(args, tenantFlag);
+    return (invoke) => invoke('listEnvironments', { params: { slug: need(text(v.tenant), '--tenant') } });
+  },
+
+  'env promote'(args) {
+    const { values: v } = parseFlags(args, { ...tenantFlag, from: { type: 'string' }, to: { type: 'string' }, yes: { type: 'boolean' } });
+    const params = { slug: need(text(v.tenant), '--tenant') };
+    const body = { from: need(text(v.from), '--from'), to: need(text(v.to), '--to'), apply: v.yes === true };
+    return (invoke) => invoke('promoteEnvironment', { params, body });
+  },
+
   'client list'(args) {
     const { values: v } = parseFlags(args, { ...tenantFlag, ...page });
     const slug = need(text(v.tenant), '--tenant');

@@ -2,6 +2,7 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { productionMarker, productionSignal } from './development-mode.js';
 import { parseTrustProxy, trustNoProxy, type TrustProxy } from './trust-proxy.js';
 import { outboundPolicies, type OutboundPolicy } from '../net/outbound-guard.js';
 import { ARGON2_LIMITS, OWASP_ARGON2ID, owaspProblem, type Argon2Cost } from './argon2-cost.js';
@@ -40,7 +41,16 @@ export interface Config {
   readonly metricsHost: string;
   /** where `/` sends browsers (302) instead of Tessera's own home page */
   readonly homeRedirectUrl: string | undefined;
+  /** TESSERA_DEV_TENANT + TESSERA_DEV_SECRET: on only where development is declared and nothing signals production */
+  readonly developmentToken: DevelopmentTokenConfig;
+  /** a hosting platform's variable or PRODUCTION=true (development-mode.ts): production rules for sandboxes too */
+  readonly productionMarker: string | null;
 }
+
+export type DevelopmentTokenConfig =
+  | { readonly state: 'off' }
+  | { readonly state: 'blocked'; readonly blockedBy: string }
+  | { readonly state: 'on'; readonly tenant: string; readonly secret: string };
 
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
@@ -87,6 +97,10 @@ export const configSchema = z.object({
   METRICS_PORT: optional(z.coerce.number().int().min(0).max(65535)),
   METRICS_HOST: optional(z.string().min(1)),
   HOME_REDIRECT_URL: optional(z.url({ protocol: /^https?$/ })),
+  TESSERA_ENV: optional(z.enum(['development', 'production'])),
+  PRODUCTION: optional(z.string()),
+  TESSERA_DEV_TENANT: optional(z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a tenant slug')),
+  TESSERA_DEV_SECRET: optional(z.string().min(32, 'must be at least 32 characters of random data')),
 });
 
 export const configKeys = Object.keys(configSchema.shape);
@@ -133,7 +147,12 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
   // The certificate header is only read from a trusted proxy (http/client-certificate.ts): without one it never arrives.
   if (e.MTLS_CERT_HEADER && (e.TRUST_PROXY ?? trustNoProxy).kind === 'none') problems.push('MTLS_CERT_HEADER: needs TRUST_PROXY (the header is only accepted from the TLS proxy)');
   if (e.MTLS_VERIFY_HEADER && !e.MTLS_CERT_HEADER) problems.push('MTLS_VERIFY_HEADER: needs MTLS_CERT_HEADER');
+  if (Boolean(e.TESSERA_DEV_TENANT) !== Boolean(e.TESSERA_DEV_SECRET) && valid('TESSERA_DEV_TENANT') && valid('TESSERA_DEV_SECRET')) problems.push('TESSERA_DEV_TENANT: needs TESSERA_DEV_SECRET (and the other way round)');
+  if (e.TESSERA_DEV_TENANT === 'system') problems.push('TESSERA_DEV_TENANT: the system tenant operates the installation and never has a development token');
   if (problems.length) throw new ConfigError(problems);
+  const blockedBy = productionSignal(env);
+  const developmentToken: DevelopmentTokenConfig = !e.TESSERA_DEV_TENANT || !e.TESSERA_DEV_SECRET ? { state: 'off' }
+    : blockedBy ? { state: 'blocked', blockedBy } : { state: 'on', tenant: e.TESSERA_DEV_TENANT, secret: e.TESSERA_DEV_SECRET };
 
   return Object.freeze({
     env: mode,
@@ -162,6 +181,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     metricsPort: (e.METRICS_PORT ?? (mode === 'test' ? 0 : 9464)) || null,
     metricsHost: e.METRICS_HOST ?? '127.0.0.1',
     homeRedirectUrl: e.HOME_REDIRECT_URL,
+    developmentToken: Object.freeze(developmentToken),
+    productionMarker: productionMarker(env),
   });
 }
 

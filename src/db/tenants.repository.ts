@@ -8,9 +8,12 @@ export interface TenantRecord {
   readonly name: string;
   readonly settings: unknown;
   readonly version: number;
+  /** the tenant whose environment this is (issue #19); null for a tenant (its live environment) */
+  readonly parentId: string | null;
+  readonly environment: string;
 }
 
-const select = { id: true, slug: true, name: true, settings: true, version: true } as const;
+const select = { id: true, slug: true, name: true, settings: true, version: true, parentId: true, environment: true } as const;
 
 export function createTenantsRepository(prisma: PrismaClient) {
   return {
@@ -21,11 +24,20 @@ export function createTenantsRepository(prisma: PrismaClient) {
       const row = await prisma.tenant.findUnique({ where: { slug }, select: { version: true } });
       return row?.version ?? null;
     },
+    /** every tenant and environment */
     list(): Promise<TenantRecord[]> {
       return prisma.tenant.findMany({ select, orderBy: { createdAt: 'asc' } });
     },
+    /** the tenants themselves, without their environments */
+    listTenants(): Promise<TenantRecord[]> {
+      return prisma.tenant.findMany({ where: { parentId: null }, select, orderBy: { createdAt: 'asc' } });
+    },
+    /** a tenant's environments other than live, oldest first */
+    environmentsOf(parentId: string): Promise<TenantRecord[]> {
+      return prisma.tenant.findMany({ where: { parentId }, select, orderBy: { createdAt: 'asc' } });
+    },
     /** Creates the tenant with its first signing keys in one transaction. @throws AppError('tenant.slug_taken') */
-    async create(input: { id: string; slug: string; name: string; settings: object; keys: { kid: string; alg: string; sealedJwk: string }[] }): Promise<TenantRecord> {
+    async create(input: { id: string; slug: string; name: string; settings: object; parentId?: string; environment?: string; keys: { kid: string; alg: string; sealedJwk: string }[] }): Promise<TenantRecord> {
       const { keys, ...tenant } = input;
       try {
         return await prisma.tenant.create({ data: { ...tenant, keys: { create: keys } }, select });

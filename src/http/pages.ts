@@ -10,7 +10,7 @@ export interface PageTenant {
   readonly slug: string;
   readonly name: string;
   readonly branding: Branding;
-  readonly settings?: { readonly texts?: { readonly defaultLocale: Locale; readonly overrides: TextOverrides } };
+  readonly settings?: { readonly texts?: { readonly defaultLocale: Locale; readonly overrides: TextOverrides }; readonly signIn?: { readonly sandbox?: boolean } };
 }
 
 export const assetsPath = '/assets';
@@ -21,6 +21,8 @@ export function pageFor(tenant: PageTenant | null, title: string, lang = 'en', r
     title,
     refreshSeconds: refreshSeconds ?? null,
     tenant: { name: tenant?.name ?? 'Tessera', slug: tenant?.slug ?? '', logoUrl: (tenant?.branding ?? defaultBranding).logoUrl },
+    // issue #19: a sandbox (environment or tenant) says so on every hosted page; production never has one
+    sandbox: tenant?.settings?.signIn?.sandbox === true,
     assetsUrl: assetsPath,
     brandCssUrl: tenant ? `/t/${tenant.slug}/branding.css` : `${assetsPath}/brand.css`,
   };

@@ -4,7 +4,8 @@ import { createLocalJWKSet, type JWTVerifyGetKey } from 'jose';
 import { publicJwks } from '../tenants/signing-keys.js';
 import type { Services } from '../services.js';
 import { AppError } from '../errors/app-error.js';
-import { managementAudience } from '../tenants/system-tenant.js';
+import { isDevelopmentToken, looksLikeDevelopmentToken } from '../config/development-token.js';
+import { managementAudience, managementScopes } from '../tenants/system-tenant.js';
 import { systemSlug } from '../tenants/issuer.js';
 import { verifyAccessToken } from '../rbac/access-token-check.js';
 import type { Principal } from './operation.js';
@@ -36,12 +37,20 @@ export function createBearerAuth(services: Services) {
     return { issuer: system.tenant.issuer, tenantId: system.tenant.id, keySet, permissionsClaim: system.tenant.settings.rbac.permissionsClaim };
   }
 
+  // issue #19: full rights on the one tenant TESSERA_DEV_TENANT names, only where config says development
+  function developmentPrincipal(token: string): Principal {
+    const dev = services.config.developmentToken;
+    if (dev.state !== 'on' || !isDevelopmentToken(token, dev.tenant, dev.secret)) throw new InvalidToken('Development tokens are not accepted by this server.', true);
+    return { actor: `dev-token:${dev.tenant}`, scopes: new Set(managementScopes.filter((scope) => scope !== 'operators:write')), tenants: [dev.tenant] };
+  }
+
   return {
     /** @throws InvalidToken when the header is missing, malformed, or the token is not a live Management API token */
     async authenticate(authorization: string | undefined): Promise<Principal> {
       if (!authorization) throw new InvalidToken('An access token is required: Authorization: Bearer <token>.', false);
       const token = bearerSyntax.exec(authorization)?.[1];
       if (!token) throw new InvalidToken('The Authorization header must be "Bearer <token>".', true);
+      if (looksLikeDevelopmentToken(token)) return developmentPrincipal(token);
       const { issuer, tenantId, keySet, permissionsClaim } = await keys();
       // the same rules as any resource server of ours (RFC 9068 §4, no sender-constrained token as a bearer one)
       const verdict = await verifyAccessToken(token, keySet, { issuer, audience });

@@ -40,7 +40,7 @@ function operationObject(operation: Operation): Json {
     tags: [operation.tag],
     security: [{ oauth2: [operation.scope] }],
     parameters: [
-      ...pathParams(operation.path).map((name) => ({ name, in: 'path', required: true, schema: { type: 'string' } })),
+      ...pathParams(operation.path).map((name) => ({ name, in: 'path', required: true, schema: { type: 'string' }, ...(name === 'slug' ? { description: 'a tenant, or one of its environments as {tenant}~{environment} (issue #19)' } : {}) })),
       ...queryParameters(operation.query),
     ],
     ...(operation.body ? {

@@ -5,6 +5,8 @@
 // is read per request, never from the token, so taking a tenant away from an operator takes effect at once.
 
 /** slugs an operator may act on; null = every tenant */
+import { splitSlug } from '../tenants/environment-names.js';
+
 export type TenantAccess = readonly string[] | null;
 
 export const everyTenant: TenantAccess = null;
@@ -31,8 +33,9 @@ export function operatorTenants(input: { client: unknown; user?: unknown }): Ten
   return intersect(restrictionOf(input.client), input.user === undefined ? everyTenant : restrictionOf(input.user));
 }
 
+/** a tenant's environments (`acme~sandbox`, issue #19) go with the tenant */
 export function mayActOn(access: TenantAccess, slug: string): boolean {
-  return access === null || access.includes(slug);
+  return access === null || access.includes(splitSlug(slug).tenant);
 }
 
 /** only an operator of the whole installation creates tenants: a new tenant is outside every list */

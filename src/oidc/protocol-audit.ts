@@ -54,7 +54,7 @@ export function createProtocolAudit(audit: AuditLog) {
         void audit.record({
           tenantId, type: exchange ? 'token.exchanged' : grantType === 'refresh_token' ? 'token.refreshed' : 'token.issued',
           actor: exchange ? (exchange.actor ?? clientOf(ctx)) : subject ?? clientOf(ctx), subject, clientId: clientOf(ctx),
-          ...origin(ctx), data: exchange ? { grantType, mode: exchange.mode, resource: exchange.resource, scope: exchange.scope } : { grantType },
+          ...origin(ctx), data: exchange ? { grantType, mode: exchange.mode, resource: exchange.resource, scope: exchange.scope, ...(exchange.fromEnvironment ? { fromEnvironment: exchange.fromEnvironment } : {}) } : { grantType },
         });
       });
 

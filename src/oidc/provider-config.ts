@@ -14,6 +14,7 @@ import { fapiAlgorithms, fapiClientProblem, fapiMaxCodeSeconds } from './fapi2-p
 import type { MtlsHeaders } from './mtls-certificate.js';
 import { registrationFeatures, type RegistrationDeps } from './client-registration.js';
 import { deviceFlowFeature, type DevicePages } from './device-flow.js';
+import { withEnvironmentClaim } from './environment-claim.js';
 import { withActClaim } from './token-exchange.js';
 import { withLoginClaims } from './login-transaction-grant.js';
 import { supportedLocales } from '../i18n/i18n.js';
@@ -27,7 +28,8 @@ export interface ProviderPages extends DevicePages {
 
 export interface TenantProviderConfigInput {
   config: Pick<Config, 'publicUrl' | 'cookieSecrets'>;
-  tenant: { id: string; slug: string; settings: TenantSettings };
+  /** environment: `live` when not given (issue #19) */
+  tenant: { id: string; slug: string; environment?: string; settings: TenantSettings };
   jwks: { keys: object[] };
   adapter: NonNullable<Configuration['adapter']>;
   findAccount(ctx: KoaContextWithOIDC, sub: string): Promise<Account | undefined>;
@@ -105,7 +107,7 @@ export function tenantProviderConfiguration(input: TenantProviderConfigInput): C
     // (relying-party-settings.ts). The library default (true) keeps them for userinfo only.
     conformIdTokenClaims: settings.oidc.idTokenClaims === 'userinfo',
     extraParams: { scope: keepOfflineAccess(settings.oidc) as never },
-    extraTokenClaims: withLoginClaims(withActClaim(rbacTokenClaims(tenant.id, settings.rbac, input.claimsFor) as never)) as Configuration['extraTokenClaims'],
+    extraTokenClaims: withLoginClaims(withActClaim(withEnvironmentClaim(tenant.environment ?? 'live', rbacTokenClaims(tenant.id, settings.rbac, input.claimsFor)) as never)) as Configuration['extraTokenClaims'],
     // RFC 9700 §2.1.2: the code flow; implicit and hybrid only where the tenant turns them on (protocol-settings.ts).
     responseTypes: profiles.responseTypes,
     subjectTypes: profiles.subjectTypes,

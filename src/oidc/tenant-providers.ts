@@ -27,6 +27,8 @@ import type { SessionActivityRepository } from '../db/session-activity.repositor
 import { trackSessions } from './session-tracking.js';
 import type { RateLimiter } from '../store/rate-limiter.js';
 import { tokenExchangeGrant, tokenExchangeGrantType, tokenExchangeParameters } from './token-exchange.js';
+import { slugPattern, splitSlug } from '../tenants/environment-names.js';
+import { mayEnterEnvironment } from '../tenants/environment-access.js';
 import { deviceVerificationGuard } from './device-flow.js';
 import { issuerFor } from '../tenants/issuer.js';
 
@@ -35,6 +37,10 @@ export interface TenantContext {
   readonly slug: string;
   readonly name: string;
   readonly issuer: string;
+  /** `live` for the tenant itself, else the environment's name (issue #19) */
+  readonly environment: string;
+  /** the tenant (live environment) this environment belongs to: its own slug for live */
+  readonly tenantSlug: string;
   readonly settings: TenantSettings;
 }
 
@@ -89,7 +95,7 @@ export function createTenantProviders(deps: TenantProvidersDeps) {
     const record = await deps.tenants.findBySlug(slug);
     if (!record) return { value: null, version: 0, checkedAt: Date.now(), changesAt: Infinity };
     const settings = parseTenantSettings(record.settings);
-    const tenant: TenantContext = { id: record.id, slug, name: record.name, issuer: issuerFor(deps.publicUrl, slug), settings };
+    const tenant: TenantContext = { id: record.id, slug, name: record.name, issuer: issuerFor(deps.publicUrl, slug), environment: record.environment, tenantSlug: splitSlug(slug).tenant, settings };
     const [{ jwks, changesAt }, apis] = await Promise.all([deps.keys.loadJwks(record.id), deps.rbac.apiPermissions(record.id)]);
     const configuration = tenantProviderConfiguration({
       config: { publicUrl: deps.publicUrl, cookieSecrets: deps.cookieSecrets },
@@ -117,6 +123,11 @@ export function createTenantProviders(deps: TenantProvidersDeps) {
         tenantId: record.id, issuer: tenant.issuer, keys: createLocalJWKSet(publicJwks(jwks)), revoked: deps.revokedAccessTokens,
         resourceInfo: (resource, client) => resourceServerInfo(settings, apis, resource, client),
         defaultResource: settings.defaultResource ?? `${tenant.issuer}/api`, impersonators: settings.grants.tokenExchange.impersonators,
+        sibling: (issuer) => siblingEnvironment(tenant, issuer),
+        mayEnter: async (userId) => {
+          const user = await deps.usersFor(record.id)(userId);
+          return Boolean(user && !user.disabled) && mayEnterEnvironment(tenant.environment, await deps.rbac.rolesOfUser({ id: record.id, slug }, userId));
+        },
       }) as never, tokenExchangeParameters);
     }
     provider.use(unauthorizedClientError());
@@ -145,6 +156,17 @@ export function createTenantProviders(deps: TenantProvidersDeps) {
       deps.logger.error({ err: error, tenant: slug, route: ctx.oidc?.route }, 'provider server_error');
     });
     return { value: { tenant, provider }, version: record.version, checkedAt: Date.now(), changesAt: changesAt?.getTime() ?? Infinity };
+  }
+
+  /** another environment of `tenant`'s tenant, by issuer, with its published keys (issue #19) */
+  async function siblingEnvironment(tenant: TenantContext, issuer: string) {
+    const prefix = `${deps.publicUrl.origin}/t/`;
+    const slug = issuer.startsWith(prefix) ? issuer.slice(prefix.length) : '';
+    if (!slugPattern.test(slug) || slug === tenant.slug || splitSlug(slug).tenant !== tenant.tenantSlug) return null;
+    const record = await deps.tenants.findBySlug(slug);
+    if (!record) return null;
+    const { jwks } = await deps.keys.loadJwks(record.id);
+    return { tenantId: record.id, keys: createLocalJWKSet(publicJwks(jwks)), environment: record.environment };
   }
 
   function remember(slug: string, entry: Entry) {

@@ -4,7 +4,8 @@
 // subject token already had; impersonation (no `act`) only for clients the tenant names. The new token's scopes never
 // exceed the subject token's nor the client's for the target API. Minted by oidc-provider's own models (Grant,
 // AccessToken as an RFC 9068 JWT), so introspection and revocation treat it like any other; the audit log records
-// each exchange (protocol-audit.ts).
+// each exchange (protocol-audit.ts). The subject token may also be a user's token of another environment of the same
+// tenant (issue #19): the exchange is then a switch of environment, allowed only where the user may enter.
 import { errors, type Client, type KoaContextWithOIDC, type ResourceServer } from 'oidc-provider';
 import { jwtVerify, type JWTVerifyGetKey } from 'jose';
 import type { RevokedAccessTokens } from './revoked-access-tokens.js';
@@ -26,6 +27,13 @@ export interface TokenExchangeOptions {
   defaultResource: string | null;
   /** clients that may impersonate (no `act`) when they send no actor_token */
   impersonators: readonly string[];
+  /**
+   * Issue #19: another environment of the same tenant, by its issuer, whose user access tokens this environment takes
+   * as subject_token (switching environments through OAuth); null for any other issuer
+   */
+  sibling?(issuer: string): Promise<{ tenantId: string; keys: JWTVerifyGetKey; environment: string } | null>;
+  /** whether the user (enabled, holding what entering needs) may enter this environment */
+  mayEnter?(userId: string): Promise<boolean>;
 }
 
 /** extraTokenClaims that add the `act` of the exchange being answered to the token it mints */
@@ -38,20 +46,32 @@ export function withActClaim<T extends (ctx: KoaContextWithOIDC, token: never) =
 }
 
 /** what the audit entry of an exchange says (protocol-audit.ts reads it from ctx.state) */
-export interface ExchangeRecord { mode: 'delegation' | 'impersonation'; subject: string; actor: string | null; resource: string; scope: string }
+export interface ExchangeRecord { mode: 'delegation' | 'impersonation'; subject: string; actor: string | null; resource: string; scope: string; /** the environment the subject token came from, when another (issue #19) */ fromEnvironment?: string }
 
-interface Presented { sub: string; clientId: string; scope: string[]; act?: Act; isUser: boolean }
+interface Presented { sub: string; clientId: string; scope: string[]; act?: Act; isUser: boolean; fromEnvironment?: string }
+
+/** the issuer a JWT names, unverified (only to pick the keys it is then verified with) */
+function issuerOf(token: string): string | undefined {
+  try {
+    const iss = (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { iss?: unknown }).iss;
+    return typeof iss === 'string' ? iss : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** an unexpired, unrevoked access token of this tenant: an RFC 9068 JWT or an opaque one */
-async function presented(ctx: KoaContextWithOIDC, token: string, options: TokenExchangeOptions, name: string): Promise<Presented> {
+async function presented(ctx: KoaContextWithOIDC, token: string, options: TokenExchangeOptions, name: string, fromSibling = false): Promise<Presented> {
   if (token.split('.').length === 3) {
     try {
-      const { payload } = await jwtVerify(token, options.keys, { issuer: options.issuer, typ: 'at+jwt' });
+      const iss = issuerOf(token);
+      const sibling = fromSibling && iss !== options.issuer && iss && options.sibling ? await options.sibling(iss) : null;
+      const { payload } = await jwtVerify(token, sibling?.keys ?? options.keys, { issuer: sibling ? iss : options.issuer, typ: 'at+jwt' });
       if (typeof payload.sub !== 'string' || typeof payload.client_id !== 'string') throw new Error('not an access token');
-      if (typeof payload.jti === 'string' && (await options.revoked.isRevoked(options.tenantId, payload.jti))) throw new Error('revoked');
+      if (typeof payload.jti === 'string' && (await options.revoked.isRevoked(sibling?.tenantId ?? options.tenantId, payload.jti))) throw new Error('revoked');
       return {
         sub: payload.sub, clientId: payload.client_id, scope: String(payload.scope ?? '').split(' ').filter(Boolean),
-        act: payload.act as Act | undefined, isUser: payload.sub !== payload.client_id,
+        act: payload.act as Act | undefined, isUser: payload.sub !== payload.client_id, ...(sibling ? { fromEnvironment: sibling.environment } : {}),
       };
     } catch {
       throw new errors.InvalidGrant(`${name} is not a valid access token of this tenant`);
@@ -84,8 +104,12 @@ export function tokenExchangeGrant(options: TokenExchangeOptions) {
     if (actorToken && single(ctx, 'actor_token_type') !== accessTokenType) throw new errors.InvalidRequest(`actor_token_type must be ${accessTokenType}`);
     if (!actorToken && single(ctx, 'actor_token_type')) throw new errors.InvalidRequest('actor_token_type without actor_token');
 
-    const subject = await presented(ctx, subjectToken, options, 'subject_token');
+    const subject = await presented(ctx, subjectToken, options, 'subject_token', true);
     if (!subject.isUser) throw new errors.InvalidGrant('subject_token must stand for a user');
+    // switching environments: only into one the user may enter (issue #19)
+    if (subject.fromEnvironment !== undefined && !(await options.mayEnter?.(subject.sub))) {
+      throw new errors.InvalidGrant('the user of subject_token may not enter this environment');
+    }
     let actor: string | null = null;
     if (actorToken) {
       const acting = await presented(ctx, actorToken, options, 'actor_token');
@@ -116,7 +140,7 @@ export function tokenExchangeGrant(options: TokenExchangeOptions) {
     oidc.entity('AccessToken', at);
     const accessToken = await at.save();
 
-    const record: ExchangeRecord = { mode: impersonation ? 'impersonation' : 'delegation', subject: subject.sub, actor: act?.sub ?? null, resource, scope };
+    const record: ExchangeRecord = { mode: impersonation ? 'impersonation' : 'delegation', subject: subject.sub, actor: act?.sub ?? null, resource, scope, ...(subject.fromEnvironment ? { fromEnvironment: subject.fromEnvironment } : {}) };
     (ctx.state as { tokenExchange?: ExchangeRecord }).tokenExchange = record;
     ctx.set('Cache-Control', 'no-store');
     ctx.body = { access_token: accessToken, issued_token_type: accessTokenType, token_type: 'Bearer', expires_in: at.expiration, ...(scope ? { scope } : {}) };

@@ -5,6 +5,7 @@ import { createLocalJWKSet, decodeJwt, type JWK, type JWTPayload } from 'jose';
 import type { Client } from 'oidc-provider';
 import type { Services } from '../services.js';
 import { verifyAccessToken } from '../rbac/access-token-check.js';
+import { slugPattern } from '../tenants/environment-names.js';
 import type { TenantContext } from '../oidc/tenant-providers.js';
 
 const bearerSyntax = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/i;
@@ -30,7 +31,7 @@ export async function verifyAppAccessToken(services: Services, token: string): P
   }
   const prefix = `${services.config.publicUrl.origin}/t/`;
   const slug = typeof unverified.iss === 'string' && unverified.iss.startsWith(prefix) ? unverified.iss.slice(prefix.length) : '';
-  const resolved = /^[a-z][a-z0-9-]{1,39}$/.test(slug) ? await services.providers.get(slug) : null;
+  const resolved = slugPattern.test(slug) ? await services.providers.get(slug) : null;
   if (!resolved || typeof unverified.aud !== 'string') return null;
   const { jwks } = await services.keys.loadJwks(resolved.tenant.id);
   const keySet = createLocalJWKSet({ keys: jwks.keys.map((key) => Object.fromEntries(publicMembers.filter((m) => key[m] !== undefined).map((m) => [m, key[m]])) as JWK) });

@@ -17,7 +17,7 @@ export interface CallingApp {
   appSlug: string;
 }
 
-const appIdSyntax = /^([a-z][a-z0-9-]{1,39})\.[A-Za-z0-9_-]{16}$/;
+const appIdSyntax = /^([a-z][a-z0-9-]{1,39}(?:~[a-z][a-z0-9-]{1,29})?)\.[A-Za-z0-9_-]{16}$/;
 const sha = (value: string) => createHash('sha256').update(value).digest();
 
 /** @throws AppError('app.invalid_credentials') */

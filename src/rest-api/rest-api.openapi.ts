@@ -60,16 +60,28 @@ export function operation(input: { id: string; summary: string; body?: Json; req
 }
 
 export const common: ErrorCode[] = ['rest.disabled', 'rest.origin_not_allowed', 'request.invalid', 'request.unsupported_media_type', 'app.invalid_credentials'];
+const environmentErrors: ErrorCode[] = ['environment.not_found', 'environment.forbidden'];
+const environmentField = { type: 'string', description: 'an environment of the tenant (live, sandbox, …; issue #19). Login: default the user\'s last used; the user must hold a role in any environment but live' };
 export const bearerErrors: ErrorCode[] = ['rest.disabled', 'rest.origin_not_allowed', 'auth.invalid_token'];
 
 export function restApiPaths(publicUrl: URL): Record<string, Json> {
-  const servers = [{ url: `${publicUrl.origin}/t/{tenant}`, variables: { tenant: { default: 'acme', description: 'the tenant slug' } } }];
+  const servers = [{ url: `${publicUrl.origin}/t/{tenant}`, variables: { tenant: { default: 'acme', description: 'the tenant slug, or the slug of one of its environments (acme~sandbox)' } } }];
   const path = (item: Json) => ({ servers, ...item });
   return {
     '/v1/auth/login': path({ post: operation({
       id: 'restLogin', summary: 'Signs in with email and password: tokens, or the challenge envelope when a second factor is due', required: ['email', 'password'],
-      body: { email: { type: 'string' }, password: { type: 'string' } }, ok: { oneOf: [tokens, challenge] },
-      errors: [...common, 'login.invalid_credentials', 'auth.rate_limited', 'login.expired'],
+      body: { email: { type: 'string' }, password: { type: 'string' }, environment: environmentField }, ok: { oneOf: [tokens, challenge] },
+      errors: [...common, 'login.invalid_credentials', 'auth.rate_limited', 'login.expired', ...environmentErrors],
+    }) }),
+    '/v1/auth/switch': path({ post: operation({
+      id: 'restSwitchEnvironment', summary: 'Tokens for another environment of the tenant without signing in again (issue #19): the refresh token proves the sign-in; the target\'s built-in REST client and second-factor policy apply', required: ['refresh_token', 'environment'],
+      body: { refresh_token: { type: 'string' }, environment: environmentField }, ok: { oneOf: [tokens, challenge] },
+      errors: [...common, 'token.invalid_refresh', 'login.expired', ...environmentErrors],
+    }) }),
+    '/v1/environments': path({ get: operation({
+      id: 'restEnvironments', summary: 'The environments of the tenant the user may enter (live first), and which one this token is for', bearer: true,
+      ok: { type: 'object', properties: { items: { type: 'array', items: { type: 'object', properties: { environment: { type: 'string' }, issuer: { type: 'string' }, current: { type: 'boolean' } } } } } },
+      errors: bearerErrors,
     }) }),
     '/v1/auth/challenge/{id}/verify': path({ post: operation({
       id: 'restVerifyChallenge', summary: 'Answers an mfa challenge with a TOTP, SMS or recovery code (`code`) or a passkey (`credential`): tokens', required: ['method'],

@@ -13,6 +13,7 @@ import { bearerToken, verifyAppAccessToken, type AppAccess } from '../otp-api/ap
 import { callProviderEndpoint } from '../otp-api/provider-endpoint.js';
 import { createRestClients } from './rest-client.js';
 import { addTwoFactorSurface } from './rest-2fa-surface.js';
+import { createRestEnvironments } from './rest-environments.js';
 import { createRestSignIn, restTokens, type RestAnswer } from './rest-sign-in.js';
 import { createIdempotentRoutes } from './rest-idempotent-route.js';
 import { createCodePointers } from './rest-code-pointers.js';
@@ -51,6 +52,7 @@ export function restApiRoutes(services: Services) {
   const router = new Router({ prefix: restApiPrefix });
   const clients = createRestClients(services);
   const signIn = createRestSignIn(services);
+  const environments = createRestEnvironments(services, clients);
 
   router.use(gate);
   // a preflight for any path of the API is answered by the gate
@@ -87,7 +89,13 @@ export function restApiRoutes(services: Services) {
     return body.refresh_token;
   };
 
-  router.post('/auth/login', appRoute((ctx, app, body) => signIn.login(ctx, app, body)));
+  router.post('/auth/login', appRoute((ctx, app, body) => signIn.login(ctx, app, body, environments.loginChooser(ctx, app, body))));
+
+  router.post('/auth/switch', appRoute((ctx, app, body) => environments.switchTo(ctx, app, body, signIn.beginPassed)));
+
+  router.get('/environments', async (ctx) => {
+    ctx.body = await environments.list(await bearer(ctx));
+  });
 
   router.post('/auth/challenge/:id/verify', appRoute((ctx, app, body) => signIn.verifyChallenge(ctx, app, ctx.params.id!, body)));
 

@@ -4,9 +4,11 @@
 // processes: clients.service.ts ensureBuiltInRestApp; its slug is reserved, so no app can pose as it). Tokens always
 // belong to the client named here, so refresh, logout and challenges work only with the client that signed in.
 import type { Context } from 'koa';
+import type Provider from 'oidc-provider';
 import type { Services } from '../services.js';
 import { AppError } from '../errors/app-error.js';
 import type { ResolvedTenant } from '../http/tenant-routes.js';
+import { isDevelopmentToken, looksLikeDevelopmentToken } from '../config/development-token.js';
 import { authenticateApp, type CallingApp } from '../otp-api/app-credentials.js';
 import { builtInRestAppSlug } from '../clients/clients.service.js';
 
@@ -28,6 +30,11 @@ function basicCredentials(header: string): { id: string; secret: string } | null
   }
 }
 
+function developmentBearer(header: string): string | null {
+  const token = /^Bearer (\S+)$/i.exec(header)?.[1];
+  return token && looksLikeDevelopmentToken(token) ? token : null;
+}
+
 export function createRestClients(services: Services) {
   /** the built-in client's id per tenant, once this process has made sure it exists */
   const known = new Map<string, string>();
@@ -40,9 +47,41 @@ export function createRestClients(services: Services) {
     return clientId;
   }
 
+  /** the tenant's built-in REST client as the calling app (also an environment switched to, issue #19) */
+  async function builtIn(tenant: ResolvedTenant, provider: Provider): Promise<CallingApp> {
+    let clientId = await builtInClientId(tenant);
+    let client = await provider.Client.find(clientId);
+    if (!client) {
+      // deleted by an operator since: made again
+      known.delete(tenant.id);
+      clientId = await builtInClientId(tenant);
+      client = await provider.Client.find(clientId);
+    }
+    const secret = (client as unknown as { clientSecret?: string } | undefined)?.clientSecret;
+    if (!client || !secret) throw new Error('the built-in REST client could not be loaded');
+    return { tenant, provider, client, appId: clientId, appSecret: secret, appSlug: builtInRestAppSlug };
+  }
+
+  /**
+   * Issue #19: the development token of this tenant stands for any of its headless apps (named by `client_id`, no
+   * secret) or the built-in one — only where config says development (config/development-mode.ts).
+   */
+  async function developmentApp(ctx: Context, tenant: ResolvedTenant, token: string, body: Record<string, unknown>): Promise<CallingApp> {
+    const dev = services.config.developmentToken;
+    if (dev.state !== 'on' || dev.tenant !== tenant.slug || !isDevelopmentToken(token, dev.tenant, dev.secret)) throw new AppError('app.invalid_credentials', 'Development tokens are not accepted here.');
+    const provider = ctx.state.provider!;
+    const clientId = typeof body.client_id === 'string' ? body.client_id : await builtInClientId(tenant);
+    const client = await provider.Client.find(clientId);
+    const app = client as unknown as { headless?: boolean; app_slug?: string; clientSecret?: string } | undefined;
+    if (!client || !app?.headless || !app.app_slug || !app.clientSecret) throw new AppError('app.invalid_credentials');
+    return { tenant, provider, client, appId: clientId, appSecret: app.clientSecret, appSlug: app.app_slug };
+  }
+
   return {
     /** @throws AppError('app.invalid_credentials') for credentials that do not name a headless app of this tenant */
     async identify(ctx: Context, tenant: ResolvedTenant, body: Record<string, unknown>): Promise<CallingApp> {
+      const dev = developmentBearer(ctx.get('Authorization'));
+      if (dev !== null) return developmentApp(ctx, tenant, dev, body);
       const basic = ctx.get('Authorization') ? basicCredentials(ctx.get('Authorization')) : null;
       if (ctx.get('Authorization') && !basic) throw new AppError('app.invalid_credentials', 'Authorization must be HTTP Basic with the client id and secret.');
       const named = basic ?? (body.client_id !== undefined || body.client_secret !== undefined ? { id: body.client_id, secret: body.client_secret } : null);
@@ -51,19 +90,9 @@ export function createRestClients(services: Services) {
         if (app.tenant.id !== tenant.id) throw new AppError('app.invalid_credentials');
         return app;
       }
-      const provider = ctx.state.provider!;
-      let clientId = await builtInClientId(tenant);
-      let client = await provider.Client.find(clientId);
-      if (!client) {
-        // deleted by an operator since: made again
-        known.delete(tenant.id);
-        clientId = await builtInClientId(tenant);
-        client = await provider.Client.find(clientId);
-      }
-      const secret = (client as unknown as { clientSecret?: string } | undefined)?.clientSecret;
-      if (!client || !secret) throw new Error('the built-in REST client could not be loaded');
-      return { tenant, provider, client, appId: clientId, appSecret: secret, appSlug: builtInRestAppSlug };
+      return builtIn(tenant, ctx.state.provider!);
     },
+    builtIn,
   };
 }
 

@@ -53,6 +53,12 @@ export function createRestSignIn(services: Services) {
     return restTokens(app, minted, Date.now());
   }
 
+  /** a transaction for a user whose first factor passed, through the app's second-factor policy, to tokens or a challenge */
+  async function beginPassed(ctx: Context, app: CallingApp, first: { userId: string; method: string; identifier: LoginTransaction['identifier']; amr: string[] }): Promise<RestAnswer> {
+    const tx = await logins.begin({ tenantId: app.tenant.id, clientId: app.appId, front: 'rest_api', method: first.method, identifier: first.identifier, ttlSeconds: transactionSeconds });
+    return firstFactorPassed(ctx, app, tx.id, { userId: first.userId, method: first.method, amr: first.amr });
+  }
+
   /** the first factor of transaction `id` was proven: the tenant's second-factor policy decides, then finish */
   async function firstFactorPassed(ctx: Context, app: CallingApp, id: string, passed: { userId: string; method: string; amr: string[] }): Promise<RestAnswer> {
     const { tenant } = app;
@@ -71,8 +77,11 @@ export function createRestSignIn(services: Services) {
     /** @throws AppError('login.expired' | 'login.invalid_state') */
     firstFactorPassed,
 
+    /** begin + firstFactorPassed in one (an environment switch, issue #19) */
+    beginPassed,
+
     /** @throws AppError('request.invalid' | 'login.invalid_credentials' | 'auth.rate_limited' | 'login.expired') */
-    async login(ctx: Context, app: CallingApp, body: Record<string, unknown>): Promise<RestAnswer> {
+    async login(ctx: Context, app: CallingApp, body: Record<string, unknown>, chooseApp?: (userId: string) => Promise<CallingApp>): Promise<RestAnswer> {
       const email = text(body.email, 254);
       const password = text(body.password, 128);
       if (!email || !password) throw new AppError('request.invalid', 'Send "email" and "password" as strings.');
@@ -84,8 +93,10 @@ export function createRestSignIn(services: Services) {
         if (outcome.error === 'rate_limited') throw rateLimited(ctx, outcome.retryAfterSeconds);
         throw new AppError('login.invalid_credentials');
       }
-      const tx = await logins.begin({ tenantId: tenant.id, clientId: app.appId, front: 'rest_api', method: method.id, identifier: outcome.identifier, ttlSeconds: transactionSeconds });
-      return firstFactorPassed(ctx, app, tx.id, { userId: outcome.userId!, method: method.id, amr: outcome.amr });
+      const userId = outcome.userId!;
+      // issue #19: the tokens may be for another environment of the tenant (same users), whose MFA policy applies
+      const target = chooseApp ? await chooseApp(userId) : app;
+      return beginPassed(ctx, target, { userId, method: method.id, identifier: outcome.identifier, amr: outcome.amr });
     },
 
     finish,

@@ -4,7 +4,7 @@
 // compare with the transaction they run in. So the claims end with the transaction — also on a connection that
 // PgBouncer (transaction pooling) hands to another client next — and claims left by a mistaken session-level
 // set_config are ignored. Works with a pg Pool (or Client) and with Prisma's interactive transactions.
-import type { AccessTokenClaims, Verifier } from '../verify/verifier.js';
+import { TokenVerificationError, type AccessTokenClaims, type Verifier } from '../verify/verifier.js';
 
 /** the statement that stores the claims; $1 is the claims as JSON text */
 export const setClaimsSql = `select set_config('tessera.auth', jsonb_build_object('txid', txid_current()::text, 'claims', $1::jsonb)::text, true)`;
@@ -35,9 +35,12 @@ export async function withAuth<T, Db>(
   db: Db,
   accessToken: string,
   fn: (tx: Db extends PrismaLike ? Parameters<Parameters<Db['$transaction']>[0]>[0] : PgClient, claims: AccessTokenClaims) => Promise<T>,
-  options: { verifier: Verifier },
+  options: RlsOptions,
 ): Promise<T> {
   const claims = await options.verifier.verify(accessToken);
+  if (claims.development === true && options.allowDevelopmentTokens !== true) {
+    throw new TokenVerificationError('invalid_token', 'development tokens are refused for row-level security (opt in with allowDevelopmentTokens)');
+  }
   const json = claimsJson(claims);
   if (isPrisma(db)) {
     return db.$transaction(async (tx) => {
@@ -66,8 +69,14 @@ export async function withAuth<T, Db>(
   }
 }
 
+export interface RlsOptions {
+  readonly verifier: Verifier;
+  /** a development token the verifier accepts runs with its claims only when this is true too (issue #19) */
+  readonly allowDevelopmentTokens?: boolean;
+}
+
 /** Prisma `$extends` form: `prisma.$extends(tesseraRls({ verifier })).$withAuth(token, (tx) => tx.note.findMany())` */
-export function tesseraRls(options: { verifier: Verifier }) {
+export function tesseraRls(options: RlsOptions) {
   return {
     name: 'tessera-rls',
     client: {

@@ -51,6 +51,8 @@ export const signInSettingsSchema = z.object({
   sandbox: z.boolean().default(false),
   /** sandbox only: fixed codes for test recipients (normalised email or E.164), refused in production */
   testRecipients: z.record(z.string().min(3).max(254), z.string().regex(/^\d{4,8}$/)).default({}),
+  /** a sandbox environment only (issue #19): the one code every email and SMS code of the environment is, e.g. 1234 */
+  debugCode: z.string().regex(/^\d{4,8}$/).nullable().default(null),
 }).strict();
 
 export type SignInSettings = z.output<typeof signInSettingsSchema>;

@@ -6,13 +6,14 @@ import { issuerFor } from './issuer.js';
 import { systemSlug } from './issuer.js';
 import { AppError, assertThat } from '../errors/app-error.js';
 import type { Sealer } from '../crypto/sealing.js';
+import { slugPattern, tenantSlugPattern } from './environment-names.js';
 import { applySettingsPatch, redactSettings } from './tenant-settings-update.js';
 import { recordAdminAction } from '../audit/admin-actions.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { OutboundPolicy } from '../net/outbound-guard.js';
 import { longestSignedTokenLifetime, parseTenantSettings, signingAlgs, type TenantSettings } from './tenant-settings.js';
 
-export const slugPattern = /^[a-z][a-z0-9-]{1,39}$/;
+export { slugPattern };
 /** `system` holds the installation's operators (admin console); the others would read as product paths */
 const reservedSlugs = new Set(['system', 'admin', 'api', 'assets', 'internal']);
 
@@ -65,7 +66,7 @@ export function createTenantsService(deps: TenantsServiceDeps) {
     get,
     /** @throws AppError('tenant.invalid_slug' | 'tenant.reserved_slug' | 'tenant.slug_taken') */
     async create(input: { slug: string; name?: string; allowReserved?: boolean; idTokenSigningAlg?: string; accessTokenSigningAlg?: string; defaultResource?: string }): Promise<TenantSummary> {
-      assertThat(slugPattern.test(input.slug), 'tenant.invalid_slug');
+      assertThat(tenantSlugPattern.test(input.slug), 'tenant.invalid_slug');
       if (reservedSlugs.has(input.slug) && !input.allowReserved) throw new AppError('tenant.reserved_slug');
       const name = input.name?.trim() || input.slug;
       assertThat(name.length <= 100, 'request.invalid', 'A tenant name is at most 100 characters.');
@@ -116,7 +117,7 @@ export function createTenantsService(deps: TenantsServiceDeps) {
         recordAdminAction(deps.audit, { tenantId: record.id, actor: by.actor, ip: by.ip ?? null, userAgent: by.userAgent ?? null, type, subject: `tenant:${slug}`, outcome, data });
       let next: ReturnType<typeof applySettingsPatch>;
       try {
-        next = applySettingsPatch(record.settings, patch, { tenantId: record.id, sealer: deps.sealer, production: deps.production, outboundPolicy: deps.outboundPolicy, mtlsHeaderConfigured: deps.mtlsHeaderConfigured });
+        next = applySettingsPatch(record.settings, patch, { tenantId: record.id, sealer: deps.sealer, production: deps.production, outboundPolicy: deps.outboundPolicy, mtlsHeaderConfigured: deps.mtlsHeaderConfigured, environment: record.environment });
       } catch (error) {
         if (error instanceof AppError && error.code === 'tenant.credential_required') await audit('admin.credential_destination_refused', 'failure', { ...error.details });
         throw error;
@@ -127,21 +128,26 @@ export function createTenantsService(deps: TenantsServiceDeps) {
       }
       await deps.announceChange(slug);
     },
-    /** slugs of tenants that a production installation must not run: sandboxes with fixed test codes */
+    /** slugs of tenants (and environments) that a production installation must not run: sandboxes with fixed test or debug codes */
     async withTestRecipients(): Promise<string[]> {
       return (await repository.list())
-        .filter((record) => Object.keys(parseTenantSettings(record.settings).signIn.testRecipients).length > 0)
+        .filter((record) => {
+          const { signIn } = parseTenantSettings(record.settings);
+          return Object.keys(signIn.testRecipients).length > 0 || signIn.debugCode !== null;
+        })
         .map((record) => record.slug);
     },
     /** deletes a tenant with all its data; its provider is dropped everywhere @throws AppError('tenant.not_found' | 'tenant.reserved_slug') */
     async remove(slug: string): Promise<void> {
       if (slug === systemSlug) throw new AppError('tenant.reserved_slug', 'The system tenant holds the operators: it cannot be deleted.');
       const tenant = await get(slug);
+      // its environments go with it (cascade): their providers are dropped everywhere too (issue #19)
+      const environments = await repository.environmentsOf(tenant.id);
       assertThat(await repository.delete(tenant.id), 'tenant.not_found', `No tenant with slug "${slug}".`);
-      await deps.announceChange(slug);
+      for (const slugOf of [slug, ...environments.map((env) => env.slug)]) await deps.announceChange(slugOf);
     },
     async list(): Promise<TenantSummary[]> {
-      return (await repository.list()).map((r) => ({ id: r.id, slug: r.slug, name: r.name, issuer: issuerFor(publicUrl, r.slug), settings: parseTenantSettings(r.settings) }));
+      return (await repository.listTenants()).map((r) => ({ id: r.id, slug: r.slug, name: r.name, issuer: issuerFor(publicUrl, r.slug), settings: parseTenantSettings(r.settings) }));
     },
   };
 }

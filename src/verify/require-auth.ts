@@ -47,6 +47,8 @@ export async function authorize(verifier: Verifier, authorization: string | unde
     if (error instanceof TokenVerificationError && error.code === 'invalid_token') return refuse(401, 'invalid_token', error.message);
     return refuse(503, 'temporarily_unavailable', 'The token issuer cannot be reached to check the access token.');
   }
+  // a development token the verifier was opted in to accept carries full rights (issue #19)
+  if (claims.development === true) return { ok: true, claims };
   const lacking = [
     ...missing(claims.permissions, required.permissions),
     ...missing(claims.roles, required.roles).map((role) => `role ${role}`),

@@ -5,6 +5,8 @@
 // tokens with random kids turn into a request flood against the issuer. Only the algorithms of the published keys
 // are accepted, so `alg: none`, HS256 signed with the public key (algorithm confusion) and any algorithm the issuer
 // does not publish are refused before a signature is even tried. Depends on jose only.
+import { productionSignal } from '../config/development-mode.js';
+import { isDevelopmentToken, looksLikeDevelopmentToken } from '../config/development-token.js';
 import { createLocalJWKSet, errors, jwtVerify, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 
 export interface VerifierOptions {
@@ -20,6 +22,12 @@ export interface VerifierOptions {
   readonly refetchCooldownSeconds?: number;
   /** the claim holding permissions (the tenant's `rbac.permissionsClaim`); default `permissions` */
   readonly permissionsClaim?: string;
+  /**
+   * Accept this tenant's development token (`tessera_dev_...`, issue #19) with full rights. Off unless given, and
+   * even then refused wherever `env` (default process.env) signals production: a platform marker, PRODUCTION=true,
+   * or no explicit NODE_ENV/TESSERA_ENV=development.
+   */
+  readonly developmentTokens?: { readonly tenant: string; readonly secret: string; readonly env?: Readonly<Record<string, string | undefined>> };
   /** for tests: the fetch used for discovery and JWKS */
   readonly fetch?: typeof fetch;
 }
@@ -35,6 +43,8 @@ export interface AccessTokenClaims extends JWTPayload {
   readonly scope?: string;
   readonly amr?: string[];
   readonly acr?: string;
+  /** true only for a development token the verifier was opted in to accept: every requirement is met */
+  readonly development?: true;
 }
 
 /** Thrown by `verify`: `invalid_token` for a token that must be refused, `temporarily_unavailable` when the keys cannot be fetched. */
@@ -113,6 +123,7 @@ export function createVerifier(options: VerifierOptions) {
    * @throws TokenVerificationError invalid_token | temporarily_unavailable
    */
   async function verify(token: string): Promise<AccessTokenClaims> {
+    if (looksLikeDevelopmentToken(token)) return verifyDevelopmentToken(token);
     let keyCache: KeyCache;
     try {
       keyCache = await keys();
@@ -147,6 +158,15 @@ export function createVerifier(options: VerifierOptions) {
       scopes: listOf(payload.scope),
       ...(payload.amr !== undefined ? { amr: listOf(payload.amr) } : {}),
     } as AccessTokenClaims;
+  }
+
+  function verifyDevelopmentToken(token: string): AccessTokenClaims {
+    const dev = options.developmentTokens;
+    if (!dev) throw new TokenVerificationError('invalid_token', 'development tokens are refused (the verifier does not opt in to them)');
+    const blockedBy = productionSignal(dev.env ?? process.env);
+    if (blockedBy) throw new TokenVerificationError('invalid_token', `development tokens are refused in production: ${blockedBy}`);
+    if (!isDevelopmentToken(token, dev.tenant, dev.secret)) throw new TokenVerificationError('invalid_token', 'not the development token of this tenant');
+    return { iss: options.issuer, aud: options.audience, sub: `dev:${dev.tenant}`, client_id: 'tessera_dev', roles: [], permissions: [], scopes: [], development: true };
   }
 
   return { verify };

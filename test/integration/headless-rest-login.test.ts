@@ -190,7 +190,7 @@ describe('REST auth API ({issuer}/v1/…): login, challenge, refresh, logout, wh
       '/v1/auth/2fa/backup-codes', '/v1/auth/2fa/challenge', '/v1/auth/2fa/challenge/{id}/verify', '/v1/auth/2fa/compliance', '/v1/auth/2fa/method/{method}', '/v1/auth/2fa/policy',
       '/v1/auth/2fa/sms/setup', '/v1/auth/2fa/sms/verify', '/v1/auth/2fa/status', '/v1/auth/2fa/totp/setup', '/v1/auth/2fa/totp/verify', '/v1/auth/2fa/trusted-devices',
       '/v1/auth/2fa/trusted-devices/{id}', '/v1/auth/2fa/webauthn/register', '/v1/auth/2fa/webauthn/register/finish', '/v1/auth/challenge/{id}/send', '/v1/auth/challenge/{id}/verify',
-      '/v1/auth/challenge/{id}/webauthn/options', '/v1/auth/login', '/v1/auth/logout', '/v1/auth/passkey/options', '/v1/auth/passkey/verify', '/v1/auth/refresh', '/v1/permissions/effective', '/v1/whoami'
+      '/v1/auth/challenge/{id}/webauthn/options', '/v1/auth/login', '/v1/auth/logout', '/v1/auth/passkey/options', '/v1/auth/passkey/verify', '/v1/auth/refresh', '/v1/auth/switch', '/v1/environments', '/v1/permissions/effective', '/v1/whoami'
     ];
     // the accounts endpoints (headless-rest-accounts.test.ts) are documented beside these
     for (const p of expected) assert.ok(documented.includes(p), p);

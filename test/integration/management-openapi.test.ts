@@ -61,7 +61,7 @@ describe('Management API: OpenAPI document', () => {
       'rest2faSmsVerify', 'rest2faStatus', 'rest2faStepUp', 'rest2faStepUpVerify', 'rest2faTotpSetup', 'rest2faTotpVerify', 'rest2faTrustedDevices',
       'rest2faWebauthnFinish', 'rest2faWebauthnRegister', 'restChallengeSend', 'restChallengeWebauthnOptions', 'restEffectivePermissions',
       'restLogin', 'restLogout', 'restOtp', 'restOtpVerify', 'restPasskeyOptions', 'restPasskeyVerify', 'restRecoveryInitiate', 'restRecoveryVerify',
-      'restRefresh', 'restSignUp', 'restSignUpVerify', 'restVerifyChallenge', 'restWhoami',
+      'restEnvironments', 'restRefresh', 'restSignUp', 'restSignUpVerify', 'restSwitchEnvironment', 'restVerifyChallenge', 'restWhoami',
     ]);
     assert.deepEqual(licensesApi.sort(), ['activateLicense', 'deactivateLicense', 'licenseHeartbeat', 'validateLicense']);
     assert.equal(new Set(listed).size, listed.length, 'operationIds are unique');

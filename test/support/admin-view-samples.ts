@@ -53,6 +53,7 @@ export const adminSamples: Record<string, Record<string, unknown>> = {
   policies: {
     ...common, canWrite: true, problem: { section: 'mfa', message: EVIL },
     methods: [{ key: 'password', label: EVIL, on: true }], signUp: true, requireVerifiedEmail: false, password: { min: 8, max: 128 },
+    codes: { length: 6, maxAttempts: 5 },
     mfa: { policy: 'optional', graceDays: 7, trustedDeviceDays: 30, factors: [{ key: 'totp', on: true }] },
     ttl: [{ key: 'accessToken', label: EVIL, value: 3600 }],
     protocol: [{ key: 'par.enabled', label: EVIL, on: true }],
@@ -85,5 +86,13 @@ export const adminSamples: Record<string, Record<string, unknown>> = {
       { at, channel: 'email', to: EVIL, subject: EVIL, text: EVIL, code: EVIL, link: EVIL, provider: EVIL, delivered: true },
       { at, channel: 'sms', to: EVIL, subject: null, text: EVIL, code: null, link: 'javascript:alert(1)', provider: null, delivered: false },
     ],
+  },
+  environments: {
+    ...common, owner: EVIL, canWrite: true, formError: EVIL,
+    environments: [{ environment: 'live', slug: 'acme', issuer: EVIL }, { environment: EVIL, slug: EVIL, issuer: EVIL }],
+    promotion: {
+      from: EVIL, to: 'live', applied: false,
+      diff: { settings: [{ path: EVIL, from: EVIL, to: EVIL }], apis: [{ name: EVIL, from: null, to: { identifier: EVIL } }], roles: [{ name: EVIL, from: { name: EVIL }, to: null }], clients: [], clientsNotPromoted: [EVIL] },
+    },
   },
 };

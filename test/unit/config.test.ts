@@ -151,7 +151,7 @@ describe('loadConfig', () => {
       ARGON2_MEMORY_KIB: '47104', ARGON2_TIME_COST: '1', PASSWORD_HASH_THREADS: '3', MIGRATE_ON_START: 'no', SEED_DEMO: '0', TRUST_PROXY: 'yes',
       LOG_LEVEL: 'debug', PROVIDER_CACHE_SIZE: '7', SMTP_URL: 'smtp://mailer:pw@mail.example.com:587', EMAIL_FROM: 'Acme <no-reply@acme.test>',
       OUTBOUND_POLICY: 'public-https', METRICS_PORT: '9100', METRICS_HOST: '10.0.0.5',
-      HOME_REDIRECT_URL: 'https://www.example.com/',
+      HOME_REDIRECT_URL: 'https://www.example.com/', TESSERA_ENV: 'development', PRODUCTION: 'false', TESSERA_DEV_TENANT: 'acme', TESSERA_DEV_SECRET: kek,
     });
     assert.deepEqual({ ...config, publicUrl: config.publicUrl.href, keyEncryptionKeys: [...config.keyEncryptionKeys], cookieSecrets: [...config.cookieSecrets] }, {
       env: 'test', port: 8080, host: '127.0.0.1', publicUrl: 'https://id.example.com/', dataDir: '/var/lib/tessera',
@@ -160,8 +160,22 @@ describe('loadConfig', () => {
       passwordHashCost: { memoryKiB: 47104, timeCost: 1 }, passwordHashThreads: 3, migrateOnStart: false, seedDemo: false, trustProxy: { kind: 'hops', hops: 1 }, mtls: undefined,
       logLevel: 'debug', providerCacheSize: 7, smtpUrl: 'smtp://mailer:pw@mail.example.com:587', emailFrom: 'Acme <no-reply@acme.test>',
       outboundPolicy: 'public-https', metricsPort: 9100, metricsHost: '10.0.0.5',
-      homeRedirectUrl: 'https://www.example.com/',
+      homeRedirectUrl: 'https://www.example.com/', developmentToken: { state: 'on', tenant: 'acme', secret: kek }, productionMarker: null,
     });
+  });
+
+  it('development token: both keys or neither, never the system tenant, blocked by any production signal', () => {
+    const dev = { ...secrets(), NODE_ENV: 'test', TESSERA_ENV: 'development' };
+    assert.throws(() => loadConfig({ ...dev, TESSERA_DEV_TENANT: 'acme' }), /TESSERA_DEV_TENANT: needs TESSERA_DEV_SECRET/);
+    assert.throws(() => loadConfig({ ...dev, TESSERA_DEV_TENANT: 'system', TESSERA_DEV_SECRET: secret() }), /system tenant/);
+    assert.throws(() => loadConfig({ ...dev, TESSERA_DEV_TENANT: 'acme', TESSERA_DEV_SECRET: 'short' }), /TESSERA_DEV_SECRET: must be at least 32/);
+    assert.deepEqual(loadConfig(dev).developmentToken, { state: 'off' });
+    const both = { TESSERA_DEV_TENANT: 'acme', TESSERA_DEV_SECRET: secret() };
+    assert.deepEqual(loadConfig({ ...dev, ...both, K_SERVICE: 'svc' }).developmentToken, { state: 'blocked', blockedBy: 'K_SERVICE is set (Cloud Run)' });
+    assert.equal(loadConfig({ ...secrets(), ...both, NODE_ENV: 'development', PRODUCTION: '1' }).developmentToken.state, 'blocked');
+    assert.equal(loadConfig({ ...secrets(), ...both, NODE_ENV: 'development', PRODUCTION: 'false' }).developmentToken.state, 'on');
+    assert.equal(loadConfig({ ...secrets(), ...both }).developmentToken.state, 'blocked', 'NODE_ENV left unset declares nothing');
+    assert.equal(loadConfig({ ...production(), ...both, TESSERA_ENV: 'development' }).developmentToken.state, 'blocked');
   });
 
   it('METRICS_PORT: 9464 on loopback by default, off in tests, and 0 turns it off', () => {

@@ -82,7 +82,8 @@ export function createCodeChallenges(deps: CodeChallengesDeps) {
         return { ok: false, retryAfterSeconds: refused.wait };
       }
       const { signIn } = tenant.settings;
-      const fixedCode = signIn.sandbox ? signIn.testRecipients[input.identifier] : undefined;
+      // sandbox only: a test recipient's own code, else the environment's debug code (issue #19; never live, never production)
+      const fixedCode = signIn.sandbox ? signIn.testRecipients[input.identifier] ?? signIn.debugCode ?? undefined : undefined;
       const { challenge, code, linkToken } = await deps.codes.issue({
         tenantId: tenant.id, purpose: input.purpose, channel: input.channel, identifier: input.identifier,
         interactionUid: input.interactionUid, codeLength: signIn.code.length,

@@ -5,6 +5,7 @@ import { deAccount } from './de.account.js';
 export const de = {
   page: {
     securedBy: 'Geschützt durch Tessera',
+    sandbox: 'Sandbox: eine Testumgebung. Nachrichten werden nicht zugestellt, sondern im Postausgang abgelegt.',
   },
   common: {
     or: 'oder',

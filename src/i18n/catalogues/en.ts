@@ -6,6 +6,7 @@ import { enAccount } from './en.account.js';
 export const en = {
   page: {
     securedBy: 'Secured by Tessera',
+    sandbox: 'Sandbox: a test environment. Messages are not delivered; they go to the outbox.',
   },
   common: {
     or: 'or',

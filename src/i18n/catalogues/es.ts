@@ -5,6 +5,7 @@ import { esAccount } from './es.account.js';
 export const es = {
   page: {
     securedBy: 'Protegido por Tessera',
+    sandbox: 'Sandbox: un entorno de pruebas. Los mensajes no se envían; quedan en la bandeja de salida.',
   },
   common: {
     or: 'o',

@@ -5,6 +5,7 @@ import { frAccount } from './fr.account.js';
 export const fr = {
   page: {
     securedBy: 'Sécurisé par Tessera',
+    sandbox: 'Sandbox : un environnement de test. Les messages ne sont pas envoyés ; ils restent dans la boîte d’envoi.',
   },
   common: {
     or: 'ou',

@@ -5,6 +5,7 @@ import { hiAccount } from './hi.account.js';
 export const hi = {
   page: {
     securedBy: 'Tessera द्वारा सुरक्षित',
+    sandbox: 'सैंडबॉक्स: एक परीक्षण परिवेश। संदेश भेजे नहीं जाते; वे आउटबॉक्स में जाते हैं।',
   },
   common: {
     or: 'या',

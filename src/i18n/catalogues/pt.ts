@@ -5,6 +5,7 @@ import { ptAccount } from './pt.account.js';
 export const pt = {
   page: {
     securedBy: 'Protegido por Tessera',
+    sandbox: 'Sandbox: um ambiente de testes. As mensagens não são enviadas; ficam na caixa de saída.',
   },
   common: {
     or: 'ou',

@@ -1,6 +1,7 @@
 // The registry: every operation of the Management API, in the order the OpenAPI document lists them.
 import type { Operation } from '../operation.js';
 import { tenantOperations } from './tenants.operations.js';
+import { environmentOperations } from './environments.operations.js';
 import { roleOperations } from './roles.operations.js';
 import { apiOperations } from './apis.operations.js';
 import { keyOperations } from './keys.operations.js';
@@ -14,6 +15,7 @@ import { licenseOperations } from './licenses.operations.js';
 
 export const operations: readonly Operation[] = [
   ...tenantOperations,
+  ...environmentOperations,
   ...clientOperations,
   ...appOperations,
   ...registrationOperations,
