@@ -8,7 +8,7 @@ import type { AdminKit } from './admin-kit.js';
 import { confirmed, formError, notConfirmed, text } from './admin-kit.js';
 import { clientFormError, type ClientField } from './client-form-errors.js';
 import { connectPanel } from './connect-samples.js';
-import { pageOf } from '../management/pagination.js';
+import { pageOf } from '../validation/pagination.js';
 
 const kinds = {
   web: { label: 'Web app (server side, with a secret)', grants: ['authorization_code', 'refresh_token'], public: false },

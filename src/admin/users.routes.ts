@@ -9,7 +9,7 @@ import { AppError } from '../errors/app-error.js';
 import { field } from '../interactions/interaction-context.js';
 import { createUserLockout } from './user-lockout.js';
 import { createIdentityLabels } from './identity-labels.js';
-import { pageOf } from '../management/pagination.js';
+import { pageOf } from '../validation/pagination.js';
 
 /** newest activity first, as a key that sorts ascending (pageOf) and is unique */
 const newestFirst = (s: { lastActiveAt: string; id: string }) => `${String(9e15 - Date.parse(s.lastActiveAt)).padStart(16, '0')}|${s.id}`;

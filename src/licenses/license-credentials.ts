@@ -8,7 +8,7 @@ import type { LicensesRepository, LicenseWithPolicy } from '../db/licenses.repos
 import type { SigningKeys } from '../tenants/signing-keys.js';
 import { publicJwks } from '../tenants/signing-keys.js';
 import { AppError } from '../errors/app-error.js';
-import { checkLicenseKey } from './license-key-format.js';
+import { checkLicenseKey } from '../verify/license-key-format.js';
 import { licenseTokenType } from './license-token.js';
 
 export interface LicenseTenant { readonly id: string; readonly issuer: string }

@@ -5,8 +5,8 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { ActivationRecord, LicenseRecord, LicensesRepository, PolicyInput, PolicyRecord, ProductRecord } from '../db/licenses.repository.js';
 import { AppError } from '../errors/app-error.js';
-import { decodeCursor, encodeCursor, type Page } from '../management/pagination.js';
-import { generateLicenseKey } from './license-key-format.js';
+import { decodeCursor, encodeCursor, type Page } from '../validation/pagination.js';
+import { generateLicenseKey } from '../verify/license-key-format.js';
 import { keyHintOf, licenseKeyHash } from './license-credentials.js';
 
 const day = 86_400_000;

@@ -28,7 +28,7 @@ import { trackSessions } from './session-tracking.js';
 import type { RateLimiter } from '../store/rate-limiter.js';
 import { tokenExchangeGrant, tokenExchangeGrantType, tokenExchangeParameters } from './token-exchange.js';
 import { slugPattern, splitSlug } from '../tenants/environment-names.js';
-import { mayEnterEnvironment } from '../tenants/environment-access.js';
+import { mayEnterEnvironment } from './environment-access.js';
 import { deviceVerificationGuard } from './device-flow.js';
 import { issuerFor } from '../tenants/issuer.js';
 

@@ -9,7 +9,7 @@ import type { MethodVerifyOutcome } from '../auth-methods/auth-method.js';
 import type { Factors } from '../auth-methods/mfa/factors.service.js';
 import { enrolledSecondFactors } from '../auth-methods/mfa/enrolled-factors.js';
 import type { SmsFactor } from '../auth-methods/mfa/sms-factor.js';
-import { challengeEnvelope } from '../login/login-challenges.js';
+import { challengeEnvelope } from '../auth-methods/login-challenges.js';
 import type { UsersService } from '../accounts/users.service.js';
 import type { PasskeysRepository } from '../db/passkeys.repository.js';
 import { AppError } from '../errors/app-error.js';

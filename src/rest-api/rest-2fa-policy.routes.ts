@@ -10,7 +10,7 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import type { Services } from '../services.js';
 import { AppError } from '../errors/app-error.js';
-import { apiMethodName } from '../login/login-challenges.js';
+import { apiMethodName } from '../auth-methods/login-challenges.js';
 import { mfaFactorTypes, type MfaSettings } from '../tenants/mfa-settings.js';
 import { jsonObject, requestOf, type RestTwoFactorDeps } from './rest-2fa-subject.js';
 

@@ -6,7 +6,7 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Services } from '../services.js';
 import { AppError } from '../errors/app-error.js';
-import { stepUpMethod } from '../login/login-challenges.js';
+import { stepUpMethod } from '../auth-methods/login-challenges.js';
 import { jsonObject, requestOf, type RestTwoFactorDeps } from './rest-2fa-subject.js';
 
 export function addLoginChallengeRoutes(router: Router, services: Services, deps: Pick<RestTwoFactorDeps, 'clients' | 'signIn'>) {

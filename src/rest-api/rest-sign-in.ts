@@ -8,7 +8,7 @@ import type { Context } from 'koa';
 import type { Services } from '../services.js';
 import { AppError } from '../errors/app-error.js';
 import { enrolledSecondFactors } from '../auth-methods/mfa/enrolled-factors.js';
-import { challengeEnvelope, stepUpMethod } from '../login/login-challenges.js';
+import { challengeEnvelope, stepUpMethod } from '../auth-methods/login-challenges.js';
 import type { LoginTransaction } from '../login/login-transaction.machine.js';
 import type { CallingApp } from '../otp-api/app-credentials.js';
 import { redeemLoginAtTokenEndpoint, type ProviderAnswer } from '../otp-api/provider-endpoint.js';

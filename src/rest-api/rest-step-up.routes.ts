@@ -8,7 +8,7 @@ import type { Context } from 'koa';
 import type { Services } from '../services.js';
 import { AppError } from '../errors/app-error.js';
 import { enrolledSecondFactors } from '../auth-methods/mfa/enrolled-factors.js';
-import { apiMethodName, challengeEnvelope, stepUpMethod, transactionMethod } from '../login/login-challenges.js';
+import { apiMethodName, challengeEnvelope, stepUpMethod, transactionMethod } from '../auth-methods/login-challenges.js';
 import type { AppAccess } from '../otp-api/app-access-token.js';
 import type { CallingApp } from '../otp-api/app-credentials.js';
 import { requestOf, jsonObject, type RestTwoFactorDeps } from './rest-2fa-subject.js';

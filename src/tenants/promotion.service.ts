@@ -2,7 +2,7 @@
 // confirmation in one database transaction (db/promotion.repository.ts). What is and is not promoted:
 // promotion-diff.ts.
 import type { TenantsRepository } from '../db/tenants.repository.js';
-import type { PromotionRepository } from '../db/promotion.repository.js';
+import type { PromotionRepository } from './promotion.repository.js';
 import { AppError, assertThat } from '../errors/app-error.js';
 import { parseTenantSettings } from './tenant-settings.js';
 import type { EnvironmentsService } from './environments.service.js';

@@ -3,4 +3,4 @@
 export { createVerifier, listOf, TokenVerificationError, type AccessTokenClaims, type Verifier, type VerifierOptions } from './verifier.js';
 export { authorize, requireAuthFor, type Decision, type Requirements } from './require-auth.js';
 export { createDeactivationReceipt, deviceFingerprintHash, LicenseVerificationError, verifyLicense, verifyLicenseAnswer, type LicenseClaims, type LicenseVerificationCode, type LicenseVerifyOptions } from './license-verifier.js';
-export { checkLicenseKey, licenseKeyAlphabet, type LicenseKeyCheck } from '../licenses/license-key-format.js';
+export { checkLicenseKey, licenseKeyAlphabet, type LicenseKeyCheck } from './license-key-format.js';

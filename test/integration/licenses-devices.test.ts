@@ -245,7 +245,7 @@ describe('backend license API (/licenses/…)', () => {
     await expectError(post('activate', { key: 42, device_fingerprint: device() }), 400, 'license.invalid_key');
     const other = await cliJson<{ key: string }>(server, ['license', 'issue', '--tenant', slug, '--product', await product(['--max-devices', '1'])]);
     // a well-formed key nobody issued: the same shape, another random body with a right check character
-    const { generateLicenseKey } = await import('../../src/licenses/license-key-format.js');
+    const { generateLicenseKey } = await import('../../src/verify/license-key-format.js');
     await expectError(post('activate', { key: generateLicenseKey(), device_fingerprint: device() }), 404, 'license.not_found');
     await expectError(post('validate', { license_token: 'e30.e30.sig', device_fingerprint: device() }), 401, 'license.invalid_token');
     await expectError(post('validate', { key, license_token: 'x', device_fingerprint: device() }), 400, 'request.invalid');

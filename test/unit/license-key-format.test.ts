@@ -2,7 +2,7 @@
 // tells a typo from a key before any round trip — every single wrong character, and adjacent swaps, measured here.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { checkLicenseKey, generateLicenseKey, licenseKeyAlphabet } from '../../src/licenses/license-key-format.js';
+import { checkLicenseKey, generateLicenseKey, licenseKeyAlphabet } from '../../src/verify/license-key-format.js';
 
 describe('license key format', () => {
   it('generates 5 groups of 5 from the unambiguous alphabet, each passing its own check', () => {

@@ -3,7 +3,7 @@
 // passkey named `webauthn`.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { challengeEnvelope, stepUpMethod } from '../../src/login/login-challenges.js';
+import { challengeEnvelope, stepUpMethod } from '../../src/auth-methods/login-challenges.js';
 import { beginLogin, type LoginTransaction } from '../../src/login/login-transaction.machine.js';
 
 const at = Date.UTC(2026, 11, 7);

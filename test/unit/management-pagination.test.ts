@@ -2,7 +2,7 @@
 // last item seen, so a page stays right when items are added or removed between calls.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodeCursor, encodeCursor, pageOf, pageQuery } from '../../src/management/pagination.js';
+import { decodeCursor, encodeCursor, pageOf, pageQuery } from '../../src/validation/pagination.js';
 
 const names = (page: { items: { name: string }[] }) => page.items.map((i) => i.name);
 const items = ['d', 'b', 'a', 'e', 'c'].map((name) => ({ name }));

@@ -6,7 +6,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import { digest } from '../../crypto/sealing.js';
 import { field, formBody } from '../../interactions/interaction-context.js';
-import type { EmailVerification } from '../../accounts/email-verification.service.js';
+import type { EmailVerification } from './email-verification.service.js';
 import type { AuditLog } from '../../audit/audit-log.js';
 import type { AuthMethodDeps } from '../auth-method-deps.js';
 import { requestInfo } from '../../http/request-info.js';

@@ -4,7 +4,7 @@ import { rbacSchemas, type ApiRecord } from '../../rbac/rbac.service.js';
 import { managementAudience } from '../../tenants/system-tenant.js';
 import { systemSlug } from '../../tenants/issuer.js';
 import { defineOperation } from '../operation.js';
-import { pageOf, pageQuery } from '../pagination.js';
+import { pageOf, pageQuery } from '../../validation/pagination.js';
 
 const idParam = (params: Readonly<Record<string, string>>) => params.id!;
 

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { AppError } from '../../errors/app-error.js';
 import { defineOperation, type Streamed } from '../operation.js';
-import { decodeCursor, encodeCursor, pageQuery } from '../pagination.js';
+import { decodeCursor, encodeCursor, pageQuery } from '../../validation/pagination.js';
 import { boundedBigint, isoInstant } from '../../validation/input-rules.js';
 
 const filter = z.string().min(1).max(200).optional();

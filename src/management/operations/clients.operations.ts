@@ -5,7 +5,7 @@ import { clientUpdateSchema, type ClientView } from '../../clients/client-admin.
 import { authMethods, grantTypes } from '../../clients/clients.service.js';
 import { protocolMetadataKeys, protocolMetadataSchema } from '../../clients/protocol-metadata.js';
 import { defineOperation } from '../operation.js';
-import { pageOf, pageQuery } from '../pagination.js';
+import { pageOf, pageQuery } from '../../validation/pagination.js';
 import { roleNamesBody } from './roles.operations.js';
 
 type Params = Readonly<Record<string, string>>;

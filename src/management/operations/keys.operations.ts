@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { signingAlgs } from '../../tenants/tenant-settings.js';
 import { maxPrePublishSeconds } from '../../tenants/signing-keys.js';
 import { defineOperation } from '../operation.js';
-import { pageOf, pageQuery } from '../pagination.js';
+import { pageOf, pageQuery } from '../../validation/pagination.js';
 
 export const keyOperations = [
   defineOperation({

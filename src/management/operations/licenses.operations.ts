@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { licenseSearchSchema, policySchema } from '../../licenses/licenses.service.js';
 import { defineOperation } from '../operation.js';
-import { pageOf, pageQuery } from '../pagination.js';
+import { pageOf, pageQuery } from '../../validation/pagination.js';
 
 const id = (params: Readonly<Record<string, string>>) => params.id!;
 const productBody = z.object({ name: z.string().min(1).max(100), policy: policySchema }).strict();

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { rbacSchemas, roleName, type RoleRecord } from '../../rbac/rbac.service.js';
 import { defineOperation } from '../operation.js';
-import { pageOf, pageQuery } from '../pagination.js';
+import { pageOf, pageQuery } from '../../validation/pagination.js';
 
 const nameParam = (params: Readonly<Record<string, string>>) => params.name!;
 export const roleView = (r: RoleRecord) => ({ name: r.name, description: r.description, permissions: r.permissions, createdAt: r.createdAt });

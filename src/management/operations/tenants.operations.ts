@@ -5,7 +5,7 @@ import { AppError } from '../../errors/app-error.js';
 import { signingAlgs } from '../../tenants/tenant-settings.js';
 import type { TenantSummary } from '../../tenants/tenants.service.js';
 import { defineOperation } from '../operation.js';
-import { pageOf, pageQuery } from '../pagination.js';
+import { pageOf, pageQuery } from '../../validation/pagination.js';
 import { mayCreateTenants, visibleTenants } from '../operator-access.js';
 
 const summary = (t: TenantSummary) => ({ slug: t.slug, name: t.name, issuer: t.issuer });

@@ -1,8 +1,8 @@
 // Reads an environment's promotable configuration and applies a promotion in ONE transaction (issue #19 §5): the
 // target's settings, APIs, roles and clients change together or not at all.
 import { AppError } from '../errors/app-error.js';
-import type { PrismaClient } from './generated/client.js';
-import type { ApiConfig, ClientConfig, RoleConfig } from '../tenants/promotion-diff.js';
+import type { PrismaClient } from '../db/generated/client.js';
+import type { ApiConfig, ClientConfig, RoleConfig } from './promotion-diff.js';
 
 type Json = Record<string, unknown>;
 

@@ -10,15 +10,15 @@
 //     .enrolled(tenant, tx, method, amr)
 import type { AuditLog } from '../audit/audit-log.js';
 import { AppError } from '../errors/app-error.js';
-import type { LoginFront, LoginTransaction } from './login-transaction.machine.js';
-import type { LoginTransactions } from './login-transaction.store.js';
+import type { LoginFront, LoginTransaction } from '../login/login-transaction.machine.js';
+import type { LoginTransactions } from '../login/login-transaction.store.js';
 import type { CourierTenant } from '../notifications/courier.js';
 import type { RateLimiter } from '../store/rate-limiter.js';
-import type { MethodRequest } from '../auth-methods/auth-method.js';
-import type { AuthMethodRegistry } from '../auth-methods/auth-method-registry.js';
-import { passkeyFactorOptions } from '../auth-methods/passkeys/passkey-factor.method.js';
-import { createPasskeyGuard, passkeyLimits } from '../auth-methods/passkeys/passkey-guard.js';
-import type { WebAuthnService } from '../auth-methods/passkeys/webauthn.service.js';
+import type { MethodRequest } from './auth-method.js';
+import type { AuthMethodRegistry } from './auth-method-registry.js';
+import { passkeyFactorOptions } from './passkeys/passkey-factor.method.js';
+import { createPasskeyGuard, passkeyLimits } from './passkeys/passkey-guard.js';
+import type { WebAuthnService } from './passkeys/webauthn.service.js';
 
 /** the transaction's method ids as callers name them: a passkey is `webauthn` in the JSON APIs */
 export const apiMethodName = (method: string) => (method === 'passkey' ? 'webauthn' : method);

@@ -4,11 +4,11 @@
 // the link shows a button, and only pressing it (a same-site POST) verifies, so a mail scanner that follows links
 // spends nothing. Sends count against the tenant's per-address and per-IP send limits, like every code.
 import { randomBytes } from 'node:crypto';
-import { digest } from '../crypto/sealing.js';
-import { AppError } from '../errors/app-error.js';
-import type { KvStore } from '../store/kv-store.js';
-import type { Courier, CourierTenant } from '../notifications/courier.js';
-import type { SendLimits } from '../auth-methods/one-time-codes/send-limits.js';
+import { digest } from '../../crypto/sealing.js';
+import { AppError } from '../../errors/app-error.js';
+import type { KvStore } from '../../store/kv-store.js';
+import type { Courier, CourierTenant } from '../../notifications/courier.js';
+import type { SendLimits } from '../one-time-codes/send-limits.js';
 
 /** how long a verification link works */
 export const verificationLinkSeconds = 24 * 60 * 60;

@@ -1,10 +1,10 @@
 // Who may enter which environment of a tenant (issue #19): every enabled user of the tenant may enter `live`;
 // another environment only a user who holds at least one role there (roles are per environment), so a sandbox is
 // opened to a person by giving them a role in it. Switching and /v1/environments both ask here.
-import type { TenantProviders, TenantContext } from '../oidc/tenant-providers.js';
+import type { TenantProviders, TenantContext } from './tenant-providers.js';
 import type { LastEnvironmentRepository } from '../db/last-environment.repository.js';
-import type { EnvironmentsService, EnvironmentSummary } from './environments.service.js';
-import { liveEnvironment } from './environment-names.js';
+import type { EnvironmentsService, EnvironmentSummary } from '../tenants/environments.service.js';
+import { liveEnvironment } from '../tenants/environment-names.js';
 
 /** the rule: live is every user's; another environment is entered by a user holding a role in it */
 export function mayEnterEnvironment(environment: string, rolesThere: readonly string[]): boolean {
