@@ -21,6 +21,8 @@ import { createOidcModelsRepository } from './db/oidc-models.repository.js';
 import { createSealer, deriveSecret } from './crypto/sealing.js';
 import { createAuditRepository } from './db/audit.repository.js';
 import { createAuditLog } from './audit/audit-log.js';
+import { createAuditRetention } from './audit/audit-retention.js';
+import { createAuditPruneRepository } from './db/audit-prune.repository.js';
 import { createOutbox } from './notifications/outbox.js';
 import { createTenantChannels } from './notifications/tenant-channels.js';
 import { createOutboundGuard } from './net/outbound-guard.js';
@@ -224,6 +226,7 @@ export async function createServices(config: Config, logger: Logger, options: Se
     userAdmin,
     clientAdmin,
     audit,
+    auditRetention: createAuditRetention({ repository: createAuditPruneRepository(db.prisma), logger, settings: config.auditRetention }),
     auditSearch: createAuditSearch(db.prisma),
     outbox,
     channels,

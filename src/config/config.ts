@@ -38,6 +38,8 @@ export interface Config {
   /** the Prometheus /metrics listener's port, null when metrics are off */
   readonly metricsPort: number | null;
   readonly metricsHost: string;
+  /** the periodic audit retention (AUDIT_RETENTION_DAYS, AUDIT_EXPORT_DIR); undefined keeps every entry */
+  readonly auditRetention: { readonly days: number; readonly exportDir: string } | undefined;
   /** where `/` sends browsers (302) instead of Tessera's own home page */
   readonly homeRedirectUrl: string | undefined;
 }
@@ -87,6 +89,8 @@ export const configSchema = z.object({
   METRICS_PORT: optional(z.coerce.number().int().min(0).max(65535)),
   METRICS_HOST: optional(z.string().min(1)),
   HOME_REDIRECT_URL: optional(z.url({ protocol: /^https?$/ })),
+  AUDIT_RETENTION_DAYS: optional(z.coerce.number().int().min(1).max(36_500)),
+  AUDIT_EXPORT_DIR: optional(z.string().min(1)),
 });
 
 export const configKeys = Object.keys(configSchema.shape);
@@ -133,6 +137,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
   // The certificate header is only read from a trusted proxy (http/client-certificate.ts): without one it never arrives.
   if (e.MTLS_CERT_HEADER && (e.TRUST_PROXY ?? trustNoProxy).kind === 'none') problems.push('MTLS_CERT_HEADER: needs TRUST_PROXY (the header is only accepted from the TLS proxy)');
   if (e.MTLS_VERIFY_HEADER && !e.MTLS_CERT_HEADER) problems.push('MTLS_VERIFY_HEADER: needs MTLS_CERT_HEADER');
+  // retention never deletes what it has not exported: it needs somewhere to write
+  if (e.AUDIT_RETENTION_DAYS && !e.AUDIT_EXPORT_DIR && valid('AUDIT_EXPORT_DIR')) problems.push('AUDIT_EXPORT_DIR: required with AUDIT_RETENTION_DAYS (entries are exported there before they are pruned)');
   if (problems.length) throw new ConfigError(problems);
 
   return Object.freeze({
@@ -162,6 +168,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     metricsPort: (e.METRICS_PORT ?? (mode === 'test' ? 0 : 9464)) || null,
     metricsHost: e.METRICS_HOST ?? '127.0.0.1',
     homeRedirectUrl: e.HOME_REDIRECT_URL,
+    auditRetention: e.AUDIT_RETENTION_DAYS ? Object.freeze({ days: e.AUDIT_RETENTION_DAYS, exportDir: resolve(e.AUDIT_EXPORT_DIR!) }) : undefined,
   });
 }
 
