@@ -150,7 +150,7 @@ async function writeExport(file: string, entries: AsyncIterable<Record<string, u
     let chunk = '';
     for await (const entry of entries) {
       const problem = checker.next(entry as unknown as ExportedEntry);
-      if (problem) throw new AppError('audit.chain_broken', `Entry ${String(entry.seq)} ${problem}; nothing was pruned.`);
+      if (problem) throw new AppError('audit.chain_broken', `Entry ${String(entry.seq)}: ${problem}; nothing was pruned.`);
       chunk += `${JSON.stringify(entry)}\n`;
       if (chunk.length > 1 << 20) {
         digest.update(chunk);

@@ -151,7 +151,7 @@ describe('loadConfig', () => {
       ARGON2_MEMORY_KIB: '47104', ARGON2_TIME_COST: '1', PASSWORD_HASH_THREADS: '3', MIGRATE_ON_START: 'no', SEED_DEMO: '0', TRUST_PROXY: 'yes',
       LOG_LEVEL: 'debug', PROVIDER_CACHE_SIZE: '7', SMTP_URL: 'smtp://mailer:pw@mail.example.com:587', EMAIL_FROM: 'Acme <no-reply@acme.test>',
       OUTBOUND_POLICY: 'public-https', METRICS_PORT: '9100', METRICS_HOST: '10.0.0.5',
-      HOME_REDIRECT_URL: 'https://www.example.com/',
+      HOME_REDIRECT_URL: 'https://www.example.com/', AUDIT_RETENTION_DAYS: '365', AUDIT_EXPORT_DIR: '/var/lib/tessera/audit',
     });
     assert.deepEqual({ ...config, publicUrl: config.publicUrl.href, keyEncryptionKeys: [...config.keyEncryptionKeys], cookieSecrets: [...config.cookieSecrets] }, {
       env: 'test', port: 8080, host: '127.0.0.1', publicUrl: 'https://id.example.com/', dataDir: '/var/lib/tessera',
@@ -160,8 +160,14 @@ describe('loadConfig', () => {
       passwordHashCost: { memoryKiB: 47104, timeCost: 1 }, passwordHashThreads: 3, migrateOnStart: false, seedDemo: false, trustProxy: { kind: 'hops', hops: 1 }, mtls: undefined,
       logLevel: 'debug', providerCacheSize: 7, smtpUrl: 'smtp://mailer:pw@mail.example.com:587', emailFrom: 'Acme <no-reply@acme.test>',
       outboundPolicy: 'public-https', metricsPort: 9100, metricsHost: '10.0.0.5',
-      homeRedirectUrl: 'https://www.example.com/',
+      homeRedirectUrl: 'https://www.example.com/', auditRetention: { days: 365, exportDir: '/var/lib/tessera/audit' },
     });
+  });
+
+  it('AUDIT_RETENTION_DAYS: off by default, and never without AUDIT_EXPORT_DIR (nothing is pruned unexported)', () => {
+    assert.equal(loadConfig(secrets()).auditRetention, undefined);
+    assert.throws(() => loadConfig({ ...secrets(), AUDIT_RETENTION_DAYS: '30' }), /AUDIT_EXPORT_DIR: required with AUDIT_RETENTION_DAYS/);
+    assert.throws(() => loadConfig({ ...secrets(), AUDIT_RETENTION_DAYS: '0', AUDIT_EXPORT_DIR: '/tmp' }), /AUDIT_RETENTION_DAYS/);
   });
 
   it('METRICS_PORT: 9464 on loopback by default, off in tests, and 0 turns it off', () => {
