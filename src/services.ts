@@ -61,6 +61,7 @@ import { createLoginTransactions } from './login/login-transaction.store.js';
 import { createAuthMethodRegistry } from './auth-methods/auth-method-registry.js';
 import { revokeAccount } from './oidc/account-revocation.js';
 import { noMetrics, type Metrics } from './operations/metrics.js';
+import { tracedStore, type Tracing } from './operations/tracing.js';
 
 export interface ServicesOptions {
   /** pages oidc-provider renders (error, logout); the CLI passes none */
@@ -72,6 +73,8 @@ export interface ServicesOptions {
   /** the clock one-time codes, MFA and trusted devices read (ms since the epoch); default Date.now. Tests move it on
    *  instead of sleeping through an expiry. */
   now?: () => number;
+  /** OpenTelemetry, when an OTLP endpoint is configured: spans around each database query and Redis command */
+  tracing?: Tracing;
 }
 
 const noPages: ProviderPages = {
@@ -86,7 +89,8 @@ const noPages: ProviderPages = {
 
 export async function createServices(config: Config, logger: Logger, options: ServicesOptions = {}) {
   const now = options.now ?? Date.now;
-  const db: Database = await openDatabase(databaseTarget(config));
+  const tracing = options.tracing;
+  const db: Database = await openDatabase(databaseTarget(config), tracing ? { span: tracing.span } : {});
   let store: KvStore | undefined;
   let applied: string[] = [];
   try {
@@ -99,6 +103,8 @@ export async function createServices(config: Config, logger: Logger, options: Se
     store = config.redisUrl
       ? await createRedisStore({ url: config.redisUrl, prefix: config.redisPrefix, onError: (err) => logger.warn({ err: err.message }, 'redis') })
       : createMemoryStore({ prefix: config.redisPrefix });
+    // a subscription lives for the process, not a request: it is not a span
+    if (tracing && store.kind === 'redis') store = tracedStore(store, tracing, 'redis', new Set(['subscribe', 'close']));
   } catch (error) {
     await db.close();
     throw error;

@@ -40,6 +40,9 @@ export interface Config {
   readonly metricsHost: string;
   /** the periodic audit retention (AUDIT_RETENTION_DAYS, AUDIT_EXPORT_DIR); undefined keeps every entry */
   readonly auditRetention: { readonly days: number; readonly exportDir: string } | undefined;
+  /** OpenTelemetry: where spans are sent (OTLP/HTTP, JSON); undefined: tracing is off and nothing of it is loaded */
+  readonly otlpTracesUrl: string | undefined;
+  readonly otelServiceName: string;
   /** where `/` sends browsers (302) instead of Tessera's own home page */
   readonly homeRedirectUrl: string | undefined;
 }
@@ -91,6 +94,9 @@ export const configSchema = z.object({
   HOME_REDIRECT_URL: optional(z.url({ protocol: /^https?$/ })),
   AUDIT_RETENTION_DAYS: optional(z.coerce.number().int().min(1).max(36_500)),
   AUDIT_EXPORT_DIR: optional(z.string().min(1)),
+  OTEL_EXPORTER_OTLP_ENDPOINT: optional(z.url({ protocol: /^https?$/ })),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optional(z.url({ protocol: /^https?$/ })),
+  OTEL_SERVICE_NAME: optional(z.string().min(1).max(128)),
 });
 
 export const configKeys = Object.keys(configSchema.shape);
@@ -168,6 +174,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     metricsPort: (e.METRICS_PORT ?? (mode === 'test' ? 0 : 9464)) || null,
     metricsHost: e.METRICS_HOST ?? '127.0.0.1',
     homeRedirectUrl: e.HOME_REDIRECT_URL,
+    // the OTLP rule: the signal's own endpoint as given, else the base endpoint with /v1/traces appended
+    otlpTracesUrl: e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (e.OTEL_EXPORTER_OTLP_ENDPOINT ? `${e.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces` : undefined),
+    otelServiceName: e.OTEL_SERVICE_NAME ?? 'tessera',
     auditRetention: e.AUDIT_RETENTION_DAYS ? Object.freeze({ days: e.AUDIT_RETENTION_DAYS, exportDir: resolve(e.AUDIT_EXPORT_DIR!) }) : undefined,
   });
 }
