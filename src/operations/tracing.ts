@@ -28,8 +28,13 @@ export interface TracingOptions {
  * @throws when the optional @opentelemetry packages are not installed (`npm install --include=optional`)
  */
 export async function startTracing(options: TracingOptions): Promise<Tracing> {
-  const { createOtelTracing } = await import('./otel-tracing.js');
-  return createOtelTracing(options);
+  let otel: typeof import('./otel-tracing.js');
+  try {
+    otel = await import('./otel-tracing.js');
+  } catch (error) {
+    throw new Error(`an OTLP endpoint is set but OpenTelemetry cannot be loaded (${(error as Error).message}): install the optional dependencies (npm install --include=optional) or unset OTEL_EXPORTER_OTLP_ENDPOINT / OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`);
+  }
+  return otel.createOtelTracing(options);
 }
 
 /**
