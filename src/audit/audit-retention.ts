@@ -49,6 +49,7 @@ export function createAuditRetention(deps: { repository: AuditPruneRepository; l
     const range = await deps.repository.plan(tenantId, options.before, options.limit);
     if (!range) return { pruned: 0 };
     const start = await deps.repository.anchor(tenantId);
+    if (start.seq !== range.fromSeq - 1) throw new AppError('audit.prune_conflict', `Nothing was pruned: another prune moved the anchor to entry ${start.seq}.`);
     const written = await writeExport(options.file, deps.repository.entries(tenantId, range), chainChecker(tenantId, start));
     const data = {
       fromSeq: range.fromSeq, throughSeq: range.throughSeq, previousHash: start.hash, anchorHash: written.last.hash,
@@ -73,7 +74,9 @@ export function createAuditRetention(deps: { repository: AuditPruneRepository; l
     for (const tenantId of await deps.repository.tenantsWithEntriesBefore(before)) {
       const range = await deps.repository.plan(tenantId, before, JOB_LIMIT);
       if (!range) continue;
-      const file = join(settings.exportDir, `audit-${tenantId}-${range.fromSeq}-${range.throughSeq}.jsonl`);
+      // the time in the name: a run whose prune failed after its export (the file stays, a true copy) does not
+      // block the next run's export of the same range
+      const file = join(settings.exportDir, `audit-${tenantId}-${range.fromSeq}-${range.throughSeq}-${new Date(now()).toISOString().replace(/[-:.]/g, '')}.jsonl`);
       try {
         total += (await prune(tenantId, { before, file, actor: 'retention', limit: JOB_LIMIT })).pruned;
       } catch (error) {

@@ -190,10 +190,10 @@ describe('audit retention', () => {
     const later = () => Date.now() + 2 * 86_400_000;
     const count = await retention({ days: 1, exportDir }, later).applyRetention();
     assert.ok(count >= 4);
-    const files = await readdir(exportDir);
-    assert.ok(files.includes(`audit-${target.tenantId}-1-4.jsonl`), files.join(', '));
+    const file = (await readdir(exportDir)).find((name) => name.startsWith(`audit-${target.tenantId}-1-4-`));
+    assert.ok(file, 'the export is named for the tenant and the range');
     assert.equal((await verify(target.slug)).code, 0);
-    assert.equal((await verify(target.slug, join(exportDir, `audit-${target.tenantId}-1-4.jsonl`))).code, 0);
+    assert.equal((await verify(target.slug, join(exportDir, file))).code, 0);
     assert.equal(await retention({ days: 1, exportDir }).applyRetention(), 0, 'nothing is a day old yet');
   });
 });
