@@ -44,6 +44,8 @@ export function createOtelTracing(options: TracingOptions): Tracing {
       return async function traceRequest(ctx, next) {
         const parent: OtelContext = propagator.extract(ROOT_CONTEXT, ctx.headers, defaultTextMapGetter);
         const span = tracer.startSpan(ctx.method, { kind: SpanKind.SERVER, attributes: { 'http.request.method': ctx.method } }, parent);
+        // the request's log line carries the same trace id as its spans (request-log.ts)
+        ctx.state.traceId = span.spanContext().traceId;
         try {
           await contexts.with(trace.setSpan(parent, span), next);
         } catch (error) {

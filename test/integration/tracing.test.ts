@@ -94,7 +94,7 @@ describe('OpenTelemetry tracing', () => {
     let server: TesseraProcess;
     before(async () => {
       receiver = await otlpReceiver();
-      server = await startInProcess({ ...services.env, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${receiver.url}/v1/traces` });
+      server = await startInProcess({ ...services.env, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${receiver.url}/v1/traces`, LOG_LEVEL: 'info' });
     });
     after(async () => {
       await server?.stop();
@@ -128,11 +128,12 @@ describe('OpenTelemetry tracing', () => {
       assert.ok(openTelemetryLoaded().length > 0, 'the SDK was loaded for this server');
     });
 
-    it('a request without traceparent starts a trace of its own', async () => {
+    it('a request without traceparent starts a trace of its own, and its log line names that trace', async () => {
       const before = new Set(receiver.spans.map((s) => s.traceId));
       await machineToken(server);
       const token = await waitFor('the new trace', async () => receiver.spans.find((s) => s.name === 'POST oidc:token' && !before.has(s.traceId)), 15_000);
       assert.equal(token.parentSpanId ?? '', '');
+      assert.ok(server.output().includes(`"traceId":"${token.traceId}"`), 'the request log carries the span\'s trace id');
     });
   });
 });
