@@ -18,6 +18,7 @@ import { readinessChecks } from './operations/readiness.js';
 import { createMetrics, noMetrics } from './operations/metrics.js';
 import { startMetricsServer, type MetricsServer } from './operations/metrics-server.js';
 import { requestMetrics } from './operations/request-metrics.js';
+import { startTracing } from './operations/tracing.js';
 import { tenantRoutes } from './http/tenant-routes.js';
 import { hostedFlowRouters } from './hosted-flow.routes.js';
 import { outboxRoutes } from './notifications/outbox.routes.js';
@@ -48,11 +49,17 @@ export async function createTessera(config: Config, logger: Logger, options: { c
   const pages = createPages(createPageRenderer({ viewsDir, cache: config.env !== 'development' }));
   // with metrics off nothing is counted: no per-request work, no event-loop monitor
   const metrics = config.metricsPort ? createMetrics() : noMetrics;
+  // with no OTLP endpoint the OpenTelemetry packages are never imported, and no span is made
+  const tracing = config.otlpTracesUrl ? await startTracing({ url: config.otlpTracesUrl, serviceName: config.otelServiceName }) : undefined;
   const services = await createServices(config, logger, {
+    tracing,
     metrics,
     pages: createProviderPages(pages),
     migrate: config.migrateOnStart || !config.databaseUrl,
     now: options.now,
+  }).catch(async (error: unknown) => {
+    await tracing?.shutdown();
+    throw error;
   });
   const devTokenRefusal = developmentTokenRefusal(config);
   if (devTokenRefusal) logger.warn(devTokenRefusal);
@@ -90,6 +97,7 @@ export async function createTessera(config: Config, logger: Logger, options: { c
   const outbox = outboxRoutes({ outbox: services.outbox, pages, enabled: () => config.env !== 'production' });
   const statics = staticRoutes();
 
+  if (tracing) app.use(tracing.middleware());
   if (config.metricsPort) app.use(requestMetrics(metrics));
   app.use(clientAddressMiddleware(config.trustProxy));
   app.use(requestLog(logger));
@@ -135,6 +143,7 @@ export async function createTessera(config: Config, logger: Logger, options: { c
       stopMaintenance();
       await metricsServer?.close();
       await services.close();
+      await tracing?.shutdown();
     },
   };
 }

@@ -24,6 +24,8 @@ import { createOidcModelsRepository } from './db/oidc-models.repository.js';
 import { createSealer, deriveSecret } from './crypto/sealing.js';
 import { createAuditRepository } from './db/audit.repository.js';
 import { createAuditLog } from './audit/audit-log.js';
+import { createAuditRetention } from './audit/audit-retention.js';
+import { createAuditPruneRepository } from './db/audit-prune.repository.js';
 import { createOutbox } from './notifications/outbox.js';
 import { createTenantChannels } from './notifications/tenant-channels.js';
 import { createOutboundGuard } from './net/outbound-guard.js';
@@ -71,6 +73,7 @@ import { revokeAccount } from './oidc/account-revocation.js';
 import { noMetrics, type Metrics } from './operations/metrics.js';
 import { createLicensesRepository } from './db/licenses.repository.js';
 import { createLicenseModule } from './licenses/license-module.js';
+import { tracedStore, type Tracing } from './operations/tracing.js';
 
 export interface ServicesOptions {
   /** pages oidc-provider renders (error, logout); the CLI passes none */
@@ -82,6 +85,8 @@ export interface ServicesOptions {
   /** the clock one-time codes, MFA and trusted devices read (ms since the epoch); default Date.now. Tests move it on
    *  instead of sleeping through an expiry. */
   now?: () => number;
+  /** OpenTelemetry, when an OTLP endpoint is configured: spans around each database query and Redis command */
+  tracing?: Tracing;
 }
 
 const noPages: ProviderPages = {
@@ -96,7 +101,8 @@ const noPages: ProviderPages = {
 
 export async function createServices(config: Config, logger: Logger, options: ServicesOptions = {}) {
   const now = options.now ?? Date.now;
-  const db: Database = await openDatabase(databaseTarget(config));
+  const tracing = options.tracing;
+  const db: Database = await openDatabase(databaseTarget(config), tracing ? { span: tracing.span } : {});
   let store: KvStore | undefined;
   let applied: string[] = [];
   try {
@@ -109,6 +115,8 @@ export async function createServices(config: Config, logger: Logger, options: Se
     store = config.redisUrl
       ? await createRedisStore({ url: config.redisUrl, prefix: config.redisPrefix, onError: (err) => logger.warn({ err: err.message }, 'redis') })
       : createMemoryStore({ prefix: config.redisPrefix });
+    // a subscription lives for the process, not a request: it is not a span
+    if (tracing && store.kind === 'redis') store = tracedStore(store, tracing, 'redis', new Set(['subscribe', 'close']));
   } catch (error) {
     await db.close();
     throw error;
@@ -267,6 +275,7 @@ export async function createServices(config: Config, logger: Logger, options: Se
     userAdmin,
     clientAdmin,
     audit,
+    auditRetention: createAuditRetention({ repository: createAuditPruneRepository(db.prisma), logger, settings: config.auditRetention }),
     auditSearch: createAuditSearch(db.prisma),
     outbox,
     channels,

@@ -2,6 +2,7 @@
 // running server when the embedded database is in use (cli.routes.ts). Each returns a JSON-able result.
 import type { PreparedCommand } from './prepared-command.js';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { resolve } from 'node:path';
 import type { Services } from '../services.js';
 import { AppError } from '../errors/app-error.js';
 import { rotationOptions, UsageError } from './cli-args.js';
@@ -39,7 +40,10 @@ export const usage = `Usage: tessera <command> [options]
   keys rotate --tenant <slug> [--alg RS256|ES256|EdDSA] [--pre-publish <seconds, default 3600> | --emergency]
   outbox list --tenant <slug>     (messages a development or sandbox tenant would have sent, with their codes)
   keys list --tenant <slug>
-  audit verify --tenant <slug>    (walks the tenant's hash chain; exit 1 and the first broken link when it does not hold)
+  audit verify --tenant <slug> [--export <file.jsonl>]   (walks the tenant's hash chain from its anchor; exit 1 and the
+                first broken link when it does not hold; with --export, checks a file written by audit prune instead)
+  audit prune --tenant <slug> --before <ISO time> --export <file.jsonl>   (writes the entries older than that to a new
+                file, flushes it to disk, then deletes them and anchors the chain at the last one)
   audit export --tenant <slug>    (every entry as JSON lines, oldest first)
   db migrate
   demo [--reset]                  (development: the demo's issuer, client id and secret, user and sign-in URL;
@@ -161,12 +165,23 @@ const commands: Record<string, (args: string[]) => PreparedCommand> = {
     return async (services) => services.outbox.list((await services.tenants.get(slug)).id);
   },
   'audit verify'(args) {
-    const { values: v } = parse(args, { tenant: { type: 'string' } });
+    const { values: v } = parse(args, { tenant: { type: 'string' }, export: { type: 'string' } });
     const slug = required(str(v.tenant), '--tenant');
+    const file = v.export === undefined ? undefined : resolve(str(v.export)!);
     return async (services): Promise<Printed> => {
-      const report = await services.audit.verify((await services.tenants.get(slug)).id);
+      const tenantId = (await services.tenants.get(slug)).id;
+      const report = file ? await services.auditRetention.verifyExport(tenantId, file) : await services.audit.verify(tenantId);
       return { printed: `${JSON.stringify(report, null, 2)}\n`, exitCode: report.ok ? 0 : 1 };
     };
+  },
+  'audit prune'(args) {
+    const { values: v } = parse(args, { tenant: { type: 'string' }, before: { type: 'string' }, export: { type: 'string' } });
+    const slug = required(str(v.tenant), '--tenant');
+    const before = new Date(required(str(v.before), '--before'));
+    if (Number.isNaN(before.getTime())) throw new UsageError('--before must be an ISO 8601 time, e.g. 2026-01-01T00:00:00Z');
+    if (before.getTime() > Date.now()) throw new UsageError('--before must not be in the future');
+    const file = resolve(required(str(v.export), '--export'));
+    return async (services) => services.auditRetention.prune((await services.tenants.get(slug)).id, { before, file, actor: 'cli' });
   },
   'audit export'(args) {
     const { values: v } = parse(args, { tenant: { type: 'string' } });

@@ -96,8 +96,8 @@ const earlierCommands: Record<string, ManagementCommand> = {
   'audit verify'(args) {
     const slug = tenantOnly(args);
     return async (invoke): Promise<Printed> => {
-      const r = (await invoke('verifyAudit', { params: { slug } })) as { ok: boolean; checked: number; unchained: number; firstBroken?: unknown };
-      const report = { ok: r.ok, entries: r.checked, unchained: r.unchained, firstBroken: r.firstBroken ?? null };
+      const r = (await invoke('verifyAudit', { params: { slug } })) as { ok: boolean; checked: number; unchained: number; anchor?: unknown; firstBroken?: unknown };
+      const report = { ok: r.ok, entries: r.checked, unchained: r.unchained, anchor: r.anchor ?? null, firstBroken: r.firstBroken ?? null };
       return { printed: `${JSON.stringify(report, null, 2)}\n`, exitCode: report.ok ? 0 : 1 };
     };
   },

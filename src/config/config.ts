@@ -39,6 +39,11 @@ export interface Config {
   /** the Prometheus /metrics listener's port, null when metrics are off */
   readonly metricsPort: number | null;
   readonly metricsHost: string;
+  /** the periodic audit retention (AUDIT_RETENTION_DAYS, AUDIT_EXPORT_DIR); undefined keeps every entry */
+  readonly auditRetention: { readonly days: number; readonly exportDir: string } | undefined;
+  /** OpenTelemetry: where spans are sent (OTLP/HTTP, JSON); undefined: tracing is off and nothing of it is loaded */
+  readonly otlpTracesUrl: string | undefined;
+  readonly otelServiceName: string;
   /** where `/` sends browsers (302) instead of Tessera's own home page */
   readonly homeRedirectUrl: string | undefined;
   /** TESSERA_DEV_TENANT + TESSERA_DEV_SECRET: on only where development is declared and nothing signals production */
@@ -101,6 +106,11 @@ export const configSchema = z.object({
   PRODUCTION: optional(z.string()),
   TESSERA_DEV_TENANT: optional(z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a tenant slug')),
   TESSERA_DEV_SECRET: optional(z.string().min(32, 'must be at least 32 characters of random data')),
+  AUDIT_RETENTION_DAYS: optional(z.coerce.number().int().min(1).max(36_500)),
+  AUDIT_EXPORT_DIR: optional(z.string().min(1)),
+  OTEL_EXPORTER_OTLP_ENDPOINT: optional(z.url({ protocol: /^https?$/ })),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optional(z.url({ protocol: /^https?$/ })),
+  OTEL_SERVICE_NAME: optional(z.string().min(1).max(128)),
 });
 
 export const configKeys = Object.keys(configSchema.shape);
@@ -149,6 +159,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
   if (e.MTLS_VERIFY_HEADER && !e.MTLS_CERT_HEADER) problems.push('MTLS_VERIFY_HEADER: needs MTLS_CERT_HEADER');
   if (Boolean(e.TESSERA_DEV_TENANT) !== Boolean(e.TESSERA_DEV_SECRET) && valid('TESSERA_DEV_TENANT') && valid('TESSERA_DEV_SECRET')) problems.push('TESSERA_DEV_TENANT: needs TESSERA_DEV_SECRET (and the other way round)');
   if (e.TESSERA_DEV_TENANT === 'system') problems.push('TESSERA_DEV_TENANT: the system tenant operates the installation and never has a development token');
+  // retention never deletes what it has not exported: it needs somewhere to write
+  if (e.AUDIT_RETENTION_DAYS && !e.AUDIT_EXPORT_DIR && valid('AUDIT_EXPORT_DIR')) problems.push('AUDIT_EXPORT_DIR: required with AUDIT_RETENTION_DAYS (entries are exported there before they are pruned)');
   if (problems.length) throw new ConfigError(problems);
   const blockedBy = productionSignal(env);
   const developmentToken: DevelopmentTokenConfig = !e.TESSERA_DEV_TENANT || !e.TESSERA_DEV_SECRET ? { state: 'off' }
@@ -183,6 +195,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     homeRedirectUrl: e.HOME_REDIRECT_URL,
     developmentToken: Object.freeze(developmentToken),
     productionMarker: productionMarker(env),
+    // the OTLP rule: the signal's own endpoint as given, else the base endpoint with /v1/traces appended
+    otlpTracesUrl: e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (e.OTEL_EXPORTER_OTLP_ENDPOINT ? `${e.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces` : undefined),
+    otelServiceName: e.OTEL_SERVICE_NAME ?? 'tessera',
+    auditRetention: e.AUDIT_RETENTION_DAYS ? Object.freeze({ days: e.AUDIT_RETENTION_DAYS, exportDir: resolve(e.AUDIT_EXPORT_DIR!) }) : undefined,
   });
 }
 

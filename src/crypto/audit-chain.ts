@@ -41,6 +41,34 @@ export interface ChainReport {
   entries: number;
   /** entries written before the chain existed (not covered) */
   unchained: number;
+  /** the last pruned entry the walk started from (retention), null when nothing was pruned */
+  anchor: { seq: number; hash: string } | null;
   /** the first entry whose link does not hold, and why */
   firstBroken: { seq: number; id: string; reason: string } | null;
+}
+
+/** an entry as exported (audit export, retention files): its chained fields, its link and its hash */
+export type ExportedEntry = ChainedFields & { prevHash: string; hash: string };
+
+/**
+ * Checks exported entries one at a time as they stream past: each must be the next after `start` (seq and hash),
+ * link to the one before and match its own hash. `next` answers null when the entry holds, else why not.
+ */
+export function chainChecker(tenantId: string, start: { seq: number; hash: string }) {
+  let expected = start.seq + 1;
+  let previous = start.hash;
+  return {
+    next(entry: ExportedEntry): string | null {
+      if (entry.tenantId !== tenantId) return 'belongs to another tenant';
+      if (entry.seq !== expected) return entry.seq > expected ? `entries ${expected}–${entry.seq - 1} are missing` : 'sequence out of order';
+      if (entry.prevHash !== previous) return 'does not link to the previous entry';
+      const { tenantId: t, seq, type, actor, subject, clientId, ip, userAgent, outcome, data, createdAt } = entry;
+      if (entry.hash !== entryHash(previous, { tenantId: t, seq, type, actor, subject, clientId, ip, userAgent, outcome, data, createdAt })) return 'its content does not match its hash';
+      previous = entry.hash;
+      expected += 1;
+      return null;
+    },
+    /** the last entry that held (the start before any) */
+    last: () => ({ seq: expected - 1, hash: previous }),
+  };
 }

@@ -24,29 +24,9 @@ export function createAuditRepository(prisma: PrismaClient) {
      */
     async appendBatch(tenantId: string, entries: AuditEntry[]): Promise<void> {
       if (!entries.length) return;
-      const rows = entries.map((entry) => ({
-        tenantId, type: entry.type, actor: entry.actor ?? null, subject: entry.subject ?? null,
-        clientId: entry.clientId ?? null, ip: entry.ip ?? null, userAgent: entry.userAgent?.slice(0, 512) ?? null,
-        outcome: entry.outcome ?? 'success', data: JSON.parse(JSON.stringify(entry.data ?? {})) as object, createdAt: new Date(),
-      }));
       for (let attempt = 1; ; attempt++) {
         try {
-          await prisma.$transaction(async (tx) => {
-            // one statement creates the head (genesis) or locks and advances it: the same round trip either way
-            const [head] = await tx.$queryRaw<{ seq: bigint; hash: string }[]>`INSERT INTO audit_heads (tenant_id, seq, hash) VALUES (${tenantId}::uuid, ${rows.length}, ${genesisHash(tenantId)})
-              ON CONFLICT (tenant_id) DO UPDATE SET seq = audit_heads.seq + ${rows.length} RETURNING seq, hash`;
-            let seq = Number(head!.seq) - rows.length;
-            let previous = head!.hash;
-            const chained = rows.map((row) => {
-              seq += 1;
-              const hash = entryHash(previous, { ...row, seq, createdAt: row.createdAt.toISOString() });
-              const linked = { ...row, seq: BigInt(seq), prevHash: previous, hash };
-              previous = hash;
-              return linked;
-            });
-            await tx.auditEvent.createMany({ data: chained });
-            await tx.$executeRaw`UPDATE audit_heads SET hash = ${previous} WHERE tenant_id = ${tenantId}::uuid`;
-          });
+          await prisma.$transaction((tx) => appendChained(tx, tenantId, entries));
           return;
         } catch (error) {
           // two first entries of a tenant racing to create its head: the loser tries again on the existing head
@@ -61,48 +41,43 @@ export function createAuditRepository(prisma: PrismaClient) {
         take: Math.min(options.limit ?? 100, 1000),
       });
     },
-    /** walks the tenant's chain from its first entry and reports the first link that does not hold */
+    /**
+     * walks the tenant's chain from its anchor (the last pruned entry, else the genesis value) and reports the first
+     * link that does not hold; a prune running meanwhile moves the anchor, and the walk starts again from the new one
+     */
     async verify(tenantId: string): Promise<ChainReport> {
-      const unchained = await prisma.auditEvent.count({ where: { tenantId, seq: null } });
-      let previous = genesisHash(tenantId);
-      let expected = 1;
-      let entries = 0;
-      for await (const event of chained(prisma, tenantId)) {
-        const seq = Number(event.seq);
-        const broken = (reason: string): ChainReport => ({ ok: false, entries, unchained, firstBroken: { seq, id: String(event.id), reason } });
-        if (seq !== expected) return broken(seq > expected ? `entries ${expected}–${seq - 1} are missing` : 'sequence out of order');
-        if (event.prevHash !== previous) return broken('does not link to the previous entry');
-        if (event.hash !== entryHash(previous, fieldsOf(event))) return broken('its content does not match its hash');
-        previous = event.hash!;
-        expected += 1;
-        entries += 1;
+      for (let attempt = 1; ; attempt++) {
+        const anchor = await anchorOf(prisma, tenantId);
+        const report = await walk(prisma, tenantId, anchor);
+        const now = await anchorOf(prisma, tenantId);
+        if (report.ok || attempt >= 3 || (now.seq === anchor.seq && now.hash === anchor.hash)) return report;
       }
-      const head = await prisma.auditHead.findUnique({ where: { tenantId } });
-      if (head && (Number(head.seq) !== entries || head.hash !== previous)) {
-        return { ok: false, entries, unchained, firstBroken: { seq: entries + 1, id: '', reason: `the chain ends at entry ${entries} but ${Number(head.seq)} were written` } };
-      }
-      return { ok: true, entries, unchained, firstBroken: null };
     },
     /** every entry of the tenant, oldest first, as stored (for export as JSON lines) */
     async *export(tenantId: string): AsyncGenerator<Record<string, unknown>> {
       for await (const event of chained(prisma, tenantId, true)) {
-        yield { ...fieldsOf(event), seq: event.seq === null ? null : Number(event.seq), prevHash: event.prevHash, hash: event.hash };
+        yield exported(event);
       }
     },
   };
 }
 
-type EventRow = Awaited<ReturnType<PrismaClient['auditEvent']['findMany']>>[number];
+export type EventRow = Awaited<ReturnType<PrismaClient['auditEvent']['findMany']>>[number];
 
-function fieldsOf(event: EventRow): ChainedFields {
+export function fieldsOf(event: EventRow): ChainedFields {
   return {
     tenantId: event.tenantId, seq: Number(event.seq), type: event.type, actor: event.actor, subject: event.subject, clientId: event.clientId,
     ip: event.ip, userAgent: event.userAgent, outcome: event.outcome, data: event.data, createdAt: event.createdAt.toISOString(),
   };
 }
 
+/** an entry as `audit export` and the retention's export files write it: its chained fields, link and hash */
+export function exported(event: EventRow): Record<string, unknown> {
+  return { ...fieldsOf(event), seq: event.seq === null ? null : Number(event.seq), prevHash: event.prevHash, hash: event.hash };
+}
+
 /** the tenant's entries in the order they were written (chained ones only, unless asked), a page at a time */
-async function* chained(prisma: PrismaClient, tenantId: string, includeUnchained = false): AsyncGenerator<EventRow> {
+export async function* chained(prisma: PrismaClient, tenantId: string, includeUnchained = false): AsyncGenerator<EventRow> {
   let after: bigint | null = null;
   for (;;) {
     const page: EventRow[] = await prisma.auditEvent.findMany({
@@ -117,3 +92,70 @@ async function* chained(prisma: PrismaClient, tenantId: string, includeUnchained
 }
 
 export type AuditRepository = ReturnType<typeof createAuditRepository>;
+
+type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
+
+/**
+ * Appends entries of one tenant to its hash chain, in order, inside the caller's transaction: the head row is
+ * locked, so appends of a tenant — from any process — are chained one batch at a time.
+ */
+export async function appendChained(tx: Tx, tenantId: string, entries: AuditEntry[]): Promise<void> {
+  const rows = entries.map((entry) => ({
+    tenantId, type: entry.type, actor: entry.actor ?? null, subject: entry.subject ?? null,
+    clientId: entry.clientId ?? null, ip: entry.ip ?? null, userAgent: entry.userAgent?.slice(0, 512) ?? null,
+    outcome: entry.outcome ?? 'success', data: JSON.parse(JSON.stringify(entry.data ?? {})) as object, createdAt: new Date(),
+  }));
+  // one statement creates the head (genesis) or locks and advances it: the same round trip either way
+  const [head] = await tx.$queryRaw<{ seq: bigint; hash: string }[]>`INSERT INTO audit_heads (tenant_id, seq, hash) VALUES (${tenantId}::uuid, ${rows.length}, ${genesisHash(tenantId)})
+    ON CONFLICT (tenant_id) DO UPDATE SET seq = audit_heads.seq + ${rows.length} RETURNING seq, hash`;
+  let seq = Number(head!.seq) - rows.length;
+  let previous = head!.hash;
+  const chained = rows.map((row) => {
+    seq += 1;
+    const hash = entryHash(previous, { ...row, seq, createdAt: row.createdAt.toISOString() });
+    const linked = { ...row, seq: BigInt(seq), prevHash: previous, hash };
+    previous = hash;
+    return linked;
+  });
+  await tx.auditEvent.createMany({ data: chained });
+  await tx.$executeRaw`UPDATE audit_heads SET hash = ${previous} WHERE tenant_id = ${tenantId}::uuid`;
+}
+
+/** where the tenant's remaining chain starts: the last pruned entry, or before the first entry */
+export async function anchorOf(prisma: PrismaClient | Tx, tenantId: string): Promise<{ seq: number; hash: string }> {
+  const head = await prisma.auditHead.findUnique({ where: { tenantId } });
+  return head && head.anchorHash ? { seq: Number(head.anchorSeq), hash: head.anchorHash } : { seq: 0, hash: genesisHash(tenantId) };
+}
+
+async function walk(prisma: PrismaClient, tenantId: string, anchor: { seq: number; hash: string }): Promise<ChainReport> {
+  const unchained = await prisma.auditEvent.count({ where: { tenantId, seq: null } });
+  const anchored = anchor.seq ? { seq: anchor.seq, hash: anchor.hash } : null;
+  let previous = anchor.hash;
+  let expected = anchor.seq + 1;
+  let entries = 0;
+  let lastPruned: Record<string, unknown> | null = null;
+  for await (const event of chained(prisma, tenantId)) {
+    const seq = Number(event.seq);
+    const broken = (reason: string): ChainReport => ({ ok: false, entries, unchained, anchor: anchored, firstBroken: { seq, id: String(event.id), reason } });
+    if (seq !== expected) return broken(seq > expected ? `entries ${expected}–${seq - 1} are missing` : 'sequence out of order');
+    if (event.prevHash !== previous) return broken('does not link to the previous entry');
+    if (event.hash !== entryHash(previous, fieldsOf(event))) return broken('its content does not match its hash');
+    if (event.type === prunedType) lastPruned = event.data as Record<string, unknown>;
+    previous = event.hash!;
+    expected += 1;
+    entries += 1;
+  }
+  // The anchor row could be moved by someone who can write the table: the `audit.pruned` entry that set it is in
+  // the chain, so the anchor must be the one the latest such entry records.
+  if (anchored && (lastPruned?.throughSeq !== anchor.seq || lastPruned?.anchorHash !== anchor.hash)) {
+    return { ok: false, entries, unchained, anchor: anchored, firstBroken: { seq: anchor.seq, id: '', reason: 'the anchor is not the one the last audit.pruned entry records' } };
+  }
+  const head = await prisma.auditHead.findUnique({ where: { tenantId } });
+  if (head && (Number(head.seq) !== anchor.seq + entries || head.hash !== previous)) {
+    return { ok: false, entries, unchained, anchor: anchored, firstBroken: { seq: anchor.seq + entries + 1, id: '', reason: `the chain ends at entry ${anchor.seq + entries} but ${Number(head.seq)} were written` } };
+  }
+  return { ok: true, entries, unchained, anchor: anchored, firstBroken: null };
+}
+
+/** the entry a prune appends to the chain, recording the anchor it set */
+export const prunedType = 'audit.pruned';

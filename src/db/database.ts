@@ -8,6 +8,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import {
   DriverAdapterError,
   type SqlDriverAdapter,
+  type SqlQuery,
   type SqlMigrationAwareDriverAdapterFactory,
 } from '@prisma/driver-adapter-utils';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
@@ -29,6 +30,8 @@ export interface OpenDatabaseOptions {
   poolMax?: number;
   /** how long to wait for a PostgreSQL connection before giving up; default 5000 ms */
   connectTimeoutMs?: number;
+  /** runs each SQL statement inside a span (OpenTelemetry, operations/tracing.ts); absent: no wrapper at all */
+  span?: <T>(name: string, attributes: Record<string, string>, work: () => Promise<T>) => Promise<T>;
 }
 
 /** codes: db.invalid_url, db.unreachable, db.embedded_unavailable, db.migration_lock_timeout, db.migration_failed */
@@ -64,7 +67,8 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
     adapterName: base.adapterName,
     connect: async () => {
       const adapter = await base.connect();
-      return withWholeScripts(adapter, (script) => adapter.underlyingDriver().query(script));
+      const whole = withWholeScripts(adapter, (script) => adapter.underlyingDriver().query(script));
+      return options.span ? tracedQueries(whole, options.span) : whole;
     },
     connectToShadowDb: async () => {
       const adapter = await base.connectToShadowDb();
@@ -151,6 +155,30 @@ function withWholeScripts(adapter: SqlDriverAdapter, run: (script: string) => Pr
       }
     },
   };
+}
+
+type Queries = Pick<SqlDriverAdapter, 'queryRaw' | 'executeRaw'>;
+
+/**
+ * The adapter (and each transaction it starts) with every statement in a span named `db <verb>`. The statement's
+ * text is recorded — Prisma sends values as parameters, never in the text — but not its values.
+ */
+function tracedQueries<T extends Queries>(target: T, span: NonNullable<OpenDatabaseOptions['span']>): T {
+  const traced = (run: (query: SqlQuery) => Promise<unknown>) => (query: SqlQuery) => {
+    const verb = /^\s*(\w+)/.exec(query.sql)?.[1]?.toUpperCase() ?? 'QUERY';
+    return span(`db ${verb}`, { 'db.system.name': 'postgresql', 'db.operation.name': verb, 'db.query.text': query.sql.slice(0, 1000) }, () => run(query));
+  };
+  return new Proxy(target, {
+    get(object, property) {
+      const value: unknown = Reflect.get(object, property, object);
+      if (typeof value !== 'function') return value;
+      if (property === 'queryRaw' || property === 'executeRaw') return traced((query) => (value as (q: SqlQuery) => Promise<unknown>).call(object, query));
+      if (property === 'startTransaction') {
+        return async (...args: unknown[]) => tracedQueries(await (value as (...a: unknown[]) => Promise<Queries>).apply(object, args), span);
+      }
+      return (value as (...a: unknown[]) => unknown).bind(object);
+    },
+  });
 }
 
 /** Keeps PostgreSQL's own error fields, so the engine's message (and `_prisma_migrations.logs`) says what failed. */

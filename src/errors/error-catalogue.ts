@@ -92,6 +92,10 @@ export const errorCatalogue = {
   'db.migrations_pending': { status: 503, message: 'The database schema is not up to date.', action: 'Run `npm run db:migrate` (or set MIGRATE_ON_START=true).' },
   'store.unavailable': { status: 503, message: 'The service is briefly unavailable. Please try again in a few seconds.', action: 'Retry after the seconds in the Retry-After header; PostgreSQL or Redis is unreachable for a moment.' },
   'internal.error': { status: 500, message: 'Something went wrong on our side.', action: 'Retry later; if it persists, report it with the X-Request-Id of the answer.' },
+  'audit.export_failed': { status: 400, message: 'The audit entries could not be written to the export file; nothing was pruned.', action: 'Give a path in a writable directory that does not exist yet (an export never overwrites a file), with room for the entries.' },
+  'audit.export_unreadable': { status: 400, message: 'The audit export file could not be read.', action: 'Give the path of a JSON-lines file written by `tessera audit prune`.' },
+  'audit.chain_broken': { status: 409, message: 'The entries to prune do not form an unbroken chain; nothing was pruned.', action: 'Run `tessera audit verify` and investigate the broken link before pruning: pruning would destroy the evidence.' },
+  'audit.prune_conflict': { status: 409, message: 'Another prune of this tenant ran at the same time; nothing was pruned by this one.', action: 'Run the prune again: it continues from where the other one stopped.' },
 } as const satisfies Record<string, { status: number; message: string; action: string }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -17,7 +17,8 @@ export function requestLog(logger: Logger): Middleware {
   return async function logRequest(ctx, next) {
     const started = performance.now();
     ctx.state.requestId = randomUUID();
-    ctx.state.traceId = traceIdOf(ctx.get('traceparent')) ?? freshTraceId();
+    // with OpenTelemetry on, its request span has already set the trace id (the caller's, or the span's new one)
+    ctx.state.traceId ??= traceIdOf(ctx.get('traceparent')) ?? freshTraceId();
     ctx.set('X-Request-Id', ctx.state.requestId);
     try {
       await next();

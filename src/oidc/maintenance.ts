@@ -1,5 +1,6 @@
-// Periodic clean-up: expired oidc-provider rows, expired trusted devices and retired keys past their publication
-// window. A naive adapter slowed to half speed once its token table outgrew shared buffers (DESIGN.md): rows must go.
+// Periodic clean-up: expired oidc-provider rows, expired trusted devices, retired keys past their publication
+// window and audit entries past the retention. A naive adapter slowed to half speed once its token table outgrew
+// shared buffers (DESIGN.md): rows must go.
 // The first run comes soon after start, not one interval later: a process restarted more often than the interval
 // (deploys, autoscaling) would otherwise never clean at all.
 import type { Logger } from 'pino';
@@ -13,6 +14,8 @@ export interface MaintenanceDeps {
   signingKeysRepository: Pick<SigningKeysRepository, 'purgeUnpublished'>;
   sessionActivity: Pick<SessionActivityRepository, 'deleteOrphans'>;
   mfa: Pick<MfaRepository, 'deleteExpiredTrustedDevices'>;
+  /** audit entries past the retention (AUDIT_RETENTION_DAYS): exported, then pruned; none when it is not set */
+  auditRetention: { applyRetention(): Promise<number> };
 }
 
 export interface MaintenanceTiming {
@@ -31,7 +34,8 @@ export function startMaintenance(deps: MaintenanceDeps, logger: Logger, timing: 
       const trustedDevices = await deps.mfa.deleteExpiredTrustedDevices();
       const keys = await deps.signingKeysRepository.purgeUnpublished();
       const sessions = await deps.sessionActivity.deleteOrphans();
-      if (rows || trustedDevices || keys || sessions) logger.info({ rows, trustedDevices, keys, sessions }, 'expired rows removed');
+      const auditEntries = await deps.auditRetention.applyRetention();
+      if (rows || trustedDevices || keys || sessions || auditEntries) logger.info({ rows, trustedDevices, keys, sessions, auditEntries }, 'expired rows removed');
     } catch (err) {
       logger.warn({ err: (err as Error).message }, 'maintenance failed');
     }

@@ -23,7 +23,8 @@ export function requestMetrics(metrics: Metrics): Middleware {
   };
 }
 
-function routeOf(ctx: Context): string {
+/** the bounded route label of a finished request (also the name of its trace span) */
+export function routeOf(ctx: Context): string {
   const oidcRoute = (ctx as Context & { oidc?: { route?: string } }).oidc?.route;
   if (oidcRoute) return `oidc:${oidcRoute}`;
   const matched = (ctx as Context & { _matchedRoute?: unknown })._matchedRoute;

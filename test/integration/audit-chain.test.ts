@@ -47,7 +47,7 @@ describe('tamper-evident audit log', () => {
   it('chains every entry: verify walks them all and exits 0', async () => {
     const { code, report } = await verify(history.slug);
     assert.equal(code, 0);
-    assert.deepEqual({ ...report, entries: report.entries > 3 }, { ok: true, entries: true, unchained: 0, firstBroken: null });
+    assert.deepEqual({ ...report, entries: report.entries > 3 }, { ok: true, entries: true, unchained: 0, anchor: null, firstBroken: null });
     const rows = await sql<{ seq: string; prev_hash: string; hash: string }>('SELECT seq, prev_hash, hash FROM audit_events WHERE tenant_id = $1 ORDER BY seq', [history.tenantId]);
     rows.forEach((row, i) => {
       assert.equal(Number(row.seq), i + 1);

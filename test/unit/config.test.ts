@@ -152,6 +152,8 @@ describe('loadConfig', () => {
       LOG_LEVEL: 'debug', PROVIDER_CACHE_SIZE: '7', SMTP_URL: 'smtp://mailer:pw@mail.example.com:587', EMAIL_FROM: 'Acme <no-reply@acme.test>',
       OUTBOUND_POLICY: 'public-https', METRICS_PORT: '9100', METRICS_HOST: '10.0.0.5',
       HOME_REDIRECT_URL: 'https://www.example.com/', TESSERA_ENV: 'development', PRODUCTION: 'false', TESSERA_DEV_TENANT: 'acme', TESSERA_DEV_SECRET: kek,
+      AUDIT_RETENTION_DAYS: '365', AUDIT_EXPORT_DIR: '/var/lib/tessera/audit',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/', OTEL_SERVICE_NAME: 'tessera-eu',
     });
     assert.deepEqual({ ...config, publicUrl: config.publicUrl.href, keyEncryptionKeys: [...config.keyEncryptionKeys], cookieSecrets: [...config.cookieSecrets] }, {
       env: 'test', port: 8080, host: '127.0.0.1', publicUrl: 'https://id.example.com/', dataDir: '/var/lib/tessera',
@@ -160,7 +162,8 @@ describe('loadConfig', () => {
       passwordHashCost: { memoryKiB: 47104, timeCost: 1 }, passwordHashThreads: 3, migrateOnStart: false, seedDemo: false, trustProxy: { kind: 'hops', hops: 1 }, mtls: undefined,
       logLevel: 'debug', providerCacheSize: 7, smtpUrl: 'smtp://mailer:pw@mail.example.com:587', emailFrom: 'Acme <no-reply@acme.test>',
       outboundPolicy: 'public-https', metricsPort: 9100, metricsHost: '10.0.0.5',
-      homeRedirectUrl: 'https://www.example.com/', developmentToken: { state: 'on', tenant: 'acme', secret: kek }, productionMarker: null,
+      homeRedirectUrl: 'https://www.example.com/', developmentToken: { state: 'on', tenant: 'acme', secret: kek }, productionMarker: null, auditRetention: { days: 365, exportDir: '/var/lib/tessera/audit' },
+      otlpTracesUrl: 'http://collector:4318/v1/traces', otelServiceName: 'tessera-eu',
     });
   });
 
@@ -176,6 +179,17 @@ describe('loadConfig', () => {
     assert.equal(loadConfig({ ...secrets(), ...both, NODE_ENV: 'development', PRODUCTION: 'false' }).developmentToken.state, 'on');
     assert.equal(loadConfig({ ...secrets(), ...both }).developmentToken.state, 'blocked', 'NODE_ENV left unset declares nothing');
     assert.equal(loadConfig({ ...production(), ...both, TESSERA_ENV: 'development' }).developmentToken.state, 'blocked');
+  });
+
+  it('OTEL_EXPORTER_OTLP_*: tracing off by default; the traces endpoint is used as given', () => {
+    assert.equal(loadConfig(secrets()).otlpTracesUrl, undefined);
+    assert.equal(loadConfig({ ...secrets(), OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://t:4318/custom' }).otlpTracesUrl, 'http://t:4318/custom');
+  });
+
+  it('AUDIT_RETENTION_DAYS: off by default, and never without AUDIT_EXPORT_DIR (nothing is pruned unexported)', () => {
+    assert.equal(loadConfig(secrets()).auditRetention, undefined);
+    assert.throws(() => loadConfig({ ...secrets(), AUDIT_RETENTION_DAYS: '30' }), /AUDIT_EXPORT_DIR: required with AUDIT_RETENTION_DAYS/);
+    assert.throws(() => loadConfig({ ...secrets(), AUDIT_RETENTION_DAYS: '0', AUDIT_EXPORT_DIR: '/tmp' }), /AUDIT_RETENTION_DAYS/);
   });
 
   it('METRICS_PORT: 9464 on loopback by default, off in tests, and 0 turns it off', () => {

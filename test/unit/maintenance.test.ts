@@ -1,5 +1,5 @@
 // The periodic clean-up (issue #15): its first run comes soon after start, not one interval later, it covers expired
-// trusted devices as well as oidc-provider rows, keys and orphaned sessions, and runs never overlap.
+// trusted devices as well as oidc-provider rows, keys, orphaned sessions and audit retention, and runs never overlap.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { pino } from 'pino';
@@ -16,6 +16,7 @@ function recordingDeps(onRun: (step: string) => Promise<number> | number) {
     mfa: { deleteExpiredTrustedDevices: step('trusted devices') },
     signingKeysRepository: { purgeUnpublished: step('keys') },
     sessionActivity: { deleteOrphans: step('sessions') },
+    auditRetention: { applyRetention: step('audit retention') },
   };
   return { deps, calls };
 }
@@ -38,7 +39,7 @@ describe('maintenance', () => {
     let finished!: () => void;
     const done = new Promise<void>((resolve) => { finished = resolve; });
     const { deps, calls } = recordingDeps((name) => {
-      if (name === 'sessions') finished();
+      if (name === 'audit retention') finished();
       return 1;
     });
     const stop = startMaintenance(deps, silent, { firstRunMs: 10, everyMs: 3_600_000 });
@@ -47,7 +48,7 @@ describe('maintenance', () => {
     } finally {
       stop();
     }
-    assert.deepEqual(calls, ['oidc rows', 'trusted devices', 'keys', 'sessions']);
+    assert.deepEqual(calls, ['oidc rows', 'trusted devices', 'keys', 'sessions', 'audit retention']);
   });
 
   it('does not start a run while the previous one is still going, and goes on after a failure', async () => {

@@ -37,10 +37,10 @@ export const auditOperations = [
   }),
   defineOperation({
     id: 'verifyAudit', method: 'get', path: '/tenants/{slug}/audit/verify', scope: 'audit:read', tag: 'audit',
-    summary: 'Walks the tenant\'s hash chain and reports the first broken link',
+    summary: 'Walks the tenant\'s hash chain (from its anchor, the last pruned entry, when entries were pruned) and reports the first broken link',
     async handle({ services, tenant }) {
       const report = await services.audit.verify(tenant.id);
-      return { ok: report.ok, checked: report.entries, unchained: report.unchained, ...(report.firstBroken ? { firstBroken: report.firstBroken } : {}) };
+      return { ok: report.ok, checked: report.entries, unchained: report.unchained, ...(report.anchor ? { anchor: report.anchor } : {}), ...(report.firstBroken ? { firstBroken: report.firstBroken } : {}) };
     },
   }),
   defineOperation({
