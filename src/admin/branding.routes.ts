@@ -62,6 +62,7 @@ export function brandingRoutes(kit: AdminKit) {
       },
       connections: services.connections.buttons(tenant.settings.connections),
       urls: { emailCode: '#', magicLink: '#', phone: '#', signUp: '#', reset: '#', federated: '#', passkey: '#' },
+      otherWays: [],
     });
     ctx.set('Content-Security-Policy', previewCsp);
     ctx.set('X-Frame-Options', 'SAMEORIGIN');

@@ -60,8 +60,8 @@ describe('Management API: OpenAPI document', () => {
       'rest2faBackupCodes', 'rest2faCompliance', 'rest2faForgetDevice', 'rest2faPolicy', 'rest2faRemoveMethod', 'rest2faSetPolicy', 'rest2faSmsSetup',
       'rest2faSmsVerify', 'rest2faStatus', 'rest2faStepUp', 'rest2faStepUpVerify', 'rest2faTotpSetup', 'rest2faTotpVerify', 'rest2faTrustedDevices',
       'rest2faWebauthnFinish', 'rest2faWebauthnRegister', 'restChallengeSend', 'restChallengeWebauthnOptions', 'restEffectivePermissions',
-      'restLogin', 'restLogout', 'restOtp', 'restOtpVerify', 'restPasskeyOptions', 'restPasskeyVerify', 'restRecoveryInitiate', 'restRecoveryVerify',
-      'restEnvironments', 'restRefresh', 'restSignUp', 'restSignUpVerify', 'restSwitchEnvironment', 'restVerifyChallenge', 'restWhoami',
+      'restEnvironments', 'restLogin', 'restLogout', 'restOtp', 'restOtpVerify', 'restPasskeyOptions', 'restPasskeyVerify', 'restRecoveryInitiate', 'restRecoveryVerify',
+      'restRefresh', 'restSignUp', 'restSignUpVerify', 'restSwitchEnvironment', 'restVerifyChallenge', 'restWhoami',
     ]);
     assert.deepEqual(licensesApi.sort(), ['activateLicense', 'deactivateLicense', 'licenseHeartbeat', 'validateLicense']);
     assert.equal(new Set(listed).size, listed.length, 'operationIds are unique');
