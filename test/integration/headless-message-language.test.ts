@@ -105,4 +105,20 @@ describe('the language of codes sent through the JSON APIs', () => {
     assert.equal(((await refused.json()) as { error: string }).error, 'request.invalid');
     await api.expectError(rest('auth/signup', { email: uniqueEmail('bad'), ui_locales: 7 }), 400, 'request.invalid');
   });
+
+  it('the OpenAPI document names locale, ui_locales and Accept-Language on every operation that sends a message', async () => {
+    type Operation = { parameters?: Array<{ name: string; in: string }>; requestBody?: { content: { 'application/json': { schema: { properties: Record<string, unknown> } } } } };
+    const document = (await (await fetch(`${server.url}/api/openapi.json`)).json()) as { paths: Record<string, Record<string, Operation>> };
+    const posts = ['/auth/send-otp', '/auth/challenge/{id}/send', '/v1/auth/signup', '/v1/auth/otp', '/v1/auth/recovery/initiate', '/v1/auth/recovery/verify', '/v1/auth/2fa/sms/setup', '/v1/auth/challenge/{id}/send'];
+    for (const path of posts) {
+      const op = document.paths[path]?.post;
+      assert.ok(op, path);
+      assert.ok(op.requestBody?.content['application/json'].schema.properties.locale, `${path}: locale`);
+      assert.ok(op.requestBody?.content['application/json'].schema.properties.ui_locales, `${path}: ui_locales`);
+      assert.ok(op.parameters?.some((p) => p.name === 'Accept-Language' && p.in === 'header'), `${path}: Accept-Language`);
+    }
+    const stepUp = document.paths['/v1/auth/2fa/challenge']!.get!;
+    assert.deepEqual(stepUp.parameters?.filter((p) => p.in === 'query').map((p) => p.name), ['method', 'locale', 'ui_locales']);
+    assert.equal(document.paths['/v1/auth/otp/verify']!.post!.requestBody?.content['application/json'].schema.properties.locale, undefined, 'only calls that send');
+  });
 });
