@@ -8,10 +8,12 @@
 //   VerifyingMethod: an AuthMethod whose proof a caller can hand over (what the JSON front doors find by id)
 //   the registry (one line per method, each method one folder): auth-method-registry.ts
 import type { CourierTenant } from '../notifications/courier.js';
+import type { Locale } from '../i18n/i18n.js';
 
 export type FactorKind = 'first' | 'second';
 
-export interface MethodRequest { ip: string; userAgent: string | null }
+/** locale: the language the code's message is written in (the asking page's, or the JSON call's); else the tenant's */
+export interface MethodRequest { ip: string; userAgent: string | null; locale?: Locale }
 
 export interface MethodStartInput {
   tenant: CourierTenant;

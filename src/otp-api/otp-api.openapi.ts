@@ -9,6 +9,17 @@ const credentials = {
   app_id: { type: 'string', description: 'printed by `tessera app create`' },
   app_secret: { type: 'string', description: 'printed once by `tessera app create`; keep it on your backend' },
 };
+/**
+ * The language of the email or SMS a call sends (issue #14; http/request-info.ts messageRequest), shared with the REST
+ * API's operations: `locale`, then `ui_locales`, then the Accept-Language header, then the tenant's default language.
+ */
+export const messageLanguage = {
+  fields: {
+    locale: { type: 'string', maxLength: 200, examples: ['es', 'pt-BR'], description: 'the language of the message this call sends: a BCP 47 tag, matched to a shipped language (en, es, fr, de, hi, pt) by its primary subtag; one Tessera does not ship is passed over for ui_locales, then Accept-Language, then the tenant\'s default language' },
+    ui_locales: { type: 'string', maxLength: 200, examples: ['fr-CA fr en'], description: 'as OIDC\'s ui_locales: space-separated tags by preference, asked after `locale`' },
+  },
+  header: { name: 'Accept-Language', in: 'header', required: false, schema: { type: 'string' }, description: 'the message\'s language when the body names none Tessera ships (RFC 9110 §12.5.4, by q-value)' },
+};
 const idempotencyKey = { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', pattern: '^[\\x21-\\x7E]{1,255}$' }, description: 'a retry with the same key and body gets the same answer byte for byte; another body with the key: 422' };
 const tokens = {
   type: 'object', required: ['access_token', 'refresh_token', 'token_type', 'expires_in'],
@@ -31,15 +42,15 @@ const challenge = {
   },
 };
 
-function operation(input: { id: string; summary: string; body?: Json; required?: string[]; idempotent?: boolean; ok: Json; okStatus?: string; errors: ErrorCode[]; bearer?: boolean; pathId?: boolean }): Json {
+function operation(input: { id: string; summary: string; body?: Json; required?: string[]; idempotent?: boolean; ok: Json; okStatus?: string; errors: ErrorCode[]; bearer?: boolean; pathId?: boolean; sends?: boolean }): Json {
   return {
     operationId: input.id, summary: input.summary, tags: ['backend OTP API'], security: [],
     description: `Error codes: ${input.errors.join(', ')}. A request with an Origin header is refused (request.origin_refused).`,
     parameters: [
-      ...(input.idempotent ? [idempotencyKey] : []), ...(input.bearer ? [{ name: 'Authorization', in: 'header', required: true, schema: { type: 'string', pattern: '^Bearer ' } }] : []),
+      ...(input.idempotent ? [idempotencyKey] : []), ...(input.sends ? [messageLanguage.header] : []), ...(input.bearer ? [{ name: 'Authorization', in: 'header', required: true, schema: { type: 'string', pattern: '^Bearer ' } }] : []),
       ...(input.pathId ? [{ name: 'id', in: 'path', required: true, schema: { type: 'string' }, description: 'the challenge id of verify-otp\'s envelope' }] : []),
     ],
-    ...(input.body ? { requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['app_id', 'app_secret', ...(input.required ?? [])], properties: { ...credentials, ...input.body } } } } } } : {}),
+    ...(input.body ? { requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['app_id', 'app_secret', ...(input.required ?? [])], properties: { ...credentials, ...input.body, ...(input.sends ? messageLanguage.fields : {}) } } } } } } : {}),
     responses: {
       [input.okStatus ?? '200']: input.okStatus === '204' ? { description: 'Done' } : { description: 'Done', content: { 'application/json': { schema: input.ok } } },
       default: { description: 'An error from the catalogue', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
@@ -53,7 +64,7 @@ export function otpApiPaths(publicUrl: URL): Record<string, Json> {
   const servers = [{ url: publicUrl.origin }];
   return {
     '/auth/send-otp': { servers, post: operation({
-      id: 'sendOtp', summary: 'Sends a sign-in code by SMS, WhatsApp or email', idempotent: true,
+      id: 'sendOtp', summary: 'Sends a sign-in code by SMS, WhatsApp or email, in the language `locale` asks for', idempotent: true, sends: true,
       body: { phone: { type: 'string', description: 'E.164' }, email: { type: 'string' }, channel: { enum: ['sms', 'whatsapp', 'email'] } },
       ok: { type: 'object', properties: { otp_request_id: { type: 'string' }, channel: { type: 'string' }, expires_in: { type: 'integer' } } },
       errors: [...common, 'user.invalid_email', 'user.invalid_phone', 'otp.invalid_channel', 'auth.rate_limited', 'idempotency.invalid_key', 'idempotency.key_reused', 'idempotency.in_progress'],
@@ -65,7 +76,7 @@ export function otpApiPaths(publicUrl: URL): Record<string, Json> {
       errors: [...common, 'otp.invalid_code', 'otp.expired', 'login.invalid_state', 'auth.rate_limited', 'idempotency.invalid_key', 'idempotency.key_reused', 'idempotency.in_progress'],
     }) },
     '/auth/challenge/{id}/send': { servers, post: operation({
-      id: 'otpChallengeSend', summary: 'Sends the code of verify-otp\'s mfa challenge to the account\'s SMS factor', pathId: true, required: ['method'],
+      id: 'otpChallengeSend', summary: 'Sends the code of verify-otp\'s mfa challenge to the account\'s SMS factor', pathId: true, required: ['method'], sends: true,
       body: { method: { const: 'sms' } }, okStatus: '202', ok: { type: 'object', properties: { status: { const: 'code_sent' }, expires_in: { type: 'integer' } } },
       errors: [...common, 'login.expired', 'login.invalid_state', 'auth.rate_limited'],
     }) },

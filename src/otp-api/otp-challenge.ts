@@ -6,6 +6,7 @@
 // The same steps as the REST API's (login/login-challenges.ts), on the transaction verify-otp started.
 import type { Context } from 'koa';
 import type { Services } from '../services.js';
+import { messageRequest } from '../http/request-info.js';
 import type { CallingApp } from './app-credentials.js';
 import type { Answer } from './idempotency.js';
 import { tokenAnswer, errorAnswer } from './otp-answers.js';
@@ -19,7 +20,7 @@ export function createOtpChallenge(services: Pick<Services, 'loginChallenges' | 
 
   return {
     async send(ctx: Context, app: CallingApp, id: string, body: Record<string, unknown>): Promise<Answer> {
-      const sent = await loginChallenges.sendCode(app.tenant, await open(app, id), body.method, requestOf(ctx));
+      const sent = await loginChallenges.sendCode(app.tenant, await open(app, id), body.method, messageRequest(ctx, body, app.tenant.settings.texts.defaultLocale));
       return { status: 202, body: { status: 'code_sent', expires_in: sent.expiresIn } };
     },
 

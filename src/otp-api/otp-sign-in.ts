@@ -13,6 +13,7 @@ import { challengeEnvelope } from '../auth-methods/login-challenges.js';
 import type { UsersService } from '../accounts/users.service.js';
 import type { PasskeysRepository } from '../db/passkeys.repository.js';
 import { AppError } from '../errors/app-error.js';
+import { messageRequest } from '../http/request-info.js';
 import type { LoginTransactions } from '../login/login-transaction.store.js';
 import type { CallingApp } from './app-credentials.js';
 import type { Answer } from './idempotency.js';
@@ -66,15 +67,17 @@ export function createOtpSignIn(deps: OtpSignInDeps) {
   const enrolledFactors = (tenantId: string, userId: string) => enrolledSecondFactors(deps, tenantId, userId);
 
   return {
-    /** @throws AppError('request.invalid' | 'otp.invalid_channel' | 'user.invalid_email' | 'user.invalid_phone') */
+    /** the code's message in the body's `locale`, else Accept-Language, else the tenant's language
+     * @throws AppError('request.invalid' | 'otp.invalid_channel' | 'user.invalid_email' | 'user.invalid_phone') */
     async sendOtp(ctx: Context, app: CallingApp, body: Record<string, unknown>): Promise<Answer> {
       const { identifier, channel, kind } = codeDestination(body);
       const method = deps.authMethods.codeMethod(channel);
       if (!method.availableFor(app.tenant)) throw new AppError('otp.invalid_channel');
+      const request = messageRequest(ctx, body, app.tenant.settings.texts.defaultLocale);
 
       const tx = await logins.begin({ tenantId: app.tenant.id, clientId: app.appId, front: 'otp_api', method: method.id, identifier: null, ttlSeconds: transactionSeconds });
       // the app's opt-in to the API is its opt-in to creating users on their first verified sign-in (issue #16 §2)
-      const started = await method.start({ tenant: app.tenant, identifier, transactionId: tx.id, request: requestOf(ctx), allowSignUp: true });
+      const started = await method.start({ tenant: app.tenant, identifier, transactionId: tx.id, request, allowSignUp: true });
       if (!started.ok) {
         await logins.discard(app.tenant.id, tx.id);
         if (started.error === 'rate_limited') return errorAnswer('auth.rate_limited', undefined, started.retryAfterSeconds);

@@ -4,6 +4,7 @@
 import type Router from '@koa/router';
 import type { Services } from '../services.js';
 import { AppError } from '../errors/app-error.js';
+import { messageRequest } from '../http/request-info.js';
 import { createEnrolmentSubjects, jsonObject, requestOf, type RestTwoFactorDeps } from './rest-2fa-subject.js';
 
 const rateLimited = (retryAfterSeconds: number) => new AppError('auth.rate_limited', undefined, { retryAfterSeconds });
@@ -16,7 +17,7 @@ export function addSmsFactorRoutes(router: Router, services: Services, deps: Res
     if (typeof body.phone !== 'string' || !body.phone) throw new AppError('request.invalid', 'Send "phone" as a string, in E.164 form (+447911123456).');
     const { tenant, user } = await subjects.subject(ctx, body, 'sms');
     if (!tenant.settings.mfa.factors.sms) throw new AppError('mfa.method_unavailable', 'This tenant does not offer codes by text message as a second factor.');
-    const sent = await services.smsFactor.startEnrolment(tenant, user.id, body.phone, requestOf(ctx));
+    const sent = await services.smsFactor.startEnrolment(tenant, user.id, body.phone, messageRequest(ctx, body, tenant.settings.texts.defaultLocale));
     if (!sent.ok) throw sent.error === 'rate_limited' ? rateLimited(sent.retryAfterSeconds) : new AppError('user.invalid_phone');
     ctx.status = 202;
     ctx.body = { factor_id: sent.challengeId, status: 'code_sent', expires_in: Math.max(1, Math.ceil((sent.expiresAt - Date.now()) / 1000)), to: sent.to };

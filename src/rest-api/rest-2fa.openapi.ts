@@ -2,6 +2,7 @@
 // the login challenge's send and WebAuthn options, step-up, removing methods, backup codes, trusted devices, policy
 // and compliance. Served with the rest of the REST API in the installation's one document (/api/openapi.json).
 import type { ErrorCode } from '../errors/error-catalogue.js';
+import { messageLanguage } from '../otp-api/otp-api.openapi.js';
 import { bearerErrors, challenge, common, operation, tokens, type Json } from './rest-api.openapi.js';
 
 const enabled = (extra: Json = {}) => ({
@@ -32,7 +33,7 @@ const policy = {
  */
 function enrolment(input: Parameters<typeof operation>[0]): Json {
   const op = operation({ ...input, bearer: true, body: { ...input.body, challenge_id: { type: 'string', description: 'an enrol_mfa challenge\'s id, instead of a Bearer token' }, client_id: { type: 'string' }, client_secret: { type: 'string' } } });
-  return { ...op, security: [{ bearerAuth: [] }, {}], parameters: [...(input.parameters ?? [])] };
+  return { ...op, security: [{ bearerAuth: [] }, {}], parameters: [...(input.parameters ?? []), ...(input.sends ? [messageLanguage.header] : [])] };
 }
 
 export function rest2faPaths(publicUrl: URL): Record<string, Json> {
@@ -40,7 +41,7 @@ export function rest2faPaths(publicUrl: URL): Record<string, Json> {
   const path = (item: Json) => ({ servers, ...item });
   return {
     '/v1/auth/challenge/{id}/send': path({ post: operation({
-      id: 'restChallengeSend', summary: 'Sends the code of an mfa challenge to the account\'s SMS factor', required: ['method'], parameters: [idParameter],
+      id: 'restChallengeSend', summary: 'Sends the code of an mfa challenge to the account\'s SMS factor', required: ['method'], parameters: [idParameter], sends: true,
       body: { method: { const: 'sms' } }, ok: codeSent, okStatus: '202',
       errors: [...common, 'login.expired', 'login.invalid_state', 'auth.rate_limited'],
     }) }),
@@ -75,7 +76,7 @@ export function rest2faPaths(publicUrl: URL): Record<string, Json> {
       body: { factor_id: { type: 'string', format: 'uuid' }, code: { type: 'string' } }, ok: enabled(), errors: [...enrolmentErrors, 'otp.invalid_code'],
     }) }),
     '/v1/auth/2fa/sms/setup': path({ post: enrolment({
-      id: 'rest2faSmsSetup', summary: 'Sends a code to the phone number to prove it', required: ['phone'], okStatus: '202',
+      id: 'rest2faSmsSetup', summary: 'Sends a code to the phone number to prove it', required: ['phone'], okStatus: '202', sends: true,
       body: { phone: { type: 'string', description: 'E.164' } },
       ok: { type: 'object', properties: { factor_id: { type: 'string' }, status: { const: 'code_sent' }, expires_in: { type: 'integer' }, to: { type: 'string', description: 'the number, masked' } } },
       errors: [...enrolmentErrors, 'user.invalid_phone', 'auth.rate_limited'],
@@ -95,8 +96,11 @@ export function rest2faPaths(publicUrl: URL): Record<string, Json> {
       ok: enabled(), errors: [...enrolmentErrors, 'webauthn.registration_expired', 'webauthn.failed', 'passkey.taken'],
     }) }),
     '/v1/auth/2fa/challenge': path({ get: operation({
-      id: 'rest2faStepUp', summary: 'Starts a step-up for the token\'s user: the SMS code is sent at once; for webauthn the options come along', bearer: true,
-      parameters: [{ name: 'method', in: 'query', required: true, schema: { enum: ['totp', 'sms', 'webauthn'] } }],
+      id: 'rest2faStepUp', summary: 'Starts a step-up for the token\'s user: the SMS code is sent at once (in ?locale= or ?ui_locales=, as the body fields of other calls); for webauthn the options come along', bearer: true, sends: true,
+      parameters: [
+        { name: 'method', in: 'query', required: true, schema: { enum: ['totp', 'sms', 'webauthn'] } },
+        ...Object.entries(messageLanguage.fields).map(([name, schema]) => ({ name, in: 'query', required: false, schema: { type: schema.type, maxLength: schema.maxLength }, description: schema.description })),
+      ],
       ok: { type: 'object', properties: { challenge: challenge.properties.challenge, expires_in: { type: 'integer' }, options: { type: 'object' } } },
       errors: [...bearerErrors, 'request.invalid', 'mfa.method_unavailable', 'auth.rate_limited'],
     }) }),

@@ -2,6 +2,7 @@
 // (/api/openapi.json) with a path-level server: each tenant's issuer, `{PUBLIC_URL}/t/{tenant}`. Errors are the one
 // catalogue's Error schema; each operation lists the codes it answers.
 import type { ErrorCode } from '../errors/error-catalogue.js';
+import { messageLanguage } from '../otp-api/otp-api.openapi.js';
 
 export type Json = Record<string, unknown>;
 
@@ -41,7 +42,7 @@ const signedInUser = { type: 'object', properties: { id: { type: 'string' }, ema
 const tokensWithUser = { ...tokens, properties: { ...tokens.properties, user: signedInUser } };
 const errorResponse = { description: 'An error from the catalogue', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
 
-export function operation(input: { id: string; summary: string; body?: Json; required?: string[]; ok: Json | null; okStatus?: string; errors: ErrorCode[]; bearer?: boolean; parameters?: Json[]; idempotent?: boolean }): Json {
+export function operation(input: { id: string; summary: string; body?: Json; required?: string[]; ok: Json | null; okStatus?: string; errors: ErrorCode[]; bearer?: boolean; parameters?: Json[]; idempotent?: boolean; sends?: boolean }): Json {
   return {
     operationId: input.id, summary: input.summary, tags: ['REST auth API'],
     security: input.bearer ? [{ bearerAuth: [] }] : [],
@@ -50,8 +51,9 @@ export function operation(input: { id: string; summary: string; body?: Json; req
       ...(input.bearer ? [{ name: 'Authorization', in: 'header', required: true, schema: { type: 'string', pattern: '^Bearer ' } }] : []),
       ...(input.parameters ?? []),
       ...(input.idempotent ? [idempotencyKey] : []),
+      ...(input.sends ? [messageLanguage.header] : []),
     ],
-    ...(input.body ? { requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: input.required ?? [], properties: { ...(input.bearer ? {} : clientFields), ...input.body } } } } } } : {}),
+    ...(input.body ? { requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: input.required ?? [], properties: { ...(input.bearer ? {} : clientFields), ...input.body, ...(input.sends ? messageLanguage.fields : {}) } } } } } } : {}),
     responses: {
       [input.okStatus ?? '200']: input.ok ? { description: 'Done', content: { 'application/json': { schema: input.ok } } } : { description: 'Done' },
       default: errorResponse,
@@ -121,7 +123,7 @@ export function restApiPaths(publicUrl: URL): Record<string, Json> {
       errors: bearerErrors,
     }) }),
     '/v1/auth/signup': path({ post: operation({
-      id: 'restSignUp', summary: 'Sends a code to the email; no account exists until /signup/verify. A taken address gets the same answer (its owner an email saying so)', required: ['email'], idempotent: true,
+      id: 'restSignUp', summary: 'Sends a code to the email; no account exists until /signup/verify. A taken address gets the same answer (its owner an email saying so)', required: ['email'], idempotent: true, sends: true,
       body: { email: { type: 'string' }, password: { type: 'string', description: 'the tenant\'s password policy; or give it at verify; without one the account is passwordless' }, user_metadata: { type: 'object', properties: { name: { type: 'string' } }, additionalProperties: false } },
       ok: codeSent, okStatus: '202',
       errors: [...common, 'signup.disabled', 'user.invalid_email', 'password.too_short', 'password.too_long', 'password.too_common', 'auth.rate_limited'],
@@ -133,7 +135,7 @@ export function restApiPaths(publicUrl: URL): Record<string, Json> {
       errors: [...common, 'signup.disabled', 'user.invalid_email', 'password.too_short', 'password.too_long', 'password.too_common', 'otp.invalid_code', 'otp.expired', 'auth.rate_limited', 'login.expired'],
     }) }),
     '/v1/auth/otp': path({ post: operation({
-      id: 'restOtp', summary: 'Passwordless sign-in: sends a code by email, SMS or WhatsApp (the same answer for every address or number)', idempotent: true,
+      id: 'restOtp', summary: 'Passwordless sign-in: sends a code by email, SMS or WhatsApp (the same answer for every address or number)', idempotent: true, sends: true,
       body: { email: { type: 'string' }, phone: { type: 'string', description: 'E.164' }, channel: { enum: ['email', 'sms', 'whatsapp'], description: 'default: email for an email, sms for a phone' } },
       ok: codeSent, okStatus: '202',
       errors: [...common, 'user.invalid_email', 'user.invalid_phone', 'otp.invalid_channel', 'auth.rate_limited'],
@@ -145,13 +147,13 @@ export function restApiPaths(publicUrl: URL): Record<string, Json> {
       errors: [...common, 'user.invalid_email', 'user.invalid_phone', 'otp.invalid_code', 'otp.expired', 'login.expired', 'auth.rate_limited'],
     }) }),
     '/v1/auth/recovery/initiate': path({ post: operation({
-      id: 'restRecoveryInitiate', summary: 'Sends a recovery code by email, or by SMS to the account\'s verified phone; the same answer for every address. Security questions are refused (NIST SP 800-63B §5.1.1.2)', required: ['email'], idempotent: true,
+      id: 'restRecoveryInitiate', summary: 'Sends a recovery code by email, or by SMS to the account\'s verified phone; the same answer for every address. Security questions are refused (NIST SP 800-63B §5.1.1.2)', required: ['email'], idempotent: true, sends: true,
       body: { email: { type: 'string' }, method: { enum: ['email', 'sms'], default: 'email' } },
       ok: codeSent, okStatus: '202',
       errors: [...common, 'recovery.method_not_supported', 'recovery.disabled', 'user.invalid_email', 'auth.rate_limited'],
     }) }),
     '/v1/auth/recovery/verify': path({ post: operation({
-      id: 'restRecoveryVerify', summary: 'Sets the new password with the recovery code and ends every session and refresh token of the account; signs nobody in (the next sign-in asks for the second factor as usual)', required: ['email', 'code', 'password'], idempotent: true,
+      id: 'restRecoveryVerify', summary: 'Sets the new password with the recovery code and ends every session and refresh token of the account; signs nobody in (the next sign-in asks for the second factor as usual). The "password changed" email is in `locale`, else the recovery code\'s language', required: ['email', 'code', 'password'], idempotent: true, sends: true,
       body: { email: { type: 'string' }, code: { type: 'string' }, password: { type: 'string' } },
       ok: { type: 'object', properties: { status: { const: 'password_reset' } } },
       errors: [...common, 'recovery.disabled', 'user.invalid_email', 'password.too_short', 'password.too_long', 'password.too_common', 'otp.invalid_code', 'otp.expired', 'auth.rate_limited'],

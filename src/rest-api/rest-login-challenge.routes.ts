@@ -6,8 +6,9 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Services } from '../services.js';
 import { AppError } from '../errors/app-error.js';
+import { messageRequest } from '../http/request-info.js';
 import { stepUpMethod } from '../auth-methods/login-challenges.js';
-import { jsonObject, requestOf, type RestTwoFactorDeps } from './rest-2fa-subject.js';
+import { jsonObject, type RestTwoFactorDeps } from './rest-2fa-subject.js';
 
 export function addLoginChallengeRoutes(router: Router, services: Services, deps: Pick<RestTwoFactorDeps, 'clients' | 'signIn'>) {
   const { loginChallenges } = services;
@@ -23,7 +24,7 @@ export function addLoginChallengeRoutes(router: Router, services: Services, deps
   router.post('/auth/challenge/:id/send', async (ctx) => {
     const body = await jsonObject(ctx);
     const { app, tx } = await signInOf(ctx, body);
-    const sent = await loginChallenges.sendCode(app.tenant, tx, body.method, requestOf(ctx));
+    const sent = await loginChallenges.sendCode(app.tenant, tx, body.method, messageRequest(ctx, body, app.tenant.settings.texts.defaultLocale));
     ctx.status = 202;
     ctx.body = { status: 'code_sent', expires_in: sent.expiresIn };
   });

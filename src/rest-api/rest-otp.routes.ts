@@ -7,6 +7,7 @@
 import type Router from '@koa/router';
 import { normaliseEmail } from '../validation/email-address.js';
 import { AppError } from '../errors/app-error.js';
+import { messageRequest } from '../http/request-info.js';
 import { normalisePhone } from '../validation/phone-number.js';
 import { errorAnswer } from '../otp-api/otp-answers.js';
 import { codeDestination, codeRefusal } from '../otp-api/otp-sign-in.js';
@@ -19,9 +20,10 @@ export function addOtpRoutes(router: Router, kit: RestAccountKit) {
     const { identifier, channel, kind } = codeDestination(body);
     const method = services.authMethods.codeMethod(channel);
     if (!method.availableFor(app.tenant)) throw new AppError('otp.invalid_channel');
+    const request = messageRequest(ctx, body, app.tenant.settings.texts.defaultLocale);
     const tx = await signIn.begin(app, method.id);
     // sign-up on a first verified sign-in: the tenant's setting (allowSignUp left to the method)
-    const started = await method.start({ tenant: app.tenant, identifier, transactionId: tx.id, request: requestOf(ctx) });
+    const started = await method.start({ tenant: app.tenant, identifier, transactionId: tx.id, request });
     if (!started.ok) {
       await services.logins.discard(app.tenant.id, tx.id);
       if (started.error === 'rate_limited') return errorAnswer('auth.rate_limited', undefined, started.retryAfterSeconds);

@@ -9,6 +9,8 @@ import { normaliseEmail } from '../validation/email-address.js';
 import { resetPassword } from '../auth-methods/password-reset/password-reset.service.js';
 import { availableMethods } from '../auth-methods/sign-in-methods.js';
 import { AppError } from '../errors/app-error.js';
+import { messageRequest } from '../http/request-info.js';
+import { isLocale } from '../i18n/i18n.js';
 import type { CallingApp } from '../otp-api/app-credentials.js';
 import { errorAnswer } from '../otp-api/otp-answers.js';
 import { checkPointedCode, requestOf, secondsUntil, type RestAccountKit } from './rest-account-kit.js';
@@ -49,12 +51,13 @@ export function addRecoveryRoutes(router: Router, kit: RestAccountKit) {
     open(app);
     const address = addressOf(body.email);
     const { tenant } = app;
+    const request = messageRequest(ctx, body, tenant.settings.texts.defaultLocale);
     const user = await users.findByEmail(tenant.id, address);
     const phone = method === 'sms' && user?.phoneVerified ? user.phone : null;
     const deliverable = !!user && !user.disabled && (method === 'email' || !!phone);
     const started = await challenges.start({
       tenant, purpose: 'reset', channel: method, identifier: phone ?? address, interactionUid: null, deliverable,
-      data: { userId: user?.id ?? null }, request: requestOf(ctx), subject: user?.id ?? audit.pseudonym(tenant.id, address),
+      data: { userId: user?.id ?? null }, request, subject: user?.id ?? audit.pseudonym(tenant.id, address),
     });
     if (!started.ok) return errorAnswer('auth.rate_limited', undefined, started.retryAfterSeconds);
     await kit.pointers.remember({ tenantId: tenant.id, clientId: app.appId, purpose: 'reset', identifier: address }, { challengeId: started.challenge.id, transactionId: null }, started.challenge.expiresAt);
@@ -77,7 +80,9 @@ export function addRecoveryRoutes(router: Router, kit: RestAccountKit) {
     await kit.pointers.forget(scope);
     const user = typeof challenge.data.userId === 'string' ? await users.findById(tenant.id, challenge.data.userId) : null;
     if (!user || user.disabled) return errorAnswer('otp.expired');
-    await resetPassword(services, { tenant, provider: app.provider, user, passwordHash, emailProven: challenge.channel === 'email', request: requestOf(ctx), front: 'rest_api' });
+    // the "password changed" notice: this call's language, else the one the code was sent in
+    const { locale } = messageRequest(ctx, body, isLocale(challenge.data.locale) ? challenge.data.locale : tenant.settings.texts.defaultLocale);
+    await resetPassword(services, { tenant, provider: app.provider, user, passwordHash, emailProven: challenge.channel === 'email', request: requestOf(ctx), locale, front: 'rest_api' });
     return { status: 200, body: { status: 'password_reset' } };
   }));
 }

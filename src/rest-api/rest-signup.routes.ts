@@ -10,6 +10,7 @@ import { normaliseEmail } from '../validation/email-address.js';
 import { availableMethods } from '../auth-methods/sign-in-methods.js';
 import { accountForSignUp } from '../auth-methods/sign-up/sign-up-account.js';
 import { AppError } from '../errors/app-error.js';
+import { messageRequest } from '../http/request-info.js';
 import { revokeAccount } from '../oidc/account-revocation.js';
 import type { CallingApp } from '../otp-api/app-credentials.js';
 import { errorAnswer } from '../otp-api/otp-answers.js';
@@ -47,6 +48,7 @@ export function addSignUpRoutes(router: Router, kit: RestAccountKit) {
     if (!address) throw new AppError('user.invalid_email');
     const name = displayName(body.user_metadata);
     const { tenant } = app;
+    const request = messageRequest(ctx, body, tenant.settings.texts.defaultLocale);
     const passwordHash = typed === undefined ? null : await hashed(app, typed, address);
     const existing = await users.findByEmail(tenant.id, address);
     // an unverified account is finished by the code (as on the hosted page); a verified or disabled one gets none
@@ -54,10 +56,10 @@ export function addSignUpRoutes(router: Router, kit: RestAccountKit) {
     const started = await challenges.start({
       tenant, purpose: 'signup', channel: 'email', identifier: address, interactionUid: null,
       deliverable, data: { passwordHash, name, ...(existing ? { existingUserId: existing.id } : {}) },
-      request: requestOf(ctx), subject: existing?.id ?? audit.pseudonym(tenant.id, address),
+      request, subject: existing?.id ?? audit.pseudonym(tenant.id, address),
     });
     if (!started.ok) return errorAnswer('auth.rate_limited', undefined, started.retryAfterSeconds);
-    if (existing && !deliverable && !existing.disabled) void courier.accountExists(tenant, address);
+    if (existing && !deliverable && !existing.disabled) void courier.accountExists(tenant, address, request.locale);
     await kit.pointers.remember({ tenantId: tenant.id, clientId: app.appId, purpose: 'signup', identifier: address }, { challengeId: started.challenge.id, transactionId: null }, started.challenge.expiresAt);
     return { status: 202, body: { status: 'code_sent', expires_in: secondsUntil(started.challenge.expiresAt) } };
   }));

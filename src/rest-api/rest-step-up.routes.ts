@@ -7,6 +7,7 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Services } from '../services.js';
 import { AppError } from '../errors/app-error.js';
+import { messageRequest } from '../http/request-info.js';
 import { enrolledSecondFactors } from '../auth-methods/mfa/enrolled-factors.js';
 import { apiMethodName, challengeEnvelope, stepUpMethod, transactionMethod } from '../auth-methods/login-challenges.js';
 import type { AppAccess } from '../otp-api/app-access-token.js';
@@ -32,6 +33,8 @@ export function addStepUpRoutes(router: Router, services: Services, deps: Pick<R
     const { tenant, user } = access;
     const name = typeof ctx.query.method === 'string' ? ctx.query.method : '';
     if (!stepUpMethods.has(name)) throw new AppError('request.invalid', 'Send ?method= totp, sms or webauthn.');
+    // the SMS in ?locale= (or ?ui_locales=), else Accept-Language, else the tenant's language
+    const request = messageRequest(ctx, ctx.query, tenant.settings.texts.defaultLocale);
     const method = transactionMethod(name);
     const enrolled = await enrolledSecondFactors(services, tenant.id, user.id);
     if (!enrolled.includes(method) || !tenant.settings.mfa.factors[method as 'totp' | 'sms' | 'passkey']) throw new AppError('mfa.method_unavailable');
@@ -46,7 +49,7 @@ export function addStepUpRoutes(router: Router, services: Services, deps: Pick<R
 
     const body: Record<string, unknown> = { challenge: challengeEnvelope(gate.tx).challenge };
     try {
-      if (method === 'sms') body.expires_in = (await loginChallenges.sendCode(ctx.state.tenant!, gate.tx, 'sms', requestOf(ctx))).expiresIn;
+      if (method === 'sms') body.expires_in = (await loginChallenges.sendCode(ctx.state.tenant!, gate.tx, 'sms', request)).expiresIn;
       if (method === 'passkey') body.options = await loginChallenges.webauthnOptions(ctx.state.tenant!, gate.tx, ctx.ip);
     } catch (error) {
       // refused (send limits, too many passkey options): a step-up nobody can answer is not kept
