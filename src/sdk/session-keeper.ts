@@ -38,6 +38,8 @@ function parse(text: string | null): Session | null {
 }
 
 export interface KeeperOptions {
+  /** the client's issuer: a session without its own is this one's */
+  issuer: string;
   storageKey: string;
   channelName: string;
   storage?: SessionStorage;
@@ -94,6 +96,9 @@ export function createSessionKeeper(options: KeeperOptions) {
 
   /** replaces the session here, in storage unless it came from there, and tells the listeners */
   async function set(next: Session | null, event: AuthEvent, persist = true) {
+    // new tokens of another environment, in this tab or adopted from another: a switch (issue #19)
+    const from = session?.issuer ?? options.issuer;
+    if (event === 'TOKEN_REFRESHED' && session && next && (next.issuer ?? options.issuer) !== from) event = 'ENVIRONMENT_SWITCHED';
     session = next;
     if (persist) await write(next);
     schedule();
@@ -175,6 +180,24 @@ export function createSessionKeeper(options: KeeperOptions) {
       const held = session;
       await set(null, 'SIGNED_OUT');
       if (held) coordinator.announceSignedOut(held);
+    },
+    /**
+     * presents the held refresh token (refreshed first when due) for something else than a refresh, through the
+     * coordinator so that it never races a refresh here or in another tab; `present` answering a session makes it
+     * this one's, null keeps the held one. A token another tab rotated first is taken up and presented anew.
+     * @throws TesseraError('sdk.not_signed_in')
+     */
+    async exchange(present: (refreshToken: string) => Promise<Session | null>): Promise<Session | null> {
+      for (;;) {
+        if (!(await current())) throw new TesseraError('sdk.not_signed_in', 'Sign in first.');
+        const { session: next, presented } = await coordinator.exchange(() => session, async (token) => {
+          const fresh = await present(token);
+          if (fresh) await set(fresh, 'TOKEN_REFRESHED');
+          return fresh;
+        });
+        if (presented) return next;
+        if (next && session?.refresh_token !== next.refresh_token) await set(next, 'TOKEN_REFRESHED', false);
+      }
     },
     async userUpdated(next: Session) {
       await set(next, 'USER_UPDATED');
