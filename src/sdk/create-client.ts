@@ -32,8 +32,21 @@ export function createClient(options: ClientOptions) {
   const sibling = (value: unknown): string => (typeof value === 'string' && (value === family || (value.startsWith(`${family}~`) && !value.slice(family.length).includes('/'))) ? value : issuer);
   /** the session's issuer, where its tokens are refreshed, revoked and used */
   const at = (session: Session | null) => sibling(session?.issuer);
-  // a call with the user's token goes to the issuer of the session it came from (issue #19)
-  const call: HttpCall = (path, o = {}) => raw(path, o.token && !o.issuer ? { ...o, issuer: at(keeper.held()) } : o);
+  /** the issuer of an environment named at sign-in or switch (environment-names.ts): live is the tenant's own */
+  const issuerOf = (environment: string) => sibling(environment === 'live' ? family : `${family}~${environment}`);
+  /** challenges of a sign-in or switch into a named environment: its transaction lives at that issuer */
+  const challengeIssuers = new Map<string, string>();
+  const challengeIn = (challenge: Challenge, environment?: string) => {
+    if (challengeIssuers.size > 16) challengeIssuers.clear();
+    if (environment) challengeIssuers.set(challenge.id, issuerOf(environment));
+  };
+  // a call with the user's token goes to the issuer of the session it came from, one answering a challenge to the
+  // challenge's (issue #19)
+  const call: HttpCall = (path, o = {}) => {
+    const challenge = /^auth\/challenge\/([^/]+)\//.exec(path)?.[1] ?? o.body?.challenge_id;
+    const to = o.issuer ?? (o.token ? at(keeper.held()) : challengeIssuers.get(decodeURIComponent(String(challenge))));
+    return raw(path, to ? { ...o, issuer: to } : o);
+  };
   const sessionOf = (answer: TokenAnswer, user: User | null = null): Session => ({
     access_token: answer.access_token, refresh_token: answer.refresh_token, token_type: 'Bearer',
     access_expires_at: answer.access_expires_at, refresh_expires_at: answer.refresh_expires_at,
@@ -68,7 +81,10 @@ export function createClient(options: ClientOptions) {
     return session.access_token;
   }
 
-  const signInStep = (path: string, body: Record<string, unknown>) => call<TokenAnswer | ChallengeAnswer>(path, { asApp: true, body }).then(settle);
+  const signInStep = (path: string, body: Record<string, unknown>, environment?: string) => call<TokenAnswer | ChallengeAnswer>(path, { asApp: true, body }).then((answer) => {
+    if ('status' in answer && answer.status === 'challenge_required') challengeIn(answer.challenge, environment);
+    return settle(answer);
+  });
   const sendCode = (path: string, body: Record<string, unknown>) => call<CodeSent>(path, { asApp: true, body });
 
   const auth = {
@@ -80,7 +96,7 @@ export function createClient(options: ClientOptions) {
     /** `environment` names where the tokens are for (default: the one the user last used, issue #19); the session
      *  then records that environment's issuer
      *  @throws TesseraError('login.invalid_credentials' | 'auth.rate_limited' | 'environment.not_found' | 'environment.forbidden') */
-    signIn: (input: { email: string; password: string; environment?: string }) => signInStep('auth/login', input),
+    signIn: (input: { email: string; password: string; environment?: string }) => signInStep('auth/login', input, input.environment),
     /** answers a challenge with a TOTP, text-message or recovery code (method guessed from the code unless given) */
     verifyChallenge: (challengeId: string, code: string, method?: ChallengeMethod) =>
       signInStep(`auth/challenge/${encodeURIComponent(challengeId)}/verify`, { method: methodFor(code, method), code: code.trim() }),
@@ -133,7 +149,8 @@ export function createClient(options: ClientOptions) {
      * The session of another environment of the tenant without signing in again (POST /v1/auth/switch, issue #19):
      * the held refresh token goes through the refresh coordinator (never racing a refresh), the new session records
      * the target's issuer (refresh, whoami and sign-out go there), the old environment's tokens are revoked, and
-     * listeners hear ENVIRONMENT_SWITCHED. A challenge (the target's MFA policy) leaves the session as it was.
+     * listeners hear ENVIRONMENT_SWITCHED. A challenge (the target's MFA policy) keeps the session until it is
+     * answered (at the target's issuer); its tokens then replace the session as a sign-in (SIGNED_IN).
      * @throws TesseraError('environment.not_found' | 'environment.forbidden' | 'rest.disabled' | 'token.invalid_refresh' | 'sdk.not_signed_in')
      */
     async switchEnvironment(environment: string): Promise<AuthResult> {
@@ -151,6 +168,7 @@ export function createClient(options: ClientOptions) {
         }
         if ('status' in answer && answer.status === 'challenge_required') {
           challenge = answer.challenge;
+          challengeIn(answer.challenge, environment);
           return null;
         }
         const session = sessionOf(answer as TokenAnswer, from?.user ?? null);

@@ -2,12 +2,15 @@
 // switchEnvironment (tokens of the target's issuer with its environment claim; refresh, whoami and sign-out then go
 // to the target; the environment left behind is revoked; ENVIRONMENT_SWITCHED in this tab and another), a refused
 // switch as a typed TesseraError that keeps the session, signIn({environment}), and a switch asked while a refresh
-// is in flight presenting no refresh token twice.
+// is in flight presenting no refresh token twice, and the challenge of an environment whose policy asks for a second
+// factor answered at that environment's issuer.
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { decodeJwt } from 'jose';
 import { createClient, memoryStorage, TesseraError } from '../../src/sdk/index.js';
+import { withMfa } from '../../src/sdk/mfa.js';
 import { cliJson, createTenant, createUser } from '../support/fixtures.js';
+import { totpCode } from '../support/mfa-flows.js';
 import { useTessera } from '../support/use-tessera.js';
 
 /** a fetch that records every refresh token presented (refresh, switch) and where */
@@ -45,6 +48,9 @@ describe('app SDK across environments', () => {
     await cliJson(server, ['env', 'create', '--tenant', slug, '--name', 'staging']);
     for (const env of ['live', 'sandbox', 'staging']) await cliJson(server, ['tenant', 'settings', '--tenant', slug, '--env', env, '--set', JSON.stringify({ headless: { restApi: true } })]);
     await cliJson(server, ['role', 'create', '--tenant', slug, '--env', 'sandbox', '--name', 'developer']);
+    await cliJson(server, ['env', 'create', '--tenant', slug, '--name', 'secure']);
+    await cliJson(server, ['tenant', 'settings', '--tenant', slug, '--env', 'secure', '--set', JSON.stringify({ headless: { restApi: true }, mfa: { policy: 'required', graceDays: 0 } })]);
+    await cliJson(server, ['role', 'create', '--tenant', slug, '--env', 'secure', '--name', 'operator']);
   });
 
   it('lists, switches to the sandbox (its iss and environment claim), refreshes there, and revokes what it left', async () => {
@@ -162,6 +168,38 @@ describe('app SDK across environments', () => {
     } finally {
       tab.dispose();
       other.dispose();
+    }
+  });
+
+  it('a switch or sign-in into an environment that asks for a second factor: its challenge is answered at that issuer', async () => {
+    const user = await developer();
+    await cliJson(server, ['role', 'assign', '--tenant', slug, '--env', 'secure', '--user', user.id, '--role', 'operator']);
+    const secure = `${live}~secure`;
+    const client = withMfa(createClient({ issuer: live, clientId: 'tessera-rest', storage: memoryStorage() }));
+    try {
+      await client.auth.signIn({ email: user.email, password: user.password, environment: 'live' });
+      const held = (await client.auth.getSession())!;
+      const switched = await client.auth.switchEnvironment('secure');
+      assert.equal(switched.status, 'challenge_required');
+      if (switched.status !== 'challenge_required') return;
+      assert.equal(switched.challenge.kind, 'enrol_mfa');
+      assert.equal((await client.auth.getSession())?.refresh_token, held.refresh_token, 'the session waits for the challenge');
+      const enrolment = await client.auth.enrollMfaTotp('Phone', { challengeId: switched.challenge.id });
+      const done = await client.auth.verifyMfaEnrollment(enrolment.factor_id, await totpCode(enrolment.secret), { challengeId: switched.challenge.id });
+      assert.equal(done.result?.status, 'signed_in');
+      assert.equal((await client.auth.getSession())?.issuer, secure);
+      assert.equal((await client.auth.whoami()).tenant.issuer, secure);
+
+      // signIn({environment}) with the factor now enrolled: a TOTP challenge, verified at the secure issuer
+      await client.auth.signOut();
+      const challenged = await client.auth.signIn({ email: user.email, password: user.password, environment: 'secure' });
+      assert.equal(challenged.status, 'challenge_required');
+      if (challenged.status !== 'challenge_required') return;
+      const verified = await client.auth.verifyChallenge(challenged.challenge.id, await totpCode(enrolment.secret, Date.now() + 30_000));
+      assert.equal(verified.status === 'signed_in' && verified.session.issuer, secure);
+      assert.deepEqual(decodeJwt((await client.auth.getSession())!.access_token).environment, 'secure');
+    } finally {
+      client.dispose();
     }
   });
 });
