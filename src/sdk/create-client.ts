@@ -62,10 +62,7 @@ export function createClient(options: ClientOptions) {
     refreshMarginSeconds: options.refreshMargin ?? 30,
     autoRefresh: options.autoRefresh ?? true,
     // no Idempotency-Key: the coordinator never retries a presented token, so there is no repeat to deduplicate
-    present: async (refreshToken) => {
-      const held = keeper.held();
-      return sessionOf(await call<TokenAnswer>('auth/refresh', { asApp: true, issuer: at(held?.refresh_token === refreshToken ? held : null), body: { refresh_token: refreshToken } }));
-    },
+    present: async (refreshToken, held) => sessionOf(await call<TokenAnswer>('auth/refresh', { asApp: true, issuer: at(held), body: { refresh_token: refreshToken } })),
   });
 
   async function settle(answer: TokenAnswer | ChallengeAnswer): Promise<AuthResult> {
@@ -156,8 +153,7 @@ export function createClient(options: ClientOptions) {
     async switchEnvironment(environment: string): Promise<AuthResult> {
       let refused: unknown = null;
       let challenge: Challenge | null = null;
-      const next = await keeper.exchange(async (refreshToken) => {
-        const from = keeper.held();
+      const next = await keeper.exchange(async (refreshToken, from) => {
         let answer: TokenAnswer | ChallengeAnswer;
         try {
           answer = await call<TokenAnswer | ChallengeAnswer>('auth/switch', { asApp: true, issuer: at(from), body: { refresh_token: refreshToken, environment } });
@@ -171,7 +167,7 @@ export function createClient(options: ClientOptions) {
           challengeIn(answer.challenge, environment);
           return null;
         }
-        const session = sessionOf(answer as TokenAnswer, from?.user ?? null);
+        const session = sessionOf(answer as TokenAnswer, from.user);
         // the client keeps one session: the one left behind ends (unless the switch stayed where it was)
         if (session.issuer !== at(from)) await call<null>('auth/logout', { asApp: true, issuer: at(from), body: { refresh_token: refreshToken } }).catch(() => undefined);
         return session;

@@ -26,8 +26,8 @@ export interface CoordinatorDeps {
   channelName: string;
   /** the session as the shared storage has it now */
   readStored(): Promise<Session | null>;
-  /** presents the refresh token to the API (once) */
-  present(refreshToken: string): Promise<Session>;
+  /** presents the refresh token of `held` to the API (once) */
+  present(refreshToken: string, held: Session): Promise<Session>;
   /** another tab rotated the token this tab holds, or signed this session out */
   adopt(session: Session | null, event: 'TOKEN_REFRESHED' | 'SIGNED_OUT'): void;
   /** another tab signed in: the session whose refresh token has this fingerprint is in storage (or soon will be) */
@@ -135,7 +135,7 @@ export function createRefreshCoordinator(deps: CoordinatorDeps) {
   }
 
   /** presents `held` once across tabs; `present` answering null kept the token unspent (a switch that needs a challenge) */
-  async function run(held: Session, present: (refreshToken: string) => Promise<Session | null>): Promise<Session | null> {
+  async function run(held: Session, present: (refreshToken: string, held: Session) => Promise<Session | null>): Promise<Session | null> {
     const fp = fingerprint(held.refresh_token);
     for (;;) {
       if (disposed) throw new TesseraError('sdk.disposed', 'This client was disposed.');
@@ -166,7 +166,7 @@ export function createRefreshCoordinator(deps: CoordinatorDeps) {
       }
       spent.add(fp);
       try {
-        const session = await present(held.refresh_token);
+        const session = await present(held.refresh_token, held);
         if (!session) {
           spent.delete(fp);
           claims.delete(fp);
@@ -202,12 +202,12 @@ export function createRefreshCoordinator(deps: CoordinatorDeps) {
      * flight and under the same claim across tabs. Null when another tab had rotated it first (try again with the
      * stored session) or `present` kept it unspent.
      */
-    async exchange(held: () => Session | null, present: (refreshToken: string) => Promise<Session | null>): Promise<{ session: Session | null; presented: boolean }> {
+    async exchange(held: () => Session | null, present: (refreshToken: string, held: Session) => Promise<Session | null>): Promise<{ session: Session | null; presented: boolean }> {
       while (inflight) await inflight.catch(() => undefined);
       const current = held();
       if (!current) throw new TesseraError('sdk.not_signed_in', 'Sign in first.');
       let presented = false;
-      const mine = run(current, (token) => { presented = true; return present(token); });
+      const mine = run(current, (token, from) => { presented = true; return present(token, from); });
       // a refresh asked meanwhile waits for it and gets its session (or the one held, kept unspent)
       const shared: Promise<Session> = (inflight = mine.then((session) => session ?? current)
         .finally(() => { if (inflight === shared) inflight = null; }));

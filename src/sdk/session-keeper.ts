@@ -45,8 +45,8 @@ export interface KeeperOptions {
   storage?: SessionStorage;
   refreshMarginSeconds: number;
   autoRefresh: boolean;
-  /** presents a refresh token to the API */
-  present(refreshToken: string): Promise<Session>;
+  /** presents the refresh token of `held` to the API */
+  present(refreshToken: string, held: Session): Promise<Session>;
 }
 
 export function createSessionKeeper(options: KeeperOptions) {
@@ -108,8 +108,8 @@ export function createSessionKeeper(options: KeeperOptions) {
   const coordinator = createRefreshCoordinator({
     channelName: options.channelName,
     readStored,
-    async present(refreshToken) {
-      const fresh = await options.present(refreshToken);
+    async present(refreshToken, held) {
+      const fresh = await options.present(refreshToken, held);
       // the user read earlier stays with the session
       const next = { ...fresh, user: fresh.user ?? session?.user ?? null };
       await set(next, 'TOKEN_REFRESHED');
@@ -187,11 +187,11 @@ export function createSessionKeeper(options: KeeperOptions) {
      * this one's, null keeps the held one. A token another tab rotated first is taken up and presented anew.
      * @throws TesseraError('sdk.not_signed_in')
      */
-    async exchange(present: (refreshToken: string) => Promise<Session | null>): Promise<Session | null> {
+    async exchange(present: (refreshToken: string, held: Session) => Promise<Session | null>): Promise<Session | null> {
       for (;;) {
         if (!(await current())) throw new TesseraError('sdk.not_signed_in', 'Sign in first.');
-        const { session: next, presented } = await coordinator.exchange(() => session, async (token) => {
-          const fresh = await present(token);
+        const { session: next, presented } = await coordinator.exchange(() => session, async (token, held) => {
+          const fresh = await present(token, held);
           if (fresh) await set(fresh, 'TOKEN_REFRESHED');
           return fresh;
         });
