@@ -89,7 +89,6 @@ export function createClient(options: ClientOptions) {
     signUpWithEmail: (input: { email: string; password?: string; user_metadata?: Record<string, unknown> }) => sendCode('auth/signup', input),
     /** @throws TesseraError('otp.invalid_code' | 'otp.expired' | 'password.too_short' …) */
     verifySignup: (input: { email: string; code: string; password?: string }) => signInStep('auth/signup/verify', input),
-    /** @throws TesseraError('login.invalid_credentials' | 'auth.rate_limited') */
     /** `environment` names where the tokens are for (default: the one the user last used, issue #19); the session
      *  then records that environment's issuer
      *  @throws TesseraError('login.invalid_credentials' | 'auth.rate_limited' | 'environment.not_found' | 'environment.forbidden') */
