@@ -8,6 +8,9 @@ export interface Session {
   token_type: 'Bearer';
   access_expires_at: string;
   refresh_expires_at: string;
+  /** the issuer of these tokens: the client's own, or a sibling environment's after a switch or a sign-in that
+   *  landed there (issue #19); refresh, sign-out and whoami go to it. Absent in sessions stored before: the client's */
+  issuer?: string;
   /** the user, when the answer carried one (sign-up, code and passkey sign-in) or once getUser() read it */
   user: User | null;
 }
@@ -54,7 +57,15 @@ export interface CodeSent {
   expires_in: number;
 }
 
-export type AuthEvent = 'INITIAL_SESSION' | 'SIGNED_IN' | 'TOKEN_REFRESHED' | 'SIGNED_OUT' | 'USER_UPDATED';
+/** one of the tenant's environments the user may enter (GET /v1/environments) */
+export interface Environment {
+  environment: string;
+  issuer: string;
+  /** the environment of the session's tokens */
+  current: boolean;
+}
+
+export type AuthEvent = 'INITIAL_SESSION' | 'SIGNED_IN' | 'TOKEN_REFRESHED' | 'ENVIRONMENT_SWITCHED' | 'SIGNED_OUT' | 'USER_UPDATED';
 export type AuthStateListener = (event: AuthEvent, session: Session | null) => void;
 
 /** localStorage, sessionStorage, React Native's AsyncStorage or anything with these three calls */

@@ -3,15 +3,19 @@
 // and passkeys are separate imports (`tessera/client/mfa`, `tessera/client/passkeys`) that add their methods to
 // client.auth, so an app that needs neither does not ship them.
 import { TesseraError } from './client-error.js';
-import type { AuthResult, AuthStateListener, Challenge, ChallengeMethod, ClientOptions, CodeSent, Session, User, WhoAmI } from './client-types.js';
+import type { AuthResult, AuthStateListener, Challenge, ChallengeMethod, ClientOptions, CodeSent, Environment, Session, User, WhoAmI } from './client-types.js';
 import { builtInClientId, createHttpCall, type HttpCall } from './http-call.js';
 import { createSessionKeeper } from './session-keeper.js';
 import { clientCore, type ChallengeAnswer, type ClientCore, type TokenAnswer } from './client-core.js';
 
-const sessionOf = (answer: TokenAnswer): Session => ({
-  access_token: answer.access_token, refresh_token: answer.refresh_token, token_type: 'Bearer',
-  access_expires_at: answer.access_expires_at, refresh_expires_at: answer.refresh_expires_at, user: answer.user ?? null,
-});
+/** the `iss` of a JWT access token, unverified: it only says where to refresh, the server checks the token */
+function claimedIssuer(token: string): unknown {
+  try {
+    return (JSON.parse(atob(token.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/'))) as { iss?: unknown }).iss;
+  } catch {
+    return undefined;
+  }
+}
 
 /** a code that is all digits is one from an authenticator app or a text message; anything else a recovery code */
 const methodFor = (code: string, challenge?: ChallengeMethod): ChallengeMethod => challenge ?? (/^\d{6,8}$/.test(code.trim()) ? 'totp' : 'recovery_code');
@@ -21,17 +25,44 @@ export function createClient(options: ClientOptions) {
   if (typeof options.clientId !== 'string' || !options.clientId) throw new TypeError(`createClient: clientId is required ("${builtInClientId}" for the built-in client).`);
   if (options.clientId !== builtInClientId && !options.clientSecret) throw new TypeError(`createClient: a headless app's clientId needs its clientSecret (servers only); browsers use "${builtInClientId}".`);
   const issuer = options.issuer.replace(/\/+$/, '');
-  const call = createHttpCall(issuer, options.clientId, options.clientSecret, options.fetch ?? ((input, init) => globalThis.fetch(input, init)));
+  const raw = createHttpCall(issuer, options.clientId, options.clientSecret, options.fetch ?? ((input, init) => globalThis.fetch(input, init)));
+  // the tenant's environments are `{PUBLIC_URL}/t/{slug}~{env}` (live: no suffix): a session's issuer must be one of
+  // them, so a token's claim or a tampered storage never sends a refresh token to another tenant or host
+  const family = issuer.replace(/~[^/~]*$/, '');
+  const sibling = (value: unknown): string => (typeof value === 'string' && (value === family || (value.startsWith(`${family}~`) && !value.slice(family.length).includes('/'))) ? value : issuer);
+  /** the session's issuer, where its tokens are refreshed, revoked and used */
+  const at = (session: Session | null) => sibling(session?.issuer);
+  /** the issuer of an environment named at sign-in or switch (environment-names.ts): live is the tenant's own */
+  const issuerOf = (environment: string) => sibling(environment === 'live' ? family : `${family}~${environment}`);
+  /** challenges of a sign-in or switch into a named environment: its transaction lives at that issuer */
+  const challengeIssuers = new Map<string, string>();
+  const challengeIn = (challenge: Challenge, environment?: string) => {
+    if (challengeIssuers.size > 16) challengeIssuers.clear();
+    if (environment) challengeIssuers.set(challenge.id, issuerOf(environment));
+  };
+  // a call with the user's token goes to the issuer of the session it came from, one answering a challenge to the
+  // challenge's (issue #19)
+  const call: HttpCall = (path, o = {}) => {
+    const challenge = /^auth\/challenge\/([^/]+)\//.exec(path)?.[1] ?? o.body?.challenge_id;
+    const to = o.issuer ?? (o.token ? at(keeper.held()) : challengeIssuers.get(decodeURIComponent(String(challenge))));
+    return raw(path, to ? { ...o, issuer: to } : o);
+  };
+  const sessionOf = (answer: TokenAnswer, user: User | null = null): Session => ({
+    access_token: answer.access_token, refresh_token: answer.refresh_token, token_type: 'Bearer',
+    access_expires_at: answer.access_expires_at, refresh_expires_at: answer.refresh_expires_at,
+    issuer: sibling(claimedIssuer(answer.access_token)), user: answer.user ?? user,
+  });
   const name = `tessera:${issuer}:${options.clientId}`;
 
   const keeper = createSessionKeeper({
+    issuer,
     storageKey: `${name}:session`,
     channelName: name,
     storage: options.storage,
     refreshMarginSeconds: options.refreshMargin ?? 30,
     autoRefresh: options.autoRefresh ?? true,
     // no Idempotency-Key: the coordinator never retries a presented token, so there is no repeat to deduplicate
-    present: async (refreshToken) => sessionOf(await call<TokenAnswer>('auth/refresh', { asApp: true, body: { refresh_token: refreshToken } })),
+    present: async (refreshToken, held) => sessionOf(await call<TokenAnswer>('auth/refresh', { asApp: true, issuer: at(held), body: { refresh_token: refreshToken } })),
   });
 
   async function settle(answer: TokenAnswer | ChallengeAnswer): Promise<AuthResult> {
@@ -47,7 +78,10 @@ export function createClient(options: ClientOptions) {
     return session.access_token;
   }
 
-  const signInStep = (path: string, body: Record<string, unknown>) => call<TokenAnswer | ChallengeAnswer>(path, { asApp: true, body }).then(settle);
+  const signInStep = (path: string, body: Record<string, unknown>, environment?: string) => call<TokenAnswer | ChallengeAnswer>(path, { asApp: true, body }).then((answer) => {
+    if ('status' in answer && answer.status === 'challenge_required') challengeIn(answer.challenge, environment);
+    return settle(answer);
+  });
   const sendCode = (path: string, body: Record<string, unknown>) => call<CodeSent>(path, { asApp: true, body });
 
   const auth = {
@@ -55,8 +89,10 @@ export function createClient(options: ClientOptions) {
     signUpWithEmail: (input: { email: string; password?: string; user_metadata?: Record<string, unknown> }) => sendCode('auth/signup', input),
     /** @throws TesseraError('otp.invalid_code' | 'otp.expired' | 'password.too_short' …) */
     verifySignup: (input: { email: string; code: string; password?: string }) => signInStep('auth/signup/verify', input),
-    /** @throws TesseraError('login.invalid_credentials' | 'auth.rate_limited') */
-    signIn: (input: { email: string; password: string }) => signInStep('auth/login', input),
+    /** `environment` names where the tokens are for (default: the one the user last used, issue #19); the session
+     *  then records that environment's issuer
+     *  @throws TesseraError('login.invalid_credentials' | 'auth.rate_limited' | 'environment.not_found' | 'environment.forbidden') */
+    signIn: (input: { email: string; password: string; environment?: string }) => signInStep('auth/login', input, input.environment),
     /** answers a challenge with a TOTP, text-message or recovery code (method guessed from the code unless given) */
     verifyChallenge: (challengeId: string, code: string, method?: ChallengeMethod) =>
       signInStep(`auth/challenge/${encodeURIComponent(challengeId)}/verify`, { method: methodFor(code, method), code: code.trim() }),
@@ -86,7 +122,7 @@ export function createClient(options: ClientOptions) {
       await keeper.ready;
       const held = keeper.held();
       try {
-        if (held) await call<null>('auth/logout', { asApp: true, body: { refresh_token: held.refresh_token } });
+        if (held) await call<null>('auth/logout', { asApp: true, issuer: at(held), body: { refresh_token: held.refresh_token } });
       } finally {
         await keeper.signedOut();
       }
@@ -101,7 +137,45 @@ export function createClient(options: ClientOptions) {
       if (held && JSON.stringify(held.user) !== JSON.stringify(user)) await keeper.userUpdated({ ...held, user });
       return user;
     },
-    /** INITIAL_SESSION first, then SIGNED_IN, TOKEN_REFRESHED, SIGNED_OUT, USER_UPDATED; returns the unsubscribe */
+    /** the tenant's environments the user may enter (GET /v1/environments), `current` the session's */
+    async listEnvironments(): Promise<Environment[]> {
+      return (await call<{ items: Environment[] }>('environments', { token: await accessToken() })).items;
+    },
+    /**
+     * The session of another environment of the tenant without signing in again (POST /v1/auth/switch, issue #19):
+     * the held refresh token goes through the refresh coordinator (never racing a refresh), the new session records
+     * the target's issuer (refresh, whoami and sign-out go there), the old environment's tokens are revoked, and
+     * listeners hear ENVIRONMENT_SWITCHED. A challenge (the target's MFA policy) keeps the session until it is
+     * answered (at the target's issuer); its tokens then replace the session as a sign-in (SIGNED_IN).
+     * @throws TesseraError('environment.not_found' | 'environment.forbidden' | 'rest.disabled' | 'token.invalid_refresh' | 'sdk.not_signed_in')
+     */
+    async switchEnvironment(environment: string): Promise<AuthResult> {
+      let refused: unknown = null;
+      let challenge: Challenge | null = null;
+      const next = await keeper.exchange(async (refreshToken, from) => {
+        let answer: TokenAnswer | ChallengeAnswer;
+        try {
+          answer = await call<TokenAnswer | ChallengeAnswer>('auth/switch', { asApp: true, issuer: at(from), body: { refresh_token: refreshToken, environment } });
+        } catch (error) {
+          // a switch never spends the token: refused or unanswered, it stays the session's
+          refused = error;
+          return null;
+        }
+        if ('status' in answer && answer.status === 'challenge_required') {
+          challenge = answer.challenge;
+          challengeIn(answer.challenge, environment);
+          return null;
+        }
+        const session = sessionOf(answer as TokenAnswer, from.user);
+        // the client keeps one session: the one left behind ends (unless the switch stayed where it was)
+        if (session.issuer !== at(from)) await call<null>('auth/logout', { asApp: true, issuer: at(from), body: { refresh_token: refreshToken } }).catch(() => undefined);
+        return session;
+      });
+      if (refused) throw refused;
+      if (challenge || !next) return { status: 'challenge_required', challenge: challenge! };
+      return { status: 'signed_in', session: next, user: next.user };
+    },
+    /** INITIAL_SESSION first, then SIGNED_IN, TOKEN_REFRESHED, ENVIRONMENT_SWITCHED, SIGNED_OUT, USER_UPDATED; returns the unsubscribe */
     onAuthStateChange: (listener: AuthStateListener) => keeper.subscribe(listener),
   };
 

@@ -14,23 +14,27 @@ export interface CallOptions {
   /** the call names the app (sign-in steps, refresh, logout) */
   asApp?: boolean;
   headers?: Record<string, string>;
+  /** another environment's issuer (issue #19): the session's tokens are that environment's built-in client's, so
+   *  the call carries no app credentials there */
+  issuer?: string;
 }
 
 export type HttpCall = <T>(path: string, options?: CallOptions) => Promise<T>;
 
 export function createHttpCall(issuer: string, clientId: string, clientSecret: string | undefined, fetchImpl: typeof fetch): HttpCall {
-  const base = `${issuer.replace(/\/+$/, '')}/v1/`;
+  const own = issuer.replace(/\/+$/, '');
   const credentials = clientId !== builtInClientId && clientSecret ? { client_id: clientId, client_secret: clientSecret } : null;
 
   return async function call<T>(path: string, options: CallOptions = {}): Promise<T> {
     const method = options.method ?? (options.body || options.asApp ? 'POST' : 'GET');
-    const body = options.asApp && credentials ? { ...options.body, ...credentials } : options.body ?? (method === 'POST' ? {} : undefined);
+    const at = options.issuer ?? own;
+    const body = options.asApp && credentials && at === own ? { ...options.body, ...credentials } : options.body ?? (method === 'POST' ? {} : undefined);
     const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
     if (body) headers['content-type'] = 'application/json';
     if (options.token) headers.authorization = `Bearer ${options.token}`;
     let response: Response;
     try {
-      response = await fetchImpl(base + path, { method, headers, ...(body ? { body: JSON.stringify(body) } : {}) });
+      response = await fetchImpl(`${at}/v1/${path}`, { method, headers, ...(body ? { body: JSON.stringify(body) } : {}) });
     } catch (cause) {
       throw new TesseraError('sdk.network_error', `Tessera could not be reached: ${cause instanceof Error ? cause.message : String(cause)}`);
     }

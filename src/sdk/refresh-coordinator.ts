@@ -26,8 +26,8 @@ export interface CoordinatorDeps {
   channelName: string;
   /** the session as the shared storage has it now */
   readStored(): Promise<Session | null>;
-  /** presents the refresh token to the API (once) */
-  present(refreshToken: string): Promise<Session>;
+  /** presents the refresh token of `held` to the API (once) */
+  present(refreshToken: string, held: Session): Promise<Session>;
   /** another tab rotated the token this tab holds, or signed this session out */
   adopt(session: Session | null, event: 'TOKEN_REFRESHED' | 'SIGNED_OUT'): void;
   /** another tab signed in: the session whose refresh token has this fingerprint is in storage (or soon will be) */
@@ -134,7 +134,8 @@ export function createRefreshCoordinator(deps: CoordinatorDeps) {
     return stored.refresh_token !== held.refresh_token ? stored : null;
   }
 
-  async function run(held: Session): Promise<Session> {
+  /** presents `held` once across tabs; `present` answering null kept the token unspent (a switch that needs a challenge) */
+  async function run(held: Session, present: (refreshToken: string, held: Session) => Promise<Session | null>): Promise<Session | null> {
     const fp = fingerprint(held.refresh_token);
     for (;;) {
       if (disposed) throw new TesseraError('sdk.disposed', 'This client was disposed.');
@@ -165,7 +166,14 @@ export function createRefreshCoordinator(deps: CoordinatorDeps) {
       }
       spent.add(fp);
       try {
-        const session = await deps.present(held.refresh_token);
+        const session = await present(held.refresh_token, held);
+        if (!session) {
+          spent.delete(fp);
+          claims.delete(fp);
+          post({ t: 'failed', fp, spent: false });
+          settle(fp, { failed: true, spent: false });
+          return null;
+        }
         remember(fp, session);
         claims.delete(fp);
         post({ t: 'done', fp, session });
@@ -186,8 +194,25 @@ export function createRefreshCoordinator(deps: CoordinatorDeps) {
   return {
     /** the one refresh of `held` across this tab and every other; callers at the same time share it */
     refresh(held: Session): Promise<Session> {
-      if (!inflight) inflight = run(held).finally(() => { inflight = null; });
+      if (!inflight) inflight = (run(held, deps.present) as Promise<Session>).finally(() => { inflight = null; });
       return inflight;
+    },
+    /**
+     * presents the refresh token for something else than a refresh (an environment switch), after any refresh in
+     * flight and under the same claim across tabs. Null when another tab had rotated it first (try again with the
+     * stored session) or `present` kept it unspent.
+     */
+    async exchange(held: () => Session | null, present: (refreshToken: string, held: Session) => Promise<Session | null>): Promise<{ session: Session | null; presented: boolean }> {
+      while (inflight) await inflight.catch(() => undefined);
+      const current = held();
+      if (!current) throw new TesseraError('sdk.not_signed_in', 'Sign in first.');
+      let presented = false;
+      const mine = run(current, (token, from) => { presented = true; return present(token, from); });
+      // a refresh asked meanwhile waits for it and gets its session (or the one held, kept unspent)
+      const shared: Promise<Session> = (inflight = mine.then((session) => session ?? current)
+        .finally(() => { if (inflight === shared) inflight = null; }));
+      shared.catch(() => undefined);
+      return { session: await mine, presented };
     },
     announceSignedIn(session: Session) { post({ t: 'signed_in', fp: fingerprint(session.refresh_token) }); },
     announceSignedOut(session: Session) { post({ t: 'signed_out', fp: fingerprint(session.refresh_token) }); },

@@ -38,13 +38,15 @@ function parse(text: string | null): Session | null {
 }
 
 export interface KeeperOptions {
+  /** the client's issuer: a session without its own is this one's */
+  issuer: string;
   storageKey: string;
   channelName: string;
   storage?: SessionStorage;
   refreshMarginSeconds: number;
   autoRefresh: boolean;
-  /** presents a refresh token to the API */
-  present(refreshToken: string): Promise<Session>;
+  /** presents the refresh token of `held` to the API */
+  present(refreshToken: string, held: Session): Promise<Session>;
 }
 
 export function createSessionKeeper(options: KeeperOptions) {
@@ -94,6 +96,9 @@ export function createSessionKeeper(options: KeeperOptions) {
 
   /** replaces the session here, in storage unless it came from there, and tells the listeners */
   async function set(next: Session | null, event: AuthEvent, persist = true) {
+    // new tokens of another environment, in this tab or adopted from another: a switch (issue #19)
+    const from = session?.issuer ?? options.issuer;
+    if (event === 'TOKEN_REFRESHED' && session && next && (next.issuer ?? options.issuer) !== from) event = 'ENVIRONMENT_SWITCHED';
     session = next;
     if (persist) await write(next);
     schedule();
@@ -103,8 +108,8 @@ export function createSessionKeeper(options: KeeperOptions) {
   const coordinator = createRefreshCoordinator({
     channelName: options.channelName,
     readStored,
-    async present(refreshToken) {
-      const fresh = await options.present(refreshToken);
+    async present(refreshToken, held) {
+      const fresh = await options.present(refreshToken, held);
       // the user read earlier stays with the session
       const next = { ...fresh, user: fresh.user ?? session?.user ?? null };
       await set(next, 'TOKEN_REFRESHED');
@@ -175,6 +180,24 @@ export function createSessionKeeper(options: KeeperOptions) {
       const held = session;
       await set(null, 'SIGNED_OUT');
       if (held) coordinator.announceSignedOut(held);
+    },
+    /**
+     * presents the held refresh token (refreshed first when due) for something else than a refresh, through the
+     * coordinator so that it never races a refresh here or in another tab; `present` answering a session makes it
+     * this one's, null keeps the held one. A token another tab rotated first is taken up and presented anew.
+     * @throws TesseraError('sdk.not_signed_in')
+     */
+    async exchange(present: (refreshToken: string, held: Session) => Promise<Session | null>): Promise<Session | null> {
+      for (;;) {
+        if (!(await current())) throw new TesseraError('sdk.not_signed_in', 'Sign in first.');
+        const { session: next, presented } = await coordinator.exchange(() => session, async (token, held) => {
+          const fresh = await present(token, held);
+          if (fresh) await set(fresh, 'TOKEN_REFRESHED');
+          return fresh;
+        });
+        if (presented) return next;
+        if (next && session?.refresh_token !== next.refresh_token) await set(next, 'TOKEN_REFRESHED', false);
+      }
     },
     async userUpdated(next: Session) {
       await set(next, 'USER_UPDATED');
