@@ -100,6 +100,8 @@ describe('Management API: hostile input on every operation', () => {
     issueLicenses: { product_id: '00000000-0000-0000-0000-000000000000' },
     extendLicense: { days: 30 },
     transferLicense: { user_id: null },
+    createEnvironment: { name: 'probe' },
+    promoteEnvironment: { from: 'sandbox', to: 'live' },
   };
   const settingsSections = ['branding', 'idTokenSigningAlg', 'defaultResource', 'ttl', 'signIn', 'messaging', 'connections', 'mfa', 'rbac', 'registration', 'grants'];
   const fieldsOf = (operation: (typeof operations)[number], schema: unknown): string[] =>

@@ -15,6 +15,8 @@ const distTest = fileURLToPath(new URL('../', import.meta.url));
 const timingsReporter = fileURLToPath(new URL('./file-timings.js', import.meta.url));
 /** a line of its own, at the start of the line (tsc keeps comments) */
 const serialMarker = /^\/\/ test-group: serial\b/m;
+/** no single test (or suite) may run longer than this: a hang fails instead of stalling the run */
+const testTimeoutMs = 10 * 60_000;
 
 function testFiles(dir: string): string[] {
   if (statSync(dir).isFile()) return dir.endsWith('.test.js') ? [dir] : [];
@@ -35,7 +37,8 @@ function run(files: string[], concurrency: number): Promise<number> {
     // naming a reporter replaces node's default, which is spec on a terminal and TAP otherwise: keep that choice
     const usual = process.stdout.isTTY ? 'spec' : 'tap';
     const reporters = [`--test-reporter=${usual}`, '--test-reporter-destination=stdout', `--test-reporter=${timingsReporter}`, '--test-reporter-destination=stderr'];
-    const child = spawn(process.execPath, ['--test', `--test-concurrency=${concurrency}`, ...reporters, ...files], { stdio: 'inherit' });
+    // a hang fails the test that hangs (and names it) instead of stalling CI
+    const child = spawn(process.execPath, ['--test', `--test-concurrency=${concurrency}`, `--test-timeout=${testTimeoutMs}`, ...reporters, ...files], { stdio: 'inherit' });
     child.on('exit', (code, signal) => done(code ?? (signal ? 1 : 0)));
   });
 }
