@@ -4,7 +4,7 @@
 // moves on only through its machine (login-transaction.machine.ts), so every front door answers the same challenge the same way.
 //
 // API:
-//   challengeEnvelope(tx)                                  {status: 'challenge_required', challenge: {id, kind, methods, expires_at}}
+//   challengeEnvelope(tx, issuer)                          {status: 'challenge_required', challenge: {id, kind, methods, expires_at, issuer}}
 //   createLoginChallenges(deps).open(tenantId, id, clientId, front) → the live transaction   @throws login.expired
 //     .sendCode(tenant, tx, method, request) · .webauthnOptions(tenant, tx, ip) · .answer(tenant, tx, body, request)
 //     .enrolled(tenant, tx, method, amr)
@@ -32,11 +32,12 @@ const enrollable: ReadonlySet<string> = new Set(['totp', 'sms', 'passkey']);
 export const stepUpMethod = 'step_up';
 
 /** the one challenge envelope of every JSON API (DESIGN.md); methods are the ones this user can really use here */
-export function challengeEnvelope(tx: LoginTransaction) {
+/** `issuer`: the issuer (from PUBLIC_URL) of the tenant or environment whose transaction this is, where it is answered (issue #19) */
+export function challengeEnvelope(tx: LoginTransaction, issuer: string) {
   const enrol = tx.state === 'enrolment_required';
   const methods = tx.methods.filter((m) => (enrol ? enrollable : answerable).has(m)).map(apiMethodName);
   const kind = enrol ? 'enrol_mfa' : tx.method === stepUpMethod ? 'step_up' : 'mfa';
-  return { status: 'challenge_required', challenge: { id: tx.id, kind, methods, expires_at: new Date(tx.expiresAt).toISOString() } };
+  return { status: 'challenge_required', challenge: { id: tx.id, kind, methods, expires_at: new Date(tx.expiresAt).toISOString(), issuer } };
 }
 
 const rateLimited = (retryAfterSeconds: number) => new AppError('auth.rate_limited', undefined, { retryAfterSeconds });

@@ -9,7 +9,8 @@ import type { CourierTenant } from '../notifications/courier.js';
 import type { TenantProviders } from '../oidc/tenant-providers.js';
 
 export interface CallingApp {
-  tenant: CourierTenant;
+  /** `issuer`: the tenant's (or environment's) issuer URL, built from PUBLIC_URL (tenants/issuer.ts) */
+  tenant: CourierTenant & { readonly issuer: string };
   provider: Provider;
   client: Client;
   appId: string;

@@ -37,6 +37,7 @@ const challenge = {
       properties: {
         id: { type: 'string' }, kind: { enum: ['mfa', 'enrol_mfa'], description: 'mfa: answer at /auth/challenge/{id}/verify; enrol_mfa: enrol through the REST API with "challenge_id" and the app\'s credentials as client_id/client_secret' },
         methods: { type: 'array', items: { enum: ['totp', 'sms', 'webauthn', 'recovery_code'] } }, expires_at: { type: 'string', format: 'date-time' },
+        issuer: { type: 'string', format: 'uri', description: 'the issuer of the app\'s tenant or environment, whose sign-in holds the challenge' },
       },
     },
   },

@@ -110,7 +110,7 @@ export function createOtpSignIn(deps: OtpSignInDeps) {
       if (!gate.ok) return errorAnswer(gate.error === 'login.expired' ? 'otp.expired' : 'login.invalid_state');
       if (gate.tx.state !== 'completed') {
         // the one challenge envelope of every JSON API (DESIGN.md), answered at /auth/challenge/{id}/… (otp-challenge.ts)
-        return { status: 200, body: challengeEnvelope(gate.tx) };
+        return { status: 200, body: challengeEnvelope(gate.tx, tenant.issuer) };
       }
       const minted = await redeemLoginAtTokenEndpoint(ctx, tenant.slug, app.provider, tx.id, { clientId: app.appId, clientSecret: app.appSecret });
       if (minted.status !== 200) return errorAnswer('otp.expired');

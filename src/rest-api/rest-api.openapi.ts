@@ -31,6 +31,7 @@ export const challenge = {
         kind: { enum: ['mfa', 'enrol_mfa', 'verify_email', 'step_up'], description: 'mfa: answer at /v1/auth/challenge/{id}/verify; enrol_mfa: enrol one of the methods with "challenge_id" (TOTP, SMS or WebAuthn setup); step_up: /v1/auth/2fa/challenge/{id}/verify' },
         methods: { type: 'array', items: { enum: ['totp', 'sms', 'webauthn', 'recovery_code'] }, description: 'exactly the methods this user can use (mfa) or enrol (enrol_mfa) here' },
         expires_at: { type: 'string', format: 'date-time' },
+        issuer: { type: 'string', format: 'uri', description: 'the issuer (tenant or environment) whose sign-in holds the challenge: answer it under {issuer}/v1 — another environment\'s after a login into the user\'s last-used environment (issue #19)' },
       },
     },
   },

@@ -46,7 +46,7 @@ export function createRestSignIn(services: Services) {
 
   /** a completed transaction → tokens; otherwise the one challenge envelope (DESIGN.md) */
   async function finish(ctx: Context, app: CallingApp, tx: LoginTransaction): Promise<RestAnswer> {
-    if (tx.state !== 'completed') return { status: 200, body: challengeEnvelope(tx) };
+    if (tx.state !== 'completed') return { status: 200, body: challengeEnvelope(tx, app.tenant.issuer) };
     const minted = await redeemLoginAtTokenEndpoint(ctx, app.tenant.slug, app.provider, tx.id, { clientId: app.appId, clientSecret: app.appSecret });
     if (minted.status !== 200) throw new AppError('login.expired');
     await services.audit.record({ tenantId: app.tenant.id, type: 'login.succeeded', actor: tx.userId!, subject: tx.userId!, ...requestOf(ctx), data: { method: tx.method, amr: tx.amr, client: app.appId, front: 'rest_api' } });

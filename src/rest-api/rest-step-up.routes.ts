@@ -47,7 +47,7 @@ export function addStepUpRoutes(router: Router, services: Services, deps: Pick<R
     const gate = first.ok ? await logins.apply(tenant.id, tx.id, { type: 'second_factor_assessed', enrolledFactors: [method], trustedDevice: false }, tenant.settings.mfa) : first;
     if (!gate.ok || gate.tx.state !== 'second_factor_required') throw new AppError('login.expired');
 
-    const body: Record<string, unknown> = { challenge: challengeEnvelope(gate.tx).challenge };
+    const body: Record<string, unknown> = { challenge: challengeEnvelope(gate.tx, tenant.issuer).challenge };
     try {
       if (method === 'sms') body.expires_in = (await loginChallenges.sendCode(ctx.state.tenant!, gate.tx, 'sms', request)).expiresIn;
       if (method === 'passkey') body.options = await loginChallenges.webauthnOptions(ctx.state.tenant!, gate.tx, ctx.ip);

@@ -44,6 +44,8 @@ export interface Challenge {
   kind: ChallengeKind;
   methods: ChallengeMethod[];
   expires_at: string;
+  /** the issuer whose sign-in holds the challenge (the client's own or one of its environments, issue #19) */
+  issuer?: string;
 }
 
 /** every step that can end a sign-in: tokens, or a challenge to answer with verifyChallenge() */

@@ -34,11 +34,14 @@ export function createClient(options: ClientOptions) {
   const at = (session: Session | null) => sibling(session?.issuer);
   /** the issuer of an environment named at sign-in or switch (environment-names.ts): live is the tenant's own */
   const issuerOf = (environment: string) => sibling(environment === 'live' ? family : `${family}~${environment}`);
-  /** challenges of a sign-in or switch into a named environment: its transaction lives at that issuer */
+  /** where a challenge's transaction lives: the envelope's `issuer` when it is one of the tenant's environments, else
+   *  the environment the sign-in or switch named (the client's own issuer when neither) */
   const challengeIssuers = new Map<string, string>();
   const challengeIn = (challenge: Challenge, environment?: string) => {
+    const claimed = challenge.issuer;
+    const to = typeof claimed === 'string' && sibling(claimed) === claimed ? claimed : environment ? issuerOf(environment) : null;
     if (challengeIssuers.size > 16) challengeIssuers.clear();
-    if (environment) challengeIssuers.set(challenge.id, issuerOf(environment));
+    if (to) challengeIssuers.set(challenge.id, to);
   };
   // a call with the user's token goes to the issuer of the session it came from, one answering a challenge to the
   // challenge's (issue #19)

@@ -13,7 +13,7 @@ import { useTessera } from '../support/use-tessera.js';
 import { letTimePass } from '../support/test-clock.js';
 
 interface Tokens { access_token: string; refresh_token: string; token_type: string; access_expires_at: string; refresh_expires_at: string }
-interface Envelope { status: string; challenge: { id: string; kind: string; methods: string[]; expires_at: string } }
+interface Envelope { status: string; challenge: { id: string; kind: string; methods: string[]; expires_at: string; issuer: string } }
 
 describe('REST auth API ({issuer}/v1/…): login, challenge, refresh, logout, whoami', () => {
   const server = useTessera();
@@ -159,6 +159,8 @@ describe('REST auth API ({issuer}/v1/…): login, challenge, refresh, logout, wh
     assert.equal(first.challenge.kind, 'mfa');
     assert.deepEqual(first.challenge.methods.sort(), ['recovery_code', 'totp']);
     assert.ok(Date.parse(first.challenge.expires_at) > Date.now());
+    // the issuer whose sign-in holds the challenge (here the tenant's own: answered under it)
+    assert.equal(first.challenge.issuer, issuer);
     await expectError(await call(`auth/challenge/${first.challenge.id}/verify`, { method: 'totp', code: '000000' }), 400, 'otp.invalid_code');
     await expectError(await call(`auth/challenge/${first.challenge.id}/verify`, { method: 'email', code: '123456' }), 400, 'request.invalid');
     // a method this user does not have

@@ -3,7 +3,7 @@
 // to the target; the environment left behind is revoked; ENVIRONMENT_SWITCHED in this tab and another), a refused
 // switch as a typed TesseraError that keeps the session, signIn({environment}), and a switch asked while a refresh
 // is in flight presenting no refresh token twice, and the challenge of an environment whose policy asks for a second
-// factor answered at that environment's issuer.
+// factor answered at that environment's issuer (the envelope's `issuer`, followed only within the tenant's environments).
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { decodeJwt } from 'jose';
@@ -198,6 +198,68 @@ describe('app SDK across environments', () => {
       const verified = await client.auth.verifyChallenge(challenged.challenge.id, await totpCode(enrolment.secret, Date.now() + 30_000));
       assert.equal(verified.status === 'signed_in' && verified.session.issuer, secure);
       assert.deepEqual(decodeJwt((await client.auth.getSession())!.access_token).environment, 'secure');
+    } finally {
+      client.dispose();
+    }
+  });
+
+  it('a plain signIn() into a last-used environment that asks for a second factor: the envelope names its issuer, the SDK answers there', async () => {
+    const user = await developer();
+    await cliJson(server, ['role', 'assign', '--tenant', slug, '--env', 'secure', '--user', user.id, '--role', 'operator']);
+    const secure = `${live}~secure`;
+    const verifiedAt: string[] = [];
+    const recorded: typeof fetch = async (input, init) => {
+      if (/\/v1\/auth\/challenge\/[^/]+\/verify$/.test(String(input))) verifiedAt.push(String(input).replace(/\/v1\/.*$/, ''));
+      return fetch(input, init);
+    };
+    const client = withMfa(createClient({ issuer: live, clientId: 'tessera-rest', storage: memoryStorage(), fetch: recorded }));
+    try {
+      // the secure environment becomes the one last used (enrolling its required factor under the challenge)
+      const first = await client.auth.signIn({ email: user.email, password: user.password, environment: 'secure' });
+      assert.equal(first.status === 'challenge_required' && first.challenge.kind, 'enrol_mfa');
+      if (first.status !== 'challenge_required') return;
+      const enrolment = await client.auth.enrollMfaTotp('Phone', { challengeId: first.challenge.id });
+      const done = await client.auth.verifyMfaEnrollment(enrolment.factor_id, await totpCode(enrolment.secret), { challengeId: first.challenge.id });
+      assert.equal(done.result?.status === 'signed_in' && done.result.session.issuer, secure);
+      await client.auth.signOut();
+
+      // no environment named: the login lands in secure, whose policy asks for the factor
+      const challenged = await client.auth.signIn({ email: user.email, password: user.password });
+      assert.equal(challenged.status, 'challenge_required');
+      if (challenged.status !== 'challenge_required') return;
+      assert.deepEqual([challenged.challenge.kind, challenged.challenge.issuer], ['mfa', secure]);
+      const verified = await client.auth.verifyChallenge(challenged.challenge.id, done.recovery_codes![0]!);
+      assert.deepEqual(verifiedAt, [secure]);
+      assert.equal(verified.status === 'signed_in' && verified.session.issuer, secure);
+      assert.equal(decodeJwt((await client.auth.getSession())!.access_token).environment, 'secure');
+    } finally {
+      client.dispose();
+    }
+  });
+
+  it('an envelope issuer outside the tenant\'s environments is not followed: the environment the sign-in named decides', async () => {
+    const user = await developer();
+    await cliJson(server, ['role', 'assign', '--tenant', slug, '--env', 'secure', '--user', user.id, '--role', 'operator']);
+    const asked: string[] = [];
+    // a tampered envelope (another host's issuer in place of the environment's)
+    const tampering: typeof fetch = async (input, init) => {
+      asked.push(String(input));
+      const response = await fetch(input, init);
+      if (!/\/v1\/auth\/login$/.test(String(input))) return response;
+      const body = (await response.json()) as { challenge?: { issuer?: string } };
+      if (body.challenge) body.challenge.issuer = 'https://elsewhere.example/t/acme~secure';
+      return new Response(JSON.stringify(body), { status: response.status, headers: { 'content-type': 'application/json' } });
+    };
+    const client = createClient({ issuer: live, clientId: 'tessera-rest', storage: memoryStorage(), fetch: tampering });
+    try {
+      const challenged = await client.auth.signIn({ email: user.email, password: user.password, environment: 'secure' });
+      if (challenged.status !== 'challenge_required') return assert.fail('expected a challenge');
+      assert.equal(challenged.challenge.issuer, 'https://elsewhere.example/t/acme~secure');
+      asked.length = 0;
+      // an enrol_mfa challenge has no code to send (refused): where the request went is what counts
+      await assert.rejects(client.auth.sendChallengeCode(challenged.challenge.id));
+      // the environment the sign-in named decides instead
+      assert.deepEqual(asked, [`${live}~secure/v1/auth/challenge/${challenged.challenge.id}/send`]);
     } finally {
       client.dispose();
     }
