@@ -8,10 +8,34 @@ export class UsageError extends Error {
 export type Options = NonNullable<ParseArgsConfig['options']>;
 export type Values = Record<string, string | boolean | string[] | boolean[] | undefined>;
 
+/**
+ * `--flag value` where the value starts with a dash (a random id or secret such as `-1So…`): parseArgs refuses it as
+ * ambiguous, so a string flag takes the next argument as its value unless that argument is itself a flag it knows.
+ */
+export function withDashValues(args: string[], options: Options): string[] {
+  const known = (arg: string) => {
+    const name = /^--([^=]+)/.exec(arg)?.[1];
+    if (name !== undefined) return Object.hasOwn(options, name);
+    const short = /^-([^-])$/.exec(arg)?.[1];
+    return short !== undefined && Object.values(options).some((o) => o.short === short);
+  };
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const name = /^--([^=]+)$/.exec(arg)?.[1];
+    const next = args[i + 1];
+    if (name !== undefined && options[name]?.type === 'string' && next !== undefined && next.startsWith('-') && next !== '--' && !known(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
+}
+
 export function parseFlags(args: string[], options: Options, positionals = 0): { values: Values; positionals: string[] } {
   let parsed;
   try {
-    parsed = parseArgs({ args, options, allowPositionals: positionals > 0, strict: true });
+    parsed = parseArgs({ args: withDashValues(args, options), options, allowPositionals: positionals > 0, strict: true });
   } catch (error) {
     throw new UsageError((error as Error).message);
   }

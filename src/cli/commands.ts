@@ -5,7 +5,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { resolve } from 'node:path';
 import type { Services } from '../services.js';
 import { AppError } from '../errors/app-error.js';
-import { rotationOptions, UsageError } from './cli-args.js';
+import { rotationOptions, UsageError, withDashValues } from './cli-args.js';
 import { managementCommands } from './management-commands.js';
 import { rbacCommands } from './rbac-commands.js';
 import { licenseCommands } from './license-commands.js';
@@ -95,7 +95,7 @@ type Values = Record<string, string | boolean | string[] | boolean[] | undefined
 function parse(args: string[], options: Options, positionals = 0): { values: Values; positionals: string[] } {
   let parsed;
   try {
-    parsed = parseArgs({ args, options, allowPositionals: positionals > 0, strict: true });
+    parsed = parseArgs({ args: withDashValues(args, options ?? {}), options, allowPositionals: positionals > 0, strict: true });
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
