@@ -1,11 +1,11 @@
 // The CLI's operations, independent of where they run: in the CLI process against PostgreSQL, or inside the
 // running server when the embedded database is in use (cli.routes.ts). Each returns a JSON-able result.
 import type { PreparedCommand } from './prepared-command.js';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { ParseArgsConfig } from 'node:util';
 import { resolve } from 'node:path';
 import type { Services } from '../services.js';
 import { AppError } from '../errors/app-error.js';
-import { rotationOptions, UsageError, withDashValues } from './cli-args.js';
+import { parseFlags, rotationOptions, UsageError } from './cli-args.js';
 import { managementCommands } from './management-commands.js';
 import { rbacCommands } from './rbac-commands.js';
 import { licenseCommands } from './license-commands.js';
@@ -92,16 +92,8 @@ type Options = ParseArgsConfig['options'];
 
 type Values = Record<string, string | boolean | string[] | boolean[] | undefined>;
 
-function parse(args: string[], options: Options, positionals = 0): { values: Values; positionals: string[] } {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: withDashValues(args, options ?? {}), options, allowPositionals: positionals > 0, strict: true });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  if (parsed.positionals.length > positionals) throw new UsageError(`unexpected argument "${parsed.positionals[positionals]}"`);
-  return parsed;
-}
+/** the one flag parser (cli-args.ts) */
+const parse = (args: string[], options: NonNullable<Options>, positionals = 0) => parseFlags(args, options, positionals);
 
 function required<T>(value: T | undefined, flag: string): T {
   if (value === undefined || value === '') throw new UsageError(`${flag} is required`);
