@@ -43,6 +43,20 @@ const schema = `
   grant usage on all sequences in schema public to ${appRole};
 `;
 
+// pg.Pool#end resolves before its clients have closed: a server-side termination (the drop ... with (force) below)
+// reaching a client that is still closing would be an unhandled 'error' on the pool. Wait for every client to go.
+async function endPool(pool: pg.Pool): Promise<void> {
+  const open = pool.totalCount;
+  let closed = 0;
+  const allClosed = new Promise<void>((resolve) => {
+    if (open === 0) resolve();
+    pool.on('remove', () => { closed += 1; if (closed >= open) resolve(); });
+  });
+  pool.on('error', () => {}); // a termination while closing is expected and harmless here
+  await pool.end();
+  await allClosed;
+}
+
 describe('tessera/rls on PostgreSQL', () => {
   let stub: StubIssuer;
   let verifier: ReturnType<typeof createVerifier>;
@@ -64,12 +78,22 @@ describe('tessera/rls on PostgreSQL', () => {
     pool = new pg.Pool({ connectionString: urlFor(database, appRole), max: 1 });
   });
   after(async () => {
-    await pool?.end();
+    if (pool) await endPool(pool);
+    await untilNoConnections(database);
     await admin.query(`drop database if exists ${database} with (force)`);
     await admin.query(`drop role if exists ${appRole}`);
     await admin.end();
     await stub.close();
   });
+
+  // Prisma's adapter closes its pool the same way: give the server a moment to see every backend go
+  const untilNoConnections = async (db: string) => {
+    for (let tries = 0; tries < 50; tries += 1) {
+      const { rows: [{ n }] } = await admin.query('select count(*)::int as n from pg_stat_activity where datname = $1', [db]);
+      if (n === 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  };
 
   const token = (claims: Record<string, unknown> = {}) => stub.sign({ sub: 'alice', ...claims });
   const rows = async (db: pg.Pool | pg.Client, accessToken: string, sql: string) =>
@@ -160,8 +184,8 @@ describe('tessera/rls on PostgreSQL', () => {
       bobPool = new pg.Pool({ connectionString: bouncer.url, max: 2 });
     });
     after(async () => {
-      await alicePool?.end();
-      await bobPool?.end();
+      await endPool(alicePool);
+      await endPool(bobPool);
       await bouncer?.stop();
     });
 
