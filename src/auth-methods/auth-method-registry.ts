@@ -54,7 +54,7 @@ export function createAuthMethodRegistry(deps: AuthMethodRegistryDeps) {
   const methods = {
     password: createPasswordMethod(deps),
     email_otp: createEmailCodeMethod(deps, (t) => offers(t).emailOtp),
-    magic_link: createMagicLinkMethod((t) => offers(t).magicLink),
+    magic_link: createMagicLinkMethod(deps, (t) => offers(t).magicLink),
     sms_otp: createPhoneCodeMethod(deps, 'sms', (t) => offers(t).sms),
     whatsapp_otp: createPhoneCodeMethod(deps, 'whatsapp', (t) => offers(t).whatsapp),
     federated: createFederatedMethod(deps.connections),

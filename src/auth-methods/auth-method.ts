@@ -26,6 +26,11 @@ export interface MethodStartInput {
   request: MethodRequest;
   /** whether a first verified sign-in may create the account; default: the tenant's sign-up setting */
   allowSignUp?: boolean;
+  /**
+   * methods that send a link (magic link): the URL the one-time token is appended to, and whom the link signs in —
+   * the browser that asked (hosted page: bound to its interaction) or the browser that opens it (an app's page)
+   */
+  linkTo?: { base: string; signsIn: 'asker' | 'opener' };
 }
 
 export type MethodStartOutcome =
@@ -42,7 +47,7 @@ export interface MethodVerifyInput {
   identifier?: string;
   /** second factor: the user the transaction identified */
   userId?: string | null;
-  /** the code or password, as typed */
+  /** the code or password as typed, or a link's token (magic link: then no challengeId) */
   secret: string;
   request: MethodRequest;
   /** code methods: the login transaction the challenge was started for */
@@ -80,8 +85,8 @@ export interface AuthMethod {
   /** methods that send something first (codes); absent for a password or a TOTP */
   start?(input: MethodStartInput): Promise<MethodStartOutcome>;
   /**
-   * checks a proof the caller hands over (a password, a code, a WebAuthn assertion); absent for a method whose proof
-   * comes back through a browser redirect (federated), which its own routes check
+   * checks a proof the caller hands over (a password, a code, a link's token, a WebAuthn assertion); absent for a
+   * method whose proof comes back through a browser redirect (federated), which its own routes check
    */
   verify?(input: MethodVerifyInput): Promise<MethodVerifyOutcome>;
   loginPage: LoginPageEntry | null;

@@ -35,7 +35,7 @@ export class Report {
     } catch (error) {
       const ms = Date.now() - started;
       if (error instanceof Skip) this.record({ plan, name, outcome: 'SKIP', detail: error.message, ms });
-      else this.record({ plan, name, outcome: 'FAIL', detail: error instanceof Error ? error.message : String(error), ms });
+      else this.record({ plan, name, outcome: 'FAIL', detail: failure(error), ms });
       return undefined;
     }
   }
@@ -58,4 +58,11 @@ export class Report {
   tally(): string {
     return `${this.count('PASS')} passed, ${this.count('FAIL')} failed, ${this.count('SKIP')} skipped`;
   }
+}
+
+/** an error's message with its cause's (undici's "fetch failed" says why only in its cause) */
+function failure(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause instanceof Error ? error.cause.message : null;
+  return cause ? `${error.message} (${cause})` : error.message;
 }

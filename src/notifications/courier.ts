@@ -31,6 +31,8 @@ export interface CodeDelivery {
   purpose: CodePurpose;
   code: string;
   link: string | null;
+  /** whom a sign-in link signs in (the email says so): the browser that asked (default) or the one that opens it */
+  linkSignsIn?: 'asker' | 'opener';
   ttlMinutes: number;
   /** the language of the sign-in that asked (its ui_locales, else Accept-Language); else the tenant's default */
   locale?: Locale;
@@ -82,7 +84,7 @@ export function createCourier(deps: CourierDeps) {
 
   async function sendEmail(delivery: CodeDelivery): Promise<DeliveryOutcome> {
     const { tenant } = delivery;
-    const email = await renderCodeEmail({ brand: brandOf(tenant), purpose: delivery.purpose, code: delivery.code, link: delivery.link ?? undefined, ttlMinutes: delivery.ttlMinutes, words: wordsFor(tenant, delivery.locale) });
+    const email = await renderCodeEmail({ brand: brandOf(tenant), purpose: delivery.purpose, code: delivery.code, link: delivery.link ?? undefined, linkSignsIn: delivery.linkSignsIn, ttlMinutes: delivery.ttlMinutes, words: wordsFor(tenant, delivery.locale) });
     const sender = tenant.settings.signIn.sandbox ? null : deps.channels.email(tenant.id, tenant.settings.messaging);
     let provider: string | null = null;
     if (sender) {

@@ -30,6 +30,7 @@ describe('conformance harness over https', () => {
   let caFile: string;
   let oidcRuns: Promise<Run[]>;
   let fapiRun: Promise<Run>;
+  let sandboxRun: Promise<Run>;
 
   before(async () => {
     const [certificates, created] = await Promise.all([makeCertificates(), createTestServices()]);
@@ -42,7 +43,9 @@ describe('conformance harness over https', () => {
     server = await startTessera(services.env, { port, publicUrl: proxy.origin });
     // the runs at once, each with its own browser (the OpenID plans in two processes on one tenant)
     [oidcRuns, fapiRun] = [startOidcRuns(), startFapiRun()];
-    await Promise.allSettled([oidcRuns, fapiRun]);
+    // the sandbox plans after the others: at most three browsers at once on this server
+    sandboxRun = oidcRuns.then(() => startSandboxRun(), () => startSandboxRun());
+    await Promise.allSettled([oidcRuns, fapiRun, sandboxRun]);
   });
   after(async () => {
     await server?.stop();
@@ -99,6 +102,19 @@ describe('conformance harness over https', () => {
     return harness(['--issuer', issuer, '--plan', 'fapi2', '--registration-token', token, '--user', user.email, '--password', user.password]);
   }
 
+  /**
+   * Issue #19: an environment is an issuer like any other. A tenant's sandbox (`/t/{slug}~sandbox`) with its own
+   * first-party client, signing in the tenant's user (users are shared across environments).
+   */
+  async function startSandboxRun(): Promise<Run> {
+    const tenant = await createTenant(server);
+    const user = await createUser(server, tenant.slug);
+    const { issuer } = await cliJson<{ issuer: string }>(server, ['env', 'create', '--tenant', tenant.slug, '--name', 'sandbox']);
+    const client = await cliJson<{ client_id: string; client_secret: string }>(server, ['client', 'create', '--tenant', tenant.slug, '--env', 'sandbox', '--name', 'Conformance', '--first-party',
+      '--redirect-uri', redirectUri, '--post-logout-redirect-uri', postLogoutRedirectUri, '--grant', 'authorization_code', '--grant', 'refresh_token']);
+    return harness(['--issuer', issuer, '--client-id', client.client_id, '--client-secret', client.client_secret, '--user', user.email, '--password', user.password, '--plan', 'config,basic']);
+  }
+
   it('passes the config, basic, form_post, logout and dynamic plans against a tenant with a client, a user and registration', async (t) => {
     const runs = await oidcRuns;
     for (const run of runs) {
@@ -121,6 +137,16 @@ describe('conformance harness over https', () => {
     assert.equal(skipped, 0, run.output);
     assert.equal(run.code, 0, run.output);
     assert.ok(passed >= 14, run.output);
+  });
+
+  it('passes the config and basic plans against a sandbox environment, an issuer of its own', async (t) => {
+    const run = await sandboxRun;
+    t.diagnostic(run.output);
+    assert.equal(tally(run).failed, 0, run.output);
+    assert.equal(run.code, 0, run.output);
+    assert.match(run.output, /~sandbox/, 'the harness ran against the sandbox issuer');
+    for (const plan of ['config', 'basic']) assert.match(run.output, new RegExp(`^PASS \\[${plan}\\]`, 'm'));
+    assert.ok(tally(run).passed >= 20, run.output);
   });
 
   it('fails, and says so, where a deployment breaks a check: a wrong issuer URL; the fapi2 plan against a tenant without FAPI 2.0', async () => {

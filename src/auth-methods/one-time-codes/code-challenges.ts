@@ -62,7 +62,7 @@ export function createCodeChallenges(deps: CodeChallengesDeps) {
       });
     };
     const job = deps.courier
-      .deliverCode({ tenant, channel: challenge.channel, to: challenge.identifier, purpose: challenge.purpose, code, link, ttlMinutes, locale: request.locale ?? localeOf(challenge), audit: { subject, ip: request.ip, userAgent: request.userAgent }, onDelivered })
+      .deliverCode({ tenant, channel: challenge.channel, to: challenge.identifier, purpose: challenge.purpose, code, link, linkSignsIn: challenge.data.linkSignsIn === 'opener' ? 'opener' : 'asker', ttlMinutes, locale: request.locale ?? localeOf(challenge), audit: { subject, ip: request.ip, userAgent: request.userAgent }, onDelivered })
       .catch((error: Error) => deps.logger.warn({ tenant: tenant.slug, reason: error.message }, 'code not delivered'))
       .finally(() => inFlight.delete(job));
     inFlight.add(job);

@@ -17,6 +17,7 @@ export const deMessages = {
       linkSubject: 'Ihr Anmeldelink für {{name}}',
       linkHeading: 'Ihr Anmeldelink',
       linkDoes: 'Der Link meldet Sie nur auf dem Gerät und in dem Browser an, in dem Sie die Anmeldung begonnen haben. Anderswo geöffnet, meldet er niemanden an.',
+      linkDoesOpener: 'Der Link meldet Sie auf dem Gerät und in dem Browser an, in dem Sie ihn öffnen. Niemand sonst wird damit angemeldet.',
       linkIgnore: 'Wenn Sie nicht versucht haben, sich anzumelden, können Sie diese E-Mail ignorieren: Link und Code nützen ohne ihn niemandem, und das Öffnen des Links meldet anderswo niemanden an. Vielleicht hat jemand Ihre Adresse versehentlich eingegeben.',
     },
     reset: {

@@ -35,6 +35,8 @@ const english = (): Translator => translator('en');
  */
 export async function renderCodeEmail(input: {
   brand: EmailBrand; purpose: CodePurpose; code: string; link?: string; ttlMinutes: number; words?: Translator;
+  /** a sign-in link: it signs in the browser that asked (hosted page, the default) or the one that opens it (an app's page) */
+  linkSignsIn?: 'asker' | 'opener';
 }): Promise<RenderedEmail> {
   const brand = safeBrand(input.brand);
   const keys = copy[input.purpose];
@@ -47,7 +49,7 @@ export async function renderCodeEmail(input: {
   const ttl = duration(words, input.ttlMinutes);
   // an email with a link is about the link: its subject and heading say so (the code is the fallback). Only the
   // sign-in link does something the code page does not say (magic-link.routes.ts: it signs in only the browser
-  // whose sign-in sent this email); a reset link may be opened anywhere.
+  // whose sign-in sent this email; an app's link, REST API: the browser that opens it); a reset link may be opened anywhere.
   const linked = link !== null && input.purpose === 'login';
   const subject = words.t(linked ? 'email.login.linkSubject' : keys.subject, name);
   const data = {
@@ -57,7 +59,7 @@ export async function renderCodeEmail(input: {
     code: input.code,
     link,
     button: words.t(keys.button, name),
-    linkDoes: linked ? words.t('email.login.linkDoes') : null,
+    linkDoes: linked ? words.t(input.linkSignsIn === 'opener' ? 'email.login.linkDoesOpener' : 'email.login.linkDoes') : null,
     orOneStep: words.t('email.orOneStep'), buttonFallback: words.t('email.buttonFallback'), openLink: words.t('email.openLink'),
     expiry: words.t(link ? 'email.expiryLinked' : 'email.expiry', { duration: ttl }),
     ignore: words.t(linked ? 'email.login.linkIgnore' : keys.ignore, name),
