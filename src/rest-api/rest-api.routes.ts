@@ -1,6 +1,6 @@
 // The REST auth API under each tenant's issuer, `{issuer}/v1/…` (issue #16 §3): login (password, then the
 // challenge envelope when a second factor is due), challenge verify, refresh, logout, whoami and effective
-// permissions; sign-up, passwordless sign-in and recovery live in rest-signup/rest-otp/rest-recovery.routes.ts. Off until the tenant sets headless.restApi; a browser may call it only from an origin in
+// permissions; sign-up, passwordless sign-in (codes, links) and recovery live in rest-signup/rest-otp/rest-magic-link/rest-recovery.routes.ts. Off until the tenant sets headless.restApi; a browser may call it only from an origin in
 // headless.allowedOrigins (CORS). Tokens come from the tenant's oidc-provider (provider-endpoint.ts): refresh
 // rotation, replay detection and revocation are the standard token endpoint's.
 import Router from '@koa/router';
@@ -19,6 +19,7 @@ import { createIdempotentRoutes } from './rest-idempotent-route.js';
 import { createCodePointers } from './rest-code-pointers.js';
 import type { RestAccountKit } from './rest-account-kit.js';
 import { addOtpRoutes } from './rest-otp.routes.js';
+import { addMagicLinkRoutes } from './rest-magic-link.routes.js';
 import { addSignUpRoutes } from './rest-signup.routes.js';
 import { addRecoveryRoutes } from './rest-recovery.routes.js';
 import type { CallingApp } from '../otp-api/app-credentials.js';
@@ -143,6 +144,7 @@ export function restApiRoutes(services: Services) {
   const kit: RestAccountKit = { services, signIn, idempotent, pointers: createCodePointers({ store: services.store, secret: services.config.keyEncryptionKeys[0]! }) };
   addSignUpRoutes(router, kit);
   addOtpRoutes(router, kit);
+  addMagicLinkRoutes(router, kit);
   addRecoveryRoutes(router, kit);
 
   return router;
