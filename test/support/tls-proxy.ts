@@ -38,6 +38,8 @@ export async function startTlsProxy(certificates: TestCertificates, upstream: ()
   const server: Server = createServer({ key: certificates.key, cert: certificates.cert }, (req, res) => {
     const target = new URL(req.url ?? '/', upstream());
     const forwarded = httpRequest(target, {
+      // a connection per request: a kept-alive upstream socket that Tessera closes as it is reused would be a 502
+      agent: false,
       method: req.method,
       headers: { ...req.headers, 'x-forwarded-proto': 'https', 'x-forwarded-for': req.socket.remoteAddress ?? '' },
     }, (response) => {
@@ -50,6 +52,9 @@ export async function startTlsProxy(certificates: TestCertificates, upstream: ()
     });
     req.pipe(forwarded);
   });
+  // Clients close their idle connections first (undici after 4 s): a proxy closing them at Node's 5 s raced a request
+  // on a loaded machine (a harness run failed once with "fetch failed" mid-plan).
+  server.keepAliveTimeout = 65_000;
   const port = await freePort();
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   return {
