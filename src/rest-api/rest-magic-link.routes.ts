@@ -36,9 +36,9 @@ export function addMagicLinkRoutes(router: Router, kit: RestAccountKit) {
   router.post('/auth/magic-link', kit.idempotent('magic-link', async (ctx, app, body) => {
     const { tenant } = app;
     if (typeof body.email !== 'string' || typeof body.redirect_to !== 'string' || body.redirect_to.length > 500) throw new AppError('request.invalid', 'Send "email" and "redirect_to" as strings.');
-    if (!method.availableFor(tenant)) throw new AppError('magic_link.disabled');
+    if (!method.availableFor(tenant)) throw new AppError('magiclink.disabled');
     // exact match (RFC 9700 §4.1.3): the link carries a credential, so it goes nowhere the app did not register
-    if (!registeredRedirectUris(app).includes(body.redirect_to)) throw new AppError('magic_link.redirect_not_allowed');
+    if (!registeredRedirectUris(app).includes(body.redirect_to)) throw new AppError('magiclink.redirect_not_allowed');
     const request = messageRequest(ctx, body, tenant.settings.texts.defaultLocale);
     const tx = await services.logins.begin({ tenantId: tenant.id, clientId: app.appId, front: 'rest_api', method: method.id, identifier: null, ttlSeconds: Math.max(transactionSeconds, tenant.settings.signIn.magicLinkTtlSeconds) });
     const started = await method.start({ tenant, identifier: body.email, transactionId: tx.id, request, linkTo: { base: linkBase(body.redirect_to), signsIn: 'opener' } });
@@ -61,9 +61,9 @@ export function addMagicLinkRoutes(router: Router, kit: RestAccountKit) {
     const challenge = await services.codes.findByLink(tenant.id, token);
     const tx = challenge?.interactionUid ? await services.logins.get(tenant.id, challenge.interactionUid) : null;
     // another app's link, a hosted page's link, or one whose sign-in moved on: not valid here (and left unused)
-    if (!challenge || !tx || tx.clientId !== app.appId || tx.front !== 'rest_api' || tx.method !== method.id || tx.state !== 'identified') return errorAnswer('magic_link.invalid');
+    if (!challenge || !tx || tx.clientId !== app.appId || tx.front !== 'rest_api' || tx.method !== method.id || tx.state !== 'identified') return errorAnswer('magiclink.invalid');
     const outcome = await method.verify({ tenant, secret: token, transactionId: tx.id, request: requestOf(ctx) });
-    if (!outcome.ok) return errorAnswer('magic_link.invalid');
+    if (!outcome.ok) return errorAnswer('magiclink.invalid');
     await pointers.forget({ tenantId: tenant.id, clientId: app.appId, purpose: 'login', identifier: challenge.identifier });
     const answer = await signIn.firstFactorPassed(ctx, app, tx.id, { userId: outcome.userId!, method: method.id, amr: outcome.amr });
     return withUser(services, tenant.id, answer, outcome.userId!, outcome.signUp);

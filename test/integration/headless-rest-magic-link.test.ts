@@ -87,7 +87,7 @@ describe('REST auth API sign-in links', () => {
     // the refresh token is the standard one: it rotates at the token endpoint's REST door
     await ok<Tokens>(await call('auth/refresh', { refresh_token: tokens.refresh_token }));
     // single use
-    await expectError(await call('auth/magic-link/verify', { token }), 400, 'magic_link.invalid');
+    await expectError(await call('auth/magic-link/verify', { token }), 400, 'magiclink.invalid');
   });
 
   it('a link opened elsewhere never completes the asker\'s sign-in: the asker holds no handle, and the click ends its sign-in', async () => {
@@ -108,7 +108,7 @@ describe('REST auth API sign-in links', () => {
     const { token, mail } = await linkFor(user.email);
     const tokens = await ok<Tokens>(await call('auth/otp/verify', { email: user.email, code: mail.code }));
     assert.equal(decodeJwt(tokens.access_token).sub, user.id);
-    await expectError(await call('auth/magic-link/verify', { token }), 400, 'magic_link.invalid');
+    await expectError(await call('auth/magic-link/verify', { token }), 400, 'magiclink.invalid');
   });
 
   it('answers an unknown address exactly as a known one and sends it nothing; sign-up, where open, makes the account', async () => {
@@ -148,7 +148,7 @@ describe('REST auth API sign-in links', () => {
     const creds = { client_id: app.app_id, client_secret: app.app_secret };
     const user = await createUser(server, slug);
     // the tenant's built-in list is the built-in client's, not this app's
-    await expectError(await call('auth/magic-link', { ...creds, email: user.email, redirect_to: appPage }), 400, 'magic_link.redirect_not_allowed');
+    await expectError(await call('auth/magic-link', { ...creds, email: user.email, redirect_to: appPage }), 400, 'magiclink.redirect_not_allowed');
     await cliJson(server, ['client', 'update', '--tenant', slug, '--id', app.app_id, '--redirect-uri', portal]);
     await ok(await call('auth/magic-link', { ...creds, email: user.email, redirect_to: portal }), 202);
     const link = new URL((await mailTo(user.email)).link!);
@@ -156,7 +156,7 @@ describe('REST auth API sign-in links', () => {
     assert.equal(link.searchParams.get('from'), 'email');
     const token = link.searchParams.get('token')!;
     // the built-in client (another app) and the hosted page's link route cannot use it, and do not spend it
-    await expectError(await call('auth/magic-link/verify', { token }), 400, 'magic_link.invalid');
+    await expectError(await call('auth/magic-link/verify', { token }), 400, 'magiclink.invalid');
     const hosted = await fetch(`${issuer}/interaction/${'x'.repeat(21)}/magic/${token}`, { redirect: 'manual' });
     assert.ok(hosted.status >= 400 && hosted.status < 500, `hosted route: ${hosted.status}`);
     const tokens = await ok<Tokens>(await call('auth/magic-link/verify', { ...creds, token }));
@@ -168,26 +168,26 @@ describe('REST auth API sign-in links', () => {
     const user = await createUser(server, slug);
     const { token } = await linkFor(user.email);
     await letTimePass(server, 601_000);
-    await expectError(await call('auth/magic-link/verify', { token }), 400, 'magic_link.invalid');
+    await expectError(await call('auth/magic-link/verify', { token }), 400, 'magiclink.invalid');
   });
 
   it('refuses what it must: unregistered or near-miss redirect URIs, bad input, a tenant without links, too many sends', async () => {
     const user = await createUser(server, slug);
     for (const redirect of [`${appPage}/`, 'https://app.example.com/auth', `${appPage}?x=1`, 'https://evil.example/auth/confirm', 'APP']) {
-      await expectError(await call('auth/magic-link', { email: user.email, redirect_to: redirect }), 400, 'magic_link.redirect_not_allowed');
+      await expectError(await call('auth/magic-link', { email: user.email, redirect_to: redirect }), 400, 'magiclink.redirect_not_allowed');
     }
     await expectError(await call('auth/magic-link', { email: 'not-an-address', redirect_to: appPage }), 400, 'user.invalid_email');
     await expectError(await call('auth/magic-link', { email: user.email }), 400, 'request.invalid');
     await expectError(await call('auth/magic-link', { email: [user.email], redirect_to: appPage }), 400, 'request.invalid');
     await expectError(await call('auth/magic-link/verify', {}), 400, 'request.invalid');
     await expectError(await call('auth/magic-link/verify', { token: 'x'.repeat(43), type: 'signup' }), 400, 'request.invalid');
-    await expectError(await call('auth/magic-link/verify', { token: 'x'.repeat(43) }), 400, 'magic_link.invalid');
+    await expectError(await call('auth/magic-link/verify', { token: 'x'.repeat(43) }), 400, 'magiclink.invalid');
     // Supabase's name for the token is accepted too
-    await expectError(await call('auth/magic-link/verify', { token_hash: 'x'.repeat(43), type: 'magiclink' }), 400, 'magic_link.invalid');
+    await expectError(await call('auth/magic-link/verify', { token_hash: 'x'.repeat(43), type: 'magiclink' }), 400, 'magiclink.invalid');
 
     const off = await createTenant(server);
     await cliJson(server, ['tenant', 'settings', '--tenant', off.slug, '--set', JSON.stringify({ headless: { restApi: true, redirectUris: [appPage] } })]);
-    await expectError(await call('auth/magic-link', { email: user.email, redirect_to: appPage }, {}, off.issuer), 403, 'magic_link.disabled');
+    await expectError(await call('auth/magic-link', { email: user.email, redirect_to: appPage }, {}, off.issuer), 403, 'magiclink.disabled');
     const refused = await server.cli(['tenant', 'settings', '--tenant', off.slug, '--set', JSON.stringify({ headless: { redirectUris: ['https://app.example.com/cb#frag'] } })]);
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /headless\.redirectUris/);
