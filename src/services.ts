@@ -242,7 +242,7 @@ export async function createServices(config: Config, logger: Logger, options: Se
   // the JSON front doors' WebAuthn ceremonies (the hosted pages build theirs over the same store and passkeys)
   const webauthn = createWebAuthnService({ store: kv, passkeys, publicOrigin: config.publicUrl.origin, now });
   const authMethods = createAuthMethodRegistry({
-    users, codes, challenges, linking, audit, factors, smsFactor, webauthn, limiter, channels, connections, env: config.env,
+    users, codes, challenges, linking, audit, factors, smsFactor, webauthn, limiter, channels, connections, federation, env: config.env,
     async revokeAccount(tenant, userId) {
       const resolved = await providers.get(tenant.slug);
       if (resolved) await revokeAccount(resolved.provider, oidcModels, tenant.id, userId);

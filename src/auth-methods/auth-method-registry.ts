@@ -16,6 +16,7 @@ import { createEmailCodeMethod } from './email-code/email-code.method.js';
 import type { AccountLinking } from './federated/account-linking.js';
 import type { Connections } from './federated/connections.js';
 import { createFederatedMethod } from './federated/federated.method.js';
+import type { FederationStore } from './federated/federation-store.js';
 import { createMagicLinkMethod } from './magic-link/magic-link.method.js';
 import type { Factors } from './mfa/factors.service.js';
 import { createRecoveryCodeMethod, createTotpMethod } from './mfa/second-factor.methods.js';
@@ -42,6 +43,7 @@ export interface AuthMethodRegistryDeps {
   limiter: RateLimiter;
   channels: TenantChannels;
   connections: Pick<Connections, 'buttons'>;
+  federation: Pick<FederationStore, 'takeResult'>;
   env: string;
   revokeAccount(tenant: { id: string; slug: string }, userId: string): Promise<unknown>;
 }
@@ -57,7 +59,7 @@ export function createAuthMethodRegistry(deps: AuthMethodRegistryDeps) {
     magic_link: createMagicLinkMethod(deps, (t) => offers(t).magicLink),
     sms_otp: createPhoneCodeMethod(deps, 'sms', (t) => offers(t).sms),
     whatsapp_otp: createPhoneCodeMethod(deps, 'whatsapp', (t) => offers(t).whatsapp),
-    federated: createFederatedMethod(deps.connections),
+    federated: createFederatedMethod(deps),
     passkey_sign_in: createPasskeyMethod(),
     totp: createTotpMethod(deps.factors),
     recovery_code: createRecoveryCodeMethod(deps.factors),

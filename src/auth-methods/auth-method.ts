@@ -61,7 +61,9 @@ export type MethodVerifyOutcome =
   | { ok: true; userId: string | null; identifier: { kind: 'email' | 'phone'; value: string } | null; amr: string[]; signUp: boolean }
   | { ok: false; error: 'wrong'; attemptsLeft: number | null }
   | { ok: false; error: 'locked' | 'expired' }
-  | { ok: false; error: 'rate_limited'; retryAfterSeconds: number };
+  | { ok: false; error: 'rate_limited'; retryAfterSeconds: number }
+  /** an upstream sign-in (federated) whose account may not be opened this way: an existing account must link it first, sign-up is closed, or the account is disabled */
+  | { ok: false; error: 'refused'; reason: 'link_required' | 'sign_up_closed' | 'disabled' };
 
 /**
  * How a method shows on the hosted login page (views/login.ejs): the flag its part of the page is drawn under and the

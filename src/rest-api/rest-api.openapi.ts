@@ -151,7 +151,7 @@ export function restApiPaths(publicUrl: URL): Record<string, Json> {
       id: 'restMagicLink', summary: 'Passwordless sign-in by link: emails a link to `redirect_to` with `type=magiclink&token=…` added to its query (and a code, for /v1/auth/otp/verify where the link was asked for). The same answer for every address; the tenant\'s send limits and magic-link TTL apply', required: ['email', 'redirect_to'], idempotent: true, sends: true,
       body: { email: { type: 'string' }, redirect_to: { type: 'string', format: 'uri', description: 'exactly one of the calling app\'s redirect URIs: a named app\'s client redirect_uris; the built-in client\'s are the tenant setting headless.redirectUris' } },
       ok: { type: 'object', required: ['status', 'expires_in'], properties: { status: { const: 'link_sent' }, expires_in: { type: 'integer', description: 'seconds the link works' } } }, okStatus: '202',
-      errors: [...common, 'magiclink.disabled', 'magiclink.redirect_not_allowed', 'user.invalid_email', 'auth.rate_limited'],
+      errors: [...common, 'magiclink.disabled', 'rest.redirect_not_allowed', 'user.invalid_email', 'auth.rate_limited'],
     }) }),
     '/v1/auth/magic-link/verify': path({ post: operation({
       id: 'restMagicLinkVerify', summary: 'Called by the app\'s page the link opened, with the link\'s token, by the app that asked for the link: tokens and user (created on a first sign-in where the tenant allows sign-up), or the challenge envelope. A token works once; it signs in the caller — the browser that opened the link — and ends the sign-in that asked for it', required: ['token'], idempotent: true,

@@ -20,6 +20,7 @@ import { createCodePointers } from './rest-code-pointers.js';
 import type { RestAccountKit } from './rest-account-kit.js';
 import { addOtpRoutes } from './rest-otp.routes.js';
 import { addMagicLinkRoutes } from './rest-magic-link.routes.js';
+import { addFederatedRoutes } from './rest-federated.routes.js';
 import { addSignUpRoutes } from './rest-signup.routes.js';
 import { addRecoveryRoutes } from './rest-recovery.routes.js';
 import type { CallingApp } from '../otp-api/app-credentials.js';
@@ -145,6 +146,7 @@ export function restApiRoutes(services: Services) {
   addSignUpRoutes(router, kit);
   addOtpRoutes(router, kit);
   addMagicLinkRoutes(router, kit);
+  addFederatedRoutes(router, kit, clients);
   addRecoveryRoutes(router, kit);
 
   return router;

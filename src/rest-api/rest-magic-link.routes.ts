@@ -19,7 +19,7 @@ import { requestOf, secondsUntil, withUser, type RestAccountKit } from './rest-a
 const transactionSeconds = 900;
 
 /** where the app may have links lead: its client's redirect_uris; the built-in client's are the tenant's headless.redirectUris */
-export function registeredRedirectUris(app: CallingApp): readonly string[] {
+export function registeredRedirectUris(app: Pick<CallingApp, 'client' | 'appSlug' | 'tenant'>): readonly string[] {
   const own = (app.client as unknown as { redirectUris?: string[] }).redirectUris ?? [];
   return app.appSlug === builtInRestAppSlug ? [...own, ...app.tenant.settings.headless.redirectUris] : own;
 }
@@ -38,7 +38,7 @@ export function addMagicLinkRoutes(router: Router, kit: RestAccountKit) {
     if (typeof body.email !== 'string' || typeof body.redirect_to !== 'string' || body.redirect_to.length > 500) throw new AppError('request.invalid', 'Send "email" and "redirect_to" as strings.');
     if (!method.availableFor(tenant)) throw new AppError('magiclink.disabled');
     // exact match (RFC 9700 §4.1.3): the link carries a credential, so it goes nowhere the app did not register
-    if (!registeredRedirectUris(app).includes(body.redirect_to)) throw new AppError('magiclink.redirect_not_allowed');
+    if (!registeredRedirectUris(app).includes(body.redirect_to)) throw new AppError('rest.redirect_not_allowed');
     const request = messageRequest(ctx, body, tenant.settings.texts.defaultLocale);
     const tx = await services.logins.begin({ tenantId: tenant.id, clientId: app.appId, front: 'rest_api', method: method.id, identifier: null, ttlSeconds: Math.max(transactionSeconds, tenant.settings.signIn.magicLinkTtlSeconds) });
     const started = await method.start({ tenant, identifier: body.email, transactionId: tx.id, request, linkTo: { base: linkBase(body.redirect_to), signsIn: 'opener' } });

@@ -148,7 +148,7 @@ describe('REST auth API sign-in links', () => {
     const creds = { client_id: app.app_id, client_secret: app.app_secret };
     const user = await createUser(server, slug);
     // the tenant's built-in list is the built-in client's, not this app's
-    await expectError(await call('auth/magic-link', { ...creds, email: user.email, redirect_to: appPage }), 400, 'magiclink.redirect_not_allowed');
+    await expectError(await call('auth/magic-link', { ...creds, email: user.email, redirect_to: appPage }), 400, 'rest.redirect_not_allowed');
     await cliJson(server, ['client', 'update', '--tenant', slug, '--id', app.app_id, '--redirect-uri', portal]);
     await ok(await call('auth/magic-link', { ...creds, email: user.email, redirect_to: portal }), 202);
     const link = new URL((await mailTo(user.email)).link!);
@@ -174,7 +174,7 @@ describe('REST auth API sign-in links', () => {
   it('refuses what it must: unregistered or near-miss redirect URIs, bad input, a tenant without links, too many sends', async () => {
     const user = await createUser(server, slug);
     for (const redirect of [`${appPage}/`, 'https://app.example.com/auth', `${appPage}?x=1`, 'https://evil.example/auth/confirm', 'APP']) {
-      await expectError(await call('auth/magic-link', { email: user.email, redirect_to: redirect }), 400, 'magiclink.redirect_not_allowed');
+      await expectError(await call('auth/magic-link', { email: user.email, redirect_to: redirect }), 400, 'rest.redirect_not_allowed');
     }
     await expectError(await call('auth/magic-link', { email: 'not-an-address', redirect_to: appPage }), 400, 'user.invalid_email');
     await expectError(await call('auth/magic-link', { email: user.email }), 400, 'request.invalid');

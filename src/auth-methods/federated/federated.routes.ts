@@ -2,6 +2,8 @@
 //   POST /t/{slug}/interaction/{uid}/federated/{connection}  state, nonce and PKCE made and kept; off to the upstream
 //   GET|POST /t/{slug}/federated/callback                    the upstream's answer checked (state bound to this
 //                                                            browser by a cookie), the code exchanged, the profile verified
+//                                                            (a REST API sign-in, purpose rest, ends here: back to the
+//                                                            app's page with a one-time token, rest-federated.routes.ts)
 //   GET /t/{slug}/interaction/{uid}/federated/result/{ref}   back inside the interaction: which account it opens
 // The callback sits outside the interaction path (the upstream needs one fixed redirect URI per tenant), so it
 // hands the verified profile over by a single-use reference; only the browser holding the interaction can use it.
@@ -15,10 +17,10 @@ import { requestInfo } from '../../http/request-info.js';
 import type { LoginPage } from '../login-page.js';
 import type { AccountLinking } from './account-linking.js';
 import { displayName, type Connections } from './connections.js';
-import { bindingHash, randomToken, type FederationStore, type FlowState } from './federation-store.js';
+import { bindingHash, type FederationStore, type FlowState } from './federation-store.js';
 import type { PendingLinks } from './pending-link.js';
 import { UpstreamError, type UpstreamFailure } from './upstream.js';
-import * as oauth from 'openid-client';
+import { bindingCookie, createUpstreamRedirect } from './upstream-redirect.js';
 
 export interface FederatedDeps {
   connections: Connections;
@@ -27,8 +29,6 @@ export interface FederatedDeps {
   pendingLinks: PendingLinks;
   https: boolean;
 }
-
-const BINDING_COOKIE = 'tessera_fed';
 
 const failureMessages: Record<UpstreamFailure | 'state', { status: number; message: (name: string) => string }> = {
   denied: { status: 400, message: (name) => `${name} did not sign you in (it was cancelled or refused). You can try again or use another way in.` },
@@ -42,35 +42,17 @@ export function federatedRoutes(deps: AuthMethodDeps & FederatedDeps, loginPage:
   const { ix, audit, federation, connections, linking, users } = deps;
   const inInteraction = new Router({ prefix: '/t/:slug/interaction/:uid' });
   const callbacks = new Router({ prefix: '/t/:slug/federated' });
-  const callbackUrl = (slug: string) => `${deps.publicOrigin}/t/${slug}/federated/callback`;
-
-  /** the browser's binding: one value per browser, kept while flows are under way */
-  function binding(ctx: Context, slug: string): string {
-    const existing = ctx.cookies.get(BINDING_COOKIE);
-    if (existing && /^[A-Za-z0-9_-]{43}$/.test(existing)) return existing;
-    const value = randomToken();
-    ctx.cookies.set(BINDING_COOKIE, value, { path: `/t/${slug}/federated`, httpOnly: true, sameSite: 'lax', secure: deps.https, maxAge: 600_000, signed: false, overwrite: true });
-    return value;
-  }
+  const upstream = createUpstreamRedirect(deps);
+  const callbackUrl = upstream.callbackUrl;
 
   /** saves the flow and sends the browser to the upstream; shared by sign-in and the account page's "link" */
   async function toUpstream(ctx: Context, connectionId: string, flow: Omit<FlowState, 'nonce' | 'codeVerifier' | 'binding' | 'connection'>): Promise<{ error: string; status: number } | null> {
     const tenant = ix.tenantOf(ctx);
-    const found = connections.find(tenant.id, tenant.settings.connections, connectionId);
-    if (!found) return { error: ix.t(ctx, 'error.methodUnavailable'), status: 400 };
-    const nonce = randomToken();
-    const codeVerifier = oauth.randomPKCECodeVerifier();
-    const state = await federation.saveState(tenant.id, { ...flow, connection: connectionId, nonce, codeVerifier, binding: bindingHash(binding(ctx, tenant.slug)) });
-    try {
-      const url = await found.connector.authorizationUrl({ redirectUri: callbackUrl(tenant.slug), state, nonce, codeChallenge: await oauth.calculatePKCECodeChallenge(codeVerifier) });
-      ctx.status = 303;
-      ctx.redirect(url.href);
-      return null;
-    } catch (error) {
-      if (!(error instanceof UpstreamError)) throw error;
-      await audit.record({ tenantId: tenant.id, type: 'federation.failed', subject: flow.userId, ...requestInfo(ctx), outcome: 'failure', data: { connection: connectionId, reason: error.failure, detail: error.detail } });
-      return { error: failureMessages[error.failure].message(displayName(found.settings)), status: failureMessages[error.failure].status };
-    }
+    const sent = await upstream.redirect(ctx, tenant, connectionId, flow);
+    if (sent.ok) return null;
+    if (sent.failure === 'unknown_connection') return { error: ix.t(ctx, 'error.methodUnavailable'), status: 400 };
+    await audit.record({ tenantId: tenant.id, type: 'federation.failed', subject: flow.userId, ...requestInfo(ctx), outcome: 'failure', data: { connection: connectionId, reason: sent.failure, detail: sent.detail } });
+    return { error: failureMessages[sent.failure].message(sent.name), status: failureMessages[sent.failure].status };
   }
 
   inInteraction.post('/federated/:connection', formBody, async (ctx) => {
@@ -85,12 +67,12 @@ export function federatedRoutes(deps: AuthMethodDeps & FederatedDeps, loginPage:
     const tenant = ix.tenantOf(ctx);
     const state = params.get('state') ?? '';
     const flow = state.length > 0 && state.length <= 128 ? await federation.takeState(tenant.id, state) : null;
-    const cookie = ctx.cookies.get(BINDING_COOKIE);
+    const cookie = ctx.cookies.get(bindingCookie);
     if (!flow || !cookie || bindingHash(cookie) !== flow.binding) {
       await audit.record({ tenantId: tenant.id, type: 'federation.failed', ...requestInfo(ctx), outcome: 'failure', data: { connection: flow?.connection ?? null, reason: flow ? 'browser_mismatch' : 'unknown_state' } });
       return failure(ctx, 'state', 'this app', null);
     }
-    const back = flow.uid ? `/t/${tenant.slug}/interaction/${flow.uid}` : `/t/${tenant.slug}/account`;
+    const back = flow.purpose === 'rest' ? null : flow.uid ? `/t/${tenant.slug}/interaction/${flow.uid}` : `/t/${tenant.slug}/account`;
     const found = connections.find(tenant.id, tenant.settings.connections, flow.connection);
     if (!found) return failure(ctx, 'denied', 'That way of signing in', back);
     const name = displayName(found.settings);
@@ -101,6 +83,12 @@ export function federatedRoutes(deps: AuthMethodDeps & FederatedDeps, loginPage:
       if (!(error instanceof UpstreamError)) throw error;
       await audit.record({ tenantId: tenant.id, type: 'federation.failed', subject: flow.userId, ...requestInfo(ctx), outcome: 'failure', data: { connection: flow.connection, reason: error.failure, detail: error.detail } });
       return failure(ctx, error.failure, name, back);
+    }
+    if (flow.purpose === 'rest') {
+      // the REST API's sign-in: back to the app's registered page with a one-time token for POST /v1/auth/federated/verify
+      const token = await federation.saveResult(tenant.id, { uid: flow.uid!, connection: flow.connection, profile });
+      ctx.status = 303;
+      return ctx.redirect(`${flow.redirectTo!}${flow.redirectTo!.includes('?') ? '&' : '?'}type=federated&token=${token}`);
     }
     if (flow.purpose === 'login') {
       const ref = await federation.saveResult(tenant.id, { uid: flow.uid!, connection: flow.connection, profile });

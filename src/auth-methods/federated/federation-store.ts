@@ -13,9 +13,11 @@ import type { UpstreamProfile } from './upstream.js';
 
 export interface FlowState {
   connection: string;
-  /** login: inside interaction `uid`; link: from the account page, for `userId` */
-  purpose: 'login' | 'link';
+  /** login: inside interaction `uid`; link: from the account page, for `userId`; rest: REST API login transaction `uid` */
+  purpose: 'login' | 'link' | 'rest';
   uid: string | null;
+  /** rest: the app's registered page the browser returns to with the result's token */
+  redirectTo?: string;
   userId: string | null;
   nonce: string;
   codeVerifier: string;
@@ -23,6 +25,7 @@ export interface FlowState {
   binding: string;
 }
 
+/** uid: the interaction, or (REST API) the login transaction, the result belongs to */
 export interface UpstreamResult { uid: string; connection: string; profile: UpstreamProfile }
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest('base64url');
@@ -65,6 +68,17 @@ export function createFederationStore(deps: { store: KvStore; sealer: Sealer }) 
       const ref = randomToken();
       await put(`fed-result:${tenantId}:${sha256(ref)}`, result, 300);
       return ref;
+    },
+    /** reads a result without taking it (the REST API checks which sign-in it belongs to first); null when gone */
+    async peekResult(tenantId: string, ref: string): Promise<UpstreamResult | null> {
+      const key = `fed-result:${tenantId}:${sha256(ref)}`;
+      const sealed = await store.get(key);
+      if (!sealed || (await store.get(`${key}:taken`))) return null;
+      try {
+        return JSON.parse(sealer.open(sealed, key)) as UpstreamResult;
+      } catch {
+        return null;
+      }
     },
     takeResult: (tenantId: string, ref: string) => take<UpstreamResult>(`fed-result:${tenantId}:${sha256(ref)}`, 300),
   };
