@@ -159,6 +159,23 @@ export function restApiPaths(publicUrl: URL): Record<string, Json> {
       ok: { oneOf: [tokensWithUser, challenge] },
       errors: [...common, 'magiclink.invalid', 'login.expired', 'login.invalid_state'],
     }) }),
+    '/v1/auth/authorize': path({ get: {
+      operationId: 'restAuthorize', tags: ['REST auth API'], security: [],
+      summary: 'Social sign-in, as a browser navigation (not a JSON call): 303 to the upstream (state bound to this browser by a cookie, PKCE, nonce); after the tenant\'s callback, 303 to `redirect_to` with `type=federated&token=…` added to its query, for /v1/auth/federated/verify',
+      description: 'Error codes: rest.disabled, request.invalid, app.invalid_credentials, rest.redirect_not_allowed, federated.unknown_provider, federated.upstream_failed. An upstream refusal after the redirect is shown as a page at the callback, as for the hosted login.',
+      parameters: [
+        { name: 'provider', in: 'query', required: true, schema: { type: 'string' }, description: 'an enabled connection of the tenant (google, github, …)' },
+        { name: 'redirect_to', in: 'query', required: true, schema: { type: 'string', format: 'uri' }, description: 'exactly one of the app\'s redirect URIs (as for /v1/auth/magic-link)' },
+        { name: 'client_id', in: 'query', required: false, schema: { type: 'string' }, description: 'a headless app of the tenant (no secret here: it verifies with it); omit for the built-in client' },
+      ],
+      responses: { 303: { description: 'To the upstream' }, default: errorResponse },
+    } }),
+    '/v1/auth/federated/verify': path({ post: operation({
+      id: 'restFederatedVerify', summary: 'Called by the app\'s page the social sign-in returned to, with its token, by the app that started it: tokens and user (created on a first sign-in where the tenant allows sign-up), or the challenge envelope. A token works once, for 5 minutes', required: ['token'], idempotent: true,
+      body: { token: { type: 'string', description: 'the redirect\'s `token` query parameter' }, type: { const: 'federated', description: 'optional' } },
+      ok: { oneOf: [tokensWithUser, challenge] },
+      errors: [...common, 'federated.invalid', 'federated.link_required', 'federated.not_allowed', 'signup.disabled', 'login.expired', 'login.invalid_state'],
+    }) }),
     '/v1/auth/recovery/initiate': path({ post: operation({
       id: 'restRecoveryInitiate', summary: 'Sends a recovery code by email, or by SMS to the account\'s verified phone; the same answer for every address. Security questions are refused (NIST SP 800-63B §5.1.1.2)', required: ['email'], idempotent: true, sends: true,
       body: { email: { type: 'string' }, method: { enum: ['email', 'sms'], default: 'email' } },

@@ -59,6 +59,12 @@ export interface CodeSent {
   expires_in: number;
 }
 
+/** a sign-in link went out (or would have: the same answer for an unknown address) */
+export interface LinkSent {
+  status: 'link_sent';
+  expires_in: number;
+}
+
 /** one of the tenant's environments the user may enter (GET /v1/environments) */
 export interface Environment {
   environment: string;

@@ -3,7 +3,7 @@
 // and passkeys are separate imports (`tessera/client/mfa`, `tessera/client/passkeys`) that add their methods to
 // client.auth, so an app that needs neither does not ship them.
 import { TesseraError } from './client-error.js';
-import type { AuthResult, AuthStateListener, Challenge, ChallengeMethod, ClientOptions, CodeSent, Environment, Session, User, WhoAmI } from './client-types.js';
+import type { AuthResult, AuthStateListener, Challenge, ChallengeMethod, ClientOptions, CodeSent, Environment, LinkSent, Session, User, WhoAmI } from './client-types.js';
 import { builtInClientId, createHttpCall, type HttpCall } from './http-call.js';
 import { createSessionKeeper } from './session-keeper.js';
 import { clientCore, type ChallengeAnswer, type ClientCore, type TokenAnswer } from './client-core.js';
@@ -101,8 +101,22 @@ export function createClient(options: ClientOptions) {
       signInStep(`auth/challenge/${encodeURIComponent(challengeId)}/verify`, { method: methodFor(code, method), code: code.trim() }),
     /** sends the code of a challenge's text-message method */
     sendChallengeCode: (challengeId: string, method: ChallengeMethod = 'sms') => sendCode(`auth/challenge/${encodeURIComponent(challengeId)}/send`, { method }),
-    signInWithOtp: (input: { email: string }) => sendCode('auth/otp', { email: input.email }),
-    verifyOtp: (input: { email: string; code: string }) => signInStep('auth/otp/verify', input),
+    /**
+     * emails a code; with `options.emailRedirectTo` (one of the app's registered redirect URIs) a sign-in link to
+     * that page, which calls verifyOtp with the link's token (Supabase's option of the same name)
+     * @throws TesseraError('rest.redirect_not_allowed' | 'magiclink.disabled' | 'user.invalid_email' | 'auth.rate_limited')
+     */
+    signInWithOtp: (input: { email: string; options?: { emailRedirectTo?: string } }): Promise<CodeSent | LinkSent> => (input.options?.emailRedirectTo
+      ? call<LinkSent>('auth/magic-link', { asApp: true, body: { email: input.email, redirect_to: input.options.emailRedirectTo } })
+      : sendCode('auth/otp', { email: input.email })),
+    /**
+     * the emailed code, or — on the page a sign-in link opened — the link's `token` as `token_hash` with type
+     * 'magiclink' (Supabase's names): the link signs in this browser
+     * @throws TesseraError('otp.invalid_code' | 'otp.expired' | 'magiclink.invalid')
+     */
+    verifyOtp: (input: { email: string; code: string } | { token_hash: string; type: 'magiclink' }) => ('token_hash' in input
+      ? signInStep('auth/magic-link/verify', { token: input.token_hash })
+      : signInStep('auth/otp/verify', input)),
     signInWithSms: (phone: string, channel: 'sms' | 'whatsapp' = 'sms') => sendCode('auth/otp', { phone, channel }),
     verifySmsOtp: (phone: string, code: string) => signInStep('auth/otp/verify', { phone, code }),
     /** sends a reset code; the same answer whether or not the address has an account */

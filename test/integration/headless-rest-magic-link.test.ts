@@ -13,6 +13,7 @@ import { outbox, uniqueEmail } from '../support/email-flows.js';
 import { enrolTotp, signInToAccount } from '../support/mfa-flows.js';
 import { letTimePass } from '../support/test-clock.js';
 import { useTessera } from '../support/use-tessera.js';
+import { createClient, memoryStorage, TesseraError } from '../../src/sdk/index.js';
 
 interface Tokens { access_token: string; refresh_token: string; user?: { id: string; email: string | null; created: boolean } }
 interface Envelope { status: string; challenge: { id: string; kind: string; methods: string[] } }
@@ -198,5 +199,43 @@ describe('REST auth API sign-in links', () => {
     const sixth = await call('auth/magic-link', { email: limited.email, redirect_to: appPage });
     await expectError(sixth, 429, 'auth.rate_limited');
     assert.ok(Number(sixth.headers.get('retry-after')) > 0);
+  });
+
+  it('the SDK: signInWithOtp with options.emailRedirectTo sends the link; verifyOtp with its token_hash signs this client in', async () => {
+    const user = await createUser(server, slug);
+    const client = createClient({ issuer, clientId: 'tessera-rest', storage: memoryStorage() });
+    try {
+      const sent = await client.auth.signInWithOtp({ email: user.email, options: { emailRedirectTo: appPage } });
+      assert.equal(sent.status, 'link_sent');
+      const token = tokenOf((await mailTo(user.email)).link!);
+      const result = await client.auth.verifyOtp({ token_hash: token, type: 'magiclink' });
+      assert.equal(result.status, 'signed_in');
+      assert.equal((await client.auth.getUser()).id, user.id);
+      const again = await client.auth.verifyOtp({ token_hash: token, type: 'magiclink' }).catch((error: unknown) => error);
+      assert.ok(again instanceof TesseraError);
+      assert.equal(again.code, 'magiclink.invalid');
+      const elsewhere = await client.auth.signInWithOtp({ email: user.email, options: { emailRedirectTo: 'https://evil.example/' } }).catch((error: unknown) => error);
+      assert.equal((elsewhere as TesseraError).code, 'rest.redirect_not_allowed');
+    } finally {
+      client.dispose();
+    }
+  });
+
+  it('OpenAPI documents the sign-in link and social sign-in endpoints with the codes they answer', async () => {
+    const document = (await (await fetch(`${server.url}/api/openapi.json`)).json()) as { paths: Record<string, Record<string, { description?: string; parameters?: Array<{ name: string }> }>>; components: { schemas: { Error: { properties: { error: { enum: string[] } } } } } };
+    const known = new Set(document.components.schemas.Error.properties.error.enum);
+    const expected: Record<string, [string, string[]]> = {
+      '/v1/auth/magic-link': ['post', ['magiclink.disabled', 'rest.redirect_not_allowed', 'user.invalid_email', 'auth.rate_limited']],
+      '/v1/auth/magic-link/verify': ['post', ['magiclink.invalid']],
+      '/v1/auth/authorize': ['get', ['rest.redirect_not_allowed', 'federated.unknown_provider', 'federated.upstream_failed']],
+      '/v1/auth/federated/verify': ['post', ['federated.invalid', 'federated.link_required', 'federated.not_allowed', 'signup.disabled']],
+    };
+    for (const [path, [verb, answers]] of Object.entries(expected)) {
+      const op = document.paths[path]?.[verb];
+      assert.ok(op, `${verb} ${path}`);
+      const codes = /Error codes: (.+?)\. [A-Z]/.exec(op.description ?? '')?.[1]?.split(', ') ?? [];
+      for (const code of [...answers, ...codes]) assert.ok(known.has(code) && codes.includes(code), `${path} names ${code}, which the catalogue has`);
+    }
+    assert.ok(document.paths['/v1/auth/magic-link']!.post!.parameters?.some((p) => p.name === 'Idempotency-Key'));
   });
 });
