@@ -56,7 +56,7 @@ describe('auth-method contract', () => {
       assert.ok(['first', 'second'].includes(method.factor));
     }
     // the JSON front doors find only the methods that take a proof handed over
-    assert.deepEqual(methods.ids().filter((id) => methods.get(id)), ['password', 'email_otp', 'magic_link', 'sms_otp', 'whatsapp_otp', 'totp', 'recovery_code', 'sms', 'passkey']);
+    assert.deepEqual(methods.ids().filter((id) => methods.get(id)), ['password', 'email_otp', 'magic_link', 'sms_otp', 'whatsapp_otp', 'federated', 'totp', 'recovery_code', 'sms', 'passkey']);
     assert.equal(methods.get('nope'), null);
     assert.equal(methods.get('__proto__'), null);
   });
