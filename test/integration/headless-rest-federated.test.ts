@@ -131,4 +131,18 @@ describe('REST auth API social sign-in', () => {
     await expectError(await call('auth/federated/verify', { token: 'short' }), 400, 'request.invalid');
     await expectError(await call('auth/federated/verify', { token: 'x'.repeat(43) }), 400, 'federated.invalid');
   });
+
+  it('a disabled account is refused after the upstream signs it in; an unreachable upstream is 502 before any redirect', async () => {
+    const sub = `g-${unique()}`;
+    const email = `off-${unique()}@gmail.test`;
+    google.signInAs({ sub, email, email_verified: true });
+    const first = await ok<Tokens>(await call('auth/federated/verify', { token: await landOnApp({}) }));
+    await cliJson(server, ['user', 'disable', '--tenant', tenant.slug, '--id', first.user!.id]);
+    google.signInAs({ sub, email, email_verified: true });
+    await expectError(await call('auth/federated/verify', { token: await landOnApp({}) }), 403, 'federated.not_allowed');
+
+    const down = await createFederatedTenant(server, () => ({ sso: { type: 'oidc', displayName: 'Acme SSO', clientId: 'x', clientSecret: 'y', issuer: 'http://127.0.0.1:9', timeoutMs: 800 } }));
+    await cliJson(server, ['tenant', 'settings', '--tenant', down.slug, '--set', JSON.stringify({ headless: { restApi: true, redirectUris: [appPage] } })]);
+    await expectError(await fetch(authorize({ provider: 'sso', redirect_to: appPage }, down.issuer), { redirect: 'manual' }), 502, 'federated.upstream_failed');
+  });
 });

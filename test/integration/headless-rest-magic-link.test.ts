@@ -165,6 +165,13 @@ describe('REST auth API sign-in links', () => {
     assert.equal(decodeJwt(tokens.access_token).client_id, app.app_id);
   });
 
+  it('a link to an account disabled since it was sent signs nobody in', async () => {
+    const user = await createUser(server, slug);
+    const { token } = await linkFor(user.email);
+    await cliJson(server, ['user', 'disable', '--tenant', slug, '--id', user.id]);
+    await expectError(await call('auth/magic-link/verify', { token }), 400, 'magiclink.invalid');
+  });
+
   it('expires after the tenant\'s magic-link TTL', async () => {
     const user = await createUser(server, slug);
     const { token } = await linkFor(user.email);
