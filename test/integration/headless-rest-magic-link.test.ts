@@ -165,6 +165,18 @@ describe('REST auth API sign-in links', () => {
     assert.equal(decodeJwt(tokens.access_token).client_id, app.app_id);
   });
 
+  it('a retry with the same Idempotency-Key answers the same and sends no second email', async () => {
+    const user = await createUser(server, slug);
+    const key = { 'idempotency-key': `ml-${Date.now()}` };
+    const first = await call('auth/magic-link', { email: user.email, redirect_to: appPage }, key);
+    const again = await call('auth/magic-link', { email: user.email, redirect_to: appPage }, key);
+    assert.equal(first.status, 202);
+    assert.equal(await again.text(), await first.text());
+    await mailTo(user.email);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal((await outbox(issuer)).filter((e) => e.to === user.email).length, 1);
+  });
+
   it('a link to an account disabled since it was sent signs nobody in', async () => {
     const user = await createUser(server, slug);
     const { token } = await linkFor(user.email);
