@@ -1,7 +1,8 @@
 // test-group: serial
 // The conformance harness (src/conformance, `npm run conformance`) against a freshly started Tessera over https
 // behind the local TLS proxy, as CI runs it: a tenant with a first-party client, a test user and dynamic
-// registration for the basic, config, form_post, logout and dynamic plans; a FAPI 2.0 tenant for fapi2. The
+// registration for the basic, config, form_post, logout and dynamic plans; a FAPI 2.0 tenant for fapi2; a sandbox
+// environment (issue #19: an issuer of its own) for config and basic. The
 // harness runs as its own process (Node trusts the test CA through NODE_EXTRA_CA_CERTS) and must report 0 failed.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -43,8 +44,8 @@ describe('conformance harness over https', () => {
     server = await startTessera(services.env, { port, publicUrl: proxy.origin });
     // the runs at once, each with its own browser (the OpenID plans in two processes on one tenant)
     [oidcRuns, fapiRun] = [startOidcRuns(), startFapiRun()];
-    // the sandbox plans after the others: at most three browsers at once on this server
-    sandboxRun = oidcRuns.then(() => startSandboxRun(), () => startSandboxRun());
+    // the sandbox's plans once the (shorter) fapi2 run is done: at most three browsers at once on this server
+    sandboxRun = fapiRun.then(() => startSandboxRun(), () => startSandboxRun());
     await Promise.allSettled([oidcRuns, fapiRun, sandboxRun]);
   });
   after(async () => {
