@@ -60,9 +60,14 @@ export class Report {
   }
 }
 
-/** an error's message with its cause's (undici's "fetch failed" says why only in its cause) */
+/**
+ * an error's message with its cause's (undici's "fetch failed" says why only in its cause), and the OAuth error an
+ * openid-client ResponseBodyError carries (its message only says that there was one)
+ */
 function failure(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
+  const { error: code, error_description: description } = error as { error?: unknown; error_description?: unknown };
+  const oauth = typeof code === 'string' ? `: ${code}${typeof description === 'string' ? ` (${description})` : ''}` : '';
   const cause = error.cause instanceof Error ? error.cause.message : null;
-  return cause ? `${error.message} (${cause})` : error.message;
+  return `${error.message}${oauth}${cause ? ` (${cause})` : ''}`;
 }

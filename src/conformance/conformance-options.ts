@@ -1,14 +1,19 @@
 // The harness's command line (`npm run conformance -- …`), parsed into HarnessOptions.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { planNames, type HarnessOptions } from './harness.js';
+import { fapi2Variants, planNames, type Fapi2Variant, type HarnessOptions } from './harness.js';
 
 export const usage = `usage: npm run conformance -- --issuer URL [--plan ${planNames.join('|')}]... [options]
   --plan P                  a plan to run; repeat or comma-separate (default: config,basic)
   --client-id ID            a confidential client (client_secret_basic) with the redirect and post-logout URIs below
   --client-secret SECRET
   --registration-token T    an initial access token (multi-use) for the dynamic, back-channel and fapi2 clients
-  --private-jwk FILE        with --client-id: that client's private JWK (fapi2 without registration)
+  --private-jwk FILE        with --client-id: that client's private JWK (fapi2 without registration: private_key_jwt,
+                            and the key request objects are signed with)
+  --fapi2-variant V         dpop (default: private_key_jwt + DPoP) or mtls (tls_client_auth or
+                            self_signed_tls_client_auth + certificate-bound tokens, RFC 8705)
+  --message-signing         fapi2 with FAPI 2.0 Message Signing: signed request objects (JAR) through PAR, JARM responses
+  --client-cert FILE --client-key FILE  a client certificate (PEM) the TLS proxy verifies, for tls_client_auth
   --user EMAIL --password PW  a test user of the deployment, for the browser steps
   --redirect-uri URI        default https://rp.conformance.invalid/callback (never fetched: the browser is intercepted)
   --post-logout-redirect-uri URI   default https://rp.conformance.invalid/signed-out
@@ -21,6 +26,7 @@ const optionTypes = {
   'registration-token': { type: 'string' }, 'private-jwk': { type: 'string' }, user: { type: 'string' }, password: { type: 'string' },
   'redirect-uri': { type: 'string' }, 'post-logout-redirect-uri': { type: 'string' }, 'backchannel-host': { type: 'string' },
   'ignore-browser-tls-errors': { type: 'boolean' }, timeout: { type: 'string' }, help: { type: 'boolean' },
+  'fapi2-variant': { type: 'string' }, 'message-signing': { type: 'boolean' }, 'client-cert': { type: 'string' }, 'client-key': { type: 'string' },
 } as const;
 
 const valueOptions = new Set(Object.entries(optionTypes).filter(([, option]) => option.type === 'string').map(([name]) => name));
@@ -61,6 +67,9 @@ export function parseOptions(argv: string[]): HarnessOptions {
   if (unknown.length) throw new UsageError(`unknown plan ${unknown.join(', ')}; plans: ${planNames.join(', ')}`);
   const timeout = Number(values.timeout ?? 20);
   if (!(timeout > 0)) throw new UsageError('--timeout must be a positive number of seconds');
+  const variant = values['fapi2-variant'] ?? 'dpop';
+  if (!(fapi2Variants as readonly string[]).includes(variant)) throw new UsageError(`--fapi2-variant is one of ${fapi2Variants.join(', ')}`);
+  if (!values['client-cert'] !== !values['client-key']) throw new UsageError('--client-cert and --client-key go together');
   return {
     issuer: values.issuer,
     plans: planNames.filter((plan) => chosen.includes(plan)),
@@ -75,6 +84,11 @@ export function parseOptions(argv: string[]): HarnessOptions {
     backchannelHost: values['backchannel-host'],
     ignoreTlsErrors: values['ignore-browser-tls-errors'] ?? false,
     timeoutMs: timeout * 1000,
+    fapi2Variant: variant as Fapi2Variant,
+    messageSigning: values['message-signing'] ?? false,
+    clientCertificate: values['client-cert'] && values['client-key']
+      ? { cert: readFileSync(values['client-cert'], 'utf8'), key: readFileSync(values['client-key'], 'utf8') }
+      : undefined,
   };
 }
 

@@ -4,9 +4,13 @@ import * as oidc from 'openid-client';
 import * as jose from 'jose';
 import { Report, skip } from './check-report.js';
 import { BrowserUser, type BrowserSession, type Callback } from './browser-driver.js';
+import type { ClientCertificate } from './client-certificates.js';
 
 export const planNames = ['config', 'basic', 'formpost', 'logout', 'dynamic', 'fapi2'] as const;
 export type PlanName = typeof planNames[number];
+/** how the fapi2 plan's client authenticates and binds its tokens: private_key_jwt + DPoP, or mTLS for both */
+export const fapi2Variants = ['dpop', 'mtls'] as const;
+export type Fapi2Variant = typeof fapi2Variants[number];
 
 export interface HarnessOptions {
   issuer: string;
@@ -24,7 +28,14 @@ export interface HarnessOptions {
   backchannelHost?: string;
   ignoreTlsErrors: boolean;
   timeoutMs: number;
+  fapi2Variant: Fapi2Variant;
+  /** FAPI 2.0 Message Signing: request objects (JAR) and JARM responses */
+  messageSigning: boolean;
+  /** a client certificate (PEM) the deployment's TLS proxy verifies: tls_client_auth */
+  clientCertificate?: ClientCertificate;
 }
+
+export interface CodeFlowOptions { par?: boolean; jar?: oidc.CryptoKey | oidc.PrivateKey; DPoP?: oidc.DPoPHandle; signIn?: boolean; maxAge?: number; post?: boolean }
 
 export type Metadata = Record<string, unknown> & oidc.ServerMetadata;
 
@@ -113,8 +124,9 @@ export class Harness {
   /**
    * a code flow with PKCE, state and nonce through the browser; `params` are added to the authorization request
    * @param options.par push the request first (RFC 9126)
+   * @param options.jar send the parameters in a request object signed with this key (RFC 9101)
    */
-  async codeFlow(config: oidc.Configuration, session: BrowserSession, params: Record<string, string> = {}, options: { par?: boolean; DPoP?: oidc.DPoPHandle; signIn?: boolean; maxAge?: number; post?: boolean } = {}): Promise<Flow> {
+  async codeFlow(config: oidc.Configuration, session: BrowserSession, params: Record<string, string> = {}, options: CodeFlowOptions = {}): Promise<Flow> {
     const codeVerifier = oidc.randomPKCECodeVerifier();
     const state = oidc.randomState();
     const nonce = oidc.randomNonce();
@@ -122,7 +134,8 @@ export class Harness {
       redirect_uri: this.options.redirectUri, scope: 'openid profile email', response_type: 'code',
       code_challenge: await oidc.calculatePKCECodeChallenge(codeVerifier), code_challenge_method: 'S256', state, nonce, ...params,
     };
-    const url = options.par ? await oidc.buildAuthorizationUrlWithPAR(config, request, { DPoP: options.DPoP }) : oidc.buildAuthorizationUrl(config, request);
+    const parameters = options.jar ? (await oidc.buildAuthorizationUrlWithJAR(config, request, options.jar)).searchParams : request;
+    const url = options.par ? await oidc.buildAuthorizationUrlWithPAR(config, parameters, { DPoP: options.DPoP }) : oidc.buildAuthorizationUrl(config, parameters);
     const callback = await session.visit(url, this.options.redirectUri, { signIn: options.signIn, post: options.post });
     const tokens = await oidc.authorizationCodeGrant(config, callbackInput(callback), {
       pkceCodeVerifier: codeVerifier, expectedState: state, expectedNonce: nonce, idTokenExpected: true, maxAge: options.maxAge,

@@ -124,6 +124,9 @@ export function tenantProviderConfiguration(input: TenantProviderConfigInput): C
       response_types: ['code'],
       token_endpoint_auth_method: fapi ? 'private_key_jwt' : 'client_secret_basic',
       id_token_signed_response_alg: settings.idTokenSigningAlg,
+      // JARM responses signed like the ID Tokens, with a key the tenant holds. The library's default, RS256, made
+      // every client that named no alg unregistrable on a FAPI 2.0 tenant with JARM on (RS256 is not offered there).
+      authorization_signed_response_alg: settings.idTokenSigningAlg,
       require_pushed_authorization_requests: parRequired,
       ...(protocol.jar.enabled ? { require_signed_request_object: protocol.jar.requireSigned } : {}),
     },

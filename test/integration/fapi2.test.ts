@@ -114,6 +114,21 @@ describe('FAPI 2.0 Security Profile', () => {
     assert.deepEqual(await refusal(oidc.buildAuthorizationUrlWithPAR(wrongAudience, await startParameters().params())), { error: 'invalid_client', status: 401 });
   });
 
+  it('with JARM on, a client that names no authorization_signed_response_alg is registered and gets responses signed with the tenant\'s ES256', async () => {
+    const jarm = uniqueSlug('jarm');
+    const { issuer: jarmIssuer } = await cliJson<{ issuer: string }>(server, ['tenant', 'create', jarm, '--id-token-alg', 'ES256', '--access-token-alg', 'ES256']);
+    await setProtocol(server, jarm, { fapi2: { enabled: true }, jarm: { enabled: true } });
+    const client = await createProtocolClient(server, jarm, { dpop_bound_access_tokens: true }, ['--auth-method', 'private_key_jwt', '--jwks', jwks]);
+    const config = await discover(jarmIssuer, client.client_id, undefined, oidc.PrivateKeyJwt(keys.privateKey));
+    oidc.useJwtResponseMode(config);
+    const DPoP = oidc.getDPoPHandle(config, await oidc.randomDPoPKeyPair('ES256'));
+    const start = startParameters({ response_mode: 'jwt' });
+    const url = await oidc.buildAuthorizationUrlWithPAR(config, await start.params(), { DPoP });
+    const { callback, tokens } = await finishCodeFlow(config, await createUser(server, jarm), { url, ...start }, { DPoP });
+    assert.equal(jose.decodeProtectedHeader(callback.searchParams.get('response')!).alg, 'ES256');
+    assert.equal(tokens.token_type, 'dpop');
+  });
+
   it('keeps the tenant\'s own account page signing in (Tessera\'s client, not a FAPI relying party)', async () => {
     const browser = new Browser();
     const callbackUrl = `${server.url}/t/${slug}/account/callback`;
