@@ -4,7 +4,7 @@
 // certificate and passes it on). --message-signing adds FAPI 2.0 Message Signing: signed request objects through
 // PAR and JARM responses (fapi2-message-signing.ts).
 import * as oidc from 'openid-client';
-import { expect, expectEqual } from './check-report.js';
+import { expect, expectEqual, skip } from './check-report.js';
 import { checkIdToken } from './id-token-checks.js';
 import { fapiAlgs, fapiClient, clientPost } from './fapi2-client.js';
 import { fapi2Context, responseParams, type Fapi2Context } from './fapi2-context.js';
@@ -41,7 +41,10 @@ export async function fapi2Plan(h: Harness): Promise<void> {
   if (messageSigning) await messageSigningDiscoveryCheck(h, check);
 
   const describeClient = variant === 'mtls' ? 'an mTLS client (tls_client_auth, or self_signed_tls_client_auth) with certificate-bound tokens' : 'a private_key_jwt client with DPoP-bound tokens';
-  const client = await check(`${describeClient}${messageSigning ? ', signed request objects and JARM,' : ''} is available`, () => fapiClient(h));
+  const client = await check(`${describeClient}${messageSigning ? ', signed request objects and JARM,' : ''} is available`, () => {
+    if (!messageSigning && m.require_signed_request_object === true) skip('the deployment requires signed request objects (require_signed_request_object): run with --message-signing');
+    return fapiClient(h);
+  });
   if (!client || !(await check('a test user is configured for the browser steps', () => { h.needsUser(); return true; }))) return;
   if (messageSigning) oidc.useJwtResponseMode(client.config);
   const session = await h.session();

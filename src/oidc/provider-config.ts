@@ -172,7 +172,13 @@ export function tenantProviderConfiguration(input: TenantProviderConfigInput): C
       },
     },
     // the languages of the hosted pages (i18n/catalogues), chosen by ui_locales (OIDC Discovery §3)
-    discovery: { ui_locales_supported: [...supportedLocales], claims_locales_supported: ['en'] },
+    discovery: {
+      ui_locales_supported: [...supportedLocales], claims_locales_supported: ['en'],
+      // RFC 9126 §5 and RFC 9101 §10.5: what the tenant requires of every relying party (through client defaults, so
+      // that Tessera's own account page is exempt) is told to them; the library only advertises its global switches.
+      require_pushed_authorization_requests: parRequired && protocol.par.enabled ? true : undefined,
+      require_signed_request_object: protocol.jar.enabled && protocol.jar.requireSigned ? true : undefined,
+    },
     features: {
       ...profiles.features,
       devInteractions: { enabled: false },

@@ -43,6 +43,7 @@ describe('JAR (RFC 9101) and JARM', () => {
   it('off by default: discovery offers neither, a request object and response_mode=jwt are refused', async () => {
     const metadata = await (await fetch(`${tenant.issuer}/.well-known/openid-configuration`)).json() as Record<string, unknown>;
     assert.notEqual(metadata.request_parameter_supported, true);
+    assert.equal(metadata.require_signed_request_object, undefined);
     assert.ok(!(metadata.response_modes_supported as string[]).includes('jwt'));
     const config = await keyClient(tenant.issuer, tenant.slug);
     const start = startParameters();
@@ -93,6 +94,8 @@ describe('JAR (RFC 9101) and JARM', () => {
     it('a tenant requiring signed request objects refuses plain parameters from every client', async () => {
       const strict = await createTenant(server);
       await setProtocol(server, strict.slug, { jar: { enabled: true, requireSigned: true } });
+      const metadata = await (await fetch(`${strict.issuer}/.well-known/openid-configuration`)).json() as Record<string, unknown>;
+      assert.equal(metadata.require_signed_request_object, true, 'discovery tells relying parties (RFC 9101 §10.5)');
       const config = await keyClient(strict.issuer, strict.slug);
       const start = startParameters();
       assert.equal(await errorOf(oidc.buildAuthorizationUrl(config, await start.params())), 'invalid_request');

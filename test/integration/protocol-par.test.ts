@@ -100,6 +100,11 @@ describe('pushed authorization requests (RFC 9126) and iss (RFC 9207)', () => {
       assert.match(await clientRefusal(server, slug, { require_pushed_authorization_requests: false }), /require_pushed_authorization_requests cannot be false/);
     });
 
+    it('tells relying parties in discovery (RFC 9126 §5)', async () => {
+      const metadata = await (await fetch(`${issuer}/.well-known/openid-configuration`)).json() as Record<string, unknown>;
+      assert.equal(metadata.require_pushed_authorization_requests, true);
+    });
+
     it('keeps the tenant\'s own account page working (it signs in without PAR)', async () => {
       const landed = await new Browser().navigate(`${server.url}/t/${slug}/account/sign-in`);
       assert.ok(isPage(landed), 'a page, not a redirect out');
