@@ -1,8 +1,10 @@
 // test-group: serial
 // The conformance harness (src/conformance, `npm run conformance`) against a freshly started Tessera over https
 // behind the local TLS proxy, as CI runs it: a tenant with a first-party client, a test user and dynamic
-// registration for the basic, config, form_post, logout and dynamic plans; a FAPI 2.0 tenant for fapi2; a sandbox
-// environment (issue #19: an issuer of its own) for config and basic. The
+// registration for the basic, config, form_post, logout and dynamic plans; a FAPI 2.0 tenant for fapi2 (DPoP); a
+// FAPI 2.0 tenant with mTLS, required request objects and JARM for fapi2 --fapi2-variant mtls --message-signing (the
+// proxy asks for an optional client certificate and passes it on as nginx does; Tessera trusts the header from the
+// proxy's address only); a sandbox environment (issue #19: an issuer of its own) for config and basic. The
 // harness runs as its own process (Node trusts the test CA through NODE_EXTRA_CA_CERTS) and must report 0 failed.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -23,14 +25,39 @@ const postLogoutRedirectUri = 'https://rp.conformance.invalid/signed-out';
 
 interface Run { code: number | null; output: string }
 
+/** the proxy's client certificate headers, which Tessera is configured to read (MTLS_CERT_HEADER, MTLS_VERIFY_HEADER) */
+const mtls = { certHeader: 'x-ssl-client-cert', verifyHeader: 'x-ssl-client-verify' };
+
+/** starts the jobs in order, at most `slots` at a time (each harness process drives a browser); a promise per job */
+function inSlots<T>(jobs: Array<() => Promise<T>>, slots: number): Array<Promise<T>> {
+  let free = slots;
+  const waiting: Array<() => void> = [];
+  const acquire = () => (free > 0 ? (free -= 1, Promise.resolve()) : new Promise<void>((resolve) => waiting.push(resolve)));
+  const release = () => {
+    const next = waiting.shift();
+    if (next) next();
+    else free += 1;
+  };
+  return jobs.map(async (job) => {
+    await acquire();
+    try {
+      return await job();
+    } finally {
+      release();
+    }
+  });
+}
+
 describe('conformance harness over https', () => {
   let services: TestServices;
   let server: TesseraProcess;
   let proxy: Awaited<ReturnType<typeof startTlsProxy>>;
   let dir: string;
   let caFile: string;
+  let certFiles: string[];
   let oidcRuns: Promise<Run[]>;
   let fapiRun: Promise<Run>;
+  let fapiMtlsRun: Promise<Run>;
   let sandboxRun: Promise<Run>;
 
   before(async () => {
@@ -38,15 +65,23 @@ describe('conformance harness over https', () => {
     services = created;
     dir = await mkdtemp(join(tmpdir(), 'tessera-conformance-'));
     caFile = join(dir, 'ca.pem');
-    await writeFile(caFile, certificates.ca);
+    certFiles = ['--client-cert', join(dir, 'client.crt'), '--client-key', join(dir, 'client.key')];
+    await Promise.all([writeFile(caFile, certificates.ca), writeFile(certFiles[1]!, certificates.client.cert), writeFile(certFiles[3]!, certificates.client.key)]);
     const port = await freePort();
-    proxy = await startTlsProxy(certificates, () => `http://127.0.0.1:${port}`);
-    server = await startTessera(services.env, { port, publicUrl: proxy.origin });
-    // the runs at once, each with its own browser (the OpenID plans in two processes on one tenant)
-    [oidcRuns, fapiRun] = [startOidcRuns(), startFapiRun()];
-    // the sandbox's plans once the (shorter) fapi2 run is done: at most three browsers at once on this server
-    sandboxRun = fapiRun.then(() => startSandboxRun(), () => startSandboxRun());
-    await Promise.allSettled([oidcRuns, fapiRun, sandboxRun]);
+    proxy = await startTlsProxy(certificates, () => `http://127.0.0.1:${port}`, { mtls });
+    server = await startTessera({ ...services.env, TRUST_PROXY: '127.0.0.1', MTLS_CERT_HEADER: mtls.certHeader, MTLS_VERIFY_HEADER: mtls.verifyHeader }, { port, publicUrl: proxy.origin });
+    // each run a process with its own browser, three at once on this server; the OpenID plans in two processes on
+    // one tenant. Seen at a load of 19: config+basic 69 s, formpost+logout+dynamic 61 s, fapi2 32 s, sandbox 44 s,
+    // fapi2 mTLS 27 s — so the sandbox follows the DPoP fapi2 run and the mTLS run takes the next free slot.
+    const oidcTenant = provisionOidcTenant();
+    const runs = inSlots([
+      async () => harness([...await oidcTenant, '--plan', 'config,basic']),
+      async () => harness([...await oidcTenant, '--plan', 'formpost', '--plan', 'logout', '--plan', 'dynamic']),
+      startFapiRun, startSandboxRun, startFapiMtlsRun,
+    ], 3);
+    oidcRuns = Promise.all([runs[0]!, runs[1]!]);
+    [fapiRun, sandboxRun, fapiMtlsRun] = [runs[2]!, runs[3]!, runs[4]!];
+    await Promise.allSettled(runs);
   });
   after(async () => {
     await server?.stop();
@@ -62,10 +97,12 @@ describe('conformance harness over https', () => {
         cwd: repoRoot, env: { PATH: process.env.PATH ?? '', NODE_EXTRA_CA_CERTS: caFile, ...(process.env.CHROMIUM_PATH ? { CHROMIUM_PATH: process.env.CHROMIUM_PATH } : {}) },
       });
       let output = '';
+      const started = Date.now();
       child.stdout.on('data', (d) => { output += d; });
       child.stderr.on('data', (d) => { output += d; });
       child.on('error', reject);
-      child.on('close', (code) => resolve({ code, output }));
+      // the time each run took, for arranging them (diagnostics only: never asserted)
+      child.on('close', (code) => resolve({ code, output: `${output}(the harness process ran ${((Date.now() - started) / 1000).toFixed(0)} s)\n` }));
     });
   }
 
@@ -79,8 +116,8 @@ describe('conformance harness over https', () => {
     return { passed, failed, skipped };
   }
 
-  /** a tenant with a first-party client, a user and a multi-use registration token; the harness's OpenID plans */
-  async function startOidcRuns(): Promise<Run[]> {
+  /** a tenant with a first-party client, a user and a multi-use registration token: the OpenID plans' arguments */
+  async function provisionOidcTenant(): Promise<string[]> {
     const tenant = await createTenant(server);
     const user = await createUser(server, tenant.slug);
     // pairwise subjects and the hybrid response type on, so that the checks of them run too
@@ -89,18 +126,31 @@ describe('conformance harness over https', () => {
       '--redirect-uri', redirectUri, '--post-logout-redirect-uri', postLogoutRedirectUri, '--grant', 'authorization_code', '--grant', 'refresh_token', '--grant', 'implicit',
       '--metadata', JSON.stringify({ response_types: ['code', 'code id_token'] })]);
     const { initial_access_token: token } = await cliJson<{ initial_access_token: string }>(server, ['registration', 'token', '--tenant', tenant.slug, '--multi-use']);
-    const common = ['--issuer', tenant.issuer, '--client-id', client.client_id, '--client-secret', client.client_secret, '--registration-token', token, '--user', user.email, '--password', user.password];
-    return Promise.all([harness([...common, '--plan', 'config,basic']), harness([...common, '--plan', 'formpost', '--plan', 'logout', '--plan', 'dynamic'])]);
+    return ['--issuer', tenant.issuer, '--client-id', client.client_id, '--client-secret', client.client_secret, '--registration-token', token, '--user', user.email, '--password', user.password];
   }
 
-  /** a FAPI 2.0 tenant (ES256) with registration; the fapi2 plan registers its own private_key_jwt client */
-  async function startFapiRun(): Promise<Run> {
+  /** a FAPI 2.0 tenant (ES256) with registration and these protocol settings besides: the fapi2 plan's arguments */
+  async function provisionFapiTenant(protocol: Record<string, unknown>): Promise<string[]> {
     const slug = uniqueSlug('fapi');
     const { issuer } = await cliJson<{ issuer: string }>(server, ['tenant', 'create', slug, '--id-token-alg', 'ES256', '--access-token-alg', 'ES256']);
     const user = await createUser(server, slug);
-    await setProtocol(server, slug, { fapi2: { enabled: true } }, { registration: { enabled: true } });
+    await setProtocol(server, slug, { fapi2: { enabled: true }, ...protocol }, { registration: { enabled: true } });
     const { initial_access_token: token } = await cliJson<{ initial_access_token: string }>(server, ['registration', 'token', '--tenant', slug, '--multi-use']);
-    return harness(['--issuer', issuer, '--plan', 'fapi2', '--registration-token', token, '--user', user.email, '--password', user.password]);
+    return ['--issuer', issuer, '--plan', 'fapi2', '--registration-token', token, '--user', user.email, '--password', user.password];
+  }
+
+  /** the fapi2 plan registers its own private_key_jwt client with DPoP-bound tokens */
+  async function startFapiRun(): Promise<Run> {
+    return harness(await provisionFapiTenant({}));
+  }
+
+  /**
+   * FAPI 2.0 with mTLS and Message Signing: the plan registers a tls_client_auth client for the certificate the test
+   * CA issued (and a self_signed_tls_client_auth one), signs its requests and verifies JARM responses
+   */
+  async function startFapiMtlsRun(): Promise<Run> {
+    const args = await provisionFapiTenant({ mtls: { enabled: true }, jar: { enabled: true, requireSigned: true }, jarm: { enabled: true } });
+    return harness([...args, '--fapi2-variant', 'mtls', '--message-signing', ...certFiles]);
   }
 
   /**
@@ -138,6 +188,21 @@ describe('conformance harness over https', () => {
     assert.equal(skipped, 0, run.output);
     assert.equal(run.code, 0, run.output);
     assert.ok(passed >= 14, run.output);
+  });
+
+  it('passes the fapi2 plan with mTLS (tls_client_auth, self_signed_tls_client_auth, certificate-bound tokens) and Message Signing (JAR, JARM)', async (t) => {
+    const run = await fapiMtlsRun;
+    t.diagnostic(run.output);
+    const { passed, failed, skipped } = tally(run);
+    assert.equal(failed, 0, run.output);
+    assert.equal(skipped, 0, run.output);
+    assert.equal(run.code, 0, run.output);
+    assert.ok(passed >= 28, run.output);
+    for (const driven of ['PAR \\+ PKCE \\+ mTLS-bound tokens \\+ tls_client_auth \\+ JAR \\+ JARM', 'mTLS: the bound access token is refused at userinfo with another certificate',
+      'tls_client_auth: a self-signed certificate with the registered subject is refused', 'self_signed_tls_client_auth: the registered certificate authenticates',
+      'JARM: the response is a JWT', 'JAR: an expired request object is refused']) {
+      assert.match(run.output, new RegExp(`^PASS \\[fapi2\\] ${driven}`, 'm'));
+    }
   });
 
   it('passes the config and basic plans against a sandbox environment, an issuer of its own', async (t) => {
