@@ -55,11 +55,12 @@ export function certificateThumbprint(pem: string): string {
   return createHash('sha256').update(new X509Certificate(pem).raw).digest('base64url');
 }
 
-/** the certificate's subject as an RFC 4514 string (most specific first), for `tls_client_auth_subject_dn` */
+/**
+ * the certificate's subject as an RFC 4514 string (most specific first), for `tls_client_auth_subject_dn`; Node
+ * already escapes the special characters of each value (`O=Acme\, Inc.`)
+ */
 export function subjectDn(pem: string): string {
-  return new X509Certificate(pem).subject.split('\n').reverse()
-    .map((pair) => { const at = pair.indexOf('='); return `${pair.slice(0, at)}=${pair.slice(at + 1).replace(/([,+"\\<>;])/g, '\\$1')}`; })
-    .join(',');
+  return new X509Certificate(pem).subject.split('\n').reverse().join(',');
 }
 
 /** the certificate's public key as a JWK with the certificate in `x5c`, for `self_signed_tls_client_auth` */
@@ -70,7 +71,7 @@ export function certificateJwk(pem: string): Record<string, unknown> {
 
 /** the certificate's subject as openssl's -subj takes it (`/O=Acme/CN=client-a`) */
 export function opensslSubject(pem: string): string {
-  return new X509Certificate(pem).subject.split('\n').map((pair) => `/${pair.replace(/\//g, '\\/')}`).join('');
+  return new X509Certificate(pem).subject.split('\n').map((pair) => `/${pair.replace(/\\(.)/g, '$1').replace(/\//g, '\\/')}`).join('');
 }
 
 /**

@@ -215,7 +215,7 @@ describe('conformance harness over https', () => {
     assert.ok(tally(run).passed >= 20, run.output);
   });
 
-  it('fails, and says so, where a deployment breaks a check: a wrong issuer URL; the fapi2 plan against a tenant without FAPI 2.0', async () => {
+  it('fails, and says so, where a deployment breaks a check: a wrong issuer URL; the fapi2 plan (and its mTLS and Message Signing checks) against a tenant without FAPI 2.0', async () => {
     const tenant = await createTenant(server);
     const wrongIssuer = await harness(['--issuer', `${tenant.issuer}/`, '--plan', 'config']);
     assert.equal(wrongIssuer.code, 1, wrongIssuer.output);
@@ -227,5 +227,10 @@ describe('conformance harness over https', () => {
     assert.match(notFapi.output, /^FAIL \[fapi2\] client authentication: .* — secrets offered: /m);
     assert.match(notFapi.output, /^FAIL \[fapi2\] signing algorithms: .* offers RS256/m);
     assert.match(notFapi.output, /^SKIP \[fapi2\] a private_key_jwt client .* — needs --registration-token/m);
+
+    const notMtls = await harness(['--issuer', tenant.issuer, '--plan', 'fapi2', '--fapi2-variant', 'mtls', '--message-signing']);
+    assert.equal(notMtls.code, 1, notMtls.output);
+    assert.match(notMtls.output, /^FAIL \[fapi2\] mTLS: tls_client_auth or self_signed_tls_client_auth, and certificate-bound access tokens are offered .* — token_endpoint_auth_methods_supported: /m);
+    assert.match(notMtls.output, /^FAIL \[fapi2\] Message Signing: request objects and JARM are offered .* — no FAPI algorithm for request objects/m);
   });
 });

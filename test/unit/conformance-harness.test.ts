@@ -1,14 +1,16 @@
 // The conformance harness's own logic: its command line, its report and tally, the ID Token hash it compares,
 // and that it stays out of the server's import graph (it loads playwright-core, a development dependency).
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseOptions, UsageError } from '../../src/conformance/conformance-options.js';
 import { Report, skip } from '../../src/conformance/check-report.js';
 import { leftHalfHash } from '../../src/conformance/id-token-checks.js';
+import { certificateJwk, certificateThumbprint, opensslSubject, subjectDn } from '../../src/conformance/client-certificates.js';
 import { repoRoot } from '../support/tessera-cli.js';
+import { selfSignedCertificate } from '../support/test-certificates.js';
 
 describe('conformance harness', () => {
   it('parses plans given repeated or comma-separated, in the plans\' own order, and refuses unknown ones', () => {
@@ -20,6 +22,32 @@ describe('conformance harness', () => {
     assert.throws(() => parseOptions(['--plan', 'basic']), /--issuer is required/);
     assert.throws(() => parseOptions(['--issuer', 'not a url']), /is not a URL/);
     assert.throws(() => parseOptions(['--issuer', 'https://id.example.com', '--nonsense']), UsageError);
+  });
+
+  it('parses the fapi2 variant, message signing and a client certificate; refuses an unknown variant or half a certificate', () => {
+    const dpop = parseOptions(['--issuer', 'https://id.example.com', '--plan', 'fapi2']);
+    assert.equal(dpop.fapi2Variant, 'dpop');
+    assert.equal(dpop.messageSigning, false);
+    assert.equal(dpop.clientCertificate, undefined);
+    const certificate = selfSignedCertificate('/O=Acme/CN=client-a');
+    const mtls = parseOptions(['--issuer', 'https://id.example.com', '--plan', 'fapi2', '--fapi2-variant', 'mtls', '--message-signing', '--client-cert', certificate.certFile, '--client-key', certificate.keyFile]);
+    assert.equal(mtls.fapi2Variant, 'mtls');
+    assert.equal(mtls.messageSigning, true);
+    assert.deepEqual(mtls.clientCertificate, { cert: certificate.cert, key: certificate.key });
+    assert.throws(() => parseOptions(['--issuer', 'https://id.example.com', '--fapi2-variant', 'tls']), (error: Error) => error instanceof UsageError && /--fapi2-variant is one of dpop, mtls/.test(error.message));
+    assert.throws(() => parseOptions(['--issuer', 'https://id.example.com', '--client-cert', certificate.certFile]), /--client-cert and --client-key go together/);
+  });
+
+  it('registers a certificate as RFC 8705 asks: subject DN (RFC 4514), x5t#S256, x5c; openssl gets the subject back', () => {
+    const certificate = selfSignedCertificate('/O=Acme, Inc./CN=client-a');
+    assert.equal(subjectDn(certificate.cert), 'CN=client-a,O=Acme\\, Inc.');
+    assert.equal(opensslSubject(certificate.cert), '/O=Acme, Inc./CN=client-a');
+    const der = new X509Certificate(certificate.cert).raw;
+    assert.equal(certificateThumbprint(certificate.cert), createHash('sha256').update(der).digest('base64url'));
+    const jwk = certificateJwk(certificate.cert);
+    assert.deepEqual(jwk.x5c, [der.toString('base64')]);
+    assert.equal(jwk.kty, 'EC');
+    assert.equal(jwk.d, undefined, 'no private part');
   });
 
   it('takes tokens and passwords that start with a dash as values', () => {
