@@ -76,7 +76,7 @@ export function parseOptions(argv: string[]): HarnessOptions {
     clientId: values['client-id'],
     clientSecret: values['client-secret'],
     registrationToken: values['registration-token'],
-    privateJwk: values['private-jwk'] ? readFileSync(values['private-jwk'], 'utf8') : undefined,
+    privateJwk: values['private-jwk'] ? readOptionFile('--private-jwk', values['private-jwk']) : undefined,
     user: values.user,
     password: values.password,
     redirectUri: values['redirect-uri'] ?? 'https://rp.conformance.invalid/callback',
@@ -87,9 +87,18 @@ export function parseOptions(argv: string[]): HarnessOptions {
     fapi2Variant: variant as Fapi2Variant,
     messageSigning: values['message-signing'] ?? false,
     clientCertificate: values['client-cert'] && values['client-key']
-      ? { cert: readFileSync(values['client-cert'], 'utf8'), key: readFileSync(values['client-key'], 'utf8') }
+      ? { cert: readOptionFile('--client-cert', values['client-cert']), key: readOptionFile('--client-key', values['client-key']) }
       : undefined,
   };
+}
+
+/** a file an option names, or a usage error that says which option named what */
+function readOptionFile(option: string, path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`${option} ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
 }
 
 export class UsageError extends Error {}

@@ -36,6 +36,8 @@ describe('conformance harness', () => {
     assert.deepEqual(mtls.clientCertificate, { cert: certificate.cert, key: certificate.key });
     assert.throws(() => parseOptions(['--issuer', 'https://id.example.com', '--fapi2-variant', 'tls']), (error: Error) => error instanceof UsageError && /--fapi2-variant is one of dpop, mtls/.test(error.message));
     assert.throws(() => parseOptions(['--issuer', 'https://id.example.com', '--client-cert', certificate.certFile]), /--client-cert and --client-key go together/);
+    assert.throws(() => parseOptions(['--issuer', 'https://id.example.com', '--client-cert', '/nonexistent/cert.pem', '--client-key', certificate.keyFile]),
+      (error: Error) => error instanceof UsageError && /--client-cert \/nonexistent\/cert.pem: ENOENT/.test(error.message));
   });
 
   it('registers a certificate as RFC 8705 asks: subject DN (RFC 4514), x5t#S256, x5c; openssl gets the subject back', () => {
