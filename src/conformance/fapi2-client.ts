@@ -7,9 +7,14 @@ import * as jose from 'jose';
 import * as oidc from 'openid-client';
 import { skip } from './check-report.js';
 import { certificateJwk, fetchWithCertificate, selfSignedCertificate, subjectDn, type ClientCertificate } from './client-certificates.js';
-import type { Harness } from './harness.js';
+import type { Harness, Metadata } from './harness.js';
 
 export const fapiAlgs = ['PS256', 'ES256', 'EdDSA', 'Ed25519'];
+
+/** --message-signing with a deployment that offers JARM (response_modes_supported has jwt): responses as JWTs */
+export function usesJarm(h: Harness, m: Metadata): boolean {
+  return h.options.messageSigning && ((m.response_modes_supported as string[] | undefined) ?? []).includes('jwt');
+}
 
 export type FapiAuthMethod = 'private_key_jwt' | 'tls_client_auth' | 'self_signed_tls_client_auth';
 
@@ -39,7 +44,10 @@ export async function fapiClient(h: Harness): Promise<FapiClient> {
   const pair = await jose.generateKeyPair(alg, { extractable: true });
   const kid = randomUUID();
   const signingJwk = { ...(await jose.exportJWK(pair.publicKey)), alg, use: 'sig', kid };
-  const signing = messageSigning ? { require_signed_request_object: true, request_object_signing_alg: alg, authorization_signed_response_alg: await jarmAlg(h) } : {};
+  const signing = {
+    ...(messageSigning ? { require_signed_request_object: true, request_object_signing_alg: alg } : {}),
+    ...(usesJarm(h, m) ? { authorization_signed_response_alg: await jarmAlg(h) } : {}),
+  };
   const common = { grant_types: ['authorization_code'], response_types: ['code'], ...signing };
 
   if (variant === 'dpop') {

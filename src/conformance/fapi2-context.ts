@@ -3,7 +3,7 @@
 import * as jose from 'jose';
 import * as oidc from 'openid-client';
 import type { BrowserSession, Callback } from './browser-driver.js';
-import { clientPost, requestObject, type FapiClient, type RequestObjectOptions } from './fapi2-client.js';
+import { clientPost, requestObject, usesJarm, type FapiClient, type RequestObjectOptions } from './fapi2-client.js';
 import type { ClientCertificate } from './client-certificates.js';
 import type { Harness, Metadata } from './harness.js';
 
@@ -41,7 +41,7 @@ export function fapi2Context(h: Harness, m: Metadata, client: FapiClient, sessio
   const pkce = async () => { const verifier = oidc.randomPKCECodeVerifier(); return { verifier, challenge: await oidc.calculatePKCECodeChallenge(verifier) }; };
   const base = () => ({
     client_id: client.clientId, redirect_uri: h.options.redirectUri, scope: 'openid', response_type: 'code', state: oidc.randomState(), nonce: oidc.randomNonce(),
-    ...(h.options.messageSigning ? { response_mode: 'jwt' } : {}),
+    ...(usesJarm(h, m) ? { response_mode: 'jwt' } : {}),
   });
   const push: Fapi2Context['push'] = async (params, options = {}) => {
     const body = h.options.messageSigning && !options.plain ? { request: await requestObject(h, client, params, options.requestObject) } : params;

@@ -6,7 +6,7 @@
 import * as oidc from 'openid-client';
 import { expect, expectEqual, skip } from './check-report.js';
 import { checkIdToken } from './id-token-checks.js';
-import { fapiAlgs, fapiClient, clientPost } from './fapi2-client.js';
+import { fapiAlgs, fapiClient, clientPost, usesJarm } from './fapi2-client.js';
 import { fapi2Context, responseParams, type Fapi2Context } from './fapi2-context.js';
 import { mtlsChecks, mtlsDiscoveryCheck } from './fapi2-mtls.js';
 import { messageSigningChecks, messageSigningDiscoveryCheck } from './fapi2-message-signing.js';
@@ -41,17 +41,18 @@ export async function fapi2Plan(h: Harness): Promise<void> {
   if (messageSigning) await messageSigningDiscoveryCheck(h, check);
 
   const describeClient = variant === 'mtls' ? 'an mTLS client (tls_client_auth, or self_signed_tls_client_auth) with certificate-bound tokens' : 'a private_key_jwt client with DPoP-bound tokens';
-  const client = await check(`${describeClient}${messageSigning ? ', signed request objects and JARM,' : ''} is available`, () => {
+  const jarm = usesJarm(h, m);
+  const client = await check(`${describeClient}${messageSigning ? `, signed request objects${jarm ? ' and JARM' : ''},` : ''} is available`, () => {
     if (!messageSigning && m.require_signed_request_object === true) skip('the deployment requires signed request objects (require_signed_request_object): run with --message-signing');
     return fapiClient(h);
   });
   if (!client || !(await check('a test user is configured for the browser steps', () => { h.needsUser(); return true; }))) return;
-  if (messageSigning) oidc.useJwtResponseMode(client.config);
+  if (jarm) oidc.useJwtResponseMode(client.config);
   const session = await h.session();
   const c = fapi2Context(h, m, client, session, check);
 
   try {
-    const steps = ['PAR', 'PKCE', variant === 'mtls' ? 'mTLS-bound tokens' : 'DPoP', client.method, ...(messageSigning ? ['JAR', 'JARM'] : [])];
+    const steps = ['PAR', 'PKCE', variant === 'mtls' ? 'mTLS-bound tokens' : 'DPoP', client.method, ...(messageSigning ? ['JAR'] : []), ...(jarm ? ['JARM'] : [])];
     const flow = await check(`${steps.join(' + ')}: iss in the response, ${variant === 'mtls' ? 'Bearer' : 'DPoP'} token type, a FAPI-signed ID Token, userinfo`, () => signIn(c));
     await commonRefusals(c);
     if (variant === 'dpop') await dpopRefusals(c);
@@ -68,7 +69,7 @@ async function signIn(c: Fapi2Context): Promise<Flow> {
   const DPoP = c.h.options.fapi2Variant === 'dpop' ? oidc.getDPoPHandle(client.config, await oidc.randomDPoPKeyPair('ES256')) : undefined;
   const signing = h.options.messageSigning;
   if (signing && !client.key) throw new Error('the request objects need --private-jwk');
-  const flow = await h.codeFlow(client.config, session, { scope: 'openid', ...(signing ? { response_mode: 'jwt' } : {}) }, {
+  const flow = await h.codeFlow(client.config, session, { scope: 'openid', ...(usesJarm(h, m) ? { response_mode: 'jwt' } : {}) }, {
     par: true, DPoP, jar: signing ? { key: client.key!, kid: client.kid } : undefined,
   });
   expectEqual(responseParams(flow.callback).get('iss'), m.issuer, 'iss');
