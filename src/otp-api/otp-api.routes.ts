@@ -11,7 +11,7 @@ import { listClaim } from '../rbac/access-token-check.js';
 import { bearerToken, verifyAppAccessToken } from './app-access-token.js';
 import { authenticateApp, type CallingApp } from './app-credentials.js';
 import { createIdempotency, type Answer } from './idempotency.js';
-import { errorAnswer, tokenAnswer } from './otp-answers.js';
+import { answerInLanguage, errorAnswer, tokenAnswer } from './otp-answers.js';
 import { createOtpSignIn } from './otp-sign-in.js';
 import { createOtpChallenge } from './otp-challenge.js';
 import { callProviderEndpoint } from './provider-endpoint.js';
@@ -37,14 +37,14 @@ export function otpApiRoutes(services: Services, deps: { secret: string }) {
       if (!read || Array.isArray(read.value)) throw new AppError('request.invalid', 'Send a JSON object.');
       const body = read.value as Record<string, unknown>;
       const app = await authenticateApp(services.providers, body);
-      const run = async (): Promise<Answer> => {
+      const run = async (): Promise<Answer> => answerInLanguage(ctx, await (async () => {
         try {
           return await handle(ctx, app, body);
         } catch (error) {
           if (error instanceof AppError && error.status < 500) return errorAnswer(error.code, error.message, error.details?.retryAfterSeconds as number | undefined);
           throw error;
         }
-      };
+      })(), app.tenant.settings.texts);
       if (!idempotent) {
         const answer = await run();
         ctx.status = answer.status;
