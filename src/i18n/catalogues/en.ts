@@ -3,6 +3,7 @@
 import { enMessages } from './en.messages.js';
 import { enAccount } from './en.account.js';
 import { enErrors } from './en.errors.js';
+import { enConsole } from './en.console.js';
 
 export const en = {
   page: {
@@ -314,4 +315,5 @@ export const en = {
   ...enMessages,
   ...enAccount,
   ...enErrors,
+  ...enConsole,
 } as const;
