@@ -2,6 +2,7 @@
 import { esMessages } from './es.messages.js';
 import { esAccount } from './es.account.js';
 import { esErrors } from './es.errors.js';
+import { esConsole } from './es.console.js';
 
 export const es = {
   page: {
@@ -321,4 +322,5 @@ export const es = {
   ...esMessages,
   ...esAccount,
   ...esErrors,
+  ...esConsole,
 } as const;
