@@ -2,6 +2,7 @@
 import { frMessages } from './fr.messages.js';
 import { frAccount } from './fr.account.js';
 import { frErrors } from './fr.errors.js';
+import { frConsole } from './fr.console.js';
 
 export const fr = {
   page: {
@@ -321,4 +322,5 @@ export const fr = {
   ...frMessages,
   ...frAccount,
   ...frErrors,
+  ...frConsole,
 } as const;
