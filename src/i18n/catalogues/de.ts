@@ -2,6 +2,7 @@
 import { deMessages } from './de.messages.js';
 import { deAccount } from './de.account.js';
 import { deErrors } from './de.errors.js';
+import { deConsole } from './de.console.js';
 
 export const de = {
   page: {
@@ -313,4 +314,5 @@ export const de = {
   ...deMessages,
   ...deAccount,
   ...deErrors,
+  ...deConsole,
 } as const;
