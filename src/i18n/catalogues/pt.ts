@@ -2,6 +2,7 @@
 import { ptMessages } from './pt.messages.js';
 import { ptAccount } from './pt.account.js';
 import { ptErrors } from './pt.errors.js';
+import { ptConsole } from './pt.console.js';
 
 export const pt = {
   page: {
@@ -321,4 +322,5 @@ export const pt = {
   ...ptMessages,
   ...ptAccount,
   ...ptErrors,
+  ...ptConsole,
 } as const;
