@@ -2,6 +2,7 @@
 import { hiMessages } from './hi.messages.js';
 import { hiAccount } from './hi.account.js';
 import { hiErrors } from './hi.errors.js';
+import { hiConsole } from './hi.console.js';
 
 export const hi = {
   page: {
@@ -313,4 +314,5 @@ export const hi = {
   ...hiMessages,
   ...hiAccount,
   ...hiErrors,
+  ...hiConsole,
 } as const;
