@@ -37,14 +37,16 @@ export function otpApiRoutes(services: Services, deps: { secret: string }) {
       if (!read || Array.isArray(read.value)) throw new AppError('request.invalid', 'Send a JSON object.');
       const body = read.value as Record<string, unknown>;
       const app = await authenticateApp(services.providers, body);
-      const run = async (): Promise<Answer> => answerInLanguage(ctx, await (async () => {
+      const handled = async (): Promise<Answer> => {
         try {
           return await handle(ctx, app, body);
         } catch (error) {
           if (error instanceof AppError && error.status < 500) return errorAnswer(error.code, error.message, error.details?.retryAfterSeconds as number | undefined);
           throw error;
         }
-      })(), app.tenant.settings.texts);
+      };
+      // a refusal in the caller's language, stored so for a retry
+      const run = async (): Promise<Answer> => answerInLanguage(ctx, await handled(), app.tenant.settings.texts);
       if (!idempotent) {
         const answer = await run();
         ctx.status = answer.status;
