@@ -39,6 +39,7 @@ export function hostedFlowRouters(services: Services, deps: { pages: Pages; csrf
   const ix = createInteractionContext({
     ...deps,
     beforeLogin: async (ctx, login) => mfaGate.check(ctx, { ...login, amr: await pendingLinks.onSignIn(ctx, login) }),
+    rememberLocale: (tenantId, userId, locale) => services.users.rememberLocale(tenantId, userId, locale),
   });
   mfaGate.attach(ix);
   const methodDeps: AuthMethodDeps = {

@@ -133,7 +133,7 @@ export async function createServices(config: Config, logger: Logger, options: Se
   const userRealm = createUserRealm(db.prisma);
   const hasher = createPasswordHasher({ cost: config.passwordHashCost, threads: config.passwordHashThreads });
   const keys = createSigningKeys({ repository: signingKeysRepository, sealer });
-  const users = createUsersService({ repository: inUserRealm(createUsersRepository(db.prisma), userRealm, ['findById', 'findByEmail', 'findByPhone', 'create']), hasher });
+  const users = createUsersService({ repository: inUserRealm(createUsersRepository(db.prisma), userRealm, ['findById', 'findByEmail', 'findByPhone', 'create', 'localeOf', 'rememberLocale']), hasher });
   const kv = store;
   const clientCache = createClientCache({ store: kv });
   const clientsRepository = createClientsRepository(db.prisma);
@@ -314,6 +314,7 @@ export async function createServices(config: Config, logger: Logger, options: Se
     emailVerification: createEmailVerification({
       store: kv, limits: sendLimits, courier, publicUrl: config.publicUrl,
       findUser: (tenantId, userId) => users.findById(tenantId, userId),
+      localeOf: (tenantId, userId) => users.localeOf(tenantId, userId),
       markVerified: async (tenant, userId) => { await userAdmin.update(tenant, userId, { email_verified: true }); },
     }),
     firstOwner: createFirstOwner({ store: kv, rbac, tenants, createUser: (tenantId, input) => users.create(tenantId, input) }),

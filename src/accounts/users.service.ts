@@ -61,6 +61,9 @@ export function createUsersService(deps: { repository: UsersRepository; hasher: 
       return user;
     },
     recordLogin: (userId: string) => repository.recordLogin(userId),
+    /** the language the user last signed in or up in (issue #14), or null: emails sent on their behalf use it */
+    localeOf: (tenantId: string, userId: string) => repository.localeOf(tenantId, userId),
+    rememberLocale: (tenantId: string, userId: string, locale: string) => repository.rememberLocale(tenantId, userId, locale),
     findByEmail: (tenantId: string, email: string) => repository.findByEmail(tenantId, email),
     findByPhone: (tenantId: string, phone: string) => repository.findByPhone(tenantId, phone),
     /** records that the user proved the identifier (and signed in with it) */

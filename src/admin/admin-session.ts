@@ -18,9 +18,11 @@ export interface AdminSessionRecord {
   /** uid of the system tenant's provider session the operator signed in with */
   sessionUid: string | null;
   createdAt: number;
+  /** the `ui_locales` the operator opened /admin/sign-in with: the console's language before Accept-Language */
+  uiLocales?: string;
 }
 
-export interface PendingSignIn { verifier: string; returnTo: string }
+export interface PendingSignIn { verifier: string; returnTo: string; uiLocales?: string }
 
 export function createAdminSessions(deps: { store: KvStore; sealer: Sealer; https: boolean; idleSeconds?: number; maxSeconds?: number }) {
   const idle = deps.idleSeconds ?? 30 * 60;
@@ -35,8 +37,8 @@ export function createAdminSessions(deps: { store: KvStore; sealer: Sealer; http
   const cookie = (maxAgeMs?: number) => ({ path: '/admin', httpOnly: true, sameSite: 'lax' as const, secure: deps.https, signed: true, overwrite: true, ...(maxAgeMs !== undefined ? { maxAge: maxAgeMs } : {}) });
 
   return {
-    async open(ctx: Context, userId: string, sessionUid: string | null): Promise<AdminSessionRecord> {
-      const record: AdminSessionRecord = { id: randomBytes(24).toString('base64url'), userId, sessionUid, createdAt: Date.now() };
+    async open(ctx: Context, userId: string, sessionUid: string | null, uiLocales?: string): Promise<AdminSessionRecord> {
+      const record: AdminSessionRecord = { id: randomBytes(24).toString('base64url'), userId, sessionUid, createdAt: Date.now(), ...(uiLocales ? { uiLocales } : {}) };
       await deps.store.set(key(record.id), stored(record), idle);
       ctx.cookies.set(sessionCookie, record.id, cookie());
       return record;

@@ -51,11 +51,13 @@ export function adminSignInRoutes(kit: AdminKit) {
   }
 
   async function refused(ctx: Context) {
-    await kit.render(ctx, 'refused', { title: 'No access', status: 403, data: { signOutUrl: endSessionUrl } });
+    await kit.render(ctx, 'refused', { title: 'console.refused.title', status: 403, data: { signOutUrl: endSessionUrl } });
   }
 
+  /** `message`: a catalogue key */
   async function problem(ctx: Context, message: string, status = 400) {
-    await kit.render(ctx, 'problem', { title: 'Sign-in failed', status, data: { heading: 'Sign-in did not complete', message, retryUrl: '/admin/sign-in' } });
+    const { t } = await kit.words(ctx);
+    await kit.render(ctx, 'problem', { title: 'console.problem.signInTitle', status, data: { heading: t('console.problem.signInHeading'), message: t(message), retryUrl: '/admin/sign-in' } });
   }
 
   router.get('/sign-in', async (ctx) => {
@@ -65,11 +67,14 @@ export function adminSignInRoutes(kit: AdminKit) {
     }
     const verifier = oauth.randomPKCECodeVerifier();
     const state = oauth.randomState();
-    await sessions.begin(ctx, state, { verifier, returnTo: safeReturn(ctx.query.next) });
+    // a language asked for here (OIDC Core §3.1.2.1 ui_locales) shows the sign-in pages and then the console in it
+    const uiLocales = typeof ctx.query.ui_locales === 'string' ? ctx.query.ui_locales.trim().slice(0, 200) : '';
+    await sessions.begin(ctx, state, { verifier, returnTo: safeReturn(ctx.query.next), ...(uiLocales ? { uiLocales } : {}) });
     const url = new URL(`${origin}/t/${systemSlug}/auth`);
     url.search = new URLSearchParams({
       client_id: adminClientId, response_type: 'code', scope: 'openid', redirect_uri: callbackUrl,
       code_challenge: await oauth.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', state,
+      ...(uiLocales ? { ui_locales: uiLocales } : {}),
     }).toString();
     ctx.status = 303;
     ctx.redirect(url.href);
@@ -78,22 +83,22 @@ export function adminSignInRoutes(kit: AdminKit) {
   router.get('/callback', async (ctx) => {
     const state = typeof ctx.query.state === 'string' ? ctx.query.state : '';
     const pending = await sessions.finish(ctx, state);
-    if (!pending) return problem(ctx, 'This sign-in expired or was started in another browser. Please start again.');
-    if (typeof ctx.query.error === 'string') return problem(ctx, 'The sign-in was cancelled or refused. Please start again.');
+    if (!pending) return problem(ctx, 'console.problem.signInExpired');
+    if (typeof ctx.query.error === 'string') return problem(ctx, 'console.problem.signInCancelled');
     const resolved = await services.providers.get(systemSlug);
     const code = resolved && typeof ctx.query.code === 'string' && ctx.query.code.length <= 200 ? await resolved.provider.AuthorizationCode.find(ctx.query.code) : undefined;
     const challenge = createHash('sha256').update(pending.verifier).digest('base64url');
     if (!code || !code.isValid || code.clientId !== adminClientId || code.redirectUri !== callbackUrl || code.codeChallenge !== challenge || !code.accountId) {
-      return problem(ctx, 'This sign-in could not be verified. Please start again.');
+      return problem(ctx, 'console.problem.signInUnverified');
     }
     try {
       await code.consume();
     } catch (error) {
       // consume() is an atomic compare-and-set (consume-policy.ts): losing it means another request redeemed it
       if (!(error instanceof errors.InvalidGrant)) throw error;
-      return problem(ctx, 'This sign-in was already used. Please start again.');
+      return problem(ctx, 'console.problem.signInUsed');
     }
-    const record = await sessions.open(ctx, code.accountId, code.sessionUid ?? null);
+    const record = await sessions.open(ctx, code.accountId, code.sessionUid ?? null, pending.uiLocales);
     const operator = await operatorFor(record);
     if (!operator) {
       await sessions.end(ctx, record);

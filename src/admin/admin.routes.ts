@@ -12,7 +12,7 @@ import { createPageRenderer, viewsDir } from '../http/page-renderer.js';
 import { AppError } from '../errors/app-error.js';
 import { toAppError } from '../http/error-handler.js';
 import { createSealer } from '../crypto/sealing.js';
-import { adminAssets, createAdminKit, type AdminKit } from './admin-kit.js';
+import { adminAssets, consoleRefusal, createAdminKit, refusalText, type AdminKit } from './admin-kit.js';
 import { createAdminSessions } from './admin-session.js';
 import { adminSignInRoutes } from './admin-sign-in.routes.js';
 import { tenantsRoutes } from './tenants.routes.js';
@@ -53,9 +53,10 @@ function consoleErrors(kit: AdminKit): Middleware {
         ? new AppError(status === 413 ? 'request.too_large' : 'request.invalid')
         : toAppError(thrown);
       if (!error) throw thrown;
+      const words = await kit.words(ctx);
       await kit.render(ctx, 'problem', {
-        title: 'Not possible', status: error.status,
-        data: { heading: error.status === 403 ? 'Not allowed' : 'We could not do that', message: error.message, requestId: ctx.state.requestId ?? null },
+        title: 'console.problem.title', status: error.status,
+        data: { heading: words.t(error.status === 403 ? 'console.problem.notAllowed' : 'console.problem.couldNot'), message: refusalText(error, words), requestId: ctx.state.requestId ?? null },
       });
     }
   };
@@ -76,7 +77,7 @@ export function adminRoutes(services: Services, options: { csrf: Csrf; publicUrl
     assetRoutes(),
     // the console's filters and cursors come in the query: the same rules as its forms
     async (ctx: Context, next: Next) => {
-      if (inputProblem(ctx.query)) throw new AppError('request.invalid', unusableCharacter);
+      if (inputProblem(ctx.query)) throw consoleRefusal('request.invalid', 'console.common.unusableCharacter', unusableCharacter);
       return ctx.method === 'POST' ? formBody(ctx, next) : next();
     },
     signIn.router.routes() as Middleware,

@@ -7,7 +7,7 @@ import { brandingCss, parseBranding, type Branding } from '../tenants/branding.j
 import { assetsPath } from '../http/pages.js';
 import type { TenantSummary } from '../tenants/tenants.service.js';
 import type { AdminKit } from './admin-kit.js';
-import { formError, text } from './admin-kit.js';
+import { text } from './admin-kit.js';
 import { translator } from '../i18n/i18n.js';
 
 // The preview may only be framed by the console itself; nothing in it can be submitted or run.
@@ -21,7 +21,7 @@ export function brandingRoutes(kit: AdminKit) {
     const tenant = await kit.tenant(ctx, 'tenants:read');
     const previewUrl = `/admin/tenants/${tenant.slug}/branding/preview?${new URLSearchParams({ logoUrl: form.logoUrl, primaryColor: form.primaryColor })}`;
     await kit.render(ctx, 'branding', {
-      title: 'Branding', tenant, section: 'branding', status, framesPreview: true,
+      title: 'console.branding.title', tenant, section: 'branding', status, framesPreview: true,
       data: { form: { ...form, formError: form.formError ?? null }, previewUrl, canWrite: kit.can(kit.operatorOf(ctx), 'tenants:write') },
     });
   }
@@ -38,10 +38,10 @@ export function brandingRoutes(kit: AdminKit) {
     try {
       await services.tenants.updateSettings(tenant.slug, { branding }, kit.actor(ctx));
     } catch (error) {
-      return page(ctx, { ...form, formError: formError(error) }, 400);
+      return page(ctx, { ...form, formError: await kit.formError(ctx, error) }, 400);
     }
     await kit.audit(ctx, tenant.id, 'admin.branding_updated', { data: branding });
-    await kit.done(ctx, `/admin/tenants/${tenant.slug}/branding`, 'Branding saved: the hosted pages use it now.');
+    await kit.done(ctx, `/admin/tenants/${tenant.slug}/branding`, { key: 'console.branding.saved' });
   });
 
   async function preview(ctx: Context, tenant: TenantSummary, values: { logoUrl?: string; primaryColor?: string }) {
@@ -55,7 +55,7 @@ export function brandingRoutes(kit: AdminKit) {
         tenant: { name: tenant.name, slug: tenant.slug, logoUrl: branding.logoUrl },
         brandCssUrl: `/admin/tenants/${tenant.slug}/branding/preview.css?${new URLSearchParams({ primaryColor: branding.primaryColor })}`,
       },
-      action: '#', abortUrl: '#', csrfToken: '', email: '', error: null, notice: null, clientName: 'Your app',
+      action: '#', abortUrl: '#', csrfToken: '', email: '', error: null, notice: null, clientName: words.t('console.branding.previewApp'),
       methods: {
         password: methods.password, emailOtp: methods.emailOtp, magicLink: methods.magicLink, phone: methods.smsOtp || methods.whatsappOtp,
         signUp: tenant.settings.signIn.signUp, passwordReset: methods.password, passkey: false,

@@ -13,14 +13,15 @@ interface ClientFacts { clientId: string; hasSecret: boolean; grants: readonly s
 
 const js = (value: string) => JSON.stringify(value);
 
-export function connectPanel(issuer: string, client: ClientFacts): ConnectPanel {
+/** `t`: the console's words (the notes are catalogue texts; the code is code) */
+export function connectPanel(t: (key: string, vars?: Record<string, string>) => string, issuer: string, client: ClientFacts): ConnectPanel {
   const discovery = `${issuer}/.well-known/openid-configuration`;
   const redirect = client.redirectUris[0] ?? 'https://app.example/callback';
   const secret = 'process.env.TESSERA_CLIENT_SECRET';
   const samples: ConnectPanel['samples'] = [];
   if (client.grants.includes('client_credentials') && !client.grants.includes('authorization_code')) {
     samples.push({
-      id: 'openid-client', title: 'openid-client (Node.js)', note: 'A token for your API with the client\'s secret from the environment.',
+      id: 'openid-client', title: 'openid-client (Node.js)', note: t('console.client.sampleMachine'),
       code: [
         "import * as client from 'openid-client';",
         '',
@@ -31,7 +32,7 @@ export function connectPanel(issuer: string, client: ClientFacts): ConnectPanel 
     return { issuer, discovery, samples };
   }
   samples.push({
-    id: 'openid-client', title: 'openid-client (Node.js server)', note: `Authorization code with PKCE; the redirect URI is ${redirect}.`,
+    id: 'openid-client', title: 'openid-client (Node.js server)', note: t('console.client.sampleServer', { redirect }),
     code: [
       "import * as client from 'openid-client';",
       '',
@@ -48,7 +49,7 @@ export function connectPanel(issuer: string, client: ClientFacts): ConnectPanel 
   });
   if (client.hasSecret) {
     samples.push({
-      id: 'authjs', title: 'Auth.js', note: 'Add {your app}/api/auth/callback/tessera to the redirect URIs above.',
+      id: 'authjs', title: 'Auth.js', note: t('console.client.sampleAuthjs'),
       code: [
         'providers: [{',
         "  id: 'tessera', name: 'Tessera', type: 'oidc',",
@@ -60,7 +61,7 @@ export function connectPanel(issuer: string, client: ClientFacts): ConnectPanel 
     });
   } else {
     samples.push({
-      id: 'oidc-client-ts', title: 'oidc-client-ts (browser)', note: 'A public client: PKCE, no secret.',
+      id: 'oidc-client-ts', title: 'oidc-client-ts (browser)', note: t('console.client.samplePublic'),
       code: [
         "import { UserManager } from 'oidc-client-ts';",
         '',

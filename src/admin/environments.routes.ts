@@ -17,7 +17,7 @@ export function environmentsRoutes(kit: AdminKit) {
     const owner = splitSlug(tenant.slug).tenant;
     const environments = await services.environments.list(owner);
     await kit.render(ctx, 'environments', {
-      title: 'Environments', tenant, section: 'environments', status: options.status ?? 200,
+      title: 'console.environments.title', tenant, section: 'environments', status: options.status ?? 200,
       data: { owner, environments, canWrite: kit.can(kit.operatorOf(ctx), 'tenants:write'), formError: options.formError ?? null, promotion: options.promotion ?? null },
     });
   }
@@ -31,9 +31,9 @@ export function environmentsRoutes(kit: AdminKit) {
     try {
       const created = await services.environments.create(owner, text(ctx, 'name', 40));
       await kit.audit(ctx, (await services.tenants.get(owner)).id, 'admin.environment_created', { subject: `environment:${created.environment}`, data: { slug: created.slug, issuer: created.issuer } });
-      await kit.done(ctx, `/admin/tenants/${tenant.slug}/environments`, `Environment ${created.environment} created: its issuer is ${created.issuer}.`);
+      await kit.done(ctx, `/admin/tenants/${tenant.slug}/environments`, { key: 'console.environments.created', vars: { name: created.environment, issuer: created.issuer } });
     } catch (error) {
-      if (error instanceof AppError && error.code.startsWith('environment.')) return page(ctx, { formError: error.message, status: 400 });
+      if (error instanceof AppError && error.code.startsWith('environment.')) return page(ctx, { formError: await kit.formError(ctx, error), status: 400 });
       throw error;
     }
   });
@@ -48,7 +48,7 @@ export function environmentsRoutes(kit: AdminKit) {
     try {
       result = await services.promotion.promote(owner, from, to, apply);
     } catch (error) {
-      if (error instanceof AppError && (error.code.startsWith('environment.') || error.code === 'request.invalid')) return page(ctx, { formError: error.message, status: 400 });
+      if (error instanceof AppError && (error.code.startsWith('environment.') || error.code === 'request.invalid')) return page(ctx, { formError: await kit.formError(ctx, error), status: 400 });
       throw error;
     }
     if (!result.applied) return page(ctx, { promotion: result });
@@ -57,7 +57,7 @@ export function environmentsRoutes(kit: AdminKit) {
     await kit.audit(ctx, (await services.tenants.get(target.slug)).id, 'admin.environment_promoted', {
       subject: `environment:${to}`, data: { from, to, settings: diff.settings.map((s) => s.path), apis: diff.apis.map((a) => a.name), roles: diff.roles.map((r) => r.name), clients: diff.clients.map((c) => c.name) },
     });
-    await kit.done(ctx, `/admin/tenants/${tenant.slug}/environments`, `Promoted ${from} to ${to}: ${diff.settings.length} settings, ${diff.apis.length} APIs, ${diff.roles.length} roles, ${diff.clients.length} clients changed.`);
+    await kit.done(ctx, `/admin/tenants/${tenant.slug}/environments`, { key: 'console.environments.promoted', vars: { from, to, settings: diff.settings.length, apis: diff.apis.length, roles: diff.roles.length, clients: diff.clients.length } });
   });
 
   return router;

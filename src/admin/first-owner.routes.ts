@@ -9,7 +9,7 @@ import { AppError } from '../errors/app-error.js';
 import { field } from '../interactions/interaction-context.js';
 import { recordAdminAction } from '../audit/admin-actions.js';
 import type { AdminKit } from './admin-kit.js';
-import { formError, text } from './admin-kit.js';
+import { passwordTooLong, text } from './admin-kit.js';
 
 const setupCookie = 'tessera.setup';
 
@@ -33,7 +33,7 @@ export function firstOwnerRoutes(kit: AdminKit) {
     const bound = binding(ctx, true)!;
     ctx.set('Cache-Control', 'no-store');
     await kit.render(ctx, 'setup', {
-      title: 'Set up the first owner', status,
+      title: 'console.setup.title', status,
       data: { setupCsrf: csrf.token(`admin-setup:${bound}`), needsToken: !local(ctx), form: { email: form.email ?? '', name: form.name ?? '' }, formError: form.error ?? null },
     });
   }
@@ -55,10 +55,10 @@ export function firstOwnerRoutes(kit: AdminKit) {
     const password = field(ctx, 'password');
     let made;
     try {
-      if (password.length > 128) throw new AppError('request.invalid', 'A password is at most 128 characters.');
+      if (password.length > 128) throw passwordTooLong();
       made = await services.firstOwner.create({ email: form.email, password, ...(form.name ? { name: form.name } : {}) }, { local: local(ctx), token: text(ctx, 'token', 100) });
     } catch (error) {
-      const message = formError(error);
+      const message = await kit.formError(ctx, error);
       return page(ctx, { ...form, error: message }, error instanceof AppError ? error.status : 400);
     }
     await recordAdminAction(services.audit, {

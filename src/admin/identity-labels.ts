@@ -6,8 +6,10 @@ import type { TenantSummary } from '../tenants/tenants.service.js';
 import { systemSlug } from '../tenants/issuer.js';
 
 export interface Identity {
-  /** what to show */
+  /** what to show (the name a `labelKey` text is about, when there is one) */
   label: string;
+  /** a catalogue text around the label ("operator {{name}}"), in the console's language */
+  labelKey?: string;
   /** the raw value, for the title and filters */
   id: string;
   /** a console page about it, when there is one */
@@ -43,11 +45,11 @@ export function createIdentityLabels(services: Services) {
         if (user) return { label: user, id: value, href: `${base}/users/${value}` };
         if (value.startsWith(operatorPrefix)) {
           const operator = operatorLabels.get(value.slice(operatorPrefix.length));
-          if (operator) return { label: `operator ${operator}`, id: value, href: null };
+          if (operator) return { label: operator, labelKey: 'console.identity.operator', id: value, href: null };
         }
         if (value.startsWith(clientPrefix)) {
           const client = apiClientNames.get(value.slice(clientPrefix.length));
-          if (client) return { label: `API client ${client}`, id: value, href: null };
+          if (client) return { label: client, labelKey: 'console.identity.apiClient', id: value, href: null };
         }
         const client = clientNames.get(value);
         if (client) return { label: client, id: value, href: `${base}/clients/${encodeURIComponent(value)}` };

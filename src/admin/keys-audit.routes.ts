@@ -25,7 +25,7 @@ export function keysAuditRoutes(kit: AdminKit) {
     const tenant = await kit.tenant(ctx, 'keys:read');
     const list = await services.keys.listPublished(tenant.id);
     await kit.render(ctx, 'keys', {
-      title: 'Signing keys', tenant, section: 'keys', status,
+      title: 'console.keys.title', tenant, section: 'keys', status,
       data: { keys: list.map((k) => ({ ...k, createdAt: k.createdAt.toISOString(), activatesAt: k.activatesAt?.toISOString() ?? null })), algs: signingAlgs, canWrite: kit.can(kit.operatorOf(ctx), 'keys:write'), formError },
     });
   }
@@ -35,10 +35,10 @@ export function keysAuditRoutes(kit: AdminKit) {
     const tenant = await kit.tenant(ctx, 'keys:write');
     kit.verifyCsrf(ctx);
     const alg = text(ctx, 'alg', 20);
-    if (!(signingAlgs as readonly string[]).includes(alg)) return keys(ctx, `Choose one of ${signingAlgs.join(', ')}.`, 400);
+    if (!(signingAlgs as readonly string[]).includes(alg)) return keys(ctx, (await kit.words(ctx)).t('console.keys.chooseAlg', { algs: signingAlgs.join(', ') }), 400);
     const rotated = await services.tenants.rotateKey(tenant.slug, alg);
     await kit.audit(ctx, tenant.id, 'admin.key_rotated', { data: { kid: rotated.kid, alg: rotated.alg, signsFrom: rotated.signsFrom, replaced: rotated.replaced.map((k) => k.kid) } });
-    await kit.done(ctx, `/admin/tenants/${tenant.slug}/keys`, `A new ${alg} key (${rotated.kid}) is published and signs from ${rotated.signsFrom}; until then the current key signs, and it verifies its tokens until they expire.`);
+    await kit.done(ctx, `/admin/tenants/${tenant.slug}/keys`, { key: 'console.keys.rotated', vars: { alg, kid: rotated.kid, when: String(rotated.signsFrom) } });
   });
 
   /** the filter's "who": an email names the tenant's user with exactly that address (else nothing matches), anything else is an id */
@@ -55,8 +55,9 @@ export function keysAuditRoutes(kit: AdminKit) {
     const problems: string[] = [];
     const from = instant(form.from);
     const to = instant(form.to);
-    if (from === null) problems.push('"From" is not a date and time between the years 1 and 9999.');
-    if (to === null) problems.push('"To" is not a date and time between the years 1 and 9999.');
+    const { t } = await kit.words(ctx);
+    if (from === null) problems.push(t('console.audit.badFrom'));
+    if (to === null) problems.push(t('console.audit.badTo'));
     const before = boundedBigint(q('before')) ?? undefined;
     const filter: AuditFilter = { type: form.type || undefined, who: (await whoId(tenant, form.who)) || undefined, from: from ?? undefined, to: to ?? undefined, before };
     const page = problems.length ? { rows: [], next: null } : await auditSearch.search(tenant.id, filter);
@@ -64,7 +65,7 @@ export function keysAuditRoutes(kit: AdminKit) {
     const firstUrl = before === undefined ? null : `?${new URLSearchParams(form)}`;
     const name = await identities.resolver(tenant, page.rows.flatMap((r) => [r.actor, r.subject, r.clientId]));
     await kit.render(ctx, 'audit', {
-      title: 'Audit log', tenant, section: 'audit', status: problems.length ? 400 : 200,
+      title: 'console.audit.title', tenant, section: 'audit', status: problems.length ? 400 : 200,
       data: {
         form, formError: problems.join(' ') || null, nextUrl, firstUrl,
         rows: page.rows.map((r) => ({

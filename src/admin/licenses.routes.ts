@@ -5,7 +5,7 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { AdminKit } from './admin-kit.js';
-import { confirmed, formError, notConfirmed } from './admin-kit.js';
+import { confirmed, notConfirmed } from './admin-kit.js';
 
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const statuses = ['active', 'revoked', 'expired'] as const;
@@ -30,7 +30,7 @@ export function licensesRoutes(kit: AdminKit) {
     const selected = uuid.test(selectedId) ? await admin.get(tenant, selectedId).catch(() => null) : null;
     const names = new Map(products.map((p) => [p.id, p.name]));
     await kit.render(ctx, 'licenses', {
-      title: 'Licenses', tenant, section: 'licenses',
+      title: 'console.licenses.title', tenant, section: 'licenses',
       data: {
         products, form, statuses,
         licenses: page.items.map((l) => ({ ...l, product: names.get(l.product_id) ?? l.product_id })),
@@ -49,9 +49,9 @@ export function licensesRoutes(kit: AdminKit) {
     try {
       const revoked = await admin.revoke(tenant, ctx.params.id!);
       await kit.audit(ctx, tenant.id, 'admin.license_revoked', { subject: `license:${revoked.license.id}`, data: { released: revoked.released } });
-      await kit.done(ctx, back, `The license ending ${revoked.license.key_hint} is revoked; ${revoked.released} device(s) lost their seat.`);
+      await kit.done(ctx, back, { key: 'console.licenses.revoked', vars: { hint: revoked.license.key_hint, count: revoked.released } });
     } catch (error) {
-      await kit.done(ctx, back, formError(error), true);
+      await kit.done(ctx, back, await kit.formError(ctx, error), true);
     }
   });
 
@@ -62,9 +62,9 @@ export function licensesRoutes(kit: AdminKit) {
     try {
       const activation = await admin.revokeActivation(tenant, ctx.params.id!, ctx.params.activation!);
       await kit.audit(ctx, tenant.id, 'admin.license_activation_revoked', { subject: `license:${ctx.params.id}`, data: { activation_id: activation.id } });
-      await kit.done(ctx, back, 'The device lost its seat.');
+      await kit.done(ctx, back, { key: 'console.licenses.seatReleased' });
     } catch (error) {
-      await kit.done(ctx, back, formError(error), true);
+      await kit.done(ctx, back, await kit.formError(ctx, error), true);
     }
   });
 

@@ -5,19 +5,20 @@ import type { Context } from 'koa';
 import { DEFAULT_MAX_PASSWORD_LENGTH } from '../accounts/password-policy.js';
 import { mfaFactorTypes } from '../tenants/mfa-settings.js';
 import type { AdminKit } from './admin-kit.js';
-import { formError, text } from './admin-kit.js';
+import { text } from './admin-kit.js';
 
-const signInMethods = [['password', 'Email and password'], ['emailOtp', 'Email code'], ['magicLink', 'Magic link'], ['smsOtp', 'SMS code'], ['whatsappOtp', 'WhatsApp code'], ['passkey', 'Passkey (first factor)']] as const;
-const lifetimes = [['accessToken', 'Access token'], ['idToken', 'ID token'], ['refreshToken', 'Refresh token'], ['authorizationCode', 'Authorization code'], ['session', 'Session'], ['interaction', 'Sign-in interaction']] as const;
+// labels are catalogue keys (console.policies.*)
+const signInMethods = [['password', 'console.policies.methodPassword'], ['emailOtp', 'console.policies.methodEmailOtp'], ['magicLink', 'console.policies.methodMagicLink'], ['smsOtp', 'console.policies.methodSmsOtp'], ['whatsappOtp', 'console.policies.methodWhatsappOtp'], ['passkey', 'console.policies.methodPasskey']] as const;
+const lifetimes = [['accessToken', 'console.policies.ttlAccessToken'], ['idToken', 'console.policies.ttlIdToken'], ['refreshToken', 'console.policies.ttlRefreshToken'], ['authorizationCode', 'console.policies.ttlAuthorizationCode'], ['session', 'console.policies.ttlSession'], ['interaction', 'console.policies.ttlInteraction']] as const;
 // protocol profiles (issue #17): each an on/off of the tenant's `protocol` settings, path → label
 const protocolSwitches = [
-  ['par.enabled', 'Pushed authorization requests (PAR, RFC 9126)'], ['par.required', 'Require PAR of every client'],
-  ['dpop.enabled', 'DPoP (RFC 9449)'], ['dpop.requireNonce', 'DPoP server nonces'],
-  ['jar.enabled', 'Request objects (JAR, RFC 9101)'], ['jar.requireSigned', 'Require signed request objects of every client'],
-  ['jarm.enabled', 'Signed authorization responses (JARM)'], ['pairwise.enabled', 'Pairwise subject identifiers'],
-  ['mtls.enabled', 'Mutual TLS client authentication (RFC 8705)'],
-  ['responseTypes.implicit', 'Implicit response types (not recommended, RFC 9700)'], ['responseTypes.hybrid', 'Hybrid response types'],
-  ['fapi2.enabled', 'FAPI 2.0 Security Profile'],
+  ['par.enabled', 'console.policies.parEnabled'], ['par.required', 'console.policies.parRequired'],
+  ['dpop.enabled', 'console.policies.dpopEnabled'], ['dpop.requireNonce', 'console.policies.dpopRequireNonce'],
+  ['jar.enabled', 'console.policies.jarEnabled'], ['jar.requireSigned', 'console.policies.jarRequireSigned'],
+  ['jarm.enabled', 'console.policies.jarmEnabled'], ['pairwise.enabled', 'console.policies.pairwiseEnabled'],
+  ['mtls.enabled', 'console.policies.mtlsEnabled'],
+  ['responseTypes.implicit', 'console.policies.implicit'], ['responseTypes.hybrid', 'console.policies.hybrid'],
+  ['fapi2.enabled', 'console.policies.fapi2Enabled'],
 ] as const;
 /** form field names without dots, which the body parser would read as nesting */
 const fieldOf = (key: string) => `protocol-${key.replace('.', '-')}`;
@@ -38,7 +39,7 @@ export function policiesRoutes(kit: AdminKit) {
     const tenant = await kit.tenant(ctx, 'tenants:read');
     const s = tenant.settings;
     await kit.render(ctx, 'policies', {
-      title: 'Sign-in & policies', tenant, section: 'policies', status: problem ? 400 : 200,
+      title: 'console.policies.title', tenant, section: 'policies', status: problem ? 400 : 200,
       data: {
         canWrite: kit.can(kit.operatorOf(ctx), 'tenants:write'), problem,
         methods: signInMethods.map(([key, label]) => ({ key, label, on: s.signIn.methods[key] })),
@@ -61,10 +62,10 @@ export function policiesRoutes(kit: AdminKit) {
     try {
       await services.tenants.updateSettings(tenant.slug, patch, kit.actor(ctx));
     } catch (error) {
-      return page(ctx, { section, message: formError(error) });
+      return page(ctx, { section, message: await kit.formError(ctx, error) });
     }
     await kit.audit(ctx, tenant.id, type, { data: patch });
-    await kit.done(ctx, `/admin/tenants/${tenant.slug}/policies`, 'Settings saved.');
+    await kit.done(ctx, `/admin/tenants/${tenant.slug}/policies`, { key: 'console.policies.saved' });
   }
 
   router.get('/', (ctx) => page(ctx));

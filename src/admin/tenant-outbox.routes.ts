@@ -20,7 +20,7 @@ export function tenantOutboxRoutes(kit: AdminKit) {
     const entries = await services.outbox.list(tenant.id);
     // live codes and links: never cached by the browser or anything in between
     ctx.set('Cache-Control', 'no-store');
-    await kit.render(ctx, 'outbox', { title: 'Outbox', tenant, section: 'outbox', data: { entries } });
+    await kit.render(ctx, 'outbox', { title: 'console.outbox.title', tenant, section: 'outbox', data: { entries } });
   });
 
   return router;

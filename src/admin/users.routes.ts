@@ -4,7 +4,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { TenantSummary } from '../tenants/tenants.service.js';
 import type { AdminKit } from './admin-kit.js';
-import { confirmed, formError, notConfirmed, text } from './admin-kit.js';
+import { confirmed, consoleRefusal, passwordTooLong, text, type ConsoleMessage } from './admin-kit.js';
 import { AppError } from '../errors/app-error.js';
 import { field } from '../interactions/interaction-context.js';
 import { createUserLockout } from './user-lockout.js';
@@ -31,10 +31,10 @@ export function usersRoutes(kit: AdminKit) {
     try {
       page = await userAdmin.search(ref(tenant), { ...(q ? { q } : {}), ...(cursor ? { cursor } : {}), limit: 25 });
     } catch (error) {
-      problem = formError(error);
+      problem = await kit.formError(ctx, error);
     }
     await kit.render(ctx, 'users', {
-      title: 'Users', tenant, section: 'users', status: problem || created ? 400 : 200,
+      title: 'console.users.title', tenant, section: 'users', status: problem || created ? 400 : 200,
       data: {
         q, formError: problem, canWrite: kit.can(kit.operatorOf(ctx), 'users:write'),
         create: { form: created?.form ?? {}, error: created?.error ?? null },
@@ -55,16 +55,16 @@ export function usersRoutes(kit: AdminKit) {
     const password = field(ctx, 'password');
     let user;
     try {
-      if (password.length > 128) throw new AppError('request.invalid', 'A password is at most 128 characters.');
+      if (password.length > 128) throw passwordTooLong();
       user = await kit.services.users.create(tenant.id, {
         email: form.email, ...(form.name ? { name: form.name } : {}), ...(password ? { password } : {}),
         emailVerified: form.verified === 'on', rules: tenant.settings.signIn,
       });
     } catch (error) {
-      return list(ctx, { form, error: formError(error) });
+      return list(ctx, { form, error: await kit.formError(ctx, error) });
     }
     await kit.audit(ctx, tenant.id, 'admin.user_created', { subject: user.id, data: { sign_in: password ? 'password' : 'passwordless', email_verified: form.verified === 'on' } });
-    await kit.done(ctx, userPath(tenant, user.id), `User ${user.email} was created.`);
+    await kit.done(ctx, userPath(tenant, user.id), { key: 'console.users.created', vars: { email: user.email ?? '' } });
   });
 
   router.get('/:id', async (ctx) => {
@@ -81,7 +81,7 @@ export function usersRoutes(kit: AdminKit) {
     const sessionPage = live ? pageOf(live, newestFirst, { limit: 20, ...(cursor ? { cursor } : {}) }) : null;
     const name = await names.resolver(tenant, sessionPage?.items.flatMap((s) => s.clients) ?? []);
     await kit.render(ctx, 'user', {
-      title: user.email ?? user.phone_number ?? 'User', tenant, section: 'users',
+      title: 'console.user.title', ...(user.email ?? user.phone_number ? { titleText: (user.email ?? user.phone_number)! } : {}), tenant, section: 'users',
       data: {
         user, base: userPath(tenant, id), roles, assignable: allRoles.map((r) => r.name).filter((name) => !roles.includes(name)),
         identities, factors, locked,
@@ -94,7 +94,7 @@ export function usersRoutes(kit: AdminKit) {
   });
 
   /** a user write: permission, CSRF, the work, its audit entry, then back to the user's page with a message */
-  function write(path: string, permission: string, work: (ctx: Context, tenant: TenantSummary, id: string) => Promise<{ type: `admin.${string}`; message: string; data?: Record<string, unknown>; to?: string }>) {
+  function write(path: string, permission: string, work: (ctx: Context, tenant: TenantSummary, id: string) => Promise<{ type: `admin.${string}`; message: ConsoleMessage; data?: Record<string, unknown>; to?: string }>) {
     router.post(path, async (ctx) => {
       const tenant = await kit.tenant(ctx, permission);
       kit.verifyCsrf(ctx);
@@ -103,7 +103,7 @@ export function usersRoutes(kit: AdminKit) {
       try {
         outcome = await work(ctx, tenant, id);
       } catch (error) {
-        return kit.done(ctx, userPath(tenant, id), formError(error), true);
+        return kit.done(ctx, userPath(tenant, id), await kit.formError(ctx, error), true);
       }
       await kit.audit(ctx, tenant.id, outcome.type, { subject: id, data: outcome.data });
       await kit.done(ctx, outcome.to ?? userPath(tenant, id), outcome.message);
@@ -112,54 +112,54 @@ export function usersRoutes(kit: AdminKit) {
 
   write('/:id/disable', 'users:write', async (_ctx, tenant, id) => {
     await userAdmin.setDisabled(ref(tenant), id, true);
-    return { type: 'admin.user_disabled', message: 'The user is disabled and signed out everywhere.' };
+    return { type: 'admin.user_disabled', message: { key: 'console.user.disabledDone' } };
   });
   write('/:id/enable', 'users:write', async (_ctx, tenant, id) => {
     await userAdmin.setDisabled(ref(tenant), id, false);
-    return { type: 'admin.user_enabled', message: 'The user can sign in again.' };
+    return { type: 'admin.user_enabled', message: { key: 'console.user.enabledDone' } };
   });
   write('/:id/unlock', 'users:write', async (_ctx, tenant, id) => {
     const user = await userAdmin.find(ref(tenant), id);
     const before = await lockout.of(tenant.id, { id, email: user.email });
     await lockout.unlock(tenant.id, { id, email: user.email });
-    return { type: 'admin.user_unlocked', message: 'The user may try to sign in again now.', data: { was_locked: before.what } };
+    return { type: 'admin.user_unlocked', message: { key: 'console.user.unlockedDone' }, data: { was_locked: before.what } };
   });
   // a link that verifies the address, through the tenant's email sender (accounts/email-verification.service.ts)
   write('/:id/verification/resend', 'users:write', async (ctx, tenant, id) => {
     const sent = await kit.services.emailVerification.send({ ...tenant, branding: tenant.settings.branding }, id, { ip: ctx.ip });
-    return { type: 'admin.verification_sent', message: `A verification email was sent to ${sent.email}.` };
+    return { type: 'admin.verification_sent', message: { key: 'console.user.verificationSent', vars: { email: sent.email } } };
   });
   write('/:id/delete', 'users:write', async (ctx, tenant, id) => {
-    if (!confirmed(ctx)) throw new AppError('request.invalid', notConfirmed);
+    if (!confirmed(ctx)) throw consoleRefusal('request.invalid', 'console.common.confirmDelete', 'Tick the box to confirm the deletion.');
     await userAdmin.delete(ref(tenant), id);
-    return { type: 'admin.user_deleted', message: 'The user and all their data were deleted.', to: `/admin/tenants/${tenant.slug}/users` };
+    return { type: 'admin.user_deleted', message: { key: 'console.user.deletedDone' }, to: `/admin/tenants/${tenant.slug}/users` };
   });
   write('/:id/roles', 'users:write', async (ctx, tenant, id) => {
     await userAdmin.find(ref(tenant), id);
     const role = text(ctx, 'role', 100);
     await rbac.getRole(ref(tenant), role);
     await rbac.assignUserRoles(ref(tenant), id, [role]);
-    return { type: 'admin.role_assigned', message: `Role ${role} assigned. It shows in the user's next token.`, data: { role } };
+    return { type: 'admin.role_assigned', message: { key: 'console.user.roleAssignedDone', vars: { role } }, data: { role } };
   });
   write('/:id/roles/:role/unassign', 'users:write', async (ctx, tenant, id) => {
     await userAdmin.find(ref(tenant), id);
     const role = String(ctx.params.role);
     await rbac.unassignUserRoles(ref(tenant), id, [role]);
-    return { type: 'admin.role_unassigned', message: `Role ${role} removed.`, data: { role } };
+    return { type: 'admin.role_unassigned', message: { key: 'console.common.roleRemoved', vars: { role } }, data: { role } };
   });
   write('/:id/mfa/reset', 'users:write', async (_ctx, tenant, id) => {
     await userAdmin.resetMfa(ref(tenant), id);
-    return { type: 'admin.mfa_reset', message: 'Every second factor of the user was removed.' };
+    return { type: 'admin.mfa_reset', message: { key: 'console.user.mfaResetDone' } };
   });
   write('/:id/sessions/:sid/revoke', 'sessions:write', async (ctx, tenant, id) => {
     await userAdmin.find(ref(tenant), id);
     const result = await sessions.revoke(ref(tenant), id, String(ctx.params.sid).slice(0, 100));
-    return { type: 'admin.session_revoked', message: 'The session was ended and its tokens revoked.', data: { session: String(ctx.params.sid).slice(0, 100), backchannel: result.backchannel } };
+    return { type: 'admin.session_revoked', message: { key: 'console.user.sessionRevoked' }, data: { session: String(ctx.params.sid).slice(0, 100), backchannel: result.backchannel } };
   });
   write('/:id/sessions/revoke-all', 'sessions:write', async (_ctx, tenant, id) => {
     await userAdmin.find(ref(tenant), id);
     const result = await sessions.revokeAll(ref(tenant), id);
-    return { type: 'admin.sessions_revoked', message: `${result.sessions} session(s) ended; every token of the user was revoked.`, data: result };
+    return { type: 'admin.sessions_revoked', message: { key: 'console.user.allRevoked', vars: { count: result.sessions } }, data: result };
   });
 
   return router;

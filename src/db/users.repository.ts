@@ -56,6 +56,15 @@ export function createUsersRepository(prisma: PrismaClient) {
         throw error;
       }
     },
+    /** the language the user's pages were last shown in (issue #14), as stored; null when never recorded */
+    async localeOf(tenantId: string, id: string): Promise<string | null> {
+      if (!uuid.test(id)) return null;
+      return (await prisma.user.findFirst({ where: { id, tenantId }, select: { locale: true } }))?.locale ?? null;
+    },
+    /** records the language of the user's sign-in or sign-up pages; a write only when it changed */
+    async rememberLocale(tenantId: string, id: string, locale: string): Promise<void> {
+      await prisma.user.updateMany({ where: { id, tenantId, OR: [{ locale: null }, { locale: { not: locale } }] }, data: { locale } });
+    },
     async recordLogin(id: string, newPasswordHash?: string): Promise<void> {
       await prisma.user.update({
         where: { id },

@@ -25,7 +25,11 @@ export function errorSchema(): Record<string, unknown> {
   return {
     type: 'object',
     required: ['error', 'message'],
-    properties: { error: { type: 'string', enum: Object.keys(errorCatalogue) }, message: { type: 'string' } },
+    properties: {
+      error: { type: 'string', enum: Object.keys(errorCatalogue) },
+      message: { type: 'string', description: 'The code\'s message in the language the call asked for (locale, ui_locales, Accept-Language, then the tenant\'s default); English text as in this reference.' },
+      detail: { type: 'string', description: 'Only in a language other than English: the English message written for this one case (a field, a limit), when there is one.' },
+    },
     oneOf: Object.entries(errorCatalogue).map(([code, e]) => ({
       title: code,
       properties: { error: { const: code } },

@@ -4,11 +4,14 @@ import type { Context, Middleware } from 'koa';
 import type { Logger } from 'pino';
 import { AppError } from '../errors/app-error.js';
 import { errorCatalogue, type ErrorCode } from '../errors/error-catalogue.js';
-import { catalogues, textAt } from '../i18n/i18n.js';
+import { errorMessageKey } from '../i18n/catalogues/en.errors.js';
 import { translatorFor, type PageTenant, type Pages } from './pages.js';
 import { loggablePath } from './request-log.js';
+import { errorBody, errorLanguage } from './error-language.js';
 import { isDataException } from '../db/prisma-errors.js';
 import { storeOutageOf } from '../store/store-outage.js';
+
+type PageTextSettings = NonNullable<NonNullable<PageTenant['settings']>['texts']>;
 
 const byStatus: Record<number, ErrorCode> = {
   400: 'request.invalid',
@@ -60,14 +63,18 @@ export function errorHandler(deps: { logger: Logger; pages: Pages }): Middleware
         const { t } = translatorFor(ctx, tenant);
         const heading = error.status >= 500 ? 'error.titleServer' : 'error.title';
         // the catalogue's own message reads in the page's language; a message written for this one case stays as written
-        const own = error.message !== errorCatalogue[error.code].message || textAt(catalogues.en, `apiErrors.${error.code.replace('.', '_')}`) === undefined;
+        const own = error.message !== errorCatalogue[error.code].message;
         await deps.pages.render(ctx, 'error', {
           tenant, title: heading, status: error.status,
-          data: { heading: t(heading), message: own ? error.message : t(`apiErrors.${error.code.replace('.', '_')}`), requestId: ctx.state.requestId ?? null, backUrl: null, link: error.details?.link ?? null },
+          data: { heading: t(heading), message: own ? error.message : t(errorMessageKey(error.code)), requestId: ctx.state.requestId ?? null, backUrl: null, link: error.details?.link ?? null },
         });
       } else {
+        const texts = (ctx.state.errorTexts as PageTextSettings | undefined) ?? (ctx.state.tenant as PageTenant | undefined)?.settings?.texts;
+        const locale = errorLanguage(ctx, texts?.defaultLocale ?? 'en');
         ctx.status = error.status;
-        ctx.body = { error: error.code, message: error.message };
+        ctx.set('Content-Language', locale);
+        ctx.vary('Accept-Language');
+        ctx.body = errorBody(error, locale, texts?.overrides);
       }
     }
   };

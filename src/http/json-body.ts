@@ -32,7 +32,10 @@ export async function readJsonText(ctx: Context, types: readonly string[] = ['ap
     throw new AppError('request.invalid', 'The request body could not be read as UTF-8 text.');
   }
   const text = typeof ctx.request.body === 'string' ? ctx.request.body : '';
-  return { text, value: parseJsonInput(text, { strict: true }) };
+  const value = parseJsonInput(text, { strict: true });
+  // the language a refusal of this call is written in (error-language.ts) may be named in the body
+  ctx.state.jsonBody = value;
+  return { text, value };
 }
 
 /** @see readJsonText */

@@ -40,7 +40,10 @@ export function field(ctx: Context, name: string): string {
  */
 export type BeforeLogin = (ctx: Context, login: { tenantId: string; uid: string; accountId: string; amr: string[] }) => Promise<string[] | { redirect: string }>;
 
-export function createInteractionContext(deps: { pages: Pages; csrf: Csrf; beforeLogin?: BeforeLogin }) {
+/** records the language a user's sign-in pages were shown in (issue #14): emails an operator sends them use it */
+export type RememberLocale = (tenantId: string, userId: string, locale: string) => Promise<void>;
+
+export function createInteractionContext(deps: { pages: Pages; csrf: Csrf; beforeLogin?: BeforeLogin; rememberLocale?: RememberLocale }) {
   const tenantOf = (ctx: Context) => ctx.state.tenant as ResolvedTenant;
   /** /t/{slug}/interaction/{uid}: where this interaction's pages live */
   const base = (ctx: Context) => `/t/${tenantOf(ctx).slug}/interaction/${ctx.params.uid}`;
@@ -93,6 +96,8 @@ export function createInteractionContext(deps: { pages: Pages; csrf: Csrf; befor
         }
         login.amr = decided;
       }
+      // a sign-in (or the sign-in that ends a sign-up) in these pages' language: the user's language from now on
+      if (login && deps.rememberLocale) await deps.rememberLocale(tenantOf(ctx).id, login.accountId, translatorFor(ctx, tenantOf(ctx)).locale);
       // acr says how many factors the sign-in had (a step-up is asked for by acr_values)
       if (login) login.acr ??= login.amr?.includes('mfa') ? ACR_MFA : ACR_SINGLE;
       const location = await ctx.state.provider!.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: merge });

@@ -29,6 +29,8 @@ export function licensesApiRoutes(services: Services) {
       if (!read || typeof read.value !== 'object' || read.value === null || Array.isArray(read.value)) throw new AppError('request.invalid', 'Send a JSON object.');
       const body = read.value as Record<string, unknown>;
       const app = await authenticateApp(services.providers, body);
+      // a refusal from here on is in the language the call asked for, else the app's tenant's (http/error-handler.ts)
+      ctx.state.errorTexts = app.tenant.settings.texts;
       const caller: DeviceCaller = { tenant: { id: app.tenant.id, issuer: app.provider.issuer }, appId: app.appId, ip: ctx.ip };
       try {
         ctx.body = await handle(caller, body);

@@ -1,6 +1,9 @@
 // The answers of the backend OTP API: `{error, message}` from the one catalogue, and the token answer.
 import { errorCatalogue, type ErrorCode } from '../errors/error-catalogue.js';
 import type { Answer } from './idempotency.js';
+import { AppError } from '../errors/app-error.js';
+import { errorBody, errorLanguage } from '../http/error-language.js';
+import type { Locale, TextOverrides } from '../i18n/i18n.js';
 
 export function errorAnswer(code: ErrorCode, message?: string, retryAfterSeconds?: number): Answer {
   return { status: errorCatalogue[code].status, body: { error: code, message: message ?? errorCatalogue[code].message }, ...(retryAfterSeconds ? { retryAfterSeconds } : {}) };
@@ -15,4 +18,15 @@ export function tokenAnswer(tokens: Record<string, unknown>, user?: Record<strin
       ...(user ? { user } : {}),
     },
   };
+}
+
+/**
+ * An error answer in the caller's language (http/error-language.ts: locale, ui_locales, Accept-Language, then the
+ * tenant's default), before it is stored for a retry; every other answer as it is.
+ */
+export function answerInLanguage(ctx: Parameters<typeof errorLanguage>[0], answer: Answer, texts: { defaultLocale: Locale; overrides: TextOverrides }): Answer {
+  const body = answer.body as { error?: unknown; message?: unknown } | null;
+  if (answer.status < 400 || !body || typeof body.error !== 'string' || !(body.error in errorCatalogue)) return answer;
+  const error = new AppError(body.error as ErrorCode, typeof body.message === 'string' ? body.message : undefined);
+  return { ...answer, body: errorBody(error, errorLanguage(ctx, texts.defaultLocale), texts.overrides) };
 }

@@ -11,7 +11,7 @@ import { listClaim } from '../rbac/access-token-check.js';
 import { bearerToken, verifyAppAccessToken } from './app-access-token.js';
 import { authenticateApp, type CallingApp } from './app-credentials.js';
 import { createIdempotency, type Answer } from './idempotency.js';
-import { errorAnswer, tokenAnswer } from './otp-answers.js';
+import { answerInLanguage, errorAnswer, tokenAnswer } from './otp-answers.js';
 import { createOtpSignIn } from './otp-sign-in.js';
 import { createOtpChallenge } from './otp-challenge.js';
 import { callProviderEndpoint } from './provider-endpoint.js';
@@ -37,7 +37,7 @@ export function otpApiRoutes(services: Services, deps: { secret: string }) {
       if (!read || Array.isArray(read.value)) throw new AppError('request.invalid', 'Send a JSON object.');
       const body = read.value as Record<string, unknown>;
       const app = await authenticateApp(services.providers, body);
-      const run = async (): Promise<Answer> => {
+      const handled = async (): Promise<Answer> => {
         try {
           return await handle(ctx, app, body);
         } catch (error) {
@@ -45,6 +45,8 @@ export function otpApiRoutes(services: Services, deps: { secret: string }) {
           throw error;
         }
       };
+      // a refusal in the caller's language, stored so for a retry
+      const run = async (): Promise<Answer> => answerInLanguage(ctx, await handled(), app.tenant.settings.texts);
       if (!idempotent) {
         const answer = await run();
         ctx.status = answer.status;

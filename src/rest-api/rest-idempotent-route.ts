@@ -7,7 +7,7 @@ import { AppError } from '../errors/app-error.js';
 import { readJsonText } from '../http/json-body.js';
 import type { CallingApp } from '../otp-api/app-credentials.js';
 import { createIdempotency, type Answer } from '../otp-api/idempotency.js';
-import { errorAnswer } from '../otp-api/otp-answers.js';
+import { answerInLanguage, errorAnswer } from '../otp-api/otp-answers.js';
 import type { RestClients } from './rest-client.js';
 
 export type RestHandler = (ctx: Context, app: CallingApp, body: Record<string, unknown>) => Promise<Answer>;
@@ -21,7 +21,7 @@ export function createIdempotentRoutes(services: Services, clients: RestClients)
       if (!read || !read.value || typeof read.value !== 'object' || Array.isArray(read.value)) throw new AppError('request.invalid', 'Send a JSON object.');
       const body = read.value as Record<string, unknown>;
       const app = await clients.identify(ctx, ctx.state.tenant!, body);
-      await idempotency.answer(ctx, `rest\0${app.appId}\0${route}`, read.text, async () => {
+      const handled = async (): Promise<Answer> => {
         try {
           return await handle(ctx, app, body);
         } catch (error) {
@@ -29,7 +29,9 @@ export function createIdempotentRoutes(services: Services, clients: RestClients)
           const wait = Number(ctx.response.get('Retry-After'));
           return errorAnswer(error.code, error.message, Number.isFinite(wait) && wait > 0 ? wait : undefined);
         }
-      });
+      };
+      // a refusal in the caller's language (http/error-language.ts), stored so for a retry
+      await idempotency.answer(ctx, `rest\0${app.appId}\0${route}`, read.text, async () => answerInLanguage(ctx, await handled(), ctx.state.tenant!.settings.texts));
     };
   };
 }

@@ -1,6 +1,7 @@
 // The admin console in a real browser (issue #6): an operator signs in through the system tenant's login page,
 // finds a user, assigns a role, revokes the user's session (whose refresh token then fails at the token endpoint),
-// creates a client whose secret is shown once, and previews branding in the frame the console allows itself.
+// creates a client whose secret is shown once, and previews branding in the frame the console allows itself. The
+// console speaks the language asked for at sign-in (ui_locales), else the browser's (issue #14).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser as Chromium, Page } from 'playwright-core';
@@ -10,6 +11,8 @@ import { createClient, createTenant, createUser } from '../support/fixtures.js';
 import { discover, oidc, refusal, signInOffline } from '../support/relying-party.js';
 import { createOperator, type TestOperator } from '../support/admin-console.js';
 import { launchChromium } from '../support/chromium.js';
+import { assertAccessible } from '../support/axe.js';
+import { translator } from '../../src/i18n/i18n.js';
 
 describe('admin console in a real browser (Chromium)', () => {
   let services: TestServices;
@@ -101,6 +104,32 @@ describe('admin console in a real browser (Chromium)', () => {
     const saved = await (await fetch(`${server.url}/t/${slug}/branding.css`)).text();
     assert.doesNotMatch(saved, /#0f766e/);
     assert.deepEqual(violations, []);
+  });
+
+  it('speaks Hindi when signed in with ui_locales=hi, German from Accept-Language otherwise, with no axe violation', async () => {
+    const users = `/admin/tenants/${slug}/users`;
+    for (const [locale, start] of [['hi', `/admin/sign-in?ui_locales=hi&next=${encodeURIComponent(users)}`], ['de', users]] as const) {
+      const words = translator(locale);
+      // the browser prefers German: ui_locales wins over it, and without ui_locales it decides
+      const context = await chromium.newContext({ locale: 'de-DE' });
+      const page = await context.newPage();
+      page.setDefaultTimeout(15_000);
+      await page.goto(`${server.url}${start}`);
+      await page.getByLabel(words.t('common.email')).fill(owner.email);
+      await page.getByLabel(words.t('common.password')).fill(owner.password);
+      await page.getByRole('button', { name: words.t('common.signIn') }).click();
+      await page.waitForURL((url) => url.pathname === users);
+      assert.equal(await page.locator('html').getAttribute('lang'), locale);
+      assert.equal(await page.locator('h1').textContent(), words.t('console.users.title'));
+      await page.getByRole('button', { name: words.t('console.users.submit') }).waitFor();
+      await assertAccessible(page);
+      // a refusal in a form reads in the same language: the catalogue's message for the code, not the library's
+      await page.locator('#new-email').fill('not-an-address@');
+      await page.locator('#new-email').evaluate((input: HTMLInputElement) => { input.type = 'text'; });
+      await page.getByRole('button', { name: words.t('console.users.submit') }).click();
+      await page.locator('#create-error').filter({ hasText: words.t('apiErrors.user_invalid_email') }).waitFor();
+      await context.close();
+    }
   });
 
   it('signs out of the console and of the system tenant, back to the sign-in', async () => {

@@ -8,6 +8,7 @@ import { waitForAudit } from '../support/email-flows.js';
 import { discover, signInOffline } from '../support/relying-party.js';
 import { asConsolePage, createOperator, csrfOf, post, signInToConsole } from '../support/admin-console.js';
 import { useTessera } from '../support/use-tessera.js';
+import { translator } from '../../src/i18n/i18n.js';
 
 const uuid = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
 
@@ -90,5 +91,23 @@ describe('admin console: readable identities', () => {
     for (const raw of [none, fragment, notUri, emptied]) {
       assert.doesNotMatch(visibleText(raw.html), /redirect_uris|client is invalid|invalid_client_metadata|must contain members/);
     }
+  });
+
+  it('answers client-form mistakes and changes in the operator\'s language (French from Accept-Language)', async () => {
+    const french = translator('fr');
+    const owner = await createOperator(server, 'owner');
+    const tenant = await createTenant(server);
+    const base = `/admin/tenants/${tenant.slug}/clients`;
+    const { browser, page } = await signInToConsole(server, owner, base, { 'accept-language': 'fr-FR, en;q=0.5' });
+    assert.match(page.html, /<html lang="fr">/);
+    assert.ok(visibleText(page.html).includes(french.t('console.clients.create')));
+    const none = asConsolePage(await post(browser, server, base, { _csrf: csrfOf(page), name: 'Boutique', kind: 'web', redirectUris: '' }), 'the form again');
+    assert.equal(none.status, 400);
+    assert.ok(visibleText(none.html).includes(french.t('console.clientErrors.needsRedirect')), visibleText(none.html));
+    const fragment = asConsolePage(await post(browser, server, base, { _csrf: csrfOf(page), name: 'Boutique', kind: 'web', redirectUris: 'https://shop.example/cb#x' }), 'the form again');
+    assert.ok(visibleText(fragment.html).includes(french.t('console.clientErrors.noFragment', { which: french.t('console.clientErrors.redirectUri') })));
+    for (const raw of [none, fragment]) assert.doesNotMatch(visibleText(raw.html), /redirect_uris|must contain members|Add at least one|cannot contain/);
+    const made = asConsolePage(await post(browser, server, base, { _csrf: csrfOf(page), name: 'Boutique', kind: 'web', redirectUris: 'https://shop.example/cb' }), 'the client page');
+    assert.ok(visibleText(made.html).includes(french.t('console.clients.created', { name: 'Boutique' })));
   });
 });

@@ -1,11 +1,13 @@
 // The console's "resend verification" (issue #14): for a user whose email is not verified, an operator with
-// users:write sends a link through the tenant's email sender, in the tenant's language; the form is CSRF-checked,
+// users:write sends a link through the tenant's email sender, in the language the user last signed in or up in (else
+// the tenant's); the form is CSRF-checked,
 // audited and held to the tenant's send limits. Opening the link verifies nothing until its button is pressed; the
 // button spends it once.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Browser } from '../support/browser.js';
-import { cliJson, createTenant, createUser } from '../support/fixtures.js';
+import { cliJson, createClient, createTenant, createUser, redirectUri } from '../support/fixtures.js';
+import { codeFlow, discover } from '../support/relying-party.js';
 import { asPage, visibleText } from '../support/hosted-pages.js';
 import { outbox, waitForAudit } from '../support/email-flows.js';
 import { asConsolePage, createOperator, csrfOf, post, signInToConsole } from '../support/admin-console.js';
@@ -69,6 +71,22 @@ describe('admin console: resend verification', () => {
     const tampered = new URL(link);
     tampered.searchParams.set('token', `${link.searchParams.get('token')!.slice(0, -2)}xx`);
     assert.equal(asPage(await new Browser().navigate(tampered), 'the link-gone page').status, 410);
+  });
+
+  it('sends the link in the language the user last signed in in, not the tenant\'s default', async () => {
+    const tenant = await createTenant(server);
+    await cliJson(server, ['tenant', 'settings', '--tenant', tenant.slug, '--set', JSON.stringify({ texts: { defaultLocale: 'fr' } })]);
+    const { browser, email, userPage, path } = await unverifiedUser(server, tenant.slug);
+    const app = await createClient(server, tenant.slug, ['--first-party']);
+    // the user signs in once on the hosted pages, shown in German (ui_locales)
+    await codeFlow(await discover(tenant.issuer, app.client_id, app.client_secret!), redirectUri, { email, password: 'A long enough passphrase 42' }, { params: { ui_locales: 'de' } });
+
+    asConsolePage(await post(browser, server, `${path}/verification/resend`, { _csrf: csrfOf(userPage) }), 'the user page');
+    const [message] = (await outbox(tenant.issuer)).filter((m) => m.to === email);
+    assert.ok(message);
+    const german = translator('de');
+    assert.equal(message.subject, german.t('email.verifyLink.subject', { name: `Tenant ${tenant.slug}` }));
+    assert.ok(message.text.includes(german.t('email.verifyLink.heading')), message.text);
   });
 
   it('refuses a verified user, a post without the CSRF token or without users:write, and sends past the limits', async () => {

@@ -177,7 +177,7 @@ describe('licenses: Management API and CLI', () => {
     assert.ok(!list.html.includes(key), 'the key itself is never shown again');
     const detail = asConsolePage(await browser.navigate(`${server.url}${base}?license=${id}`), 'the license');
     assert.match(visibleText(detail.html), /Reception PC/);
-    assert.match(visibleText(detail.html), /1 of 3 seat\(s\) used/);
+    assert.match(visibleText(detail.html), /1 of 3 seats used/);
     const released = asConsolePage(await post(browser, server, `${base}/${id}/activations/${activated.activation.id}/revoke`, { _csrf: csrfOf(detail) }), 'the license again');
     assert.match(visibleText(released.html), /The device lost its seat/);
     const unconfirmed = asConsolePage(await post(browser, server, `${base}/${id}/revoke`, { _csrf: csrfOf(detail) }), 'the license again');

@@ -24,8 +24,9 @@ export function asConsolePage(step: Page | URL, what: string): Page {
 }
 
 /** opens /admin in a fresh browser, signs in on the system tenant's login page and returns where it lands */
-export async function signInToConsole(server: TesseraProcess, operator: TestOperator, path = '/admin'): Promise<{ browser: Browser; page: Page }> {
-  const browser = new Browser();
+/** `headers`: what the browser sends with every request (e.g. its Accept-Language) */
+export async function signInToConsole(server: TesseraProcess, operator: TestOperator, path = '/admin', headers: Record<string, string> = {}): Promise<{ browser: Browser; page: Page }> {
+  const browser = new Browser(headers);
   const login = asConsolePage(await browser.navigate(`${server.url}${path}`), 'the system login page');
   assert.ok(login.url.pathname.startsWith('/t/system/interaction/'), `not the system login page: ${login.url.href}`);
   const page = asConsolePage(await browser.submit(login, '/login', { email: operator.email, password: operator.password }), 'a console page');

@@ -2,13 +2,17 @@
 import { join } from 'node:path';
 import { createPageRenderer, viewsDir } from '../../src/http/page-renderer.js';
 import { CSRF, EVIL } from './view-samples.js';
+import { translator } from '../../src/i18n/i18n.js';
+
+const words = translator('en');
 
 export const adminRenderer = createPageRenderer({ viewsDir: join(viewsDir, 'admin'), cache: false });
 /** the one script a console page may load: ours, from our origin (the console's CSP says script-src 'self') */
 export const PREVIEW_SCRIPT = '<script src="/admin/assets/admin-preview.js" defer></script>';
 
 const common = {
-  page: { title: EVIL, assetsUrl: '/assets', adminAssets: '/admin/assets', section: 'users' },
+  t: words.t, th: words.th,
+  page: { title: EVIL, lang: 'en', assetsUrl: '/assets', adminAssets: '/admin/assets', section: 'users' },
   operator: { label: EVIL, roles: ['owner'], can: () => true },
   csrfToken: CSRF,
   flash: { message: EVIL, isError: false },

@@ -1,5 +1,5 @@
 // An operator's "resend verification" (issue #14): a user whose email is not verified gets an email with a link that
-// verifies it, in the tenant's language. The link's token is stored only as its digest, for a day, bound to the user
+// verifies it, in the language the user last signed in or up in (else the tenant's). The link's token is stored only as its digest, for a day, bound to the user
 // and to the address it was sent to (a changed address is not verified by an old link), and is spent once: opening
 // the link shows a button, and only pressing it (a same-site POST) verifies, so a mail scanner that follows links
 // spends nothing. Sends count against the tenant's per-address and per-IP send limits, like every code.
@@ -9,6 +9,7 @@ import { AppError } from '../../errors/app-error.js';
 import type { KvStore } from '../../store/kv-store.js';
 import type { Courier, CourierTenant } from '../../notifications/courier.js';
 import type { SendLimits } from '../one-time-codes/send-limits.js';
+import { isLocale } from '../../i18n/i18n.js';
 
 /** how long a verification link works */
 export const verificationLinkSeconds = 24 * 60 * 60;
@@ -22,6 +23,8 @@ export interface EmailVerificationDeps {
   /** the user as stored now (email and whether it is verified), or null */
   findUser(tenantId: string, userId: string): Promise<{ id: string; email: string | null; emailVerified: boolean } | null>;
   markVerified(tenant: { id: string; slug: string }, userId: string): Promise<void>;
+  /** the language the user last signed in or up in, or null (users.service.ts localeOf) */
+  localeOf(tenantId: string, userId: string): Promise<string | null>;
 }
 
 interface Pending { userId: string; email: string }
@@ -55,7 +58,9 @@ export function createEmailVerification(deps: EmailVerificationDeps) {
       const token = randomBytes(32).toString('base64url');
       await deps.store.set(key(tenant.id, token), JSON.stringify({ userId: user.id, email: user.email } satisfies Pending), verificationLinkSeconds);
       const link = new URL(`/t/${tenant.slug}/verify-email?token=${token}`, deps.publicUrl).href;
-      await deps.courier.verificationLink({ tenant, to: user.email, link, ttlMinutes: verificationLinkSeconds / 60 });
+      // the user's own language (the one they last signed in or up in), else the tenant's default
+      const locale = await deps.localeOf(tenant.id, user.id);
+      await deps.courier.verificationLink({ tenant, to: user.email, link, ttlMinutes: verificationLinkSeconds / 60, ...(isLocale(locale) ? { locale } : {}) });
       return { email: user.email };
     },
 

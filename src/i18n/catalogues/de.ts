@@ -1,6 +1,8 @@
 // Deutsch. Same keys as en.ts; plural forms one, other (CLDR).
 import { deMessages } from './de.messages.js';
 import { deAccount } from './de.account.js';
+import { deErrors } from './de.errors.js';
+import { deConsole } from './de.console.js';
 
 export const de = {
   page: {
@@ -132,15 +134,6 @@ export const de = {
     request_not_supported: 'Die App hat ihre Anfrage in einer Form gesendet, die hier nicht unterstützt wird. Wenden Sie sich an ihren Support.',
     server_error: 'Bei uns ist etwas schiefgelaufen. Bitte versuchen Sie es gleich noch einmal.',
     fallback: 'Die Anmeldeanfrage war ungültig. Kehren Sie zur App zurück und versuchen Sie es erneut.',
-  },
-  apiErrors: {
-    request_invalid: 'Die Anfrage ist ungültig.',
-    request_csrf_failed: 'Das Formular ist abgelaufen oder wurde nicht von dieser Website gesendet. Bitte versuchen Sie es erneut.',
-    route_not_found: 'Unter dieser Adresse gibt es nichts.',
-    route_method_not_allowed: 'Diese Methode ist hier nicht erlaubt.',
-    tenant_not_found: 'Unter dieser Adresse gibt es keinen Mandanten.',
-    auth_rate_limited: 'Zu viele Versuche. Bitte warten Sie einen Moment und versuchen Sie es erneut.',
-    internal_error: 'Bei uns ist etwas schiefgelaufen.',
   },
   notice: {
     continue: 'Weiter',
@@ -320,4 +313,6 @@ export const de = {
   },
   ...deMessages,
   ...deAccount,
+  ...deErrors,
+  ...deConsole,
 } as const;

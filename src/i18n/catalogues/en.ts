@@ -2,6 +2,8 @@
 // plus the plural forms its language needs. `{{name}}` is a value; `**…**` is shown in bold on a page.
 import { enMessages } from './en.messages.js';
 import { enAccount } from './en.account.js';
+import { enErrors } from './en.errors.js';
+import { enConsole } from './en.console.js';
 
 export const en = {
   page: {
@@ -133,15 +135,6 @@ export const en = {
     request_not_supported: 'The app sent its request in a form that is not supported here. Contact its support.',
     server_error: 'Something went wrong on our side. Please try again in a moment.',
     fallback: 'The sign-in request was not valid. Go back to the app and try again.',
-  },
-  apiErrors: {
-    request_invalid: 'The request is not valid.',
-    request_csrf_failed: 'The form expired or was not sent from this site. Please try again.',
-    route_not_found: 'There is nothing at this address.',
-    route_method_not_allowed: 'This method is not allowed here.',
-    tenant_not_found: 'No tenant exists at this address.',
-    auth_rate_limited: 'Too many attempts. Please wait a moment and try again.',
-    internal_error: 'Something went wrong on our side.',
   },
   notice: {
     continue: 'Continue',
@@ -321,4 +314,6 @@ export const en = {
   },
   ...enMessages,
   ...enAccount,
+  ...enErrors,
+  ...enConsole,
 } as const;

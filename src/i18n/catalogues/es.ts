@@ -1,6 +1,8 @@
 // Español. Same keys as en.ts; plural forms one, many, other (CLDR).
 import { esMessages } from './es.messages.js';
 import { esAccount } from './es.account.js';
+import { esErrors } from './es.errors.js';
+import { esConsole } from './es.console.js';
 
 export const es = {
   page: {
@@ -137,15 +139,6 @@ export const es = {
     request_not_supported: 'La aplicación ha enviado su solicitud de una forma que aquí no se admite. Contacta con su soporte.',
     server_error: 'Algo ha salido mal por nuestra parte. Inténtalo de nuevo en un momento.',
     fallback: 'La solicitud de inicio de sesión no era válida. Vuelve a la aplicación e inténtalo de nuevo.',
-  },
-  apiErrors: {
-    request_invalid: 'La solicitud no es válida.',
-    request_csrf_failed: 'El formulario ha caducado o no se envió desde este sitio. Inténtalo de nuevo.',
-    route_not_found: 'No hay nada en esta dirección.',
-    route_method_not_allowed: 'Este método no está permitido aquí.',
-    tenant_not_found: 'No existe ningún espacio en esta dirección.',
-    auth_rate_limited: 'Demasiados intentos. Espera un momento y vuelve a intentarlo.',
-    internal_error: 'Algo ha salido mal por nuestra parte.',
   },
   notice: {
     continue: 'Continuar',
@@ -328,4 +321,6 @@ export const es = {
   },
   ...esMessages,
   ...esAccount,
+  ...esErrors,
+  ...esConsole,
 } as const;

@@ -1,6 +1,8 @@
 // Français. Same keys as en.ts; plural forms one, many, other (CLDR).
 import { frMessages } from './fr.messages.js';
 import { frAccount } from './fr.account.js';
+import { frErrors } from './fr.errors.js';
+import { frConsole } from './fr.console.js';
 
 export const fr = {
   page: {
@@ -137,15 +139,6 @@ export const fr = {
     request_not_supported: 'L’application a envoyé sa demande sous une forme qui n’est pas prise en charge ici. Contactez son support.',
     server_error: 'Une erreur s’est produite de notre côté. Veuillez réessayer dans un instant.',
     fallback: 'La demande de connexion n’était pas valide. Retournez dans l’application et réessayez.',
-  },
-  apiErrors: {
-    request_invalid: 'La demande n’est pas valide.',
-    request_csrf_failed: 'Le formulaire a expiré ou n’a pas été envoyé depuis ce site. Veuillez réessayer.',
-    route_not_found: 'Il n’y a rien à cette adresse.',
-    route_method_not_allowed: 'Cette méthode n’est pas autorisée ici.',
-    tenant_not_found: 'Aucun espace n’existe à cette adresse.',
-    auth_rate_limited: 'Trop de tentatives. Veuillez patienter un instant et réessayer.',
-    internal_error: 'Une erreur s’est produite de notre côté.',
   },
   notice: {
     continue: 'Continuer',
@@ -328,4 +321,6 @@ export const fr = {
   },
   ...frMessages,
   ...frAccount,
+  ...frErrors,
+  ...frConsole,
 } as const;

@@ -1,6 +1,8 @@
 // हिन्दी. Same keys as en.ts; plural forms one, other (CLDR).
 import { hiMessages } from './hi.messages.js';
 import { hiAccount } from './hi.account.js';
+import { hiErrors } from './hi.errors.js';
+import { hiConsole } from './hi.console.js';
 
 export const hi = {
   page: {
@@ -132,15 +134,6 @@ export const hi = {
     request_not_supported: 'ऐप ने अपना अनुरोध ऐसे रूप में भेजा जो यहाँ समर्थित नहीं है। उसकी सहायता टीम से संपर्क करें।',
     server_error: 'हमारी तरफ़ से कुछ गड़बड़ हो गई। कृपया थोड़ी देर में फिर कोशिश करें।',
     fallback: 'साइन इन का अनुरोध मान्य नहीं था। ऐप पर वापस जाएँ और फिर कोशिश करें।',
-  },
-  apiErrors: {
-    request_invalid: 'यह अनुरोध मान्य नहीं है।',
-    request_csrf_failed: 'फ़ॉर्म की समय-सीमा खत्म हो गई या यह इस साइट से नहीं भेजा गया। कृपया फिर कोशिश करें।',
-    route_not_found: 'इस पते पर कुछ नहीं है।',
-    route_method_not_allowed: 'यहाँ इस तरीके की अनुमति नहीं है।',
-    tenant_not_found: 'इस पते पर कोई टेनेंट मौजूद नहीं है।',
-    auth_rate_limited: 'बहुत सारी कोशिशें। कृपया थोड़ा रुककर फिर कोशिश करें।',
-    internal_error: 'हमारी तरफ़ से कुछ गड़बड़ हो गई।',
   },
   notice: {
     continue: 'जारी रखें',
@@ -320,4 +313,6 @@ export const hi = {
   },
   ...hiMessages,
   ...hiAccount,
+  ...hiErrors,
+  ...hiConsole,
 } as const;

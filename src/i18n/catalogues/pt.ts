@@ -1,6 +1,8 @@
 // Português. Same keys as en.ts; plural forms one, many, other (CLDR).
 import { ptMessages } from './pt.messages.js';
 import { ptAccount } from './pt.account.js';
+import { ptErrors } from './pt.errors.js';
+import { ptConsole } from './pt.console.js';
 
 export const pt = {
   page: {
@@ -137,15 +139,6 @@ export const pt = {
     request_not_supported: 'O aplicativo enviou o pedido em um formato que não é aceito aqui. Fale com o suporte dele.',
     server_error: 'Algo deu errado do nosso lado. Tente de novo daqui a pouco.',
     fallback: 'O pedido de login não era válido. Volte ao aplicativo e tente de novo.',
-  },
-  apiErrors: {
-    request_invalid: 'O pedido não é válido.',
-    request_csrf_failed: 'O formulário expirou ou não foi enviado por este site. Tente de novo.',
-    route_not_found: 'Não há nada neste endereço.',
-    route_method_not_allowed: 'Este método não é permitido aqui.',
-    tenant_not_found: 'Não existe nenhum espaço neste endereço.',
-    auth_rate_limited: 'Tentativas demais. Aguarde um momento e tente de novo.',
-    internal_error: 'Algo deu errado do nosso lado.',
   },
   notice: {
     continue: 'Continuar',
@@ -328,4 +321,6 @@ export const pt = {
   },
   ...ptMessages,
   ...ptAccount,
+  ...ptErrors,
+  ...ptConsole,
 } as const;
