@@ -94,5 +94,13 @@ export const deErrors = {
     audit_export_unreadable: 'Die Audit-Exportdatei konnte nicht gelesen werden.',
     audit_chain_broken: 'Die zu bereinigenden Einträge bilden keine lückenlose Kette; nichts wurde bereinigt.',
     audit_prune_conflict: 'Eine andere Bereinigung dieses Mandanten lief gleichzeitig; diese hat nichts bereinigt.',
+    magiclink_disabled: 'Dieser Mandant bietet keine Anmeldelinks an.',
+    magiclink_invalid: 'Dieser Anmeldelink ist abgelaufen, wurde bereits verwendet oder gilt hier nicht.',
+    rest_redirect_not_allowed: 'redirect_to ist keine für diese App registrierte Weiterleitungs-URI.',
+    federated_unknown_provider: 'Der Mandant hat keine aktivierte Verbindung mit diesem Namen.',
+    federated_upstream_failed: 'Der Identitätsanbieter war nicht erreichbar oder hat fehlerhaft geantwortet.',
+    federated_invalid: 'Dieses Anmeldeergebnis ist abgelaufen, wurde bereits verwendet oder gilt hier nicht.',
+    federated_link_required: 'Ein Konto mit dieser E-Mail-Adresse existiert bereits; das externe Konto ist nicht damit verknüpft.',
+    federated_not_allowed: 'Dieses externe Konto darf sich hier nicht anmelden (das Konto ist deaktiviert oder die Registrierung geschlossen).',
   },
 } as const;

@@ -94,5 +94,13 @@ export const esErrors = {
     audit_export_unreadable: 'No se pudo leer el archivo de exportación de auditoría.',
     audit_chain_broken: 'Las entradas que podar no forman una cadena sin roturas; no se ha podado nada.',
     audit_prune_conflict: 'Otra poda de este espacio se ejecutó al mismo tiempo; esta no ha podado nada.',
+    magiclink_disabled: 'Este espacio no ofrece enlaces de inicio de sesión.',
+    magiclink_invalid: 'Este enlace de inicio de sesión ha caducado, ya se usó o no es válido aquí.',
+    rest_redirect_not_allowed: 'redirect_to no es una URI de redirección registrada para esta aplicación.',
+    federated_unknown_provider: 'El espacio no tiene ninguna conexión habilitada con ese nombre.',
+    federated_upstream_failed: 'No se pudo contactar con el proveedor de identidad o respondió de forma incorrecta.',
+    federated_invalid: 'Este resultado de inicio de sesión ha caducado, ya se usó o no es válido aquí.',
+    federated_link_required: 'Ya existe una cuenta con este correo; la cuenta externa no está vinculada a ella.',
+    federated_not_allowed: 'Esta cuenta externa no puede iniciar sesión aquí (la cuenta está desactivada o el registro está cerrado).',
   },
 } as const;

@@ -94,5 +94,13 @@ export const frErrors = {
     audit_export_unreadable: 'Le fichier d’export d’audit n’a pas pu être lu.',
     audit_chain_broken: 'Les entrées à élaguer ne forment pas une chaîne intacte ; rien n’a été élagué.',
     audit_prune_conflict: 'Un autre élagage de cet espace s’est exécuté en même temps ; celui-ci n’a rien élagué.',
+    magiclink_disabled: 'Cet espace ne propose pas de liens de connexion.',
+    magiclink_invalid: 'Ce lien de connexion a expiré, a déjà servi ou n’est pas valable ici.',
+    rest_redirect_not_allowed: 'redirect_to n’est pas une URI de redirection enregistrée pour cette application.',
+    federated_unknown_provider: 'L’espace n’a aucune connexion activée de ce nom.',
+    federated_upstream_failed: 'Le fournisseur d’identité est injoignable ou a mal répondu.',
+    federated_invalid: 'Ce résultat de connexion a expiré, a déjà servi ou n’est pas valable ici.',
+    federated_link_required: 'Un compte existe déjà avec cette adresse ; le compte externe n’y est pas lié.',
+    federated_not_allowed: 'Ce compte externe ne peut pas se connecter ici (le compte est désactivé ou l’inscription est fermée).',
   },
 } as const;

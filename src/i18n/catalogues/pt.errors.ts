@@ -94,5 +94,13 @@ export const ptErrors = {
     audit_export_unreadable: 'Não foi possível ler o arquivo de exportação de auditoria.',
     audit_chain_broken: 'As entradas a podar não formam uma cadeia intacta; nada foi podado.',
     audit_prune_conflict: 'Outra poda deste espaço rodou ao mesmo tempo; esta não podou nada.',
+    magiclink_disabled: 'Este espaço não oferece links de acesso.',
+    magiclink_invalid: 'Este link de acesso expirou, já foi usado ou não é válido aqui.',
+    rest_redirect_not_allowed: 'redirect_to não é uma URI de redirecionamento registrada para este aplicativo.',
+    federated_unknown_provider: 'O espaço não tem nenhuma conexão ativada com esse nome.',
+    federated_upstream_failed: 'Não foi possível contatar o provedor de identidade ou ele respondeu incorretamente.',
+    federated_invalid: 'Este resultado de acesso expirou, já foi usado ou não é válido aqui.',
+    federated_link_required: 'Já existe uma conta com este e-mail; a conta externa não está vinculada a ela.',
+    federated_not_allowed: 'Esta conta externa não pode entrar aqui (a conta está desativada ou o cadastro está fechado).',
   },
 } as const;
