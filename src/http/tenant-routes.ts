@@ -5,7 +5,7 @@ import compose from 'koa-compose';
 import type { Context, Middleware, Next } from 'koa';
 import type Provider from 'oidc-provider';
 import { AppError } from '../errors/app-error.js';
-import type { TenantContext, TenantProviders } from '../oidc/tenant-providers.js';
+import type { TenantContext, TenantProvider, TenantProviders } from '../oidc/tenant-providers.js';
 import { brandingCss, type Branding } from '../tenants/branding.js';
 import { connectionButtonCss } from '../tenants/connection-settings.js';
 import { slugPattern } from '../tenants/tenants.service.js';
@@ -44,6 +44,16 @@ export function tenantRoutes(providers: TenantProviders): Middleware {
   };
 
   const documents = createStaticDocuments();
+  // one object per provider build, not one per request (the token endpoint's allocations show as garbage collection)
+  const resolvedTenants = new WeakMap<TenantProvider, ResolvedTenant>();
+  const resolvedTenantOf = (resolved: TenantProvider) => {
+    let tenant = resolvedTenants.get(resolved);
+    if (!tenant) {
+      tenant = Object.freeze({ ...resolved.tenant, branding: resolved.tenant.settings.branding });
+      resolvedTenants.set(resolved, tenant);
+    }
+    return tenant;
+  };
 
   return async function resolveTenant(ctx, next) {
     const match = tenantPath.exec(ctx.path);
@@ -52,7 +62,7 @@ export function tenantRoutes(providers: TenantProviders): Middleware {
     const rest = match[2] ?? '/';
     const resolved = slugPattern.test(slug) ? await providers.get(slug) : null;
     if (!resolved) throw new AppError('tenant.not_found');
-    ctx.state.tenant = { ...resolved.tenant, branding: resolved.tenant.settings.branding };
+    ctx.state.tenant = resolvedTenantOf(resolved);
     ctx.state.provider = resolved.provider;
 
     if (rest === '/branding.css') {
