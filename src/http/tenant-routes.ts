@@ -93,15 +93,19 @@ export function tenantRoutes(providers: TenantProviders): Middleware {
     }
 
     // What koa-mount does: the provider sees the path below its issuer and builds URLs with the mount path.
-    const original = ctx.path;
+    // Koa's path setter parses and re-serialises the URL; a request target in origin form (`/t/…?query`, all but a
+    // proxy's absolute form) is the path followed by the query, so the provider's URL is the rest followed by it.
+    const original = ctx.url;
+    const below = original.startsWith(ctx.path) ? rest + original.slice(ctx.path.length) : null;
     (ctx as Context & { mountPath?: string }).mountPath = `/t/${slug}`;
-    ctx.path = rest;
+    if (below === null) ctx.path = rest;
+    else ctx.url = below;
     try {
       await handlerOf(resolved.provider)(ctx, async () => {
-        ctx.path = original;
+        ctx.url = original;
       });
     } finally {
-      ctx.path = original;
+      ctx.url = original;
     }
     documents.remember(ctx, resolved.provider, rest);
   };

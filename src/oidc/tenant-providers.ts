@@ -171,7 +171,11 @@ export function createTenantProviders(deps: TenantProvidersDeps) {
     return { tenantId: record.id, keys: createLocalJWKSet(publicJwks(jwks)), environment: record.environment };
   }
 
+  let newest: string | undefined;
   function remember(slug: string, entry: Entry) {
+    // already the most recently used (a run of requests for one tenant): nothing to reorder
+    if (slug === newest && cache.get(slug) === entry) return;
+    newest = slug;
     cache.delete(slug);
     cache.set(slug, entry);
     while (cache.size > deps.maxSize) cache.delete(cache.keys().next().value!);

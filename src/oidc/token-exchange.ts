@@ -36,13 +36,10 @@ export interface TokenExchangeOptions {
   mayEnter?(userId: string): Promise<boolean>;
 }
 
-/** extraTokenClaims that add the `act` of the exchange being answered to the token it mints */
-export function withActClaim<T extends (ctx: KoaContextWithOIDC, token: never) => Promise<Record<string, unknown> | undefined>>(claims: T) {
-  return async (ctx: KoaContextWithOIDC, token: never): Promise<Record<string, unknown> | undefined> => {
-    const base = await claims(ctx, token);
-    const act = (ctx?.state as { tokenExchangeAct?: Act } | undefined)?.tokenExchangeAct;
-    return act && (token as { gty?: string }).gty === tokenExchangeGrantType ? { ...base, act } : base;
-  };
+/** the extraTokenClaims that add the `act` of the exchange being answered to the token it mints */
+export function actClaim(ctx: KoaContextWithOIDC, token: unknown): { act: Act } | undefined {
+  const act = (ctx?.state as { tokenExchangeAct?: Act } | undefined)?.tokenExchangeAct;
+  return act && (token as { gty?: string }).gty === tokenExchangeGrantType ? { act } : undefined;
 }
 
 /** what the audit entry of an exchange says (protocol-audit.ts reads it from ctx.state) */
