@@ -59,7 +59,7 @@ export function loginTransactionGrant(tenantId: string, redeem: RedeemLogin, opt
       accountId: login.userId, acr: login.acr ?? undefined, amr: login.amr, authTime: login.authTime, client, grantId,
       gty: loginTransactionGrantType, resource, rotations: 0, scope: 'offline_access', sessionUid: session.uid, sid, expiresWithSession: false,
     });
-    // read by withLoginClaims when the access token is saved, as on every later refresh
+    // read by loginClaims when the access token is saved, as on every later refresh
     oidc.entity('RefreshToken', rt);
 
     const at = new provider.AccessToken({ accountId: login.userId, client, grantId, gty: loginTransactionGrantType, scope: '', sessionUid: session.uid, sid, expiresWithSession: false });

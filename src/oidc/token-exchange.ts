@@ -129,7 +129,7 @@ export function tokenExchangeGrant(options: TokenExchangeOptions) {
     const grant = new provider.Grant({ accountId: subject.sub, clientId: client.clientId });
     grant.addResourceScope(resource, scope);
     const grantId = await grant.save();
-    // oidc-provider fills `extra` from extraTokenClaims when it saves the token: `act` joins there (withActClaim)
+    // oidc-provider fills `extra` from extraTokenClaims when it saves the token: `act` joins there (actClaim)
     (ctx.state as { tokenExchangeAct?: Act }).tokenExchangeAct = act;
     const at = new provider.AccessToken({ accountId: subject.sub, client, grantId, gty: tokenExchangeGrantType, scope } as never);
     const ResourceServerClass = (provider as unknown as { ResourceServer: ResourceServerCtor }).ResourceServer;
