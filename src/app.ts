@@ -9,7 +9,6 @@ import { createPages } from './http/pages.js';
 import { requestLog } from './http/request-log.js';
 import { securityHeaders } from './http/security-headers.js';
 import { errorHandler } from './http/error-handler.js';
-import { storeOutageAnswer } from './http/store-outage.js';
 import { hostGuard } from './http/host-guard.js';
 import { clientAddressMiddleware } from './http/client-address.js';
 import { staticRoutes } from './http/static-routes.js';
@@ -103,7 +102,6 @@ export async function createTessera(config: Config, logger: Logger, options: { c
   app.use(clientAddressMiddleware(config.trustProxy));
   app.use(requestLog(logger));
   app.use(securityHeaders({ https: config.publicUrl.protocol === 'https:' }));
-  app.use(storeOutageAnswer());
   app.use(errorHandler({ logger, pages }));
   app.use(hostGuard({ publicUrl: config.publicUrl, trustProxy: config.trustProxy, openPaths: new Set([healthPath, readyPath, cliPath]) }));
   app.use(forPaths(outsideTenantPaths, healthRoutes({ checks: readinessChecks(services) }).routes()));
