@@ -9,10 +9,10 @@ import { createPages } from './http/pages.js';
 import { requestLog } from './http/request-log.js';
 import { securityHeaders } from './http/security-headers.js';
 import { errorHandler } from './http/error-handler.js';
-import { storeOutageAnswer } from './http/store-outage.js';
 import { hostGuard } from './http/host-guard.js';
 import { clientAddressMiddleware } from './http/client-address.js';
 import { staticRoutes } from './http/static-routes.js';
+import { forPaths, outsideTenantPaths } from './http/path-gate.js';
 import { healthPath, healthRoutes, readyPath } from './operations/health.routes.js';
 import { readinessChecks } from './operations/readiness.js';
 import { createMetrics, noMetrics } from './operations/metrics.js';
@@ -102,18 +102,17 @@ export async function createTessera(config: Config, logger: Logger, options: { c
   app.use(clientAddressMiddleware(config.trustProxy));
   app.use(requestLog(logger));
   app.use(securityHeaders({ https: config.publicUrl.protocol === 'https:' }));
-  app.use(storeOutageAnswer());
   app.use(errorHandler({ logger, pages }));
   app.use(hostGuard({ publicUrl: config.publicUrl, trustProxy: config.trustProxy, openPaths: new Set([healthPath, readyPath, cliPath]) }));
-  app.use(healthRoutes({ checks: readinessChecks(services) }).routes());
+  app.use(forPaths(outsideTenantPaths, healthRoutes({ checks: readinessChecks(services) }).routes()));
   if (config.mtls) {
     app.use(clientCertificateHeaders({ headers: [config.mtls.certHeader, ...(config.mtls.verifyHeader ? [config.mtls.verifyHeader] : [])], trustProxy: config.trustProxy }));
   }
-  app.use(statics.routes());
-  app.use(homeRoutes({
+  app.use(forPaths(outsideTenantPaths, statics.routes()));
+  app.use(forPaths(outsideTenantPaths, homeRoutes({
     pages, development: config.env !== 'production', publicUrl: config.publicUrl, redirectUrl: config.homeRedirectUrl,
     demoSignInUrl: () => demoSignInUrl(services), ownerExists: () => services.firstOwner.ownerExists(),
-  }).routes());
+  }).routes()));
   app.use(permissionsCheckRoutes(services));
   app.use(protectedResourceMetadataRoutes({ providers: services.providers, rbac: services.rbac, publicUrl: config.publicUrl }));
   app.use(tenantRoutes(services.providers));

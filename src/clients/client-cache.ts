@@ -10,22 +10,27 @@ const channel = 'client-changed';
 export function createClientCache(options: { store: KvStore; ttlMs?: number; maxEntries?: number }) {
   const ttlMs = options.ttlMs ?? 60_000;
   const maxEntries = options.maxEntries ?? 10_000;
-  const entries = new Map<string, { value: Metadata; expires: number }>();
+  // a hit hands back the same settled promise (no allocation per lookup), and always the same metadata object:
+  // oidc/remembered-clients.ts relies on that object standing for the client until it changes
+  const entries = new Map<string, { value: Promise<Metadata>; expires: number }>();
   const keyOf = (tenantId: string, clientId: string) => `${tenantId}\n${clientId}`;
+
+  async function fill(key: string, load: () => Promise<Metadata | undefined>): Promise<Metadata | undefined> {
+    const value = await load();
+    entries.delete(key);
+    if (value) {
+      entries.set(key, { value: Promise.resolve(value), expires: Date.now() + ttlMs });
+      if (entries.size > maxEntries) entries.delete(entries.keys().next().value!);
+    }
+    return value;
+  }
 
   return {
     /** the cached metadata, or what `load` returns (only found clients are kept) */
-    async get(tenantId: string, clientId: string, load: () => Promise<Metadata | undefined>): Promise<Metadata | undefined> {
+    get(tenantId: string, clientId: string, load: () => Promise<Metadata | undefined>): Promise<Metadata | undefined> {
       const key = keyOf(tenantId, clientId);
       const hit = entries.get(key);
-      if (hit && hit.expires > Date.now()) return hit.value;
-      const value = await load();
-      entries.delete(key);
-      if (value) {
-        entries.set(key, { value, expires: Date.now() + ttlMs });
-        if (entries.size > maxEntries) entries.delete(entries.keys().next().value!);
-      }
-      return value;
+      return hit && hit.expires > Date.now() ? hit.value : fill(key, load);
     },
     /** drops the client here and tells every other process to */
     async changed(tenantId: string, clientId: string): Promise<void> {

@@ -44,7 +44,9 @@ export function isLoopback(address: string): boolean {
  * machine relays the network's requests from a loopback address, but announces itself with these headers).
  */
 export function isLocalRequest(peer: string, headers: Readonly<Record<string, unknown>>): boolean {
-  return isLoopback(peer) && forwardingHeaders.every((name) => headers[name] === undefined);
+  if (!isLoopback(peer)) return false;
+  for (const name of forwardingHeaders) if (headers[name] !== undefined) return false;
+  return true;
 }
 
 declare module 'koa' {

@@ -1,5 +1,6 @@
 // Turns anything thrown below into a clear answer: `{error, message}` JSON for programs, the branded error
 // page for browsers. Unknown errors become 500 with a request id to quote; only they are logged as errors.
+// A store outage, caught here or marked by the provider, ends as 503 with Retry-After (store-outage.ts).
 import type { Context, Middleware } from 'koa';
 import type { Logger } from 'pino';
 import { AppError } from '../errors/app-error.js';
@@ -10,6 +11,7 @@ import { loggablePath } from './request-log.js';
 import { errorBody, errorLanguage } from './error-language.js';
 import { isDataException } from '../db/prisma-errors.js';
 import { storeOutageOf } from '../store/store-outage.js';
+import { answerStoreOutage } from './store-outage.js';
 
 type PageTextSettings = NonNullable<NonNullable<PageTenant['settings']>['texts']>;
 
@@ -77,5 +79,6 @@ export function errorHandler(deps: { logger: Logger; pages: Pages }): Middleware
         ctx.body = errorBody(error, locale, texts?.overrides);
       }
     }
+    answerStoreOutage(ctx);
   };
 }

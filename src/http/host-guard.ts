@@ -17,7 +17,8 @@ export function hostGuard(options: { publicUrl: URL; trustProxy: TrustProxy; ope
     // is the one it wrote (only checked against PUBLIC_URL, never used).
     const forwarded = peerIsTrustedProxy(options.trustProxy, ctx.req.socket.remoteAddress ?? '') ? headers['x-forwarded-host'] : undefined;
     const claimed = (Array.isArray(forwarded) ? forwarded.join(',') : forwarded)?.split(',').pop()?.trim() || headers.host;
-    if (!options.openPaths.has(ctx.path) && claimed?.trim().toLowerCase() !== expected) {
+    // (the exact host, as clients send it, is compared first: no new string per request)
+    if (claimed !== expected && !options.openPaths.has(ctx.path) && claimed?.trim().toLowerCase() !== expected) {
       // the page links to the right origin: a visitor who typed 127.0.0.1 for localhost is one click away
       throw new AppError('request.misdirected_host', `This server answers at ${options.publicUrl.origin}.`, {
         link: { href: `${options.publicUrl.origin}/`, label: `Go to ${options.publicUrl.origin}` },

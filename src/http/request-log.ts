@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 
 declare module 'koa' {
   interface DefaultState {
-    /** W3C trace id: the caller's (traceparent) or a fresh one */
+    /** W3C trace id of OpenTelemetry's request span (otel-tracing.ts); without it the log line takes the caller's or a fresh one */
     traceId?: string;
   }
 }
@@ -17,13 +17,16 @@ export function requestLog(logger: Logger): Middleware {
   return async function logRequest(ctx, next) {
     const started = performance.now();
     ctx.state.requestId = randomUUID();
-    // with OpenTelemetry on, its request span has already set the trace id (the caller's, or the span's new one)
-    ctx.state.traceId ??= traceIdOf(ctx.get('traceparent')) ?? freshTraceId();
     ctx.set('X-Request-Id', ctx.state.requestId);
     try {
       await next();
     } finally {
-      if (logger.isLevelEnabled('info')) logger.info({ requestId: ctx.state.requestId, traceId: ctx.state.traceId, method: ctx.method, path: loggablePath(ctx.path), status: ctx.status, ms: Math.round(performance.now() - started) }, 'request');
+      if (logger.isLevelEnabled('info')) {
+        // with OpenTelemetry on, its request span has already set the trace id (the caller's, or the span's new one);
+        // otherwise it is made only for the line (no work per request when the line is not written)
+        const traceId = ctx.state.traceId ?? traceIdOf(ctx.get('traceparent')) ?? freshTraceId();
+        logger.info({ requestId: ctx.state.requestId, traceId, method: ctx.method, path: loggablePath(ctx.path), status: ctx.status, ms: Math.round(performance.now() - started) }, 'request');
+      }
     }
   };
 }

@@ -7,6 +7,9 @@ import type { Middleware } from 'koa';
 
 const pageCsp = "default-src 'none'; script-src 'none'; style-src 'self'; img-src 'self' https: data:; base-uri 'none'; frame-ancestors 'none'";
 
+/** what Koa's `ctx.response.is('html')` matches, without parsing every response's media type to find out */
+const htmlType = /^\s*text\/html\s*(;|$)/i;
+
 /** `script-src 'none' 'sha256-…'`: once a hash was added, 'none' must go (CSP3 ignores it then, with a warning) */
 function withoutNoneBesideHashes(csp: string): string {
   return csp.split(';').map((directive) => {
@@ -26,7 +29,7 @@ export function securityHeaders(options: { https: boolean }): Middleware {
       ctx.set('Referrer-Policy', 'no-referrer');
       if (options.https) ctx.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
       const csp = ctx.response.get('Content-Security-Policy');
-      if (ctx.response.is('html')) {
+      if (htmlType.test(String(ctx.response.get('Content-Type') ?? ''))) {
         // a page that allows its own framing (the admin console's branding preview) says so itself
         if (!ctx.response.get('X-Frame-Options')) ctx.set('X-Frame-Options', 'DENY');
         ctx.set('Content-Security-Policy', csp ? withoutNoneBesideHashes(csp) : pageCsp);

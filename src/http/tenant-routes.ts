@@ -5,7 +5,7 @@ import compose from 'koa-compose';
 import type { Context, Middleware, Next } from 'koa';
 import type Provider from 'oidc-provider';
 import { AppError } from '../errors/app-error.js';
-import type { TenantContext, TenantProviders } from '../oidc/tenant-providers.js';
+import type { TenantContext, TenantProvider, TenantProviders } from '../oidc/tenant-providers.js';
 import { brandingCss, type Branding } from '../tenants/branding.js';
 import { connectionButtonCss } from '../tenants/connection-settings.js';
 import { slugPattern } from '../tenants/tenants.service.js';
@@ -44,6 +44,16 @@ export function tenantRoutes(providers: TenantProviders): Middleware {
   };
 
   const documents = createStaticDocuments();
+  // one object per provider build, not one per request (the token endpoint's allocations show as garbage collection)
+  const resolvedTenants = new WeakMap<TenantProvider, ResolvedTenant>();
+  const resolvedTenantOf = (resolved: TenantProvider) => {
+    let tenant = resolvedTenants.get(resolved);
+    if (!tenant) {
+      tenant = Object.freeze({ ...resolved.tenant, branding: resolved.tenant.settings.branding });
+      resolvedTenants.set(resolved, tenant);
+    }
+    return tenant;
+  };
 
   return async function resolveTenant(ctx, next) {
     const match = tenantPath.exec(ctx.path);
@@ -52,7 +62,7 @@ export function tenantRoutes(providers: TenantProviders): Middleware {
     const rest = match[2] ?? '/';
     const resolved = slugPattern.test(slug) ? await providers.get(slug) : null;
     if (!resolved) throw new AppError('tenant.not_found');
-    ctx.state.tenant = { ...resolved.tenant, branding: resolved.tenant.settings.branding };
+    ctx.state.tenant = resolvedTenantOf(resolved);
     ctx.state.provider = resolved.provider;
 
     if (rest === '/branding.css') {
@@ -83,15 +93,19 @@ export function tenantRoutes(providers: TenantProviders): Middleware {
     }
 
     // What koa-mount does: the provider sees the path below its issuer and builds URLs with the mount path.
-    const original = ctx.path;
+    // Koa's path setter parses and re-serialises the URL; a request target in origin form (`/t/…?query`, all but a
+    // proxy's absolute form) is the path followed by the query, so the provider's URL is the rest followed by it.
+    const original = ctx.url;
+    const below = original.startsWith(ctx.path) ? rest + original.slice(ctx.path.length) : null;
     (ctx as Context & { mountPath?: string }).mountPath = `/t/${slug}`;
-    ctx.path = rest;
+    if (below === null) ctx.path = rest;
+    else ctx.url = below;
     try {
       await handlerOf(resolved.provider)(ctx, async () => {
-        ctx.path = original;
+        ctx.url = original;
       });
     } finally {
-      ctx.path = original;
+      ctx.url = original;
     }
     documents.remember(ctx, resolved.provider, rest);
   };

@@ -42,7 +42,8 @@ function clientAdapter(clients: ClientSource): Adapter {
   };
   // upsert/destroy are reached only through registration, which the tenant's provider enables or not
   return {
-    find: async (id) => (await clients.find(id)) as AdapterPayload | undefined,
+    // the cache's own promise, not one more per token request
+    find: (id) => clients.find(id) as Promise<AdapterPayload | undefined>,
     upsert: async (id, payload) => clients.save(id, payload as Record<string, unknown>),
     destroy: async (id) => clients.remove(id),
     consume: readOnly,

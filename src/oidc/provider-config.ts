@@ -14,9 +14,9 @@ import { fapiAlgorithms, fapiClientProblem, fapiMaxCodeSeconds } from './fapi2-p
 import type { MtlsHeaders } from './mtls-certificate.js';
 import { registrationFeatures, type RegistrationDeps } from './client-registration.js';
 import { deviceFlowFeature, type DevicePages } from './device-flow.js';
-import { withEnvironmentClaim } from './environment-claim.js';
-import { withActClaim } from './token-exchange.js';
-import { withLoginClaims } from './login-transaction-grant.js';
+import { environmentClaim } from './environment-claim.js';
+import { actClaim } from './token-exchange.js';
+import { loginClaims } from './login-transaction-grant.js';
 import { supportedLocales } from '../i18n/i18n.js';
 import { systemSlug } from '../tenants/issuer.js';
 
@@ -70,6 +70,8 @@ export function tenantProviderConfiguration(input: TenantProviderConfigInput): C
   const fapi = protocol.fapi2.enabled;
   const ownClients = new Set([accountClientId, adminClientId]);
   const profiles = protocolFeatures({ tenantId: tenant.id, protocol, dpopNonceSecret: input.dpopNonceSecret, mtls: input.mtls, exempt: ownClients });
+  const rbacClaims = rbacTokenClaims(tenant.id, settings.rbac, input.claimsFor);
+  const environment = tenant.environment ?? 'live';
   const mtlsEnabled = protocol.mtls.enabled && !!input.mtls;
   const parRequired = protocol.par.required || fapi;
   const jwa = {
@@ -107,7 +109,11 @@ export function tenantProviderConfiguration(input: TenantProviderConfigInput): C
     // (relying-party-settings.ts). The library default (true) keeps them for userinfo only.
     conformIdTokenClaims: settings.oidc.idTokenClaims === 'userinfo',
     extraParams: { scope: keepOfflineAccess(settings.oidc) as never },
-    extraTokenClaims: withLoginClaims(withActClaim(withEnvironmentClaim(tenant.environment ?? 'live', rbacTokenClaims(tenant.id, settings.rbac, input.claimsFor)) as never)) as Configuration['extraTokenClaims'],
+    // One async step per token: the RBAC claims (the only lookup), then the issuing environment (issue #19), an
+    // exchange's `act` and a login transaction's sign-in (each synchronous), in that order.
+    extraTokenClaims: async (ctx, token) => ({
+      ...(await rbacClaims(ctx, token)), [environmentClaim]: environment, ...actClaim(ctx, token), ...loginClaims(ctx, token),
+    }),
     // RFC 9700 §2.1.2: the code flow; implicit and hybrid only where the tenant turns them on (protocol-settings.ts).
     responseTypes: profiles.responseTypes,
     subjectTypes: profiles.subjectTypes,

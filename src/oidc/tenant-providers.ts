@@ -31,6 +31,7 @@ import { slugPattern, splitSlug } from '../tenants/environment-names.js';
 import { mayEnterEnvironment } from './environment-access.js';
 import { deviceVerificationGuard } from './device-flow.js';
 import { issuerFor } from '../tenants/issuer.js';
+import { rememberClients } from './remembered-clients.js';
 
 export interface TenantContext {
   readonly id: string;
@@ -115,6 +116,7 @@ export function createTenantProviders(deps: TenantProvidersDeps) {
       registration: { claimOnce: (key, ttl) => deps.store.setIfAbsent(`oidc:${record.id}:${key}`, '1', ttl) },
     });
     const provider = new Provider(tenant.issuer, configuration);
+    rememberClients(provider, new Set((configuration.clients ?? []).map((c) => c.client_id)));
     if (deps.redeemLogin) {
       provider.registerGrantType(loginTransactionGrantType, loginTransactionGrant(record.id, deps.redeemLogin, { resourceInfo: (resource, client) => resourceServerInfo(settings, apis, resource, client), sessionTtl: settings.ttl.session }) as never, loginTransactionParameter);
     }
@@ -169,7 +171,11 @@ export function createTenantProviders(deps: TenantProvidersDeps) {
     return { tenantId: record.id, keys: createLocalJWKSet(publicJwks(jwks)), environment: record.environment };
   }
 
+  let newest: string | undefined;
   function remember(slug: string, entry: Entry) {
+    // already the most recently used (a run of requests for one tenant): nothing to reorder
+    if (slug === newest && cache.get(slug) === entry) return;
+    newest = slug;
     cache.delete(slug);
     cache.set(slug, entry);
     while (cache.size > deps.maxSize) cache.delete(cache.keys().next().value!);

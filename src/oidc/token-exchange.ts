@@ -36,13 +36,10 @@ export interface TokenExchangeOptions {
   mayEnter?(userId: string): Promise<boolean>;
 }
 
-/** extraTokenClaims that add the `act` of the exchange being answered to the token it mints */
-export function withActClaim<T extends (ctx: KoaContextWithOIDC, token: never) => Promise<Record<string, unknown> | undefined>>(claims: T) {
-  return async (ctx: KoaContextWithOIDC, token: never): Promise<Record<string, unknown> | undefined> => {
-    const base = await claims(ctx, token);
-    const act = (ctx?.state as { tokenExchangeAct?: Act } | undefined)?.tokenExchangeAct;
-    return act && (token as { gty?: string }).gty === tokenExchangeGrantType ? { ...base, act } : base;
-  };
+/** the extraTokenClaims that add the `act` of the exchange being answered to the token it mints */
+export function actClaim(ctx: KoaContextWithOIDC, token: unknown): { act: Act } | undefined {
+  const act = (ctx?.state as { tokenExchangeAct?: Act } | undefined)?.tokenExchangeAct;
+  return act && (token as { gty?: string }).gty === tokenExchangeGrantType ? { act } : undefined;
 }
 
 /** what the audit entry of an exchange says (protocol-audit.ts reads it from ctx.state) */
@@ -132,7 +129,7 @@ export function tokenExchangeGrant(options: TokenExchangeOptions) {
     const grant = new provider.Grant({ accountId: subject.sub, clientId: client.clientId });
     grant.addResourceScope(resource, scope);
     const grantId = await grant.save();
-    // oidc-provider fills `extra` from extraTokenClaims when it saves the token: `act` joins there (withActClaim)
+    // oidc-provider fills `extra` from extraTokenClaims when it saves the token: `act` joins there (actClaim)
     (ctx.state as { tokenExchangeAct?: Act }).tokenExchangeAct = act;
     const at = new provider.AccessToken({ accountId: subject.sub, client, grantId, gty: tokenExchangeGrantType, scope } as never);
     const ResourceServerClass = (provider as unknown as { ResourceServer: ResourceServerCtor }).ResourceServer;

@@ -11,21 +11,25 @@ const channel = 'rbac-changed';
 export function createMachineClaimsCache(options: { store: KvStore; ttlMs?: number; maxEntries?: number }) {
   const ttlMs = options.ttlMs ?? 10_000;
   const maxEntries = options.maxEntries ?? 10_000;
-  const entries = new Map<string, { value: Claims; expires: number }>();
+  // a hit hands back the same settled promise: no allocation per token
+  const entries = new Map<string, { value: Promise<Claims>; expires: number }>();
   const dropTenant = (tenantId: string) => {
     for (const key of entries.keys()) if (key.startsWith(`${tenantId}\n`)) entries.delete(key);
   };
 
+  async function fill(key: string, load: () => Promise<Claims>): Promise<Claims> {
+    const value = await load();
+    entries.delete(key);
+    entries.set(key, { value: Promise.resolve(value), expires: Date.now() + ttlMs });
+    if (entries.size > maxEntries) entries.delete(entries.keys().next().value!);
+    return value;
+  }
+
   return {
-    async get(tenantId: string, clientId: string, audience: string, load: () => Promise<Claims>): Promise<Claims> {
+    get(tenantId: string, clientId: string, audience: string, load: () => Promise<Claims>): Promise<Claims> {
       const key = `${tenantId}\n${clientId}\n${audience}`;
       const hit = entries.get(key);
-      if (hit && hit.expires > Date.now()) return hit.value;
-      const value = await load();
-      entries.delete(key);
-      entries.set(key, { value, expires: Date.now() + ttlMs });
-      if (entries.size > maxEntries) entries.delete(entries.keys().next().value!);
-      return value;
+      return hit && hit.expires > Date.now() ? hit.value : fill(key, load);
     },
     /** the tenant's roles, permissions or assignments changed: drop its entries here and everywhere */
     async changed(tenantId: string): Promise<void> {

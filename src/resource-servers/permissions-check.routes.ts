@@ -17,8 +17,11 @@ import type { RateLimiter, RateRule } from '../store/rate-limiter.js';
 import { slugPattern } from '../tenants/tenants.service.js';
 import { listClaim, missingPermissions, verifyAccessToken } from '../rbac/access-token-check.js';
 import { validate } from '../validation/validate.js';
+import { forPaths } from '../http/path-gate.js';
 
 /** generous: one call per API request is the intended use; the limit only stops floods (per tenant and IP) */
+const checkPath = /\/permissions\/check\/?$/i;
+
 export const checkLimit: RateRule = { limit: 3000, windowSeconds: 60 };
 
 // a space-delimited string is accepted too: a form field, or a scope-like list
@@ -76,5 +79,6 @@ export function permissionsCheckRoutes(deps: { providers: TenantProviders; keys:
       missing: missingPermissions(permissions, input.permissions),
     };
   });
-  return compose([router.routes(), router.allowedMethods()]) as Middleware;
+  // the router's one path, as leniently as it matches it (any case, an optional trailing slash)
+  return forPaths((path) => checkPath.test(path), compose([router.routes(), router.allowedMethods()]) as Middleware);
 }

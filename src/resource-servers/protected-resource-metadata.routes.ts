@@ -8,6 +8,7 @@ import type { Middleware } from 'koa';
 import { AppError } from '../errors/app-error.js';
 import type { TenantProviders, TenantContext } from '../oidc/tenant-providers.js';
 import { slugPattern } from '../tenants/tenants.service.js';
+import { forPaths } from '../http/path-gate.js';
 import type { ApiRecord } from '../db/rbac.repository.js';
 import type { TenantRef } from '../rbac/rbac.service.js';
 
@@ -57,5 +58,7 @@ export function protectedResourceMetadataRoutes(deps: { providers: TenantProvide
     ctx.set('cache-control', 'public, max-age=300');
     ctx.body = documentOf(tenant, api);
   };
-  return compose([wellKnownDocument, router.routes(), router.allowedMethods()]) as Middleware;
+  // the paths above, as leniently as the router matches its own (any case, an optional trailing slash)
+  const listing = /\/protected-resources\/?$/i;
+  return forPaths((path) => path.startsWith(wellKnown) || listing.test(path), compose([wellKnownDocument, router.routes(), router.allowedMethods()]) as Middleware);
 }

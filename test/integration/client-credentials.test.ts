@@ -2,6 +2,7 @@
 // tenant's default API that a resource server verifies offline against the tenant's JWKS — and nothing else.
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
+import { request as httpRequest } from 'node:http';
 import * as jose from 'jose';
 import { useTessera } from '../support/use-tessera.js';
 import { cliJson, createClient, createTenant } from '../support/fixtures.js';
@@ -135,5 +136,28 @@ describe('client_credentials', () => {
     const { client } = plain;
     const impostor = await discover(tenant.issuer, client.client_id, 'not-the-secret', oidc.ClientSecretPost('not-the-secret'));
     assert.deepEqual(await refusal(oidc.clientCredentialsGrant(impostor)), { error: 'invalid_client', status: 401 });
+  });
+
+  it('serves a request whose target is in absolute form, as a forward proxy sends it (RFC 9112 §3.2.2)', async () => {
+    const { client } = plain;
+    const target = new URL(`${tenant.issuer}/token`);
+    const body = 'grant_type=client_credentials';
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const request = httpRequest({
+        host: target.hostname, port: target.port, method: 'POST', path: target.href,
+        headers: {
+          host: target.host, 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(body.length),
+          authorization: `Basic ${Buffer.from(`${encodeURIComponent(client.client_id)}:${encodeURIComponent(client.client_secret)}`).toString('base64')}`,
+        },
+      }, (response) => {
+        let text = '';
+        response.setEncoding('utf8').on('data', (chunk: string) => { text += chunk; }).on('end', () => resolve({ status: response.statusCode!, body: text }));
+      });
+      request.on('error', reject);
+      request.end(body);
+    });
+    assert.equal(answer.status, 200, answer.body);
+    const { payload } = await jose.jwtVerify((JSON.parse(answer.body) as { access_token: string }).access_token, jwks, { issuer: tenant.issuer, audience: `${tenant.issuer}/api` });
+    assert.equal(payload.client_id, client.client_id);
   });
 });
