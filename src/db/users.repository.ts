@@ -1,4 +1,5 @@
 import type { PrismaClient } from './generated/client.js';
+import type { Sql } from './database.js';
 import { isUniqueViolation } from './prisma-errors.js';
 import { AppError } from '../errors/app-error.js';
 
@@ -35,14 +36,21 @@ function takenField(error: unknown): 'phone' | 'email' {
   return JSON.stringify(target ?? '').includes('phone') ? 'phone' : 'email';
 }
 
-export function createUsersRepository(prisma: PrismaClient) {
+// findById and findByEmail are plain SQL: every refresh and every sign-in reads the user (oidc-models.repository.ts)
+const columns = `id, email, email_verified AS "emailVerified", phone, phone_verified AS "phoneVerified", password_hash AS "passwordHash",
+  profile, disabled, updated_at AT TIME ZONE 'UTC' AS "updatedAt"`;
+
+export function createUsersRepository(prisma: PrismaClient, sql: Sql) {
   return {
     async findById(tenantId: string, id: string): Promise<UserRecord | null> {
-      if (!uuid.test(id)) return null;
-      return (await prisma.user.findFirst({ where: { id, tenantId }, select })) as UserRecord | null;
+      if (!uuid.test(id) || !uuid.test(tenantId)) return null;
+      const [user] = await sql.query<UserRecord>(`SELECT ${columns} FROM users WHERE id = $1::uuid AND tenant_id = $2::uuid`, [id, tenantId]);
+      return user ?? null;
     },
     async findByEmail(tenantId: string, email: string): Promise<UserRecord | null> {
-      return (await prisma.user.findUnique({ where: { tenantId_email: { tenantId, email } }, select })) as UserRecord | null;
+      if (!uuid.test(tenantId)) return null;
+      const [user] = await sql.query<UserRecord>(`SELECT ${columns} FROM users WHERE tenant_id = $1::uuid AND email = $2`, [tenantId, email]);
+      return user ?? null;
     },
     async findByPhone(tenantId: string, phone: string): Promise<UserRecord | null> {
       return (await prisma.user.findUnique({ where: { tenantId_phone: { tenantId, phone } }, select })) as UserRecord | null;

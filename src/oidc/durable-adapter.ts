@@ -2,9 +2,10 @@
 // Ids are bearer secrets (a session id is the cookie, a refresh token id is the token), so rows are keyed by
 // their SHA-256 and the payload never holds the id; a Session's id is kept sealed for findByUid.
 import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
-import type { OidcModelsRepository } from '../db/oidc-models.repository.js';
+import type { OidcModelsRepository, StoredModel } from '../db/oidc-models.repository.js';
 import { digest, type Sealer } from '../crypto/sealing.js';
 import type { ConsumePolicy } from './consume-policy.js';
+import { keepForRequest, takeFromRequest } from './request-read-ahead.js';
 
 export interface DurableAdapterDeps {
   tenantId: string;
@@ -14,6 +15,8 @@ export interface DurableAdapterDeps {
 }
 
 const epoch = (date: Date) => Math.floor(date.getTime() / 1000);
+/** a refresh token's grant, read with it (request-read-ahead.ts) */
+const grantReadAhead = (tenantId: string, grantId: string) => `Grant\n${tenantId}\n${grantId}`;
 
 /** an adapter that can also undo a consume (rotation-rollback.ts) */
 export interface DurableAdapter extends Adapter {
@@ -50,7 +53,19 @@ export function createDurableAdapter(model: string, deps: DurableAdapterDeps): D
       });
     },
     async find(id) {
-      const stored = await repository.find(keyOf(id));
+      let stored: StoredModel | null;
+      const readAhead = model === 'Grant' ? takeFromRequest<StoredModel | null>(grantReadAhead(tenantId, id)) : undefined;
+      if (readAhead) {
+        stored = readAhead.value;
+      } else if (model === 'RefreshToken') {
+        // the refresh grant reads the token's grant next (oidc-provider's validateGrant): one round trip for both
+        const found = await repository.findWithGrant(keyOf(id), 'Grant');
+        stored = found?.row ?? null;
+        const grantId = stored?.payload.grantId;
+        if (found && typeof grantId === 'string') keepForRequest(grantReadAhead(tenantId, grantId), found.grant);
+      } else {
+        stored = await repository.find(keyOf(id));
+      }
       if (!stored) return undefined;
       return policy.presentOnFind(model, restore(id, stored), stored.consumedAt);
     },
