@@ -20,18 +20,36 @@ const live = (at: string) => `(expires_at IS NULL OR expires_at > ${at}::timesta
 const stored = (row: Row | undefined): StoredModel | null => (row ? { payload: row.payload, consumedAt: row.consumed_at } : null);
 const iso = (date: Date) => date.toISOString();
 
+export interface NewRow { payload: object; expiresAt: Date | null; grantId?: string; accountId?: string; uid?: string }
+const insertColumns = 'tenant_id, model, id, payload, expires_at, grant_id, account_id, uid';
+const insertValues = '$1::uuid, $2, $3, $4::jsonb, $5::timestamp, $6, $7, $8';
+const onConflict = `ON CONFLICT (tenant_id, model, id) DO UPDATE SET payload = EXCLUDED.payload, expires_at = EXCLUDED.expires_at,
+  grant_id = EXCLUDED.grant_id, account_id = EXCLUDED.account_id, uid = EXCLUDED.uid`;
+const valuesOf = (key: ModelKey, row: NewRow) => [
+  key.tenantId, key.model, key.id, JSON.stringify(row.payload), row.expiresAt ? iso(row.expiresAt) : null, row.grantId ?? null, row.accountId ?? null, row.uid ?? null,
+];
+
 export function createOidcModelsRepository(prisma: PrismaClient, sql: Sql) {
   const count = async (text: string, values: unknown[]) => (await sql.query(`${text} RETURNING 1`, values)).length;
 
   return {
-    async upsert(key: ModelKey, row: { payload: object; expiresAt: Date | null; grantId?: string; accountId?: string; uid?: string }): Promise<void> {
-      await sql.query(
-        `INSERT INTO oidc_models (tenant_id, model, id, payload, expires_at, grant_id, account_id, uid)
-         VALUES ($1::uuid, $2, $3, $4::jsonb, $5::timestamp, $6, $7, $8)
-         ON CONFLICT (tenant_id, model, id) DO UPDATE SET payload = EXCLUDED.payload, expires_at = EXCLUDED.expires_at,
-           grant_id = EXCLUDED.grant_id, account_id = EXCLUDED.account_id, uid = EXCLUDED.uid`,
-        [key.tenantId, key.model, key.id, JSON.stringify(row.payload), row.expiresAt ? iso(row.expiresAt) : null, row.grantId ?? null, row.accountId ?? null, row.uid ?? null],
+    async upsert(key: ModelKey, row: NewRow): Promise<void> {
+      await sql.query(`INSERT INTO oidc_models (${insertColumns}) VALUES (${insertValues}) ${onConflict}`, valuesOf(key, row));
+    },
+    /**
+     * consume(`consumed`) and upsert(`key`, `row`) in one statement, so both happen or neither (a rotation: the old
+     * refresh token and its successor). False, with nothing written, when `consumed` was already consumed.
+     */
+    async consumeAndUpsert(consumed: ModelKey, key: ModelKey, row: NewRow): Promise<boolean> {
+      const rows = await sql.query(
+        `WITH consumed AS (
+           UPDATE oidc_models SET consumed_at = $9::timestamp
+           WHERE tenant_id = $10::uuid AND model = $11 AND id = $12 AND consumed_at IS NULL RETURNING 1
+         )
+         INSERT INTO oidc_models (${insertColumns}) SELECT ${insertValues} WHERE EXISTS (SELECT 1 FROM consumed) ${onConflict} RETURNING 1`,
+        [...valuesOf(key, row), iso(new Date()), consumed.tenantId, consumed.model, consumed.id],
       );
+      return rows.length === 1;
     },
     async find(key: ModelKey): Promise<StoredModel | null> {
       const [row] = await sql.query<Row>(
