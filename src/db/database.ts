@@ -28,6 +28,12 @@ export interface Sql {
   query<T = Record<string, unknown>>(text: string, values?: readonly unknown[]): Promise<T[]>;
 }
 
+/**
+ * A `timestamp(3)` column (Prisma's DateTime: UTC without a zone) as epoch milliseconds, float8: a number in every
+ * driver, where a bare timestamp would be read in the process's (pg) or the session's (PGlite) time zone.
+ */
+export const epochMs = (column: string) => `(extract(epoch from ${column}) * 1000)::float8`;
+
 export interface Database {
   readonly kind: 'postgres' | 'embedded';
   readonly prisma: PrismaClient;

@@ -1,10 +1,11 @@
 // Rows for oidc-provider's durable models. The adapter in src/oidc decides what goes in (hashed ids, no secrets).
 // The statements of a token request (find, consume, save) are plain SQL (database.ts `Sql`): a refresh-token rotation
 // makes four of them, and through Prisma each cost more CPU than PostgreSQL spends answering it (README "Benchmarks").
-// Timestamps are `timestamp(3)` columns holding UTC, as Prisma writes them: they go in as ISO strings (the zone is
-// ignored by the cast, the digits are UTC) and come out through AT TIME ZONE 'UTC', whatever the process's TZ.
+// Timestamps are `timestamp(3)` columns holding UTC, as Prisma writes them: they go in as ISO strings (the cast ignores
+// the zone, the digits are UTC) and come out as epoch milliseconds (`epochMs`), whatever the process's or the
+// session's time zone (pg and PGlite would each read a bare timestamp in a zone of their own).
 import type { PrismaClient } from './generated/client.js';
-import type { Sql } from './database.js';
+import { epochMs, type Sql } from './database.js';
 
 export interface StoredModel {
   readonly payload: Record<string, unknown>;
@@ -13,11 +14,12 @@ export interface StoredModel {
 
 export interface ModelKey { tenantId: string; model: string; id: string }
 
-interface Row { payload: Record<string, unknown>; consumed_at: Date | null }
+interface Row { payload: Record<string, unknown>; consumed_at: number | null }
 
-const columns = `payload, consumed_at AT TIME ZONE 'UTC' AS consumed_at`;
+const dateOf = (ms: number | null) => (ms === null ? null : new Date(ms));
+const columns = `payload, ${epochMs('consumed_at')} AS consumed_at`;
 const live = (at: string) => `(expires_at IS NULL OR expires_at > ${at}::timestamp)`;
-const stored = (row: Row | undefined): StoredModel | null => (row ? { payload: row.payload, consumedAt: row.consumed_at } : null);
+const stored = (row: Row | undefined): StoredModel | null => (row ? { payload: row.payload, consumedAt: dateOf(row.consumed_at) } : null);
 const iso = (date: Date) => date.toISOString();
 
 export interface NewRow { payload: object; expiresAt: Date | null; grantId?: string; accountId?: string; uid?: string }
@@ -63,9 +65,9 @@ export function createOidcModelsRepository(prisma: PrismaClient, sql: Sql) {
      * grant id): a refresh reads both, one right after the other.
      */
     async findWithGrant(key: ModelKey, grantModel: string): Promise<{ row: StoredModel; grant: StoredModel | null } | null> {
-      const [row] = await sql.query<Row & { grant_payload: Record<string, unknown> | null; grant_consumed_at: Date | null; grant_found: boolean | null }>(
-        `SELECT m.payload, m.consumed_at AT TIME ZONE 'UTC' AS consumed_at,
-           g.payload AS grant_payload, g.consumed_at AT TIME ZONE 'UTC' AS grant_consumed_at, g.found AS grant_found
+      const [row] = await sql.query<Row & { grant_payload: Record<string, unknown> | null; grant_consumed_at: number | null; grant_found: boolean | null }>(
+        `SELECT m.payload, ${epochMs('m.consumed_at')} AS consumed_at,
+           g.payload AS grant_payload, ${epochMs('g.consumed_at')} AS grant_consumed_at, g.found AS grant_found
          FROM oidc_models m
          LEFT JOIN LATERAL (
            SELECT payload, consumed_at, true AS found FROM oidc_models
@@ -75,7 +77,7 @@ export function createOidcModelsRepository(prisma: PrismaClient, sql: Sql) {
         [key.tenantId, key.model, key.id, iso(new Date()), grantModel],
       );
       if (!row) return null;
-      return { row: stored(row)!, grant: row.grant_found ? { payload: row.grant_payload!, consumedAt: row.grant_consumed_at } : null };
+      return { row: stored(row)!, grant: row.grant_found ? { payload: row.grant_payload!, consumedAt: dateOf(row.grant_consumed_at) } : null };
     },
     async findByUid(tenantId: string, model: string, uid: string): Promise<StoredModel | null> {
       const [row] = await sql.query<Row>(

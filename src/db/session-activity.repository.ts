@@ -1,7 +1,7 @@
 // Where and how each provider session was opened, and when it was last used (issue #6). The sessions
 // themselves are oidc_models rows (model `Session`); this table only describes them.
 import type { PrismaClient } from './generated/client.js';
-import type { Sql } from './database.js';
+import { epochMs, type Sql } from './database.js';
 
 export interface SessionActivityRecord {
   readonly uid: string;
@@ -38,14 +38,15 @@ export function createSessionActivityRepository(prisma: PrismaClient, sql: Sql) 
      */
     async touched(tenantId: string, uid: string, everyMs: number, now = new Date()): Promise<Date | null> {
       // timestamp(3) columns hold UTC (oidc-models.repository.ts)
-      const [row] = await sql.query<{ written: Date | null; current: Date | null }>(
+      const [row] = await sql.query<{ written: number | null; current: number | null }>(
         `WITH current AS (SELECT last_active_at FROM session_activity WHERE tenant_id = $1::uuid AND uid = $2),
            written AS (UPDATE session_activity SET last_active_at = $3::timestamp
              WHERE tenant_id = $1::uuid AND uid = $2 AND last_active_at < $4::timestamp RETURNING last_active_at)
-         SELECT (SELECT last_active_at AT TIME ZONE 'UTC' FROM written) AS written, (SELECT last_active_at AT TIME ZONE 'UTC' FROM current) AS current`,
+         SELECT (SELECT ${epochMs('last_active_at')} FROM written) AS written, (SELECT ${epochMs('last_active_at')} FROM current) AS current`,
         [tenantId, uid, now.toISOString(), new Date(now.getTime() - everyMs).toISOString()],
       );
-      return row?.written ?? row?.current ?? null;
+      const at = row?.written ?? row?.current ?? null;
+      return at === null ? null : new Date(at);
     },
     async forSessions(tenantId: string, uids: string[]): Promise<SessionActivityRecord[]> {
       if (!uids.length) return [];

@@ -1,5 +1,5 @@
 import type { PrismaClient } from './generated/client.js';
-import type { Sql } from './database.js';
+import { epochMs, type Sql } from './database.js';
 import { isUniqueViolation } from './prisma-errors.js';
 import { AppError } from '../errors/app-error.js';
 
@@ -38,19 +38,20 @@ function takenField(error: unknown): 'phone' | 'email' {
 
 // findById and findByEmail are plain SQL: every refresh and every sign-in reads the user (oidc-models.repository.ts)
 const columns = `id, email, email_verified AS "emailVerified", phone, phone_verified AS "phoneVerified", password_hash AS "passwordHash",
-  profile, disabled, updated_at AT TIME ZONE 'UTC' AS "updatedAt"`;
+  profile, disabled, ${epochMs('updated_at')} AS "updatedAt"`;
+const userOf = (row: (Omit<UserRecord, 'updatedAt'> & { updatedAt: number }) | undefined): UserRecord | null => (row ? { ...row, updatedAt: new Date(row.updatedAt) } : null);
 
 export function createUsersRepository(prisma: PrismaClient, sql: Sql) {
   return {
     async findById(tenantId: string, id: string): Promise<UserRecord | null> {
       if (!uuid.test(id) || !uuid.test(tenantId)) return null;
-      const [user] = await sql.query<UserRecord>(`SELECT ${columns} FROM users WHERE id = $1::uuid AND tenant_id = $2::uuid`, [id, tenantId]);
-      return user ?? null;
+      const [user] = await sql.query<Omit<UserRecord, 'updatedAt'> & { updatedAt: number }>(`SELECT ${columns} FROM users WHERE id = $1::uuid AND tenant_id = $2::uuid`, [id, tenantId]);
+      return userOf(user);
     },
     async findByEmail(tenantId: string, email: string): Promise<UserRecord | null> {
       if (!uuid.test(tenantId)) return null;
-      const [user] = await sql.query<UserRecord>(`SELECT ${columns} FROM users WHERE tenant_id = $1::uuid AND email = $2`, [tenantId, email]);
-      return user ?? null;
+      const [user] = await sql.query<Omit<UserRecord, 'updatedAt'> & { updatedAt: number }>(`SELECT ${columns} FROM users WHERE tenant_id = $1::uuid AND email = $2`, [tenantId, email]);
+      return userOf(user);
     },
     async findByPhone(tenantId: string, phone: string): Promise<UserRecord | null> {
       return (await prisma.user.findUnique({ where: { tenantId_phone: { tenantId, phone } }, select })) as UserRecord | null;
