@@ -151,7 +151,7 @@ export async function createServices(config: Config, logger: Logger, options: Se
       await providers.announceChange(slug);
     },
   });
-  const audit = createAuditLog({ repository: createAuditRepository(db.prisma), secret: deriveSecret(config.keyEncryptionKeys[0]!, 'audit pseudonyms'), logger, observe: metrics.auditEvent });
+  const audit = createAuditLog({ repository: createAuditRepository(db.prisma, db.sql), secret: deriveSecret(config.keyEncryptionKeys[0]!, 'audit pseudonyms'), logger, observe: metrics.auditEvent });
   const protocolAudit = createProtocolAudit(audit);
   const sessionActivity = createSessionActivityRepository(db.prisma, db.sql);
   // the one gate for every request to an operator-configured address (issue #13)

@@ -26,6 +26,8 @@ export type DatabaseTarget = { kind: 'postgres'; url: string } | { kind: 'embedd
  */
 export interface Sql {
   query<T = Record<string, unknown>>(text: string, values?: readonly unknown[]): Promise<T[]>;
+  /** runs `work` in one transaction on one connection: committed when it resolves, rolled back when it throws */
+  transaction<T>(work: (sql: Pick<Sql, 'query'>) => Promise<T>): Promise<T>;
 }
 
 /**
@@ -112,6 +114,22 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
     async query<T>(text: string, values: readonly unknown[] = []) {
       return (await pool.query({ text, values: values as unknown[] })).rows as T[];
     },
+    async transaction(work) {
+      const client = await pool.connect();
+      let failed: Error | undefined;
+      try {
+        await client.query('BEGIN');
+        const result = await work({ query: async <T>(text: string, values: readonly unknown[] = []) => (await client.query({ text, values: values as unknown[] })).rows as T[] });
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch((rollback: Error) => { failed = rollback; });
+        throw error;
+      } finally {
+        // a connection whose rollback failed is broken: the pool drops it instead of lending it again
+        client.release(failed);
+      }
+    },
   };
   return {
     kind: 'postgres',
@@ -143,7 +161,10 @@ async function openEmbedded(dataDir: string): Promise<Database> {
     kind: 'embedded',
     prisma,
     // PGlite is one connection: a statement sent beside Prisma could land inside one of its open transactions
-    sql: { query: <T>(text: string, values: readonly unknown[] = []) => prisma.$queryRawUnsafe<T[]>(text, ...values) },
+    sql: {
+      query: <T>(text: string, values: readonly unknown[] = []) => prisma.$queryRawUnsafe<T[]>(text, ...values),
+      transaction: (work) => prisma.$transaction((tx) => work({ query: <T>(text: string, values: readonly unknown[] = []) => tx.$queryRawUnsafe<T[]>(text, ...values) })),
+    },
     adapterFactory,
     close: async () => {
       await prisma.$disconnect();
@@ -223,12 +244,13 @@ function tracedQueries<T extends Queries>(target: T, span: NonNullable<OpenDatab
 
 /** `sql` with every statement in a span, as tracedQueries does for Prisma's */
 function tracedSql(sql: Sql, span: NonNullable<OpenDatabaseOptions['span']>): Sql {
-  return {
+  const traced = (run: Pick<Sql, 'query'>): Pick<Sql, 'query'> => ({
     query(text, values) {
       const verb = /^\s*(\w+)/.exec(text)?.[1]?.toUpperCase() ?? 'QUERY';
-      return span(`db ${verb}`, { 'db.system.name': 'postgresql', 'db.operation.name': verb, 'db.query.text': text.slice(0, 1000) }, () => sql.query(text, values));
+      return span(`db ${verb}`, { 'db.system.name': 'postgresql', 'db.operation.name': verb, 'db.query.text': text.slice(0, 1000) }, () => run.query(text, values));
     },
-  };
+  });
+  return { ...traced(sql), transaction: (work) => sql.transaction((tx) => work(traced(tx))) };
 }
 
 /** Keeps PostgreSQL's own error fields, so the engine's message (and `_prisma_migrations.logs`) says what failed. */
