@@ -6,6 +6,9 @@
 // session's time zone (pg and PGlite would each read a bare timestamp in a zone of their own).
 import type { PrismaClient } from './generated/client.js';
 import { epochMs, type Sql } from './database.js';
+import { userColumns, userOf, type UserRecord, type UserRow } from './users.repository.js';
+
+const uuidPattern = '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';
 
 export interface StoredModel {
   readonly payload: Record<string, unknown>;
@@ -61,23 +64,34 @@ export function createOidcModelsRepository(prisma: PrismaClient, sql: Sql) {
       return stored(row);
     },
     /**
-     * A row and, in the same round trip, the live `grantModel` row of its grant (a Grant row carries its own id as
-     * grant id): a refresh reads both, one right after the other.
+     * A refresh token and, in the same round trip, what a refresh reads right after it: the live `Grant` row of its
+     * grant (a Grant row carries its own id as grant id) and its user, from the tenant's user realm (an environment's
+     * users are its parent tenant's: user-realm.ts). `user` is null when the token names no user or an unknown one.
      */
-    async findWithGrant(key: ModelKey, grantModel: string): Promise<{ row: StoredModel; grant: StoredModel | null } | null> {
-      const [row] = await sql.query<Row & { grant_payload: Record<string, unknown> | null; grant_consumed_at: number | null; grant_found: boolean | null }>(
+    async findRefreshToken(key: ModelKey): Promise<{ row: StoredModel; grant: StoredModel | null; user: UserRecord | null } | null> {
+      const [row] = await sql.query<Row & UserRow & { grant_payload: Record<string, unknown> | null; grant_consumed_at: number | null; grant_found: boolean | null; user_found: boolean | null }>(
         `SELECT m.payload, ${epochMs('m.consumed_at')} AS consumed_at,
-           g.payload AS grant_payload, ${epochMs('g.consumed_at')} AS grant_consumed_at, g.found AS grant_found
+           g.payload AS grant_payload, ${epochMs('g.consumed_at')} AS grant_consumed_at, g.found AS grant_found, u.*
          FROM oidc_models m
          LEFT JOIN LATERAL (
            SELECT payload, consumed_at, true AS found FROM oidc_models
-           WHERE tenant_id = m.tenant_id AND model = $5 AND grant_id = m.grant_id AND ${live('$4')} LIMIT 1
+           WHERE tenant_id = m.tenant_id AND model = 'Grant' AND grant_id = m.grant_id AND ${live('$4')} LIMIT 1
          ) g ON m.grant_id IS NOT NULL
+         LEFT JOIN LATERAL (
+           SELECT ${userColumns('x')}, true AS user_found FROM users x
+           WHERE x.id = CASE WHEN m.account_id ~* '${uuidPattern}' THEN m.account_id::uuid END
+             AND x.tenant_id = (SELECT coalesce(t.parent_id, t.id) FROM tenants t WHERE t.id = m.tenant_id)
+         ) u ON m.account_id IS NOT NULL
          WHERE m.tenant_id = $1::uuid AND m.model = $2 AND m.id = $3 AND (m.expires_at IS NULL OR m.expires_at > $4::timestamp)`,
-        [key.tenantId, key.model, key.id, iso(new Date()), grantModel],
+        [key.tenantId, key.model, key.id, iso(new Date())],
       );
       if (!row) return null;
-      return { row: stored(row)!, grant: row.grant_found ? { payload: row.grant_payload!, consumedAt: dateOf(row.grant_consumed_at) } : null };
+      const { user_found: userFound, id, email, emailVerified, phone, phoneVerified, passwordHash, profile, disabled, updatedAt } = row;
+      return {
+        row: stored(row)!,
+        grant: row.grant_found ? { payload: row.grant_payload!, consumedAt: dateOf(row.grant_consumed_at) } : null,
+        user: userFound ? userOf({ id, email, emailVerified, phone, phoneVerified, passwordHash, profile, disabled, updatedAt }) : null,
+      };
     },
     async findByUid(tenantId: string, model: string, uid: string): Promise<StoredModel | null> {
       const [row] = await sql.query<Row>(

@@ -37,20 +37,24 @@ function takenField(error: unknown): 'phone' | 'email' {
 }
 
 // findById and findByEmail are plain SQL: every refresh and every sign-in reads the user (oidc-models.repository.ts)
-const columns = `id, email, email_verified AS "emailVerified", phone, phone_verified AS "phoneVerified", password_hash AS "passwordHash",
-  profile, disabled, ${epochMs('updated_at')} AS "updatedAt"`;
-const userOf = (row: (Omit<UserRecord, 'updatedAt'> & { updatedAt: number }) | undefined): UserRecord | null => (row ? { ...row, updatedAt: new Date(row.updatedAt) } : null);
+/** the columns of a UserRecord, from `users` under `alias`; userOf() turns the row into one */
+export const userColumns = (alias: string) => `${alias}.id, ${alias}.email, ${alias}.email_verified AS "emailVerified", ${alias}.phone,
+  ${alias}.phone_verified AS "phoneVerified", ${alias}.password_hash AS "passwordHash", ${alias}.profile, ${alias}.disabled,
+  ${epochMs(`${alias}.updated_at`)} AS "updatedAt"`;
+export type UserRow = Omit<UserRecord, 'updatedAt'> & { updatedAt: number };
+export const userOf = (row: UserRow | undefined): UserRecord | null => (row ? { ...row, updatedAt: new Date(row.updatedAt) } : null);
+const columns = userColumns('users');
 
 export function createUsersRepository(prisma: PrismaClient, sql: Sql) {
   return {
     async findById(tenantId: string, id: string): Promise<UserRecord | null> {
       if (!uuid.test(id) || !uuid.test(tenantId)) return null;
-      const [user] = await sql.query<Omit<UserRecord, 'updatedAt'> & { updatedAt: number }>(`SELECT ${columns} FROM users WHERE id = $1::uuid AND tenant_id = $2::uuid`, [id, tenantId]);
+      const [user] = await sql.query<UserRow>(`SELECT ${columns} FROM users WHERE id = $1::uuid AND tenant_id = $2::uuid`, [id, tenantId]);
       return userOf(user);
     },
     async findByEmail(tenantId: string, email: string): Promise<UserRecord | null> {
       if (!uuid.test(tenantId)) return null;
-      const [user] = await sql.query<Omit<UserRecord, 'updatedAt'> & { updatedAt: number }>(`SELECT ${columns} FROM users WHERE tenant_id = $1::uuid AND email = $2`, [tenantId, email]);
+      const [user] = await sql.query<UserRow>(`SELECT ${columns} FROM users WHERE tenant_id = $1::uuid AND email = $2`, [tenantId, email]);
       return userOf(user);
     },
     async findByPhone(tenantId: string, phone: string): Promise<UserRecord | null> {

@@ -14,7 +14,7 @@ import { createConsumePolicy } from './consume-policy.js';
 import { createDurableAdapter } from './durable-adapter.js';
 import { createShortLivedAdapter } from './short-lived-adapter.js';
 import { reuseIntervalOf, successorRecorded } from './refresh-token-reuse.js';
-import { createRequestScope, type RequestScope } from './request-read-ahead.js';
+import { providerRequests, type RequestScope } from './request-read-ahead.js';
 
 export const durableModels: ReadonlySet<string> = new Set(['Session', 'Grant', 'RefreshToken', 'InitialAccessToken', 'RegistrationAccessToken']);
 
@@ -57,7 +57,7 @@ function clientAdapter(clients: ClientSource): Adapter {
 
 export function createAdapterFactory(deps: AdapterFactoryDeps): (model: string) => Adapter {
   const adapters = new Map<string, Adapter>();
-  const requestScope = deps.requestScope ?? createRequestScope();
+  const requestScope = deps.requestScope ?? providerRequests;
   const policy = createConsumePolicy({
     now: deps.now ?? Date.now,
     async reuseIntervalFor(clientId) {

@@ -1,14 +1,14 @@
 // oidc-provider adapter for models that must survive restarts (Session, Grant, RefreshToken) in PostgreSQL.
 // Ids are bearer secrets (a session id is the cookie, a refresh token id is the token), so rows are keyed by
 // their SHA-256 and the payload never holds the id; a Session's id is kept sealed for findByUid.
-// A refresh takes three statements (README "Benchmarks"): the token with its grant (read ahead for the Grant
-// adapter), the user, and the rotation — the old token's consume and its successor's insert in one statement, so a
+// A refresh takes two statements (README "Benchmarks"): the token with its grant and user (read ahead for the Grant
+// adapter and findAccount), and the rotation — the old token's consume and its successor's insert in one statement, so a
 // rotation is written whole or not at all (request-read-ahead.ts holds the consume until the successor is saved).
 import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import type { NewRow, OidcModelsRepository, StoredModel } from '../db/oidc-models.repository.js';
 import { digest, type Sealer } from '../crypto/sealing.js';
 import type { ConsumePolicy } from './consume-policy.js';
-import type { RequestScope } from './request-read-ahead.js';
+import { accountReadAhead, type RequestScope } from './request-read-ahead.js';
 
 export interface DurableAdapterDeps {
   tenantId: string;
@@ -90,11 +90,12 @@ export function createDurableAdapter(model: string, deps: DurableAdapterDeps): D
       if (readAhead) {
         stored = readAhead.value;
       } else if (model === 'RefreshToken') {
-        // the refresh grant reads the token's grant next (oidc-provider's validateGrant): one round trip for both
-        const found = await repository.findWithGrant(keyOf(id), 'Grant');
+        // the refresh grant reads the token's grant and user next (validateGrant, findAccount): one round trip for all
+        const found = await repository.findRefreshToken(keyOf(id));
         stored = found?.row ?? null;
-        const grantId = stored?.payload.grantId;
+        const { grantId, accountId } = stored?.payload ?? {};
         if (found && typeof grantId === 'string') scope.keep(grantReadAhead(tenantId, grantId), found.grant);
+        if (found && typeof accountId === 'string') scope.keep(accountReadAhead(accountId), found.user);
       } else {
         stored = await repository.find(keyOf(id));
       }

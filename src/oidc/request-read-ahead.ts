@@ -1,7 +1,8 @@
 // State kept for the provider request in progress, beside its context (oidc-provider keeps the context in
 // AsyncLocalStorage: Provider.ctx). The durable adapter uses it twice in a refresh:
-// - a refresh finds its refresh token and, right after, the token's grant (oidc-provider's validateGrant): both are
-//   read in one round trip and the grant is left here for the Grant adapter's find() to take once;
+// - a refresh finds its refresh token and, right after, the token's grant (oidc-provider's validateGrant) and its user
+//   (findAccount): all three are read in one round trip, and the grant and user are left here for the Grant adapter's
+//   find() and for findAccount to take once;
 // - the rotation's consume of the old token is held here until the successor is saved, and both are written in one
 //   statement (durable-adapter.ts).
 // Outside a request nothing is kept, and every call goes to the database. What is kept lives only as long as its
@@ -40,3 +41,9 @@ export function createRequestScope(current: () => KoaContextWithOIDC | undefined
     },
   };
 }
+
+/** oidc-provider's own request (Provider.ctx): shared by the adapters and findAccount of every tenant, as they hand rows to each other */
+export const providerRequests: RequestScope = createRequestScope();
+
+/** a refresh token's user, read with it: the key findAccount takes it by */
+export const accountReadAhead = (accountId: string) => `Account\n${accountId}`;

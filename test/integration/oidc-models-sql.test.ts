@@ -51,19 +51,33 @@ function suite(name: string, open: () => Promise<{ db: Database; drop(): Promise
       assert.equal(await models.find(key('RefreshToken', 'fork')), null, 'the loser wrote no successor');
     });
 
-    it('finds a refresh token with its live grant in one call, and without one when the grant is gone or expired', async () => {
+    it('finds a refresh token with its live grant and its user in one call, and without them when they are gone', async () => {
       const models = createOidcModelsRepository(db.prisma, db.sql);
-      await models.upsert(key('Grant', 'h-g2'), { payload: { accountId: 'a' }, expiresAt: new Date(Date.now() + 60_000), grantId: 'g2' });
-      await models.upsert(key('RefreshToken', 'rt2'), row({ grantId: 'g2' }, { grantId: 'g2' }));
-      const found = await models.findWithGrant(key('RefreshToken', 'rt2'), 'Grant');
-      assert.deepEqual(found?.grant?.payload, { accountId: 'a' });
+      const user = await db.prisma.user.create({ data: { tenantId, email: 'grace@example.com' } });
+      await models.upsert(key('Grant', 'h-g2'), { payload: { accountId: user.id }, expiresAt: new Date(Date.now() + 60_000), grantId: 'g2' });
+      await models.upsert(key('RefreshToken', 'rt2'), { ...row({ grantId: 'g2' }, { grantId: 'g2' }), accountId: user.id });
+      const found = await models.findRefreshToken(key('RefreshToken', 'rt2'));
+      assert.deepEqual(found?.grant?.payload, { accountId: user.id });
       assert.equal(found?.grant?.consumedAt, null);
+      assert.deepEqual(found?.user, await createUsersRepository(db.prisma, db.sql).findById(tenantId, user.id), 'the user as findById reads it');
 
+      await models.upsert(key('RefreshToken', 'rt-stranger'), { ...row({}, { grantId: 'g2' }), accountId: 'not-a-uuid' });
+      assert.equal((await models.findRefreshToken(key('RefreshToken', 'rt-stranger')))?.user, null, 'an account id that is no user');
       await models.upsert(key('Grant', 'h-g2'), { payload: { accountId: 'a' }, expiresAt: new Date(Date.now() - 1000), grantId: 'g2' });
-      assert.equal((await models.findWithGrant(key('RefreshToken', 'rt2'), 'Grant'))?.grant, null, 'an expired grant is not found');
+      assert.equal((await models.findRefreshToken(key('RefreshToken', 'rt2')))?.grant, null, 'an expired grant is not found');
       await models.revokeByGrantId(tenantId, 'Grant', 'g2');
-      assert.equal((await models.findWithGrant(key('RefreshToken', 'rt2'), 'Grant'))?.grant, null);
-      assert.equal(await models.findWithGrant(key('RefreshToken', 'missing'), 'Grant'), null);
+      assert.equal((await models.findRefreshToken(key('RefreshToken', 'rt2')))?.grant, null);
+      assert.equal(await models.findRefreshToken(key('RefreshToken', 'missing')), null);
+    });
+
+    it('finds an environment\'s refresh token with its user from the parent tenant', async () => {
+      const models = createOidcModelsRepository(db.prisma, db.sql);
+      const parent = await db.prisma.tenant.findUniqueOrThrow({ where: { id: tenantId } });
+      const environment = await db.prisma.tenant.create({ data: { slug: `${parent.slug}~sandbox`, name: 'SQL sandbox', parentId: tenantId, environment: 'sandbox' } });
+      const user = await db.prisma.user.create({ data: { tenantId, email: 'env@example.com' } });
+      const envKey = { tenantId: environment.id, model: 'RefreshToken', id: 'rt-env' };
+      await models.upsert(envKey, { ...row({}), accountId: user.id });
+      assert.equal((await models.findRefreshToken(envKey))?.user?.email, 'env@example.com');
     });
 
     it('keeps expiry in UTC: a row written to expire in a minute is live, one a minute past is not', async () => {

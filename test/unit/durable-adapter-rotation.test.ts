@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { errors, type AdapterPayload, type KoaContextWithOIDC } from 'oidc-provider';
 import { createDurableAdapter } from '../../src/oidc/durable-adapter.js';
-import { createRequestScope } from '../../src/oidc/request-read-ahead.js';
+import { accountReadAhead, createRequestScope } from '../../src/oidc/request-read-ahead.js';
 import { createTouchMemo } from '../../src/oidc/session-tracking.js';
 import type { ConsumePolicy } from '../../src/oidc/consume-policy.js';
 import type { ModelKey, NewRow, OidcModelsRepository, StoredModel } from '../../src/db/oidc-models.repository.js';
@@ -16,10 +16,11 @@ const tenantId = '7b0c6a52-58a4-4d52-9f0e-3c9f3f2b1a10';
 function recordingRepository(options: { rotationWins?: boolean } = {}) {
   const calls: string[] = [];
   const grant: StoredModel = { payload: { accountId: 'user-1' }, consumedAt: null };
-  const token: StoredModel = { payload: { grantId: 'grant-1', clientId: 'app' }, consumedAt: null };
+  const token: StoredModel = { payload: { grantId: 'grant-1', clientId: 'app', accountId: 'user-1' }, consumedAt: null };
+  const user = { id: 'user-1' };
   const repository = {
     async find(key: ModelKey) { calls.push(`find ${key.model}`); return key.model === 'Grant' ? grant : token; },
-    async findWithGrant(key: ModelKey) { calls.push(`findWithGrant ${key.model}`); return { row: token, grant }; },
+    async findRefreshToken(key: ModelKey) { calls.push(`findRefreshToken ${key.model}`); return { row: token, grant, user }; },
     async consume(key: ModelKey) { calls.push(`consume ${key.model}`); return true; },
     async upsert(key: ModelKey) { calls.push(`upsert ${key.model}`); },
     async consumeAndUpsert(consumed: ModelKey, key: ModelKey, _row: NewRow) {
@@ -52,7 +53,7 @@ function adapters(repository: OidcModelsRepository, scope: ReturnType<typeof cre
 const successor = { kind: 'RefreshToken', grantId: 'grant-1', clientId: 'app' } as unknown as AdapterPayload;
 
 describe('durable adapter in a refresh', () => {
-  it('reads the refresh token with its grant: the grant\'s own find that follows costs no statement, once', async () => {
+  it('reads the refresh token with its grant and user: the grant\'s find and findAccount that follow cost no statement, once', async () => {
     const { repository, calls } = recordingRepository();
     const { scope, run } = request('refresh_token');
     const { refreshTokens, grants } = adapters(repository, scope);
@@ -60,8 +61,18 @@ describe('durable adapter in a refresh', () => {
       assert.equal((await refreshTokens.find('rt-1'))?.grantId, 'grant-1');
       assert.equal((await grants.find('grant-1'))?.accountId, 'user-1');
       await grants.find('grant-1');
+      assert.deepEqual(scope.take(accountReadAhead('user-1')), { value: { id: 'user-1' } }, 'the user, for findAccount');
+      assert.equal(scope.take(accountReadAhead('user-1')), undefined, 'taken once');
     });
-    assert.deepEqual(calls, ['findWithGrant RefreshToken', 'find Grant'], 'a second find of the grant reads it again');
+    assert.deepEqual(calls, ['findRefreshToken RefreshToken', 'find Grant'], 'a second find of the grant reads it again');
+  });
+
+  it('keeps nothing outside a request', async () => {
+    const { repository } = recordingRepository();
+    const { scope } = request('refresh_token');
+    const { refreshTokens } = adapters(repository, scope);
+    await refreshTokens.find('rt-1');
+    assert.equal(scope.take(accountReadAhead('user-1')), undefined);
   });
 
   it('writes the consume and the successor in one statement', async () => {
