@@ -125,7 +125,7 @@ export async function createServices(config: Config, logger: Logger, options: Se
   const metrics = options.metrics ?? noMetrics;
   const sealer = createSealer(config.keyEncryptionKeys);
   const tenantsRepository = createTenantsRepository(db.prisma);
-  const oidcModels = createOidcModelsRepository(db.prisma);
+  const oidcModels = createOidcModelsRepository(db.prisma, db.sql);
   const signingKeysRepository = createSigningKeysRepository(db.prisma);
   // production, or a hosting platform's marker: no sandbox settings (issue #19, markers only add strictness)
   const sandboxesForbidden = config.env === 'production' || config.productionMarker !== null;
@@ -133,7 +133,7 @@ export async function createServices(config: Config, logger: Logger, options: Se
   const userRealm = createUserRealm(db.prisma);
   const hasher = createPasswordHasher({ cost: config.passwordHashCost, threads: config.passwordHashThreads });
   const keys = createSigningKeys({ repository: signingKeysRepository, sealer });
-  const users = createUsersService({ repository: inUserRealm(createUsersRepository(db.prisma), userRealm, ['findById', 'findByEmail', 'findByPhone', 'create', 'localeOf', 'rememberLocale']), hasher });
+  const users = createUsersService({ repository: inUserRealm(createUsersRepository(db.prisma, db.sql), userRealm, ['findById', 'findByEmail', 'findByPhone', 'create', 'localeOf', 'rememberLocale']), hasher });
   const kv = store;
   const clientCache = createClientCache({ store: kv });
   const clientsRepository = createClientsRepository(db.prisma);
@@ -151,9 +151,9 @@ export async function createServices(config: Config, logger: Logger, options: Se
       await providers.announceChange(slug);
     },
   });
-  const audit = createAuditLog({ repository: createAuditRepository(db.prisma), secret: deriveSecret(config.keyEncryptionKeys[0]!, 'audit pseudonyms'), logger, observe: metrics.auditEvent });
+  const audit = createAuditLog({ repository: createAuditRepository(db.prisma, db.sql), secret: deriveSecret(config.keyEncryptionKeys[0]!, 'audit pseudonyms'), logger, observe: metrics.auditEvent });
   const protocolAudit = createProtocolAudit(audit);
-  const sessionActivity = createSessionActivityRepository(db.prisma);
+  const sessionActivity = createSessionActivityRepository(db.prisma, db.sql);
   // the one gate for every request to an operator-configured address (issue #13)
   const outbound = createOutboundGuard(config.outboundPolicy);
   const revokedAccessTokens = createRevokedAccessTokens(kv);

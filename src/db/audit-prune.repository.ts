@@ -2,7 +2,7 @@
 // enough to go, reading it out for export, and — once exported — moving the tenant's anchor past it, deleting it and
 // appending the `audit.pruned` entry, all in one transaction.
 import type { PrismaClient } from './generated/client.js';
-import { anchorOf, appendChained, exported, prunedType, type AuditEntry, type EventRow } from './audit.repository.js';
+import { anchorOf, appendChained, exported, prunedType, sqlOf, type AuditEntry, type EventRow } from './audit.repository.js';
 
 /** a prefix of a tenant's remaining chain: entries fromSeq..throughSeq */
 export interface PruneRange { fromSeq: number; throughSeq: number }
@@ -49,7 +49,7 @@ export function createAuditPruneRepository(prisma: PrismaClient) {
         if (last?.hash !== anchorHash) throw new PruneConflictError(`entry ${range.throughSeq} is not the one exported`);
         await tx.auditHead.update({ where: { tenantId }, data: { anchorSeq: BigInt(range.throughSeq), anchorHash } });
         const deleted = await tx.auditEvent.deleteMany({ where: { tenantId, seq: { gte: range.fromSeq, lte: range.throughSeq } } });
-        await appendChained(tx, tenantId, [{ ...pruned, tenantId, type: prunedType }]);
+        await appendChained(sqlOf(tx), tenantId, [{ ...pruned, tenantId, type: prunedType }]);
         return deleted.count;
       }, { timeout: 120_000, maxWait: 10_000 });
     },

@@ -1,6 +1,7 @@
 // Where and how each provider session was opened, and when it was last used (issue #6). The sessions
 // themselves are oidc_models rows (model `Session`); this table only describes them.
 import type { PrismaClient } from './generated/client.js';
+import { epochMs, type Sql } from './database.js';
 
 export interface SessionActivityRecord {
   readonly uid: string;
@@ -19,7 +20,7 @@ export interface StoredSession {
 
 const live = () => ({ OR: [{ expiresAt: null }, { expiresAt: { gt: new Date() } }] });
 
-export function createSessionActivityRepository(prisma: PrismaClient) {
+export function createSessionActivityRepository(prisma: PrismaClient, sql: Sql) {
   return {
     /** a sign-in into the session: first time creates the row, later ones (step-up, re-login) update it */
     async signedIn(tenantId: string, uid: string, row: { accountId: string; ip: string | null; userAgent: string | null; amr: string[] }): Promise<void> {
@@ -30,13 +31,22 @@ export function createSessionActivityRepository(prisma: PrismaClient) {
         update: { ...row, lastActiveAt: now },
       });
     },
-    /** marks the session used, at most once per `everyMs` (one conditional UPDATE, no read) */
-    async touched(tenantId: string, uid: string, everyMs: number): Promise<void> {
-      const now = new Date();
-      await prisma.sessionActivity.updateMany({
-        where: { tenantId, uid, lastActiveAt: { lt: new Date(now.getTime() - everyMs) } },
-        data: { lastActiveAt: now },
-      });
+    /**
+     * Marks the session used, at most once per `everyMs`: one conditional UPDATE, plain SQL, as it follows every
+     * refresh. Returns the row's `last active` time after it (this `now`, or a write less than `everyMs` old), or
+     * null when the session has no description.
+     */
+    async touched(tenantId: string, uid: string, everyMs: number, now = new Date()): Promise<Date | null> {
+      // timestamp(3) columns hold UTC (oidc-models.repository.ts)
+      const [row] = await sql.query<{ written: number | null; current: number | null }>(
+        `WITH current AS (SELECT last_active_at FROM session_activity WHERE tenant_id = $1::uuid AND uid = $2),
+           written AS (UPDATE session_activity SET last_active_at = $3::timestamp
+             WHERE tenant_id = $1::uuid AND uid = $2 AND last_active_at < $4::timestamp RETURNING last_active_at)
+         SELECT (SELECT ${epochMs('last_active_at')} FROM written) AS written, (SELECT ${epochMs('last_active_at')} FROM current) AS current`,
+        [tenantId, uid, now.toISOString(), new Date(now.getTime() - everyMs).toISOString()],
+      );
+      const at = row?.written ?? row?.current ?? null;
+      return at === null ? null : new Date(at);
     },
     async forSessions(tenantId: string, uids: string[]): Promise<SessionActivityRecord[]> {
       if (!uids.length) return [];

@@ -1,4 +1,5 @@
 import type { PrismaClient } from './generated/client.js';
+import { epochMs, type Sql } from './database.js';
 import { isUniqueViolation } from './prisma-errors.js';
 import { AppError } from '../errors/app-error.js';
 
@@ -35,14 +36,26 @@ function takenField(error: unknown): 'phone' | 'email' {
   return JSON.stringify(target ?? '').includes('phone') ? 'phone' : 'email';
 }
 
-export function createUsersRepository(prisma: PrismaClient) {
+// findById and findByEmail are plain SQL: every refresh and every sign-in reads the user (oidc-models.repository.ts)
+/** the columns of a UserRecord, from `users` under `alias`; userOf() turns the row into one */
+export const userColumns = (alias: string) => `${alias}.id, ${alias}.email, ${alias}.email_verified AS "emailVerified", ${alias}.phone,
+  ${alias}.phone_verified AS "phoneVerified", ${alias}.password_hash AS "passwordHash", ${alias}.profile, ${alias}.disabled,
+  ${epochMs(`${alias}.updated_at`)} AS "updatedAt"`;
+export type UserRow = Omit<UserRecord, 'updatedAt'> & { updatedAt: number };
+export const userOf = (row: UserRow | undefined): UserRecord | null => (row ? { ...row, updatedAt: new Date(row.updatedAt) } : null);
+const columns = userColumns('users');
+
+export function createUsersRepository(prisma: PrismaClient, sql: Sql) {
   return {
     async findById(tenantId: string, id: string): Promise<UserRecord | null> {
-      if (!uuid.test(id)) return null;
-      return (await prisma.user.findFirst({ where: { id, tenantId }, select })) as UserRecord | null;
+      if (!uuid.test(id) || !uuid.test(tenantId)) return null;
+      const [user] = await sql.query<UserRow>(`SELECT ${columns} FROM users WHERE id = $1::uuid AND tenant_id = $2::uuid`, [id, tenantId]);
+      return userOf(user);
     },
     async findByEmail(tenantId: string, email: string): Promise<UserRecord | null> {
-      return (await prisma.user.findUnique({ where: { tenantId_email: { tenantId, email } }, select })) as UserRecord | null;
+      if (!uuid.test(tenantId)) return null;
+      const [user] = await sql.query<UserRow>(`SELECT ${columns} FROM users WHERE tenant_id = $1::uuid AND email = $2`, [tenantId, email]);
+      return userOf(user);
     },
     async findByPhone(tenantId: string, phone: string): Promise<UserRecord | null> {
       return (await prisma.user.findUnique({ where: { tenantId_phone: { tenantId, phone } }, select })) as UserRecord | null;

@@ -14,6 +14,7 @@ import { createConsumePolicy } from './consume-policy.js';
 import { createDurableAdapter } from './durable-adapter.js';
 import { createShortLivedAdapter } from './short-lived-adapter.js';
 import { reuseIntervalOf, successorRecorded } from './refresh-token-reuse.js';
+import { providerRequests, type RequestScope } from './request-read-ahead.js';
 
 export const durableModels: ReadonlySet<string> = new Set(['Session', 'Grant', 'RefreshToken', 'InitialAccessToken', 'RegistrationAccessToken']);
 
@@ -34,6 +35,8 @@ export interface AdapterFactoryDeps {
   clients: ClientSource;
   /** the clock of the reuse interval (default Date.now) */
   now?: () => number;
+  /** the provider request in progress (default: oidc-provider's, Provider.ctx) */
+  requestScope?: RequestScope;
 }
 
 function clientAdapter(clients: ClientSource): Adapter {
@@ -55,6 +58,7 @@ function clientAdapter(clients: ClientSource): Adapter {
 
 export function createAdapterFactory(deps: AdapterFactoryDeps): (model: string) => Adapter {
   const adapters = new Map<string, Adapter>();
+  const requestScope = deps.requestScope ?? providerRequests;
   const policy = createConsumePolicy({
     now: deps.now ?? Date.now,
     async reuseIntervalFor(clientId) {
@@ -74,7 +78,7 @@ export function createAdapterFactory(deps: AdapterFactoryDeps): (model: string) 
     let adapter = adapters.get(model);
     if (!adapter) {
       if (model === 'Client') adapter = clientAdapter(deps.clients);
-      else if (durableModels.has(model)) adapter = createDurableAdapter(model, { ...deps, policy });
+      else if (durableModels.has(model)) adapter = createDurableAdapter(model, { ...deps, policy, requestScope });
       else adapter = createShortLivedAdapter(model, { ...deps, policy });
       adapters.set(model, adapter);
     }

@@ -3,6 +3,7 @@
 import type { Account, KoaContextWithOIDC } from 'oidc-provider';
 import type { UserRecord } from '../db/users.repository.js';
 import { profileClaimNames } from '../validation/standard-claims.js';
+import { accountReadAhead, providerRequests, type RequestScope } from './request-read-ahead.js';
 
 export type UserLookup = (id: string) => Promise<UserRecord | null>;
 
@@ -21,9 +22,11 @@ export function accountClaims(user: UserRecord): Record<string, unknown> {
 /** the user's role names, released with the `roles` scope (issue #6) under the tenant's claim name */
 export interface RoleClaims { claim: string; rolesOf(userId: string): Promise<string[]> }
 
-export function createFindAccount(lookup: UserLookup, roles?: RoleClaims) {
+/** @param scope where a refresh leaves the user it read with the refresh token (durable-adapter.ts) */
+export function createFindAccount(lookup: UserLookup, roles?: RoleClaims, scope: RequestScope = providerRequests) {
   return async function findAccount(_ctx: KoaContextWithOIDC, sub: string): Promise<Account | undefined> {
-    const user = await lookup(sub);
+    const readAhead = scope.take<UserRecord | null>(accountReadAhead(sub));
+    const user = readAhead ? readAhead.value : await lookup(sub);
     if (!user || user.disabled) return undefined;
     return {
       accountId: user.id,

@@ -8,9 +8,39 @@ import type { SessionActivityRepository } from '../db/session-activity.repositor
 import { loginTransactionGrantType } from './login-transaction-grant.js';
 
 const touchEveryMs = 60_000;
+/** how many sessions' last writes a provider remembers (the oldest is forgotten first) */
+const rememberedSessions = 10_000;
+
+/**
+ * Each session's `last active` time as this process last saw it in the database. While it is less than
+ * touchEveryMs old the conditional UPDATE could not match, so it is not sent: a refresh makes no statement for its
+ * session (README "Sessions"). Every UPDATE sent reads the time back, so a write by another process counts too.
+ */
+export function createTouchMemo(everyMs = touchEveryMs, capacity = rememberedSessions) {
+  const lastActive = new Map<string, number>();
+  return {
+    due: (uid: string, now: number) => {
+      const at = lastActive.get(uid);
+      return at === undefined || now - at >= everyMs;
+    },
+    saw(uid: string, at: number) {
+      lastActive.delete(uid);
+      lastActive.set(uid, at);
+      if (lastActive.size > capacity) lastActive.delete(lastActive.keys().next().value!);
+    },
+  };
+}
 
 export function trackSessions(provider: Provider, deps: { tenantId: string; repository: SessionActivityRepository; logger: Logger }): void {
   const { tenantId, repository } = deps;
+  const memo = createTouchMemo();
+  async function touch(uid: string) {
+    const now = new Date();
+    if (!memo.due(uid, now.getTime())) return;
+    // a session without a description (none was written for it) is not asked about again for touchEveryMs either
+    const lastActive = await repository.touched(tenantId, uid, touchEveryMs, now);
+    memo.saw(uid, (lastActive ?? now).getTime());
+  }
   provider.use(async (ctx, next) => {
     await next();
     const oidc = (ctx as KoaContextWithOIDC).oidc;
@@ -24,7 +54,7 @@ export function trackSessions(provider: Provider, deps: { tenantId: string; repo
           amr: (oidc.session.amr as string[] | undefined) ?? [],
         });
       } else if (oidc.route === 'authorization' && oidc.session?.accountId) {
-        await repository.touched(tenantId, oidc.session.uid, touchEveryMs);
+        await touch(oidc.session.uid);
       } else if (oidc.route === 'token' && oidc.params?.grant_type === loginTransactionGrantType) {
         // a JSON front door's sign-in (login-transaction-grant.ts made its session): described like a hosted one
         const token = oidc.entities.RefreshToken as { sessionUid?: string; accountId?: string; amr?: string[] } | undefined;
@@ -33,7 +63,7 @@ export function trackSessions(provider: Provider, deps: { tenantId: string; repo
         }
       } else if (oidc.route === 'token') {
         const uid = (oidc.entities.RefreshToken as { sessionUid?: string } | undefined)?.sessionUid;
-        if (uid) await repository.touched(tenantId, uid, touchEveryMs);
+        if (uid) await touch(uid);
       }
     } catch (err) {
       // describing a session must not fail the sign-in or the token request it follows

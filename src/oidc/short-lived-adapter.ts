@@ -38,9 +38,12 @@ export function createShortLivedAdapter(model: string, deps: ShortLivedAdapterDe
       const ttl = expiresIn && expiresIn > 0 ? expiresIn : fallbackTtl;
       const { jti, ...stored } = payload;
       void jti;
-      await store.set(keyOf(id), JSON.stringify(stored), ttl);
-      if (payload.grantId) await store.addToSet(grantKey(payload.grantId), `${model}\n${keyOf(id)}`, ttl);
-      if (typeof payload.userCode === 'string') await store.set(userCodeKey(payload.userCode), sealer.seal(id, userCodeKey(payload.userCode)), ttl);
+      // sent together: the Redis client writes commands of one tick as one pipeline (one round trip), in this order
+      await Promise.all([
+        store.set(keyOf(id), JSON.stringify(stored), ttl),
+        payload.grantId ? store.addToSet(grantKey(payload.grantId), `${model}\n${keyOf(id)}`, ttl) : undefined,
+        typeof payload.userCode === 'string' ? store.set(userCodeKey(payload.userCode), sealer.seal(id, userCodeKey(payload.userCode)), ttl) : undefined,
+      ]);
     },
     find: load,
     async findByUid() {

@@ -36,7 +36,7 @@ describe('audit writer under a burst from 1,000 tenants', () => {
   });
 
   it('writes every entry and keeps every chain intact', async () => {
-    const repository = createAuditRepository(db.prisma);
+    const repository = createAuditRepository(db.prisma, db.sql);
     const audit = createAuditLog({ repository, secret: 'burst', logger: pino({ level: 'silent' }) });
     await Promise.all(tenantIds.flatMap((tenantId) => Array.from({ length: PER_TENANT }, (_, n) => audit.record({ tenantId, type: 'token.issued', data: { n } }))));
     await audit.settle();

@@ -35,7 +35,7 @@ describe('audit retention', () => {
 
   const sql = <T = unknown>(text: string, params: unknown[] = []) => query<T>(server.env.DATABASE_URL!, text, params);
   const append = (tenantId: string, count: number, from = 0) =>
-    createAuditRepository(db.prisma).appendBatch(tenantId, Array.from({ length: count }, (_, i) => ({ tenantId, type: 'login.succeeded', subject: `user-${from + i}`, data: { n: from + i } })));
+    createAuditRepository(db.prisma, db.sql).appendBatch(tenantId, Array.from({ length: count }, (_, i) => ({ tenantId, type: 'login.succeeded', subject: `user-${from + i}`, data: { n: from + i } })));
   const retention = (settings?: { days: number; exportDir: string }, now?: () => number) =>
     createAuditRetention({ repository: createAuditPruneRepository(db.prisma), logger: pino({ level: 'silent' }), settings, now });
 

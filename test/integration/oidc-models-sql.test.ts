@@ -1,0 +1,124 @@
+// The plain-SQL statements of a token request (src/db/oidc-models.repository.ts, users.repository.ts and
+// session-activity.repository.ts), on PostgreSQL and on embedded PGlite: a rotation's consume and successor are
+// written together or not at all, a refresh token comes with its live grant, and `timestamp(3)` columns read and
+// written here agree with Prisma's UTC whatever the process's time zone.
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { openDatabase, type Database } from '../../src/db/database.js';
+import { migrate } from '../../src/db/migrate.js';
+import { createOidcModelsRepository } from '../../src/db/oidc-models.repository.js';
+import { createSessionActivityRepository } from '../../src/db/session-activity.repository.js';
+import { createUsersRepository } from '../../src/db/users.repository.js';
+import { createTestServices, type TestServices } from '../support/test-env.js';
+
+/** far from UTC, so a timestamp read or written as local time is off by half a day */
+const farZone = 'Pacific/Kiritimati';
+
+function suite(name: string, open: () => Promise<{ db: Database; drop(): Promise<void> }>) {
+  describe(name, () => {
+    let db: Database;
+    let drop: () => Promise<void>;
+    let tenantId: string;
+    let zone: string | undefined;
+    const key = (model: string, id: string) => ({ tenantId, model, id });
+    const row = (payload: object, extra: { grantId?: string; expiresAt?: Date | null } = {}) => ({ payload, expiresAt: extra.expiresAt ?? new Date(Date.now() + 60_000), grantId: extra.grantId });
+
+    before(async () => {
+      zone = process.env.TZ;
+      process.env.TZ = farZone;
+      ({ db, drop } = await open());
+      tenantId = (await db.prisma.tenant.create({ data: { slug: `sql-${Date.now().toString(36)}`, name: 'SQL' } })).id;
+    });
+    after(async () => {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+      await db?.close();
+      await drop?.();
+    });
+
+    it('writes a rotation whole: the first consumeAndUpsert consumes and inserts, a second one writes nothing', async () => {
+      const models = createOidcModelsRepository(db.prisma, db.sql);
+      await models.upsert(key('RefreshToken', 'old'), row({ grantId: 'g1' }, { grantId: 'g1' }));
+      assert.equal(await models.consumeAndUpsert(key('RefreshToken', 'old'), key('RefreshToken', 'next'), row({ rotations: 1 }, { grantId: 'g1' })), true);
+      assert.equal(await models.consumeAndUpsert(key('RefreshToken', 'old'), key('RefreshToken', 'fork'), row({ rotations: 1 }, { grantId: 'g1' })), false);
+      const old = await models.find(key('RefreshToken', 'old'));
+      assert.ok(old?.consumedAt, 'the old token is consumed');
+      assert.ok(Math.abs(old.consumedAt.getTime() - Date.now()) < 60_000, `consumed now, not half a day off: ${old.consumedAt.toISOString()}`);
+      assert.deepEqual((await models.find(key('RefreshToken', 'next')))?.payload, { rotations: 1 });
+      assert.equal(await models.find(key('RefreshToken', 'fork')), null, 'the loser wrote no successor');
+    });
+
+    it('finds a refresh token with its live grant and its user in one call, and without them when they are gone', async () => {
+      const models = createOidcModelsRepository(db.prisma, db.sql);
+      const user = await db.prisma.user.create({ data: { tenantId, email: 'grace@example.com' } });
+      await models.upsert(key('Grant', 'h-g2'), { payload: { accountId: user.id }, expiresAt: new Date(Date.now() + 60_000), grantId: 'g2' });
+      await models.upsert(key('RefreshToken', 'rt2'), { ...row({ grantId: 'g2' }, { grantId: 'g2' }), accountId: user.id });
+      const found = await models.findRefreshToken(key('RefreshToken', 'rt2'));
+      assert.deepEqual(found?.grant?.payload, { accountId: user.id });
+      assert.equal(found?.grant?.consumedAt, null);
+      assert.deepEqual(found?.user, await createUsersRepository(db.prisma, db.sql).findById(tenantId, user.id), 'the user as findById reads it');
+
+      await models.upsert(key('RefreshToken', 'rt-stranger'), { ...row({}, { grantId: 'g2' }), accountId: 'not-a-uuid' });
+      assert.equal((await models.findRefreshToken(key('RefreshToken', 'rt-stranger')))?.user, null, 'an account id that is no user');
+      await models.upsert(key('Grant', 'h-g2'), { payload: { accountId: 'a' }, expiresAt: new Date(Date.now() - 1000), grantId: 'g2' });
+      assert.equal((await models.findRefreshToken(key('RefreshToken', 'rt2')))?.grant, null, 'an expired grant is not found');
+      await models.revokeByGrantId(tenantId, 'Grant', 'g2');
+      assert.equal((await models.findRefreshToken(key('RefreshToken', 'rt2')))?.grant, null);
+      assert.equal(await models.findRefreshToken(key('RefreshToken', 'missing')), null);
+    });
+
+    it('finds an environment\'s refresh token with its user from the parent tenant', async () => {
+      const models = createOidcModelsRepository(db.prisma, db.sql);
+      const parent = await db.prisma.tenant.findUniqueOrThrow({ where: { id: tenantId } });
+      const environment = await db.prisma.tenant.create({ data: { slug: `${parent.slug}~sandbox`, name: 'SQL sandbox', parentId: tenantId, environment: 'sandbox' } });
+      const user = await db.prisma.user.create({ data: { tenantId, email: 'env@example.com' } });
+      const envKey = { tenantId: environment.id, model: 'RefreshToken', id: 'rt-env' };
+      await models.upsert(envKey, { ...row({}), accountId: user.id });
+      assert.equal((await models.findRefreshToken(envKey))?.user?.email, 'env@example.com');
+    });
+
+    it('keeps expiry in UTC: a row written to expire in a minute is live, one a minute past is not', async () => {
+      const models = createOidcModelsRepository(db.prisma, db.sql);
+      await models.upsert(key('Session', 'soon'), row({}, { expiresAt: new Date(Date.now() + 60_000) }));
+      await models.upsert(key('Session', 'past'), row({}, { expiresAt: new Date(Date.now() - 60_000) }));
+      assert.ok(await models.find(key('Session', 'soon')));
+      assert.equal(await models.find(key('Session', 'past')), null);
+      const stored = await db.prisma.oidcModel.findUnique({ where: { tenantId_model_id: key('Session', 'soon') } });
+      assert.ok(Math.abs(stored!.expiresAt!.getTime() - (Date.now() + 60_000)) < 30_000, 'Prisma reads the same instant');
+    });
+
+    it('reads a user written by Prisma, and marks a session used at most once a minute', async () => {
+      const user = await db.prisma.user.create({ data: { tenantId, email: 'ada@example.com', profile: { name: 'Ada' } } });
+      const users = createUsersRepository(db.prisma, db.sql);
+      const byId = await users.findById(tenantId, user.id);
+      assert.deepEqual(byId, { id: user.id, email: 'ada@example.com', emailVerified: false, phone: null, phoneVerified: false, passwordHash: null, profile: { name: 'Ada' }, disabled: false, updatedAt: user.updatedAt });
+      assert.deepEqual(await users.findByEmail(tenantId, 'ada@example.com'), byId);
+      assert.equal(await users.findById('not-a-tenant', user.id), null);
+
+      const activity = createSessionActivityRepository(db.prisma, db.sql);
+      assert.equal(await activity.touched(tenantId, 'no-such-session', 60_000), null, 'no description, nothing written');
+      await activity.signedIn(tenantId, 'uid-1', { accountId: user.id, ip: null, userAgent: null, amr: ['pwd'] });
+      const signedInAt = (await activity.forSessions(tenantId, ['uid-1']))[0]!.lastActiveAt;
+      const soon = new Date(signedInAt.getTime() + 30_000);
+      assert.equal((await activity.touched(tenantId, 'uid-1', 60_000, soon))?.getTime(), signedInAt.getTime(), 'inside the minute: the stored time, unchanged');
+      const later = new Date(signedInAt.getTime() + 61_000);
+      assert.equal((await activity.touched(tenantId, 'uid-1', 60_000, later))?.getTime(), later.getTime(), 'past the minute: written');
+      assert.equal((await activity.forSessions(tenantId, ['uid-1']))[0]!.lastActiveAt.getTime(), later.getTime(), 'Prisma reads the same instant');
+    });
+  });
+}
+
+suite('on PostgreSQL', async () => {
+  const services: TestServices = await createTestServices();
+  return { db: await openDatabase({ kind: 'postgres', url: services.databaseUrl }, { poolMax: 2 }), drop: () => services.drop() };
+});
+
+suite('on embedded PGlite', async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'tessera-sql-'));
+  const db = await openDatabase({ kind: 'embedded', dataDir });
+  await migrate(db);
+  return { db, drop: () => rm(dataDir, { recursive: true, force: true }) };
+});
