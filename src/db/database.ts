@@ -14,6 +14,7 @@ import {
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient } from './generated/client.js';
 import { redactPassword } from '../errors/redact-password.js';
+import { withQueryCompilerOnBaseline } from './query-compiler-tiering.js';
 
 export type DatabaseTarget = { kind: 'postgres'; url: string } | { kind: 'embedded'; dataDir: string };
 
@@ -77,7 +78,7 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
   };
   const prisma = new PrismaClient({ adapter: adapterFactory });
   try {
-    await prisma.$queryRawUnsafe('SELECT 1');
+    await withQueryCompilerOnBaseline(() => prisma.$queryRawUnsafe('SELECT 1'));
   } catch (error) {
     await prisma.$disconnect().catch(() => {});
     const reason = redactPassword(briefReason(error), url);
@@ -101,6 +102,13 @@ async function openEmbedded(dataDir: string): Promise<Database> {
   }
   const adapterFactory = pgliteAdapterFactory(pglite);
   const prisma = new PrismaClient({ adapter: adapterFactory });
+  try {
+    await withQueryCompilerOnBaseline(() => prisma.$queryRawUnsafe('SELECT 1'));
+  } catch (error) {
+    await prisma.$disconnect().catch(() => {});
+    await pglite.close().catch(() => {});
+    throw new DatabaseError('db.embedded_unavailable', `cannot open the embedded database in ${dir}: ${briefReason(error)}`, { cause: error });
+  }
   return {
     kind: 'embedded',
     prisma,

@@ -1,0 +1,28 @@
+// Prisma's query compiler is WebAssembly (about 2 MB). V8 runs it on Liftoff, its baseline compiler, and
+// re-compiles a function with TurboFan once it has run "hot" (--wasm-tiering-budget, about 13 MB of executed
+// code). Start-up alone (the schema, the first query plans) crossed that for enough of the compiler's large
+// functions to keep V8's background threads compiling for seconds, and their compiler memory lands in glibc's
+// per-thread malloc arenas, which keep it after it is freed: measured here, about 100 MB of the server's idle RSS
+// (gone after a gdb `malloc_trim(0)`, and never there with --liftoff-only), more on an idle machine where more
+// threads compile at once. Query plans are cached (queryPlanCacheMaxSize, 1,000), so after start-up the compiler
+// runs only for a query shape it has not seen: baseline code is fast enough for that.
+//
+// The budget is read when a WebAssembly instance is created and again after each tier-up, so it is raised only
+// while Prisma instantiates its compiler (its first query) and put back afterwards: other WebAssembly (the
+// embedded PGlite database, the schema engine for migrations) keeps V8's default tiering.
+import { setFlagsFromString } from 'node:v8';
+
+/** V8's default (v8 12.4, Node 22): flags cannot be read back, so this is what `restore` writes */
+const defaultTieringBudget = 13_000_000;
+/** 100× the default: a function must run a hundred times longer than V8 would wait before it is re-compiled */
+export const queryCompilerTieringBudget = 1_300_000_000;
+
+/** Runs `start` (which must instantiate Prisma's query compiler: the client's first query) with the raised budget. */
+export async function withQueryCompilerOnBaseline<T>(start: () => Promise<T>): Promise<T> {
+  setFlagsFromString(`--wasm-tiering-budget=${queryCompilerTieringBudget}`);
+  try {
+    return await start();
+  } finally {
+    setFlagsFromString(`--wasm-tiering-budget=${defaultTieringBudget}`);
+  }
+}
