@@ -3,8 +3,8 @@
 // code). Start-up alone (the schema, the first query plans) crossed that for enough of the compiler's large
 // functions to keep V8's background threads compiling for seconds, and their compiler memory lands in glibc's
 // per-thread malloc arenas, which keep it after it is freed: measured here, about 100 MB of the server's idle RSS
-// (gone after a gdb `malloc_trim(0)`, and never there with --liftoff-only), more on an idle machine where more
-// threads compile at once. Query plans are cached (queryPlanCacheMaxSize, 1,000), so after start-up the compiler
+// (gone after a gdb `malloc_trim(0)`, and never there with --liftoff-only), and varying from run to run with how
+// many threads compiled at once. Query plans are cached (queryPlanCacheMaxSize, 1,000), so after start-up the compiler
 // runs only for a query shape it has not seen: baseline code is fast enough for that.
 //
 // The budget is read when a WebAssembly instance is created and again after each tier-up, so it is raised only
@@ -12,7 +12,7 @@
 // embedded PGlite database, the schema engine for migrations) keeps V8's default tiering.
 import { setFlagsFromString } from 'node:v8';
 
-/** V8's default (v8 12.4, Node 22): flags cannot be read back, so this is what `restore` writes */
+/** V8's default in Node 22 (`node --v8-options`): flags cannot be read back, so this is what is put back */
 const defaultTieringBudget = 13_000_000;
 /** 100× the default: a function must run a hundred times longer than V8 would wait before it is re-compiled */
 export const queryCompilerTieringBudget = 1_300_000_000;
