@@ -14,7 +14,7 @@ import {
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient } from './generated/client.js';
 import { redactPassword } from '../errors/redact-password.js';
-import { withQueryCompilerOnBaseline } from './query-compiler-tiering.js';
+import { withWasmOnBaselineTier } from './wasm-tiering.js';
 
 export type DatabaseTarget = { kind: 'postgres'; url: string } | { kind: 'embedded'; dataDir: string };
 
@@ -78,7 +78,7 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
   };
   const prisma = new PrismaClient({ adapter: adapterFactory });
   try {
-    await withQueryCompilerOnBaseline(() => prisma.$queryRawUnsafe('SELECT 1'));
+    await withWasmOnBaselineTier(() => prisma.$queryRawUnsafe('SELECT 1'));
   } catch (error) {
     await prisma.$disconnect().catch(() => {});
     const reason = redactPassword(briefReason(error), url);
@@ -103,7 +103,7 @@ async function openEmbedded(dataDir: string): Promise<Database> {
   const adapterFactory = pgliteAdapterFactory(pglite);
   const prisma = new PrismaClient({ adapter: adapterFactory });
   try {
-    await withQueryCompilerOnBaseline(() => prisma.$queryRawUnsafe('SELECT 1'));
+    await withWasmOnBaselineTier(() => prisma.$queryRawUnsafe('SELECT 1'));
   } catch (error) {
     await prisma.$disconnect().catch(() => {});
     await pglite.close().catch(() => {});
