@@ -1,5 +1,7 @@
 // Password hashing for every way a password is set or checked: argon2id (OWASP parameters by default, per tenant
-// within safe bounds) in a small worker pool, so a login never blocks the event loop. bcrypt hashes from before
+// within safe bounds) in a small worker pool, so a login never blocks the event loop. Workers start on first use
+// and exit after `idleMs` without a job: each is a V8 isolate of its own (about 10 MB, more after an argon2id run
+// at OWASP cost), which an idle server should not keep. bcrypt hashes from before
 // (or imported) still verify, and a successful check asks for a rehash to argon2id. An unknown account costs the
 // same argon2id work as a known one, so timing does not reveal accounts.
 import { createHash, randomBytes } from 'node:crypto';
@@ -20,6 +22,8 @@ export interface PasswordHasher {
    *  needsRehash: the password matched a hash that is not argon2id at `cost`. */
   verify(password: string, hash: string | undefined | null, cost?: Argon2Cost): Promise<PasswordCheck>;
   readonly threads: number;
+  /** workers running now: none until the first job, and none again once every worker has been idle for `idleMs` */
+  readonly workers: number;
   close(): Promise<void>;
 }
 
@@ -51,15 +55,20 @@ export function passwordChecksRun(scheme: string): number {
 }
 
 interface Job { message: HashJob; resolve(reply: HashReply): void; reject(err: Error): void }
-interface Slot { worker: Worker; job: Job | null; dead: boolean }
+interface Slot { worker: Worker; job: Job | null; dead: boolean; idleTimer: NodeJS.Timeout | null }
 
-/** Throws RangeError when `cost` is outside ARGON2_LIMITS or `threads` is not a positive integer. */
-export function createPasswordHasher(options: { cost?: Argon2Cost; threads?: number } = {}): PasswordHasher {
+/** how long a worker may wait for a job before it exits (the next job starts a new one, in tens of milliseconds) */
+export const DEFAULT_WORKER_IDLE_MS = 30_000;
+
+/** Throws RangeError when `cost` is outside ARGON2_LIMITS, `threads` is not a positive integer or `idleMs` is negative. */
+export function createPasswordHasher(options: { cost?: Argon2Cost; threads?: number; idleMs?: number } = {}): PasswordHasher {
   const defaultCost = checkedCost(options.cost ?? OWASP_ARGON2ID);
   const threads = options.threads ?? availableParallelism();
   if (!Number.isInteger(threads) || threads < 1) {
     throw new RangeError(`password hasher threads must be a positive integer, got ${threads}`);
   }
+  const idleMs = options.idleMs ?? DEFAULT_WORKER_IDLE_MS;
+  if (!Number.isFinite(idleMs) || idleMs < 0) throw new RangeError(`password hasher idleMs must be a non-negative number, got ${idleMs}`);
 
   const workerUrl = new URL('./password-hash.worker.js', import.meta.url);
   const slots: Slot[] = [];
@@ -68,7 +77,7 @@ export function createPasswordHasher(options: { cost?: Argon2Cost; threads?: num
   let closed = false;
 
   function spawn(): Slot {
-    const slot: Slot = { worker: new Worker(workerUrl), job: null, dead: false };
+    const slot: Slot = { worker: new Worker(workerUrl), job: null, dead: false, idleTimer: null };
     // Idle workers must not keep the process alive; a busy one is ref'd until its job settles.
     slot.worker.unref();
     slot.worker.on('message', (reply: HashReply) => {
@@ -77,6 +86,7 @@ export function createPasswordHasher(options: { cost?: Argon2Cost; threads?: num
       slot.worker.unref();
       job?.resolve(reply);
       dispatch();
+      if (!slot.job && !slot.dead) idleSoon(slot);
     });
     slot.worker.on('error', (err) => retire(slot, err));
     slot.worker.on('exit', (code) => retire(slot, new Error(`password hash worker exited with code ${code}`)));
@@ -84,10 +94,23 @@ export function createPasswordHasher(options: { cost?: Argon2Cost; threads?: num
     return slot;
   }
 
+  // The timer does not keep the process alive; a job handed to the worker first clears it (dispatch).
+  function idleSoon(slot: Slot): void {
+    slot.idleTimer = setTimeout(() => {
+      slot.idleTimer = null;
+      if (slot.dead || slot.job) return;
+      slot.dead = true;
+      slots.splice(slots.indexOf(slot), 1);
+      void slot.worker.terminate();
+    }, idleMs);
+    slot.idleTimer.unref();
+  }
+
   // A worker that crashed or exited takes only its own job down; dispatch() starts a replacement.
   function retire(slot: Slot, cause: Error): void {
     if (slot.dead) return;
     slot.dead = true;
+    if (slot.idleTimer) clearTimeout(slot.idleTimer);
     slots.splice(slots.indexOf(slot), 1);
     const job = slot.job;
     slot.job = null;
@@ -103,6 +126,8 @@ export function createPasswordHasher(options: { cost?: Argon2Cost; threads?: num
       const slot = slots.find((s) => s.job === null) ?? (slots.length < threads ? spawn() : undefined);
       if (!slot) return;
       const job = queue.shift()!;
+      if (slot.idleTimer) clearTimeout(slot.idleTimer);
+      slot.idleTimer = null;
       slot.job = job;
       slot.worker.ref();
       slot.worker.postMessage(job.message);
@@ -135,6 +160,9 @@ export function createPasswordHasher(options: { cost?: Argon2Cost; threads?: num
 
   return {
     threads,
+    get workers() {
+      return slots.length;
+    },
 
     async hash(password, cost = defaultCost) {
       const { memoryKiB, timeCost } = checkedCost(cost);
@@ -171,6 +199,7 @@ export function createPasswordHasher(options: { cost?: Argon2Cost; threads?: num
       const running = slots.splice(0);
       for (const slot of running) {
         slot.dead = true;
+        if (slot.idleTimer) clearTimeout(slot.idleTimer);
         slot.job?.reject(error);
         slot.job = null;
       }

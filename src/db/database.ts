@@ -15,6 +15,7 @@ import {
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient } from './generated/client.js';
 import { redactPassword } from '../errors/redact-password.js';
+import { withWasmOnBaselineTier } from './wasm-tiering.js';
 
 export type DatabaseTarget = { kind: 'postgres'; url: string } | { kind: 'embedded'; dataDir: string };
 
@@ -102,7 +103,7 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
   };
   const prisma = new PrismaClient({ adapter: adapterFactory });
   try {
-    await prisma.$queryRawUnsafe('SELECT 1');
+    await withWasmOnBaselineTier(() => prisma.$queryRawUnsafe('SELECT 1'));
   } catch (error) {
     await prisma.$disconnect().catch(() => {});
     await pool.end().catch(() => {});
@@ -157,6 +158,13 @@ async function openEmbedded(dataDir: string): Promise<Database> {
   }
   const adapterFactory = pgliteAdapterFactory(pglite);
   const prisma = new PrismaClient({ adapter: adapterFactory });
+  try {
+    await withWasmOnBaselineTier(() => prisma.$queryRawUnsafe('SELECT 1'));
+  } catch (error) {
+    await prisma.$disconnect().catch(() => {});
+    await pglite.close().catch(() => {});
+    throw new DatabaseError('db.embedded_unavailable', `cannot open the embedded database in ${dir}: ${briefReason(error)}`, { cause: error });
+  }
   return {
     kind: 'embedded',
     prisma,

@@ -10,6 +10,7 @@ import {
   type SqlMigrationAwareDriverAdapterFactory,
 } from '@prisma/driver-adapter-utils';
 import * as bg from '@prisma/schema-engine-wasm/schema_engine_bg';
+import { withWasmOnBaselineTier } from './wasm-tiering.js';
 import type { MigrationDirectory, MigrationList, SchemaEngine, SchemaFilter } from '@prisma/schema-engine-wasm/schema_engine_bg';
 
 export type { MigrationList, SchemaEngine };
@@ -34,7 +35,8 @@ function loadWasm(): Promise<void> {
   loaded ??= (async () => {
     const bindings = import.meta.resolve('@prisma/schema-engine-wasm/schema_engine_bg');
     const bytes = await readFile(new URL('schema_engine_bg.wasm', bindings));
-    const { instance } = await WebAssembly.instantiate(bytes, { './schema_engine_bg.js': bg });
+    // migrations run once per start: baseline code, without V8's background re-compiles (wasm-tiering.ts)
+    const { instance } = await withWasmOnBaselineTier(() => WebAssembly.instantiate(bytes, { './schema_engine_bg.js': bg }));
     bg.__wbg_set_wasm(instance.exports);
     (instance.exports.__wbindgen_start as () => void)();
   })();

@@ -22,6 +22,13 @@ function hasher(cost: Argon2Cost, threads?: number): PasswordHasher {
 }
 after(() => Promise.all(open.map((h) => h.close())));
 
+/** polls `condition` (every 10 ms, for up to 10 s): the behaviour under test, not how fast it happens */
+async function until(condition: () => boolean): Promise<void> {
+  for (const deadline = Date.now() + 10_000; !condition(); await new Promise((resolve) => setTimeout(resolve, 10))) {
+    if (Date.now() > deadline) throw new Error('condition not met within 10 s');
+  }
+}
+
 describe('password hasher', () => {
   it('hashes with argon2id at the configured cost and verifies the same password', async () => {
     const h = hasher(cheap(256));
@@ -177,6 +184,27 @@ describe('password hasher', () => {
     assert.deepEqual(await h.verify('survivor', stored), { ok: true, needsRehash: false });
   });
 
+  it('starts workers on first use and lets idle ones exit; the next job starts a new one', async () => {
+    const h = createPasswordHasher({ cost: cheap(256), threads: 2, idleMs: 20 });
+    open.push(h);
+    assert.equal(h.workers, 0);
+    const hashing = Promise.all(['a', 'b', 'c', 'd'].map((p) => h.hash(p)));
+    assert.equal(h.workers, 2, 'four jobs start both workers at once');
+    const stored = await hashing;
+    await until(() => h.workers === 0);
+    const verifying = h.verify('c', stored[2]);
+    assert.equal(h.workers, 1);
+    assert.deepEqual(await verifying, { ok: true, needsRehash: false });
+  });
+
+  it('does not retire a worker while it runs a job, however short its idle time', async () => {
+    // 64 MiB × 10 passes (~0.5 s a hash): far longer than the 1 ms the worker may stay idle
+    const h = createPasswordHasher({ cost: cheap(65_536, 10), threads: 1, idleMs: 1 });
+    open.push(h);
+    const stored = await h.hash('long job');
+    assert.deepEqual(await h.verify('long job', stored), { ok: true, needsRehash: false });
+  });
+
   it('close() rejects queued and running jobs and refuses new ones', async () => {
     const h = createPasswordHasher({ cost: cheap(65_536, 10), threads: 1 });
     const pending = [h.hash('one'), h.hash('two')].map((job) => assert.rejects(job, /closed/));
@@ -210,6 +238,7 @@ describe('password hasher', () => {
       assert.throws(() => createPasswordHasher({ cost }), RangeError, JSON.stringify(cost));
     }
     assert.throws(() => createPasswordHasher({ threads: 0 }), RangeError);
+    assert.throws(() => createPasswordHasher({ idleMs: -1 }), RangeError);
     const h = hasher(cheap(256));
     assert.equal(h.threads, availableParallelism());
     await assert.rejects(h.hash('pw', cheap(4)), RangeError);

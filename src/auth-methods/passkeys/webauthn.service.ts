@@ -2,10 +2,8 @@
 // navigator.credentials.create/get, and the checks of what it sends back. Each challenge is single-use, lives five
 // minutes in the KvStore, and is bound to what the caller names (an interaction uid, an account session) and to
 // one purpose: a challenge issued for a page of one browser verifies nothing in another, nor for another step.
-import {
-  generateAuthenticationOptions, generateRegistrationOptions, verifyAuthenticationResponse, verifyRegistrationResponse,
-  type AuthenticationResponseJSON, type PublicKeyCredentialCreationOptionsJSON, type PublicKeyCredentialRequestOptionsJSON,
-  type RegistrationResponseJSON,
+import type {
+  AuthenticationResponseJSON, PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON, RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import { z } from 'zod';
 import type { PasskeyRecord, PasskeysRepository } from '../../db/passkeys.repository.js';
@@ -24,6 +22,10 @@ export interface WebAuthnTenant {
 }
 
 export interface RelyingParty { id: string; name: string; origins: string[] }
+
+/** @simplewebauthn/server and its ASN.1 and COSE libraries (about 4 MB of heap) load with the first ceremony, not at start */
+let library: Promise<typeof import('@simplewebauthn/server')> | undefined;
+const simpleWebAuthn = () => (library ??= import('@simplewebauthn/server'));
 
 export const CHALLENGE_TTL_SECONDS = 300;
 /** passkeys one user may hold: enough for every device, not a storage sink */
@@ -132,7 +134,7 @@ export function createWebAuthnService(deps: { store: KvStore; passkeys: Passkeys
       const rp = relyingParty(tenant, deps.publicOrigin);
       const existing = await passkeys.listForUser(tenant.id, user.id);
       if (existing.length >= MAX_PASSKEYS_PER_USER) return null;
-      const options = await generateRegistrationOptions({
+      const options = await (await simpleWebAuthn()).generateRegistrationOptions({
         rpName: rp.name, rpID: rp.id, userID: userHandleOf(user.id), userName: user.name, userDisplayName: user.displayName,
         attestationType: 'none', timeout: TIMEOUT_MS,
         excludeCredentials: existing.map((p) => ({ id: p.credentialId, transports: p.transports })),
@@ -151,7 +153,7 @@ export function createWebAuthnService(deps: { store: KvStore; passkeys: Passkeys
       const rp = relyingParty(tenant, deps.publicOrigin);
       let verified;
       try {
-        verified = await verifyRegistrationResponse({
+        verified = await (await simpleWebAuthn()).verifyRegistrationResponse({
           response, expectedChallenge: issued.challenge, expectedOrigin: rp.origins, expectedRPID: rp.id, requireUserVerification: false,
         });
       } catch {
@@ -178,7 +180,7 @@ export function createWebAuthnService(deps: { store: KvStore; passkeys: Passkeys
     async authenticationOptions(tenant: WebAuthnTenant, purpose: 'login' | 'mfa', binding: string, options: { userId?: string; userVerification: UserVerification }): Promise<PublicKeyCredentialRequestOptionsJSON> {
       const rp = relyingParty(tenant, deps.publicOrigin);
       const allow = options.userId ? await passkeys.listForUser(tenant.id, options.userId) : [];
-      const generated = await generateAuthenticationOptions({
+      const generated = await (await simpleWebAuthn()).generateAuthenticationOptions({
         rpID: rp.id, timeout: TIMEOUT_MS, userVerification: options.userVerification,
         allowCredentials: allow.map((p) => ({ id: p.credentialId, transports: p.transports })),
       });
@@ -208,7 +210,7 @@ export function createWebAuthnService(deps: { store: KvStore; passkeys: Passkeys
       const rp = relyingParty(tenant, deps.publicOrigin);
       let verified;
       try {
-        verified = await verifyAuthenticationResponse({
+        verified = await (await simpleWebAuthn()).verifyAuthenticationResponse({
           response, expectedChallenge: issued.challenge, expectedOrigin: rp.origins, expectedRPID: rp.id,
           credential: { id: passkey.credentialId, publicKey: new Uint8Array(passkey.publicKey), counter: passkey.counter, transports: passkey.transports },
           requireUserVerification: issued.userVerification === 'required',

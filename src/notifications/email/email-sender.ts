@@ -1,7 +1,7 @@
 // Email over SMTP with nodemailer. One connection per message (no pool): sign-in mail is low volume and
 // latency-tolerant, and a fresh connection gives each send a clear outcome — no stale pooled socket to
 // fail on a message that another one broke. Every failure becomes a ProviderError the courier can act on.
-import nodemailer, { type NodemailerError } from 'nodemailer';
+import type { NodemailerError, Transporter } from 'nodemailer';
 import { redactPassword } from '../../errors/redact-password.js';
 import { ProviderError, redactNumbers } from '../provider-error.js';
 import type { OutboundGuard } from '../../net/outbound-guard.js';
@@ -23,6 +23,10 @@ export interface EmailSender {
 }
 
 const PROVIDER = 'smtp';
+
+/** nodemailer (about 2 MB of heap) loads with the first message this process sends, not at start */
+let library: Promise<typeof import('nodemailer')> | undefined;
+const nodemailer = () => (library ??= import('nodemailer'));
 const DEFAULT_TIMEOUT_MS = 10_000;
 
 // RFC 4954 §6: 530 authentication required, 534 mechanism too weak, 535 credentials invalid, 538 encryption
@@ -43,7 +47,7 @@ const NETWORK_CODES = new Set(['ECONNECTION', 'ESOCKET', 'EDNS', 'ETLS', 'EPROXY
 export function createSmtpSender(options: { url: string; timeoutMs?: number; guard?: { getSocket: OutboundGuard['smtpSocket']; requireTls: boolean } }): EmailSender {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const target = parseSmtpUrl(options.url);
-  const transport = nodemailer.createTransport({
+  const transportOptions = {
     host: target.host,
     port: target.port,
     secure: target.secure,
@@ -55,7 +59,8 @@ export function createSmtpSender(options: { url: string; timeoutMs?: number; gua
     // The transport must never log: messages carry codes and links.
     logger: false,
     debug: false,
-  });
+  };
+  let transport: Promise<Transporter> | undefined;
   let closed = false;
 
   return {
@@ -65,7 +70,8 @@ export function createSmtpSender(options: { url: string; timeoutMs?: number; gua
       // without this overall deadline.
       const signal = AbortSignal.timeout(timeoutMs);
       try {
-        const info = await transport.sendMail({
+        transport ??= nodemailer().then((m) => m.default.createTransport(transportOptions));
+        const info = await (await transport).sendMail({
           from: message.fromName === undefined ? message.from : { name: message.fromName, address: message.from },
           to: message.to,
           subject: message.subject,
@@ -83,7 +89,7 @@ export function createSmtpSender(options: { url: string; timeoutMs?: number; gua
     },
     async close() {
       closed = true;
-      transport.close();
+      (await transport?.catch(() => undefined))?.close();
     },
   };
 }
