@@ -87,21 +87,26 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
   });
   // an idle connection dropped by a restarting server: the next query reconnects (unhandled, it would end the process)
   pool.on('error', () => undefined);
-  const base = new PrismaPg(pool);
-  const adapterFactory: SqlMigrationAwareDriverAdapterFactory = {
-    provider: base.provider,
-    adapterName: base.adapterName,
+  const wrap = (factory: PrismaPg): SqlMigrationAwareDriverAdapterFactory => ({
+    provider: factory.provider,
+    adapterName: factory.adapterName,
     connect: async () => {
-      const adapter = await base.connect();
+      const adapter = await factory.connect();
       const whole = withWholeScripts(adapter, (script) => adapter.underlyingDriver().query(script));
       return options.span ? tracedQueries(whole, options.span) : whole;
     },
     connectToShadowDb: async () => {
-      const adapter = await base.connectToShadowDb();
+      const adapter = await factory.connectToShadowDb();
       return withWholeScripts(adapter, (script) => adapter.underlyingDriver().query(script));
     },
-  };
-  const prisma = new PrismaClient({ adapter: adapterFactory });
+  });
+  const shared = wrap(new PrismaPg(pool));
+  // The schema engine (migrations) gets connections of its own, closed when it disposes them: it takes Prisma's
+  // advisory lock at session level and never unlocks it, so a connection of the shared pool would go back holding
+  // it, and every later migrator (another process starting) would wait for it until it timed out.
+  // (a PrismaPg given a configuration makes a pool per connection and ends it on dispose).
+  const adapterFactory = wrap(new PrismaPg({ connectionString: url, max: 2, connectionTimeoutMillis: options.connectTimeoutMs ?? 5000 }));
+  const prisma = new PrismaClient({ adapter: shared });
   try {
     await withWasmOnBaselineTier(() => prisma.$queryRawUnsafe('SELECT 1'));
   } catch (error) {
