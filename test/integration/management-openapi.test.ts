@@ -59,8 +59,8 @@ describe('Management API: OpenAPI document', () => {
     assert.deepEqual(restApi.sort(), [
       'rest2faBackupCodes', 'rest2faCompliance', 'rest2faForgetDevice', 'rest2faPolicy', 'rest2faRemoveMethod', 'rest2faSetPolicy', 'rest2faSmsSetup',
       'rest2faSmsVerify', 'rest2faStatus', 'rest2faStepUp', 'rest2faStepUpVerify', 'rest2faTotpSetup', 'rest2faTotpVerify', 'rest2faTrustedDevices',
-      'rest2faWebauthnFinish', 'rest2faWebauthnRegister', 'restChallengeSend', 'restChallengeWebauthnOptions', 'restEffectivePermissions',
-      'restEnvironments', 'restLogin', 'restLogout', 'restOtp', 'restOtpVerify', 'restPasskeyOptions', 'restPasskeyVerify', 'restRecoveryInitiate', 'restRecoveryVerify',
+      'rest2faWebauthnFinish', 'rest2faWebauthnRegister', 'restAuthorize', 'restChallengeSend', 'restChallengeWebauthnOptions', 'restEffectivePermissions',
+      'restEnvironments', 'restFederatedVerify', 'restLogin', 'restLogout', 'restMagicLink', 'restMagicLinkVerify', 'restOtp', 'restOtpVerify', 'restPasskeyOptions', 'restPasskeyVerify', 'restRecoveryInitiate', 'restRecoveryVerify',
       'restRefresh', 'restSignUp', 'restSignUpVerify', 'restSwitchEnvironment', 'restVerifyChallenge', 'restWhoami',
     ]);
     assert.deepEqual(licensesApi.sort(), ['activateLicense', 'deactivateLicense', 'licenseHeartbeat', 'validateLicense']);
