@@ -2,12 +2,14 @@
 // process of their own get the same interface from startInProcess (in-process-tessera.ts), through useTessera.
 import { productionSafeHashCost } from './test-env.js';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomInt } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { TestClock } from './test-clock.js';
-import { repoRoot, runCli, runCliInProcess, type CliResult } from './tessera-cli.js';
+import { processBaseEnv, repoRoot, runCli, runCliInProcess, type CliResult } from './tessera-cli.js';
 
-export { processesOnly, repoRoot, runCli, runCliInProcess, type CliResult } from './tessera-cli.js';
+export { processBaseEnv, processesOnly, repoRoot, runCli, runCliInProcess, type CliResult } from './tessera-cli.js';
 
 const mainJs = fileURLToPath(new URL('../../src/main.js', import.meta.url));
 
@@ -20,6 +22,29 @@ export async function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * A free port below the kernel's ephemeral range, for a server that stops and starts again on the same port (the
+ * private stores of the outage tests): while it is down, no port-0 listener or outgoing connection of the files
+ * running beside it can take the port, as one from freePort() could be taken.
+ */
+export async function restartablePort(): Promise<number> {
+  let ephemeralLow = 32_768; // Linux's default, where /proc does not say
+  try {
+    ephemeralLow = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || ephemeralLow;
+  } catch { /* not Linux */ }
+  const high = Math.max(Math.min(ephemeralLow, 32_768), 21_000);
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = 20_000 + randomInt(high - 20_000);
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  throw new Error('no free port between 20000 and the ephemeral range');
 }
 
 export interface TesseraProcess {
@@ -65,7 +90,7 @@ export async function startTessera(env: Record<string, string>, options: { publi
   const port = options.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const fullEnv = productionSafeHashCost({ PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: options.publicUrl ?? url, LOG_LEVEL: 'warn', ...env });
-  const child: ChildProcess = spawn(process.execPath, [mainJs], { env: { PATH: process.env.PATH ?? '', ...fullEnv }, cwd: options.cwd ?? repoRoot });
+  const child: ChildProcess = spawn(process.execPath, [mainJs], { env: { ...processBaseEnv(), ...fullEnv }, cwd: options.cwd ?? repoRoot });
   let output = '';
   child.stdout!.on('data', (d) => { output += d; });
   child.stderr!.on('data', (d) => { output += d; });
