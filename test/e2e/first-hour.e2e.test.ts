@@ -28,7 +28,11 @@ describe('the first hour, from `npm start` to a console in use (Chromium, embedd
   before(async () => {
     // a fresh folder as the working directory, and no configuration at all: README's two commands
     dir = mkdtempSync(join(tmpdir(), 'tessera-first-hour-'));
-    [server, chromium] = await Promise.all([startTessera({}, { cwd: dir }), launchChromium()]);
+    // both at once; whichever started is kept (and closed in `after`) even when the other fails
+    const launching = launchChromium().then((launched) => (chromium = launched));
+    const starting = startTessera({}, { cwd: dir }).then((started) => (server = started));
+    const failed = (await Promise.allSettled([launching, starting])).find((outcome) => outcome.status === 'rejected');
+    if (failed) throw failed.reason;
     banner = await waitForBanner(server);
     page = await (await chromium.newContext()).newPage();
     page.setDefaultTimeout(20_000);

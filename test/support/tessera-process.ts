@@ -62,17 +62,16 @@ export interface TesseraProcess {
 }
 
 
+/** how long a spawned server may take to answer /healthz (see untilListening) */
+const startDeadlineMs = 180_000;
+
 /**
- * Starts a server with `env` (plus PORT/PUBLIC_URL unless given) and resolves once it listens.
- * @param options.publicUrl the issuer origin, e.g. a proxy in front of several processes
- * @param options.spawnCli `cli()` spawns `tessera` (the CLI's own tests) instead of running its code in this process
- */
-/**
- * Waits (up to 60 s) until a spawned Tessera answers /healthz.
+ * Waits until a spawned Tessera answers /healthz, up to 3 minutes: the embedded database's first start (PGlite
+ * starting and migrating, CPU-bound) took over 60 s on a machine busy with other work. A hang still fails, and says so.
  * @throws with the process's output when it exits first or does not answer in time (it is then killed)
  */
 export async function untilListening(child: ChildProcess, url: string, output: () => string): Promise<void> {
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + startDeadlineMs;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`Tessera exited with ${child.exitCode} before listening:\n${output()}`);
     try {
@@ -80,12 +79,17 @@ export async function untilListening(child: ChildProcess, url: string, output: (
     } catch { /* not listening yet */ }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`Tessera did not start within 60 s:\n${output()}`);
+      throw new Error(`Tessera did not start within ${startDeadlineMs / 1000} s:\n${output()}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
+/**
+ * Starts a server with `env` (plus PORT/PUBLIC_URL unless given) and resolves once it listens.
+ * @param options.publicUrl the issuer origin, e.g. a proxy in front of several processes
+ * @param options.spawnCli `cli()` spawns `tessera` (the CLI's own tests) instead of running its code in this process
+ */
 export async function startTessera(env: Record<string, string>, options: { publicUrl?: string; cwd?: string; port?: number; spawnCli?: boolean } = {}): Promise<TesseraProcess> {
   const port = options.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
