@@ -1,4 +1,4 @@
-// test-group: serial (PGlite starts and migrates for tens of CPU-bound seconds: not alongside other files)
+// test-group: lane (PGlite starts and migrates: about 10 s of one core, CPU-bound; one such file at a time)
 // A newcomer's first hour in a real browser (issue #14), in the order README's quick start leads through it:
 // `npm start` with nothing configured (embedded database, development, the demo seeded); `/`; the demo sign-in
 // from the home page with the printed credentials, and the callback page's command run in a shell as shown; the

@@ -2,7 +2,7 @@
 // First start seeds the demo and prints how to use it, once; the printed URL and credentials really sign in;
 // restarts keep the data and the generated secrets; one server per data folder; the CLI goes through the
 // running server, or opens ./data itself when none runs.
-// test-group: serial (PGlite starts and migrates for tens of CPU-bound seconds: not alongside other files)
+// test-group: lane (PGlite starts and migrates: about 10 s of one core, CPU-bound; one such file at a time)
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
