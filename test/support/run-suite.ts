@@ -7,7 +7,8 @@
 // Each group is one `node --test` run; the suite fails if any does. The lane's output is printed as a block when it
 // ends (the `together` group's streams meanwhile), and the suite ends with one line counting every group's tests.
 //   node dist/test/support/run-suite.js [folder-or-file ...]   only what lies under these (e.g. dist/test/unit)
-//   TEST_CONCURRENCY=n                                          files at a time in `together` (default: cores + 1)
+//   TEST_CONCURRENCY=n                                          files at a time in `together` (default: cores + 1, as a
+//                                                               file keeps only about half a core busy: README)
 //   TEST_TIMINGS=n                                              how many of each group's slowest files to list (default 15)
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -82,11 +83,11 @@ function run(files: string[], concurrency: number, live: boolean): Promise<Group
 }
 
 /**
- * Node's compile cache (V8 code for every module loaded) for the test processes and the servers and CLI commands they
- * start: each file loads the app's module graph again, and a cached compile takes about a sixth off that.
- * A cache entry is checked against its source, so a stale one is never used.
+ * Node's compile cache (V8 code for every module loaded) for the test processes, and through processBaseEnv() for the
+ * servers and CLI commands they start: every process loads the app's modules again, and a cached compile takes
+ * about a sixth off loading them (a few percent of a file's CPU). An entry is checked against its source before use.
  */
-export function compileCacheEnv(): Record<string, string> {
+function compileCacheEnv(): Record<string, string> {
   return process.env.NODE_COMPILE_CACHE ? {} : { NODE_COMPILE_CACHE: join(tmpdir(), 'tessera-test-compile-cache') };
 }
 
