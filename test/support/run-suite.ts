@@ -62,9 +62,9 @@ function run(files: string[], concurrency: number, live: boolean): Promise<Group
     const usual = process.stdout.isTTY ? 'spec' : 'tap';
     const reporters = [`--test-reporter=${usual}`, '--test-reporter-destination=stdout', `--test-reporter=${timingsReporter}`, '--test-reporter-destination=stderr'];
     // a hang fails the test that hangs (and names it) instead of stalling CI
+    // piped, so the reporter prints without colours (FORCE_COLOR would reach the test processes and what they print too)
     const child = spawn(process.execPath, ['--test', `--test-concurrency=${concurrency}`, `--test-timeout=${testTimeoutMs}`, ...reporters, ...files], {
       stdio: ['inherit', 'pipe', 'pipe'],
-      env: { ...process.env, ...(process.stdout.isTTY && process.stdout.hasColors() ? { FORCE_COLOR: '1' } : {}) },
     });
     let stdout = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
