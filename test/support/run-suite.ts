@@ -7,12 +7,12 @@
 // Each group is one `node --test` run; the suite fails if any does. The lane's output is printed as a block when it
 // ends (the `together` group's streams meanwhile), and the suite ends with one line counting every group's tests.
 //   node dist/test/support/run-suite.js [folder-or-file ...]   only what lies under these (e.g. dist/test/unit)
-//   TEST_CONCURRENCY=n                                          files at a time in `together` (default: cores + 1, as a
-//                                                               file keeps only about half a core busy: README)
+//   TEST_CONCURRENCY=n                                          files at a time in `together` (default: cores + 1 on an
+//                                                               idle machine, as a file keeps about half a core busy)
 //   TEST_TIMINGS=n                                              how many of each group's slowest files to list (default 15)
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -91,12 +91,22 @@ function compileCacheEnv(): Record<string, string> {
   return process.env.NODE_COMPILE_CACHE ? {} : { NODE_COMPILE_CACHE: join(tmpdir(), 'tessera-test-compile-cache') };
 }
 
+/**
+ * One file more than there are cores on a machine that is otherwise idle: a file keeps only about half a core busy
+ * (README). On a machine already busy with other work (load average over half the cores) one file per core, as more
+ * would only queue for the cores and stretch each file's time towards its limit.
+ */
+function defaultConcurrency(): number {
+  const cores = availableParallelism();
+  return loadavg()[0]! > cores / 2 ? cores : cores + 1;
+}
+
 async function main(): Promise<void> {
   const roots = process.argv.slice(2).map((p) => resolve(p));
   const files = [...new Set((roots.length ? roots : [distTest]).flatMap(testFiles))].sort();
   if (!files.length) throw new Error(`no test files under ${roots.join(', ')}`);
   const requested = Number(process.env.TEST_CONCURRENCY);
-  const concurrency = Number.isInteger(requested) && requested > 0 ? requested : availableParallelism() + 1;
+  const concurrency = Number.isInteger(requested) && requested > 0 ? requested : defaultConcurrency();
   Object.assign(process.env, compileCacheEnv());
   const [together, lane, serial] = (['together', 'lane', 'serial'] as const).map((group) => files.filter((file) => groupOf(file) === group));
   const started = Date.now();
