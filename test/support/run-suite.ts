@@ -93,13 +93,13 @@ function compileCacheEnv(): Record<string, string> {
 
 /**
  * One file more than there are cores on a machine that is otherwise idle: a file keeps only about half a core busy
- * (README). On a machine that other work already keeps busy (a load average over the number of cores; the build
+ * (README). On a machine that other work already keeps busy (a load average over twice the cores; the build
  * that `npm test` runs first stays under it) one file per core, as more would only queue for the cores and stretch
  * each file's time towards its limit.
  */
 function defaultConcurrency(): number {
   const cores = availableParallelism();
-  return loadavg()[0]! > cores ? cores : cores + 1;
+  return loadavg()[0]! > 2 * cores ? cores : cores + 1;
 }
 
 async function main(): Promise<void> {
