@@ -1,4 +1,3 @@
-// test-group: serial
 // The conformance harness (src/conformance, `npm run conformance`) against a freshly started Tessera over https
 // behind the local TLS proxy, as CI runs it: a tenant with a first-party client, a test user and dynamic
 // registration for the basic, config, form_post, logout and dynamic plans; a FAPI 2.0 tenant for fapi2 (DPoP); a

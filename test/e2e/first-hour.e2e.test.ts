@@ -1,4 +1,4 @@
-// test-group: serial (PGlite starts and migrates for tens of CPU-bound seconds: not alongside other files)
+// test-group: lane (PGlite starts and migrates: about 10 s of one core, CPU-bound; one such file at a time)
 // A newcomer's first hour in a real browser (issue #14), in the order README's quick start leads through it:
 // `npm start` with nothing configured (embedded database, development, the demo seeded); `/`; the demo sign-in
 // from the home page with the printed credentials, and the callback page's command run in a shell as shown; the
@@ -28,7 +28,11 @@ describe('the first hour, from `npm start` to a console in use (Chromium, embedd
   before(async () => {
     // a fresh folder as the working directory, and no configuration at all: README's two commands
     dir = mkdtempSync(join(tmpdir(), 'tessera-first-hour-'));
-    [server, chromium] = await Promise.all([startTessera({}, { cwd: dir }), launchChromium()]);
+    // both at once; whichever started is kept (and closed in `after`) even when the other fails
+    const launching = launchChromium().then((launched) => (chromium = launched));
+    const starting = startTessera({}, { cwd: dir }).then((started) => (server = started));
+    const failed = (await Promise.allSettled([launching, starting])).find((outcome) => outcome.status === 'rejected');
+    if (failed) throw failed.reason;
     banner = await waitForBanner(server);
     page = await (await chromium.newContext()).newPage();
     page.setDefaultTimeout(20_000);

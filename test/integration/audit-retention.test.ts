@@ -25,7 +25,10 @@ describe('audit retention', () => {
   let db: Database;
   let dir: string;
   before(async () => {
-    db = await openDatabase({ kind: 'postgres', url: server.env.DATABASE_URL! });
+    // a connection for each of the 21 transactions of the concurrent-prune test (20 writers and the prune): they queue
+    // on the tenant's head row, and with the default pool of 10 the rest also waited for a connection, which Prisma
+    // gives up on after 2 s — as it did once on a machine busy with other work
+    db = await openDatabase({ kind: 'postgres', url: server.env.DATABASE_URL! }, { poolMax: 24 });
     dir = await mkdtemp(join(tmpdir(), 'tessera-audit-'));
   });
   after(async () => {

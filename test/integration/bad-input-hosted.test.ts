@@ -2,7 +2,7 @@
 // unknown tenants and paths, assets, the health check, Host checks, the CLI endpoint and the demo pages): never a
 // 500, never a stack trace, `{error, message}` or our page for browsers — and no password or CLI token we sent in
 // the servers' output. The protocol endpoints: bad-input-protocol.test.ts.
-// test-group: serial (PGlite starts and migrates for tens of CPU-bound seconds: not alongside other files)
+// test-group: lane (PGlite starts and migrates: about 10 s of one core, CPU-bound; one such file at a time)
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';

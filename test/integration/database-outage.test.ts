@@ -1,4 +1,4 @@
-// test-group: serial (a Tessera process and a store of its own that it stops and starts, or a burst that needs the machine)
+// test-group: lane (a Tessera process, and a store of its own that it stops and starts: one such file at a time)
 // PostgreSQL restarts under a running server: requests that need it answer 503 with Retry-After (never 500),
 // /healthz keeps answering, /readyz names the database, and the same process serves again once it is back.
 // The cluster is the test's own (private-postgres.ts): the shared 5432 serves other test files meanwhile.

@@ -2,7 +2,7 @@
 // First start seeds the demo and prints how to use it, once; the printed URL and credentials really sign in;
 // restarts keep the data and the generated secrets; one server per data folder; the CLI goes through the
 // running server, or opens ./data itself when none runs.
-// test-group: serial (PGlite starts and migrates for tens of CPU-bound seconds: not alongside other files)
+// test-group: lane (PGlite starts and migrates: about 10 s of one core, CPU-bound; one such file at a time)
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import * as jose from 'jose';
-import { freePort, runCli, startTessera, type CliResult, type TesseraProcess } from '../support/tessera-process.js';
+import { freePort, processBaseEnv, runCli, startTessera, type CliResult, type TesseraProcess } from '../support/tessera-process.js';
 import { Browser, isPage, type Page } from '../support/browser.js';
 import { uniqueSlug } from '../support/fixtures.js';
 
@@ -55,7 +55,7 @@ async function waitForBanner(server: TesseraProcess): Promise<Banner> {
 /** runs the server's entry point and waits for it to exit (for starts that must be refused) */
 function runToExit(env: Record<string, string>, cwd: string): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [mainJs], { env: { PATH: process.env.PATH ?? '', ...env }, cwd });
+    const child = spawn(process.execPath, [mainJs], { env: { ...processBaseEnv(), ...env }, cwd });
     let output = '';
     child.stdout.on('data', (d) => { output += d; });
     child.stderr.on('data', (d) => { output += d; });

@@ -1,4 +1,4 @@
-// test-group: serial (a Tessera process and a store of its own that it stops and starts, or a burst that needs the machine)
+// test-group: lane (a Tessera process of its own, signalled mid-request: one such file at a time)
 // SIGTERM: the server stops accepting connections, finishes the request in flight, closes its pools and exits 0.
 // The request in flight is a token request whose body is still arriving when the signal comes.
 import assert from 'node:assert/strict';
@@ -38,15 +38,30 @@ describe('graceful shutdown', () => {
     let answer = '';
     socket.on('data', (d) => { answer += d; });
     const closed = new Promise((resolve) => socket.once('close', resolve));
-    // headers and half the body: the request is in flight, keep-alive asked for
+    // headers and half the body: the request is in flight, keep-alive asked for; `Expect: 100-continue` makes the
+    // server say when it has read the headers and handed the request on (node answers 100 Continue, then dispatches)
     socket.write([
-      `POST /t/${slug}/token HTTP/1.1`, `Host: 127.0.0.1:${port}`, 'Connection: keep-alive',
+      `POST /t/${slug}/token HTTP/1.1`, `Host: 127.0.0.1:${port}`, 'Connection: keep-alive', 'Expect: 100-continue',
       'Content-Type: application/x-www-form-urlencoded',
       `Authorization: Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}`,
       `Content-Length: ${body.length}`, '', body.slice(0, 10),
     ].join('\r\n'));
-    // the server has the request once it has read the headers; give it a moment to get there
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    const continued = 'HTTP/1.1 100 Continue\r\n\r\n';
+    await new Promise<void>((resolve, reject) => {
+      const settle = (outcome: () => void) => {
+        socket.off('data', check);
+        socket.off('close', closedEarly);
+        outcome();
+      };
+      const check = () => {
+        if (answer.startsWith(continued)) settle(resolve);
+        else if (!continued.startsWith(answer)) settle(() => reject(new Error(`expected 100 Continue, got:\n${answer}`)));
+      };
+      const closedEarly = () => settle(() => reject(new Error(`the connection closed before 100 Continue:\n${answer}`)));
+      socket.on('data', check);
+      socket.once('close', closedEarly);
+    });
+    answer = '';
 
     server.child.kill('SIGTERM');
     // once the listener is closed, a new connection is refused

@@ -1,6 +1,6 @@
 // On the embedded database the CLI's Management API commands run inside the server that holds ./data
 // (the /internal/cli route), through the same registry, with the local operator as actor.
-// test-group: serial (PGlite starts and migrates for tens of CPU-bound seconds: not alongside other files)
+// test-group: lane (PGlite starts and migrates: about 10 s of one core, CPU-bound; one such file at a time)
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,4 +1,4 @@
-// test-group: serial (a Tessera process and a store of its own that it stops and starts, or a burst that needs the machine)
+// test-group: lane (a Tessera process, and a store of its own that it stops and starts: one such file at a time)
 // A refresh either completes in every store or leaves the old token usable: with Redis down, the rotation (already
 // committed in PostgreSQL when the access token's write to Redis fails) is undone, the answer is 503, and the same
 // refresh token works once Redis is back — the user stays signed in. The Redis is the test's own.

@@ -1,4 +1,4 @@
-// test-group: serial (a Tessera process and a store of its own that it stops and starts, or a burst that needs the machine)
+// test-group: lane (a Tessera process, and a store of its own that it stops and starts: one such file at a time)
 // Redis goes away under a running server and comes back: requests that need it answer 503 with Retry-After (never
 // 500, never a hang), /healthz keeps answering, /readyz names the store, and service resumes without a restart.
 // The Redis is the test's own (private-redis.ts): the shared one serves other test files meanwhile.

@@ -2,7 +2,7 @@
 // other test files at the same time and must never be stopped.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createConnection } from 'node:net';
-import { freePort } from './tessera-process.js';
+import { restartablePort } from './tessera-process.js';
 
 export interface PrivateRedis {
   readonly port: number;
@@ -14,7 +14,7 @@ export interface PrivateRedis {
 }
 
 export async function startPrivateRedis(): Promise<PrivateRedis> {
-  const port = await freePort();
+  const port = await restartablePort();
   let child: ChildProcess | undefined;
 
   async function start() {

@@ -2,7 +2,7 @@
 // (tessera-process.ts hides the child; this one hands it over.)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { freePort, repoRoot, untilListening } from './tessera-process.js';
+import { freePort, processBaseEnv, repoRoot, untilListening } from './tessera-process.js';
 
 const mainJs = fileURLToPath(new URL('../../src/main.js', import.meta.url));
 
@@ -24,7 +24,7 @@ export async function startServerProcess(env: Record<string, string>, options: {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(process.execPath, [mainJs], {
-    env: { PATH: process.env.PATH ?? '', PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: options.publicUrl ?? url, LOG_LEVEL: 'warn', ...env },
+    env: { ...processBaseEnv(), PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: options.publicUrl ?? url, LOG_LEVEL: 'warn', ...env },
     cwd: repoRoot,
   });
   let output = '';

@@ -11,6 +11,15 @@ const cliJs = fileURLToPath(new URL('../../src/cli/tessera.js', import.meta.url)
 /** TESSERA_TEST_PROCESS=1 runs every server and CLI command of the suite as a process, as before (to compare, or to debug) */
 export const processesOnly = process.env.TESSERA_TEST_PROCESS === '1';
 
+/**
+ * What a spawned Tessera process or CLI command gets besides its own settings: PATH, and the suite's compile cache
+ * (NODE_COMPILE_CACHE, which run-suite.ts sets) so that each process does not compile the app's modules afresh.
+ */
+export function processBaseEnv(): Record<string, string> {
+  const cache = process.env.NODE_COMPILE_CACHE;
+  return { PATH: process.env.PATH ?? '', ...(cache ? { NODE_COMPILE_CACHE: cache } : {}) };
+}
+
 export interface CliResult { code: number; stdout: string; stderr: string; json: unknown }
 
 const parsed = (stdout: string): unknown => {
@@ -19,7 +28,7 @@ const parsed = (stdout: string): unknown => {
 
 export function runCli(argv: string[], env: Record<string, string>, cwd = repoRoot): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliJs, ...argv], { env: { PATH: process.env.PATH ?? '', ...env }, cwd });
+    const child = spawn(process.execPath, [cliJs, ...argv], { env: { ...processBaseEnv(), ...env }, cwd });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => { stdout += d; });

@@ -2,12 +2,14 @@
 // process of their own get the same interface from startInProcess (in-process-tessera.ts), through useTessera.
 import { productionSafeHashCost } from './test-env.js';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomInt } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { TestClock } from './test-clock.js';
-import { repoRoot, runCli, runCliInProcess, type CliResult } from './tessera-cli.js';
+import { processBaseEnv, repoRoot, runCli, runCliInProcess, type CliResult } from './tessera-cli.js';
 
-export { processesOnly, repoRoot, runCli, runCliInProcess, type CliResult } from './tessera-cli.js';
+export { processBaseEnv, processesOnly, repoRoot, runCli, runCliInProcess, type CliResult } from './tessera-cli.js';
 
 const mainJs = fileURLToPath(new URL('../../src/main.js', import.meta.url));
 
@@ -20,6 +22,29 @@ export async function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * A free port below the kernel's ephemeral range, for a server that stops and starts again on the same port (the
+ * private stores of the outage tests): while it is down, no port-0 listener or outgoing connection of the files
+ * running beside it can take the port, as one from freePort() could be taken.
+ */
+export async function restartablePort(): Promise<number> {
+  let ephemeralLow = 32_768; // Linux's default, where /proc does not say
+  try {
+    ephemeralLow = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || ephemeralLow;
+  } catch { /* not Linux */ }
+  const high = Math.max(Math.min(ephemeralLow, 32_768), 21_000);
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = 20_000 + randomInt(high - 20_000);
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  throw new Error('no free port between 20000 and the ephemeral range');
 }
 
 export interface TesseraProcess {
@@ -37,17 +62,16 @@ export interface TesseraProcess {
 }
 
 
+/** how long a spawned server may take to answer /healthz (see untilListening) */
+const startDeadlineMs = 180_000;
+
 /**
- * Starts a server with `env` (plus PORT/PUBLIC_URL unless given) and resolves once it listens.
- * @param options.publicUrl the issuer origin, e.g. a proxy in front of several processes
- * @param options.spawnCli `cli()` spawns `tessera` (the CLI's own tests) instead of running its code in this process
- */
-/**
- * Waits (up to 60 s) until a spawned Tessera answers /healthz.
+ * Waits until a spawned Tessera answers /healthz, up to 3 minutes: the embedded database's first start (PGlite
+ * starting and migrating, CPU-bound) took over 60 s on a machine busy with other work. A hang still fails, and says so.
  * @throws with the process's output when it exits first or does not answer in time (it is then killed)
  */
 export async function untilListening(child: ChildProcess, url: string, output: () => string): Promise<void> {
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + startDeadlineMs;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`Tessera exited with ${child.exitCode} before listening:\n${output()}`);
     try {
@@ -55,17 +79,22 @@ export async function untilListening(child: ChildProcess, url: string, output: (
     } catch { /* not listening yet */ }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`Tessera did not start within 60 s:\n${output()}`);
+      throw new Error(`Tessera did not start within ${startDeadlineMs / 1000} s:\n${output()}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
+/**
+ * Starts a server with `env` (plus PORT/PUBLIC_URL unless given) and resolves once it listens.
+ * @param options.publicUrl the issuer origin, e.g. a proxy in front of several processes
+ * @param options.spawnCli `cli()` spawns `tessera` (the CLI's own tests) instead of running its code in this process
+ */
 export async function startTessera(env: Record<string, string>, options: { publicUrl?: string; cwd?: string; port?: number; spawnCli?: boolean } = {}): Promise<TesseraProcess> {
   const port = options.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const fullEnv = productionSafeHashCost({ PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: options.publicUrl ?? url, LOG_LEVEL: 'warn', ...env });
-  const child: ChildProcess = spawn(process.execPath, [mainJs], { env: { PATH: process.env.PATH ?? '', ...fullEnv }, cwd: options.cwd ?? repoRoot });
+  const child: ChildProcess = spawn(process.execPath, [mainJs], { env: { ...processBaseEnv(), ...fullEnv }, cwd: options.cwd ?? repoRoot });
   let output = '';
   child.stdout!.on('data', (d) => { output += d; });
   child.stderr!.on('data', (d) => { output += d; });
