@@ -123,6 +123,10 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
     async transaction(work) {
       const client = await pool.connect();
       let failed: Error | undefined;
+      // a checked-out client has no pool listener: a connection reset between two statements (a restarting server)
+      // would be an unhandled 'error' and end the process; it fails the transaction instead
+      const onError = (error: Error) => { failed ??= error; };
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         const result = await work({ query: async <T>(text: string, values: readonly unknown[] = []) => (await client.query({ text, values: values as unknown[] })).rows as T[] });
@@ -133,6 +137,7 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
         throw error;
       } finally {
         // a connection whose rollback failed is broken: the pool drops it instead of lending it again
+        client.removeListener('error', onError);
         client.release(failed);
       }
     },

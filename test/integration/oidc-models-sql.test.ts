@@ -122,3 +122,25 @@ suite('on embedded PGlite', async () => {
   await migrate(db);
   return { db, drop: () => rm(dataDir, { recursive: true, force: true }) };
 });
+
+describe('a plain-SQL transaction whose connection is cut between two statements (a restarting PostgreSQL)', () => {
+  it('fails the transaction, and the process and the pool carry on', async () => {
+    const services = await createTestServices();
+    const db = await openDatabase({ kind: 'postgres', url: services.databaseUrl }, { poolMax: 1 });
+    const admin = await openDatabase({ kind: 'postgres', url: services.databaseUrl }, { poolMax: 1 });
+    try {
+      await assert.rejects(db.sql.transaction(async (sql) => {
+        const [{ pid }] = await sql.query<{ pid: number }>('select pg_backend_pid() as pid');
+        await admin.sql.query('select pg_terminate_backend($1)', [pid]);
+        // the server's goodbye reaches the client while no statement runs: unhandled, it would end this process
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        await sql.query('select 1');
+      }));
+      assert.deepEqual(await db.sql.query('select 1 as one'), [{ one: 1 }], 'the pool lends a new connection');
+    } finally {
+      await db.close();
+      await admin.close();
+      await services.drop();
+    }
+  });
+});
