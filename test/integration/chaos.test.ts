@@ -222,6 +222,7 @@ describe('chaos: Redis, then PostgreSQL, restarted under load', () => {
       recovered = response?.status === 200;
       if (!recovered) await sleep(200);
     }
+    if (!recovered) stopped = true; // the load loops end, so a failure fails now instead of at the test's time limit
     assert.ok(recovered, `service came back without a restart; the server's output ends:\n${server.output().slice(-3000)}`);
     await sleep(1000);
     stopped = true;
