@@ -9,6 +9,8 @@ export interface RedisStoreOptions {
   prefix: string;
   /** receives connection errors after start-up and errors thrown by subscribers; never rethrown */
   onError?: (err: Error) => void;
+  /** the connections' name in Redis's CLIENT LIST (default `tessera`) */
+  clientName?: string;
 }
 
 type RedisClient = RedisClientType;
@@ -64,16 +66,17 @@ return 1`;
  */
 export async function createRedisStore(options: RedisStoreOptions): Promise<KvStore> {
   const { url, prefix, onError } = options;
+  const name = options.clientName ?? 'tessera';
   const target = describeTarget(url);
   const report = (err: unknown) => onError?.(err instanceof Error ? err : new Error(String(err)));
 
-  const command = await connect(url, target, report);
+  const command = await connect(url, target, report, name);
   let subscriber: Promise<RedisClient> | undefined;
   let closing: Promise<void> | undefined;
 
   // Pub/sub needs a dedicated connection; most processes never subscribe, so it is made on demand.
   const getSubscriber = () =>
-    (subscriber ??= connect(url, target, report).catch((err: unknown) => {
+    (subscriber ??= connect(url, target, report, name).catch((err: unknown) => {
       subscriber = undefined;
       throw err;
     }));
@@ -164,12 +167,12 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<KvSt
   });
 }
 
-async function connect(url: string, target: string, report: (err: unknown) => void): Promise<RedisClient> {
+async function connect(url: string, target: string, report: (err: unknown) => void, name: string): Promise<RedisClient> {
   let started = false;
   const deadline = Date.now() + START_DEADLINE_MS;
   const client = createClient({
     url,
-    name: 'tessera',
+    name,
     // While Redis is unreachable, commands fail at once (StoreUnavailableError, answered 503) instead of queueing
     // for a reconnect that may be seconds away: a queued request would hang, and /readyz with it.
     disableOfflineQueue: true,
