@@ -21,7 +21,11 @@ const run = promisify(execFile);
  * global fetch: a certificate only exists in a TLS handshake.
  */
 export function fetchWithCertificate(certificate: ClientCertificate | undefined): typeof fetch {
-  const agent = new Agent({ keepAlive: true, ...(certificate ? { cert: certificate.cert, key: certificate.key } : {}) });
+  return fetchOverHttps(new Agent({ keepAlive: true, ...(certificate ? { cert: certificate.cert, key: certificate.key } : {}) }));
+}
+
+/** `fetch` whose https requests go through `agent` (its CA, client certificate, keep-alive); http URLs to the global fetch */
+export function fetchOverHttps(agent: Agent): typeof fetch {
   return (async (input: string | URL | Request, init: RequestInit = {}) => {
     const request = new Request(input, init);
     if (new URL(request.url).protocol !== 'https:') return fetch(request);

@@ -7,11 +7,12 @@
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
-import { createServer, request as httpsRequest, type Server } from 'node:https';
+import { Agent as HttpsAgent, createServer, type Server } from 'node:https';
 import { tmpdir } from 'node:os';
 import type { TLSSocket } from 'node:tls';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { fetchOverHttps } from '../../src/conformance/client-certificates.js';
 import { freePort } from './tessera-process.js';
 
 const run = promisify(execFile);
@@ -96,25 +97,5 @@ export async function startTlsProxy(certificates: TestCertificates, upstream: ()
 
 /** `fetch` over https that trusts only `ca` (openid-client's customFetch; Node's fetch takes no CA) */
 export function fetchTrusting(ca: string): typeof fetch {
-  return (async (input: string | URL | Request, init: RequestInit = {}) => {
-    const request = new Request(input, init);
-    const body = request.body ? Buffer.from(await request.arrayBuffer()) : undefined;
-    return new Promise<Response>((resolve, reject) => {
-      const outgoing = httpsRequest(request.url, { method: request.method, headers: Object.fromEntries(request.headers), ca }, (incoming) => {
-        const chunks: Buffer[] = [];
-        incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
-        incoming.on('end', () => {
-          const headers = new Headers();
-          for (const [name, value] of Object.entries(incoming.headers)) {
-            for (const one of Array.isArray(value) ? value : value === undefined ? [] : [value]) headers.append(name, one);
-          }
-          const status = incoming.statusCode ?? 502;
-          resolve(new Response([101, 204, 205, 304].includes(status) ? null : Buffer.concat(chunks), { status, headers }));
-        });
-        incoming.on('error', reject);
-      });
-      outgoing.on('error', reject);
-      outgoing.end(body);
-    });
-  }) as typeof fetch;
+  return fetchOverHttps(new HttpsAgent({ ca }));
 }
