@@ -83,10 +83,10 @@ describe('admin console first run in a real browser (Chromium)', () => {
   });
 
   it('passes axe on every console page, with an audit log that fits a laptop and a phone', async () => {
+    const otpApp = await cliJson<{ app_id: string }>(server, ['app', 'create', '--tenant', slug, '--name', 'Attendance', '--slug', 'attendance-axe']);
     const user = await createUser(server, slug, { name: 'Ada Lovelace' });
     const app = await createClient(server, slug, ['--scope', 'openid offline_access']);
     await signInOffline(await discover(server.issuer(slug), app.client_id, app.client_secret!), user);
-    const otpApp = await cliJson<{ app_id: string }>(server, ['app', 'create', '--tenant', slug, '--name', 'Attendance', '--slug', 'attendance-axe']);
     const base = `/admin/tenants/${slug}`;
     for (const path of ['/admin/tenants', base, `${base}/users/${user.id}`, `${base}/clients`, `${base}/clients/${app.client_id}`, `${base}/apps`, `${base}/apps/${otpApp.app_id}`, `${base}/roles`, `${base}/apis`,
       `${base}/branding`, `${base}/policies`, `${base}/keys`, `${base}/licenses`, `${base}/audit`, `${base}/outbox`]) {
