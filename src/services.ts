@@ -17,6 +17,7 @@ import { createFactors } from './auth-methods/mfa/factors.service.js';
 import { createSmsFactor } from './auth-methods/mfa/sms-factor.js';
 import { createWebAuthnService } from './auth-methods/passkeys/webauthn.service.js';
 import { createLoginChallenges } from './auth-methods/login-challenges.js';
+import { createEmailVerificationStep } from './auth-methods/password/email-verification.step.js';
 import { createConnections } from './auth-methods/federated/connections.js';
 import { createFederationStore } from './auth-methods/federated/federation-store.js';
 import { createAccountLinking } from './auth-methods/federated/account-linking.js';
@@ -241,15 +242,18 @@ export async function createServices(config: Config, logger: Logger, options: Se
   const smsFactor = createSmsFactor({ mfa, sealer, codes, challenges, factors, audit });
   // the JSON front doors' WebAuthn ceremonies (the hosted pages build theirs over the same store and passkeys)
   const webauthn = createWebAuthnService({ store: kv, passkeys, publicOrigin: config.publicUrl.origin, now });
+  /** ends an account's sessions in a tenant, through its provider */
+  async function authMethodsRevoke(tenant: { id: string; slug: string }, userId: string) {
+    const resolved = await providers.get(tenant.slug);
+    if (resolved) await revokeAccount(resolved.provider, oidcModels, tenant.id, userId);
+  }
   const authMethods = createAuthMethodRegistry({
     users, codes, challenges, linking, audit, factors, smsFactor, webauthn, limiter, channels, connections, federation, env: config.env,
-    async revokeAccount(tenant, userId) {
-      const resolved = await providers.get(tenant.slug);
-      if (resolved) await revokeAccount(resolved.provider, oidcModels, tenant.id, userId);
-    },
+    revokeAccount: authMethodsRevoke,
   });
 
-  const loginChallenges = createLoginChallenges({ logins, authMethods, webauthn, limiter, audit });
+  const emailVerificationStep = createEmailVerificationStep({ users, codes, challenges, linking, limiter, audit, revokeAccount: authMethodsRevoke });
+  const loginChallenges = createLoginChallenges({ logins, authMethods, webauthn, limiter, audit, emailVerification: emailVerificationStep, factors, smsFactor, passkeys });
   const licenses = createLicenseModule({
     repository: createLicensesRepository(db.prisma), keys, limiter, audit, now,
     peppers: config.keyEncryptionKeys.map((key) => deriveSecret(key, 'license keys')),

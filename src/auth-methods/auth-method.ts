@@ -57,8 +57,12 @@ export interface MethodVerifyInput {
 }
 
 export type MethodVerifyOutcome =
-  /** `userId` null: the identifier was proven but has no account yet (a first sign-in by code) */
-  | { ok: true; userId: string | null; identifier: { kind: 'email' | 'phone'; value: string } | null; amr: string[]; signUp: boolean }
+  /**
+   * `userId` null: the identifier was proven but has no account yet (a first sign-in by code). `verifyEmail`: the
+   * proof was right, but the tenant wants this account's email proven before it signs in (password: signIn.requireVerifiedEmail);
+   * the caller hands it to the login transaction, which then waits in `email_verification_required`
+   */
+  | { ok: true; userId: string | null; identifier: { kind: 'email' | 'phone'; value: string } | null; amr: string[]; signUp: boolean; verifyEmail?: boolean }
   | { ok: false; error: 'wrong'; attemptsLeft: number | null }
   | { ok: false; error: 'locked' | 'expired' }
   | { ok: false; error: 'rate_limited'; retryAfterSeconds: number }

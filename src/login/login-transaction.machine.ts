@@ -4,6 +4,7 @@
 // looked up by the caller and carried in the event. Persistence: login-transaction.store.ts.
 //
 //   identified ──first_factor_passed──▶ first_factor_passed ──second_factor_assessed──▶ completed
+//              └─first_factor_passed (verifyEmail)──▶ email_verification_required ──email_verified──▶ first_factor_passed
 //                                                                                     │▶ second_factor_required ──second_factor_passed──▶ completed
 //                                                                                     └▶ enrolment_required ─────enrolled──────────────▶ completed
 //   any live state ──failed──▶ failed          any live state, once the clock passes expiresAt ──▶ expired
@@ -18,7 +19,7 @@
 import { ACR_MFA } from '../oidc/step-up-policy.js';
 import type { MfaSettings } from '../tenants/mfa-settings.js';
 
-export const loginStates = ['identified', 'first_factor_passed', 'second_factor_required', 'enrolment_required', 'completed', 'failed', 'expired'] as const;
+export const loginStates = ['identified', 'first_factor_passed', 'email_verification_required', 'second_factor_required', 'enrolment_required', 'completed', 'failed', 'expired'] as const;
 export type LoginState = (typeof loginStates)[number];
 
 /** which front door drives the transaction */
@@ -59,7 +60,10 @@ export interface LoginTransaction {
   acr: string | null;
   /** the client asked for a fresh second factor (acr_values naming MFA, or max_age) */
   stepUp: boolean;
-  /** second_factor_required: the factors that may answer; enrolment_required: the factors that may be enrolled */
+  /**
+   * second_factor_required: the factors that may answer; enrolment_required: the factors that may be enrolled;
+   * email_verification_required: how the account's email may be proven (`email`: a code sent to it)
+   */
   methods: string[];
   /** failed: why (`locked`, `disabled`, `aborted`, …) */
   failure: string | null;
@@ -70,8 +74,13 @@ export interface LoginTransaction {
 export type LoginEvent =
   /** a new code or challenge for the identifying method (a resend) */
   | { type: 'challenge_started'; challengeId: string }
-  /** the first factor was proven for this user (password right, code right …) */
-  | { type: 'first_factor_passed'; userId: string; method: string; amr: readonly string[] }
+  /**
+   * the first factor was proven for this user (password right, code right …). `verifyEmail`: the method's policy
+   * wants the account's email proven before the sign-in goes on (signIn.requireVerifiedEmail, password.method.ts)
+   */
+  | { type: 'first_factor_passed'; userId: string; method: string; amr: readonly string[]; verifyEmail?: boolean }
+  /** the account's email was proven (a code sent to it) while email verification was required */
+  | { type: 'email_verified'; amr: readonly string[] }
   /**
    * what the second-factor gate needs to know about the user, looked up by the caller. `alsoAccepted`: factors that
    * may answer once a second factor is due but never make one due by themselves (the hosted pages' codes by SMS or
@@ -160,9 +169,14 @@ function next(tx: LoginTransaction, event: LoginEvent, policy: LoginPolicy | nul
     case 'identified':
       if (event.type === 'challenge_started') return { ...tx, challengeId: event.challengeId };
       if (event.type === 'first_factor_passed') {
-        return { ...tx, state: 'first_factor_passed', userId: event.userId, method: event.method, amr: [...new Set(event.amr)], challengeId: null };
+        const passed = { ...tx, userId: event.userId, method: event.method, amr: [...new Set(event.amr)], challengeId: null };
+        return event.verifyEmail ? { ...passed, state: 'email_verification_required', methods: ['email'] } : { ...passed, state: 'first_factor_passed' };
       }
       return null;
+    case 'email_verification_required':
+      // the code sent to the email is the step's challenge; once it is right, the second-factor decision follows
+      if (event.type === 'challenge_started') return { ...tx, challengeId: event.challengeId };
+      return event.type === 'email_verified' ? { ...tx, state: 'first_factor_passed', amr: [...new Set([...tx.amr, ...event.amr])], challengeId: null, methods: [] } : null;
     case 'first_factor_passed':
       return event.type === 'second_factor_assessed' && policy ? assess(tx, event, policy, now) : null;
     case 'second_factor_required':

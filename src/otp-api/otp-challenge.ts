@@ -6,6 +6,7 @@
 // The same steps as the REST API's (login/login-challenges.ts), on the transaction verify-otp started.
 import type { Context } from 'koa';
 import type { Services } from '../services.js';
+import { challengeEnvelope } from '../auth-methods/login-challenges.js';
 import { messageRequest } from '../http/request-info.js';
 import type { CallingApp } from './app-credentials.js';
 import type { Answer } from './idempotency.js';
@@ -30,6 +31,8 @@ export function createOtpChallenge(services: Pick<Services, 'loginChallenges' | 
 
     async verify(ctx: Context, app: CallingApp, id: string, body: Record<string, unknown>): Promise<Answer> {
       const tx = await loginChallenges.answer(app.tenant, await open(app, id), body, requestOf(ctx));
+      // an answered verify_email challenge may lead to the next one (mfa): the same envelope again
+      if (tx.state !== 'completed') return { status: 200, body: challengeEnvelope(tx, app.tenant.issuer) };
       const minted = await redeemLoginAtTokenEndpoint(ctx, app.tenant.slug, app.provider, tx.id, { clientId: app.appId, clientSecret: app.appSecret });
       if (minted.status !== 200) return errorAnswer('login.expired');
       const user = await services.users.findById(app.tenant.id, tx.userId!);

@@ -41,8 +41,8 @@ export function rest2faPaths(publicUrl: URL): Record<string, Json> {
   const path = (item: Json) => ({ servers, ...item });
   return {
     '/v1/auth/challenge/{id}/send': path({ post: operation({
-      id: 'restChallengeSend', summary: 'Sends the code of an mfa challenge to the account\'s SMS factor', required: ['method'], parameters: [idParameter], sends: true,
-      body: { method: { const: 'sms' } }, ok: codeSent, okStatus: '202',
+      id: 'restChallengeSend', summary: 'Sends the code of a challenge: an mfa challenge\'s to the account\'s SMS factor (`sms`), a verify_email challenge\'s to the account\'s email (`email`)', required: ['method'], parameters: [idParameter], sends: true,
+      body: { method: { enum: ['sms', 'email'] } }, ok: codeSent, okStatus: '202',
       errors: [...common, 'login.expired', 'login.invalid_state', 'auth.rate_limited'],
     }) }),
     '/v1/auth/challenge/{id}/webauthn/options': path({ post: operation({

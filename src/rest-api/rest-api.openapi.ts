@@ -28,8 +28,8 @@ export const challenge = {
       type: 'object',
       properties: {
         id: { type: 'string' },
-        kind: { enum: ['mfa', 'enrol_mfa', 'verify_email', 'step_up'], description: 'mfa: answer at /v1/auth/challenge/{id}/verify; enrol_mfa: enrol one of the methods with "challenge_id" (TOTP, SMS or WebAuthn setup); step_up: /v1/auth/2fa/challenge/{id}/verify' },
-        methods: { type: 'array', items: { enum: ['totp', 'sms', 'webauthn', 'recovery_code'] }, description: 'exactly the methods this user can use (mfa) or enrol (enrol_mfa) here' },
+        kind: { enum: ['mfa', 'enrol_mfa', 'verify_email', 'step_up'], description: 'mfa: answer at /v1/auth/challenge/{id}/verify; enrol_mfa: enrol one of the methods with "challenge_id" (TOTP, SMS or WebAuthn setup); verify_email (signIn.requireVerifiedEmail, after a right password of an account whose email is unverified): send a code to the email at /v1/auth/challenge/{id}/send {"method": "email"}, answer at /v1/auth/challenge/{id}/verify {"method": "email", "code"}, then tokens or the next challenge; step_up: /v1/auth/2fa/challenge/{id}/verify' },
+        methods: { type: 'array', items: { enum: ['totp', 'sms', 'webauthn', 'recovery_code', 'email'] }, description: 'exactly the methods this user can use (mfa) or enrol (enrol_mfa) here; ["email"] for verify_email' },
         expires_at: { type: 'string', format: 'date-time' },
         issuer: { type: 'string', format: 'uri', description: 'the issuer (tenant or environment) whose sign-in holds the challenge: answer it under {issuer}/v1 — another environment\'s after a login into the user\'s last-used environment (issue #19)' },
       },
@@ -87,13 +87,13 @@ export function restApiPaths(publicUrl: URL): Record<string, Json> {
       errors: bearerErrors,
     }) }),
     '/v1/auth/challenge/{id}/verify': path({ post: operation({
-      id: 'restVerifyChallenge', summary: 'Answers an mfa challenge with a TOTP, SMS or recovery code (`code`) or a passkey (`credential`): tokens', required: ['method'],
+      id: 'restVerifyChallenge', summary: 'Answers an mfa challenge with a TOTP, SMS or recovery code (`code`) or a passkey (`credential`): tokens. Answers a verify_email challenge with the code emailed to the account: the email is verified, then tokens or the next challenge (mfa, enrol_mfa)', required: ['method'],
       parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
       body: {
-        method: { enum: ['totp', 'sms', 'webauthn', 'recovery_code'] }, code: { type: 'string', description: 'totp, sms, recovery_code' },
+        method: { enum: ['totp', 'sms', 'webauthn', 'recovery_code', 'email'] }, code: { type: 'string', description: 'totp, sms, recovery_code, email' },
         credential: { type: 'object', description: 'webauthn: the AuthenticationResponseJSON of navigator.credentials.get, with the options of /webauthn/options' },
       },
-      ok: tokens,
+      ok: { oneOf: [tokens, challenge] },
       errors: [...common, 'otp.invalid_code', 'otp.expired', 'webauthn.failed', 'login.expired', 'login.invalid_state', 'auth.rate_limited'],
     }) }),
     '/v1/auth/refresh': path({ post: operation({

@@ -3,7 +3,9 @@
 // second-factor policy decides, and either the transaction is exchanged at the tenant's token endpoint for tokens
 // (login-transaction grant: one token system) or the caller gets the challenge envelope, answered at
 // /challenge/{id}/verify with a TOTP, SMS or recovery code or a passkey (login/login-challenges.ts), or,
-// for enrol_mfa, by enrolling a factor with the challenge id (rest-2fa-subject.ts).
+// for enrol_mfa, by enrolling a factor with the challenge id (rest-2fa-subject.ts). An account whose email the
+// tenant requires verified (signIn.requireVerifiedEmail) gets the verify_email challenge first: a code sent to the
+// email at /challenge/{id}/send, answered at /challenge/{id}/verify; the second-factor decision follows.
 import type { Context } from 'koa';
 import type { Services } from '../services.js';
 import { AppError } from '../errors/app-error.js';
@@ -54,16 +56,20 @@ export function createRestSignIn(services: Services) {
   }
 
   /** a transaction for a user whose first factor passed, through the app's second-factor policy, to tokens or a challenge */
-  async function beginPassed(ctx: Context, app: CallingApp, first: { userId: string; method: string; identifier: LoginTransaction['identifier']; amr: string[] }): Promise<RestAnswer> {
+  async function beginPassed(ctx: Context, app: CallingApp, first: { userId: string; method: string; identifier: LoginTransaction['identifier']; amr: string[]; verifyEmail?: boolean }): Promise<RestAnswer> {
     const tx = await logins.begin({ tenantId: app.tenant.id, clientId: app.appId, front: 'rest_api', method: first.method, identifier: first.identifier, ttlSeconds: transactionSeconds });
-    return firstFactorPassed(ctx, app, tx.id, { userId: first.userId, method: first.method, amr: first.amr });
+    return firstFactorPassed(ctx, app, tx.id, { userId: first.userId, method: first.method, amr: first.amr, verifyEmail: first.verifyEmail });
   }
 
-  /** the first factor of transaction `id` was proven: the tenant's second-factor policy decides, then finish */
-  async function firstFactorPassed(ctx: Context, app: CallingApp, id: string, passed: { userId: string; method: string; amr: string[] }): Promise<RestAnswer> {
+  /**
+   * the first factor of transaction `id` was proven: an email the method wants proven first is the verify_email
+   * challenge; else the tenant's second-factor policy decides, then finish
+   */
+  async function firstFactorPassed(ctx: Context, app: CallingApp, id: string, passed: { userId: string; method: string; amr: string[]; verifyEmail?: boolean }): Promise<RestAnswer> {
     const { tenant } = app;
     const first = await logins.apply(tenant.id, id, { type: 'first_factor_passed', ...passed }, null);
     if (!first.ok) throw new AppError(first.error === 'login.invalid_transition' ? 'login.invalid_state' : 'login.expired');
+    if (first.tx.state === 'email_verification_required') return finish(ctx, app, first.tx);
     const gate = await logins.apply(tenant.id, id, { type: 'second_factor_assessed', enrolledFactors: await enrolledSecondFactors(services, tenant.id, passed.userId), trustedDevice: false }, tenant.settings.mfa);
     if (!gate.ok) throw new AppError('login.expired');
     return finish(ctx, app, gate.tx);
@@ -96,7 +102,7 @@ export function createRestSignIn(services: Services) {
       const userId = outcome.userId!;
       // issue #19: the tokens may be for another environment of the tenant (same users), whose MFA policy applies
       const target = chooseApp ? await chooseApp(userId) : app;
-      return beginPassed(ctx, target, { userId, method: method.id, identifier: outcome.identifier, amr: outcome.amr });
+      return beginPassed(ctx, target, { userId, method: method.id, identifier: outcome.identifier, amr: outcome.amr, verifyEmail: outcome.verifyEmail });
     },
 
     finish,

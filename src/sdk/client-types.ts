@@ -36,7 +36,8 @@ export interface WhoAmI {
 }
 
 export type ChallengeKind = 'mfa' | 'enrol_mfa' | 'verify_email' | 'step_up';
-export type ChallengeMethod = 'totp' | 'sms' | 'webauthn' | 'recovery_code' | (string & {});
+/** `email`: a verify_email challenge's code, sent to the account's email */
+export type ChallengeMethod = 'totp' | 'sms' | 'webauthn' | 'recovery_code' | 'email' | (string & {});
 
 /** the one challenge envelope of every JSON API (DESIGN.md) */
 export interface Challenge {

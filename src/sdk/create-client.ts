@@ -18,7 +18,7 @@ function claimedIssuer(token: string): unknown {
 }
 
 /** a code that is all digits is one from an authenticator app or a text message; anything else a recovery code */
-const methodFor = (code: string, challenge?: ChallengeMethod): ChallengeMethod => challenge ?? (/^\d{6,8}$/.test(code.trim()) ? 'totp' : 'recovery_code');
+const methodFor = (code: string): ChallengeMethod => (/^\d{6,8}$/.test(code.trim()) ? 'totp' : 'recovery_code');
 
 export function createClient(options: ClientOptions) {
   if (!options || typeof options.issuer !== 'string' || !/^https?:\/\//.test(options.issuer)) throw new TypeError('createClient: issuer must be the tenant\'s issuer URL.');
@@ -37,12 +37,17 @@ export function createClient(options: ClientOptions) {
   /** where a challenge's transaction lives: the envelope's `issuer` when it is one of the tenant's environments, else
    *  the environment the sign-in or switch named (the client's own issuer when neither) */
   const challengeIssuers = new Map<string, string>();
+  /** the kind of each challenge seen: a verify_email challenge is sent and answered by email */
+  const challengeKinds = new Map<string, Challenge['kind']>();
   const challengeIn = (challenge: Challenge, environment?: string) => {
     const claimed = challenge.issuer;
     const to = typeof claimed === 'string' && sibling(claimed) === claimed ? claimed : environment ? issuerOf(environment) : null;
     if (challengeIssuers.size > 16) challengeIssuers.clear();
+    if (challengeKinds.size > 16) challengeKinds.clear();
     if (to) challengeIssuers.set(challenge.id, to);
+    challengeKinds.set(challenge.id, challenge.kind);
   };
+  const byEmail = (challengeId: string) => challengeKinds.get(challengeId) === 'verify_email';
   // a call with the user's token goes to the issuer of the session it came from, one answering a challenge to the
   // challenge's (issue #19)
   const call: HttpCall = (path, o = {}) => {
@@ -96,11 +101,16 @@ export function createClient(options: ClientOptions) {
      *  then records that environment's issuer
      *  @throws TesseraError('login.invalid_credentials' | 'auth.rate_limited' | 'environment.not_found' | 'environment.forbidden') */
     signIn: (input: { email: string; password: string; environment?: string }) => signInStep('auth/login', input, input.environment),
-    /** answers a challenge with a TOTP, text-message or recovery code (method guessed from the code unless given) */
+    /**
+     * answers a challenge with a TOTP, text-message or recovery code (method guessed from the code unless given), or a
+     * verify_email challenge with the code emailed to the account (method `email`, the default for that kind); the
+     * answer is tokens or the next challenge (a verified email may still owe a second factor)
+     */
     verifyChallenge: (challengeId: string, code: string, method?: ChallengeMethod) =>
-      signInStep(`auth/challenge/${encodeURIComponent(challengeId)}/verify`, { method: methodFor(code, method), code: code.trim() }),
-    /** sends the code of a challenge's text-message method */
-    sendChallengeCode: (challengeId: string, method: ChallengeMethod = 'sms') => sendCode(`auth/challenge/${encodeURIComponent(challengeId)}/send`, { method }),
+      signInStep(`auth/challenge/${encodeURIComponent(challengeId)}/verify`, { method: method ?? (byEmail(challengeId) ? 'email' : methodFor(code)), code: code.trim() }),
+    /** sends the code of a challenge: to the text-message factor (`sms`), or for verify_email to the account's email (`email`) */
+    sendChallengeCode: (challengeId: string, method?: ChallengeMethod) =>
+      sendCode(`auth/challenge/${encodeURIComponent(challengeId)}/send`, { method: method ?? (byEmail(challengeId) ? 'email' : 'sms') }),
     /**
      * emails a code; with `options.emailRedirectTo` (one of the app's registered redirect URIs) a sign-in link to
      * that page, which calls verifyOtp with the link's token (Supabase's option of the same name)

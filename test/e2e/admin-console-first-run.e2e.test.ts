@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser as Chromium, BrowserContext, Page } from 'playwright-core';
 import { createTestServices, type TestServices } from '../support/test-env.js';
 import { startTessera, type TesseraProcess } from '../support/tessera-process.js';
-import { createClient, createTenant, createUser } from '../support/fixtures.js';
+import { cliJson, createClient, createTenant, createUser } from '../support/fixtures.js';
 import { asPage, loginPage } from '../support/hosted-pages.js';
 import { Browser } from '../support/browser.js';
 import { discover, signInOffline } from '../support/relying-party.js';
@@ -83,11 +83,12 @@ describe('admin console first run in a real browser (Chromium)', () => {
   });
 
   it('passes axe on every console page, with an audit log that fits a laptop and a phone', async () => {
+    const otpApp = await cliJson<{ app_id: string }>(server, ['app', 'create', '--tenant', slug, '--name', 'Attendance', '--slug', 'attendance-axe']);
     const user = await createUser(server, slug, { name: 'Ada Lovelace' });
     const app = await createClient(server, slug, ['--scope', 'openid offline_access']);
     await signInOffline(await discover(server.issuer(slug), app.client_id, app.client_secret!), user);
     const base = `/admin/tenants/${slug}`;
-    for (const path of ['/admin/tenants', base, `${base}/users/${user.id}`, `${base}/clients`, `${base}/clients/${app.client_id}`, `${base}/roles`, `${base}/apis`,
+    for (const path of ['/admin/tenants', base, `${base}/users/${user.id}`, `${base}/clients`, `${base}/clients/${app.client_id}`, `${base}/apps`, `${base}/apps/${otpApp.app_id}`, `${base}/roles`, `${base}/apis`,
       `${base}/branding`, `${base}/policies`, `${base}/keys`, `${base}/licenses`, `${base}/audit`, `${base}/outbox`]) {
       const response = await page.goto(`${server.url}${path}`);
       assert.equal(response!.status(), 200, path);

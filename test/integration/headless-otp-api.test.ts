@@ -277,6 +277,33 @@ describe('backend OTP API (/auth/…)', () => {
     await expectError(refused, 429, 'auth.rate_limited');
   });
 
+  it('guesses from one IP are limited across addresses too: after 50 wrong codes in 15 minutes even a right code for a fresh address is 429', async () => {
+    // a tenant of its own: its IP bucket (code-verify-ip, code-check.ts) starts empty
+    const own = await createTenant(server);
+    await cliJson(server, ['tenant', 'settings', '--tenant', own.slug, '--set', JSON.stringify({ signIn: { methods: { emailOtp: true }, sandbox: true } })]);
+    const ownApp = await cliJson<App>(server, ['app', 'create', '--tenant', own.slug, '--name', 'Guesses', '--slug', 'guesses-app']);
+    const body = { app_id: ownApp.app_id, app_secret: ownApp.app_secret };
+    const sendTo = async (email: string) => ((await (await post('send-otp', { ...body, email })).json()) as { otp_request_id: string }).otp_request_id;
+    // ten addresses, five wrong guesses each: under the per-address limit (10), each code dies at its fifth
+    for (let n = 0; n < 10; n++) {
+      const id = await sendTo(uniqueEmail(`ip${n}`));
+      for (let i = 0; i < 5; i++) {
+        const refused = await post('verify-otp', { ...body, otp_request_id: id, otp: '00000' + (i % 2) });
+        assert.equal(refused.status, 400, await refused.clone().text());
+      }
+    }
+    const fresh = uniqueEmail('ip-fresh');
+    const id = await sendTo(fresh);
+    let code: string | undefined;
+    for (let i = 0; i < 100 && !code; i++) {
+      code = (await outbox(own.issuer)).find((e) => e.to === fresh)?.code ?? undefined;
+      if (!code) await new Promise((r) => setTimeout(r, 100));
+    }
+    const limited = await post('verify-otp', { ...body, otp_request_id: id, otp: code });
+    assert.ok(Number(limited.headers.get('retry-after')) > 0);
+    await expectError(limited, 429, 'auth.rate_limited');
+  });
+
   it('a sign-in shows as a session of the user (console, account page, Management API); revoking it ends the refresh token', async () => {
     const tokens = await signIn({ email: uniqueEmail('session') });
     const userId = tokens.user!.id;

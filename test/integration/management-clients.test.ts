@@ -72,6 +72,32 @@ describe('Management API: clients', () => {
     assert.ok(!exported.text.includes(rotated.body.client_secret) && !exported.text.includes(created.client_secret), 'no secret in the log');
   });
 
+  it('registers an app of the backend OTP API (POST /tenants/{slug}/apps): its credentials sign in at /auth/…; a taken slug is app.slug_taken', async () => {
+    await server.cli(['tenant', 'settings', '--tenant', tenant.slug, '--set', JSON.stringify({ signIn: { methods: { emailOtp: true }, sandbox: true } })]);
+    const answer = await api.post(`/tenants/${tenant.slug}/apps`, { name: 'Attendance', slug: 'attendance-api' });
+    assert.equal(answer.status, 201, answer.text);
+    const app = answer.body as { app_id: string; app_secret: string; app_slug: string; jwt_public_key: string; jwks_uri: string };
+    assert.deepEqual(Object.keys(app).sort(), ['app_id', 'app_secret', 'app_slug', 'jwks_uri', 'jwt_public_key']);
+    assert.deepEqual([app.app_slug, app.jwks_uri], ['attendance-api', `${tenant.issuer}/jwks`]);
+    assert.match(app.jwt_public_key, /^-----BEGIN PUBLIC KEY-----\n/);
+    // the app's credentials work at the backend OTP API, and the secret is never shown again
+    const sent = await fetch(`${server.url}/auth/send-otp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ app_id: app.app_id, app_secret: app.app_secret, email: 'api-app@example.com' }) });
+    assert.equal(sent.status, 200, await sent.clone().text());
+    const read = await api.get(`/tenants/${tenant.slug}/clients/${app.app_id}`);
+    assert.equal(read.status, 200);
+    assert.ok(!read.text.includes(app.app_secret));
+    const [entry] = await auditEntries(api, tenant.slug, 'admin.client_created');
+    assert.deepEqual([entry?.actor, entry?.clientId], [`client:${owner.clientId}`, app.app_id]);
+
+    const taken = await api.post(`/tenants/${tenant.slug}/apps`, { name: 'Another', slug: 'attendance-api' });
+    assert.deepEqual([taken.status, taken.body.error], [409, 'app.slug_taken']);
+    assert.ok(taken.body.message);
+    const reserved = await api.post(`/tenants/${tenant.slug}/apps`, { name: 'Built-in', slug: 'tessera-rest' });
+    assert.deepEqual([reserved.status, reserved.body.error], [400, 'app.slug_reserved']);
+    // another tenant may use the slug: apps are per tenant
+    assert.equal((await api.post(`/tenants/${other}/apps`, { name: 'Attendance', slug: 'attendance-api' })).status, 201);
+  });
+
   it('puts a client\'s roles into its client_credentials tokens', async () => {
     const created = await machine();
     const assigned = await api.post(`/tenants/${tenant.slug}/clients/${created.client_id}/roles`, { roles: ['viewer'] });

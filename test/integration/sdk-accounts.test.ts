@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { createClient, memoryStorage, TesseraError } from '../../src/sdk/index.js';
 import { withMfa } from '../../src/sdk/mfa.js';
-import { codeFromOutbox, uniqueEmail } from '../support/email-flows.js';
+import { codeFromOutbox, createUnverifiedUser, uniqueEmail } from '../support/email-flows.js';
 import { cliJson, createTenant, createUser } from '../support/fixtures.js';
 import { totpCode } from '../support/mfa-flows.js';
 import { randomMobile } from '../support/phone-flows.js';
@@ -108,6 +108,27 @@ describe('app SDK tessera/client: sign-up, codes, password reset, enrolment at s
       assert.equal(done.result?.status, 'signed_in');
       assert.equal((await client.auth.getUser()).email, user.email);
       assert.deepEqual((await client.auth.listMfaFactors()).factors.map((f) => f.type), ['totp']);
+    } finally {
+      client.dispose();
+    }
+  });
+
+  it('signIn of an account whose email the tenant requires verified is a verify_email challenge; its emailed code signs in', async () => {
+    const tenant = await createTenant(server);
+    await cliJson(server, ['tenant', 'settings', '--tenant', tenant.slug, '--set', JSON.stringify({ headless: { restApi: true }, signIn: { sandbox: true, requireVerifiedEmail: true } })]);
+    const user = await createUnverifiedUser(server, tenant.slug);
+    const client = clientFor(tenant.issuer);
+    try {
+      const challenged = await client.auth.signIn({ email: user.email, password: user.password });
+      assert.equal(challenged.status, 'challenge_required');
+      if (challenged.status !== 'challenge_required') return;
+      assert.deepEqual([challenged.challenge.kind, challenged.challenge.methods], ['verify_email', ['email']]);
+      assert.equal(await client.auth.getSession(), null);
+      // the challenge's kind picks the method: its code goes to the email, and answers it
+      assert.equal((await client.auth.sendChallengeCode(challenged.challenge.id)).status, 'code_sent');
+      const result = await client.auth.verifyChallenge(challenged.challenge.id, await codeFromOutbox(tenant.issuer, user.email));
+      assert.equal(result.status, 'signed_in');
+      assert.equal((await client.auth.getUser()).email_verified, true);
     } finally {
       client.dispose();
     }

@@ -83,6 +83,13 @@ export const adminSamples: Record<string, Record<string, unknown>> = {
     roles: [EVIL], assignable: [EVIL], canWrite: true, errorField: 'name',
     connect: { issuer: EVIL, discovery: 'https://id.example/t/acme/.well-known/openid-configuration', samples: [{ id: 'authjs', title: EVIL, note: EVIL, code: EVIL }] },
   },
+  apps: {
+    ...common, apps: [{ client_id: EVIL, client_name: EVIL, app_slug: EVIL }], canWrite: true, form: { name: EVIL, slug: EVIL, formError: EVIL },
+  },
+  app: {
+    ...common, app: { client_id: EVIL, client_name: EVIL, app_slug: EVIL }, secret: EVIL, publicKey: EVIL, jwksUri: EVIL,
+    base: '/admin/tenants/acme/apps/c1', canWrite: true,
+  },
   setup: { ...common, operator: null, tenant: null, flash: null, csrfToken: '', setupCsrf: CSRF, needsToken: true, form: { email: EVIL, name: EVIL }, formError: EVIL },
   outbox: {
     ...common, tenant: { ...common.tenant, outbox: true },

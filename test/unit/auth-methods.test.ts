@@ -77,13 +77,30 @@ describe('auth-method contract', () => {
     const password = methods.get('password')!;
     const tenant = tenantWith({});
     const right = await password.verify({ tenant, identifier: 'ann@example.com', secret: 'right horse battery', request });
-    assert.deepEqual(right, { ok: true, userId: 'u1', identifier: { kind: 'email', value: 'ann@example.com' }, amr: ['pwd'], signUp: false });
+    assert.deepEqual(right, { ok: true, userId: 'u1', identifier: { kind: 'email', value: 'ann@example.com' }, amr: ['pwd'], signUp: false, verifyEmail: false });
     assert.deepEqual(await password.verify({ tenant, identifier: 'nobody@example.com', secret: 'x', request }), await password.verify({ tenant, identifier: 'ann@example.com', secret: 'x', request }));
     for (let i = 0; i < 9; i++) await password.verify({ tenant, identifier: 'ann@example.com', secret: 'wrong', request });
     const before = checks;
     const refused = await password.verify({ tenant, identifier: 'ann@example.com', secret: 'right horse battery', request });
     assert.equal(refused.ok === false && refused.error, 'rate_limited');
     assert.equal(checks, before, 'refused before the hash is checked');
+  });
+
+  test('password under signIn.requireVerifiedEmail: a right password of an unverified email says so; a verified one or a wrong password does not', async () => {
+    const accounts: Record<string, UserRecord> = {
+      'new@example.com': { id: 'u2', email: 'new@example.com', emailVerified: false, disabled: false } as UserRecord,
+      'ann@example.com': { id: 'u1', email: 'ann@example.com', emailVerified: true, disabled: false } as UserRecord,
+    };
+    const methods = registry({ users: { authenticate: async (_t: string, email: string, password: string) => (password === 'right horse battery' ? accounts[email] ?? null : null) } });
+    const password = methods.get('password')!;
+    const strict = tenantWith({ signIn: { requireVerifiedEmail: true } });
+    const unverified = await password.verify({ tenant: strict, identifier: 'new@example.com', secret: 'right horse battery', request });
+    assert.equal(unverified.ok && unverified.verifyEmail, true);
+    const verified = await password.verify({ tenant: strict, identifier: 'ann@example.com', secret: 'right horse battery', request });
+    assert.equal(verified.ok && verified.verifyEmail, false);
+    assert.deepEqual(await password.verify({ tenant: strict, identifier: 'new@example.com', secret: 'wrong', request }), { ok: false, error: 'wrong', attemptsLeft: null });
+    const lax = await password.verify({ tenant: tenantWith({}), identifier: 'new@example.com', secret: 'right horse battery', request });
+    assert.equal(lax.ok && lax.verifyEmail, false);
   });
 
   test('TOTP and recovery codes answer only for the identified user, within the second-factor attempt limit', async () => {

@@ -26,6 +26,11 @@ describe('challenge envelope', () => {
     assert.equal(challengeEnvelope(tx({ state: 'enrolment_required', methods: ['totp'] }), issuer).challenge.kind, 'enrol_mfa');
   });
 
+  it('verify_email: a first factor waiting for the account’s email to be proven, by a code sent to it', () => {
+    const envelope = challengeEnvelope(tx({ state: 'email_verification_required', methods: ['email'] }), issuer);
+    assert.deepEqual([envelope.challenge.kind, envelope.challenge.methods], ['verify_email', ['email']]);
+  });
+
   it('step_up: a transaction started for a step-up', () => {
     const envelope = challengeEnvelope(tx({ state: 'second_factor_required', method: stepUpMethod, stepUp: true, methods: ['passkey'] }), issuer);
     assert.deepEqual([envelope.challenge.kind, envelope.challenge.methods], ['step_up', ['webauthn']]);

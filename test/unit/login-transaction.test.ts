@@ -67,6 +67,27 @@ describe('login transaction machine (pure, fake clock)', () => {
     assert.equal(wrong.tx.state, 'second_factor_required');
   });
 
+  test('a first factor whose method wants the email proven waits for it, then the second-factor decision follows', () => {
+    const first = transition(fresh(), { type: 'first_factor_passed', userId: 'u1', method: 'password', amr: ['pwd'], verifyEmail: true }, null, T0 + 1000);
+    assert.ok(first.ok);
+    assert.deepEqual([first.tx.state, first.tx.methods, first.tx.userId], ['email_verification_required', ['email'], 'u1']);
+    // no tokens and no second factor before the email is proven
+    assert.equal(transition(first.tx, { type: 'second_factor_assessed', enrolledFactors: [], trustedDevice: false }, policy(), T0 + 1500).ok, false);
+    assert.equal(transition(first.tx, { type: 'second_factor_passed', method: 'totp', amr: ['otp'] }, policy(), T0 + 1500).ok, false);
+    const sent = transition(first.tx, { type: 'challenge_started', challengeId: 'v1' }, null, T0 + 2000);
+    assert.ok(sent.ok);
+    assert.equal(sent.tx.challengeId, 'v1');
+    const proven = transition(sent.tx, { type: 'email_verified', amr: ['otp'] }, null, T0 + 3000);
+    assert.ok(proven.ok);
+    assert.deepEqual([proven.tx.state, proven.tx.amr, proven.tx.challengeId, proven.tx.methods], ['first_factor_passed', ['pwd', 'otp'], null, []]);
+    const gate = transition(proven.tx, { type: 'second_factor_assessed', enrolledFactors: ['totp'], trustedDevice: false }, policy(), T0 + 4000);
+    assert.equal(gate.tx.state, 'second_factor_required');
+    // only that state takes the event, and it expires with the transaction
+    assert.equal(transition(proven.tx, { type: 'email_verified', amr: ['otp'] }, null, T0 + 4000).ok, false);
+    const late = transition(first.tx, { type: 'email_verified', amr: ['otp'] }, null, T0 + 600_000);
+    assert.deepEqual([late.ok, late.tx.state], [false, 'expired']);
+  });
+
   test('recovery codes alone are no enrolled factor', () => {
     const r = afterFirstFactor(policy(), { enrolledFactors: ['recovery_code'] });
     assert.ok(r.ok);

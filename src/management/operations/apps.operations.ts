@@ -1,9 +1,8 @@
 // Apps of the backend OTP API (issue #16): a first-party client with the headless capability. The answer is what a
 // backend needs to call /auth/… and verify the tokens locally; the secret is shown here only.
 import { z } from 'zod';
-import { exportSPKI, importJWK, type JWK } from 'jose';
 import type { Services } from '../../services.js';
-import { AppError } from '../../errors/app-error.js';
+import { currentRsaPem } from '../../tenants/app-public-key.js';
 import { defineOperation } from '../operation.js';
 
 const createBody = z.object({
@@ -11,17 +10,6 @@ const createBody = z.object({
   slug: z.string().max(40),
   refresh_token_reuse_interval: z.number().int().min(0).max(300).optional(),
 }).strict();
-
-const publicMembers = ['kty', 'n', 'e', 'kid', 'alg'] as const;
-
-/** the PEM (SPKI) of the tenant's current RS256 signing key, the one its app tokens are signed with */
-async function currentRsaPem(services: Services, tenantId: string): Promise<string> {
-  const { jwks } = await services.keys.loadJwks(tenantId);
-  const key = (jwks.keys as JWK[]).find((k) => k.alg === 'RS256' && !k.key_ops);
-  if (!key) throw new AppError('keys.invalid_alg', 'The tenant has no current RS256 key: rotate one with `tessera keys rotate --alg RS256`.');
-  const publicKey = Object.fromEntries(publicMembers.filter((m) => key[m] !== undefined).map((m) => [m, key[m]])) as JWK;
-  return exportSPKI((await importJWK(publicKey, 'RS256')) as CryptoKey);
-}
 
 export const appOperations = [
   defineOperation({
@@ -37,7 +25,7 @@ export const appOperations = [
       const issuer = `${services.config.publicUrl.origin}/t/${tenant.slug}`;
       return {
         app_id: created.client_id, app_secret: created.client_secret, app_slug: body.slug,
-        jwt_public_key: await currentRsaPem(services, tenant.id), jwks_uri: `${issuer}/jwks`,
+        jwt_public_key: await currentRsaPem(services.keys, tenant.id), jwks_uri: `${issuer}/jwks`,
       };
     },
   }),
