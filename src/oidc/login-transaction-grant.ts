@@ -59,7 +59,7 @@ export function loginTransactionGrant(tenantId: string, redeem: RedeemLogin, opt
       accountId: login.userId, acr: login.acr ?? undefined, amr: login.amr, authTime: login.authTime, client, grantId,
       gty: loginTransactionGrantType, resource, rotations: 0, scope: 'offline_access', sessionUid: session.uid, sid, expiresWithSession: false,
     });
-    // read by loginClaims when the access token is saved, as on every later refresh
+    // the sign-in its access tokens carry, now and on every later refresh (sign-in-claims.ts)
     oidc.entity('RefreshToken', rt);
 
     const at = new provider.AccessToken({ accountId: login.userId, client, grantId, gty: loginTransactionGrantType, scope: '', sessionUid: session.uid, sid, expiresWithSession: false });
@@ -75,20 +75,13 @@ export function loginTransactionGrant(tenantId: string, redeem: RedeemLogin, opt
 }
 
 /**
- * The extraTokenClaims that put the sign-in of a login transaction into its access tokens, the first one and every one
- * minted by refreshing: RFC 9068 §2.2.1's `auth_time`, `acr` and `amr` (RFC 8176), and `sid`, the session's uid.
- * They come from the refresh token of the grant (which keeps them across rotations), so whoami can tell how and
- * in which session the user signed in without a lookup.
+ * The extraTokenClaims that name the session of a login transaction in its access tokens, the first one and every one
+ * minted by refreshing: `sid`, the session's uid, so whoami can tell in which session the user signed in without a
+ * lookup. How and when they signed in (`amr`, `acr`, `auth_time`) comes from the refresh token above, as for every
+ * user's token (sign-in-claims.ts).
  */
-export function loginClaims(ctx: KoaContextWithOIDC, token: unknown): Record<string, unknown> | undefined {
+export function loginClaims(_ctx: KoaContextWithOIDC, token: unknown): Record<string, unknown> | undefined {
   const issued = token as { kind?: string; gty?: string; sid?: string };
   if (issued.kind !== 'AccessToken' || !issued.gty?.split(' ').includes(loginTransactionGrantType)) return undefined;
-  const from = ctx?.oidc?.entities?.RefreshToken as { amr?: string[]; authTime?: number; acr?: string } | undefined;
-  if (!from) return undefined;
-  return {
-    ...(Array.isArray(from.amr) ? { amr: from.amr } : {}),
-    ...(typeof from.authTime === 'number' ? { auth_time: from.authTime } : {}),
-    ...(from.acr ? { acr: from.acr } : {}),
-    ...(issued.sid ? { sid: issued.sid } : {}),
-  };
+  return issued.sid ? { sid: issued.sid } : undefined;
 }

@@ -17,6 +17,7 @@ import { deviceFlowFeature, type DevicePages } from './device-flow.js';
 import { environmentClaim } from './environment-claim.js';
 import { actClaim } from './token-exchange.js';
 import { loginClaims } from './login-transaction-grant.js';
+import { signInClaims } from './sign-in-claims.js';
 import { supportedLocales } from '../i18n/i18n.js';
 import { systemSlug } from '../tenants/issuer.js';
 
@@ -110,9 +111,9 @@ export function tenantProviderConfiguration(input: TenantProviderConfigInput): C
     conformIdTokenClaims: settings.oidc.idTokenClaims === 'userinfo',
     extraParams: { scope: keepOfflineAccess(settings.oidc) as never },
     // One async step per token: the RBAC claims (the only lookup), then the issuing environment (issue #19), an
-    // exchange's `act` and a login transaction's sign-in (each synchronous), in that order.
+    // exchange's `act`, the user's sign-in (amr, acr, auth_time) and a login transaction's session (each synchronous).
     extraTokenClaims: async (ctx, token) => ({
-      ...(await rbacClaims(ctx, token)), [environmentClaim]: environment, ...actClaim(ctx, token), ...loginClaims(ctx, token),
+      ...(await rbacClaims(ctx, token)), [environmentClaim]: environment, ...actClaim(ctx, token), ...signInClaims(ctx, token), ...loginClaims(ctx, token),
     }),
     // RFC 9700 §2.1.2: the code flow; implicit and hybrid only where the tenant turns them on (protocol-settings.ts).
     responseTypes: profiles.responseTypes,

@@ -41,8 +41,11 @@ export interface AccessTokenClaims extends JWTPayload {
   /** the scopes, split from the space-delimited `scope` */
   readonly scopes: string[];
   readonly scope?: string;
+  /** how the user signed in (RFC 8176), on a user's token */
   readonly amr?: string[];
   readonly acr?: string;
+  /** when the user signed in, epoch seconds (RFC 9068 §2.2.1), on a user's token */
+  readonly auth_time?: number;
   /** true only for a development token the verifier was opted in to accept: every requirement is met */
   readonly development?: true;
 }

@@ -162,6 +162,49 @@ describe('environments', () => {
     assert.ok(after.items.some((r) => r.name === 'qa-only'));
   });
 
+  it('keys and outbox commands with --env act on that environment, not on live', async () => {
+    // a tenant of this test's own, so rotating its sandbox's keys touches nothing the other tests use
+    const own = await createTenant(server);
+    const { issuer: ownSandbox } = await cliJson<{ issuer: string }>(server, ['env', 'create', '--tenant', own.slug, '--name', 'sandbox']);
+    type Key = { kid: string; alg: string; state: string };
+    const keys = (env: string) => cliJson<Key[]>(server, ['keys', 'list', '--tenant', own.slug, '--env', env]);
+    const published = async (issuer: string) => {
+      const meta = (await (await fetch(`${issuer}/.well-known/openid-configuration`)).json()) as { jwks_uri: string };
+      return ((await (await fetch(meta.jwks_uri)).json()) as { keys: Array<{ kid: string }> }).keys.map((k) => k.kid).sort();
+    };
+    const [liveKeys, sandboxKeys] = [await keys('live'), await keys('sandbox')];
+    assert.deepEqual(sandboxKeys.map((k) => k.kid).sort(), await published(ownSandbox), 'the sandbox\'s keys, as its JWKS publishes them');
+    assert.deepEqual(liveKeys.map((k) => k.kid).sort(), await published(own.issuer));
+    assert.deepEqual(sandboxKeys.filter((k) => liveKeys.some((l) => l.kid === k.kid)), []);
+
+    const rotated = await cliJson<{ kid: string; alg: string; tenant: string }>(server, ['keys', 'rotate', '--tenant', own.slug, '--env', 'sandbox', '--alg', 'ES256']);
+    assert.equal(rotated.tenant, `${own.slug}~sandbox`);
+    assert.ok((await keys('sandbox')).some((k) => k.kid === rotated.kid && k.state === 'pending'), 'the new key is the sandbox\'s');
+    assert.deepEqual(await keys('live'), liveKeys, 'live\'s keys are untouched');
+
+    // a code sent through each environment's backend OTP API lands in that environment's outbox only
+    const sendCode = async (env: string, email: string) => {
+      await cliJson(server, ['tenant', 'settings', '--tenant', own.slug, '--env', env, '--set', JSON.stringify({ signIn: { methods: { emailOtp: true } } })]);
+      const app = await cliJson<{ app_id: string; app_secret: string }>(server, ['app', 'create', '--tenant', own.slug, '--env', env, '--name', 'Test', '--slug', `otp-${env}`]);
+      const sent = await fetch(`${server.url}/auth/send-otp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ app_id: app.app_id, app_secret: app.app_secret, email }) });
+      assert.equal(sent.status, 200, await sent.clone().text());
+    };
+    const [toSandbox, toLive] = [`sandbox-${Date.now()}@example.com`, `live-${Date.now()}@example.com`];
+    await sendCode('sandbox', toSandbox);
+    await sendCode('live', toLive);
+    const outboxOf = (env: string) => cliJson<Array<{ to: string; code: string | null }>>(server, ['outbox', 'list', '--tenant', own.slug, '--env', env]);
+    let sandboxOutbox = await outboxOf('sandbox');
+    let liveOutbox = await outboxOf('live');
+    // delivery runs in the background
+    for (let i = 0; i < 50 && !(sandboxOutbox.some((m) => m.to === toSandbox) && liveOutbox.some((m) => m.to === toLive)); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      [sandboxOutbox, liveOutbox] = [await outboxOf('sandbox'), await outboxOf('live')];
+    }
+    assert.deepEqual(sandboxOutbox.map((m) => m.to), [toSandbox]);
+    assert.match(sandboxOutbox[0]!.code ?? '', /^\d{4,8}$/);
+    assert.deepEqual(liveOutbox.map((m) => m.to), [toLive]);
+  });
+
   it('goes with its tenant: deleting the tenant deletes its environments, whose issuers stop answering at once', async () => {
     const doomed = await createTenant(server);
     const { issuer } = await cliJson<{ issuer: string }>(server, ['env', 'create', '--tenant', doomed.slug, '--name', 'sandbox']);

@@ -2,6 +2,7 @@
 // offers only the code flow until it turns them on. openid-client drives each flow it supports.
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
+import { decodeJwt } from 'jose';
 import { useTessera } from '../support/use-tessera.js';
 import { createTenant, createUser, redirectUri } from '../support/fixtures.js';
 import { Browser } from '../support/browser.js';
@@ -63,6 +64,21 @@ describe('implicit and hybrid response types', () => {
       const callback = await signIn(new Browser(), oidc.buildAuthorizationUrl(config, params), httpsRedirect, user);
       const claims = await oidc.implicitAuthentication(config, callback, start.nonce, { expectedState: start.state });
       assert.equal(claims.sub, user.id);
+    });
+
+    it('implicit (id_token token): the access token from the authorization endpoint says how the user signed in, as the id_token does', async () => {
+      const client = await createProtocolClient(server, slug, { response_types: ['id_token token'] }, ['--grant', 'implicit'], httpsRedirect);
+      const config = await discover(issuer, client.client_id, client.client_secret!);
+      // RFC 8707 resource: a JWT access token for the tenant's default API, minted from the browser's session (no code)
+      const start = startParameters({ redirect_uri: httpsRedirect, response_type: 'id_token token', resource: `${issuer}/api` });
+      const { code_challenge: _c, code_challenge_method: _m, ...params } = await start.params();
+      const callback = await signIn(new Browser(), oidc.buildAuthorizationUrl(config, params), httpsRedirect, user);
+      const fragment = new URLSearchParams(callback.hash.slice(1));
+      const [idToken, accessToken] = [decodeJwt(fragment.get('id_token')!), decodeJwt(fragment.get('access_token')!)];
+      assert.equal(accessToken.aud, `${issuer}/api`);
+      assert.deepEqual(accessToken.amr, ['pwd']);
+      assert.deepEqual([accessToken.amr, accessToken.acr], [idToken.amr, idToken.acr]);
+      assert.equal(typeof accessToken.auth_time, 'number');
     });
 
     it('a code-only client of that tenant still cannot use them', async () => {
