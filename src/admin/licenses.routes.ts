@@ -47,8 +47,7 @@ export function licensesRoutes(kit: AdminKit) {
     const back = `/admin/tenants/${tenant.slug}/licenses?license=${encodeURIComponent(ctx.params.id!)}`;
     if (!confirmed(ctx)) return kit.done(ctx, back, notConfirmed, true);
     try {
-      const revoked = await admin.revoke(tenant, ctx.params.id!);
-      await kit.audit(ctx, tenant.id, 'admin.license_revoked', { subject: `license:${revoked.license.id}`, data: { released: revoked.released } });
+      const revoked = await admin.revoke(tenant, ctx.params.id!, kit.actor(ctx));
       await kit.done(ctx, back, { key: 'console.licenses.revoked', vars: { hint: revoked.license.key_hint, count: revoked.released } });
     } catch (error) {
       await kit.done(ctx, back, await kit.formError(ctx, error), true);
@@ -60,8 +59,7 @@ export function licensesRoutes(kit: AdminKit) {
     kit.verifyCsrf(ctx);
     const back = `/admin/tenants/${tenant.slug}/licenses?license=${encodeURIComponent(ctx.params.id!)}`;
     try {
-      const activation = await admin.revokeActivation(tenant, ctx.params.id!, ctx.params.activation!);
-      await kit.audit(ctx, tenant.id, 'admin.license_activation_revoked', { subject: `license:${ctx.params.id}`, data: { activation_id: activation.id } });
+      await admin.revokeActivation(tenant, ctx.params.id!, ctx.params.activation!, kit.actor(ctx));
       await kit.done(ctx, back, { key: 'console.licenses.seatReleased' });
     } catch (error) {
       await kit.done(ctx, back, await kit.formError(ctx, error), true);
