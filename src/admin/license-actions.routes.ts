@@ -14,7 +14,9 @@ import { licensesBase } from './licenses.routes.js';
 /** "valid through" a UTC date: the license ends as that day does; anything else as typed, for the schema to refuse */
 function endOf(day: string): string {
   const start = /^\d{4}-\d{2}-\d{2}$/.test(day) ? Date.parse(`${day}T00:00:00Z`) : Number.NaN;
-  return Number.isNaN(start) ? day : new Date(start + 86_400_000).toISOString();
+  // Date.parse rolls 2031-02-30 over into March: a day that does not come back as typed is no day
+  if (Number.isNaN(start) || new Date(start).toISOString().slice(0, 10) !== day) return day;
+  return new Date(start + 86_400_000).toISOString();
 }
 
 export function licenseActionsRoutes(kit: AdminKit) {
@@ -54,7 +56,7 @@ export function licenseActionsRoutes(kit: AdminKit) {
   router.post('/extend', (ctx) => act(ctx, async (tenant, id): Promise<ConsoleMessage> => {
     const until = text(ctx, 'until', 20);
     const input = { days: whole(ctx, 'days'), expires_at: until ? endOf(until) : undefined, perpetual: checked(ctx, 'perpetual') || undefined };
-    const body = parseForm(extendSchema, Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)), await kit.words(ctx));
+    const body = parseForm(extendSchema, Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)), await kit.words(ctx), { labels: { days: 'console.licenses.extendDays' } });
     const license = await admin.extend(tenant, id, body, kit.actor(ctx));
     return license.expires_at
       ? { key: 'console.licenses.extended', vars: { hint: license.key_hint, end: license.expires_at } }

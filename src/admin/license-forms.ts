@@ -46,9 +46,17 @@ const labels: Record<string, string> = {
 
 type Issue = z.core.$ZodIssue;
 
-function refusalOf(issue: Issue, words: Translator, policyName: boolean): AppError {
+interface FormOptions {
+  /** `name` is a policy's (the add-policy form), not a product's */
+  policyName?: boolean;
+  /** this form's own labels (catalogue keys) by schema field, over the common ones */
+  labels?: Record<string, string>;
+}
+
+function refusalOf(issue: Issue, words: Translator, options: FormOptions): AppError {
   const path = issue.path.map(String).filter((part, i) => !(i === 0 && part === 'policy' && issue.path.length > 1));
-  const key = path[0] === 'name' && (policyName || issue.path[0] === 'policy') ? 'console.licenses.policyName' : labels[path[0] ?? ''];
+  const named = { ...labels, ...options.labels };
+  const key = path[0] === 'name' && (options.policyName || issue.path[0] === 'policy') ? 'console.licenses.policyName' : named[path[0] ?? ''];
   const field = key ? words.t(key) : path.join('.');
   const english = `${path.join('.') || 'input'}: ${issue.message}`;
   if (issue.code === 'custom' && path[0] === 'lease_seconds') return consoleRefusal('request.invalid', 'console.licenses.problem.leaseNeeded', english);
@@ -65,11 +73,11 @@ function refusalOf(issue: Issue, words: Translator, policyName: boolean): AppErr
  * `input` through the service's schema.
  * @throws AppError('request.invalid') worded for the console: the first problem, its field named as the form names it
  */
-export function parseForm<T>(schema: z.ZodType<T>, input: unknown, words: Translator, options: { policyName?: boolean } = {}): T {
+export function parseForm<T>(schema: z.ZodType<T>, input: unknown, words: Translator, options: FormOptions = {}): T {
   assertCleanInput(input);
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  throw refusalOf(result.error.issues[0]!, words, options.policyName ?? false);
+  throw refusalOf(result.error.issues[0]!, words, options);
 }
 
 /**
