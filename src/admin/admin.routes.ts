@@ -20,6 +20,7 @@ import { rbacRoutes } from './rbac.routes.js';
 import { keysAuditRoutes } from './keys-audit.routes.js';
 import { licensesRoutes } from './licenses.routes.js';
 import { appsRoutes } from './apps.routes.js';
+import { licenseActionsRoutes } from './license-actions.routes.js';
 import { environmentsRoutes } from './environments.routes.js';
 import { brandingRoutes } from './branding.routes.js';
 import { policiesRoutes } from './policies.routes.js';
@@ -72,7 +73,7 @@ export function adminRoutes(services: Services, options: { csrf: Csrf; publicUrl
     hostedViews: createPageRenderer({ viewsDir, cache: options.cacheViews }),
   });
   const signIn = adminSignInRoutes(kit);
-  const pages = [environmentsRoutes(kit), tenantsRoutes(kit), rbacRoutes(kit), keysAuditRoutes(kit), brandingRoutes(kit), policiesRoutes(kit), usersRoutes(kit), clientsRoutes(kit), appsRoutes(kit), tenantOutboxRoutes(kit), licensesRoutes(kit)];
+  const pages = [environmentsRoutes(kit), tenantsRoutes(kit), rbacRoutes(kit), keysAuditRoutes(kit), brandingRoutes(kit), policiesRoutes(kit), usersRoutes(kit), clientsRoutes(kit), appsRoutes(kit), tenantOutboxRoutes(kit), licensesRoutes(kit), licenseActionsRoutes(kit)];
   const handle = compose<Context>([
     consoleErrors(kit),
     assetRoutes(),

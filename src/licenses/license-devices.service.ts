@@ -51,16 +51,21 @@ export function createLicenseDevices(deps: { repository: LicensesRepository; cre
     if (license.expiresAt && license.expiresAt <= now) throw new AppError('license.expired');
   }
 
-  /** releases the license's silent activations (inside its lock) and returns the ones still holding a seat */
-  async function sweep(caller: DeviceCaller, license: LicenseWithPolicy, locked: LockedLicense, now: Date): Promise<ActivationRecord[]> {
+  /**
+   * runs `work` under the license's lock, its silent activations released first; their audit entries are recorded
+   * once that release is committed (an entry for a release rolled back would be false), before the caller answers
+   */
+  async function lockedAndSwept<T>(caller: DeviceCaller, license: LicenseWithPolicy, now: Date, work: (held: ActivationRecord[], locked: LockedLicense) => Promise<T>): Promise<T> {
     const allowed = silenceAllowedSeconds(license.policy);
-    if (allowed !== null) {
-      const released = await locked.releaseSilent(new Date(now.getTime() - allowed * 1000), now);
-      for (const a of released) {
-        void audit.record({ tenantId: caller.tenant.id, type: 'license.activation_released', actor: `app:${caller.appId}`, subject: `license:${license.id}`, data: { activation_id: a.id, reason: 'silent' } });
-      }
-    }
-    return locked.held();
+    let released: ActivationRecord[] = [];
+    const result = await repository.withLicenseLocked(license.id, async (locked) => {
+      released = allowed === null ? [] : await locked.releaseSilent(new Date(now.getTime() - allowed * 1000), now);
+      return work(await locked.held(), locked);
+    });
+    await Promise.all(released.map((a) => audit.record({
+      tenantId: caller.tenant.id, type: 'license.activation_released', actor: `app:${caller.appId}`, subject: `license:${license.id}`, data: { activation_id: a.id, reason: 'silent' },
+    })));
+    return result;
   }
 
   async function reserveChurn(license: LicenseWithPolicy) {
@@ -87,8 +92,11 @@ export function createLicenseDevices(deps: { repository: LicensesRepository; cre
   }
 
   /** the activation holding a seat for this device (the token's own, when a token was presented) */
+  const holding = (held: ActivationRecord[], found: PresentedLicense & { dfp: string }): ActivationRecord | undefined =>
+    held.find((a) => a.fingerprintHash === found.dfp && (!found.token || found.token.act === a.id));
+  /** @throws AppError('license.not_activated') */
   function heldBy(held: ActivationRecord[], found: PresentedLicense & { dfp: string }): ActivationRecord {
-    const activation = held.find((a) => a.fingerprintHash === found.dfp && (!found.token || found.token.act === a.id));
+    const activation = holding(held, found);
     if (!activation) throw new AppError('license.not_activated');
     return activation;
   }
@@ -108,8 +116,7 @@ export function createLicenseDevices(deps: { repository: LicensesRepository; cre
         await reservation.release();
         throw error;
       }
-      const outcome = await repository.withLicenseLocked(license.id, async (locked) => {
-        const held = await sweep(caller, license, locked, now);
+      const outcome = await lockedAndSwept(caller, license, now, async (held, locked) => {
         const existing = held.find((a) => a.fingerprintHash === dfp);
         if (existing) return { activation: await locked.touch(existing.id, now), reactivated: true };
         if (held.length >= license.policy.maxDevices) return null;
@@ -118,7 +125,7 @@ export function createLicenseDevices(deps: { repository: LicensesRepository; cre
       // not churn: nothing changed
       if (!outcome || outcome.reactivated) await reservation.release();
       if (!outcome) {
-        void audit.record({ tenantId: caller.tenant.id, type: 'license.activation_refused', actor: `app:${caller.appId}`, subject: `license:${license.id}`, ip: caller.ip, outcome: 'failure', data: { reason: 'seat_limit' } });
+        await audit.record({ tenantId: caller.tenant.id, type: 'license.activation_refused', actor: `app:${caller.appId}`, subject: `license:${license.id}`, ip: caller.ip, outcome: 'failure', data: { reason: 'seat_limit' } });
         throw new AppError('license.seat_limit');
       }
       const { activation, reactivated } = outcome;
@@ -138,7 +145,7 @@ export function createLicenseDevices(deps: { repository: LicensesRepository; cre
       const allowed = silenceAllowedSeconds(license.policy);
       const snapshot = await repository.held(license.id);
       const silent = allowed !== null && snapshot.some((a) => a.lastHeartbeatAt.getTime() < now.getTime() - allowed * 1000);
-      const held = silent ? await repository.withLicenseLocked(license.id, (locked) => sweep(caller, license, locked, now)) : snapshot;
+      const held = silent ? await lockedAndSwept(caller, license, now, async (swept) => swept) : snapshot;
       const activation = heldBy(held, found);
       const sequence = await repository.nextSequence(license.id);
       const signed = await signer.validationAnswer(caller.tenant.id, {
@@ -157,10 +164,12 @@ export function createLicenseDevices(deps: { repository: LicensesRepository; cre
       const { license } = found;
       const now = new Date(deps.now());
       assertUsable(license, now);
-      const activation = await repository.withLicenseLocked(license.id, async (locked) => {
-        const current = heldBy(await sweep(caller, license, locked, now), found);
-        return locked.touch(current.id, now);
+      // a device released for its silence learns so once that release is committed (no throw inside the lock)
+      const activation = await lockedAndSwept(caller, license, now, async (held, locked) => {
+        const current = holding(held, found);
+        return current ? locked.touch(current.id, now) : null;
       });
+      if (!activation) throw new AppError('license.not_activated');
       const signed = await token(caller, license, activation, now);
       return { activation: activationView(activation), license_token: signed.token, expires_at: new Date(signed.exp * 1000).toISOString() };
     },

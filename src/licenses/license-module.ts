@@ -17,7 +17,7 @@ export function createLicenseModule(deps: {
 }) {
   const credentials = createLicenseCredentials({ repository: deps.repository, keys: deps.keys, peppers: deps.peppers, now: deps.now });
   return {
-    admin: createLicenses({ repository: deps.repository, pepper: deps.peppers[0]!, now: deps.now, userExists: deps.userExists }),
+    admin: createLicenses({ repository: deps.repository, audit: deps.audit, pepper: deps.peppers[0]!, now: deps.now, userExists: deps.userExists }),
     devices: createLicenseDevices({ repository: deps.repository, credentials, signer: createLicenseSigner({ keys: deps.keys }), limiter: deps.limiter, audit: deps.audit, now: deps.now }),
   };
 }

@@ -1,41 +1,20 @@
 // What a vendor does with licenses (Management API, CLI, console; issue #20): products and their policies, keys issued
 // one at a time or in bulk (each shown once, stored only as its keyed hash), search, activations with their last
-// heartbeat, revoking a key or one activation, extending and transferring. Auditing is the caller's (operations).
+// heartbeat, revoking a key or one activation, extending and transferring. Every write is appended here to the
+// tenant's hash-chained audit log with the operator who asked (`by`), so each door (API, CLI, console) audits alike.
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import type { AuditLog } from '../audit/audit-log.js';
+import { recordAdminAction } from '../audit/admin-actions.js';
 import type { ActivationRecord, LicenseRecord, LicensesRepository, PolicyInput, PolicyRecord, ProductRecord } from '../db/licenses.repository.js';
 import { AppError } from '../errors/app-error.js';
 import { decodeCursor, encodeCursor, type Page } from '../validation/pagination.js';
 import { generateLicenseKey } from '../verify/license-key-format.js';
 import { keyHintOf, licenseKeyHash } from './license-credentials.js';
+import type { ExtendBody, LicenseSearch, PolicyBody } from './license-inputs.js';
 
 const day = 86_400_000;
 const uuid = z.string().uuid();
-
-export const policySchema = z.object({
-  name: z.string().min(1).max(100).default('default'),
-  max_devices: z.number().int().min(1).max(100_000),
-  floating: z.boolean().default(false),
-  /** floating only: a seat lapses this long after the device's last heartbeat */
-  lease_seconds: z.number().int().min(60).max(30 * 86_400).optional(),
-  /** omitted: perpetual */
-  days: z.number().int().min(1).max(36_500).optional(),
-  entitlements: z.array(z.string().min(1).max(100).regex(/^[\x21-\x7E]+$/)).max(100).default([]),
-  heartbeat_seconds: z.number().int().min(0).max(365 * 86_400).default(0),
-  offline_grace_seconds: z.number().int().min(0).max(365 * 86_400).default(7 * 86_400),
-  churn_limit: z.number().int().min(1).max(10_000).default(10),
-}).strict().refine((p) => !p.floating || p.lease_seconds !== undefined, { message: 'a floating policy needs lease_seconds', path: ['lease_seconds'] });
-export type PolicyBody = z.infer<typeof policySchema>;
-
-export const licenseSearchSchema = z.object({
-  product_id: uuid.optional(),
-  user_id: uuid.optional(),
-  status: z.enum(['active', 'revoked', 'expired']).optional(),
-  /** the last group of a key, as a customer reads it out */
-  key_hint: z.string().regex(/^[2-9A-Za-z]{5}$/).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().max(512).optional(),
-}).strict();
 
 const toPolicyInput = (p: PolicyBody): PolicyInput => ({
   name: p.name, maxDevices: p.max_devices, floating: p.floating, leaseSeconds: p.floating ? p.lease_seconds ?? null : null, validityDays: p.days ?? null,
@@ -62,9 +41,15 @@ export const activationAdminView = (a: ActivationRecord) => ({
 });
 
 interface Tenant { readonly id: string }
+/** who asked, as the audit log names them: `client:<id>`, `operator:<user id>` or `cli` */
+export interface LicenseActor { readonly actor: string; readonly ip?: string | null; readonly userAgent?: string | null }
 
-export function createLicenses(deps: { repository: LicensesRepository; pepper: string; now: () => number; userExists(tenantId: string, userId: string): Promise<boolean> }) {
+export function createLicenses(deps: {
+  repository: LicensesRepository; audit: AuditLog; pepper: string; now: () => number; userExists(tenantId: string, userId: string): Promise<boolean>;
+}) {
   const { repository } = deps;
+  const audit = (tenant: Tenant, by: LicenseActor, type: `admin.${string}`, subject: string, data: Record<string, unknown>) =>
+    recordAdminAction(deps.audit, { tenantId: tenant.id, actor: by.actor, ip: by.ip ?? null, userAgent: by.userAgent ?? null, type, subject, data });
 
   async function product(tenant: Tenant, id: string): Promise<ProductRecord> {
     const found = uuid.safeParse(id).success ? await repository.findProduct(tenant.id, id) : null;
@@ -89,19 +74,28 @@ export function createLicenses(deps: { repository: LicensesRepository; pepper: s
   }
 
   return {
-    async createProduct(tenant: Tenant, input: { name: string; policy: PolicyBody }) {
+    async createProduct(tenant: Tenant, input: { name: string; policy: PolicyBody }, by: LicenseActor) {
       const created = await repository.createProduct(tenant.id, input.name, toPolicyInput(input.policy));
+      const subject = `license-product:${created.product.id}`;
+      await audit(tenant, by, 'admin.license_product_created', subject, { name: input.name, policy_id: created.policy.id });
+      await audit(tenant, by, 'admin.license_policy_created', subject, { policy_id: created.policy.id, max_devices: input.policy.max_devices, floating: input.policy.floating, days: input.policy.days ?? null });
       return { product_id: created.product.id, policy_id: created.policy.id, product: productView(created.product) };
     },
-    async createPolicy(tenant: Tenant, productId: string, policy: PolicyBody) {
+    /** @throws AppError('license.product_not_found') */
+    async createPolicy(tenant: Tenant, productId: string, policy: PolicyBody, by: LicenseActor) {
       await product(tenant, productId);
-      return policyView(await repository.createPolicy(tenant.id, productId, toPolicyInput(policy)));
+      const created = policyView(await repository.createPolicy(tenant.id, productId, toPolicyInput(policy)));
+      await audit(tenant, by, 'admin.license_policy_created', `license-product:${created.product_id}`, { policy_id: created.id, max_devices: created.max_devices, floating: created.floating, days: created.days });
+      return created;
     },
     listProducts: async (tenant: Tenant) => (await repository.listProducts(tenant.id)).map(productView),
     getProduct: async (tenant: Tenant, id: string) => productView(await product(tenant, id)),
 
-    /** @returns each new key (shown this once) with its license id */
-    async issue(tenant: Tenant, input: { productId: string; policyId?: string; userId?: string | null; count: number }) {
+    /**
+     * @returns each new key (shown this once) with its license id
+     * @throws AppError('license.product_not_found' | 'license.policy_not_found' | 'user.not_found')
+     */
+    async issue(tenant: Tenant, input: { productId: string; policyId?: string; userId?: string | null; count: number }, by: LicenseActor) {
       const found = await product(tenant, input.productId);
       const policy = input.policyId ? found.policies.find((p) => p.id === input.policyId) : found.policies[0];
       if (!policy) throw new AppError('license.policy_not_found');
@@ -114,10 +108,12 @@ export function createLicenses(deps: { repository: LicensesRepository; pepper: s
         userId: input.userId ?? null, expiresAt, createdAt: now,
       }));
       await repository.issue(rows);
+      // one entry per key; recorded together, the audit log writes them in few chained batches
+      await Promise.all(rows.map((row) => audit(tenant, by, 'admin.license_issued', `license:${row.id}`, { product_id: found.id, policy_id: policy.id, user_id: row.userId, expires_at: expiresAt?.toISOString() ?? null })));
       return keys.map((key, i) => ({ key, license_id: rows[i]!.id, policy_id: policy.id, expires_at: expiresAt?.toISOString() ?? null }));
     },
 
-    async search(tenant: Tenant, query: z.infer<typeof licenseSearchSchema>): Promise<Page<ReturnType<typeof licenseView>>> {
+    async search(tenant: Tenant, query: LicenseSearch): Promise<Page<ReturnType<typeof licenseView>>> {
       const now = new Date(deps.now());
       let after: { createdAt: Date; id: string } | undefined;
       if (query.cursor) {
@@ -139,36 +135,43 @@ export function createLicenses(deps: { repository: LicensesRepository; pepper: s
     },
 
     /** revokes the key: online checks fail at once, every seat is released; offline tokens end at their expiry */
-    async revoke(tenant: Tenant, id: string) {
+    async revoke(tenant: Tenant, id: string, by: LicenseActor) {
       const found = await license(tenant, id);
       const now = new Date(deps.now());
       const updated = found.revokedAt ? found : await repository.update(found.id, { revokedAt: now });
       const released = await releaseAll(found.id, 'revoked', now);
+      await audit(tenant, by, 'admin.license_revoked', `license:${found.id}`, { released });
       return { license: licenseView(updated, now), released };
     },
-    async revokeActivation(tenant: Tenant, id: string, activationId: string) {
+    /** @throws AppError('license.license_not_found' | 'license.activation_not_found') */
+    async revokeActivation(tenant: Tenant, id: string, activationId: string, by: LicenseActor) {
       const found = await license(tenant, id);
       const activation = uuid.safeParse(activationId).success ? await repository.findActivation(tenant.id, activationId) : null;
       if (!activation || activation.licenseId !== found.id) throw new AppError('license.activation_not_found');
       const now = new Date(deps.now());
       await repository.withLicenseLocked(found.id, (locked) => locked.release(activation.id, 'revoked', now));
+      await audit(tenant, by, 'admin.license_activation_revoked', `license:${found.id}`, { activation_id: activation.id });
       return activationAdminView((await repository.findActivation(tenant.id, activation.id))!);
     },
     /** moves the end `days` further (from now when it has passed), or to `expires_at`; `perpetual` removes it */
-    async extend(tenant: Tenant, id: string, input: { days?: number; expires_at?: string; perpetual?: boolean }) {
+    async extend(tenant: Tenant, id: string, input: ExtendBody, by: LicenseActor) {
       const found = await license(tenant, id);
       const now = new Date(deps.now());
       const from = found.expiresAt && found.expiresAt > now ? found.expiresAt : now;
       const expiresAt = input.perpetual ? null : input.expires_at ? new Date(input.expires_at) : new Date(from.getTime() + input.days! * day);
-      return licenseView(await repository.update(found.id, { expiresAt }), now);
+      const extended = licenseView(await repository.update(found.id, { expiresAt }), now);
+      await audit(tenant, by, 'admin.license_extended', `license:${found.id}`, { expires_at: extended.expires_at });
+      return extended;
     },
     /** gives the license to another user (or none); the previous holder's devices lose their seats */
-    async transfer(tenant: Tenant, id: string, userId: string | null) {
+    /** @throws AppError('license.license_not_found' | 'user.not_found') */
+    async transfer(tenant: Tenant, id: string, userId: string | null, by: LicenseActor) {
       const found = await license(tenant, id);
       await assertUser(tenant, userId);
       const now = new Date(deps.now());
       const updated = await repository.update(found.id, { userId });
       const released = await releaseAll(found.id, 'transferred', now);
+      await audit(tenant, by, 'admin.license_transferred', `license:${found.id}`, { from_user_id: found.userId, to_user_id: userId, released });
       return { license: licenseView(updated, now), previous_user_id: found.userId, released };
     },
   };

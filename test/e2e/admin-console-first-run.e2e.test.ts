@@ -88,8 +88,11 @@ describe('admin console first run in a real browser (Chromium)', () => {
     const app = await createClient(server, slug, ['--scope', 'openid offline_access']);
     await signInOffline(await discover(server.issuer(slug), app.client_id, app.client_secret!), user);
     const base = `/admin/tenants/${slug}`;
+    // the licenses page with a product, its forms and one license's activations and actions
+    const { product_id: productId } = await cliJson<{ product_id: string }>(server, ['license', 'product', 'create', '--tenant', slug, '--name', 'Desktop', '--max-devices', '2']);
+    const { license_id: licenseId } = await cliJson<{ license_id: string }>(server, ['license', 'issue', '--tenant', slug, '--product', productId]);
     for (const path of ['/admin/tenants', base, `${base}/users/${user.id}`, `${base}/clients`, `${base}/clients/${app.client_id}`, `${base}/apps`, `${base}/apps/${otpApp.app_id}`, `${base}/roles`, `${base}/apis`,
-      `${base}/branding`, `${base}/policies`, `${base}/keys`, `${base}/licenses`, `${base}/audit`, `${base}/outbox`]) {
+      `${base}/branding`, `${base}/policies`, `${base}/keys`, `${base}/licenses`, `${base}/licenses?license=${licenseId}`, `${base}/audit`, `${base}/outbox`]) {
       const response = await page.goto(`${server.url}${path}`);
       assert.equal(response!.status(), 200, path);
       await assertAccessible(page);

@@ -1,7 +1,8 @@
 // The backend license API (issue #20) over HTTP, as a vendor's backend calls it for its devices: activate (the seat
 // race, idempotent re-activation, churn limits), validate (the nonce echoed in a signed answer), heartbeat (silent
 // activations released), deactivate (from the device, or later from its signed receipt), revocation (online at once,
-// offline at the token's expiry, on the test clock), and every error. Tokens are checked offline with `jose` alone.
+// offline at the token's expiry, on the test clock), and every error. Tokens are checked offline with `jose` alone;
+// each device-side step is read back from the tenant's audit log through the Management API.
 import assert from 'node:assert/strict';
 import { createHash, randomUUID } from 'node:crypto';
 import { before, describe, it } from 'node:test';
@@ -10,9 +11,11 @@ import { cliJson, createTenant } from '../support/fixtures.js';
 import { query } from '../support/email-flows.js';
 import { letTimePass } from '../support/test-clock.js';
 import { useTessera } from '../support/use-tessera.js';
+import { client, operator, type ApiClient } from '../support/management.js';
 import { createDeactivationReceipt, LicenseVerificationError, verifyLicense, verifyLicenseAnswer } from '../../src/verify/index.js';
 
 interface App { app_id: string; app_secret: string }
+interface AuditEntry { actor: string; outcome: string; subject: string; data: Record<string, unknown> }
 interface Activation { activation: { id: string; license_id: string; device_name: string | null; last_heartbeat_at: string }; reactivated: boolean; license_token: string; expires_at: string }
 
 describe('backend license API (/licenses/…)', () => {
@@ -21,6 +24,7 @@ describe('backend license API (/licenses/…)', () => {
   let issuer: string;
   let app: App;
   let jwks: JSONWebKeySet;
+  let auditReader: ApiClient;
 
   const post = async (path: string, body: Record<string, unknown>, headers: Record<string, string> = {}) => {
     const response = await fetch(`${server.url}/licenses/${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ app_id: app.app_id, app_secret: app.app_secret, ...body }) });
@@ -40,6 +44,12 @@ describe('backend license API (/licenses/…)', () => {
   const issue = (productId: string) => cliJson<{ key: string; license_id: string }>(server, ['license', 'issue', '--tenant', slug, '--product', productId]);
   const licenseOf = (id: string) => cliJson<{ seats_used: number; activations: Array<{ id: string; active: boolean; release_reason: string | null; last_heartbeat_at: string }> }>(server, ['license', 'get', '--tenant', slug, '--id', id]);
   const device = () => `device-${randomUUID()}`;
+  /** a license's entries of one type in the tenant's audit log, newest first */
+  async function auditOf(licenseId: string, type: string): Promise<AuditEntry[]> {
+    const answer = await auditReader.get(`/tenants/${slug}/audit?type=${type}&subject=${encodeURIComponent(`license:${licenseId}`)}&limit=100`);
+    assert.equal(answer.status, 200, answer.text);
+    return answer.body.items;
+  }
   /** the server's clock, which the test moves on */
   const now = () => new Date(server.clock!.now());
 
@@ -47,6 +57,7 @@ describe('backend license API (/licenses/…)', () => {
     ({ slug, issuer } = await createTenant(server));
     app = await cliJson<App>(server, ['app', 'create', '--tenant', slug, '--name', 'Desktop backend', '--slug', 'desktop-backend']);
     jwks = (await (await fetch(`${issuer}/jwks`)).json()) as JSONWebKeySet;
+    auditReader = client(server, (await operator(server, ['audit:read'])).token);
   });
 
   it('activates a device: the license token is an EdDSA JWS with a kid of the tenant\'s JWKS, checked offline by jose alone', async () => {
@@ -80,6 +91,9 @@ describe('backend license API (/licenses/…)', () => {
     // online, without a saved JWKS: it is fetched from {issuer}/jwks
     assert.equal((await verifyLicense(activated.license_token, { issuer, deviceFingerprint: fingerprint, currentDate: now() })).sub, licenseId);
     await assert.rejects(verifyLicense(activated.license_token, { issuer, jwks, deviceFingerprint: device(), currentDate: now() }), (e: LicenseVerificationError) => e.code === 'fingerprint_mismatch');
+    const [entry, ...others] = await auditOf(licenseId, 'license.activated');
+    assert.equal(others.length, 0);
+    assert.deepEqual([entry?.actor, entry?.outcome, entry?.data], [`app:${app.app_id}`, 'success', { activation_id: activated.activation.id, device_name: 'Ada\'s laptop' }]);
   });
 
   it('re-activating an active device is idempotent: the same activation, no second seat, a newer sequence number', async () => {
@@ -92,6 +106,8 @@ describe('backend license API (/licenses/…)', () => {
     assert.equal(again.body.reactivated, true);
     assert.ok((decodeJwt(again.body.license_token).seq as number) > (decodeJwt(first.license_token).seq as number));
     assert.equal((await licenseOf(licenseId)).seats_used, 1);
+    // one activation, one entry
+    assert.deepEqual((await auditOf(licenseId, 'license.activated')).map((e) => e.data.activation_id), [first.activation.id]);
   });
 
   it('50 concurrent activations of a 5-seat key from 50 devices give exactly 5 activations', async () => {
@@ -103,6 +119,10 @@ describe('backend license API (/licenses/…)', () => {
     const license = await licenseOf(licenseId);
     assert.equal(license.seats_used, 5);
     assert.equal(license.activations.length, 5);
+    assert.equal((await auditOf(licenseId, 'license.activated')).length, 5);
+    const refused = await auditOf(licenseId, 'license.activation_refused');
+    assert.equal(refused.length, 45);
+    assert.ok(refused.every((e) => e.outcome === 'failure' && e.data.reason === 'seat_limit' && e.actor === `app:${app.app_id}`));
   });
 
   it('validate answers with a signed answer echoing the nonce: another nonce (a replay) is refused', async () => {
@@ -148,6 +168,21 @@ describe('backend license API (/licenses/…)', () => {
     await expectError(post('heartbeat', { key, device_fingerprint: fingerprint }), 409, 'license.not_activated');
     const license = await licenseOf(licenseId);
     assert.equal(license.activations.find((a) => a.id === activated.activation.id)?.release_reason, 'silent');
+    const released = await auditOf(licenseId, 'license.activation_released');
+    assert.deepEqual(released.map((e) => [e.actor, e.data]), [[`app:${app.app_id}`, { activation_id: activated.activation.id, reason: 'silent' }]]);
+  });
+
+  it('a heartbeat is what reveals the silence: the silent device\'s seat is released (and audited) though nothing else touched the license', async () => {
+    const { key, license_id: licenseId } = await issue(await product(['--max-devices', '1', '--heartbeat', '600']));
+    const fingerprint = device();
+    const activated = (await post('activate', { key, device_fingerprint: fingerprint })).body as Activation;
+    await letTimePass(server, 601_000);
+    await expectError(post('heartbeat', { key, device_fingerprint: fingerprint }), 409, 'license.not_activated');
+    assert.equal((await licenseOf(licenseId)).activations[0]?.release_reason, 'silent');
+    assert.deepEqual((await auditOf(licenseId, 'license.activation_released')).map((e) => e.data.activation_id), [activated.activation.id]);
+    // released once: the next sweep finds nothing more to release
+    assert.equal((await post('activate', { key, device_fingerprint: device() })).status, 200);
+    assert.equal((await auditOf(licenseId, 'license.activation_released')).length, 1);
   });
 
   it('a floating policy lends seats as leases: a lease lapses after its time without a heartbeat, and the token says so (hb)', async () => {
@@ -162,7 +197,7 @@ describe('backend license API (/licenses/…)', () => {
   });
 
   it('deactivate frees the seat for another device; deactivating again finds no seat', async () => {
-    const { key } = await issue(await product(['--max-devices', '1']));
+    const { key, license_id: licenseId } = await issue(await product(['--max-devices', '1']));
     const fingerprint = device();
     await post('activate', { key, device_fingerprint: fingerprint });
     await expectError(post('activate', { key, device_fingerprint: device() }), 409, 'license.seat_limit');
@@ -171,6 +206,8 @@ describe('backend license API (/licenses/…)', () => {
     assert.equal(done.body.deactivated, true);
     assert.equal((await post('activate', { key, device_fingerprint: device() })).status, 200);
     await expectError(post('deactivate', { key, device_fingerprint: fingerprint }), 409, 'license.not_activated');
+    const entries = await auditOf(licenseId, 'license.deactivated');
+    assert.deepEqual(entries.map((e) => [e.actor, e.data]), [[`app:${app.app_id}`, { activation_id: done.body.activation_id, by: 'device' }]]);
   });
 
   it('an offline device\'s signed deactivation receipt frees its seat when presented later, once', async () => {
@@ -191,6 +228,10 @@ describe('backend license API (/licenses/…)', () => {
     assert.equal((await licenseOf(licenseId)).activations[0]?.release_reason, 'receipt');
     assert.equal((await post('deactivate', { receipt })).body.already, true);
     assert.equal((await post('activate', { key, device_fingerprint: device() })).status, 200);
+    // presented twice, freed once: one entry, naming the receipt
+    const [entry, ...others] = await auditOf(licenseId, 'license.deactivated');
+    assert.equal(others.length, 0);
+    assert.deepEqual([entry?.data.activation_id, entry?.data.by, typeof entry?.data.receipt_id], [activated.activation.id, 'receipt', 'string']);
   });
 
   it('activations and deactivations of a key are limited per hour (churn): past the limit, license.rate_limited with Retry-After', async () => {

@@ -37,11 +37,18 @@ export const adminSamples: Record<string, Record<string, unknown>> = {
   apis: { ...common, apis: [{ id: 'a1', name: EVIL, identifier: EVIL, permissions: [{ name: EVIL }] }], canWrite: true, form: { identifier: EVIL, name: EVIL, permissions: EVIL, formError: EVIL } },
   api: { ...common, api: { id: 'a1', name: EVIL, identifier: EVIL }, canWrite: true, form: { name: EVIL, permissions: EVIL, formError: EVIL } },
   licenses: {
-    ...common, form: { product: EVIL, status: EVIL }, statuses: ['active', 'revoked', 'expired'], canWrite: true, nextUrl: EVIL, firstUrl: EVIL,
-    products: [{ id: EVIL, name: EVIL, policies: [{ name: EVIL, max_devices: 5, floating: false, lease_seconds: null, days: null, entitlements: [EVIL], heartbeat_seconds: 0, offline_grace_seconds: 0 }] }],
+    ...common, form: { product: EVIL, status: EVIL, user: EVIL, hint: EVIL }, statuses: ['active', 'revoked', 'expired'], canWrite: true, nextUrl: EVIL, firstUrl: EVIL,
+    problem: { section: 'product', message: EVIL },
+    forms: {
+      product: { name: EVIL, policyName: EVIL, maxDevices: EVIL, days: EVIL, floating: 'on', lease: EVIL, entitlements: EVIL, heartbeat: EVIL, grace: EVIL, churnLimit: EVIL },
+      policy: { product: EVIL, policyName: EVIL, maxDevices: EVIL },
+      issue: { policy: EVIL, user: EVIL, count: EVIL },
+    },
+    issued: [{ key: EVIL, license_id: EVIL }],
+    products: [{ id: EVIL, name: EVIL, policies: [{ id: EVIL, name: EVIL, max_devices: 5, floating: false, lease_seconds: null, days: null, entitlements: [EVIL], heartbeat_seconds: 0, offline_grace_seconds: 0 }] }],
     licenses: [{ id: EVIL, key_hint: EVIL, product: EVIL, user_id: EVIL, status: 'active', expires_at: null, created_at: at }],
     selected: {
-      id: EVIL, key_hint: EVIL, status: 'active', seats_used: 1, policy: { max_devices: 5 },
+      id: EVIL, key_hint: EVIL, status: 'active', seats_used: 1, policy: { max_devices: 5 }, user_id: EVIL, expires_at: EVIL,
       activations: [{ id: EVIL, device_name: EVIL, fingerprint_hash: EVIL, created_at: at, last_heartbeat_at: at, released_at: null, release_reason: null, active: true }],
     },
   },

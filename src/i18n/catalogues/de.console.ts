@@ -1,5 +1,6 @@
 // German: the words of the admin console (same keys as en.console.ts), spread into de.ts.
 import { deConsoleSettings } from './de.console-settings.js';
+import { deConsoleLicenses } from './de.console-licenses.js';
 
 export const deConsole = {
   console: {
@@ -234,5 +235,6 @@ export const deConsole = {
       mismatch: 'Diese Einstellungen passen nicht zu dieser Art von App. Prüfen Sie die Adressen und die gewählte Art.',
     },
     ...deConsoleSettings,
+    licenses: deConsoleLicenses,
   },
 } as const;

@@ -1,6 +1,8 @@
 // English: the words of the admin console (/admin, views/admin/*.ejs and src/admin/*), spread into en.ts; the settings
-// pages' words are in en.console-settings.ts. Every other catalogue has exactly these keys (test/unit/i18n-catalogues.test.ts).
+// pages' words are in en.console-settings.ts, the licenses page's in en.console-licenses.ts. Every other catalogue has
+// exactly these keys (test/unit/i18n-catalogues.test.ts).
 import { enConsoleSettings } from './en.console-settings.js';
+import { enConsoleLicenses } from './en.console-licenses.js';
 
 export const enConsole = {
   console: {
@@ -235,5 +237,6 @@ export const enConsole = {
       mismatch: 'These settings do not fit this kind of app. Check the addresses and the kind chosen.',
     },
     ...enConsoleSettings,
+    licenses: enConsoleLicenses,
   },
 } as const;

@@ -1,5 +1,6 @@
 // Spanish: the words of the admin console (same keys as en.console.ts), spread into es.ts.
 import { esConsoleSettings } from './es.console-settings.js';
+import { esConsoleLicenses } from './es.console-licenses.js';
 
 export const esConsole = {
   console: {
@@ -236,5 +237,6 @@ export const esConsole = {
       mismatch: 'Esta configuración no encaja con este tipo de app. Revisa las direcciones y el tipo elegido.',
     },
     ...esConsoleSettings,
+    licenses: esConsoleLicenses,
   },
 } as const;

@@ -1,5 +1,6 @@
 // French: the words of the admin console (same keys as en.console.ts), spread into fr.ts.
 import { frConsoleSettings } from './fr.console-settings.js';
+import { frConsoleLicenses } from './fr.console-licenses.js';
 
 export const frConsole = {
   console: {
@@ -236,5 +237,6 @@ export const frConsole = {
       mismatch: 'Ces réglages ne conviennent pas à ce type d’application. Vérifiez les adresses et le type choisi.',
     },
     ...frConsoleSettings,
+    licenses: frConsoleLicenses,
   },
 } as const;

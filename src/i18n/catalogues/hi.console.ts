@@ -1,5 +1,6 @@
 // Hindi: the words of the admin console (same keys as en.console.ts), spread into hi.ts.
 import { hiConsoleSettings } from './hi.console-settings.js';
+import { hiConsoleLicenses } from './hi.console-licenses.js';
 
 export const hiConsole = {
   console: {
@@ -234,5 +235,6 @@ export const hiConsole = {
       mismatch: 'ये सेटिंग इस प्रकार के ऐप से मेल नहीं खातीं। पते और चुना गया प्रकार जाँचें।',
     },
     ...hiConsoleSettings,
+    licenses: hiConsoleLicenses,
   },
 } as const;

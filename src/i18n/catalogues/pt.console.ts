@@ -1,5 +1,6 @@
 // Portuguese: the words of the admin console (same keys as en.console.ts), spread into pt.ts.
 import { ptConsoleSettings } from './pt.console-settings.js';
+import { ptConsoleLicenses } from './pt.console-licenses.js';
 
 export const ptConsole = {
   console: {
@@ -236,5 +237,6 @@ export const ptConsole = {
       mismatch: 'Estas configurações não combinam com este tipo de app. Confira os endereços e o tipo escolhido.',
     },
     ...ptConsoleSettings,
+    licenses: ptConsoleLicenses,
   },
 } as const;
