@@ -1,12 +1,13 @@
 // The console's first hour in a real browser (issue #14): the first owner set up on /admin/setup from this machine,
-// a user created and, once locked out by failed passwords, unlocked; every console page passes axe with 0
-// violations, and the widest one (the audit log) fits the screen on a laptop and a phone.
+// a user created and, once locked out by failed passwords, unlocked; every console page (a role's, an API's and the
+// environments page among them) passes axe with 0 violations, and the widest one (the audit log) fits the screen on a
+// laptop and a phone.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser as Chromium, BrowserContext, Page } from 'playwright-core';
 import { createTestServices, type TestServices } from '../support/test-env.js';
 import { startTessera, type TesseraProcess } from '../support/tessera-process.js';
-import { createClient, createTenant, createUser } from '../support/fixtures.js';
+import { cliJson, createClient, createTenant, createUser } from '../support/fixtures.js';
 import { asPage, loginPage } from '../support/hosted-pages.js';
 import { Browser } from '../support/browser.js';
 import { discover, signInOffline } from '../support/relying-party.js';
@@ -86,9 +87,13 @@ describe('admin console first run in a real browser (Chromium)', () => {
     const user = await createUser(server, slug, { name: 'Ada Lovelace' });
     const app = await createClient(server, slug, ['--scope', 'openid offline_access']);
     await signInOffline(await discover(server.issuer(slug), app.client_id, app.client_secret!), user);
+    // an API with permissions, a role holding one of them, and a sandbox environment: their pages have content
+    const api = await cliJson<{ id: string }>(server, ['api', 'create', '--tenant', slug, '--identifier', 'https://api.example.com/orders', '--name', 'Orders', '--permission', 'read:orders', '--permission', 'write:orders']);
+    await cliJson(server, ['role', 'create', '--tenant', slug, '--name', 'clerk', '--description', 'Reads orders', '--permission', 'https://api.example.com/orders#read:orders']);
+    await cliJson(server, ['env', 'create', '--tenant', slug, '--name', 'sandbox']);
     const base = `/admin/tenants/${slug}`;
-    for (const path of ['/admin/tenants', base, `${base}/users/${user.id}`, `${base}/clients`, `${base}/clients/${app.client_id}`, `${base}/roles`, `${base}/apis`,
-      `${base}/branding`, `${base}/policies`, `${base}/keys`, `${base}/licenses`, `${base}/audit`, `${base}/outbox`]) {
+    for (const path of ['/admin/tenants', base, `${base}/users/${user.id}`, `${base}/clients`, `${base}/clients/${app.client_id}`, `${base}/roles`, `${base}/roles/clerk`,
+      `${base}/apis`, `${base}/apis/${api.id}`, `${base}/environments`, `${base}/branding`, `${base}/policies`, `${base}/keys`, `${base}/licenses`, `${base}/audit`, `${base}/outbox`]) {
       const response = await page.goto(`${server.url}${path}`);
       assert.equal(response!.status(), 200, path);
       await assertAccessible(page);
