@@ -105,7 +105,12 @@ describe('hostile input at the signed-in account forms', () => {
   });
 
   it('passkeys: rename, remove and add', async () => {
-    await sendEach(`/passkeys/${passkeyId}/rename`, 'name');
+    // after each rename, the stored name is text as typed at most: no control character, at most 64 characters
+    for (const [label, body, status] of hostileValues('name')) {
+      await send(`/passkeys/${passkeyId}/rename`, body, `name ${label}`, status);
+      const [{ name }] = await rows<{ name: string }>('SELECT name FROM passkeys WHERE id = $1', [passkeyId]) as [{ name: string }];
+      assert.ok(name && name.length <= 64 && !/[\u0000-\u001f\u007f]/.test(name), `${label}: stored ${JSON.stringify(name.slice(0, 80))}`);
+    }
     await sendEach(`/passkeys/${unknownId}/remove`, 'x');
     await sendEach('/passkeys', 'credential');
     await sendEach('/passkeys', 'name');
@@ -113,12 +118,8 @@ describe('hostile input at the signed-in account forms', () => {
       await send(`/passkeys/${id}/rename`, 'name=Phone', `id ${label}`);
       await send(`/passkeys/${id}/remove`, '', `id ${label}`);
     }
-    // the one real passkey is still there, named as typed at most: no control character, at most 64 characters
-    const [passkey] = await rows<{ name: string }>('SELECT name FROM passkeys WHERE user_id = $1', [user.id]);
-    assert.ok(passkey, 'no hostile request removed the passkey');
-    assert.doesNotMatch(passkey.name, /[\u0000-\u001f\u007f\ufffd]|__proto__|constructor/, JSON.stringify(passkey.name));
-    assert.ok(passkey.name.length <= 64, `${passkey.name.length} characters`);
-    assert.equal((await rows('SELECT 1 FROM passkeys WHERE user_id = $1', [user.id])).length, 1, 'nothing was added');
+    // the one real passkey is still there, and nothing was added
+    assert.deepEqual((await rows<{ id: string }>('SELECT id FROM passkeys WHERE user_id = $1', [user.id])).map((p) => p.id), [passkeyId]);
   });
 
   it('authenticator apps and recovery codes: set-up, removal, new codes', async () => {
