@@ -1,6 +1,7 @@
 // The console's first hour in a real browser (issue #14): the first owner set up on /admin/setup from this machine,
-// a user created and, once locked out by failed passwords, unlocked; every console page passes axe with 0
-// violations, and the widest one (the audit log) fits the screen on a laptop and a phone.
+// a user created and, once locked out by failed passwords, unlocked; every console page (a role's, an API's and the
+// environments page among them) passes axe with 0 violations, and the widest one (the audit log) fits the screen on a
+// laptop and a phone.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser as Chromium, BrowserContext, Page } from 'playwright-core';
@@ -87,12 +88,17 @@ describe('admin console first run in a real browser (Chromium)', () => {
     const user = await createUser(server, slug, { name: 'Ada Lovelace' });
     const app = await createClient(server, slug, ['--scope', 'openid offline_access']);
     await signInOffline(await discover(server.issuer(slug), app.client_id, app.client_secret!), user);
+    // an API with permissions, a role holding one of them, and a sandbox environment: their pages have content
+    const api = await cliJson<{ id: string }>(server, ['api', 'create', '--tenant', slug, '--identifier', 'https://api.example.com/orders', '--name', 'Orders', '--permission', 'read:orders', '--permission', 'write:orders']);
+    await cliJson(server, ['role', 'create', '--tenant', slug, '--name', 'clerk', '--description', 'Reads orders', '--permission', 'https://api.example.com/orders#read:orders']);
+    await cliJson(server, ['env', 'create', '--tenant', slug, '--name', 'sandbox']);
     const base = `/admin/tenants/${slug}`;
     // the licenses page with a product, its forms and one license's activations and actions
     const { product_id: productId } = await cliJson<{ product_id: string }>(server, ['license', 'product', 'create', '--tenant', slug, '--name', 'Desktop', '--max-devices', '2']);
     const { license_id: licenseId } = await cliJson<{ license_id: string }>(server, ['license', 'issue', '--tenant', slug, '--product', productId]);
-    for (const path of ['/admin/tenants', base, `${base}/users/${user.id}`, `${base}/clients`, `${base}/clients/${app.client_id}`, `${base}/apps`, `${base}/apps/${otpApp.app_id}`, `${base}/roles`, `${base}/apis`,
-      `${base}/branding`, `${base}/policies`, `${base}/keys`, `${base}/licenses`, `${base}/licenses?license=${licenseId}`, `${base}/audit`, `${base}/outbox`]) {
+    for (const path of ['/admin/tenants', base, `${base}/users/${user.id}`, `${base}/clients`, `${base}/clients/${app.client_id}`, `${base}/apps`, `${base}/apps/${otpApp.app_id}`,
+      `${base}/roles`, `${base}/roles/clerk`, `${base}/apis`, `${base}/apis/${api.id}`, `${base}/environments`, `${base}/branding`, `${base}/policies`, `${base}/keys`,
+      `${base}/licenses`, `${base}/licenses?license=${licenseId}`, `${base}/audit`, `${base}/outbox`]) {
       const response = await page.goto(`${server.url}${path}`);
       assert.equal(response!.status(), 200, path);
       await assertAccessible(page);

@@ -5,7 +5,8 @@ import { describe, it } from 'node:test';
 import { Browser } from '../support/browser.js';
 import { createTenant, createUser } from '../support/fixtures.js';
 import { asCallback, asPage, atCallback, createRealm, loginPage, visibleText } from '../support/hosted-pages.js';
-import { waitForAudit } from '../support/email-flows.js';
+import { query, waitForAudit } from '../support/email-flows.js';
+import { enrolTotp, signInToAccount } from '../support/mfa-flows.js';
 import { asConsolePage, createOperator, csrfOf, post, signInToConsole } from '../support/admin-console.js';
 import { useTessera } from '../support/use-tessera.js';
 
@@ -106,5 +107,24 @@ describe('admin console: users', () => {
     const second = asConsolePage(await browser.navigate(`${server.url}${base}${next!.replace(/&amp;/g, '&')}`), 'the second page');
     assert.equal((second.html.match(/class="user-row"/g) ?? []).length, 2);
     assert.match(second.html, /First page/);
+  });
+
+  it('names each of a user\'s factors once: "Authenticator app", not "Authenticator app Authenticator app"', async () => {
+    const owner = await createOperator(server, 'owner');
+    const realm = await createRealm(server);
+    // the user sets up an app on their security page (it is called "Authenticator app") and has two passkeys, one
+    // named like its kind and one named by them
+    const person = new Browser();
+    await signInToAccount(server, realm.slug, person, realm.user);
+    await enrolTotp(server, realm.slug, person);
+    for (const [credential, name] of [['cred-a', 'Passkey'], ['cred-b', 'Work laptop']]) {
+      await query(server.env.DATABASE_URL!, `INSERT INTO passkeys (id, tenant_id, user_id, credential_id, public_key, device_type, name)
+        SELECT gen_random_uuid(), tenant_id, id, $2, '\\x00'::bytea, 'singleDevice', $3 FROM users WHERE id = $1`, [realm.user.id, credential, name]);
+    }
+    const path = `/admin/tenants/${realm.slug}/users/${realm.user.id}`;
+    const { browser } = await signInToConsole(server, owner, path);
+    const page = asConsolePage(await browser.navigate(`${server.url}${path}`), 'the user page');
+    const factors = [...page.html.matchAll(/<li class="factor">([\s\S]*?)<\/li>/g)].map((m) => visibleText(m[1]!).replace(/\s*\(since [^)]*\)$/, ''));
+    assert.deepEqual(factors.sort(), ['Authenticator app', 'Passkey', 'Passkey “Work laptop”']);
   });
 });

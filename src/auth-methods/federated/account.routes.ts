@@ -48,15 +48,17 @@ export function accountRoutes(deps: AuthMethodDeps & FederatedDeps & { identitie
     }
     const linked = await identities.listForUser(tenant.id, me.user.id);
     const available = connections.buttons(tenant.settings.connections);
-    const nameOf = (id: string) => { const c = tenant.settings.connections[id]; return c ? displayName(c) : id; };
-    const m = typeof ctx.query.m === 'string' && Object.hasOwn(messages, ctx.query.m) ? ctx.query.m : null;
-    const c = typeof ctx.query.c === 'string' ? ctx.query.c : '';
+    const known = (id: string) => Object.hasOwn(tenant.settings.connections, id);
+    const nameOf = (id: string) => (known(id) ? displayName(tenant.settings.connections[id]!) : id);
+    // a notice names one of the tenant's connections, or is not shown: ?c= is anyone's text in a link otherwise
+    const c = typeof ctx.query.c === 'string' && known(ctx.query.c) ? ctx.query.c : null;
+    const m = c && typeof ctx.query.m === 'string' && Object.hasOwn(messages, ctx.query.m) ? ctx.query.m : null;
     await ix.render(ctx, 'account', {
       title: 'account.title', status,
       data: {
         signedIn: true, who: me.user.email ?? me.user.phone ?? String(me.user.profile.name ?? ''),
         csrfToken: ix.csrfToken({ uid: me.binding }), base: `/t/${tenant.slug}/account`,
-        notice: m ? ix.t(ctx, messages[m]!, { name: nameOf(c) }) : null, isError: m === 'taken' || m === 'last',
+        notice: m && c ? ix.t(ctx, messages[m]!, { name: nameOf(c) }) : null, isError: m === 'taken' || m === 'last',
         linked: linked.map((i) => ({ connection: i.connection, name: nameOf(i.connection), email: i.email, since: i.createdAt.toISOString().slice(0, 10), removable: waysIn(ctx, me.user, linked, i.connection) > 0 })),
         addable: available.filter((b) => !linked.some((i) => i.connection === b.id)),
       },

@@ -13,7 +13,9 @@ import type { Factors } from './factors.service.js';
 const notices: Record<string, string> = {
   enrolled: 'account.enrolled',
   removed: 'account.removed',
+  removed_gone: 'account.removedGone',
   device_revoked: 'account.deviceRevoked',
+  device_gone: 'account.deviceGone',
   devices_revoked: 'account.devicesRevoked',
 };
 
@@ -90,11 +92,13 @@ export function accountSecurityRoutes(deps: AuthMethodDeps & { factors: Factors;
     if (!session) return;
     ix.verifyCsrf(ctx, { uid: session.binding });
     const tenant = ix.tenantOf(ctx);
-    if (await factors.removeTotp(tenant.id, session.user.id, String(ctx.params.id))) {
+    // an id that is no factor of theirs (removed already, in another tab) is said to be gone, not removed now
+    const removed = await factors.removeTotp(tenant.id, session.user.id, String(ctx.params.id));
+    if (removed) {
       await audit.record({ tenantId: tenant.id, type: 'mfa.removed', actor: session.user.id, subject: session.user.id, ...requestInfo(ctx), data: { factor: 'totp' } });
     }
     ctx.status = 303;
-    ctx.redirect(`${base(ctx)}?m=removed`);
+    ctx.redirect(`${base(ctx)}?m=${removed ? 'removed' : 'removed_gone'}`);
   });
 
   router.post('/recovery-codes', formBody, async (ctx) => {
@@ -116,7 +120,7 @@ export function accountSecurityRoutes(deps: AuthMethodDeps & { factors: Factors;
     const count = all ? await mfa.revokeAllTrustedDevices(tenant.id, session.user.id) : Number(await mfa.revokeTrustedDevice(tenant.id, session.user.id, String(ctx.params.id)));
     if (count) await audit.record({ tenantId: tenant.id, type: 'mfa.device_revoked', actor: session.user.id, subject: session.user.id, ...requestInfo(ctx), data: { count } });
     ctx.status = 303;
-    ctx.redirect(`${base(ctx)}?m=${all ? 'devices_revoked' : 'device_revoked'}`);
+    ctx.redirect(`${base(ctx)}?m=${all ? 'devices_revoked' : count ? 'device_revoked' : 'device_gone'}`);
   });
 
   return router;

@@ -43,6 +43,8 @@ export const deAccount = {
     enrolled: 'Ihre Authenticator-App ist eingerichtet.',
     removed: 'Die Authenticator-App wurde entfernt.',
     deviceRevoked: 'Dieser Browser wird wieder nach einem zweiten Faktor gefragt.',
+    removedGone: 'Diese Authenticator-App war bereits entfernt.',
+    deviceGone: 'Dieser Browser war bereits vergessen.',
     devicesRevoked: 'Jeder gemerkte Browser wird wieder nach einem zweiten Faktor gefragt.',
     sessionsTitle: 'Wo Sie angemeldet sind',
     passkeysTitle: 'Ihre Passkeys',

@@ -43,6 +43,8 @@ export const enAccount = {
     enrolled: 'Your authenticator app is set up.',
     removed: 'The authenticator app was removed.',
     deviceRevoked: 'That browser will be asked for a second factor again.',
+    removedGone: 'That authenticator app had already been removed.',
+    deviceGone: 'That browser had already been forgotten.',
     devicesRevoked: 'Every remembered browser will be asked for a second factor again.',
     sessionsTitle: 'Where you are signed in',
     passkeysTitle: 'Your passkeys',

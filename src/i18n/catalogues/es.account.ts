@@ -44,6 +44,8 @@ export const esAccount = {
     enrolled: 'Tu aplicación de autenticación está configurada.',
     removed: 'Se ha quitado la aplicación de autenticación.',
     deviceRevoked: 'A ese navegador se le volverá a pedir un segundo factor.',
+    removedGone: 'Esa aplicación de autenticación ya se había quitado.',
+    deviceGone: 'Ese navegador ya se había olvidado.',
     devicesRevoked: 'A todos los navegadores recordados se les volverá a pedir un segundo factor.',
     sessionsTitle: 'Dónde tienes la sesión iniciada',
     passkeysTitle: 'Tus llaves de acceso',

@@ -44,6 +44,8 @@ export const frAccount = {
     enrolled: 'Votre application d’authentification est configurée.',
     removed: 'L’application d’authentification a été retirée.',
     deviceRevoked: 'Ce navigateur devra de nouveau fournir un second facteur.',
+    removedGone: 'Cette application d’authentification avait déjà été supprimée.',
+    deviceGone: 'Ce navigateur avait déjà été oublié.',
     devicesRevoked: 'Chaque navigateur mémorisé devra de nouveau fournir un second facteur.',
     sessionsTitle: 'Où vous êtes connecté',
     passkeysTitle: 'Vos clés d’accès',

@@ -44,6 +44,8 @@ export const ptAccount = {
     enrolled: 'Seu aplicativo autenticador está configurado.',
     removed: 'O aplicativo autenticador foi removido.',
     deviceRevoked: 'Esse navegador voltará a pedir um segundo fator.',
+    removedGone: 'Esse aplicativo autenticador já tinha sido removido.',
+    deviceGone: 'Esse navegador já tinha sido esquecido.',
     devicesRevoked: 'Todos os navegadores lembrados voltarão a pedir um segundo fator.',
     sessionsTitle: 'Onde você está conectado',
     passkeysTitle: 'Suas chaves de acesso',
