@@ -1,6 +1,7 @@
 // Opens Tessera's database: PostgreSQL when a URL is configured, otherwise embedded PGlite in a
 // data folder, so `npm start` needs no server. Both are Postgres, so one schema and one set of
 // migrations serve both.
+import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
@@ -22,8 +23,9 @@ export type DatabaseTarget = { kind: 'postgres'; url: string } | { kind: 'embedd
 /**
  * Plain SQL for the few statements on a hot path (a refresh-token rotation), where Prisma's per-query work (its query
  * compiler and interpreter, ≈0.5–0.7 ms of CPU per call measured here) costs more than the statement itself. Values
- * go as parameters, never into the text. Rows come back as the driver parses them: jsonb as objects, timestamps as
- * Dates, bigint as strings.
+ * go as parameters, never into the text: the texts are constants, and on PostgreSQL each is a named prepared statement
+ * (preparedStatementsFor). Rows come back as the driver parses them: jsonb as objects, timestamps as Dates, bigint as
+ * strings.
  */
 export interface Sql {
   query<T = Record<string, unknown>>(text: string, values?: readonly unknown[]): Promise<T[]>;
@@ -77,6 +79,31 @@ export async function openDatabase(target: DatabaseTarget, options: OpenDatabase
   return target.kind === 'postgres' ? openPostgres(target.url, options) : openEmbedded(target.dataDir);
 }
 
+/**
+ * Whether `sql` sends its statements as named prepared statements, parsed and planned once per connection: an unnamed
+ * statement is parsed and planned again at every call, and for a refresh's two statements that planning cost PostgreSQL
+ * more CPU than running them (≈2 ms of 2.6 ms per refresh, README "Benchmarks"). PgBouncer in transaction pooling
+ * before 1.21 hands each transaction whichever server connection is free, where the name is unknown or taken, so
+ * `pgbouncer=true` in the URL turns them off — Prisma's own switch for the same reason.
+ */
+export function preparedStatementsFor(url: string): boolean {
+  try {
+    return new URL(url).searchParams.get('pgbouncer') !== 'true';
+  } catch {
+    return true;
+  }
+}
+
+/** a statement's name, from its text: one text, one name, in every process (node-postgres refuses a name reused for another text) */
+function statementNamer(): (text: string) => string {
+  const names = new Map<string, string>();
+  return (text) => {
+    let name = names.get(text);
+    if (!name) names.set(text, (name = `tessera_${createHash('sha256').update(text).digest('hex').slice(0, 32)}`));
+    return name;
+  };
+}
+
 async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<Database> {
   const where = describePostgresUrl(url);
   // one pool for Prisma and for plain SQL (`sql`), so the pool size bounds both
@@ -116,9 +143,11 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
     // no `cause`: a driver error may carry the connection parameters into whatever logs it
     throw new DatabaseError('db.unreachable', `cannot reach PostgreSQL at ${where}: ${reason}`);
   }
+  const nameOf = preparedStatementsFor(url) ? statementNamer() : undefined;
+  const statement = (text: string, values: readonly unknown[]) => ({ name: nameOf?.(text), text, values: values as unknown[] });
   const sql: Sql = {
     async query<T>(text: string, values: readonly unknown[] = []) {
-      return (await pool.query({ text, values: values as unknown[] })).rows as T[];
+      return (await pool.query(statement(text, values))).rows as T[];
     },
     async transaction(work) {
       const client = await pool.connect();
@@ -129,7 +158,7 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
       client.on('error', onError);
       try {
         await client.query('BEGIN');
-        const result = await work({ query: async <T>(text: string, values: readonly unknown[] = []) => (await client.query({ text, values: values as unknown[] })).rows as T[] });
+        const result = await work({ query: async <T>(text: string, values: readonly unknown[] = []) => (await client.query(statement(text, values))).rows as T[] });
         await client.query('COMMIT');
         return result;
       } catch (error) {

@@ -1,7 +1,8 @@
 // The plain-SQL statements of a token request (src/db/oidc-models.repository.ts, users.repository.ts and
-// session-activity.repository.ts), on PostgreSQL and on embedded PGlite: a rotation's consume and successor are
-// written together or not at all, a refresh token comes with its live grant, and `timestamp(3)` columns read and
-// written here agree with Prisma's UTC whatever the process's time zone.
+// session-activity.repository.ts), on PostgreSQL (named prepared statements), through PgBouncer (unnamed) and on
+// embedded PGlite: a rotation's consume and successor are written together or not at all, a refresh token comes
+// with its live grant, and `timestamp(3)` columns read and written here agree with Prisma's UTC whatever the
+// process's time zone.
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,6 +13,7 @@ import { migrate } from '../../src/db/migrate.js';
 import { createOidcModelsRepository } from '../../src/db/oidc-models.repository.js';
 import { createSessionActivityRepository } from '../../src/db/session-activity.repository.js';
 import { createUsersRepository } from '../../src/db/users.repository.js';
+import { startPgBouncer } from '../support/pgbouncer.js';
 import { createTestServices, type TestServices } from '../support/test-env.js';
 
 /** far from UTC, so a timestamp read or written as local time is off by half a day */
@@ -90,6 +92,19 @@ function suite(name: string, open: () => Promise<{ db: Database; drop(): Promise
       assert.ok(Math.abs(stored!.expiresAt!.getTime() - (Date.now() + 60_000)) < 30_000, 'Prisma reads the same instant');
     });
 
+    it('rotates many refresh tokens at once, each on whichever connection the pool lends', async () => {
+      const models = createOidcModelsRepository(db.prisma, db.sql);
+      const tokens = Array.from({ length: 12 }, (_, i) => `many-${i}`);
+      await Promise.all(tokens.map((id) => models.upsert(key('RefreshToken', id), row({ grantId: 'g-many' }, { grantId: 'g-many' }))));
+      const rotated = await Promise.all(tokens.map(async (id) => {
+        const found = await models.findRefreshToken(key('RefreshToken', id));
+        assert.ok(found, `${id} is found`);
+        return models.consumeAndUpsert(key('RefreshToken', id), key('RefreshToken', `${id}-next`), row({ rotations: 1 }, { grantId: 'g-many' }));
+      }));
+      assert.deepEqual(rotated, tokens.map(() => true));
+      assert.equal((await Promise.all(tokens.map((id) => models.find(key('RefreshToken', `${id}-next`))))).filter(Boolean).length, tokens.length);
+    });
+
     it('reads a user written by Prisma, and marks a session used at most once a minute', async () => {
       const user = await db.prisma.user.create({ data: { tenantId, email: 'ada@example.com', profile: { name: 'Ada' } } });
       const users = createUsersRepository(db.prisma, db.sql);
@@ -114,6 +129,39 @@ function suite(name: string, open: () => Promise<{ db: Database; drop(): Promise
 suite('on PostgreSQL', async () => {
   const services: TestServices = await createTestServices();
   return { db: await openDatabase({ kind: 'postgres', url: services.databaseUrl }, { poolMax: 2 }), drop: () => services.drop() };
+});
+
+// PgBouncer before 1.21 in transaction pooling hands each statement whichever server connection is free, where a
+// statement another client prepared under the same name already exists: `pgbouncer=true` turns the names off.
+suite('through PgBouncer in transaction pooling, with pgbouncer=true in the URL', async () => {
+  const services: TestServices = await createTestServices();
+  const bouncer = await startPgBouncer(services.databaseName, 'postgres');
+  const db = await openDatabase({ kind: 'postgres', url: `${bouncer.url}?pgbouncer=true` }, { poolMax: 4 });
+  return { db, drop: async () => { await bouncer.stop(); await services.drop(); } };
+});
+
+describe('named prepared statements on PostgreSQL', () => {
+  const preparedHere = (db: Database) => db.sql.transaction(async (sql) => {
+    await sql.query('SELECT $1::int AS one', [1]);
+    return (await sql.query<{ name: string }>('SELECT name FROM pg_prepared_statements')).map((r) => r.name);
+  });
+
+  it('prepares each statement under a name of its text, unless the URL says pgbouncer=true', async () => {
+    const services = await createTestServices();
+    const named = await openDatabase({ kind: 'postgres', url: services.databaseUrl }, { poolMax: 1 });
+    const unnamed = await openDatabase({ kind: 'postgres', url: `${services.databaseUrl}?pgbouncer=true` }, { poolMax: 1 });
+    try {
+      const names = await preparedHere(named);
+      assert.equal(names.length, 2, `both statements are prepared: ${names.join(', ')}`);
+      assert.ok(names.every((name) => /^tessera_[0-9a-f]{32}$/.test(name)));
+      assert.deepEqual(await preparedHere(named), names, 'the same texts, the same names: prepared once per connection');
+      assert.deepEqual(await preparedHere(unnamed), []);
+    } finally {
+      await named.close();
+      await unnamed.close();
+      await services.drop();
+    }
+  });
 });
 
 suite('on embedded PGlite', async () => {
