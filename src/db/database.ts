@@ -94,6 +94,15 @@ export function preparedStatementsFor(url: string): boolean {
   }
 }
 
+/**
+ * PostgreSQL's refusal of a prepared statement whose result no longer fits the schema (a migration that changed
+ * what it returns, applied while this process ran): the statement is prepared again on a fresh connection.
+ */
+export function stalePlan(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return code === '0A000' && typeof message === 'string' && message.includes('cached plan must not change result type');
+}
+
 /** a statement's name, from its text: one text, one name, in every process (node-postgres refuses a name reused for another text) */
 function statementNamer(): (text: string) => string {
   const names = new Map<string, string>();
@@ -145,31 +154,53 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
   }
   const nameOf = preparedStatementsFor(url) ? statementNamer() : undefined;
   const statement = (text: string, values: readonly unknown[]) => ({ name: nameOf?.(text), text, values: values as unknown[] });
+  // a stale prepared statement fails once per pooled connection that holds it: each failure drops its connection
+  const stalePlanTries = (options.poolMax ?? 10) + 1;
   const sql: Sql = {
     async query<T>(text: string, values: readonly unknown[] = []) {
-      return (await pool.query(statement(text, values))).rows as T[];
-    },
-    async transaction(work) {
-      const client = await pool.connect();
-      let failed: Error | undefined;
-      // a checked-out client has no pool listener: a connection reset between two statements (a restarting server)
-      // would be an unhandled 'error' and end the process; it fails the transaction instead
-      const onError = (error: Error) => { failed ??= error; };
-      client.on('error', onError);
-      try {
-        await client.query('BEGIN');
-        const result = await work({ query: async <T>(text: string, values: readonly unknown[] = []) => (await client.query(statement(text, values))).rows as T[] });
-        await client.query('COMMIT');
-        return result;
-      } catch (error) {
-        await client.query('ROLLBACK').catch((rollback: Error) => { failed = rollback; });
-        throw error;
-      } finally {
-        // a connection whose rollback failed is broken: the pool drops it instead of lending it again
-        client.removeListener('error', onError);
-        client.release(failed);
+      for (let attempt = 1; ; attempt++) {
+        try {
+          // pg-pool releases a connection whose query failed as broken: the next try gets another
+          return (await pool.query(statement(text, values))).rows as T[];
+        } catch (error) {
+          if (attempt >= stalePlanTries || !stalePlan(error)) throw error;
+        }
       }
     },
+    async transaction(work) {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await once(work);
+        } catch (error) {
+          if (attempt >= stalePlanTries || !stalePlan(error)) throw error;
+        }
+      }
+    },
+  };
+  /** one transaction; a work function only reads and writes through `tx`, so a rolled-back one can run again */
+  const once: Sql['transaction'] = async (work) => {
+    const client = await pool.connect();
+    let failed: Error | undefined;
+    let stalePlanSeen = false;
+    // a checked-out client has no pool listener: a connection reset between two statements (a restarting server)
+    // would be an unhandled 'error' and end the process; it fails the transaction instead
+    const onError = (error: Error) => { failed ??= error; };
+    client.on('error', onError);
+    try {
+      await client.query('BEGIN');
+      const result = await work({ query: async <T>(text: string, values: readonly unknown[] = []) => (await client.query(statement(text, values))).rows as T[] });
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch((rollback: Error) => { failed = rollback; });
+      stalePlanSeen = stalePlan(error);
+      throw error;
+    } finally {
+      // a connection whose rollback failed is broken, and one holding a stale statement is of no more use: the pool
+      // drops either instead of lending it again
+      client.removeListener('error', onError);
+      client.release(failed ?? (stalePlanSeen ? new Error('stale prepared statement') : undefined));
+    }
   };
   return {
     kind: 'postgres',

@@ -164,6 +164,32 @@ describe('named prepared statements on PostgreSQL', () => {
   });
 });
 
+describe('a prepared statement whose result a migration changed while the process ran', () => {
+  it('is prepared again on a fresh connection, in a query and in a transaction', async () => {
+    const services = await createTestServices();
+    const db = await openDatabase({ kind: 'postgres', url: services.databaseUrl }, { poolMax: 2 });
+    const read = 'SELECT * FROM plan_probe';
+    try {
+      await db.sql.query('CREATE TABLE plan_probe (a int)');
+      await db.sql.query('INSERT INTO plan_probe VALUES (1)');
+      // both connections of the pool prepare the read: one inside the transaction, the other beside it
+      await db.sql.transaction(async (tx) => {
+        assert.deepEqual(await tx.query(read), [{ a: 1 }]);
+        assert.deepEqual(await db.sql.query(read), [{ a: 1 }]);
+      });
+      await db.sql.query('ALTER TABLE plan_probe ALTER COLUMN a TYPE text');
+      assert.deepEqual(await db.sql.query(read), [{ a: '1' }]);
+      assert.deepEqual(await db.sql.transaction((tx) => tx.query(read)), [{ a: '1' }]);
+      await db.sql.query('ALTER TABLE plan_probe ALTER COLUMN a TYPE int USING a::int');
+      assert.deepEqual(await db.sql.transaction((tx) => tx.query(read)), [{ a: 1 }]);
+      assert.deepEqual(await db.sql.query(read), [{ a: 1 }]);
+    } finally {
+      await db.close();
+      await services.drop();
+    }
+  });
+});
+
 suite('on embedded PGlite', async () => {
   const dataDir = await mkdtemp(join(tmpdir(), 'tessera-sql-'));
   const db = await openDatabase({ kind: 'embedded', dataDir });
