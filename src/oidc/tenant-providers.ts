@@ -207,26 +207,32 @@ export function createTenantProviders(deps: TenantProvidersDeps) {
     return true;
   }
 
+  async function lookUp(slug: string, entry: Entry | undefined): Promise<TenantProvider | null> {
+    if (entry && (await fresh(slug, entry))) {
+      remember(slug, entry);
+      return entry.value;
+    }
+    let pending = building.get(slug);
+    if (!pending) {
+      pending = load(slug).finally(() => building.delete(slug));
+      building.set(slug, pending);
+    }
+    return pending;
+  }
+
   return {
-    /** the tenant's provider, or null when no such tenant exists */
-    async get(slug: string): Promise<TenantProvider | null> {
+    /**
+     * The tenant's provider, or null when no such tenant exists. In the common case (checked recently, nothing due to
+     * change) the answer itself, not a promise: every protocol request comes here, and the caller need not wait.
+     */
+    get(slug: string): TenantProvider | null | Promise<TenantProvider | null> {
       const entry = cache.get(slug);
-      // the common case, checked recently and nothing due to change: no await (every protocol request comes here)
       const now = Date.now();
       if (entry && now < entry.changesAt && now - entry.checkedAt < revalidateMs) {
         remember(slug, entry);
         return entry.value;
       }
-      if (entry && (await fresh(slug, entry))) {
-        remember(slug, entry);
-        return entry.value;
-      }
-      let pending = building.get(slug);
-      if (!pending) {
-        pending = load(slug).finally(() => building.delete(slug));
-        building.set(slug, pending);
-      }
-      return pending;
+      return lookUp(slug, entry);
     },
     /** tells every process (this one included) to rebuild the tenant's provider on next use */
     async announceChange(slug: string): Promise<void> {
