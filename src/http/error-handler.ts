@@ -41,44 +41,52 @@ export function wantsHtml(ctx: Context): boolean {
 }
 
 export function errorHandler(deps: { logger: Logger; pages: Pages }): Middleware {
-  return async function handleErrors(ctx, next) {
-    try {
-      await next();
-      if (ctx.status === 404 && ctx.body == null) throw new AppError('route.not_found');
-      // @koa/router's allowedMethods answers a known path with a wrong (405) or unknown (501) method by a bare
-      // status that Koa would send as text/plain: give it the same JSON/page answer as every other error.
-      if ((ctx.status === 405 || ctx.status === 501) && ctx.body == null) throw new AppError('route.method_not_allowed');
-    } catch (thrown) {
-      const known = toAppError(thrown);
-      const error = known ?? new AppError('internal.error');
-      const outage = storeOutageOf(thrown);
-      if (outage) ctx.state.storeOutage = outage;
-      if (!known) deps.logger.error({ err: thrown, requestId: ctx.state.requestId, path: loggablePath(ctx.path) }, 'unhandled error');
-      // validation should have refused it: worth a look, but the caller's mistake
-      else if (isDataException(thrown)) deps.logger.warn({ requestId: ctx.state.requestId, path: loggablePath(ctx.path) }, 'database refused a value from the request');
-      ctx.set('Cache-Control', 'no-store');
-      // a refusal that knows when to come back (a Koa-free service's auth.rate_limited) says so
-      const retry = error.details?.retryAfterSeconds;
-      if (typeof retry === 'number' && retry > 0) ctx.set('Retry-After', String(Math.ceil(retry)));
-      if (wantsHtml(ctx)) {
-        const tenant = (ctx.state.tenant as PageTenant | undefined) ?? null;
-        const { t } = translatorFor(ctx, tenant);
-        const heading = error.status >= 500 ? 'error.titleServer' : 'error.title';
-        // the catalogue's own message reads in the page's language; a message written for this one case stays as written
-        const own = error.message !== errorCatalogue[error.code].message;
-        await deps.pages.render(ctx, 'error', {
-          tenant, title: heading, status: error.status,
-          data: { heading: t(heading), message: own ? error.message : t(errorMessageKey(error.code)), requestId: ctx.state.requestId ?? null, backUrl: null, link: error.details?.link ?? null },
-        });
-      } else {
-        const texts = (ctx.state.errorTexts as PageTextSettings | undefined) ?? (ctx.state.tenant as PageTenant | undefined)?.settings?.texts;
-        const locale = errorLanguage(ctx, texts?.defaultLocale ?? 'en');
-        ctx.status = error.status;
-        ctx.set('Content-Language', locale);
-        ctx.vary('Accept-Language');
-        ctx.body = errorBody(error, locale, texts?.overrides);
-      }
+  /** the answer for what was thrown below (or for a route nobody answered), then the store-outage answer */
+  async function answerError(ctx: Context, thrown: unknown): Promise<void> {
+    const known = toAppError(thrown);
+    const error = known ?? new AppError('internal.error');
+    const outage = storeOutageOf(thrown);
+    if (outage) ctx.state.storeOutage = outage;
+    if (!known) deps.logger.error({ err: thrown, requestId: ctx.state.requestId, path: loggablePath(ctx.path) }, 'unhandled error');
+    // validation should have refused it: worth a look, but the caller's mistake
+    else if (isDataException(thrown)) deps.logger.warn({ requestId: ctx.state.requestId, path: loggablePath(ctx.path) }, 'database refused a value from the request');
+    ctx.set('Cache-Control', 'no-store');
+    // a refusal that knows when to come back (a Koa-free service's auth.rate_limited) says so
+    const retry = error.details?.retryAfterSeconds;
+    if (typeof retry === 'number' && retry > 0) ctx.set('Retry-After', String(Math.ceil(retry)));
+    if (wantsHtml(ctx)) {
+      const tenant = (ctx.state.tenant as PageTenant | undefined) ?? null;
+      const { t } = translatorFor(ctx, tenant);
+      const heading = error.status >= 500 ? 'error.titleServer' : 'error.title';
+      // the catalogue's own message reads in the page's language; a message written for this one case stays as written
+      const own = error.message !== errorCatalogue[error.code].message;
+      await deps.pages.render(ctx, 'error', {
+        tenant, title: heading, status: error.status,
+        data: { heading: t(heading), message: own ? error.message : t(errorMessageKey(error.code)), requestId: ctx.state.requestId ?? null, backUrl: null, link: error.details?.link ?? null },
+      });
+    } else {
+      const texts = (ctx.state.errorTexts as PageTextSettings | undefined) ?? (ctx.state.tenant as PageTenant | undefined)?.settings?.texts;
+      const locale = errorLanguage(ctx, texts?.defaultLocale ?? 'en');
+      ctx.status = error.status;
+      ctx.set('Content-Language', locale);
+      ctx.vary('Accept-Language');
+      ctx.body = errorBody(error, locale, texts?.overrides);
     }
     answerStoreOutage(ctx);
+  }
+
+  /** a request answered without a throw: a bare 404, 405 or 501 still gets the error answer */
+  function answered(ctx: Context): Promise<void> | undefined {
+    if (ctx.status === 404 && ctx.body == null) return answerError(ctx, new AppError('route.not_found'));
+    // @koa/router's allowedMethods answers a known path with a wrong (405) or unknown (501) method by a bare
+    // status that Koa would send as text/plain: give it the same JSON/page answer as every other error.
+    if ((ctx.status === 405 || ctx.status === 501) && ctx.body == null) return answerError(ctx, new AppError('route.method_not_allowed'));
+    answerStoreOutage(ctx);
+    return undefined;
+  }
+
+  // not async: one promise per request instead of an async function's two and its frame (README "Benchmarks")
+  return function handleErrors(ctx, next) {
+    return next().then(() => answered(ctx), (thrown: unknown) => answerError(ctx, thrown));
   };
 }

@@ -3,7 +3,7 @@
 // the caller's trace); without one, the request gets a fresh trace id. The line holds the path only: query strings carry codes, states and login hints. Paths that carry a link
 // token themselves (magic links, password-reset links) are logged with the token cut out.
 import { randomUUID } from 'node:crypto';
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
 import type { Logger } from 'pino';
 
 declare module 'koa' {
@@ -14,20 +14,26 @@ declare module 'koa' {
 }
 
 export function requestLog(logger: Logger): Middleware {
-  return async function logRequest(ctx, next) {
+  function logLine(ctx: Context, started: number): void {
+    // with OpenTelemetry on, its request span has already set the trace id (the caller's, or the span's new one);
+    // otherwise it is made only for the line (no work per request when the line is not written)
+    const traceId = ctx.state.traceId ?? traceIdOf(ctx.get('traceparent')) ?? freshTraceId();
+    logger.info({ requestId: ctx.state.requestId, traceId, method: ctx.method, path: loggablePath(ctx.path), status: ctx.status, ms: Math.round(performance.now() - started) }, 'request');
+  }
+
+  // not async: one promise per request instead of an async function's two and its frame, and none at all when the
+  // line is not written (README "Benchmarks")
+  return function logRequest(ctx, next) {
+    const requestId = randomUUID();
+    ctx.state.requestId = requestId;
+    // what ctx.set does for a string, without its arrays per call (nothing is sent when a request starts)
+    ctx.res.setHeader('X-Request-Id', requestId);
+    if (!logger.isLevelEnabled('info')) return next();
     const started = performance.now();
-    ctx.state.requestId = randomUUID();
-    ctx.set('X-Request-Id', ctx.state.requestId);
-    try {
-      await next();
-    } finally {
-      if (logger.isLevelEnabled('info')) {
-        // with OpenTelemetry on, its request span has already set the trace id (the caller's, or the span's new one);
-        // otherwise it is made only for the line (no work per request when the line is not written)
-        const traceId = ctx.state.traceId ?? traceIdOf(ctx.get('traceparent')) ?? freshTraceId();
-        logger.info({ requestId: ctx.state.requestId, traceId, method: ctx.method, path: loggablePath(ctx.path), status: ctx.status, ms: Math.round(performance.now() - started) }, 'request');
-      }
-    }
+    return next().then(() => logLine(ctx, started), (error: unknown) => {
+      logLine(ctx, started);
+      throw error;
+    });
   };
 }
 

@@ -3,7 +3,7 @@
 // (OIDC Form Post Response Mode, success and error alike) adds the hash of its one inline auto-submit script to
 // the `script-src` it finds (lib/helpers/script_src_sha.js); a CSP added only afterwards would block that script,
 // and the code would never reach the app. Pages with a CSP of their own replace it.
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
 
 const pageCsp = "default-src 'none'; script-src 'none'; style-src 'self'; img-src 'self' https: data:; base-uri 'none'; frame-ancestors 'none'";
 
@@ -20,23 +20,31 @@ function withoutNoneBesideHashes(csp: string): string {
 }
 
 export function securityHeaders(options: { https: boolean }): Middleware {
-  return async function setSecurityHeaders(ctx, next) {
-    ctx.set('Content-Security-Policy', pageCsp);
-    try {
-      await next();
-    } finally {
-      ctx.set('X-Content-Type-Options', 'nosniff');
-      ctx.set('Referrer-Policy', 'no-referrer');
-      if (options.https) ctx.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
-      const csp = ctx.response.get('Content-Security-Policy');
-      if (htmlType.test(String(ctx.response.get('Content-Type') ?? ''))) {
-        // a page that allows its own framing (the admin console's branding preview) says so itself
-        if (!ctx.response.get('X-Frame-Options')) ctx.set('X-Frame-Options', 'DENY');
-        ctx.set('Content-Security-Policy', csp ? withoutNoneBesideHashes(csp) : pageCsp);
-        if (!ctx.response.get('Cache-Control')) ctx.set('Cache-Control', 'no-store');
-      } else if (csp === pageCsp) {
-        ctx.remove('Content-Security-Policy');
-      }
+  // Headers go straight to the response (what Koa's ctx.set does for a string, without its arrays per call) once
+  // the headers are not yet sent; the rest runs after everything below, whether it threw or not.
+  function finish(ctx: Context): void {
+    const res = ctx.res;
+    if (res.headersSent) return;
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    if (options.https) res.setHeader('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
+    const csp = res.getHeader('Content-Security-Policy');
+    if (htmlType.test(String(res.getHeader('Content-Type') ?? ''))) {
+      // a page that allows its own framing (the admin console's branding preview) says so itself
+      if (!res.getHeader('X-Frame-Options')) res.setHeader('X-Frame-Options', 'DENY');
+      res.setHeader('Content-Security-Policy', csp ? withoutNoneBesideHashes(String(csp)) : pageCsp);
+      if (!res.getHeader('Cache-Control')) res.setHeader('Cache-Control', 'no-store');
+    } else if (csp === pageCsp) {
+      res.removeHeader('Content-Security-Policy');
     }
+  }
+
+  // not async: one promise per request instead of an async function's two and its frame (README "Benchmarks")
+  return function setSecurityHeaders(ctx, next) {
+    if (!ctx.res.headersSent) ctx.res.setHeader('Content-Security-Policy', pageCsp);
+    return next().then(() => finish(ctx), (error: unknown) => {
+      finish(ctx);
+      throw error;
+    });
   };
 }

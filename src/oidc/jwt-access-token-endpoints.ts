@@ -4,7 +4,6 @@
 // client a token was issued to learns about it or revokes it. A JWT is not stored, so revoking one denies its
 // `jti` until it expires (revoked-access-tokens.ts). A token this tenant did not sign is unknown: inactive, or
 // nothing to revoke (RFC 7009 §2.2: invalid tokens do not cause an error).
-import type { Middleware } from 'koa';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { RevokedAccessTokens } from './revoked-access-tokens.js';
@@ -19,7 +18,8 @@ export interface JwtAccessTokenEndpointsDeps {
 
 type Claims = JWTPayload & { jti: string; exp: number; client_id: string };
 
-export function jwtAccessTokenEndpoints(deps: JwtAccessTokenEndpointsDeps): Middleware {
+/** the introspection and revocation answers for JWT access tokens: a step of provider-answers.ts, a promise only on those routes */
+export function jwtAccessTokenEndpoints(deps: JwtAccessTokenEndpointsDeps): (ctx: KoaContextWithOIDC) => Promise<void> | undefined {
   async function verified(token: string): Promise<Claims | null> {
     try {
       const { payload } = await jwtVerify(token, deps.keys, { issuer: deps.issuer, typ: 'at+jwt', requiredClaims: ['jti', 'exp', 'client_id'] });
@@ -35,12 +35,8 @@ export function jwtAccessTokenEndpoints(deps: JwtAccessTokenEndpointsDeps): Midd
     return { ...claims, active: true, token_type: cnf?.jkt ? 'DPoP' : 'Bearer' };
   }
 
-  return async function jwtAccessTokens(context, next) {
-    await next();
-    const ctx = context as KoaContextWithOIDC;
+  async function answer(ctx: KoaContextWithOIDC, route: 'introspection' | 'revocation'): Promise<void> {
     const { oidc } = ctx;
-    const route = oidc?.route;
-    if (route !== 'introspection' && route !== 'revocation') return;
     // The library's empty revocation answer is typed text/plain by Koa; some clients (oidc-client-ts) refuse a
     // body whose type is not JSON, and an empty body has no type.
     const emptyOk = () => {
@@ -69,5 +65,10 @@ export function jwtAccessTokenEndpoints(deps: JwtAccessTokenEndpointsDeps): Midd
     }
     if (claims && own) await deps.revoked.revoke(deps.tenantId, claims.jti, claims.exp);
     emptyOk();
+  }
+
+  return function jwtAccessTokenAnswer(ctx) {
+    const route = ctx.oidc?.route;
+    return route === 'introspection' || route === 'revocation' ? answer(ctx, route) : undefined;
   };
 }

@@ -111,10 +111,13 @@ export function tenantProviderConfiguration(input: TenantProviderConfigInput): C
     conformIdTokenClaims: settings.oidc.idTokenClaims === 'userinfo',
     extraParams: { scope: keepOfflineAccess(settings.oidc) as never },
     // One async step per token: the RBAC claims (the only lookup), then the issuing environment (issue #19), an
-    // exchange's `act`, the user's sign-in (amr, acr, auth_time) and a login transaction's session (each synchronous).
-    extraTokenClaims: async (ctx, token) => ({
-      ...(await rbacClaims(ctx, token)), [environmentClaim]: environment, ...actClaim(ctx, token), ...signInClaims(ctx, token), ...loginClaims(ctx, token),
-    }),
+    // exchange's `act`, the user's sign-in (amr, acr, auth_time) and a login transaction's session (each synchronous),
+    // in that order. Not an async function: its frame and promises were a token's garbage (README "Benchmarks").
+    extraTokenClaims: (ctx, token) => {
+      const rest = () => ({ [environmentClaim]: environment, ...actClaim(ctx, token), ...signInClaims(ctx, token), ...loginClaims(ctx, token) });
+      const rbac = rbacClaims(ctx, token);
+      return rbac ? rbac.then((claims) => ({ ...claims, ...rest() })) : Promise.resolve().then(rest);
+    },
     // RFC 9700 §2.1.2: the code flow; implicit and hybrid only where the tenant turns them on (protocol-settings.ts).
     responseTypes: profiles.responseTypes,
     subjectTypes: profiles.subjectTypes,

@@ -13,15 +13,15 @@ interface IssuedToken {
   resourceServer?: { audience?: string | string[] };
 }
 
+/** a token's RBAC claims: a promise of them when the token has an audience and a subject, else undefined (no promise) */
 export function rbacTokenClaims(tenantId: string, names: RbacSettings, claimsFor: ClaimsFor) {
-  return async function extraTokenClaims(_ctx: KoaContextWithOIDC, token: IssuedToken): Promise<Record<string, unknown> | undefined> {
+  return function extraTokenClaims(_ctx: KoaContextWithOIDC, token: IssuedToken): Promise<Record<string, unknown>> | undefined {
     const audience = token.resourceServer?.audience;
     if (typeof audience !== 'string') return undefined;
     const subject = token.kind === 'ClientCredentials'
       ? (token.clientId ? { clientId: token.clientId } : undefined)
       : (token.accountId ? { userId: token.accountId } : undefined);
     if (!subject) return undefined;
-    const { roles, permissions } = await claimsFor(tenantId, subject, audience);
-    return { [names.rolesClaim]: roles, [names.permissionsClaim]: permissions };
+    return claimsFor(tenantId, subject, audience).then(({ roles, permissions }) => ({ [names.rolesClaim]: roles, [names.permissionsClaim]: permissions }));
   };
 }

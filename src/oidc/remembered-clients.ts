@@ -21,14 +21,18 @@ export function rememberClients(provider: Provider, staticIds: ReadonlySet<strin
   const Client = provider.Client as ClientModel;
   const libraryFind = Client.find.bind(Client);
   const built = new WeakMap<object, Client>();
-  Client.find = async function findRemembered(id: string) {
+  // not async: a remembered client costs the lookup's own promise and one more, not an async function's frame too
+  Client.find = function findRemembered(id: string): Promise<Client | undefined> {
     // anything but a stored client (no id, a static one, an unknown one, a client id metadata document URL) is the library's
-    const metadata = typeof id === 'string' && id && !staticIds.has(id) ? await Client.adapter.find(id) : undefined;
-    if (!metadata) return libraryFind(id);
-    const known = built.get(metadata);
-    if (known) return known;
-    const client = await libraryFind(id);
-    if (client) built.set(metadata, client);
-    return client;
+    if (typeof id !== 'string' || !id || staticIds.has(id)) return libraryFind(id);
+    return Client.adapter.find(id).then((metadata) => {
+      if (!metadata) return libraryFind(id);
+      const known = built.get(metadata);
+      if (known) return known;
+      return libraryFind(id).then((client) => {
+        if (client) built.set(metadata, client);
+        return client;
+      });
+    });
   };
 }

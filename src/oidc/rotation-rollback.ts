@@ -5,7 +5,6 @@
 // is already consumed: presenting it again would be a replay and revoke the grant, logging the user out for good.
 // So when a rotation this request made ends in a server error, the consumption is undone and the unsent successor
 // destroyed. (A rotation another request made is never touched: only this request's RotatedRefreshToken entity.)
-import type { Middleware } from 'koa';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { Logger } from 'pino';
 
@@ -14,15 +13,12 @@ interface RollbackAdapter {
   destroy(id: string): Promise<void>;
 }
 
-export function rotationRollback(deps: { logger: Logger }): Middleware {
-  return async function rollBackFailedRotation(context, next) {
-    const ctx = context as KoaContextWithOIDC;
-    try {
-      await next();
-    } finally {
-      if (ctx.status >= 500) await rollBack(ctx, deps.logger);
-    }
-  };
+/**
+ * Undoes this request's rotation when its answer is a server error (a step of provider-answers.ts, run even when the
+ * provider threw); nothing to wait for otherwise.
+ */
+export function rollBackFailedRotation(ctx: KoaContextWithOIDC, logger: Logger): Promise<void> | undefined {
+  return ctx.status >= 500 ? rollBack(ctx, logger) : undefined;
 }
 
 async function rollBack(ctx: KoaContextWithOIDC, logger: Logger): Promise<void> {

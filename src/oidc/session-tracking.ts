@@ -1,7 +1,6 @@
 // Records, for each provider session, where and how it was signed in to and when it was last used (issue #6),
-// as a middleware of each tenant's provider: after a sign-in (the `resume` route that finished an
+// as a step after each tenant's provider answered (provider-answers.ts): after a sign-in (the `resume` route that finished an
 // interaction), after an SSO authorization, and after a refresh (the refresh token names its session).
-import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { Logger } from 'pino';
 import type { SessionActivityRepository } from '../db/session-activity.repository.js';
@@ -31,7 +30,8 @@ export function createTouchMemo(everyMs = touchEveryMs, capacity = rememberedSes
   };
 }
 
-export function trackSessions(provider: Provider, deps: { tenantId: string; repository: SessionActivityRepository; logger: Logger }): void {
+/** describes or touches the request's session once the provider answered: a step of provider-answers.ts, a promise only when there is work */
+export function sessionTracking(deps: { tenantId: string; repository: SessionActivityRepository; logger: Logger }): (ctx: KoaContextWithOIDC) => Promise<void> | undefined {
   const { tenantId, repository } = deps;
   const memo = createTouchMemo();
   async function touch(uid: string) {
@@ -41,33 +41,51 @@ export function trackSessions(provider: Provider, deps: { tenantId: string; repo
     const lastActive = await repository.touched(tenantId, uid, touchEveryMs, now);
     memo.saw(uid, (lastActive ?? now).getTime());
   }
-  provider.use(async (ctx, next) => {
-    await next();
-    const oidc = (ctx as KoaContextWithOIDC).oidc;
-    if (!oidc || ctx.status >= 400) return;
-    try {
-      if (oidc.route === 'resume' && oidc.session?.accountId && oidc.result?.login) {
-        await repository.signedIn(tenantId, oidc.session.uid, {
-          accountId: oidc.session.accountId,
-          ip: ctx.ip || null,
-          userAgent: ctx.get('user-agent').slice(0, 512) || null,
-          amr: (oidc.session.amr as string[] | undefined) ?? [],
-        });
-      } else if (oidc.route === 'authorization' && oidc.session?.accountId) {
-        await touch(oidc.session.uid);
-      } else if (oidc.route === 'token' && oidc.params?.grant_type === loginTransactionGrantType) {
-        // a JSON front door's sign-in (login-transaction-grant.ts made its session): described like a hosted one
-        const token = oidc.entities.RefreshToken as { sessionUid?: string; accountId?: string; amr?: string[] } | undefined;
-        if (token?.sessionUid && token.accountId) {
-          await repository.signedIn(tenantId, token.sessionUid, { accountId: token.accountId, ip: ctx.ip || null, userAgent: ctx.get('user-agent').slice(0, 512) || null, amr: token.amr ?? [] });
-        }
-      } else if (oidc.route === 'token') {
-        const uid = (oidc.entities.RefreshToken as { sessionUid?: string } | undefined)?.sessionUid;
-        if (uid) await touch(uid);
-      }
-    } catch (err) {
-      // describing a session must not fail the sign-in or the token request it follows
-      deps.logger.warn({ err: (err as Error).message, tenantId }, 'session activity not recorded');
+
+  /** the session-describing work this answer calls for, if any */
+  function work(ctx: KoaContextWithOIDC): (() => Promise<void>) | null {
+    const { oidc } = ctx;
+    if (!oidc || ctx.status >= 400) return null;
+    const { session } = oidc;
+    const accountId = session?.accountId;
+    if (oidc.route === 'resume' && session && accountId && oidc.result?.login) {
+      return () => repository.signedIn(tenantId, session.uid, {
+        accountId,
+        ip: ctx.ip || null,
+        userAgent: ctx.get('user-agent').slice(0, 512) || null,
+        amr: (session.amr as string[] | undefined) ?? [],
+      });
     }
-  });
+    if (oidc.route === 'authorization' && session && accountId) {
+      const { uid } = session;
+      return () => touch(uid);
+    }
+    if (oidc.route !== 'token') return null;
+    const grantType = oidc.params?.grant_type;
+    // a client_credentials token has no session: nothing to do (the token endpoint's hottest case)
+    if (grantType === 'client_credentials') return null;
+    if (grantType === loginTransactionGrantType) {
+      // a JSON front door's sign-in (login-transaction-grant.ts made its session): described like a hosted one
+      const token = oidc.entities.RefreshToken as { sessionUid?: string; accountId?: string; amr?: string[] } | undefined;
+      if (!token?.sessionUid || !token.accountId) return null;
+      const { sessionUid, accountId } = token;
+      return () => repository.signedIn(tenantId, sessionUid, { accountId, ip: ctx.ip || null, userAgent: ctx.get('user-agent').slice(0, 512) || null, amr: token.amr ?? [] });
+    }
+    const uid = (oidc.entities.RefreshToken as { sessionUid?: string } | undefined)?.sessionUid;
+    return uid ? () => touch(uid) : null;
+  }
+
+  // describing a session must not fail the sign-in or the token request it follows
+  const notRecorded = (err: unknown) => {
+    deps.logger.warn({ err: (err as Error).message, tenantId }, 'session activity not recorded');
+  };
+  return (ctx) => {
+    try {
+      const run = work(ctx);
+      return run ? run().catch(notRecorded) : undefined;
+    } catch (err) {
+      notRecorded(err);
+      return undefined;
+    }
+  };
 }

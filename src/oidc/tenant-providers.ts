@@ -6,7 +6,7 @@ import { loginTransactionGrant, loginTransactionGrantType, loginTransactionParam
 import { resourceServerInfo } from './resource-servers.js';
 import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { storeOutageOf } from '../store/store-outage.js';
-import { rotationRollback } from './rotation-rollback.js';
+import { rollBackFailedRotation } from './rotation-rollback.js';
 import type { Logger } from 'pino';
 import type { KvStore } from '../store/kv-store.js';
 import type { TenantsRepository } from '../db/tenants.repository.js';
@@ -18,13 +18,14 @@ import { jwtAccessTokenEndpoints } from './jwt-access-token-endpoints.js';
 import { tenantProviderConfiguration, type ProviderPages } from './provider-config.js';
 import { createFindAccount, type UserLookup } from './find-account.js';
 import { refreshTokenReuse } from './refresh-token-reuse.js';
-import { unauthorizedClientError } from './unauthorized-client.js';
-import { clientPolicyError } from './client-policy-error.js';
+import { unauthorizedClientAnswer } from './unauthorized-client.js';
+import { clientPolicyAnswer } from './client-policy-error.js';
+import { providerAnswers } from './provider-answers.js';
 import type { ProtocolAudit } from './protocol-audit.js';
 import type { MtlsHeaders } from './mtls-certificate.js';
 import type { ClaimsFor } from './rbac-claims.js';
 import type { SessionActivityRepository } from '../db/session-activity.repository.js';
-import { trackSessions } from './session-tracking.js';
+import { sessionTracking } from './session-tracking.js';
 import type { RateLimiter } from '../store/rate-limiter.js';
 import { tokenExchangeGrant, tokenExchangeGrantType, tokenExchangeParameters } from './token-exchange.js';
 import { slugPattern, splitSlug } from '../tenants/environment-names.js';
@@ -132,20 +133,26 @@ export function createTenantProviders(deps: TenantProvidersDeps) {
         },
       }) as never, tokenExchangeParameters);
     }
-    provider.use(unauthorizedClientError());
-    provider.use(clientPolicyError());
+    // The device guard acts before the provider, on its own path only. The reuse interval's answer replaces an
+    // `invalid_grant` of a refresh and keeps a 200's body; the answer steps below never produce either (they rewrite
+    // 400 invalid_request and invalid_client_metadata, a revocation's empty 200, introspection), so running them
+    // before it, in one middleware (provider-answers.ts), gives every request the answer it got from six layers.
     if (settings.grants.deviceFlow) provider.use(deviceVerificationGuard({ limiter: deps.limiter, tenantId: record.id, issuer: tenant.issuer, pages: deps.pages }));
     provider.use(refreshTokenReuse({ store: deps.store, tenantId: record.id }));
-    provider.use(rotationRollback({ logger: deps.logger }));
-    provider.use(jwtAccessTokenEndpoints({
-      tenantId: record.id, issuer: tenant.issuer, keys: createLocalJWKSet(publicJwks(jwks)), revoked: deps.revokedAccessTokens,
+    const logger = deps.logger;
+    provider.use(providerAnswers({
+      answered: [
+        ...(deps.sessionActivity ? [sessionTracking({ tenantId: record.id, repository: deps.sessionActivity, logger })] : []),
+        jwtAccessTokenEndpoints({ tenantId: record.id, issuer: tenant.issuer, keys: createLocalJWKSet(publicJwks(jwks)), revoked: deps.revokedAccessTokens }),
+      ],
+      onSettled: (ctx) => rollBackFailedRotation(ctx, logger),
+      rewrites: [clientPolicyAnswer, unauthorizedClientAnswer],
     }));
     deps.protocolAudit?.attach(provider, record.id);
     if (deps.onTokenIssued) {
       const told = deps.onTokenIssued;
       provider.on('grant.success', (ctx: KoaContextWithOIDC) => told(String(ctx.oidc.params?.grant_type ?? 'unknown')));
     }
-    if (deps.sessionActivity) trackSessions(provider, { tenantId: record.id, repository: deps.sessionActivity, logger: deps.logger });
     provider.on('server_error', (ctx: KoaContextWithOIDC, error: Error) => {
       // the provider answers 500 for anything its adapter throws: a store outage is marked so that the HTTP
       // layer answers 503 with Retry-After instead (http/store-outage.ts)
@@ -200,26 +207,32 @@ export function createTenantProviders(deps: TenantProvidersDeps) {
     return true;
   }
 
+  async function lookUp(slug: string, entry: Entry | undefined): Promise<TenantProvider | null> {
+    if (entry && (await fresh(slug, entry))) {
+      remember(slug, entry);
+      return entry.value;
+    }
+    let pending = building.get(slug);
+    if (!pending) {
+      pending = load(slug).finally(() => building.delete(slug));
+      building.set(slug, pending);
+    }
+    return pending;
+  }
+
   return {
-    /** the tenant's provider, or null when no such tenant exists */
-    async get(slug: string): Promise<TenantProvider | null> {
+    /**
+     * The tenant's provider, or null when no such tenant exists. In the common case (checked recently, nothing due to
+     * change) the answer itself, not a promise: every protocol request comes here, and the caller need not wait.
+     */
+    get(slug: string): TenantProvider | null | Promise<TenantProvider | null> {
       const entry = cache.get(slug);
-      // the common case, checked recently and nothing due to change: no await (every protocol request comes here)
       const now = Date.now();
       if (entry && now < entry.changesAt && now - entry.checkedAt < revalidateMs) {
         remember(slug, entry);
         return entry.value;
       }
-      if (entry && (await fresh(slug, entry))) {
-        remember(slug, entry);
-        return entry.value;
-      }
-      let pending = building.get(slug);
-      if (!pending) {
-        pending = load(slug).finally(() => building.delete(slug));
-        building.set(slug, pending);
-      }
-      return pending;
+      return lookUp(slug, entry);
     },
     /** tells every process (this one included) to rebuild the tenant's provider on next use */
     async announceChange(slug: string): Promise<void> {
