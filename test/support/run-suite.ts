@@ -4,12 +4,13 @@
 //             batches cores + 1 at a time; a file marked `// test-process: own`, or with hooks at its top level, is a
 //             batch of its own;
 //   lane      the browser files (e2e/) and those marked `// test-group: lane` (processes or stores of their own, stopped
-//             and started): one at a time, each in a process of its own, in a lane of their own beside `together`;
+//             and started): each in a process of its own, one at a time in a lane of their own beside `together`, and
+//             two at a time once no together batch is left to start (suite-batches.ts, shareOut);
 //   serial    files marked `// test-group: serial` (they measure the machine or need all of it): one at a time, once
 //             the other two groups are done, with nothing else running.
-// Each batch and group is one `node --test` run; the suite fails if any does. A batch's output (and the lane's) is
-// printed as a block when it ends, the serial group's as it comes; each group ends with its slowest files, and the
-// suite with one line counting every group's tests.
+// Each batch, lane file and the serial group is one `node --test` run; the suite fails if any does. A batch's or lane
+// file's output is printed as a block when it ends, the serial group's as it comes; each group ends with its slowest
+// files, and the suite with one line counting every group's tests.
 //   node dist/test/support/run-suite.js [folder-or-file ...]   only what lies under these (e.g. dist/test/unit)
 //   TEST_CONCURRENCY=n                                          batches at a time in `together` (default: cores + 1 on
 //                                                               an idle machine, as a file keeps about half a core busy)
@@ -22,7 +23,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { slowestFiles, timingLine, type FileTiming } from './file-timings.js';
-import { batches, pool, sharesProcess } from './suite-batches.js';
+import { batches, sharesProcess, shareOut } from './suite-batches.js';
 
 const distTest = fileURLToPath(new URL('../', import.meta.url));
 /** each file's time as a line (file-timing-lines.ts), for the group's slowest files when it ends */
@@ -150,21 +151,18 @@ async function main(): Promise<void> {
   const [together, lane, serial] = (['together', 'lane', 'serial'] as const).map((group) => files.filter((file) => groupOf(file) === group));
   const started = Date.now();
   const timingsOf = (runs: GroupRun[]) => slowestFiles(runs.flatMap((r) => r.timings));
-  const [shared, beside] = await Promise.all([
-    pool(togetherBatches(together, concurrency), concurrency, async (batch) => print(await run(batch, { shared: true, live: false }))).then((runs) => {
-      process.stderr.write(timingsOf(runs));
-      return runs;
-    }),
-    run(lane, { concurrency: 1, live: false }),
-  ]);
-  print(beside);
-  process.stderr.write(timingsOf([beside]));
+  const ran = await shareOut(togetherBatches(together, concurrency), lane, concurrency,
+    async (batch, kind) => print(await run(batch, kind === 'together' ? { shared: true, live: false } : { live: false })));
+  const shared = ran.filter((r) => r.kind === 'together').map((r) => r.result);
+  const beside = ran.filter((r) => r.kind === 'lane').map((r) => r.result);
+  process.stderr.write(timingsOf(shared));
+  process.stderr.write(timingsOf(beside));
   const last = await run(serial, { concurrency: 1, live: true });
   process.stderr.write(timingsOf([last]));
-  const runs = [...shared, beside, last];
+  const runs = [...shared, ...beside, last];
   const minutes = ((Date.now() - started) / 60_000).toFixed(1);
   process.stdout.write(`# ${files.length} files (${together.length} in ${shared.length} processes ${concurrency} at a time, `
-    + `${lane.length} one at a time beside them, ${serial.length} alone) in ${minutes} min\n`);
+    + `${lane.length} one at a time beside them, two once those are done, ${serial.length} alone) in ${minutes} min\n`);
   const sum = (key: 'passed' | 'failed') => runs.reduce((total, r) => total + r[key], 0);
   process.stdout.write(`suite: ${sum('passed')} passed, ${sum('failed')} failed\n`);
   process.exitCode = runs.some((r) => r.code !== 0) ? 1 : 0;

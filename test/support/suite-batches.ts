@@ -34,16 +34,38 @@ export function batches(files: readonly Weighed[], count: number): string[][] {
     .map((bin) => bin.files.map((f) => f.path).sort((a, b) => order.get(a)! - order.get(b)!));
 }
 
-/** runs `jobs` `concurrency` at a time, in their order; the results in the same order */
-export async function pool<T, R>(jobs: readonly T[], concurrency: number, work: (job: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(jobs.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < jobs.length) {
-      const index = next++;
-      results[index] = await work(jobs[index]!);
+export type Kind = 'together' | 'lane';
+
+/**
+ * Runs the together batches `concurrency` at a time and, beside them, the lane's files one at a time; a worker of
+ * the together batches that finds none left takes the lane's next file, as long as fewer than two lane files run
+ * (the lane's files are heavy: browsers, embedded databases, stores stopped and started). The results as they end.
+ */
+export async function shareOut<R>(together: readonly string[][], lane: readonly string[], concurrency: number,
+  work: (files: string[], kind: Kind) => Promise<R>): Promise<Array<{ kind: Kind; result: R }>> {
+  const results: Array<{ kind: Kind; result: R }> = [];
+  let nextBatch = 0;
+  let nextLane = 0;
+  let laneRunning = 0;
+  const runLane = async () => {
+    const file = lane[nextLane++]!;
+    laneRunning++;
+    try {
+      results.push({ kind: 'lane', result: await work([file], 'lane') });
+    } finally {
+      laneRunning--;
     }
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, jobs.length) }, worker));
+  const laneWorker = async () => {
+    while (nextLane < lane.length) await runLane();
+  };
+  const togetherWorker = async () => {
+    while (nextBatch < together.length) {
+      const batch = together[nextBatch++]!;
+      results.push({ kind: 'together', result: await work([...batch], 'together') });
+    }
+    while (nextLane < lane.length && laneRunning < 2) await runLane();
+  };
+  await Promise.all([laneWorker(), ...Array.from({ length: Math.min(concurrency, together.length) }, togetherWorker)]);
   return results;
 }
