@@ -1,5 +1,7 @@
 // Prometheus metrics on their own listener (METRICS_PORT): requests by route pattern and tenant, tokens by grant,
 // logins by method and outcome, and the process's event-loop lag; and the request log honours a W3C traceparent. Labels never hold a raw path, an id or an email.
+// test-process: own (the metrics port is picked when the file loads: in a shared process every file loads first, and
+// another could take the port before this one's server listens on it)
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { useTessera } from '../support/use-tessera.js';

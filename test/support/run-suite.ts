@@ -1,24 +1,33 @@
 // `npm test`: every test file, in three groups.
-//   together  files that are isolated (their own database, Redis prefix, ports): several at a time;
+//   together  files that are isolated (their own database, Redis prefix, ports): dealt into batches that share a test
+//             process each (suite-batches.ts: the app's modules are loaded once per batch, not once per file), the
+//             batches cores + 1 at a time; a file marked `// test-process: own`, or with hooks at its top level, is a
+//             batch of its own;
 //   lane      the browser files (e2e/) and those marked `// test-group: lane` (processes or stores of their own, stopped
-//             and started): one at a time, in a lane of their own beside `together`;
+//             and started): each in a process of its own, one at a time in a lane of their own beside `together`, and
+//             two at a time once no together batch is left to start (suite-batches.ts, shareOut);
 //   serial    files marked `// test-group: serial` (they measure the machine or need all of it): one at a time, once
 //             the other two groups are done, with nothing else running.
-// Each group is one `node --test` run; the suite fails if any does. The lane's output is printed as a block when it
-// ends (the `together` group's streams meanwhile), and the suite ends with one line counting every group's tests.
+// Each batch, lane file and the serial group is one `node --test` run; the suite fails if any does. A batch's or lane
+// file's output is printed as a block when it ends, the serial group's as it comes; each group ends with its slowest
+// files, and the suite with one line counting every group's tests.
 //   node dist/test/support/run-suite.js [folder-or-file ...]   only what lies under these (e.g. dist/test/unit)
-//   TEST_CONCURRENCY=n                                          files at a time in `together` (default: cores + 1 on an
-//                                                               idle machine, as a file keeps about half a core busy)
+//   TEST_CONCURRENCY=n                                          batches at a time in `together` (default: cores + 1 on
+//                                                               an idle machine, as a file keeps about half a core busy)
+//   TEST_BATCH_FILES=n                                          files per shared process in `together` (default: the
+//                                                               files dealt into four batches per batch at a time)
 //   TEST_TIMINGS=n                                              how many of each group's slowest files to list (default 15)
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { slowestFiles, timingLine, type FileTiming } from './file-timings.js';
+import { batches, sharesProcess, shareOut } from './suite-batches.js';
 
 const distTest = fileURLToPath(new URL('../', import.meta.url));
-/** prints each group's slowest files when it ends (file-timings.ts) */
-const timingsReporter = fileURLToPath(new URL('./file-timings.js', import.meta.url));
+/** each file's time as a line (file-timing-lines.ts), for the group's slowest files when it ends */
+const timingsReporter = fileURLToPath(new URL('./file-timing-lines.js', import.meta.url));
 /** a line of its own, at the start of the line (tsc keeps comments) */
 const groupMarker = /^\/\/ test-group: (serial|lane)\b/m;
 /** no single test (or suite) may run longer than this: a hang fails instead of stalling the run */
@@ -41,7 +50,7 @@ export function groupOf(file: string): TestGroup {
   return marked ?? (relative(distTest, file).split(sep)[0] === 'e2e' ? 'lane' : 'together');
 }
 
-interface GroupRun { code: number; passed: number; failed: number; output: { stdout: string; stderr: string } }
+interface GroupRun { code: number; passed: number; failed: number; timings: FileTiming[]; output: { stdout: string; stderr: string } }
 
 /** the counts in the closing lines of a `node --test` run (`# pass 12` in tap, `ℹ pass 12` in spec); a cancelled test failed */
 export function testCounts(stdout: string): { passed: number; failed: number } {
@@ -51,35 +60,65 @@ export function testCounts(stdout: string): { passed: number; failed: number } {
 }
 
 /**
- * One `node --test` run of `files`, `concurrency` at a time. `live`: its output goes straight to this process's;
- * otherwise it is kept and handed back, to be printed in one piece.
+ * One `node --test` run of `files`: each in a process of its own, `concurrency` at a time, or (`shared`) all in the
+ * runner's own process, one after another. `live`: its output goes straight to this process's; otherwise it is kept
+ * and handed back, to be printed in one piece. Either way the timing reporter's lines are kept, not printed.
  */
-function run(files: string[], concurrency: number, live: boolean): Promise<GroupRun> {
+function run(files: string[], options: { concurrency?: number; shared?: boolean; live: boolean }): Promise<GroupRun> {
   const output = { stdout: '', stderr: '' };
-  if (!files.length) return Promise.resolve({ code: 0, passed: 0, failed: 0, output });
+  const timings: FileTiming[] = [];
+  if (!files.length) return Promise.resolve({ code: 0, passed: 0, failed: 0, timings, output });
   return new Promise((done) => {
     // naming a reporter replaces node's default, which is spec on a terminal and TAP otherwise: keep that choice
     const usual = process.stdout.isTTY ? 'spec' : 'tap';
     const reporters = [`--test-reporter=${usual}`, '--test-reporter-destination=stdout', `--test-reporter=${timingsReporter}`, '--test-reporter-destination=stderr'];
+    const isolation = options.shared ? ['--experimental-test-isolation=none'] : [`--test-concurrency=${options.concurrency ?? 1}`];
     // a hang fails the test that hangs (and names it) instead of stalling CI
     // piped, so the reporter prints without colours (FORCE_COLOR would reach the test processes and what they print too)
-    const child = spawn(process.execPath, ['--test', `--test-concurrency=${concurrency}`, `--test-timeout=${testTimeoutMs}`, ...reporters, ...files], {
+    const child = spawn(process.execPath, ['--test', ...isolation, `--test-timeout=${testTimeoutMs}`, ...reporters, ...files], {
       stdio: ['inherit', 'pipe', 'pipe'],
     });
     let stdout = '';
+    let partial = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       stdout += chunk;
-      if (live) process.stdout.write(chunk);
+      if (options.live) process.stdout.write(chunk);
     });
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      if (live) process.stderr.write(chunk);
-      else output.stderr += chunk;
+      const lines = (partial + chunk).split('\n');
+      partial = lines.pop()!;
+      for (const line of lines) {
+        const timing = timingLine(line);
+        if (timing) timings.push(timing);
+        else if (options.live) process.stderr.write(`${line}\n`);
+        else output.stderr += `${line}\n`;
+      }
     });
     child.on('close', (code, signal) => {
-      if (!live) output.stdout = stdout;
-      done({ code: code ?? (signal ? 1 : 0), ...testCounts(stdout), output });
+      if (partial) output.stderr += partial;
+      if (options.live) process.stderr.write(output.stderr);
+      else output.stdout = stdout;
+      done({ code: code ?? (signal ? 1 : 0), ...testCounts(stdout), timings, output });
     });
   });
+}
+
+/** prints a run's output kept until it ended */
+function print(run: GroupRun): GroupRun {
+  process.stdout.write(run.output.stdout);
+  process.stderr.write(run.output.stderr);
+  return run;
+}
+
+/** the together files as batches (suite-batches.ts), the heaviest first: a file's size stands in for its time */
+function togetherBatches(files: string[], concurrency: number): string[][] {
+  const sources = new Map(files.map((file) => [file, readFileSync(file, 'utf8')]));
+  const shared = files.filter((file) => sharesProcess(sources.get(file)!));
+  const own = files.filter((file) => !shared.includes(file));
+  const requested = Number(process.env.TEST_BATCH_FILES);
+  const count = Number.isInteger(requested) && requested > 0 ? Math.ceil(shared.length / requested) : 4 * concurrency;
+  const dealt = batches(shared.map((path) => ({ path, weight: sources.get(path)!.length })), count);
+  return [...dealt, ...own.map((file) => [file])];
 }
 
 /**
@@ -111,14 +150,19 @@ async function main(): Promise<void> {
   Object.assign(process.env, compileCacheEnv());
   const [together, lane, serial] = (['together', 'lane', 'serial'] as const).map((group) => files.filter((file) => groupOf(file) === group));
   const started = Date.now();
-  const [first, beside] = await Promise.all([run(together, concurrency, true), run(lane, 1, false)]);
-  process.stdout.write(beside.output.stdout);
-  process.stderr.write(beside.output.stderr);
-  const last = await run(serial, 1, true);
-  const runs = [first, beside, last];
+  const timingsOf = (runs: GroupRun[]) => slowestFiles(runs.flatMap((r) => r.timings));
+  const ran = await shareOut(togetherBatches(together, concurrency), lane, concurrency,
+    async (batch, kind) => print(await run(batch, kind === 'together' ? { shared: true, live: false } : { live: false })));
+  const shared = ran.filter((r) => r.kind === 'together').map((r) => r.result);
+  const beside = ran.filter((r) => r.kind === 'lane').map((r) => r.result);
+  process.stderr.write(timingsOf(shared));
+  process.stderr.write(timingsOf(beside));
+  const last = await run(serial, { concurrency: 1, live: true });
+  process.stderr.write(timingsOf([last]));
+  const runs = [...shared, ...beside, last];
   const minutes = ((Date.now() - started) / 60_000).toFixed(1);
-  process.stdout.write(`# ${files.length} files (${together.length} at ${concurrency} a time, ${lane.length} one at a time beside them, `
-    + `${serial.length} alone) in ${minutes} min\n`);
+  process.stdout.write(`# ${files.length} files (${together.length} in ${shared.length} processes ${concurrency} at a time, `
+    + `${lane.length} one at a time beside them, two once those are done, ${serial.length} alone) in ${minutes} min\n`);
   const sum = (key: 'passed' | 'failed') => runs.reduce((total, r) => total + r[key], 0);
   process.stdout.write(`suite: ${sum('passed')} passed, ${sum('failed')} failed\n`);
   process.exitCode = runs.some((r) => r.code !== 0) ? 1 : 0;
