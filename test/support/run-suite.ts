@@ -1,19 +1,21 @@
 // `npm test`: every test file, in three groups.
 //   together  files that are isolated (their own database, Redis prefix, ports): dealt into batches that share a test
 //             process each (suite-batches.ts: the app's modules are loaded once per batch, not once per file), the
-//             batches cores + 1 at a time; a file marked `// test-process: own`, or with hooks at its top level, is a
-//             batch of its own;
+//             batches as many at a time as there are cores; a file marked `// test-process: own`, or with hooks at its
+//             top level, is a batch of its own;
 //   lane      the browser files (e2e/) and those marked `// test-group: lane` (processes or stores of their own, stopped
-//             and started): each in a process of its own, one at a time in a lane of their own beside `together`, and
-//             two at a time once no together batch is left to start (suite-batches.ts, shareOut);
+//             and started): each in a process of its own, two at a time in a lane of their own beside `together`,
+//             longest first (the lane is the suite's longest path; suite-batches.ts, shareOut);
 //   serial    files marked `// test-group: serial` (they measure the machine or need all of it): one at a time, once
 //             the other two groups are done, with nothing else running.
 // Each batch, lane file and the serial group is one `node --test` run; the suite fails if any does. A batch's or lane
 // file's output is printed as a block when it ends, the serial group's as it comes; each group ends with its slowest
 // files, and the suite with one line counting every group's tests.
 //   node dist/test/support/run-suite.js [folder-or-file ...]   only what lies under these (e.g. dist/test/unit)
-//   TEST_CONCURRENCY=n                                          batches at a time in `together` (default: cores + 1 on
-//                                                               an idle machine, as a file keeps about half a core busy)
+//   TEST_CONCURRENCY=n                                          batches at a time in `together` (default: the cores on
+//                                                               an idle machine; with the lane's two, a process more
+//                                                               than cores, as a file keeps about half a core busy)
+//   TEST_LANE_SLOTS=n                                           lane files at a time (default 2)
 //   TEST_BATCH_FILES=n                                          files per shared process in `together` (default: the
 //                                                               files dealt into four batches per batch at a time)
 //   TEST_TIMINGS=n                                              how many of each group's slowest files to list (default 15)
@@ -121,6 +123,18 @@ function togetherBatches(files: string[], concurrency: number): string[][] {
   return [...dealt, ...own.map((file) => [file])];
 }
 
+/** the lane's files, longest first by the size of their source (the lane is the suite's longest path) */
+function heaviestFirst(files: string[]): string[] {
+  const size = new Map(files.map((file) => [file, statSync(file).size]));
+  return [...files].sort((a, b) => size.get(b)! - size.get(a)!);
+}
+
+/** lane files at a time (TEST_LANE_SLOTS, default 2) */
+function laneSlots(): number {
+  const requested = Number(process.env.TEST_LANE_SLOTS);
+  return Number.isInteger(requested) && requested > 0 ? requested : 2;
+}
+
 /**
  * Node's compile cache (V8 code for every module loaded) for the test processes, and through processBaseEnv() for the
  * servers and CLI commands they start: every process loads the app's modules again, and a cached compile takes
@@ -131,14 +145,14 @@ function compileCacheEnv(): Record<string, string> {
 }
 
 /**
- * One file more than there are cores on a machine that is otherwise idle: a file keeps only about half a core busy
- * (README). On a machine that other work already keeps busy (a load average over twice the cores; the build
- * that `npm test` runs first stays under it) one file per core, as more would only queue for the cores and stretch
+ * As many batches as cores on a machine that is otherwise idle, beside the lane's two files: a file keeps only about
+ * half a core busy (README). On a machine that other work already keeps busy (a load average over twice the cores;
+ * the build that `npm test` runs first stays under it) one fewer, as more would only queue for the cores and stretch
  * each file's time towards its limit.
  */
 function defaultConcurrency(): number {
   const cores = availableParallelism();
-  return loadavg()[0]! > 2 * cores ? cores : cores + 1;
+  return loadavg()[0]! > 2 * cores ? Math.max(1, cores - 1) : cores;
 }
 
 async function main(): Promise<void> {
@@ -151,7 +165,7 @@ async function main(): Promise<void> {
   const [together, lane, serial] = (['together', 'lane', 'serial'] as const).map((group) => files.filter((file) => groupOf(file) === group));
   const started = Date.now();
   const timingsOf = (runs: GroupRun[]) => slowestFiles(runs.flatMap((r) => r.timings));
-  const ran = await shareOut(togetherBatches(together, concurrency), lane, concurrency,
+  const ran = await shareOut(togetherBatches(together, concurrency), heaviestFirst(lane), concurrency, laneSlots(),
     async (batch, kind) => print(await run(batch, kind === 'together' ? { shared: true, live: false } : { live: false })));
   const shared = ran.filter((r) => r.kind === 'together').map((r) => r.result);
   const beside = ran.filter((r) => r.kind === 'lane').map((r) => r.result);
@@ -162,7 +176,7 @@ async function main(): Promise<void> {
   const runs = [...shared, ...beside, last];
   const minutes = ((Date.now() - started) / 60_000).toFixed(1);
   process.stdout.write(`# ${files.length} files (${together.length} in ${shared.length} processes ${concurrency} at a time, `
-    + `${lane.length} one at a time beside them, two once those are done, ${serial.length} alone) in ${minutes} min\n`);
+    + `${lane.length} ${laneSlots()} at a time beside them, ${serial.length} alone) in ${minutes} min\n`);
   const sum = (key: 'passed' | 'failed') => runs.reduce((total, r) => total + r[key], 0);
   process.stdout.write(`suite: ${sum('passed')} passed, ${sum('failed')} failed\n`);
   process.exitCode = runs.some((r) => r.code !== 0) ? 1 : 0;

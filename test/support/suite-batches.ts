@@ -37,11 +37,13 @@ export function batches(files: readonly Weighed[], count: number): string[][] {
 export type Kind = 'together' | 'lane';
 
 /**
- * Runs the together batches `concurrency` at a time and, beside them, the lane's files one at a time; a worker of
- * the together batches that finds none left takes the lane's next file, as long as fewer than two lane files run
- * (the lane's files are heavy: browsers, embedded databases, stores stopped and started). The results as they end.
+ * Runs the together batches `concurrency` at a time and, beside them, the lane's files `laneSlots` at a time, in the
+ * order given (run-suite.ts gives the heaviest first, so the lane's long files do not end up alone at the end). The
+ * lane is the suite's longest path (browsers, embedded databases, stores stopped and started), so it has its slots
+ * from the start; a together worker that finds no batch left helps it, within the same `laneSlots`.
+ * The results as they end.
  */
-export async function shareOut<R>(together: readonly string[][], lane: readonly string[], concurrency: number,
+export async function shareOut<R>(together: readonly string[][], lane: readonly string[], concurrency: number, laneSlots: number,
   work: (files: string[], kind: Kind) => Promise<R>): Promise<Array<{ kind: Kind; result: R }>> {
   const results: Array<{ kind: Kind; result: R }> = [];
   let nextBatch = 0;
@@ -64,8 +66,9 @@ export async function shareOut<R>(together: readonly string[][], lane: readonly 
       const batch = together[nextBatch++]!;
       results.push({ kind: 'together', result: await work([...batch], 'together') });
     }
-    while (nextLane < lane.length && laneRunning < 2) await runLane();
+    while (nextLane < lane.length && laneRunning < laneSlots) await runLane();
   };
-  await Promise.all([laneWorker(), ...Array.from({ length: Math.min(concurrency, together.length) }, togetherWorker)]);
+  const laneWorkers = Array.from({ length: Math.max(1, laneSlots) }, laneWorker);
+  await Promise.all([...laneWorkers, ...Array.from({ length: Math.min(concurrency, together.length) }, togetherWorker)]);
   return results;
 }

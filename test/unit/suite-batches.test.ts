@@ -30,23 +30,36 @@ describe('batches', () => {
 });
 
 describe('batches and the lane beside them', () => {
-  it('runs every job once: batches `concurrency` at a time, the lane one at a time, two once no batch is left', async () => {
+  it('runs every job once: batches `concurrency` at a time, the lane `laneSlots` at a time from the start, in its order', async () => {
     const running = { together: 0, lane: 0 };
     const most = { together: 0, lane: 0 };
-    let batchesLeft = 4;
+    const laneStarted: string[] = [];
     let laneBesideBatches = 0;
-    const done = await shareOut([['1'], ['2'], ['3'], ['4']], ['x', 'y', 'z', 'w'], 2, async (files, kind) => {
-      if (kind === 'together') batchesLeft--;
+    const done = await shareOut([['1'], ['2'], ['3'], ['4']], ['x', 'y', 'z', 'w'], 2, 2, async (files, kind) => {
       running[kind]++;
       most[kind] = Math.max(most[kind], running[kind]);
-      if (kind === 'lane' && running.lane === 2) assert.equal(batchesLeft, 0, 'a second lane file only once every batch has started');
+      if (kind === 'lane') laneStarted.push(files[0]!);
       if (kind === 'lane' && running.together) laneBesideBatches++;
+      assert.ok(running.lane <= 2, 'never more lane files than its slots');
       await new Promise((resolve) => setTimeout(resolve, kind === 'lane' ? 15 : 10));
       running[kind]--;
       return files[0]!;
     });
     assert.deepEqual(done.map((d) => d.result).sort(), ['1', '2', '3', '4', 'w', 'x', 'y', 'z']);
     assert.deepEqual(most, { together: 2, lane: 2 });
-    assert.ok(laneBesideBatches > 0, 'the lane ran beside the batches');
+    assert.deepEqual(laneStarted, ['x', 'y', 'z', 'w'], 'the lane in the order given');
+    assert.ok(laneBesideBatches >= 2, 'both lane slots ran beside the batches');
+  });
+
+  it('with one lane slot, a second lane file never runs', async () => {
+    let lane = 0;
+    let most = 0;
+    await shareOut([['1'], ['2']], ['x', 'y', 'z'], 2, 1, async (files, kind) => {
+      if (kind === 'lane') most = Math.max(most, ++lane);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      if (kind === 'lane') lane--;
+      return files[0]!;
+    });
+    assert.equal(most, 1);
   });
 });
