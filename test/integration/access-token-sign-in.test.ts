@@ -12,6 +12,7 @@ import { atCallback } from '../support/hosted-pages.js';
 import { enrolTotp, signInToAccount, totpCode } from '../support/mfa-flows.js';
 import { openServices, tenantRef } from '../support/rbac-setup.js';
 import { authorizationRequest, discover, oidc } from '../support/relying-party.js';
+import { endPool } from '../support/end-pool.js';
 import { adminDatabaseUrl } from '../support/test-env.js';
 import { useTessera } from '../support/use-tessera.js';
 import { installAuthSchema } from '../../src/rls/install.js';
@@ -55,7 +56,7 @@ describe("a hosted sign-in's amr, acr and auth_time in the user's access tokens"
     appPool = new pg.Pool({ connectionString: url.toString(), max: 1 });
   });
   after(async () => {
-    await appPool?.end();
+    if (appPool) await endPool(appPool);
     await admin.query(`drop database if exists ${appDatabase} with (force)`);
     await admin.end();
   });

@@ -14,6 +14,7 @@ import { runTesseraCli } from '../../src/cli/cli-run.js';
 import { createVerifier, TokenVerificationError } from '../../src/verify/index.js';
 import { startStubIssuer, type StubIssuer } from '../support/stub-issuer.js';
 import { startPgBouncer, type PgBouncer } from '../support/pgbouncer.js';
+import { endPool } from '../support/end-pool.js';
 import { adminDatabaseUrl } from '../support/test-env.js';
 
 const suffix = randomBytes(4).toString('hex');
@@ -42,20 +43,6 @@ const schema = `
   grant select, insert on notes, reports, admin_notes to ${appRole};
   grant usage on all sequences in schema public to ${appRole};
 `;
-
-// pg.Pool#end resolves before its clients have closed: a server-side termination (the drop ... with (force) below)
-// reaching a client that is still closing would be an unhandled 'error' on the pool. Wait for every client to go.
-async function endPool(pool: pg.Pool): Promise<void> {
-  const open = pool.totalCount;
-  let closed = 0;
-  const allClosed = new Promise<void>((resolve) => {
-    if (open === 0) resolve();
-    pool.on('remove', () => { closed += 1; if (closed >= open) resolve(); });
-  });
-  pool.on('error', () => {}); // a termination while closing is expected and harmless here
-  await pool.end();
-  await allClosed;
-}
 
 describe('tessera/rls on PostgreSQL', () => {
   let stub: StubIssuer;
