@@ -10,6 +10,7 @@ import { AppError } from '../errors/app-error.js';
 import { issueSchema, licenseSearchSchema, policySchema, productSchema } from '../licenses/license-inputs.js';
 import type { TenantSummary } from '../tenants/tenants.service.js';
 import type { AdminKit } from './admin-kit.js';
+import { createIdentityLabels } from './identity-labels.js';
 import { text } from './admin-kit.js';
 import { parseForm, policyBody, policyForm, userOf, whole } from './license-forms.js';
 
@@ -24,6 +25,7 @@ export const licensesBase = (tenant: Pick<TenantSummary, 'slug'>) => `/admin/ten
 export function licensesRoutes(kit: AdminKit) {
   const { services } = kit;
   const admin = services.licenses.admin;
+  const identities = createIdentityLabels(services);
   const router = new Router({ prefix: '/admin/tenants/:slug/licenses' });
   const q = (ctx: Context, name: string) => (typeof ctx.query[name] === 'string' ? (ctx.query[name] as string).trim().slice(0, 512) : '');
   const byEmail = (tenant: TenantSummary) => (email: string) => services.users.findByEmail(tenant.id, email);
@@ -59,13 +61,15 @@ export function licensesRoutes(kit: AdminKit) {
     const sealed = await kit.deps.sessions.takeSecret(kit.operatorOf(ctx).session, issuedSlot(tenant.id));
     const names = new Map(products.map((p) => [p.id, p.name]));
     const { found, cursor } = listed;
+    // the holder by email (else phone, else name), its id on hover, as the audit page names people
+    const holder = await identities.resolver(tenant, [...found.items.map((l) => l.user_id), selected?.user_id]);
     await kit.render(ctx, 'licenses', {
       title: 'console.licenses.title', tenant, section: 'licenses', status: problem ? 400 : 200,
       data: {
         products, form, statuses, problem, forms: options.forms ?? {},
         issued: sealed ? JSON.parse(sealed) as Array<{ key: string; license_id: string }> : [],
-        licenses: found.items.map((l) => ({ ...l, product: names.get(l.product_id) ?? l.product_id })),
-        selected, canWrite: kit.can(kit.operatorOf(ctx), 'licenses:write'),
+        licenses: found.items.map((l) => ({ ...l, product: names.get(l.product_id) ?? l.product_id, holder: holder(l.user_id) })),
+        selected: selected ? { ...selected, holder: holder(selected.user_id) } : selected, canWrite: kit.can(kit.operatorOf(ctx), 'licenses:write'),
         nextUrl: found.next_cursor ? `?${new URLSearchParams({ ...form, cursor: found.next_cursor })}` : null,
         firstUrl: cursor ? `?${new URLSearchParams(form)}` : null,
       },

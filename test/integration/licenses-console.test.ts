@@ -137,6 +137,11 @@ describe('licenses: the admin console', () => {
     const byUser = await open(`?user=${encodeURIComponent(user.email)}`);
     for (const key of [first, second]) assert.ok(byUser.html.includes(key.slice(-5)));
     assert.equal((byUser.html.match(/<a href="\?license=/g) ?? []).length, 2);
+    // the holder by email, linked to the user's page with the id on hover, in the list and on the license's own page
+    const holderLink = `<a href="/admin/tenants/${slug}/users/${user.id}" title="${user.id}" class="identity">${user.email}</a>`;
+    assert.equal(byUser.html.split(holderLink).length - 1, 2, 'each listed license names its holder by email');
+    const licenseId = /<a href="\?license=([^"]+)"/.exec(byUser.html)![1]!;
+    assert.ok((await open(`?user=${encodeURIComponent(user.email)}&license=${licenseId}`)).html.split(holderLink).length - 1 === 3, 'the detail names the holder too');
     const byHint = await open(`?hint=${first.slice(-5).toLowerCase()}`);
     assert.ok(byHint.html.includes(first.slice(-5)) && !byHint.html.includes(second.slice(-5)));
     const bad = await open('?hint=%21%21');
