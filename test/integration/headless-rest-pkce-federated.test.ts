@@ -11,6 +11,7 @@ import { Browser, isPage } from '../support/browser.js';
 import { cliJson } from '../support/fixtures.js';
 import { createFederatedTenant, type FederatedTenant } from '../support/federation-flows.js';
 import { startOidcUpstream, type OidcUpstream } from '../support/upstreams/oidc-upstream.js';
+import { loginPage } from '../support/hosted-pages.js';
 import { useTessera } from '../support/use-tessera.js';
 import { createClient, memoryStorage, TesseraError } from '../../src/sdk/index.js';
 
@@ -86,6 +87,19 @@ describe('REST auth API social sign-in with PKCE', () => {
     const plain = (await land(authorize({}))).searchParams.get('token')!;
     await expectError(await call('auth/federated/verify', { token: plain, code_verifier: verifier }), 400, 'pkce.invalid_verifier');
     await ok<Tokens>(await call('auth/federated/verify', { auth_code: plain }));
+  });
+
+  it('a leaked token cannot be burnt at the hosted pages either: their result route leaves another sign-in\'s token unused', async () => {
+    google.signInAs({ sub: `g-${unique()}`, email: `burn-${unique()}@gmail.test`, email_verified: true });
+    const { verifier, challenge } = pair();
+    const token = (await land(authorize({ code_challenge: challenge, code_challenge_method: 'S256' }))).searchParams.get('token')!;
+    // the attacker's own hosted sign-in, and the token brought to its result route
+    const attacker = new Browser();
+    const { page } = await loginPage(attacker, tenant.config);
+    const uid = /\/interaction\/([^/]+)/.exec(page.url.pathname)![1];
+    const tried = await attacker.navigate(`${tenant.issuer}/interaction/${uid}/federated/result/${token}`);
+    assert.ok(isPage(tried) && tried.status >= 400, 'the hosted route signs nobody in with it');
+    await ok<Tokens>(await call('auth/federated/verify', { token, code_verifier: verifier }));
   });
 
   it('refuses plain and malformed challenges before the browser leaves; headless.requirePkce refuses a start without one', async () => {
