@@ -53,6 +53,12 @@ export interface LoginTransaction {
    * upstream account to link once the user proves the existing one); opaque to the machine, null for none
    */
   methodData?: Record<string, unknown> | null;
+  /**
+   * the S256 code challenge (RFC 7636 §4.2: BASE64URL(SHA-256(code_verifier))) the JSON front door's start carried
+   * (REST sign-in links and social sign-in): the call that finishes the sign-in must bring its verifier; absent or
+   * null for none
+   */
+  codeChallenge?: string | null;
   userId: string | null;
   /** RFC 8176 values proven so far */
   amr: string[];
@@ -111,6 +117,7 @@ export interface BeginLogin {
   identifier: LoginTransaction['identifier'];
   challengeId?: string | null;
   methodData?: Record<string, unknown> | null;
+  codeChallenge?: string | null;
   stepUp?: boolean;
   /** lifetime of the whole transaction, seconds */
   ttlSeconds: number;
@@ -127,7 +134,8 @@ export function beginLogin(input: BeginLogin, now: number): LoginTransaction {
   return {
     id: input.id, tenantId: input.tenantId, clientId: input.clientId, front: input.front, state: 'identified', version: 1,
     createdAt: now, updatedAt: now, expiresAt: now + input.ttlSeconds * 1000,
-    identifier: input.identifier, method: input.method, challengeId: input.challengeId ?? null, methodData: input.methodData ?? null, userId: null,
+    identifier: input.identifier, method: input.method, challengeId: input.challengeId ?? null, methodData: input.methodData ?? null,
+    ...(input.codeChallenge ? { codeChallenge: input.codeChallenge } : {}), userId: null,
     amr: [], acr: null, stepUp: input.stepUp ?? false, methods: [], failure: null, redeemed: false,
   };
 }

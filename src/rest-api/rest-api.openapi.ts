@@ -41,6 +41,13 @@ const idempotencyErrors: ErrorCode[] = ['idempotency.invalid_key', 'idempotency.
 const codeSent = { type: 'object', required: ['status', 'expires_in'], properties: { status: { const: 'code_sent' }, expires_in: { type: 'integer', description: 'seconds the code works' } } };
 const signedInUser = { type: 'object', properties: { id: { type: 'string' }, email: { type: ['string', 'null'] }, phone: { type: ['string', 'null'] }, created: { type: 'boolean', description: 'this sign-in created the account' } } };
 const tokensWithUser = { ...tokens, properties: { ...tokens.properties, user: signedInUser } };
+/** RFC 7636 on the redirect-borne sign-ins (rest-pkce.ts): the start's challenge, the finishing call's verifier */
+const pkceStart = {
+  code_challenge: { type: 'string', pattern: '^[A-Za-z0-9_-]{43}$', description: 'PKCE (RFC 7636): BASE64URL(SHA-256(code_verifier)), unpadded. The verify call must then bring code_verifier, from the app and device that started. Required when the tenant set headless.requirePkce' },
+  code_challenge_method: { enum: ['S256', 's256'], description: 'with code_challenge; plain (or none, which RFC 7636 §4.3 reads as plain) is refused: pkce.method_not_supported' },
+};
+const pkceErrors: ErrorCode[] = ['pkce.required', 'pkce.method_not_supported', 'pkce.invalid_challenge'];
+const codeVerifier = { code_verifier: { type: 'string', pattern: '^[A-Za-z0-9._~-]{43,128}$', description: 'the PKCE verifier of a sign-in started with code_challenge (required then; refused for one started without). A missing or wrong one is pkce.invalid_verifier and spends nothing' } };
 const errorResponse = { description: 'An error from the catalogue', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
 
 export function operation(input: { id: string; summary: string; body?: Json; required?: string[]; ok: Json | null; okStatus?: string; errors: ErrorCode[]; bearer?: boolean; parameters?: Json[]; idempotent?: boolean; sends?: boolean }): Json {
@@ -143,38 +150,40 @@ export function restApiPaths(publicUrl: URL): Record<string, Json> {
     }) }),
     '/v1/auth/otp/verify': path({ post: operation({
       id: 'restOtpVerify', summary: 'Answers the latest code for the email or phone (a sign-in link\'s email carries one too): tokens and user (created on the first verified sign-in where the tenant allows sign-up), or the challenge envelope', required: ['code'], idempotent: true,
-      body: { email: { type: 'string' }, phone: { type: 'string' }, code: { type: 'string' } },
+      body: { email: { type: 'string' }, phone: { type: 'string' }, code: { type: 'string' }, code_verifier: { ...codeVerifier.code_verifier, description: 'required for the code of a sign-in link asked for with code_challenge; ignored otherwise' } },
       ok: { oneOf: [tokensWithUser, challenge] },
-      errors: [...common, 'user.invalid_email', 'user.invalid_phone', 'otp.invalid_code', 'otp.expired', 'login.expired', 'auth.rate_limited'],
+      errors: [...common, 'user.invalid_email', 'user.invalid_phone', 'otp.invalid_code', 'otp.expired', 'login.expired', 'auth.rate_limited', 'pkce.invalid_verifier'],
     }) }),
     '/v1/auth/magic-link': path({ post: operation({
       id: 'restMagicLink', summary: 'Passwordless sign-in by link: emails a link to `redirect_to` with `type=magiclink&token=…` added to its query (and a code, for /v1/auth/otp/verify where the link was asked for). The same answer for every address; the tenant\'s send limits and magic-link TTL apply', required: ['email', 'redirect_to'], idempotent: true, sends: true,
-      body: { email: { type: 'string' }, redirect_to: { type: 'string', format: 'uri', description: 'exactly one of the calling app\'s redirect URIs: a named app\'s client redirect_uris; the built-in client\'s are the tenant setting headless.redirectUris' } },
+      body: { email: { type: 'string' }, redirect_to: { type: 'string', format: 'uri', description: 'exactly one of the calling app\'s redirect URIs: a named app\'s client redirect_uris; the built-in client\'s are the tenant setting headless.redirectUris' }, ...pkceStart },
       ok: { type: 'object', required: ['status', 'expires_in'], properties: { status: { const: 'link_sent' }, expires_in: { type: 'integer', description: 'seconds the link works' } } }, okStatus: '202',
-      errors: [...common, 'magiclink.disabled', 'rest.redirect_not_allowed', 'user.invalid_email', 'auth.rate_limited'],
+      errors: [...common, 'magiclink.disabled', 'rest.redirect_not_allowed', 'user.invalid_email', 'auth.rate_limited', ...pkceErrors],
     }) }),
     '/v1/auth/magic-link/verify': path({ post: operation({
       id: 'restMagicLinkVerify', summary: 'Called by the app\'s page the link opened, with the link\'s token, by the app that asked for the link: tokens and user (created on a first sign-in where the tenant allows sign-up), or the challenge envelope. A token works once; it signs in the caller — the browser that opened the link — and ends the sign-in that asked for it', required: ['token'], idempotent: true,
-      body: { token: { type: 'string', description: 'the link\'s `token` query parameter' }, token_hash: { type: 'string', description: 'another name for token (Supabase\'s)' }, type: { const: 'magiclink', description: 'optional' } },
+      body: { token: { type: 'string', description: 'the link\'s `token` query parameter' }, token_hash: { type: 'string', description: 'another name for token (Supabase\'s)' }, auth_code: { type: 'string', description: 'another name for token (Supabase\'s PKCE exchange)' }, type: { const: 'magiclink', description: 'optional' }, ...codeVerifier },
       ok: { oneOf: [tokensWithUser, challenge] },
-      errors: [...common, 'magiclink.invalid', 'login.expired', 'login.invalid_state'],
+      errors: [...common, 'magiclink.invalid', 'login.expired', 'login.invalid_state', 'pkce.invalid_verifier', 'pkce.required'],
     }) }),
     '/v1/auth/authorize': path({ get: {
       operationId: 'restAuthorize', tags: ['REST auth API'], security: [],
       summary: 'Social sign-in, as a browser navigation (not a JSON call): 303 to the upstream (state bound to this browser by a cookie, PKCE, nonce); after the tenant\'s callback, 303 to `redirect_to` with `type=federated&token=…` added to its query, for /v1/auth/federated/verify',
-      description: 'Error codes: rest.disabled, request.invalid, app.invalid_credentials, rest.redirect_not_allowed, federated.unknown_provider, federated.upstream_failed. An upstream refusal after the redirect is shown as a page at the callback, as for the hosted login.',
+      description: 'Error codes: rest.disabled, request.invalid, app.invalid_credentials, rest.redirect_not_allowed, federated.unknown_provider, federated.upstream_failed, pkce.required, pkce.method_not_supported, pkce.invalid_challenge. An upstream refusal after the redirect is shown as a page at the callback, as for the hosted login.',
       parameters: [
         { name: 'provider', in: 'query', required: true, schema: { type: 'string' }, description: 'an enabled connection of the tenant (google, github, …)' },
         { name: 'redirect_to', in: 'query', required: true, schema: { type: 'string', format: 'uri' }, description: 'exactly one of the app\'s redirect URIs (as for /v1/auth/magic-link)' },
         { name: 'client_id', in: 'query', required: false, schema: { type: 'string' }, description: 'a headless app of the tenant (no secret here: it verifies with it); omit for the built-in client' },
+        { name: 'code_challenge', in: 'query', required: false, schema: pkceStart.code_challenge, description: pkceStart.code_challenge.description },
+        { name: 'code_challenge_method', in: 'query', required: false, schema: { enum: pkceStart.code_challenge_method.enum }, description: pkceStart.code_challenge_method.description },
       ],
       responses: { 303: { description: 'To the upstream' }, default: errorResponse },
     } }),
     '/v1/auth/federated/verify': path({ post: operation({
       id: 'restFederatedVerify', summary: 'Called by the app\'s page the social sign-in returned to, with its token, by the app that started it: tokens and user (created on a first sign-in where the tenant allows sign-up), or the challenge envelope. A token works once, for 5 minutes', required: ['token'], idempotent: true,
-      body: { token: { type: 'string', description: 'the redirect\'s `token` query parameter' }, type: { const: 'federated', description: 'optional' } },
+      body: { token: { type: 'string', description: 'the redirect\'s `token` query parameter' }, auth_code: { type: 'string', description: 'another name for token (Supabase\'s PKCE exchange)' }, type: { const: 'federated', description: 'optional' }, ...codeVerifier },
       ok: { oneOf: [tokensWithUser, challenge] },
-      errors: [...common, 'federated.invalid', 'federated.link_required', 'federated.not_allowed', 'signup.disabled', 'login.expired', 'login.invalid_state'],
+      errors: [...common, 'federated.invalid', 'federated.link_required', 'federated.not_allowed', 'signup.disabled', 'login.expired', 'login.invalid_state', 'pkce.invalid_verifier', 'pkce.required'],
     }) }),
     '/v1/auth/recovery/initiate': path({ post: operation({
       id: 'restRecoveryInitiate', summary: 'Sends a recovery code by email, or by SMS to the account\'s verified phone; the same answer for every address. Security questions are refused (NIST SP 800-63B §5.1.1.2)', required: ['email'], idempotent: true, sends: true,

@@ -6,6 +6,9 @@
 // {token} and gets tokens, or the challenge envelope. The token is single use (kept hashed, 5 minutes) and works
 // only for the app whose sign-in it ends; which account the upstream profile opens is decided as on the hosted page
 // (account-linking.ts), except that proving an existing account is not offered here (federated.link_required).
+// PKCE (rest-pkce.ts): `code_challenge` + `code_challenge_method=S256` on the authorize URL bind the token to the
+// holder of the `code_verifier` (the page that started, in its storage); the tenant's headless.requirePkce makes that
+// the only way. The upstream leg has its own PKCE, Tessera's (upstream-redirect.ts).
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { AppError } from '../errors/app-error.js';
@@ -16,6 +19,7 @@ import { errorAnswer } from '../otp-api/otp-answers.js';
 import type { RestClients } from './rest-client.js';
 import { registeredRedirectUris } from './rest-magic-link.routes.js';
 import { requestOf, withUser, type RestAccountKit } from './rest-account-kit.js';
+import { codeChallengeOf, pkceRefused, verifierRefusal } from './rest-pkce.js';
 
 const transactionSeconds = 900;
 const query = (ctx: Context, name: string, max: number): string | null => {
@@ -55,7 +59,8 @@ export function addFederatedRoutes(router: Router, kit: RestAccountKit, clients:
     const { tenant } = app;
     if (!registeredRedirectUris(app).includes(redirectTo)) throw new AppError('rest.redirect_not_allowed');
     if (!method.availableFor(tenant) || !tenant.settings.connections[provider]?.enabled) throw new AppError('federated.unknown_provider');
-    const tx = await services.logins.begin({ tenantId: tenant.id, clientId: app.appId, front: 'rest_api', method: method.id, identifier: null, ttlSeconds: transactionSeconds });
+    const codeChallenge = codeChallengeOf({ code_challenge: ctx.query.code_challenge, code_challenge_method: ctx.query.code_challenge_method }, tenant.settings.headless.requirePkce);
+    const tx = await services.logins.begin({ tenantId: tenant.id, clientId: app.appId, front: 'rest_api', method: method.id, identifier: null, codeChallenge, ttlSeconds: transactionSeconds });
     const sent = await upstream.redirect(ctx, ctx.state.tenant!, provider, { purpose: 'rest', uid: tx.id, userId: null, redirectTo });
     if (sent.ok) return;
     await services.logins.discard(tenant.id, tx.id);
@@ -65,13 +70,18 @@ export function addFederatedRoutes(router: Router, kit: RestAccountKit, clients:
   });
 
   router.post('/auth/federated/verify', kit.idempotent('federated/verify', async (ctx, app, body) => {
-    if (typeof body.token !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(body.token) || (body.type !== undefined && body.type !== 'federated')) throw new AppError('request.invalid', 'Send "token" from the redirect (and "type", if at all, as "federated").');
+    // `auth_code` is what Supabase's PKCE exchange names it
+    const token: unknown = body.token ?? body.auth_code;
+    if (typeof token !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(token) || (body.type !== undefined && body.type !== 'federated')) throw new AppError('request.invalid', 'Send "token" from the redirect (and "type", if at all, as "federated").');
     const { tenant } = app;
-    const result = await services.federation.peekResult(tenant.id, body.token);
+    const result = await services.federation.peekResult(tenant.id, token);
     const tx = result ? await services.logins.get(tenant.id, result.uid) : null;
     // another app's result, a hosted sign-in's, or one whose sign-in moved on: not valid here (and left unused)
     if (!tx || tx.clientId !== app.appId || tx.front !== 'rest_api' || tx.method !== method.id || tx.state !== 'identified') return errorAnswer('federated.invalid');
-    const outcome = await method.verify({ tenant, secret: body.token, transactionId: tx.id, request: requestOf(ctx) });
+    // before the method takes the result: a refused verifier spends nothing
+    const refused = verifierRefusal(tx, body.code_verifier, { requirePkce: tenant.settings.headless.requirePkce });
+    if (refused) return pkceRefused(ctx, services, tenant.id, method.id, refused);
+    const outcome = await method.verify({ tenant, secret: token, transactionId: tx.id, request: requestOf(ctx) });
     if (!outcome.ok) {
       await services.logins.apply(tenant.id, tx.id, { type: 'failed', reason: 'refused' }, null);
       return refusal(outcome);

@@ -7,6 +7,8 @@
 // was asked for, works at POST /v1/auth/otp/verify. The magic-link method does the work (send limits, hashed
 // single-use token and code, the tenant's magic-link TTL, sign-up on a first sign-in where allowed); known and
 // unknown addresses get the same answer. One login transaction per link (front rest_api).
+// PKCE (rest-pkce.ts): a start with `code_challenge` (S256) binds the link, and the email's code, to the holder of its
+// `code_verifier`; the tenant's headless.requirePkce makes that the only way.
 import type Router from '@koa/router';
 import { AppError } from '../errors/app-error.js';
 import { messageRequest } from '../http/request-info.js';
@@ -14,6 +16,7 @@ import type { CallingApp } from '../otp-api/app-credentials.js';
 import { errorAnswer } from '../otp-api/otp-answers.js';
 import { builtInRestAppSlug } from '../clients/clients.service.js';
 import { requestOf, secondsUntil, withUser, type RestAccountKit } from './rest-account-kit.js';
+import { codeChallengeOf, pkceRefused, verifierRefusal } from './rest-pkce.js';
 
 /** a transaction lives at least as long as the hosted second-factor step waits, and at least as long as its link */
 const transactionSeconds = 900;
@@ -39,8 +42,9 @@ export function addMagicLinkRoutes(router: Router, kit: RestAccountKit) {
     if (!method.availableFor(tenant)) throw new AppError('magiclink.disabled');
     // exact match (RFC 9700 §4.1.3): the link carries a credential, so it goes nowhere the app did not register
     if (!registeredRedirectUris(app).includes(body.redirect_to)) throw new AppError('rest.redirect_not_allowed');
+    const codeChallenge = codeChallengeOf(body, tenant.settings.headless.requirePkce);
     const request = messageRequest(ctx, body, tenant.settings.texts.defaultLocale);
-    const tx = await services.logins.begin({ tenantId: tenant.id, clientId: app.appId, front: 'rest_api', method: method.id, identifier: null, ttlSeconds: Math.max(transactionSeconds, tenant.settings.signIn.magicLinkTtlSeconds) });
+    const tx = await services.logins.begin({ tenantId: tenant.id, clientId: app.appId, front: 'rest_api', method: method.id, identifier: null, codeChallenge, ttlSeconds: Math.max(transactionSeconds, tenant.settings.signIn.magicLinkTtlSeconds) });
     const started = await method.start({ tenant, identifier: body.email, transactionId: tx.id, request, linkTo: { base: linkBase(body.redirect_to), signsIn: 'opener' } });
     if (!started.ok) {
       await services.logins.discard(tenant.id, tx.id);
@@ -54,14 +58,17 @@ export function addMagicLinkRoutes(router: Router, kit: RestAccountKit) {
   }));
 
   router.post('/auth/magic-link/verify', kit.idempotent('magic-link/verify', async (ctx, app, body) => {
-    // `token_hash` is what Supabase's email templates name it
-    const token = body.token ?? body.token_hash;
+    // `token_hash` is what Supabase's email templates name it, `auth_code` what its PKCE exchange does
+    const token = body.token ?? body.token_hash ?? body.auth_code;
     if (typeof token !== 'string' || token.length > 100 || (body.type !== undefined && body.type !== 'magiclink')) throw new AppError('request.invalid', 'Send "token" as a string (and "type", if at all, as "magiclink").');
     const { tenant } = app;
     const challenge = await services.codes.findByLink(tenant.id, token);
     const tx = challenge?.interactionUid ? await services.logins.get(tenant.id, challenge.interactionUid) : null;
     // another app's link, a hosted page's link, or one whose sign-in moved on: not valid here (and left unused)
     if (!challenge || !tx || tx.clientId !== app.appId || tx.front !== 'rest_api' || tx.method !== method.id || tx.state !== 'identified') return errorAnswer('magiclink.invalid');
+    // before the method looks at the token: a refused verifier spends nothing
+    const refused = verifierRefusal(tx, body.code_verifier, { requirePkce: tenant.settings.headless.requirePkce });
+    if (refused) return pkceRefused(ctx, services, tenant.id, method.id, refused);
     const outcome = await method.verify({ tenant, secret: token, transactionId: tx.id, request: requestOf(ctx) });
     if (!outcome.ok) return errorAnswer('magiclink.invalid');
     await pointers.forget({ tenantId: tenant.id, clientId: app.appId, purpose: 'login', identifier: challenge.identifier });

@@ -12,6 +12,7 @@ import { normalisePhone } from '../validation/phone-number.js';
 import { errorAnswer } from '../otp-api/otp-answers.js';
 import { codeDestination, codeRefusal } from '../otp-api/otp-sign-in.js';
 import { requestOf, secondsUntil, withUser, type RestAccountKit } from './rest-account-kit.js';
+import { pkceRefused, verifierRefusal } from './rest-pkce.js';
 
 export function addOtpRoutes(router: Router, kit: RestAccountKit) {
   const { services, signIn, pointers } = kit;
@@ -50,6 +51,9 @@ export function addOtpRoutes(router: Router, kit: RestAccountKit) {
     if (!tx || tx.clientId !== app.appId || tx.front !== 'rest_api' || tx.state !== 'identified') return errorAnswer('otp.expired');
     const method = services.authMethods.get(tx.method);
     if (!method) return errorAnswer('otp.expired');
+    // a sign-in link's email code answers only where the link was asked for with PKCE: the same verifier (rest-pkce.ts)
+    const refused = verifierRefusal(tx, body.code_verifier, { requirePkce: tenant.settings.headless.requirePkce, lenient: true });
+    if (refused) return pkceRefused(ctx, services, tenant.id, method.id, refused);
     const outcome = await method.verify({ tenant, challengeId: tx.challengeId, transactionId: tx.id, secret: code, request: requestOf(ctx) });
     if (!outcome.ok) {
       if (outcome.error === 'locked') await services.logins.apply(tenant.id, tx.id, { type: 'failed', reason: 'locked' }, null);

@@ -3,7 +3,8 @@
 // browser bundle), or one of the few codes the SDK raises itself before or instead of a request.
 import type { ErrorCode } from '../errors/error-catalogue.js';
 
-/** raised by the SDK itself: no answer, an answer that is not the API's, no session, no WebAuthn in this runtime */
+/** raised by the SDK itself: no answer, an answer that is not the API's, no session, no WebAuthn or Web Crypto in this
+ *  runtime, a callback URL that is not a sign-in's */
 export type SdkErrorCode =
   | 'sdk.network_error'
   | 'sdk.invalid_response'
@@ -11,7 +12,9 @@ export type SdkErrorCode =
   | 'sdk.session_lost'
   | 'sdk.disposed'
   | 'sdk.passkeys_unavailable'
-  | 'sdk.passkey_cancelled';
+  | 'sdk.passkey_cancelled'
+  | 'sdk.pkce_unavailable'
+  | 'sdk.invalid_callback';
 
 export type TesseraErrorCode = ErrorCode | SdkErrorCode;
 

@@ -99,4 +99,16 @@ export interface ClientOptions {
   autoRefresh?: boolean;
   /** the fetch to use (default globalThis.fetch) */
   fetch?: typeof fetch;
+  /**
+   * `pkce` (default): sign-in links and social sign-in start with a code challenge and finish with its verifier, kept
+   * in `storage`, so the token handed to your redirect URI signs in only this app on this device (RFC 7636);
+   * `implicit`: neither is sent (the flow of Supabase's `flowType: 'implicit'`), refused where the tenant requires PKCE
+   */
+  flowType?: 'pkce' | 'implicit';
+}
+
+/** signInWithOAuth: where to send the browser (already sent there, in a browser, unless skipBrowserRedirect) */
+export interface OAuthStart {
+  provider: string;
+  url: string;
 }

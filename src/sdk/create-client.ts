@@ -1,11 +1,12 @@
-// createClient: the app SDK's core (`tessera/client`). Sign-up, sign-in and its challenge, one-time codes, password
-// reset, and the session (refresh, sign-out, user, events) over the REST auth API `{issuer}/v1/…`. MFA management
+// createClient: the app SDK's core (`tessera/client`). Sign-up, sign-in and its challenge, one-time codes, sign-in
+// links and social sign-in (with PKCE by default: pkce.ts), password reset, and the session (refresh, sign-out, user, events) over the REST auth API `{issuer}/v1/…`. MFA management
 // and passkeys are separate imports (`tessera/client/mfa`, `tessera/client/passkeys`) that add their methods to
 // client.auth, so an app that needs neither does not ship them.
 import { TesseraError } from './client-error.js';
-import type { AuthResult, AuthStateListener, Challenge, ChallengeMethod, ClientOptions, CodeSent, Environment, LinkSent, Session, User, WhoAmI } from './client-types.js';
+import type { AuthResult, AuthStateListener, Challenge, ChallengeMethod, ClientOptions, CodeSent, Environment, LinkSent, OAuthStart, Session, User, WhoAmI } from './client-types.js';
 import { builtInClientId, createHttpCall, type HttpCall } from './http-call.js';
-import { createSessionKeeper } from './session-keeper.js';
+import { createPkceStore } from './pkce.js';
+import { createSessionKeeper, defaultStorage } from './session-keeper.js';
 import { clientCore, type ChallengeAnswer, type ClientCore, type TokenAnswer } from './client-core.js';
 
 /** the `iss` of a JWT access token, unverified: it only says where to refresh, the server checks the token */
@@ -61,12 +62,14 @@ export function createClient(options: ClientOptions) {
     issuer: sibling(claimedIssuer(answer.access_token)), user: answer.user ?? user,
   });
   const name = `tessera:${issuer}:${options.clientId}`;
+  const storage = options.storage ?? defaultStorage();
+  const pkce = options.flowType === 'implicit' ? null : createPkceStore(storage, `${name}:code-verifier`);
 
   const keeper = createSessionKeeper({
     issuer,
     storageKey: `${name}:session`,
     channelName: name,
-    storage: options.storage,
+    storage,
     refreshMarginSeconds: options.refreshMargin ?? 30,
     autoRefresh: options.autoRefresh ?? true,
     // no Idempotency-Key: the coordinator never retries a presented token, so there is no repeat to deduplicate
@@ -91,6 +94,13 @@ export function createClient(options: ClientOptions) {
     return settle(answer);
   });
   const sendCode = (path: string, body: Record<string, unknown>) => call<CodeSent>(path, { asApp: true, body });
+  /** a sign-in step that may finish a PKCE start: it brings the stored verifier, forgotten once the step is answered */
+  async function withVerifier(path: string, body: Record<string, unknown>): Promise<AuthResult> {
+    const verifier = pkce ? await pkce.verifier() : null;
+    const result = await signInStep(path, verifier ? { ...body, code_verifier: verifier } : body);
+    if (verifier) await pkce!.forget();
+    return result;
+  }
 
   const auth = {
     /** sends a code to the address; no account exists until verifySignup. The answer is the same for a taken address. */
@@ -116,17 +126,46 @@ export function createClient(options: ClientOptions) {
      * that page, which calls verifyOtp with the link's token (Supabase's option of the same name)
      * @throws TesseraError('rest.redirect_not_allowed' | 'magiclink.disabled' | 'user.invalid_email' | 'auth.rate_limited')
      */
-    signInWithOtp: (input: { email: string; options?: { emailRedirectTo?: string } }): Promise<CodeSent | LinkSent> => (input.options?.emailRedirectTo
-      ? call<LinkSent>('auth/magic-link', { asApp: true, body: { email: input.email, redirect_to: input.options.emailRedirectTo } })
+    signInWithOtp: async (input: { email: string; options?: { emailRedirectTo?: string } }): Promise<CodeSent | LinkSent> => (input.options?.emailRedirectTo
+      ? call<LinkSent>('auth/magic-link', { asApp: true, body: { email: input.email, redirect_to: input.options.emailRedirectTo, ...(pkce ? await pkce.start() : {}) } })
       : sendCode('auth/otp', { email: input.email })),
     /**
      * the emailed code, or — on the page a sign-in link opened — the link's `token` as `token_hash` with type
-     * 'magiclink' (Supabase's names): the link signs in this browser
-     * @throws TesseraError('otp.invalid_code' | 'otp.expired' | 'magiclink.invalid')
+     * 'magiclink' (Supabase's names): the link signs in this browser; with the verifier of the start (flowType pkce),
+     * only if this is the app and device that asked for the link
+     * @throws TesseraError('otp.invalid_code' | 'otp.expired' | 'magiclink.invalid' | 'pkce.invalid_verifier')
      */
     verifyOtp: (input: { email: string; code: string } | { token_hash: string; type: 'magiclink' }) => ('token_hash' in input
-      ? signInStep('auth/magic-link/verify', { token: input.token_hash })
-      : signInStep('auth/otp/verify', input)),
+      ? withVerifier('auth/magic-link/verify', { token: input.token_hash })
+      : withVerifier('auth/otp/verify', input)),
+    /**
+     * Social sign-in (Supabase's call of the same name): the URL of `{issuer}/v1/auth/authorize` for `provider` (a
+     * connection the tenant enabled), back to `options.redirectTo` (a registered redirect URI), with a PKCE challenge
+     * unless flowType is implicit. In a browser it goes there at once unless `skipBrowserRedirect`; the page at
+     * `redirectTo` then calls exchangeCodeForSession(location.href).
+     * @throws TesseraError('sdk.pkce_unavailable')
+     */
+    async signInWithOAuth(input: { provider: string; options: { redirectTo: string; skipBrowserRedirect?: boolean } }): Promise<OAuthStart> {
+      const query = new URLSearchParams({ provider: input.provider, redirect_to: input.options.redirectTo });
+      if (options.clientId !== builtInClientId) query.set('client_id', options.clientId);
+      if (pkce) for (const [key, value] of Object.entries(await pkce.start())) query.set(key, value);
+      const url = `${issuer}/v1/auth/authorize?${query}`;
+      const here = (globalThis as { location?: { assign(url: string): void } }).location;
+      if (!input.options.skipBrowserRedirect && here?.assign) here.assign(url);
+      return { provider: input.provider, url };
+    },
+    /**
+     * On the page a sign-in link or social sign-in returned to: `callback` is its URL (or query), whose `type`
+     * (`magiclink`, `federated`) and `token` Tessera added; verified with the stored PKCE verifier
+     * @throws TesseraError('sdk.invalid_callback' | 'magiclink.invalid' | 'federated.invalid' | 'pkce.invalid_verifier' …)
+     */
+    exchangeCodeForSession(callback: string): Promise<AuthResult> {
+      const params = new URL(String(callback), 'https://callback.invalid/').searchParams;
+      const type = params.get('type');
+      const token = params.get('token');
+      if (!token || (type !== 'magiclink' && type !== 'federated')) return Promise.reject(new TesseraError('sdk.invalid_callback', 'The URL carries no sign-in link or social sign-in token (type=magiclink|federated&token=…).'));
+      return withVerifier(type === 'magiclink' ? 'auth/magic-link/verify' : 'auth/federated/verify', { token, type });
+    },
     signInWithSms: (phone: string, channel: 'sms' | 'whatsapp' = 'sms') => sendCode('auth/otp', { phone, channel }),
     verifySmsOtp: (phone: string, code: string) => signInStep('auth/otp/verify', { phone, code }),
     /** sends a reset code; the same answer whether or not the address has an account */

@@ -17,7 +17,8 @@ export function memoryStorage(): SessionStorage {
   };
 }
 
-function defaultStorage(): SessionStorage {
+/** localStorage where there is one (every tab of the origin shares it), else memory */
+export function defaultStorage(): SessionStorage {
   try {
     const local = (globalThis as { localStorage?: SessionStorage }).localStorage;
     if (local) return local;

@@ -1,6 +1,7 @@
 // The tenant's JSON sign-in APIs (issue #16 §3). Stored under `headless`. The REST auth API under the issuer
 // (`{issuer}/v1/…`) is off until the tenant turns it on; browsers may call it only from the origins listed here, and
-// the built-in client's sign-in links lead only to the redirect URIs listed here.
+// the built-in client's sign-in links lead only to the redirect URIs listed here; `requirePkce` binds sign-in links
+// and social sign-in to the device that started them (rest-pkce.ts).
 import { z } from 'zod';
 
 /** an origin as a browser sends it: scheme, host and port, no path */
@@ -33,6 +34,13 @@ export const headlessSettingsSchema = z.object({
    * a named app registers its own as its client's redirect_uris
    */
   redirectUris: z.array(redirectUri).max(50).default([]),
+  /**
+   * sign-in links (POST /v1/auth/magic-link) and social sign-in (GET /v1/auth/authorize) must start with an S256
+   * code_challenge and finish with its code_verifier (RFC 7636), so a token handed to the redirect URI signs in only
+   * the app and device that started. Off by default: clients of the plain shape (Supabase's implicit flow, curl) keep
+   * working; the SDK sends a challenge either way
+   */
+  requirePkce: z.boolean().default(false),
 }).strict().prefault({});
 
 export type HeadlessSettings = z.infer<typeof headlessSettingsSchema>;

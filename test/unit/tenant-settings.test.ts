@@ -32,7 +32,7 @@ const defaults = {
     fapi2: { enabled: false },
   },
   // the REST auth API is off by default, with no browser origins
-  headless: { restApi: false, allowedOrigins: [], redirectUris: [] },
+  headless: { restApi: false, allowedOrigins: [], redirectUris: [], requirePkce: false },
   registration: {
     enabled: false, management: true, allowedGrantTypes: ['authorization_code', 'refresh_token'], redirectUris: 'https',
     allowedScopes: ['openid', 'profile', 'email'], maxInitialAccessTokenTtl: 7 * 86_400,

@@ -143,7 +143,9 @@ export function federatedRoutes(deps: AuthMethodDeps & FederatedDeps, loginPage:
     const details = await ix.load(ctx);
     const tenant = ix.tenantOf(ctx);
     const ref = String(ctx.params.ref);
-    const result = details && /^[A-Za-z0-9_-]{43}$/.test(ref) ? await federation.takeResult(tenant.id, ref) : null;
+    // looked at before it is taken: a result of another sign-in (a REST API token brought here) stays its holder's
+    const peeked = details && /^[A-Za-z0-9_-]{43}$/.test(ref) ? await federation.peekResult(tenant.id, ref) : null;
+    const result = details && peeked?.uid === details.uid ? await federation.takeResult(tenant.id, ref) : null;
     if (!details || !result || result.uid !== details.uid) return ix.expired(ctx);
     const settings = tenant.settings.connections[result.connection];
     if (!settings?.enabled) return loginPage.render(ctx, details, { error: ix.t(ctx, 'error.methodUnavailable'), status: 400 });

@@ -102,5 +102,9 @@ export const deErrors = {
     federated_invalid: 'Dieses Anmeldeergebnis ist abgelaufen, wurde bereits verwendet oder gilt hier nicht.',
     federated_link_required: 'Ein Konto mit dieser E-Mail-Adresse existiert bereits; das externe Konto ist nicht damit verknüpft.',
     federated_not_allowed: 'Dieses externe Konto darf sich hier nicht anmelden (das Konto ist deaktiviert oder die Registrierung geschlossen).',
+    pkce_required: 'Dieser Mandant verlangt PKCE für Anmeldelinks und die Anmeldung über soziale Konten.',
+    pkce_method_not_supported: 'Nur die Code-Challenge-Methode S256 wird akzeptiert.',
+    pkce_invalid_challenge: 'code_challenge muss aus 43 base64url-Zeichen bestehen: BASE64URL(SHA-256(code_verifier)).',
+    pkce_invalid_verifier: 'Der Code-Verifier fehlt oder passt nicht zur Code-Challenge, mit der diese Anmeldung begonnen wurde.',
   },
 } as const;

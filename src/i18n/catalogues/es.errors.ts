@@ -102,5 +102,9 @@ export const esErrors = {
     federated_invalid: 'Este resultado de inicio de sesión ha caducado, ya se usó o no es válido aquí.',
     federated_link_required: 'Ya existe una cuenta con este correo; la cuenta externa no está vinculada a ella.',
     federated_not_allowed: 'Esta cuenta externa no puede iniciar sesión aquí (la cuenta está desactivada o el registro está cerrado).',
+    pkce_required: 'Este espacio exige PKCE para los enlaces de inicio de sesión y el inicio de sesión social.',
+    pkce_method_not_supported: 'Solo se acepta el método de desafío de código S256.',
+    pkce_invalid_challenge: 'code_challenge debe tener 43 caracteres base64url: BASE64URL(SHA-256(code_verifier)).',
+    pkce_invalid_verifier: 'Falta el verificador de código o no coincide con el desafío de código con el que se inició este inicio de sesión.',
   },
 } as const;

@@ -102,5 +102,9 @@ export const frErrors = {
     federated_invalid: 'Ce résultat de connexion a expiré, a déjà servi ou n’est pas valable ici.',
     federated_link_required: 'Un compte existe déjà avec cette adresse ; le compte externe n’y est pas lié.',
     federated_not_allowed: 'Ce compte externe ne peut pas se connecter ici (le compte est désactivé ou l’inscription est fermée).',
+    pkce_required: 'Cet espace exige PKCE pour les liens de connexion et la connexion via un compte social.',
+    pkce_method_not_supported: 'Seule la méthode de défi de code S256 est acceptée.',
+    pkce_invalid_challenge: 'code_challenge doit compter 43 caractères base64url : BASE64URL(SHA-256(code_verifier)).',
+    pkce_invalid_verifier: 'Le vérificateur de code manque ou ne correspond pas au défi de code avec lequel cette connexion a commencé.',
   },
 } as const;

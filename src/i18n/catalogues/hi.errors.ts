@@ -102,5 +102,9 @@ export const hiErrors = {
     federated_invalid: 'यह साइन-इन परिणाम समाप्त हो गया है, पहले ही इस्तेमाल हो चुका है या यहाँ मान्य नहीं है।',
     federated_link_required: 'इस ईमेल से एक खाता पहले से मौजूद है; बाहरी खाता उससे जुड़ा नहीं है।',
     federated_not_allowed: 'यह बाहरी खाता यहाँ साइन इन नहीं कर सकता (खाता अक्षम है या साइन-अप बंद है)।',
+    pkce_required: 'इस टेनेंट में साइन-इन लिंक और सोशल साइन-इन के लिए PKCE ज़रूरी है।',
+    pkce_method_not_supported: 'केवल S256 कोड चैलेंज विधि स्वीकार की जाती है।',
+    pkce_invalid_challenge: 'code_challenge में 43 base64url अक्षर होने चाहिए: BASE64URL(SHA-256(code_verifier))।',
+    pkce_invalid_verifier: 'कोड वेरिफ़ायर नहीं है या वह उस कोड चैलेंज से मेल नहीं खाता जिससे यह साइन-इन शुरू हुआ था।',
   },
 } as const;

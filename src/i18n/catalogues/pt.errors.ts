@@ -102,5 +102,9 @@ export const ptErrors = {
     federated_invalid: 'Este resultado de acesso expirou, já foi usado ou não é válido aqui.',
     federated_link_required: 'Já existe uma conta com este e-mail; a conta externa não está vinculada a ela.',
     federated_not_allowed: 'Esta conta externa não pode entrar aqui (a conta está desativada ou o cadastro está fechado).',
+    pkce_required: 'Este espaço exige PKCE para links de acesso e login social.',
+    pkce_method_not_supported: 'Só o método de desafio de código S256 é aceito.',
+    pkce_invalid_challenge: 'code_challenge deve ter 43 caracteres base64url: BASE64URL(SHA-256(code_verifier)).',
+    pkce_invalid_verifier: 'O verificador de código está ausente ou não corresponde ao desafio de código com que este login foi iniciado.',
   },
 } as const;
