@@ -153,15 +153,14 @@ describe('app SDK tessera/client in headless Chromium', () => {
       const link = await linkFromOutbox(issuer, user.email);
       assert.ok(link.startsWith(`${confirm}?type=magiclink&token=`), link);
 
-      // the app's page, as the link opens it: it calls exchangeCodeForSession(location.href)
+      // the link opened in a fresh context (another device) and in a new tab of this browser (as a mail client opens
+      // it), loaded side by side; the app's page there calls exchangeCodeForSession(location.href)
+      const [elsewhere, landing] = await Promise.all([openTab(otherDevice, link), openTab(context, link)]);
       const exchange = "try { return (await auth.exchangeCodeForSession(location.href)).status } catch (e) { return { name: e.name, code: e.code, status: e.status, message: e.message } }";
       // another device holds no verifier: refused with the catalogued error, and nothing is spent
-      const elsewhere = await openTab(otherDevice, link);
       assert.deepEqual(await authIn(elsewhere)(exchange), { name: 'TesseraError', code: 'pkce.invalid_verifier', status: 400, message: errorCatalogue['pkce.invalid_verifier'].message });
       assert.equal(await authIn(elsewhere)('return auth.getSession()'), null);
-
-      // this browser, in a new tab as a mail client opens it: signed in, and the verifier forgotten
-      const landing = await openTab(context, link);
+      // this browser holds it: signed in, and the verifier forgotten
       assert.equal(await authIn(landing)(exchange), 'signed_in');
       assert.equal(await authIn(landing)<string>('return (await auth.getUser()).email'), user.email);
       assert.equal(await landing.evaluate((key) => localStorage.getItem(key), verifierKey), null);
