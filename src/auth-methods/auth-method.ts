@@ -8,6 +8,7 @@
 //   VerifyingMethod: an AuthMethod whose proof a caller can hand over (what the JSON front doors find by id)
 //   the registry (one line per method, each method one folder): auth-method-registry.ts
 import type { CourierTenant } from '../notifications/courier.js';
+import type { LinkSignsIn } from '../notifications/email/email-templates.js';
 import type { Locale } from '../i18n/i18n.js';
 
 export type FactorKind = 'first' | 'second';
@@ -28,9 +29,10 @@ export interface MethodStartInput {
   allowSignUp?: boolean;
   /**
    * methods that send a link (magic link): the URL the one-time token is appended to, and whom the link signs in —
-   * the browser that asked (hosted page: bound to its interaction) or the browser that opens it (an app's page)
+   * the browser that asked (hosted page: bound to its interaction), the app on the device that asked (an app's page,
+   * started with PKCE: bound to the holder of the verifier) or the browser that opens it (an app's page without PKCE)
    */
-  linkTo?: { base: string; signsIn: 'asker' | 'opener' };
+  linkTo?: { base: string; signsIn: LinkSignsIn };
 }
 
 export type MethodStartOutcome =

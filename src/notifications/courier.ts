@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Branding } from '../tenants/branding.js';
 import type { TenantSettings } from '../tenants/tenant-settings.js';
-import { renderAccountExistsEmail, renderCodeEmail, renderPasswordChangedEmail, renderVerificationLinkEmail, smsText, type CodePurpose, type RenderedEmail } from './email/email-templates.js';
+import { renderAccountExistsEmail, renderCodeEmail, renderPasswordChangedEmail, renderVerificationLinkEmail, smsText, type CodePurpose, type LinkSignsIn, type RenderedEmail } from './email/email-templates.js';
 import type { Outbox } from './outbox.js';
 import { translator, type Locale } from '../i18n/i18n.js';
 import { auditCode, ProviderError } from './provider-error.js';
@@ -31,8 +31,8 @@ export interface CodeDelivery {
   purpose: CodePurpose;
   code: string;
   link: string | null;
-  /** whom a sign-in link signs in (the email says so): the browser that asked (default) or the one that opens it */
-  linkSignsIn?: 'asker' | 'opener';
+  /** whom a sign-in link signs in (the email says so): the browser that asked by default */
+  linkSignsIn?: LinkSignsIn;
   ttlMinutes: number;
   /** the language of the sign-in that asked (its ui_locales, else Accept-Language); else the tenant's default */
   locale?: Locale;

@@ -8,7 +8,9 @@
 // single-use token and code, the tenant's magic-link TTL, sign-up on a first sign-in where allowed); known and
 // unknown addresses get the same answer. One login transaction per link (front rest_api).
 // PKCE (rest-pkce.ts): a start with `code_challenge` (S256) binds the link, and the email's code, to the holder of its
-// `code_verifier`; the tenant's headless.requirePkce makes that the only way.
+// `code_verifier`; the tenant's headless.requirePkce makes that the only way. The email says which kind of link it
+// carries (issue #13: its wording matches what the link does): one that signs in where it is opened, or one that works
+// only on the device, and in the app or browser, that asked.
 import type Router from '@koa/router';
 import { AppError } from '../errors/app-error.js';
 import { messageRequest } from '../http/request-info.js';
@@ -45,7 +47,7 @@ export function addMagicLinkRoutes(router: Router, kit: RestAccountKit) {
     const codeChallenge = codeChallengeOf(body, tenant.settings.headless.requirePkce);
     const request = messageRequest(ctx, body, tenant.settings.texts.defaultLocale);
     const tx = await services.logins.begin({ tenantId: tenant.id, clientId: app.appId, front: 'rest_api', method: method.id, identifier: null, codeChallenge, ttlSeconds: Math.max(transactionSeconds, tenant.settings.signIn.magicLinkTtlSeconds) });
-    const started = await method.start({ tenant, identifier: body.email, transactionId: tx.id, request, linkTo: { base: linkBase(body.redirect_to), signsIn: 'opener' } });
+    const started = await method.start({ tenant, identifier: body.email, transactionId: tx.id, request, linkTo: { base: linkBase(body.redirect_to), signsIn: codeChallenge ? 'asking-device' : 'opener' } });
     if (!started.ok) {
       await services.logins.discard(tenant.id, tx.id);
       if (started.error === 'rate_limited') return errorAnswer('auth.rate_limited', undefined, started.retryAfterSeconds);

@@ -1,17 +1,21 @@
 // test-group: serial
 // The app SDK (tessera/client, issue #18 §1) in headless Chromium, loaded as built on a page of its own origin that
 // the tenant allows (CORS): sign-up with the code from the outbox, MFA (TOTP enrolment, the challenge at the next
-// sign-in), refresh, sign-out; passkeys on a virtual authenticator (register, first factor, second factor); and three tabs of one browser refreshing at the same moment, twenty times, after
-// which the user is still signed in in every tab (one refresh per round: no token presented twice, no family revoked).
+// sign-in), refresh, sign-out; passkeys on a virtual authenticator (register, first factor, second factor); a PKCE
+// sign-in link (the verifier in localStorage; the app's page the link opens exchanges it: signed in in this browser,
+// refused in a fresh context, another device); and three tabs of one browser refreshing at the same moment, twenty
+// times, after which the user is still signed in in every tab (one refresh per round: no token presented twice, no
+// family revoked).
 // Serial: three Chromium tabs timing a refresh to the same millisecond must not share two cores with other suites.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser as Chromium, BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from '../support/chromium.js';
-import { codeFromOutbox, uniqueEmail } from '../support/email-flows.js';
+import { codeFromOutbox, linkFromOutbox, uniqueEmail } from '../support/email-flows.js';
+import { errorCatalogue } from '../../src/errors/error-catalogue.js';
 import { cliJson, createTenant, createUser } from '../support/fixtures.js';
 import { totpCode } from '../support/mfa-flows.js';
-import { startSdkTestPage } from '../support/sdk-test-page.js';
+import { confirmPath, startSdkTestPage } from '../support/sdk-test-page.js';
 import { useTessera } from '../support/use-tessera.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- the page's globals */
@@ -29,8 +33,8 @@ describe('app SDK tessera/client in headless Chromium', () => {
     app = await startSdkTestPage();
     ({ slug, issuer } = await createTenant(server));
     await cliJson(server, ['tenant', 'settings', '--tenant', slug, '--set', JSON.stringify({
-      headless: { restApi: true, allowedOrigins: [app.origin] },
-      signIn: { sandbox: true, signUp: true, methods: { passkey: true } },
+      headless: { restApi: true, allowedOrigins: [app.origin], redirectUris: [`${app.origin}${confirmPath}`] },
+      signIn: { sandbox: true, signUp: true, methods: { passkey: true, magicLink: true } },
       mfa: { webauthn: { rpId: 'localhost', origins: [app.origin] } },
     })]);
   });
@@ -39,10 +43,11 @@ describe('app SDK tessera/client in headless Chromium', () => {
     await app?.close();
   });
 
-  async function openTab(context: BrowserContext): Promise<Page> {
+  /** a tab of the app at `url` (its home page by default) with the page's client made */
+  async function openTab(context: BrowserContext, url = `${app.origin}/`): Promise<Page> {
     const page = await context.newPage();
     page.setDefaultTimeout(30_000);
-    await page.goto(`${app.origin}/`);
+    await page.goto(url);
     await page.waitForFunction(() => (window as unknown as PageWindow).ready === true);
     await page.evaluate((iss) => (window as unknown as PageWindow).makeClient(iss), issuer);
     return page;
@@ -132,6 +137,36 @@ describe('app SDK tessera/client in headless Chromium', () => {
       assert.equal(await auth<string>('return (await auth.getUser()).email'), user.email);
     } finally {
       await context.close();
+    }
+  });
+
+  it('a PKCE sign-in link: the verifier waits in localStorage; opened on another device it is refused, in this browser it signs in', async () => {
+    const user = await createUser(server, slug);
+    const confirm = `${app.origin}${confirmPath}`;
+    const verifierKey = `tessera:${issuer}:tessera-rest:code-verifier`;
+    const context = await chromium.newContext();
+    const otherDevice = await chromium.newContext();
+    try {
+      const page = await openTab(context);
+      assert.equal(await authIn(page)<string>('return (await auth.signInWithOtp({ email: arg.email, options: { emailRedirectTo: arg.confirm } })).status', { email: user.email, confirm }), 'link_sent');
+      assert.match(await page.evaluate((key) => localStorage.getItem(key), verifierKey) ?? '', /^[\w-]{43}$/);
+      const link = await linkFromOutbox(issuer, user.email);
+      assert.ok(link.startsWith(`${confirm}?type=magiclink&token=`), link);
+
+      // the link opened in a fresh context (another device) and in a new tab of this browser (as a mail client opens
+      // it), loaded side by side; the app's page there calls exchangeCodeForSession(location.href)
+      const [elsewhere, landing] = await Promise.all([openTab(otherDevice, link), openTab(context, link)]);
+      const exchange = "try { return (await auth.exchangeCodeForSession(location.href)).status } catch (e) { return { name: e.name, code: e.code, status: e.status, message: e.message } }";
+      // another device holds no verifier: refused with the catalogued error, and nothing is spent
+      assert.deepEqual(await authIn(elsewhere)(exchange), { name: 'TesseraError', code: 'pkce.invalid_verifier', status: 400, message: errorCatalogue['pkce.invalid_verifier'].message });
+      assert.equal(await authIn(elsewhere)('return auth.getSession()'), null);
+      // this browser holds it: signed in, and the verifier forgotten
+      assert.equal(await authIn(landing)(exchange), 'signed_in');
+      assert.equal(await authIn(landing)<string>('return (await auth.getUser()).email'), user.email);
+      assert.equal(await landing.evaluate((key) => localStorage.getItem(key), verifierKey), null);
+    } finally {
+      await context.close();
+      await otherDevice.close();
     }
   });
 

@@ -3,7 +3,8 @@
 // the holder of the code_verifier. A missing or wrong verifier is refused and spends nothing, so the app and device
 // that asked still sign in; a verifier for a link asked for without a challenge is refused (the downgrade rule of
 // RFC 9700 §2.1.1); plain is refused. The tenant setting headless.requirePkce (CLI and Management API) makes the
-// challenge mandatory. The SDK uses PKCE by default, keeping the verifier in its storage.
+// challenge mandatory. The SDK uses PKCE by default, keeping the verifier in its storage. The email says which kind of
+// link it carries (issue #13), in the language of the call.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { before, describe, it } from 'node:test';
@@ -111,6 +112,26 @@ describe('REST auth API sign-in links with PKCE', () => {
     await expectError(await call('auth/magic-link/verify', { token: plain, code_verifier: verifier }), 400, 'pkce.invalid_verifier');
     const signedIn = await ok<Tokens>(await call('auth/magic-link/verify', { token: plain }));
     assert.equal(decodeJwt(signedIn.access_token).sub, other.id);
+  });
+
+  it('the email says what its link does: a PKCE link works only on the device that asked, a plain one where it is opened (English, German)', async () => {
+    const [user, other] = [await createUser(server, slug), await createUser(server, slug)];
+    const pkce = { code_challenge: pair().challenge, code_challenge_method: 'S256' };
+    const bound = await ask(user.email, pkce);
+    assert.match(bound.text, /The link works only on the device, and in the app or browser, where you asked to sign in: open it there\. Opened anywhere else, it signs in nobody\./);
+    assert.match(bound.text, /If you did not try to sign in, you can ignore this email/);
+    assert.doesNotMatch(bound.text, /where you open it/);
+    const plain = await ask(user.email, {});
+    assert.match(plain.text, /The link signs you in on the device and in the browser where you open it\. It signs in nobody else\./);
+    assert.doesNotMatch(plain.text, /where you asked to sign in/);
+
+    const boundDe = await ask(other.email, { ...pkce, locale: 'de' });
+    assert.match(boundDe.text, /Der Link funktioniert nur dort, wo Sie die Anmeldung angefordert haben – auf demselben Gerät und in derselben App bzw\. demselben Browser: Öffnen Sie ihn dort\./);
+    assert.match(boundDe.text, /Wenn Sie nicht versucht haben, sich anzumelden, können Sie diese E-Mail ignorieren/);
+    assert.doesNotMatch(boundDe.text, /in dem Sie ihn öffnen/);
+    const plainDe = await ask(other.email, { locale: 'de' });
+    assert.match(plainDe.text, /Der Link meldet Sie auf dem Gerät und in dem Browser an, in dem Sie ihn öffnen\./);
+    assert.doesNotMatch(plainDe.text, /angefordert haben/);
   });
 
   it('refuses plain, a challenge without a method and malformed challenges before anything is sent; nothing readable is stored', async () => {

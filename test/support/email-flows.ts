@@ -277,12 +277,17 @@ export async function outbox(issuer: string) {
 
 export { Browser };
 
-/** the newest code sent to `to` (an email address or phone number) once more than `since` such messages went out */
-export async function codeFromOutbox(issuer: string, to: string, since = 0): Promise<string> {
+/** the newest `field` (code or link) of a message to `to` (an email address or phone number) once more than `since` with one went out */
+async function newestInOutbox(issuer: string, to: string, field: 'code' | 'link', since: number): Promise<string> {
   for (let i = 0; i < 100; i++) {
-    const found = (await outbox(issuer)).filter((e) => e.to === to && e.code);
-    if (found.length > since) return found[0]!.code!;
+    const found = (await outbox(issuer)).filter((e) => e.to === to && e[field]);
+    if (found.length > since) return found[0]![field]!;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  assert.fail(`no code for ${to} in the outbox`);
+  assert.fail(`no ${field} for ${to} in the outbox`);
 }
+
+/** the newest code sent to `to` (an email address or phone number) once more than `since` such messages went out */
+export const codeFromOutbox = (issuer: string, to: string, since = 0): Promise<string> => newestInOutbox(issuer, to, 'code', since);
+/** the newest link sent to `to` once more than `since` messages with a link went out */
+export const linkFromOutbox = (issuer: string, to: string, since = 0): Promise<string> => newestInOutbox(issuer, to, 'link', since);

@@ -1,6 +1,7 @@
 // A page on its own origin that loads the built app SDK (dist/src/sdk bundled by esbuild, as an app's bundler
 // would) and puts it on `window.sdk`; `window.makeClient(issuer)` creates the page's client with MFA and passkeys,
-// counting the refresh requests this page sends in `window.refreshes`.
+// counting the refresh requests this page sends in `window.refreshes`. The same page answers at `confirmPath`, where
+// a sign-in link leads.
 import { createServer, type Server } from 'node:http';
 import { bundleSdk } from './sdk-bundle.js';
 import { freePort } from './tessera-process.js';
@@ -23,6 +24,9 @@ window.makeClient = (issuer) => {
 window.ready = true;
 </script></html>`;
 
+/** the app's page a sign-in link leads to (a redirect URI the tenant registers): the same page, which reads its own URL */
+export const confirmPath = '/auth/confirm';
+
 /** started before the tenant is configured, so its origin can be allowed (headless.allowedOrigins) */
 export async function startSdkTestPage() {
   const bundle = await bundleSdk({ contents: "export * from './index.js'; export * from './mfa.js'; export * from './passkeys.js';" }, false);
@@ -32,7 +36,7 @@ export async function startSdkTestPage() {
   const server: Server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', origin).pathname;
     if (path === '/sdk.js') return void res.writeHead(200, { 'content-type': 'text/javascript' }).end(bundle);
-    if (path === '/') return void res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(page);
+    if (path === '/' || path === confirmPath) return void res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(page);
     res.writeHead(404).end();
   });
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));

@@ -90,6 +90,21 @@ describe('renderCodeEmail', () => {
     assert.doesNotMatch(reset.text, /browser where you started/, 'a reset link may be opened anywhere');
   });
 
+  test('an app\'s link says where it works: where it is opened, or (PKCE) only on the device and in the app that asked', async () => {
+    const opener = await renderCodeEmail({ brand, purpose: 'login', code: '482913', link: LINK, ttlMinutes: 10, linkSignsIn: 'opener' });
+    const bound = await renderCodeEmail({ brand, purpose: 'login', code: '482913', link: LINK, ttlMinutes: 10, linkSignsIn: 'asking-device' });
+    for (const body of [visible(opener.html), opener.text]) {
+      assert.match(body, /The link signs you in on the device and in the browser where you open it\. It signs in nobody else\./);
+      assert.doesNotMatch(body, /where you asked to sign in|where you started signing in/);
+    }
+    for (const body of [visible(bound.html), bound.text]) {
+      assert.match(body, /The link works only on the device, and in the app or browser, where you asked to sign in: open it there\. Opened anywhere else, it signs in nobody\./);
+      assert.match(body, /If you did not try to sign in, you can ignore this email/);
+      assert.doesNotMatch(body, /where you open it|where you started signing in/);
+    }
+    assert.equal(bound.subject, opener.subject);
+  });
+
   test('whole hours read as hours', async () => {
     const email = await renderCodeEmail({ brand, purpose: 'verify', code: '1234', ttlMinutes: 120 });
     assert.match(email.text, /expires in 2 hours/);
@@ -200,6 +215,13 @@ describe('messages in the language of the sign-in', () => {
         assert.match(body, /\b10\b/, `${locale}: the expiry keeps its number`);
         for (const phrase of ['expire in', 'Or do it in one step', 'If you did not', 'Never share', 'Sent by']) assert.ok(!body.includes(phrase), `${locale}: "${phrase}" is English`);
       }
+    }
+    // each kind of sign-in link says what it does in every language: three different sentences, none English
+    for (const locale of supportedLocales) {
+      const says = await Promise.all((['asker', 'asking-device', 'opener'] as const).map(async (linkSignsIn) =>
+        (await renderCodeEmail({ brand, purpose: 'login', code: '1', link: LINK, ttlMinutes: 10, linkSignsIn, words: translator(locale) })).text));
+      assert.equal(new Set(says).size, 3, locale);
+      if (locale !== 'en') for (const text of says) assert.doesNotMatch(text, /The link (signs|works)/, locale);
     }
     const hindi = await renderCodeEmail({ brand, purpose: 'reset', code: '1', ttlMinutes: 120, words: translator('hi') });
     assert.match(hindi.text, /2 घंटे/);

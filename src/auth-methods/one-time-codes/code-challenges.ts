@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import type { AuditLog } from '../../audit/audit-log.js';
 import type { Courier, CourierTenant, DeliveryOutcome } from '../../notifications/courier.js';
-import type { CodePurpose } from '../../notifications/email/email-templates.js';
+import { linkKinds, type CodePurpose, type LinkSignsIn } from '../../notifications/email/email-templates.js';
 import type { TenantChannels } from '../../notifications/tenant-channels.js';
 import { ChallengeGoneError, type Challenge, type ChallengeChannel, type CodeCheck, type OneTimeCodes } from './one-time-codes.js';
 import type { SendLimits, SendRefusalReason } from './send-limits.js';
@@ -13,6 +13,8 @@ import { isLocale, type Locale } from '../../i18n/i18n.js';
 
 /** the language the challenge was started in, if its page said */
 const localeOf = (challenge: Challenge): Locale | undefined => (isLocale(challenge.data.locale) ? challenge.data.locale : undefined);
+/** whom the challenge's link signs in (the magic-link method's `linkSignsIn`); a hosted page's link names none: the asker */
+const linkSignsInOf = (challenge: Challenge): LinkSignsIn => linkKinds.find((kind) => kind === challenge.data.linkSignsIn) ?? 'asker';
 
 export interface StartInput {
   tenant: CourierTenant;
@@ -62,7 +64,7 @@ export function createCodeChallenges(deps: CodeChallengesDeps) {
       });
     };
     const job = deps.courier
-      .deliverCode({ tenant, channel: challenge.channel, to: challenge.identifier, purpose: challenge.purpose, code, link, linkSignsIn: challenge.data.linkSignsIn === 'opener' ? 'opener' : 'asker', ttlMinutes, locale: request.locale ?? localeOf(challenge), audit: { subject, ip: request.ip, userAgent: request.userAgent }, onDelivered })
+      .deliverCode({ tenant, channel: challenge.channel, to: challenge.identifier, purpose: challenge.purpose, code, link, linkSignsIn: linkSignsInOf(challenge), ttlMinutes, locale: request.locale ?? localeOf(challenge), audit: { subject, ip: request.ip, userAgent: request.userAgent }, onDelivered })
       .catch((error: Error) => deps.logger.warn({ tenant: tenant.slug, reason: error.message }, 'code not delivered'))
       .finally(() => inFlight.delete(job));
     inFlight.add(job);

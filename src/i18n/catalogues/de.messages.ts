@@ -18,6 +18,7 @@ export const deMessages = {
       linkHeading: 'Ihr Anmeldelink',
       linkDoes: 'Der Link meldet Sie nur auf dem Gerät und in dem Browser an, in dem Sie die Anmeldung begonnen haben. Anderswo geöffnet, meldet er niemanden an.',
       linkDoesOpener: 'Der Link meldet Sie auf dem Gerät und in dem Browser an, in dem Sie ihn öffnen. Niemand sonst wird damit angemeldet.',
+      linkDoesAskingDevice: 'Der Link funktioniert nur dort, wo Sie die Anmeldung angefordert haben – auf demselben Gerät und in derselben App bzw. demselben Browser: Öffnen Sie ihn dort. Anderswo geöffnet, meldet er niemanden an.',
       linkIgnore: 'Wenn Sie nicht versucht haben, sich anzumelden, können Sie diese E-Mail ignorieren: Link und Code nützen ohne ihn niemandem, und das Öffnen des Links meldet anderswo niemanden an. Vielleicht hat jemand Ihre Adresse versehentlich eingegeben.',
     },
     reset: {

@@ -18,6 +18,7 @@ export const enMessages = {
       linkHeading: 'Your sign-in link',
       linkDoes: 'The link signs you in only on the device and in the browser where you started signing in. Opened anywhere else, it signs in nobody.',
       linkDoesOpener: 'The link signs you in on the device and in the browser where you open it. It signs in nobody else.',
+      linkDoesAskingDevice: 'The link works only on the device, and in the app or browser, where you asked to sign in: open it there. Opened anywhere else, it signs in nobody.',
       linkIgnore: 'If you did not try to sign in, you can ignore this email: the link and the code are of no use to anyone without it, and opening the link does not sign anyone in elsewhere. Someone may have typed your address by mistake.',
     },
     reset: {

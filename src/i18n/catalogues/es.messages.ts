@@ -18,6 +18,7 @@ export const esMessages = {
       linkHeading: 'Tu enlace de inicio de sesión',
       linkDoes: 'El enlace inicia sesión solo en el dispositivo y en el navegador donde empezaste. Abierto en cualquier otro lugar, no inicia sesión de nadie.',
       linkDoesOpener: 'El enlace inicia sesión en el dispositivo y en el navegador donde lo abras. No inicia la sesión de nadie más.',
+      linkDoesAskingDevice: 'El enlace solo funciona en el dispositivo, y en la app o el navegador, donde pediste iniciar sesión: ábrelo allí. Abierto en cualquier otro lugar, no inicia la sesión de nadie.',
       linkIgnore: 'Si no has intentado iniciar sesión, puedes ignorar este correo: el enlace y el código no sirven a nadie sin él, y abrir el enlace no inicia sesión de nadie en otro lugar. Puede que alguien haya escrito tu dirección por error.',
     },
     reset: {

@@ -18,6 +18,7 @@ export const frMessages = {
       linkHeading: 'Votre lien de connexion',
       linkDoes: 'Le lien vous connecte uniquement sur l’appareil et dans le navigateur où vous avez commencé la connexion. Ouvert ailleurs, il ne connecte personne.',
       linkDoesOpener: 'Le lien vous connecte sur l’appareil et dans le navigateur où vous l’ouvrez. Il ne connecte personne d’autre.',
+      linkDoesAskingDevice: 'Le lien ne fonctionne que sur l’appareil, et dans l’application ou le navigateur, où vous avez demandé à vous connecter : ouvrez-le là. Ouvert ailleurs, il ne connecte personne.',
       linkIgnore: 'Si vous n’avez pas essayé de vous connecter, vous pouvez ignorer cet e-mail : le lien et le code ne servent à personne sans lui, et ouvrir le lien ne connecte personne ailleurs. Quelqu’un a peut-être saisi votre adresse par erreur.',
     },
     reset: {

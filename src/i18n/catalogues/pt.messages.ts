@@ -18,6 +18,7 @@ export const ptMessages = {
       linkHeading: 'Seu link de acesso',
       linkDoes: 'O link faz você entrar somente no dispositivo e no navegador em que começou o acesso. Aberto em qualquer outro lugar, não faz ninguém entrar.',
       linkDoesOpener: 'O link faz você entrar no dispositivo e no navegador em que você o abrir. Não faz mais ninguém entrar.',
+      linkDoesAskingDevice: 'O link só funciona no dispositivo, e no app ou navegador, em que você pediu para entrar: abra-o lá. Aberto em qualquer outro lugar, não faz ninguém entrar.',
       linkIgnore: 'Se você não tentou entrar, pode ignorar este e-mail: o link e o código não servem para ninguém sem ele, e abrir o link não faz ninguém entrar em outro lugar. Talvez alguém tenha digitado seu endereço por engano.',
     },
     reset: {

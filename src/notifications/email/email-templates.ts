@@ -10,6 +10,13 @@ import { contrastRatio, defaultBranding } from '../../tenants/branding.js';
 import { translator, type Translator } from '../../i18n/i18n.js';
 
 export type CodePurpose = 'signup' | 'login' | 'reset' | 'verify' | 'mfa';
+/**
+ * Whom a sign-in link signs in, which its email says: the browser that asked (a hosted page's link, bound to its
+ * interaction cookie), the app on the device that asked (an app's link started with a PKCE code challenge: only the
+ * holder of its verifier finishes it), or the browser that opens it (an app's link started without one).
+ */
+export const linkKinds = ['asker', 'asking-device', 'opener'] as const;
+export type LinkSignsIn = (typeof linkKinds)[number];
 export interface EmailBrand { name: string; logoUrl: string | null; primaryColor: string }
 export interface RenderedEmail { subject: string; html: string; text: string }
 
@@ -25,6 +32,13 @@ const copy: Record<CodePurpose, { subject: string; heading: string; intro: strin
   verify: { subject: 'email.verify.subject', heading: 'email.verify.heading', intro: 'email.verify.intro', button: 'email.verify.button', ignore: 'email.verify.ignore', sms: 'sms.verify' },
 };
 
+/** what a sign-in link's email says it does, for each kind of link (literal keys, as above) */
+const linkDoes: Record<LinkSignsIn, string> = {
+  asker: 'email.login.linkDoes',
+  'asking-device': 'email.login.linkDoesAskingDevice',
+  opener: 'email.login.linkDoesOpener',
+};
+
 /** the English words, where a caller names no language (tests, tools) */
 const english = (): Translator => translator('en');
 
@@ -35,8 +49,8 @@ const english = (): Translator => translator('en');
  */
 export async function renderCodeEmail(input: {
   brand: EmailBrand; purpose: CodePurpose; code: string; link?: string; ttlMinutes: number; words?: Translator;
-  /** a sign-in link: it signs in the browser that asked (hosted page, the default) or the one that opens it (an app's page) */
-  linkSignsIn?: 'asker' | 'opener';
+  /** a sign-in link: whom it signs in (LinkSignsIn); the browser that asked, a hosted page's link, by default */
+  linkSignsIn?: LinkSignsIn;
 }): Promise<RenderedEmail> {
   const brand = safeBrand(input.brand);
   const keys = copy[input.purpose];
@@ -49,7 +63,8 @@ export async function renderCodeEmail(input: {
   const ttl = duration(words, input.ttlMinutes);
   // an email with a link is about the link: its subject and heading say so (the code is the fallback). Only the
   // sign-in link does something the code page does not say (magic-link.routes.ts: it signs in only the browser
-  // whose sign-in sent this email; an app's link, REST API: the browser that opens it); a reset link may be opened anywhere.
+  // whose sign-in sent this email; an app's link, rest-magic-link.routes.ts: the app on the device that asked when it
+  // was started with PKCE, else the browser that opens it); a reset link may be opened anywhere.
   const linked = link !== null && input.purpose === 'login';
   const subject = words.t(linked ? 'email.login.linkSubject' : keys.subject, name);
   const data = {
@@ -59,7 +74,7 @@ export async function renderCodeEmail(input: {
     code: input.code,
     link,
     button: words.t(keys.button, name),
-    linkDoes: linked ? words.t(input.linkSignsIn === 'opener' ? 'email.login.linkDoesOpener' : 'email.login.linkDoes') : null,
+    linkDoes: linked ? words.t(linkDoes[input.linkSignsIn ?? 'asker']) : null,
     orOneStep: words.t('email.orOneStep'), buttonFallback: words.t('email.buttonFallback'), openLink: words.t('email.openLink'),
     expiry: words.t(link ? 'email.expiryLinked' : 'email.expiry', { duration: ttl }),
     ignore: words.t(linked ? 'email.login.linkIgnore' : keys.ignore, name),
