@@ -4,7 +4,6 @@
 // (rp.conformance.invalid) and works against any deployment. Login forms are found by their input types
 // (email/username + password), which fits Tessera's pages and most others.
 import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
-import { launchChromium } from './chromium-launch.js';
 
 export interface Credentials { email: string; password: string }
 
@@ -23,12 +22,9 @@ export interface Callback {
 
 export interface BrowserOptions { credentials?: Credentials; ignoreTlsErrors: boolean; timeoutMs: number }
 
+/** a user of one deployment in a browser that several may share (each session is a context of its own) */
 export class BrowserUser {
-  private constructor(private readonly browser: Browser, readonly options: BrowserOptions) {}
-
-  static async launch(options: BrowserOptions): Promise<BrowserUser> {
-    return new BrowserUser(await launchChromium(), options);
-  }
+  constructor(private readonly browser: Browser, readonly options: BrowserOptions) {}
 
   /** a fresh profile: no cookies, so no session at the provider */
   async session(): Promise<BrowserSession> {
@@ -37,15 +33,15 @@ export class BrowserUser {
     page.setDefaultTimeout(this.options.timeoutMs);
     return new BrowserSession(context, page, this.options);
   }
-
-  close(): Promise<void> {
-    return this.browser.close();
-  }
 }
 
 const emailInput = 'input[type=email]:visible, input[name=email]:visible, input[name=username]:visible, input[name=login]:visible';
 const consentButton = 'form[action*="confirm"] button[type=submit]:visible, form[action*="consent"] button[type=submit]:visible';
 const logoutButton = 'button[name=logout][value=yes]:visible';
+/** what a page offers the user, in the order they are acted on */
+type Step = 'login' | 'consent' | 'logout';
+/** how often a page that sent no event is looked at again (a form a script adds after loading) */
+const lookAgainMs = 250;
 
 export class BrowserSession {
   constructor(readonly context: BrowserContext, readonly page: Page, private readonly options: BrowserOptions) {}
@@ -58,14 +54,23 @@ export class BrowserSession {
   async visit(start: URL | string, until: string, options: { signIn?: boolean; post?: boolean } = {}): Promise<Callback> {
     const { page } = this;
     let captured: { url: string; method: string; body: string | null } | undefined;
+    // the loop looks at the page when it loads or navigates, when the callback is caught, or every lookAgainMs
+    const wake = new Wakeup();
     const matcher = (url: URL) => url.href.startsWith(until);
+    let delivered: Promise<void> | undefined;
     const handler = async (route: Route) => {
       const request = route.request();
       captured ??= { url: request.url(), method: request.method(), body: request.postData() };
-      await route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>callback</title><p>received</p>' });
+      const fulfilled = route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>callback</title><p>received</p>' });
+      delivered ??= fulfilled.catch(() => undefined);
+      await fulfilled;
+      wake.signal();
     };
     await this.context.route(matcher, handler);
     const result: Callback = { url: new URL('about:blank'), method: 'GET', params: new URLSearchParams(), sawLogin: false, sawConsent: false };
+    const onPageEvent = () => wake.signal();
+    page.on('load', onPageEvent);
+    page.on('framenavigated', onPageEvent);
     try {
       if (options.post) await this.postForm(new URL(start));
       else await page.goto(String(start), { waitUntil: 'commit' }).catch(() => undefined);
@@ -75,19 +80,23 @@ export class BrowserSession {
       let lastUrl = '';
       while (!captured) {
         if (Date.now() > deadline || Date.now() - idleSince > 2_500) throw new Error(`did not reach ${until}; stopped at ${page.url()}: ${await this.headline()}`);
+        const seen = await this.look();
         // idle: a page that finished loading and offers nothing to do (an error page) for 2.5 s
-        const loaded = await page.evaluate(() => document.readyState).catch(() => 'loading') === 'complete';
-        if (page.url() !== lastUrl || !loaded) {
+        if (page.url() !== lastUrl || !seen.loaded) {
           lastUrl = page.url();
           idleSince = Date.now();
         }
-        const acted = await this.act(result, options.signIn !== false, () => ++logins).catch((error: Error) => {
+        const acted = seen.step ? await this.act(seen.step, result, options.signIn !== false, () => ++logins).catch((error: Error) => {
           if (/context was destroyed|navigation|Target closed|detached/i.test(error.message)) return true;
           throw error;
-        });
+        }) : false;
         if (acted) idleSince = Date.now();
-        if (!acted) await page.waitForTimeout(100);
+        else if (!captured) await wake.wait(lookAgainMs);
       }
+      await delivered;
+      // the page's navigation to the redirect URI ends before the next visit starts: Chromium may still show its error
+      // page for it (the host does not exist), and shown later that page would take the place of the next visit's
+      await page.waitForURL((url) => url.href.startsWith(until) || url.protocol === 'chrome-error:', { waitUntil: 'commit', timeout: 5_000 }).catch(() => undefined);
       await page.waitForLoadState('domcontentloaded').catch(() => undefined);
       const landed = page.url().startsWith(until) ? new URL(page.url()) : new URL(captured.url);
       result.url = landed;
@@ -97,8 +106,27 @@ export class BrowserSession {
         : new URLSearchParams(landed.hash.length > 1 ? landed.hash.slice(1) : landed.search);
       return result;
     } finally {
+      page.off('load', onPageEvent);
+      page.off('framenavigated', onPageEvent);
       await this.context.unroute(matcher, handler);
     }
+  }
+
+  /**
+   * whether the page has loaded and which step it offers, in one round trip to the browser (a look costs CPU in
+   * both processes; a navigating page answers "not loaded"). Visible as Playwright's `:visible`: a non-empty box
+   * and no `visibility: hidden`, the selectors those of act().
+   */
+  private async look(): Promise<{ loaded: boolean; step?: Step }> {
+    const selectors: Array<[Step, string]> = [['login', 'input[type=password]'], ['consent', consentButton.replaceAll(':visible', '')], ['logout', logoutButton.replace(':visible', '')]];
+    return this.page.evaluate((candidates) => {
+      const visible = (element: Element) => {
+        const box = element.getBoundingClientRect();
+        return box.width > 0 && box.height > 0 && getComputedStyle(element).visibility !== 'hidden';
+      };
+      const found = candidates.find(([, selector]) => [...document.querySelectorAll(selector)].some(visible));
+      return { loaded: document.readyState === 'complete', step: found?.[0] };
+    }, selectors).catch(() => ({ loaded: false }));
   }
 
   /** submits the query of `url` as a form POST to its path (OIDC Core 3.1.2.1), from a blank page */
@@ -120,18 +148,18 @@ export class BrowserSession {
     }, { action: `${url.origin}${url.pathname}`, fields: [...url.searchParams] });
   }
 
-  /** one step on the current page; true when it did something */
-  private async act(result: Callback, signIn: boolean, countLogin: () => number): Promise<boolean> {
+  /** takes the step the page offers; true when it did something */
+  private async act(step: Step, result: Callback, signIn: boolean, countLogin: () => number): Promise<boolean> {
     const { page } = this;
     const before = page.url();
     // after a submission, wait for the next page so that one form is never submitted twice
     const moved = () => page.waitForURL((url) => url.href !== before, { timeout: 5_000, waitUntil: 'commit' }).catch(() => undefined).then(() => true);
-    const password = page.locator('input[type=password]:visible').first();
-    if (await password.count()) {
+    if (step === 'login') {
       if (!signIn) throw new Error(`a login page was shown (${page.url()}) where none was expected`);
       const credentials = this.options.credentials;
       if (!credentials) throw new Error('the login page was shown but no --user/--password were given');
       if (countLogin() > 2) throw new Error(`signing in failed: still on the login page: ${await this.headline()}`);
+      const password = page.locator('input[type=password]:visible').first();
       const email = page.locator(emailInput).first();
       result.sawLogin = true;
       result.loginLang = (await page.getAttribute('html', 'lang')) ?? undefined;
@@ -143,18 +171,9 @@ export class BrowserSession {
       await password.press('Enter');
       return moved();
     }
-    const consent = page.locator(consentButton).first();
-    if (await consent.count()) {
-      result.sawConsent = true;
-      await consent.click();
-      return moved();
-    }
-    const logout = page.locator(logoutButton).first();
-    if (await logout.count()) {
-      await logout.click();
-      return moved();
-    }
-    return false;
+    if (step === 'consent') result.sawConsent = true;
+    await page.locator(step === 'consent' ? consentButton : logoutButton).first().click();
+    return moved();
   }
 
   private async headline(): Promise<string> {
@@ -167,5 +186,27 @@ export class BrowserSession {
 
   close(): Promise<void> {
     return this.context.close();
+  }
+}
+
+/** a wait that a page event or the caught callback ends early; a signal before the wait is not lost */
+class Wakeup {
+  private pending = false;
+  private resolve?: () => void;
+
+  signal(): void {
+    this.pending = true;
+    this.resolve?.();
+  }
+
+  async wait(ms: number): Promise<void> {
+    if (!this.pending) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, ms);
+        this.resolve = () => { clearTimeout(timer); resolve(); };
+      });
+    }
+    this.pending = false;
+    this.resolve = undefined;
   }
 }

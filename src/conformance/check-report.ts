@@ -23,7 +23,8 @@ export interface CheckResult { plan: string; name: string; outcome: Outcome; det
 export class Report {
   readonly results: CheckResult[] = [];
 
-  constructor(private readonly print: (line: string) => void = (line) => process.stdout.write(`${line}\n`)) {}
+  /** @param print where the report's lines go (a run of several prints its lines as a block when it ends) */
+  constructor(readonly print: (line: string) => void = (line) => process.stdout.write(`${line}\n`)) {}
 
   /** runs one check; its returned value is handed on (undefined when it did not pass) */
   async check<T>(plan: string, name: string, run: () => Promise<T> | T): Promise<T | undefined> {
@@ -52,11 +53,20 @@ export class Report {
   }
 
   count(outcome: Outcome): number {
-    return this.results.filter((r) => r.outcome === outcome).length;
+    return Report.countOf(this.results, outcome);
   }
 
   tally(): string {
-    return `${this.count('PASS')} passed, ${this.count('FAIL')} failed, ${this.count('SKIP')} skipped`;
+    return Report.tallyOf(this.results);
+  }
+
+  static countOf(results: readonly CheckResult[], outcome: Outcome): number {
+    return results.filter((r) => r.outcome === outcome).length;
+  }
+
+  /** `12 passed, 0 failed, 1 skipped` */
+  static tallyOf(results: readonly CheckResult[]): string {
+    return `${Report.countOf(results, 'PASS')} passed, ${Report.countOf(results, 'FAIL')} failed, ${Report.countOf(results, 'SKIP')} skipped`;
   }
 }
 

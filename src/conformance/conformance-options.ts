@@ -4,6 +4,10 @@ import { parseArgs } from 'node:util';
 import { fapi2Variants, planNames, type Fapi2Variant, type HarnessOptions } from './harness.js';
 
 export const usage = `usage: npm run conformance -- --issuer URL [--plan ${planNames.join('|')}]... [options]
+       npm run conformance -- [shared options] --issuer URL [options] --issuer URL [options]... [--parallel N]
+  Several --issuer: each starts a run of its own with the options after it (the same URL may come twice, with other
+  plans); options before the first --issuer apply to every run. The runs share one browser.
+  --parallel N              with several --issuer: runs at a time (default 1)
   --plan P                  a plan to run; repeat or comma-separate (default: config,basic)
   --client-id ID            a confidential client (client_secret_basic) with the redirect and post-logout URIs below
   --client-secret SECRET
@@ -29,7 +33,7 @@ const optionTypes = {
   'fapi2-variant': { type: 'string' }, 'message-signing': { type: 'boolean' }, 'client-cert': { type: 'string' }, 'client-key': { type: 'string' },
 } as const;
 
-const valueOptions = new Set(Object.entries(optionTypes).filter(([, option]) => option.type === 'string').map(([name]) => name));
+const valueOptions = new Set([...Object.entries(optionTypes).filter(([, option]) => option.type === 'string').map(([name]) => name), 'parallel']);
 
 /** `--token -abc` → `--token=-abc`: secrets and tokens may start with a dash, which parseArgs takes for an option */
 function joinValues(argv: string[]): string[] {
@@ -47,6 +51,35 @@ function joinValues(argv: string[]): string[] {
   return joined;
 }
 
+/** what one harness process runs: one run per `--issuer`, `parallel` at a time */
+export interface ConformanceRuns { runs: HarnessOptions[]; parallel: number }
+
+const isIssuer = (arg: string) => arg === '--issuer' || arg.startsWith('--issuer=');
+
+/**
+ * The command line as runs: with one `--issuer` every option applies to it, wherever it stands; with several,
+ * each `--issuer` starts a run that takes the options after it, and the options before the first apply to every run
+ * (a run's own value wins; plans add up).
+ * @throws UsageError
+ */
+export function parseRuns(argv: string[]): ConformanceRuns {
+  const args = joinValues(argv);
+  const parallelAt = args.findIndex((arg) => arg === '--parallel' || arg.startsWith('--parallel='));
+  let parallel = 1;
+  if (parallelAt >= 0) {
+    const [value] = args.splice(parallelAt, 1).map((arg) => arg.slice('--parallel='.length));
+    parallel = Number(value);
+    if (!Number.isInteger(parallel) || parallel < 1) throw new UsageError('--parallel takes a whole number of runs, 1 or more');
+    if (args.some((arg) => arg === '--parallel' || arg.startsWith('--parallel='))) throw new UsageError('--parallel is given once');
+  }
+  const starts = args.flatMap((arg, at) => (isIssuer(arg) ? [at] : []));
+  if (starts.length <= 1) return { runs: [parseOptions(args)], parallel };
+  const shared = args.slice(0, starts[0]);
+  const runs = starts.map((start, i) => parseOptions([...shared, ...args.slice(start, starts[i + 1])]));
+  return { runs, parallel };
+}
+
+/** the options of one run @throws UsageError */
 export function parseOptions(argv: string[]): HarnessOptions {
   let parsed;
   try {

@@ -2,6 +2,7 @@
 // the relying party's clients (given, or registered with an initial access token), and the browser.
 import * as oidc from 'openid-client';
 import * as jose from 'jose';
+import type { Browser } from 'playwright-core';
 import { Report, skip } from './check-report.js';
 import { BrowserUser, type BrowserSession, type Callback } from './browser-driver.js';
 import type { ClientCertificate } from './client-certificates.js';
@@ -44,12 +45,15 @@ export interface Flow { callback: Callback; tokens: oidc.TokenEndpointResponse &
 const loopback = (url: URL) => ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
 
 export class Harness {
-  readonly report = new Report();
   private browserUser?: BrowserUser;
   private cachedMetadata?: Metadata;
   private cachedJwks?: jose.JSONWebKeySet;
 
-  constructor(readonly options: HarnessOptions) {}
+  /**
+   * @param chromium the browser, launched by the first browser step of any run that shares it (its owner closes it)
+   * @param report where the checks are recorded and printed
+   */
+  constructor(readonly options: HarnessOptions, private readonly chromium: () => Promise<Browser>, readonly report = new Report()) {}
 
   get issuer(): URL {
     return new URL(this.options.issuer);
@@ -109,7 +113,7 @@ export class Harness {
   }
 
   async browser(): Promise<BrowserUser> {
-    this.browserUser ??= await BrowserUser.launch({
+    this.browserUser ??= new BrowserUser(await this.chromium(), {
       credentials: this.options.user && this.options.password ? { email: this.options.user, password: this.options.password } : undefined,
       ignoreTlsErrors: this.options.ignoreTlsErrors,
       timeoutMs: this.options.timeoutMs,
@@ -141,10 +145,6 @@ export class Harness {
       pkceCodeVerifier: codeVerifier, expectedState: state, expectedNonce: nonce, idTokenExpected: true, maxAge: options.maxAge,
     }, undefined, { DPoP: options.DPoP });
     return { callback, tokens, nonce, state, codeVerifier };
-  }
-
-  async close(): Promise<void> {
-    await this.browserUser?.close();
   }
 }
 

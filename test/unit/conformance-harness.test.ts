@@ -5,7 +5,7 @@ import { createHash, X509Certificate } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { parseOptions, UsageError } from '../../src/conformance/conformance-options.js';
+import { parseOptions, parseRuns, UsageError } from '../../src/conformance/conformance-options.js';
 import { Report, skip } from '../../src/conformance/check-report.js';
 import { leftHalfHash } from '../../src/conformance/id-token-checks.js';
 import { certificateJwk, certificateThumbprint, opensslSubject, subjectDn } from '../../src/conformance/client-certificates.js';
@@ -38,6 +38,24 @@ describe('conformance harness', () => {
     assert.throws(() => parseOptions(['--issuer', 'https://id.example.com', '--client-cert', certificate.certFile]), /--client-cert and --client-key go together/);
     assert.throws(() => parseOptions(['--issuer', 'https://id.example.com', '--client-cert', '/nonexistent/cert.pem', '--client-key', certificate.keyFile]),
       (error: Error) => error instanceof UsageError && /--client-cert \/nonexistent\/cert.pem: ENOENT/.test(error.message));
+  });
+
+  it('parses several --issuer as runs: the options after each are its own, those before the first are every run\'s; one --issuer as before', () => {
+    const { runs, parallel } = parseRuns(['--user', 'u@example.com', '--plan', 'config', '--timeout', '5', '--parallel', '2',
+      '--issuer', 'https://id.example.com/t/acme', '--plan', 'basic', '--client-id', 'live-client',
+      '--issuer', 'https://id.example.com/t/acme~sandbox', '--plan', 'fapi2', '--fapi2-variant', 'mtls', '--timeout', '9',
+      '--issuer=https://id.example.com/t/acme', '--plan', 'formpost']);
+    assert.equal(parallel, 2);
+    assert.deepEqual(runs.map((run) => [run.issuer, run.plans, run.user, run.timeoutMs, run.clientId, run.fapi2Variant]), [
+      ['https://id.example.com/t/acme', ['config', 'basic'], 'u@example.com', 5000, 'live-client', 'dpop'],
+      ['https://id.example.com/t/acme~sandbox', ['config', 'fapi2'], 'u@example.com', 9000, undefined, 'mtls'],
+      ['https://id.example.com/t/acme', ['config', 'formpost'], 'u@example.com', 5000, undefined, 'dpop'],
+    ]);
+    const alone = parseRuns(['--plan', 'basic', '--issuer', 'https://id.example.com/t/acme', '--user', 'u@example.com']);
+    assert.deepEqual([alone.parallel, alone.runs.length, alone.runs[0]!.plans, alone.runs[0]!.user], [1, 1, ['basic'], 'u@example.com']);
+    assert.throws(() => parseRuns(['--issuer', 'https://a.example', '--issuer', 'https://b.example', '--parallel', '0']), /--parallel takes a whole number/);
+    assert.throws(() => parseRuns(['--issuer', 'https://a.example', '--parallel', '2', '--parallel', '3']), /--parallel is given once/);
+    assert.throws(() => parseRuns(['--issuer', 'https://a.example', '--issuer', 'not a url']), /is not a URL/);
   });
 
   it('registers a certificate as RFC 8705 asks: subject DN (RFC 4514), x5t#S256, x5c; openssl gets the subject back', () => {
