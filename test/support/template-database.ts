@@ -13,13 +13,18 @@ const TEMPLATE_LOCK_KEY = 5_841_209_338;
 
 const known = new Map<string, Promise<string>>();
 
-async function templateName(): Promise<string> {
+/** a hash of prisma/migrations (each migration's path and SQL): a changed migration changes it */
+export async function migrationsHash(): Promise<string> {
   const migrations = await readMigrations(join(await findPrismaDir(), 'migrations'));
   const hash = createHash('sha256');
   for (const dir of migrations.migrationDirectories) {
     hash.update(dir.path).update('\0').update(dir.migrationFile.content.value).update('\0');
   }
-  return `tessera_template_${hash.digest('hex').slice(0, 16)}`;
+  return hash.digest('hex').slice(0, 16);
+}
+
+async function templateName(): Promise<string> {
+  return `tessera_template_${await migrationsHash()}`;
 }
 
 function withDatabase(url: string, name: string): string {
