@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '../../src/db/database.js';
 import { migrate } from '../../src/db/migrate.js';
-import { migrationsHash } from './template-database.js';
+import { madeOnce, migrationsHash } from './template-database.js';
 import { repoRoot } from './tessera-cli.js';
 
 /** `empty`: a new cluster, no migration applied (tests of migrating); `migrated`: every migration applied */
@@ -47,22 +47,10 @@ async function make(state: EmbeddedState): Promise<string> {
   return dir;
 }
 
-function template(state: EmbeddedState): Promise<string> {
-  let dir = made.get(state);
-  if (!dir) {
-    dir = make(state).catch((error: unknown) => {
-      made.delete(state);
-      throw error;
-    });
-    made.set(state, dir);
-  }
-  return dir;
-}
-
 /**
  * Puts a copy of the template where the embedded database of DATA_DIR=`dataDir` lives (`dataDir/pglite`), so the
  * server, the CLI or openDatabase opens it instead of creating a cluster.
  */
 export async function copyEmbeddedTemplate(dataDir: string, state: EmbeddedState): Promise<void> {
-  cpSync(await template(state), join(dataDir, 'pglite'), { recursive: true });
+  cpSync(await madeOnce(made, state, make), join(dataDir, 'pglite'), { recursive: true });
 }

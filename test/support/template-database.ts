@@ -33,18 +33,23 @@ function withDatabase(url: string, name: string): string {
   return parsed.href;
 }
 
+/** `make(key)` once per key in this process; a failed one is made again at the next call */
+export function madeOnce<K, V>(made: Map<K, Promise<V>>, key: K, make: (key: K) => Promise<V>): Promise<V> {
+  let value = made.get(key);
+  if (!value) {
+    value = make(key).catch((error: unknown) => {
+      made.delete(key);
+      throw error;
+    });
+    made.set(key, value);
+  }
+  return value;
+}
+
 /** The name of the migrated template, built on first use. A crashed build leaves only a `_building` database, never a half-migrated template. */
 export function migratedTemplate(adminUrl: string): Promise<string> {
   // one per server: a test may also use a private PostgreSQL of its own
-  let template = known.get(adminUrl);
-  if (!template) {
-    template = build(adminUrl).catch((error: unknown) => {
-      known.delete(adminUrl);
-      throw error;
-    });
-    known.set(adminUrl, template);
-  }
-  return template;
+  return madeOnce(known, adminUrl, build);
 }
 
 async function build(adminUrl: string): Promise<string> {
