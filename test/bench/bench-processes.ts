@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { createClient } from 'redis';
+import { createClient } from '@redis/client';
 import { pinnedCommand } from './cpu-pinning.js';
 import { freePort, repoRoot } from '../support/tessera-process.js';
 import { createTestServices, type TestServices } from '../support/test-env.js';

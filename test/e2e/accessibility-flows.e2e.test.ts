@@ -19,7 +19,8 @@ import { discover, oidc } from '../support/relying-party.js';
 import { startRelyingParty } from '../support/relying-party-server.js';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp.js';
 import { createTestServices, type TestServices } from '../support/test-env.js';
-import { startTessera, type TesseraProcess } from '../support/tessera-process.js';
+import type { TesseraProcess } from '../support/tessera-process.js';
+import { startServer } from '../support/use-tessera.js';
 import { renderer, samples } from '../support/view-samples.js';
 import { viewsDir } from '../../src/http/page-renderer.js';
 
@@ -39,7 +40,7 @@ describe('accessible pages beyond sign-in (axe-core in Chromium)', () => {
   before(async () => {
     chromium = await launchChromium();
     [services, rp, smtp, vendors] = await Promise.all([createTestServices(), startRelyingParty(), startSmtpServer(), startVendors()]);
-    server = await startTessera({ ...services.env, SMTP_URL: smtp.url });
+    server = await startServer({ ...services.env, SMTP_URL: smtp.url });
     ({ slug, issuer } = await createTenant(server));
     await cliJson(server, ['tenant', 'settings', '--tenant', slug, '--set', JSON.stringify({
       signIn: { methods: { password: true, emailOtp: true, magicLink: true, smsOtp: true } },

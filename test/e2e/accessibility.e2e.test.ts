@@ -8,7 +8,8 @@ import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
 import type { Browser as Chromium, Page } from 'playwright-core';
 import { createTestServices, type TestServices } from '../support/test-env.js';
-import { startTessera, type TesseraProcess } from '../support/tessera-process.js';
+import type { TesseraProcess } from '../support/tessera-process.js';
+import { startServer } from '../support/use-tessera.js';
 import { cliJson, createClient, createTenant, createUser } from '../support/fixtures.js';
 import { discover, type oidc } from '../support/relying-party.js';
 import { startRelyingParty } from '../support/relying-party-server.js';
@@ -35,7 +36,7 @@ describe('accessible pages (axe-core in Chromium) and keyboard-only sign-in', ()
     chromium = await launchChromium();
     axeSource = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
     [services, rp, smtp] = await Promise.all([createTestServices(), startRelyingParty(), startSmtpServer()]);
-    server = await startTessera({ ...services.env, SMTP_URL: smtp.url });
+    server = await startServer({ ...services.env, SMTP_URL: smtp.url });
     const tenant = await createTenant(server);
     slug = tenant.slug;
     await cliJson(server, ['tenant', 'settings', '--tenant', slug, '--set', JSON.stringify({ signIn: { methods: { password: true, emailOtp: true, magicLink: true }, signUp: true } })]);

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser as Chromium, BrowserContext, Page } from 'playwright-core';
 import { createTestServices, type TestServices } from '../support/test-env.js';
-import { startTessera, type TesseraProcess } from '../support/tessera-process.js';
+import type { TesseraProcess } from '../support/tessera-process.js';
+import { startServer } from '../support/use-tessera.js';
 import { cliJson, createClient, createTenant, createUser } from '../support/fixtures.js';
 import { asPage, loginPage } from '../support/hosted-pages.js';
 import { Browser } from '../support/browser.js';
@@ -26,7 +27,7 @@ describe('admin console first run in a real browser (Chromium)', () => {
   before(async () => {
     chromium = await launchChromium();
     services = await createTestServices();
-    server = await startTessera(services.env);
+    server = await startServer(services.env);
     slug = (await createTenant(server)).slug;
     context = await chromium.newContext();
     page = await context.newPage();

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser as Chromium, Page } from 'playwright-core';
 import { createTestServices, type TestServices } from '../support/test-env.js';
-import { startTessera, type TesseraProcess } from '../support/tessera-process.js';
+import type { TesseraProcess } from '../support/tessera-process.js';
+import { startServer } from '../support/use-tessera.js';
 import { createClient, createTenant, createUser } from '../support/fixtures.js';
 import { discover, oidc, refusal, signInOffline } from '../support/relying-party.js';
 import { createOperator, type TestOperator } from '../support/admin-console.js';
@@ -24,7 +25,7 @@ describe('admin console in a real browser (Chromium)', () => {
   before(async () => {
     chromium = await launchChromium();
     services = await createTestServices();
-    server = await startTessera(services.env);
+    server = await startServer(services.env);
     owner = await createOperator(server, 'owner');
     slug = (await createTenant(server)).slug;
   });

@@ -10,7 +10,8 @@ import { appleKey, callbackUrlOf } from '../support/federation-flows.js';
 import { discover, type oidc } from '../support/relying-party.js';
 import { startRelyingParty } from '../support/relying-party-server.js';
 import { createTestServices, type TestServices } from '../support/test-env.js';
-import { startTessera, type TesseraProcess } from '../support/tessera-process.js';
+import type { TesseraProcess } from '../support/tessera-process.js';
+import { startServer } from '../support/use-tessera.js';
 import { startOidcUpstream, type OidcUpstream } from '../support/upstreams/oidc-upstream.js';
 
 describe('federated sign-in in a real browser (Chromium)', () => {
@@ -26,7 +27,7 @@ describe('federated sign-in in a real browser (Chromium)', () => {
   before(async () => {
     chromium = await launchChromium();
     [services, rp, google, apple] = await Promise.all([createTestServices(), startRelyingParty(), startOidcUpstream('google'), startOidcUpstream('apple')]);
-    server = await startTessera(services.env);
+    server = await startServer(services.env);
     tenant = await createTenant(server);
     const callbackUrl = callbackUrlOf(server, tenant.slug);
     const googleApp = google.registerClient({ redirectUris: [callbackUrl] });

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser as Chromium, Page } from 'playwright-core';
 import { createTestServices, type TestServices } from '../support/test-env.js';
-import { startTessera, type TesseraProcess } from '../support/tessera-process.js';
+import type { TesseraProcess } from '../support/tessera-process.js';
+import { startServer } from '../support/use-tessera.js';
 import { createClient, createTenant, createUser } from '../support/fixtures.js';
 import { discover, oidc } from '../support/relying-party.js';
 import { startRelyingParty } from '../support/relying-party-server.js';
@@ -22,7 +23,7 @@ describe('form_post in a real browser (Chromium)', () => {
   before(async () => {
     chromium = await launchChromium();
     [services, rp] = await Promise.all([createTestServices(), startRelyingParty()]);
-    server = await startTessera(services.env);
+    server = await startServer(services.env);
     const tenant = await createTenant(server);
     user = await createUser(server, tenant.slug);
     const client = await createClient(server, tenant.slug, ['--first-party', '--redirect-uri', rp.redirectUri]);

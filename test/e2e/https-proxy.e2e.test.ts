@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser as Chromium, Page } from 'playwright-core';
 import { createTestServices, type TestServices } from '../support/test-env.js';
-import { freePort, startTessera, type TesseraProcess } from '../support/tessera-process.js';
+import { freePort, type TesseraProcess } from '../support/tessera-process.js';
+import { startServer } from '../support/use-tessera.js';
 import { createClient, createTenant, createUser } from '../support/fixtures.js';
 import { oidc } from '../support/relying-party.js';
 import { startRelyingParty } from '../support/relying-party-server.js';
@@ -31,7 +32,7 @@ describe('https behind a TLS-terminating proxy', () => {
     httpsFetch = fetchTrusting(certificates.ca);
     const port = await freePort();
     proxy = await startTlsProxy(certificates, () => `http://127.0.0.1:${port}`);
-    server = await startTessera(services.env, { port, publicUrl: proxy.origin });
+    server = await startServer(services.env, { port, publicUrl: proxy.origin });
     rp = await startRelyingParty();
     tenant = await createTenant(server);
     user = await createUser(server, tenant.slug);

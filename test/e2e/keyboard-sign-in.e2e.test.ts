@@ -15,7 +15,8 @@ import { startOidcUpstream, type OidcUpstream } from '../support/upstreams/oidc-
 import { discover, type oidc } from '../support/relying-party.js';
 import { startRelyingParty, type SignedIn } from '../support/relying-party-server.js';
 import { createTestServices, type TestServices } from '../support/test-env.js';
-import { freePort, startTessera, type TesseraProcess } from '../support/tessera-process.js';
+import { freePort, type TesseraProcess } from '../support/tessera-process.js';
+import { startServer } from '../support/use-tessera.js';
 
 interface Focused { tag: string; name: string; text: string; label: string; visible: boolean }
 
@@ -67,7 +68,7 @@ describe('keyboard-only sign-in on every method (Chromium)', () => {
     [services, rp, vendors, google] = await Promise.all([createTestServices(), startRelyingParty(), startVendors(), startOidcUpstream('google')]);
     const port = await freePort();
     origin = `http://localhost:${port}`;
-    server = await startTessera(services.env, { port, publicUrl: origin });
+    server = await startServer(services.env, { port, publicUrl: origin });
     ({ slug, issuer } = await createTenant(server));
     const googleApp = google.registerClient({ redirectUris: [`${issuer}/federated/callback`] });
     await cliJson(server, ['tenant', 'settings', '--tenant', slug, '--set', JSON.stringify({

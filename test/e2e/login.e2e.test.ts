@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser as Chromium, BrowserContextOptions, Page } from 'playwright-core';
 import { createTestServices, type TestServices } from '../support/test-env.js';
-import { startTessera, type TesseraProcess } from '../support/tessera-process.js';
+import type { TesseraProcess } from '../support/tessera-process.js';
+import { startServer } from '../support/use-tessera.js';
 import { createClient, createTenant, createUser } from '../support/fixtures.js';
 import { discover, oidc } from '../support/relying-party.js';
 import { startRelyingParty, type SignedIn } from '../support/relying-party-server.js';
@@ -24,7 +25,7 @@ describe('sign-in in a real browser (Chromium)', () => {
     // first, so a missing browser fails fast with its install command
     chromium = await launchChromium();
     [services, rp] = await Promise.all([createTestServices(), startRelyingParty()]);
-    server = await startTessera(services.env);
+    server = await startServer(services.env);
     const tenant = await createTenant(server);
     tenantName = `Tenant ${tenant.slug}`;
     const [created, first, third] = await Promise.all([

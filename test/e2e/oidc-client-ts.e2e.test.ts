@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser as Chromium } from 'playwright-core';
 import { createTestServices, type TestServices } from '../support/test-env.js';
-import { startTessera, type TesseraProcess } from '../support/tessera-process.js';
+import type { TesseraProcess } from '../support/tessera-process.js';
+import { startServer } from '../support/use-tessera.js';
 import { createClient, createTenant, createUser } from '../support/fixtures.js';
 import { launchChromium } from '../support/chromium.js';
 import { startOidcClientTsApp, type SpaOutcome } from '../support/oidc-client-ts-app.js';
@@ -21,7 +22,7 @@ describe('oidc-client-ts in a real browser (Chromium)', () => {
   before(async () => {
     chromium = await launchChromium();
     services = await createTestServices();
-    server = await startTessera(services.env);
+    server = await startServer(services.env);
   });
   after(async () => {
     await chromium?.close();

@@ -11,7 +11,8 @@ import { auditEvents } from '../support/phone-flows.js';
 import { discover, type oidc } from '../support/relying-party.js';
 import { startRelyingParty } from '../support/relying-party-server.js';
 import { createTestServices, type TestServices } from '../support/test-env.js';
-import { freePort, startTessera, type TesseraProcess } from '../support/tessera-process.js';
+import { freePort, type TesseraProcess } from '../support/tessera-process.js';
+import { startServer } from '../support/use-tessera.js';
 
 type VirtualCredential = { credentialId: string; isResidentCredential: boolean; rpId?: string; privateKey: string; userHandle?: string; signCount: number };
 type User = Awaited<ReturnType<typeof createUser>>;
@@ -33,7 +34,7 @@ describe('passkeys in a real browser (Chromium, virtual authenticator)', () => {
     [services, rp] = await Promise.all([createTestServices(), startRelyingParty()]);
     const port = await freePort();
     origin = `http://localhost:${port}`;
-    server = await startTessera(services.env, { port, publicUrl: origin });
+    server = await startServer(services.env, { port, publicUrl: origin });
     slug = (await createTenant(server)).slug;
     await cliJson(server, ['tenant', 'settings', '--tenant', slug, '--set', JSON.stringify({ signIn: { methods: { passkey: true } } })]);
     const client = await createClient(server, slug, ['--first-party', '--redirect-uri', rp.redirectUri]);

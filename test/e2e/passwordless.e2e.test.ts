@@ -12,7 +12,8 @@ import { codeFrom, randomMobile, readOutbox, startVendors, vendorSettings, waitF
 import { discover, type oidc } from '../support/relying-party.js';
 import { startRelyingParty, type SignedIn } from '../support/relying-party-server.js';
 import { createTestServices, type TestServices } from '../support/test-env.js';
-import { startTessera, type TesseraProcess } from '../support/tessera-process.js';
+import type { TesseraProcess } from '../support/tessera-process.js';
+import { startServer } from '../support/use-tessera.js';
 
 describe('passwordless sign-in in a real browser (Chromium)', () => {
   let services: TestServices;
@@ -27,7 +28,7 @@ describe('passwordless sign-in in a real browser (Chromium)', () => {
     // first, so a missing browser fails fast with its install command
     chromium = await launchChromium();
     [services, rp, vendors] = await Promise.all([createTestServices(), startRelyingParty(), startVendors()]);
-    server = await startTessera(services.env);
+    server = await startServer(services.env);
     const created = await createTenant(server);
     tenant = { ...created, name: `Tenant ${created.slug}` };
     await cliJson(server, ['tenant', 'settings', '--tenant', tenant.slug, '--set', JSON.stringify({

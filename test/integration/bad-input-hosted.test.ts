@@ -2,7 +2,7 @@
 // unknown tenants and paths, assets, the health check, Host checks, the CLI endpoint and the demo pages): never a
 // 500, never a stack trace, `{error, message}` or our page for browsers — and no password or CLI token we sent in
 // the servers' output. The protocol endpoints: bad-input-protocol.test.ts.
-// test-group: lane (PGlite starts and migrates: about 10 s of one core, CPU-bound; one such file at a time)
+// test-group: lane (an embedded-database server: PGlite opens a copy of a migrated folder, embedded-template.ts)
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -14,6 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import { createTestServices, type TestServices } from '../support/test-env.js';
 import { startTessera, type TesseraProcess } from '../support/tessera-process.js';
 import { startServer } from '../support/use-tessera.js';
+import { copyEmbeddedTemplate } from '../support/embedded-template.js';
 import { createClient, createTenant, createUser, redirectUri } from '../support/fixtures.js';
 import { Browser, formsOf, isPage } from '../support/browser.js';
 import { authorizationRequest, discover } from '../support/relying-party.js';
@@ -64,6 +65,7 @@ describe("bad input at Tessera's own routes", () => {
   before(async () => {
     services = await createTestServices();
     dataDir = mkdtempSync(join(tmpdir(), 'tessera-bad-input-'));
+    await copyEmbeddedTemplate(dataDir, 'migrated');
     // trace: the most a misconfigured operator could log must still hold no secret
     [server, embedded] = await Promise.all([
       startServer({ ...services.env, LOG_LEVEL: 'trace' }),

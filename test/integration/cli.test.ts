@@ -7,7 +7,8 @@ import { after, before, describe, it } from 'node:test';
 import * as jose from 'jose';
 import pg from 'pg';
 import { createTestServices, type TestServices } from '../support/test-env.js';
-import { runCli, startTessera, type CliResult, type TesseraProcess } from '../support/tessera-process.js';
+import { runCli, type CliResult, type TesseraProcess } from '../support/tessera-process.js';
+import { startServer } from '../support/use-tessera.js';
 import { cliJson, createClient, createUser, postLogoutRedirectUri, redirectUri, uniqueSlug } from '../support/fixtures.js';
 import { authorizationRequest, discover, oidc } from '../support/relying-party.js';
 import { Browser, isPage } from '../support/browser.js';
@@ -60,7 +61,8 @@ describe('tessera CLI (PostgreSQL)', () => {
 
   before(async () => {
     services = await createTestServices();
-    server = await startTessera(services.env, { spawnCli: true });
+    // the server in this process (it is not what is under test); every `tessera` command a process of its own
+    server = await startServer(services.env, { spawnCli: true });
     database = new pg.Client({ connectionString: services.databaseUrl });
     await database.connect();
     tenant = await cliJson(server, ['tenant', 'create', uniqueSlug('cli'), '--name', 'Acme Corp']);

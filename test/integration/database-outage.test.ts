@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { createTestServices, type TestServices } from '../support/test-env.js';
-import { runCli } from '../support/tessera-process.js';
+import { runCliInProcess } from '../support/tessera-process.js';
 import { startPrivatePostgres, type PrivatePostgres } from '../support/private-postgres.js';
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { uniqueSlug } from '../support/fixtures.js';
@@ -21,7 +21,7 @@ describe('a PostgreSQL outage', () => {
     postgres = await startPrivatePostgres();
     services = await createTestServices({ adminDatabaseUrl: postgres.url });
     server = await startServerProcess(services.env);
-    const created = await runCli(['tenant', 'create', slug, '--name', 'PG down'], services.env);
+    const created = await runCliInProcess(['tenant', 'create', slug, '--name', 'PG down'], services.env);
     assert.equal(created.code, 0, created.stderr);
   });
   after(async () => {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { createTestServices, type TestServices } from '../support/test-env.js';
-import { runCli } from '../support/tessera-process.js';
+import { runCliInProcess } from '../support/tessera-process.js';
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { uniqueSlug } from '../support/fixtures.js';
 
@@ -20,8 +20,8 @@ describe('graceful shutdown', () => {
     services = await createTestServices();
     env = services.env;
     server = await startServerProcess(env);
-    assert.equal((await runCli(['tenant', 'create', slug, '--name', 'Stop'], env)).code, 0);
-    const created = await runCli(['client', 'create', '--tenant', slug, '--name', 'Worker', '--grant', 'client_credentials'], env);
+    assert.equal((await runCliInProcess(['tenant', 'create', slug, '--name', 'Stop'], env)).code, 0);
+    const created = await runCliInProcess(['client', 'create', '--tenant', slug, '--name', 'Worker', '--grant', 'client_credentials'], env);
     assert.equal(created.code, 0, created.stderr);
     client = created.json as typeof client;
   });

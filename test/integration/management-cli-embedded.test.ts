@@ -1,12 +1,13 @@
 // On the embedded database the CLI's Management API commands run inside the server that holds ./data
 // (the /internal/cli route), through the same registry, with the local operator as actor.
-// test-group: lane (PGlite starts and migrates: about 10 s of one core, CPU-bound; one such file at a time)
+// test-group: lane (an embedded-database server: PGlite opens a copy of a migrated folder, embedded-template.ts)
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runCli, startTessera, type CliResult, type TesseraProcess } from '../support/tessera-process.js';
+import { copyEmbeddedTemplate } from '../support/embedded-template.js';
 
 const embeddedEnv = { NODE_ENV: 'development', SEED_DEMO: 'false', ARGON2_MEMORY_KIB: '1024', ARGON2_TIME_COST: '1', LOG_LEVEL: 'warn' };
 
@@ -22,6 +23,7 @@ describe('CLI: Management API commands on the embedded database', () => {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'tessera-mgmt-embedded-'));
+    await copyEmbeddedTemplate(join(dir, 'data'), 'migrated');
     server = await startTessera(embeddedEnv, { cwd: dir });
   });
   after(async () => {

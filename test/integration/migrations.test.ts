@@ -10,6 +10,7 @@ import { openDatabase, type Database } from '../../src/db/database.js';
 import { migrate, MIGRATION_LOCK_KEY, pendingMigrations } from '../../src/db/migrate.js';
 import { authorMigration, diffMigrationsToSchema } from '../../src/db/migration-author.js';
 import { findPrismaDir } from '../../src/db/schema-engine.js';
+import { copyEmbeddedTemplate } from '../support/embedded-template.js';
 
 const ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 const TABLES = ['_prisma_migrations', 'apis', 'audit_events', 'audit_heads', 'client_roles', 'clients', 'identities', 'license_activations', 'license_policies', 'license_products', 'licenses', 'mfa_factors', 'oidc_models', 'passkeys', 'permissions', 'recovery_codes', 'role_permissions', 'roles', 'session_activity', 'signing_keys', 'tenants', 'trusted_devices', 'user_roles', 'users'];
@@ -131,10 +132,12 @@ describe('on PostgreSQL', () => {
   });
 });
 
+// a copy of a new PGlite cluster (embedded-template.ts): what is tested is migrating, not PGlite creating its cluster
 describe('on embedded PGlite', () => {
   test('migrate applies once, concurrent calls queue, and data survives close and reopen', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'tessera-pglite-'));
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+    await copyEmbeddedTemplate(dataDir, 'empty');
     const first = await openDatabase({ kind: 'embedded', dataDir });
     try {
       assert.equal(first.kind, 'embedded');
@@ -162,6 +165,7 @@ describe('on embedded PGlite', () => {
   test('a broken migration fails as a whole, with PostgreSQL’s reason', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'tessera-pglite-'));
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+    await copyEmbeddedTemplate(dataDir, 'empty');
     await assertBrokenMigrationFailsWhole(await open({ kind: 'embedded', dataDir }));
   });
 });

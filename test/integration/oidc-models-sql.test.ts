@@ -15,6 +15,7 @@ import { createSessionActivityRepository } from '../../src/db/session-activity.r
 import { createUsersRepository } from '../../src/db/users.repository.js';
 import { startPgBouncer } from '../support/pgbouncer.js';
 import { createTestServices, type TestServices } from '../support/test-env.js';
+import { copyEmbeddedTemplate } from '../support/embedded-template.js';
 
 /** far from UTC, so a timestamp read or written as local time is off by half a day */
 const farZone = 'Pacific/Kiritimati';
@@ -192,6 +193,7 @@ describe('a prepared statement whose result a migration changed while the proces
 
 suite('on embedded PGlite', async () => {
   const dataDir = await mkdtemp(join(tmpdir(), 'tessera-sql-'));
+  await copyEmbeddedTemplate(dataDir, 'migrated');
   const db = await openDatabase({ kind: 'embedded', dataDir });
   await migrate(db);
   return { db, drop: () => rm(dataDir, { recursive: true, force: true }) };

@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createClient, type RedisClientType } from 'redis';
+import { createClient, type RedisClientType } from '@redis/client';
 import type { KvStore } from '../../src/store/kv-store.js';
 import { createRedisStore } from '../../src/store/redis-store.js';
 import { createRateLimiter } from '../../src/store/rate-limiter.js';

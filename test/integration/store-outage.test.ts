@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createTestServices, type TestServices } from '../support/test-env.js';
-import { runCli } from '../support/tessera-process.js';
+import { runCliInProcess } from '../support/tessera-process.js';
 import { startPrivateRedis, type PrivateRedis } from '../support/private-redis.js';
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { redirectUri, uniqueSlug } from '../support/fixtures.js';
@@ -24,11 +24,11 @@ describe('a Redis outage', () => {
     redis = await startPrivateRedis();
     env = { ...services.env, REDIS_URL: redis.url };
     server = await startServerProcess(env);
-    assert.equal((await runCli(['tenant', 'create', slug, '--name', 'Outage'], env)).code, 0);
-    const created = await runCli(['client', 'create', '--tenant', slug, '--name', 'Worker', '--grant', 'client_credentials'], env);
+    assert.equal((await runCliInProcess(['tenant', 'create', slug, '--name', 'Outage'], env)).code, 0);
+    const created = await runCliInProcess(['client', 'create', '--tenant', slug, '--name', 'Worker', '--grant', 'client_credentials'], env);
     assert.equal(created.code, 0, created.stderr);
     client = created.json as typeof client;
-    const web = await runCli(['client', 'create', '--tenant', slug, '--name', 'Web', '--redirect-uri', redirectUri], env);
+    const web = await runCliInProcess(['client', 'create', '--tenant', slug, '--name', 'Web', '--redirect-uri', redirectUri], env);
     assert.equal(web.code, 0, web.stderr);
     app = web.json as typeof app;
   });

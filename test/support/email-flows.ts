@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before } from 'node:test';
 import type { AddressObject, ParsedMail } from 'mailparser';
 import pg from 'pg';
-import { createClient as createRedisClient } from 'redis';
+import { createClient as createRedisClient } from '@redis/client';
 import { Browser, formsOf, type Page } from './browser.js';
 import { cliJson, createClient, createTenant, redirectUri } from './fixtures.js';
 import { asCallback, asPage, atCallback, loginPage } from './hosted-pages.js';

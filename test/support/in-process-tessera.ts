@@ -14,10 +14,16 @@ import { developmentBehaviours } from '../../src/config/development-mode.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { createTestClock, type TestClock } from './test-clock.js';
 import { productionSafeHashCost } from './test-env.js';
-import { runCliInProcess } from './tessera-cli.js';
+import { runCli, runCliInProcess } from './tessera-cli.js';
 import type { TesseraProcess } from './tessera-process.js';
 
-export interface InProcessOptions { publicUrl?: string; port?: number; cwd?: string }
+export interface InProcessOptions {
+  publicUrl?: string;
+  port?: number;
+  cwd?: string;
+  /** `cli()` spawns `tessera` (the CLI's own tests) instead of running its code in this process */
+  spawnCli?: boolean;
+}
 
 export async function startInProcess(env: Record<string, string>, options: InProcessOptions = {}): Promise<TesseraProcess & { readonly clock: TestClock }> {
   let output = '';
@@ -57,7 +63,7 @@ export async function startInProcess(env: Record<string, string>, options: InPro
     clock,
     output: () => output,
     issuer: (slug) => `${fullEnv.PUBLIC_URL}/t/${slug}`,
-    cli: (argv) => runCliInProcess(argv, fullEnv, options.cwd),
+    cli: (argv) => (options.spawnCli ? runCli(argv, fullEnv, options.cwd) : runCliInProcess(argv, fullEnv, options.cwd)),
     stop() {
       stopped ??= (async () => {
         // as main.ts on SIGTERM: no new connections, in-flight requests finish; a client holding a socket open gets cut off

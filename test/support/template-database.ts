@@ -13,13 +13,18 @@ const TEMPLATE_LOCK_KEY = 5_841_209_338;
 
 const known = new Map<string, Promise<string>>();
 
-async function templateName(): Promise<string> {
+/** a hash of prisma/migrations (each migration's path and SQL): a changed migration changes it */
+export async function migrationsHash(): Promise<string> {
   const migrations = await readMigrations(join(await findPrismaDir(), 'migrations'));
   const hash = createHash('sha256');
   for (const dir of migrations.migrationDirectories) {
     hash.update(dir.path).update('\0').update(dir.migrationFile.content.value).update('\0');
   }
-  return `tessera_template_${hash.digest('hex').slice(0, 16)}`;
+  return hash.digest('hex').slice(0, 16);
+}
+
+async function templateName(): Promise<string> {
+  return `tessera_template_${await migrationsHash()}`;
 }
 
 function withDatabase(url: string, name: string): string {
@@ -28,18 +33,23 @@ function withDatabase(url: string, name: string): string {
   return parsed.href;
 }
 
+/** `make(key)` once per key in this process; a failed one is made again at the next call */
+export function madeOnce<K, V>(made: Map<K, Promise<V>>, key: K, make: (key: K) => Promise<V>): Promise<V> {
+  let value = made.get(key);
+  if (!value) {
+    value = make(key).catch((error: unknown) => {
+      made.delete(key);
+      throw error;
+    });
+    made.set(key, value);
+  }
+  return value;
+}
+
 /** The name of the migrated template, built on first use. A crashed build leaves only a `_building` database, never a half-migrated template. */
 export function migratedTemplate(adminUrl: string): Promise<string> {
   // one per server: a test may also use a private PostgreSQL of its own
-  let template = known.get(adminUrl);
-  if (!template) {
-    template = build(adminUrl).catch((error: unknown) => {
-      known.delete(adminUrl);
-      throw error;
-    });
-    known.set(adminUrl, template);
-  }
-  return template;
+  return madeOnce(known, adminUrl, build);
 }
 
 async function build(adminUrl: string): Promise<string> {

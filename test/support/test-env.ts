@@ -3,7 +3,7 @@
 // The database is a clone of a template migrated once (per set of migrations), not migrated again per file.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { createClient } from 'redis';
+import { createClient } from '@redis/client';
 import { migratedTemplate } from './template-database.js';
 
 export const adminDatabaseUrl = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';

@@ -2,7 +2,7 @@
 // of its own, started in `before` and stopped — database dropped, keys deleted — in `after`.
 import assert from 'node:assert/strict';
 import { after, before } from 'node:test';
-import { startInProcess } from './in-process-tessera.js';
+import { startInProcess, type InProcessOptions } from './in-process-tessera.js';
 import { createTestServices, type TestServices } from './test-env.js';
 import { processesOnly, startTessera, type TesseraProcess } from './tessera-process.js';
 
@@ -16,7 +16,7 @@ export interface UseTesseraOptions {
 }
 
 /** starts a server on `env`: in this process unless asked for a process (options.process or TESSERA_TEST_PROCESS=1) */
-export function startServer(env: Record<string, string>, options: UseTesseraOptions & { publicUrl?: string; port?: number } = {}): Promise<TesseraProcess> {
+export function startServer(env: Record<string, string>, options: UseTesseraOptions & InProcessOptions = {}): Promise<TesseraProcess> {
   const { process: asProcess, movableClock, ...where } = options;
   return !movableClock && (asProcess || processesOnly) ? startTessera(env, where) : startInProcess(env, where);
 }
