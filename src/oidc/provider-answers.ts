@@ -18,24 +18,42 @@ export interface ProviderAnswerSteps {
   rewrites: AnswerStep[];
 }
 
+/** the steps one after the other: a promise only from the first step that returns one (then for the rest) */
+function inTurn(steps: readonly AnswerStep[], ctx: KoaContextWithOIDC, from = 0): Promise<void> | undefined {
+  for (let i = from; i < steps.length; i++) {
+    const pending = steps[i]!(ctx);
+    if (pending) return pending.then(() => inTurn(steps, ctx, i + 1));
+  }
+  return undefined;
+}
+
 export function providerAnswers(steps: ProviderAnswerSteps): Middleware {
   const { answered, onSettled, rewrites } = steps;
-  return async function afterProviderAnswer(context, next) {
-    const ctx = context as KoaContextWithOIDC;
-    // (plain loops, not a helper: an async helper would bring back the promises this file exists to save)
+
+  // what `try { await next(); answered } finally { onSettled } rewrites` does, without an async frame: a
+  // client_credentials token makes one promise here (next()'s `then`) instead of an async function's several
+  function settledThenThrow(ctx: KoaContextWithOIDC, error: unknown): Promise<never> {
+    const pending = onSettled(ctx);
+    if (pending) return pending.then(() => { throw error; });
+    throw error;
+  }
+  function settledThenRewrites(ctx: KoaContextWithOIDC): Promise<void> | undefined {
+    const pending = onSettled(ctx);
+    return pending ? pending.then(() => inTurn(rewrites, ctx)) : inTurn(rewrites, ctx);
+  }
+  function afterAnswer(ctx: KoaContextWithOIDC): Promise<void> | undefined {
+    let pending: Promise<void> | undefined;
     try {
-      await next();
-      for (const step of answered) {
-        const pending = step(ctx);
-        if (pending) await pending;
-      }
-    } finally {
-      const pending = onSettled(ctx);
-      if (pending) await pending;
+      pending = inTurn(answered, ctx);
+    } catch (error) {
+      return settledThenThrow(ctx, error);
     }
-    for (const step of rewrites) {
-      const pending = step(ctx);
-      if (pending) await pending;
-    }
+    if (!pending) return settledThenRewrites(ctx);
+    return pending.then(() => settledThenRewrites(ctx), (error: unknown) => settledThenThrow(ctx, error));
+  }
+
+  return function afterProviderAnswer(context, next) {
+    const ctx = context as KoaContextWithOIDC;
+    return next().then(() => afterAnswer(ctx), (error: unknown) => settledThenThrow(ctx, error));
   };
 }

@@ -216,10 +216,12 @@ export function tenantProviderConfiguration(input: TenantProviderConfigInput): C
       resourceIndicators: {
         enabled: true,
         // RFC 8707 + RFC 9068: a client that names no resource gets a JWT for the tenant's default API.
-        defaultResource: async (_ctx, _client, oneOf) => oneOf ?? settings.defaultResource ?? undefined,
+        // (Plain functions, not async ones: the library awaits their answers, and an async function is one more
+        // promise per token; a throw inside the library's own async step is its rejection all the same.)
+        defaultResource: (_ctx, _client, oneOf) => oneOf ?? settings.defaultResource ?? undefined,
         // An OpenID request without `resource` at the token endpoint keeps the userinfo-capable access token.
-        useGrantedResource: async () => false,
-        getResourceServerInfo: async (_ctx, indicator, client) => resourceServerInfo(settings, input.apis, indicator, client),
+        useGrantedResource: () => false,
+        getResourceServerInfo: (_ctx, indicator, client) => resourceServerInfo(settings, input.apis, indicator, client),
       },
     },
     interactions: { policy: stepUpInteractionPolicy(), url: async (_ctx, interaction) => `/t/${tenant.slug}/interaction/${interaction.uid}` },

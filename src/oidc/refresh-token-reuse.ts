@@ -6,8 +6,8 @@
 // A client that never set an interval gets a short default, so a refresh whose answer was lost (a killed process,
 // a dropped connection) can be retried with the same token; a client that sets 0 gets strict replay detection.
 import type { KoaContextWithOIDC } from 'oidc-provider';
-import type { Middleware } from 'koa';
 import type { KvStore } from '../store/kv-store.js';
+import type { AnswerStep } from './provider-answers.js';
 import { createSealer, digest } from '../crypto/sealing.js';
 
 const waitForWinnerMs = 2000;
@@ -40,22 +40,19 @@ export async function successorRecorded(store: KvStore, tenantId: string, token:
   return (await waitForSuccessor(store, successorKey(tenantId, token))) !== null;
 }
 
-export function refreshTokenReuse(deps: { store: KvStore; tenantId: string }): Middleware {
+/**
+ * The last of the provider's answer steps (provider-answers.ts): after the other rewrites, as when it was a layer
+ * around them. A promise only for a refresh at the token endpoint; every other answer passes untouched.
+ */
+export function refreshTokenReuse(deps: { store: KvStore; tenantId: string }): AnswerStep {
   const keyOf = (token: string) => successorKey(deps.tenantId, token);
 
-  return async function reuseInterval(context, next) {
-    await next();
-    const ctx = context as KoaContextWithOIDC;
+  async function reuseInterval(ctx: KoaContextWithOIDC, presented: string, interval: number): Promise<void> {
     const { oidc } = ctx;
-    if (oidc?.route !== 'token' || oidc.params?.grant_type !== 'refresh_token' || !oidc.client) return;
-    const presented = oidc.params.refresh_token;
-    const interval = reuseIntervalOf(oidc.client as unknown as { refresh_token_reuse_interval?: unknown });
-    if (typeof presented !== 'string' || !interval) return;
-
     const key = keyOf(presented);
     const sealer = createSealer([presented]);
     if (ctx.status === 200) {
-      const successor: Successor = { clientId: oidc.client.clientId, body: ctx.body };
+      const successor: Successor = { clientId: oidc.client!.clientId, body: ctx.body };
       await deps.store.set(key, sealer.seal(JSON.stringify(successor), key), interval);
       return;
     }
@@ -64,12 +61,21 @@ export function refreshTokenReuse(deps: { store: KvStore; tenantId: string }): M
     // it unconsumed (a repeat inside the interval). An unknown, revoked, foreign or long-rotated token is refused
     // at once instead of holding the request for the whole wait.
     const token = await oidc.provider.RefreshToken.find(presented);
-    if (!token || token.consumed || token.clientId !== oidc.client.clientId) return;
+    if (!token || token.consumed || token.clientId !== oidc.client!.clientId) return;
     const sealed = await waitForSuccessor(deps.store, key);
     if (!sealed) return;
     const successor = JSON.parse(sealer.open(sealed, key)) as Successor;
-    if (successor.clientId !== oidc.client.clientId) return;
+    if (successor.clientId !== oidc.client!.clientId) return;
     ctx.status = 200;
     ctx.body = successor.body;
+  }
+
+  return function refreshAnswer(ctx) {
+    const { oidc } = ctx;
+    if (oidc?.route !== 'token' || oidc.params?.grant_type !== 'refresh_token' || !oidc.client) return undefined;
+    const presented = oidc.params.refresh_token;
+    const interval = reuseIntervalOf(oidc.client as unknown as { refresh_token_reuse_interval?: unknown });
+    if (typeof presented !== 'string' || !interval) return undefined;
+    return reuseInterval(ctx, presented, interval);
   };
 }

@@ -136,9 +136,9 @@ export function createTenantProviders(deps: TenantProvidersDeps) {
     // The device guard acts before the provider, on its own path only. The reuse interval's answer replaces an
     // `invalid_grant` of a refresh and keeps a 200's body; the answer steps below never produce either (they rewrite
     // 400 invalid_request and invalid_client_metadata, a revocation's empty 200, introspection), so running them
-    // before it, in one middleware (provider-answers.ts), gives every request the answer it got from six layers.
+    // before it, in one middleware (provider-answers.ts) whose last step it is, gives every request the answer it got
+    // from seven layers.
     if (settings.grants.deviceFlow) provider.use(deviceVerificationGuard({ limiter: deps.limiter, tenantId: record.id, issuer: tenant.issuer, pages: deps.pages }));
-    provider.use(refreshTokenReuse({ store: deps.store, tenantId: record.id }));
     const logger = deps.logger;
     provider.use(providerAnswers({
       answered: [
@@ -146,7 +146,8 @@ export function createTenantProviders(deps: TenantProvidersDeps) {
         jwtAccessTokenEndpoints({ tenantId: record.id, issuer: tenant.issuer, keys: createLocalJWKSet(publicJwks(jwks)), revoked: deps.revokedAccessTokens }),
       ],
       onSettled: (ctx) => rollBackFailedRotation(ctx, logger),
-      rewrites: [clientPolicyAnswer, unauthorizedClientAnswer],
+      // the reuse interval last: it was the layer around the others, and none of them makes what it looks at
+      rewrites: [clientPolicyAnswer, unauthorizedClientAnswer, refreshTokenReuse({ store: deps.store, tenantId: record.id })],
     }));
     deps.protocolAudit?.attach(provider, record.id);
     if (deps.onTokenIssued) {

@@ -2,10 +2,16 @@
 // like a Tessera tenant (same features, scopes, claims and response types, so discovery documents match; the
 // same key set — RSA 2048, P-256, Ed25519 — so JWKS documents match; client_credentials tokens are RFC 9068
 // JWTs for a default resource). One process, one Provider and one http server per issuer (BARE_ISSUERS).
+// For the refresh step each issuer also has a confidential code + refresh_token client, rotating every refresh
+// token and answering with an ID token and an opaque access token, as Tessera's refresh does; the library's own
+// refresh-vs-client_credentials ratio is what Tessera's is read against. A refresh token is minted as a finished
+// sign-in would leave it (a Grant for `openid offline_access`, then the token) by a POST (bare-refresh.ts) on
+// BARE_CONTROL_PORT, a server of its own: the measured servers answer nothing but the provider.
 import { createServer, type Server } from 'node:http';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
 import Provider, { errors, type Configuration } from 'oidc-provider';
 import { standardClaims } from '../../src/validation/standard-claims.js';
+import { bareMintPath, bareRefreshClientId, bareRefreshRedirectUri } from './bare-refresh.js';
 
 export interface BareIssuer {
   port: number;
@@ -32,7 +38,16 @@ async function configuration(issuer: string, spec: BareIssuer): Promise<Configur
       response_types: [],
       redirect_uris: [],
       token_endpoint_auth_method: 'client_secret_basic',
+    }, {
+      client_id: bareRefreshClientId(spec.clientId),
+      client_secret: spec.clientSecret,
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      redirect_uris: [bareRefreshRedirectUri],
+      token_endpoint_auth_method: 'client_secret_basic',
     }],
+    // Tessera rotates every refresh token (src/oidc/provider-config.ts)
+    rotateRefreshToken: true,
     jwks: { keys: [await key('RS256'), await key('ES256'), await key('EdDSA')] } as Configuration['jwks'],
     claims: standardClaims as unknown as Configuration['claims'],
     scopes: ['openid', 'offline_access', 'profile', 'email', 'phone', 'address'],
@@ -56,7 +71,8 @@ async function configuration(issuer: string, spec: BareIssuer): Promise<Configur
       rpInitiatedLogout: { enabled: true },
       resourceIndicators: {
         enabled: true,
-        defaultResource: async (_ctx, _client, oneOf) => oneOf ?? resource,
+        // the machine client's tokens are for the API; a user's refresh gets an opaque token (userinfo), as in Tessera
+        defaultResource: async (_ctx, client, oneOf) => oneOf ?? (client?.clientId === spec.clientId ? resource : undefined),
         useGrantedResource: async () => false,
         getResourceServerInfo: async (_ctx, indicator) => {
           if (indicator !== resource) throw new errors.InvalidTarget();
@@ -67,20 +83,51 @@ async function configuration(issuer: string, spec: BareIssuer): Promise<Configur
   };
 }
 
+/** a refresh token of a new user's `openid offline_access` grant to the issuer's refresh client */
+async function mintRefreshToken(provider: Provider, spec: BareIssuer, user: number): Promise<string> {
+  const client = await provider.Client.find(bareRefreshClientId(spec.clientId));
+  if (!client) throw new Error('no refresh client');
+  const accountId = `bench-user-${user}`;
+  const grant = new provider.Grant({ clientId: client.clientId, accountId });
+  grant.addOIDCScope('openid offline_access');
+  const grantId = await grant.save();
+  const token = new provider.RefreshToken({ client, accountId, grantId, scope: 'openid offline_access', gty: 'authorization_code', authTime: Math.floor(Date.now() / 1000) });
+  return token.save();
+}
+
+function listen(server: Server, port: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  });
+}
+
 async function main() {
   const issuers = JSON.parse(process.env.BARE_ISSUERS ?? '[]') as BareIssuer[];
   if (!issuers.length) throw new Error('BARE_ISSUERS (JSON) is required');
   const servers: Server[] = [];
+  const providers = new Map<string, [Provider, BareIssuer]>();
   for (const spec of issuers) {
     const issuer = `http://127.0.0.1:${spec.port}`;
     const provider = new Provider(issuer, await configuration(issuer, spec));
+    providers.set(bareMintPath(spec.port), [provider, spec]);
     const server = createServer(provider.callback());
     server.keepAliveTimeout = 65_000; // as Tessera's main.ts
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(spec.port, '127.0.0.1', resolve);
-    });
+    await listen(server, spec.port);
     servers.push(server);
+  }
+  if (process.env.BARE_CONTROL_PORT) {
+    let users = 0;
+    const control = createServer((req, res) => {
+      const found = req.method === 'POST' ? providers.get(req.url ?? '') : undefined;
+      if (!found) return void res.writeHead(404).end();
+      mintRefreshToken(found[0], found[1], users++).then(
+        (token) => res.writeHead(200, { 'content-type': 'text/plain' }).end(token),
+        (error: unknown) => res.writeHead(500).end(String(error)),
+      );
+    });
+    await listen(control, Number(process.env.BARE_CONTROL_PORT));
+    servers.push(control);
   }
   // exit through process.exit so `node --cpu-prof` writes its profile
   process.once('SIGTERM', () => {

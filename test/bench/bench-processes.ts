@@ -19,12 +19,24 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
+/** how a server is started: node's own flags, and a command that runs node (valgrind, for instruction-count.ts) */
+export interface Launch {
+  nodeArgs?: string[];
+  /** e.g. ['valgrind', '--tool=callgrind', …]: node runs under it, with the same pid */
+  wrapper?: string[];
+  /** another build's main script (instruction-count.ts compares a change with it) */
+  script?: string;
+  /** how long the server may take to answer (60 s) */
+  readyTimeoutMs?: number;
+}
+
 /**
  * Runs `node [nodeArgs] script` (on the server core when pinning is on, or on `cores`) and resolves when every `readyUrls` answers 2xx.
  * @param nodeArgs e.g. --cpu-prof (the profile is written when the process exits on SIGTERM)
  */
-export async function startServer(options: { name: string; script: string; env: Record<string, string>; nodeArgs?: string[]; readyUrls: string[]; cores?: 'server' | 'clients' }): Promise<ServerProcess> {
-  const [command, args] = pinnedCommand(process.execPath, [...(options.nodeArgs ?? []), options.script], options.cores);
+export async function startServer(options: { name: string; script: string; env: Record<string, string>; readyUrls: string[]; cores?: 'server' | 'clients' } & Omit<Launch, 'script'>): Promise<ServerProcess> {
+  const [node, ...wrapped] = [...(options.wrapper ?? []), process.execPath];
+  const [command, args] = pinnedCommand(node!, [...wrapped, ...(options.nodeArgs ?? []), options.script], options.cores);
   const child: ChildProcess = spawn(command, args, {
     env: { PATH: process.env.PATH ?? '', ...options.env },
     cwd: repoRoot,
@@ -34,7 +46,8 @@ export async function startServer(options: { name: string; script: string; env: 
   child.stdout!.on('data', (d) => { output += d; });
   child.stderr!.on('data', (d) => { output += d; });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const deadline = Date.now() + 60_000;
+  const readyTimeoutMs = options.readyTimeoutMs ?? 60_000;
+  const deadline = Date.now() + readyTimeoutMs;
   for (const url of options.readyUrls) {
     for (;;) {
       if (child.exitCode !== null) throw new Error(`${options.name} exited with ${child.exitCode} before it was ready:\n${output}`);
@@ -42,7 +55,7 @@ export async function startServer(options: { name: string; script: string; env: 
       if (ok) break;
       if (Date.now() > deadline) {
         child.kill('SIGKILL');
-        throw new Error(`${options.name} was not ready within 60 s:\n${output}`);
+        throw new Error(`${options.name} was not ready within ${readyTimeoutMs / 1000} s:\n${output}`);
       }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }

@@ -67,8 +67,10 @@ export interface GoalRow {
   /** null: measured for the record, no goal */
   met: boolean | null;
   note?: string;
-  /** the measured window on Tessera, for BENCH_CPU_PROF's summaries */
+  /** the measured window, for BENCH_CPU_PROF's summaries */
   window?: Window;
+  /** whose window it is (Tessera unless said) */
+  target?: Target;
 }
 
 export interface BenchReport {

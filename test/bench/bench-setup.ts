@@ -4,7 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { OWASP_ARGON2ID } from '../../src/config/argon2-cost.js';
 import { runCliInProcess } from '../support/tessera-process.js';
 import type { TestServices } from '../support/test-env.js';
-import { bareProviderScript, freePort, startServer, tesseraMain, type ServerProcess } from './bench-processes.js';
+import { bareMintPath } from './bare-refresh.js';
+import { bareProviderScript, freePort, startServer, tesseraMain, type Launch, type ServerProcess } from './bench-processes.js';
 
 export const loginRedirectUri = 'http://127.0.0.1:9/callback';
 
@@ -48,11 +49,11 @@ export const tesseraSettings = {
   ARGON2_MEMORY_KIB: String(OWASP_ARGON2ID.memoryKiB), ARGON2_TIME_COST: String(OWASP_ARGON2ID.timeCost),
 } as const;
 
-export async function startTesseraTarget(services: TestServices, nodeArgs: string[]): Promise<TesseraTarget> {
+export async function startTesseraTarget(services: TestServices, launch: Launch): Promise<TesseraTarget> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const env = { ...services.env, ...tesseraSettings, PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: url };
-  const server = await startServer({ name: 'tessera', script: tesseraMain, env, nodeArgs, readyUrls: [`${url}/healthz`] });
+  const server = await startServer({ name: 'tessera', script: launch.script ?? tesseraMain, env, ...launch, readyUrls: [`${url}/healthz`] });
   try {
     const [rs256, es256] = [await tenantWithClient(env, 'RS256'), await tenantWithClient(env, 'ES256')];
     return { server, env, rs256, es256 };
@@ -115,20 +116,23 @@ export interface BareTarget {
   server: ServerProcess;
   rs256: Issuer;
   es256: Issuer;
+  /** POST: a new refresh token of the issuer's refresh client (bare-refresh.ts) */
+  mintUrl(issuer: Issuer): string;
 }
 
-export async function startBareTarget(nodeArgs: string[]): Promise<BareTarget> {
+export async function startBareTarget(launch: Launch): Promise<BareTarget> {
   const specs = await Promise.all((['RS256', 'ES256'] as const).map(async (alg) => ({
     port: await freePort(), alg, clientId: `bench-${alg.toLowerCase()}`, clientSecret: randomBytes(32).toString('base64url'),
   })));
   const issuers = specs.map((s) => `http://127.0.0.1:${s.port}`);
+  const controlPort = await freePort();
   const server = await startServer({
     name: 'bare',
     script: bareProviderScript,
-    env: { NODE_ENV: tesseraSettings.NODE_ENV, BARE_ISSUERS: JSON.stringify(specs) },
-    nodeArgs,
+    env: { NODE_ENV: tesseraSettings.NODE_ENV, BARE_ISSUERS: JSON.stringify(specs), BARE_CONTROL_PORT: String(controlPort) },
+    ...launch,
     readyUrls: issuers.map((issuer) => `${issuer}/.well-known/openid-configuration`),
   });
   const [rs256, es256] = specs.map((s, i) => ({ issuer: issuers[i]!, alg: s.alg, clientId: s.clientId, clientSecret: s.clientSecret }));
-  return { server, rs256: rs256!, es256: es256! };
+  return { server, rs256: rs256!, es256: es256!, mintUrl: (i) => `http://127.0.0.1:${controlPort}${bareMintPath(Number(new URL(i.issuer).port))}` };
 }

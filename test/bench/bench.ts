@@ -24,7 +24,7 @@ import { pinning, pinningNote } from './cpu-pinning.js';
 import { profileProcess, summariseProfile } from './cpu-profile.js';
 import { twoProcesses } from './process-steps.js';
 import { expiredGrants, millionUsers } from './scale-steps.js';
-import { measureJsonLogins, measureOtpLogins, measureRefresh } from './session-steps.js';
+import { measureBareRefresh, measureJsonLogins, measureOtpLogins, measureRefresh } from './session-steps.js';
 import { idleRss, touchTenants } from './tenant-steps.js';
 import { measureVerify, verifyLine } from './verify-bench.js';
 
@@ -51,7 +51,7 @@ function profileSummaries(dir: string, known: Set<string>, report: BenchReport, 
     const thread = owner!.thread === 0 ? 'main thread' : `worker thread ${owner!.thread}`;
     const windows: [string, Window][] = report.runs.filter((r) => r.target === target).map((r) => [r.scenario, r.window]);
     if (target === 'tessera' && report.login) windows.push(['logins', report.login.loginWindow]);
-    if (target === 'tessera') for (const goal of report.goals) if (goal.window) windows.push([goal.measure, goal.window]);
+    for (const goal of report.goals) if (goal.window && (goal.target ?? 'tessera') === target) windows.push([goal.measure, goal.window]);
     for (const [scenario, window] of windows) {
       out.push(`\n=== ${target} ${thread}, ${scenario} (${join(dir, file)} ${window.startUs} ${window.endUs}) ===\n${summariseProfile(join(dir, file), { window })}`);
     }
@@ -163,9 +163,9 @@ async function main() {
   };
   process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
   try {
-    const tessera = await startTesseraTarget(services, nodeArgs);
+    const tessera = await startTesseraTarget(services, { nodeArgs });
     running.push(tessera.server);
-    const bare = await startBareTarget(nodeArgs);
+    const bare = await startBareTarget({ nodeArgs });
     running.push(bare.server);
     Object.assign(pids, { tessera: tessera.server.pid, bare: bare.server.pid });
     process.stdout.write(`Tessera pid ${tessera.server.pid} at ${new URL(tessera.rs256.issuer).origin}, bare oidc-provider pid ${bare.server.pid}\n`);
@@ -179,6 +179,11 @@ async function main() {
       }
     }
     report.ratios = ratiosOf(report.runs);
+    // the library's own refresh-vs-client_credentials ratio, read beside Tessera's (measureRefresh)
+    if (wanted('refresh')) {
+      const bareCcRate = report.ratios.find((r) => r.scenario === 'token-rs256')?.bare ?? null;
+      report.goals.push(await measureBareRefresh({ bare, database: services.databaseName, warmupSeconds, durationSeconds, failures: report.failures }, bareCcRate, connections));
+    }
     await bare.server.stop();
 
     const scaleSteps = scale ? ['expired-grants', 'million-users'].filter(wanted) : [];

@@ -1,6 +1,7 @@
 // The load generator's session jobs, each a closed loop of virtual users (closed-loop.ts):
 //   logins      — the full code flow through the hosted login form, a fresh cookie jar per login
-//   refreshes   — each virtual user signs in once (offline_access), then redeems its newest refresh token again and again
+//   refreshes   — each virtual user signs in once (offline_access), then redeems its newest refresh token again and again;
+//                 with `mintUrl` (the bare library) its first refresh token is minted there instead of signed in for
 //   json-logins — `POST {issuer}/v1/auth/login {email, password}` (the REST auth API), tokens in the answer
 //   otp-logins  — the backend OTP API: `POST /auth/send-otp`, then `POST /auth/verify-otp` with the sandbox tenant's
 //                 fixed test code for that recipient (signIn.testRecipients), tokens in the answer
@@ -10,7 +11,7 @@ import { closedLoop, type ClosedLoopJob, type ClosedLoopResult } from './closed-
 
 interface Users { users: { email: string; password: string }[] }
 export interface LoginJob extends ClosedLoopJob, Users { kind: 'logins'; issuer: string; clientId: string; clientSecret: string; redirectUri: string }
-export interface RefreshJob extends ClosedLoopJob, Users { kind: 'refreshes'; issuer: string; clientId: string; clientSecret: string }
+export interface RefreshJob extends ClosedLoopJob, Users { kind: 'refreshes'; issuer: string; clientId: string; clientSecret: string; mintUrl?: string }
 export interface JsonLoginJob extends ClosedLoopJob, Users { kind: 'json-logins'; url: string }
 export interface OtpLoginJob extends ClosedLoopJob { kind: 'otp-logins'; origin: string; appId: string; appSecret: string; recipients: string[]; code: string }
 export type SessionJob = LoginJob | RefreshJob | JsonLoginJob | OtpLoginJob;
@@ -20,6 +21,13 @@ async function postJson(url: string, body: unknown): Promise<Record<string, unkn
   const text = await response.text();
   if (response.status !== 200) throw new Error(`${url}: ${response.status} ${text.slice(0, 300)}`);
   return JSON.parse(text) as Record<string, unknown>;
+}
+
+async function minted(url: string): Promise<string> {
+  const response = await fetch(url, { method: 'POST' });
+  const token = await response.text();
+  if (response.status !== 200) throw new Error(`${url}: ${response.status} ${token.slice(0, 300)}`);
+  return token;
 }
 
 const userOf = (job: Users, index: number) => job.users[index % job.users.length]!;
@@ -34,7 +42,8 @@ export async function runSessionJob(job: SessionJob): Promise<ClosedLoopResult> 
   }
   if (job.kind === 'refreshes') {
     const config = await discover(job.issuer, job.clientId, job.clientSecret);
-    return closedLoop(job, async (i) => ({ token: (await signInOffline(config, userOf(job, i))).refresh_token! }), async (state) => {
+    const first = async (i: number) => job.mintUrl ? minted(job.mintUrl) : (await signInOffline(config, userOf(job, i))).refresh_token!;
+    return closedLoop(job, async (i) => ({ token: await first(i) }), async (state) => {
       const tokens = await oidc.refreshTokenGrant(config, state.token);
       if (!tokens.access_token) throw new Error('refresh answered without an access token');
       // a rotated family continues with its successor; an unrotated token stays valid

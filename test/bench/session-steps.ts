@@ -2,7 +2,8 @@
 // second against the client_credentials rate (goal ≥ 0.6×), and the REST auth API's JSON password login
 // (`/v1/auth/login`, issue 16) against the hosted form's code flow, both at the OWASP argon2id cost.
 import { quietMachine, runJob } from './bench-jobs.js';
-import { enableRestApi, otpApp, refreshClient, type TesseraTarget } from './bench-setup.js';
+import { bareRefreshClientId } from './bare-refresh.js';
+import { enableRestApi, otpApp, refreshClient, type BareTarget, type TesseraTarget } from './bench-setup.js';
 import type { GoalRow } from './bench-report.js';
 import type { SessionResult } from './load-generator.js';
 import type { WindowUsage } from './proc-sampler.js';
@@ -49,6 +50,33 @@ export async function measureRefresh(input: SessionStepInput, ccRate: number | n
     met: ratio === null ? null : ratio >= 0.6,
     window,
     note: `${rate(result, 'refreshes')}; ${connections} virtual users each redeeming its newest refresh token; ${cpuPer(usage, result, 'refresh')}`,
+  };
+}
+
+/**
+ * The bare library's own refresh grant against its own client_credentials rate (RS256, this run): the same rotation,
+ * ID token and opaque access token as Tessera's refresh, on its in-memory adapter. What Tessera's ratio is read against.
+ * @param ccRate the bare library's client_credentials RS256 rate of this run, or null when that scenario did not run
+ */
+export async function measureBareRefresh(input: { bare: BareTarget; database: string; warmupSeconds: number; durationSeconds: number; failures: string[] }, ccRate: number | null, connections: number): Promise<GoalRow> {
+  const { bare } = input;
+  await quietMachine();
+  process.stdout.write(`  bare library's refresh grant, ${connections} virtual users… `);
+  const { result, usage, window } = await runJob<SessionResult>({
+    kind: 'refreshes', issuer: bare.rs256.issuer, clientId: bareRefreshClientId(bare.rs256.clientId), clientSecret: bare.rs256.clientSecret,
+    mintUrl: bare.mintUrl(bare.rs256), users: [], virtualUsers: connections, warmupSeconds: input.warmupSeconds, durationSeconds: input.durationSeconds,
+  }, bare.server.pid, input.database);
+  process.stdout.write(`${rate(result, 'refreshes')}\n`);
+  if (result.errors) input.failures.push(`bare refresh grant: ${result.errors} failed, first: ${result.firstError}`);
+  const ratio = ccRate ? result.perSecond / ccRate : null;
+  return {
+    measure: 'bare oidc-provider: its refresh grant vs its client_credentials (RS256)',
+    value: ratio === null ? `${result.perSecond.toFixed(0)}/s` : `${ratio.toFixed(2)}× (${result.perSecond.toFixed(0)} vs ${ccRate!.toFixed(0)}/s)`,
+    goal: 'reference',
+    met: null,
+    window,
+    target: 'bare',
+    note: `${rate(result, 'refreshes')}; in-memory adapter, every refresh rotated, ID token + opaque access token; ${cpuPer(usage, result, 'refresh')}`,
   };
 }
 
