@@ -48,6 +48,20 @@ export function fingerprint(token: string): string {
   return (a >>> 0).toString(36) + (b >>> 0).toString(36);
 }
 
+/**
+ * the Idempotency-Key under which a refresh token is presented (four 32-bit hashes, 128 bits, of the token): every tab
+ * that presents one token sends one key with one body, so the API rotates the token once and answers every
+ * presentation with that rotation's answer (24 h) — two tabs whose claims crossed late both get the same successor
+ */
+export function presentationKey(token: string): string {
+  const lanes = [[0x811c9dc5, 0x01000193], [0x01000193, 0x5bd1e995], [0x5bd1e995, 0x85ebca6b], [0x27d4eb2f, 0xc2b2ae35]] as const;
+  return `rt-${lanes.map(([seed, factor]) => {
+    let h = seed ^ token.length;
+    for (let i = 0; i < token.length; i++) h = Math.imul(h ^ token.charCodeAt(i), factor) ^ (h >>> 15);
+    return (h >>> 0).toString(36);
+  }).join('.')}`;
+}
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const tabId = () => Math.random().toString(36).slice(2) + Date.now().toString(36);
 

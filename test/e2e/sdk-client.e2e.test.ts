@@ -135,6 +135,43 @@ describe('app SDK tessera/client in headless Chromium', () => {
     }
   });
 
+  it('a tab whose messages arrive late presents the token another tab is presenting: both get the one successor, nobody is signed out', async () => {
+    const user = await createUser(server, slug);
+    const context = await chromium.newContext();
+    try {
+      const [early, other, late] = [await openTab(context), await openTab(context), await openTab(context)];
+      assert.equal(await authIn(early)<string>('return (await auth.signIn(arg)).status', { email: user.email, password: user.password }), 'signed_in');
+      const first = await authIn(early)<string>('return (await auth.getSession()).refresh_token');
+      for (const tab of [other, late]) assert.equal(await authIn(tab)<string>('return (await auth.getSession()).refresh_token'), first);
+
+      // `late` hears nothing and says nothing; `early` claims (unopposed), finds the token unrotated and presents
+      // it, its request held until `late` has presented the same token and stored the successor
+      await late.evaluate(() => (window as unknown as PageWindow & { holdChannel(): void }).holdChannel());
+      await early.evaluate(() => {
+        const w = window as unknown as PageWindow & { holdRefresh(): void; pending: Promise<string> };
+        w.holdRefresh();
+        w.pending = w.client.auth.refresh().then((s: { refresh_token: string }) => s.refresh_token, (e: { code?: string }) => `failed: ${e.code}`);
+      });
+      await early.waitForFunction(() => (window as unknown as PageWindow).refreshes === 1);
+      const lateToken = await authIn(late)<string>("return auth.refresh().then((s) => s.refresh_token, (e) => 'failed: ' + e.code)");
+      await early.evaluate(() => (window as unknown as PageWindow & { releaseRefresh(): void }).releaseRefresh());
+      const earlyToken = await early.evaluate(() => (window as unknown as PageWindow & { pending: Promise<string> }).pending);
+      assert.ok(!lateToken.startsWith('failed') && lateToken !== first, lateToken);
+      assert.equal(earlyToken, lateToken, 'the second presentation of the token gets the first one\'s successor');
+      await late.evaluate(() => (window as unknown as PageWindow & { releaseChannel(): void }).releaseChannel());
+
+      // the family lives: the successor refreshes, and every tab follows it and is signed in
+      const next = await authIn(other)<string>('return (await auth.refresh()).refresh_token');
+      assert.notEqual(next, lateToken);
+      for (const tab of [early, other, late]) {
+        assert.equal(await authIn(tab)<string>('return (await auth.getSession()).refresh_token'), next);
+        assert.equal(await authIn(tab)<string>('return (await auth.getUser()).email'), user.email);
+      }
+    } finally {
+      await context.close();
+    }
+  });
+
   it('three tabs refresh at the same moment, twenty times: one refresh a round, the user stays signed in every time', async () => {
     const user = await createUser(server, slug);
     const context = await chromium.newContext();
