@@ -169,8 +169,29 @@ describe('app SDK tessera/client in headless Chromium', () => {
         assert.equal(await authIn(tab)<string>('return (await auth.getUser()).email'), user.email);
       }
       // where a tab could know, it did not present: one request each for the two tokens' presentations, no more
-      const requests = await Promise.all([early, other, late].map((tab) => tab.evaluate(() => (window as unknown as PageWindow).refreshes)));
-      assert.deepEqual(requests, [1, 1, 1]);
+      const requests = () => Promise.all([early, other, late].map((tab) => tab.evaluate(() => (window as unknown as PageWindow).refreshes)));
+      assert.deepEqual(await requests(), [1, 1, 1]);
+
+      // two late tabs present one token at once, their requests let go together: one is answered while the other
+      // runs or after it (the SDK waits out `idempotency.in_progress`), with the same successor either way
+      for (const tab of [early, late]) {
+        await tab.evaluate(() => {
+          const w = window as unknown as PageWindow & { holdChannel(): void; holdRefresh(): void; pending: Promise<string> };
+          w.holdChannel();
+          w.holdRefresh();
+          w.pending = w.client.auth.refresh().then((s: { refresh_token: string }) => s.refresh_token, (e: { code?: string }) => `failed: ${e.code}`);
+        });
+      }
+      for (const tab of [early, late]) await tab.waitForFunction(() => (window as unknown as PageWindow).refreshes === 2);
+      await Promise.all([early, late].map((tab) => tab.evaluate(() => (window as unknown as PageWindow & { releaseRefresh(): void }).releaseRefresh())));
+      const together = await Promise.all([early, late].map((tab) => tab.evaluate(() => (window as unknown as PageWindow & { pending: Promise<string> }).pending)));
+      assert.ok(!together[0]!.startsWith('failed') && together[0] !== next, together[0]);
+      assert.equal(together[1], together[0]);
+      for (const tab of [early, late]) await tab.evaluate(() => (window as unknown as PageWindow & { releaseChannel(): void }).releaseChannel());
+      assert.equal(await authIn(other)<string>('return (await auth.getSession()).refresh_token'), together[0]);
+      assert.equal(await authIn(other)<string>('return (await auth.getUser()).email'), user.email);
+      // (a request answered `idempotency.in_progress` and repeated counts twice) the tab that heard them sent none
+      assert.equal((await requests())[1], 1);
     } finally {
       await context.close();
     }
