@@ -6,6 +6,7 @@ import { TesseraError } from './client-error.js';
 import type { AuthResult, AuthStateListener, Challenge, ChallengeMethod, ClientOptions, CodeSent, Environment, LinkSent, OAuthStart, Session, User, WhoAmI } from './client-types.js';
 import { builtInClientId, createHttpCall, type HttpCall } from './http-call.js';
 import { createPkceStore } from './pkce.js';
+import { presentationKey } from './refresh-coordinator.js';
 import { createSessionKeeper, defaultStorage } from './session-keeper.js';
 import { clientCore, type ChallengeAnswer, type ClientCore, type TokenAnswer } from './client-core.js';
 
@@ -72,9 +73,25 @@ export function createClient(options: ClientOptions) {
     storage,
     refreshMarginSeconds: options.refreshMargin ?? 30,
     autoRefresh: options.autoRefresh ?? true,
-    // no Idempotency-Key: the coordinator never retries a presented token, so there is no repeat to deduplicate
-    present: async (refreshToken, held) => sessionOf(await call<TokenAnswer>('auth/refresh', { asApp: true, issuer: at(held), body: { refresh_token: refreshToken } })),
+    present: async (refreshToken, held) => sessionOf(await presentRefresh(refreshToken, held)),
   });
+
+  /**
+   * The coordinator lets one tab present a token, but a tab whose messages arrive late cannot know that another one
+   * presents it too: the Idempotency-Key named after the token makes the two presentations one rotation, and the
+   * later one gets the earlier one's answer (or waits for it while it is in progress).
+   */
+  async function presentRefresh(refreshToken: string, held: Session): Promise<TokenAnswer> {
+    const headers = { 'idempotency-key': presentationKey(refreshToken) };
+    for (;;) {
+      try {
+        return await call<TokenAnswer>('auth/refresh', { asApp: true, issuer: at(held), headers, body: { refresh_token: refreshToken } });
+      } catch (error) {
+        if (!(error instanceof TesseraError && error.code === 'idempotency.in_progress')) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    }
+  }
 
   async function settle(answer: TokenAnswer | ChallengeAnswer): Promise<AuthResult> {
     if ('status' in answer && answer.status === 'challenge_required') return { status: 'challenge_required', challenge: answer.challenge };

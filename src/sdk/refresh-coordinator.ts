@@ -3,12 +3,16 @@
 // have hung other SDKs): a tab that needs a refresh announces a claim on the refresh token it holds, waits a short
 // window in which every other claim on the same token reaches it, and only the earliest claim (time, then tab id)
 // presents the token; the others wait for the winner's `done` message and adopt the session it carries. A refresh
-// token, once presented by any tab, is never presented again: oidc-provider rotates it and a replay revokes the
-// whole family (DESIGN.md), which is exactly how other SDKs log their users out.
+// token, once known to be presented by any tab, is never presented again: oidc-provider rotates it and a replay
+// revokes the whole family (DESIGN.md), which is exactly how other SDKs log their users out.
+// The window only saves requests; correctness does not rest on it. A tab whose messages arrive later than the window
+// (a throttled or busy tab) cannot know that another tab presents the same token at the same time, so every
+// presentation carries an Idempotency-Key named after the token (presentationKey): the API rotates the token once
+// and answers each presentation with that one rotation's tokens.
 import { TesseraError } from './client-error.js';
 import type { Session } from './client-types.js';
 
-/** how long every claim waits for the others; BroadcastChannel delivers within milliseconds, even on a busy machine */
+/** how long every claim waits for the others' claims; one that arrives later costs a second request, not the session */
 const claimWindowMs = 120;
 /** how long a claim holds before another tab may conclude its owner vanished */
 const leaseMs = 15_000;
@@ -46,6 +50,20 @@ export function fingerprint(token: string): string {
     b = Math.imul(b ^ c, 0x5bd1e995);
   }
   return (a >>> 0).toString(36) + (b >>> 0).toString(36);
+}
+
+/**
+ * the Idempotency-Key under which a refresh token is presented (four 32-bit hashes, 128 bits, of the token): every tab
+ * that presents one token sends one key with one body, so the API rotates the token once and answers every
+ * presentation with that rotation's answer (24 h) — two tabs whose claims crossed late both get the same successor
+ */
+export function presentationKey(token: string): string {
+  const lanes = [[0x811c9dc5, 0x01000193], [0x01000193, 0x5bd1e995], [0x5bd1e995, 0x85ebca6b], [0x27d4eb2f, 0xc2b2ae35]] as const;
+  return `rt-${lanes.map(([seed, factor]) => {
+    let h = seed ^ token.length;
+    for (let i = 0; i < token.length; i++) h = Math.imul(h ^ token.charCodeAt(i), factor) ^ (h >>> 15);
+    return (h >>> 0).toString(36);
+  }).join('.')}`;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -3,9 +3,9 @@
 // the tenant allows (CORS): sign-up with the code from the outbox, MFA (TOTP enrolment, the challenge at the next
 // sign-in), refresh, sign-out; passkeys on a virtual authenticator (register, first factor, second factor); a PKCE
 // sign-in link (the verifier in localStorage; the app's page the link opens exchanges it: signed in in this browser,
-// refused in a fresh context, another device); and three tabs of one browser refreshing at the same moment, twenty
-// times, after which the user is still signed in in every tab (one refresh per round: no token presented twice, no
-// family revoked).
+// refused in a fresh context, another device); three tabs of one browser refreshing at the same moment, twenty
+// times, after which the user is still signed in in every tab (one rotation per round, no family revoked); and a tab
+// whose BroadcastChannel delivers nothing until after another tab presented the same token (the claim window outrun).
 // Serial: three Chromium tabs timing a refresh to the same millisecond must not share two cores with other suites.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -170,13 +170,75 @@ describe('app SDK tessera/client in headless Chromium', () => {
     }
   });
 
-  it('three tabs refresh at the same moment, twenty times: one refresh a round, the user stays signed in every time', async () => {
+  it('a tab whose messages arrive late presents the token another tab is presenting: both get the one successor, nobody is signed out', async () => {
+    const user = await createUser(server, slug);
+    const context = await chromium.newContext();
+    try {
+      const [early, other, late] = [await openTab(context), await openTab(context), await openTab(context)];
+      assert.equal(await authIn(early)<string>('return (await auth.signIn(arg)).status', { email: user.email, password: user.password }), 'signed_in');
+      const first = await authIn(early)<string>('return (await auth.getSession()).refresh_token');
+      for (const tab of [other, late]) assert.equal(await authIn(tab)<string>('return (await auth.getSession()).refresh_token'), first);
+
+      // `late` hears nothing and says nothing; `early` claims (unopposed), finds the token unrotated and presents
+      // it, its request held until `late` has presented the same token and stored the successor
+      await late.evaluate(() => (window as unknown as PageWindow & { holdChannel(): void }).holdChannel());
+      await early.evaluate(() => {
+        const w = window as unknown as PageWindow & { holdRefresh(): void; pending: Promise<string> };
+        w.holdRefresh();
+        w.pending = w.client.auth.refresh().then((s: { refresh_token: string }) => s.refresh_token, (e: { code?: string }) => `failed: ${e.code}`);
+      });
+      await early.waitForFunction(() => (window as unknown as PageWindow).refreshes === 1);
+      const lateToken = await authIn(late)<string>("return auth.refresh().then((s) => s.refresh_token, (e) => 'failed: ' + e.code)");
+      await early.evaluate(() => (window as unknown as PageWindow & { releaseRefresh(): void }).releaseRefresh());
+      const earlyToken = await early.evaluate(() => (window as unknown as PageWindow & { pending: Promise<string> }).pending);
+      assert.ok(!lateToken.startsWith('failed') && lateToken !== first, lateToken);
+      assert.equal(earlyToken, lateToken, 'the second presentation of the token gets the first one\'s successor');
+      await late.evaluate(() => (window as unknown as PageWindow & { releaseChannel(): void }).releaseChannel());
+
+      // the family lives: the successor refreshes, and every tab follows it and is signed in
+      const next = await authIn(other)<string>('return (await auth.refresh()).refresh_token');
+      assert.notEqual(next, lateToken);
+      for (const tab of [early, other, late]) {
+        assert.equal(await authIn(tab)<string>('return (await auth.getSession()).refresh_token'), next);
+        assert.equal(await authIn(tab)<string>('return (await auth.getUser()).email'), user.email);
+      }
+      // where a tab could know, it did not present: one request each for the two tokens' presentations, no more
+      const requests = () => Promise.all([early, other, late].map((tab) => tab.evaluate(() => (window as unknown as PageWindow).refreshes)));
+      assert.deepEqual(await requests(), [1, 1, 1]);
+
+      // two late tabs present one token at once, their requests let go together: one is answered while the other
+      // runs or after it (the SDK waits out `idempotency.in_progress`), with the same successor either way
+      for (const tab of [early, late]) {
+        await tab.evaluate(() => {
+          const w = window as unknown as PageWindow & { holdChannel(): void; holdRefresh(): void; pending: Promise<string> };
+          w.holdChannel();
+          w.holdRefresh();
+          w.pending = w.client.auth.refresh().then((s: { refresh_token: string }) => s.refresh_token, (e: { code?: string }) => `failed: ${e.code}`);
+        });
+      }
+      for (const tab of [early, late]) await tab.waitForFunction(() => (window as unknown as PageWindow).refreshes === 2);
+      await Promise.all([early, late].map((tab) => tab.evaluate(() => (window as unknown as PageWindow & { releaseRefresh(): void }).releaseRefresh())));
+      const together = await Promise.all([early, late].map((tab) => tab.evaluate(() => (window as unknown as PageWindow & { pending: Promise<string> }).pending)));
+      assert.ok(!together[0]!.startsWith('failed') && together[0] !== next, together[0]);
+      assert.equal(together[1], together[0]);
+      for (const tab of [early, late]) await tab.evaluate(() => (window as unknown as PageWindow & { releaseChannel(): void }).releaseChannel());
+      assert.equal(await authIn(other)<string>('return (await auth.getSession()).refresh_token'), together[0]);
+      assert.equal(await authIn(other)<string>('return (await auth.getUser()).email'), user.email);
+      // (a request answered `idempotency.in_progress` and repeated counts twice) the tab that heard them sent none
+      assert.equal((await requests())[1], 1);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('three tabs refresh at the same moment, twenty times: one rotation a round, the user stays signed in every time', async () => {
     const user = await createUser(server, slug);
     const context = await chromium.newContext();
     try {
       const tabs = [await openTab(context), await openTab(context), await openTab(context)];
       const signedIn = await tabs[0]!.evaluate((u) => (window as unknown as PageWindow).client.auth.signIn(u).then((r: { status: string }) => r.status), { email: user.email, password: user.password });
       assert.equal(signedIn, 'signed_in');
+      const seen = new Set<string>();
       for (let round = 1; round <= 20; round++) {
         // one agreed moment on the shared clock, so the three refreshes start together
         const at = Date.now() + 250;
@@ -185,8 +247,10 @@ describe('app SDK tessera/client in headless Chromium', () => {
           .then((s: { refresh_token: string }) => s.refresh_token, (e: { code?: string; message: string }) => `failed: ${e.code} ${e.message}`), at)));
         assert.ok(tokens.every((t) => !t.startsWith('failed')), `round ${round}: ${tokens.join(', ')}`);
         assert.equal(new Set(tokens).size, 1, `round ${round}: every tab holds the same session`);
-        const refreshes = (await Promise.all(tabs.map((tab) => tab.evaluate(() => (window as unknown as PageWindow).refreshes)))).reduce((a, b) => a + b, 0);
-        assert.equal(refreshes, round, `round ${round}: one refresh request across the three tabs`);
+        // one rotation a round: a new token every round. (Usually one request too, but a tab whose claim arrives
+        // late on a loaded machine may send a second with the same token, which the API answers with the first's.)
+        assert.ok(!seen.has(tokens[0]!), `round ${round}: a new session`);
+        seen.add(tokens[0]!);
         const emails = await Promise.all(tabs.map((tab) => tab.evaluate(() => (window as unknown as PageWindow).client.auth.getUser().then((u: { email: string }) => u.email, (e: { code: string }) => e.code))));
         assert.deepEqual(emails, [user.email, user.email, user.email], `round ${round}: signed in in every tab`);
       }

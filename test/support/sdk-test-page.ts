@@ -1,7 +1,8 @@
 // A page on its own origin that loads the built app SDK (dist/src/sdk bundled by esbuild, as an app's bundler
 // would) and puts it on `window.sdk`; `window.makeClient(issuer)` creates the page's client with MFA and passkeys,
-// counting the refresh requests this page sends in `window.refreshes`. The same page answers at `confirmPath`, where
-// a sign-in link leads.
+// counting the refresh requests this page sends in `window.refreshes`. holdRefresh/releaseRefresh and
+// holdChannel/releaseChannel make a slow request or a late tab on demand, without timing. The same page answers at
+// `confirmPath`, where a sign-in link leads.
 import { createServer, type Server } from 'node:http';
 import { bundleSdk } from './sdk-bundle.js';
 import { freePort } from './tessera-process.js';
@@ -11,9 +12,25 @@ const page = `<!doctype html><html lang="en"><title>SDK test page</title>
 import * as sdk from '/sdk.js';
 window.sdk = sdk;
 window.refreshes = 0;
+// holdRefresh(): this page's refresh requests wait (counted, not sent) until releaseRefresh()
+let refreshGate = null;
+window.holdRefresh = () => { refreshGate = new Promise((resolve) => { window.releaseRefresh = () => { refreshGate = null; resolve(); }; }); };
 const counting = (input, init) => {
-  if (String(input).endsWith('/v1/auth/refresh')) window.refreshes++;
-  return fetch(input, init);
+  if (!String(input).endsWith('/v1/auth/refresh')) return fetch(input, init);
+  window.refreshes++;
+  return refreshGate ? refreshGate.then(() => fetch(input, init)) : fetch(input, init);
+};
+// holdChannel(): a tab whose BroadcastChannel is as late as can be — nothing it posts leaves and nothing posted
+// reaches it until releaseChannel(), which delivers all of it in order
+const held = [];
+let channelHeld = false;
+window.holdChannel = () => { channelHeld = true; };
+window.releaseChannel = () => { channelHeld = false; held.splice(0).forEach((deliver) => deliver()); };
+const NativeChannel = BroadcastChannel;
+window.BroadcastChannel = class LateChannel extends NativeChannel {
+  postMessage(message) { if (channelHeld) held.push(() => super.postMessage(message)); else super.postMessage(message); }
+  set onmessage(listener) { super.onmessage = (event) => { if (channelHeld) held.push(() => listener(event)); else listener(event); }; }
+  get onmessage() { return super.onmessage; }
 };
 window.makeClient = (issuer) => {
   window.client = sdk.withPasskeys(sdk.withMfa(sdk.createClient({ issuer, clientId: 'tessera-rest', fetch: counting })));
