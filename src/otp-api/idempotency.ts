@@ -4,6 +4,10 @@
 // One KvStore record per (app, route, key), named by a digest. The stored answer holds tokens, so it is sealed with
 // a key derived from the request body itself (which carries the app secret and the code or refresh token): the store
 // alone cannot open it. Answers of 5xx are not kept (the retry runs again).
+// A refresh's answer is kept only seconds (`refreshAnswerSeconds`): its key is often derived from the refresh token
+// (the SDK's is), so a longer life would let whoever holds a rotated token collect its successor with the same body
+// and key long after, past rotation's replay detection (RFC 9700 §4.14.2). After that window the token goes to the
+// token endpoint again, where a replay revokes the family.
 import { createHmac } from 'node:crypto';
 import type { Context } from 'koa';
 import { createSealer, deriveSecret, digest } from '../crypto/sealing.js';
@@ -17,6 +21,8 @@ interface Record_ { state: 'pending' | 'done'; fingerprint: string; sealed?: str
 const keySyntax = /^[\x21-\x7E]{1,255}$/;
 /** how long the first request may run before a retry may run it again */
 const pendingSeconds = 60;
+/** how long a refresh's answer is repeated: the default refresh-token reuse interval (src/oidc/refresh-token-reuse.ts) */
+export const refreshAnswerSeconds = 10;
 
 export function createIdempotency(deps: { store: KvStore; secret: string; ttlSeconds?: number }) {
   const ttl = deps.ttlSeconds ?? 24 * 3600;
@@ -37,9 +43,10 @@ export function createIdempotency(deps: { store: KvStore; secret: string; ttlSec
      * Answers the request with `run`'s answer, or with the stored one for a retry.
      * @param scope who and what: the app id and the route (a key is private to them)
      * @param bodyText the request body exactly as received
+     * @param keepSeconds how long the answer is repeated (default: the store's 24 h; a refresh's `refreshAnswerSeconds`)
      * @throws AppError('idempotency.invalid_key' | 'idempotency.key_reused' | 'idempotency.in_progress')
      */
-    async answer(ctx: Context, scope: string, bodyText: string, run: () => Promise<Answer>): Promise<void> {
+    async answer(ctx: Context, scope: string, bodyText: string, run: () => Promise<Answer>, keepSeconds = ttl): Promise<void> {
       const header = ctx.get('Idempotency-Key');
       if (!header) return write(ctx, await run());
       if (!keySyntax.test(header)) throw new AppError('idempotency.invalid_key');
@@ -57,7 +64,7 @@ export function createIdempotency(deps: { store: KvStore; secret: string; ttlSec
         }
         const text = answer.status === 204 ? '' : JSON.stringify(answer.body);
         if (answer.status >= 500) await deps.store.del([key]);
-        else await deps.store.set(key, JSON.stringify({ state: 'done', fingerprint, sealed: sealer.seal(JSON.stringify({ ...answer, body: undefined, text }), key) } satisfies Record_), ttl);
+        else await deps.store.set(key, JSON.stringify({ state: 'done', fingerprint, sealed: sealer.seal(JSON.stringify({ ...answer, body: undefined, text }), key) } satisfies Record_), keepSeconds);
         return write(ctx, answer, text);
       }
       const raw = await deps.store.get(key);

@@ -10,7 +10,7 @@ import { readJsonText } from '../http/json-body.js';
 import { listClaim } from '../rbac/access-token-check.js';
 import { bearerToken, verifyAppAccessToken } from './app-access-token.js';
 import { authenticateApp, type CallingApp } from './app-credentials.js';
-import { createIdempotency, type Answer } from './idempotency.js';
+import { createIdempotency, refreshAnswerSeconds, type Answer } from './idempotency.js';
 import { answerInLanguage, errorAnswer, tokenAnswer } from './otp-answers.js';
 import { createOtpSignIn } from './otp-sign-in.js';
 import { createOtpChallenge } from './otp-challenge.js';
@@ -54,7 +54,7 @@ export function otpApiRoutes(services: Services, deps: { secret: string }) {
         if (answer.status !== 204) ctx.body = answer.body;
         return;
       }
-      await idempotency.answer(ctx, `${app.appId}\0${route}`, read.text, run);
+      await idempotency.answer(ctx, `${app.appId}\0${route}`, read.text, run, route === 'refresh' ? refreshAnswerSeconds : undefined);
     };
   }
 

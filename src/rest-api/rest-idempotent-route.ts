@@ -6,7 +6,7 @@ import type { Services } from '../services.js';
 import { AppError } from '../errors/app-error.js';
 import { readJsonText } from '../http/json-body.js';
 import type { CallingApp } from '../otp-api/app-credentials.js';
-import { createIdempotency, type Answer } from '../otp-api/idempotency.js';
+import { createIdempotency, refreshAnswerSeconds, type Answer } from '../otp-api/idempotency.js';
 import { answerInLanguage, errorAnswer } from '../otp-api/otp-answers.js';
 import type { RestClients } from './rest-client.js';
 
@@ -31,7 +31,7 @@ export function createIdempotentRoutes(services: Services, clients: RestClients)
         }
       };
       // a refusal in the caller's language (http/error-language.ts), stored so for a retry
-      await idempotency.answer(ctx, `rest\0${app.appId}\0${route}`, read.text, async () => answerInLanguage(ctx, await handled(), ctx.state.tenant!.settings.texts));
+      await idempotency.answer(ctx, `rest\0${app.appId}\0${route}`, read.text, async () => answerInLanguage(ctx, await handled(), ctx.state.tenant!.settings.texts), route === 'refresh' ? refreshAnswerSeconds : undefined);
     };
   };
 }

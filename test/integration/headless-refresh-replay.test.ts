@@ -1,10 +1,13 @@
 // One token system across the three doors (issue #16 "No second token system"): ONE refresh token family of a
 // headless app rotated in turn at the backend OTP API (/auth/refresh), the REST API (/v1/auth/refresh) and the
 // tenant's standard token endpoint; a replay at any of them revokes the family everywhere, and the app's reuse
-// interval is honoured at each (the strict app sets 0; the default would be 10 s). Also the REST API's built-in client: two concurrent first calls both succeed with one
+// interval is honoured at each (the strict app sets 0; the default would be 10 s). An Idempotency-Key repeats a
+// refresh's answer only for those seconds: it is no way around replay detection later. Also the REST API's built-in client: two concurrent first calls both succeed with one
 // client, and its slug `tessera-rest` is reserved.
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
+import { randomUUID } from 'node:crypto';
+import { createClient as createRedisClient } from '@redis/client';
 import { decodeJwt } from 'jose';
 import { cliJson, createTenant, createUser } from '../support/fixtures.js';
 import { outbox, uniqueEmail } from '../support/email-flows.js';
@@ -20,11 +23,12 @@ describe('one refresh token family across /auth/refresh, /v1/auth/refresh and th
   let issuer: string;
 
   /** rotates at one door; the status and, on success, the new tokens */
-  async function refresh(door: Door, app: App, refreshToken: string): Promise<{ status: number; tokens: Tokens | null }> {
+  async function refresh(door: Door, app: App, refreshToken: string, idempotencyKey?: string): Promise<{ status: number; tokens: Tokens | null }> {
+    const headers = { 'content-type': 'application/json', ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}) };
     const response = door === 'otp-api'
-      ? await fetch(`${server.url}/auth/refresh`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ app_id: app.app_id, app_secret: app.app_secret, refresh_token: refreshToken }) })
+      ? await fetch(`${server.url}/auth/refresh`, { method: 'POST', headers, body: JSON.stringify({ app_id: app.app_id, app_secret: app.app_secret, refresh_token: refreshToken }) })
       : door === 'rest'
-        ? await fetch(`${issuer}/v1/auth/refresh`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ client_id: app.app_id, client_secret: app.app_secret, refresh_token: refreshToken }) })
+        ? await fetch(`${issuer}/v1/auth/refresh`, { method: 'POST', headers, body: JSON.stringify({ client_id: app.app_id, client_secret: app.app_secret, refresh_token: refreshToken }) })
         : await fetch(`${issuer}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: app.app_id, client_secret: app.app_secret }) });
     const body = (await response.json()) as Tokens & { error?: string };
     return { status: response.status, tokens: response.status === 200 ? body : null };
@@ -86,6 +90,35 @@ describe('one refresh token family across /auth/refresh, /v1/auth/refresh and th
     }
     const t2 = await rotate('rest', app, t1.refresh_token);
     assert.equal((await refresh('token', app, t2.refresh_token)).status, 200, 'the family lives');
+  });
+
+  it('an Idempotency-Key repeats a refresh\'s answer for seconds only: then the same token and key are a replay that ends the family', async () => {
+    const app = await cliJson<App>(server, ['app', 'create', '--tenant', slug, '--name', 'Keyed', '--slug', 'keyed-app', '--reuse-interval', '0']);
+    const redis = createRedisClient({ url: server.env.REDIS_URL });
+    await redis.connect();
+    try {
+      for (const door of ['otp-api', 'rest'] as const) {
+        const t0 = await signIn(app);
+        // a key named after the token, as the SDK names it: anyone holding the token can name it too
+        const key = `refresh-${randomUUID()}`;
+        const first = await refresh(door, app, t0.refresh_token, key);
+        assert.equal(first.status, 200, `first refresh at ${door}`);
+        const repeat = await refresh(door, app, t0.refresh_token, key);
+        assert.equal(repeat.tokens?.refresh_token, first.tokens!.refresh_token, `a repeat at ${door} gets the same answer`);
+        const stored = await redis.keys(`${server.env.REDIS_PREFIX}idem:*`);
+        assert.ok(stored.length >= 1, 'the answer is kept under its key');
+        for (const name of stored) {
+          const ttl = await redis.ttl(name);
+          assert.ok(ttl > 0 && ttl <= 10, `a refresh's answer is kept ${ttl} s: no longer than the default reuse interval`);
+        }
+        // once those seconds are over (the record gone), the same token and key reach the token endpoint: a replay
+        await redis.del(stored);
+        assert.equal((await refresh(door, app, t0.refresh_token, key)).status, 400, `the late repeat at ${door} is a replay`);
+        assert.equal((await refresh(door, app, first.tokens!.refresh_token)).status, 400, `the replay ended the family (${door})`);
+      }
+    } finally {
+      await redis.quit();
+    }
   });
 
   it('the built-in REST client: concurrent first calls all succeed with one client; `tessera-rest` cannot be taken by an app', async () => {
