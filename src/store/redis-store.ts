@@ -1,4 +1,4 @@
-import { createClient, ErrorReply, type RedisClientType } from 'redis';
+import { createClient, ErrorReply, type RedisClientType } from '@redis/client';
 import type { KvStore } from './kv-store.js';
 import { redactPassword } from '../errors/redact-password.js';
 import { StoreUnavailableError } from './store-outage.js';
