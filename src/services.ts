@@ -70,7 +70,7 @@ import { createPromotion } from './tenants/promotion.service.js';
 import { createPromotionRepository } from './tenants/promotion.repository.js';
 import { createEnvironmentsService } from './tenants/environments.service.js';
 import { revokeAccount } from './oidc/account-revocation.js';
-import { noMetrics, type Metrics } from './operations/metrics.js';
+import { noMetrics, type Metrics } from './operations/metrics-hooks.js';
 import { createLicensesRepository } from './db/licenses.repository.js';
 import { createLicenseModule } from './licenses/license-module.js';
 import { tracedStore, type Tracing } from './operations/tracing.js';
