@@ -48,7 +48,6 @@ import { metadataNotEnabled } from './clients/protocol-metadata.js';
 import { createSigningKeys } from './tenants/signing-keys.js';
 import { createRevokedAccessTokens } from './oidc/revoked-access-tokens.js';
 import { createTenantProviders } from './oidc/tenant-providers.js';
-import { createAdapterFactory } from './oidc/adapter-factory.js';
 import type { ProviderPages } from './oidc/provider-config.js';
 import { AppError } from './errors/app-error.js';
 import { createRbacRepository } from './db/rbac.repository.js';
@@ -71,7 +70,7 @@ import { createPromotion } from './tenants/promotion.service.js';
 import { createPromotionRepository } from './tenants/promotion.repository.js';
 import { createEnvironmentsService } from './tenants/environments.service.js';
 import { revokeAccount } from './oidc/account-revocation.js';
-import { noMetrics, type Metrics } from './operations/metrics.js';
+import { noMetrics, type Metrics } from './operations/metrics-hooks.js';
 import { createLicensesRepository } from './db/licenses.repository.js';
 import { createLicenseModule } from './licenses/license-module.js';
 import { tracedStore, type Tracing } from './operations/tracing.js';
@@ -183,7 +182,8 @@ export async function createServices(config: Config, logger: Logger, options: Se
     tenants: tenantsRepository,
     keys,
     store: kv,
-    adapterFor: (tenantId) => createAdapterFactory({ tenantId, repository: oidcModels, store: kv, sealer, clients: clients.sourceFor(tenantId), now }),
+    // loaded with the first provider: it brings oidc-provider, which the CLI's commands never need
+    adapterFor: async (tenantId) => (await import('./oidc/adapter-factory.js')).createAdapterFactory({ tenantId, repository: oidcModels, store: kv, sealer, clients: clients.sourceFor(tenantId), now }),
     usersFor: (tenantId) => (id) => users.findById(tenantId, id),
     rbac,
     pages: options.pages ?? noPages,

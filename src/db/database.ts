@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import {
@@ -13,7 +13,6 @@ import {
   type SqlQuery,
   type SqlMigrationAwareDriverAdapterFactory,
 } from '@prisma/driver-adapter-utils';
-import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient } from './generated/client.js';
 import { redactPassword } from '../errors/redact-password.js';
 import { withWasmOnBaselineTier } from './wasm-tiering.js';
@@ -219,6 +218,8 @@ async function openEmbedded(dataDir: string): Promise<Database> {
   let pglite: PGlite;
   try {
     await mkdir(dir, { recursive: true });
+    // loaded here: a process on PostgreSQL never needs the embedded engine
+    const { PGlite } = await import('@electric-sql/pglite');
     pglite = await PGlite.create(dir);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
@@ -226,7 +227,7 @@ async function openEmbedded(dataDir: string): Promise<Database> {
       cause: error,
     });
   }
-  const adapterFactory = pgliteAdapterFactory(pglite);
+  const adapterFactory = await pgliteAdapterFactory(pglite);
   const prisma = new PrismaClient({ adapter: adapterFactory });
   try {
     await withWasmOnBaselineTier(() => prisma.$queryRawUnsafe('SELECT 1'));
@@ -256,7 +257,8 @@ async function openEmbedded(dataDir: string): Promise<Database> {
  * A migration-aware factory over one PGlite instance; its shadow databases are fresh in-memory
  * PGlites, closed when the schema engine lets go of them.
  */
-export function pgliteAdapterFactory(pglite: PGlite): SqlMigrationAwareDriverAdapterFactory {
+export async function pgliteAdapterFactory(pglite: PGlite): Promise<SqlMigrationAwareDriverAdapterFactory> {
+  const [{ PGlite }, { PrismaPGlite }] = await Promise.all([import('@electric-sql/pglite'), import('pglite-prisma-adapter')]);
   const base = new PrismaPGlite(pglite);
   return {
     provider: base.provider,

@@ -24,7 +24,7 @@ export async function diffMigrationsToSchema(paths: AuthorPaths = {}): Promise<s
   const schema = { path: 'schema.prisma', content: await readFile(schemaPath, 'utf8') };
   const pglite = await PGlite.create();
   try {
-    const result = await withSchemaEngine(pgliteAdapterFactory(pglite), (engine) =>
+    const result = await withSchemaEngine(await pgliteAdapterFactory(pglite), (engine) =>
       engine.diff({
         from: { tag: 'migrations', ...migrations, lockfile },
         to: { tag: 'schemaDatamodel', files: [schema] },

@@ -3,7 +3,10 @@
 // Development prints them for a person (pino-pretty, in this process: redaction applies before formatting);
 // production and tests keep one JSON object per line for log pipelines.
 import { pino, type DestinationStream, type Logger } from 'pino';
-import { PinoPretty } from 'pino-pretty';
+import { createRequire } from 'node:module';
+
+// pino-pretty loads only for pretty lines: servers in production and the CLI never need it
+const load = createRequire(import.meta.url);
 
 /**
  * @param options.pretty lines for a person (development)
@@ -21,6 +24,6 @@ export function createLogger(level: string, options: { pretty?: boolean; destina
       censor: '[redacted]',
     },
   };
-  if (options.pretty) return pino(settings, PinoPretty({ colorize: process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname', sync: true }));
+  if (options.pretty) return pino(settings, (load('pino-pretty') as typeof import('pino-pretty')).PinoPretty({ colorize: process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname', sync: true }));
   return options.destination ? pino(settings, options.destination) : pino(settings);
 }

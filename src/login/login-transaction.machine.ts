@@ -16,7 +16,7 @@
 //   transition(tx: LoginTransaction, event: LoginEvent, policy: LoginPolicy | null, now: number): TransitionResult
 //     (policy null: events that need no policy; second_factor_assessed then refuses)
 //   isTerminal(state: LoginState): boolean
-import { ACR_MFA } from '../oidc/step-up-policy.js';
+import { ACR_MFA } from '../oidc/protocol-names.js';
 import type { MfaSettings } from '../tenants/mfa-settings.js';
 
 export const loginStates = ['identified', 'first_factor_passed', 'email_verification_required', 'second_factor_required', 'enrolment_required', 'completed', 'failed', 'expired'] as const;

@@ -7,11 +7,9 @@ import { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provid
 import type { RegistrationSettings } from '../tenants/registration-settings.js';
 import { openidScopes } from '../validation/standard-claims.js';
 import { digest } from '../crypto/sealing.js';
+import { singleUsePolicy, tenantPolicy } from './protocol-names.js';
 
-/** the policy every initial access token carries: the tenant's registration rules */
-export const tenantPolicy = 'tenant-rules';
-/** the policy of a single-use token: the first registration spends it */
-export const singleUsePolicy = 'single-use';
+export { singleUsePolicy, tenantPolicy };
 
 /** Tessera's own client metadata (provider-config.ts) is for operators to set, never a registrant */
 const operatorOnly = ['first_party', 'operator_tenants', 'headless', 'app_slug', 'refresh_token_reuse_interval', 'api_scope'];

@@ -5,8 +5,9 @@
 // headless app authenticated at the token endpoint, and the transaction must have been started by it; each
 // transaction is redeemed once (the redeem callback is a compare-and-set on the transaction record).
 import { errors, type Client, type KoaContextWithOIDC, type ResourceServer } from 'oidc-provider';
+import { loginTransactionGrantType } from './protocol-names.js';
 
-export const loginTransactionGrantType = 'urn:tessera:params:oauth:grant-type:login-transaction';
+export { loginTransactionGrantType };
 export const loginTransactionParameter = 'login_transaction';
 
 export interface RedeemedLogin { userId: string; amr: string[]; acr: string | null; /** epoch seconds */ authTime: number }

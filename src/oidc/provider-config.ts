@@ -20,6 +20,7 @@ import { loginClaims } from './login-transaction-grant.js';
 import { signInClaims } from './sign-in-claims.js';
 import { supportedLocales } from '../i18n/i18n.js';
 import { systemSlug } from '../tenants/issuer.js';
+import { appSlugPattern } from './protocol-names.js';
 
 export interface ProviderPages extends DevicePages {
   renderError(ctx: KoaContextWithOIDC, out: Record<string, unknown>, error: Error): Promise<void>;
@@ -54,9 +55,8 @@ const maxReuseInterval = 300;
 export const accountClientId = 'tessera-account';
 /** the static client of the admin console, in the system tenant only */
 export const adminClientId = 'tessera-admin';
+export { appSlugPattern };
 // RFC 6749 §3.3 scope-token = 1*( %x21 / %x23-5B / %x5D-7E ), space-delimited
-/** an app's slug: the `aud` of its headless tokens */
-export const appSlugPattern = /^[a-z][a-z0-9-]{1,39}$/;
 const apiScopeSyntax = /^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/;
 
 export function tenantProviderConfiguration(input: TenantProviderConfigInput): Configuration {

@@ -2,10 +2,10 @@
 // is single-factor gets the login prompt again — oidc-provider's default policy prompts only for *essential* acr
 // claims. The hosted flow sees the reason and asks only for the second factor (interactions.routes.ts).
 import { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
+import { ACR_MFA } from './protocol-names.js';
 
 export const stepUpReason = 'mfa_step_up';
-/** the acr of a sign-in with a second factor; the PAPE multi-factor policy URI asks for the same */
-export const ACR_MFA = 'urn:tessera:acr:mfa';
+export { ACR_MFA };
 export const ACR_SINGLE = 'urn:tessera:acr:1fa';
 export const PAPE_MFA = 'http://schemas.openid.net/pape/policies/2007/06/multi-factor';
 export const acrValuesSupported = [ACR_SINGLE, ACR_MFA, PAPE_MFA];

@@ -2,11 +2,8 @@
 // PostgreSQL holds: a change (key rotation, settings) bumps the tenant's version and is announced over the
 // store's pub/sub; every process also re-checks the version at most `revalidateMs` after its last check,
 // which bounds staleness if an announcement is lost.
-import { loginTransactionGrant, loginTransactionGrantType, loginTransactionParameter, type RedeemLogin } from './login-transaction-grant.js';
-import { resourceServerInfo } from './resource-servers.js';
-import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
-import { storeOutageOf } from '../store/store-outage.js';
-import { rollBackFailedRotation } from './rotation-rollback.js';
+import type { RedeemLogin } from './login-transaction-grant.js';
+import type { Configuration, Provider } from 'oidc-provider';
 import type { Logger } from 'pino';
 import type { KvStore } from '../store/kv-store.js';
 import type { TenantsRepository } from '../db/tenants.repository.js';
@@ -14,25 +11,15 @@ import { parseTenantSettings, type TenantSettings } from '../tenants/tenant-sett
 import { createLocalJWKSet } from 'jose';
 import { publicJwks, type SigningKeys } from '../tenants/signing-keys.js';
 import type { RevokedAccessTokens } from './revoked-access-tokens.js';
-import { jwtAccessTokenEndpoints } from './jwt-access-token-endpoints.js';
-import { tenantProviderConfiguration, type ProviderPages } from './provider-config.js';
-import { createFindAccount, type UserLookup } from './find-account.js';
-import { refreshTokenReuse } from './refresh-token-reuse.js';
-import { unauthorizedClientAnswer } from './unauthorized-client.js';
-import { clientPolicyAnswer } from './client-policy-error.js';
-import { providerAnswers } from './provider-answers.js';
+import type { ProviderPages } from './provider-config.js';
+import type { UserLookup } from './find-account.js';
 import type { ProtocolAudit } from './protocol-audit.js';
 import type { MtlsHeaders } from './mtls-certificate.js';
 import type { ClaimsFor } from './rbac-claims.js';
 import type { SessionActivityRepository } from '../db/session-activity.repository.js';
-import { sessionTracking } from './session-tracking.js';
 import type { RateLimiter } from '../store/rate-limiter.js';
-import { tokenExchangeGrant, tokenExchangeGrantType, tokenExchangeParameters } from './token-exchange.js';
 import { slugPattern, splitSlug } from '../tenants/environment-names.js';
-import { mayEnterEnvironment } from './environment-access.js';
-import { deviceVerificationGuard } from './device-flow.js';
 import { issuerFor } from '../tenants/issuer.js';
-import { rememberClients } from './remembered-clients.js';
 
 export interface TenantContext {
   readonly id: string;
@@ -72,7 +59,8 @@ export interface TenantProvidersDeps {
   store: KvStore;
   /** JWT access tokens revoked before they expire */
   revokedAccessTokens: RevokedAccessTokens;
-  adapterFor(tenantId: string): NonNullable<Configuration['adapter']>;
+  /** the tenant's oidc-provider adapter; may be loaded on first use */
+  adapterFor(tenantId: string): NonNullable<Configuration['adapter']> | Promise<NonNullable<Configuration['adapter']>>;
   usersFor(tenantId: string): UserLookup;
   rbac: { apiPermissions(tenantId: string): Promise<Map<string, string[]>>; claimsFor: ClaimsFor; rolesOfUser(tenant: { id: string; slug: string }, userId: string): Promise<string[]> };
   pages: ProviderPages;
@@ -99,72 +87,10 @@ export function createTenantProviders(deps: TenantProvidersDeps) {
     const settings = parseTenantSettings(record.settings);
     const tenant: TenantContext = { id: record.id, slug, name: record.name, issuer: issuerFor(deps.publicUrl, slug), environment: record.environment, tenantSlug: splitSlug(slug).tenant, settings };
     const [{ jwks, changesAt }, apis] = await Promise.all([deps.keys.loadJwks(record.id), deps.rbac.apiPermissions(record.id)]);
-    const configuration = tenantProviderConfiguration({
-      config: { publicUrl: deps.publicUrl, cookieSecrets: deps.cookieSecrets },
-      tenant,
-      jwks,
-      adapter: deps.adapterFor(record.id),
-      findAccount: createFindAccount(deps.usersFor(record.id), {
-        claim: settings.rbac.rolesClaim,
-        rolesOf: (userId) => deps.rbac.rolesOfUser({ id: record.id, slug }, userId),
-      }),
-      pages: deps.pages,
-      apis,
-      outboundFetch: deps.outboundFetch,
-      dpopNonceSecret: deps.dpopNonceSecret(record.id),
-      mtls: deps.mtls,
-      claimsFor: deps.rbac.claimsFor,
-      registration: { claimOnce: (key, ttl) => deps.store.setIfAbsent(`oidc:${record.id}:${key}`, '1', ttl) },
-    });
-    const provider = new Provider(tenant.issuer, configuration);
-    rememberClients(provider, new Set((configuration.clients ?? []).map((c) => c.client_id)));
-    if (deps.redeemLogin) {
-      provider.registerGrantType(loginTransactionGrantType, loginTransactionGrant(record.id, deps.redeemLogin, { resourceInfo: (resource, client) => resourceServerInfo(settings, apis, resource, client), sessionTtl: settings.ttl.session }) as never, loginTransactionParameter);
-    }
-    if (settings.grants.tokenExchange.enabled) {
-      provider.registerGrantType(tokenExchangeGrantType, tokenExchangeGrant({
-        tenantId: record.id, issuer: tenant.issuer, keys: createLocalJWKSet(publicJwks(jwks)), revoked: deps.revokedAccessTokens,
-        resourceInfo: (resource, client) => resourceServerInfo(settings, apis, resource, client),
-        defaultResource: settings.defaultResource ?? `${tenant.issuer}/api`, impersonators: settings.grants.tokenExchange.impersonators,
-        sibling: (issuer) => siblingEnvironment(tenant, issuer),
-        mayEnter: async (userId) => {
-          const user = await deps.usersFor(record.id)(userId);
-          return Boolean(user && !user.disabled) && mayEnterEnvironment(tenant.environment, await deps.rbac.rolesOfUser({ id: record.id, slug }, userId));
-        },
-      }) as never, tokenExchangeParameters);
-    }
-    // The device guard acts before the provider, on its own path only. The reuse interval's answer replaces an
-    // `invalid_grant` of a refresh and keeps a 200's body; the answer steps below never produce either (they rewrite
-    // 400 invalid_request and invalid_client_metadata, a revocation's empty 200, introspection), so running them
-    // before it, in one middleware (provider-answers.ts) whose last step it is, gives every request the answer it got
-    // from seven layers.
-    if (settings.grants.deviceFlow) provider.use(deviceVerificationGuard({ limiter: deps.limiter, tenantId: record.id, issuer: tenant.issuer, pages: deps.pages }));
-    const logger = deps.logger;
-    provider.use(providerAnswers({
-      answered: [
-        ...(deps.sessionActivity ? [sessionTracking({ tenantId: record.id, repository: deps.sessionActivity, logger })] : []),
-        jwtAccessTokenEndpoints({ tenantId: record.id, issuer: tenant.issuer, keys: createLocalJWKSet(publicJwks(jwks)), revoked: deps.revokedAccessTokens }),
-      ],
-      onSettled: (ctx) => rollBackFailedRotation(ctx, logger),
-      // the reuse interval last: it was the layer around the others, and none of them makes what it looks at
-      rewrites: [clientPolicyAnswer, unauthorizedClientAnswer, refreshTokenReuse({ store: deps.store, tenantId: record.id })],
-    }));
-    deps.protocolAudit?.attach(provider, record.id);
-    if (deps.onTokenIssued) {
-      const told = deps.onTokenIssued;
-      provider.on('grant.success', (ctx: KoaContextWithOIDC) => told(String(ctx.oidc.params?.grant_type ?? 'unknown')));
-    }
-    provider.on('server_error', (ctx: KoaContextWithOIDC, error: Error) => {
-      // the provider answers 500 for anything its adapter throws: a store outage is marked so that the HTTP
-      // layer answers 503 with Retry-After instead (http/store-outage.ts)
-      const outage = storeOutageOf(error);
-      if (outage) {
-        ctx.state.storeOutage = outage;
-        deps.logger.warn({ store: outage, tenant: slug, route: ctx.oidc?.route }, 'store unavailable');
-        return;
-      }
-      deps.logger.error({ err: error, tenant: slug, route: ctx.oidc?.route }, 'provider server_error');
-    });
+    // loaded on the first build: oidc-provider and the provider's configuration are heavy, and a process that never
+    // serves the protocol (the CLI's commands) never builds a provider
+    const { buildTenantProvider } = await import('./tenant-provider-instance.js');
+    const provider = buildTenantProvider(deps, { record, tenant, settings, jwks, apis, adapter: await deps.adapterFor(record.id) }, siblingEnvironment);
     return { value: { tenant, provider }, version: record.version, checkedAt: Date.now(), changesAt: changesAt?.getTime() ?? Infinity };
   }
 

@@ -4,20 +4,10 @@
 // names. Served by metrics-server.ts on a listener of its own.
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AuditEvent } from '../audit/audit-log.js';
+import type { Metrics } from './metrics-hooks.js';
 
-export interface Metrics {
-  readonly registry: Registry;
-  /** one HTTP request served: route pattern (or `unmatched`), tenant slug (or `-`), status */
-  request(labels: { route: string; tenant: string; method: string; status: number }, seconds: number): void;
-  /** a token endpoint success, by grant type */
-  tokenIssued(grantType: string): void;
-  /** a request refused by a rate limit; `bucket` is the limit's name */
-  rateLimited(bucket: string): void;
-  /** a request that failed because a store could not be reached */
-  storeError(store: string): void;
-  /** every audit event passes here: logins, one-time-code sends and failovers are counted from them */
-  auditEvent(event: AuditEvent): void;
-}
+export type { Metrics };
+export { noMetrics } from './metrics-hooks.js';
 
 // a request below 5 ms is a cache hit, one above 2.5 s a hashing queue or a slow store
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -88,13 +78,3 @@ export function createMetrics(): Metrics {
 function text(value: unknown): string {
   return typeof value === 'string' && /^[a-z0-9_.-]{1,40}$/i.test(value) ? value : 'unknown';
 }
-
-/** metrics nobody reads (CLI runs): every call is a no-op */
-export const noMetrics: Metrics = {
-  registry: new Registry(),
-  request() {},
-  tokenIssued() {},
-  rateLimited() {},
-  storeError() {},
-  auditEvent() {},
-};

@@ -1,7 +1,6 @@
 // TOTP (RFC 6238) with otplib: a 160-bit secret, 6 digits, 30-second steps, codes accepted one step either side
 // (±30 s of clock drift), and the matched time step returned so the caller can refuse it a second time.
 import { generateSecret, generateURI, verify } from 'otplib';
-import QRCode from 'qrcode';
 
 const PERIOD = 30;
 
@@ -12,6 +11,8 @@ export function newTotpSecret(): string {
 /** what an authenticator app scans: the otpauth URI and its QR code as a data URL (no request leaves the page) */
 export async function totpProvisioning(input: { secret: string; issuer: string; account: string }): Promise<{ uri: string; qrDataUrl: string }> {
   const uri = generateURI({ issuer: input.issuer, label: input.account, secret: input.secret });
+  // loaded on the first enrolment: a process that never enrols a factor (the CLI) never needs it
+  const { default: QRCode } = await import('qrcode');
   return { uri, qrDataUrl: await QRCode.toDataURL(uri, { errorCorrectionLevel: 'M', margin: 1, width: 200 }) };
 }
 

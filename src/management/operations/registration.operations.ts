@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { AppError, assertThat } from '../../errors/app-error.js';
 import { defineOperation } from '../operation.js';
-import { singleUsePolicy, tenantPolicy } from '../../oidc/client-registration.js';
+import { singleUsePolicy, tenantPolicy } from '../../oidc/protocol-names.js';
 
 export const registrationOperations = [
   defineOperation({
