@@ -12,6 +12,7 @@ import { cliJson, createUser } from '../support/fixtures.js';
 import { createFederatedTenant, type FederatedTenant } from '../support/federation-flows.js';
 import { startOidcUpstream, type OidcUpstream } from '../support/upstreams/oidc-upstream.js';
 import { useTessera } from '../support/use-tessera.js';
+import { expectError, ok } from '../support/json-answers.js';
 
 interface Tokens { access_token: string; refresh_token: string; user?: { id: string; email: string | null; created: boolean } }
 
@@ -27,17 +28,6 @@ describe('REST auth API social sign-in', () => {
     fetch(`${base}/v1/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const authorize = (params: Record<string, string>, base = tenant.issuer) => `${base}/v1/auth/authorize?${new URLSearchParams(params)}`;
 
-  async function expectError(response: Response, status: number, error: string) {
-    const text = await response.text();
-    assert.equal(response.status, status, text);
-    assert.equal((JSON.parse(text) as { error: string }).error, error, text);
-  }
-
-  async function ok<T>(response: Response): Promise<T> {
-    const text = await response.text();
-    assert.equal(response.status, 200, text);
-    return JSON.parse(text) as T;
-  }
 
   async function restTenant(signIn: Record<string, unknown> = { signUp: true }): Promise<FederatedTenant> {
     const made = await createFederatedTenant(server, (callbackUrl) => {

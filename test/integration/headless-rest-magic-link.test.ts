@@ -14,6 +14,7 @@ import { enrolTotp, signInToAccount } from '../support/mfa-flows.js';
 import { letTimePass } from '../support/test-clock.js';
 import { useTessera } from '../support/use-tessera.js';
 import { createClient, memoryStorage, TesseraError } from '../../src/sdk/index.js';
+import { expectError, ok } from '../support/json-answers.js';
 
 interface Tokens { access_token: string; refresh_token: string; user?: { id: string; email: string | null; created: boolean } }
 interface Envelope { status: string; challenge: { id: string; kind: string; methods: string[] } }
@@ -29,17 +30,6 @@ describe('REST auth API sign-in links', () => {
   const call = (path: string, body: unknown, headers: Record<string, string> = {}, base = issuer) =>
     fetch(`${base}/v1/${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
 
-  async function expectError(response: Response, status: number, error: string) {
-    const text = await response.text();
-    assert.equal(response.status, status, text);
-    assert.equal((JSON.parse(text) as { error: string }).error, error, text);
-  }
-
-  async function ok<T>(response: Response, status = 200): Promise<T> {
-    const text = await response.text();
-    assert.equal(response.status, status, text);
-    return JSON.parse(text) as T;
-  }
 
   /** the newest message to `to` with a link, once more than `since` went out */
   async function mailTo(to: string, since = 0, base = issuer): Promise<Entry> {

@@ -14,6 +14,7 @@ import { startOidcUpstream, type OidcUpstream } from '../support/upstreams/oidc-
 import { loginPage } from '../support/hosted-pages.js';
 import { useTessera } from '../support/use-tessera.js';
 import { createClient, memoryStorage, TesseraError } from '../../src/sdk/index.js';
+import { expectError, ok } from '../support/json-answers.js';
 
 interface Tokens { access_token: string; user?: { id: string; email: string | null; created: boolean } }
 
@@ -33,17 +34,6 @@ describe('REST auth API social sign-in with PKCE', () => {
     fetch(`${base}/v1/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const authorize = (params: Record<string, string>, base = tenant.issuer) => `${base}/v1/auth/authorize?${new URLSearchParams({ provider: 'google', redirect_to: appPage, ...params })}`;
 
-  async function expectError(response: Response, status: number, error: string) {
-    const text = await response.text();
-    assert.equal(response.status, status, text);
-    assert.equal((JSON.parse(text) as { error: string }).error, error, text);
-  }
-
-  async function ok<T>(response: Response): Promise<T> {
-    const text = await response.text();
-    assert.equal(response.status, 200, text);
-    return JSON.parse(text) as T;
-  }
 
   async function restTenant(headless: Record<string, unknown> = {}): Promise<FederatedTenant> {
     const made = await createFederatedTenant(server, (callbackUrl) => {

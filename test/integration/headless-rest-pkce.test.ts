@@ -14,6 +14,7 @@ import { auditEvents, outbox, redisContents } from '../support/email-flows.js';
 import { client as managementClient, operator } from '../support/management.js';
 import { useTessera } from '../support/use-tessera.js';
 import { createClient, memoryStorage, TesseraError } from '../../src/sdk/index.js';
+import { expectError, ok } from '../support/json-answers.js';
 
 interface Tokens { access_token: string; user?: { id: string } }
 type Entry = Awaited<ReturnType<typeof outbox>>[number];
@@ -32,17 +33,6 @@ describe('REST auth API sign-in links with PKCE', () => {
   const call = (path: string, body: unknown, base = issuer) =>
     fetch(`${base}/v1/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
-  async function expectError(response: Response, status: number, error: string) {
-    const text = await response.text();
-    assert.equal(response.status, status, text);
-    assert.equal((JSON.parse(text) as { error: string }).error, error, text);
-  }
-
-  async function ok<T>(response: Response, status = 200): Promise<T> {
-    const text = await response.text();
-    assert.equal(response.status, status, text);
-    return JSON.parse(text) as T;
-  }
 
   const linksTo = async (to: string, base: string) => (await outbox(base)).filter((e) => e.to === to && e.link);
 
