@@ -146,7 +146,7 @@ function compileCacheEnv(): Record<string, string> {
 
 /**
  * As many batches as cores on a machine that is otherwise idle, beside the lane's two files: a file keeps only about
- * half a core busy (README). On a machine that other work already keeps busy (a load average over twice the cores;
+ * half a core busy (docs/test-suite.md). On a machine that other work already keeps busy (a load average over twice the cores;
  * the build that `npm test` runs first stays under it) one fewer, as more would only queue for the cores and stretch
  * each file's time towards its limit.
  */
