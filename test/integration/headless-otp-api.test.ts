@@ -10,6 +10,7 @@ import { outbox, uniqueEmail } from '../support/email-flows.js';
 import { randomMobile } from '../support/phone-flows.js';
 import { useTessera } from '../support/use-tessera.js';
 import { letTimePass } from '../support/test-clock.js';
+import { expectError } from '../support/json-answers.js';
 
 interface App { app_id: string; app_secret: string; app_slug: string; jwt_public_key: string; jwks_uri: string }
 interface Tokens { access_token: string; refresh_token: string; token_type: string; expires_in: number; user?: { id: string; email: string | null; phone: string | null; created: boolean } }
@@ -41,14 +42,6 @@ describe('backend OTP API (/auth/…)', () => {
     const verified = await post('verify-otp', { ...creds(), otp_request_id: id, otp: code });
     assert.equal(verified.status, 200, await verified.clone().text());
     return (await verified.json()) as Tokens;
-  }
-
-  async function expectError(response: Response, status: number, error: string) {
-    const text = await response.text();
-    assert.equal(response.status, status, text);
-    const body = JSON.parse(text) as { error: string; message: string };
-    assert.equal(body.error, error);
-    assert.ok(body.message);
   }
 
   before(async () => {

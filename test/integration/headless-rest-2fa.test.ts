@@ -6,6 +6,7 @@ import { before, describe, it } from 'node:test';
 import { cliJson, createTenant, createUser } from '../support/fixtures.js';
 import { totpCode } from '../support/mfa-flows.js';
 import { useTessera } from '../support/use-tessera.js';
+import { expectError } from '../support/json-answers.js';
 
 interface Status { enabled: boolean; policy: string; methods: { totp: { id: string }[]; passkeys: number }; backup_codes_left: number }
 
@@ -19,11 +20,6 @@ describe('REST auth API 2FA: status, TOTP setup and verify, backup codes, truste
       headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
-  async function expectError(response: Response, status: number, error: string) {
-    const text = await response.text();
-    assert.equal(response.status, status, text);
-    assert.equal((JSON.parse(text) as { error: string }).error, error);
-  }
 
   before(async () => {
     let slug: string;

@@ -13,6 +13,7 @@ import { outbox, query, uniqueEmail, userRow } from '../support/email-flows.js';
 import { enrolTotp, signInToAccount } from '../support/mfa-flows.js';
 import { randomMobile } from '../support/phone-flows.js';
 import { useTessera } from '../support/use-tessera.js';
+import { expectError, ok } from '../support/json-answers.js';
 
 interface Tokens { access_token: string; refresh_token: string; token_type: string; access_expires_at: string; refresh_expires_at: string; user?: { id: string; email: string | null; phone: string | null; created: boolean } }
 interface Envelope { status: string; challenge: { id: string; kind: string; methods: string[]; expires_at: string } }
@@ -26,21 +27,6 @@ describe('REST auth API accounts: sign-up, passwordless sign-in, recovery, whoam
 
   const call = (path: string, body?: unknown, headers: Record<string, string> = {}, base = issuer) =>
     fetch(`${base}/v1/${path}`, { method: body === undefined ? 'GET' : 'POST', headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-
-  async function expectError(response: Response, status: number, error: string): Promise<string> {
-    const text = await response.text();
-    assert.equal(response.status, status, text);
-    const body = JSON.parse(text) as { error: string; message: string };
-    assert.equal(body.error, error, text);
-    assert.ok(body.message);
-    return body.message;
-  }
-
-  async function ok<T>(response: Response, status = 200): Promise<T> {
-    const text = await response.text();
-    assert.equal(response.status, status, text);
-    return JSON.parse(text) as T;
-  }
 
   /** the newest message to `to` with a code, after `since` such messages */
   async function codeFor(to: string, since = 0, base = issuer): Promise<string> {

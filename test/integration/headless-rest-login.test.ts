@@ -11,6 +11,7 @@ import { cliJson, createTenant, createUser } from '../support/fixtures.js';
 import { enrolTotp, signInToAccount, totpCode } from '../support/mfa-flows.js';
 import { useTessera } from '../support/use-tessera.js';
 import { letTimePass } from '../support/test-clock.js';
+import { expectError } from '../support/json-answers.js';
 
 interface Tokens { access_token: string; refresh_token: string; token_type: string; access_expires_at: string; refresh_expires_at: string }
 interface Envelope { status: string; challenge: { id: string; kind: string; methods: string[]; expires_at: string; issuer: string } }
@@ -22,14 +23,6 @@ describe('REST auth API ({issuer}/v1/…): login, challenge, refresh, logout, wh
 
   const call = (path: string, body?: unknown, headers: Record<string, string> = {}, method = body === undefined ? 'GET' : 'POST') =>
     fetch(`${issuer}/v1/${path}`, { method, headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-
-  async function expectError(response: Response, status: number, error: string) {
-    const text = await response.text();
-    assert.equal(response.status, status, text);
-    const body = JSON.parse(text) as { error: string; message: string };
-    assert.equal(body.error, error, text);
-    assert.ok(body.message);
-  }
 
   async function login(user: { email: string; password: string }, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): Promise<Tokens | Envelope> {
     const response = await call('auth/login', { email: user.email, password: user.password, ...extra }, headers);
