@@ -20,12 +20,17 @@ const VIEW_NAME = /^[a-z-]+$/;
  */
 export function createPageRenderer(options: { viewsDir: string; cache: boolean }): PageRenderer {
   const root = resolve(options.viewsDir);
+  /** with the template cache on, a view found once is not looked up on disk again (ejs keeps it compiled) */
+  const found = new Map<string, string>();
 
   async function viewFile(view: string): Promise<string> {
+    const known = found.get(view);
+    if (known) return known;
     if (!VIEW_NAME.test(view)) throw unknownView(view);
     const file = join(root, `${view}.ejs`);
     const info = await stat(file).catch(() => null);
     if (!info?.isFile()) throw unknownView(view);
+    if (options.cache) found.set(view, file);
     return file;
   }
 
