@@ -96,12 +96,15 @@ async function main() {
       };
     };
     await refreshes(warmup);
+    process.stdout.write(`server pid ${server}, database ${db}, Redis prefix ${services.redisPrefix}\n`);
     for (let round = 1; round <= rounds; round++) {
       // pg_stat_database is sent by the backends at most every 0.5 s (PG 15): let the counts settle on both sides
       await new Promise((resolve) => setTimeout(resolve, 1200));
       const before = await sample();
       const started = Date.now();
+      const startUs = process.hrtime.bigint() / 1000n;
       await refreshes(counted);
+      const endUs = process.hrtime.bigint() / 1000n;
       await new Promise((resolve) => setTimeout(resolve, 1200));
       const after = await sample();
       const per = (a: number, b: number) => ((b - a) / counted);
@@ -117,7 +120,7 @@ async function main() {
       const reads = [...after.reads].map(([name, n]) => [name, (n - (before.reads.get(name) ?? 0)) / counted] as const)
         .filter(([, n]) => n >= 0.5).sort((a, b) => b[1] - a[1]).map(([name, n]) => `${name} ${n.toFixed(1)}`).join(', ');
       const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-      process.stdout.write(`round ${round}: ${counted} refreshes in ${((Date.now() - started) / 1000).toFixed(1)} s, CPU per refresh: server ${ms(before.server, after.server)} ms, PostgreSQL ${ms(before.postgres, after.postgres)} ms, Redis (all of it) ${ms(before.redis, after.redis)} ms; per refresh: commits ${stat('xact_commit')}, rows returned ${stat('tup_returned')} fetched ${stat('tup_fetched')} inserted ${stat('tup_inserted')} updated ${stat('tup_updated')} deleted ${stat('tup_deleted')}, buffer hits ${stat('blks_hit')}; rows read per refresh: ${reads}${statements} (load ${load})\n`);
+      process.stdout.write(`round ${round}: ${counted} refreshes in ${((Date.now() - started) / 1000).toFixed(1)} s, CPU per refresh: server ${ms(before.server, after.server)} ms, PostgreSQL ${ms(before.postgres, after.postgres)} ms, Redis (all of it) ${ms(before.redis, after.redis)} ms; per refresh: commits ${stat('xact_commit')}, rows returned ${stat('tup_returned')} fetched ${stat('tup_fetched')} inserted ${stat('tup_inserted')} updated ${stat('tup_updated')} deleted ${stat('tup_deleted')}, buffer hits ${stat('blks_hit')}; rows read per refresh: ${reads}${statements} (load ${load}; window ${startUs} ${endUs} µs, for cpu-profile.js)\n`);
     }
   } finally {
     await tessera.server.stop();
