@@ -1,6 +1,7 @@
 // oidc-provider adapter for models that must survive restarts (Session, Grant, RefreshToken) in PostgreSQL.
 // Ids are bearer secrets (a session id is the cookie, a refresh token id is the token), so rows are keyed by
-// their SHA-256 and the payload never holds the id; a Session's id is kept sealed for findByUid.
+// their SHA-256 and the payload never holds the id; a Session's id is kept sealed for findByUid, the only model
+// oidc-provider finds by uid (a refresh token's or grant's uid is in its payload, but no row is looked up by it).
 // A refresh takes two statements (README "Benchmarks"): the token with its grant and user (read ahead for the Grant
 // adapter and findAccount), and the rotation — the old token's consume and its successor's insert in one statement, so a
 // rotation is written whole or not at all (request-read-ahead.ts holds the consume until the successor is saved).
@@ -68,14 +69,15 @@ export function createDurableAdapter(model: string, deps: DurableAdapterDeps): D
       // rather than answered with a 500 when its grant, session or refresh token is saved.
       if (JSON.stringify(rest).includes('\\u0000')) throw new errors.InvalidRequest('request parameters must not contain NUL characters');
       const stored: Record<string, unknown> = { ...rest };
-      if (payload.uid) stored.sealedJti = sealer.seal(id, sealContext(payload.uid));
+      const uid = model === 'Session' ? payload.uid : undefined;
+      if (uid) stored.sealedJti = sealer.seal(id, sealContext(uid));
       const row: NewRow = {
         payload: stored,
         expiresAt: expiresIn ? new Date(Date.now() + expiresIn * 1000) : null,
         // a Grant row carries its own id as grant id, so a user's grants are found with their tokens
         grantId: model === 'Grant' ? id : payload.grantId,
         accountId: payload.accountId,
-        uid: payload.uid,
+        uid,
       };
       const held = model === 'RefreshToken' ? scope.take<string>(heldConsume(tenantId)) : undefined;
       if (held) {

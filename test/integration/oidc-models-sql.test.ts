@@ -8,7 +8,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { openDatabase, type Database } from '../../src/db/database.js';
+import pg from 'pg';
+import { openDatabase, type Database, type Sql } from '../../src/db/database.js';
 import { migrate } from '../../src/db/migrate.js';
 import { createOidcModelsRepository } from '../../src/db/oidc-models.repository.js';
 import { createSessionActivityRepository } from '../../src/db/session-activity.repository.js';
@@ -160,6 +161,62 @@ describe('named prepared statements on PostgreSQL', () => {
     } finally {
       await named.close();
       await unnamed.close();
+      await services.drop();
+    }
+  });
+});
+
+// A named statement's plan is made once per connection, and PostgreSQL may keep a generic one made when the table had
+// no statistics yet (a fresh database, autovacuum not run or off). Whatever plan it keeps, a refresh's statements
+// must go to their rows through the key, not scan every refresh token of the tenant: once they did, through the
+// (tenant_id, model, uid) index (README "Benchmarks").
+describe('a refresh\'s statements, planned generic on a table without statistics', () => {
+  it('read the rows they are about, not the tenant\'s other refresh tokens', async () => {
+    const services = await createTestServices();
+    const db = await openDatabase({ kind: 'postgres', url: services.databaseUrl }, { poolMax: 1 });
+    const probe = new pg.Client({ connectionString: services.databaseUrl });
+    try {
+      const tenantId = (await db.prisma.tenant.create({ data: { slug: 'plans', name: 'Plans' } })).id;
+      await db.sql.query(
+        `INSERT INTO oidc_models (tenant_id, model, id, payload, expires_at, grant_id, account_id, uid, consumed_at)
+         SELECT $1::uuid, 'RefreshToken', md5(i::text), '{}', now() + interval '1 day', 'g-' || (i % 4), 'a', md5('uid' || i), now()
+         FROM generate_series(1, 500) i`, [tenantId]);
+      const statements = new Map<string, readonly unknown[]>();
+      const recording: Sql = { query: (text, values = []) => { statements.set(text, values); return db.sql.query(text, values); }, transaction: (work) => db.sql.transaction(work) };
+      const models = createOidcModelsRepository(db.prisma, recording);
+      const key = (model: string, id: string) => ({ tenantId, model, id });
+      const row = { payload: { grantId: 'g-new' }, expiresAt: new Date(Date.now() + 60_000), grantId: 'g-new', accountId: 'a', uid: 'uid-new' };
+      await models.upsert(key('Grant', 'g-new'), { ...row, uid: undefined });
+      await models.upsert(key('RefreshToken', 'old'), row);
+      assert.ok(await models.findRefreshToken(key('RefreshToken', 'old')));
+      assert.equal(await models.consumeAndUpsert(key('RefreshToken', 'old'), key('RefreshToken', 'next'), { ...row, uid: 'uid-next' }), true);
+      assert.equal(await models.consume(key('RefreshToken', 'next')), true);
+      assert.ok(await models.find(key('RefreshToken', 'next')));
+      assert.equal(await models.unconsume(key('RefreshToken', 'next')), true);
+      assert.ok(await models.findByUid(tenantId, 'RefreshToken', 'uid-next'));
+      await models.destroy(key('RefreshToken', 'next'));
+      await models.revokeByGrantId(tenantId, 'RefreshToken', 'g-new');
+      assert.equal(statements.size, 9, 'upsert, findRefreshToken, consumeAndUpsert, consume, find, unconsume, findByUid, destroy, revokeByGrantId');
+
+      await probe.connect();
+      await probe.query('SET plan_cache_mode = force_generic_plan');
+      for (const [text, values] of statements) {
+        await probe.query('BEGIN');
+        await probe.query(`PREPARE probe AS ${text}`);
+        const literals = values.map((v) => (v === null ? 'NULL' : probe.escapeLiteral(String(v)))).join(', ');
+        const [{ 'QUERY PLAN': [plan] }] = (await probe.query(`EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE probe(${literals})`)).rows;
+        await probe.query('ROLLBACK');
+        await probe.query('DEALLOCATE probe');
+        const nodes: Record<string, unknown>[] = [];
+        const walk = (node: Record<string, unknown>) => { nodes.push(node); for (const child of (node.Plans as Record<string, unknown>[] | undefined) ?? []) walk(child); };
+        walk(plan.Plan);
+        const removed = nodes.reduce((sum, node) => sum + Number(node['Rows Removed by Filter'] ?? 0), 0);
+        const scanned = nodes.filter((node) => node['Node Type'] === 'Seq Scan' && node['Relation Name'] === 'oidc_models');
+        assert.ok(removed <= 2 && !scanned.length, `${text.slice(0, 60)}…: ${removed} rows read and dropped, ${scanned.length} sequential scans\n${JSON.stringify(plan.Plan)}`);
+      }
+    } finally {
+      await probe.end();
+      await db.close();
       await services.drop();
     }
   });

@@ -124,3 +124,33 @@ describe('session touch memo', () => {
     assert.equal(memo.due('c', 2_000), false);
   });
 });
+
+describe('durable adapter rows', () => {
+  it('keeps the sealed id and the uid column only for a Session, the one model found by uid; a refresh token\'s uid stays in its payload', async () => {
+    const rows = new Map<string, NewRow>();
+    const repository = {
+      async upsert(key: ModelKey, row: NewRow) { rows.set(key.model, row); },
+      async findByUid(_tenant: string, model: string, uid: string) {
+        const row = rows.get(model);
+        return row?.uid === uid ? { payload: row.payload, consumedAt: null } : null;
+      },
+    } as unknown as OidcModelsRepository;
+    const deps = { tenantId, repository, sealer: createSealer(['k'.repeat(32)]), policy, requestScope: createRequestScope(() => undefined) };
+    const sessions = createDurableAdapter('Session', deps);
+    const refreshTokens = createDurableAdapter('RefreshToken', deps);
+    await sessions.upsert('session-cookie', { kind: 'Session', uid: 'session-uid', accountId: 'user-1' } as unknown as AdapterPayload, 60);
+    await refreshTokens.upsert('refresh-token-value', { ...successor, uid: 'token-uid', sessionUid: 'session-uid' } as unknown as AdapterPayload, 60);
+
+    const session = rows.get('Session')!;
+    assert.equal(session.uid, 'session-uid');
+    assert.equal(typeof (session.payload as { sealedJti?: unknown }).sealedJti, 'string');
+    assert.ok(!JSON.stringify(session.payload).includes('session-cookie'), 'the id is sealed, never stored plain');
+    assert.equal((await sessions.findByUid('session-uid'))?.jti, 'session-cookie');
+
+    const token = rows.get('RefreshToken')!;
+    assert.equal(token.uid, undefined, 'no uid column: no refresh token is looked up by it');
+    assert.equal((token.payload as { sealedJti?: unknown }).sealedJti, undefined, 'no sealed id to open');
+    assert.equal((token.payload as { uid?: unknown }).uid, 'token-uid', 'oidc-provider gets its uid back from the payload');
+    assert.ok(!JSON.stringify(token.payload).includes('refresh-token-value'));
+  });
+});
