@@ -87,6 +87,8 @@ export interface ServicesOptions {
   now?: () => number;
   /** OpenTelemetry, when an OTLP endpoint is configured: spans around each database query and Redis command */
   tracing?: Tracing;
+  /** passwords hashed in this thread, without worker threads: one-shot commands (the CLI) */
+  inlineHashing?: boolean;
 }
 
 const noPages: ProviderPages = {
@@ -131,7 +133,7 @@ export async function createServices(config: Config, logger: Logger, options: Se
   const sandboxesForbidden = config.env === 'production' || config.productionMarker !== null;
   // users and credentials are shared by a tenant's environments (issue #19)
   const userRealm = createUserRealm(db.prisma);
-  const hasher = createPasswordHasher({ cost: config.passwordHashCost, threads: config.passwordHashThreads });
+  const hasher = createPasswordHasher({ cost: config.passwordHashCost, threads: config.passwordHashThreads, inline: options.inlineHashing });
   const keys = createSigningKeys({ repository: signingKeysRepository, sealer });
   const users = createUsersService({ repository: inUserRealm(createUsersRepository(db.prisma, db.sql), userRealm, ['findById', 'findByEmail', 'findByPhone', 'create', 'localeOf', 'rememberLocale']), hasher });
   const kv = store;

@@ -111,7 +111,7 @@ export async function runTesseraCli(given: string[], env: Env, cwd = '.'): Promi
   let services;
   try {
     const [{ createServices }, { createLogger }] = await Promise.all([import('../services.js'), import('../logging/logger.js')]);
-    services = await createServices(config, createLogger('silent'), { migrate: migrateNow });
+    services = await createServices(config, createLogger('silent'), { migrate: migrateNow, inlineHashing: true });
     const result = await command(services, { appliedAtOpen: services.appliedMigrations });
     await services.close();
     lock?.release();
