@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import { loadConfig, ConfigError } from '../config/config.js';
 import { readDotEnv, withDevelopmentSecrets } from '../config/environment.js';
+import type { Database } from '../db/database.js';
 import { acquireEmbeddedLock, readEmbeddedLock } from '../db/embedded-lock.js';
 import { applyEnvironmentFlag } from './environment-flag.js';
 import { cliPath, errorOutput, isPrinted, prepareCommand, usage, type PreparedCommand } from './commands.js';
@@ -72,9 +73,11 @@ async function rlsCommand(args: string[]): Promise<CliOutcome> {
 
 /**
  * Runs one command. `cwd` is where `.env` is read from; DATA_DIR (embedded database) resolves against the
- * process's working directory, so callers with the embedded database run it there.
+ * process's working directory, so callers with the embedded database run it there. `shared`: an open database, left
+ * open, that a command whose DATABASE_URL is `shared.url` runs on (services.ts, `database`): the test suite's
+ * commands in its own process share one.
  */
-export async function runTesseraCli(given: string[], env: Env, cwd = '.'): Promise<CliOutcome> {
+export async function runTesseraCli(given: string[], env: Env, cwd = '.', shared?: { url: string; database: Database }): Promise<CliOutcome> {
   let argv: string[];
   try {
     argv = applyEnvironmentFlag(given);
@@ -111,7 +114,8 @@ export async function runTesseraCli(given: string[], env: Env, cwd = '.'): Promi
   let services;
   try {
     const [{ createServices }, { createLogger }] = await Promise.all([import('../services.js'), import('../logging/logger.js')]);
-    services = await createServices(config, createLogger('silent'), { migrate: migrateNow, inlineHashing: true });
+    const database = shared && config.databaseUrl === shared.url ? shared.database : undefined;
+    services = await createServices(config, createLogger('silent'), { migrate: migrateNow, inlineHashing: true, ...(database ? { database } : {}) });
     const result = await command(services, { appliedAtOpen: services.appliedMigrations });
     await services.close();
     lock?.release();

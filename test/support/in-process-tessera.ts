@@ -14,7 +14,7 @@ import { developmentBehaviours } from '../../src/config/development-mode.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { createTestClock, type TestClock } from './test-clock.js';
 import { productionSafeHashCost } from './test-env.js';
-import { runCli, runCliInProcess } from './tessera-cli.js';
+import { runCli, runCliInProcess, sharedDatabase } from './tessera-cli.js';
 import type { TesseraProcess } from './tessera-process.js';
 
 export interface InProcessOptions {
@@ -55,6 +55,7 @@ export async function startInProcess(env: Record<string, string>, options: InPro
     throw new Error(`Tessera did not start in this process: ${(error as Error).message}\n${output}`, { cause: error });
   }
 
+  const cliDatabase = sharedDatabase(fullEnv.DATABASE_URL);
   let stopped: Promise<void> | undefined;
   return {
     url,
@@ -63,7 +64,7 @@ export async function startInProcess(env: Record<string, string>, options: InPro
     clock,
     output: () => output,
     issuer: (slug) => `${fullEnv.PUBLIC_URL}/t/${slug}`,
-    cli: (argv) => (options.spawnCli ? runCli(argv, fullEnv, options.cwd) : runCliInProcess(argv, fullEnv, options.cwd)),
+    cli: (argv) => (options.spawnCli ? runCli(argv, fullEnv, options.cwd) : runCliInProcess(argv, fullEnv, options.cwd, cliDatabase)),
     stop() {
       stopped ??= (async () => {
         // as main.ts on SIGTERM: no new connections, in-flight requests finish; a client holding a socket open gets cut off
@@ -73,6 +74,7 @@ export async function startInProcess(env: Record<string, string>, options: InPro
         await closed;
         clearTimeout(timer);
         await tessera.close();
+        await cliDatabase.close();
       })();
       return stopped;
     },
