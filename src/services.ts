@@ -45,7 +45,7 @@ import { createClientsService } from './clients/clients.service.js';
 import { createClientCache } from './clients/client-cache.js';
 import { createTenantsService } from './tenants/tenants.service.js';
 import { metadataNotEnabled } from './clients/protocol-metadata.js';
-import { createSigningKeys } from './tenants/signing-keys.js';
+import { createSigningKeys, type SigningKeyGenerator } from './tenants/signing-keys.js';
 import { createRevokedAccessTokens } from './oidc/revoked-access-tokens.js';
 import { createTenantProviders } from './oidc/tenant-providers.js';
 import type { ProviderPages } from './oidc/provider-config.js';
@@ -92,6 +92,9 @@ export interface ServicesOptions {
   /** an open database of `config`'s to run on instead of opening one; close() leaves it open. The test suite's CLI
    *  commands in its own process share one, as a Prisma client costs about 50 ms of CPU to create and warm. */
   database?: Database;
+  /** how new signing keys are made (default generateSigningKey): the test suite's in-process servers and commands
+   *  reuse RSA keys made in earlier runs, never twice in one database (test/support/key-pool.ts) */
+  generateSigningKey?: SigningKeyGenerator;
 }
 
 const noPages: ProviderPages = {
@@ -138,7 +141,7 @@ export async function createServices(config: Config, logger: Logger, options: Se
   // users and credentials are shared by a tenant's environments (issue #19)
   const userRealm = createUserRealm(db.prisma);
   const hasher = createPasswordHasher({ cost: config.passwordHashCost, threads: config.passwordHashThreads, inline: options.inlineHashing });
-  const keys = createSigningKeys({ repository: signingKeysRepository, sealer });
+  const keys = createSigningKeys({ repository: signingKeysRepository, sealer, generate: options.generateSigningKey });
   const users = createUsersService({ repository: inUserRealm(createUsersRepository(db.prisma, db.sql), userRealm, ['findById', 'findByEmail', 'findByPhone', 'create', 'localeOf', 'rememberLocale']), hasher });
   const kv = store;
   const clientCache = createClientCache({ store: kv });

@@ -12,6 +12,7 @@ import { firstOwnerBanner } from '../../src/accounts/first-owner.service.js';
 import { ensureDemo } from '../../src/demo/demo.service.js';
 import { developmentBehaviours } from '../../src/config/development-mode.js';
 import { createLogger } from '../../src/logging/logger.js';
+import { signingKeyGenerator } from './key-pool.js';
 import { createTestClock, type TestClock } from './test-clock.js';
 import { productionSafeHashCost } from './test-env.js';
 import { runCli, runCliInProcess, sharedDatabase } from './tessera-cli.js';
@@ -42,7 +43,9 @@ export async function startInProcess(env: Record<string, string>, options: InPro
   let tessera: Tessera;
   try {
     const config = loadConfig(fullEnv);
-    tessera = await createTessera(config, createLogger(config.logLevel, { destination: log }), { now: clock.now });
+    // on PostgreSQL, RSA keys made in earlier runs (key-pool.ts)
+    const keySource = fullEnv.DATABASE_URL ? { generateSigningKey: signingKeyGenerator(fullEnv.DATABASE_URL) } : {};
+    tessera = await createTessera(config, createLogger(config.logLevel, { destination: log }), { now: clock.now, ...keySource });
     handler = tessera.app.callback();
     // what main.ts prints at start-up: the development-only behaviours, then the demo's details
     for (const line of developmentBehaviours(config)) output += `${line}\n`;

@@ -4,7 +4,9 @@ import { productionSafeHashCost } from './test-env.js';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { runTesseraCli } from '../../src/cli/cli-run.js';
+import type { SharedDatabase as OpenShared } from '../../src/cli/cli-run.js';
 import { openDatabase, type Database } from '../../src/db/database.js';
+import { signingKeyGenerator } from './key-pool.js';
 
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const cliJs = fileURLToPath(new URL('../../src/cli/tessera.js', import.meta.url));
@@ -43,11 +45,11 @@ export function runCli(argv: string[], env: Record<string, string>, cwd = repoRo
  * One PostgreSQL database (its connection pool and Prisma client) for the CLI commands of one server in this process:
  * opened by the first command, closed with the server (in-process-tessera.ts). A Prisma client made and warmed for
  * every command cost about 50 ms of CPU. Each command still builds services of its own — caches, Redis connection,
- * migration check — as a process of its own does. A database that cannot be opened is left to each command, which
- * then fails as it would alone.
+ * migration check — as a process of its own does, and takes its RSA keys from key-pool.ts as the server does. A
+ * database that cannot be opened is left to each command, which then fails as it would alone.
  */
 export interface SharedDatabase {
-  open(): Promise<{ url: string; database: Database } | undefined>;
+  open(): Promise<OpenShared | undefined>;
   close(): Promise<void>;
 }
 
@@ -62,7 +64,7 @@ export function sharedDatabase(url: string | undefined): SharedDatabase {
         return undefined;
       });
       const database = await opened;
-      return database && { url, database };
+      return database && { url, database, generateSigningKey: signingKeyGenerator(url) };
     },
     async close() {
       closed = true;
