@@ -38,6 +38,7 @@ import { adminRoutes } from './admin/admin.routes.js';
 import { otpApiRoutes } from './otp-api/otp-api.routes.js';
 import { licensesApiRoutes } from './licenses/licenses.routes.js';
 import { restApiRoutes } from './rest-api/rest-api.routes.js';
+import type { SigningKeyGenerator } from './tenants/signing-keys.js';
 
 export interface Tessera {
   readonly app: Koa;
@@ -45,7 +46,7 @@ export interface Tessera {
   close(): Promise<void>;
 }
 
-export async function createTessera(config: Config, logger: Logger, options: { cliToken?: string; now?: () => number } = {}): Promise<Tessera> {
+export async function createTessera(config: Config, logger: Logger, options: { cliToken?: string; now?: () => number; generateSigningKey?: SigningKeyGenerator } = {}): Promise<Tessera> {
   const pages = createPages(createPageRenderer({ viewsDir, cache: config.env !== 'development' }));
   // with metrics off nothing is counted: no per-request work, no event-loop monitor
   const metrics = config.metricsPort ? createMetrics() : noMetrics;
@@ -57,6 +58,7 @@ export async function createTessera(config: Config, logger: Logger, options: { c
     pages: createProviderPages(pages),
     migrate: config.migrateOnStart || !config.databaseUrl,
     now: options.now,
+    generateSigningKey: options.generateSigningKey,
   }).catch(async (error: unknown) => {
     await tracing?.shutdown();
     throw error;

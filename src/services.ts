@@ -45,7 +45,7 @@ import { createClientsService } from './clients/clients.service.js';
 import { createClientCache } from './clients/client-cache.js';
 import { createTenantsService } from './tenants/tenants.service.js';
 import { metadataNotEnabled } from './clients/protocol-metadata.js';
-import { createSigningKeys } from './tenants/signing-keys.js';
+import { createSigningKeys, type SigningKeyGenerator } from './tenants/signing-keys.js';
 import { createRevokedAccessTokens } from './oidc/revoked-access-tokens.js';
 import { createTenantProviders } from './oidc/tenant-providers.js';
 import type { ProviderPages } from './oidc/provider-config.js';
@@ -87,6 +87,14 @@ export interface ServicesOptions {
   now?: () => number;
   /** OpenTelemetry, when an OTLP endpoint is configured: spans around each database query and Redis command */
   tracing?: Tracing;
+  /** passwords hashed in this thread, without worker threads: one-shot commands (the CLI) */
+  inlineHashing?: boolean;
+  /** an open database of `config`'s to run on instead of opening one; close() leaves it open. The test suite's CLI
+   *  commands in its own process share one, as a Prisma client costs about 50 ms of CPU to create and warm. */
+  database?: Database;
+  /** how new signing keys are made (default generateSigningKey): the test suite's in-process servers and commands
+   *  reuse RSA keys made in earlier runs, never twice in one database (test/support/key-pool.ts) */
+  generateSigningKey?: SigningKeyGenerator;
 }
 
 const noPages: ProviderPages = {
@@ -102,7 +110,8 @@ const noPages: ProviderPages = {
 export async function createServices(config: Config, logger: Logger, options: ServicesOptions = {}) {
   const now = options.now ?? Date.now;
   const tracing = options.tracing;
-  const db: Database = await openDatabase(databaseTarget(config), tracing ? { span: tracing.span } : {});
+  const db: Database = options.database ?? await openDatabase(databaseTarget(config), tracing ? { span: tracing.span } : {});
+  const closeDb = () => (options.database ? Promise.resolve() : db.close());
   let store: KvStore | undefined;
   let applied: string[] = [];
   try {
@@ -118,7 +127,7 @@ export async function createServices(config: Config, logger: Logger, options: Se
     // a subscription lives for the process, not a request: it is not a span
     if (tracing && store.kind === 'redis') store = tracedStore(store, tracing, 'redis', new Set(['subscribe', 'close']));
   } catch (error) {
-    await db.close();
+    await closeDb();
     throw error;
   }
 
@@ -131,8 +140,8 @@ export async function createServices(config: Config, logger: Logger, options: Se
   const sandboxesForbidden = config.env === 'production' || config.productionMarker !== null;
   // users and credentials are shared by a tenant's environments (issue #19)
   const userRealm = createUserRealm(db.prisma);
-  const hasher = createPasswordHasher({ cost: config.passwordHashCost, threads: config.passwordHashThreads });
-  const keys = createSigningKeys({ repository: signingKeysRepository, sealer });
+  const hasher = createPasswordHasher({ cost: config.passwordHashCost, threads: config.passwordHashThreads, inline: options.inlineHashing });
+  const keys = createSigningKeys({ repository: signingKeysRepository, sealer, generate: options.generateSigningKey });
   const users = createUsersService({ repository: inUserRealm(createUsersRepository(db.prisma, db.sql), userRealm, ['findById', 'findByEmail', 'findByPhone', 'create', 'localeOf', 'rememberLocale']), hasher });
   const kv = store;
   const clientCache = createClientCache({ store: kv });
@@ -264,7 +273,7 @@ export async function createServices(config: Config, logger: Logger, options: Se
     await ensureSystemTenant({ tenants, rbac, publicUrl: config.publicUrl });
   } catch (error) {
     await Promise.allSettled([kv.close(), hasher.close()]);
-    await db.close();
+    await closeDb();
     throw error;
   }
 
@@ -334,7 +343,7 @@ export async function createServices(config: Config, logger: Logger, options: Se
       await audit.settle();
       await channels.close();
       await Promise.allSettled([hasher.close(), kv.close()]);
-      await db.close();
+      await closeDb();
     },
   };
 }

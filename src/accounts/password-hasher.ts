@@ -3,12 +3,14 @@
 // and exit after `idleMs` without a job: each is a V8 isolate of its own (about 10 MB, more after an argon2id run
 // at OWASP cost), which an idle server should not keep. bcrypt hashes from before
 // (or imported) still verify, and a successful check asks for a rehash to argon2id. An unknown account costs the
-// same argon2id work as a known one, so timing does not reveal accounts.
+// same argon2id work as a known one, so timing does not reveal accounts. A one-shot command (the CLI) hashes `inline`,
+// in its own thread: it has no event loop to keep free, and starting a worker costs more CPU (about 0.1 s) than the
+// hash it would run.
 import { createHash, randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { ARGON2_LIMITS, OWASP_ARGON2ID, type Argon2Cost } from '../config/argon2-cost.js';
-import type { Argon2Params, HashJob, HashReply, HashRequest } from './password-hash.worker.js';
+import type { Argon2Params, HashJob, HashReply, HashRequest } from './password-hash-jobs.js';
 
 export type { Argon2Cost } from '../config/argon2-cost.js';
 
@@ -60,10 +62,21 @@ interface Slot { worker: Worker; job: Job | null; dead: boolean; idleTimer: Node
 /** how long a worker may wait for a job before it exits (the next job starts a new one, in tens of milliseconds) */
 export const DEFAULT_WORKER_IDLE_MS = 30_000;
 
+export interface PasswordHasherOptions {
+  cost?: Argon2Cost;
+  /** worker threads at most (default: the cores) */
+  threads?: number;
+  /** how long an idle worker waits for a job before it exits */
+  idleMs?: number;
+  /** every job in the caller's thread, one at a time, and no worker (`threads` is 1): for one-shot commands */
+  inline?: boolean;
+}
+
 /** Throws RangeError when `cost` is outside ARGON2_LIMITS, `threads` is not a positive integer or `idleMs` is negative. */
-export function createPasswordHasher(options: { cost?: Argon2Cost; threads?: number; idleMs?: number } = {}): PasswordHasher {
+export function createPasswordHasher(options: PasswordHasherOptions = {}): PasswordHasher {
   const defaultCost = checkedCost(options.cost ?? OWASP_ARGON2ID);
-  const threads = options.threads ?? availableParallelism();
+  const inline = options.inline === true;
+  const threads = inline ? 1 : options.threads ?? availableParallelism();
   if (!Number.isInteger(threads) || threads < 1) {
     throw new RangeError(`password hasher threads must be a positive integer, got ${threads}`);
   }
@@ -134,8 +147,17 @@ export function createPasswordHasher(options: { cost?: Argon2Cost; threads?: num
     }
   }
 
+  // argon2's native module and bcryptjs load with the first inline job, as a worker loads them when it starts
+  let jobs: Promise<typeof import('./password-hash-jobs.js')> | undefined;
+  async function runInline(message: HashRequest): Promise<HashReply> {
+    const { runHashJob } = await (jobs ??= import('./password-hash-jobs.js'));
+    if (closed) throw new Error('password hasher is closed');
+    return runHashJob({ ...message, id: nextId++ });
+  }
+
   function run(message: HashRequest): Promise<HashReply> {
     if (closed) return Promise.reject(new Error('password hasher is closed'));
+    if (inline) return runInline(message);
     return new Promise<HashReply>((resolve, reject) => {
       queue.push({ message: { ...message, id: nextId++ }, resolve, reject });
       dispatch();

@@ -4,6 +4,8 @@
 import { join } from 'node:path';
 import { loadConfig, ConfigError } from '../config/config.js';
 import { readDotEnv, withDevelopmentSecrets } from '../config/environment.js';
+import type { Database } from '../db/database.js';
+import type { SigningKeyGenerator } from '../tenants/signing-keys.js';
 import { acquireEmbeddedLock, readEmbeddedLock } from '../db/embedded-lock.js';
 import { applyEnvironmentFlag } from './environment-flag.js';
 import { cliPath, errorOutput, isPrinted, prepareCommand, usage, type PreparedCommand } from './commands.js';
@@ -11,6 +13,8 @@ import { cliPath, errorOutput, isPrinted, prepareCommand, usage, type PreparedCo
 export interface CliOutcome { exitCode: number; stdout: string; stderr: string }
 
 type Env = Record<string, string | undefined>;
+
+export interface SharedDatabase { url: string; database: Database; generateSigningKey?: SigningKeyGenerator }
 
 const succeedWith = (stdout: string): CliOutcome => ({ exitCode: 0, stdout, stderr: '' });
 
@@ -72,9 +76,11 @@ async function rlsCommand(args: string[]): Promise<CliOutcome> {
 
 /**
  * Runs one command. `cwd` is where `.env` is read from; DATA_DIR (embedded database) resolves against the
- * process's working directory, so callers with the embedded database run it there.
+ * process's working directory, so callers with the embedded database run it there. `shared`: an open database, left
+ * open, that a command whose DATABASE_URL is `shared.url` runs on (services.ts, `database`), and how it makes signing
+ * keys (`generateSigningKey`): the test suite's commands in its own process share one.
  */
-export async function runTesseraCli(given: string[], env: Env, cwd = '.'): Promise<CliOutcome> {
+export async function runTesseraCli(given: string[], env: Env, cwd = '.', shared?: SharedDatabase): Promise<CliOutcome> {
   let argv: string[];
   try {
     argv = applyEnvironmentFlag(given);
@@ -111,7 +117,9 @@ export async function runTesseraCli(given: string[], env: Env, cwd = '.'): Promi
   let services;
   try {
     const [{ createServices }, { createLogger }] = await Promise.all([import('../services.js'), import('../logging/logger.js')]);
-    services = await createServices(config, createLogger('silent'), { migrate: migrateNow });
+    const onShared = shared && config.databaseUrl === shared.url
+      ? { database: shared.database, generateSigningKey: shared.generateSigningKey } : {};
+    services = await createServices(config, createLogger('silent'), { migrate: migrateNow, inlineHashing: true, ...onShared });
     const result = await command(services, { appliedAtOpen: services.appliedMigrations });
     await services.close();
     lock?.release();

@@ -1,4 +1,4 @@
-import { createClient, ErrorReply, type RedisClientType } from '@redis/client';
+import { ErrorReply, RedisClient as RedisClientClass, type RedisClientType } from '@redis/client';
 import type { KvStore } from './kv-store.js';
 import { redactPassword } from '../errors/redact-password.js';
 import { StoreUnavailableError } from './store-outage.js';
@@ -14,6 +14,11 @@ export interface RedisStoreOptions {
 }
 
 type RedisClient = RedisClientType;
+
+/** One client class for every connection of the process: @redis/client's createClient builds a class with every
+ *  command attached (about 10 ms, several times that before the JIT warms up) for each options object it has not
+ *  seen, and each connection here has an options object of its own. */
+const newClient = RedisClientClass.factory({});
 
 // Start-up fails fast so a wrong REDIS_URL stops the process with a clear message instead of
 // hanging; once connected, a dropped connection is retried forever (Redis restarts, failovers).
@@ -170,7 +175,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<KvSt
 async function connect(url: string, target: string, report: (err: unknown) => void, name: string): Promise<RedisClient> {
   let started = false;
   const deadline = Date.now() + START_DEADLINE_MS;
-  const client = createClient({
+  const client: RedisClient = newClient({
     url,
     name,
     // While Redis is unreachable, commands fail at once (StoreUnavailableError, answered 503) instead of queueing

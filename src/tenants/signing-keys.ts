@@ -60,13 +60,16 @@ export interface SigningKeys {
   listPublished(tenantId: string): Promise<PublishedKey[]>;
 }
 
-async function generate(alg: SigningAlg): Promise<JWK & { kid: string }> {
+/** makes a new private key of `alg` as a JWK with its kid (the thumbprint) */
+export type SigningKeyGenerator = (alg: SigningAlg) => Promise<JWK & { kid: string }>;
+
+export const generateSigningKey: SigningKeyGenerator = async (alg) => {
   const options = alg === 'EdDSA' ? { crv: 'Ed25519' } : alg === 'RS256' ? { modulusLength: 2048 } : {};
   const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true, ...options });
   const jwk = await exportJWK(privateKey);
   const kid = await calculateJwkThumbprint(await exportJWK(publicKey));
   return { ...jwk, kid, alg, use: 'sig' };
-}
+};
 
 function stateOf(key: SigningKeyRecord, now: number): PublishedKey['state'] {
   if (key.activatesAt && key.activatesAt.getTime() > now) return 'pending';
@@ -82,8 +85,10 @@ const emergencyBreaks = (kids: string[]) => [
   'refresh tokens and opaque access tokens are not signed: they keep working',
 ];
 
-export function createSigningKeys(deps: { repository: SigningKeysRepository; sealer: Sealer }): SigningKeys {
+/** `generate`: generateSigningKey unless a caller's own (the test suite hands out RSA keys made in earlier runs) */
+export function createSigningKeys(deps: { repository: SigningKeysRepository; sealer: Sealer; generate?: SigningKeyGenerator }): SigningKeys {
   const { repository, sealer } = deps;
+  const generate = deps.generate ?? generateSigningKey;
   const context = (tenantId: string, kid: string) => `signing-key:${tenantId}:${kid}`;
 
   async function sealed(tenantId: string, alg: SigningAlg): Promise<SealedKey> {

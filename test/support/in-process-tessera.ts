@@ -12,9 +12,10 @@ import { firstOwnerBanner } from '../../src/accounts/first-owner.service.js';
 import { ensureDemo } from '../../src/demo/demo.service.js';
 import { developmentBehaviours } from '../../src/config/development-mode.js';
 import { createLogger } from '../../src/logging/logger.js';
+import { signingKeyGenerator } from './key-pool.js';
 import { createTestClock, type TestClock } from './test-clock.js';
 import { productionSafeHashCost } from './test-env.js';
-import { runCli, runCliInProcess } from './tessera-cli.js';
+import { runCli, runCliInProcess, sharedDatabase } from './tessera-cli.js';
 import type { TesseraProcess } from './tessera-process.js';
 
 export interface InProcessOptions {
@@ -42,7 +43,9 @@ export async function startInProcess(env: Record<string, string>, options: InPro
   let tessera: Tessera;
   try {
     const config = loadConfig(fullEnv);
-    tessera = await createTessera(config, createLogger(config.logLevel, { destination: log }), { now: clock.now });
+    // on PostgreSQL, RSA keys made in earlier runs (key-pool.ts)
+    const keySource = fullEnv.DATABASE_URL ? { generateSigningKey: signingKeyGenerator(fullEnv.DATABASE_URL) } : {};
+    tessera = await createTessera(config, createLogger(config.logLevel, { destination: log }), { now: clock.now, ...keySource });
     handler = tessera.app.callback();
     // what main.ts prints at start-up: the development-only behaviours, then the demo's details
     for (const line of developmentBehaviours(config)) output += `${line}\n`;
@@ -55,6 +58,7 @@ export async function startInProcess(env: Record<string, string>, options: InPro
     throw new Error(`Tessera did not start in this process: ${(error as Error).message}\n${output}`, { cause: error });
   }
 
+  const cliDatabase = sharedDatabase(fullEnv.DATABASE_URL);
   let stopped: Promise<void> | undefined;
   return {
     url,
@@ -63,7 +67,7 @@ export async function startInProcess(env: Record<string, string>, options: InPro
     clock,
     output: () => output,
     issuer: (slug) => `${fullEnv.PUBLIC_URL}/t/${slug}`,
-    cli: (argv) => (options.spawnCli ? runCli(argv, fullEnv, options.cwd) : runCliInProcess(argv, fullEnv, options.cwd)),
+    cli: (argv) => (options.spawnCli ? runCli(argv, fullEnv, options.cwd) : runCliInProcess(argv, fullEnv, options.cwd, cliDatabase)),
     stop() {
       stopped ??= (async () => {
         // as main.ts on SIGTERM: no new connections, in-flight requests finish; a client holding a socket open gets cut off
@@ -73,6 +77,7 @@ export async function startInProcess(env: Record<string, string>, options: InPro
         await closed;
         clearTimeout(timer);
         await tessera.close();
+        await cliDatabase.close();
       })();
       return stopped;
     },

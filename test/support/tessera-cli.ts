@@ -4,6 +4,9 @@ import { productionSafeHashCost } from './test-env.js';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { runTesseraCli } from '../../src/cli/cli-run.js';
+import type { SharedDatabase as OpenShared } from '../../src/cli/cli-run.js';
+import { openDatabase, type Database } from '../../src/db/database.js';
+import { signingKeyGenerator } from './key-pool.js';
 
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const cliJs = fileURLToPath(new URL('../../src/cli/tessera.js', import.meta.url));
@@ -39,13 +42,47 @@ export function runCli(argv: string[], env: Record<string, string>, cwd = repoRo
 }
 
 /**
+ * One PostgreSQL database (its connection pool and Prisma client) for the CLI commands of one server in this process:
+ * opened by the first command, closed with the server (in-process-tessera.ts). A Prisma client made and warmed for
+ * every command cost about 50 ms of CPU. Each command still builds services of its own — caches, Redis connection,
+ * migration check — as a process of its own does, and takes its RSA keys from key-pool.ts as the server does. A
+ * database that cannot be opened is left to each command, which then fails as it would alone.
+ */
+export interface SharedDatabase {
+  open(): Promise<OpenShared | undefined>;
+  close(): Promise<void>;
+}
+
+export function sharedDatabase(url: string | undefined): SharedDatabase {
+  let opened: Promise<Database | undefined> | undefined;
+  let closed = false;
+  return {
+    async open() {
+      if (!url || closed) return undefined;
+      opened ??= openDatabase({ kind: 'postgres', url }).catch(() => {
+        opened = undefined;
+        return undefined;
+      });
+      const database = await opened;
+      return database && { url, database, generateSigningKey: signingKeyGenerator(url) };
+    },
+    async close() {
+      closed = true;
+      await (await opened)?.close();
+    },
+  };
+}
+
+/**
  * Runs `tessera <argv>` in this process (cli-run.ts, the code the binary runs) with exactly `env`: on PostgreSQL, or
  * through the Management API (TESSERA_URL). The embedded database (neither) resolves ./data against the working
  * directory and holds a lock, so that one is spawned.
  */
-export async function runCliInProcess(argv: string[], given: Record<string, string>, cwd = repoRoot): Promise<CliResult> {
+export async function runCliInProcess(argv: string[], given: Record<string, string>, cwd = repoRoot, shared?: SharedDatabase): Promise<CliResult> {
   const env = productionSafeHashCost(given);
   if (processesOnly || (!env.DATABASE_URL && !env.TESSERA_URL)) return runCli(argv, env, cwd);
-  const outcome = await runTesseraCli(argv, { PATH: process.env.PATH ?? '', ...env }, cwd);
+  // a command through the Management API (TESSERA_URL) opens no database
+  const database = shared && !env.TESSERA_URL ? await shared.open() : undefined;
+  const outcome = await runTesseraCli(argv, { PATH: process.env.PATH ?? '', ...env }, cwd, database);
   return { code: outcome.exitCode, stdout: outcome.stdout, stderr: outcome.stderr, json: parsed(outcome.stdout) };
 }

@@ -3,7 +3,7 @@
 // The database is a clone of a template migrated once (per set of migrations), not migrated again per file.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { createClient } from '@redis/client';
+import { RedisClient } from '@redis/client';
 import { migratedTemplate } from './template-database.js';
 
 export const adminDatabaseUrl = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -28,6 +28,9 @@ export interface TestServicesOptions {
   /** an empty database instead of a clone of the migrated template (tests of migrating itself) */
   unmigrated?: boolean;
 }
+
+/** one client class for the process (createClient builds one, every command attached, per options object) */
+const newRedisClient = RedisClient.factory({});
 
 function withDatabase(url: string, name: string): string {
   const parsed = new URL(url);
@@ -78,7 +81,7 @@ async function dropServices(admin: string, name: string, redisUrl: string, redis
   await client.connect();
   await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   await client.end();
-  const redis = createClient({ url: redisUrl });
+  const redis = newRedisClient({ url: redisUrl });
   await redis.connect();
   for await (const keys of redis.scanIterator({ MATCH: `${redisPrefix}*`, COUNT: 500 })) {
     if (keys.length) await redis.del(keys);

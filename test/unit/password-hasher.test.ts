@@ -197,6 +197,24 @@ describe('password hasher', () => {
     assert.deepEqual(await verifying, { ok: true, needsRehash: false });
   });
 
+  it('inline (the CLI\'s): hashes, verifies, counts its checks and refuses an unknown account without a worker', async () => {
+    const h = createPasswordHasher({ cost: cheap(272), inline: true });
+    open.push(h);
+    assert.equal(h.threads, 1);
+    const before = passwordChecksRun(argon2Scheme(cheap(272)));
+    const stored = await h.hash('in this thread');
+    assert.match(stored, /^\$argon2id\$v=19\$m=272,t=1,p=1\$/);
+    assert.deepEqual(await h.verify('in this thread', stored), { ok: true, needsRehash: false });
+    assert.deepEqual(await h.verify('another', stored), { ok: false, needsRehash: false });
+    assert.deepEqual(await h.verify('anything', undefined), { ok: false, needsRehash: false });
+    const legacy = bcrypt.hashSync('old password', 4);
+    assert.deepEqual(await h.verify('old password', legacy), { ok: true, needsRehash: true });
+    assert.equal(passwordChecksRun(argon2Scheme(cheap(272))) - before, 3);
+    assert.equal(h.workers, 0);
+    await h.close();
+    await assert.rejects(h.hash('after close'), /closed/);
+  });
+
   it('does not retire a worker while it runs a job, however short its idle time', async () => {
     // 64 MiB × 10 passes (~0.5 s a hash): far longer than the 1 ms the worker may stay idle
     const h = createPasswordHasher({ cost: cheap(65_536, 10), threads: 1, idleMs: 1 });
