@@ -1,6 +1,6 @@
 // Composition root of the HTTP server: services plus the Koa middleware stack, in the order requests meet it.
 import { developmentTokenRefusal } from './config/development-mode.js';
-import Koa from 'koa';
+import Koa, { type Middleware } from 'koa';
 import type { Logger } from 'pino';
 import type { Config } from './config/config.js';
 import { createServices, type Services } from './services.js';
@@ -12,7 +12,7 @@ import { errorHandler } from './http/error-handler.js';
 import { hostGuard } from './http/host-guard.js';
 import { clientAddressMiddleware } from './http/client-address.js';
 import { staticRoutes } from './http/static-routes.js';
-import { forPaths, outsideTenantPaths } from './http/path-gate.js';
+import { forPaths, gatesInTurn, outsideTenantPaths } from './http/path-gate.js';
 import { healthPath, healthRoutes, readyPath } from './operations/health.routes.js';
 import { readinessChecks } from './operations/readiness.js';
 import { createMetrics, noMetrics } from './operations/metrics.js';
@@ -106,17 +106,25 @@ export async function createTessera(config: Config, logger: Logger, options: { c
   app.use(securityHeaders({ https: config.publicUrl.protocol === 'https:' }));
   app.use(errorHandler({ logger, pages }));
   app.use(hostGuard({ publicUrl: config.publicUrl, trustProxy: config.trustProxy, openPaths: new Set([healthPath, readyPath, cliPath]) }));
-  app.use(forPaths(outsideTenantPaths, healthRoutes({ checks: readinessChecks(services) }).routes()));
+  const healthGate = forPaths(outsideTenantPaths, healthRoutes({ checks: readinessChecks(services) }).routes() as Middleware);
+  // the routers before the tenants' providers, each behind its gate: one layer of the stack for a request none of
+  // them serves (every protocol request), in the order they always ran (path-gate.ts)
+  const beforeTenants = [
+    forPaths(outsideTenantPaths, statics.routes() as Middleware),
+    forPaths(outsideTenantPaths, homeRoutes({
+      pages, development: config.env !== 'production', publicUrl: config.publicUrl, redirectUrl: config.homeRedirectUrl,
+      demoSignInUrl: () => demoSignInUrl(services), ownerExists: () => services.firstOwner.ownerExists(),
+    }).routes() as Middleware),
+    permissionsCheckRoutes(services),
+    protectedResourceMetadataRoutes({ providers: services.providers, rbac: services.rbac, publicUrl: config.publicUrl }),
+  ];
   if (config.mtls) {
+    app.use(healthGate);
     app.use(clientCertificateHeaders({ headers: [config.mtls.certHeader, ...(config.mtls.verifyHeader ? [config.mtls.verifyHeader] : [])], trustProxy: config.trustProxy }));
+    app.use(gatesInTurn(...beforeTenants));
+  } else {
+    app.use(gatesInTurn(healthGate, ...beforeTenants));
   }
-  app.use(forPaths(outsideTenantPaths, statics.routes()));
-  app.use(forPaths(outsideTenantPaths, homeRoutes({
-    pages, development: config.env !== 'production', publicUrl: config.publicUrl, redirectUrl: config.homeRedirectUrl,
-    demoSignInUrl: () => demoSignInUrl(services), ownerExists: () => services.firstOwner.ownerExists(),
-  }).routes()));
-  app.use(permissionsCheckRoutes(services));
-  app.use(protectedResourceMetadataRoutes({ providers: services.providers, rbac: services.rbac, publicUrl: config.publicUrl }));
   app.use(tenantRoutes(services.providers));
   for (const router of hostedFlow) {
     app.use(router.routes());

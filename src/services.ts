@@ -180,7 +180,8 @@ export async function createServices(config: Config, logger: Logger, options: Se
       return { userId: user.id, amr: taken.tx.amr, acr: taken.tx.acr, authTime: Math.floor(taken.tx.updatedAt / 1000) };
     },
     protocolAudit,
-    onTokenIssued: metrics.tokenIssued,
+    // no listener per token when nothing reads the count (no METRICS_PORT)
+    onTokenIssued: metrics === noMetrics ? undefined : metrics.tokenIssued,
     sessionActivity,
     publicUrl: config.publicUrl,
     cookieSecrets: config.cookieSecrets,

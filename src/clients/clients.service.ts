@@ -185,6 +185,7 @@ export function createClientsService(deps: { repository: ClientsRepository; seal
     sourceFor(tenantId: string): ClientSource {
       return {
         find: (clientId) => cache.get(tenantId, clientId, () => load(tenantId, clientId)),
+        peek: (clientId) => cache.peek(tenantId, clientId),
         async save(clientId, stored) {
           const { client_id: _id, client_secret: secret, ...metadata } = stored;
           void _id;

@@ -21,6 +21,8 @@ export const durableModels: ReadonlySet<string> = new Set(['Session', 'Grant', '
 export interface ClientSource {
   /** oidc-provider client metadata, secret included, or undefined */
   find(clientId: string): Promise<Record<string, unknown> | undefined>;
+  /** what `find` would answer at once from memory, the same object, or undefined when it would have to look */
+  peek?(clientId: string): Record<string, unknown> | undefined;
   /** stores a dynamically registered client (RFC 7591) or its update (RFC 7592) */
   save(clientId: string, metadata: Record<string, unknown>): Promise<void>;
   /** deletes a dynamically registered client (RFC 7592) */
@@ -39,7 +41,10 @@ export interface AdapterFactoryDeps {
   requestScope?: RequestScope;
 }
 
-function clientAdapter(clients: ClientSource): Adapter {
+/** the Client model's adapter: oidc-provider's Adapter, and the client source's `peek` (remembered-clients.ts) */
+export type ClientAdapter = Adapter & { peek?(id: string): Record<string, unknown> | undefined };
+
+function clientAdapter(clients: ClientSource): ClientAdapter {
   const readOnly = async () => {
     throw new errors.InvalidRequest('clients are managed by Tessera, not through the protocol');
   };
@@ -47,6 +52,7 @@ function clientAdapter(clients: ClientSource): Adapter {
   return {
     // the cache's own promise, not one more per token request
     find: (id) => clients.find(id) as Promise<AdapterPayload | undefined>,
+    ...(clients.peek ? { peek: clients.peek } : {}),
     upsert: async (id, payload) => clients.save(id, payload as Record<string, unknown>),
     destroy: async (id) => clients.remove(id),
     consume: readOnly,

@@ -13,13 +13,14 @@ const MACHINE_WINDOW_MS = 10_000;
 interface MachineTally { tenantId: string; clientId: string; count: number; from: Date; ip: string | null; userAgent: string | null }
 
 export function createProtocolAudit(audit: AuditLog) {
-  const tallies = new Map<string, MachineTally>();
+  // tenant → client → this window's tally (no joined key string per token); the first token's IP and user agent
+  const tallies = new Map<string, Map<string, MachineTally>>();
   let timer: NodeJS.Timeout | null = null;
 
   function flush(): void {
     if (timer) clearTimeout(timer);
     timer = null;
-    for (const tally of tallies.values()) {
+    for (const clients of tallies.values()) for (const tally of clients.values()) {
       void audit.record({
         tenantId: tally.tenantId, type: 'token.issued', actor: tally.clientId, clientId: tally.clientId, ip: tally.ip, userAgent: tally.userAgent,
         data: { grantType: 'client_credentials', count: tally.count, from: tally.from.toISOString(), to: new Date().toISOString() },
@@ -28,11 +29,12 @@ export function createProtocolAudit(audit: AuditLog) {
     tallies.clear();
   }
 
-  function countMachineToken(tenantId: string, clientId: string, ip: string, userAgent: string | null) {
-    const key = `${tenantId}\n${clientId}`;
-    const tally = tallies.get(key);
+  function countMachineToken(tenantId: string, clientId: string, ctx: KoaContextWithOIDC) {
+    let clients = tallies.get(tenantId);
+    if (!clients) tallies.set(tenantId, (clients = new Map()));
+    const tally = clients.get(clientId);
     if (tally) tally.count += 1;
-    else tallies.set(key, { tenantId, clientId, count: 1, from: new Date(), ip, userAgent });
+    else clients.set(clientId, { tenantId, clientId, count: 1, from: new Date(), ip: ctx.ip, userAgent: ctx.get('user-agent') || null });
     if (!timer) {
       timer = setTimeout(flush, MACHINE_WINDOW_MS);
       timer.unref();
@@ -46,8 +48,10 @@ export function createProtocolAudit(audit: AuditLog) {
       const clientOf = (ctx: KoaContextWithOIDC) => ctx.oidc?.client?.clientId ?? null;
 
       provider.on('grant.success', (ctx: KoaContextWithOIDC) => {
-        const grantType = String(ctx.oidc.params?.grant_type ?? '');
-        if (grantType === 'client_credentials' && clientOf(ctx)) return countMachineToken(tenantId, clientOf(ctx)!, ctx.ip, ctx.get('user-agent') || null);
+        const { oidc } = ctx;
+        const grantType = String(oidc.params?.grant_type ?? '');
+        const machine = grantType === 'client_credentials' ? oidc.client?.clientId : undefined;
+        if (machine) return countMachineToken(tenantId, machine, ctx);
         // RFC 8693: who acts for whom, and for which API (token-exchange.ts)
         const exchange = (ctx.state as { tokenExchange?: ExchangeRecord } | undefined)?.tokenExchange;
         const subject = ctx.oidc.entities?.Account?.accountId ?? exchange?.subject ?? null;

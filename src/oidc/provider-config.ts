@@ -6,7 +6,7 @@ import type { Config } from '../config/config.js';
 import type { TenantSettings } from '../tenants/tenant-settings.js';
 import { standardClaims } from '../validation/standard-claims.js';
 import { loadFirstPartyGrant } from './first-party-grant.js';
-import { resourceServerInfo } from './resource-servers.js';
+import { keptResourceServerInfo } from './resource-servers.js';
 import { rbacTokenClaims, type ClaimsFor } from './rbac-claims.js';
 import { keepOfflineAccess } from './offline-access.js';
 import { protocolFeatures } from './protocol-features.js';
@@ -14,10 +14,7 @@ import { fapiAlgorithms, fapiClientProblem, fapiMaxCodeSeconds } from './fapi2-p
 import type { MtlsHeaders } from './mtls-certificate.js';
 import { registrationFeatures, type RegistrationDeps } from './client-registration.js';
 import { deviceFlowFeature, type DevicePages } from './device-flow.js';
-import { environmentClaim } from './environment-claim.js';
-import { actClaim } from './token-exchange.js';
-import { loginClaims } from './login-transaction-grant.js';
-import { signInClaims } from './sign-in-claims.js';
+import { extraTokenClaims } from './extra-token-claims.js';
 import { supportedLocales } from '../i18n/i18n.js';
 import { systemSlug } from '../tenants/issuer.js';
 import { appSlugPattern } from './protocol-names.js';
@@ -72,6 +69,7 @@ export function tenantProviderConfiguration(input: TenantProviderConfigInput): C
   const ownClients = new Set([accountClientId, adminClientId]);
   const profiles = protocolFeatures({ tenantId: tenant.id, protocol, dpopNonceSecret: input.dpopNonceSecret, mtls: input.mtls, exempt: ownClients });
   const rbacClaims = rbacTokenClaims(tenant.id, settings.rbac, input.claimsFor);
+  const resourceInfo = keptResourceServerInfo(settings, input.apis);
   const environment = tenant.environment ?? 'live';
   const mtlsEnabled = protocol.mtls.enabled && !!input.mtls;
   const parRequired = protocol.par.required || fapi;
@@ -110,14 +108,8 @@ export function tenantProviderConfiguration(input: TenantProviderConfigInput): C
     // (relying-party-settings.ts). The library default (true) keeps them for userinfo only.
     conformIdTokenClaims: settings.oidc.idTokenClaims === 'userinfo',
     extraParams: { scope: keepOfflineAccess(settings.oidc) as never },
-    // One async step per token: the RBAC claims (the only lookup), then the issuing environment (issue #19), an
-    // exchange's `act`, the user's sign-in (amr, acr, auth_time) and a login transaction's session (each synchronous),
-    // in that order. Not an async function: its frame and promises were a token's garbage (README "Benchmarks").
-    extraTokenClaims: (ctx, token) => {
-      const rest = () => ({ [environmentClaim]: environment, ...actClaim(ctx, token), ...signInClaims(ctx, token), ...loginClaims(ctx, token) });
-      const rbac = rbacClaims(ctx, token);
-      return rbac ? rbac.then((claims) => ({ ...claims, ...rest() })) : Promise.resolve().then(rest);
-    },
+    // the RBAC claims, the issuing environment, an exchange's `act`, the sign-in, a login transaction's session
+    extraTokenClaims: extraTokenClaims(environment, rbacClaims as never) as unknown as Configuration['extraTokenClaims'],
     // RFC 9700 §2.1.2: the code flow; implicit and hybrid only where the tenant turns them on (protocol-settings.ts).
     responseTypes: profiles.responseTypes,
     subjectTypes: profiles.subjectTypes,
@@ -221,7 +213,7 @@ export function tenantProviderConfiguration(input: TenantProviderConfigInput): C
         defaultResource: (_ctx, _client, oneOf) => oneOf ?? settings.defaultResource ?? undefined,
         // An OpenID request without `resource` at the token endpoint keeps the userinfo-capable access token.
         useGrantedResource: () => false,
-        getResourceServerInfo: (_ctx, indicator, client) => resourceServerInfo(settings, input.apis, indicator, client),
+        getResourceServerInfo: (_ctx, indicator, client) => resourceInfo(indicator, client),
       },
     },
     interactions: { policy: stepUpInteractionPolicy(), url: async (_ctx, interaction) => `/t/${tenant.slug}/interaction/${interaction.uid}` },

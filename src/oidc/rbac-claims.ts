@@ -15,13 +15,23 @@ interface IssuedToken {
 
 /** a token's RBAC claims: a promise of them when the token has an audience and a subject, else undefined (no promise) */
 export function rbacTokenClaims(tenantId: string, names: RbacSettings, claimsFor: ClaimsFor) {
-  return function extraTokenClaims(_ctx: KoaContextWithOIDC, token: IssuedToken): Promise<Record<string, unknown>> | undefined {
+  // Under the tenant's claim names. The machine-claims cache answers with the same object until the client's roles
+  // change: the renamed object is kept with it, not built per token (a user's answer is a new object every time).
+  const renamed = new WeakMap<object, Record<string, unknown>>();
+  const rename = (claims: { roles: string[]; permissions: string[] }) => ({ [names.rolesClaim]: claims.roles, [names.permissionsClaim]: claims.permissions });
+  const renameKept = (claims: { roles: string[]; permissions: string[] }) => {
+    let named = renamed.get(claims);
+    if (!named) renamed.set(claims, (named = rename(claims)));
+    return named;
+  };
+
+  /**
+   * @param then what is made of the claims: done in the same step (one promise per token, not two)
+   */
+  return function extraTokenClaims<T>(_ctx: KoaContextWithOIDC, token: IssuedToken, then: (claims: Record<string, unknown>) => T): Promise<T> | undefined {
     const audience = token.resourceServer?.audience;
     if (typeof audience !== 'string') return undefined;
-    const subject = token.kind === 'ClientCredentials'
-      ? (token.clientId ? { clientId: token.clientId } : undefined)
-      : (token.accountId ? { userId: token.accountId } : undefined);
-    if (!subject) return undefined;
-    return claimsFor(tenantId, subject, audience).then(({ roles, permissions }) => ({ [names.rolesClaim]: roles, [names.permissionsClaim]: permissions }));
+    if (token.kind === 'ClientCredentials') return token.clientId ? claimsFor(tenantId, { clientId: token.clientId }, audience).then((claims) => then(renameKept(claims))) : undefined;
+    return token.accountId ? claimsFor(tenantId, { userId: token.accountId }, audience).then((claims) => then(rename(claims))) : undefined;
   };
 }

@@ -11,7 +11,7 @@ import type Provider from 'oidc-provider';
 
 type ClientClass = Provider['Client'];
 type Client = NonNullable<Awaited<ReturnType<ClientClass['find']>>>;
-type ClientModel = ClientClass & { adapter: { find(id: string): Promise<object | undefined | void> } };
+type ClientModel = ClientClass & { adapter: { find(id: string): Promise<object | undefined | void>; peek?(id: string): object | undefined } };
 
 /**
  * Makes `provider.Client.find` answer a client whose metadata object it has seen from the Client built for it.
@@ -25,6 +25,10 @@ export function rememberClients(provider: Provider, staticIds: ReadonlySet<strin
   Client.find = function findRemembered(id: string): Promise<Client | undefined> {
     // anything but a stored client (no id, a static one, an unknown one, a client id metadata document URL) is the library's
     if (typeof id !== 'string' || !id || staticIds.has(id)) return libraryFind(id);
+    // the metadata at hand (the client cache's fresh entry) and its Client built: no lookup to wait for
+    const atHand = Client.adapter.peek?.(id);
+    const ready = atHand && built.get(atHand);
+    if (ready) return Promise.resolve(ready);
     return Client.adapter.find(id).then((metadata) => {
       if (!metadata) return libraryFind(id);
       const known = built.get(metadata);

@@ -22,3 +22,23 @@ export function resourceServerInfo(settings: TenantSettings, apis: ReadonlyMap<s
     jwt: { sign: { alg: settings.accessTokenSigningAlg } },
   };
 }
+
+/**
+ * resourceServerInfo for one provider build (its settings and APIs), kept per client and resource: the answer depends
+ * on nothing else, and the library copies it into a ResourceServer of its own. A changed client is a new Client
+ * object (remembered-clients.ts), so a new entry; a refusal (InvalidTarget) is thrown again each time, never kept.
+ */
+export function keptResourceServerInfo(settings: TenantSettings, apis: ReadonlyMap<string, readonly string[]>) {
+  const kept = new WeakMap<Client, Map<string, ResourceServer>>();
+  return (indicator: string, client: Client): ResourceServer => {
+    if (typeof client !== 'object' || client === null) return resourceServerInfo(settings, apis, indicator, client);
+    let byIndicator = kept.get(client);
+    let info = byIndicator?.get(indicator);
+    if (!info) {
+      info = resourceServerInfo(settings, apis, indicator, client);
+      if (!byIndicator) kept.set(client, (byIndicator = new Map()));
+      byIndicator.set(indicator, info);
+    }
+    return info;
+  };
+}

@@ -6,30 +6,53 @@ import type { KvStore } from '../store/kv-store.js';
 
 type Claims = { roles: string[]; permissions: string[] };
 
+interface Entry { value: Promise<Claims>; expires: number; tenantId: string; clientId: string; audience: string }
+
 const channel = 'rbac-changed';
 
 export function createMachineClaimsCache(options: { store: KvStore; ttlMs?: number; maxEntries?: number }) {
   const ttlMs = options.ttlMs ?? 10_000;
   const maxEntries = options.maxEntries ?? 10_000;
-  // a hit hands back the same settled promise: no allocation per token
-  const entries = new Map<string, { value: Promise<Claims>; expires: number }>();
+  // tenant → client → audience: a lookup builds no key string (a joined key was a new string to hash per token);
+  // a hit hands back the same settled promise, so no allocation per token
+  const tenants = new Map<string, Map<string, Map<string, Entry>>>();
+  // every entry, oldest first: the bound drops the oldest
+  const order = new Set<Entry>();
+
+  function remove(entry: Entry): void {
+    order.delete(entry);
+    const clients = tenants.get(entry.tenantId);
+    const audiences = clients?.get(entry.clientId);
+    if (audiences?.get(entry.audience) !== entry) return;
+    audiences.delete(entry.audience);
+    if (!audiences.size) clients!.delete(entry.clientId);
+    if (!clients!.size) tenants.delete(entry.tenantId);
+  }
+
   const dropTenant = (tenantId: string) => {
-    for (const key of entries.keys()) if (key.startsWith(`${tenantId}\n`)) entries.delete(key);
+    for (const audiences of tenants.get(tenantId)?.values() ?? []) for (const entry of audiences.values()) order.delete(entry);
+    tenants.delete(tenantId);
   };
 
-  async function fill(key: string, load: () => Promise<Claims>): Promise<Claims> {
+  async function fill(tenantId: string, clientId: string, audience: string, load: () => Promise<Claims>): Promise<Claims> {
     const value = await load();
-    entries.delete(key);
-    entries.set(key, { value: Promise.resolve(value), expires: Date.now() + ttlMs });
-    if (entries.size > maxEntries) entries.delete(entries.keys().next().value!);
+    const old = tenants.get(tenantId)?.get(clientId)?.get(audience);
+    if (old) remove(old);
+    const entry: Entry = { value: Promise.resolve(value), expires: Date.now() + ttlMs, tenantId, clientId, audience };
+    let clients = tenants.get(tenantId);
+    if (!clients) tenants.set(tenantId, (clients = new Map()));
+    let audiences = clients.get(clientId);
+    if (!audiences) clients.set(clientId, (audiences = new Map()));
+    audiences.set(audience, entry);
+    order.add(entry);
+    if (order.size > maxEntries) remove(order.values().next().value!);
     return value;
   }
 
   return {
     get(tenantId: string, clientId: string, audience: string, load: () => Promise<Claims>): Promise<Claims> {
-      const key = `${tenantId}\n${clientId}\n${audience}`;
-      const hit = entries.get(key);
-      return hit && hit.expires > Date.now() ? hit.value : fill(key, load);
+      const hit = tenants.get(tenantId)?.get(clientId)?.get(audience);
+      return hit && hit.expires > Date.now() ? hit.value : fill(tenantId, clientId, audience, load);
     },
     /** the tenant's roles, permissions or assignments changed: drop its entries here and everywhere */
     async changed(tenantId: string): Promise<void> {

@@ -17,7 +17,7 @@ import type { RateLimiter, RateRule } from '../store/rate-limiter.js';
 import { slugPattern } from '../tenants/tenants.service.js';
 import { listClaim, missingPermissions, verifyAccessToken } from '../rbac/access-token-check.js';
 import { validate } from '../validation/validate.js';
-import { forPaths } from '../http/path-gate.js';
+import { forPaths, type PathGate } from '../http/path-gate.js';
 
 /** generous: one call per API request is the intended use; the limit only stops floods (per tenant and IP) */
 const checkPath = /\/permissions\/check\/?$/i;
@@ -33,7 +33,7 @@ const checkRequest = z.object({
   permissions: permissionList.default([]),
 });
 
-export function permissionsCheckRoutes(deps: { providers: TenantProviders; keys: SigningKeys; limiter: RateLimiter; revokedAccessTokens: RevokedAccessTokens }): Middleware {
+export function permissionsCheckRoutes(deps: { providers: TenantProviders; keys: SigningKeys; limiter: RateLimiter; revokedAccessTokens: RevokedAccessTokens }): PathGate {
   // A provider instance is rebuilt whenever the tenant's keys change, so its key set is cached with it.
   const keySets = new WeakMap<Provider, Promise<JWTVerifyGetKey>>();
   async function tenantKeys(provider: Provider, tenantId: string): Promise<JWTVerifyGetKey> {

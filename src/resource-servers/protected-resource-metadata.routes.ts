@@ -8,7 +8,7 @@ import type { Middleware } from 'koa';
 import { AppError } from '../errors/app-error.js';
 import type { TenantProviders, TenantContext } from '../oidc/tenant-providers.js';
 import { slugPattern } from '../tenants/tenants.service.js';
-import { forPaths } from '../http/path-gate.js';
+import { forPaths, type PathGate } from '../http/path-gate.js';
 import type { ApiRecord } from '../db/rbac.repository.js';
 import type { TenantRef } from '../rbac/rbac.service.js';
 
@@ -31,7 +31,7 @@ function documentOf(tenant: TenantContext, api: ApiRecord) {
   };
 }
 
-export function protectedResourceMetadataRoutes(deps: { providers: TenantProviders; rbac: { listApis(tenant: TenantRef): Promise<ApiRecord[]> }; publicUrl: URL }): Middleware {
+export function protectedResourceMetadataRoutes(deps: { providers: TenantProviders; rbac: { listApis(tenant: TenantRef): Promise<ApiRecord[]> }; publicUrl: URL }): PathGate {
   async function apisOf(slug: string) {
     const resolved = slugPattern.test(slug) ? await deps.providers.get(slug) : null;
     if (!resolved) throw new AppError('tenant.not_found');

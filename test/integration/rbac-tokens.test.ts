@@ -133,6 +133,33 @@ describe('RBAC in tokens', () => {
     it('refuses an unregistered resource with invalid_target (RFC 8707 §2)', async () => {
       assert.deepEqual(await refusal(oidc.clientCredentialsGrant(machine, { resource: 'https://unknown.example.com' })), { error: 'invalid_target', status: 400 });
     });
+
+    // The server keeps a machine client's claims and resource answers between tokens (extra-token-claims.ts,
+    // resource-servers.ts): a change of its roles or of its registered scopes must still show in its next tokens.
+    it("shows a change of the client's roles and of its registered scopes in its next tokens", async () => {
+      const worker = await cliJson<{ client_id: string; client_secret: string }>(server, [
+        'client', 'create', '--tenant', tenant.slug, '--name', 'Changing worker', '--grant', 'client_credentials', '--scope', 'read:orders',
+      ]);
+      await services!.rbac.assignClientRoles(ref, worker.client_id, ['manager']);
+      const config = await discover(tenant.issuer, worker.client_id, worker.client_secret);
+      const token = async () => verify((await oidc.clientCredentialsGrant(config, { resource: orders, scope: 'read:orders write:orders' })).access_token, orders);
+      for (let i = 0; i < 3; i++) {
+        const same = await token();
+        assert.deepEqual([same.roles, same.permissions, same.scope, same.environment], [['manager'], ['write:orders'], 'read:orders', 'live']);
+      }
+
+      await services!.rbac.assignClientRoles(ref, worker.client_id, ['clerk']);
+      await eventually(async () => ((await token()).roles as string[]).length === 2, 'the assigned role in the next token');
+      const assigned = await token();
+      assert.deepEqual([[...(assigned.roles as string[])].sort(), [...(assigned.permissions as string[])].sort()], [['clerk', 'manager'], ['read:orders', 'write:orders']]);
+
+      await services!.rbac.unassignClientRoles(ref, worker.client_id, ['manager']);
+      await eventually(async () => String((await token()).roles) === 'clerk', 'the unassigned role gone from the next token');
+      assert.deepEqual((await token()).permissions, ['read:orders']);
+
+      await cliJson(server, ['client', 'update', '--tenant', tenant.slug, '--id', worker.client_id, '--scope', 'write:orders']);
+      await eventually(async () => (await token()).scope === 'write:orders', 'the newly registered scope in the next token');
+    });
   });
 
   describe('id_token and userinfo', () => {

@@ -38,4 +38,25 @@ describe('machine claims cache', () => {
     assert.equal(loads, 2);
     await store.close();
   });
+
+  it('drops the oldest entry beyond its size, and a tenant change only that tenant\'s entries', async () => {
+    const store = createMemoryStore({ prefix: 't:' });
+    const cache = createMachineClaimsCache({ store, maxEntries: 2 });
+    let loads = 0;
+    const load = (role: string) => async () => { loads += 1; return claims(role); };
+    await cache.get('t1', 'c1', 'https://a', load('a'));
+    await cache.get('t1', 'c1', 'https://b', load('b'));
+    await cache.get('t2', 'c1', 'https://a', load('c'));
+    assert.equal(loads, 3);
+    assert.deepEqual(await cache.get('t1', 'c1', 'https://b', load('x')), claims('b'), 'kept');
+    assert.deepEqual(await cache.get('t2', 'c1', 'https://a', load('x')), claims('c'), 'kept');
+    assert.deepEqual(await cache.get('t1', 'c1', 'https://a', load('d')), claims('d'), 'the oldest was dropped');
+    assert.equal(loads, 4);
+
+    await cache.changed('t1');
+    assert.deepEqual(await cache.get('t2', 'c1', 'https://a', load('x')), claims('c'), 'another tenant keeps its entries');
+    assert.deepEqual(await cache.get('t1', 'c1', 'https://a', load('e')), claims('e'));
+    assert.equal(loads, 5);
+    await store.close();
+  });
 });

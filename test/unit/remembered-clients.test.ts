@@ -5,13 +5,15 @@ import { describe, it } from 'node:test';
 import Provider, { type Adapter, type AdapterPayload } from 'oidc-provider';
 import { rememberClients } from '../../src/oidc/remembered-clients.js';
 
-function providerWith(stored: Map<string, AdapterPayload>) {
+/** @param peeks with it, the adapter also has `peek` (the client cache's fresh entry, client-cache.ts) */
+function providerWith(stored: Map<string, AdapterPayload>, peeks = false) {
   const asked: string[] = [];
-  const clients: Partial<Adapter> = {
+  const clients: Partial<Adapter> & { peek?(id: string): AdapterPayload | undefined } = {
     async find(id) {
       asked.push(id);
       return stored.get(id);
     },
+    ...(peeks ? { peek: (id: string) => stored.get(id) } : {}),
   };
   const provider = new Provider('http://localhost:3000', {
     adapter: ((model: string) => (model === 'Client' ? clients : {})) as never,
@@ -63,5 +65,24 @@ describe('remembered clients', () => {
     assert.equal(await provider.Client.find('unknown'), undefined);
     assert.ok(!asked.includes('static-app'));
     assert.ok(asked.includes('unknown'));
+  });
+
+  it("with the source's peek, answers a fresh client without a lookup, and still sees a change or a deletion at once", async () => {
+    const stored = new Map([['service', service('first-secret-0123456789abcdef0123456789')]]);
+    const { provider, asked, libraryFinds } = providerWith(stored, true);
+    const first = await provider.Client.find('service');
+    assert.equal(first?.clientSecret, 'first-secret-0123456789abcdef0123456789');
+    const lookups = asked.length;
+    assert.equal(await provider.Client.find('service'), first);
+    assert.equal(await provider.Client.find('service'), first);
+    assert.equal(asked.length, lookups, 'no lookup for a client at hand');
+    assert.equal(libraryFinds(), 1);
+
+    stored.set('service', service('second-secret-0123456789abcdef012345678'));
+    const second = await provider.Client.find('service');
+    assert.notEqual(second, first);
+    assert.equal(second?.clientSecret, 'second-secret-0123456789abcdef012345678');
+    stored.delete('service');
+    assert.equal(await provider.Client.find('service'), undefined);
   });
 });
