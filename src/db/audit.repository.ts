@@ -22,7 +22,7 @@ export function createAuditRepository(prisma: PrismaClient, sql: Sql) {
     /**
      * Appends entries of one tenant to its hash chain, in order, in one transaction: the head row is locked, so
      * appends of a tenant — from any process — are chained one batch at a time. Plain SQL (four round trips, no
-     * Prisma): every refresh and sign-in records an entry (README "Benchmarks").
+     * Prisma): every refresh and sign-in records an entry (docs/benchmarks.md).
      */
     async appendBatch(tenantId: string, entries: AuditEntry[]): Promise<void> {
       if (!entries.length) return;

@@ -81,7 +81,7 @@ export async function openDatabase(target: DatabaseTarget, options: OpenDatabase
 /**
  * Whether `sql` sends its statements as named prepared statements, parsed and planned once per connection: an unnamed
  * statement is parsed and planned again at every call, and for a refresh's two statements that planning cost PostgreSQL
- * more CPU than running them (≈2 ms of 2.6 ms per refresh, README "Benchmarks"). PgBouncer in transaction pooling
+ * more CPU than running them (≈2 ms of 2.6 ms per refresh, docs/benchmarks.md). PgBouncer in transaction pooling
  * before 1.21 hands each transaction whichever server connection is free, where the name is unknown or taken, so
  * `pgbouncer=true` in the URL turns them off — Prisma's own switch for the same reason.
  */

@@ -1,6 +1,6 @@
 // Rows for oidc-provider's durable models. The adapter in src/oidc decides what goes in (hashed ids, no secrets).
 // The statements of a token request (find, consume, save) are plain SQL (database.ts `Sql`): a refresh-token rotation
-// makes four of them, and through Prisma each cost more CPU than PostgreSQL spends answering it (README "Benchmarks").
+// makes four of them, and through Prisma each cost more CPU than PostgreSQL spends answering it (docs/benchmarks.md).
 // Timestamps are `timestamp(3)` columns holding UTC, as Prisma writes them: they go in as ISO strings (the cast ignores
 // the zone, the digits are UTC) and come out as epoch milliseconds (`epochMs`), whatever the process's or the
 // session's time zone (pg and PGlite would each read a bare timestamp in a zone of their own).

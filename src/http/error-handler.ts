@@ -85,7 +85,7 @@ export function errorHandler(deps: { logger: Logger; pages: Pages }): Middleware
     return undefined;
   }
 
-  // not async: one promise per request instead of an async function's two and its frame (README "Benchmarks")
+  // not async: one promise per request instead of an async function's two and its frame (docs/benchmarks.md)
   return function handleErrors(ctx, next) {
     return next().then(() => answered(ctx), (thrown: unknown) => answerError(ctx, thrown));
   };

@@ -1,6 +1,6 @@
 // A router runs only where it can match. @koa/router matches each of its routes against every request that reaches
 // it, and a token request passed five routers that can never serve it before reaching its tenant's provider
-// (npm run bench, README "Benchmarks"). A gate is a cheap test that must let through every path the router serves.
+// (npm run bench, docs/benchmarks.md). A gate is a cheap test that must let through every path the router serves.
 import compose from 'koa-compose';
 import type { DefaultContext, DefaultState, Middleware } from 'koa';
 

@@ -22,7 +22,7 @@ export function requestLog(logger: Logger): Middleware {
   }
 
   // not async: one promise per request instead of an async function's two and its frame, and none at all when the
-  // line is not written (README "Benchmarks")
+  // line is not written (docs/benchmarks.md)
   return function logRequest(ctx, next) {
     const requestId = randomUUID();
     ctx.state.requestId = requestId;

@@ -39,7 +39,7 @@ export function securityHeaders(options: { https: boolean }): Middleware {
     }
   }
 
-  // not async: one promise per request instead of an async function's two and its frame (README "Benchmarks")
+  // not async: one promise per request instead of an async function's two and its frame (docs/benchmarks.md)
   return function setSecurityHeaders(ctx, next) {
     if (!ctx.res.headersSent) ctx.res.setHeader('Content-Security-Policy', pageCsp);
     return next().then(() => finish(ctx), (error: unknown) => {

@@ -56,7 +56,7 @@ export function tenantRoutes(providers: TenantProviders): Middleware {
   };
 
   // Not async, and no await for a tenant whose provider is at hand: a token request's extra promises and their
-  // frames showed up as garbage collection (README "Benchmarks").
+  // frames showed up as garbage collection (docs/benchmarks.md).
   function serveTenant(ctx: Context, next: Next, slug: string, rest: string, resolved: TenantProvider | null): Promise<unknown> | undefined {
     if (!resolved) throw new AppError('tenant.not_found');
     ctx.state.tenant = resolvedTenantOf(resolved);

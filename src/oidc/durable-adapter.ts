@@ -2,7 +2,7 @@
 // Ids are bearer secrets (a session id is the cookie, a refresh token id is the token), so rows are keyed by
 // their SHA-256 and the payload never holds the id; a Session's id is kept sealed for findByUid, the only model
 // oidc-provider finds by uid (a refresh token's or grant's uid is in its payload, but no row is looked up by it).
-// A refresh takes two statements (README "Benchmarks"): the token with its grant and user (read ahead for the Grant
+// A refresh takes two statements (docs/benchmarks.md): the token with its grant and user (read ahead for the Grant
 // adapter and findAccount), and the rotation — the old token's consume and its successor's insert in one statement, so a
 // rotation is written whole or not at all (request-read-ahead.ts holds the consume until the successor is saved).
 import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';

@@ -1,7 +1,7 @@
 // The extra claims of a tenant's access tokens, in this order: the RBAC claims (rbac-claims.ts, the only lookup), the
 // issuing environment (issue #19), an exchange's `act`, the user's sign-in (amr, acr, auth_time) and a login
 // transaction's session (each synchronous). One async step per token, not an async function: its frame and promises
-// were a token's garbage (README "Benchmarks").
+// were a token's garbage (docs/benchmarks.md).
 //
 // A machine token (client_credentials) has only the first two, and its RBAC claims come from the machine-claims
 // cache, which hands back the same object until the client's roles change (or its entry expires): the claims object

@@ -1,7 +1,7 @@
 // What Tessera does to each tenant provider's answer once the provider has made it, as one middleware of the
 // provider (oidc-provider's `provider.use`). Each step used to be an async middleware of its own, `await next()`
 // then a look at the answer; six such layers cost every token request a dozen promises and their garbage
-// (npm run bench, README "Benchmarks"). The steps run in the order those layers unwound, innermost first, and a step
+// (npm run bench, docs/benchmarks.md). The steps run in the order those layers unwound, innermost first, and a step
 // returns a promise only when it has work to wait for, so a client_credentials token waits for none of them.
 import type { Middleware } from 'koa';
 import type { KoaContextWithOIDC } from 'oidc-provider';

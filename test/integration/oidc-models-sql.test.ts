@@ -169,7 +169,7 @@ describe('named prepared statements on PostgreSQL', () => {
 // A named statement's plan is made once per connection, and PostgreSQL may keep a generic one made when the table had
 // no statistics yet (a fresh database, autovacuum not run or off). Whatever plan it keeps, a refresh's statements
 // must go to their rows through the key, not scan every refresh token of the tenant: once they did, through the
-// (tenant_id, model, uid) index (README "Benchmarks").
+// (tenant_id, model, uid) index (docs/benchmarks.md).
 describe('a refresh\'s statements, planned generic on a table without statistics', () => {
   it('read the rows they are about, not the tenant\'s other refresh tokens', async () => {
     const services = await createTestServices();
