@@ -35,6 +35,16 @@ const service = (secret: string): AdapterPayload => ({
   client_id: 'service', client_secret: secret, grant_types: ['client_credentials'], response_types: [], redirect_uris: [], token_endpoint_auth_method: 'client_secret_basic',
 });
 
+/** a new secret for `service` is answered with a new Client at once, and its deletion with nothing */
+async function seesChangeThenDeletion(provider: Provider, stored: Map<string, AdapterPayload>, first: unknown): Promise<void> {
+  stored.set('service', service('second-secret-0123456789abcdef012345678'));
+  const second = await provider.Client.find('service');
+  assert.notEqual(second, first);
+  assert.equal(second?.clientSecret, 'second-secret-0123456789abcdef012345678');
+  stored.delete('service');
+  assert.equal(await provider.Client.find('service'), undefined);
+}
+
 describe('remembered clients', () => {
   it('answers the Client built for the metadata object the adapter hands back again, without the library lookup', async () => {
     const stored = new Map([['service', service('first-secret-0123456789abcdef0123456789')]]);
@@ -50,12 +60,7 @@ describe('remembered clients', () => {
     const stored = new Map([['service', service('first-secret-0123456789abcdef0123456789')]]);
     const { provider } = providerWith(stored);
     const first = await provider.Client.find('service');
-    stored.set('service', service('second-secret-0123456789abcdef012345678'));
-    const second = await provider.Client.find('service');
-    assert.notEqual(second, first);
-    assert.equal(second?.clientSecret, 'second-secret-0123456789abcdef012345678');
-    stored.delete('service');
-    assert.equal(await provider.Client.find('service'), undefined);
+    await seesChangeThenDeletion(provider, stored, first);
     assert.equal(await provider.Client.find(''), undefined);
   });
 
@@ -78,11 +83,6 @@ describe('remembered clients', () => {
     assert.equal(asked.length, lookups, 'no lookup for a client at hand');
     assert.equal(libraryFinds(), 1);
 
-    stored.set('service', service('second-secret-0123456789abcdef012345678'));
-    const second = await provider.Client.find('service');
-    assert.notEqual(second, first);
-    assert.equal(second?.clientSecret, 'second-secret-0123456789abcdef012345678');
-    stored.delete('service');
-    assert.equal(await provider.Client.find('service'), undefined);
+    await seesChangeThenDeletion(provider, stored, first);
   });
 });
