@@ -3,7 +3,7 @@
 // fetched: the browser's request to it is intercepted, so it may name a host that does not exist
 // (rp.conformance.invalid) and works against any deployment. Login forms are found by their input types
 // (email/username + password), which fits Tessera's pages and most others.
-import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
+import type { Browser, BrowserContext, Page, Request, Route } from 'playwright-core';
 
 export interface Credentials { email: string; password: string }
 
@@ -42,6 +42,11 @@ const logoutButton = 'button[name=logout][value=yes]:visible';
 type Step = 'login' | 'consent' | 'logout';
 /** how often a page that sent no event is looked at again (a form a script adds after loading) */
 const lookAgainMs = 250;
+/**
+ * how long a loaded page that offers nothing to do, with no navigation of its own under way, is watched before the
+ * visit gives up on it (an error page): at least 2.5 s, longer with a longer step timeout (a loaded machine)
+ */
+const idleMs = (timeoutMs: number) => Math.max(2_500, timeoutMs / 8);
 
 export class BrowserSession {
   constructor(readonly context: BrowserContext, readonly page: Page, private readonly options: BrowserOptions) {}
@@ -69,8 +74,16 @@ export class BrowserSession {
     await this.context.route(matcher, handler);
     const result: Callback = { url: new URL('about:blank'), method: 'GET', params: new URLSearchParams(), sawLogin: false, sawConsent: false };
     const onPageEvent = () => wake.signal();
+    // the main frame's navigations under way: a page waiting for its next one (a form posted, a script's redirect) is
+    // not idle, however long the server takes to answer
+    const navigating = new Set<Request>();
+    const onRequest = (request: Request) => { if (request.isNavigationRequest() && request.frame() === page.mainFrame()) navigating.add(request); };
+    const onRequestDone = (request: Request) => { if (navigating.delete(request)) wake.signal(); };
     page.on('load', onPageEvent);
     page.on('framenavigated', onPageEvent);
+    page.on('request', onRequest);
+    page.on('requestfinished', onRequestDone);
+    page.on('requestfailed', onRequestDone);
     try {
       if (options.post) await this.postForm(new URL(start));
       else await page.goto(String(start), { waitUntil: 'commit' }).catch(() => undefined);
@@ -79,10 +92,10 @@ export class BrowserSession {
       let idleSince = Date.now();
       let lastUrl = '';
       while (!captured) {
-        if (Date.now() > deadline || Date.now() - idleSince > 2_500) throw new Error(`did not reach ${until}; stopped at ${page.url()}: ${await this.headline()}`);
+        if (Date.now() > deadline || Date.now() - idleSince > idleMs(this.options.timeoutMs)) throw new Error(`did not reach ${until}; stopped at ${page.url()}: ${await this.headline()}`);
         const seen = await this.look();
-        // idle: a page that finished loading and offers nothing to do (an error page) for 2.5 s
-        if (page.url() !== lastUrl || !seen.loaded) {
+        // idle: a page that finished loading, offers nothing to do and goes nowhere (an error page) for idleMs
+        if (page.url() !== lastUrl || !seen.loaded || navigating.size > 0) {
           lastUrl = page.url();
           idleSince = Date.now();
         }
@@ -96,7 +109,7 @@ export class BrowserSession {
       await delivered;
       // the page's navigation to the redirect URI ends before the next visit starts: Chromium may still show its error
       // page for it (the host does not exist), and shown later that page would take the place of the next visit's
-      await page.waitForURL((url) => url.href.startsWith(until) || url.protocol === 'chrome-error:', { waitUntil: 'commit', timeout: 5_000 }).catch(() => undefined);
+      await page.waitForURL((url) => url.href.startsWith(until) || url.protocol === 'chrome-error:', { waitUntil: 'commit', timeout: this.options.timeoutMs }).catch(() => undefined);
       await page.waitForLoadState('domcontentloaded').catch(() => undefined);
       const landed = page.url().startsWith(until) ? new URL(page.url()) : new URL(captured.url);
       result.url = landed;
@@ -108,6 +121,9 @@ export class BrowserSession {
     } finally {
       page.off('load', onPageEvent);
       page.off('framenavigated', onPageEvent);
+      page.off('request', onRequest);
+      page.off('requestfinished', onRequestDone);
+      page.off('requestfailed', onRequestDone);
       await this.context.unroute(matcher, handler);
     }
   }
@@ -152,8 +168,11 @@ export class BrowserSession {
   private async act(step: Step, result: Callback, signIn: boolean, countLogin: () => number): Promise<boolean> {
     const { page } = this;
     const before = page.url();
-    // after a submission, wait for the next page so that one form is never submitted twice
-    const moved = () => page.waitForURL((url) => url.href !== before, { timeout: 5_000, waitUntil: 'commit' }).catch(() => undefined).then(() => true);
+    // after a submission, wait for the next page so that one form is never submitted twice: a navigation of the main
+    // frame (to the same URL too: a form that answers with itself) or another URL, however long the server takes
+    const { timeoutMs } = this.options;
+    const navigated = page.waitForEvent('framenavigated', { predicate: (frame) => frame === page.mainFrame(), timeout: timeoutMs }).catch(() => undefined);
+    const moved = () => Promise.race([navigated, page.waitForURL((url) => url.href !== before, { timeout: timeoutMs, waitUntil: 'commit' }).catch(() => undefined)]).then(() => true);
     if (step === 'login') {
       if (!signIn) throw new Error(`a login page was shown (${page.url()}) where none was expected`);
       const credentials = this.options.credentials;

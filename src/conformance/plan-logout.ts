@@ -69,7 +69,7 @@ export async function logoutPlan(h: Harness): Promise<void> {
         const flow = await h.codeFlow(registered, session);
         const idClaims = jose.decodeJwt(flow.tokens.id_token!);
         if (m.backchannel_logout_session_supported) expect(typeof idClaims.sid === 'string', 'the ID Token has no sid though backchannel_logout_session_supported');
-        const received = listener.next(10_000);
+        const received = listener.next(h.options.timeoutMs);
         await session.visit(oidc.buildEndSessionUrl(registered, { id_token_hint: flow.tokens.id_token!, post_logout_redirect_uri: postLogoutRedirectUri }), postLogoutRedirectUri, { signIn: false });
         const { contentType, body } = await received;
         expect(contentType.startsWith('application/x-www-form-urlencoded'), `content-type ${contentType}`);
