@@ -237,14 +237,31 @@ describe('provider-verified codes', () => {
   test('external checks count attempts under the same rules', async () => {
     const { codes } = setup();
     const { challenge } = await codes.issue({ ...base, channel: 'sms', identifier: '+14155550100' });
-    assert.deepEqual(await codes.recordExternalCheck('tenant-a', challenge.id, false), { status: 'wrong', attemptsLeft: 4 });
-    assert.equal((await codes.recordExternalCheck('tenant-a', challenge.id, true)).status, 'ok');
-    assert.deepEqual(await codes.recordExternalCheck('tenant-a', challenge.id, true), { status: 'expired' });
+    assert.deepEqual(await codes.verifyThroughProvider('tenant-a', challenge.id, async () => 'wrong'), { status: 'wrong', attemptsLeft: 4 });
+    assert.equal((await codes.verifyThroughProvider('tenant-a', challenge.id, async () => 'approved')).status, 'ok');
+    assert.deepEqual(await codes.verifyThroughProvider('tenant-a', challenge.id, async () => 'approved'), { status: 'expired' });
 
     const other = await codes.issue({ ...base, channel: 'sms', identifier: '+14155550100', maxAttempts: 2 });
-    assert.deepEqual(await codes.recordExternalCheck('tenant-a', other.challenge.id, false), { status: 'wrong', attemptsLeft: 1 });
-    assert.deepEqual(await codes.recordExternalCheck('tenant-a', other.challenge.id, false), { status: 'locked' });
-    assert.deepEqual(await codes.recordExternalCheck('tenant-a', other.challenge.id, true), { status: 'locked' });
+    assert.deepEqual(await codes.verifyThroughProvider('tenant-a', other.challenge.id, async () => 'wrong'), { status: 'wrong', attemptsLeft: 1 });
+    assert.deepEqual(await codes.verifyThroughProvider('tenant-a', other.challenge.id, async () => 'wrong'), { status: 'locked' });
+    assert.deepEqual(await codes.verifyThroughProvider('tenant-a', other.challenge.id, async () => 'approved'), { status: 'locked' });
+  });
+
+  test('concurrent guesses: only those within maxAttempts reach the provider (the attempt is reserved before it is asked)', async () => {
+    const { codes } = setup();
+    const { challenge } = await codes.issue({ ...base, channel: 'sms', identifier: '+14155550100' });
+    let asked = 0;
+    const slowWrong = async () => {
+      asked += 1;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      return 'wrong' as const;
+    };
+    const results = await Promise.all(Array.from({ length: 20 }, () => codes.verifyThroughProvider('tenant-a', challenge.id, slowWrong)));
+    assert.equal(asked, 5, 'the provider was asked once per attempt allowed, no more');
+    assert.equal(results.filter((r) => r.status === 'wrong').length, 4);
+    assert.equal(results.filter((r) => r.status === 'locked').length, 16);
+    assert.equal((await codes.verifyThroughProvider('tenant-a', challenge.id, async () => { asked += 1; return 'approved'; })).status, 'locked');
+    assert.equal(asked, 5);
   });
 
   test('once the provider owns the code, the unsent local code does not work', async () => {

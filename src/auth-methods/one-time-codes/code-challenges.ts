@@ -121,14 +121,13 @@ export function createCodeChallenges(deps: CodeChallengesDeps) {
       const check = challenge.providerVerification;
       if (!check) return deps.codes.verifyCode(tenant.id, challenge.id, code);
       const provider = deps.channels.sms(tenant.id, tenant.settings.messaging)?.providerFor(check.provider as 'twilio');
-      if (!provider?.check) return deps.codes.recordExternalCheck(tenant.id, challenge.id, false);
-      const answer = await provider.check(check.ref, challenge.identifier, code, AbortSignal.timeout(tenant.settings.messaging.sms.timeoutMs))
+      if (!provider?.check) return deps.codes.verifyThroughProvider(tenant.id, challenge.id, async () => 'wrong');
+      const ask = provider.check.bind(provider);
+      return deps.codes.verifyThroughProvider(tenant.id, challenge.id, () => ask(check.ref, challenge.identifier, code, AbortSignal.timeout(tenant.settings.messaging.sms.timeoutMs))
         .catch((error: Error) => {
           deps.logger.warn({ tenant: tenant.slug, reason: error.message }, 'provider code check failed');
           return 'wrong' as const;
-        });
-      if (answer === 'expired') return { status: 'expired' };
-      return deps.codes.recordExternalCheck(tenant.id, challenge.id, answer === 'approved');
+        }));
     },
     /** resolves when every background delivery started so far has finished (shutdown, tests) */
     async settle(): Promise<void> {

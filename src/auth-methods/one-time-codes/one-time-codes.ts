@@ -174,7 +174,7 @@ export function createOneTimeCodes(deps: OneTimeCodesDeps) {
    * number of concurrent guesses only those numbered 1..maxAttempts are judged at all, and the one numbered
    * maxAttempts, if wrong, kills the challenge.
    */
-  async function attempt(t: string, id: string, judge: (l: Loaded) => boolean): Promise<CodeCheck> {
+  async function attempt(t: string, id: string, judge: (l: Loaded) => boolean | Promise<boolean | 'expired'>): Promise<CodeCheck> {
     const { live: l, end } = await load(t, id);
     if (end === 'locked') return LOCKED;
     if (!l) return EXPIRED;
@@ -183,7 +183,12 @@ export function createOneTimeCodes(deps: OneTimeCodesDeps) {
     const n = await store.incr(key(t, id, 'n'), endTtl);
     // Past the last attempt nothing is judged: the challenge is dead, or a right answer just used it up.
     if (n > rec.maxAttempts) return (await store.get(key(t, id, 'end'))) === 'used' ? EXPIRED : LOCKED;
-    if (judge(l)) {
+    // a provider's judgement (Twilio Verify) is asked for only within the attempts reserved above
+    const judged = judge(l);
+    // a local comparison is judged at once (no turn of the event loop between the count and the consumption)
+    const verdict = judged instanceof Promise ? await judged : judged;
+    if (verdict === 'expired') return EXPIRED;
+    if (verdict) {
       if (await store.setIfAbsent(key(t, id, 'end'), 'used', endTtl)) {
         await retire(t, id, code);
         if (code.linkHash) await store.set(linkFateKey(t, code.linkHash), 'used', LINK_FATE_SECONDS);
@@ -290,9 +295,15 @@ export function createOneTimeCodes(deps: OneTimeCodesDeps) {
       });
     },
 
-    /** when the provider verifies (Twilio Verify): count an attempt and consume through the same rules */
-    async recordExternalCheck(tenantId: string, id: string, approved: boolean): Promise<CodeCheck> {
-      return attempt(tenantId, id, () => approved);
+    /**
+     * when the provider verifies (Twilio Verify): the attempt is reserved first, so of concurrent guesses only those
+     * within maxAttempts ever reach the provider; then consumed through the same rules
+     */
+    async verifyThroughProvider(tenantId: string, id: string, ask: () => Promise<'approved' | 'wrong' | 'expired'>): Promise<CodeCheck> {
+      return attempt(tenantId, id, async () => {
+        const answer = await ask();
+        return answer === 'expired' ? 'expired' : answer === 'approved';
+      });
     },
 
     /** how the current code went out: another channel than asked, or a provider that checks it. @throws ChallengeGoneError */
