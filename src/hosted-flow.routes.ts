@@ -64,7 +64,7 @@ export function hostedFlowRouters(services: Services, deps: { pages: Pages; csrf
     emailCodeRoutes(methodDeps, loginPage),
     magicLinkRoutes(methodDeps, completion),
     phoneCodeRoutes(methodDeps, loginPage),
-    codeRoutes(methodDeps, completion),
+    codeRoutes({ ...methodDeps, limiter: services.limiter }, completion),
     signUpRoutes(methodDeps, loginPage),
     passwordResetRoutes({ ...methodDeps, resets }, completion, loginPage),
     ...passkeyRoutes({ ...methodDeps, passkeys: services.passkeys, limiter: services.limiter, gate: mfaGate }, loginPage),

@@ -49,6 +49,31 @@ describe('one-time code security', () => {
     assert.ok(!types.includes('login.succeeded'));
   });
 
+  it('guesses spread over new codes: past 10 wrong in 15 minutes for one address, even the right code of a new one waits (429, Retry-After)', async () => {
+    const r = await realm({ limits: { perIdentifier: { limit: 10, windowSeconds: 3600 } } });
+    const user = await createUser(world.server, r.slug);
+    const browser = new Browser();
+    for (const nth of [1, 2]) {
+      let { page } = await startByEmail(browser, r.config, user.email, 'email-code');
+      const { code } = await mailTo(world.smtp, user.email, nth);
+      const wrong = String((Number(code) + 1) % 1_000_000).padStart(6, '0');
+      for (let i = 0; i < 5; i++) page = asPage(await submitCode(browser, page, wrong), 'the code page');
+      assert.match(visibleText(page.html), /Too many wrong codes: this code no longer works\./, `code ${nth} died after its five`);
+    }
+    const { page } = await startByEmail(browser, r.config, user.email, 'email-code');
+    const { code } = await mailTo(world.smtp, user.email, 3);
+    const waits = asPage(await submitCode(browser, page, code!), 'the code page');
+    assert.equal(waits.status, 429);
+    assert.ok(Number(waits.headers.get('retry-after')) > 0, `Retry-After ${waits.headers.get('retry-after')}`);
+    assert.match(visibleText(waits.html), /Too many wrong codes\. Try again in \d+ minutes?\./);
+    // another address is not held back by this one's guesses
+    const other = await createUser(world.server, r.slug);
+    const otherBrowser = new Browser();
+    const fresh = await startByEmail(otherBrowser, r.config, other.email, 'email-code');
+    const { claims } = await exchange(r.config, fresh.request, await submitCode(otherBrowser, fresh.page, (await mailTo(world.smtp, other.email)).code!));
+    assert.equal(claims.sub, other.id);
+  });
+
   it('a used code gets the expired answer', async () => {
     const user = await createUser(world.server, shared.slug);
     const browser = new Browser();

@@ -28,7 +28,8 @@ export type LimitedCodeCheck =
   | { status: 'expired' }
   | { status: 'rate_limited'; retryAfterSeconds: number };
 
-export async function checkCode(deps: CodeCheckDeps, input: { tenant: CourierTenant; challenge: Challenge; typed: string; request: { ip: string; userAgent: string | null } }): Promise<LimitedCodeCheck> {
+/** @param input.verifiedAudited the caller records `otp.verified` itself (the hosted pages' completion does, for links too) */
+export async function checkCode(deps: CodeCheckDeps, input: { tenant: CourierTenant; challenge: Challenge; typed: string; request: { ip: string; userAgent: string | null }; verifiedAudited?: boolean }): Promise<LimitedCodeCheck> {
   const { tenant, challenge, request } = input;
   const typed = input.typed.replace(/[\s-]/g, '');
   if (!/^\d{1,16}$/.test(typed)) return { status: 'wrong', attemptsLeft: null };
@@ -45,7 +46,7 @@ export async function checkCode(deps: CodeCheckDeps, input: { tenant: CourierTen
     await deps.audit.record({ tenantId: tenant.id, type: 'otp.failed', subject, ...request, outcome: 'failure', data: auditData });
   } else if (check.status === 'locked') {
     await deps.audit.record({ tenantId: tenant.id, type: 'otp.locked', subject, ...request, outcome: 'failure', data: auditData });
-  } else if (check.status === 'ok') {
+  } else if (check.status === 'ok' && !input.verifiedAudited) {
     await deps.audit.record({ tenantId: tenant.id, type: 'otp.verified', subject, ...request, data: auditData });
   }
   return check;

@@ -6,9 +6,11 @@ import { maskDestination, sendingRequest } from '../auth-method-deps.js';
 import { requestInfo } from '../../http/request-info.js';
 import type { ChallengeCompletion } from '../complete-challenge.js';
 import { field, formBody, type Details } from '../../interactions/interaction-context.js';
+import type { RateLimiter } from '../../store/rate-limiter.js';
+import { checkCode } from './code-check.js';
 import type { Challenge } from './one-time-codes.js';
 
-export function codeRoutes(deps: AuthMethodDeps, completion: ChallengeCompletion) {
+export function codeRoutes(deps: AuthMethodDeps & { limiter: RateLimiter }, completion: ChallengeCompletion) {
   const { ix, codes, challenges, audit, now } = deps;
   const router = new Router({ prefix: '/t/:slug/interaction/:uid/code/:challenge' });
 
@@ -48,20 +50,18 @@ export function codeRoutes(deps: AuthMethodDeps, completion: ChallengeCompletion
     if (!loaded) return ix.expired(ctx);
     const { details, challenge } = loaded;
     ix.verifyCsrf(ctx, details);
-    const tenant = ix.tenantOf(ctx);
-    const typed = field(ctx, 'code').replace(/[\s-]/g, '');
-    if (!/^\d{1,16}$/.test(typed)) return render(ctx, details, challenge, { error: ix.t(ctx, 'code.enterCode'), status: 400 });
-
-    const result = await challenges.verify(tenant, challenge, typed);
-    const subject = audit.pseudonym(tenant.id, challenge.identifier);
+    // the same limits as every other door that takes codes: per code, and across codes per identifier and per IP,
+    // each reserved before the code is judged (code-check.ts)
+    const result = await checkCode(deps, { tenant: ix.tenantOf(ctx), challenge, typed: field(ctx, 'code'), request: requestInfo(ctx), verifiedAudited: true });
     if (result.status === 'ok') return completion.complete(ctx, details, result.challenge);
     if (result.status === 'wrong') {
-      await audit.record({ tenantId: tenant.id, type: 'otp.failed', subject, ...requestInfo(ctx), outcome: 'failure', data: { channel: challenge.channel, purpose: challenge.purpose } });
-      return render(ctx, details, challenge, { error: ix.t(ctx, 'code.wrong', { count: result.attemptsLeft }), status: 400 });
+      const error = result.attemptsLeft === null ? ix.t(ctx, 'code.enterCode') : ix.t(ctx, 'code.wrong', { count: result.attemptsLeft });
+      return render(ctx, details, challenge, { error, status: 400 });
     }
-    if (result.status === 'locked') {
-      await audit.record({ tenantId: tenant.id, type: 'otp.locked', subject, ...requestInfo(ctx), outcome: 'failure', data: { channel: challenge.channel, purpose: challenge.purpose } });
-      return render(ctx, details, challenge, { error: ix.t(ctx, 'code.tooManyWrong'), status: 400 });
+    if (result.status === 'locked') return render(ctx, details, challenge, { error: ix.t(ctx, 'code.tooManyWrong'), status: 400 });
+    if (result.status === 'rate_limited') {
+      ctx.set('Retry-After', String(result.retryAfterSeconds));
+      return render(ctx, details, challenge, { error: ix.t(ctx, 'mfa.tooManyWrong', { count: Math.ceil(result.retryAfterSeconds / 60) }), status: 429 });
     }
     return render(ctx, details, challenge, { error: ix.t(ctx, 'code.expired'), status: 400 });
   });
