@@ -29,6 +29,10 @@ export function productionMarker(env: Env): string | null {
   return truthy(env.PRODUCTION) ? 'PRODUCTION is set' : null;
 }
 
+/** production for sandbox behaviour (issue #19): NODE_ENV=production or any marker; markers only add strictness */
+export const productionDetected = (config: Pick<Config, 'env' | 'productionMarker'>): boolean =>
+  config.env === 'production' || config.productionMarker !== null;
+
 /**
  * Why `env` counts as production for development-only credentials (issue #19), or null when development is
  * declared explicitly and nothing says otherwise. Fails closed: NODE_ENV alone is not trusted on preview
