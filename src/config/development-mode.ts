@@ -55,7 +55,7 @@ export function developmentBehaviours(config: Config, generatedSecrets: readonly
   if (config.env === 'production') return [];
   const lines = [
     'outbox: every message is recorded with its code or link; /t/{slug}/outbox answers only this machine (loopback, no proxy), operators read it at /admin/tenants/{slug}/outbox',
-    'fixed test codes: tenants may set signIn.testRecipients',
+    'fixed test codes: sandbox environments may set signIn.testRecipients and signIn.debugCode',
   ];
   if (config.outboundPolicy === 'allow-private') lines.push('private networks: OUTBOUND_POLICY=allow-private lets tenant-configured URLs (SMS, WhatsApp, SMTP, upstream IdPs, client jwks_uri, back-channel logout) use http and reach loopback and private addresses');
   if (generatedSecrets.length) lines.push(`generated secrets: ${generatedSecrets.join(', ')} read from ${config.dataDir}/secrets.json`);
