@@ -1,5 +1,5 @@
 // Composition root of the HTTP server: services plus the Koa middleware stack, in the order requests meet it.
-import { developmentTokenRefusal } from './config/development-mode.js';
+import { developmentTokenRefusal, productionDetected } from './config/development-mode.js';
 import Koa, { type Middleware } from 'koa';
 import type { Logger } from 'pino';
 import type { Config } from './config/config.js';
@@ -22,6 +22,7 @@ import { startTracing } from './operations/tracing.js';
 import { tenantRoutes } from './http/tenant-routes.js';
 import { hostedFlowRouters } from './hosted-flow.routes.js';
 import { outboxRoutes } from './notifications/outbox.routes.js';
+import { outboxKept } from './tenants/sandbox-behaviour.js';
 import { createProviderPages } from './interactions/provider-pages.js';
 import { createCsrf } from './interactions/csrf.js';
 import { demoRoutes } from './demo/demo.routes.js';
@@ -47,7 +48,7 @@ export interface Tessera {
 }
 
 export async function createTessera(config: Config, logger: Logger, options: { cliToken?: string; now?: () => number; generateSigningKey?: SigningKeyGenerator } = {}): Promise<Tessera> {
-  const pages = createPages(createPageRenderer({ viewsDir, cache: config.env !== 'development' }));
+  const pages = createPages(createPageRenderer({ viewsDir, cache: config.env !== 'development' }), productionDetected(config));
   // with metrics off nothing is counted: no per-request work, no event-loop monitor
   const metrics = config.metricsPort ? createMetrics() : noMetrics;
   // with no OTLP endpoint the OpenTelemetry packages are never imported, and no span is made
@@ -65,7 +66,7 @@ export async function createTessera(config: Config, logger: Logger, options: { c
   });
   const devTokenRefusal = developmentTokenRefusal(config);
   if (devTokenRefusal) logger.warn(devTokenRefusal);
-  if (config.env === 'production' || config.productionMarker) {
+  if (productionDetected(config)) {
     const sandboxes = await services.tenants.withTestRecipients();
     if (sandboxes.length) {
       await services.close();
@@ -94,9 +95,8 @@ export async function createTessera(config: Config, logger: Logger, options: { c
 
   const csrf = createCsrf({ secrets: config.cookieSecrets, origin: config.publicUrl.origin });
   const hostedFlow = hostedFlowRouters(services, { pages, csrf });
-  // The outbox page shows live codes: never in production. A production sandbox tenant's outbox (it sends
-  // nothing for real) is read with `tessera outbox --tenant <slug>` by someone with access to the installation.
-  const outbox = outboxRoutes({ outbox: services.outbox, pages, enabled: () => config.env !== 'production' });
+  // The outbox page shows live codes: never in production, where nothing is recorded (tenants/sandbox-behaviour.ts)
+  const outbox = outboxRoutes({ outbox: services.outbox, pages, enabled: () => outboxKept(config.env) });
   const statics = staticRoutes();
 
   if (tracing) app.use(tracing.middleware());

@@ -3,6 +3,7 @@
 import type { Logger } from 'pino';
 import type { Config } from './config/config.js';
 import { databaseTarget } from './config/config.js';
+import { productionDetected } from './config/development-mode.js';
 import { openDatabase, type Database } from './db/database.js';
 import { migrate, pendingMigrations } from './db/migrate.js';
 import { createTenantsRepository } from './db/tenants.repository.js';
@@ -136,8 +137,8 @@ export async function createServices(config: Config, logger: Logger, options: Se
   const tenantsRepository = createTenantsRepository(db.prisma);
   const oidcModels = createOidcModelsRepository(db.prisma, db.sql);
   const signingKeysRepository = createSigningKeysRepository(db.prisma);
-  // production, or a hosting platform's marker: no sandbox settings (issue #19, markers only add strictness)
-  const sandboxesForbidden = config.env === 'production' || config.productionMarker !== null;
+  // production, or a hosting platform's marker: no sandbox settings and no sandbox behaviour (issue #19)
+  const production = productionDetected(config);
   // users and credentials are shared by a tenant's environments (issue #19)
   const userRealm = createUserRealm(db.prisma);
   const hasher = createPasswordHasher({ cost: config.passwordHashCost, threads: config.passwordHashThreads, inline: options.inlineHashing });
@@ -201,7 +202,7 @@ export async function createServices(config: Config, logger: Logger, options: Se
     logger,
   });
   const tenants = createTenantsService({
-    repository: tenantsRepository, keys, publicUrl: config.publicUrl, sealer, production: sandboxesForbidden, mtlsHeaderConfigured: !!config.mtls,
+    repository: tenantsRepository, keys, publicUrl: config.publicUrl, sealer, production, mtlsHeaderConfigured: !!config.mtls,
     announceChange: (slug) => providers.announceChange(slug),
     seedTenant: (tenantId, defaultApi) => rbac.seedDefaults(tenantId, defaultApi),
     audit,
@@ -209,7 +210,7 @@ export async function createServices(config: Config, logger: Logger, options: Se
   });
 
   const environments = createEnvironmentsService({
-    repository: tenantsRepository, keys, publicUrl: config.publicUrl, production: sandboxesForbidden,
+    repository: tenantsRepository, keys, publicUrl: config.publicUrl, production,
     seedTenant: (tenantId, defaultApi) => rbac.seedDefaults(tenantId, defaultApi),
   });
 
@@ -236,10 +237,10 @@ export async function createServices(config: Config, logger: Logger, options: Se
   const limiter = createRateLimiter(kv, { onRefused: metrics.rateLimited });
   const outbox = createOutbox(kv);
   const channels = createTenantChannels({ sealer, defaultSmtpUrl: config.smtpUrl ?? null, outbound });
-  const courier = createCourier({ env: config.env, emailFrom: config.emailFrom ?? null, publicHost: config.publicUrl.hostname, channels, outbox, audit, logger });
+  const courier = createCourier({ env: config.env, production, emailFrom: config.emailFrom ?? null, publicHost: config.publicUrl.hostname, channels, outbox, audit, logger });
   const codes = createOneTimeCodes({ store: kv, secret: deriveSecret(config.keyEncryptionKeys[0]!, 'one-time codes'), now });
   const sendLimits = createSendLimits({ limiter, store: kv, now });
-  const challenges = createCodeChallenges({ codes, limits: sendLimits, courier, channels, audit, logger, now });
+  const challenges = createCodeChallenges({ codes, production, limits: sendLimits, courier, channels, audit, logger, now });
   const identities = inUserRealm(createIdentitiesRepository(db.prisma), userRealm, ['find', 'listForUser', 'create', 'removeUnproven', 'remove']);
   const connections = createConnections({ sealer, fetch: outbound.fetch });
   const federation = createFederationStore({ store: kv, sealer });

@@ -106,7 +106,7 @@ export function createAdminKit(deps: AdminDeps) {
       flash,
       tenant: options.tenant ? {
         slug: options.tenant.slug, name: options.tenant.name, base: `/admin/tenants/${options.tenant.slug}`,
-        outbox: !!operator && can(operator, outboxPermission) && keepsOutbox(deps.services.config.env === 'production', options.tenant),
+        outbox: !!operator && can(operator, outboxPermission) && keepsOutbox(deps.services.config.env, options.tenant),
       } : null,
       ...options.data,
     });

@@ -10,13 +10,12 @@ import { keepsOutbox, outboxPermission } from './outbox-access.js';
 
 export function tenantOutboxRoutes(kit: AdminKit) {
   const { services } = kit;
-  const production = services.config.env === 'production';
   const router = new Router({ prefix: '/admin/tenants/:slug' });
 
   router.get('/outbox', async (ctx) => {
     if (ctx.params.slug === systemSlug) throw new AppError('route.not_found');
     const tenant = await kit.tenant(ctx, outboxPermission);
-    if (!keepsOutbox(production, tenant)) throw new AppError('route.not_found');
+    if (!keepsOutbox(services.config.env, tenant)) throw new AppError('route.not_found');
     const entries = await services.outbox.list(tenant.id);
     // live codes and links: never cached by the browser or anything in between
     ctx.set('Cache-Control', 'no-store');

@@ -1,7 +1,8 @@
-// Which ways in a tenant's login page offers: what the tenant switched on, and — outside development and sandbox
-// tenants, where the outbox stands in — only what can actually be delivered.
+// Which ways in a tenant's login page offers: what the tenant switched on, and — in production, where no outbox
+// stands in (not for a sandbox either: tenants/sandbox-behaviour.ts) — only what can actually be delivered.
 import type { CourierTenant } from '../notifications/courier.js';
 import type { TenantChannels } from '../notifications/tenant-channels.js';
+import { outboxKept } from '../tenants/sandbox-behaviour.js';
 
 export interface AvailableMethods {
   password: boolean;
@@ -18,7 +19,7 @@ export interface AvailableMethods {
 
 export function availableMethods(tenant: CourierTenant, channels: TenantChannels, env: string): AvailableMethods {
   const { signIn, messaging } = tenant.settings;
-  const outbox = env !== 'production' || signIn.sandbox;
+  const outbox = outboxKept(env);
   const email = outbox || !!channels.email(tenant.id, messaging);
   const sms = signIn.methods.smsOtp && (outbox || !!channels.sms(tenant.id, messaging));
   const whatsapp = signIn.methods.whatsappOtp && (outbox || !!channels.whatsapp(tenant.id, messaging));

@@ -29,6 +29,10 @@ export function productionMarker(env: Env): string | null {
   return truthy(env.PRODUCTION) ? 'PRODUCTION is set' : null;
 }
 
+/** production for sandbox behaviour (issue #19): NODE_ENV=production or any marker; markers only add strictness */
+export const productionDetected = (config: Pick<Config, 'env' | 'productionMarker'>): boolean =>
+  config.env === 'production' || config.productionMarker !== null;
+
 /**
  * Why `env` counts as production for development-only credentials (issue #19), or null when development is
  * declared explicitly and nothing says otherwise. Fails closed: NODE_ENV alone is not trusted on preview
@@ -51,7 +55,7 @@ export function developmentBehaviours(config: Config, generatedSecrets: readonly
   if (config.env === 'production') return [];
   const lines = [
     'outbox: every message is recorded with its code or link; /t/{slug}/outbox answers only this machine (loopback, no proxy), operators read it at /admin/tenants/{slug}/outbox',
-    'fixed test codes: tenants may set signIn.testRecipients',
+    'fixed test codes: sandbox environments may set signIn.testRecipients and signIn.debugCode',
   ];
   if (config.outboundPolicy === 'allow-private') lines.push('private networks: OUTBOUND_POLICY=allow-private lets tenant-configured URLs (SMS, WhatsApp, SMTP, upstream IdPs, client jwks_uri, back-channel logout) use http and reach loopback and private addresses');
   if (generatedSecrets.length) lines.push(`generated secrets: ${generatedSecrets.join(', ')} read from ${config.dataDir}/secrets.json`);

@@ -5,6 +5,7 @@ import { defaultBranding, type Branding } from '../tenants/branding.js';
 import { chooseLocale } from '../i18n/choose-locale.js';
 import { translator, type Locale, type TextOverrides, type Translator } from '../i18n/i18n.js';
 import type { PageRenderer } from './page-renderer.js';
+import { sandboxInForce } from '../tenants/sandbox-behaviour.js';
 
 export interface PageTenant {
   readonly slug: string;
@@ -15,14 +16,15 @@ export interface PageTenant {
 
 export const assetsPath = '/assets';
 
-export function pageFor(tenant: PageTenant | null, title: string, lang = 'en', refreshSeconds?: number) {
+/** @param production production detected: no banner there (tenants/sandbox-behaviour.ts) */
+export function pageFor(tenant: PageTenant | null, title: string, production: boolean, lang = 'en', refreshSeconds?: number) {
   return {
     lang,
     title,
     refreshSeconds: refreshSeconds ?? null,
     tenant: { name: tenant?.name ?? 'Tessera', slug: tenant?.slug ?? '', logoUrl: (tenant?.branding ?? defaultBranding).logoUrl },
-    // issue #19: a sandbox (environment or tenant) says so on every hosted page; production never has one
-    sandbox: tenant?.settings?.signIn?.sandbox === true,
+    // issue #19: a sandbox environment says so on every hosted page; live and production never do
+    sandbox: sandboxInForce(tenant, production),
     assetsUrl: assetsPath,
     brandCssUrl: tenant ? `/t/${tenant.slug}/branding.css` : `${assetsPath}/brand.css`,
   };
@@ -43,11 +45,12 @@ export interface Pages {
   render(ctx: Context, view: string, options: { tenant: PageTenant | null; title: string; status?: number; refreshSeconds?: number; data: Record<string, unknown> }): Promise<void>;
 }
 
-export function createPages(renderer: PageRenderer): Pages {
+/** @param production production detected (config/development-mode.ts) */
+export function createPages(renderer: PageRenderer, production: boolean): Pages {
   return {
     async render(ctx, view, options) {
       const words = translatorFor(ctx, options.tenant);
-      const page = pageFor(options.tenant, words.t(options.title), words.locale, options.refreshSeconds);
+      const page = pageFor(options.tenant, words.t(options.title), production, words.locale, options.refreshSeconds);
       const html = await renderer.render(view, { page, t: words.t, th: words.th, ...options.data });
       ctx.status = options.status ?? 200;
       ctx.type = 'html';

@@ -1,11 +1,12 @@
 // The courier: turns "send this code" into a message on the right channel for a tenant. It decides between the
-// outbox (development, test and sandbox tenants record every message with its code) and real delivery (the tenant's
+// outbox (development and test record every message with its code; sandbox environments send nothing else) and real delivery (the tenant's
 // or installation's SMTP, the SMS chain, WhatsApp with SMS fallback), and records every send and failure for the
 // audit log. Callers run it in the background: an answer that waited for delivery would reveal which accounts exist.
 import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Branding } from '../tenants/branding.js';
 import type { TenantSettings } from '../tenants/tenant-settings.js';
+import { outboxKept, sandboxInForce } from '../tenants/sandbox-behaviour.js';
 import { renderAccountExistsEmail, renderCodeEmail, renderPasswordChangedEmail, renderVerificationLinkEmail, smsText, type CodePurpose, type LinkSignsIn, type RenderedEmail } from './email/email-templates.js';
 import type { Outbox } from './outbox.js';
 import { translator, type Locale } from '../i18n/i18n.js';
@@ -59,6 +60,8 @@ export class NotConfigured extends Error {
 
 export interface CourierDeps {
   env: 'development' | 'production' | 'test';
+  /** production detected (config/development-mode.ts): no tenant is a sandbox there, whatever it saved */
+  production: boolean;
   emailFrom: string | null;
   publicHost: string;
   channels: TenantChannels;
@@ -74,7 +77,9 @@ const wordsFor = (tenant: CourierTenant, locale: Locale | undefined) =>
 const brandOf = (tenant: CourierTenant) => ({ name: tenant.name, logoUrl: tenant.branding.logoUrl, primaryColor: tenant.branding.primaryColor });
 
 export function createCourier(deps: CourierDeps) {
-  const usesOutbox = (tenant: CourierTenant) => deps.env !== 'production' || tenant.settings.signIn.sandbox;
+  // outside production every message is recorded; a sandbox in force (never in production) also skips its vendors
+  const usesOutbox = outboxKept(deps.env);
+  const sandbox = (tenant: CourierTenant) => sandboxInForce(tenant, deps.production);
   // A configured sender is used as given; otherwise the tenant's name goes in `fromName`, which the SMTP sender
   // encodes so that no tenant name can change the sending address.
   const fromOf = (tenant: CourierTenant) => {
@@ -85,15 +90,15 @@ export function createCourier(deps: CourierDeps) {
   async function sendEmail(delivery: CodeDelivery): Promise<DeliveryOutcome> {
     const { tenant } = delivery;
     const email = await renderCodeEmail({ brand: brandOf(tenant), purpose: delivery.purpose, code: delivery.code, link: delivery.link ?? undefined, linkSignsIn: delivery.linkSignsIn, ttlMinutes: delivery.ttlMinutes, words: wordsFor(tenant, delivery.locale) });
-    const sender = tenant.settings.signIn.sandbox ? null : deps.channels.email(tenant.id, tenant.settings.messaging);
+    const sender = sandbox(tenant) ? null : deps.channels.email(tenant.id, tenant.settings.messaging);
     let provider: string | null = null;
     if (sender) {
       await sender.send({ ...fromOf(tenant), to: delivery.to, ...email });
       provider = 'smtp';
-    } else if (!usesOutbox(tenant)) {
+    } else if (!usesOutbox) {
       throw new NotConfigured('no SMTP server is configured for this tenant or the installation (SMTP_URL)');
     }
-    if (usesOutbox(tenant)) {
+    if (usesOutbox) {
       await deps.outbox.record(tenant.id, { channel: 'email', to: delivery.to, subject: email.subject, text: email.text, code: delivery.code, link: delivery.link, provider, delivered: !!provider });
     }
     return { channel: 'email', provider, verification: null };
@@ -103,7 +108,7 @@ export function createCourier(deps: CourierDeps) {
     const { tenant } = delivery;
     const words = wordsFor(tenant, delivery.locale);
     const text = smsText({ brandName: tenant.name, purpose: delivery.purpose, code: delivery.code, ttlMinutes: delivery.ttlMinutes, words });
-    const router = tenant.settings.signIn.sandbox ? null : deps.channels.sms(tenant.id, tenant.settings.messaging);
+    const router = sandbox(tenant) ? null : deps.channels.sms(tenant.id, tenant.settings.messaging);
     let outcome: DeliveryOutcome = { channel: 'sms', provider: null, verification: null };
     if (router) {
       try {
@@ -117,10 +122,10 @@ export function createCourier(deps: CourierDeps) {
       // Before the outbox and audit writes, not after the delivery: a code typed the moment the SMS arrives must
       // already go to the provider's check, not be compared with ours and counted as a wrong attempt.
       await delivery.onDelivered?.(outcome);
-    } else if (!usesOutbox(tenant)) {
+    } else if (!usesOutbox) {
       throw new NotConfigured('no SMS provider is configured for this tenant');
     }
-    if (usesOutbox(tenant)) {
+    if (usesOutbox) {
       // A provider-generated code (Twilio Verify) never passes through us: the outbox cannot show it.
       const code = outcome.verification ? null : delivery.code;
       await deps.outbox.record(tenant.id, { channel: 'sms', to: delivery.to, subject: null, text: code ? text : text.replace(delivery.code, words.t('sms.byProvider')), code, link: null, provider: outcome.provider, delivered: !!outcome.provider });
@@ -131,9 +136,9 @@ export function createCourier(deps: CourierDeps) {
   async function sendWhatsApp(delivery: CodeDelivery, attempts: DeliveryAttempt[]): Promise<DeliveryOutcome> {
     const { tenant } = delivery;
     const recorded = wordsFor(tenant, delivery.locale).t('sms.whatsapp', { brand: tenant.name, code: delivery.code });
-    const sender = tenant.settings.signIn.sandbox ? null : deps.channels.whatsapp(tenant.id, tenant.settings.messaging);
+    const sender = sandbox(tenant) ? null : deps.channels.whatsapp(tenant.id, tenant.settings.messaging);
     if (!sender) {
-      if (!usesOutbox(tenant)) throw new NotConfigured('WhatsApp is not configured for this tenant');
+      if (!usesOutbox) throw new NotConfigured('WhatsApp is not configured for this tenant');
       await deps.outbox.record(tenant.id, { channel: 'whatsapp', to: delivery.to, subject: null, text: recorded, code: delivery.code, link: null, provider: null, delivered: false });
       return { channel: 'whatsapp', provider: null, verification: null };
     }
@@ -148,7 +153,7 @@ export function createCourier(deps: CourierDeps) {
       if (!tenant.settings.signIn.whatsappSmsFallback) throw error;
       return sendSms(delivery, attempts);
     }
-    if (usesOutbox(tenant)) {
+    if (usesOutbox) {
       await deps.outbox.record(tenant.id, { channel: 'whatsapp', to: delivery.to, subject: null, text: recorded, code: delivery.code, link: null, provider: 'whatsapp', delivered: true });
     }
     return { channel: 'whatsapp', provider: 'whatsapp', verification: null };
@@ -158,9 +163,9 @@ export function createCourier(deps: CourierDeps) {
   async function sendNotice(tenant: CourierTenant, to: string, kind: string, render: () => Promise<RenderedEmail>): Promise<void> {
     try {
       const email = await render();
-      const sender = tenant.settings.signIn.sandbox ? null : deps.channels.email(tenant.id, tenant.settings.messaging);
+      const sender = sandbox(tenant) ? null : deps.channels.email(tenant.id, tenant.settings.messaging);
       if (sender) await sender.send({ ...fromOf(tenant), to, ...email });
-      if (usesOutbox(tenant)) await deps.outbox.record(tenant.id, { channel: 'email', to, subject: email.subject, text: email.text, code: null, link: null, provider: sender ? 'smtp' : null, delivered: !!sender });
+      if (usesOutbox) await deps.outbox.record(tenant.id, { channel: 'email', to, subject: email.subject, text: email.text, code: null, link: null, provider: sender ? 'smtp' : null, delivered: !!sender });
     } catch (error) {
       deps.logger.warn({ tenant: tenant.slug, kind, reason: (error as Error).message }, 'notice not sent');
     }
@@ -190,10 +195,10 @@ export function createCourier(deps: CourierDeps) {
     async verificationLink(input: { tenant: CourierTenant; to: string; link: string; ttlMinutes: number; locale?: Locale }): Promise<void> {
       const { tenant } = input;
       const email = await renderVerificationLinkEmail({ brand: brandOf(tenant), link: input.link, ttlMinutes: input.ttlMinutes, words: wordsFor(tenant, input.locale) });
-      const sender = tenant.settings.signIn.sandbox ? null : deps.channels.email(tenant.id, tenant.settings.messaging);
+      const sender = sandbox(tenant) ? null : deps.channels.email(tenant.id, tenant.settings.messaging);
       if (sender) await sender.send({ ...fromOf(tenant), to: input.to, ...email });
-      else if (!usesOutbox(tenant)) throw new NotConfigured('no SMTP server is configured for this tenant or the installation (SMTP_URL)');
-      if (usesOutbox(tenant)) await deps.outbox.record(tenant.id, { channel: 'email', to: input.to, subject: email.subject, text: email.text, code: null, link: input.link, provider: sender ? 'smtp' : null, delivered: !!sender });
+      else if (!usesOutbox) throw new NotConfigured('no SMTP server is configured for this tenant or the installation (SMTP_URL)');
+      if (usesOutbox) await deps.outbox.record(tenant.id, { channel: 'email', to: input.to, subject: email.subject, text: email.text, code: null, link: input.link, provider: sender ? 'smtp' : null, delivered: !!sender });
     },
     /** tells a user their password changed (best effort: failures are logged, not thrown) */
     passwordChanged: (tenant: CourierTenant, to: string, ip: string | null, locale?: Locale): Promise<void> =>

@@ -14,6 +14,7 @@ import { isLocale } from '../i18n/i18n.js';
 import type { CallingApp } from '../otp-api/app-credentials.js';
 import { errorAnswer } from '../otp-api/otp-answers.js';
 import { checkPointedCode, requestOf, secondsUntil, type RestAccountKit } from './rest-account-kit.js';
+import { outboxKept } from '../tenants/sandbox-behaviour.js';
 
 const recoveryMethods = ['email', 'sms'] as const;
 type RecoveryMethod = (typeof recoveryMethods)[number];
@@ -32,8 +33,7 @@ export function addRecoveryRoutes(router: Router, kit: RestAccountKit) {
     if (value === undefined) return 'email';
     if (typeof value !== 'string') throw new AppError('request.invalid', '"method" is "email" or "sms".');
     if (!(recoveryMethods as readonly string[]).includes(value)) throw new AppError('recovery.method_not_supported');
-    const { signIn, messaging } = app.tenant.settings;
-    if (value === 'sms' && services.config.env === 'production' && !signIn.sandbox && !services.channels.sms(app.tenant.id, messaging)) {
+    if (value === 'sms' && !outboxKept(services.config.env) && !services.channels.sms(app.tenant.id, app.tenant.settings.messaging)) {
       throw new AppError('recovery.method_not_supported', 'This tenant cannot send SMS: recover by email.');
     }
     return value as RecoveryMethod;

@@ -47,9 +47,9 @@ export const signInSettingsSchema = z.object({
     /** SMS and WhatsApp messages per UTC day: a ceiling against SMS pumping */
     smsDailyCap: z.number().int().min(0).max(10_000_000).default(200),
   }).strict().prefault({}),
-  /** a sandbox tenant sends nothing: every message goes to its outbox */
+  /** a sandbox environment sends nothing: every message goes to its outbox (never live, never production: sandbox-behaviour.ts) */
   sandbox: z.boolean().default(false),
-  /** sandbox only: fixed codes for test recipients (normalised email or E.164), refused in production */
+  /** a sandbox environment only: fixed codes for test recipients (normalised email or E.164), refused in live and production */
   testRecipients: z.record(z.string().min(3).max(254), z.string().regex(/^\d{4,8}$/)).default({}),
   /** a sandbox environment only (issue #19): the one code every email and SMS code of the environment is, e.g. 1234 */
   debugCode: z.string().regex(/^\d{4,8}$/).nullable().default(null),

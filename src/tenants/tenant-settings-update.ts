@@ -23,6 +23,7 @@ import { relyingPartySettingsSchema } from './relying-party-settings.js';
 import { protocolProblems, protocolSettingsSchema } from './protocol-settings.js';
 import { headlessSettingsSchema } from './headless-settings.js';
 import { asObject, parseTenantSettings, signingAlgs, ttlSchema } from './tenant-settings.js';
+import { liveEnvironment, splitSlug } from './environment-names.js';
 
 type Json = Record<string, unknown>;
 
@@ -58,7 +59,7 @@ function issues(section: string, error: { issues: { path: PropertyKey[]; message
  * @throws AppError('tenant.credential_required') when a stored credential would go to a new destination without
  *   being entered again (details: credentials, destinations)
  */
-export function applySettingsPatch(current: unknown, patch: unknown, options: { tenantId: string; sealer: Sealer; production: boolean; outboundPolicy: OutboundPolicy; mtlsHeaderConfigured?: boolean; /** the tenant's environment (issue #19); live when absent */ environment?: string }): { settings: Json; rebound: DestinationChange[] } {
+export function applySettingsPatch(current: unknown, patch: unknown, options: { tenantId: string; sealer: Sealer; production: boolean; outboundPolicy: OutboundPolicy; mtlsHeaderConfigured?: boolean; /** the tenant's environment (issue #19); live when absent */ environment?: string; /** the record's slug, named in messages */ slug?: string }): { settings: Json; rebound: DestinationChange[] } {
   if (!isObject(patch)) throw new AppError('tenant.invalid_settings', 'The settings patch must be a JSON object.');
   // before structuredClone and the merge, both recursive
   assertCleanInput(patch, 'settings', 'tenant.invalid_settings');
@@ -109,21 +110,25 @@ export function applySettingsPatch(current: unknown, patch: unknown, options: { 
   else if (options.production && parsedBranding.logoUrl !== null && !parsedBranding.logoUrl.startsWith('https:')) problems.push('branding.logoUrl: use an https URL');
 
   const signIn = asObject(merged.signIn);
-  if (options.production && (signIn.sandbox === true || Object.keys(asObject(signIn.testRecipients)).length || (signIn.debugCode ?? null) !== null)) {
-    problems.push('signIn: sandbox tenants and test recipients are not allowed in production');
-  }
-  // issue #19: a fixed debug code is for a sandbox environment only, never live and never in production
-  if (signIn.debugCode !== undefined && signIn.debugCode !== null) {
-    if ((options.environment ?? 'live') === 'live') problems.push('signIn.debugCode: only a sandbox environment may have a debug code, never live (tessera env create --tenant <slug> --name sandbox)');
-    else if (signIn.sandbox !== true) problems.push('signIn.debugCode: needs signIn.sandbox');
+  // issue #19: sandbox behaviour (tenants/sandbox-behaviour.ts) is for an environment other than live, outside
+  // production: the settings that ask for it are refused anywhere else, so none is stored where it would not hold
+  const sandboxFields = [
+    signIn.sandbox === true ? 'signIn.sandbox' : null,
+    Object.keys(asObject(signIn.testRecipients)).length ? 'signIn.testRecipients' : null,
+    (signIn.debugCode ?? null) !== null ? 'signIn.debugCode' : null,
+  ].filter((field) => field !== null);
+  if (sandboxFields.length && options.production) {
+    problems.push(`${sandboxFields.join(', ')}: sandbox settings are not allowed in production (NODE_ENV=production or a hosting platform's marker)`);
+  } else if (sandboxFields.length && (options.environment ?? liveEnvironment) === liveEnvironment) {
+    const tenant = options.slug ? splitSlug(options.slug).tenant : '<tenant>';
+    problems.push(`${sandboxFields.join(', ')}: sandbox settings belong to a sandbox environment, never live: create one with \`tessera env create --tenant ${tenant} --name sandbox\` and set them there (--env sandbox, or /tenants/${tenant}~sandbox/settings)`);
+  } else if (sandboxFields.some((field) => field !== 'signIn.sandbox') && signIn.sandbox !== true) {
+    problems.push(`${sandboxFields.join(', ')}: needs signIn.sandbox`);
   }
   // 10^4 codes: only while few guesses are allowed per code (at most 5 in 10,000)
   const code = asObject(signIn.code);
   if (code.length === 4 && typeof code.maxAttempts === 'number' && code.maxAttempts > 5) {
     problems.push('signIn.code.length: 4 digits only while signIn.code.maxAttempts is 5 or less (a 4-digit code must not allow more than 5 guesses in 10,000)');
-  }
-  if (Object.keys(asObject(signIn.testRecipients)).length && signIn.sandbox !== true) {
-    problems.push('signIn.testRecipients: only a sandbox tenant may have test recipients (set signIn.sandbox)');
   }
   // A fixed code is looked up by the identifier as the sign-in pages normalise it: any other key ("+1 555…", a
   // national number, a number libphonenumber-js calls invalid, upper case) was stored and silently never matched.

@@ -117,7 +117,7 @@ export function createTenantsService(deps: TenantsServiceDeps) {
         recordAdminAction(deps.audit, { tenantId: record.id, actor: by.actor, ip: by.ip ?? null, userAgent: by.userAgent ?? null, type, subject: `tenant:${slug}`, outcome, data });
       let next: ReturnType<typeof applySettingsPatch>;
       try {
-        next = applySettingsPatch(record.settings, patch, { tenantId: record.id, sealer: deps.sealer, production: deps.production, outboundPolicy: deps.outboundPolicy, mtlsHeaderConfigured: deps.mtlsHeaderConfigured, environment: record.environment });
+        next = applySettingsPatch(record.settings, patch, { tenantId: record.id, sealer: deps.sealer, production: deps.production, outboundPolicy: deps.outboundPolicy, mtlsHeaderConfigured: deps.mtlsHeaderConfigured, environment: record.environment, slug: record.slug });
       } catch (error) {
         if (error instanceof AppError && error.code === 'tenant.credential_required') await audit('admin.credential_destination_refused', 'failure', { ...error.details });
         throw error;

@@ -91,8 +91,9 @@ export async function refreshClient(target: TesseraTarget, slug: string) {
 }
 
 /**
- * A sandbox tenant's backend OTP API app whose recipients get a fixed code (signIn.testRecipients), with the send
- * limits raised for the bench: the defaults (5 per identifier, 30 per IP an hour) are meant to stop exactly this.
+ * A tenant's sandbox environment's backend OTP API app whose recipients get a fixed code (signIn.testRecipients; a
+ * sandbox environment only, issue #19), with the send limits raised for the bench: the defaults (5 per identifier,
+ * 30 per IP an hour) are meant to stop exactly this.
  */
 export async function otpApp(target: TesseraTarget, recipients: number) {
   const slug = `bench-otp-${randomBytes(3).toString('hex')}`;
@@ -100,10 +101,11 @@ export async function otpApp(target: TesseraTarget, recipients: number) {
   const code = '246810';
   const emails = Array.from({ length: recipients }, (_, i) => `otp-${i}@example.com`);
   const many = { limit: 1_000_000, windowSeconds: 3600 };
-  await cli(target.env, ['tenant', 'settings', '--tenant', slug, '--set', JSON.stringify({
+  await cli(target.env, ['env', 'create', '--tenant', slug, '--name', 'sandbox']);
+  await cli(target.env, ['tenant', 'settings', '--tenant', slug, '--env', 'sandbox', '--set', JSON.stringify({
     signIn: { methods: { emailOtp: true }, sandbox: true, testRecipients: Object.fromEntries(emails.map((e) => [e, code])), limits: { perIdentifier: many, perIp: many, perTenant: many } },
   })]);
-  const app = await cli<{ app_id: string; app_secret: string }>(target.env, ['app', 'create', '--tenant', slug, '--name', 'Bench OTP', '--slug', 'bench-otp-app']);
+  const app = await cli<{ app_id: string; app_secret: string }>(target.env, ['app', 'create', '--tenant', slug, '--env', 'sandbox', '--name', 'Bench OTP', '--slug', 'bench-otp-app']);
   return { appId: app.app_id, appSecret: app.app_secret, recipients: emails, code };
 }
 

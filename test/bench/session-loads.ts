@@ -3,7 +3,7 @@
 //   refreshes   — each virtual user signs in once (offline_access), then redeems its newest refresh token again and again;
 //                 with `mintUrl` (the bare library) its first refresh token is minted there instead of signed in for
 //   json-logins — `POST {issuer}/v1/auth/login {email, password}` (the REST auth API), tokens in the answer
-//   otp-logins  — the backend OTP API: `POST /auth/send-otp`, then `POST /auth/verify-otp` with the sandbox tenant's
+//   otp-logins  — the backend OTP API: `POST /auth/send-otp`, then `POST /auth/verify-otp` with the sandbox environment's
 //                 fixed test code for that recipient (signIn.testRecipients), tokens in the answer
 import { Browser } from '../support/browser.js';
 import { codeFlow, discover, oidc, signInOffline } from '../support/relying-party.js';

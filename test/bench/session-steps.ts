@@ -118,6 +118,6 @@ export async function measureOtpLogins(input: SessionStepInput): Promise<GoalRow
     goal: 'measured (issue 16)',
     met: null,
     window,
-    note: `${rate(result, 'sign-ins')}; sandbox tenant, fixed test codes, send limits raised for the bench; ${cpuPer(usage, result, 'sign-in')}`,
+    note: `${rate(result, 'sign-ins')}; sandbox environment, fixed test codes, send limits raised for the bench; ${cpuPer(usage, result, 'sign-in')}`,
   };
 }

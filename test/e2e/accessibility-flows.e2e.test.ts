@@ -96,9 +96,10 @@ describe('accessible pages beyond sign-in (axe-core in Chromium)', () => {
     await page.locator('h1').waitFor();
     await assertAccessible(page);
 
-    const sandbox = await createTenant(server);
-    await cliJson(server, ['tenant', 'settings', '--tenant', sandbox.slug, '--set', JSON.stringify({ signIn: { sandbox: true } })]);
-    const app = await createClient(server, sandbox.slug, ['--first-party', '--redirect-uri', rp.redirectUri]);
+    // a sandbox environment (issue #19) shows its banner
+    const tenant = await createTenant(server);
+    const sandbox = await cliJson<{ issuer: string }>(server, ['env', 'create', '--tenant', tenant.slug, '--name', 'sandbox']);
+    const app = await createClient(server, tenant.slug, ['--env', 'sandbox', '--first-party', '--redirect-uri', rp.redirectUri]);
     await page.goto((await rp.begin(await discover(sandbox.issuer, app.client_id, app.client_secret!))).url.href);
     await page.locator('.sandbox-banner').waitFor();
     await assertAccessible(page);

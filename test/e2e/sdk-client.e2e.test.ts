@@ -34,7 +34,7 @@ describe('app SDK tessera/client in headless Chromium', () => {
     ({ slug, issuer } = await createTenant(server));
     await cliJson(server, ['tenant', 'settings', '--tenant', slug, '--set', JSON.stringify({
       headless: { restApi: true, allowedOrigins: [app.origin], redirectUris: [`${app.origin}${confirmPath}`] },
-      signIn: { sandbox: true, signUp: true, methods: { passkey: true, magicLink: true } },
+      signIn: { signUp: true, methods: { passkey: true, magicLink: true } },
       mfa: { webauthn: { rpId: 'localhost', origins: [app.origin] } },
     })]);
   });

@@ -17,7 +17,7 @@ describe('admin console: apps of the backend OTP API', () => {
 
   before(async () => {
     tenant = await createTenant(server);
-    await cliJson(server, ['tenant', 'settings', '--tenant', tenant.slug, '--set', JSON.stringify({ signIn: { methods: { emailOtp: true }, sandbox: true } })]);
+    await cliJson(server, ['tenant', 'settings', '--tenant', tenant.slug, '--set', JSON.stringify({ signIn: { methods: { emailOtp: true } } })]);
   });
 
   const sendOtp = (appId: string, appSecret: string) => fetch(`${server.url}/auth/send-otp`, {

@@ -33,7 +33,7 @@ describe('REST auth API 2FA: hostile input', () => {
   before(async () => {
     const tenant = await createTenant(server);
     issuer = tenant.issuer;
-    await cliJson(server, ['tenant', 'settings', '--tenant', tenant.slug, '--set', JSON.stringify({ headless: { restApi: true }, signIn: { sandbox: true, methods: { passkey: true } } })]);
+    await cliJson(server, ['tenant', 'settings', '--tenant', tenant.slug, '--set', JSON.stringify({ headless: { restApi: true }, signIn: { methods: { passkey: true } } })]);
     const user = await createUser(server, tenant.slug);
     await cliJson(server, ['role', 'assign', '--tenant', tenant.slug, '--user', user.id, '--role', 'admin']);
     token = (await restApi(issuer).json<RestTokens>(restApi(issuer).login(user))).access_token;

@@ -34,7 +34,7 @@ describe('sandbox environments', () => {
   it('refuses a debug code in live, even a live sandbox tenant; accepts it in the sandbox environment', async () => {
     const inLive = await settings('live', { signIn: { sandbox: true, debugCode: '1234' } });
     assert.equal(inLive.code, 1);
-    assert.match(inLive.stderr, /signIn.debugCode: only a sandbox environment may have a debug code, never live/);
+    assert.match(inLive.stderr, /signIn\.sandbox, signIn\.debugCode: sandbox settings belong to a sandbox environment, never live/);
     assert.equal((await effective('live')).signIn.debugCode, null);
     const notSandbox = await server.cli(['env', 'create', '--tenant', slug, '--name', 'staging']);
     assert.equal(notSandbox.code, 0);

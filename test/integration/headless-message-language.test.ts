@@ -45,7 +45,7 @@ describe('the language of codes sent through the JSON APIs', () => {
     ({ slug, issuer } = tenant);
     await cliJson(server, ['tenant', 'settings', '--tenant', slug, '--set', JSON.stringify({
       headless: { restApi: true }, texts: { defaultLocale: 'pt' },
-      signIn: { sandbox: true, signUp: true, methods: { emailOtp: true, smsOtp: true } },
+      signIn: { signUp: true, methods: { emailOtp: true, smsOtp: true } },
     })]);
     app = await cliJson<App>(server, ['app', 'create', '--tenant', slug, '--name', 'Lingua', '--slug', 'lingua-app']);
     api = restApi(issuer);

@@ -46,7 +46,7 @@ describe('backend OTP API (/auth/…)', () => {
 
   before(async () => {
     ({ slug, issuer } = await createTenant(server));
-    await cliJson(server, ['tenant', 'settings', '--tenant', slug, '--set', JSON.stringify({ signIn: { methods: { emailOtp: true, smsOtp: true }, sandbox: true } })]);
+    await cliJson(server, ['tenant', 'settings', '--tenant', slug, '--set', JSON.stringify({ signIn: { methods: { emailOtp: true, smsOtp: true } } })]);
     app = await cliJson<App>(server, ['app', 'create', '--tenant', slug, '--name', 'Attendance', '--slug', 'attendance-app']);
   });
 
@@ -222,7 +222,7 @@ describe('backend OTP API (/auth/…)', () => {
 
   it('a second factor due by the tenant policy answers the challenge envelope instead of tokens', async () => {
     const strict = await createTenant(server);
-    await cliJson(server, ['tenant', 'settings', '--tenant', strict.slug, '--set', JSON.stringify({ signIn: { methods: { emailOtp: true }, sandbox: true }, mfa: { policy: 'required', graceDays: 0 } })]);
+    await cliJson(server, ['tenant', 'settings', '--tenant', strict.slug, '--set', JSON.stringify({ signIn: { methods: { emailOtp: true } }, mfa: { policy: 'required', graceDays: 0 } })]);
     const strictApp = await cliJson<App>(server, ['app', 'create', '--tenant', strict.slug, '--name', 'Strict', '--slug', 'strict-app']);
     const email = uniqueEmail('mfa');
     const body = { app_id: strictApp.app_id, app_secret: strictApp.app_secret };
@@ -273,7 +273,7 @@ describe('backend OTP API (/auth/…)', () => {
   it('guesses from one IP are limited across addresses too: after 50 wrong codes in 15 minutes even a right code for a fresh address is 429', async () => {
     // a tenant of its own: its IP bucket (code-verify-ip, code-check.ts) starts empty
     const own = await createTenant(server);
-    await cliJson(server, ['tenant', 'settings', '--tenant', own.slug, '--set', JSON.stringify({ signIn: { methods: { emailOtp: true }, sandbox: true } })]);
+    await cliJson(server, ['tenant', 'settings', '--tenant', own.slug, '--set', JSON.stringify({ signIn: { methods: { emailOtp: true } } })]);
     const ownApp = await cliJson<App>(server, ['app', 'create', '--tenant', own.slug, '--name', 'Guesses', '--slug', 'guesses-app']);
     const body = { app_id: ownApp.app_id, app_secret: ownApp.app_secret };
     const sendTo = async (email: string) => ((await (await post('send-otp', { ...body, email })).json()) as { otp_request_id: string }).otp_request_id;

@@ -58,7 +58,7 @@ describe('one refresh token family across /auth/refresh, /v1/auth/refresh and th
 
   before(async () => {
     ({ slug, issuer } = await createTenant(server));
-    await cliJson(server, ['tenant', 'settings', '--tenant', slug, '--set', JSON.stringify({ headless: { restApi: true }, signIn: { methods: { emailOtp: true }, sandbox: true } })]);
+    await cliJson(server, ['tenant', 'settings', '--tenant', slug, '--set', JSON.stringify({ headless: { restApi: true }, signIn: { methods: { emailOtp: true } } })]);
   });
 
   it('the first use at each door rotates; a replay at any door revokes the family at all three', async () => {

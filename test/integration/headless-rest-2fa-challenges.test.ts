@@ -39,7 +39,7 @@ describe('REST auth API challenges: step-up, enrol_mfa, policy and compliance, t
 
   before(async () => {
     ({ slug, issuer } = await createTenant(server));
-    await cliJson(server, ['tenant', 'settings', '--tenant', slug, '--set', JSON.stringify({ headless: { restApi: true }, signIn: { sandbox: true, methods: { emailOtp: true } } })]);
+    await cliJson(server, ['tenant', 'settings', '--tenant', slug, '--set', JSON.stringify({ headless: { restApi: true }, signIn: { methods: { emailOtp: true } } })]);
     api = restApi(issuer);
   });
 
@@ -91,7 +91,7 @@ describe('REST auth API challenges: step-up, enrol_mfa, policy and compliance, t
 
   it('enrol_mfa: the challenge (the REST API’s or the OTP API’s) is answered by enrolling TOTP, SMS or a passkey with its id; tokens come with the factor', async () => {
     const strict = await createTenant(server);
-    await cliJson(server, ['tenant', 'settings', '--tenant', strict.slug, '--set', JSON.stringify({ headless: { restApi: true }, signIn: { sandbox: true }, mfa: { policy: 'required', graceDays: 0 } })]);
+    await cliJson(server, ['tenant', 'settings', '--tenant', strict.slug, '--set', JSON.stringify({ headless: { restApi: true }, mfa: { policy: 'required', graceDays: 0 } })]);
     const strictApi = restApi(strict.issuer);
     const enrol = async () => {
       const user = await createUser(server, strict.slug);
@@ -122,7 +122,7 @@ describe('REST auth API challenges: step-up, enrol_mfa, policy and compliance, t
     assert.ok(keyDone.factor_id && amrOf(keyDone.access_token).includes('hwk'));
 
     // the backend OTP API's enrol_mfa challenge is answered here too, with the same app's credentials
-    await cliJson(server, ['tenant', 'settings', '--tenant', strict.slug, '--set', JSON.stringify({ signIn: { sandbox: true, methods: { emailOtp: true } } })]);
+    await cliJson(server, ['tenant', 'settings', '--tenant', strict.slug, '--set', JSON.stringify({ signIn: { methods: { emailOtp: true } } })]);
     const app = await cliJson<{ app_id: string; app_secret: string }>(server, ['app', 'create', '--tenant', strict.slug, '--name', 'Backend', '--slug', 'strict-backend']);
     const creds = { app_id: app.app_id, app_secret: app.app_secret };
     const post = (path: string, body: unknown) => fetch(`${server.url}/auth/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });

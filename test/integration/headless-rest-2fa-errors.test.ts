@@ -19,7 +19,7 @@ describe('REST auth API 2FA: the refusals', () => {
 
   async function tenantWith(settings: Record<string, unknown>) {
     const { slug, issuer } = await createTenant(server);
-    await cliJson(server, ['tenant', 'settings', '--tenant', slug, '--set', JSON.stringify({ headless: { restApi: true }, signIn: { sandbox: true }, ...settings })]);
+    await cliJson(server, ['tenant', 'settings', '--tenant', slug, '--set', JSON.stringify({ headless: { restApi: true }, ...settings })]);
     const api = restApi(issuer);
     const user = await createUser(server, slug);
     const token = (await api.json<RestTokens>(api.login(user))).access_token;
@@ -41,7 +41,7 @@ describe('REST auth API 2FA: the refusals', () => {
   });
 
   it('send limits: a second code to the same number within the tenant’s limit is auth.rate_limited, at setup, login and step-up', async () => {
-    const { api, issuer, user, token } = await tenantWith({ signIn: { sandbox: true, limits: { perIdentifier: { limit: 1, windowSeconds: 3600 } } } });
+    const { api, issuer, user, token } = await tenantWith({ signIn: { limits: { perIdentifier: { limit: 1, windowSeconds: 3600 } } } });
     const phone = randomMobile('GB');
     const setup = await api.json<{ factor_id: string }>(api.call('POST', 'auth/2fa/sms/setup', token, { phone }), 202);
     await expectRateLimited(api.call('POST', 'auth/2fa/sms/setup', token, { phone }));
@@ -74,7 +74,7 @@ describe('REST auth API 2FA: the refusals', () => {
   });
 
   it('passkeys: registered twice is passkey.taken; made for another origin is webauthn.failed; too many options from one IP is auth.rate_limited', async () => {
-    const { api, issuer, token } = await tenantWith({ signIn: { sandbox: true, methods: { passkey: true } } });
+    const { api, issuer, token } = await tenantWith({ signIn: { methods: { passkey: true } } });
     const authenticator = createSoftwareAuthenticator(new URL(issuer).origin);
     const first = await api.json<Registration>(api.call('POST', 'auth/2fa/webauthn/register', token, {}));
     const credential = authenticator.register(first.options);
@@ -93,7 +93,7 @@ describe('REST auth API 2FA: the refusals', () => {
   });
 
   it('the backend OTP API: an unknown challenge, or one of the REST API, is login.expired', async () => {
-    const { slug, api, user } = await tenantWith({ signIn: { sandbox: true, methods: { emailOtp: true } }, mfa: { policy: 'required', graceDays: 0 } });
+    const { slug, api, user } = await tenantWith({ signIn: { methods: { emailOtp: true } }, mfa: { policy: 'required', graceDays: 0 } });
     const app = await cliJson<{ app_id: string; app_secret: string }>(server, ['app', 'create', '--tenant', slug, '--name', 'Backend', '--slug', 'backend-app']);
     const post = (path: string, body: unknown) => fetch(`${server.url}/auth/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     const creds = { app_id: app.app_id, app_secret: app.app_secret };

@@ -29,7 +29,7 @@ describe('REST auth API 2FA: SMS and WebAuthn factors, login challenges, passkey
 
   before(async () => {
     ({ slug, issuer } = await createTenant(server));
-    await cliJson(server, ['tenant', 'settings', '--tenant', slug, '--set', JSON.stringify({ headless: { restApi: true }, signIn: { sandbox: true, methods: { passkey: true } } })]);
+    await cliJson(server, ['tenant', 'settings', '--tenant', slug, '--set', JSON.stringify({ headless: { restApi: true }, signIn: { methods: { passkey: true } } })]);
     api = restApi(issuer);
   });
 

@@ -42,7 +42,7 @@ describe('REST auth API accounts: sign-up, passwordless sign-in, recovery, whoam
 
   async function restTenant(signIn: Record<string, unknown>, extra: Record<string, unknown> = {}) {
     const tenant = await createTenant(server);
-    await cliJson(server, ['tenant', 'settings', '--tenant', tenant.slug, '--set', JSON.stringify({ headless: { restApi: true }, signIn: { sandbox: true, ...signIn }, ...extra })]);
+    await cliJson(server, ['tenant', 'settings', '--tenant', tenant.slug, '--set', JSON.stringify({ headless: { restApi: true }, signIn: { ...signIn }, ...extra })]);
     return tenant;
   }
 

@@ -61,7 +61,7 @@ describe('REST auth API sign-in links', () => {
     ({ slug, issuer } = await createTenant(server));
     await cliJson(server, ['tenant', 'settings', '--tenant', slug, '--set', JSON.stringify({
       headless: { restApi: true, redirectUris: [appPage] },
-      signIn: { sandbox: true, signUp: false, methods: { magicLink: true } },
+      signIn: { signUp: false, methods: { magicLink: true } },
     })]);
   });
 
@@ -113,7 +113,7 @@ describe('REST auth API sign-in links', () => {
     assert.equal((await outbox(issuer)).filter((e) => e.to === unknown).length, 0);
 
     const open = await createTenant(server);
-    await cliJson(server, ['tenant', 'settings', '--tenant', open.slug, '--set', JSON.stringify({ headless: { restApi: true, redirectUris: [appPage] }, signIn: { sandbox: true, signUp: true, methods: { magicLink: true } } })]);
+    await cliJson(server, ['tenant', 'settings', '--tenant', open.slug, '--set', JSON.stringify({ headless: { restApi: true, redirectUris: [appPage] }, signIn: { signUp: true, methods: { magicLink: true } } })]);
     const email = uniqueEmail('new');
     await ok(await call('auth/magic-link', { email, redirect_to: appPage }, {}, open.issuer), 202);
     const created = await ok<Tokens>(await call('auth/magic-link/verify', { token: tokenOf((await mailTo(email, 0, open.issuer)).link!) }, {}, open.issuer));

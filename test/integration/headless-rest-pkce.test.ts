@@ -59,7 +59,7 @@ describe('REST auth API sign-in links with PKCE', () => {
     const made = await createTenant(server);
     await cliJson(server, ['tenant', 'settings', '--tenant', made.slug, '--set', JSON.stringify({
       headless: { restApi: true, redirectUris: [appPage], ...headless },
-      signIn: { sandbox: true, signUp: false, methods: { magicLink: true } },
+      signIn: { signUp: false, methods: { magicLink: true } },
     })]);
     return made;
   }

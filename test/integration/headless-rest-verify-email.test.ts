@@ -31,7 +31,7 @@ describe('REST auth API: the verify_email challenge of signIn.requireVerifiedEma
 
   before(async () => {
     ({ slug, issuer } = await createTenant(server));
-    await cliJson(server, ['tenant', 'settings', '--tenant', slug, '--set', JSON.stringify({ headless: { restApi: true }, signIn: { sandbox: true, requireVerifiedEmail: true } })]);
+    await cliJson(server, ['tenant', 'settings', '--tenant', slug, '--set', JSON.stringify({ headless: { restApi: true }, signIn: { requireVerifiedEmail: true } })]);
     rest = restApi(issuer);
   });
 

@@ -73,7 +73,7 @@ describe('Management API: clients', () => {
   });
 
   it('registers an app of the backend OTP API (POST /tenants/{slug}/apps): its credentials sign in at /auth/…; a taken slug is app.slug_taken', async () => {
-    await server.cli(['tenant', 'settings', '--tenant', tenant.slug, '--set', JSON.stringify({ signIn: { methods: { emailOtp: true }, sandbox: true } })]);
+    await server.cli(['tenant', 'settings', '--tenant', tenant.slug, '--set', JSON.stringify({ signIn: { methods: { emailOtp: true } } })]);
     const answer = await api.post(`/tenants/${tenant.slug}/apps`, { name: 'Attendance', slug: 'attendance-api' });
     assert.equal(answer.status, 201, answer.text);
     const app = answer.body as { app_id: string; app_secret: string; app_slug: string; jwt_public_key: string; jwks_uri: string };

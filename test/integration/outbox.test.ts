@@ -1,11 +1,10 @@
 // The outbox (issue #3): outside production, GET {issuer}/outbox lists every message with its code or link (JSON
-// and a page), so the email flows work with no SMTP server at all; a sandbox tenant sends nothing over SMTP even
-// when one is configured. In production the route does not exist and mail goes out over SMTP only. (A production
-// sandbox tenant, whose outbox `tessera outbox list` would read, cannot be tested: production refuses
-// signIn.sandbox, see the report.)
+// and a page), so the email flows work with no SMTP server at all; a sandbox environment sends nothing over SMTP
+// even when one is configured. In production the route does not exist and mail goes out over SMTP only (for a
+// sandbox environment too: environment-sandbox-production.test.ts).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Browser } from '../support/browser.js';
+import { BehindProxy, Browser } from '../support/browser.js';
 import { cliJson, createClient, createTenant, createUser } from '../support/fixtures.js';
 import { atCallback } from '../support/hosted-pages.js';
 import { oidc } from '../support/relying-party.js';
@@ -16,6 +15,7 @@ import { startServer } from '../support/use-tessera.js';
 import {
   assertNoMailTo, emailRealm, exchange, mailTo, outbox, startByEmail, submitCode, useEmailTessera,
 } from '../support/email-flows.js';
+import { createSandboxEnvironment } from '../support/phone-flows.js';
 
 type Entry = Awaited<ReturnType<typeof outbox>>[number];
 
@@ -82,10 +82,10 @@ describe('outbox without SMTP_URL', () => {
 describe('outbox with SMTP_URL', () => {
   const world = useEmailTessera();
 
-  it('a sandbox tenant sends nothing over SMTP: its messages are only in the outbox', async () => {
-    const sandbox = await emailRealm(world.server, { methods: { emailOtp: true }, sandbox: true });
+  it('a sandbox environment sends nothing over SMTP: its messages are only in the outbox', async () => {
+    const sandbox = await createSandboxEnvironment(world.server, { signIn: { methods: { emailOtp: true } } });
     const normal = await emailRealm(world.server, { methods: { emailOtp: true } });
-    const [sandboxed, real] = await Promise.all([createUser(world.server, sandbox.slug), createUser(world.server, normal.slug)]);
+    const [sandboxed, real] = await Promise.all([createUser(world.server, sandbox.tenant), createUser(world.server, normal.slug)]);
     const browser = new Browser();
     const { request, page } = await startByEmail(browser, sandbox.config, sandboxed.email, 'email-code');
     const entry = await entryFor(sandbox.issuer, sandboxed.email);
@@ -98,16 +98,6 @@ describe('outbox with SMTP_URL', () => {
     assert.equal(claims.sub, sandboxed.id);
   });
 });
-
-/** a browser for a server whose PUBLIC_URL is https but which listens on plain HTTP (TLS ends at a proxy) */
-class BehindProxy extends Browser {
-  constructor(private readonly publicOrigin: string, private readonly listening: string) {
-    super();
-  }
-  override fetch(input: string | URL, init?: Parameters<Browser['fetch']>[1]) {
-    return super.fetch(String(input).replace(this.publicOrigin, this.listening), init);
-  }
-}
 
 describe('outbox in production', () => {
   let services: TestServices;

@@ -1,15 +1,15 @@
-// Sandbox tenants: whatever their messaging settings, they send nothing (no SMS, WhatsApp or email leaves) and
-// every message lands in the outbox with its code, so the flows work end to end. Fixed codes for test recipients
-// exist for sandbox tenants only: the CLI refuses them elsewhere, and a production server refuses to start while
-// any tenant has them.
+// Sandbox environments (issue #19): whatever their messaging settings, they send nothing (no SMS, WhatsApp or email
+// leaves) and every message lands in the outbox with its code, so the flows work end to end. Sandbox settings and
+// fixed codes for test recipients exist for a sandbox environment only: the CLI refuses them in live, and a
+// production server refuses to start while any environment has fixed codes.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { Browser } from '../support/browser.js';
-import { createTenant, createUser, uniqueSlug } from '../support/fixtures.js';
+import { cliJson, createTenant, createUser, uniqueSlug } from '../support/fixtures.js';
 import { asPage, loginPage } from '../support/hosted-pages.js';
 import {
-  asCodePage, auditEvents, codeFrom, createPhoneTenant, deliveryEvent, enterCode, exchange, openPhonePage, phoneSignIn, randomMobile, readOutbox,
+  asCodePage, auditEvents, codeFrom, createSandboxEnvironment, createPhoneTenant, deliveryEvent, enterCode, exchange, openPhonePage, phoneSignIn, randomMobile, readOutbox,
   sentCounts, startVendors, submitPhone, vendorSettings, waitFor, type Vendors,
 } from '../support/phone-flows.js';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp.js';
@@ -17,7 +17,7 @@ import { createTestServices } from '../support/test-env.js';
 import { runCliInProcess, startTessera } from '../support/tessera-process.js';
 import { useTessera } from '../support/use-tessera.js';
 
-describe('sandbox tenants', () => {
+describe('sandbox environments', () => {
   // the installation has a real SMTP server: a sandbox must not use it
   const env: Record<string, string> = {};
   let smtp: TestSmtpServer;
@@ -36,7 +36,7 @@ describe('sandbox tenants', () => {
   });
 
   it('sends nothing to the vendors or over SMTP; the outbox holds each message and its code signs in', async () => {
-    const tenant = await createPhoneTenant(server, everything(vendors, { sandbox: true }));
+    const tenant = await createSandboxEnvironment(server, everything(vendors, { sandbox: true }));
     const before = sentCounts(vendors);
 
     const phone = randomMobile('GB');
@@ -48,7 +48,7 @@ describe('sandbox tenants', () => {
     const whatsapp = await phoneSignIn(tenant.config, other, () => waitFor('the WhatsApp message in the outbox', async () => (await readOutbox(tenant.issuer)).find((e) => e.to === other && e.channel === 'whatsapp')?.code ?? undefined), { channel: 'whatsapp' });
     assert.deepEqual(whatsapp.claims.amr, ['otp']);
 
-    const user = await createUser(server, tenant.slug);
+    const user = await createUser(server, tenant.tenant);
     const browser = new Browser();
     const { request, page } = await loginPage(browser, tenant.config);
     const codePage = asCodePage(await browser.submit(page, '/email-code', { email: user.email }));
@@ -60,7 +60,7 @@ describe('sandbox tenants', () => {
     assert.deepEqual(outbox.map((e) => [e.channel, e.to, e.provider, e.delivered]), [
       ['email', user.email, null, false], ['whatsapp', other, null, false], ['sms', phone, null, false],
     ], 'newest first, none delivered for real');
-    assert.match(outbox[2]!.text, new RegExp(`^${outbox[2]!.code} is your Tenant ${tenant.slug} sign-in code\\.`));
+    assert.match(outbox[2]!.text, new RegExp(`^${outbox[2]!.code} is your Tenant ${tenant.tenant} \\(sandbox\\) sign-in code\\.`));
     assert.match(outbox[0]!.subject ?? '', /\S/);
     assert.deepEqual(sentCounts(vendors), before, 'no vendor was called');
     assert.equal(smtp.messages.filter((m) => m.to && JSON.stringify(m.to).includes(user.email)).length, 0, 'no email went out over SMTP');
@@ -68,7 +68,7 @@ describe('sandbox tenants', () => {
     assert.deepEqual(sent.map((e) => [e.data.channel, e.data.provider]), [['sms', null], ['whatsapp', null], ['email', null]]);
   });
 
-  it('the same settings without sandbox do send (the control for the test above)', async () => {
+  it('the same settings in live do send (the control for the test above)', async () => {
     const tenant = await createPhoneTenant(server, everything(vendors, {}));
     const phone = randomMobile('GB');
     const since = vendors.twilio.messages.length;
@@ -79,7 +79,7 @@ describe('sandbox tenants', () => {
 
   it('a test recipient signs in with its fixed code; other numbers still get random codes', async () => {
     const recipient = randomMobile('GB');
-    const tenant = await createPhoneTenant(server, everything(vendors, { sandbox: true, testRecipients: { [recipient]: '246810' } }));
+    const tenant = await createSandboxEnvironment(server, everything(vendors, { sandbox: true, testRecipients: { [recipient]: '246810' } }));
     const before = sentCounts(vendors);
     for (const attempt of [1, 2]) {
       const signedIn = await phoneSignIn(tenant.config, recipient, async () => '246810');
@@ -101,25 +101,35 @@ describe('sandbox tenants', () => {
     assert.deepEqual(sentCounts(vendors), before);
   });
 
-  it('the CLI refuses test recipients for a tenant that is not a sandbox, and leaves its settings alone', async () => {
+  it('the CLI refuses sandbox settings in live, naming the sandbox environment, and leaves its settings alone', async () => {
     const tenant = await createTenant(server);
     const recipients = { [randomMobile('GB')]: '123456' };
-    const refused = await server.cli(['tenant', 'settings', '--tenant', tenant.slug, '--set', JSON.stringify({ signIn: { testRecipients: recipients } })]);
-    assert.notEqual(refused.code, 0);
-    assert.match(refused.stderr, /signIn\.testRecipients: only a sandbox tenant may have test recipients \(set signIn\.sandbox\)/);
+    for (const [signIn, fields] of [
+      [{ testRecipients: recipients }, 'signIn.testRecipients'],
+      [{ sandbox: true }, 'signIn.sandbox'],
+      [{ sandbox: true, testRecipients: recipients }, 'signIn.sandbox, signIn.testRecipients'],
+    ] as const) {
+      const refused = await server.cli(['tenant', 'settings', '--tenant', tenant.slug, '--set', JSON.stringify({ signIn })]);
+      assert.notEqual(refused.code, 0);
+      assert.ok(refused.stderr.includes(`${fields}: sandbox settings belong to a sandbox environment, never live: create one with \`tessera env create --tenant ${tenant.slug} --name sandbox\``), refused.stderr);
+    }
+    const live = await cliJson<{ signIn: { sandbox: boolean; testRecipients: Record<string, string> } }>(server, ['tenant', 'settings', '--tenant', tenant.slug]);
+    assert.deepEqual([live.signIn.sandbox, live.signIn.testRecipients], [false, {}]);
 
-    const sandboxed = await server.cli(['tenant', 'settings', '--tenant', tenant.slug, '--set', JSON.stringify({ signIn: { sandbox: true, testRecipients: recipients } })]);
+    assert.equal((await server.cli(['env', 'create', '--tenant', tenant.slug, '--name', 'sandbox'])).code, 0);
+    const inSandbox = ['--tenant', tenant.slug, '--env', 'sandbox'];
+    const sandboxed = await server.cli(['tenant', 'settings', ...inSandbox, '--set', JSON.stringify({ signIn: { sandbox: true, testRecipients: recipients } })]);
     assert.equal(sandboxed.code, 0, sandboxed.stderr);
     // a key the sign-in pages could never produce would be accepted and never match: refused
     for (const key of ['+15550000001', '07911 123456', '+44 7911 123456', 'Ada@Example.com']) {
-      const unusable = await server.cli(['tenant', 'settings', '--tenant', tenant.slug, '--set', JSON.stringify({ signIn: { testRecipients: { [key]: '123456' } } })]);
+      const unusable = await server.cli(['tenant', 'settings', ...inSandbox, '--set', JSON.stringify({ signIn: { testRecipients: { [key]: '123456' } } })]);
       assert.notEqual(unusable.code, 0, `test recipient "${key}" accepted`);
       assert.ok(unusable.stderr.includes(`signIn.testRecipients: "${key}" is neither an E.164 number`), unusable.stderr);
     }
-    const leaving = await server.cli(['tenant', 'settings', '--tenant', tenant.slug, '--set', '{"signIn":{"sandbox":false}}']);
-    assert.notEqual(leaving.code, 0, 'a tenant cannot leave the sandbox with its test recipients');
-    assert.match(leaving.stderr, /only a sandbox tenant may have test recipients/);
-    const shown = await server.cli(['tenant', 'settings', '--tenant', tenant.slug]);
+    const leaving = await server.cli(['tenant', 'settings', ...inSandbox, '--set', '{"signIn":{"sandbox":false}}']);
+    assert.notEqual(leaving.code, 0, 'an environment cannot stop being a sandbox with its test recipients');
+    assert.match(leaving.stderr, /signIn\.testRecipients: needs signIn\.sandbox/);
+    const shown = await server.cli(['tenant', 'settings', ...inSandbox]);
     const signIn = (shown.json as { signIn: { sandbox: boolean; testRecipients: Record<string, string> } }).signIn;
     assert.deepEqual([signIn.sandbox, signIn.testRecipients], [true, recipients]);
   });
@@ -133,15 +143,16 @@ describe('production and test recipients', () => {
       const cli = (argv: string[]) => runCliInProcess(argv, services.env);
       assert.equal((await cli(['db', 'migrate'])).code, 0);
       assert.equal((await cli(['tenant', 'create', slug])).code, 0);
-      const set = await cli(['tenant', 'settings', '--tenant', slug, '--set', JSON.stringify({ signIn: { sandbox: true, testRecipients: { '+447911123456': '123456' } } })]);
+      assert.equal((await cli(['env', 'create', '--tenant', slug, '--name', 'sandbox'])).code, 0);
+      const set = await cli(['tenant', 'settings', '--tenant', slug, '--env', 'sandbox', '--set', JSON.stringify({ signIn: { sandbox: true, testRecipients: { '+447911123456': '123456' } } })]);
       assert.equal(set.code, 0, set.stderr);
 
       const { SEED_DEMO: _seed, ...base } = services.env;
       const production = { ...base, NODE_ENV: 'production', PUBLIC_URL: 'https://id.example.test', COOKIE_SECRETS: randomBytes(32).toString('base64url'), LOG_LEVEL: 'error' };
       // the CLI in production refuses to add them, too
-      const inProduction = await runCliInProcess(['tenant', 'settings', '--tenant', slug, '--set', '{"signIn":{"testRecipients":{"+447911654321":"654321"}}}'], production);
+      const inProduction = await runCliInProcess(['tenant', 'settings', '--tenant', slug, '--env', 'sandbox', '--set', '{"signIn":{"testRecipients":{"+447911654321":"654321"}}}'], production);
       assert.notEqual(inProduction.code, 0);
-      assert.match(inProduction.stderr, /sandbox tenants and test recipients are not allowed in production/);
+      assert.match(inProduction.stderr, /signIn\.sandbox, signIn\.testRecipients: sandbox settings are not allowed in production/);
 
       const failure = await startTessera(production, { publicUrl: 'https://id.example.test' }).then(
         async (started) => {
@@ -151,11 +162,11 @@ describe('production and test recipients', () => {
         (error: Error) => error.message,
       );
       assert.match(failure, /exited with [1-9]\d* before listening/, 'a non-zero exit before listening');
-      assert.ok(failure.includes(`Tenants ${slug} have fixed test codes (signIn.testRecipients): not allowed in production.`), failure);
+      assert.ok(failure.includes(`Tenants ${slug}~sandbox have fixed test codes (signIn.testRecipients): not allowed in production.`), failure);
       assert.match(failure, /Remove them with `tessera tenant settings --set` outside production/);
 
       // removed outside production, the same server starts
-      const removed = await cli(['tenant', 'settings', '--tenant', slug, '--set', '{"signIn":{"testRecipients":null,"sandbox":false}}']);
+      const removed = await cli(['tenant', 'settings', '--tenant', slug, '--env', 'sandbox', '--set', '{"signIn":{"testRecipients":null}}']);
       assert.equal(removed.code, 0, removed.stderr);
       const started = await startTessera(production, { publicUrl: 'https://id.example.test' });
       await started.stop();

@@ -20,7 +20,7 @@ describe('app SDK tessera/client: sign-up, codes, password reset, enrolment at s
 
   before(async () => {
     ({ slug, issuer } = await createTenant(server));
-    await cliJson(server, ['tenant', 'settings', '--tenant', slug, '--set', JSON.stringify({ headless: { restApi: true }, signIn: { sandbox: true, signUp: true, methods: { emailOtp: true, smsOtp: true } } })]);
+    await cliJson(server, ['tenant', 'settings', '--tenant', slug, '--set', JSON.stringify({ headless: { restApi: true }, signIn: { signUp: true, methods: { emailOtp: true, smsOtp: true } } })]);
   });
 
   it('signUpWithEmail sends a code; verifySignup creates the account and signs in', async () => {
@@ -115,7 +115,7 @@ describe('app SDK tessera/client: sign-up, codes, password reset, enrolment at s
 
   it('signIn of an account whose email the tenant requires verified is a verify_email challenge; its emailed code signs in', async () => {
     const tenant = await createTenant(server);
-    await cliJson(server, ['tenant', 'settings', '--tenant', tenant.slug, '--set', JSON.stringify({ headless: { restApi: true }, signIn: { sandbox: true, requireVerifiedEmail: true } })]);
+    await cliJson(server, ['tenant', 'settings', '--tenant', tenant.slug, '--set', JSON.stringify({ headless: { restApi: true }, signIn: { requireVerifiedEmail: true } })]);
     const user = await createUnverifiedUser(server, tenant.slug);
     const client = clientFor(tenant.issuer);
     try {

@@ -119,3 +119,13 @@ export class Browser {
 export function isPage(value: Page | URL): value is Page {
   return !(value instanceof URL);
 }
+
+/** a browser for a server whose PUBLIC_URL is https but which listens on plain HTTP (TLS ends at a proxy) */
+export class BehindProxy extends Browser {
+  constructor(private readonly publicOrigin: string, private readonly listening: string) {
+    super();
+  }
+  override fetch(input: string | URL, init?: Parameters<Browser['fetch']>[1]) {
+    return super.fetch(String(input).replace(this.publicOrigin, this.listening), init);
+  }
+}

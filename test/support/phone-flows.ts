@@ -77,6 +77,19 @@ export async function createPhoneTenant(server: TesseraProcess, settings: Record
   return { slug: tenant.slug, issuer: tenant.issuer, config: await discover(tenant.issuer, client.client_id, client.client_secret!) };
 }
 
+/**
+ * A fresh tenant's sandbox environment (`{tenant}~sandbox`, issue #19: sandbox behaviour holds in no live
+ * environment) with `settings` applied and a first-party client to sign in to; `tenant` is the live slug.
+ */
+export async function createSandboxEnvironment(server: TesseraProcess, settings: Record<string, unknown>): Promise<PhoneTenant & { tenant: string }> {
+  const tenant = await createTenant(server);
+  const { issuer } = await cliJson<{ issuer: string }>(server, ['env', 'create', '--tenant', tenant.slug, '--name', 'sandbox']);
+  const slug = `${tenant.slug}~sandbox`;
+  await cliJson(server, ['tenant', 'settings', '--tenant', tenant.slug, '--env', 'sandbox', '--set', JSON.stringify(settings)]);
+  const client = await createClient(server, tenant.slug, ['--first-party', '--env', 'sandbox']);
+  return { tenant: tenant.slug, slug, issuer, config: await discover(issuer, client.client_id, client.client_secret!) };
+}
+
 /** polls `probe` until it returns something other than undefined */
 export async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

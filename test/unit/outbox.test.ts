@@ -86,7 +86,7 @@ test('an entry that does not parse is skipped, not fatal', async () => {
 /** the outbox router behind a stand-in for tenantRoutes, on a free port */
 async function serveOutbox(options: { enabled?: (tenant: ResolvedTenant) => boolean } = {}) {
   const outbox = createOutbox(newStore());
-  const pages = createPages(createPageRenderer({ viewsDir, cache: false }));
+  const pages = createPages(createPageRenderer({ viewsDir, cache: false }), false);
   const tenants: Record<string, ResolvedTenant> = {
     acme: { id: 'tenant-acme', slug: 'acme', name: 'Acme <Books>', branding: { logoUrl: null, primaryColor: '#0f766e' } } as ResolvedTenant,
     beta: { id: 'tenant-beta', slug: 'beta', name: 'Beta', branding: { logoUrl: null, primaryColor: '#0f766e' } } as ResolvedTenant,

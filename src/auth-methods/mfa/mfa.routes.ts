@@ -18,6 +18,7 @@ import type { Factors } from './factors.service.js';
 import type { SmsFactor } from './sms-factor.js';
 import { allowPasskeyScript } from '../passkeys/passkey-http.js';
 import type { MfaGate, PendingLogin } from './mfa-gate.js';
+import { outboxKept } from '../../tenants/sandbox-behaviour.js';
 
 const passkeyMessages: Record<string, string> = {
   failed: 'mfa.passkeyFailed',
@@ -102,7 +103,7 @@ export function mfaRoutes(deps: AuthMethodDeps & MfaDeps) {
   /** which codes by message the user can get: verified (or set up as the SMS factor), allowed by the policy, and deliverable here */
   function codeChannels(tenant: ReturnType<typeof ix.tenantOf>, user: UserRecord | null, smsNumber: string | null) {
     const { factors: allowed } = tenant.settings.mfa;
-    const outbox = deps.env !== 'production' || tenant.settings.signIn.sandbox;
+    const outbox = outboxKept(deps.env);
     return {
       sms: (!!smsNumber || (!!user?.phone && user.phoneVerified)) && allowed.sms && (outbox || !!deps.channels.sms(tenant.id, tenant.settings.messaging)),
       email: !!user?.email && user.emailVerified && allowed.email && (outbox || !!deps.channels.email(tenant.id, tenant.settings.messaging)),

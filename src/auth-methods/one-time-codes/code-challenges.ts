@@ -10,6 +10,7 @@ import type { TenantChannels } from '../../notifications/tenant-channels.js';
 import { ChallengeGoneError, type Challenge, type ChallengeChannel, type CodeCheck, type OneTimeCodes } from './one-time-codes.js';
 import type { SendLimits, SendRefusalReason } from './send-limits.js';
 import { isLocale, type Locale } from '../../i18n/i18n.js';
+import { sandboxInForce } from '../../tenants/sandbox-behaviour.js';
 
 /** the language the challenge was started in, if its page said */
 const localeOf = (challenge: Challenge): Locale | undefined => (isLocale(challenge.data.locale) ? challenge.data.locale : undefined);
@@ -43,6 +44,8 @@ export interface CodeChallengesDeps {
   channels: TenantChannels;
   audit: AuditLog;
   logger: Logger;
+  /** production detected: no fixed codes whatever the settings say (tenants/sandbox-behaviour.ts) */
+  production: boolean;
   /** the codes' clock (ms); default Date.now */
   now?: () => number;
 }
@@ -85,7 +88,7 @@ export function createCodeChallenges(deps: CodeChallengesDeps) {
       }
       const { signIn } = tenant.settings;
       // sandbox only: a test recipient's own code, else the environment's debug code (issue #19; never live, never production)
-      const fixedCode = signIn.sandbox ? signIn.testRecipients[input.identifier] ?? signIn.debugCode ?? undefined : undefined;
+      const fixedCode = sandboxInForce(tenant, deps.production) ? signIn.testRecipients[input.identifier] ?? signIn.debugCode ?? undefined : undefined;
       const { challenge, code, linkToken } = await deps.codes.issue({
         tenantId: tenant.id, purpose: input.purpose, channel: input.channel, identifier: input.identifier,
         interactionUid: input.interactionUid, codeLength: signIn.code.length,
