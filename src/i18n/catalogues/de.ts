@@ -195,6 +195,17 @@ export const de = {
     confirm: 'Neues Passwort bestätigen',
     set: 'Neues Passwort festlegen',
     mismatch: 'Die beiden Passwörter stimmen nicht überein.',
+    link: {
+      usedHeading: 'Dieser Link zum Zurücksetzen des Passworts wurde bereits verwendet',
+      usedLead: 'Jeder Link funktioniert nur einmal. Falls Sie noch kein neues Passwort gewählt haben, fordern Sie einen neuen Link an oder melden Sie sich auf andere Weise an.',
+      replacedHeading: 'Es wurde ein neuerer Link zum Zurücksetzen gesendet',
+      replacedLead: 'Nur der Link aus der neuesten E-Mail funktioniert. Öffnen Sie diesen, fordern Sie einen neuen Link an oder melden Sie sich auf andere Weise an.',
+      expiredHeading: 'Dieser Link zum Zurücksetzen des Passworts ist abgelaufen',
+      expiredLead: 'Links gelten nur kurze Zeit. Fordern Sie einen neuen Link an oder melden Sie sich auf andere Weise an.',
+      invalidHeading: 'Dieser Link zum Zurücksetzen des Passworts ist ungültig',
+      invalidLead: 'Der Link ist unvollständig oder wurde verändert, vielleicht beim Kopieren. Öffnen Sie ihn direkt aus der E-Mail, fordern Sie einen neuen Link an oder melden Sie sich auf andere Weise an.',
+      sendNew: 'Neuen Link zum Zurücksetzen senden',
+    },
   },
   consent: {
     title: 'Zugriff erlauben',

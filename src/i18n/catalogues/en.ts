@@ -196,6 +196,17 @@ export const en = {
     confirm: 'Confirm new password',
     set: 'Set new password',
     mismatch: 'The two passwords are not the same.',
+    link: {
+      usedHeading: 'This password reset link was already used',
+      usedLead: 'Each link works once. If you did not finish choosing a new password, send a new link or sign in another way.',
+      replacedHeading: 'A newer password reset link was sent',
+      replacedLead: 'Only the link in the newest reset email works. Open that one, send a new link, or sign in another way.',
+      expiredHeading: 'This password reset link has expired',
+      expiredLead: 'Links work for a short time only. Send a new link, or sign in another way.',
+      invalidHeading: 'This password reset link is not valid',
+      invalidLead: 'The link is incomplete or was changed, perhaps when it was copied. Open it straight from the email, send a new link, or sign in another way.',
+      sendNew: 'Send a new reset link',
+    },
   },
   consent: {
     title: 'Allow access',

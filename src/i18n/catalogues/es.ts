@@ -202,6 +202,17 @@ export const es = {
     confirm: 'Confirma la contraseña nueva',
     set: 'Guardar la contraseña nueva',
     mismatch: 'Las dos contraseñas no coinciden.',
+    link: {
+      usedHeading: 'Este enlace para restablecer la contraseña ya se ha usado',
+      usedLead: 'Cada enlace funciona una sola vez. Si no terminaste de elegir una contraseña nueva, pide un enlace nuevo o inicia sesión de otra forma.',
+      replacedHeading: 'Se envió un enlace más reciente para restablecer la contraseña',
+      replacedLead: 'Solo funciona el enlace del correo más reciente. Abre ese, pide un enlace nuevo o inicia sesión de otra forma.',
+      expiredHeading: 'Este enlace para restablecer la contraseña ha caducado',
+      expiredLead: 'Los enlaces solo funcionan durante poco tiempo. Pide un enlace nuevo o inicia sesión de otra forma.',
+      invalidHeading: 'Este enlace para restablecer la contraseña no es válido',
+      invalidLead: 'El enlace está incompleto o se ha modificado, quizá al copiarlo. Ábrelo directamente desde el correo, pide un enlace nuevo o inicia sesión de otra forma.',
+      sendNew: 'Enviar un enlace nuevo',
+    },
   },
   consent: {
     title: 'Permitir el acceso',

@@ -202,6 +202,17 @@ export const fr = {
     confirm: 'Confirmez le nouveau mot de passe',
     set: 'Enregistrer le nouveau mot de passe',
     mismatch: 'Les deux mots de passe ne sont pas identiques.',
+    link: {
+      usedHeading: 'Ce lien de réinitialisation a déjà été utilisé',
+      usedLead: 'Chaque lien ne fonctionne qu’une fois. Si vous n’avez pas fini de choisir un nouveau mot de passe, demandez un nouveau lien ou connectez-vous autrement.',
+      replacedHeading: 'Un lien de réinitialisation plus récent a été envoyé',
+      replacedLead: 'Seul le lien du dernier e-mail de réinitialisation fonctionne. Ouvrez celui-là, demandez un nouveau lien ou connectez-vous autrement.',
+      expiredHeading: 'Ce lien de réinitialisation a expiré',
+      expiredLead: 'Les liens ne fonctionnent que peu de temps. Demandez un nouveau lien ou connectez-vous autrement.',
+      invalidHeading: 'Ce lien de réinitialisation n’est pas valide',
+      invalidLead: 'Le lien est incomplet ou a été modifié, peut-être lors d’un copier-coller. Ouvrez-le directement depuis l’e-mail, demandez un nouveau lien ou connectez-vous autrement.',
+      sendNew: 'Envoyer un nouveau lien de réinitialisation',
+    },
   },
   consent: {
     title: 'Autoriser l’accès',

@@ -202,6 +202,17 @@ export const pt = {
     confirm: 'Confirme a nova senha',
     set: 'Definir nova senha',
     mismatch: 'As duas senhas não são iguais.',
+    link: {
+      usedHeading: 'Este link de redefinição de senha já foi usado',
+      usedLead: 'Cada link funciona uma só vez. Se você não terminou de escolher uma nova senha, peça um novo link ou entre de outra forma.',
+      replacedHeading: 'Um link de redefinição mais recente foi enviado',
+      replacedLead: 'Só funciona o link do e-mail de redefinição mais recente. Abra esse, peça um novo link ou entre de outra forma.',
+      expiredHeading: 'Este link de redefinição de senha expirou',
+      expiredLead: 'Os links funcionam só por pouco tempo. Peça um novo link ou entre de outra forma.',
+      invalidHeading: 'Este link de redefinição de senha não é válido',
+      invalidLead: 'O link está incompleto ou foi alterado, talvez ao ser copiado. Abra-o direto do e-mail, peça um novo link ou entre de outra forma.',
+      sendNew: 'Enviar um novo link de redefinição',
+    },
   },
   consent: {
     title: 'Permitir acesso',
