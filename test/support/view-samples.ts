@@ -48,7 +48,7 @@ export const samples: Record<string, Record<string, unknown>> = {
   expired: { page: page(), backUrl: 'https://app.example.com/' },
   home: { page: page(), origin: EVIL, demoIssuer: EVIL, elsewhereCommand: EVIL, demoSignInUrl: 'https://id.example.com/t/demo/auth?client_id=x', needsOwner: true },
   'home-minimal': { page: page() },
-  'demo-callback': { page: page(), code: EVIL, state: EVIL, command: EVIL, error: null, errorDescription: null },
+  'demo-callback': { page: page(), code: EVIL, state: EVIL, command: EVIL, error: null, errorDescription: null, errorText: null },
   phone: { page: page(), action: '/i/1/phone', csrfToken: CSRF, phone: EVIL, error: EVIL, channels: { sms: true, whatsapp: true }, backUrl: '/i/1' },
   code: {
     page: page(), action: '/i/1/code/c1', resendAction: '/i/1/code/c1/resend', csrfToken: CSRF, destination: EVIL, channel: 'email',
