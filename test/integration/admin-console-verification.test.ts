@@ -106,6 +106,9 @@ describe('admin console: resend verification', () => {
     assert.ok(newest?.link && older?.link && newest.link !== older.link, 'two links went out');
     const reader = new Browser();
     assertVerifyLinkGone(await reader.navigate(older.link), 'replaced', tenant.slug, 'the older link');
+    const signIn = asPage(await reader.navigate(`${server.url}/t/${tenant.slug}/account`), 'where the sign-in link leads');
+    assert.equal(signIn.status, 200);
+    assert.match(signIn.html, new RegExp(`<a class="button button-primary" href="/t/${tenant.slug}/account/sign-in">Sign in</a>`), 'the account page offers its sign-in');
     assert.equal(asPage(await reader.navigate(newest.link), 'the verify page').status, 200, 'the newest link works');
     await letTimePass(server, 24 * 3600 * 1000 + 1000);
     assertVerifyLinkGone(await reader.navigate(newest.link), 'expired', tenant.slug, 'the newest link a day later');
