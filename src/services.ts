@@ -331,6 +331,7 @@ export async function createServices(config: Config, logger: Logger, options: Se
       findUser: (tenantId, userId) => users.findById(tenantId, userId),
       localeOf: (tenantId, userId) => users.localeOf(tenantId, userId),
       markVerified: async (tenant, userId) => { await userAdmin.update(tenant, userId, { email_verified: true }); },
+      now,
     }),
     firstOwner: createFirstOwner({ store: kv, rbac, tenants, createUser: (tenantId, input) => users.create(tenantId, input) }),
     /** subscribes this process to change announcements (servers; one-shot CLI runs need not) */

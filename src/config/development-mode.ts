@@ -64,8 +64,17 @@ export function developmentBehaviours(config: Config, generatedSecrets: readonly
   if (config.seedDemo) lines.push('demo data: SEED_DEMO creates the demo tenant and client with the credentials shown below');
   if (config.env === 'development') lines.push('templates: pages are re-read from views/ on every request');
   if (config.developmentToken.state === 'on') lines.push(`development token for tenant ${config.developmentToken.tenant} (Management API and /v1, full rights): ${mintDevelopmentToken(config.developmentToken.tenant, config.developmentToken.secret)}`);
+  return [...lines, listening(config)].map((line) => `[${config.env} only] ${line}`);
+}
+
+/**
+ * Where the server listens and, on loopback, how to open it to other machines on purpose: HOST alone is not enough,
+ * since a request for any host but PUBLIC_URL's is refused (421), so the line names both and what it exposes.
+ */
+function listening(config: Config): string {
   const where = config.host ?? 'every interface';
-  return [...lines.map((line) => `[${config.env} only] ${line}`), `[${config.env} only] listening on ${where}${config.host === '127.0.0.1' ? ' (set HOST to reach it from elsewhere)' : ''}`];
+  if (!config.host || !['127.0.0.1', '::1', 'localhost'].includes(config.host)) return `listening on ${where}`;
+  return `listening on ${where} only: to reach it from another machine on purpose, restart with HOST=0.0.0.0 and PUBLIC_URL set to the address the others use, e.g. HOST=0.0.0.0 PUBLIC_URL=http://<this machine's address>:${config.port} npm start; anyone on that network can then reach it, including the outbox with its live sign-in codes`;
 }
 
 /** the one start-up line saying why TESSERA_DEV_SECRET gives no token here; null when it does or is not set */

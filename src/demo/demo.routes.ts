@@ -7,6 +7,8 @@ import { issuerFor } from '../tenants/issuer.js';
 import { demoCallbackPath, demoSlug } from './demo.service.js';
 
 const text = (value: unknown) => (typeof value === 'string' ? value.slice(0, 2048) : null);
+/** the authorization errors (RFC 6749 §4.1.2.1, OIDC Core §3.1.2.6) the page explains in words; others get a general text */
+const explained = new Set(['access_denied', 'login_required', 'consent_required', 'interaction_required', 'invalid_request', 'invalid_scope', 'unauthorized_client', 'server_error', 'temporarily_unavailable']);
 /** a value the shell takes literally, whatever the query string held */
 const shellQuote = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
 
@@ -23,10 +25,15 @@ export function demoRoutes(deps: { pages: Pages; publicUrl: URL }) {
       `  --data-urlencode redirect_uri=${shellQuote(redirectUri)} \\`,
       `  ${shellQuote(`${issuer}/token`)}`,
     ].join('\n');
+    // an error reads as a catalogue text; the provider's own code and description stay as a small technical detail
+    const error = text(ctx.query.error);
     await deps.pages.render(ctx, 'demo-callback', {
       tenant: null,
       title: 'home.callbackTitle',
-      data: { code, command, state: text(ctx.query.state), error: text(ctx.query.error), errorDescription: text(ctx.query.error_description) },
+      data: {
+        code, command, state: text(ctx.query.state), error, errorDescription: text(ctx.query.error_description),
+        errorText: error === null ? null : `home.demoErrors.${explained.has(error) ? error : 'fallback'}`,
+      },
     });
   });
   router.get('/signed-out', async (ctx) => {

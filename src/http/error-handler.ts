@@ -14,6 +14,10 @@ import { storeOutageOf } from '../store/store-outage.js';
 import { answerStoreOutage } from './store-outage.js';
 
 type PageTextSettings = NonNullable<NonNullable<PageTenant['settings']>['texts']>;
+/** a catalogue text and its values */
+interface PageText { key: string; vars?: Record<string, string> }
+/** `details.pageTexts` of a refusal: its page's message and link label from the catalogue, in the visitor's language */
+interface PageTexts { message?: PageText; linkLabel?: PageText }
 
 const byStatus: Record<number, ErrorCode> = {
   400: 'request.invalid',
@@ -60,9 +64,16 @@ export function errorHandler(deps: { logger: Logger; pages: Pages }): Middleware
       const heading = error.status >= 500 ? 'error.titleServer' : 'error.title';
       // the catalogue's own message reads in the page's language; a message written for this one case stays as written
       const own = error.message !== errorCatalogue[error.code].message;
+      const texts = (error.details?.pageTexts ?? {}) as PageTexts;
+      const link = (error.details?.link ?? null) as { href: string; label: string } | null;
       await deps.pages.render(ctx, 'error', {
         tenant, title: heading, status: error.status,
-        data: { heading: t(heading), message: own ? error.message : t(errorMessageKey(error.code)), requestId: ctx.state.requestId ?? null, backUrl: null, link: error.details?.link ?? null },
+        data: {
+          heading: t(heading),
+          message: texts.message ? t(texts.message.key, texts.message.vars) : own ? error.message : t(errorMessageKey(error.code)),
+          requestId: ctx.state.requestId ?? null, backUrl: null,
+          link: link && texts.linkLabel ? { ...link, label: t(texts.linkLabel.key, texts.linkLabel.vars) } : link,
+        },
       });
     } else {
       const texts = (ctx.state.errorTexts as PageTextSettings | undefined) ?? (ctx.state.tenant as PageTenant | undefined)?.settings?.texts;

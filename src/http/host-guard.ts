@@ -19,9 +19,12 @@ export function hostGuard(options: { publicUrl: URL; trustProxy: TrustProxy; ope
     const claimed = (Array.isArray(forwarded) ? forwarded.join(',') : forwarded)?.split(',').pop()?.trim() || headers.host;
     // (the exact host, as clients send it, is compared first: no new string per request)
     if (claimed !== expected && !options.openPaths.has(ctx.path) && claimed?.trim().toLowerCase() !== expected) {
-      // the page links to the right origin: a visitor who typed 127.0.0.1 for localhost is one click away
-      throw new AppError('request.misdirected_host', `This server answers at ${options.publicUrl.origin}.`, {
-        link: { href: `${options.publicUrl.origin}/`, label: `Go to ${options.publicUrl.origin}` },
+      // the page links to the right origin: a visitor who typed 127.0.0.1 for localhost is one click away; its texts
+      // come from the catalogue in the visitor's language (the English message stays for JSON callers)
+      const origin = options.publicUrl.origin;
+      throw new AppError('request.misdirected_host', `This server answers at ${origin}.`, {
+        link: { href: `${origin}/`, label: `Go to ${origin}` },
+        pageTexts: { message: { key: 'error.answersAt', vars: { origin } }, linkLabel: { key: 'error.goTo', vars: { origin } } },
       });
     }
     // The app runs with `proxy = true` so Koa reads these; we set them, a client cannot.

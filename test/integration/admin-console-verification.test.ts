@@ -14,6 +14,7 @@ import { asConsolePage, createOperator, csrfOf, post, signInToConsole } from '..
 import { useTessera } from '../support/use-tessera.js';
 import { translator } from '../../src/i18n/i18n.js';
 import type { TesseraProcess } from '../support/tessera-process.js';
+import { letTimePass } from '../support/test-clock.js';
 
 /** an unverified user made in the console, and the owner's browser on their page */
 async function unverifiedUser(server: TesseraProcess, slug: string) {
@@ -26,8 +27,29 @@ async function unverifiedUser(server: TesseraProcess, slug: string) {
   return { owner, browser, email, userPage: made, path: made.url.pathname };
 }
 
+const goneHeadings = {
+  used: 'This verification link was already used',
+  replaced: 'A newer verification link was sent',
+  expired: 'This verification link has expired',
+  invalid: 'This verification link is not valid',
+} as const;
+
+/** the page of a verification link that no longer works: what became of it, who sends a new one, and a way to sign in */
+function assertVerifyLinkGone(step: Awaited<ReturnType<Browser['navigate']>>, fate: keyof typeof goneHeadings, slug: string, what: string, words = translator('en')) {
+  const page = asPage(step, `the ${fate} verification link page (${what})`);
+  assert.equal(page.status, fate === 'invalid' ? 400 : 410, what);
+  if (words.locale === 'en') assert.match(page.html, new RegExp(`<h1>${goneHeadings[fate]}</h1>`), what);
+  assert.ok(page.html.includes(`<h1>${words.t(`verifyEmail.${fate}Heading`)}</h1>`), what);
+  const text = visibleText(page.html);
+  assert.ok(text.includes(words.t(`verifyEmail.${fate}Lead`)), `${what}: ${text}`);
+  if (words.locale === 'en') assert.match(text, /ask the app’s administrator to send a new link\./i, `${what}: the next step`);
+  assert.ok(page.html.includes(`href="/t/${slug}/account">${words.t('verifyEmail.signIn')}</a>`), `${what}: a way to sign in`);
+  return page;
+}
+
 describe('admin console: resend verification', () => {
-  const server = useTessera();
+  // a link works for a day: the expiry test moves the server's clock on by that much
+  const server = useTessera({}, { movableClock: true });
 
   it('sends a link in the tenant\'s language that verifies the address once its button is pressed, audited', async () => {
     const tenant = await createTenant(server);
@@ -65,12 +87,33 @@ describe('admin console: resend verification', () => {
     assert.match(visibleText(after.html), /\(verified\)/);
     assert.doesNotMatch(visibleText(after.html), /Resend verification email/, 'no button once verified');
 
-    const again = asPage(await reader.submit(opened, '/verify-email', {}), 'the link-gone page');
-    assert.equal(again.status, 410, 'the link works once');
-    assert.equal(asPage(await new Browser().navigate(link), 'the link-gone page').status, 410);
+    const again = assertVerifyLinkGone(await reader.submit(opened, '/verify-email', {}), 'used', tenant.slug, 'the button again', french);
+    assert.match(again.html, /<html lang="fr"/, 'in the reader\'s language');
+    assertVerifyLinkGone(await new Browser().navigate(link), 'used', tenant.slug, 'the link again (the tenant\'s language)', french);
     const tampered = new URL(link);
-    tampered.searchParams.set('token', `${link.searchParams.get('token')!.slice(0, -2)}xx`);
-    assert.equal(asPage(await new Browser().navigate(tampered), 'the link-gone page').status, 410);
+    const token = link.searchParams.get('token')!;
+    tampered.searchParams.set('token', `${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`);
+    assertVerifyLinkGone(await new Browser({ 'accept-language': 'en' }).navigate(tampered), 'invalid', tenant.slug, 'a changed character');
+    tampered.searchParams.set('token', token.slice(0, 10));
+    assertVerifyLinkGone(await new Browser({ 'accept-language': 'en' }).navigate(tampered), 'invalid', tenant.slug, 'a truncated link');
+  });
+
+  it('a link replaced by a newer one, or past its day, says which; the newest link works until then', async () => {
+    const tenant = await createTenant(server);
+    const { browser, email, userPage, path } = await unverifiedUser(server, tenant.slug);
+    for (let i = 0; i < 2; i++) asConsolePage(await post(browser, server, `${path}/verification/resend`, { _csrf: csrfOf(userPage) }), 'the user page');
+    const [newest, older] = (await outbox(tenant.issuer)).filter((m) => m.to === email);
+    assert.ok(newest?.link && older?.link && newest.link !== older.link, 'two links went out');
+    const reader = new Browser();
+    assertVerifyLinkGone(await reader.navigate(older.link), 'replaced', tenant.slug, 'the older link');
+    const signIn = asPage(await reader.navigate(`${server.url}/t/${tenant.slug}/account`), 'where the sign-in link leads');
+    assert.equal(signIn.status, 200);
+    assert.match(signIn.html, new RegExp(`<a class="button button-primary" href="/t/${tenant.slug}/account/sign-in">Sign in</a>`), 'the account page offers its sign-in');
+    assert.equal(asPage(await reader.navigate(newest.link), 'the verify page').status, 200, 'the newest link works');
+    await letTimePass(server, 24 * 3600 * 1000 + 1000);
+    assertVerifyLinkGone(await reader.navigate(newest.link), 'expired', tenant.slug, 'the newest link a day later');
+    const stillUnverified = asConsolePage(await browser.navigate(`${server.url}${path}`), 'the user page');
+    assert.match(visibleText(stillUnverified.html), /\(not verified\)/);
   });
 
   it('sends the link in the language the user last signed in in, not the tenant\'s default', async () => {

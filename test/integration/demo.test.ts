@@ -51,6 +51,26 @@ describe('the development demo', () => {
     await signInAndRunCallbackCommand(banner, server!.url);
   });
 
+  it('the callback page explains an error in words and keeps the raw code only as a small technical detail', async () => {
+    const callback = async (query: string, headers: Record<string, string> = {}) => {
+      const page = await new Browser(headers).navigate(`${server!.url}/demo/callback?${query}`);
+      assert.ok(isPage(page) && page.status === 200, query);
+      return page.html;
+    };
+    const cancelled = await callback('error=access_denied&error_description=End-User+aborted+interaction&state=s1');
+    assert.match(cancelled, /<h1>The sign-in did not complete<\/h1>/);
+    assert.match(cancelled, /<p class="error" role="alert">The sign-in was cancelled: it was stopped, or the permission the app asked for was declined\.<\/p>/);
+    assert.match(cancelled, /<p class="hint">Technical detail: <code>access_denied<\/code> End-User aborted interaction<\/p>/);
+    assert.match(cancelled, /<a class="button button-primary" href="\/">Home<\/a>/, 'a way to start again');
+    assert.match(await callback('error=login_required'), /role="alert">Nobody is signed in, and the app asked not to show a sign-in page\. Start the demo sign-in again\.</);
+    const unknown = await callback('error=%3Cb%3Enew_kind%3C%2Fb%3E&error_description=x');
+    assert.match(unknown, /role="alert">The sign-in did not complete\. Start the demo sign-in again from the home page\.</, 'a code the page does not know');
+    assert.match(unknown, /<code>&lt;b&gt;new_kind&lt;\/b&gt;<\/code>/, 'the raw code, escaped');
+    const french = await callback('error=access_denied', { 'accept-language': 'fr' });
+    assert.match(french, /role="alert">La connexion a été annulée : elle a été interrompue, ou l’autorisation demandée par l’application a été refusée\.</);
+    assert.match(french, /Détail technique : <code>access_denied<\/code>/);
+  });
+
   it('`tessera demo` shows the same credentials and URLs again', async () => {
     const shown = await server!.cli(['demo']);
     assert.equal(shown.code, 0, shown.stderr);
@@ -97,6 +117,23 @@ describe('the development demo', () => {
     while (!/Demo ready/.test(server.output()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
     assert.match(server.output(), new RegExp(`Demo ready: open ${server.url}/ `));
     assert.equal(bannerCount(server.output()), 0);
+  });
+
+  it('follows a PORT change with PUBLIC_URL unset: the redirect URI moves to the new port', async () => {
+    await server!.stop();
+    server = undefined;
+    server = await startServer(env(), { port: await freePort(), publicUrl: null });
+    const before = await waitForBanner(server);
+    assert.equal(before.redirectUri, `http://localhost:${server.port}/demo/callback`, 'PUBLIC_URL defaults to localhost:PORT');
+    await server.stop();
+    server = undefined;
+    const port = await freePort();
+    server = await startServer(env(), { port, publicUrl: null });
+    assert.equal(server.env.PUBLIC_URL, undefined, 'PUBLIC_URL is not set');
+    const moved = await waitForBanner(server);
+    assert.equal(moved.redirectUri, `http://localhost:${port}/demo/callback`);
+    assert.equal(moved.clientId, banner.clientId);
+    await signInAndRunCallbackCommand(moved, `http://localhost:${port}`);
   });
 });
 

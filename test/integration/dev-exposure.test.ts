@@ -108,6 +108,9 @@ describe('development exposure', () => {
         assert.ok(lines.some((line) => line.startsWith(`[development only] ${behaviour}`)), `${behaviour} in:\n${local.output()}`);
       }
       assert.ok(!lines.some((line) => line.includes('demo data')), 'only what is on');
+      assert.ok(lines.includes('[development only] listening on 127.0.0.1 only: to reach it from another machine on purpose, restart with '
+        + `HOST=0.0.0.0 and PUBLIC_URL set to the address the others use, e.g. HOST=0.0.0.0 PUBLIC_URL=http://<this machine's address>:${local.port} npm start; `
+        + 'anyone on that network can then reach it, including the outbox with its live sign-in codes'), local.output());
     } finally {
       await local.stop();
     }

@@ -11,9 +11,9 @@ import { startServer } from '../support/use-tessera.js';
 import { Browser, isPage } from '../support/browser.js';
 
 /** a request with a Host header of our choosing (fetch does not allow one) */
-function get(server: TesseraProcess, path: string, host: string, accept = 'text/html'): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+function get(server: TesseraProcess, path: string, host: string, accept = 'text/html', headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: server.port, path, headers: { host, accept } }, (res) => {
+    const req = request({ host: '127.0.0.1', port: server.port, path, headers: { ...headers, host, accept } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
@@ -68,6 +68,19 @@ describe('home page and favicon in development', () => {
     const answer = await get(server, '/', `localhost:${server.port}`);
     assert.equal(answer.status, 421);
     assert.ok(hrefs(answer.body.toString()).includes(`${server.url}/`), answer.body.toString());
+    assert.match(answer.body.toString(), new RegExp(`This server answers at ${server.url}\\.[\\s\\S]*>Go to ${server.url}</a>`));
+  });
+
+  it('shows the 421 page in the visitor\'s language (Accept-Language)', async () => {
+    const answer = await get(server, '/', `localhost:${server.port}`, 'text/html', { 'accept-language': 'de' });
+    assert.equal(answer.status, 421);
+    const html = answer.body.toString();
+    assert.match(html, /<html lang="de">/);
+    assert.match(html, new RegExp(`Dieser Server antwortet unter ${server.url}\\.`));
+    assert.match(html, new RegExp(`<a class="button button-primary" href="${server.url}/">Weiter zu ${server.url}</a>`));
+    assert.doesNotMatch(html, /This server answers at|Go to http/);
+    const json = await get(server, '/', `localhost:${server.port}`, 'application/json');
+    assert.equal(JSON.parse(json.body.toString()).message, `This server answers at ${server.url}.`, 'a program still gets the English message');
   });
 });
 

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { createUser, redirectUri } from '../support/fixtures.js';
+import { letTimePass } from '../support/test-clock.js';
 import { asPage, atCallback, loginPage, visibleText } from '../support/hosted-pages.js';
 import { accessTokenLive, codeFlow, oidc, refusal, signInOffline } from '../support/relying-party.js';
 import {
@@ -14,6 +15,39 @@ import {
 } from '../support/email-flows.js';
 
 const newPassword = 'a brand new passphrase 7';
+
+type Fate = 'used' | 'replaced' | 'expired' | 'invalid';
+const goneHeadings: Record<Fate, string> = {
+  used: 'This password reset link was already used',
+  replaced: 'A newer password reset link was sent',
+  expired: 'This password reset link has expired',
+  invalid: 'This password reset link is not valid',
+};
+const goneLeads: Record<Fate, RegExp> = {
+  used: /Each link works once\. If you did not finish choosing a new password, send a new link or sign in another way\./,
+  replaced: /Only the link in the newest reset email works\. Open that one, send a new link, or sign in another way\./,
+  expired: /Links work for a short time only\. Send a new link, or sign in another way\./,
+  invalid: /The link is incomplete or was changed, perhaps when it was copied\. Open it straight from the email, send a new link, or sign in another way\./,
+};
+
+/**
+ * The page of a reset link that no longer works: what became of it, and the next step — in the browser whose
+ * sign-in is still open a new reset link and another way in (`here`), elsewhere back to the app (`app`).
+ */
+function assertResetLinkGone(step: Awaited<ReturnType<Browser['navigate']>>, fate: Fate, next: 'here' | 'app', what: string) {
+  const page = asPage(step, `the ${fate} reset link page (${what})`);
+  assert.equal(page.status, fate === 'invalid' ? 400 : 410, what);
+  assert.match(page.html, new RegExp(`<h1>${goneHeadings[fate]}</h1>`), what);
+  assert.match(visibleText(page.html), goneLeads[fate], what);
+  assert.doesNotMatch(page.html, /was open too long/, `${what}: not the generic expired page`);
+  if (next === 'here') {
+    assert.match(page.html, /<a class="button button-primary" href="\/t\/[^"]+\/interaction\/[^"/]+\/reset">Send a new reset link<\/a>/, `${what}: a new link`);
+    assert.match(page.html, /<a class="button button-secondary" href="\/t\/[^"]+\/interaction\/[^"/]+">Use another way to sign in<\/a>/, `${what}: another way in`);
+  } else {
+    assert.match(visibleText(page.html), /Go back to the app you were using and sign in from there\./, what);
+  }
+  return page;
+}
 
 describe('password reset', () => {
   const world = useEmailTessera();
@@ -93,7 +127,7 @@ describe('password reset', () => {
     const mail = await mailTo(world.smtp, user.email);
     const { claims } = await exchange(realm.config, request, await setPassword(browser, await browser.navigate(mail.link!, atCallback)));
     assert.deepEqual([claims.sub, claims.amr], [user.id, ['pwd', 'otp']]);
-    assertExpired(await browser.navigate(mail.link!, atCallback), 'the link again');
+    assertResetLinkGone(await browser.navigate(mail.link!, atCallback), 'used', 'app', 'the link again, its sign-in finished');
     assert.equal(await passwordWorks(user.email, newPassword), true);
   });
 
@@ -126,11 +160,44 @@ describe('password reset', () => {
     assert.equal(second.subject, `Reset your ${realm.name} password`);
     assert.match(second.link ?? '', new RegExp(`^${realm.issuer}/interaction/[^/]+/reset-link/[\\w-]{43}$`), 'the resent email has a link as the first one did');
     assert.notEqual(second.link, first.link);
-    assertExpired(await browser.navigate(first.link!, atCallback), 'the replaced link');
+    assertResetLinkGone(await browser.navigate(first.link!, atCallback), 'replaced', 'here', 'the replaced link');
     const stale = asPage(await submitCode(browser, resent, first.code!), 'the code page');
     assert.equal(stale.status, 400);
     const { claims } = await exchange(realm.config, request, await setPassword(browser, await browser.navigate(second.link!, atCallback)));
     assert.deepEqual([claims.sub, claims.amr], [user.id, ['pwd', 'otp']]);
+  });
+
+  it('a used, replaced, changed or expired reset link says which, and offers a new link or another way in', async () => {
+    const user = await createUser(world.server, realm.slug);
+    const { browser, page } = await requestReset(user.email);
+    const first = await mailTo(world.smtp, user.email);
+    asPage(await browser.submit(page, '/resend', {}, atCallback), 'the code page');
+    const second = await mailTo(world.smtp, user.email, 2);
+
+    const replaced = assertResetLinkGone(await browser.navigate(first.link!, atCallback), 'replaced', 'here', 'the replaced link');
+    const sendNew = /href="([^"]+\/reset)">Send a new reset link/.exec(replaced.html)![1]!;
+    const form = asPage(await browser.navigate(new URL(sendNew, realm.issuer), atCallback), 'the reset form');
+    assert.match(form.html, /<h1>Reset your password<\/h1>/, 'the next step leads to the reset form');
+    assertResetLinkGone(await new Browser().navigate(first.link!, atCallback), 'replaced', 'app', 'the replaced link, another browser');
+
+    const token = /\/reset-link\/([\w-]{43})$/.exec(second.link!)![1]!;
+    const changed = second.link!.replace(token, `${token.slice(0, 42)}${token.endsWith('A') ? 'B' : 'A'}`);
+    assertResetLinkGone(await browser.navigate(changed, atCallback), 'invalid', 'here', 'a changed character');
+    assertResetLinkGone(await browser.navigate(second.link!.slice(0, -5), atCallback), 'invalid', 'here', 'a truncated link');
+    assertResetLinkGone(await new Browser().navigate(changed, atCallback), 'invalid', 'app', 'a changed link, another browser');
+
+    asPage(await browser.navigate(second.link!, atCallback), 'the new-password page');
+    assertResetLinkGone(await browser.navigate(second.link!, atCallback), 'used', 'here', 'the link again, its sign-in still open');
+    assertResetLinkGone(await new Browser().navigate(second.link!, atCallback), 'used', 'app', 'the link again, another browser');
+
+    const shortLived = await emailRealm(world.server, { magicLinkTtlSeconds: 60 });
+    const other = await createUser(world.server, shortLived.slug);
+    const late = new Browser();
+    const { page: login } = await loginPage(late, shortLived.config, emailClaims);
+    asPage(await late.submit(await interactionPage(late, login, '/reset'), '/reset', { email: other.email }, atCallback), 'the code page');
+    const mail = await mailTo(world.smtp, other.email);
+    await letTimePass(world.server, 61_000);
+    assertResetLinkGone(await late.navigate(mail.link!, atCallback), 'expired', 'here', 'a link past its TTL');
   });
 
   it('keeps the permission to set a password only as a keyed hash: Redis and every table are free of it', async () => {

@@ -32,6 +32,26 @@ describe('translated pages', () => {
     assert.doesNotMatch(text, /\bSign in\b|\bPassword\b/, 'no English left on the page');
   });
 
+  it('gives the passkey script its messages in the page\'s language (ui_locales=de)', async () => {
+    const saved = await settings({ signIn: { methods: { passkey: true } } });
+    assert.equal(saved.code, 0, saved.stderr);
+    try {
+      const { page } = await loginPage(new Browser(), config, { ui_locales: 'de' });
+      const form = /<form [^>]*id="passkey-login"[^>]*>/.exec(page.html)?.[0] ?? assert.fail('the passkey form');
+      const texts = Object.fromEntries([...form.matchAll(/data-passkey-text-([a-z-]+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+      assert.deepEqual(texts, {
+        cancelled: 'Die Passkey-Anfrage wurde abgebrochen oder ist abgelaufen. Versuchen Sie es erneut.',
+        'already-held': 'Dieses Gerät hat bereits einen Passkey für Ihr Konto.',
+        'wrong-address': 'Passkeys können unter dieser Adresse nicht verwendet werden.',
+        failed: 'Ihr Browser konnte keinen Passkey verwenden. Versuchen Sie es erneut oder nutzen Sie einen anderen Weg.',
+        unavailable: 'Passkeys sind gerade nicht verfügbar. Versuchen Sie es später erneut.',
+        unsupported: 'Dieser Browser unterstützt keine Passkeys.',
+      });
+    } finally {
+      assert.equal((await settings({ signIn: { methods: { passkey: false } } })).code, 0);
+    }
+  });
+
   it('takes the first shipped language of ui_locales, then Accept-Language, then English', async () => {
     const fr = await loginPage(new Browser(), config, { ui_locales: 'xx-YY fr-CA de' });
     assert.match(fr.page.html, /<html lang="fr">/);

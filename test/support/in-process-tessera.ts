@@ -19,7 +19,8 @@ import { runCli, runCliInProcess, sharedDatabase } from './tessera-cli.js';
 import type { TesseraProcess } from './tessera-process.js';
 
 export interface InProcessOptions {
-  publicUrl?: string;
+  /** PUBLIC_URL; null leaves it unset, as a newcomer runs Tessera (it then answers at http://localhost:PORT) */
+  publicUrl?: string | null;
   port?: number;
   cwd?: string;
   /** `cli()` spawns `tessera` (the CLI's own tests) instead of running its code in this process */
@@ -37,8 +38,9 @@ export async function startInProcess(env: Record<string, string>, options: InPro
     server.listen(options.port ?? 0, '127.0.0.1', resolve);
   });
   const { port } = server.address() as AddressInfo;
-  const url = `http://127.0.0.1:${port}`;
-  const fullEnv: Record<string, string> = productionSafeHashCost({ PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: options.publicUrl ?? url, LOG_LEVEL: 'warn', ...env });
+  const url = options.publicUrl === null ? `http://localhost:${port}` : `http://127.0.0.1:${port}`;
+  const publicUrl: Record<string, string> = options.publicUrl === null ? {} : { PUBLIC_URL: options.publicUrl ?? url };
+  const fullEnv: Record<string, string> = productionSafeHashCost({ PORT: String(port), HOST: '127.0.0.1', ...publicUrl, LOG_LEVEL: 'warn', ...env });
   const clock = createTestClock();
   let tessera: Tessera;
   try {
@@ -66,7 +68,7 @@ export async function startInProcess(env: Record<string, string>, options: InPro
     env: fullEnv,
     clock,
     output: () => output,
-    issuer: (slug) => `${fullEnv.PUBLIC_URL}/t/${slug}`,
+    issuer: (slug) => `${fullEnv.PUBLIC_URL ?? url}/t/${slug}`,
     cli: (argv) => (options.spawnCli ? runCli(argv, fullEnv, options.cwd) : runCliInProcess(argv, fullEnv, options.cwd, cliDatabase)),
     stop() {
       stopped ??= (async () => {

@@ -87,13 +87,15 @@ export async function untilListening(child: ChildProcess, url: string, output: (
 
 /**
  * Starts a server with `env` (plus PORT/PUBLIC_URL unless given) and resolves once it listens.
- * @param options.publicUrl the issuer origin, e.g. a proxy in front of several processes
+ * @param options.publicUrl the issuer origin, e.g. a proxy in front of several processes; null leaves PUBLIC_URL unset,
+ *   as a newcomer runs Tessera (it then answers at http://localhost:PORT)
  * @param options.spawnCli `cli()` spawns `tessera` (the CLI's own tests) instead of running its code in this process
  */
-export async function startTessera(env: Record<string, string>, options: { publicUrl?: string; cwd?: string; port?: number; spawnCli?: boolean } = {}): Promise<TesseraProcess> {
+export async function startTessera(env: Record<string, string>, options: { publicUrl?: string | null; cwd?: string; port?: number; spawnCli?: boolean } = {}): Promise<TesseraProcess> {
   const port = options.port ?? (await freePort());
-  const url = `http://127.0.0.1:${port}`;
-  const fullEnv = productionSafeHashCost({ PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: options.publicUrl ?? url, LOG_LEVEL: 'warn', ...env });
+  const url = options.publicUrl === null ? `http://localhost:${port}` : `http://127.0.0.1:${port}`;
+  const publicUrl: Record<string, string> = options.publicUrl === null ? {} : { PUBLIC_URL: options.publicUrl ?? url };
+  const fullEnv: Record<string, string> = productionSafeHashCost({ PORT: String(port), HOST: '127.0.0.1', ...publicUrl, LOG_LEVEL: 'warn', ...env });
   const child: ChildProcess = spawn(process.execPath, [mainJs], { env: { ...processBaseEnv(), ...fullEnv }, cwd: options.cwd ?? repoRoot });
   let output = '';
   child.stdout!.on('data', (d) => { output += d; });
@@ -107,7 +109,7 @@ export async function startTessera(env: Record<string, string>, options: { publi
     port,
     env: fullEnv,
     output: () => output,
-    issuer: (slug) => `${fullEnv.PUBLIC_URL}/t/${slug}`,
+    issuer: (slug) => `${fullEnv.PUBLIC_URL ?? url}/t/${slug}`,
     cli: (argv) => (options.spawnCli ? runCli(argv, fullEnv, options.cwd) : runCliInProcess(argv, fullEnv, options.cwd)),
     async stop() {
       if (child.exitCode !== null) return;

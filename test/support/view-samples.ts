@@ -48,7 +48,7 @@ export const samples: Record<string, Record<string, unknown>> = {
   expired: { page: page(), backUrl: 'https://app.example.com/' },
   home: { page: page(), origin: EVIL, demoIssuer: EVIL, elsewhereCommand: EVIL, demoSignInUrl: 'https://id.example.com/t/demo/auth?client_id=x', needsOwner: true },
   'home-minimal': { page: page() },
-  'demo-callback': { page: page(), code: EVIL, state: EVIL, command: EVIL, error: null, errorDescription: null },
+  'demo-callback': { page: page(), code: EVIL, state: EVIL, command: EVIL, error: null, errorDescription: null, errorText: null },
   phone: { page: page(), action: '/i/1/phone', csrfToken: CSRF, phone: EVIL, error: EVIL, channels: { sms: true, whatsapp: true }, backUrl: '/i/1' },
   code: {
     page: page(), action: '/i/1/code/c1', resendAction: '/i/1/code/c1/resend', csrfToken: CSRF, destination: EVIL, channel: 'email',
@@ -56,7 +56,7 @@ export const samples: Record<string, Record<string, unknown>> = {
   },
   'magic-link-sent': { page: page(), destination: EVIL, codeAction: '/i/1/code/c1', backUrl: '/i/1' },
   'magic-link-elsewhere': { page: page() },
-  'magic-link-gone': { page: page(), heading: EVIL, lead: EVIL, loginUrl: '/t/acme/interaction/1' },
+  'link-gone': { page: page(), heading: EVIL, lead: EVIL, sendNewUrl: '/t/acme/interaction/1/reset', sendNewLabel: EVIL, loginUrl: '/t/acme/interaction/1', loginLabel: EVIL },
   signup: { page: page(), action: '/i/1/signup', csrfToken: CSRF, email: EVIL, name: EVIL, error: EVIL, loginUrl: '/i/1', minLength: 8 },
   'reset-request': { page: page(), action: '/i/1/reset', csrfToken: CSRF, email: EVIL, error: EVIL, loginUrl: '/i/1' },
   'reset-password': { page: page(), action: '/i/1/reset/password?p=abc&x=1', csrfToken: CSRF, error: EVIL, minLength: 10 },

@@ -98,4 +98,11 @@ describe('start-up lines', () => {
     assert.ok(quiet.includes('[test only] listening on 0.0.0.0'));
     assert.deepEqual(developmentBehaviours(loadConfig({ ...secrets, NODE_ENV: 'production', PUBLIC_URL: 'https://id.example.com' })), []);
   });
+
+  it('on loopback, the listening line says to set HOST and PUBLIC_URL together, and who can then reach the server', () => {
+    const lines = developmentBehaviours(loadConfig({ ...secrets, PORT: '4321' }));
+    assert.equal(lines.at(-1), '[development only] listening on 127.0.0.1 only: to reach it from another machine on purpose, restart with '
+      + 'HOST=0.0.0.0 and PUBLIC_URL set to the address the others use, e.g. HOST=0.0.0.0 PUBLIC_URL=http://<this machine\'s address>:4321 npm start; '
+      + 'anyone on that network can then reach it, including the outbox with its live sign-in codes');
+  });
 });

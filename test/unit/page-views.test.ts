@@ -178,7 +178,7 @@ test('login: the passkey form, its script and passkey autofill only when passkey
   assert.doesNotMatch(off, /data-passkey-mode|<script|webauthn/);
   const on = await render('login', { methods: { ...(samples.login!.methods as object), passkey: true }, urls: { ...(samples.login!.urls as object), passkey: '/i/1/passkey' } });
   assert.match(on, /<input id="email"[^>]* autocomplete="email webauthn"/);
-  assert.match(on, /<form method="post" action="\/i\/1\/passkey" class="stack" id="passkey-login" data-passkey-mode="login" data-options-url="\/i\/1\/passkey\/options">\s*<input type="hidden" name="_csrf" value="csrf-token-123">\s*<input type="hidden" name="credential" value="">\s*<button type="submit" class="button button-secondary" data-passkey-button>Sign in with a passkey<\/button>/);
+  assert.match(on, /<form method="post" action="\/i\/1\/passkey" class="stack" id="passkey-login" data-passkey-mode="login" data-options-url="\/i\/1\/passkey\/options" data-passkey-text-cancelled="The passkey request was cancelled or timed out\. Try again\."[^>]*>\s*<input type="hidden" name="_csrf" value="csrf-token-123">\s*<input type="hidden" name="credential" value="">\s*<button type="submit" class="button button-secondary" data-passkey-button>Sign in with a passkey<\/button>/);
   assert.equal(on.split(PASSKEY_SCRIPT).length, 2, 'the script once');
   const only = await render('login', { methods: { passkey: true }, connections: [], error: null, urls: { passkey: '/i/1/passkey' } });
   assert.match(only, /class="button button-primary" data-passkey-button>Sign in with a passkey</);
@@ -192,7 +192,7 @@ test('account-passkeys: each passkey renamed and removed by its own form; the ad
   assert.match(html, /added 2026-11-24 · last used 2026-11-25<\/span>/);
   assert.match(html, /<form method="post" action="\/t\/acme\/account\/passkeys\/p2\/rename"[\s\S]*?<input id="name-p2" name="name" type="text" value="Phone" maxlength="64" required>/);
   assert.match(html, /<form method="post" action="\/t\/acme\/account\/passkeys\/p2\/remove">[\s\S]*?>Remove Phone<\/button>/);
-  assert.match(html, /<form method="post" action="\/t\/acme\/account\/passkeys" class="stack" id="passkey-register" data-passkey-mode="register" data-options-url="\/t\/acme\/account\/passkeys\/options">/);
+  assert.match(html, /<form method="post" action="\/t\/acme\/account\/passkeys" class="stack" id="passkey-register" data-passkey-mode="register" data-options-url="\/t\/acme\/account\/passkeys\/options"[^>]* data-passkey-text-already-held="This device already holds a passkey for your account\."[^>]*>/);
   assert.ok(html.includes(PASSKEY_SCRIPT));
   for (const [extra, text] of [[{ available: false }, 'as many passkeys as an account may hold'], [{ available: false, enabled: false }, 'does not offer passkeys']] as const) {
     const limited = await render('account-passkeys', extra);

@@ -103,13 +103,13 @@ test('logo shown beside the tenant name (decorative, so a logo that fails leaves
 });
 
 test('templates print raw HTML only for includes and the provider logout form', async () => {
-  const files = [...Object.keys(samples), 'partials/head', 'partials/foot'];
+  const files = [...Object.keys(samples), 'partials/head', 'partials/foot', 'partials/passkey-texts'];
   for (const file of files) {
     const source = await readFile(join(viewsDir, `${file}.ejs`), 'utf8');
     for (const [raw] of source.matchAll(/<%-[^%]*%>/g)) {
       // magic-link-sent passes the head a page whose refresh it decides (data, not markup)
       // th() is the translator's HTML form: catalogue text and values escaped, only **…** made <strong>
-      assert.match(raw, /^<%- (include\('partials\/(head|foot)'(, \{ page: \{ \.\.\.page, [^}]*\} \})?\)|formHtml|th\('[a-zA-Z.]+'( \+ via)?(, \{ [^}]* \})?\)) %>$/, `${file}: ${raw}`);
+      assert.match(raw, /^<%- (include\('partials\/(head|foot|passkey-texts)'(, \{ page: \{ \.\.\.page, [^}]*\} \})?\)|formHtml|th\('[a-zA-Z.]+'( \+ via)?(, \{ [^}]* \})?\)) %>$/, `${file}: ${raw}`);
     }
   }
 });

@@ -5,8 +5,8 @@
 // it) fetches the options, asks the browser (navigator.credentials.get or create), puts the answer in `credential` as
 // JSON and submits the form, so the server answers as for any form: a redirect or the page with an error. Other
 // fields of the form (a passkey name, "remember this browser") go with it. Problems in the browser are shown in the
-// form's [data-passkey-error] element, or in one the script adds before the button. A form the script has taken over
-// carries data-passkey-ready.
+// form's [data-passkey-error] element, or in one the script adds before the button, in the page's language: the form
+// carries the texts as data-passkey-text-* attributes. A form the script has taken over carries data-passkey-ready.
 // On a login form, where the browser supports it, passkeys are also offered in the autofill of the field marked
 // autocomplete="… webauthn" (conditional mediation).
 (function () {
@@ -59,21 +59,26 @@
     });
   }
 
-  function messageFor(error, mode) {
-    if (error && error.passkeyMessage) return error.passkeyMessage;
-    var name = error && error.name;
-    if (name === 'NotAllowedError') return 'The passkey request was cancelled or timed out. Try again.';
-    if (name === 'InvalidStateError' && mode === 'register') return 'This device already holds a passkey for your account.';
-    if (name === 'SecurityError') return 'Passkeys cannot be used on this address.';
-    return 'Your browser could not use a passkey. Try again, or use another way.';
+  /** a message in the page's language: the form carries them, rendered from the catalogue (partials/passkey-texts.ejs) */
+  function text(form, name) {
+    return form.getAttribute('data-passkey-text-' + name) || form.getAttribute('data-passkey-text-failed') || '';
   }
 
-  function fetchOptions(url) {
+  function messageFor(error, mode, form) {
+    if (error && error.passkeyMessage) return error.passkeyMessage;
+    var name = error && error.name;
+    if (name === 'NotAllowedError') return text(form, 'cancelled');
+    if (name === 'InvalidStateError' && mode === 'register') return text(form, 'already-held');
+    if (name === 'SecurityError') return text(form, 'wrong-address');
+    return text(form, 'failed');
+  }
+
+  function fetchOptions(url, form) {
     return fetch(url, { credentials: 'same-origin', headers: { Accept: 'application/json' }, cache: 'no-store' }).then(function (res) {
       return res.json().catch(function () { return {}; }).then(function (body) {
         if (res.ok) return body;
         var error = new Error('options');
-        error.passkeyMessage = body.message || 'Passkeys are not available right now. Try again later.';
+        error.passkeyMessage = body.message || text(form, 'unavailable');
         throw error;
       });
     });
@@ -108,11 +113,11 @@
 
     function run() {
       if (busy) return;
-      if (!window.PublicKeyCredential || !navigator.credentials) return showError('This browser does not support passkeys.');
+      if (!window.PublicKeyCredential || !navigator.credentials) return showError(text(form, 'unsupported'));
       busy = true;
       if (button) button.disabled = true;
       if (conditional) conditional.abort();
-      fetchOptions(url).then(function (json) {
+      fetchOptions(url, form).then(function (json) {
         return mode === 'register'
           ? navigator.credentials.create({ publicKey: creationOptions(json) })
           : navigator.credentials.get({ publicKey: requestOptions(json) });
@@ -122,7 +127,7 @@
       }).catch(function (error) {
         busy = false;
         if (button) button.disabled = false;
-        showError(messageFor(error, mode));
+        showError(messageFor(error, mode, form));
       });
     }
 
@@ -134,7 +139,7 @@
         if (!available || busy) return;
         var controller = new AbortController();
         conditional = controller;
-        return fetchOptions(url).then(function (json) {
+        return fetchOptions(url, form).then(function (json) {
           return navigator.credentials.get({ publicKey: requestOptions(json), mediation: 'conditional', signal: controller.signal });
         }).then(function (credential) {
           if (credential && !busy) {

@@ -11,6 +11,7 @@ import type { AuthMethodDeps } from '../auth-method-deps.js';
 import { deviceOf, maskDestination } from '../auth-method-deps.js';
 import { requestInfo } from '../../http/request-info.js';
 import type { ChallengeCompletion } from '../complete-challenge.js';
+import type { LinkFate } from '../one-time-codes/one-time-codes.js';
 
 /** how long the waiting page can still tell that its sign-in finished in another tab */
 const DONE_SECONDS = 900;
@@ -20,12 +21,18 @@ export function magicLinkRoutes(deps: AuthMethodDeps, completion: ChallengeCompl
   const router = new Router({ prefix: '/t/:slug/interaction/:uid' });
   const doneKey = (tenantId: string, challengeId: string) => `magic-done:${tenantId}:${challengeId}`;
 
-  async function gone(ctx: Context, fate: 'used' | 'expired' | 'invalid') {
+  async function gone(ctx: Context, linkFate: LinkFate) {
+    // a link replaced by a resend reads as expired: the newer email holds the link that works
+    const fate = linkFate === 'replaced' ? 'expired' : linkFate;
     // in the browser that asked, while its sign-in is open, the login page is one step away; elsewhere, the app
     const details = await ix.load(ctx);
-    await ix.render(ctx, 'magic-link-gone', {
+    const loginUrl = details?.prompt.name === 'login' ? ix.base(ctx) : null;
+    await ix.render(ctx, 'link-gone', {
       title: `magicLink.${fate}Title`, status: fate === 'invalid' ? 400 : 410,
-      data: { heading: ix.t(ctx, `magicLink.${fate}Heading`), lead: ix.t(ctx, `magicLink.${fate}Lead`), loginUrl: details?.prompt.name === 'login' ? ix.base(ctx) : null },
+      data: {
+        heading: ix.t(ctx, `magicLink.${fate}Heading`), lead: ix.t(ctx, `magicLink.${fate}Lead`),
+        sendNewUrl: loginUrl, sendNewLabel: ix.t(ctx, 'magicLink.sendNew'), loginUrl, loginLabel: ix.t(ctx, 'common.anotherWay'),
+      },
     });
   }
 

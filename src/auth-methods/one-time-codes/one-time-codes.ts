@@ -48,6 +48,9 @@ export type CodeCheck =
   /** unknown, expired or already used */
   | { status: 'expired' };
 
+/** what became of a link that no longer works */
+export type LinkFate = 'used' | 'replaced' | 'expired' | 'invalid';
+
 export interface IssueInput {
   tenantId: string; purpose: CodePurpose; channel: ChallengeChannel; identifier: string;
   interactionUid: string | null; codeLength: number; ttlSeconds: number; maxAttempts: number;
@@ -114,7 +117,7 @@ export function createOneTimeCodes(deps: OneTimeCodesDeps) {
 
   const key = (t: string, id: string, part: string) => `otc:${t}:${id}:${part}`;
   const linkKey = (t: string, linkHash: string) => `otc-link:${t}:${linkHash}`;
-  // What became of a link after it stopped working (used, or expired/replaced), kept a day so its page can say which.
+  // What became of a link after it stopped working (used, replaced by a resend, or expired), kept a day so its page can say which.
   const linkFateKey = (t: string, linkHash: string) => `otc-link-fate:${t}:${linkHash}`;
   const LINK_FATE_SECONDS = 86_400;
   /** whole seconds until `at` by our clock, at least 1 (the store refuses 0) */
@@ -278,6 +281,7 @@ export function createOneTimeCodes(deps: OneTimeCodesDeps) {
       };
       await writeCode(t, id, state);
       await store.del([key(t, id, 'pv'), ...(old.linkHash ? [linkKey(t, old.linkHash)] : [])]);
+      if (old.linkHash) await store.set(linkFateKey(t, old.linkHash), 'replaced', LINK_FATE_SECONDS);
       // Used or locked while we were writing: hand out nothing for a dead challenge.
       if (await store.get(key(t, id, 'end'))) {
         await retire(t, id, state);
@@ -336,11 +340,11 @@ export function createOneTimeCodes(deps: OneTimeCodesDeps) {
       return true;
     },
 
-    /** why a link that findByLink no longer finds stopped working: used, expired (or replaced), or never ours */
-    async linkFate(tenantId: string, token: string): Promise<'used' | 'expired' | 'invalid'> {
+    /** why a link that findByLink no longer finds stopped working: used, replaced by a newer one, expired, or never ours */
+    async linkFate(tenantId: string, token: string): Promise<LinkFate> {
       if (typeof token !== 'string' || !LINK_TOKEN.test(token)) return 'invalid';
       const fate = await store.get(linkFateKey(tenantId, linkMac(tenantId, token)));
-      return fate === 'used' ? 'used' : fate === 'issued' ? 'expired' : 'invalid';
+      return fate === 'used' || fate === 'replaced' ? fate : fate === 'issued' ? 'expired' : 'invalid';
     },
 
     /**

@@ -1,7 +1,8 @@
 // Password reset in one short flow: email → code (or link) → new password → signed in. Setting the password
 // revokes every session, grant and refresh token the user had, and tells them by email. Unknown addresses get
 // the same pages and no email. A reset link opened in another browser may set the password there (that proves
-// the mailbox just as well) but signs in only the browser that asked.
+// the mailbox just as well) but signs in only the browser that asked. A link that no longer works says why (used,
+// replaced by a newer one, expired, not valid) and offers a new one (issue #14).
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { normaliseEmail } from '../../validation/email-address.js';
@@ -12,6 +13,7 @@ import { sendingRequest, tooManyCodes } from '../auth-method-deps.js';
 import { requestInfo } from '../../http/request-info.js';
 import type { ChallengeCompletion } from '../complete-challenge.js';
 import type { LoginPage } from '../login-page.js';
+import type { LinkFate } from '../one-time-codes/one-time-codes.js';
 import { resetPassword } from './password-reset.service.js';
 import type { ResetPermission, ResetPermissions } from './reset-permission.js';
 
@@ -56,10 +58,27 @@ export function passwordResetRoutes(deps: AuthMethodDeps & { resets: ResetPermis
   // the link from the reset email: proof of the mailbox in whichever browser opens it
   router.get('/reset-link/:token', async (ctx) => {
     const tenant = ix.tenantOf(ctx);
-    const challenge = await codes.findByLink(tenant.id, String(ctx.params.token));
-    if (!challenge || challenge.purpose !== 'reset' || challenge.interactionUid !== ctx.params.uid || !(await codes.consume(challenge))) return ix.expired(ctx);
+    const token = String(ctx.params.token);
+    const challenge = await codes.findByLink(tenant.id, token);
+    if (!challenge) return linkGone(ctx, await codes.linkFate(tenant.id, token));
+    if (challenge.purpose !== 'reset' || challenge.interactionUid !== ctx.params.uid) return linkGone(ctx, 'invalid');
+    if (!(await codes.consume(challenge))) return linkGone(ctx, 'used');
     return completion.complete(ctx, await ix.load(ctx), challenge);
   });
+
+  /** a reset link that no longer works: what became of it, and (while this browser's sign-in is open) a new link or another way in */
+  async function linkGone(ctx: Context, fate: LinkFate) {
+    const details = await ix.load(ctx);
+    const inProgress = details?.prompt.name === 'login';
+    await ix.render(ctx, 'link-gone', {
+      title: `reset.link.${fate}Heading`, status: fate === 'invalid' ? 400 : 410,
+      data: {
+        heading: ix.t(ctx, `reset.link.${fate}Heading`), lead: ix.t(ctx, `reset.link.${fate}Lead`),
+        sendNewUrl: inProgress ? `${ix.base(ctx)}/reset` : null, sendNewLabel: ix.t(ctx, 'reset.link.sendNew'),
+        loginUrl: inProgress ? ix.base(ctx) : null, loginLabel: ix.t(ctx, 'common.anotherWay'),
+      },
+    });
+  }
 
   /** the permission in the form's URL, still unused; taken (single use) only when the new password is set */
   async function permission(ctx: Context): Promise<{ token: string; value: ResetPermission } | null> {
