@@ -195,7 +195,13 @@ export function tenantProviderConfiguration(input: TenantProviderConfigInput): C
         // `{active: false}` (RFC 7662 §2.2). JWT access tokens are for resource servers to verify offline.
         allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
       },
-      revocation: { enabled: true },
+      revocation: {
+        enabled: true,
+        // The library default answers 400 invalid_request when a confidential client presents another client's
+        // token. RFC 7009 §2.2 answers 200 whenever the token is invalid for the caller: nothing is revoked and
+        // nothing tells the caller that the token exists.
+        allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
+      },
       // OpenID Back-Channel Logout 1.0: clients with a backchannel_logout_uri hear of logouts and revoked sessions
       backchannelLogout: { enabled: true },
       claimsParameter: { enabled: true },
