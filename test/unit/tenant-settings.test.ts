@@ -29,6 +29,8 @@ const defaults = {
     pairwise: { enabled: false, salt: null },
     mtls: { enabled: false },
     responseTypes: { implicit: false, hybrid: false },
+    formPost: { enabled: true },
+    clientAuth: { privateKeyJwt: true, clientSecretJwt: true },
     fapi2: { enabled: false },
   },
   // the REST auth API is off by default, with no browser origins
