@@ -38,6 +38,7 @@ const defaults = {
   registration: {
     enabled: false, management: true, allowedGrantTypes: ['authorization_code', 'refresh_token'], redirectUris: 'https',
     allowedScopes: ['openid', 'profile', 'email'], maxInitialAccessTokenTtl: 7 * 86_400,
+    softwareStatement: { required: false, trustedKeys: [] },
   },
   grants: { resourceMetadata: false, deviceFlow: false, tokenExchange: { enabled: false, impersonators: [] } },
   texts: { defaultLocale: 'en', overrides: {} },
