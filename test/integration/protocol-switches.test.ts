@@ -112,6 +112,16 @@ describe('form_post and JWT client authentication switches', () => {
       }
       assert.deepEqual(await refusal(oidc.clientCredentialsGrant(registeredConfig)), { error: 'invalid_client', status: 401 });
 
+      // dynamic registration (RFC 7591 §3.2.2) is held to the same list
+      await cliJson(server, ['tenant', 'settings', '--tenant', tenant.slug, '--set', JSON.stringify({ registration: { enabled: true, redirectUris: 'https-or-loopback' } })]);
+      const { initial_access_token: token } = await cliJson<{ initial_access_token: string }>(server, ['registration', 'token', '--tenant', tenant.slug]);
+      const registration = await fetch(`${tenant.issuer}/reg`, {
+        method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ redirect_uris: [redirectUri], token_endpoint_auth_method: 'client_secret_jwt' }),
+      });
+      assert.equal(registration.status, 400);
+      assert.equal(((await registration.json()) as { error: string }).error, 'invalid_client_metadata');
+
       const secret = await machine('client_secret_basic');
       assert.ok((await oidc.clientCredentialsGrant(await discover(tenant.issuer, secret.client_id, secret.client_secret!))).access_token, 'secrets still authenticate');
     });
