@@ -18,6 +18,8 @@ const protocolSwitches = [
   ['jarm.enabled', 'console.policies.jarmEnabled'], ['pairwise.enabled', 'console.policies.pairwiseEnabled'],
   ['mtls.enabled', 'console.policies.mtlsEnabled'],
   ['responseTypes.implicit', 'console.policies.implicit'], ['responseTypes.hybrid', 'console.policies.hybrid'],
+  ['formPost.enabled', 'console.policies.formPostEnabled'],
+  ['clientAuth.privateKeyJwt', 'console.policies.privateKeyJwt'], ['clientAuth.clientSecretJwt', 'console.policies.clientSecretJwt'],
   ['fapi2.enabled', 'console.policies.fapi2Enabled'],
 ] as const;
 /** form field names without dots, which the body parser would read as nesting */

@@ -30,6 +30,8 @@ export const protocolMetadataSchema = z.object({
   tls_client_auth_san_email: z.string().max(254),
   /** RFC 8705 §3.4 */
   tls_client_certificate_bound_access_tokens: z.boolean(),
+  /** the response modes this client may ask for (oidc-provider's client metadata; absent: all the tenant offers) */
+  response_modes: z.array(z.enum(['query', 'fragment', 'form_post', 'jwt', 'query.jwt', 'fragment.jwt', 'form_post.jwt'])).min(1).max(7),
   /** implicit and hybrid need the tenant's protocol.responseTypes */
   response_types: z.array(responseType).min(1).max(6),
 }).partial().strict();

@@ -8,6 +8,7 @@ import type { RegistrationSettings } from '../tenants/registration-settings.js';
 import { openidScopes } from '../validation/standard-claims.js';
 import { digest } from '../crypto/sealing.js';
 import { singleUsePolicy, tenantPolicy } from './protocol-names.js';
+import { applySoftwareStatement } from './software-statement.js';
 
 export { singleUsePolicy, tenantPolicy };
 
@@ -76,7 +77,11 @@ export function registrationFeatures(settings: RegistrationSettings, deps: Regis
       enabled: settings.enabled,
       initialAccessToken: true,
       policies: {
-        [tenantPolicy]: (_ctx: KoaContextWithOIDC, properties: Metadata) => applyTenantRules(settings, properties),
+        // a software statement's claims first, so that the tenant's rules hold for them too
+        async [tenantPolicy](ctx: KoaContextWithOIDC, properties: Metadata) {
+          await applySoftwareStatement(settings.softwareStatement, ctx, properties);
+          applyTenantRules(settings, properties);
+        },
         async [singleUsePolicy](ctx: KoaContextWithOIDC) {
           // Runs at registration only; an update through RFC 7592 inherits the policy name but has no such token.
           const token = ctx.oidc.entities.InitialAccessToken;

@@ -1,9 +1,10 @@
 // Introspection (RFC 7662) and revocation (RFC 7009) of JWT access tokens (RFC 9068), which oidc-provider refuses
 // with 400 unsupported_token_type (lib/shared/reject_structured_tokens.js) once it has authenticated the client.
 // That refusal is replaced here by the answer for the token, under the same rules as opaque tokens: only the
-// client a token was issued to learns about it or revokes it. A JWT is not stored, so revoking one denies its
-// `jti` until it expires (revoked-access-tokens.ts). A token this tenant did not sign is unknown: inactive, or
-// nothing to revoke (RFC 7009 §2.2: invalid tokens do not cause an error).
+// client a token was issued to learns about it or revokes it; to any other client it is an unknown token. A JWT
+// is not stored, so revoking one denies its `jti` until it expires (revoked-access-tokens.ts). A token this
+// tenant did not sign is unknown: inactive, or nothing to revoke (RFC 7009 §2.2: invalid tokens do not cause an
+// error).
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { RevokedAccessTokens } from './revoked-access-tokens.js';
@@ -58,11 +59,7 @@ export function jwtAccessTokenEndpoints(deps: JwtAccessTokenEndpointsDeps): (ctx
       ctx.body = live ? introspectionOf(claims) : { active: false };
       return;
     }
-    if (claims && !own && oidc.client.clientAuthMethod !== 'none') {
-      // as oidc-provider answers for another client's opaque token (RFC 7009 §2.1: the request is refused)
-      ctx.body = { error: 'invalid_request', error_description: 'client is not authorized to revoke the presented token' };
-      return;
-    }
+    // another client's JWT is revoked no more than an unknown one, and answered alike (RFC 7009 §2.2)
     if (claims && own) await deps.revoked.revoke(deps.tenantId, claims.jti, claims.exp);
     emptyOk();
   }

@@ -23,6 +23,7 @@ export function protocolFeatures(input: ProtocolFeaturesInput): Pick<Configurati
   const mtls = protocol.mtls.enabled && input.mtls ? input.mtls : undefined;
   const mtlsMethods: ClientAuthMethod[] = mtls ? ['tls_client_auth', 'self_signed_tls_client_auth'] : [];
   const salt = protocol.pairwise.salt ?? input.tenantId;
+  const { privateKeyJwt, clientSecretJwt } = protocol.clientAuth;
 
   return {
     responseTypes: allowedResponseTypes(protocol) as Configuration['responseTypes'],
@@ -31,9 +32,12 @@ export function protocolFeatures(input: ProtocolFeaturesInput): Pick<Configurati
     pairwiseIdentifier: async (_ctx, accountId, client) => createHmac('sha256', salt).update(`${client.sectorIdentifier}\n${accountId}`).digest('base64url'),
     // FAPI 2.0 §5.3.2.1 (6): only private_key_jwt or mTLS authenticate a client. `none` stays for Tessera's own
     // account page; every other client is held to the profile by fapiClientProblem (fapi2-profile.ts).
-    clientAuthMethods: fapi
-      ? ['private_key_jwt', ...mtlsMethods, 'none']
-      : ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none', ...mtlsMethods],
+    // `protocol.clientAuth` takes a JWT assertion method out of discovery and out of what a client may register;
+    // a client registered with it before fails authentication (invalid_client, client-policy-error.ts).
+    clientAuthMethods: (fapi
+      ? ['private_key_jwt', ...mtlsMethods, 'none'] as ClientAuthMethod[]
+      : ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none', ...mtlsMethods] as ClientAuthMethod[])
+      .filter((method) => (method !== 'private_key_jwt' || privateKeyJwt) && (method !== 'client_secret_jwt' || clientSecretJwt)),
     features: {
       pushedAuthorizationRequests: {
         enabled: protocol.par.enabled || fapi,

@@ -18,6 +18,7 @@ import { extraTokenClaims } from './extra-token-claims.js';
 import { supportedLocales } from '../i18n/i18n.js';
 import { systemSlug } from '../tenants/issuer.js';
 import { appSlugPattern } from './protocol-names.js';
+import { formPostMetadataProblem, refuseFormPost } from './form-post-switch.js';
 
 export interface ProviderPages extends DevicePages {
   renderError(ctx: KoaContextWithOIDC, out: Record<string, unknown>, error: Error): Promise<void>;
@@ -107,7 +108,9 @@ export function tenantProviderConfiguration(input: TenantProviderConfigInput): C
     // OIDC Core §5.4 allows the scope's claims in the id_token; the relying-party libraries read them there
     // (relying-party-settings.ts). The library default (true) keeps them for userinfo only.
     conformIdTokenClaims: settings.oidc.idTokenClaims === 'userinfo',
-    extraParams: { scope: keepOfflineAccess(settings.oidc) as never },
+    extraParams: (protocol.formPost.enabled
+      ? { scope: keepOfflineAccess(settings.oidc) }
+      : { scope: keepOfflineAccess(settings.oidc), response_mode: refuseFormPost }) as never,
     // the RBAC claims, the issuing environment, an exchange's `act`, the sign-in, a login transaction's session
     extraTokenClaims: extraTokenClaims(environment, rbacClaims as never) as unknown as Configuration['extraTokenClaims'],
     // RFC 9700 §2.1.2: the code flow; implicit and hybrid only where the tenant turns them on (protocol-settings.ts).
@@ -152,6 +155,8 @@ export function tenantProviderConfiguration(input: TenantProviderConfigInput): C
           }
           const fapiProblem = fapi ? fapiClientProblem(metadata as Record<string, unknown>, mtlsEnabled) : undefined;
           if (fapiProblem) throw new errors.InvalidClientMetadata(fapiProblem);
+          const formPostProblem = protocol.formPost.enabled ? null : formPostMetadataProblem(metadata.response_modes);
+          if (formPostProblem) throw new errors.InvalidClientMetadata(formPostProblem);
         }
         if (key === 'headless' && value !== undefined && typeof value !== 'boolean') throw new errors.InvalidClientMetadata('headless must be a boolean');
         if (key === 'app_slug' && value !== undefined && !(typeof value === 'string' && appSlugPattern.test(value))) {
@@ -195,7 +200,13 @@ export function tenantProviderConfiguration(input: TenantProviderConfigInput): C
         // `{active: false}` (RFC 7662 §2.2). JWT access tokens are for resource servers to verify offline.
         allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
       },
-      revocation: { enabled: true },
+      revocation: {
+        enabled: true,
+        // The library default answers 400 invalid_request when a confidential client presents another client's
+        // token. RFC 7009 §2.2 answers 200 whenever the token is invalid for the caller: nothing is revoked and
+        // nothing tells the caller that the token exists.
+        allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
+      },
       // OpenID Back-Channel Logout 1.0: clients with a backchannel_logout_uri hear of logouts and revoked sessions
       backchannelLogout: { enabled: true },
       claimsParameter: { enabled: true },

@@ -17,6 +17,7 @@ import { createFindAccount } from './find-account.js';
 import { refreshTokenReuse } from './refresh-token-reuse.js';
 import { unauthorizedClientAnswer } from './unauthorized-client.js';
 import { clientPolicyAnswer } from './client-policy-error.js';
+import { discoveryWithoutFormPost } from './form-post-switch.js';
 import { providerAnswers } from './provider-answers.js';
 import { sessionTracking } from './session-tracking.js';
 import { tokenExchangeGrant, tokenExchangeGrantType, tokenExchangeParameters } from './token-exchange.js';
@@ -88,7 +89,10 @@ export function buildTenantProvider(deps: TenantProvidersDeps, inputs: ProviderI
     ],
     onSettled: (ctx) => rollBackFailedRotation(ctx, logger),
     // the reuse interval last: it was the layer around the others, and none of them makes what it looks at
-    rewrites: [clientPolicyAnswer, unauthorizedClientAnswer, refreshTokenReuse({ store: deps.store, tenantId: record.id })],
+    rewrites: [
+      ...(settings.protocol.formPost.enabled ? [] : [discoveryWithoutFormPost]),
+      clientPolicyAnswer, unauthorizedClientAnswer, refreshTokenReuse({ store: deps.store, tenantId: record.id }),
+    ],
   }));
   deps.protocolAudit?.attach(provider, record.id);
   if (deps.onTokenIssued) {

@@ -34,6 +34,13 @@ export const protocolSettingsSchema = z.object({
     implicit: z.boolean().default(false),
     hybrid: z.boolean().default(false),
   }).strict().prefault({}),
+  /** OAuth 2.0 Form Post Response Mode: response_mode=form_post (and form_post.jwt with JARM). On, as OIDC certification expects */
+  formPost: z.object({ enabled: z.boolean().default(true) }).strict().prefault({}),
+  /** RFC 7523 / OIDC Core §9 client authentication by JWT assertion, each a token_endpoint_auth_method a client may register */
+  clientAuth: z.object({
+    privateKeyJwt: z.boolean().default(true),
+    clientSecretJwt: z.boolean().default(true),
+  }).strict().prefault({}),
   /** FAPI 2.0 Security Profile for every client of the tenant */
   fapi2: z.object({ enabled: z.boolean().default(false) }).strict().prefault({}),
 }).strict();
@@ -63,6 +70,8 @@ export function protocolProblems(protocol: ProtocolSettings, context: { mtlsHead
     }
     if (!protocol.par.enabled) problems.push('protocol.par.enabled: FAPI 2.0 requires pushed authorization requests');
     if (!protocol.dpop.enabled && !protocol.mtls.enabled) problems.push('protocol.fapi2: FAPI 2.0 needs sender-constrained tokens; enable protocol.dpop or protocol.mtls');
+    // §5.3.2.1 (6): private_key_jwt or mTLS authenticate a client; with neither, no client could be registered
+    if (!protocol.clientAuth.privateKeyJwt && !protocol.mtls.enabled) problems.push('protocol.clientAuth.privateKeyJwt: FAPI 2.0 authenticates clients by private_key_jwt or mTLS; enable one');
   }
   return problems;
 }

@@ -157,10 +157,13 @@ describe('admin console', () => {
     const rsFapi = asConsolePage(await post(browser, server, `${base}/policies/protocol`, { _csrf: csrf, 'protocol-par-enabled': 'on', 'protocol-dpop-enabled': 'on', 'protocol-fapi2-enabled': 'on' }), 'the protocol form');
     assert.equal(rsFapi.status, 400);
     assert.match(visibleText(rsFapi.html), /FAPI 2\.0 forbids RS256/);
-    const profiles = asConsolePage(await post(browser, server, `${base}/policies/protocol`, { _csrf: csrf, 'protocol-par-enabled': 'on', 'protocol-par-required': 'on', 'protocol-dpop-enabled': 'on', 'protocol-jar-enabled': 'on' }), 'the policies page');
+    const profiles = asConsolePage(await post(browser, server, `${base}/policies/protocol`, { _csrf: csrf, 'protocol-par-enabled': 'on', 'protocol-par-required': 'on', 'protocol-dpop-enabled': 'on', 'protocol-jar-enabled': 'on', 'protocol-formPost-enabled': 'on', 'protocol-clientAuth-privateKeyJwt': 'on' }), 'the policies page');
     assert.match(profiles.html, /name="protocol-par-required" checked/);
     assert.match(profiles.html, /name="protocol-jar-enabled" checked/);
     assert.doesNotMatch(profiles.html, /name="protocol-dpop-requireNonce" checked/);
+    assert.match(profiles.html, /name="protocol-formPost-enabled" checked/);
+    assert.match(profiles.html, /name="protocol-clientAuth-privateKeyJwt" checked/);
+    assert.match(profiles.html, /name="protocol-clientAuth-clientSecretJwt"(?! checked)/);
 
     const badColour = asConsolePage(await post(browser, server, `${base}/branding`, { _csrf: csrf, primaryColor: 'red', logoUrl: '' }), 'the branding form');
     assert.equal(badColour.status, 400);

@@ -3,6 +3,7 @@
 // registration policy.
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
+import * as jose from 'jose';
 import { useTessera } from '../support/use-tessera.js';
 import { cliJson, createTenant, createUser, redirectUri } from '../support/fixtures.js';
 import { codeFlow, oidc, refusal } from '../support/relying-party.js';
@@ -153,6 +154,85 @@ describe('dynamic client registration', () => {
         .filter((e) => e.clientId === clientId).map((e) => e.type);
       assert.deepEqual(types, ['client.registered', 'client.registration_updated', 'client.registration_deleted']);
       assert.ok(!exported.stdout.includes(rat) && !exported.stdout.includes(token), 'no token in the log');
+    });
+  });
+
+  describe('software statements (RFC 7591 §2.3)', () => {
+    let issuerKey: CryptoKey;
+    let publicJwk: jose.JWK;
+    const statement = (claims: Record<string, unknown>, key: CryptoKey = issuerKey, expiresIn = '5m') =>
+      new jose.SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: 'publisher-1' }).setIssuer('https://publisher.example.com').setIssuedAt().setExpirationTime(expiresIn).sign(key);
+    const errorOf = async (response: Response) => ({ status: response.status, error: ((await response.json()) as { error: string }).error });
+
+    before(async () => {
+      const pair = await jose.generateKeyPair('ES256', { extractable: true });
+      issuerKey = pair.privateKey;
+      publicJwk = { ...(await jose.exportJWK(pair.publicKey)), kid: 'publisher-1', alg: 'ES256' };
+      await settings({ enabled: true, redirectUris: 'https-or-loopback', allowedScopes: ['openid', 'profile', 'email'], softwareStatement: { trustedKeys: [publicJwk] } });
+    });
+
+    it("verifies a trusted statement; its claims take precedence over the request's", async () => {
+      const { initial_access_token: token } = await mint();
+      const signed = await statement({ software_id: 'acme-app', client_name: 'Acme (verified)', redirect_uris: [redirectUri], scope: 'openid email' });
+      const response = await post({ ...web, client_name: 'Claimed name', scope: 'openid profile', software_statement: signed }, token);
+      assert.equal(response.status, 201, await response.clone().text());
+      const client = (await response.json()) as Record<string, unknown>;
+      assert.equal(client.client_name, 'Acme (verified)');
+      assert.equal(client.scope, 'openid email');
+      assert.equal(client.software_statement, undefined, 'the statement is not stored');
+    });
+
+    it('refuses an unverifiable statement with invalid_software_statement, and does not spend the token', async () => {
+      const { initial_access_token: token } = await mint();
+      const stranger = await jose.generateKeyPair('ES256');
+      const cases = [
+        await statement({ client_name: 'Forged' }, stranger.privateKey),
+        await statement({ client_name: 'Stale' }, issuerKey, '-1m'),
+        'not-a-jwt',
+        (await statement({ client_name: 'Tampered' })).replace(/\.[^.]+\./, `.${Buffer.from(JSON.stringify({ iss: 'https://publisher.example.com', client_name: 'Tampered!' })).toString('base64url')}.`),
+      ];
+      for (const signed of cases) assert.deepEqual(await errorOf(await post({ ...web, software_statement: signed }, token)), { status: 400, error: 'invalid_software_statement' }, signed);
+      assert.deepEqual(await errorOf(await post({ ...web, software_statement: 42 }, token)), { status: 400, error: 'invalid_software_statement' });
+      assert.equal((await post(web, token)).status, 201, 'the single-use token is still good');
+    });
+
+    it("holds the statement's claims to the tenant's rules", async () => {
+      const { initial_access_token: token } = await mint(['--multi-use', '--ttl', '600']);
+      assert.deepEqual(await errorOf(await post({ ...web, software_statement: await statement({ first_party: true }) }, token)), { status: 400, error: 'invalid_client_metadata' });
+      assert.deepEqual(await errorOf(await post({ ...web, software_statement: await statement({ scope: 'openid admin:all' }) }, token)), { status: 400, error: 'invalid_client_metadata' });
+      const response = await post({ ...web, software_statement: await statement({ client_id: 'chosen-id', client_name: 'Id grab' }) }, token);
+      assert.equal(response.status, 201);
+      assert.notEqual(((await response.json()) as { client_id: string }).client_id, 'chosen-id', 'the server assigns the client_id');
+    });
+
+    it('required: a registration or update without a statement is refused; with one it passes', async () => {
+      await settings({ softwareStatement: { required: true } });
+      try {
+        const { initial_access_token: token } = await mint(['--multi-use', '--ttl', '600']);
+        const refused = await errorOf(await post(web, token));
+        assert.deepEqual(refused, { status: 400, error: 'invalid_client_metadata' });
+        const registered = await post({ ...web, software_statement: await statement({ software_id: 'acme-app' }) }, token);
+        assert.equal(registered.status, 201);
+        const { registration_client_uri: uri, registration_access_token: rat } = (await registered.json()) as Record<string, string>;
+        const update = (body: Record<string, unknown>) => fetch(uri!, { method: 'PUT', headers: { authorization: `Bearer ${rat}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        const unsigned = await update({ ...web, client_id: uri!.split('/').pop(), client_name: 'Renamed without a statement' });
+        assert.deepEqual(await errorOf(unsigned), { status: 400, error: 'invalid_client_metadata' }, 'an RFC 7592 update needs one too');
+      } finally {
+        await settings({ softwareStatement: { required: false } });
+      }
+    });
+
+    it('refuses settings that require statements without a trusted key, or hold a private key', async () => {
+      const { slug } = await createTenant(server);
+      const set = (softwareStatement: Record<string, unknown>) => server.cli(['tenant', 'settings', '--tenant', slug, '--set', JSON.stringify({ registration: { enabled: true, softwareStatement } })]);
+      const unkeyed = await set({ required: true });
+      assert.notEqual(unkeyed.code, 0);
+      assert.match(unkeyed.stderr, /softwareStatement\.required/);
+      const privateJwk = await jose.exportJWK((await jose.generateKeyPair('ES256', { extractable: true })).privateKey);
+      const leaked = await set({ trustedKeys: [privateJwk] });
+      assert.notEqual(leaked.code, 0);
+      assert.match(leaked.stderr, /public key/);
+      assert.doesNotMatch(leaked.stderr, new RegExp(privateJwk.d!), 'the key is not echoed');
     });
   });
 });

@@ -1,10 +1,12 @@
 // `tessera keys rotate` against a running server: the new key is published first and signs once its
 // pre-publication period is over (--pre-publish 0: at once); the old one stays published (verify-only) so tokens it
-// signed keep verifying — no restart, nothing re-issued. An emergency rotation drops the old key at once.
+// signed keep verifying — no restart, nothing re-issued — and leaves the JWKS at its unpublishAt. An emergency
+// rotation drops the old key at once.
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import * as jose from 'jose';
+import pg from 'pg';
 import { useTessera } from '../support/use-tessera.js';
 import { cliJson, createClient, createTenant, createUser, redirectUri } from '../support/fixtures.js';
 import { codeFlow, discover, oidc } from '../support/relying-party.js';
@@ -171,6 +173,41 @@ describe('signing key rotation', () => {
     assert.equal(Date.parse(rotated.signsFrom) - Date.parse(rotated.publishedAt), 3600_000);
     await jwksWith(tenant.issuer, rotated.kid);
     assert.equal(jose.decodeProtectedHeader(await idToken()).kid, oldKid);
+  });
+
+  it('a retired key leaves the JWKS once its unpublishAt has passed; the new key stays', async () => {
+    const { tenant, config, idToken } = await setUp();
+    const signedByOld = await idToken();
+    const oldKid = jose.decodeProtectedHeader(signedByOld).kid!;
+    const rotated = await rotate(tenant.slug, 'RS256');
+    // The retired key would stay for the tokens' lifetime (an hour and more): its row is moved to a few seconds
+    // from now before the server loads the keys again (the rotation only told it to rebuild on next use).
+    const unpublishAt = Date.now() + 3000;
+    const db = new pg.Client({ connectionString: server.env.DATABASE_URL! });
+    await db.connect();
+    try {
+      const { rowCount } = await db.query('UPDATE signing_keys SET unpublish_at = $2 WHERE kid = $1', [oldKid, new Date(unpublishAt)]);
+      assert.equal(rowCount, 1);
+    } finally {
+      await db.end();
+    }
+    const during = await jwksWith(tenant.issuer, rotated.kid);
+    if (Date.now() < unpublishAt) assert.ok(during.some((k) => k.kid === oldKid), 'published until then');
+
+    const deadline = unpublishAt + propagationDeadlineMs;
+    let after = await jwksOf(tenant.issuer);
+    while (after.some((k) => k.kid === oldKid)) {
+      if (Date.now() > deadline) assert.fail(`${oldKid} was still published ${propagationDeadlineMs} ms after its unpublishAt`);
+      await sleep(250);
+      after = await jwksOf(tenant.issuer);
+    }
+    assert.ok(Date.now() >= unpublishAt, 'not before its unpublishAt');
+    const rsa = after.filter((k) => k.alg === 'RS256');
+    assert.deepEqual(rsa.map((k) => k.kid), [rotated.kid], 'the new key stays, and signs');
+    assert.equal(rsa[0]!.key_ops, undefined);
+    const jwks = jose.createRemoteJWKSet(new URL(`${tenant.issuer}/jwks`));
+    await jose.jwtVerify(await idToken(), jwks, { issuer: tenant.issuer, audience: config.clientMetadata().client_id });
+    await assert.rejects(jose.jwtVerify(signedByOld, jwks, { issuer: tenant.issuer, audience: config.clientMetadata().client_id }), 'the old key verifies nothing any more');
   });
 
   it('rotating again while a key is pending replaces the pending key, which signed nothing', async () => {

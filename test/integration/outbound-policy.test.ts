@@ -2,12 +2,15 @@
 // SMS, WhatsApp, SMTP and upstream URLs must be https and may not name a private or loopback address (400 when
 // saved); a name that only DNS knows to be local is refused when connecting, before any byte reaches the
 // listener; and the tenant's audit log says only that delivery failed, not why (no refused/timeout/status).
+// A client's sector_identifier_uri (pairwise subjects), which anyone with an initial access token may name, is
+// fetched through the same gate.
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
 import { hostname } from 'node:os';
 import { after, before, describe, it } from 'node:test';
 import { Browser } from '../support/browser.js';
-import { createTenant } from '../support/fixtures.js';
+import { cliJson, createTenant, redirectUri } from '../support/fixtures.js';
+import { clientRefusal } from '../support/protocol-profiles.js';
 import { client, operator, type ApiClient } from '../support/management.js';
 import { asCodePage, createPhoneTenant, deliveryEvent, openPhonePage, randomMobile, submitPhone } from '../support/phone-flows.js';
 import { useTessera } from '../support/use-tessera.js';
@@ -66,6 +69,29 @@ describe('OUTBOUND_POLICY=public-https', () => {
     assert.equal(event.type, 'otp.delivery_failed');
     assert.deepEqual(event.data.attempts, [{ provider: 'twilio', ok: false, code: 'delivery_failed' }]);
     assert.doesNotMatch(JSON.stringify(event), new RegExp(`${hostname()}|${port}|blocked|refused|timeout|ECONN`, 'i'));
+    assert.equal(connections, 0, 'nothing reached the local service');
+  });
+
+  it('refuses a sector_identifier_uri on this machine at registration (invalid_client_metadata), sending nothing', async () => {
+    const { slug, issuer } = await createTenant(server);
+    await cliJson(server, ['tenant', 'settings', '--tenant', slug, '--set', JSON.stringify({
+      protocol: { pairwise: { enabled: true } }, registration: { enabled: true, redirectUris: 'https-or-loopback' },
+    })]);
+    const sectors = [`https://127.0.0.1:${port}/sector.json`, `https://[::1]:${port}/sector.json`, `https://localhost:${port}/sector.json`, `https://${hostname()}:${port}/sector.json`];
+    for (const sector of sectors) {
+      const { initial_access_token: token } = await cliJson<{ initial_access_token: string }>(server, ['registration', 'token', '--tenant', slug]);
+      const response = await fetch(`${issuer}/reg`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ redirect_uris: [redirectUri], subject_type: 'pairwise', sector_identifier_uri: sector }),
+      });
+      assert.equal(response.status, 400, sector);
+      const body = (await response.json()) as { error: string; error_description: string };
+      assert.equal(body.error, 'invalid_client_metadata', sector);
+      assert.match(body.error_description, /sector_identifier_uri/);
+      // the operator's door (CLI and Management API share the client service) is held to the same rule
+      assert.match(await clientRefusal(server, slug, { subject_type: 'pairwise', sector_identifier_uri: sector }), /sector_identifier_uri/);
+    }
     assert.equal(connections, 0, 'nothing reached the local service');
   });
 });

@@ -29,6 +29,8 @@ const defaults = {
     pairwise: { enabled: false, salt: null },
     mtls: { enabled: false },
     responseTypes: { implicit: false, hybrid: false },
+    formPost: { enabled: true },
+    clientAuth: { privateKeyJwt: true, clientSecretJwt: true },
     fapi2: { enabled: false },
   },
   // the REST auth API is off by default, with no browser origins
@@ -36,6 +38,7 @@ const defaults = {
   registration: {
     enabled: false, management: true, allowedGrantTypes: ['authorization_code', 'refresh_token'], redirectUris: 'https',
     allowedScopes: ['openid', 'profile', 'email'], maxInitialAccessTokenTtl: 7 * 86_400,
+    softwareStatement: { required: false, trustedKeys: [] },
   },
   grants: { resourceMetadata: false, deviceFlow: false, tokenExchange: { enabled: false, impersonators: [] } },
   texts: { defaultLocale: 'en', overrides: {} },
