@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { asConsolePage, createOperator, csrfOf, post, signInToConsole } from '../support/admin-console.js';
 import { concretePath, consoleRoutes } from '../support/console-routes.js';
-import { deepJson, hostileCursors, hostileTextValues } from '../support/bad-input.js';
+import { fieldNames, hostileCursors, hostileFormValues, hostileTextValues } from '../support/bad-input.js';
 import { Browser, formsOf, isPage, type Page } from '../support/browser.js';
 import {
   assertNoMailTo, emailClaims, emailRealm, interactionPage, mailTo, uniqueEmail, useEmailTessera, type EmailRealm,
@@ -13,25 +13,6 @@ import {
 import { asPage, atCallback, loginPage } from '../support/hosted-pages.js';
 import { call, operator } from '../support/management.js';
 import { managementScopes } from '../../src/tenants/system-tenant.js';
-
-const hostileFormValues: Array<[label: string, value: string]> = [
-  ['NUL', '\u0000'],
-  ['NUL in text', 'Ada\u0000Lovelace'],
-  ['year 0', '0000-01-01T00:00'],
-  ['year 10000', '+010000-01-01T00:00:00Z'],
-  ['beyond 64 bits', '99999999999999999999'],
-  ['huge float', '1e400'],
-  ['1,000-deep JSON', deepJson(1000)],
-];
-
-/** names of every field a form sends: inputs, text areas and selects */
-function fieldNames(html: string, action: string): string[] {
-  for (const match of html.matchAll(/<form\b([^>]*)>([\s\S]*?)<\/form>/gi)) {
-    if ((/action="([^"]*)"/i.exec(match[1]!)?.[1] ?? '') !== action) continue;
-    return [...new Set([...match[2]!.matchAll(/<(?:input|textarea|select)\b[^>]*\bname="([^"]+)"/gi)].map((m) => m[1]!))];
-  }
-  return [];
-}
 
 const statusOf = (step: Page | URL) => (isPage(step) ? step.status : 303);
 
