@@ -6,13 +6,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { asConsolePage, createOperator, csrfOf, post, signInToConsole } from '../support/admin-console.js';
 import { assertSafe, call, formFields, hostileFormValues, sweepHostedForm } from '../support/bad-input.js';
-import { Browser, isPage, type Page } from '../support/browser.js';
+import { Browser, formsOf, isPage, type Page } from '../support/browser.js';
 import {
   emailClaims, interactionPage, mailTo, query, submitCode, uniqueEmail, useEmailTessera,
 } from '../support/email-flows.js';
 import { cliJson, createClient, createTenant, createUser } from '../support/fixtures.js';
 import { asCallback, asPage, atCallback, isConsentPage, loginPage } from '../support/hosted-pages.js';
-import { enrolTotp, mfaPage, passwordStep, signInToAccount } from '../support/mfa-flows.js';
+import { enrolTotp, mfaPage, passwordStep, signInToAccount, totpCode, totpKeyOn } from '../support/mfa-flows.js';
 import {
   asCodePage, createPhoneTenant, openPhonePage, randomMobile, sentCounts, startVendors, submitPhone, vendorSettings, type Vendors,
 } from '../support/phone-flows.js';
@@ -97,8 +97,28 @@ describe('hostile values in hosted forms mid-flow', () => {
     const browser = new Browser();
     const page = mfaPage((await passwordStep(browser, config, user)).step);
     let probes = 0;
-    for (const suffix of ['/mfa/totp', '/mfa/recovery']) probes += await sweepHostedForm(browser, page, suffix, atCallback);
+    const suffixes = formsOf(page.html).map((f) => new URL(f.action, page.url).pathname.replace(/^.*(\/mfa\/)/, '$1'));
+    assert.ok(suffixes.includes('/mfa/totp') && suffixes.includes('/mfa/recovery'), suffixes.join(', '));
+    for (const suffix of suffixes) if (formFields(page, suffix).length) probes += await sweepHostedForm(browser, page, suffix, atCallback);
     assert.ok(probes >= 4 * hostileFormValues.length, `only ${probes} probes`);
+  });
+
+  it('the second-factor enrolment a required policy asks for at sign-in: a page each time, no factor stored', async () => {
+    const tenant = await createTenant(world.server);
+    await cliJson(world.server, ['tenant', 'settings', '--tenant', tenant.slug, '--set', JSON.stringify({ mfa: { policy: 'required', graceDays: 0 } })]);
+    const user = await createUser(world.server, tenant.slug);
+    const client = await createClient(world.server, tenant.slug, ['--first-party']);
+    const config = await discover(tenant.issuer, client.client_id, client.client_secret!);
+    const browser = new Browser();
+    const enrol = asPage((await passwordStep(browser, config, user)).step, 'the enrolment page');
+    assert.match(enrol.url.pathname, /\/mfa\/enrol$/);
+    assert.ok(await sweepHostedForm(browser, enrol, '/mfa/enrol', atCallback) >= 2 * hostileFormValues.length);
+    const confirmed = () => query(world.server.env.DATABASE_URL!, 'SELECT 1 FROM mfa_factors WHERE user_id = $1 AND confirmed', [user.id]);
+    assert.equal((await confirmed()).length, 0, 'no factor was confirmed');
+    // the app's real code still enrols it
+    const codes = asPage(await browser.submit(enrol, '/mfa/enrol', { code: await totpCode(totpKeyOn(enrol.html)!) }, atCallback), 'the recovery codes');
+    assert.equal(codes.status, 200, codes.html.slice(0, 300));
+    assert.equal((await confirmed()).length, 1);
   });
 
   it('the email-verification button: a page each time, the address still unverified, and the real button verifies it', async () => {
@@ -136,7 +156,10 @@ describe('hostile values in hosted forms mid-flow', () => {
     const first = await deviceTenant();
     // DESIGN.md: with the device flow on, GET /device/<anything> answered 500 (the resume route, without its cookie)
     for (const path of ['/device/anything', '/device/%00', '/device/auth', '/device?user_code=%00', `/device?user_code=${'9'.repeat(20)}`]) {
-      assertSafe(await call(server.url, { path: `/t/${first.tenant.slug}${path}`, headers: { accept: 'text/html' } }), `GET ${path}`);
+      const answer = await call(server.url, { path: `/t/${first.tenant.slug}${path}`, headers: { accept: 'text/html' } });
+      assertSafe(answer, `GET ${path}`);
+      // the resume route without its cookie: back to the verification page
+      if (!path.includes('?')) assert.deepEqual([answer.status, answer.headers.get('location')], [303, `${first.tenant.issuer}/device`], path);
     }
     for (const [i, field] of formFields(first.input, '/device').entries()) {
       const { browser, input } = i === 0 ? first : await deviceTenant();
