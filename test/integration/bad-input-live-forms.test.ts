@@ -142,7 +142,8 @@ describe('hostile values in hosted forms mid-flow', () => {
   });
 
   it('the device flow\'s forms with the flow on: a page each time, and the device still connects', async () => {
-    // the verification page takes 10 submissions per address and tenant in 10 minutes: a tenant for each field swept
+    // the verification page takes 10 submissions per address and tenant in 10 minutes (a body too large is refused before
+    // it counts): a tenant for each field swept, whose sweep, code and confirmation stay within them
     async function deviceTenant() {
       const tenant = await createTenant(world.server);
       await cliJson(world.server, ['tenant', 'settings', '--tenant', tenant.slug, '--set', JSON.stringify({ grants: { deviceFlow: true } })]);

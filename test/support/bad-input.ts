@@ -154,6 +154,7 @@ export const hostileFormValues: Array<[label: string, value: string]> = [
   ['beyond 64 bits', '99999999999999999999'],
   ['huge float', '1e400'],
   ['1,000-deep JSON', deepJson(1000)],
+  ['20,000 characters', 'é'.repeat(20_000)],
 ];
 
 /** names of every field the form with this action attribute sends: inputs, text areas and selects */
