@@ -72,8 +72,12 @@ describe('hostile values in forms and filters', () => {
     const routes = consoleRoutes();
     const postRoutes = routes.filter((r) => r.method === 'POST');
     const reached = new Set<string>();
-    // a form shown only in a state the fixtures do not set up; its path parameters are probed all the same
-    const notShown: Record<string, string> = { '/admin/tenants/:slug/users/:id/unlock': 'shown only while the user is locked out' };
+    // forms the signed-in sweep does not reach: one shown only in a state the fixtures do not set up (its path
+    // parameters are probed all the same), and the setup form, gone once an owner exists (swept before one does)
+    const notShown: Record<string, string> = {
+      '/admin/tenants/:slug/users/:id/unlock': 'shown only while the user is locked out',
+      '/admin/setup': 'swept by the first test, before there is an owner',
+    };
     let browser: Browser;
     let slug: string;
     const values: Record<string, string> = {};
@@ -103,6 +107,7 @@ describe('hostile values in forms and filters', () => {
       const setup = asConsolePage(await visitor.navigate(`${server.url}/admin/setup`), 'the setup page');
       assert.equal(setup.status, 200, 'no owner yet: the setup page is there');
       assert.ok(await sweep(visitor, setup) >= 3 * hostileFormValues.length, 'the setup form was not found');
+      assert.ok(reached.has('/admin/setup'));
       const after = asConsolePage(await visitor.navigate(`${server.url}/admin/setup`), 'the setup page');
       assert.equal(after.status, 200, 'still no owner: nothing hostile made one');
     });
@@ -164,6 +169,10 @@ describe('hostile values in forms and filters', () => {
         const diff = asConsolePage(await post(browser, world.server, `/admin/tenants/${slug}/environments/promote`, { _csrf: csrf, from: 'sandbox', to: 'live' }), 'the promotion diff');
         probes += await sweep(browser, diff);
         assert.ok(probes >= 300, `only ${probes} probes: the forms were not found`);
+        // every POST route of the console was a form on a page swept here
+        const missed = postRoutes.map((r) => r.path).filter((path) => !reached.has(path) && !Object.hasOwn(notShown, path));
+        assert.deepEqual(missed, [], 'a console form no page in this sweep shows: give the test a fixture that shows it');
+        assert.ok(Object.keys(notShown).every((path) => postRoutes.some((r) => r.path === path)), 'notShown names a route that is gone');
       });
 
       it('answers hostile values in the path of every console POST route without a 500', async () => {
@@ -180,12 +189,6 @@ describe('hostile values in forms and filters', () => {
           }
         }
         assert.ok(probes >= 100, `only ${probes} probes`);
-      });
-
-      it('reaches every POST route of the console with the sweep', () => {
-        const missed = postRoutes.map((r) => r.path).filter((path) => !reached.has(path) && !Object.hasOwn(notShown, path));
-        assert.deepEqual(missed, [], 'a console form no page in this sweep shows: give the test a fixture that shows it');
-        assert.ok(Object.keys(notShown).every((path) => postRoutes.some((r) => r.path === path)), 'notShown names a route that is gone');
       });
 
       it('answers hostile audit, user and license filters and forged cursors with a page, never a 500', async () => {
