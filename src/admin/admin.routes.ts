@@ -64,6 +64,19 @@ function consoleErrors(kit: AdminKit): Middleware {
   };
 }
 
+/**
+ * Every router of the console: sign-in, the first-run page (before any session), and the pages behind the session.
+ * Building them only registers routes (the kit is used per request), so the hostile-input sweep
+ * (test/integration/bad-input-forms.test.ts) lists the console's forms from here.
+ */
+export function consoleRouters(kit: AdminKit) {
+  return {
+    signIn: adminSignInRoutes(kit),
+    firstOwner: firstOwnerRoutes(kit),
+    pages: [environmentsRoutes(kit), tenantsRoutes(kit), rbacRoutes(kit), keysAuditRoutes(kit), brandingRoutes(kit), policiesRoutes(kit), usersRoutes(kit), clientsRoutes(kit), appsRoutes(kit), tenantOutboxRoutes(kit), licensesRoutes(kit), licenseActionsRoutes(kit)],
+  };
+}
+
 export function adminRoutes(services: Services, options: { csrf: Csrf; publicUrl: URL; cacheViews: boolean }): Middleware {
   // its own sealer from the installation's key-encryption keys: only this process ever opens what it seals
   const sessions = createAdminSessions({ store: services.store, sealer: createSealer(services.config.keyEncryptionKeys), https: options.publicUrl.protocol === 'https:' });
@@ -72,8 +85,7 @@ export function adminRoutes(services: Services, options: { csrf: Csrf; publicUrl
     adminViews: createPageRenderer({ viewsDir: join(viewsDir, 'admin'), cache: options.cacheViews }),
     hostedViews: createPageRenderer({ viewsDir, cache: options.cacheViews }),
   });
-  const signIn = adminSignInRoutes(kit);
-  const pages = [environmentsRoutes(kit), tenantsRoutes(kit), rbacRoutes(kit), keysAuditRoutes(kit), brandingRoutes(kit), policiesRoutes(kit), usersRoutes(kit), clientsRoutes(kit), appsRoutes(kit), tenantOutboxRoutes(kit), licensesRoutes(kit), licenseActionsRoutes(kit)];
+  const { signIn, firstOwner, pages } = consoleRouters(kit);
   const handle = compose<Context>([
     consoleErrors(kit),
     assetRoutes(),
@@ -84,7 +96,7 @@ export function adminRoutes(services: Services, options: { csrf: Csrf; publicUrl
     },
     signIn.router.routes() as Middleware,
     // before the session check: there is nobody to sign in yet
-    firstOwnerRoutes(kit).routes() as Middleware,
+    firstOwner.routes() as Middleware,
     signIn.authenticate,
     ...pages.map((router) => router.routes() as Middleware),
   ]);

@@ -42,18 +42,23 @@ export function deviceFlowFeature(settings: GrantSettings, pages: DevicePages): 
  * Counts every submission of the verification page per tenant and address; past the limit, a branded 429.
  * A submission without a live session (no cookie: a cross-site post, or the session expired) makes oidc-provider
  * 9 throw after it rendered its answer: its error handler writes a fresh xsrf into a session that is never saved
- * (`persist can only be called on previously persisted Sessions`). Such a browser is sent to the page afresh
- * (303), where it gets a session and a form, instead of a 500.
+ * (`persist can only be called on previously persisted Sessions`). The resume route (`GET /device/:uid`) does the same
+ * for any link or guessed path opened without the resume cookie. Such a browser is sent to the page afresh (303),
+ * where it gets a session and a form, instead of a 500.
  */
 export function deviceVerificationGuard(deps: { limiter: RateLimiter; tenantId: string; issuer: string; pages: DevicePages }): Middleware {
   return async (ctx, next) => {
-    if (ctx.method !== 'POST' || !/\/device\/?$/.test(ctx.path)) return next();
-    const decision = await deps.limiter.hit(`device-user-code:${deps.tenantId}`, ctx.ip, userCodeRule);
-    if (!decision.allowed) {
-      ctx.set('retry-after', String(decision.retryAfterSeconds));
-      await deps.pages.tooManyAttempts(ctx as unknown as KoaContextWithOIDC, decision.retryAfterSeconds);
-      ctx.status = 429;
-      return;
+    const submission = ctx.method === 'POST' && /\/device\/?$/.test(ctx.path);
+    const resume = (ctx.method === 'GET' || ctx.method === 'HEAD') && /\/device\/[^/]+\/?$/.test(ctx.path);
+    if (!submission && !resume) return next();
+    if (submission) {
+      const decision = await deps.limiter.hit(`device-user-code:${deps.tenantId}`, ctx.ip, userCodeRule);
+      if (!decision.allowed) {
+        ctx.set('retry-after', String(decision.retryAfterSeconds));
+        await deps.pages.tooManyAttempts(ctx as unknown as KoaContextWithOIDC, decision.retryAfterSeconds);
+        ctx.status = 429;
+        return;
+      }
     }
     try {
       await next();

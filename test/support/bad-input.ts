@@ -1,6 +1,7 @@
 // Probing endpoints with hostile, malformed, missing and oversized input (test/integration/bad-input-*.test.ts):
 // the probes, what each answer must be, and the check that nothing secret we sent reached a server's output.
 import assert from 'node:assert/strict';
+import { formsOf, isPage, type Browser, type Page } from './browser.js';
 import { redirectUri } from './fixtures.js';
 import type { TesseraProcess } from './tessera-process.js';
 
@@ -143,3 +144,54 @@ export const hostileCursors: Array<[label: string, cursor: string]> = [
   ['user at year 0', Buffer.from('0000-01-01T00:00:00.000Z|00000000-0000-4000-8000-000000000000').toString('base64url')],
   ['user at year 10000', Buffer.from('+010000-01-01T00:00:00.000Z|00000000-0000-4000-8000-000000000000').toString('base64url')],
 ];
+
+/** the same as a browser types them into a form field (not encoded) */
+export const hostileFormValues: Array<[label: string, value: string]> = [
+  ['NUL', '\u0000'],
+  ['NUL in text', 'Ada\u0000Lovelace'],
+  ['year 0', '0000-01-01T00:00'],
+  ['year 10000', '+010000-01-01T00:00:00Z'],
+  ['beyond 64 bits', '99999999999999999999'],
+  ['huge float', '1e400'],
+  ['1,000-deep JSON', deepJson(1000)],
+  ['20,000 characters', 'é'.repeat(20_000)],
+];
+
+/** names of every field the form with this action attribute sends: inputs, text areas and selects */
+export function fieldNames(html: string, action: string): string[] {
+  for (const match of html.matchAll(/<form\b([^>]*)>([\s\S]*?)<\/form>/gi)) {
+    if ((/action="([^"]*)"/i.exec(match[1]!)?.[1] ?? '') !== action) continue;
+    return [...new Set([...match[2]!.matchAll(/<(?:input|textarea|select)\b[^>]*\bname="([^"]+)"/gi)].map((m) => m[1]!))];
+  }
+  return [];
+}
+
+/** the fields the form of `page` whose action ends with `suffix` sends */
+export function formFields(page: Page, suffix: string): string[] {
+  const form = formsOf(page.html).find((f) => new URL(f.action, page.url).pathname.endsWith(suffix));
+  assert.ok(form, `no form ending in ${suffix} on ${page.url.pathname}`);
+  return fieldNames(page.html, form.action);
+}
+
+/**
+ * Each hostile value in turn in each field of the hosted form of `page` whose action ends with `suffix` (its CSRF
+ * token too), the other fields as the page has them, sent as that browser: every answer is our page, never a 500, and
+ * none completes the sign-in (reaches `stop`, the relying party). `only`: these of its fields. @returns how many were sent
+ */
+export async function sweepHostedForm(browser: Browser, page: Page, suffix: string, stop: (location: URL) => boolean, only?: string[]): Promise<number> {
+  const names = formFields(page, suffix).filter((name) => !only || only.includes(name));
+  assert.ok(names.length > 0, `the ${suffix} form sends no field${only ? ` of ${only.join(', ')}` : ''}`);
+  let probes = 0;
+  for (const field of names) {
+    for (const [label, value] of hostileFormValues) {
+      const what = `${page.url.pathname} → ${suffix} ${field}=${label}`;
+      const step = await browser.submit(page, suffix, { [field]: value }, stop);
+      probes++;
+      assert.ok(isPage(step), `${what}: reached ${String(step)}`);
+      assertSafe({ status: step.status, headers: step.headers, text: step.html, json: null }, what);
+      assert.match(step.headers.get('content-type') ?? '', /^text\/html/, `${what}: a page`);
+      assert.match(step.html, /^<!doctype html>/i, `${what}: our page`);
+    }
+  }
+  return probes;
+}
