@@ -41,7 +41,7 @@ export interface CreateClientInput {
    * (client_secret_post), with the refresh and login-transaction grants, the headless capability on and `appSlug`
    * as its tokens' audience; its id starts with the tenant's slug, so the tenant follows from the app id
    */
-  headless?: { appSlug: string; tenantSlug: string };
+  headless?: { appSlug: string; tenantSlug: string; allowedOrigins?: string[] };
   /** PAR, DPoP, JAR, JARM, pairwise, mTLS and response-type metadata (protocol-metadata.ts) */
   protocol?: ProtocolMetadata;
 }
@@ -80,12 +80,14 @@ export function createClientsService(deps: { repository: ClientsRepository; seal
   }
 
   /** an app's metadata and a new secret, checked as the tenant's provider will check them */
-  async function appRecord(tenantId: string, clientId: string, name: string, appSlug: string, reuseInterval: number, validate: MetadataValidator) {
+  async function appRecord(tenantId: string, clientId: string, name: string, appSlug: string, reuseInterval: number, validate: MetadataValidator, allowedOrigins: string[] = []) {
     const secret = randomBytes(32).toString('base64url');
     const metadata: Record<string, unknown> = {
       client_name: name, application_type: 'web', grant_types: appGrants, response_types: [], redirect_uris: [],
       token_endpoint_auth_method: 'client_secret_post', first_party: true, refresh_token_reuse_interval: reuseInterval,
       headless: true, app_slug: appSlug,
+      // the browser origins that may call the REST auth API naming this app (rest-api/rest-cors.ts)
+      ...(allowedOrigins.length ? { allowed_origins: [...new Set(allowedOrigins)] } : {}),
     };
     try {
       await validate({ ...metadata, client_id: clientId, client_secret: secret });
@@ -102,7 +104,7 @@ export function createClientsService(deps: { repository: ClientsRepository; seal
     // checked before the insert: two creations racing with one slug can both pass (the slug is only an audience)
     if ((await repository.list(tenantId)).some((c) => c.metadata.app_slug === app.appSlug)) throw new AppError('app.slug_taken');
     const clientId = `${app.tenantSlug}.${randomBytes(12).toString('base64url')}`;
-    const { secret, record } = await appRecord(tenantId, clientId, name, app.appSlug, reuseInterval, validate);
+    const { secret, record } = await appRecord(tenantId, clientId, name, app.appSlug, reuseInterval, validate, app.allowedOrigins);
     await repository.create(tenantId, record);
     return { client_id: clientId, client_secret: secret, client_name: name, token_endpoint_auth_method: 'client_secret_post', grant_types: appGrants as GrantType[], redirect_uris: [] };
   }

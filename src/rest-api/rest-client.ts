@@ -11,6 +11,7 @@ import type { ResolvedTenant } from '../http/tenant-routes.js';
 import { isDevelopmentToken, looksLikeDevelopmentToken } from '../config/development-token.js';
 import { authenticateApp, type CallingApp } from '../otp-api/app-credentials.js';
 import { builtInRestAppSlug } from '../clients/clients.service.js';
+import { approveOriginFor } from './rest-cors.js';
 
 export { builtInRestAppSlug };
 
@@ -77,20 +78,31 @@ export function createRestClients(services: Services) {
     return { tenant, provider, client, appId: clientId, appSecret: app.clientSecret, appSlug: app.app_slug };
   }
 
+  /** the app named by the request's credentials, or the built-in client */
+  async function callingApp(ctx: Context, tenant: ResolvedTenant, body: Record<string, unknown>): Promise<CallingApp> {
+    const dev = developmentBearer(ctx.get('Authorization'));
+    if (dev !== null) return developmentApp(ctx, tenant, dev, body);
+    const basic = ctx.get('Authorization') ? basicCredentials(ctx.get('Authorization')) : null;
+    if (ctx.get('Authorization') && !basic) throw new AppError('app.invalid_credentials', 'Authorization must be HTTP Basic with the client id and secret.');
+    const credentials = basic ?? (body.client_id !== undefined || body.client_secret !== undefined ? { id: body.client_id, secret: body.client_secret } : null);
+    if (credentials) {
+      const app = await authenticateApp(services.providers, { app_id: credentials.id, app_secret: credentials.secret });
+      if (app.tenant.id !== tenant.id) throw new AppError('app.invalid_credentials');
+      return app;
+    }
+    return builtIn(tenant, ctx.state.provider!);
+  }
+
   return {
-    /** @throws AppError('app.invalid_credentials') for credentials that do not name a headless app of this tenant */
+    /**
+     * The calling app, whose allowed_origins then decide a browser Origin the tenant does not list (rest-cors.ts).
+     * @throws AppError('app.invalid_credentials') for credentials that do not name a headless app of this tenant
+     * @throws AppError('rest.origin_not_allowed')
+     */
     async identify(ctx: Context, tenant: ResolvedTenant, body: Record<string, unknown>): Promise<CallingApp> {
-      const dev = developmentBearer(ctx.get('Authorization'));
-      if (dev !== null) return developmentApp(ctx, tenant, dev, body);
-      const basic = ctx.get('Authorization') ? basicCredentials(ctx.get('Authorization')) : null;
-      if (ctx.get('Authorization') && !basic) throw new AppError('app.invalid_credentials', 'Authorization must be HTTP Basic with the client id and secret.');
-      const named = basic ?? (body.client_id !== undefined || body.client_secret !== undefined ? { id: body.client_id, secret: body.client_secret } : null);
-      if (named) {
-        const app = await authenticateApp(services.providers, { app_id: named.id, app_secret: named.secret });
-        if (app.tenant.id !== tenant.id) throw new AppError('app.invalid_credentials');
-        return app;
-      }
-      return builtIn(tenant, ctx.state.provider!);
+      const app = await callingApp(ctx, tenant, body);
+      approveOriginFor(ctx, app.client);
+      return app;
     },
     builtIn,
   };

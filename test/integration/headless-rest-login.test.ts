@@ -141,6 +141,44 @@ describe('REST auth API ({issuer}/v1/…): login, challenge, refresh, logout, wh
     await expectError(await call('auth/login', { email: user.email, password: user.password }, { origin: 'https://evil.example' }), 403, 'rest.origin_not_allowed');
   });
 
+  it('CORS: an app registers its own origins; a request naming the app is allowed from them, one naming no app or another app is not', async () => {
+    const spa = 'https://spa.example.com';
+    const bad = await server.cli(['app', 'create', '--tenant', slug, '--name', 'Bad', '--slug', 'bad-origins', '--allowed-origin', 'https://spa.example.com/path']);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /allowed_origins/);
+    const app = await cliJson<{ app_id: string; app_secret: string; allowed_origins: string[] }>(server, ['app', 'create', '--tenant', slug, '--name', 'SPA', '--slug', 'spa-app', '--allowed-origin', spa]);
+    assert.deepEqual(app.allowed_origins, [spa]);
+    const other = await cliJson<{ app_id: string; app_secret: string }>(server, ['app', 'create', '--tenant', slug, '--name', 'No origins', '--slug', 'plain-app']);
+    const user = await createUser(server, slug);
+    const credentials = { client_id: app.app_id, client_secret: app.app_secret };
+
+    // a preflight names no app: answered for an origin some app of the tenant registers
+    const preflight = await fetch(`${issuer}/v1/auth/login`, { method: 'OPTIONS', headers: { origin: spa, 'access-control-request-method': 'POST' } });
+    assert.equal(preflight.status, 204);
+    assert.equal(preflight.headers.get('access-control-allow-origin'), spa);
+    const allowed = await call('auth/login', { email: user.email, password: user.password, ...credentials }, { origin: spa });
+    assert.equal(allowed.status, 200, await allowed.clone().text());
+    assert.equal(allowed.headers.get('access-control-allow-origin'), spa);
+    const tokens = (await allowed.json()) as Tokens;
+    // a Bearer call names the app through its token's client
+    const who = await call('whoami', undefined, { authorization: `Bearer ${tokens.access_token}`, origin: spa });
+    assert.equal(who.status, 200);
+    assert.equal(who.headers.get('access-control-allow-origin'), spa);
+    // the tenant's own origins stay allowed for the app too
+    assert.equal((await call('auth/login', { email: user.email, password: user.password, ...credentials }, { origin: 'https://app.example.com' })).status, 200);
+
+    // the built-in client (no app named) and an app without that origin are refused from it
+    await expectError(await call('auth/login', { email: user.email, password: user.password }, { origin: spa }), 403, 'rest.origin_not_allowed');
+    await expectError(await call('auth/login', { email: user.email, password: user.password, client_id: other.app_id, client_secret: other.app_secret }, { origin: spa }), 403, 'rest.origin_not_allowed');
+    const builtIn = (await login(user)) as Tokens;
+    await expectError(await call('whoami', undefined, { authorization: `Bearer ${builtIn.access_token}`, origin: spa }), 403, 'rest.origin_not_allowed');
+
+    // origins change with the client (Management API PATCH, here through the CLI)
+    const updated = await cliJson<{ allowed_origins: string[] }>(server, ['client', 'update', '--tenant', slug, '--id', other.app_id, '--allowed-origin', spa]);
+    assert.deepEqual(updated.allowed_origins, [spa]);
+    assert.equal((await call('auth/login', { email: user.email, password: user.password, client_id: other.app_id, client_secret: other.app_secret }, { origin: spa })).status, 200);
+  });
+
   it('a TOTP user gets the challenge envelope; a TOTP or a recovery code completes it once; wrong codes and steps are refused', async () => {
     const user = await createUser(server, slug);
     const browser = new Browser();
