@@ -31,6 +31,12 @@ function basicCredentials(header: string): { id: string; secret: string } | null
   }
 }
 
+/** what the client authenticates with at the token endpoint besides its id: '' for a public client (auth method none) */
+export function tokenEndpointSecret(client: unknown): string | undefined {
+  const known = client as { clientAuthMethod?: string; clientSecret?: string } | undefined;
+  return known?.clientAuthMethod === 'none' ? '' : known?.clientSecret || undefined;
+}
+
 function developmentBearer(header: string): string | null {
   const token = /^Bearer (\S+)$/i.exec(header)?.[1];
   return token && looksLikeDevelopmentToken(token) ? token : null;
@@ -58,8 +64,9 @@ export function createRestClients(services: Services) {
       clientId = await builtInClientId(tenant);
       client = await provider.Client.find(clientId);
     }
-    const secret = (client as unknown as { clientSecret?: string } | undefined)?.clientSecret;
-    if (!client || !secret) throw new Error('the built-in REST client could not be loaded');
+    // a public client: no secret (clients.service.ts ensureBuiltInRestApp)
+    const secret = tokenEndpointSecret(client);
+    if (!client || secret === undefined) throw new Error('the built-in REST client could not be loaded');
     return { tenant, provider, client, appId: clientId, appSecret: secret, appSlug: builtInRestAppSlug };
   }
 
@@ -73,9 +80,10 @@ export function createRestClients(services: Services) {
     const provider = ctx.state.provider!;
     const clientId = typeof body.client_id === 'string' ? body.client_id : await builtInClientId(tenant);
     const client = await provider.Client.find(clientId);
-    const app = client as unknown as { headless?: boolean; app_slug?: string; clientSecret?: string } | undefined;
-    if (!client || !app?.headless || !app.app_slug || !app.clientSecret) throw new AppError('app.invalid_credentials');
-    return { tenant, provider, client, appId: clientId, appSecret: app.clientSecret, appSlug: app.app_slug };
+    const app = client as unknown as { headless?: boolean; app_slug?: string } | undefined;
+    const secret = tokenEndpointSecret(client);
+    if (!client || !app?.headless || !app.app_slug || secret === undefined) throw new AppError('app.invalid_credentials');
+    return { tenant, provider, client, appId: clientId, appSecret: secret, appSlug: app.app_slug };
   }
 
   /** the app named by the request's credentials, or the built-in client */
