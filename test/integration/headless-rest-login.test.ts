@@ -47,6 +47,10 @@ describe('REST auth API ({issuer}/v1/…): login, challenge, refresh, logout, wh
 
   it('password login answers tokens of the built-in first-party client; whoami, effective permissions; refresh rotates, a replay revokes the family', async () => {
     const user = await createUser(server, slug);
+    // a role with a permission on an API of the tenant (RBAC claims as in every token of the tenant)
+    await cliJson(server, ['api', 'create', '--tenant', slug, '--identifier', 'https://reports.example.com', '--name', 'Reports', '--permission', 'reports:read']);
+    await cliJson(server, ['role', 'create', '--tenant', slug, '--name', 'auditor', '--api', 'https://reports.example.com', '--permission', 'reports:read']);
+    await cliJson(server, ['role', 'assign', '--tenant', slug, '--user', user.id, '--role', 'auditor']);
     const tokens = (await login(user)) as Tokens;
     assert.equal(tokens.token_type, 'Bearer');
     assert.ok(Date.parse(tokens.access_expires_at) > Date.now());
@@ -55,6 +59,9 @@ describe('REST auth API ({issuer}/v1/…): login, challenge, refresh, logout, wh
     assert.equal(claims.iss, issuer);
     assert.equal(claims.aud, 'tessera-rest');
     assert.equal(claims.sub, user.id);
+    assert.deepEqual(claims.roles, ['auditor']);
+    // permissions are per API (the token's audience): the app's own audience is no API, so none in this token
+    assert.deepEqual(claims.permissions, []);
     // the built-in client is created once per tenant, not per sign-in
     const again = decodeJwt(((await login(user)) as Tokens).access_token);
     assert.equal(again.client_id, claims.client_id);
@@ -63,10 +70,13 @@ describe('REST auth API ({issuer}/v1/…): login, challenge, refresh, logout, wh
     assert.equal(who.status, 200);
     const me = (await who.json()) as { user: { id: string; email: string }; tenant: { slug: string }; app: string; roles: string[]; permissions: string[]; session: { auth_time: string | null } };
     assert.deepEqual([me.user.id, me.user.email, me.tenant.slug, me.app], [user.id, user.email, slug, 'tessera-rest']);
-    assert.ok(Array.isArray(me.roles) && Array.isArray(me.permissions));
+    assert.deepEqual([me.roles, me.permissions], [['auditor'], []]);
     const effective = await call('permissions/effective', undefined, { authorization: `Bearer ${tokens.access_token}` });
     assert.equal(effective.status, 200);
-    assert.deepEqual(Object.keys((await effective.json()) as object).sort(), ['audience', 'permissions', 'roles']);
+    assert.deepEqual(await effective.json(), { audience: 'tessera-rest', roles: ['auditor'], permissions: [] });
+    // on the API itself, the role's permission
+    const onApi = await call(`permissions/effective?audience=${encodeURIComponent('https://reports.example.com')}`, undefined, { authorization: `Bearer ${tokens.access_token}` });
+    assert.deepEqual(await onApi.json(), { audience: 'https://reports.example.com', roles: ['auditor'], permissions: ['reports:read'] });
 
     // rotation at /v1/auth/refresh; replaying the first token is refused
     const rotated = await call('auth/refresh', { refresh_token: tokens.refresh_token });
