@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { importSPKI, jwtVerify, decodeJwt } from 'jose';
 import { cliJson, createClient, createTenant } from '../support/fixtures.js';
-import { outbox, uniqueEmail } from '../support/email-flows.js';
+import { auditEvents, outbox, uniqueEmail } from '../support/email-flows.js';
 import { randomMobile } from '../support/phone-flows.js';
 import { useTessera } from '../support/use-tessera.js';
 import { letTimePass } from '../support/test-clock.js';
@@ -84,6 +84,10 @@ describe('backend OTP API (/auth/…)', () => {
     assert.equal(payload.sub, first.user!.id);
     assert.equal(payload.client_id, app.app_id);
     assert.deepEqual(payload.roles, [], 'a new user holds no role yet');
+    // the hosted code sign-in's audit event (complete-challenge.ts): login.succeeded by the user, naming the method and app
+    const signedIn = (await auditEvents(server.env.DATABASE_URL!, slug)).filter((e) => e.type === 'login.succeeded' && e.subject === first.user!.id);
+    assert.equal(signedIn.length, 1);
+    assert.deepEqual([signedIn[0]!.actor, signedIn[0]!.outcome, signedIn[0]!.data.method, signedIn[0]!.data.client], [first.user!.id, 'success', 'email_otp', app.app_id]);
     // RBAC claims as in every access token of the tenant: a role given now shows in the next sign-in's token
     await grantRole(first.user!.id);
     const second = await signIn({ email });

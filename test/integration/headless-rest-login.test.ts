@@ -12,6 +12,7 @@ import { enrolTotp, signInToAccount, totpCode } from '../support/mfa-flows.js';
 import { useTessera } from '../support/use-tessera.js';
 import { letTimePass } from '../support/test-clock.js';
 import { expectError } from '../support/json-answers.js';
+import { auditEvents } from '../support/email-flows.js';
 
 interface Tokens { access_token: string; refresh_token: string; token_type: string; access_expires_at: string; refresh_expires_at: string }
 interface Envelope { status: string; challenge: { id: string; kind: string; methods: string[]; expires_at: string; issuer: string } }
@@ -62,6 +63,10 @@ describe('REST auth API ({issuer}/v1/…): login, challenge, refresh, logout, wh
     assert.deepEqual(claims.roles, ['auditor']);
     // permissions are per API (the token's audience): the app's own audience is no API, so none in this token
     assert.deepEqual(claims.permissions, []);
+    // the hosted password login's audit event (password.routes.ts): login.succeeded by the user, method password
+    const signedIn = (await auditEvents(server.env.DATABASE_URL!, slug)).filter((e) => e.type === 'login.succeeded' && e.subject === user.id);
+    assert.equal(signedIn.length, 1);
+    assert.deepEqual([signedIn[0]!.actor, signedIn[0]!.outcome, signedIn[0]!.data.method, signedIn[0]!.data.client], [user.id, 'success', 'password', claims.client_id]);
     // the built-in client is created once per tenant, not per sign-in
     const again = decodeJwt(((await login(user)) as Tokens).access_token);
     assert.equal(again.client_id, claims.client_id);
