@@ -38,11 +38,12 @@ export function appsRoutes(kit: AdminKit) {
   router.post('/', async (ctx) => {
     const tenant = await kit.tenant(ctx, 'clients:write');
     kit.verifyCsrf(ctx);
-    const form = { name: text(ctx, 'name', 100), slug: text(ctx, 'slug', 40) };
+    const form = { name: text(ctx, 'name', 100), slug: text(ctx, 'slug', 40), origins: text(ctx, 'origins', 2000) };
+    const allowedOrigins = form.origins.split(/\s+/).filter(Boolean);
     let created;
     try {
       if (!form.name || !form.slug) throw new AppError('request.invalid', 'Give the app a name and a slug.');
-      created = await clients.create(tenant.id, { name: form.name, headless: { appSlug: form.slug, tenantSlug: tenant.slug } }, await services.clientValidator(tenant.slug));
+      created = await clients.create(tenant.id, { name: form.name, headless: { appSlug: form.slug, tenantSlug: tenant.slug, allowedOrigins } }, await services.clientValidator(tenant.slug));
     } catch (error) {
       return list(ctx, { ...form, formError: await kit.formError(ctx, error) }, 400);
     }

@@ -33,7 +33,7 @@ export const usage = `Usage: tessera <command> [options]
                 [--first-party] [--refresh-token-reuse-interval <seconds>] [--jwks-uri <uri>] [--jwks '<json>']
                 [--backchannel-logout-uri <uri>] [--operator-tenant <slug>]...   (system tenant: Management API clients)
                 [--metadata '<json>']   (PAR, DPoP, JAR, JARM, pairwise, mTLS metadata by RFC 7591 name, README "Protocol profiles")
-  app create --tenant <slug> --name <name> --slug <app-slug> [--reuse-interval <seconds>]
+  app create --tenant <slug> --name <name> --slug <app-slug> [--reuse-interval <seconds>] [--allowed-origin <origin>]...
                 (an app of the backend OTP API /auth/…: prints app_id, app_secret once, app_slug, jwt_public_key, jwks_uri)
   registration token --tenant <slug> [--ttl <seconds>] [--multi-use]   initial access token for RFC 7591 registration
   user create --tenant <slug> --email <email> --password <password> [--name "<name>"] [--verified]
@@ -59,7 +59,7 @@ export const usage = `Usage: tessera <command> [options]
   client list --tenant <slug> [--limit <1-100>] [--cursor <cursor>]
   client get|rotate-secret|delete --tenant <slug> --id <client_id>
   client update --tenant <slug> --id <client_id> [--name <name>] [--redirect-uri <uri>]... [--post-logout-redirect-uri <uri>]...
-                [--scope "<scopes>"] [--backchannel-logout-uri <uri>] [--operator-tenant <slug>]... [--set '<json>']
+                [--scope "<scopes>"] [--backchannel-logout-uri <uri>] [--operator-tenant <slug>]... [--allowed-origin <origin>]... [--set '<json>']
   user list --tenant <slug> [--email <email>] [--phone <phone>] [--name <name>] [--q <text>] [--limit <1-100>] [--cursor <cursor>]
   user get|disable|enable|delete|roles|identities|factors|reset-mfa --tenant <slug> --id <user id>
   user update --tenant <slug> --id <user id> [--name <name>] [--profile '<json merge patch>'] [--metadata '<json merge patch>']

@@ -25,10 +25,14 @@ const deleted = (what: string) => async (done: Promise<unknown>) => {
 
 export const managementCommands: Record<string, ManagementCommand> = {
   'app create'(args) {
-    const { values: v } = parseFlags(args, { ...tenantFlag, name: { type: 'string' }, slug: { type: 'string' }, 'reuse-interval': { type: 'string' } });
+    const { values: v } = parseFlags(args, { ...tenantFlag, name: { type: 'string' }, slug: { type: 'string' }, 'reuse-interval': { type: 'string' }, 'allowed-origin': { type: 'string', multiple: true } });
     const params = { slug: need(text(v.tenant), '--tenant') };
     const interval = text(v['reuse-interval']);
-    const body = { name: need(text(v.name), '--name'), slug: need(text(v.slug), '--slug'), ...(interval !== undefined ? { refresh_token_reuse_interval: Number(interval) } : {}) };
+    const origins = list(v['allowed-origin']);
+    const body = {
+      name: need(text(v.name), '--name'), slug: need(text(v.slug), '--slug'),
+      ...(interval !== undefined ? { refresh_token_reuse_interval: Number(interval) } : {}), ...(origins?.length ? { allowed_origins: origins } : {}),
+    };
     return (invoke) => invoke('createApp', { params, body });
   },
   'registration token'(args) {
@@ -76,7 +80,7 @@ export const managementCommands: Record<string, ManagementCommand> = {
     const { values: v } = parseFlags(args, {
       ...tenantFlag, id: { type: 'string' }, name: { type: 'string' }, 'redirect-uri': { type: 'string', multiple: true },
       'post-logout-redirect-uri': { type: 'string', multiple: true }, scope: { type: 'string' }, 'backchannel-logout-uri': { type: 'string' },
-      'operator-tenant': { type: 'string', multiple: true }, set: { type: 'string' },
+      'operator-tenant': { type: 'string', multiple: true }, 'allowed-origin': { type: 'string', multiple: true }, set: { type: 'string' },
     });
     const params = { slug: need(text(v.tenant), '--tenant'), id: need(text(v.id), '--id') };
     const body = {
@@ -87,6 +91,7 @@ export const managementCommands: Record<string, ManagementCommand> = {
       ...(v.scope !== undefined ? { scope: text(v.scope) } : {}),
       ...(v['backchannel-logout-uri'] !== undefined ? { backchannel_logout_uri: text(v['backchannel-logout-uri']) } : {}),
       ...(v['operator-tenant'] ? { operator_tenants: list(v['operator-tenant']) } : {}),
+      ...(v['allowed-origin'] ? { allowed_origins: list(v['allowed-origin']) } : {}),
     };
     if (!Object.keys(body).length) throw new UsageError('nothing to change: give --name, --redirect-uri, --scope … or --set \'<json>\'');
     return (invoke) => invoke('updateClient', { params, body });

@@ -34,6 +34,8 @@ export const clientUpdateSchema = z.object({
   backchannel_logout_uri: uri.nullable().optional(),
   backchannel_logout_session_required: z.boolean().optional(),
   operator_tenants: z.array(z.string()).max(100).nullable().optional(),
+  /** a headless app's browser origins for the REST auth API (CORS); the tenant's provider checks each */
+  allowed_origins: z.array(z.string().max(200)).max(50).nullable().optional(),
   // PAR, DPoP, JAR, JARM, pairwise, mTLS, response types (issue #17); null removes one
   ...Object.fromEntries(Object.entries(protocolMetadataSchema.shape).map(([key, schema]) => [key, schema.unwrap().nullable().optional()])),
 }).strict();

@@ -41,7 +41,7 @@ export interface CreateClientInput {
    * (client_secret_post), with the refresh and login-transaction grants, the headless capability on and `appSlug`
    * as its tokens' audience; its id starts with the tenant's slug, so the tenant follows from the app id
    */
-  headless?: { appSlug: string; tenantSlug: string };
+  headless?: { appSlug: string; tenantSlug: string; allowedOrigins?: string[] };
   /** PAR, DPoP, JAR, JARM, pairwise, mTLS and response-type metadata (protocol-metadata.ts) */
   protocol?: ProtocolMetadata;
 }
@@ -63,6 +63,12 @@ export const builtInRestAppSlug = 'tessera-rest';
 const reservedAppSlugs: ReadonlySet<string> = new Set([builtInRestAppSlug]);
 const appGrants = ['refresh_token', loginTransactionGrantType];
 
+/** what every app's metadata holds (its auth method apart) */
+const appMetadata = (name: string, appSlug: string, reuseInterval: number) => ({
+  client_name: name, application_type: 'web', grant_types: appGrants, response_types: [] as string[], redirect_uris: [] as string[],
+  first_party: true, refresh_token_reuse_interval: reuseInterval, headless: true, app_slug: appSlug,
+});
+
 const secretContext = (tenantId: string, clientId: string) => `client-secret:${tenantId}:${clientId}`;
 const isWebUri = (uri: string) => /^https?:\/\//i.test(uri);
 
@@ -80,12 +86,12 @@ export function createClientsService(deps: { repository: ClientsRepository; seal
   }
 
   /** an app's metadata and a new secret, checked as the tenant's provider will check them */
-  async function appRecord(tenantId: string, clientId: string, name: string, appSlug: string, reuseInterval: number, validate: MetadataValidator) {
+  async function appRecord(tenantId: string, clientId: string, name: string, appSlug: string, reuseInterval: number, validate: MetadataValidator, allowedOrigins: string[] = []) {
     const secret = randomBytes(32).toString('base64url');
     const metadata: Record<string, unknown> = {
-      client_name: name, application_type: 'web', grant_types: appGrants, response_types: [], redirect_uris: [],
-      token_endpoint_auth_method: 'client_secret_post', first_party: true, refresh_token_reuse_interval: reuseInterval,
-      headless: true, app_slug: appSlug,
+      ...appMetadata(name, appSlug, reuseInterval), token_endpoint_auth_method: 'client_secret_post',
+      // the browser origins that may call the REST auth API naming this app (rest-api/rest-cors.ts)
+      ...(allowedOrigins.length ? { allowed_origins: [...new Set(allowedOrigins)] } : {}),
     };
     try {
       await validate({ ...metadata, client_id: clientId, client_secret: secret });
@@ -95,6 +101,21 @@ export function createClientsService(deps: { repository: ClientsRepository; seal
     return { secret, record: { clientId, name, metadata, sealedSecret: sealer.seal(secret, secretContext(tenantId, clientId)), firstParty: true } };
   }
 
+  /**
+   * The built-in REST client is a public client (RFC 6749 §2.1): the REST API needs no app credentials, so no secret
+   * could be kept anywhere, and its refresh tokens are used at the standard token endpoint with `client_id` alone —
+   * rotated on every use (oidc-provider rotates for public clients) and replay-checked like every other.
+   */
+  async function builtInRecord(clientId: string, validate: MetadataValidator) {
+    const metadata = { ...appMetadata('REST auth API (built-in)', builtInRestAppSlug, 0), token_endpoint_auth_method: 'none' };
+    try {
+      await validate({ ...metadata, client_id: clientId });
+    } catch (error) {
+      throw new AppError('client.invalid_metadata', (error as { error_description?: string }).error_description ?? (error as Error).message);
+    }
+    return { clientId, name: metadata.client_name, metadata, sealedSecret: null, firstParty: true };
+  }
+
   /** @throws AppError('request.invalid' | 'app.slug_reserved' | 'app.slug_taken' | 'client.invalid_metadata') */
   async function createApp(tenantId: string, name: string, app: NonNullable<CreateClientInput['headless']>, reuseInterval: number, validate: MetadataValidator): Promise<CreatedClient> {
     assertThat(appSlugPattern.test(app.appSlug), 'request.invalid', 'An app slug is 2 to 40 lower-case letters, digits or hyphens, starting with a letter.');
@@ -102,23 +123,30 @@ export function createClientsService(deps: { repository: ClientsRepository; seal
     // checked before the insert: two creations racing with one slug can both pass (the slug is only an audience)
     if ((await repository.list(tenantId)).some((c) => c.metadata.app_slug === app.appSlug)) throw new AppError('app.slug_taken');
     const clientId = `${app.tenantSlug}.${randomBytes(12).toString('base64url')}`;
-    const { secret, record } = await appRecord(tenantId, clientId, name, app.appSlug, reuseInterval, validate);
+    const { secret, record } = await appRecord(tenantId, clientId, name, app.appSlug, reuseInterval, validate, app.allowedOrigins);
     await repository.create(tenantId, record);
     return { client_id: clientId, client_secret: secret, client_name: name, token_endpoint_auth_method: 'client_secret_post', grant_types: appGrants as GrantType[], redirect_uris: [] };
   }
 
   return {
     /**
-     * The tenant's built-in REST client (app slug `tessera-rest`), created on first use. Its id is derived from the
-     * tenant, so concurrent first calls in any number of processes insert the same row: one insert wins
-     * (ON CONFLICT DO NOTHING) and every caller answers with that id.
+     * The tenant's built-in REST client (app slug `tessera-rest`, a public client: builtInRecord), created on first use
+     * and made public if an older version made it confidential. Its id is derived from the tenant, so concurrent first
+     * calls in any number of processes insert the same row: one insert wins (ON CONFLICT DO NOTHING) and every caller
+     * answers with that id.
      * @throws AppError('client.invalid_metadata')
      */
     async ensureBuiltInRestApp(tenantId: string, tenantSlug: string, validate: MetadataValidator): Promise<string> {
       const clientId = `${tenantSlug}.${createHash('sha256').update(`${builtInRestAppSlug}\0${tenantId}`).digest('base64url').slice(0, 16)}`;
-      if (await repository.find(tenantId, clientId)) return clientId;
-      const { record } = await appRecord(tenantId, clientId, 'REST auth API (built-in)', builtInRestAppSlug, 0, validate);
-      await repository.createIfAbsent(tenantId, record);
+      const existing = await repository.find(tenantId, clientId);
+      if (!existing) {
+        await repository.createIfAbsent(tenantId, await builtInRecord(clientId, validate));
+      } else if (existing.metadata.token_endpoint_auth_method !== 'none') {
+        // made before it was public (client_secret_post with a secret nobody kept): made public in place, so its live
+        // refresh tokens and sessions carry on and now work at the token endpoint too
+        await repository.update(tenantId, clientId, { metadata: { ...existing.metadata, token_endpoint_auth_method: 'none' }, sealedSecret: null });
+        await cache.changed(tenantId, clientId);
+      }
       return clientId;
     },
     /** @throws AppError('client.invalid_metadata' | 'request.invalid' | 'app.slug_reserved' | 'app.slug_taken') */

@@ -61,7 +61,7 @@ export const errorCatalogue = {
   'login.expired': { status: 400, message: 'This sign-in has expired.', action: 'Start the sign-in again.' },
   'login.invalid_credentials': { status: 401, message: 'The email or password is not right.', action: 'Ask the user to type them again, or to reset the password.' },
   'rest.disabled': { status: 404, message: 'The REST auth API is not turned on for this tenant.', action: 'Turn it on with `tessera tenant settings --tenant <slug> --set \'{"headless":{"restApi":true}}\'`.' },
-  'rest.origin_not_allowed': { status: 403, message: 'This origin may not call the REST auth API from a browser.', action: 'Add the origin to the tenant setting headless.allowedOrigins, or call the API from your server.' },
+  'rest.origin_not_allowed': { status: 403, message: 'This origin may not call the REST auth API from a browser.', action: 'Register the origin with the app the request names (its allowed_origins: tessera app create or client update --allowed-origin) or in the tenant setting headless.allowedOrigins, or call the API from your server.' },
   'rest.redirect_not_allowed': { status: 400, message: 'redirect_to is not a redirect URI registered for this app.', action: 'Send one of the app\'s redirect URIs exactly (a named app: its client\'s redirect_uris; the built-in client: the tenant setting headless.redirectUris).' },
   'federated.unknown_provider': { status: 400, message: 'The tenant has no enabled connection of that name.', action: 'Send as "provider" the id of a connection the tenant enabled (e.g. google, github).' },
   'federated.upstream_failed': { status: 502, message: 'The identity provider could not be reached or answered wrongly.', action: 'Try again in a moment, or sign in another way.' },

@@ -9,6 +9,16 @@ import { createRequire } from 'node:module';
 const load = createRequire(import.meta.url);
 
 /**
+ * Fields that hold a credential in some request of Tessera: the hosted forms, the backend OTP API (`app_secret`, `otp`),
+ * the REST auth API (`code`, `password`, `new_password`, `refresh_token`, `recovery_code`, `code_verifier`) and the
+ * protocol endpoints.
+ */
+export const secretFields = [
+  'password', 'new_password', 'current_password', 'client_secret', 'app_secret', 'secret', 'code', 'otp', 'recovery_code',
+  'code_verifier', 'refresh_token', 'access_token', 'id_token', 'token', 'client_assertion',
+] as const;
+
+/**
  * @param options.pretty lines for a person (development)
  * @param options.destination where lines go; default stdout (the test suite captures a server's log in its own process)
  */
@@ -19,7 +29,8 @@ export function createLogger(level: string, options: { pretty?: boolean; destina
     redact: {
       paths: [
         'req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]',
-        '*.password', '*.client_secret', '*.code', '*.refresh_token', '*.access_token', '*.id_token', '*.token',
+        // at the top of a log object and one level down (pino's `*` matches one key)
+        ...secretFields, ...secretFields.map((field) => `*.${field}`),
       ],
       censor: '[redacted]',
     },

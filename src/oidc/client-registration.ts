@@ -13,7 +13,7 @@ import { applySoftwareStatement } from './software-statement.js';
 export { singleUsePolicy, tenantPolicy };
 
 /** Tessera's own client metadata (provider-config.ts) is for operators to set, never a registrant */
-const operatorOnly = ['first_party', 'operator_tenants', 'headless', 'app_slug', 'refresh_token_reuse_interval', 'api_scope'];
+const operatorOnly = ['first_party', 'operator_tenants', 'headless', 'app_slug', 'allowed_origins', 'refresh_token_reuse_interval', 'api_scope'];
 
 export interface RegistrationDeps {
   /** claims `key` once (atomic); false when it was claimed before */

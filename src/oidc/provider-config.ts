@@ -17,6 +17,7 @@ import { deviceFlowFeature, type DevicePages } from './device-flow.js';
 import { extraTokenClaims } from './extra-token-claims.js';
 import { supportedLocales } from '../i18n/i18n.js';
 import { systemSlug } from '../tenants/issuer.js';
+import { browserOrigin } from '../tenants/headless-settings.js';
 import { appSlugPattern } from './protocol-names.js';
 import { formPostMetadataProblem, refuseFormPost } from './form-post-switch.js';
 
@@ -141,8 +142,9 @@ export function tenantProviderConfiguration(input: TenantProviderConfigInput): C
       // tenant's API a client may be granted (resource-servers.ts) are registered here, space-delimited.
       // operator_tenants: on a system-tenant client, the tenants its Management API tokens may touch (absent: all)
       // headless / app_slug (issue #16): an app of the backend OTP API (/auth/…), off by default; its slug is the
-      // `aud` of the access tokens issued to it.
-      properties: ['first_party', 'refresh_token_reuse_interval', 'api_scope', 'operator_tenants', 'headless', 'app_slug'],
+      // `aud` of the access tokens issued to it; allowed_origins: the browser origins that may call the REST auth API
+      // naming this app (CORS, rest-api/rest-cors.ts), besides the tenant's headless.allowedOrigins.
+      properties: ['first_party', 'refresh_token_reuse_interval', 'api_scope', 'operator_tenants', 'headless', 'app_slug', 'allowed_origins'],
       validator(_ctx, key, value, metadata) {
         // Checked once per client (every client has `first_party`, if only as undefined): what the tenant requires of
         // all but Tessera's own clients (the account page and console sign in without PAR or request objects).
@@ -161,6 +163,10 @@ export function tenantProviderConfiguration(input: TenantProviderConfigInput): C
         if (key === 'headless' && value !== undefined && typeof value !== 'boolean') throw new errors.InvalidClientMetadata('headless must be a boolean');
         if (key === 'app_slug' && value !== undefined && !(typeof value === 'string' && appSlugPattern.test(value))) {
           throw new errors.InvalidClientMetadata('app_slug must be 2 to 40 lower-case letters, digits or hyphens, starting with a letter');
+        }
+        if (key === 'allowed_origins' && value !== undefined
+          && !(Array.isArray(value) && value.length <= 50 && value.every((origin) => browserOrigin.safeParse(origin).success))) {
+          throw new errors.InvalidClientMetadata('allowed_origins must be an array of origins such as https://app.example.com (no path, no trailing slash)');
         }
         if (key === 'operator_tenants' && value !== undefined
           && !(Array.isArray(value) && value.length <= 100 && value.every((slug) => typeof slug === 'string' && /^[a-z][a-z0-9-]{1,39}$/.test(slug)))) {

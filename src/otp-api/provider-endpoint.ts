@@ -12,7 +12,8 @@ export interface ProviderAnswer { status: number; body: Record<string, unknown> 
 
 /**
  * @param form the endpoint's parameters (RFC 6749 §4.1.3 / RFC 7009 §2.1), client credentials included
- * (client_secret_post). The request's own body must have been read already: the provider takes `form` instead.
+ * (client_secret_post; an empty client_secret is left out, for a public client). The request's own body must have been
+ * read already: the provider takes `form` instead.
  */
 export async function callProviderEndpoint(ctx: Context, tenantSlug: string, provider: Provider, path: '/token' | '/token/revocation', form: Record<string, string>): Promise<ProviderAnswer> {
   let run = composed.get(provider);
@@ -28,7 +29,9 @@ export async function callProviderEndpoint(ctx: Context, tenantSlug: string, pro
   // what tenant-routes.ts does for the provider's own paths: the provider sees the path below its issuer
   mountable.mountPath = `/t/${tenantSlug}`;
   ctx.request.headers['content-type'] = 'application/x-www-form-urlencoded';
-  ctx.request.body = form;
+  // a public client (the REST API's built-in one) has no secret: it sends `client_id` alone (auth method `none`)
+  const { client_secret: secret, ...rest } = form;
+  ctx.request.body = secret ? form : rest;
   ctx.path = path;
   try {
     await run(ctx, async () => undefined);

@@ -54,7 +54,7 @@ export function operation(input: { id: string; summary: string; body?: Json; req
   return {
     operationId: input.id, summary: input.summary, tags: ['REST auth API'],
     security: input.bearer ? [{ bearerAuth: [] }] : [],
-    description: `Error codes: ${[...input.errors, ...(input.idempotent ? idempotencyErrors : [])].join(', ')}. Answers rest.disabled (404) unless the tenant set headless.restApi; a browser Origin not in headless.allowedOrigins gets rest.origin_not_allowed.`,
+    description: `Error codes: ${[...input.errors, ...(input.idempotent ? idempotencyErrors : [])].join(', ')}. Answers rest.disabled (404) unless the tenant set headless.restApi; a browser Origin in neither headless.allowedOrigins nor the named app's allowed_origins gets rest.origin_not_allowed.`,
     parameters: [
       ...(input.bearer ? [{ name: 'Authorization', in: 'header', required: true, schema: { type: 'string', pattern: '^Bearer ' } }] : []),
       ...(input.parameters ?? []),

@@ -1,7 +1,7 @@
 // The REST auth API under each tenant's issuer, `{issuer}/v1/…` (issue #16 §3): login (password, then the
 // challenge envelope when a second factor is due), challenge verify, refresh, logout, whoami and effective
 // permissions; sign-up, passwordless sign-in (codes, links) and recovery live in rest-signup/rest-otp/rest-magic-link/rest-recovery.routes.ts. Off until the tenant sets headless.restApi; a browser may call it only from an origin in
-// headless.allowedOrigins (CORS). Tokens come from the tenant's oidc-provider (provider-endpoint.ts): refresh
+// headless.allowedOrigins or in the allowed_origins of the app it names (CORS, rest-cors.ts). Tokens come from the tenant's oidc-provider (provider-endpoint.ts): refresh
 // rotation, replay detection and revocation are the standard token endpoint's.
 import Router from '@koa/router';
 import type { Context, Next } from 'koa';
@@ -12,6 +12,7 @@ import { listClaim } from '../rbac/access-token-check.js';
 import { bearerToken, verifyAppAccessToken, type AppAccess } from '../otp-api/app-access-token.js';
 import { callProviderEndpoint } from '../otp-api/provider-endpoint.js';
 import { createRestClients } from './rest-client.js';
+import { appAllowedOrigins, approveOriginFor, assertOriginSettled, checkOrigin } from './rest-cors.js';
 import { addTwoFactorSurface } from './rest-2fa-surface.js';
 import { createRestEnvironments } from './rest-environments.js';
 import { createRestSignIn, restTokens, type RestAnswer } from './rest-sign-in.js';
@@ -26,28 +27,17 @@ import { addRecoveryRoutes } from './rest-recovery.routes.js';
 import type { CallingApp } from '../otp-api/app-credentials.js';
 
 export const restApiPrefix = '/t/:slug/v1';
-const corsHeaders = 'Authorization, Content-Type, Idempotency-Key';
-const corsMethods = 'GET, POST, PUT, DELETE';
-
-/** the gate and CORS: off → rest.disabled; an Origin the tenant did not register → rest.origin_not_allowed */
-async function gate(ctx: Context, next: Next) {
-  const tenant = ctx.state.tenant!;
-  ctx.set('Cache-Control', 'no-store');
-  if (!tenant.settings.headless.restApi) throw new AppError('rest.disabled');
-  const origin = ctx.get('Origin');
-  if (origin) {
-    ctx.vary('Origin');
-    if (!tenant.settings.headless.allowedOrigins.includes(origin)) throw new AppError('rest.origin_not_allowed');
-    ctx.set('Access-Control-Allow-Origin', origin);
-    if (ctx.method === 'OPTIONS') {
-      ctx.set('Access-Control-Allow-Methods', corsMethods);
-      ctx.set('Access-Control-Allow-Headers', corsHeaders);
-      ctx.set('Access-Control-Max-Age', '600');
-      ctx.status = 204;
-      return;
-    }
-  }
-  await next();
+/** the gate and CORS (rest-cors.ts): off → rest.disabled; an Origin neither the tenant nor the app registers → rest.origin_not_allowed */
+function gateFor(services: Services) {
+  return async (ctx: Context, next: Next) => {
+    const tenant = ctx.state.tenant!;
+    ctx.set('Cache-Control', 'no-store');
+    if (!tenant.settings.headless.restApi) throw new AppError('rest.disabled');
+    const appOrigins = async () => (await services.clientAdmin.list(tenant.id)).filter((c) => c.headless === true).flatMap(appAllowedOrigins);
+    if (await checkOrigin(ctx, tenant.settings.headless.allowedOrigins, appOrigins)) return;
+    await next();
+    assertOriginSettled(ctx);
+  };
 }
 
 export function restApiRoutes(services: Services) {
@@ -56,7 +46,7 @@ export function restApiRoutes(services: Services) {
   const signIn = createRestSignIn(services);
   const environments = createRestEnvironments(services, clients);
 
-  router.use(gate);
+  router.use(gateFor(services));
   // a preflight for any path of the API is answered by the gate
   router.options('/{*path}', () => undefined);
 
@@ -83,6 +73,7 @@ export function restApiRoutes(services: Services) {
       ctx.set('WWW-Authenticate', token ? 'Bearer error="invalid_token"' : 'Bearer');
       throw new AppError('auth.invalid_token');
     }
+    approveOriginFor(ctx, access.client);
     return access;
   }
 

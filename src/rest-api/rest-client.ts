@@ -11,6 +11,7 @@ import type { ResolvedTenant } from '../http/tenant-routes.js';
 import { isDevelopmentToken, looksLikeDevelopmentToken } from '../config/development-token.js';
 import { authenticateApp, type CallingApp } from '../otp-api/app-credentials.js';
 import { builtInRestAppSlug } from '../clients/clients.service.js';
+import { approveOriginFor } from './rest-cors.js';
 
 export { builtInRestAppSlug };
 
@@ -28,6 +29,12 @@ function basicCredentials(header: string): { id: string; secret: string } | null
   } catch {
     return null;
   }
+}
+
+/** what the client authenticates with at the token endpoint besides its id: '' for a public client (auth method none) */
+export function tokenEndpointSecret(client: unknown): string | undefined {
+  const known = client as { clientAuthMethod?: string; clientSecret?: string } | undefined;
+  return known?.clientAuthMethod === 'none' ? '' : known?.clientSecret || undefined;
 }
 
 function developmentBearer(header: string): string | null {
@@ -57,8 +64,9 @@ export function createRestClients(services: Services) {
       clientId = await builtInClientId(tenant);
       client = await provider.Client.find(clientId);
     }
-    const secret = (client as unknown as { clientSecret?: string } | undefined)?.clientSecret;
-    if (!client || !secret) throw new Error('the built-in REST client could not be loaded');
+    // a public client: no secret (clients.service.ts ensureBuiltInRestApp)
+    const secret = tokenEndpointSecret(client);
+    if (!client || secret === undefined) throw new Error('the built-in REST client could not be loaded');
     return { tenant, provider, client, appId: clientId, appSecret: secret, appSlug: builtInRestAppSlug };
   }
 
@@ -72,25 +80,37 @@ export function createRestClients(services: Services) {
     const provider = ctx.state.provider!;
     const clientId = typeof body.client_id === 'string' ? body.client_id : await builtInClientId(tenant);
     const client = await provider.Client.find(clientId);
-    const app = client as unknown as { headless?: boolean; app_slug?: string; clientSecret?: string } | undefined;
-    if (!client || !app?.headless || !app.app_slug || !app.clientSecret) throw new AppError('app.invalid_credentials');
-    return { tenant, provider, client, appId: clientId, appSecret: app.clientSecret, appSlug: app.app_slug };
+    const app = client as unknown as { headless?: boolean; app_slug?: string } | undefined;
+    const secret = tokenEndpointSecret(client);
+    if (!client || !app?.headless || !app.app_slug || secret === undefined) throw new AppError('app.invalid_credentials');
+    return { tenant, provider, client, appId: clientId, appSecret: secret, appSlug: app.app_slug };
+  }
+
+  /** the app named by the request's credentials, or the built-in client */
+  async function callingApp(ctx: Context, tenant: ResolvedTenant, body: Record<string, unknown>): Promise<CallingApp> {
+    const dev = developmentBearer(ctx.get('Authorization'));
+    if (dev !== null) return developmentApp(ctx, tenant, dev, body);
+    const basic = ctx.get('Authorization') ? basicCredentials(ctx.get('Authorization')) : null;
+    if (ctx.get('Authorization') && !basic) throw new AppError('app.invalid_credentials', 'Authorization must be HTTP Basic with the client id and secret.');
+    const credentials = basic ?? (body.client_id !== undefined || body.client_secret !== undefined ? { id: body.client_id, secret: body.client_secret } : null);
+    if (credentials) {
+      const app = await authenticateApp(services.providers, { app_id: credentials.id, app_secret: credentials.secret });
+      if (app.tenant.id !== tenant.id) throw new AppError('app.invalid_credentials');
+      return app;
+    }
+    return builtIn(tenant, ctx.state.provider!);
   }
 
   return {
-    /** @throws AppError('app.invalid_credentials') for credentials that do not name a headless app of this tenant */
+    /**
+     * The calling app, whose allowed_origins then decide a browser Origin the tenant does not list (rest-cors.ts).
+     * @throws AppError('app.invalid_credentials') for credentials that do not name a headless app of this tenant
+     * @throws AppError('rest.origin_not_allowed')
+     */
     async identify(ctx: Context, tenant: ResolvedTenant, body: Record<string, unknown>): Promise<CallingApp> {
-      const dev = developmentBearer(ctx.get('Authorization'));
-      if (dev !== null) return developmentApp(ctx, tenant, dev, body);
-      const basic = ctx.get('Authorization') ? basicCredentials(ctx.get('Authorization')) : null;
-      if (ctx.get('Authorization') && !basic) throw new AppError('app.invalid_credentials', 'Authorization must be HTTP Basic with the client id and secret.');
-      const named = basic ?? (body.client_id !== undefined || body.client_secret !== undefined ? { id: body.client_id, secret: body.client_secret } : null);
-      if (named) {
-        const app = await authenticateApp(services.providers, { app_id: named.id, app_secret: named.secret });
-        if (app.tenant.id !== tenant.id) throw new AppError('app.invalid_credentials');
-        return app;
-      }
-      return builtIn(tenant, ctx.state.provider!);
+      const app = await callingApp(ctx, tenant, body);
+      approveOriginFor(ctx, app.client);
+      return app;
     },
     builtIn,
   };

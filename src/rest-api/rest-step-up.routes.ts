@@ -13,6 +13,7 @@ import { apiMethodName, challengeEnvelope, stepUpMethod, transactionMethod } fro
 import type { AppAccess } from '../otp-api/app-access-token.js';
 import type { CallingApp } from '../otp-api/app-credentials.js';
 import { requestOf, jsonObject, type RestTwoFactorDeps } from './rest-2fa-subject.js';
+import { tokenEndpointSecret } from './rest-client.js';
 
 /** a step-up is answered now or not at all: as long as a WebAuthn ceremony may take */
 const stepUpSeconds = 300;
@@ -23,8 +24,8 @@ export function addStepUpRoutes(router: Router, services: Services, deps: Pick<R
 
   /** the client the token was issued to, as the caller of the token endpoint (its secret is the provider's) */
   function appOf(ctx: Context, access: AppAccess): CallingApp {
-    const secret = (access.client as unknown as { clientSecret?: string }).clientSecret;
-    if (!secret) throw new AppError('auth.invalid_token');
+    const secret = tokenEndpointSecret(access.client);
+    if (secret === undefined) throw new AppError('auth.invalid_token');
     return { tenant: ctx.state.tenant!, provider: ctx.state.provider!, client: access.client, appId: access.client.clientId, appSecret: secret, appSlug: access.appSlug };
   }
 

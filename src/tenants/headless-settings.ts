@@ -4,8 +4,8 @@
 // and social sign-in to the device that started them (rest-pkce.ts).
 import { z } from 'zod';
 
-/** an origin as a browser sends it: scheme, host and port, no path */
-const origin = z.string().max(200).refine((value) => {
+/** an origin as a browser sends it: scheme, host and port, no path (also an app's allowed_origins, provider-config.ts) */
+export const browserOrigin = z.string().max(200).refine((value) => {
   try {
     const url = new URL(value);
     return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value;
@@ -28,7 +28,7 @@ const redirectUri = z.string().max(500).refine((value) => {
 export const headlessSettingsSchema = z.object({
   restApi: z.boolean().default(false),
   /** origins allowed to call the REST API from a browser (CORS); none by default */
-  allowedOrigins: z.array(origin).max(50).default([]),
+  allowedOrigins: z.array(browserOrigin).max(50).default([]),
   /**
    * where the built-in REST client's sign-in links may lead (POST /v1/auth/magic-link `redirect_to`, exact match);
    * a named app registers its own as its client's redirect_uris

@@ -77,6 +77,22 @@ describe('admin console: apps of the backend OTP API', () => {
     assert.equal(asConsolePage(await browser.navigate(`${server.url}${base}/${ordinary.client_id}`), 'the not-found page').status, 404);
   });
 
+  it('registers an app with its browser origins for the REST auth API; a malformed origin is refused in words', async () => {
+    const admin = await createOperator(server, 'admin');
+    const base = `/admin/tenants/${tenant.slug}/apps`;
+    const { browser } = await signInToConsole(server, admin, base);
+    const list = asConsolePage(await browser.navigate(`${server.url}${base}`), 'the apps page');
+    const bad = asConsolePage(await browser.submit(list, base, { name: 'SPA', slug: 'spa-console', origins: 'https://spa.example.com/path' }), 'the form again');
+    assert.equal(bad.status, 400);
+    assert.match(visibleText(bad.html), /allowed_origins must be an array of origins/);
+    const created = asConsolePage(await browser.submit(list, base, { name: 'SPA', slug: 'spa-console', origins: 'https://spa.example.com\nhttps://admin.example.com' }), 'the new app');
+    assert.match(visibleText(created.html), /App spa-console was registered\./);
+    assert.match(created.html, /id="app-origins"><code>https:\/\/spa\.example\.com<\/code>, <code>https:\/\/admin\.example\.com<\/code>/);
+    const appId = /id="app-id">([^<]+)</.exec(created.html)![1]!;
+    const stored = await cliJson<{ allowed_origins: string[] }>(server, ['client', 'get', '--tenant', tenant.slug, '--id', appId]);
+    assert.deepEqual(stored.allowed_origins, ['https://spa.example.com', 'https://admin.example.com']);
+  });
+
   it('a viewer sees the apps without the forms; a write needs clients:write and a valid CSRF token', async () => {
     const app = await cliJson<{ app_id: string }>(server, ['app', 'create', '--tenant', tenant.slug, '--name', 'Viewed', '--slug', 'viewed-app']);
     const viewer = await createOperator(server, 'viewer');

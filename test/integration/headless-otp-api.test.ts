@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { importSPKI, jwtVerify, decodeJwt } from 'jose';
 import { cliJson, createClient, createTenant } from '../support/fixtures.js';
-import { outbox, uniqueEmail } from '../support/email-flows.js';
+import { auditEvents, outbox, uniqueEmail } from '../support/email-flows.js';
 import { randomMobile } from '../support/phone-flows.js';
 import { useTessera } from '../support/use-tessera.js';
 import { letTimePass } from '../support/test-clock.js';
@@ -44,6 +44,17 @@ describe('backend OTP API (/auth/…)', () => {
     return (await verified.json()) as Tokens;
   }
 
+  /** gives the user the role `auditor`, which grants reports:read on the tenant's API https://reports.example.com */
+  async function grantRole(userId: string) {
+    if (!roleMade) {
+      await cliJson(server, ['api', 'create', '--tenant', slug, '--identifier', 'https://reports.example.com', '--name', 'Reports', '--permission', 'reports:read']);
+      await cliJson(server, ['role', 'create', '--tenant', slug, '--name', 'auditor', '--api', 'https://reports.example.com', '--permission', 'reports:read']);
+      roleMade = true;
+    }
+    await cliJson(server, ['role', 'assign', '--tenant', slug, '--user', userId, '--role', 'auditor']);
+  }
+  let roleMade = false;
+
   before(async () => {
     ({ slug, issuer } = await createTenant(server));
     await cliJson(server, ['tenant', 'settings', '--tenant', slug, '--set', JSON.stringify({ signIn: { methods: { emailOtp: true, smsOtp: true } } })]);
@@ -72,15 +83,26 @@ describe('backend OTP API (/auth/…)', () => {
     assert.equal(protectedHeader.alg, 'RS256');
     assert.equal(payload.sub, first.user!.id);
     assert.equal(payload.client_id, app.app_id);
-    assert.ok(Array.isArray(payload.roles), 'roles claim as in every access token of the tenant');
+    assert.deepEqual(payload.roles, [], 'a new user holds no role yet');
+    // the hosted code sign-in's audit event (complete-challenge.ts): login.succeeded by the user, naming the method and app
+    const signedIn = (await auditEvents(server.env.DATABASE_URL!, slug)).filter((e) => e.type === 'login.succeeded' && e.subject === first.user!.id);
+    assert.equal(signedIn.length, 1);
+    assert.deepEqual([signedIn[0]!.actor, signedIn[0]!.outcome, signedIn[0]!.data.method, signedIn[0]!.data.client], [first.user!.id, 'success', 'email_otp', app.app_id]);
+    // RBAC claims as in every access token of the tenant: a role given now shows in the next sign-in's token
+    await grantRole(first.user!.id);
     const second = await signIn({ email });
     assert.equal(second.user?.id, first.user?.id);
     assert.equal(second.user?.created, false);
+    const { payload: granted } = await jwtVerify(second.access_token, await importSPKI(app.jwt_public_key, 'RS256'), { issuer, audience: 'attendance-app' });
+    assert.deepEqual(granted.roles, ['auditor']);
+    // permissions are per API (the token's audience): the app's own audience is no API, so none here (README)
+    assert.deepEqual(granted.permissions, []);
 
     const me = await fetch(`${server.url}/auth/me`, { headers: { authorization: `Bearer ${second.access_token}` } });
     assert.equal(me.status, 200);
-    const who = (await me.json()) as { user: { id: string; email: string; email_verified: boolean }; app: string; tenant: string };
+    const who = (await me.json()) as { user: { id: string; email: string; email_verified: boolean }; app: string; tenant: string; roles: string[] };
     assert.deepEqual([who.user.id, who.user.email, who.user.email_verified, who.app, who.tenant], [first.user!.id, email, true, 'attendance-app', slug]);
+    assert.deepEqual(who.roles, ['auditor']);
   });
 
   it('an SMS code works the same; the JSON answer names the channel', async () => {

@@ -4,7 +4,10 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { cliJson, createTenant, createUser } from '../support/fixtures.js';
-import { totpCode } from '../support/mfa-flows.js';
+import { mfaPage, totpCode } from '../support/mfa-flows.js';
+import { Browser } from '../support/browser.js';
+import { asPage, isLoginPage } from '../support/hosted-pages.js';
+import { auditEvents } from '../support/email-flows.js';
 import { useTessera } from '../support/use-tessera.js';
 import { expectError } from '../support/json-answers.js';
 
@@ -21,8 +24,8 @@ describe('REST auth API 2FA: status, TOTP setup and verify, backup codes, truste
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
 
+  let slug: string;
   before(async () => {
-    let slug: string;
     ({ slug, issuer } = await createTenant(server));
     await cliJson(server, ['tenant', 'settings', '--tenant', slug, '--set', JSON.stringify({ headless: { restApi: true } })]);
   });
@@ -82,5 +85,41 @@ describe('REST auth API 2FA: status, TOTP setup and verify, backup codes, truste
   it('needs a Bearer token', async () => {
     await expectError(await call('auth/2fa/status', null), 401, 'auth.invalid_token');
     await expectError(await call('auth/2fa/totp/setup', null, {}), 401, 'auth.invalid_token');
+  });
+  it('a browser remembered on the hosted second-factor page is listed over REST and deleted there, by its user only', async () => {
+    const user = await createUser(server, slug);
+    const login = async () => (await (await call('auth/login', null, { email: user.email, password: user.password })).json()) as Record<string, unknown>;
+    const token = (await login()).access_token as string;
+    const enrolment = (await (await call('auth/2fa/totp/setup', token, {})).json()) as { factor_id: string; secret: string };
+    const { backup_codes: codes } = (await (await call('auth/2fa/totp/verify', token, { factor_id: enrolment.factor_id, code: await totpCode(enrolment.secret) })).json()) as { backup_codes: string[] };
+
+    // the hosted pages: password, then the TOTP page with "remember this browser" ticked
+    const signIn = async (browser: Browser) => {
+      const out = asPage(await browser.navigate(`${server.url}/t/${slug}/account/sign-in`), 'the login page');
+      assert.ok(isLoginPage(out), out.html.slice(0, 300));
+      return browser.submit(out, '/login', { email: user.email, password: user.password });
+    };
+    const browser = new Browser();
+    const remembered = asPage(await browser.submit(mfaPage(await signIn(browser)), '/mfa/totp', { code: await totpCode(enrolment.secret, Date.now() + 30_000), remember: 'on' }), 'the account page');
+    assert.equal(remembered.url.pathname, `/t/${slug}/account`);
+    assert.ok(browser.cookieNames(`${server.url}/t/${slug}/`).includes('tessera_td'), 'the browser holds its trusted-device cookie');
+
+    const challenge = (await login()) as { challenge: { id: string } };
+    const fresh = ((await (await call(`auth/challenge/${challenge.challenge.id}/verify`, null, { method: 'recovery_code', code: codes[0] })).json()) as { access_token: string }).access_token;
+    const listed = (await (await call('auth/2fa/trusted-devices', fresh)).json()) as { devices: Array<{ id: string; device: string; ip: string | null; created_at: string; expires_at: string }> };
+    assert.equal(listed.devices.length, 1, JSON.stringify(listed));
+    const [device] = listed.devices;
+    assert.ok(device!.device.length > 0);
+    assert.ok(Date.parse(device!.expires_at) > Date.now() && Date.parse(device!.created_at) <= Date.now());
+    // another user cannot delete it
+    const other = await createUser(server, slug);
+    const otherToken = ((await (await call('auth/login', null, { email: other.email, password: other.password })).json()) as { access_token: string }).access_token;
+    await expectError(await fetch(`${issuer}/v1/auth/2fa/trusted-devices/${device!.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${otherToken}` } }), 404, 'device.not_found');
+
+    const deleted = await fetch(`${issuer}/v1/auth/2fa/trusted-devices/${device!.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${fresh}` } });
+    assert.equal(deleted.status, 204);
+    assert.deepEqual(await (await call('auth/2fa/trusted-devices', fresh)).json(), { devices: [] });
+    await expectError(await fetch(`${issuer}/v1/auth/2fa/trusted-devices/${device!.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${fresh}` } }), 404, 'device.not_found');
+    assert.ok((await auditEvents(server.env.DATABASE_URL!, slug)).some((e) => e.type === 'mfa.device_revoked' && e.subject === user.id));
   });
 });

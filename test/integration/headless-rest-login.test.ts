@@ -12,6 +12,7 @@ import { enrolTotp, signInToAccount, totpCode } from '../support/mfa-flows.js';
 import { useTessera } from '../support/use-tessera.js';
 import { letTimePass } from '../support/test-clock.js';
 import { expectError } from '../support/json-answers.js';
+import { auditEvents } from '../support/email-flows.js';
 
 interface Tokens { access_token: string; refresh_token: string; token_type: string; access_expires_at: string; refresh_expires_at: string }
 interface Envelope { status: string; challenge: { id: string; kind: string; methods: string[]; expires_at: string; issuer: string } }
@@ -47,6 +48,10 @@ describe('REST auth API ({issuer}/v1/…): login, challenge, refresh, logout, wh
 
   it('password login answers tokens of the built-in first-party client; whoami, effective permissions; refresh rotates, a replay revokes the family', async () => {
     const user = await createUser(server, slug);
+    // a role with a permission on an API of the tenant (RBAC claims as in every token of the tenant)
+    await cliJson(server, ['api', 'create', '--tenant', slug, '--identifier', 'https://reports.example.com', '--name', 'Reports', '--permission', 'reports:read']);
+    await cliJson(server, ['role', 'create', '--tenant', slug, '--name', 'auditor', '--api', 'https://reports.example.com', '--permission', 'reports:read']);
+    await cliJson(server, ['role', 'assign', '--tenant', slug, '--user', user.id, '--role', 'auditor']);
     const tokens = (await login(user)) as Tokens;
     assert.equal(tokens.token_type, 'Bearer');
     assert.ok(Date.parse(tokens.access_expires_at) > Date.now());
@@ -55,6 +60,13 @@ describe('REST auth API ({issuer}/v1/…): login, challenge, refresh, logout, wh
     assert.equal(claims.iss, issuer);
     assert.equal(claims.aud, 'tessera-rest');
     assert.equal(claims.sub, user.id);
+    assert.deepEqual(claims.roles, ['auditor']);
+    // permissions are per API (the token's audience): the app's own audience is no API, so none in this token
+    assert.deepEqual(claims.permissions, []);
+    // the hosted password login's audit event (password.routes.ts): login.succeeded by the user, method password
+    const signedIn = (await auditEvents(server.env.DATABASE_URL!, slug)).filter((e) => e.type === 'login.succeeded' && e.subject === user.id);
+    assert.equal(signedIn.length, 1);
+    assert.deepEqual([signedIn[0]!.actor, signedIn[0]!.outcome, signedIn[0]!.data.method, signedIn[0]!.data.client], [user.id, 'success', 'password', claims.client_id]);
     // the built-in client is created once per tenant, not per sign-in
     const again = decodeJwt(((await login(user)) as Tokens).access_token);
     assert.equal(again.client_id, claims.client_id);
@@ -63,10 +75,13 @@ describe('REST auth API ({issuer}/v1/…): login, challenge, refresh, logout, wh
     assert.equal(who.status, 200);
     const me = (await who.json()) as { user: { id: string; email: string }; tenant: { slug: string }; app: string; roles: string[]; permissions: string[]; session: { auth_time: string | null } };
     assert.deepEqual([me.user.id, me.user.email, me.tenant.slug, me.app], [user.id, user.email, slug, 'tessera-rest']);
-    assert.ok(Array.isArray(me.roles) && Array.isArray(me.permissions));
+    assert.deepEqual([me.roles, me.permissions], [['auditor'], []]);
     const effective = await call('permissions/effective', undefined, { authorization: `Bearer ${tokens.access_token}` });
     assert.equal(effective.status, 200);
-    assert.deepEqual(Object.keys((await effective.json()) as object).sort(), ['audience', 'permissions', 'roles']);
+    assert.deepEqual(await effective.json(), { audience: 'tessera-rest', roles: ['auditor'], permissions: [] });
+    // on the API itself, the role's permission
+    const onApi = await call(`permissions/effective?audience=${encodeURIComponent('https://reports.example.com')}`, undefined, { authorization: `Bearer ${tokens.access_token}` });
+    assert.deepEqual(await onApi.json(), { audience: 'https://reports.example.com', roles: ['auditor'], permissions: ['reports:read'] });
 
     // rotation at /v1/auth/refresh; replaying the first token is refused
     const rotated = await call('auth/refresh', { refresh_token: tokens.refresh_token });
@@ -139,6 +154,44 @@ describe('REST auth API ({issuer}/v1/…): login, challenge, refresh, logout, wh
     const refusedPreflight = await fetch(`${issuer}/v1/auth/login`, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
     assert.equal(refusedPreflight.headers.get('access-control-allow-origin'), null);
     await expectError(await call('auth/login', { email: user.email, password: user.password }, { origin: 'https://evil.example' }), 403, 'rest.origin_not_allowed');
+  });
+
+  it('CORS: an app registers its own origins; a request naming the app is allowed from them, one naming no app or another app is not', async () => {
+    const spa = 'https://spa.example.com';
+    const bad = await server.cli(['app', 'create', '--tenant', slug, '--name', 'Bad', '--slug', 'bad-origins', '--allowed-origin', 'https://spa.example.com/path']);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /allowed_origins/);
+    const app = await cliJson<{ app_id: string; app_secret: string; allowed_origins: string[] }>(server, ['app', 'create', '--tenant', slug, '--name', 'SPA', '--slug', 'spa-app', '--allowed-origin', spa]);
+    assert.deepEqual(app.allowed_origins, [spa]);
+    const other = await cliJson<{ app_id: string; app_secret: string }>(server, ['app', 'create', '--tenant', slug, '--name', 'No origins', '--slug', 'plain-app']);
+    const user = await createUser(server, slug);
+    const credentials = { client_id: app.app_id, client_secret: app.app_secret };
+
+    // a preflight names no app: answered for an origin some app of the tenant registers
+    const preflight = await fetch(`${issuer}/v1/auth/login`, { method: 'OPTIONS', headers: { origin: spa, 'access-control-request-method': 'POST' } });
+    assert.equal(preflight.status, 204);
+    assert.equal(preflight.headers.get('access-control-allow-origin'), spa);
+    const allowed = await call('auth/login', { email: user.email, password: user.password, ...credentials }, { origin: spa });
+    assert.equal(allowed.status, 200, await allowed.clone().text());
+    assert.equal(allowed.headers.get('access-control-allow-origin'), spa);
+    const tokens = (await allowed.json()) as Tokens;
+    // a Bearer call names the app through its token's client
+    const who = await call('whoami', undefined, { authorization: `Bearer ${tokens.access_token}`, origin: spa });
+    assert.equal(who.status, 200);
+    assert.equal(who.headers.get('access-control-allow-origin'), spa);
+    // the tenant's own origins stay allowed for the app too
+    assert.equal((await call('auth/login', { email: user.email, password: user.password, ...credentials }, { origin: 'https://app.example.com' })).status, 200);
+
+    // the built-in client (no app named) and an app without that origin are refused from it
+    await expectError(await call('auth/login', { email: user.email, password: user.password }, { origin: spa }), 403, 'rest.origin_not_allowed');
+    await expectError(await call('auth/login', { email: user.email, password: user.password, client_id: other.app_id, client_secret: other.app_secret }, { origin: spa }), 403, 'rest.origin_not_allowed');
+    const builtIn = (await login(user)) as Tokens;
+    await expectError(await call('whoami', undefined, { authorization: `Bearer ${builtIn.access_token}`, origin: spa }), 403, 'rest.origin_not_allowed');
+
+    // origins change with the client (Management API PATCH, here through the CLI)
+    const updated = await cliJson<{ allowed_origins: string[] }>(server, ['client', 'update', '--tenant', slug, '--id', other.app_id, '--allowed-origin', spa]);
+    assert.deepEqual(updated.allowed_origins, [spa]);
+    assert.equal((await call('auth/login', { email: user.email, password: user.password, client_id: other.app_id, client_secret: other.app_secret }, { origin: spa })).status, 200);
   });
 
   it('a TOTP user gets the challenge envelope; a TOTP or a recovery code completes it once; wrong codes and steps are refused', async () => {

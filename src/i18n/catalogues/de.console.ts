@@ -204,6 +204,8 @@ export const deConsole = {
       none: 'Noch keine Apps.',
       slug: 'App-Slug',
       slugHint: 'Kleinbuchstaben, Ziffern und Bindestriche; die Zielgruppe (aud) der Tokens der App.',
+      origins: 'Browser-Ursprünge',
+      originsHint: 'Optional. Ein Ursprung pro Zeile, etwa https://app.example.com: Browser dort dürfen die REST-Auth-API im Namen dieser App aufrufen.',
       appId: 'app_id',
       create: 'App registrieren',
       submit: 'App registrieren',

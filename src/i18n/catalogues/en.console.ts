@@ -206,6 +206,8 @@ export const enConsole = {
       none: 'No apps yet.',
       slug: 'App slug',
       slugHint: 'Lower-case letters, digits and hyphens; the audience (aud) of the app\'s tokens.',
+      origins: 'Browser origins',
+      originsHint: 'Optional. One origin per line, such as https://app.example.com: browsers there may call the REST auth API naming this app.',
       appId: 'app_id',
       create: 'Register an app',
       submit: 'Register app',

@@ -206,6 +206,8 @@ export const esConsole = {
       none: 'Todavía no hay apps.',
       slug: 'Slug de la app',
       slugHint: 'Minúsculas, cifras y guiones; la audiencia (aud) de los tokens de la app.',
+      origins: 'Orígenes de navegador',
+      originsHint: 'Opcional. Un origen por línea, como https://app.example.com: los navegadores allí pueden llamar a la API REST de autenticación en nombre de esta app.',
       appId: 'app_id',
       create: 'Registrar una app',
       submit: 'Registrar app',

@@ -206,6 +206,8 @@ export const frConsole = {
       none: 'Aucune app pour l’instant.',
       slug: 'Slug de l’app',
       slugHint: 'Minuscules, chiffres et tirets ; l’audience (aud) des jetons de l’app.',
+      origins: 'Origines navigateur',
+      originsHint: 'Facultatif. Une origine par ligne, par exemple https://app.example.com : les navigateurs de cette origine peuvent appeler l’API REST d’authentification au nom de cette app.',
       appId: 'app_id',
       create: 'Enregistrer une app',
       submit: 'Enregistrer l’app',

@@ -204,6 +204,8 @@ export const hiConsole = {
       none: 'अभी कोई ऐप नहीं।',
       slug: 'ऐप स्लग',
       slugHint: 'छोटे अक्षर, अंक और हाइफ़न; ऐप के टोकन का audience (aud)।',
+      origins: 'ब्राउज़र origins',
+      originsHint: 'वैकल्पिक। हर पंक्ति में एक origin, जैसे https://app.example.com: वहाँ के ब्राउज़र इस ऐप के नाम से REST auth API कॉल कर सकते हैं।',
       appId: 'app_id',
       create: 'ऐप पंजीकृत करें',
       submit: 'ऐप पंजीकृत करें',

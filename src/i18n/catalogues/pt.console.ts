@@ -206,6 +206,8 @@ export const ptConsole = {
       none: 'Ainda não há apps.',
       slug: 'Slug do app',
       slugHint: 'Letras minúsculas, algarismos e hífens; a audiência (aud) dos tokens do app.',
+      origins: 'Origens de navegador',
+      originsHint: 'Opcional. Uma origem por linha, como https://app.example.com: navegadores nelas podem chamar a API REST de autenticação em nome deste app.',
       appId: 'app_id',
       create: 'Registrar um app',
       submit: 'Registrar app',

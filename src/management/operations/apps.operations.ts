@@ -9,6 +9,8 @@ const createBody = z.object({
   name: z.string().max(100),
   slug: z.string().max(40),
   refresh_token_reuse_interval: z.number().int().min(0).max(300).optional(),
+  /** browser origins that may call the REST auth API naming this app (CORS), besides the tenant's headless.allowedOrigins */
+  allowed_origins: z.array(z.string().max(200)).max(50).optional(),
 }).strict();
 
 export const appOperations = [
@@ -19,12 +21,13 @@ export const appOperations = [
     body: createBody,
     async handle({ services, tenant, body, audit }) {
       const created = await services.clients.create(tenant.id, {
-        name: body.name, refreshTokenReuseInterval: body.refresh_token_reuse_interval, headless: { appSlug: body.slug, tenantSlug: tenant.slug },
+        name: body.name, refreshTokenReuseInterval: body.refresh_token_reuse_interval, headless: { appSlug: body.slug, tenantSlug: tenant.slug, allowedOrigins: body.allowed_origins },
       }, await services.clientValidator(tenant.slug));
       await audit({ type: 'admin.client_created', subject: created.client_id, clientId: created.client_id, data: { grant_types: created.grant_types, headless: true } });
       const issuer = `${services.config.publicUrl.origin}/t/${tenant.slug}`;
       return {
         app_id: created.client_id, app_secret: created.client_secret, app_slug: body.slug,
+        ...(body.allowed_origins?.length ? { allowed_origins: [...new Set(body.allowed_origins)] } : {}),
         jwt_public_key: await currentRsaPem(services.keys, tenant.id), jwks_uri: `${issuer}/jwks`,
       };
     },
