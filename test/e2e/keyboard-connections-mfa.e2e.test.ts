@@ -1,8 +1,9 @@
 // Keyboard-only sign-in (issue #14), the methods keyboard-sign-in.e2e.test.ts leaves: "Continue with" GitHub,
 // Discord, Apple (its form_post answer run by the browser) and a generic OpenID Connect issuer, each against its
 // local stand-in; and every second-factor step after a password — an authenticator-app code, a recovery code, a
-// code by email, a passkey (the DevTools virtual authenticator). The factors are set up on the account pages with
-// the keyboard too. No click, no fill: Tab, Enter and typed characters; each ends at the relying party with its amr.
+// code by email or by SMS, a passkey (the DevTools virtual authenticator). The factors are set up on the account
+// pages with the keyboard too (the SMS number is put on the account directly). No click, no fill: Tab, Enter and
+// typed characters; each ends at the relying party with its amr.
 // WebAuthn refuses IP addresses as RP ids, so this server's public URL is http://localhost:{port}.
 import assert from 'node:assert/strict';
 import { randomBytes, randomInt } from 'node:crypto';
@@ -13,7 +14,8 @@ import { appleKey } from '../support/federation-flows.js';
 import { cliJson, createClient, createTenant, createUser } from '../support/fixtures.js';
 import { focused, tabTo, typeInto } from '../support/keyboard.js';
 import { totpCode } from '../support/mfa-flows.js';
-import { readOutbox, waitFor } from '../support/phone-flows.js';
+import { query } from '../support/email-flows.js';
+import { codeFrom, randomMobile, readOutbox, startVendors, vendorSettings, waitFor, type Vendors } from '../support/phone-flows.js';
 import { discover, type oidc } from '../support/relying-party.js';
 import { startRelyingParty, type SignedIn } from '../support/relying-party-server.js';
 import { createTestServices, type TestServices } from '../support/test-env.js';
@@ -38,11 +40,12 @@ describe('keyboard-only sign-in with GitHub, Discord, Apple, OpenID Connect and 
   let discord: DiscordStandIn;
   let apple: OidcUpstream;
   let generic: OidcUpstream;
+  let vendors: Vendors;
 
   before(async () => {
     chromium = await launchChromium();
-    [services, rp, github, discord, apple, generic] = await Promise.all([
-      createTestServices(), startRelyingParty(), startGitHubStandIn(), startDiscordStandIn(), startOidcUpstream('apple'), startOidcUpstream('generic'),
+    [services, rp, github, discord, apple, generic, vendors] = await Promise.all([
+      createTestServices(), startRelyingParty(), startGitHubStandIn(), startDiscordStandIn(), startOidcUpstream('apple'), startOidcUpstream('generic'), startVendors(),
     ]);
     const port = await freePort();
     origin = `http://localhost:${port}`;
@@ -62,6 +65,7 @@ describe('keyboard-only sign-in with GitHub, Discord, Apple, OpenID Connect and 
         apple: { type: 'apple', clientId: ap.clientId, teamId: 'TEAM123456', keyId: 'KEY1234567', privateKey: key.privateKeyPem, issuer: apple.issuer, order: 3 },
         corp: { type: 'oidc', displayName: 'Corp ID', clientId: op.clientId, clientSecret: op.clientSecret, issuer: generic.issuer, order: 4 },
       },
+      messaging: { sms: { routes: { default: ['twilio'] }, twilio: vendorSettings.twilioMessaging(vendors) } },
       mfa: { policy: 'optional' },
     })]);
     const client = await createClient(server, slug, ['--first-party', '--redirect-uri', rp.redirectUri]);
@@ -70,7 +74,7 @@ describe('keyboard-only sign-in with GitHub, Discord, Apple, OpenID Connect and 
   after(async () => {
     await chromium?.close();
     await rp?.close();
-    await Promise.all([github?.close(), discord?.close(), apple?.close(), generic?.close()]);
+    await Promise.all([github?.close(), discord?.close(), apple?.close(), generic?.close(), vendors?.close()]);
     await server?.stop();
     await services?.drop();
   });
@@ -187,28 +191,35 @@ describe('keyboard-only sign-in with GitHub, Discord, Apple, OpenID Connect and 
       await page.context().close();
     });
 
-    it('a code by email: tabs to "Email a code to …", Enter, types the code from the email, Enter', async () => {
-      const user = await createUser(server, slug);
-      const page = await tab();
-      await enrolTotp(page, user);
-      const flow = await toSecondFactor(page, user);
-      const since = (await readOutbox(issuer)).length;
-      const button = await page.locator('button', { hasText: /^Email a code to / }).textContent();
-      await tabTo(page, { text: button!.trim() });
-      await page.keyboard.press('Enter');
-      await page.waitForURL(/\/code\/[^/]+$/);
-      const { code } = await waitFor(`a code to ${user.email}`, async () => {
-        const entries = await readOutbox(issuer);
-        return entries.length > since ? entries.find((e) => e.to === user.email) : undefined;
+    // amr (RFC 8176): "otp" for the emailed code, "sms" for the texted one
+    for (const [channel, button, amr] of [['email', 'Email a code to ', 'otp'], ['SMS', 'Text a code to ', 'sms']] as const) {
+      it(`a code by ${channel}: tabs to "${button}…", Enter, types the code it sent, Enter`, async () => {
+        const user = await createUser(server, slug);
+        const phone = randomMobile('GB');
+        // a verified number on the account (as a phone sign-up or a profile change leaves it): the tenant offers texting it
+        if (channel === 'SMS') await query(services.env.DATABASE_URL!, 'UPDATE users SET phone = $2, phone_verified = true WHERE id = $1', [user.id, phone]);
+        const page = await tab();
+        await enrolTotp(page, user);
+        const flow = await toSecondFactor(page, user);
+        const since = (await readOutbox(issuer)).length;
+        const label = await page.locator('button', { hasText: new RegExp(`^${button}`) }).textContent();
+        await tabTo(page, { text: label!.trim() });
+        await page.keyboard.press('Enter');
+        await page.waitForURL(/\/code\/[^/]+$/);
+        const code = channel === 'SMS' ? await codeFrom.twilioMessage(vendors, phone) : (await waitFor(`a code to ${user.email}`, async () => {
+          const entries = await readOutbox(issuer);
+          return entries.length > since ? entries.find((e) => e.to === user.email) : undefined;
+        })).code!;
+        assert.equal((await focused(page)).label, 'Code', 'the code field has the focus when the page opens');
+        await page.keyboard.type(code);
+        await page.keyboard.press('Enter');
+        const claims = await landOnRelyingParty(page, flow.result);
+        assert.equal(claims.sub, user.id);
+        assert.deepEqual(claims.amr, ['pwd', amr, 'mfa']);
+        vendors.assertNoRejections();
+        await page.context().close();
       });
-      assert.equal((await focused(page)).label, 'Code', 'the code field has the focus when the page opens');
-      await page.keyboard.type(code!);
-      await page.keyboard.press('Enter');
-      const claims = await landOnRelyingParty(page, flow.result);
-      assert.equal(claims.sub, user.id);
-      assert.deepEqual(claims.amr, ['pwd', 'otp', 'mfa']);
-      await page.context().close();
-    });
+    }
 
     it('a passkey: added on the account page by keyboard, then "Use a passkey" on the second-factor page', async () => {
       const user = await createUser(server, slug);
