@@ -1,14 +1,14 @@
 // The console's first hour in a real browser (issue #14): the first owner set up on /admin/setup from this machine,
 // a user created and, once locked out by failed passwords, unlocked; every console page (a role's, an API's and the
-// environments page among them) passes axe with 0 violations, and the widest one (the audit log) fits the screen on a
-// laptop and a phone.
+// environments page among them) passes axe with 0 violations; the audit log, the users, clients and a user's sessions
+// fit the screen on a laptop and a phone.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser as Chromium, BrowserContext, Page } from 'playwright-core';
 import { createTestServices, type TestServices } from '../support/test-env.js';
 import type { TesseraProcess } from '../support/tessera-process.js';
 import { startServer } from '../support/use-tessera.js';
-import { cliJson, createClient, createTenant, createUser } from '../support/fixtures.js';
+import { cliJson, createClient, createTenant, createUser, redirectUri } from '../support/fixtures.js';
 import { asPage, loginPage } from '../support/hosted-pages.js';
 import { Browser } from '../support/browser.js';
 import { discover, signInOffline } from '../support/relying-party.js';
@@ -109,6 +109,28 @@ describe('admin console first run in a real browser (Chromium)', () => {
       await page.goto(`${server.url}${base}/audit`);
       const [scroll, viewport] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
       assert.ok(scroll <= viewport, `the audit page is ${scroll} px wide in a ${viewport} px window`);
+    }
+  });
+
+  it('the users, clients and sessions tables fit a laptop and a phone: no sideways scrolling of the page or the table', async () => {
+    // long values, as real ones can be: an address, an app's name, a client id, a browser on a device
+    const user = await createUser(server, slug, { email: `a.very.long.address.for.someone-${Date.now()}@subdomain.example-company.com`, name: 'Maximiliana Wolfeschlegelsteinhausen' });
+    const app = await cliJson<{ client_id: string; client_secret: string }>(server, ['client', 'create', '--tenant', slug, '--name', 'The customer self-service portal for enterprise accounts',
+      '--redirect-uri', redirectUri, '--scope', 'openid offline_access']);
+    await signInOffline(await discover(server.issuer(slug), app.client_id, app.client_secret!), user);
+    const base = `${server.url}/admin/tenants/${slug}`;
+    for (const width of [1280, 390]) {
+      await page.setViewportSize({ width, height: 800 });
+      for (const [name, path, row] of [['users', `${base}/users`, 'tr.user-row'], ['clients', `${base}/clients`, 'tr.client-row'], ['sessions', `${base}/users/${user.id}`, 'tr.session-row']]) {
+        await page.goto(path!);
+        await page.locator(row!).first().waitFor();
+        const fit = await page.evaluate(() => ({
+          page: document.documentElement.scrollWidth, window: window.innerWidth,
+          tables: [...document.querySelectorAll('.table-fit')].map((wrap) => [wrap.scrollWidth, wrap.clientWidth]),
+        }));
+        assert.ok(fit.page <= fit.window, `the ${name} page is ${fit.page} px wide in a ${fit.window} px window`);
+        for (const [table, room] of fit.tables) assert.ok(table! <= room!, `the ${name} table is ${table} px wide in ${room} px at ${width} px`);
+      }
     }
   });
 

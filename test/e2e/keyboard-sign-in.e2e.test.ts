@@ -3,13 +3,15 @@
 // magic link (asked for with the keyboard, then opened from the email like any link), a code by SMS and by WhatsApp
 // (the vendors' local stand-ins receive them), "Continue with Google" (a second oidc-provider plays Google) and a
 // passkey (the DevTools virtual authenticator, registered on the account page with the keyboard too) each end at
-// the relying party.
+// the relying party. GitHub, Discord, Apple, a generic OpenID Connect issuer and the second-factor steps are in
+// keyboard-connections-mfa.e2e.test.ts; the keyboard helpers in ../support/keyboard.ts.
 // WebAuthn refuses IP addresses as RP ids, so this server's public URL is http://localhost:{port}.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser as Chromium, Page } from 'playwright-core';
 import { launchChromium } from '../support/chromium.js';
 import { cliJson, createClient, createTenant, createUser } from '../support/fixtures.js';
+import { focused, tabTo, typeInto } from '../support/keyboard.js';
 import { codeFrom, randomMobile, readOutbox, startVendors, vendorSettings, waitFor, type Vendors } from '../support/phone-flows.js';
 import { startOidcUpstream, type OidcUpstream } from '../support/upstreams/oidc-upstream.js';
 import { discover, type oidc } from '../support/relying-party.js';
@@ -17,39 +19,6 @@ import { startRelyingParty, type SignedIn } from '../support/relying-party-serve
 import { createTestServices, type TestServices } from '../support/test-env.js';
 import { freePort, type TesseraProcess } from '../support/tessera-process.js';
 import { startServer } from '../support/use-tessera.js';
-
-interface Focused { tag: string; name: string; text: string; label: string; visible: boolean }
-
-/** what has the keyboard focus: its tag, name, own text and label, and whether it shows that it has it (WCAG 2.4.7) */
-const focused = (page: Page): Promise<Focused> => page.evaluate(() => {
-  const el = document.activeElement as HTMLElement & { labels?: NodeListOf<HTMLLabelElement> | null };
-  const style = getComputedStyle(el);
-  const visible = (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0) || style.boxShadow !== 'none';
-  return { tag: el.tagName.toLowerCase(), name: el.getAttribute('name') ?? '', text: (el.textContent ?? '').trim(), label: el.labels?.[0]?.textContent?.trim() ?? '', visible };
-});
-
-/**
- * Presses Tab until the focused element is the one described (a field by its label, a button or link by its text).
- * @throws when 40 presses never reach it: the page cannot be used with the keyboard alone
- */
-async function tabTo(page: Page, what: { label?: string; text?: string }): Promise<void> {
-  const seen: string[] = [];
-  for (let i = 0; i < 40; i++) {
-    const now = await focused(page);
-    if ((what.label && now.label === what.label) || (what.text && now.text === what.text)) {
-      assert.ok(now.visible, `${JSON.stringify(what)} has the focus but does not show it on ${page.url()}`);
-      return;
-    }
-    seen.push(`${now.tag}:${now.label || now.text.slice(0, 30) || now.name}`);
-    await page.keyboard.press('Tab');
-  }
-  assert.fail(`Tab never reaches ${JSON.stringify(what)} on ${page.url()}; the focus went ${seen.join(' → ')}`);
-}
-
-async function typeInto(page: Page, label: string, value: string) {
-  await tabTo(page, { label });
-  await page.keyboard.type(value);
-}
 
 describe('keyboard-only sign-in on every method (Chromium)', () => {
   let services: TestServices;

@@ -1,0 +1,37 @@
+// Driving a page with the keyboard alone (issue #14): what has the focus, Tab until a field or button has it, and
+// typing into a field reached that way. No click, no fill.
+import assert from 'node:assert/strict';
+import type { Page } from 'playwright-core';
+
+export interface Focused { tag: string; name: string; text: string; label: string; visible: boolean }
+
+/** what has the keyboard focus: its tag, name, own text and label, and whether it shows that it has it (WCAG 2.4.7) */
+export const focused = (page: Page): Promise<Focused> => page.evaluate(() => {
+  const el = document.activeElement as HTMLElement & { labels?: NodeListOf<HTMLLabelElement> | null };
+  const style = getComputedStyle(el);
+  const visible = (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0) || style.boxShadow !== 'none';
+  return { tag: el.tagName.toLowerCase(), name: el.getAttribute('name') ?? '', text: (el.textContent ?? '').trim(), label: el.labels?.[0]?.textContent?.trim() ?? '', visible };
+});
+
+/**
+ * Presses Tab until the focused element is the one described (a field by its label, a button or link by its text).
+ * @throws when 40 presses never reach it: the page cannot be used with the keyboard alone
+ */
+export async function tabTo(page: Page, what: { label?: string; text?: string }): Promise<void> {
+  const seen: string[] = [];
+  for (let i = 0; i < 40; i++) {
+    const now = await focused(page);
+    if ((what.label && now.label === what.label) || (what.text && now.text === what.text)) {
+      assert.ok(now.visible, `${JSON.stringify(what)} has the focus but does not show it on ${page.url()}`);
+      return;
+    }
+    seen.push(`${now.tag}:${now.label || now.text.slice(0, 30) || now.name}`);
+    await page.keyboard.press('Tab');
+  }
+  assert.fail(`Tab never reaches ${JSON.stringify(what)} on ${page.url()}; the focus went ${seen.join(' → ')}`);
+}
+
+export async function typeInto(page: Page, label: string, value: string) {
+  await tabTo(page, { label });
+  await page.keyboard.type(value);
+}
