@@ -28,7 +28,7 @@ describe('the JSON sign-in APIs log no secret', () => {
 
   before(async () => {
     ({ slug, issuer } = await createTenant(server));
-    await cliJson(server, ['tenant', 'settings', '--tenant', slug, '--set', JSON.stringify({ signIn: { methods: { emailOtp: true }, sandbox: true }, headless: { restApi: true } })]);
+    await cliJson(server, ['tenant', 'settings', '--tenant', slug, '--set', JSON.stringify({ signIn: { methods: { emailOtp: true } }, headless: { restApi: true } })]);
   });
 
   it('drives both APIs, then finds the requests in the log but none of the secrets', async () => {
