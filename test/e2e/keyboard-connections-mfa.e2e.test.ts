@@ -12,7 +12,7 @@ import type { Browser as Chromium, Page } from 'playwright-core';
 import { launchChromium } from '../support/chromium.js';
 import { appleKey } from '../support/federation-flows.js';
 import { cliJson, createClient, createTenant, createUser } from '../support/fixtures.js';
-import { focused, tabTo, typeInto } from '../support/keyboard.js';
+import { appSignIn, focused, keyboardTab, tabTo, typeInto } from '../support/keyboard.js';
 import { totpCode } from '../support/mfa-flows.js';
 import { query } from '../support/email-flows.js';
 import { codeFrom, randomMobile, readOutbox, startVendors, vendorSettings, waitFor, type Vendors } from '../support/phone-flows.js';
@@ -79,27 +79,8 @@ describe('keyboard-only sign-in with GitHub, Discord, Apple, OpenID Connect and 
     await services?.drop();
   });
 
-  /** a fresh profile; no conditional mediation, so a passkey is used only through its button */
-  async function tab(): Promise<Page> {
-    const context = await chromium.newContext();
-    await context.addInitScript(() => {
-      if (window.PublicKeyCredential) Object.defineProperty(PublicKeyCredential, 'isConditionalMediationAvailable', { value: async () => false });
-    });
-    const page = await context.newPage();
-    page.setDefaultTimeout(15_000);
-    return page;
-  }
-
-  async function startSignIn(page: Page) {
-    const flow = await rp.begin(config);
-    await page.goto(flow.url.href);
-    return flow;
-  }
-
-  async function landOnRelyingParty(page: Page, result: Promise<SignedIn>) {
-    await page.waitForURL((url) => url.href.startsWith(rp.redirectUri));
-    return (await result).claims;
-  }
+  const tab = () => keyboardTab(chromium);
+  const { start: startSignIn, land: landOnRelyingParty } = appSignIn(() => rp, () => config);
 
   async function typePassword(page: Page, user: { email: string; password: string }) {
     await typeInto(page, 'Email', user.email);

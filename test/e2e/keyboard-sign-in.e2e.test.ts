@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser as Chromium, Page } from 'playwright-core';
 import { launchChromium } from '../support/chromium.js';
 import { cliJson, createClient, createTenant, createUser } from '../support/fixtures.js';
-import { focused, tabTo, typeInto } from '../support/keyboard.js';
+import { appSignIn, focused, keyboardTab, tabTo, typeInto } from '../support/keyboard.js';
 import { codeFrom, randomMobile, readOutbox, startVendors, vendorSettings, waitFor, type Vendors } from '../support/phone-flows.js';
 import { startOidcUpstream, type OidcUpstream } from '../support/upstreams/oidc-upstream.js';
 import { discover, type oidc } from '../support/relying-party.js';
@@ -57,28 +57,8 @@ describe('keyboard-only sign-in on every method (Chromium)', () => {
     await services?.drop();
   });
 
-  /** a fresh profile; no conditional mediation, so a passkey signs in only through its button */
-  async function tab(): Promise<Page> {
-    const context = await chromium.newContext();
-    await context.addInitScript(() => {
-      if (window.PublicKeyCredential) Object.defineProperty(PublicKeyCredential, 'isConditionalMediationAvailable', { value: async () => false });
-    });
-    const page = await context.newPage();
-    page.setDefaultTimeout(15_000);
-    return page;
-  }
-
-  /** opens the app's sign-in the way a link or the address bar does */
-  async function startSignIn(page: Page) {
-    const flow = await rp.begin(config);
-    await page.goto(flow.url.href);
-    return flow;
-  }
-
-  async function landOnRelyingParty(page: Page, result: Promise<SignedIn>) {
-    await page.waitForURL((url) => url.href.startsWith(rp.redirectUri));
-    return (await result).claims;
-  }
+  const tab = () => keyboardTab(chromium);
+  const { start: startSignIn, land: landOnRelyingParty } = appSignIn(() => rp, () => config);
 
   /** the newest outbox message to `email` after `since` messages */
   const messageTo = (email: string, since: number) => waitFor(`a message to ${email}`, async () => {

@@ -1,7 +1,9 @@
 // Driving a page with the keyboard alone (issue #14): what has the focus, Tab until a field or button has it, and
 // typing into a field reached that way. No click, no fill.
 import assert from 'node:assert/strict';
-import type { Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import type { oidc } from './relying-party.js';
+import type { SignedIn } from './relying-party-server.js';
 
 export interface Focused { tag: string; name: string; text: string; label: string; visible: boolean }
 
@@ -34,4 +36,34 @@ export async function tabTo(page: Page, what: { label?: string; text?: string })
 export async function typeInto(page: Page, label: string, value: string) {
   await tabTo(page, { label });
   await page.keyboard.type(value);
+}
+
+/** a fresh profile; no conditional mediation, so a passkey is used only through its button */
+export async function keyboardTab(chromium: Browser): Promise<Page> {
+  const context = await chromium.newContext();
+  await context.addInitScript(() => {
+    if (window.PublicKeyCredential) Object.defineProperty(PublicKeyCredential, 'isConditionalMediationAvailable', { value: async () => false });
+  });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  return page;
+}
+
+/**
+ * An app's sign-in as the browser sees it (the relying party and its configuration are read when used: test set-up
+ * makes them in `before`): `start` opens the authorization request the way a link or the address bar
+ * does; `land` waits for the redirect back to the relying party and gives the ID Token's claims.
+ */
+export function appSignIn(relyingParty: () => { begin(config: oidc.Configuration): Promise<{ url: URL; result: Promise<SignedIn> }>; redirectUri: string }, config: () => oidc.Configuration) {
+  return {
+    async start(page: Page) {
+      const flow = await relyingParty().begin(config());
+      await page.goto(flow.url.href);
+      return flow;
+    },
+    async land(page: Page, result: Promise<SignedIn>) {
+      await page.waitForURL((url) => url.href.startsWith(relyingParty().redirectUri));
+      return (await result).claims;
+    },
+  };
 }
