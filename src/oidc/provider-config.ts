@@ -70,7 +70,7 @@ export function tenantProviderConfiguration(input: TenantProviderConfigInput): C
   const fapi = protocol.fapi2.enabled;
   const ownClients = new Set([accountClientId, adminClientId]);
   const profiles = protocolFeatures({ tenantId: tenant.id, protocol, dpopNonceSecret: input.dpopNonceSecret, mtls: input.mtls, exempt: ownClients });
-  const rbacClaims = rbacTokenClaims(tenant.id, settings.rbac, input.claimsFor);
+  const rbacClaims = rbacTokenClaims(tenant.id, settings.rbac, input.claimsFor, settings.defaultResource);
   const resourceInfo = keptResourceServerInfo(settings, input.apis);
   const environment = tenant.environment ?? 'live';
   const mtlsEnabled = protocol.mtls.enabled && !!input.mtls;

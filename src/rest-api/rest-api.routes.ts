@@ -9,6 +9,7 @@ import type { Services } from '../services.js';
 import { AppError } from '../errors/app-error.js';
 import { readJsonText } from '../http/json-body.js';
 import { listClaim } from '../rbac/access-token-check.js';
+import { permissionsAudience } from '../rbac/permissions-audience.js';
 import { bearerToken, verifyAppAccessToken, type AppAccess } from '../otp-api/app-access-token.js';
 import { callProviderEndpoint } from '../otp-api/provider-endpoint.js';
 import { createRestClients } from './rest-client.js';
@@ -124,7 +125,8 @@ export function restApiRoutes(services: Services) {
 
   router.get('/permissions/effective', async (ctx) => {
     const { user, tenant, appSlug } = await bearer(ctx);
-    const audience = typeof ctx.query.audience === 'string' && ctx.query.audience ? ctx.query.audience.slice(0, 500) : appSlug;
+    // default: the API the token's permissions are on (the tenant's default API for an app's token)
+    const audience = typeof ctx.query.audience === 'string' && ctx.query.audience ? ctx.query.audience.slice(0, 500) : permissionsAudience(appSlug, tenant.settings.defaultResource);
     // as they stand now (the access token holds them as they were when it was issued)
     const { roles, permissions } = await services.rbac.claimsFor(tenant.id, { userId: user.id }, audience);
     ctx.body = { audience, roles, permissions };

@@ -95,7 +95,7 @@ describe('backend OTP API (/auth/…)', () => {
     assert.equal(second.user?.created, false);
     const { payload: granted } = await jwtVerify(second.access_token, await importSPKI(app.jwt_public_key, 'RS256'), { issuer, audience: 'attendance-app' });
     assert.deepEqual(granted.roles, ['auditor']);
-    // permissions are per API (the token's audience): the app's own audience is no API, so none here (README)
+    // the permissions on the tenant's default API ({issuer}/api), where the role gives none (README: Tokens)
     assert.deepEqual(granted.permissions, []);
 
     const me = await fetch(`${server.url}/auth/me`, { headers: { authorization: `Bearer ${second.access_token}` } });

@@ -61,7 +61,8 @@ describe('REST auth API ({issuer}/v1/…): login, challenge, refresh, logout, wh
     assert.equal(claims.aud, 'tessera-rest');
     assert.equal(claims.sub, user.id);
     assert.deepEqual(claims.roles, ['auditor']);
-    // permissions are per API (the token's audience): the app's own audience is no API, so none in this token
+    // permissions are per API: this token's are those on the tenant's default API ({issuer}/api, a new tenant's),
+    // where the role gives none (the next test makes the reports API the default)
     assert.deepEqual(claims.permissions, []);
     // the hosted password login's audit event (password.routes.ts): login.succeeded by the user, method password
     const signedIn = (await auditEvents(server.env.DATABASE_URL!, slug)).filter((e) => e.type === 'login.succeeded' && e.subject === user.id);
@@ -78,7 +79,7 @@ describe('REST auth API ({issuer}/v1/…): login, challenge, refresh, logout, wh
     assert.deepEqual([me.roles, me.permissions], [['auditor'], []]);
     const effective = await call('permissions/effective', undefined, { authorization: `Bearer ${tokens.access_token}` });
     assert.equal(effective.status, 200);
-    assert.deepEqual(await effective.json(), { audience: 'tessera-rest', roles: ['auditor'], permissions: [] });
+    assert.deepEqual(await effective.json(), { audience: `${issuer}/api`, roles: ['auditor'], permissions: [] });
     // on the API itself, the role's permission
     const onApi = await call(`permissions/effective?audience=${encodeURIComponent('https://reports.example.com')}`, undefined, { authorization: `Bearer ${tokens.access_token}` });
     assert.deepEqual(await onApi.json(), { audience: 'https://reports.example.com', roles: ['auditor'], permissions: ['reports:read'] });
@@ -92,6 +93,29 @@ describe('REST auth API ({issuer}/v1/…): login, challenge, refresh, logout, wh
     await expectError(await call('auth/refresh', { refresh_token: tokens.refresh_token }), 400, 'token.invalid_refresh');
     // the replay revoked the family: the successor is dead too
     await expectError(await call('auth/refresh', { refresh_token: next.refresh_token }), 400, 'token.invalid_refresh');
+  });
+
+  it('with a default API, the tokens carry the permissions on it, as a hosted token without a resource does; whoami and effective permissions say the same', async () => {
+    const own = await createTenant(server);
+    const api = 'https://reports.example.com';
+    await cliJson(server, ['api', 'create', '--tenant', own.slug, '--identifier', api, '--name', 'Reports', '--permission', 'reports:read', '--permission', 'reports:write']);
+    await cliJson(server, ['role', 'create', '--tenant', own.slug, '--name', 'auditor', '--api', api, '--permission', 'reports:read']);
+    await cliJson(server, ['tenant', 'settings', '--tenant', own.slug, '--set', JSON.stringify({ headless: { restApi: true }, defaultResource: api })]);
+    const user = await createUser(server, own.slug);
+    await cliJson(server, ['role', 'assign', '--tenant', own.slug, '--user', user.id, '--role', 'auditor']);
+    const signedIn = await fetch(`${own.issuer}/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: user.email, password: user.password }) });
+    assert.equal(signedIn.status, 200, await signedIn.clone().text());
+    const tokens = (await signedIn.json()) as Tokens;
+    const claims = decodeJwt(tokens.access_token);
+    assert.deepEqual([claims.aud, claims.roles, claims.permissions], ['tessera-rest', ['auditor'], ['reports:read']]);
+    const bearer = { authorization: `Bearer ${tokens.access_token}` };
+    const me = (await (await fetch(`${own.issuer}/v1/whoami`, { headers: bearer })).json()) as { roles: string[]; permissions: string[] };
+    assert.deepEqual([me.roles, me.permissions], [['auditor'], ['reports:read']]);
+    assert.deepEqual(await (await fetch(`${own.issuer}/v1/permissions/effective`, { headers: bearer })).json(), { audience: api, roles: ['auditor'], permissions: ['reports:read'] });
+    // a refreshed token carries them too
+    const refreshed = await fetch(`${own.issuer}/v1/auth/refresh`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refresh_token: tokens.refresh_token }) });
+    assert.equal(refreshed.status, 200, await refreshed.clone().text());
+    assert.deepEqual(decodeJwt(((await refreshed.json()) as Tokens).access_token).permissions, ['reports:read']);
   });
 
   it('logout revokes the refresh token; whoami refuses a missing or foreign token', async () => {
