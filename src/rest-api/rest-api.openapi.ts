@@ -125,7 +125,7 @@ export function restApiPaths(publicUrl: URL): Record<string, Json> {
       errors: bearerErrors,
     }) }),
     '/v1/permissions/effective': path({ get: operation({
-      id: 'restEffectivePermissions', summary: 'The user\'s roles and permissions for an API as they stand now (default: the token\'s audience)', bearer: true,
+      id: 'restEffectivePermissions', summary: 'The user\'s roles and permissions for an API as they stand now (default: the API the token\'s permissions are on, the tenant\'s default API)', bearer: true,
       parameters: [{ name: 'audience', in: 'query', required: false, schema: { type: 'string' } }],
       ok: { type: 'object', properties: { audience: { type: 'string' }, roles: { type: 'array', items: { type: 'string' } }, permissions: { type: 'array', items: { type: 'string' } } } },
       errors: bearerErrors,
