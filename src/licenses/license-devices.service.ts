@@ -13,6 +13,8 @@ import { readDeactivationReceipt } from './deactivation-receipt.js';
 export interface DeviceCaller { readonly tenant: LicenseTenant; readonly appId: string; readonly ip?: string }
 
 const churnWindowSeconds = 3600;
+/** what a device asked for, as its audit entries name it */
+type DeviceStep = 'activate' | 'validate' | 'heartbeat' | 'deactivate';
 const textField = (value: unknown, name: string, max: number, optional = false): string | null => {
   if (value === undefined || value === null) {
     if (optional) return null;
@@ -68,6 +70,22 @@ export function createLicenseDevices(deps: { repository: LicensesRepository; cre
     return result;
   }
 
+  /** a device's step refused for a known license, in the audit chain (the seat limit has an entry of its own) */
+  async function recordRefusal(caller: DeviceCaller, licenseId: string, step: DeviceStep, error: unknown): Promise<void> {
+    if (!(error instanceof AppError) || !error.code.startsWith('license.') || error.code === 'license.seat_limit') return;
+    await audit.record({ tenantId: caller.tenant.id, type: 'license.refused', actor: `app:${caller.appId}`, subject: `license:${licenseId}`, ip: caller.ip, outcome: 'failure', data: { step, code: error.code } });
+  }
+
+  /** runs a step for a found license; a refusal is audited before it is answered */
+  async function audited<T>(caller: DeviceCaller, licenseId: string, step: DeviceStep, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      await recordRefusal(caller, licenseId, step, error);
+      throw error;
+    }
+  }
+
   async function reserveChurn(license: LicenseWithPolicy) {
     const reservation = await deps.limiter.reserve('license-churn', license.id, { limit: license.policy.churnLimit, windowSeconds: churnWindowSeconds });
     if (!reservation.allowed) throw new AppError('license.rate_limited', undefined, { retryAfterSeconds: reservation.retryAfterSeconds });
@@ -84,10 +102,14 @@ export function createLicenseDevices(deps: { repository: LicensesRepository; cre
   }
 
   /** the presented license and the device's fingerprint hash; a license token must be the device's own */
-  async function presented(caller: DeviceCaller, body: Record<string, unknown>): Promise<PresentedLicense & { dfp: string }> {
+  async function presented(caller: DeviceCaller, body: Record<string, unknown>, step: DeviceStep): Promise<PresentedLicense & { dfp: string }> {
     const dfp = fingerprintHash(textField(body.device_fingerprint, 'device_fingerprint', 512)!);
     const found = await deps.credentials.present(caller.tenant, body);
-    if (found.token && found.token.dfp !== dfp) throw new AppError('license.fingerprint_mismatch');
+    if (found.token && found.token.dfp !== dfp) {
+      const mismatch = new AppError('license.fingerprint_mismatch');
+      await recordRefusal(caller, found.license.id, step, mismatch);
+      throw mismatch;
+    }
     return { ...found, dfp };
   }
 
@@ -101,6 +123,71 @@ export function createLicenseDevices(deps: { repository: LicensesRepository; cre
     return activation;
   }
 
+  async function activateFound(caller: DeviceCaller, license: LicenseWithPolicy, device: { dfp: string; deviceName: string | null; publicKey: ReturnType<typeof devicePublicKey> }) {
+    const { dfp, deviceName, publicKey } = device;
+    const reservation = await reserveChurn(license);
+    const now = new Date(deps.now());
+    try {
+      assertUsable(license, now);
+    } catch (error) {
+      await reservation.release();
+      throw error;
+    }
+    const outcome = await lockedAndSwept(caller, license, now, async (held, locked) => {
+      const existing = held.find((a) => a.fingerprintHash === dfp);
+      if (existing) return { activation: await locked.touch(existing.id, now), reactivated: true };
+      if (held.length >= license.policy.maxDevices) return null;
+      return { activation: await locked.create(caller.tenant.id, { fingerprintHash: dfp, deviceName, devicePublicKey: publicKey, now }), reactivated: false };
+    });
+    // not churn: nothing changed
+    if (!outcome || outcome.reactivated) await reservation.release();
+    if (!outcome) {
+      await audit.record({ tenantId: caller.tenant.id, type: 'license.activation_refused', actor: `app:${caller.appId}`, subject: `license:${license.id}`, ip: caller.ip, outcome: 'failure', data: { reason: 'seat_limit' } });
+      throw new AppError('license.seat_limit');
+    }
+    const { activation, reactivated } = outcome;
+    if (!reactivated) await audit.record({ tenantId: caller.tenant.id, type: 'license.activated', actor: `app:${caller.appId}`, subject: `license:${license.id}`, ip: caller.ip, data: { activation_id: activation.id, device_name: deviceName } });
+    const signed = await token(caller, license, activation, now);
+    return { activation: activationView(activation), reactivated, license_token: signed.token, expires_at: new Date(signed.exp * 1000).toISOString() };
+  }
+
+  async function validateFound(caller: DeviceCaller, found: PresentedLicense & { dfp: string }, nonce: string | null) {
+    const { license } = found;
+    const now = new Date(deps.now());
+    assertUsable(license, now);
+    // the lock only when a silent activation must be released: validations of a busy license do not queue
+    const allowed = silenceAllowedSeconds(license.policy);
+    const snapshot = await repository.held(license.id);
+    const silent = allowed !== null && snapshot.some((a) => a.lastHeartbeatAt.getTime() < now.getTime() - allowed * 1000);
+    const held = silent ? await lockedAndSwept(caller, license, now, async (swept) => swept) : snapshot;
+    const activation = heldBy(held, found);
+    const sequence = await repository.nextSequence(license.id);
+    const signed = await signer.validationAnswer(caller.tenant.id, {
+      issuer: caller.tenant.issuer, licenseId: license.id, activationId: activation.id, fingerprintHash: found.dfp, nonce, entitlements: license.policy.entitlements, sequence, now,
+    });
+    await audit.record({ tenantId: caller.tenant.id, type: 'license.validated', actor: `app:${caller.appId}`, subject: `license:${license.id}`, ip: caller.ip, data: { activation_id: activation.id, sequence, nonce: nonce !== null } });
+    return {
+      valid: true, nonce,
+      license: { id: license.id, product_id: license.productId, policy_id: license.policyId, entitlements: license.policy.entitlements, expires_at: license.expiresAt?.toISOString() ?? null },
+      activation: activationView(activation), signed_answer: signed,
+    };
+  }
+
+  async function heartbeatFound(caller: DeviceCaller, found: PresentedLicense & { dfp: string }) {
+    const { license } = found;
+    const now = new Date(deps.now());
+    assertUsable(license, now);
+    // a device released for its silence learns so once that release is committed (no throw inside the lock)
+    const activation = await lockedAndSwept(caller, license, now, async (held, locked) => {
+      const current = holding(held, found);
+      return current ? locked.touch(current.id, now) : null;
+    });
+    if (!activation) throw new AppError('license.not_activated');
+    const signed = await token(caller, license, activation, now);
+    await audit.record({ tenantId: caller.tenant.id, type: 'license.heartbeat', actor: `app:${caller.appId}`, subject: `license:${license.id}`, ip: caller.ip, data: { activation_id: activation.id } });
+    return { activation: activationView(activation), license_token: signed.token, expires_at: new Date(signed.exp * 1000).toISOString() };
+  }
+
   return {
     /** @throws AppError license.* (invalid_key, not_found, revoked, expired, seat_limit, rate_limited) | request.invalid */
     async activate(caller: DeviceCaller, body: Record<string, unknown>) {
@@ -108,70 +195,20 @@ export function createLicenseDevices(deps: { repository: LicensesRepository; cre
       const deviceName = textField(body.device_name, 'device_name', 100, true);
       const publicKey = devicePublicKey(body.device_public_key);
       const license = await deps.credentials.byKey(caller.tenant, body.key);
-      const reservation = await reserveChurn(license);
-      const now = new Date(deps.now());
-      try {
-        assertUsable(license, now);
-      } catch (error) {
-        await reservation.release();
-        throw error;
-      }
-      const outcome = await lockedAndSwept(caller, license, now, async (held, locked) => {
-        const existing = held.find((a) => a.fingerprintHash === dfp);
-        if (existing) return { activation: await locked.touch(existing.id, now), reactivated: true };
-        if (held.length >= license.policy.maxDevices) return null;
-        return { activation: await locked.create(caller.tenant.id, { fingerprintHash: dfp, deviceName, devicePublicKey: publicKey, now }), reactivated: false };
-      });
-      // not churn: nothing changed
-      if (!outcome || outcome.reactivated) await reservation.release();
-      if (!outcome) {
-        await audit.record({ tenantId: caller.tenant.id, type: 'license.activation_refused', actor: `app:${caller.appId}`, subject: `license:${license.id}`, ip: caller.ip, outcome: 'failure', data: { reason: 'seat_limit' } });
-        throw new AppError('license.seat_limit');
-      }
-      const { activation, reactivated } = outcome;
-      if (!reactivated) await audit.record({ tenantId: caller.tenant.id, type: 'license.activated', actor: `app:${caller.appId}`, subject: `license:${license.id}`, ip: caller.ip, data: { activation_id: activation.id, device_name: deviceName } });
-      const signed = await token(caller, license, activation, now);
-      return { activation: activationView(activation), reactivated, license_token: signed.token, expires_at: new Date(signed.exp * 1000).toISOString() };
+      return audited(caller, license.id, 'activate', () => activateFound(caller, license, { dfp, deviceName, publicKey }));
     },
 
     /** @throws AppError license.* | request.invalid */
     async validate(caller: DeviceCaller, body: Record<string, unknown>) {
       const nonce = textField(body.nonce, 'nonce', 128, true);
-      const found = await presented(caller, body);
-      const { license } = found;
-      const now = new Date(deps.now());
-      assertUsable(license, now);
-      // the lock only when a silent activation must be released: validations of a busy license do not queue
-      const allowed = silenceAllowedSeconds(license.policy);
-      const snapshot = await repository.held(license.id);
-      const silent = allowed !== null && snapshot.some((a) => a.lastHeartbeatAt.getTime() < now.getTime() - allowed * 1000);
-      const held = silent ? await lockedAndSwept(caller, license, now, async (swept) => swept) : snapshot;
-      const activation = heldBy(held, found);
-      const sequence = await repository.nextSequence(license.id);
-      const signed = await signer.validationAnswer(caller.tenant.id, {
-        issuer: caller.tenant.issuer, licenseId: license.id, activationId: activation.id, fingerprintHash: found.dfp, nonce, entitlements: license.policy.entitlements, sequence, now,
-      });
-      return {
-        valid: true, nonce,
-        license: { id: license.id, product_id: license.productId, policy_id: license.policyId, entitlements: license.policy.entitlements, expires_at: license.expiresAt?.toISOString() ?? null },
-        activation: activationView(activation), signed_answer: signed,
-      };
+      const found = await presented(caller, body, 'validate');
+      return audited(caller, found.license.id, 'validate', () => validateFound(caller, found, nonce));
     },
 
     /** renews the license token; an activation released after a silence must activate again */
     async heartbeat(caller: DeviceCaller, body: Record<string, unknown>) {
-      const found = await presented(caller, body);
-      const { license } = found;
-      const now = new Date(deps.now());
-      assertUsable(license, now);
-      // a device released for its silence learns so once that release is committed (no throw inside the lock)
-      const activation = await lockedAndSwept(caller, license, now, async (held, locked) => {
-        const current = holding(held, found);
-        return current ? locked.touch(current.id, now) : null;
-      });
-      if (!activation) throw new AppError('license.not_activated');
-      const signed = await token(caller, license, activation, now);
-      return { activation: activationView(activation), license_token: signed.token, expires_at: new Date(signed.exp * 1000).toISOString() };
+      const found = await presented(caller, body, 'heartbeat');
+      return audited(caller, found.license.id, 'heartbeat', () => heartbeatFound(caller, found));
     },
 
     /** frees the device's seat: from the device (key or token + fingerprint), or later from its signed receipt */
@@ -188,19 +225,21 @@ export function createLicenseDevices(deps: { repository: LicensesRepository; cre
         await audit.record({ tenantId: caller.tenant.id, type: 'license.deactivated', actor: `app:${caller.appId}`, subject: `license:${license.id}`, ip: caller.ip, data: { activation_id: receipt.activation.id, by: 'receipt', receipt_id: receipt.jti } });
         return { deactivated: true, activation_id: receipt.activation.id, already: !released.count };
       }
-      const found = await presented(caller, body);
+      const found = await presented(caller, body, 'deactivate');
       const { license } = found;
-      const reservation = await reserveChurn(license);
-      const activation = await repository.withLicenseLocked(license.id, async (locked) => {
-        const current = heldBy(await locked.held(), found);
-        await locked.release(current.id, 'deactivated', now);
-        return current;
-      }).catch(async (error: unknown) => {
-        await reservation.release();
-        throw error;
+      return audited(caller, license.id, 'deactivate', async () => {
+        const reservation = await reserveChurn(license);
+        const activation = await repository.withLicenseLocked(license.id, async (locked) => {
+          const current = heldBy(await locked.held(), found);
+          await locked.release(current.id, 'deactivated', now);
+          return current;
+        }).catch(async (error: unknown) => {
+          await reservation.release();
+          throw error;
+        });
+        await audit.record({ tenantId: caller.tenant.id, type: 'license.deactivated', actor: `app:${caller.appId}`, subject: `license:${license.id}`, ip: caller.ip, data: { activation_id: activation.id, by: 'device' } });
+        return { deactivated: true, activation_id: activation.id, already: false };
       });
-      await audit.record({ tenantId: caller.tenant.id, type: 'license.deactivated', actor: `app:${caller.appId}`, subject: `license:${license.id}`, ip: caller.ip, data: { activation_id: activation.id, by: 'device' } });
-      return { deactivated: true, activation_id: activation.id, already: false };
     },
   };
 }

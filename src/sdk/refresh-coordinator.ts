@@ -55,7 +55,7 @@ export function fingerprint(token: string): string {
 /**
  * the Idempotency-Key under which a refresh token is presented (four 32-bit hashes, 128 bits, of the token): every tab
  * that presents one token sends one key with one body, so the API rotates the token once and answers every
- * presentation with that rotation's answer (24 h) — two tabs whose claims crossed late both get the same successor
+ * presentation with that rotation's answer (within the refresh token's reuse interval, 10 s by default) — two tabs whose claims crossed late both get the same successor
  */
 export function presentationKey(token: string): string {
   const lanes = [[0x811c9dc5, 0x01000193], [0x01000193, 0x5bd1e995], [0x5bd1e995, 0x85ebca6b], [0x27d4eb2f, 0xc2b2ae35]] as const;

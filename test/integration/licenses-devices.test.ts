@@ -127,7 +127,7 @@ describe('backend license API (/licenses/…)', () => {
 
   it('validate answers with a signed answer echoing the nonce: another nonce (a replay) is refused', async () => {
     const productId = await product(['--max-devices', '1', '--entitlement', 'pro']);
-    const { key } = await issue(productId);
+    const { key, license_id: licenseId } = await issue(productId);
     const fingerprint = device();
     const activated = (await post('activate', { key, device_fingerprint: fingerprint })).body as Activation;
     const nonce = randomUUID();
@@ -146,6 +146,11 @@ describe('backend license API (/licenses/…)', () => {
     assert.equal(decodeJwt(byToken.body.signed_answer).nonce, 'n-2');
     await expectError(post('validate', { license_token: activated.license_token, device_fingerprint: device() }), 403, 'license.fingerprint_mismatch');
     await expectError(post('validate', { key, device_fingerprint: device() }), 409, 'license.not_activated');
+    // every validation in the audit chain, the refused ones too (newest first)
+    const validated = await auditOf(licenseId, 'license.validated');
+    assert.deepEqual(validated.map((e) => [e.actor, e.data.activation_id, e.data.nonce]), [[`app:${app.app_id}`, activated.activation.id, true], [`app:${app.app_id}`, activated.activation.id, true]]);
+    const refused = await auditOf(licenseId, 'license.refused');
+    assert.deepEqual(refused.map((e) => [e.outcome, e.data]), [['failure', { step: 'validate', code: 'license.not_activated' }], ['failure', { step: 'validate', code: 'license.fingerprint_mismatch' }]]);
   });
 
   it('heartbeat renews the token with a higher sequence (an older one is refused offline as a rollback); a device silent past the heartbeat loses its seat', async () => {
@@ -170,6 +175,7 @@ describe('backend license API (/licenses/…)', () => {
     assert.equal(license.activations.find((a) => a.id === activated.activation.id)?.release_reason, 'silent');
     const released = await auditOf(licenseId, 'license.activation_released');
     assert.deepEqual(released.map((e) => [e.actor, e.data]), [[`app:${app.app_id}`, { activation_id: activated.activation.id, reason: 'silent' }]]);
+    assert.deepEqual((await auditOf(licenseId, 'license.heartbeat')).map((e) => e.data.activation_id), [activated.activation.id], 'the heartbeat that renewed the token');
   });
 
   it('a heartbeat is what reveals the silence: the silent device\'s seat is released (and audited) though nothing else touched the license', async () => {
@@ -260,6 +266,7 @@ describe('backend license API (/licenses/…)', () => {
     await expectError(post('validate', { license_token: activated.license_token, device_fingerprint: fingerprint }), 403, 'license.revoked');
     await expectError(post('heartbeat', { key, device_fingerprint: fingerprint }), 403, 'license.revoked');
     await expectError(post('activate', { key, device_fingerprint: device() }), 403, 'license.revoked');
+    assert.deepEqual((await auditOf(licenseId, 'license.refused')).map((e) => e.data), ['activate', 'heartbeat', 'validate', 'validate'].map((step) => ({ step, code: 'license.revoked' })));
     // offline, the device cannot know: the token holds until exp (heartbeat + grace = 3 h), and not a moment past it
     await verifyLicense(activated.license_token, { issuer, jwks, deviceFingerprint: fingerprint, currentDate: now() });
     await letTimePass(server, (3600 + 7200 + 61) * 1000);
