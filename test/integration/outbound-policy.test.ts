@@ -68,7 +68,11 @@ describe('OUTBOUND_POLICY=public-https', () => {
     const event = await deliveryEvent(server, tenant.slug);
     assert.equal(event.type, 'otp.delivery_failed');
     assert.deepEqual(event.data.attempts, [{ provider: 'twilio', ok: false, code: 'delivery_failed' }]);
-    assert.doesNotMatch(JSON.stringify(event), new RegExp(`${hostname()}|${port}|blocked|refused|timeout|ECONN`, 'i'));
+    // the event as written, but its subject: a random pseudonym, in which a short host name (this machine's is `vm`)
+    // turns up by chance; the host name as a whole name, not as letters inside a word
+    const { subject: _pseudonym, ...written } = event;
+    const host = hostname().replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    assert.doesNotMatch(JSON.stringify(written), new RegExp(`(?<![\\w.-])${host}(?![\\w-])|${port}|blocked|refused|timeout|ECONN`, 'i'));
     assert.equal(connections, 0, 'nothing reached the local service');
   });
 
