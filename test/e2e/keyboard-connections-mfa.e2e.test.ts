@@ -12,7 +12,7 @@ import type { Browser as Chromium, Page } from 'playwright-core';
 import { launchChromium } from '../support/chromium.js';
 import { appleKey } from '../support/federation-flows.js';
 import { cliJson, createClient, createTenant, createUser } from '../support/fixtures.js';
-import { appSignIn, focused, keyboardTab, tabTo, typeInto } from '../support/keyboard.js';
+import { addVirtualAuthenticator, appSignIn, focused, keyboardTab, tabTo, typeInto } from '../support/keyboard.js';
 import { totpCode } from '../support/mfa-flows.js';
 import { query } from '../support/email-flows.js';
 import { codeFrom, randomMobile, readOutbox, startVendors, vendorSettings, waitFor, type Vendors } from '../support/phone-flows.js';
@@ -205,11 +205,7 @@ describe('keyboard-only sign-in with GitHub, Discord, Apple, OpenID Connect and 
     it('a passkey: added on the account page by keyboard, then "Use a passkey" on the second-factor page', async () => {
       const user = await createUser(server, slug);
       const page = await tab();
-      const cdp = await page.context().newCDPSession(page);
-      await cdp.send('WebAuthn.enable', { enableUI: false });
-      await cdp.send('WebAuthn.addVirtualAuthenticator', {
-        options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
-      });
+      await addVirtualAuthenticator(page);
       await accountPage(page, 'passkeys', user);
       await page.locator('form[data-passkey-mode="register"][data-passkey-ready]').waitFor();
       await tabTo(page, { text: 'Add a passkey' });

@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser as Chromium, Page } from 'playwright-core';
 import { launchChromium } from '../support/chromium.js';
 import { cliJson, createClient, createTenant, createUser } from '../support/fixtures.js';
-import { appSignIn, focused, keyboardTab, tabTo, typeInto } from '../support/keyboard.js';
+import { addVirtualAuthenticator, appSignIn, focused, keyboardTab, tabTo, typeInto } from '../support/keyboard.js';
 import { codeFrom, randomMobile, readOutbox, startVendors, vendorSettings, waitFor, type Vendors } from '../support/phone-flows.js';
 import { startOidcUpstream, type OidcUpstream } from '../support/upstreams/oidc-upstream.js';
 import { discover, type oidc } from '../support/relying-party.js';
@@ -157,11 +157,7 @@ describe('keyboard-only sign-in on every method (Chromium)', () => {
   it('a passkey: added on the account page and used to sign in, both with the keyboard alone', async () => {
     const user = await createUser(server, slug);
     const page = await tab();
-    const cdp = await page.context().newCDPSession(page);
-    await cdp.send('WebAuthn.enable', { enableUI: false });
-    await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
-    });
+    await addVirtualAuthenticator(page);
 
     // sign in to the account pages with the password, and add a passkey there
     await page.goto(`${origin}/t/${slug}/account/passkeys`);

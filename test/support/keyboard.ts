@@ -67,3 +67,12 @@ export function appSignIn(relyingParty: () => { begin(config: oidc.Configuration
     },
   };
 }
+
+/** a platform authenticator in the page's browser (DevTools' virtual one) that says yes to every request */
+export async function addVirtualAuthenticator(page: Page): Promise<void> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('WebAuthn.enable', { enableUI: false });
+  await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+  });
+}
