@@ -195,7 +195,7 @@ function consoleTables(report: BenchReport): string {
 
 export function markdownReport(report: BenchReport): string {
   const lines = [
-    `Measured ${report.date.slice(0, 10)} on ${machineLine(report)}; ${report.settings.durationSeconds} s per run after ${report.settings.warmupSeconds} s warm-up, median of ${report.settings.rounds} alternating round(s), ${report.settings.connections} connections (autocannon), ${report.settings.pinning}. Tessera runs on PostgreSQL + Redis (NODE_ENV=${report.settings.tesseraNodeEnv}, LOG_LEVEL=${report.settings.tesseraLogLevel}); "bare" is oidc-provider alone with its in-memory adapter and a static client.`,
+    `Measured ${report.date.slice(0, 10)} on ${machineLine(report)}; ${report.settings.durationSeconds} s per run after ${report.settings.warmupSeconds} s warm-up, median of ${report.settings.rounds} alternating round(s), ${report.settings.connections} connections (${report.settings.loadGenerator}), ${report.settings.pinning}. Tessera runs on PostgreSQL + Redis (NODE_ENV=${report.settings.tesseraNodeEnv}, LOG_LEVEL=${report.settings.tesseraLogLevel}); "bare" is oidc-provider alone with its in-memory adapter and a static client.`,
     '',
     `| Scenario | Tessera req/s | p50 / p99 ms | RSS MB | bare req/s | p50 / p99 ms | RSS MB | Tessera/bare (target ${throughputTarget}) | by CPU per request |`,
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|',

@@ -27,6 +27,7 @@ import { expiredGrants, millionUsers } from './scale-steps.js';
 import { measureBareRefresh, measureJsonLogins, measureOtpLogins, measureRefresh } from './session-steps.js';
 import { idleRss, touchTenants } from './tenant-steps.js';
 import { measureVerify, verifyLine } from './verify-bench.js';
+import { loadTool, loadToolNote } from './wrk-load.js';
 
 const durationSeconds = Number(process.env.BENCH_DURATION ?? 10);
 const warmupSeconds = Number(process.env.BENCH_WARMUP ?? 2);
@@ -136,7 +137,7 @@ async function main() {
   const report: BenchReport = {
     date: new Date().toISOString(),
     machine: { cores, cpuModel: machine.model, cpuMhz: machine.mhz, memoryGb: machine.memoryGb, kernel: release(), node: process.version, ...versions },
-    settings: { durationSeconds, warmupSeconds, connections, rounds, tesseraNodeEnv: tesseraSettings.NODE_ENV, tesseraLogLevel: tesseraSettings.LOG_LEVEL, loadGenerator: 'autocannon 9 in a separate process (one thread)', pinning: pinningNote(), profiling: Boolean(profileDir) },
+    settings: { durationSeconds, warmupSeconds, connections, rounds, tesseraNodeEnv: tesseraSettings.NODE_ENV, tesseraLogLevel: tesseraSettings.LOG_LEVEL, loadGenerator: loadToolNote(loadTool()), pinning: pinningNote(), profiling: Boolean(profileDir) },
     runs: [],
     ratios: [],
     login: null,

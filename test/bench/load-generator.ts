@@ -2,7 +2,7 @@
 // but generate load: the orchestrator's /proc sampling and the servers' output never share a thread with it.
 // A job warms up, then measures for a fixed window, telling the parent when the window opens and closes
 // (the parent samples the server's RSS and CPU over exactly that window).
-//   http   — autocannon, one thread, N keep-alive connections
+//   http   — wrk when installed, else autocannon (wrk-load.ts); one thread, N keep-alive connections
 //   logins, refreshes, json-logins — N virtual users in a closed loop (session-loads.ts)
 //   hash — a worker_threads pool verifying argon2id hashes continuously (the login baseline)
 import { createRequire } from 'node:module';
@@ -10,6 +10,7 @@ import { Worker } from 'node:worker_threads';
 import { hashSync } from '@node-rs/argon2';
 import { send, windowSignals, type LoadMessage } from './closed-loop.js';
 import { runSessionJob, type SessionJob } from './session-loads.js';
+import { loadTool, runWrk } from './wrk-load.js';
 
 export type { LoadMessage };
 export type { ClosedLoopResult as SessionResult } from './closed-loop.js';
@@ -34,6 +35,7 @@ type Autocannon = (options: Record<string, unknown>) => Promise<AutocannonResult
 const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
 async function runHttp(job: HttpJob): Promise<HttpResult> {
+  if (loadTool() === 'wrk') return runWrk(job);
   const options = { url: job.url, method: job.method, headers: job.headers, body: job.body, connections: job.connections, pipelining: 1, timeout: 10 };
   await autocannon({ ...options, duration: job.warmupSeconds });
   send({ type: 'measure-start' });

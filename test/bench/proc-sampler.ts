@@ -40,6 +40,17 @@ function processTimes(): Map<number, number> {
   return times;
 }
 
+/**
+ * CPU seconds of the children a process has waited for (cutime + cstime): the load generator's wrk runs as a child
+ * that starts and ends inside the measured window, so its time is read from its parent once it is reaped
+ */
+function childrenTime(pid: number): number {
+  const stat = read(`/proc/${pid}/stat`);
+  if (!stat) return 0;
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[13]) + Number(fields[14])) / ticksPerSecond;
+}
+
 /** busy and total core-seconds of the machine; steal (another VM's time) counts as neither */
 function machineSeconds(): { busy: number; total: number } {
   const [user, nice, system, idle, iowait, irq, softirq] = read('/proc/stat')!.split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
@@ -87,6 +98,7 @@ export function startSampler(parties: SampledParties, intervalMs = 50) {
   const started = performance.now();
   const machineStart = machineSeconds();
   const timesStart = processTimes();
+  const generatorChildrenStart = childrenTime(parties.loadGenerator);
   let peak = 0;
   const sample = () => { peak = Math.max(peak, rssMb(parties.server) ?? 0); };
   sample();
@@ -98,7 +110,7 @@ export function startSampler(parties: SampledParties, intervalMs = 50) {
       const seconds = (performance.now() - started) / 1000;
       const machineEnd = machineSeconds();
       const timesEnd = processTimes();
-      const cores = { server: 0, loadGenerator: 0, postgres: 0, redis: 0 };
+      const cores = { server: 0, loadGenerator: (childrenTime(parties.loadGenerator) - generatorChildrenStart) / seconds, postgres: 0, redis: 0 };
       for (const [pid, time] of timesEnd) {
         const party = classify(pid, parties);
         // a process that started inside the window (a new backend) spent all its time in it
