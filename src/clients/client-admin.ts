@@ -11,6 +11,7 @@ import { openidScopes } from '../validation/standard-claims.js';
 import { protocolMetadataSchema } from './protocol-metadata.js';
 import { AppError } from '../errors/app-error.js';
 import { validate } from '../validation/validate.js';
+import { appAllowedOrigins } from './app-origins.js';
 
 export interface ClientView {
   client_id: string;
@@ -65,6 +66,11 @@ export function createClientAdmin(deps: { repository: ClientsRepository; sealer:
   return {
     async list(tenantId: string): Promise<ClientView[]> {
       return (await repository.list(tenantId)).map(view);
+    },
+    /** the browser origins the tenant's headless apps register (CORS preflights; cached, client-cache.ts) */
+    appOrigins(tenantId: string): Promise<ReadonlySet<string>> {
+      return cache.appOrigins(tenantId, async () => (await repository.list(tenantId))
+        .filter((c) => c.metadata.headless === true).flatMap((c) => appAllowedOrigins(c.metadata)));
     },
     async get(tenantId: string, clientId: string): Promise<ClientView> {
       return view(await find(tenantId, clientId));

@@ -125,6 +125,8 @@ export function createClientsService(deps: { repository: ClientsRepository; seal
     const clientId = `${app.tenantSlug}.${randomBytes(12).toString('base64url')}`;
     const { secret, record } = await appRecord(tenantId, clientId, name, app.appSlug, reuseInterval, validate, app.allowedOrigins);
     await repository.create(tenantId, record);
+    // a new app's origins (CORS preflights) are taken at once, here and in every other process
+    await cache.changed(tenantId, clientId);
     return { client_id: clientId, client_secret: secret, client_name: name, token_endpoint_auth_method: 'client_secret_post', grant_types: appGrants as GrantType[], redirect_uris: [] };
   }
 

@@ -13,7 +13,7 @@ import { permissionsAudience } from '../rbac/permissions-audience.js';
 import { bearerToken, verifyAppAccessToken, type AppAccess } from '../otp-api/app-access-token.js';
 import { callProviderEndpoint } from '../otp-api/provider-endpoint.js';
 import { createRestClients } from './rest-client.js';
-import { appAllowedOrigins, approveOriginFor, assertOriginSettled, checkOrigin } from './rest-cors.js';
+import { approveOriginFor, assertOriginSettled, checkOrigin } from './rest-cors.js';
 import { addTwoFactorSurface } from './rest-2fa-surface.js';
 import { createRestEnvironments } from './rest-environments.js';
 import { createRestSignIn, restTokens, type RestAnswer } from './rest-sign-in.js';
@@ -34,8 +34,7 @@ function gateFor(services: Services) {
     const tenant = ctx.state.tenant!;
     ctx.set('Cache-Control', 'no-store');
     if (!tenant.settings.headless.restApi) throw new AppError('rest.disabled');
-    const appOrigins = async () => (await services.clientAdmin.list(tenant.id)).filter((c) => c.headless === true).flatMap(appAllowedOrigins);
-    if (await checkOrigin(ctx, tenant.settings.headless.allowedOrigins, appOrigins)) return;
+    if (await checkOrigin(ctx, tenant.settings.headless.allowedOrigins, () => services.clientAdmin.appOrigins(tenant.id))) return;
     await next();
     assertOriginSettled(ctx);
   };

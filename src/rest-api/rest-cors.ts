@@ -4,6 +4,7 @@
 // origin the tenant or any of its apps registers, and the request itself is then held to the app it names
 // (rest-client.ts identify, the Bearer token's client) — without one, to the tenant's list alone.
 import type { Context } from 'koa';
+import { appAllowedOrigins } from '../clients/app-origins.js';
 import { AppError } from '../errors/app-error.js';
 
 const corsHeaders = 'Authorization, Content-Type, Idempotency-Key';
@@ -12,10 +13,6 @@ const corsMethods = 'GET, POST, PUT, DELETE';
 /** the Origin of a request still waiting for the app it names to allow it */
 const pending = new WeakMap<Context, string>();
 
-const originsOf = (client: unknown): string[] => {
-  const origins = (client as { allowed_origins?: unknown } | undefined)?.allowed_origins;
-  return Array.isArray(origins) ? origins.filter((o): o is string => typeof o === 'string') : [];
-};
 
 function allow(ctx: Context, origin: string) {
   pending.delete(ctx);
@@ -23,16 +20,17 @@ function allow(ctx: Context, origin: string) {
 }
 
 /**
- * The CORS part of the gate. `appOrigins` lists the origins the tenant's apps register (asked for a preflight from an
- * origin the tenant does not list). Returns true when it answered the request (a preflight).
+ * The CORS part of the gate. `appOrigins` holds the origins the tenant's apps register (asked for a preflight from an
+ * origin the tenant does not list; cached, so a flood of preflights is not a flood of reads). Returns true when it
+ * answered the request (a preflight).
  * @throws AppError('rest.origin_not_allowed')
  */
-export async function checkOrigin(ctx: Context, tenantOrigins: readonly string[], appOrigins: () => Promise<string[]>): Promise<boolean> {
+export async function checkOrigin(ctx: Context, tenantOrigins: readonly string[], appOrigins: () => Promise<ReadonlySet<string>>): Promise<boolean> {
   const origin = ctx.get('Origin');
   if (!origin) return false;
   ctx.vary('Origin');
   if (ctx.method === 'OPTIONS') {
-    if (!tenantOrigins.includes(origin) && !(await appOrigins()).includes(origin)) throw new AppError('rest.origin_not_allowed');
+    if (!tenantOrigins.includes(origin) && !(await appOrigins()).has(origin)) throw new AppError('rest.origin_not_allowed');
     allow(ctx, origin);
     ctx.set('Access-Control-Allow-Methods', corsMethods);
     ctx.set('Access-Control-Allow-Headers', corsHeaders);
@@ -49,7 +47,7 @@ export async function checkOrigin(ctx: Context, tenantOrigins: readonly string[]
 export function approveOriginFor(ctx: Context, client: unknown): void {
   const origin = pending.get(ctx);
   if (origin === undefined) return;
-  if (!originsOf(client).includes(origin)) throw new AppError('rest.origin_not_allowed');
+  if (!appAllowedOrigins(client).includes(origin)) throw new AppError('rest.origin_not_allowed');
   allow(ctx, origin);
 }
 
@@ -58,4 +56,3 @@ export function assertOriginSettled(ctx: Context): void {
   if (pending.has(ctx)) throw new AppError('rest.origin_not_allowed');
 }
 
-export { originsOf as appAllowedOrigins };

@@ -182,6 +182,9 @@ describe('REST auth API ({issuer}/v1/…): login, challenge, refresh, logout, wh
 
   it('CORS: an app registers its own origins; a request naming the app is allowed from them, one naming no app or another app is not', async () => {
     const spa = 'https://spa.example.com';
+    const preflightFrom = (origin: string) => fetch(`${issuer}/v1/auth/login`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST' } });
+    // refused while no app lists it (the tenant's app origins are now read and kept: client-cache.ts)
+    assert.equal((await preflightFrom(spa)).status, 403);
     const bad = await server.cli(['app', 'create', '--tenant', slug, '--name', 'Bad', '--slug', 'bad-origins', '--allowed-origin', 'https://spa.example.com/path']);
     assert.notEqual(bad.code, 0);
     assert.match(bad.stderr, /allowed_origins/);
@@ -191,8 +194,8 @@ describe('REST auth API ({issuer}/v1/…): login, challenge, refresh, logout, wh
     const user = await createUser(server, slug);
     const credentials = { client_id: app.app_id, client_secret: app.app_secret };
 
-    // a preflight names no app: answered for an origin some app of the tenant registers
-    const preflight = await fetch(`${issuer}/v1/auth/login`, { method: 'OPTIONS', headers: { origin: spa, 'access-control-request-method': 'POST' } });
+    // a preflight names no app: answered for an origin some app of the tenant registers, as soon as the app exists
+    const preflight = await preflightFrom(spa);
     assert.equal(preflight.status, 204);
     assert.equal(preflight.headers.get('access-control-allow-origin'), spa);
     const allowed = await call('auth/login', { email: user.email, password: user.password, ...credentials }, { origin: spa });
@@ -216,6 +219,13 @@ describe('REST auth API ({issuer}/v1/…): login, challenge, refresh, logout, wh
     const updated = await cliJson<{ allowed_origins: string[] }>(server, ['client', 'update', '--tenant', slug, '--id', other.app_id, '--allowed-origin', spa]);
     assert.deepEqual(updated.allowed_origins, [spa]);
     assert.equal((await call('auth/login', { email: user.email, password: user.password, client_id: other.app_id, client_secret: other.app_secret }, { origin: spa })).status, 200);
+    // preflights follow changes at once: a new origin on an app, and an app deleted
+    const later = 'https://later.example.com';
+    assert.equal((await preflightFrom(later)).status, 403);
+    await cliJson(server, ['client', 'update', '--tenant', slug, '--id', other.app_id, '--allowed-origin', spa, '--allowed-origin', later]);
+    assert.equal((await preflightFrom(later)).status, 204);
+    assert.equal((await server.cli(['client', 'delete', '--tenant', slug, '--id', other.app_id])).code, 0);
+    assert.equal((await preflightFrom(later)).status, 403);
   });
 
   it('a TOTP user gets the challenge envelope; a TOTP or a recovery code completes it once; wrong codes and steps are refused', async () => {

@@ -58,4 +58,54 @@ describe('client cache', () => {
     assert.equal(await cache.get('t1', 'c2', async () => stored), stored);
     await store.close();
   });
+
+  it("keeps a tenant's app origins: a burst of preflights makes one read, any client change of the tenant a new one", async () => {
+    const store = createMemoryStore({ prefix: 't:' });
+    const here = createClientCache({ store });
+    const there = createClientCache({ store });
+    await there.listen();
+    let reads = 0;
+    let listed = ['https://a.example'];
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => { release = resolve; });
+    const slowLoad = async () => { reads += 1; await held; return listed; };
+    const burst = Array.from({ length: 50 }, () => here.appOrigins('t1', slowLoad));
+    release();
+    for (const set of await Promise.all(burst)) assert.deepEqual([...set], ['https://a.example']);
+    assert.equal(reads, 1, '50 concurrent preflights, one read');
+    const load = async () => { reads += 1; return listed; };
+    assert.ok((await here.appOrigins('t1', load)).has('https://a.example'));
+    assert.equal(reads, 1, 'kept after it settled');
+    assert.ok((await here.appOrigins('t2', load)).has('https://a.example'));
+    assert.equal(reads, 2, 'per tenant');
+
+    await there.appOrigins('t1', load);
+    assert.equal(reads, 3);
+    listed = ['https://b.example'];
+    await here.changed('t1', 'some-client');
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual([...await here.appOrigins('t1', load)], ['https://b.example'], 'a change here is seen here at once');
+    assert.deepEqual([...await there.appOrigins('t1', load)], ['https://b.example'], 'and in every other process');
+    assert.equal(reads, 5);
+    await store.close();
+  });
+
+  it('keeps no origins read before a change that came while it ran, nor a failed read', async () => {
+    const store = createMemoryStore({ prefix: 't:' });
+    const cache = createClientCache({ store });
+    let listed = ['https://old.example'];
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => { release = resolve; });
+    const stale = cache.appOrigins('t1', async () => { const answer = listed; await held; return answer; });
+    listed = ['https://new.example'];
+    await cache.changed('t1', 'c1');
+    release();
+    assert.deepEqual([...await stale], ['https://old.example'], 'the racing caller gets what was read');
+    assert.deepEqual([...await cache.appOrigins('t1', async () => listed)], ['https://new.example'], 'the next one reads again');
+
+    await cache.changed('t1', 'c1');
+    await assert.rejects(cache.appOrigins('t1', async () => { throw new Error('database down'); }), /database down/);
+    assert.deepEqual([...await cache.appOrigins('t1', async () => listed)], ['https://new.example'], 'a failure is not kept');
+    await store.close();
+  });
 });
