@@ -2,7 +2,7 @@
 // on the token endpoint (client_credentials, JWT access tokens RS256/ES256), discovery and JWKS; then password
 // logins through the hosted form against the bare argon2id verify rate on the same cores. Prints a table,
 // a markdown table for README, and writes dist/bench-results.json. Exits non-zero when a request failed.
-//   BENCH_DURATION (10 s), BENCH_WARMUP (2 s), BENCH_CONNECTIONS (32), BENCH_LOGIN_USERS (4 × cores),
+//   BENCH_DURATION (10 s), BENCH_WARMUP (2 s), BENCH_REFRESH_WARMUP (15 s: the refresh steps'), BENCH_CONNECTIONS (32), BENCH_LOGIN_USERS (4 × cores),
 //   BENCH_ROUNDS (1): Tessera/bare pairs per scenario, alternating; the ratio is of the medians
 //   BENCH_ONLY=verify,token-rs256,token-es256,discovery,jwks,idle,logins,refresh,rest-login,otp-login,two-processes,tenants
 //   --scale (or BENCH_SCALE=1): also expired-grants and million-users (BENCH_SCALE_ROWS, 1,000,000; see scale-steps.ts)
@@ -31,6 +31,13 @@ import { loadTool, loadToolNote } from './wrk-load.js';
 
 const durationSeconds = Number(process.env.BENCH_DURATION ?? 10);
 const warmupSeconds = Number(process.env.BENCH_WARMUP ?? 2);
+/**
+ * The refresh steps' warm-up (bare and Tessera alike). A refresh runs code the token scenarios never reached (the
+ * grant's rotation, the adapters, the ID token): its CPU per refresh kept falling for several thousand refreshes
+ * (≈1.85 ms in the first 2,000 to ≈1.3 ms by the third 2,000, in both builds measured: docs/benchmarks.md), so
+ * two seconds measured a server still compiling it.
+ */
+const refreshWarmupSeconds = Number(process.env.BENCH_REFRESH_WARMUP ?? 15);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const rounds = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 1));
 const cores = availableParallelism();
@@ -183,7 +190,7 @@ async function main() {
     // the library's own refresh-vs-client_credentials ratio, read beside Tessera's (measureRefresh)
     if (wanted('refresh')) {
       const bareCcRate = report.ratios.find((r) => r.scenario === 'token-rs256')?.bare ?? null;
-      report.goals.push(await measureBareRefresh({ bare, database: services.databaseName, warmupSeconds, durationSeconds, failures: report.failures }, bareCcRate, connections));
+      report.goals.push(await measureBareRefresh({ bare, database: services.databaseName, warmupSeconds: refreshWarmupSeconds, durationSeconds, failures: report.failures }, bareCcRate, connections));
     }
     await bare.server.stop();
 
@@ -193,7 +200,7 @@ async function main() {
     const input = sessions && { tessera, database: services.databaseName, slug: sessions.slug, users: sessions.users, virtualUsers, warmupSeconds, durationSeconds, failures: report.failures };
     // the median of the rounds, as the token table reports it (ratiosOf)
     const ccRate = report.ratios.find((r) => r.scenario === 'token-rs256')?.tessera ?? null;
-    if (input && wanted('refresh')) report.goals.push(await measureRefresh(input, ccRate, connections));
+    if (input && wanted('refresh')) report.goals.push(await measureRefresh({ ...input, warmupSeconds: refreshWarmupSeconds }, ccRate, connections));
     if (input && wanted('rest-login')) report.goals.push(await measureJsonLogins(input, report.login?.logins.perSecond ?? null));
     if (input && wanted('otp-login')) report.goals.push(await measureOtpLogins(input));
     if (wanted('two-processes')) report.goals.push(await twoProcesses({ tessera, database: services.databaseName, connections, warmupSeconds, durationSeconds, failures: report.failures }));
