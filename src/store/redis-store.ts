@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ErrorReply, RedisClient as RedisClientClass, type RedisClientType } from '@redis/client';
 import type { KvStore } from './kv-store.js';
 import { redactPassword } from '../errors/redact-password.js';
@@ -65,6 +66,15 @@ redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[2]) - 1)
 redis.call('EXPIRE', KEYS[1], ARGV[3])
 return 1`;
 
+/** a Lua script and its SHA-1, the name Redis caches it under */
+interface Script { text: string; sha: string }
+const script = (text: string): Script => ({ text, sha: createHash('sha1').update(text).digest('hex') });
+const incrWithTtl = script(INCR_WITH_TTL);
+const decrExisting = script(DECR_EXISTING);
+const compareAndSetScript = script(COMPARE_AND_SET);
+const addToSet = script(ADD_TO_SET);
+const listPush = script(LIST_PUSH);
+
 /**
  * Connects to Redis and returns a KvStore over it.
  * Rejects with "cannot reach Redis at host:port: <reason>" (never the password) within a few seconds.
@@ -87,6 +97,17 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<KvSt
     }));
 
   const k = (key: string) => prefix + key;
+  // A script is sent by its SHA-1 (EVALSHA), not its text: every access token's save runs one (the grant's set), and
+  // EVAL makes Redis hash the text each time. A Redis that does not hold it (restarted, SCRIPT FLUSH) answers NOSCRIPT:
+  // then the text goes once, with EVAL, which caches it again.
+  async function run(lua: Script, keys: string[], args: string[] = []): Promise<unknown> {
+    try {
+      return await command.evalSha(lua.sha, { keys, arguments: args });
+    } catch (err) {
+      if (!(err instanceof ErrorReply) || !err.message.startsWith('NOSCRIPT')) throw err;
+      return command.eval(lua.text, { keys, arguments: args });
+    }
+  }
 
   return guardAvailability({
     kind: 'redis',
@@ -111,7 +132,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<KvSt
     },
     async compareAndSet(key, expected, next, ttlSeconds) {
       assertTtl(ttlSeconds);
-      const reply = await command.eval(COMPARE_AND_SET, { keys: [k(key)], arguments: [expected, next, String(ttlSeconds)] });
+      const reply = await run(compareAndSetScript, [k(key)], [expected, next, String(ttlSeconds)]);
       return Number(reply) === 1;
     },
     async del(keys) {
@@ -123,16 +144,16 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<KvSt
     },
     async incr(key, ttlSeconds) {
       assertTtl(ttlSeconds);
-      const reply = await command.eval(INCR_WITH_TTL, { keys: [k(key)], arguments: [String(ttlSeconds)] });
+      const reply = await run(incrWithTtl, [k(key)], [String(ttlSeconds)]);
       return Number(reply);
     },
     async decr(key) {
-      const reply = await command.eval(DECR_EXISTING, { keys: [k(key)] });
+      const reply = await run(decrExisting, [k(key)]);
       return Number(reply);
     },
     async addToSet(key, member, ttlSeconds) {
       assertTtl(ttlSeconds);
-      await command.eval(ADD_TO_SET, { keys: [k(key)], arguments: [member, String(ttlSeconds)] });
+      await run(addToSet, [k(key)], [member, String(ttlSeconds)]);
     },
     async setMembers(key) {
       return command.sMembers(k(key));
@@ -140,7 +161,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<KvSt
     async listPush(key, value, maxLength, ttlSeconds) {
       assertTtl(ttlSeconds);
       assertMaxLength(maxLength);
-      await command.eval(LIST_PUSH, { keys: [k(key)], arguments: [value, String(maxLength), String(ttlSeconds)] });
+      await run(listPush, [k(key)], [value, String(maxLength), String(ttlSeconds)]);
     },
     async listRange(key) {
       return command.lRange(k(key), 0, -1);
