@@ -59,6 +59,18 @@ local ms = tonumber(ARGV[2]) * 1000
 if redis.call('PTTL', KEYS[1]) < ms then redis.call('PEXPIRE', KEYS[1], ms) end
 return 1`;
 
+// SET and ADD_TO_SET in one script: a value and the set indexing it are written together, or neither when the set's
+// key holds something else (two keys: Tessera's client talks to one Redis node, not a cluster, README "PostgreSQL and
+// Redis").
+const SET_AND_ADD_TO_SET = `
+local kind = redis.call('TYPE', KEYS[2])['ok']
+if kind ~= 'none' and kind ~= 'set' then return redis.error_reply('WRONGTYPE Operation against a key holding the wrong kind of value') end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+redis.call('SADD', KEYS[2], ARGV[3])
+local ms = tonumber(ARGV[2]) * 1000
+if redis.call('PTTL', KEYS[2]) < ms then redis.call('PEXPIRE', KEYS[2], ms) end
+return 1`;
+
 // LPUSH, LTRIM and EXPIRE in one script: a capped list must never be left untrimmed or without a TTL.
 const LIST_PUSH = `
 redis.call('LPUSH', KEYS[1], ARGV[1])
@@ -74,6 +86,7 @@ const decrExisting = script(DECR_EXISTING);
 const compareAndSetScript = script(COMPARE_AND_SET);
 const addToSet = script(ADD_TO_SET);
 const listPush = script(LIST_PUSH);
+const setAndAddToSet = script(SET_AND_ADD_TO_SET);
 
 /**
  * Connects to Redis and returns a KvStore over it.
@@ -154,6 +167,10 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<KvSt
     async addToSet(key, member, ttlSeconds) {
       assertTtl(ttlSeconds);
       await run(addToSet, [k(key)], [member, String(ttlSeconds)]);
+    },
+    async setAndAddToSet(key, value, ttlSeconds, setKey, member) {
+      assertTtl(ttlSeconds);
+      await run(setAndAddToSet, [k(key), k(setKey)], [value, String(ttlSeconds), member]);
     },
     async setMembers(key) {
       return command.sMembers(k(key));

@@ -156,6 +156,24 @@ for (const backend of backends) {
       assert.deepEqual(await store.setMembers('nothing'), []);
     });
 
+    test('setAndAddToSet writes the value with its TTL and adds the member, the set only ever extending its TTL', async () => {
+      const store = await backend.open(newPrefix());
+      await store.setAndAddToSet('v1', 'one', 100, 'index', 'v1');
+      await store.setAndAddToSet('v2', 'two', 10, 'index', 'v2');
+      assert.equal(await store.get('v1'), 'one');
+      assert.equal(await store.get('v2'), 'two');
+      const [v1, v2, index] = [await store.ttl('v1'), await store.ttl('v2'), await store.ttl('index')];
+      assert.ok(v1 > 90 && v1 <= 100, `value TTL ${v1}`);
+      assert.ok(v2 > 0 && v2 <= 10, `value TTL ${v2}`);
+      assert.ok(index > 90, `a shorter TTL does not shorten the set (${index})`);
+      assert.deepEqual((await store.setMembers('index')).sort(), ['v1', 'v2']);
+      // a set key holding something else is refused before the value is written
+      await store.set('text', 'abc', 10);
+      await assert.rejects(store.setAndAddToSet('v3', 'three', 10, 'text', 'v3'), /WRONGTYPE/);
+      assert.equal(await store.get('v3'), null);
+      await assert.rejects(store.setAndAddToSet('v4', 'four', 0, 'index', 'v4'), RangeError);
+    });
+
     test('listPush keeps the newest items first, capped, and refreshes the TTL on every push', async () => {
       const store = await backend.open(newPrefix());
       assert.deepEqual(await store.listRange('l'), []);
