@@ -26,7 +26,8 @@ const newClient = RedisClientClass.factory({});
 const START_DEADLINE_MS = 4_000;
 const CONNECT_TIMEOUT_MS = 2_000;
 const MAX_RECONNECT_DELAY_MS = 5_000;
-// A command waits at most this long: a Redis that is down or hung fails the request (503) instead of holding it.
+// A call waits at most this long for Redis's answer: a Redis that is down or hung fails the request (503) instead of
+// holding it. A call that timed out was sent, or will be: Redis may still carry it out when it answers again.
 const COMMAND_TIMEOUT_MS = 2_000;
 
 // INCR then EXPIRE in one script: a crash between the two would leave a counter that never resets.
@@ -219,7 +220,6 @@ async function connect(url: string, target: string, report: (err: unknown) => vo
     // While Redis is unreachable, commands fail at once (StoreUnavailableError, answered 503) instead of queueing
     // for a reconnect that may be seconds away: a queued request would hang, and /readyz with it.
     disableOfflineQueue: true,
-    commandOptions: { timeout: COMMAND_TIMEOUT_MS },
     socket: {
       connectTimeout: CONNECT_TIMEOUT_MS,
       reconnectStrategy(retries, cause) {
@@ -252,7 +252,42 @@ async function connect(url: string, target: string, report: (err: unknown) => vo
 }
 
 /**
- * The store with every failure to reach Redis (offline, reconnecting, connection lost, timed out) turned into
+ * Calls that wait for Redis, each given up after `ms` (StoreUnavailableError). One timer sweeps them all, oldest first
+ * (every call waits as long, so they expire in the order they started): @redis/client's own `commandOptions.timeout`
+ * armed an AbortSignal.timeout for every command, which fired two seconds later even when the answer had come (≈15 µs
+ * per command, 2–3% of a refresh: docs/benchmarks.md), and covered only commands not yet written to the socket.
+ */
+function deadlines(ms: number) {
+  const waiting = new Set<{ at: number; expire(): void }>();
+  let sweeper: NodeJS.Timeout | undefined;
+  function sweep() {
+    const now = performance.now();
+    for (const call of waiting) {
+      if (call.at > now) break;
+      waiting.delete(call);
+      call.expire();
+    }
+    if (!waiting.size) {
+      clearInterval(sweeper);
+      sweeper = undefined;
+    }
+  }
+  return <T>(work: Promise<T>, translate: (err: unknown) => never): Promise<T> => new Promise<T>((resolve, reject) => {
+    const call = { at: performance.now() + ms, expire: () => reject(new StoreUnavailableError('redis', { cause: new Error(`no answer from Redis within ${ms} ms`) })) };
+    waiting.add(call);
+    if (!sweeper) {
+      sweeper = setInterval(sweep, Math.ceil(ms / 8));
+      sweeper.unref();
+    }
+    work.then(
+      (value) => { waiting.delete(call); resolve(value); },
+      (err: unknown) => { waiting.delete(call); try { translate(err); } catch (translated) { reject(translated); } },
+    );
+  });
+}
+
+/**
+ * The store with every failure to reach Redis (offline, reconnecting, connection lost, no answer in time) turned into
  * StoreUnavailableError. Error replies (a Lua error, WRONGTYPE) and argument errors are bugs, not outages: they
  * pass through unchanged.
  */
@@ -261,15 +296,20 @@ function guardAvailability(store: KvStore): KvStore {
     if (err instanceof ErrorReply || err instanceof RangeError) throw err;
     throw new StoreUnavailableError('redis', { cause: err });
   };
+  const bounded = deadlines(COMMAND_TIMEOUT_MS);
   const guarded = { ...store } as Record<string, unknown>;
   for (const [name, value] of Object.entries(store)) {
     if (typeof value !== 'function' || name === 'close') continue;
+    // a first subscription opens its connection (up to START_DEADLINE_MS), then answers as a command does
+    const deadline = name !== 'subscribe';
     guarded[name] = (...args: unknown[]) => {
+      let work: Promise<unknown>;
       try {
-        return (value as (...a: unknown[]) => Promise<unknown>).apply(store, args).catch(translate);
+        work = (value as (...a: unknown[]) => Promise<unknown>).apply(store, args);
       } catch (err) {
         return Promise.reject(err).catch(translate);
       }
+      return deadline ? bounded(work, translate) : work.catch(translate);
     };
   }
   return guarded as unknown as KvStore;
