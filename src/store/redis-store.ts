@@ -254,8 +254,8 @@ async function connect(url: string, target: string, report: (err: unknown) => vo
 /**
  * Calls that wait for Redis, each given up after `ms` (StoreUnavailableError). One timer sweeps them all, oldest first
  * (every call waits as long, so they expire in the order they started): @redis/client's own `commandOptions.timeout`
- * armed an AbortSignal.timeout for every command, which fired two seconds later even when the answer had come (≈15 µs
- * per command, 2–3% of a refresh: docs/benchmarks.md), and covered only commands not yet written to the socket.
+ * armed an AbortSignal.timeout for every command, which fired two seconds later even when the answer had come (2–3%
+ * of a refresh's profile: docs/benchmarks.md), and covered only commands not yet written to the socket.
  */
 function deadlines(ms: number) {
   const waiting = new Set<{ at: number; expire(): void }>();
