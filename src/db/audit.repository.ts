@@ -16,19 +16,40 @@ export interface AuditEntry {
 }
 
 const RETRIES = 3;
+/** chain heads this process remembers (the tenants it wrote last); past this many, the oldest are forgotten */
+const REMEMBERED_HEADS = 10_000;
 
 export function createAuditRepository(prisma: PrismaClient, sql: Sql) {
+  // The head this process's last append of a tenant made. The next append sends it as a compare-and-set with the
+  // entries (one statement, one round trip) instead of a transaction that locks the head to read it (four): a stream
+  // of refreshes appends every 10 ms (audit-log.ts). When another process appended, or a prune ran, the head moved,
+  // the compare-and-set writes nothing, and the locked transaction runs as for a head never seen.
+  const heads = new Map<string, ChainHead>();
+  const remember = (tenantId: string, head: ChainHead) => {
+    heads.delete(tenantId);
+    heads.set(tenantId, head);
+    if (heads.size > REMEMBERED_HEADS) heads.delete(heads.keys().next().value!);
+  };
+
   return {
     /**
-     * Appends entries of one tenant to its hash chain, in order, in one transaction: the head row is locked, so
-     * appends of a tenant — from any process — are chained one batch at a time. Plain SQL (four round trips, no
-     * Prisma): every refresh and sign-in records an entry (docs/benchmarks.md).
+     * Appends entries of one tenant to its hash chain, in order: after the head this process last wrote, if it is
+     * still the head, in one statement; else in one transaction that locks the head row, so appends of a tenant — from
+     * any process — are chained one batch at a time. Plain SQL, no Prisma: every refresh and sign-in records an entry
+     * (docs/benchmarks.md).
      */
     async appendBatch(tenantId: string, entries: AuditEntry[]): Promise<void> {
       if (!entries.length) return;
+      const known = heads.get(tenantId);
+      if (known) {
+        // forgotten first: should the statement fail, whether it was committed is unknown
+        heads.delete(tenantId);
+        const head = await appendAfter(sql, tenantId, entries, known);
+        if (head) return remember(tenantId, head);
+      }
       for (let attempt = 1; ; attempt++) {
         try {
-          await sql.transaction((tx) => appendChained(tx, tenantId, entries));
+          remember(tenantId, await sql.transaction((tx) => appendChained(tx, tenantId, entries)));
           return;
         } catch (error) {
           // two first entries of a tenant racing to create its head: the loser tries again on the existing head
@@ -100,44 +121,71 @@ type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
 /** a Prisma transaction as the plain-SQL statements appendChained sends (the audit prune's transaction) */
 export const sqlOf = (tx: Tx): Pick<Sql, 'query'> => ({ query: <T>(text: string, values: readonly unknown[] = []) => tx.$queryRawUnsafe<T[]>(text, ...values) });
 
+/** a tenant's chain head: its last entry's seq and hash */
+export interface ChainHead { seq: number; hash: string }
+
+/** the entries as rows linked after `head`, and the head they make */
+function linked(tenantId: string, entries: AuditEntry[], head: ChainHead): { rows: object[]; head: ChainHead } {
+  let seq = head.seq;
+  let previous = head.hash;
+  const rows = entries.map((entry) => {
+    seq += 1;
+    const row = {
+      tenantId, type: entry.type, actor: entry.actor ?? null, subject: entry.subject ?? null,
+      clientId: entry.clientId ?? null, ip: entry.ip ?? null, userAgent: entry.userAgent?.slice(0, 512) ?? null,
+      outcome: entry.outcome ?? 'success', data: JSON.parse(JSON.stringify(entry.data ?? {})) as object, createdAt: new Date().toISOString(), seq,
+    };
+    const hash = entryHash(previous, row);
+    const linkedRow = { ...row, prevHash: previous, hash };
+    previous = hash;
+    return linkedRow;
+  });
+  return { rows, head: { seq, hash: previous } };
+}
+
+// the entries (in order: ids follow seq), as the statements below insert them from one jsonb array; createdAt is an
+// ISO string in UTC, whose zone the cast to timestamp drops
+const insertEntries = `INSERT INTO audit_events (tenant_id, type, actor, subject, client_id, ip, user_agent, outcome, data, created_at, seq, prev_hash, hash)
+       SELECT $1::uuid, e->>'type', e->>'actor', e->>'subject', e->>'clientId', e->>'ip', e->>'userAgent', e->>'outcome', e->'data',
+         (e->>'createdAt')::timestamp, (e->>'seq')::bigint, e->>'prevHash', e->>'hash'
+       FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS entry(e, n)`;
+
 /**
  * Appends entries of one tenant to its hash chain, in order, inside the caller's transaction: the head row is
- * locked, so appends of a tenant — from any process — are chained one batch at a time.
+ * locked, so appends of a tenant — from any process — are chained one batch at a time. Resolves to the new head.
  */
-export async function appendChained(tx: Pick<Sql, 'query'>, tenantId: string, entries: AuditEntry[]): Promise<void> {
-  const rows = entries.map((entry) => ({
-    tenantId, type: entry.type, actor: entry.actor ?? null, subject: entry.subject ?? null,
-    clientId: entry.clientId ?? null, ip: entry.ip ?? null, userAgent: entry.userAgent?.slice(0, 512) ?? null,
-    outcome: entry.outcome ?? 'success', data: JSON.parse(JSON.stringify(entry.data ?? {})) as object, createdAt: new Date().toISOString(),
-  }));
+export async function appendChained(tx: Pick<Sql, 'query'>, tenantId: string, entries: AuditEntry[]): Promise<ChainHead> {
   // one statement creates the head (genesis) or locks and advances it: the same round trip either way
   const [head] = await tx.query<{ seq: string; hash: string }>(
     `INSERT INTO audit_heads (tenant_id, seq, hash) VALUES ($1::uuid, $2, $3)
      ON CONFLICT (tenant_id) DO UPDATE SET seq = audit_heads.seq + $2 RETURNING seq::text AS seq, hash`,
-    [tenantId, rows.length, genesisHash(tenantId)],
+    [tenantId, entries.length, genesisHash(tenantId)],
   );
-  let seq = Number(head!.seq) - rows.length;
-  let previous = head!.hash;
-  const chained = rows.map((row) => {
-    seq += 1;
-    const hash = entryHash(previous, { ...row, seq });
-    const linked = { ...row, seq, prevHash: previous, hash };
-    previous = hash;
-    return linked;
-  });
-  // the entries (in order: ids follow seq) and the head's new hash in one statement; createdAt is an ISO string in
-  // UTC, whose zone the cast to timestamp drops
+  const chained = linked(tenantId, entries, { seq: Number(head!.seq) - entries.length, hash: head!.hash });
+  // the entries and the head's new hash in one statement
   await tx.query(
-    `WITH entries AS (
-       INSERT INTO audit_events (tenant_id, type, actor, subject, client_id, ip, user_agent, outcome, data, created_at, seq, prev_hash, hash)
-       SELECT $1::uuid, e->>'type', e->>'actor', e->>'subject', e->>'clientId', e->>'ip', e->>'userAgent', e->>'outcome', e->'data',
-         (e->>'createdAt')::timestamp, (e->>'seq')::bigint, e->>'prevHash', e->>'hash'
-       FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS entry(e, n)
-       ORDER BY entry.n
-     )
+    `WITH entries AS (${insertEntries} ORDER BY entry.n)
      UPDATE audit_heads SET hash = $3 WHERE tenant_id = $1::uuid`,
-    [tenantId, JSON.stringify(chained), previous],
+    [tenantId, JSON.stringify(chained.rows), chained.head.hash],
   );
+  return chained.head;
+}
+
+/**
+ * Appends entries after `head` in one statement, without a transaction of its own: a compare-and-set on the head row
+ * (its seq and hash must still be `head`'s), and the entries only if it held — both or neither. Another process's
+ * append, or a prune, moves the head: then nothing is written and the answer is null. The new head otherwise.
+ */
+export async function appendAfter(sql: Pick<Sql, 'query'>, tenantId: string, entries: AuditEntry[], head: ChainHead): Promise<ChainHead | null> {
+  const chained = linked(tenantId, entries, head);
+  const [moved] = await sql.query<{ n: string }>(
+    `WITH head AS (
+       UPDATE audit_heads SET seq = $5, hash = $6 WHERE tenant_id = $1::uuid AND seq = $3 AND hash = $4 RETURNING 1
+     ), entries AS (${insertEntries} WHERE EXISTS (SELECT 1 FROM head) ORDER BY entry.n)
+     SELECT count(*)::text AS n FROM head`,
+    [tenantId, JSON.stringify(chained.rows), head.seq, head.hash, chained.head.seq, chained.head.hash],
+  );
+  return moved?.n === '1' ? chained.head : null;
 }
 
 /** where the tenant's remaining chain starts: the last pruned entry, or before the first entry */

@@ -38,10 +38,12 @@ export function createShortLivedAdapter(model: string, deps: ShortLivedAdapterDe
       const ttl = expiresIn && expiresIn > 0 ? expiresIn : fallbackTtl;
       const { jti, ...stored } = payload;
       void jti;
-      // sent together: the Redis client writes commands of one tick as one pipeline (one round trip), in this order
+      // sent together: the Redis client writes commands of one tick as one pipeline (one round trip), in this order;
+      // a value with a grant goes into the grant's set in the same command (an access token of every refresh)
       await Promise.all([
-        store.set(keyOf(id), JSON.stringify(stored), ttl),
-        payload.grantId ? store.addToSet(grantKey(payload.grantId), `${model}\n${keyOf(id)}`, ttl) : undefined,
+        payload.grantId
+          ? store.setAndAddToSet(keyOf(id), JSON.stringify(stored), ttl, grantKey(payload.grantId), `${model}\n${keyOf(id)}`)
+          : store.set(keyOf(id), JSON.stringify(stored), ttl),
         typeof payload.userCode === 'string' ? store.set(userCodeKey(payload.userCode), sealer.seal(id, userCodeKey(payload.userCode)), ttl) : undefined,
       ]);
     },

@@ -21,6 +21,11 @@ export interface KvStore {
   decr(key: string): Promise<number>;
   /** adds a member; the set's TTL becomes max(current, ttlSeconds) */
   addToSet(key: string, member: string, ttlSeconds: number): Promise<void>;
+  /**
+   * atomic: set(key, value, ttlSeconds) then addToSet(setKey, member, ttlSeconds), with nothing in between and in one
+   * round trip: a value and the set that indexes it (a token and its grant's set, which revocation reads)
+   */
+  setAndAddToSet(key: string, value: string, ttlSeconds: number, setKey: string, member: string): Promise<void>;
   setMembers(key: string): Promise<string[]>;
   /** atomic: prepends (newest first), keeps the newest `maxLength` items, and sets the list's TTL to ttlSeconds */
   listPush(key: string, value: string, maxLength: number, ttlSeconds: number): Promise<void>;

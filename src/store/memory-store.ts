@@ -57,6 +57,18 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): KvStore {
 
   const expiry = (ttlSeconds: number) => Date.now() + ttlSeconds * 1000;
 
+  function addMember(key: string, member: string, ttlSeconds: number): void {
+    const entry = live(k(key));
+    const expiresAt = expiry(ttlSeconds);
+    if (!entry) {
+      entries.set(k(key), { type: 'set', members: new Set([member]), expiresAt });
+      return;
+    }
+    if (entry.type !== 'set') throw new Error(WRONGTYPE);
+    entry.members.add(member);
+    entry.expiresAt = Math.max(entry.expiresAt, expiresAt);
+  }
+
   return {
     kind: 'memory',
     async get(key) {
@@ -128,15 +140,16 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): KvStore {
     },
     async addToSet(key, member, ttlSeconds) {
       assertTtl(ttlSeconds);
-      const entry = live(k(key));
-      const expiresAt = expiry(ttlSeconds);
-      if (!entry) {
-        entries.set(k(key), { type: 'set', members: new Set([member]), expiresAt });
-        return;
-      }
-      if (entry.type !== 'set') throw new Error(WRONGTYPE);
-      entry.members.add(member);
-      entry.expiresAt = Math.max(entry.expiresAt, expiresAt);
+      addMember(key, member, ttlSeconds);
+    },
+    async setAndAddToSet(key, value, ttlSeconds, setKey, member) {
+      assertTtl(ttlSeconds);
+      assertOpen();
+      // the set's type is checked before anything is written: a WRONGTYPE leaves both as they were
+      const set = live(k(setKey));
+      if (set && set.type !== 'set') throw new Error(WRONGTYPE);
+      entries.set(k(key), { type: 'string', value, expiresAt: expiry(ttlSeconds) });
+      addMember(setKey, member, ttlSeconds);
     },
     async setMembers(key) {
       const entry = live(k(key));

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ErrorReply, RedisClient as RedisClientClass, type RedisClientType } from '@redis/client';
 import type { KvStore } from './kv-store.js';
 import { redactPassword } from '../errors/redact-password.js';
@@ -25,7 +26,8 @@ const newClient = RedisClientClass.factory({});
 const START_DEADLINE_MS = 4_000;
 const CONNECT_TIMEOUT_MS = 2_000;
 const MAX_RECONNECT_DELAY_MS = 5_000;
-// A command waits at most this long: a Redis that is down or hung fails the request (503) instead of holding it.
+// A call waits at most this long for Redis's answer: a Redis that is down or hung fails the request (503) instead of
+// holding it. A call that timed out was sent, or will be: Redis may still carry it out when it answers again.
 const COMMAND_TIMEOUT_MS = 2_000;
 
 // INCR then EXPIRE in one script: a crash between the two would leave a counter that never resets.
@@ -58,12 +60,34 @@ local ms = tonumber(ARGV[2]) * 1000
 if redis.call('PTTL', KEYS[1]) < ms then redis.call('PEXPIRE', KEYS[1], ms) end
 return 1`;
 
+// SET and ADD_TO_SET in one script: a value and the set indexing it are written together, or neither when the set's
+// key holds something else (two keys: Tessera's client talks to one Redis node, not a cluster, README "PostgreSQL and
+// Redis").
+const SET_AND_ADD_TO_SET = `
+local kind = redis.call('TYPE', KEYS[2])['ok']
+if kind ~= 'none' and kind ~= 'set' then return redis.error_reply('WRONGTYPE Operation against a key holding the wrong kind of value') end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+redis.call('SADD', KEYS[2], ARGV[3])
+local ms = tonumber(ARGV[2]) * 1000
+if redis.call('PTTL', KEYS[2]) < ms then redis.call('PEXPIRE', KEYS[2], ms) end
+return 1`;
+
 // LPUSH, LTRIM and EXPIRE in one script: a capped list must never be left untrimmed or without a TTL.
 const LIST_PUSH = `
 redis.call('LPUSH', KEYS[1], ARGV[1])
 redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[2]) - 1)
 redis.call('EXPIRE', KEYS[1], ARGV[3])
 return 1`;
+
+/** a Lua script and its SHA-1, the name Redis caches it under */
+interface Script { text: string; sha: string }
+const script = (text: string): Script => ({ text, sha: createHash('sha1').update(text).digest('hex') });
+const incrWithTtl = script(INCR_WITH_TTL);
+const decrExisting = script(DECR_EXISTING);
+const compareAndSetScript = script(COMPARE_AND_SET);
+const addToSet = script(ADD_TO_SET);
+const listPush = script(LIST_PUSH);
+const setAndAddToSet = script(SET_AND_ADD_TO_SET);
 
 /**
  * Connects to Redis and returns a KvStore over it.
@@ -87,6 +111,17 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<KvSt
     }));
 
   const k = (key: string) => prefix + key;
+  // A script is sent by its SHA-1 (EVALSHA), not its text: every access token's save runs one (the grant's set), and
+  // EVAL makes Redis hash the text each time. A Redis that does not hold it (restarted, SCRIPT FLUSH) answers NOSCRIPT:
+  // then the text goes once, with EVAL, which caches it again.
+  async function run(lua: Script, keys: string[], args: string[] = []): Promise<unknown> {
+    try {
+      return await command.evalSha(lua.sha, { keys, arguments: args });
+    } catch (err) {
+      if (!(err instanceof ErrorReply) || !err.message.startsWith('NOSCRIPT')) throw err;
+      return command.eval(lua.text, { keys, arguments: args });
+    }
+  }
 
   return guardAvailability({
     kind: 'redis',
@@ -111,7 +146,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<KvSt
     },
     async compareAndSet(key, expected, next, ttlSeconds) {
       assertTtl(ttlSeconds);
-      const reply = await command.eval(COMPARE_AND_SET, { keys: [k(key)], arguments: [expected, next, String(ttlSeconds)] });
+      const reply = await run(compareAndSetScript, [k(key)], [expected, next, String(ttlSeconds)]);
       return Number(reply) === 1;
     },
     async del(keys) {
@@ -123,16 +158,20 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<KvSt
     },
     async incr(key, ttlSeconds) {
       assertTtl(ttlSeconds);
-      const reply = await command.eval(INCR_WITH_TTL, { keys: [k(key)], arguments: [String(ttlSeconds)] });
+      const reply = await run(incrWithTtl, [k(key)], [String(ttlSeconds)]);
       return Number(reply);
     },
     async decr(key) {
-      const reply = await command.eval(DECR_EXISTING, { keys: [k(key)] });
+      const reply = await run(decrExisting, [k(key)]);
       return Number(reply);
     },
     async addToSet(key, member, ttlSeconds) {
       assertTtl(ttlSeconds);
-      await command.eval(ADD_TO_SET, { keys: [k(key)], arguments: [member, String(ttlSeconds)] });
+      await run(addToSet, [k(key)], [member, String(ttlSeconds)]);
+    },
+    async setAndAddToSet(key, value, ttlSeconds, setKey, member) {
+      assertTtl(ttlSeconds);
+      await run(setAndAddToSet, [k(key), k(setKey)], [value, String(ttlSeconds), member]);
     },
     async setMembers(key) {
       return command.sMembers(k(key));
@@ -140,7 +179,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<KvSt
     async listPush(key, value, maxLength, ttlSeconds) {
       assertTtl(ttlSeconds);
       assertMaxLength(maxLength);
-      await command.eval(LIST_PUSH, { keys: [k(key)], arguments: [value, String(maxLength), String(ttlSeconds)] });
+      await run(listPush, [k(key)], [value, String(maxLength), String(ttlSeconds)]);
     },
     async listRange(key) {
       return command.lRange(k(key), 0, -1);
@@ -181,7 +220,6 @@ async function connect(url: string, target: string, report: (err: unknown) => vo
     // While Redis is unreachable, commands fail at once (StoreUnavailableError, answered 503) instead of queueing
     // for a reconnect that may be seconds away: a queued request would hang, and /readyz with it.
     disableOfflineQueue: true,
-    commandOptions: { timeout: COMMAND_TIMEOUT_MS },
     socket: {
       connectTimeout: CONNECT_TIMEOUT_MS,
       reconnectStrategy(retries, cause) {
@@ -214,7 +252,42 @@ async function connect(url: string, target: string, report: (err: unknown) => vo
 }
 
 /**
- * The store with every failure to reach Redis (offline, reconnecting, connection lost, timed out) turned into
+ * Calls that wait for Redis, each given up after `ms` (StoreUnavailableError). One timer sweeps them all, oldest first
+ * (every call waits as long, so they expire in the order they started): @redis/client's own `commandOptions.timeout`
+ * armed an AbortSignal.timeout for every command, which fired two seconds later even when the answer had come (2–3%
+ * of a refresh's profile: docs/benchmarks.md), and covered only commands not yet written to the socket.
+ */
+function deadlines(ms: number) {
+  const waiting = new Set<{ at: number; expire(): void }>();
+  let sweeper: NodeJS.Timeout | undefined;
+  function sweep() {
+    const now = performance.now();
+    for (const call of waiting) {
+      if (call.at > now) break;
+      waiting.delete(call);
+      call.expire();
+    }
+    if (!waiting.size) {
+      clearInterval(sweeper);
+      sweeper = undefined;
+    }
+  }
+  return <T>(work: Promise<T>, translate: (err: unknown) => never): Promise<T> => new Promise<T>((resolve, reject) => {
+    const call = { at: performance.now() + ms, expire: () => reject(new StoreUnavailableError('redis', { cause: new Error(`no answer from Redis within ${ms} ms`) })) };
+    waiting.add(call);
+    if (!sweeper) {
+      sweeper = setInterval(sweep, Math.ceil(ms / 8));
+      sweeper.unref();
+    }
+    work.then(
+      (value) => { waiting.delete(call); resolve(value); },
+      (err: unknown) => { waiting.delete(call); try { translate(err); } catch (translated) { reject(translated); } },
+    );
+  });
+}
+
+/**
+ * The store with every failure to reach Redis (offline, reconnecting, connection lost, no answer in time) turned into
  * StoreUnavailableError. Error replies (a Lua error, WRONGTYPE) and argument errors are bugs, not outages: they
  * pass through unchanged.
  */
@@ -223,15 +296,20 @@ function guardAvailability(store: KvStore): KvStore {
     if (err instanceof ErrorReply || err instanceof RangeError) throw err;
     throw new StoreUnavailableError('redis', { cause: err });
   };
+  const bounded = deadlines(COMMAND_TIMEOUT_MS);
   const guarded = { ...store } as Record<string, unknown>;
   for (const [name, value] of Object.entries(store)) {
     if (typeof value !== 'function' || name === 'close') continue;
+    // a first subscription opens its connection (up to START_DEADLINE_MS), then answers as a command does
+    const deadline = name !== 'subscribe';
     guarded[name] = (...args: unknown[]) => {
+      let work: Promise<unknown>;
       try {
-        return (value as (...a: unknown[]) => Promise<unknown>).apply(store, args).catch(translate);
+        work = (value as (...a: unknown[]) => Promise<unknown>).apply(store, args);
       } catch (err) {
         return Promise.reject(err).catch(translate);
       }
+      return deadline ? bounded(work, translate) : work.catch(translate);
     };
   }
   return guarded as unknown as KvStore;

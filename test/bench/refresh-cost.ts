@@ -8,6 +8,7 @@
 //   REFRESH_COST_CONCURRENCY (4 chains refreshing at a time)   REFRESH_COST_LOG (/var/log/postgresql/postgresql-15-main.log)
 //   BENCH_INSTR_TESSERA: another build's dist/src/main.js to measure instead (main's, to compare a change with)
 //   BENCH_CPU_PROF=1: the server runs with --cpu-prof (written to dist/bench-profiles/ when it stops)
+//   BENCH_NODE_ARGS: more options for the server's node, space-separated (e.g. V8's --trace-gc-nvp)
 //   REFRESH_COST_CALLGRIND=1: the server runs under valgrind's callgrind, instrumented only around each round's
 //   refreshes: instructions per refresh (all its threads), which other processes' load does not move (slow: use
 //   REFRESH_COST_REQUESTS=300 REFRESH_COST_WARMUP=300 or so; a sign-in or refresh answered 503 is sent again)
@@ -96,7 +97,7 @@ async function main() {
   const launch = {
     ...(callgrind ? { wrapper: ['valgrind', '--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${join(callgrindDir, 'callgrind.%p')}`], readyTimeoutMs: 900_000 } : {}),
     ...(process.env.BENCH_INSTR_TESSERA ? { script: process.env.BENCH_INSTR_TESSERA } : {}),
-    ...(process.env.BENCH_CPU_PROF === '1' ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profiles}`] } : {}),
+    nodeArgs: [...(process.env.BENCH_CPU_PROF === '1' ? ['--cpu-prof', `--cpu-prof-dir=${profiles}`] : []), ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [])],
   };
   const tessera = await startTesseraTarget(services, launch);
   const bench = new pg.Client({ connectionString: services.databaseUrl });

@@ -156,6 +156,24 @@ for (const backend of backends) {
       assert.deepEqual(await store.setMembers('nothing'), []);
     });
 
+    test('setAndAddToSet writes the value with its TTL and adds the member, the set only ever extending its TTL', async () => {
+      const store = await backend.open(newPrefix());
+      await store.setAndAddToSet('v1', 'one', 100, 'index', 'v1');
+      await store.setAndAddToSet('v2', 'two', 10, 'index', 'v2');
+      assert.equal(await store.get('v1'), 'one');
+      assert.equal(await store.get('v2'), 'two');
+      const [v1, v2, index] = [await store.ttl('v1'), await store.ttl('v2'), await store.ttl('index')];
+      assert.ok(v1 > 90 && v1 <= 100, `value TTL ${v1}`);
+      assert.ok(v2 > 0 && v2 <= 10, `value TTL ${v2}`);
+      assert.ok(index > 90, `a shorter TTL does not shorten the set (${index})`);
+      assert.deepEqual((await store.setMembers('index')).sort(), ['v1', 'v2']);
+      // a set key holding something else is refused before the value is written
+      await store.set('text', 'abc', 10);
+      await assert.rejects(store.setAndAddToSet('v3', 'three', 10, 'text', 'v3'), /WRONGTYPE/);
+      assert.equal(await store.get('v3'), null);
+      await assert.rejects(store.setAndAddToSet('v4', 'four', 0, 'index', 'v4'), RangeError);
+    });
+
     test('listPush keeps the newest items first, capped, and refreshes the TTL on every push', async () => {
       const store = await backend.open(newPrefix());
       assert.deepEqual(await store.listRange('l'), []);
@@ -322,6 +340,36 @@ describe('createRedisStore start-up', () => {
     }
     assert.ok(stored, 'the store reconnected within 10 s');
     assert.equal(await store.get('after-drop'), 'ok');
+  });
+});
+
+describe('createRedisStore scripts', () => {
+  test('a script goes by its SHA-1 (EVALSHA); a Redis that forgot it (SCRIPT FLUSH) gets its text once, then its SHA-1 again', { timeout: 30_000 }, async () => {
+    const prefix = `tessera_t_${runId}_scripts:`;
+    const store = await track(createRedisStore({ url: REDIS_URL, prefix }));
+    const raw = createClient({ url: REDIS_URL });
+    const monitor = createClient({ url: REDIS_URL });
+    await Promise.all([raw.connect(), monitor.connect()]);
+    // the script commands on this test's keys, as Redis saw them (other files' commands are on keys of their own)
+    const seen: string[] = [];
+    // the first call leaves the script in Redis's cache whatever it held before
+    assert.equal(await store.incr('n', 60), 1);
+    await monitor.monitor((line: string) => {
+      const [, from, command] = /^\S+ \[\d+ ([^\]]*)\] "(\w+)"/.exec(line) ?? [];
+      if (line.includes(`"${prefix}n"`) && command && from !== 'lua') seen.push(command);
+    });
+    try {
+      assert.equal(await store.incr('n', 60), 2);
+      await raw.sendCommand(['SCRIPT', 'FLUSH']);
+      assert.equal(await store.incr('n', 60), 3);
+      assert.equal(await store.incr('n', 60), 4);
+      await waitFor(() => seen.includes('EVAL') && seen.lastIndexOf('EVALSHA') > seen.indexOf('EVAL'), 'the commands in MONITOR');
+      // the answer NOSCRIPT leaves no trace in MONITOR on some versions: only what ran is compared
+      assert.deepEqual(seen.filter((c, i) => !(c === 'EVALSHA' && seen[i + 1] === 'EVAL')), ['EVALSHA', 'EVAL', 'EVALSHA']);
+    } finally {
+      await monitor.close().catch(() => monitor.destroy());
+      await raw.close();
+    }
   });
 });
 

@@ -11,6 +11,10 @@ export interface PrivateRedis {
   stop(): Promise<void>;
   /** starts it again on the same port, empty */
   start(): Promise<void>;
+  /** stops the server answering (SIGSTOP): connections stay open, commands are taken in and not answered */
+  pause(): void;
+  /** lets it answer again (SIGCONT) */
+  resume(): void;
 }
 
 export async function startPrivateRedis(): Promise<PrivateRedis> {
@@ -33,7 +37,7 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
     await exited;
   }
   await start();
-  return { port, url: `redis://127.0.0.1:${port}`, stop, start };
+  return { port, url: `redis://127.0.0.1:${port}`, stop, start, pause: () => { child?.kill('SIGSTOP'); }, resume: () => { child?.kill('SIGCONT'); } };
 }
 
 function accepts(port: number): Promise<boolean> {
