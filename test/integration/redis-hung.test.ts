@@ -1,4 +1,4 @@
-// test-group: lane
+// test-group: lane (a Redis of its own that it pauses and resumes, as the other outage files)
 // A Redis that stops answering (SIGSTOP: its connections stay open, commands are written and never answered): each
 // store call gives up as unavailable (StoreUnavailableError, answered 503) instead of waiting for ever, and the store
 // serves again once Redis answers, without reconnecting. Before, only commands not yet written to the socket timed
