@@ -86,7 +86,7 @@ export function createMfaGate(deps: MfaGateDeps) {
       // the machine decides before it would read the factors when the policy is off and no step-up was asked
       const needsFacts = settings.policy !== 'off' || stepUp;
       const [enrolledFactors, trustedDevice] = needsFacts
-        ? await Promise.all([enrolledSecondFactors({ factors: deps.factors, passkeys: deps.passkeys, smsFactor: deps.smsFactor }, login.tenantId, login.accountId), trustedHere(ctx, login.tenantId, login.accountId)])
+        ? await Promise.all([enrolledSecondFactors(deps, login.tenantId, login.accountId), trustedHere(ctx, login.tenantId, login.accountId)])
         : [[], false];
       const assessed = await logins.apply(tenantId, uid, { type: 'second_factor_assessed', enrolledFactors, trustedDevice, alsoAccepted: hostedFallbackFactors }, settings);
       if (!assessed.ok) return { redirect: `/t/${tenant.slug}/interaction/${login.uid}` };
