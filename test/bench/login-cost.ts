@@ -9,6 +9,7 @@
 //   LOGIN_COST_CONCURRENCY (4 logins at a time)   LOGIN_COST_LOG (/var/log/postgresql/postgresql-15-main.log)
 //   BENCH_INSTR_TESSERA: another build's dist/src/main.js to measure instead (main's, to compare a change with)
 //   BENCH_CPU_PROF=1: the server runs with --cpu-prof (written to dist/bench-profiles/ when it stops)
+//   LOGIN_COST_TRACE=1: the HTTP requests of one login are listed first (method, path, status)
 import { readdirSync, readFileSync, statSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -92,6 +93,16 @@ async function main() {
         logBytes: countStatements ? statSync(pgLog).size : 0,
       };
     };
+    if (process.env.LOGIN_COST_TRACE === '1') {
+      const plain = globalThis.fetch;
+      globalThis.fetch = async (input, init) => {
+        const response = await plain(input, init);
+        process.stdout.write(`  ${init?.method ?? 'GET'} ${new URL(input instanceof Request ? input.url : String(input)).pathname} ${response.status}\n`);
+        return response;
+      };
+      await codeFlow(config, loginRedirectUri, fixtures.users[0]!, { browser: new Browser() });
+      globalThis.fetch = plain;
+    }
     await logins(warmup);
     process.stdout.write(`server pid ${server}, database ${db}\n`);
     for (let round = 1; round <= rounds; round++) {
