@@ -62,11 +62,20 @@ const escapeHtml = (value: string) =>
   value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&#34;', "'": '&#39;' })[c]!);
 const stripMarks = (text: string) => text.replace(/\*\*(.+?)\*\*/g, '$1').replace(/`([^`]+)`/g, '$1');
 
+// Building an Intl.PluralRules costs more than the rest of a translator (ICU data per instance): a request builds one
+// or two translators, so each language's rules are built once and shared (they hold no state).
+const pluralRules = new Map<Locale, Intl.PluralRules>();
+function pluralRulesOf(locale: Locale): Intl.PluralRules {
+  let rules = pluralRules.get(locale);
+  if (!rules) pluralRules.set(locale, (rules = new Intl.PluralRules(locale)));
+  return rules;
+}
+
 /** a translator for one language, with a tenant's overrides on top */
 export function translator(locale: Locale, overrides: TextOverrides = {}): Translator {
   const i18n = shared();
   const own = overrides[locale] ?? {};
-  const plural = new Intl.PluralRules(locale);
+  const plural = pluralRulesOf(locale);
   /** the raw text (marks kept), values interpolated by `fill` */
   function raw(key: string, vars: Vars, fill: (value: string | number) => string): string {
     const count = vars.count;
