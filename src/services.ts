@@ -245,7 +245,7 @@ export async function createServices(config: Config, logger: Logger, options: Se
   const connections = createConnections({ sealer, fetch: outbound.fetch });
   const federation = createFederationStore({ store: kv, sealer });
   const linking = createAccountLinking({ users, identities, audit });
-  const mfa = inUserRealm(createMfaRepository(db.prisma, now), userRealm, ['totpFactors', 'findTotp', 'createTotp', 'removeTotp', 'dropUnconfirmed', 'replaceRecoveryCodes', 'recoveryCodesLeft', 'useRecoveryCode', 'trustDevice', 'findTrustedDevice', 'trustedDevices', 'revokeTrustedDevice', 'revokeAllTrustedDevices']);
+  const mfa = inUserRealm(createMfaRepository(db.prisma, db.sql, now), userRealm, ['secondFactorFacts', 'totpFactors', 'findTotp', 'createTotp', 'removeTotp', 'dropUnconfirmed', 'replaceRecoveryCodes', 'recoveryCodesLeft', 'useRecoveryCode', 'trustDevice', 'findTrustedDevice', 'trustedDevices', 'revokeTrustedDevice', 'revokeAllTrustedDevices']);
   const sessions = createSessions({ providers, activity: sessionActivity, oidcModels, rolesOf: (tenant, userId) => rbac.rolesOfUser(tenant, userId), logger });
   const passkeys = inUserRealm(createPasskeysRepository(db.prisma), userRealm, ['listForUser', 'countForUser', 'findByCredentialId', 'create', 'rename', 'remove']);
   const userAdmin = createUserAdmin({ repository: inUserRealm(createUserAdminRepository(db.prisma), userRealm, ['find', 'search', 'labels', 'update', 'delete', 'resetMfa']), identities, mfa, passkeys, sessions });

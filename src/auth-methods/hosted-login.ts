@@ -18,6 +18,11 @@ export interface HostedBegin {
   methodData?: Record<string, unknown> | null;
 }
 
+const beginOf = (id: string, input: HostedBegin) => ({
+  id, tenantId: input.tenantId, clientId: input.clientId, front: 'hosted' as const, method: input.method,
+  identifier: input.identifier ?? null, methodData: input.methodData ?? null, stepUp: input.stepUp ?? false, ttlSeconds: hostedLoginSeconds,
+});
+
 export function createHostedLogins(logins: LoginTransactions) {
   const idOf = (tenantId: string, uid: string) => logins.idFor(tenantId, `interaction:${uid}`);
   return {
@@ -30,10 +35,13 @@ export function createHostedLogins(logins: LoginTransactions) {
     async restart(input: HostedBegin): Promise<LoginTransaction> {
       const id = idOf(input.tenantId, input.uid);
       await logins.discard(input.tenantId, id);
-      return logins.begin({
-        id, tenantId: input.tenantId, clientId: input.clientId, front: 'hosted', method: input.method,
-        identifier: input.identifier ?? null, methodData: input.methodData ?? null, stepUp: input.stepUp ?? false, ttlSeconds: hostedLoginSeconds,
-      });
+      return logins.begin(beginOf(id, input));
+    },
+    /** restart() with the new transaction's first events applied in the same write (login-transaction.store.ts beginWith) */
+    async restartWith(input: HostedBegin, events: readonly { event: LoginEvent; policy: LoginPolicy | null }[]): Promise<ApplyResult> {
+      const id = idOf(input.tenantId, input.uid);
+      await logins.discard(input.tenantId, id);
+      return logins.beginWith(beginOf(id, input), events);
     },
     apply: (tenantId: string, uid: string, event: LoginEvent, policy: LoginPolicy | null): Promise<ApplyResult> => logins.apply(tenantId, idOf(tenantId, uid), event, policy),
   };

@@ -24,12 +24,15 @@ export function createSessionActivityRepository(prisma: PrismaClient, sql: Sql) 
   return {
     /** a sign-in into the session: first time creates the row, later ones (step-up, re-login) update it */
     async signedIn(tenantId: string, uid: string, row: { accountId: string; ip: string | null; userAgent: string | null; amr: string[] }): Promise<void> {
-      const now = new Date();
-      await prisma.sessionActivity.upsert({
-        where: { tenantId_uid: { tenantId, uid } },
-        create: { tenantId, uid, ...row, createdAt: now, lastActiveAt: now },
-        update: { ...row, lastActiveAt: now },
-      });
+      // plain SQL, as every sign-in writes it; timestamp(3) columns hold UTC (oidc-models.repository.ts); amr goes as
+      // JSON, which both drivers (pg, PGlite) pass alike
+      await sql.query(
+        `INSERT INTO session_activity (tenant_id, uid, account_id, ip, user_agent, amr, created_at, last_active_at)
+         VALUES ($1::uuid, $2, $3, $4, $5, ARRAY(SELECT a FROM jsonb_array_elements_text($6::jsonb) WITH ORDINALITY AS e(a, n) ORDER BY n), $7::timestamp, $7::timestamp)
+         ON CONFLICT (tenant_id, uid) DO UPDATE SET account_id = EXCLUDED.account_id, ip = EXCLUDED.ip,
+           user_agent = EXCLUDED.user_agent, amr = EXCLUDED.amr, last_active_at = EXCLUDED.last_active_at`,
+        [tenantId, uid, row.accountId, row.ip, row.userAgent, JSON.stringify(row.amr), new Date().toISOString()],
+      );
     },
     /**
      * Marks the session used, at most once per `everyMs`: one conditional UPDATE, plain SQL, as it follows every

@@ -36,7 +36,8 @@ function takenField(error: unknown): 'phone' | 'email' {
   return JSON.stringify(target ?? '').includes('phone') ? 'phone' : 'email';
 }
 
-// findById and findByEmail are plain SQL: every refresh and every sign-in reads the user (oidc-models.repository.ts)
+// findById and findByEmail are plain SQL: every refresh and every sign-in reads the user (oidc-models.repository.ts);
+// recordLogin and rememberLocale too: every sign-in writes them
 /** the columns of a UserRecord, from `users` under `alias`; userOf() turns the row into one */
 export const userColumns = (alias: string) => `${alias}.id, ${alias}.email, ${alias}.email_verified AS "emailVerified", ${alias}.phone,
   ${alias}.phone_verified AS "phoneVerified", ${alias}.password_hash AS "passwordHash", ${alias}.profile, ${alias}.disabled,
@@ -76,13 +77,21 @@ export function createUsersRepository(prisma: PrismaClient, sql: Sql) {
     },
     /** records the language of the user's sign-in or sign-up pages; a write only when it changed */
     async rememberLocale(tenantId: string, id: string, locale: string): Promise<void> {
-      await prisma.user.updateMany({ where: { id, tenantId, OR: [{ locale: null }, { locale: { not: locale } }] }, data: { locale } });
+      if (!uuid.test(id) || !uuid.test(tenantId)) return;
+      // timestamp(3) columns hold UTC (oidc-models.repository.ts); updated_at moves as Prisma's @updatedAt moved it
+      await sql.query(
+        `UPDATE users SET locale = $3, updated_at = $4::timestamp WHERE id = $1::uuid AND tenant_id = $2::uuid AND (locale IS NULL OR locale <> $3)`,
+        [id, tenantId, locale, new Date().toISOString()],
+      );
     },
+    /** the sign-in's time (and a rehashed password); plain SQL, as every sign-in records one. @throws when no such user */
     async recordLogin(id: string, newPasswordHash?: string): Promise<void> {
-      await prisma.user.update({
-        where: { id },
-        data: { lastLoginAt: new Date(), ...(newPasswordHash ? { passwordHash: newPasswordHash } : {}) },
-      });
+      const now = new Date().toISOString();
+      const rows = !uuid.test(id) ? [] : await sql.query(
+        `UPDATE users SET last_login_at = $2::timestamp, updated_at = $2::timestamp, password_hash = coalesce($3, password_hash) WHERE id = $1::uuid RETURNING id`,
+        [id, now, newPasswordHash ?? null],
+      );
+      if (rows.length !== 1) throw new Error(`recordLogin: no user ${id}`);
     },
     async update(id: string, data: Partial<Pick<NewUser, 'emailVerified' | 'phoneVerified' | 'passwordHash'>>): Promise<UserRecord> {
       return (await prisma.user.update({ where: { id }, data, select })) as UserRecord;

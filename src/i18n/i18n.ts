@@ -62,11 +62,34 @@ const escapeHtml = (value: string) =>
   value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&#34;', "'": '&#39;' })[c]!);
 const stripMarks = (text: string) => text.replace(/\*\*(.+?)\*\*/g, '$1').replace(/`([^`]+)`/g, '$1');
 
+// Building an Intl.PluralRules costs more than the rest of a translator (ICU data per instance): a request builds one
+// or two translators, so each language's rules are built once and shared (they hold no state).
+const pluralRules = new Map<Locale, Intl.PluralRules>();
+function pluralRulesOf(locale: Locale): Intl.PluralRules {
+  let rules = pluralRules.get(locale);
+  if (!rules) pluralRules.set(locale, (rules = new Intl.PluralRules(locale)));
+  return rules;
+}
+
+// A text without values is the same every time for a language (the catalogues are fixed once loaded; a tenant's
+// override is looked up before): i18next's lookup, about 10 µs, runs once per text and language instead of on every
+// page (the login page asks for some thirty).
+const plainTexts = new Map<string, string>();
+function plainText(i18n: I18nInstance, locale: Locale, key: string): string {
+  const id = `${locale}\0${key}`;
+  let text = plainTexts.get(id);
+  if (text !== undefined) return text;
+  text = i18n.t(key, { lng: locale }) as string;
+  // only the catalogues' own keys are kept (i18next answers an unknown key with the key): a bounded map
+  if (text !== key) plainTexts.set(id, text);
+  return text;
+}
+
 /** a translator for one language, with a tenant's overrides on top */
 export function translator(locale: Locale, overrides: TextOverrides = {}): Translator {
   const i18n = shared();
   const own = overrides[locale] ?? {};
-  const plural = new Intl.PluralRules(locale);
+  const plural = pluralRulesOf(locale);
   /** the raw text (marks kept), values interpolated by `fill` */
   function raw(key: string, vars: Vars, fill: (value: string | number) => string): string {
     const count = vars.count;
@@ -74,6 +97,7 @@ export function translator(locale: Locale, overrides: TextOverrides = {}): Trans
     const override = candidates.map((k) => own[k]).find((v) => typeof v === 'string');
     if (override !== undefined) return override.replace(/\{\{\s*([a-zA-Z]+)\s*\}\}/g, (whole, name: string) => (name in vars ? fill(vars[name]!) : whole));
     const filled = Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, k === 'count' ? v : fill(v)]));
+    if (candidates.length === 1 && Object.keys(filled).length === 0) return plainText(i18n, locale, key);
     return i18n.t(key, { lng: locale, ...filled }) as string;
   }
   return {

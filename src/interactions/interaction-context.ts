@@ -53,8 +53,12 @@ export function createInteractionContext(deps: { pages: Pages; csrf: Csrf; befor
     base,
     /** the interaction of this browser, or null when it expired or belongs to another browser */
     async load(ctx: Context): Promise<Details | null> {
+      // read once a request: the sign-in's post loads it, then the MFA gate asks again (finish() forgets it)
+      const read = ctx.state.interactionRead as Details | undefined;
+      if (read) return read.uid === ctx.params.uid ? read : null;
       try {
         const details = await ctx.state.provider!.interactionDetails(ctx.req, ctx.res);
+        ctx.state.interactionRead = details;
         if (details.uid !== ctx.params.uid) return null;
         // the app's preferred languages decide this sign-in's pages (i18n/choose-locale.ts)
         if (typeof details.params.ui_locales === 'string') ctx.state.uiLocales = details.params.ui_locales;
@@ -100,6 +104,7 @@ export function createInteractionContext(deps: { pages: Pages; csrf: Csrf; befor
       if (login && deps.rememberLocale) await deps.rememberLocale(tenantOf(ctx).id, login.accountId, translatorFor(ctx, tenantOf(ctx)).locale);
       // acr says how many factors the sign-in had (a step-up is asked for by acr_values)
       if (login) login.acr ??= login.amr?.includes('mfa') ? ACR_MFA : ACR_SINGLE;
+      ctx.state.interactionRead = undefined;
       const location = await ctx.state.provider!.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: merge });
       ctx.status = 303;
       ctx.redirect(location);

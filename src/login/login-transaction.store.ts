@@ -7,6 +7,7 @@
 // API (for the next front door):
 //   createLoginTransactions(deps: { store: KvStore; secret: string; now?: () => number }): LoginTransactions
 //   begin(input: Omit<BeginLogin, 'id'> & { id?: string }): Promise<LoginTransaction>   id: from idFor, else random
+//   beginWith(input, events: { event, policy }[]): Promise<ApplyResult>   begin, and its first events in the same write
 //   idFor(tenantId: string, binding: string): string      the id of the one transaction bound to e.g. an interaction
 //   get(tenantId: string, id: string): Promise<LoginTransaction | null>      null: unknown, malformed id or expired
 //   apply(tenantId: string, id: string, event: LoginEvent, policy: LoginPolicy | null): Promise<ApplyResult>
@@ -66,6 +67,27 @@ export function createLoginTransactions(deps: { store: KvStore; secret: string; 
       const key = keyOf(tx.tenantId, tx.id);
       if (!(await store.setIfAbsent(key, sealer.seal(JSON.stringify(tx), key), ttlOf(tx)))) throw new Error('login transaction id collision');
       return tx;
+    },
+
+    /**
+     * begin() with its first events already applied, judged by the machine one after the other as apply() would judge
+     * them, and written once: a sign-in that knows them all at the start (the hosted gate: first factor passed, second
+     * factor assessed) saves a read and a compare-and-set per event, and no other event can come between them. Stops at
+     * the first event the machine refuses and writes the state before it; the result is the last event's.
+     * @throws Error as begin() does
+     */
+    async beginWith(input: Omit<BeginLogin, 'id'> & { id?: string }, events: readonly { event: LoginEvent; policy: LoginPolicy | null }[]): Promise<ApplyResult> {
+      if (input.id !== undefined && !ID.test(input.id)) throw new RangeError('a login transaction id is 16 bytes, base64url');
+      let tx = beginLogin({ ...input, id: input.id ?? randomBytes(16).toString('base64url') }, now());
+      let result: ApplyResult = { ok: true, tx };
+      for (const { event, policy } of events) {
+        result = transition(tx, event, policy, now());
+        if (!result.ok) break;
+        tx = result.tx;
+      }
+      const key = keyOf(tx.tenantId, tx.id);
+      if (!(await store.setIfAbsent(key, sealer.seal(JSON.stringify(tx), key), ttlOf(tx)))) throw new Error('login transaction id collision');
+      return result;
     },
 
     /** the transaction as it stands; a live one past its expiresAt reads as expired */

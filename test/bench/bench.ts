@@ -8,6 +8,7 @@
 //   --scale (or BENCH_SCALE=1): also expired-grants and million-users (BENCH_SCALE_ROWS, 1,000,000; see scale-steps.ts)
 //   BENCH_QUIET_WAIT (60 s, see quietMachine)   BENCH_TENANTS (1000)   BENCH_PIN=0 (see cpu-pinning.ts)
 //   BENCH_CPU_PROF=1: servers run with --cpu-prof (dist/bench-profiles); each measured window is summarised
+//   BENCH_INSTR_TESSERA: another build's dist/src/main.js to run as Tessera (main's, to compare a change with)
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, release } from 'node:os';
 import { join } from 'node:path';
@@ -171,7 +172,7 @@ async function main() {
   };
   process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
   try {
-    const tessera = await startTesseraTarget(services, { nodeArgs });
+    const tessera = await startTesseraTarget(services, { nodeArgs, ...(process.env.BENCH_INSTR_TESSERA ? { script: process.env.BENCH_INSTR_TESSERA } : {}) });
     running.push(tessera.server);
     const bare = await startBareTarget({ nodeArgs });
     running.push(bare.server);

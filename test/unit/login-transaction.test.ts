@@ -228,6 +228,29 @@ describe('login transaction store (one record, compare-and-set)', () => {
     assert.equal(unknown.ok === false && unknown.error, 'login.not_found');
   });
 
+  test('beginWith writes the events\' outcome once, as apply would have judged them; a refused event stops it', async () => {
+    const { store, txs } = setup();
+    const input = { id: 'C'.repeat(22), tenantId: 't1', clientId: 'app', front: 'hosted' as const, method: 'password', identifier: null, ttlSeconds: 600 };
+    const first = { event: { type: 'first_factor_passed' as const, userId: 'u1', method: 'password', amr: ['pwd'] }, policy: null };
+    const assessed = { event: { type: 'second_factor_assessed' as const, enrolledFactors: ['totp', 'recovery_code'], trustedDevice: false }, policy: policy() };
+    const both = await txs.beginWith(input, [first, assessed]);
+    assert.ok(both.ok);
+    assert.equal(both.tx.state, 'second_factor_required');
+    assert.deepEqual(await txs.get('t1', input.id), both.tx, 'the record holds the last event\'s state');
+    // the same events one by one, on a transaction begun alone: the same transaction
+    const stepwise = await txs.begin({ ...input, id: 'D'.repeat(22) });
+    await txs.apply('t1', stepwise.id, first.event, first.policy);
+    const last = await txs.apply('t1', stepwise.id, assessed.event, assessed.policy);
+    assert.ok(last.ok);
+    assert.deepEqual({ ...both.tx, id: '', createdAt: 0 }, { ...last.tx, id: '', createdAt: 0 });
+    // a refused event: its error, and the state before it written
+    const refused = await txs.beginWith({ ...input, id: 'E'.repeat(22) }, [first, first]);
+    assert.equal(refused.ok === false && refused.error, 'login.invalid_transition');
+    assert.equal((await txs.get('t1', 'E'.repeat(22)))?.state, 'first_factor_passed');
+    await assert.rejects(txs.beginWith(input, []), /collision/, 'an existing transaction is not overwritten');
+    assert.ok(await store.get(`login-tx:t1:${(await import('node:crypto')).createHash('sha256').update(input.id).digest('base64url')}`));
+  });
+
   test('50 concurrent second factors complete the transaction exactly once', async () => {
     const { txs } = setup();
     const tx = await begin(txs);

@@ -53,6 +53,8 @@ export function createFactors(deps: { mfa: MfaRepository; sealer: Sealer; limite
       }
       return false;
     },
+    /** the user's second factors in one read; the SMS factor under this tenant id, as SmsFactor reads it */
+    secondFactorFacts: (tenantId: string, userId: string) => mfa.secondFactorFacts(tenantId, userId, tenantId),
     hasConfirmedTotp: async (tenantId: string, userId: string) => (await mfa.totpFactors(tenantId, userId)).some((f) => f.confirmed),
     totpFactors: (tenantId: string, userId: string) => mfa.totpFactors(tenantId, userId).then((all) => all.filter((f) => f.confirmed)),
     removeTotp: (tenantId: string, userId: string, id: string) => mfa.removeTotp(tenantId, userId, id),

@@ -79,16 +79,17 @@ export function createMfaGate(deps: MfaGateDeps) {
       const stepUp = !!details && stepUpRequested(details);
       const { tenantId, uid } = login;
       const method = firstFactorOf(login.amr);
-      // the app the interaction returns to; handing the login back to it is the transaction's one `tokens_issued`
-      await logins.restart({ tenantId, uid, clientId: String(details?.params.client_id ?? ''), method, stepUp });
-      const first = await logins.apply(tenantId, uid, { type: 'first_factor_passed', userId: login.accountId, method, amr: login.amr }, null);
-      if (!first.ok) return { redirect: `/t/${tenant.slug}/interaction/${login.uid}` };
       // the machine decides before it would read the factors when the policy is off and no step-up was asked
       const needsFacts = settings.policy !== 'off' || stepUp;
       const [enrolledFactors, trustedDevice] = needsFacts
-        ? await Promise.all([enrolledSecondFactors({ factors: deps.factors, passkeys: deps.passkeys, smsFactor: deps.smsFactor }, login.tenantId, login.accountId), trustedHere(ctx, login.tenantId, login.accountId)])
+        ? await Promise.all([enrolledSecondFactors(deps, login.tenantId, login.accountId), trustedHere(ctx, login.tenantId, login.accountId)])
         : [[], false];
-      const assessed = await logins.apply(tenantId, uid, { type: 'second_factor_assessed', enrolledFactors, trustedDevice, alsoAccepted: hostedFallbackFactors }, settings);
+      // the app the interaction returns to; handing the login back to it is the transaction's one `tokens_issued`.
+      // The new transaction, its first factor and the assessment are one write: the facts are known already.
+      const assessed = await logins.restartWith({ tenantId, uid, clientId: String(details?.params.client_id ?? ''), method, stepUp }, [
+        { event: { type: 'first_factor_passed', userId: login.accountId, method, amr: login.amr }, policy: null },
+        { event: { type: 'second_factor_assessed', enrolledFactors, trustedDevice, alsoAccepted: hostedFallbackFactors }, policy: settings },
+      ]);
       if (!assessed.ok) return { redirect: `/t/${tenant.slug}/interaction/${login.uid}` };
       if (assessed.tx.state === 'completed') return assessed.tx.amr;
       const enrol = assessed.tx.state === 'enrolment_required';

@@ -1,0 +1,142 @@
+// `node dist/test/bench/login-cost.js`: what one password login through the whole code flow (the bench's `logins`
+// job: authorization request, login page, form post, consent/resume, callback, token exchange; a fresh cookie jar
+// each) costs Tessera, in CPU per login rather than logins per second, so that a busy shared machine still compares
+// two builds: the server's CPU (all threads, and its main thread alone: the argon2id verify runs in a worker), the
+// bench database's PostgreSQL backends' CPU and Redis's, read from /proc around a fixed number of logins, and with
+// LOGIN_COST_STATEMENTS=1 every statement of the bench database counted per login by its first words
+// (log_statement = all; PostgreSQL's own log must be readable here).
+//   LOGIN_COST_REQUESTS (200 counted per round)   LOGIN_COST_WARMUP (100)   LOGIN_COST_ROUNDS (3)
+//   LOGIN_COST_CONCURRENCY (4 logins at a time)   LOGIN_COST_LOG (/var/log/postgresql/postgresql-15-main.log)
+//   BENCH_INSTR_TESSERA: another build's dist/src/main.js to measure instead (main's, to compare a change with)
+//   BENCH_CPU_PROF=1: the server runs with --cpu-prof (written to dist/bench-profiles/ when it stops)
+//   LOGIN_COST_TRACE=1: the HTTP requests of one login are listed first (method, path, status)
+import { readdirSync, readFileSync, statSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import pg from 'pg';
+import { repoRoot } from '../support/tessera-process.js';
+import { Browser } from '../support/browser.js';
+import { codeFlow, discover } from '../support/relying-party.js';
+import { adminDatabaseUrl, createBenchServices } from './bench-processes.js';
+import { loginFixtures, loginRedirectUri, startTesseraTarget } from './bench-setup.js';
+
+const counted = Number(process.env.LOGIN_COST_REQUESTS ?? 200);
+const warmup = Number(process.env.LOGIN_COST_WARMUP ?? 100);
+const rounds = Number(process.env.LOGIN_COST_ROUNDS ?? 3);
+const concurrency = Number(process.env.LOGIN_COST_CONCURRENCY ?? 4);
+const countStatements = process.env.LOGIN_COST_STATEMENTS === '1';
+const pgLog = process.env.LOGIN_COST_LOG ?? '/var/log/postgresql/postgresql-15-main.log';
+const ticksPerSecond = 100;
+
+/** CPU seconds (utime + stime) of a /proc stat file, or 0 when the process or thread is gone */
+function cpuOfStat(path: string): number {
+  try {
+    const stat = readFileSync(path, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU seconds of the processes `which` picks, by their /proc/<pid>/cmdline */
+function cpuOf(which: (pid: number, cmdline: string) => boolean): number {
+  let seconds = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (which(Number(entry), readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' '))) seconds += cpuOfStat(`/proc/${entry}/stat`);
+    } catch {
+      // the process is gone
+    }
+  }
+  return seconds;
+}
+
+interface DbStats { xact_commit: number; tup_returned: number; tup_fetched: number; tup_inserted: number; tup_updated: number; tup_deleted: number }
+
+async function main() {
+  const services = await createBenchServices();
+  const admin = new pg.Client({ connectionString: adminDatabaseUrl });
+  await admin.connect();
+  const db = services.databaseName;
+  if (countStatements) await admin.query(`ALTER DATABASE ${db} SET log_statement = 'all'`);
+  const profiles = join(repoRoot, 'dist', 'bench-profiles');
+  mkdirSync(profiles, { recursive: true });
+  const launch = {
+    ...(process.env.BENCH_INSTR_TESSERA ? { script: process.env.BENCH_INSTR_TESSERA } : {}),
+    ...(process.env.BENCH_CPU_PROF === '1' ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profiles}`] } : {}),
+  };
+  const tessera = await startTesseraTarget(services, launch);
+  try {
+    const fixtures = await loginFixtures(tessera, Math.min(concurrency, 8));
+    const config = await discover(tessera.rs256.issuer, fixtures.clientId, fixtures.clientSecret);
+    let next = 0;
+    const logins = async (count: number) => {
+      let left = count;
+      await Promise.all(Array.from({ length: concurrency }, async () => {
+        while (left-- > 0) {
+          const user = fixtures.users[next++ % fixtures.users.length]!;
+          const { tokens } = await codeFlow(config, loginRedirectUri, user, { browser: new Browser() });
+          if (!tokens.id_token || !tokens.access_token) throw new Error('token response without id_token or access_token');
+        }
+      }));
+    };
+    const server = tessera.server.pid;
+    const sample = async () => {
+      const [stats] = (await admin.query<DbStats>(`SELECT xact_commit, tup_returned, tup_fetched, tup_inserted, tup_updated, tup_deleted FROM pg_stat_database WHERE datname = $1`, [db])).rows;
+      return {
+        server: cpuOf((pid) => pid === server),
+        main: cpuOfStat(`/proc/${server}/task/${server}/stat`),
+        postgres: cpuOf((_, cmd) => cmd.startsWith('postgres: ') && cmd.includes(` ${db} `)),
+        redis: cpuOf((_, cmd) => cmd.startsWith('/usr/bin/redis-server') || cmd.startsWith('redis-server')),
+        stats: stats!,
+        logBytes: countStatements ? statSync(pgLog).size : 0,
+      };
+    };
+    if (process.env.LOGIN_COST_TRACE === '1') {
+      const plain = globalThis.fetch;
+      globalThis.fetch = async (input, init) => {
+        const response = await plain(input, init);
+        process.stdout.write(`  ${init?.method ?? 'GET'} ${new URL(input instanceof Request ? input.url : String(input)).pathname} ${response.status}\n`);
+        return response;
+      };
+      await codeFlow(config, loginRedirectUri, fixtures.users[0]!, { browser: new Browser() });
+      globalThis.fetch = plain;
+    }
+    await logins(warmup);
+    process.stdout.write(`server pid ${server}, database ${db}\n`);
+    for (let round = 1; round <= rounds; round++) {
+      // pg_stat_database is sent by the backends at most every 0.5 s (PG 15): let the counts settle
+      await new Promise((resolve) => setTimeout(resolve, 1200));
+      const before = await sample();
+      const started = Date.now();
+      const startUs = process.hrtime.bigint() / 1000n;
+      await logins(counted);
+      const endUs = process.hrtime.bigint() / 1000n;
+      await new Promise((resolve) => setTimeout(resolve, 1200));
+      const after = await sample();
+      const per = (a: number, b: number) => ((b - a) / counted);
+      const ms = (a: number, b: number) => (per(a, b) * 1000).toFixed(2);
+      const stat = (name: keyof DbStats) => per(Number(before.stats[name]), Number(after.stats[name])).toFixed(2);
+      let statements = '';
+      if (countStatements) {
+        const text = readFileSync(pgLog).subarray(before.logBytes, after.logBytes).toString('utf8');
+        const kinds = new Map<string, number>();
+        for (const match of text.matchAll(/LOG: {2}(?:statement|execute [^:]*): (\S+(?: \S+)?)/g)) kinds.set(match[1]!, (kinds.get(match[1]!) ?? 0) + 1);
+        statements = `; statements per login: ${[...kinds].map(([kind, n]) => `${kind} ${(n / counted).toFixed(2)}`).join(', ')}`;
+      }
+      const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+      process.stdout.write(`round ${round}: ${counted} logins in ${((Date.now() - started) / 1000).toFixed(1)} s, CPU per login: server ${ms(before.server, after.server)} ms (main thread ${ms(before.main, after.main)} ms), PostgreSQL ${ms(before.postgres, after.postgres)} ms, Redis (all of it) ${ms(before.redis, after.redis)} ms; per login: commits ${stat('xact_commit')}, rows returned ${stat('tup_returned')} fetched ${stat('tup_fetched')} inserted ${stat('tup_inserted')} updated ${stat('tup_updated')} deleted ${stat('tup_deleted')}${statements} (load ${load}; window ${startUs} ${endUs} µs, for cpu-profile.js)\n`);
+    }
+  } finally {
+    await tessera.server.stop();
+    if (countStatements) await admin.query(`ALTER DATABASE ${db} RESET log_statement`).catch(() => undefined);
+    await admin.end();
+    await services.drop();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`login cost failed: ${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});
