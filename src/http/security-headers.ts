@@ -10,6 +10,19 @@ const pageCsp = "default-src 'none'; script-src 'none'; style-src 'self'; img-sr
 /** what Koa's `ctx.response.is('html')` matches, without parsing every response's media type to find out */
 const htmlType = /^\s*text\/html\s*(;|$)/i;
 
+/**
+ * A tenant's token endpoint (oidc-provider's POST `/t/{slug}/token`) answers JSON, never a page, and nothing there
+ * adds a script hash (only an authorization response does, in form_post or web_message mode): it gets no CSP before
+ * the answer, which `finish` only removed again. A page answered there all the same (an error page for a browser)
+ * still gets the page CSP from `finish`, as every page without one does. (The busiest path: a header set and removed
+ * per token, docs/benchmarks.md.)
+ */
+function answersNoPage(ctx: Context): boolean {
+  if (ctx.method !== 'POST') return false;
+  const path = ctx.path;
+  return path.startsWith('/t/') && path.endsWith('/token');
+}
+
 /** `script-src 'none' 'sha256-…'`: once a hash was added, 'none' must go (CSP3 ignores it then, with a warning) */
 function withoutNoneBesideHashes(csp: string): string {
   return csp.split(';').map((directive) => {
@@ -41,7 +54,7 @@ export function securityHeaders(options: { https: boolean }): Middleware {
 
   // not async: one promise per request instead of an async function's two and its frame (docs/benchmarks.md)
   return function setSecurityHeaders(ctx, next) {
-    if (!ctx.res.headersSent) ctx.res.setHeader('Content-Security-Policy', pageCsp);
+    if (!ctx.res.headersSent && !answersNoPage(ctx)) ctx.res.setHeader('Content-Security-Policy', pageCsp);
     return next().then(() => finish(ctx), (error: unknown) => {
       finish(ctx);
       throw error;
