@@ -35,28 +35,30 @@ function withoutNoneBesideHashes(csp: string): string {
 export function securityHeaders(options: { https: boolean }): Middleware {
   // Headers go straight to the response (what Koa's ctx.set does for a string, without its arrays per call) once
   // the headers are not yet sent; the rest runs after everything below, whether it threw or not.
-  function finish(ctx: Context): void {
+  /** @param cspBefore whether the page CSP was set before the answer (then a non-page answer has it removed) */
+  function finish(ctx: Context, cspBefore: boolean): void {
     const res = ctx.res;
     if (res.headersSent) return;
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', 'no-referrer');
     if (options.https) res.setHeader('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
-    const csp = res.getHeader('Content-Security-Policy');
     if (htmlType.test(String(res.getHeader('Content-Type') ?? ''))) {
+      const csp = res.getHeader('Content-Security-Policy');
       // a page that allows its own framing (the admin console's branding preview) says so itself
       if (!res.getHeader('X-Frame-Options')) res.setHeader('X-Frame-Options', 'DENY');
       res.setHeader('Content-Security-Policy', csp ? withoutNoneBesideHashes(String(csp)) : pageCsp);
       if (!res.getHeader('Cache-Control')) res.setHeader('Cache-Control', 'no-store');
-    } else if (csp === pageCsp) {
+    } else if (cspBefore && res.getHeader('Content-Security-Policy') === pageCsp) {
       res.removeHeader('Content-Security-Policy');
     }
   }
 
   // not async: one promise per request instead of an async function's two and its frame (docs/benchmarks.md)
   return function setSecurityHeaders(ctx, next) {
-    if (!ctx.res.headersSent && !answersNoPage(ctx)) ctx.res.setHeader('Content-Security-Policy', pageCsp);
-    return next().then(() => finish(ctx), (error: unknown) => {
-      finish(ctx);
+    const cspBefore = !ctx.res.headersSent && !answersNoPage(ctx);
+    if (cspBefore) ctx.res.setHeader('Content-Security-Policy', pageCsp);
+    return next().then(() => finish(ctx, cspBefore), (error: unknown) => {
+      finish(ctx, cspBefore);
       throw error;
     });
   };
