@@ -10,6 +10,19 @@ const pageCsp = "default-src 'none'; script-src 'none'; style-src 'self'; img-sr
 /** what Koa's `ctx.response.is('html')` matches, without parsing every response's media type to find out */
 const htmlType = /^\s*text\/html\s*(;|$)/i;
 
+/**
+ * A tenant's token endpoint (oidc-provider's POST `/t/{slug}/token`) answers JSON, never a page, and nothing there
+ * adds a script hash (only an authorization response does, in form_post or web_message mode): it gets no CSP before
+ * the answer, which `finish` only removed again. A page answered there all the same (an error page for a browser)
+ * still gets the page CSP from `finish`, as every page without one does. (The busiest path: a header set and removed
+ * per token, docs/benchmarks.md.)
+ */
+function answersNoPage(ctx: Context): boolean {
+  if (ctx.method !== 'POST') return false;
+  const path = ctx.path;
+  return path.startsWith('/t/') && path.endsWith('/token');
+}
+
 /** `script-src 'none' 'sha256-…'`: once a hash was added, 'none' must go (CSP3 ignores it then, with a warning) */
 function withoutNoneBesideHashes(csp: string): string {
   return csp.split(';').map((directive) => {
@@ -22,28 +35,30 @@ function withoutNoneBesideHashes(csp: string): string {
 export function securityHeaders(options: { https: boolean }): Middleware {
   // Headers go straight to the response (what Koa's ctx.set does for a string, without its arrays per call) once
   // the headers are not yet sent; the rest runs after everything below, whether it threw or not.
-  function finish(ctx: Context): void {
+  /** @param cspBefore whether the page CSP was set before the answer (then a non-page answer has it removed) */
+  function finish(ctx: Context, cspBefore: boolean): void {
     const res = ctx.res;
     if (res.headersSent) return;
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', 'no-referrer');
     if (options.https) res.setHeader('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
-    const csp = res.getHeader('Content-Security-Policy');
     if (htmlType.test(String(res.getHeader('Content-Type') ?? ''))) {
+      const csp = res.getHeader('Content-Security-Policy');
       // a page that allows its own framing (the admin console's branding preview) says so itself
       if (!res.getHeader('X-Frame-Options')) res.setHeader('X-Frame-Options', 'DENY');
       res.setHeader('Content-Security-Policy', csp ? withoutNoneBesideHashes(String(csp)) : pageCsp);
       if (!res.getHeader('Cache-Control')) res.setHeader('Cache-Control', 'no-store');
-    } else if (csp === pageCsp) {
+    } else if (cspBefore && res.getHeader('Content-Security-Policy') === pageCsp) {
       res.removeHeader('Content-Security-Policy');
     }
   }
 
   // not async: one promise per request instead of an async function's two and its frame (docs/benchmarks.md)
   return function setSecurityHeaders(ctx, next) {
-    if (!ctx.res.headersSent) ctx.res.setHeader('Content-Security-Policy', pageCsp);
-    return next().then(() => finish(ctx), (error: unknown) => {
-      finish(ctx);
+    const cspBefore = !ctx.res.headersSent && !answersNoPage(ctx);
+    if (cspBefore) ctx.res.setHeader('Content-Security-Policy', pageCsp);
+    return next().then(() => finish(ctx, cspBefore), (error: unknown) => {
+      finish(ctx, cspBefore);
       throw error;
     });
   };

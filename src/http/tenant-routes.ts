@@ -74,7 +74,9 @@ export function tenantRoutes(providers: TenantProviders): Middleware {
     // oidc-provider refuses bodies over its own 56 KiB limit (lib/shared/selective_body.js) only after reading
     // up to that much, and as a 400. A declared larger body is refused here, unread, with the honest 413 and
     // the RFC 6749 error shape its clients parse.
-    if ((ctx.request.length ?? 0) > protocolBodyLimit) {
+    // the declared length as Koa's `ctx.request.length` reads it, without its header-name lookup
+    const declared = ctx.req.headers['content-length'];
+    if (declared && Number.parseInt(declared, 10) > protocolBodyLimit) {
       if (wantsHtml(ctx)) throw new AppError('request.too_large');
       ctx.status = 413;
       ctx.set('Cache-Control', 'no-store');
