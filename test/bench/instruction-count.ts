@@ -3,7 +3,7 @@
 // Unlike req/s and even CPU time, the count hardly moves with other processes' load on a shared machine: it is
 // what to compare a change by there. Both servers run under `valgrind --tool=callgrind --instr-atstart=no`
 // (instrumentation off while they start and warm up, on only around the counted requests).
-//   BENCH_INSTR_ONLY (token-rs256,token-es256)   BENCH_INSTR_REQUESTS (400 counted)   BENCH_INSTR_WARMUP (1,500)
+//   BENCH_INSTR_ONLY (token-rs256,token-es256)   BENCH_INSTR_REQUESTS (400 counted)   BENCH_INSTR_WARMUP (6,000)
 //   BENCH_INSTR_CONCURRENCY (4 requests at a time)
 // (No refresh scenario: under valgrind on a busy machine the sign-ins that start its chains crossed Tessera's store
 // timeouts and failed.)
@@ -20,7 +20,10 @@ import { startBareTarget, startTesseraTarget, tokenRequest, type Issuer } from '
 
 const run = promisify(execFile);
 const counted = Number(process.env.BENCH_INSTR_REQUESTS ?? 400);
-const warmup = Number(process.env.BENCH_INSTR_WARMUP ?? 1500);
+// Under valgrind V8's compiler was still 29–33% of a window counted after 2,500 tokens, and much of the middleware ran
+// in the baseline tier: the unchanged bare library's totals varied by up to 14% between runs then, about 4% after
+// 6,000 (docs/benchmarks.md, "Token endpoint, fifth pass").
+const warmup = Number(process.env.BENCH_INSTR_WARMUP ?? 6000);
 const concurrency = Number(process.env.BENCH_INSTR_CONCURRENCY ?? 4);
 const only = (process.env.BENCH_INSTR_ONLY ?? 'token-rs256,token-es256').split(',').map((s) => s.trim());
 const outDir = join(repoRoot, 'dist', 'bench-callgrind');
