@@ -4,44 +4,25 @@
 // with its live grant, and `timestamp(3)` columns read and written here agree with Prisma's UTC whatever the
 // process's time zone.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import pg from 'pg';
 import { openDatabase, type Database, type Sql } from '../../src/db/database.js';
-import { migrate } from '../../src/db/migrate.js';
 import { createOidcModelsRepository } from '../../src/db/oidc-models.repository.js';
 import { createSessionActivityRepository } from '../../src/db/session-activity.repository.js';
 import { createUsersRepository } from '../../src/db/users.repository.js';
 import { startPgBouncer } from '../support/pgbouncer.js';
 import { createTestServices, type TestServices } from '../support/test-env.js';
-import { copyEmbeddedTemplate } from '../support/embedded-template.js';
+import { inFarZone, onEmbeddedPglite, onPostgres, type OpenDatabase } from '../support/sql-databases.js';
 
-/** far from UTC, so a timestamp read or written as local time is off by half a day */
-const farZone = 'Pacific/Kiritimati';
 
-function suite(name: string, open: () => Promise<{ db: Database; drop(): Promise<void> }>) {
+function suite(name: string, open: OpenDatabase) {
   describe(name, () => {
     let db: Database;
-    let drop: () => Promise<void>;
     let tenantId: string;
-    let zone: string | undefined;
     const key = (model: string, id: string) => ({ tenantId, model, id });
     const row = (payload: object, extra: { grantId?: string; expiresAt?: Date | null } = {}) => ({ payload, expiresAt: extra.expiresAt ?? new Date(Date.now() + 60_000), grantId: extra.grantId });
 
-    before(async () => {
-      zone = process.env.TZ;
-      process.env.TZ = farZone;
-      ({ db, drop } = await open());
-      tenantId = (await db.prisma.tenant.create({ data: { slug: `sql-${Date.now().toString(36)}`, name: 'SQL' } })).id;
-    });
-    after(async () => {
-      if (zone === undefined) delete process.env.TZ;
-      else process.env.TZ = zone;
-      await db?.close();
-      await drop?.();
-    });
+    inFarZone(open, 'sql', (opened, tenant) => { db = opened; tenantId = tenant; });
 
     it('writes a rotation whole: the first consumeAndUpsert consumes and inserts, a second one writes nothing', async () => {
       const models = createOidcModelsRepository(db.prisma, db.sql);
@@ -128,10 +109,7 @@ function suite(name: string, open: () => Promise<{ db: Database; drop(): Promise
   });
 }
 
-suite('on PostgreSQL', async () => {
-  const services: TestServices = await createTestServices();
-  return { db: await openDatabase({ kind: 'postgres', url: services.databaseUrl }, { poolMax: 2 }), drop: () => services.drop() };
-});
+suite('on PostgreSQL', onPostgres);
 
 // PgBouncer before 1.21 in transaction pooling hands each statement whichever server connection is free, where a
 // statement another client prepared under the same name already exists: `pgbouncer=true` turns the names off.
@@ -248,13 +226,7 @@ describe('a prepared statement whose result a migration changed while the proces
   });
 });
 
-suite('on embedded PGlite', async () => {
-  const dataDir = await mkdtemp(join(tmpdir(), 'tessera-sql-'));
-  await copyEmbeddedTemplate(dataDir, 'migrated');
-  const db = await openDatabase({ kind: 'embedded', dataDir });
-  await migrate(db);
-  return { db, drop: () => rm(dataDir, { recursive: true, force: true }) };
-});
+suite('on embedded PGlite', onEmbeddedPglite);
 
 describe('a plain-SQL transaction whose connection is cut between two statements (a restarting PostgreSQL)', () => {
   it('fails the transaction, and the process and the pool carry on', async () => {

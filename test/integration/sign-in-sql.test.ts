@@ -3,40 +3,21 @@
 // in a time zone far from UTC: what they write reads back through Prisma as Prisma wrote it before, and the MFA gate's
 // one read counts only what makes a second factor (confirmed factors, unused recovery codes, the user's own).
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { openDatabase, type Database } from '../../src/db/database.js';
-import { migrate } from '../../src/db/migrate.js';
+import { describe, it } from 'node:test';
+import type { Database } from '../../src/db/database.js';
 import { createMfaRepository } from '../../src/db/mfa.repository.js';
 import { createSessionActivityRepository } from '../../src/db/session-activity.repository.js';
 import { createUsersRepository } from '../../src/db/users.repository.js';
-import { createTestServices, type TestServices } from '../support/test-env.js';
-import { copyEmbeddedTemplate } from '../support/embedded-template.js';
+import { inFarZone, onEmbeddedPglite, onPostgres, type OpenDatabase } from '../support/sql-databases.js';
 
-const farZone = 'Pacific/Kiritimati';
 const near = (at: Date | null | undefined, what: string) => assert.ok(at && Math.abs(at.getTime() - Date.now()) < 60_000, `${what} now, not half a day off: ${at?.toISOString()}`);
 
-function suite(name: string, open: () => Promise<{ db: Database; drop(): Promise<void> }>) {
+function suite(name: string, open: OpenDatabase) {
   describe(name, () => {
     let db: Database;
-    let drop: () => Promise<void>;
     let tenantId: string;
-    let zone: string | undefined;
 
-    before(async () => {
-      zone = process.env.TZ;
-      process.env.TZ = farZone;
-      ({ db, drop } = await open());
-      tenantId = (await db.prisma.tenant.create({ data: { slug: `sign-in-sql-${Date.now().toString(36)}`, name: 'SQL' } })).id;
-    });
-    after(async () => {
-      if (zone === undefined) delete process.env.TZ;
-      else process.env.TZ = zone;
-      await db?.close();
-      await drop?.();
-    });
+    inFarZone(open, 'sign-in-sql', (opened, tenant) => { db = opened; tenantId = tenant; });
 
     it('records the sign-in and its language, and a rehash, as Prisma reads them', async () => {
       const users = createUsersRepository(db.prisma, db.sql);
@@ -103,15 +84,6 @@ function suite(name: string, open: () => Promise<{ db: Database; drop(): Promise
   });
 }
 
-suite('on PostgreSQL', async () => {
-  const services: TestServices = await createTestServices();
-  return { db: await openDatabase({ kind: 'postgres', url: services.databaseUrl }, { poolMax: 2 }), drop: () => services.drop() };
-});
+suite('on PostgreSQL', onPostgres);
 
-suite('on embedded PGlite', async () => {
-  const dataDir = await mkdtemp(join(tmpdir(), 'tessera-sign-in-sql-'));
-  await copyEmbeddedTemplate(dataDir, 'migrated');
-  const db = await openDatabase({ kind: 'embedded', dataDir });
-  await migrate(db);
-  return { db, drop: () => rm(dataDir, { recursive: true, force: true }) };
-});
+suite('on embedded PGlite', onEmbeddedPglite);
