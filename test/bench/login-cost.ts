@@ -10,7 +10,7 @@
 //   BENCH_INSTR_TESSERA: another build's dist/src/main.js to measure instead (main's, to compare a change with)
 //   BENCH_CPU_PROF=1: the server runs with --cpu-prof (written to dist/bench-profiles/ when it stops)
 //   LOGIN_COST_TRACE=1: the HTTP requests of one login are listed first (method, path, status)
-import { readdirSync, readFileSync, statSync, mkdirSync } from 'node:fs';
+import { readFileSync, statSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { repoRoot } from '../support/tessera-process.js';
@@ -18,6 +18,7 @@ import { Browser } from '../support/browser.js';
 import { codeFlow, discover } from '../support/relying-party.js';
 import { adminDatabaseUrl, createBenchServices } from './bench-processes.js';
 import { loginFixtures, loginRedirectUri, startTesseraTarget } from './bench-setup.js';
+import { cpuOf, cpuOfStat, dbStats, isBackendOf, isRedis, statementsPer, type DbStats } from './cost-probes.js';
 
 const counted = Number(process.env.LOGIN_COST_REQUESTS ?? 200);
 const warmup = Number(process.env.LOGIN_COST_WARMUP ?? 100);
@@ -25,35 +26,6 @@ const rounds = Number(process.env.LOGIN_COST_ROUNDS ?? 3);
 const concurrency = Number(process.env.LOGIN_COST_CONCURRENCY ?? 4);
 const countStatements = process.env.LOGIN_COST_STATEMENTS === '1';
 const pgLog = process.env.LOGIN_COST_LOG ?? '/var/log/postgresql/postgresql-15-main.log';
-const ticksPerSecond = 100;
-
-/** CPU seconds (utime + stime) of a /proc stat file, or 0 when the process or thread is gone */
-function cpuOfStat(path: string): number {
-  try {
-    const stat = readFileSync(path, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
-  } catch {
-    return 0;
-  }
-}
-
-/** CPU seconds of the processes `which` picks, by their /proc/<pid>/cmdline */
-function cpuOf(which: (pid: number, cmdline: string) => boolean): number {
-  let seconds = 0;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (which(Number(entry), readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' '))) seconds += cpuOfStat(`/proc/${entry}/stat`);
-    } catch {
-      // the process is gone
-    }
-  }
-  return seconds;
-}
-
-interface DbStats { xact_commit: number; tup_returned: number; tup_fetched: number; tup_inserted: number; tup_updated: number; tup_deleted: number }
-
 async function main() {
   const services = await createBenchServices();
   const admin = new pg.Client({ connectionString: adminDatabaseUrl });
@@ -83,13 +55,13 @@ async function main() {
     };
     const server = tessera.server.pid;
     const sample = async () => {
-      const [stats] = (await admin.query<DbStats>(`SELECT xact_commit, tup_returned, tup_fetched, tup_inserted, tup_updated, tup_deleted FROM pg_stat_database WHERE datname = $1`, [db])).rows;
+      const stats = await dbStats(admin, db);
       return {
         server: cpuOf((pid) => pid === server),
         main: cpuOfStat(`/proc/${server}/task/${server}/stat`),
-        postgres: cpuOf((_, cmd) => cmd.startsWith('postgres: ') && cmd.includes(` ${db} `)),
-        redis: cpuOf((_, cmd) => cmd.startsWith('/usr/bin/redis-server') || cmd.startsWith('redis-server')),
-        stats: stats!,
+        postgres: cpuOf(isBackendOf(db)),
+        redis: cpuOf(isRedis),
+        stats,
         logBytes: countStatements ? statSync(pgLog).size : 0,
       };
     };
@@ -118,13 +90,7 @@ async function main() {
       const per = (a: number, b: number) => ((b - a) / counted);
       const ms = (a: number, b: number) => (per(a, b) * 1000).toFixed(2);
       const stat = (name: keyof DbStats) => per(Number(before.stats[name]), Number(after.stats[name])).toFixed(2);
-      let statements = '';
-      if (countStatements) {
-        const text = readFileSync(pgLog).subarray(before.logBytes, after.logBytes).toString('utf8');
-        const kinds = new Map<string, number>();
-        for (const match of text.matchAll(/LOG: {2}(?:statement|execute [^:]*): (\S+(?: \S+)?)/g)) kinds.set(match[1]!, (kinds.get(match[1]!) ?? 0) + 1);
-        statements = `; statements per login: ${[...kinds].map(([kind, n]) => `${kind} ${(n / counted).toFixed(2)}`).join(', ')}`;
-      }
+      const statements = countStatements ? statementsPer(readFileSync(pgLog).subarray(before.logBytes, after.logBytes).toString('utf8'), counted, 'login') : '';
       const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
       process.stdout.write(`round ${round}: ${counted} logins in ${((Date.now() - started) / 1000).toFixed(1)} s, CPU per login: server ${ms(before.server, after.server)} ms (main thread ${ms(before.main, after.main)} ms), PostgreSQL ${ms(before.postgres, after.postgres)} ms, Redis (all of it) ${ms(before.redis, after.redis)} ms; per login: commits ${stat('xact_commit')}, rows returned ${stat('tup_returned')} fetched ${stat('tup_fetched')} inserted ${stat('tup_inserted')} updated ${stat('tup_updated')} deleted ${stat('tup_deleted')}${statements} (load ${load}; window ${startUs} ${endUs} µs, for cpu-profile.js)\n`);
     }

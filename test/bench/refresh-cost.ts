@@ -21,6 +21,7 @@ import { repoRoot } from '../support/tessera-process.js';
 import { discover, oidc, signInOffline } from '../support/relying-party.js';
 import { adminDatabaseUrl, createBenchServices } from './bench-processes.js';
 import { loginFixtures, refreshClient, startTesseraTarget } from './bench-setup.js';
+import { cpuOf, dbStats, isBackendOf, isRedis, statementsPer, type DbStats } from './cost-probes.js';
 
 const counted = Number(process.env.REFRESH_COST_REQUESTS ?? 2000);
 const warmup = Number(process.env.REFRESH_COST_WARMUP ?? 800);
@@ -28,7 +29,6 @@ const rounds = Number(process.env.REFRESH_COST_ROUNDS ?? 3);
 const concurrency = Number(process.env.REFRESH_COST_CONCURRENCY ?? 4);
 const countStatements = process.env.REFRESH_COST_STATEMENTS === '1';
 const pgLog = process.env.REFRESH_COST_LOG ?? '/var/log/postgresql/postgresql-15-main.log';
-const ticksPerSecond = 100;
 const callgrind = process.env.REFRESH_COST_CALLGRIND === '1';
 const callgrindDir = join(repoRoot, 'dist', 'bench-callgrind');
 
@@ -60,26 +60,6 @@ function instructionsOf(pid: number): number {
   if (!total) throw new Error(`no instruction total in ${newest}`);
   return Number(total[1]);
 }
-
-/** CPU seconds (utime + stime) of the processes `which` picks, by their /proc/<pid>/cmdline */
-function cpuOf(which: (pid: number, cmdline: string) => boolean): number {
-  let seconds = 0;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ');
-      if (!which(Number(entry), cmdline)) continue;
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      seconds += (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
-    } catch {
-      // the process is gone
-    }
-  }
-  return seconds;
-}
-
-interface DbStats { xact_commit: number; tup_returned: number; tup_fetched: number; tup_inserted: number; tup_updated: number; tup_deleted: number; blks_hit: number }
 
 async function main() {
   const services = await createBenchServices();
@@ -125,12 +105,12 @@ async function main() {
       `SELECT 'index ' || indexrelname AS name, idx_tup_read AS n FROM pg_stat_user_indexes UNION ALL
        SELECT 'seq ' || relname, seq_tup_read FROM pg_stat_user_tables`)).rows.map((r) => [r.name, Number(r.n)]));
     const sample = async () => {
-      const [stats] = (await admin.query<DbStats>(`SELECT xact_commit, tup_returned, tup_fetched, tup_inserted, tup_updated, tup_deleted, blks_hit FROM pg_stat_database WHERE datname = $1`, [db])).rows;
+      const stats = await dbStats(admin, db);
       return {
         server: cpuOf((pid) => pid === server),
-        postgres: cpuOf((_, cmd) => cmd.startsWith('postgres: ') && cmd.includes(` ${db} `)),
-        redis: cpuOf((_, cmd) => cmd.startsWith('/usr/bin/redis-server') || cmd.startsWith('redis-server')),
-        stats: stats!,
+        postgres: cpuOf(isBackendOf(db)),
+        redis: cpuOf(isRedis),
+        stats,
         logBytes: countStatements ? statSync(pgLog).size : 0,
         // rows read per index and per table (sequential scans): which statement's plan reads more than it returns
         reads: await readsOf(),
@@ -163,13 +143,7 @@ async function main() {
       const per = (a: number, b: number) => ((b - a) / counted);
       const ms = (a: number, b: number) => (per(a, b) * 1000).toFixed(3);
       const stat = (name: keyof DbStats) => per(Number(before.stats[name]), Number(after.stats[name])).toFixed(2);
-      let statements = '';
-      if (countStatements) {
-        const text = readFileSync(pgLog).subarray(before.logBytes, after.logBytes).toString('utf8');
-        const kinds = new Map<string, number>();
-        for (const match of text.matchAll(/LOG: {2}(?:statement|execute [^:]*): (\S+(?: \S+)?)/g)) kinds.set(match[1]!, (kinds.get(match[1]!) ?? 0) + 1);
-        statements = `; statements per refresh: ${[...kinds].map(([kind, n]) => `${kind} ${(n / counted).toFixed(2)}`).join(', ')}`;
-      }
+      const statements = countStatements ? statementsPer(readFileSync(pgLog).subarray(before.logBytes, after.logBytes).toString('utf8'), counted, 'refresh') : '';
       const reads = [...after.reads].map(([name, n]) => [name, (n - (before.reads.get(name) ?? 0)) / counted] as const)
         .filter(([, n]) => n >= 0.5).sort((a, b) => b[1] - a[1]).map(([name, n]) => `${name} ${n.toFixed(1)}`).join(', ');
       const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');

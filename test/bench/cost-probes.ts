@@ -1,0 +1,50 @@
+// What login-cost.ts and refresh-cost.ts read around a round of operations: CPU seconds of processes from /proc, the
+// bench database's counters from pg_stat_database, and the statements PostgreSQL logged, counted by their first words.
+import { readdirSync, readFileSync } from 'node:fs';
+import type pg from 'pg';
+
+/** Linux reports CPU times in clock ticks; USER_HZ is 100 on every mainstream kernel/arch */
+const ticksPerSecond = 100;
+
+/** CPU seconds (utime + stime) of a /proc stat file (a process's or one thread's), or 0 when it is gone */
+export function cpuOfStat(path: string): number {
+  try {
+    const stat = readFileSync(path, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU seconds of the processes `which` picks, by their /proc/<pid>/cmdline */
+export function cpuOf(which: (pid: number, cmdline: string) => boolean): number {
+  let seconds = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (which(Number(entry), readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' '))) seconds += cpuOfStat(`/proc/${entry}/stat`);
+    } catch {
+      // the process is gone
+    }
+  }
+  return seconds;
+}
+
+/** the bench database's PostgreSQL backends, by their process title */
+export const isBackendOf = (database: string) => (_pid: number, cmdline: string) => cmdline.startsWith('postgres: ') && cmdline.includes(` ${database} `);
+export const isRedis = (_pid: number, cmdline: string) => cmdline.startsWith('/usr/bin/redis-server') || cmdline.startsWith('redis-server');
+
+export interface DbStats { xact_commit: number; tup_returned: number; tup_fetched: number; tup_inserted: number; tup_updated: number; tup_deleted: number; blks_hit: number }
+
+export async function dbStats(admin: pg.Client, database: string): Promise<DbStats> {
+  const { rows } = await admin.query<DbStats>('SELECT xact_commit, tup_returned, tup_fetched, tup_inserted, tup_updated, tup_deleted, blks_hit FROM pg_stat_database WHERE datname = $1', [database]);
+  return rows[0]!;
+}
+
+/** `; statements per <unit>: SELECT 1.00, …` from the log lines PostgreSQL wrote with log_statement = all */
+export function statementsPer(log: string, count: number, unit: string): string {
+  const kinds = new Map<string, number>();
+  for (const match of log.matchAll(/LOG: {2}(?:statement|execute [^:]*): (\S+(?: \S+)?)/g)) kinds.set(match[1]!, (kinds.get(match[1]!) ?? 0) + 1);
+  return `; statements per ${unit}: ${[...kinds].map(([kind, n]) => `${kind} ${(n / count).toFixed(2)}`).join(', ')}`;
+}
