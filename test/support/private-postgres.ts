@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, chmodSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { restartablePort } from './tessera-process.js';
+import { freePort } from './tessera-process.js';
 
 const run = promisify(execFile);
 
@@ -28,7 +28,7 @@ function binDir(): string {
 
 export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   const bin = binDir();
-  const port = await restartablePort();
+  const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'tessera-pg-'));
   chmodSync(dir, 0o777);
   const data = join(dir, 'data');

@@ -2,7 +2,7 @@
 // other test files at the same time and must never be stopped.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createConnection } from 'node:net';
-import { restartablePort } from './tessera-process.js';
+import { freePort } from './tessera-process.js';
 
 export interface PrivateRedis {
   readonly port: number;
@@ -18,7 +18,7 @@ export interface PrivateRedis {
 }
 
 export async function startPrivateRedis(): Promise<PrivateRedis> {
-  const port = await restartablePort();
+  const port = await freePort();
   let child: ChildProcess | undefined;
 
   async function start() {

@@ -13,23 +13,16 @@ export { processBaseEnv, processesOnly, repoRoot, runCli, runCliInProcess, type 
 
 const mainJs = fileURLToPath(new URL('../../src/main.js', import.meta.url));
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+/** ports this process handed out: never twice, though a server on one may have stopped since */
+const handedOut = new Set<number>();
 
 /**
- * A free port below the kernel's ephemeral range, for a server that stops and starts again on the same port (the
- * private stores of the outage tests): while it is down, no port-0 listener or outgoing connection of the files
- * running beside it can take the port, as one from freePort() could be taken.
+ * A free port for a server a test starts, below the kernel's ephemeral range: no port-0 listener or outgoing
+ * connection of the files running beside it can take the port between this check and the server's start, nor while
+ * a server on it is down to be started again (the private stores of the outage tests). A port-0 port could be taken
+ * so (seen: a development server found its port in use by an outgoing connection, under a full suite's load).
  */
-export async function restartablePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   let ephemeralLow = 32_768; // Linux's default, where /proc does not say
   try {
     ephemeralLow = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || ephemeralLow;
@@ -37,12 +30,16 @@ export async function restartablePort(): Promise<number> {
   const high = Math.max(Math.min(ephemeralLow, 32_768), 21_000);
   for (let attempt = 0; attempt < 100; attempt++) {
     const port = 20_000 + randomInt(high - 20_000);
+    if (handedOut.has(port)) continue;
     const free = await new Promise<boolean>((resolve) => {
       const server = createServer();
       server.once('error', () => resolve(false));
       server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
     });
-    if (free) return port;
+    if (free) {
+      handedOut.add(port);
+      return port;
+    }
   }
   throw new Error('no free port between 20000 and the ephemeral range');
 }
