@@ -27,6 +27,37 @@ export interface InProcessOptions {
   spawnCli?: boolean;
 }
 
+/**
+ * A command's change reaches the server as a process of its own would tell it: a message on the store's channels
+ * (a tenant's provider, machine claims), which the server applies as it arrives — a moment after the command ends.
+ * A user waits that moment without noticing; a test that reads right after the command could beat it (seen under a
+ * full suite's load: discovery still without the protocol switch just set). So after each command the harness sends
+ * a marker through the server's own store and waits until the server's subscription receives it: the store delivers
+ * a connection's messages in order, and the command's went out before the marker.
+ */
+async function changesSettled(tessera: Tessera): Promise<() => Promise<void>> {
+  const channel = 'test:cli-settled';
+  const waiting = new Map<string, () => void>();
+  await tessera.services.store.subscribe(channel, (marker) => waiting.get(marker)?.());
+  let count = 0;
+  return async () => {
+    const marker = String(++count);
+    let timer: NodeJS.Timeout | undefined;
+    // a store that cannot answer (an outage test) must not hold the test: the marker is a courtesy, never a check
+    const arrived = new Promise<void>((resolve) => {
+      waiting.set(marker, resolve);
+      timer = setTimeout(resolve, 5_000);
+    });
+    try {
+      await tessera.services.store.publish(channel, marker);
+      await arrived;
+    } catch { /* the store is down: nothing to wait for */ } finally {
+      clearTimeout(timer);
+      waiting.delete(marker);
+    }
+  };
+}
+
 export async function startInProcess(env: Record<string, string>, options: InProcessOptions = {}): Promise<TesseraProcess & { readonly clock: TestClock }> {
   let output = '';
   const log = new Writable({ write(chunk, _encoding, done) { output += String(chunk); done(); } });
@@ -61,6 +92,7 @@ export async function startInProcess(env: Record<string, string>, options: InPro
   }
 
   const cliDatabase = sharedDatabase(fullEnv.DATABASE_URL);
+  const settled = await changesSettled(tessera);
   let stopped: Promise<void> | undefined;
   return {
     url,
@@ -69,7 +101,11 @@ export async function startInProcess(env: Record<string, string>, options: InPro
     clock,
     output: () => output,
     issuer: (slug) => `${fullEnv.PUBLIC_URL ?? url}/t/${slug}`,
-    cli: (argv) => (options.spawnCli ? runCli(argv, fullEnv, options.cwd) : runCliInProcess(argv, fullEnv, options.cwd, cliDatabase)),
+    cli: async (argv) => {
+      const result = await (options.spawnCli ? runCli(argv, fullEnv, options.cwd) : runCliInProcess(argv, fullEnv, options.cwd, cliDatabase));
+      await settled();
+      return result;
+    },
     stop() {
       stopped ??= (async () => {
         // as main.ts on SIGTERM: no new connections, in-flight requests finish; a client holding a socket open gets cut off
