@@ -25,7 +25,8 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { slowestFiles, timingLine, type FileTiming } from './file-timings.js';
-import { batches, sharesProcess, shareOut } from './suite-batches.js';
+import { batches, sharesProcess, shareOut, type Job, type Kind } from './suite-batches.js';
+import { expectedSeconds, processSeconds, rememberSeconds } from './suite-timings.js';
 
 const distTest = fileURLToPath(new URL('../', import.meta.url));
 /** each file's time as a line (file-timing-lines.ts), for the group's slowest files when it ends */
@@ -34,6 +35,8 @@ const timingsReporter = fileURLToPath(new URL('./file-timing-lines.js', import.m
 const groupMarker = /^\/\/ test-group: (serial|lane)\b/m;
 /** no single test (or suite) may run longer than this: a hang fails instead of stalling the run */
 const testTimeoutMs = 10 * 60_000;
+/** when the suite started: each run's span is counted from it */
+const suiteStart = Date.now();
 
 export type TestGroup = 'together' | 'lane' | 'serial';
 
@@ -52,7 +55,13 @@ export function groupOf(file: string): TestGroup {
   return marked ?? (relative(distTest, file).split(sep)[0] === 'e2e' ? 'lane' : 'together');
 }
 
-interface GroupRun { code: number; passed: number; failed: number; timings: FileTiming[]; output: { stdout: string; stderr: string } }
+interface GroupRun {
+  code: number; passed: number; failed: number; timings: FileTiming[]; output: { stdout: string; stderr: string };
+  /** what ran, and when from the suite's start (for the timeline at the end) */
+  span: { files: string[]; from: number; to: number };
+  /** CPU-seconds of the `node --test` process and all it started (Linux; file-timing-lines.ts), null elsewhere */
+  cpu: number | null;
+}
 
 /** the counts in the closing lines of a `node --test` run (`# pass 12` in tap, `ℹ pass 12` in spec); a cancelled test failed */
 export function testCounts(stdout: string): { passed: number; failed: number } {
@@ -69,7 +78,9 @@ export function testCounts(stdout: string): { passed: number; failed: number } {
 function run(files: string[], options: { concurrency?: number; shared?: boolean; live: boolean }): Promise<GroupRun> {
   const output = { stdout: '', stderr: '' };
   const timings: FileTiming[] = [];
-  if (!files.length) return Promise.resolve({ code: 0, passed: 0, failed: 0, timings, output });
+  const from = Date.now() - suiteStart;
+  let cpu: number | null = null;
+  if (!files.length) return Promise.resolve({ code: 0, passed: 0, failed: 0, timings, output, span: { files, from, to: from }, cpu });
   return new Promise((done) => {
     // naming a reporter replaces node's default, which is spec on a terminal and TAP otherwise: keep that choice
     const usual = process.stdout.isTTY ? 'spec' : 'tap';
@@ -92,6 +103,7 @@ function run(files: string[], options: { concurrency?: number; shared?: boolean;
       for (const line of lines) {
         const timing = timingLine(line);
         if (timing) timings.push(timing);
+        else if (line.startsWith('#cpu ')) cpu = Number(line.slice(5));
         else if (options.live) process.stderr.write(`${line}\n`);
         else output.stderr += `${line}\n`;
       }
@@ -100,9 +112,25 @@ function run(files: string[], options: { concurrency?: number; shared?: boolean;
       if (partial) output.stderr += partial;
       if (options.live) process.stderr.write(output.stderr);
       else output.stdout = stdout;
-      done({ code: code ?? (signal ? 1 : 0), ...testCounts(stdout), timings, output });
+      done({ code: code ?? (signal ? 1 : 0), ...testCounts(stdout), timings, output, span: { files, from, to: Date.now() - suiteStart }, cpu });
     });
   });
+}
+
+/** each process's span, by start: `#   0:00–5:43  lane  conformance.e2e` (where the suite's wall time went) */
+export function timeline(runs: ReadonlyArray<{ kind: string; run: Pick<GroupRun, 'span' | 'timings' | 'cpu'> }>): string {
+  const clock = (ms: number) => `${Math.floor(ms / 60_000)}:${String(Math.floor(ms / 1000) % 60).padStart(2, '0')}`;
+  const name = (file: string) => file.split(sep).at(-1)!.replace(/\.test\.js$/, '');
+  const rows = [...runs].sort((a, b) => a.run.span.from - b.run.span.from).map(({ kind, run: { span, timings, cpu } }) => {
+    const slowest = [...timings].sort((a, b) => b.seconds - a.seconds)[0];
+    const what = span.files.length === 1 ? name(span.files[0]!)
+      : `${span.files.length} files${slowest ? `, the slowest ${name(slowest.file)} (${slowest.seconds.toFixed(0)} s)` : ''}`;
+    const used = cpu === null ? '' : `${cpu.toFixed(0).padStart(4)} CPU-s  `;
+    return `#   ${clock(span.from).padStart(5)}–${clock(span.to).padEnd(5)}  ${used}${kind.padEnd(8)}  ${what}\n`;
+  });
+  const total = runs.reduce((sum, r) => sum + (r.run.cpu ?? 0), 0);
+  const head = `# timeline (minutes:seconds from the start${runs.some((r) => r.run.cpu !== null) ? `; ${total.toFixed(0)} CPU-s in all, PostgreSQL and Redis apart` : ''}):\n`;
+  return rows.length ? `${head}${rows.join('')}` : '';
 }
 
 /** prints a run's output kept until it ended */
@@ -112,21 +140,20 @@ function print(run: GroupRun): GroupRun {
   return run;
 }
 
-/** the together files as batches (suite-batches.ts), the heaviest first: a file's size stands in for its time */
-function togetherBatches(files: string[], concurrency: number): string[][] {
-  const sources = new Map(files.map((file) => [file, readFileSync(file, 'utf8')]));
-  const shared = files.filter((file) => sharesProcess(sources.get(file)!));
-  const own = files.filter((file) => !shared.includes(file));
+/**
+ * The together files as batches (suite-batches.ts) dealt by expected time (suite-timings.ts), four for each batch
+ * at a time unless TEST_BATCH_FILES says how many files in one, and a job of its own for each file that may not
+ * share a process; the lane's files a job each.
+ */
+function jobsOf(together: string[], lane: string[], concurrency: number): Job[] {
+  const expected = expectedSeconds([...together, ...lane], distTest);
+  const shared = together.filter((file) => sharesProcess(readFileSync(file, 'utf8')));
+  const own = together.filter((file) => !shared.includes(file));
   const requested = Number(process.env.TEST_BATCH_FILES);
   const count = Number.isInteger(requested) && requested > 0 ? Math.ceil(shared.length / requested) : 4 * concurrency;
-  const dealt = batches(shared.map((path) => ({ path, weight: sources.get(path)!.length })), count);
-  return [...dealt, ...own.map((file) => [file])];
-}
-
-/** the lane's files, longest first by the size of their source (the lane is the suite's longest path) */
-function heaviestFirst(files: string[]): string[] {
-  const size = new Map(files.map((file) => [file, statSync(file).size]));
-  return [...files].sort((a, b) => size.get(b)! - size.get(a)!);
+  const dealt = batches(shared.map((path) => ({ path, weight: expected.get(path)! })), count);
+  const job = (files: string[], kind: Kind): Job => ({ files, kind, seconds: processSeconds + files.reduce((sum, f) => sum + expected.get(f)!, 0) });
+  return [...dealt.map((files) => job(files, 'together')), ...own.map((file) => job([file], 'together')), ...lane.map((file) => job([file], 'lane'))];
 }
 
 /** lane files at a time (TEST_LANE_SLOTS, default 2) */
@@ -165,7 +192,7 @@ async function main(): Promise<void> {
   const [together, lane, serial] = (['together', 'lane', 'serial'] as const).map((group) => files.filter((file) => groupOf(file) === group));
   const started = Date.now();
   const timingsOf = (runs: GroupRun[]) => slowestFiles(runs.flatMap((r) => r.timings));
-  const ran = await shareOut(togetherBatches(together, concurrency), heaviestFirst(lane), concurrency, laneSlots(),
+  const ran = await shareOut(jobsOf(together, lane, concurrency), concurrency + laneSlots(), laneSlots(),
     async (batch, kind) => print(await run(batch, kind === 'together' ? { shared: true, live: false } : { live: false })));
   const shared = ran.filter((r) => r.kind === 'together').map((r) => r.result);
   const beside = ran.filter((r) => r.kind === 'lane').map((r) => r.result);
@@ -174,6 +201,8 @@ async function main(): Promise<void> {
   const last = await run(serial, { concurrency: 1, live: true });
   process.stderr.write(timingsOf([last]));
   const runs = [...shared, ...beside, last];
+  rememberSeconds(runs.flatMap((r) => r.timings), distTest);
+  process.stderr.write(timeline([...ran.map((r) => ({ kind: r.kind, run: r.result })), { kind: 'serial', run: last }]));
   const minutes = ((Date.now() - started) / 60_000).toFixed(1);
   process.stdout.write(`# ${files.length} files (${together.length} in ${shared.length} processes ${concurrency} at a time, `
     + `${lane.length} ${laneSlots()} at a time beside them, ${serial.length} alone) in ${minutes} min\n`);

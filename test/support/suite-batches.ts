@@ -36,39 +36,37 @@ export function batches(files: readonly Weighed[], count: number): string[][] {
 
 export type Kind = 'together' | 'lane';
 
+/** one `node --test` process to run: a batch of together files, or one lane file; `seconds` is what it is expected to take */
+export interface Job { files: string[]; kind: Kind; seconds: number }
+
 /**
- * Runs the together batches `concurrency` at a time and, beside them, the lane's files `laneSlots` at a time, in the
- * order given (run-suite.ts gives the heaviest first, so the lane's long files do not end up alone at the end). The
- * lane is the suite's longest path (browsers, embedded databases, stores stopped and started), so it has its slots
- * from the start; a together worker that finds no batch left helps it, within the same `laneSlots`.
- * The results as they end.
+ * Runs the jobs `slots` at a time, at most `laneSlots` of them lane files. Whenever a process ends, its slot takes
+ * the longest lane file left while the lane has a slot free, and otherwise the longest batch left: the lane's files
+ * may only run `laneSlots` at a time, which makes the lane the suite's longest path unless it starts at once and never
+ * waits, while batches fill every other slot, longest first so that no long one starts late and runs on alone at the
+ * end. One pool of slots keeps every slot busy whichever group runs out first (before, the lane's slots stood idle
+ * once its files were done, while batches still queued). The results as they end.
  */
-export async function shareOut<R>(together: readonly string[][], lane: readonly string[], concurrency: number, laneSlots: number,
+export async function shareOut<R>(jobs: readonly Job[], slots: number, laneSlots: number,
   work: (files: string[], kind: Kind) => Promise<R>): Promise<Array<{ kind: Kind; result: R }>> {
   const results: Array<{ kind: Kind; result: R }> = [];
-  let nextBatch = 0;
-  let nextLane = 0;
+  const pending = [...jobs].sort((a, b) => b.seconds - a.seconds);
   let laneRunning = 0;
-  const runLane = async () => {
-    const file = lane[nextLane++]!;
-    laneRunning++;
-    try {
-      results.push({ kind: 'lane', result: await work([file], 'lane') });
-    } finally {
-      laneRunning--;
+  const worker = async () => {
+    for (;;) {
+      const laneFree = laneRunning < Math.max(1, laneSlots);
+      const lane = laneFree ? pending.findIndex((job) => job.kind === 'lane') : -1;
+      const next = lane >= 0 ? lane : pending.findIndex((job) => job.kind === 'together');
+      if (next < 0) return; // nothing left, or only lane files while the lane is full: a lane slot takes them
+      const [job] = pending.splice(next, 1);
+      if (job!.kind === 'lane') laneRunning++;
+      try {
+        results.push({ kind: job!.kind, result: await work([...job!.files], job!.kind) });
+      } finally {
+        if (job!.kind === 'lane') laneRunning--;
+      }
     }
   };
-  const laneWorker = async () => {
-    while (nextLane < lane.length) await runLane();
-  };
-  const togetherWorker = async () => {
-    while (nextBatch < together.length) {
-      const batch = together[nextBatch++]!;
-      results.push({ kind: 'together', result: await work([...batch], 'together') });
-    }
-    while (nextLane < lane.length && laneRunning < laneSlots) await runLane();
-  };
-  const laneWorkers = Array.from({ length: Math.max(1, laneSlots) }, laneWorker);
-  await Promise.all([...laneWorkers, ...Array.from({ length: Math.min(concurrency, together.length) }, togetherWorker)]);
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(slots, jobs.length)) }, worker));
   return results;
 }

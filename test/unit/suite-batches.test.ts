@@ -1,10 +1,13 @@
 // How run-suite.ts shares test processes (suite-batches.ts): which files may share one, how files are dealt into
 // batches, and how batches and the lane's files are run beside each other.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { batches, sharesProcess, shareOut } from '../support/suite-batches.js';
+import { batches, sharesProcess, shareOut, type Job, type Kind } from '../support/suite-batches.js';
+import { expectedSeconds } from '../support/suite-timings.js';
 
 const source = (path: string) => readFileSync(fileURLToPath(new URL(`../${path}`, import.meta.url)), 'utf8');
 
@@ -29,37 +32,70 @@ describe('batches', () => {
   });
 });
 
-describe('batches and the lane beside them', () => {
-  it('runs every job once: batches `concurrency` at a time, the lane `laneSlots` at a time from the start, in its order', async () => {
+describe('one pool of processes for the batches and the lane', () => {
+  const job = (name: string, kind: Kind, seconds: number): Job => ({ files: [name], kind, seconds });
+
+  it('runs every job once: lane files first while the lane has a slot, then the longest batch; never more lane files than their slots', async () => {
     const running = { together: 0, lane: 0 };
-    const most = { together: 0, lane: 0 };
-    const laneStarted: string[] = [];
-    let laneBesideBatches = 0;
-    const done = await shareOut([['1'], ['2'], ['3'], ['4']], ['x', 'y', 'z', 'w'], 2, 2, async (files, kind) => {
+    const most = { together: 0, lane: 0, all: 0 };
+    const started: string[] = [];
+    const jobs = [job('1', 'together', 4), job('x', 'lane', 3), job('2', 'together', 8), job('y', 'lane', 2), job('z', 'lane', 1), job('3', 'together', 2)];
+    const done = await shareOut(jobs, 3, 2, async (files, kind) => {
       running[kind]++;
       most[kind] = Math.max(most[kind], running[kind]);
-      if (kind === 'lane') laneStarted.push(files[0]!);
-      if (kind === 'lane' && running.together) laneBesideBatches++;
-      assert.ok(running.lane <= 2, 'never more lane files than its slots');
-      await new Promise((resolve) => setTimeout(resolve, kind === 'lane' ? 15 : 10));
+      most.all = Math.max(most.all, running.together + running.lane);
+      started.push(files[0]!);
+      await new Promise((resolve) => setTimeout(resolve, 10));
       running[kind]--;
       return files[0]!;
     });
-    assert.deepEqual(done.map((d) => d.result).sort(), ['1', '2', '3', '4', 'w', 'x', 'y', 'z']);
-    assert.deepEqual(most, { together: 2, lane: 2 });
-    assert.deepEqual(laneStarted, ['x', 'y', 'z', 'w'], 'the lane in the order given');
-    assert.ok(laneBesideBatches >= 2, 'both lane slots ran beside the batches');
+    assert.deepEqual(done.map((d) => d.result).sort(), ['1', '2', '3', 'x', 'y', 'z']);
+    assert.deepEqual(started.slice(0, 3), ['x', 'y', '2'], 'the lane filled first, longest first, then the longest batch');
+    assert.deepEqual(most, { together: 2, lane: 2, all: 3 });
   });
 
-  it('with one lane slot, a second lane file never runs', async () => {
+  it('a slot freed by the lane takes a batch: no slot stands idle while batches wait', async () => {
+    const order: string[] = [];
+    const jobs = [job('x', 'lane', 9), job('a', 'together', 5), job('b', 'together', 4), job('c', 'together', 3)];
+    let together = 0;
+    let most = 0;
+    await shareOut(jobs, 2, 1, async (files, kind) => {
+      order.push(files[0]!);
+      if (kind === 'together') most = Math.max(most, ++together);
+      await new Promise((resolve) => setTimeout(resolve, files[0] === 'x' ? 1 : 20));
+      if (kind === 'together') together--;
+      return files[0]!;
+    });
+    assert.deepEqual(order, ['x', 'a', 'b', 'c']);
+    assert.equal(most, 2, 'the lane\'s slot ran a batch once the lane was done');
+  });
+
+  it('with one lane slot, a second lane file never runs at once with the first', async () => {
     let lane = 0;
     let most = 0;
-    await shareOut([['1'], ['2']], ['x', 'y', 'z'], 2, 1, async (files, kind) => {
+    await shareOut([job('1', 'together', 1), job('x', 'lane', 3), job('y', 'lane', 2), job('z', 'lane', 1)], 4, 1, async (files, kind) => {
       if (kind === 'lane') most = Math.max(most, ++lane);
       await new Promise((resolve) => setTimeout(resolve, 5));
       if (kind === 'lane') lane--;
       return files[0]!;
     });
     assert.equal(most, 1);
+  });
+});
+
+describe('expected seconds', () => {
+  it('takes a timed file\'s last time, and an untimed one\'s size at the rate the timed files ran', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'suite-timings-'));
+    try {
+      writeFileSync(join(dir, 'a.test.js'), 'x'.repeat(1000));
+      writeFileSync(join(dir, 'b.test.js'), 'x'.repeat(3000));
+      const files = [join(dir, 'a.test.js'), join(dir, 'b.test.js')];
+      const timed = expectedSeconds(files, dir, { 'a.test.js': 20, 'gone.test.js': 99 });
+      assert.deepEqual([...timed.values()], [20, 60], 'b: 3,000 bytes at 20 s per 1,000');
+      const untimed = expectedSeconds(files, dir, {});
+      assert.ok(untimed.get(files[1]!)! > untimed.get(files[0]!)!, 'by size when nothing was timed');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
