@@ -5,16 +5,17 @@
 // test-group: lane (PGlite starts and migrates: about 10 s of one core, CPU-bound; one such file at a time)
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import * as jose from 'jose';
-import { freePort, processBaseEnv, runCli, startTessera, type CliResult, type TesseraProcess } from '../support/tessera-process.js';
+import { freePort, processBaseEnv, repoRoot, runCli, startTessera, type CliResult, type TesseraProcess } from '../support/tessera-process.js';
 import { Browser, isPage, type Page } from '../support/browser.js';
 import { uniqueSlug } from '../support/fixtures.js';
+import { copyEmbeddedTemplate } from '../support/embedded-template.js';
 
 const mainJs = fileURLToPath(new URL('../../src/main.js', import.meta.url));
 
@@ -29,6 +30,13 @@ interface Banner {
   password: string;
   authorizationUrl: URL;
 }
+
+/** prisma/migrations/<timestamp>_<name>, in the order they apply */
+const migrationNames = () =>
+  readdirSync(join(repoRoot, 'prisma', 'migrations'), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+
+/** files under `dir`: a migration adds relation files to a PGlite cluster */
+const fileCount = (dir: string) => readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).length;
 
 const bannerCount = (output: string) => output.match(/Tessera demo/g)?.length ?? 0;
 
@@ -271,16 +279,22 @@ describe('embedded default (PGlite + in-process store)', () => {
     });
   });
 
+  // DATA_DIR gets a copy of a new, empty cluster (embedded-template.ts), laid out as a new folder gets it: what is
+  // tested is migrating from the CLI; the first start from nothing, cluster creation included, is tested above
   describe('tessera db migrate without a server', () => {
     it('creates the schema in a new data folder and says which migrations it applied', async () => {
       const fresh = mkdtempSync(join(tmpdir(), 'tessera-migrate-'));
       try {
+        const cluster = join(fresh, 'db', 'pglite');
+        await copyEmbeddedTemplate(join(fresh, 'db'), 'empty');
+        const emptyFiles = fileCount(cluster);
         const env = { ...embeddedEnv, DATA_DIR: join(fresh, 'db') };
         const first = await runCli(['db', 'migrate'], env, fresh);
         assert.equal(first.code, 0, first.stderr);
         const applied = (first.json as { applied: string[] }).applied;
         assert.ok(applied.length >= 1 && applied.every((name) => /^\d{14}_\w+$/.test(name)), JSON.stringify(applied));
-        assert.ok(existsSync(join(fresh, 'db', 'pglite')));
+        assert.deepEqual(applied, migrationNames(), 'every migration, in order');
+        assert.ok(fileCount(cluster) > emptyFiles, 'the tables were created in the cluster DATA_DIR names');
         assert.ok(!existsSync(join(fresh, 'db', 'tessera.lock')), 'the CLI released its lock');
         assert.ok(!existsSync(join(fresh, 'data')), 'DATA_DIR was honoured');
       } finally {
