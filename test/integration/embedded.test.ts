@@ -193,10 +193,14 @@ describe('embedded default (PGlite + in-process store)', () => {
       assert.deepEqual({ slug: (tenant.json as { slug: string }).slug, issuer: (tenant.json as { issuer: string }).issuer }, { slug, issuer: server!.issuer(slug) });
       assert.equal((await fetch(`${server!.issuer(slug)}/.well-known/openid-configuration`)).status, 200);
 
-      const user = await cli(['user', 'create', '--tenant', slug, '--email', 'ops@example.com', '--password', 'Embedded-pass-42']);
+      // commands that do not depend on each other run side by side (each is a process that spends about a second
+      // starting); the key rotation stays alone, so that nothing else could have refreshed the server's cache
+      const [user, client] = await Promise.all([
+        cli(['user', 'create', '--tenant', slug, '--email', 'ops@example.com', '--password', 'Embedded-pass-42']),
+        cli(['client', 'create', '--tenant', slug, '--name', 'Machine', '--grant', 'client_credentials']),
+      ]);
       assert.equal(user.code, 0, user.stderr);
       assert.equal((user.json as { email: string }).email, 'ops@example.com');
-      const client = await cli(['client', 'create', '--tenant', slug, '--name', 'Machine', '--grant', 'client_credentials']);
       assert.equal(client.code, 0, client.stderr);
       const { client_id: clientId, client_secret: clientSecret } = client.json as { client_id: string; client_secret: string };
       const token = await fetch(`${server!.issuer(slug)}/token`, {
@@ -212,15 +216,16 @@ describe('embedded default (PGlite + in-process store)', () => {
       const jwks = (await (await fetch(`${server!.issuer(slug)}/jwks`)).json()) as { keys: { kid: string }[] };
       assert.ok(jwks.keys.some((k) => k.kid === (rotated.json as { kid: string }).kid));
 
-      const migrate = await cli(['db', 'migrate']);
+      const [migrate, duplicate, usage] = await Promise.all([
+        cli(['db', 'migrate']),
+        cli(['tenant', 'create', slug]),
+        cli(['tenant', 'create', slug, '--bogus']),
+      ]);
       assert.equal(migrate.code, 0, migrate.stderr);
       assert.deepEqual(migrate.json, { applied: [] }, 'the server applied everything when it started');
-
-      const duplicate = await cli(['tenant', 'create', slug]);
       assert.equal(duplicate.code, 1);
       assert.equal(duplicate.stdout, '');
       assert.match(duplicate.stderr, /already exists/);
-      const usage = await cli(['tenant', 'create', slug, '--bogus']);
       assert.equal(usage.code, 2);
       assert.equal(usage.stdout, '');
     });
