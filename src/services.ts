@@ -36,7 +36,7 @@ import { createEmailVerification } from './auth-methods/account/email-verificati
 import { createOneTimeCodes } from './auth-methods/one-time-codes/one-time-codes.js';
 import { createSendLimits } from './auth-methods/one-time-codes/send-limits.js';
 import { createCodeChallenges } from './auth-methods/one-time-codes/code-challenges.js';
-import { createRedisStore } from './store/redis-store.js';
+import { storeOnFirstUse } from './store/store-on-first-use.js';
 import { createMemoryStore } from './store/memory-store.js';
 import type { KvStore } from './store/kv-store.js';
 import { createRateLimiter } from './store/rate-limiter.js';
@@ -90,6 +90,10 @@ export interface ServicesOptions {
   tracing?: Tracing;
   /** passwords hashed in this thread, without worker threads: one-shot commands (the CLI) */
   inlineHashing?: boolean;
+  /** Redis connected at its first use rather than before the services are returned (store-on-first-use.ts): a
+   *  one-shot command (the CLI) that never uses it skips loading its client. A server connects up front, so that a
+   *  wrong REDIS_URL stops it at start-up. */
+  storeOnFirstUse?: boolean;
   /** an open database of `config`'s to run on instead of opening one; close() leaves it open. The test suite's CLI
    *  commands in its own process share one, as a Prisma client costs about 50 ms of CPU to create and warm. */
   database?: Database;
@@ -122,9 +126,12 @@ export async function createServices(config: Config, logger: Logger, options: Se
     if (pending.length) {
       throw new AppError('db.migrations_pending', `The database has ${pending.length} pending migration(s): run \`npm run db:migrate\` (or set MIGRATE_ON_START=true).`);
     }
-    store = config.redisUrl
-      ? await createRedisStore({ url: config.redisUrl, prefix: config.redisPrefix, onError: (err) => logger.warn({ err: err.message }, 'redis') })
-      : createMemoryStore({ prefix: config.redisPrefix });
+    const redisUrl = config.redisUrl;
+    // loaded when opened: the Redis client is about a third of a CLI command's start-up, and most commands never use it
+    const openRedis = async (url: string) => (await import('./store/redis-store.js'))
+      .createRedisStore({ url, prefix: config.redisPrefix, onError: (err) => logger.warn({ err: err.message }, 'redis') });
+    if (!redisUrl) store = createMemoryStore({ prefix: config.redisPrefix });
+    else store = options.storeOnFirstUse ? storeOnFirstUse('redis', () => openRedis(redisUrl)) : await openRedis(redisUrl);
     // a subscription lives for the process, not a request: it is not a span
     if (tracing && store.kind === 'redis') store = tracedStore(store, tracing, 'redis', new Set(['subscribe', 'close']));
   } catch (error) {

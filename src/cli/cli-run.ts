@@ -119,7 +119,7 @@ export async function runTesseraCli(given: string[], env: Env, cwd = '.', shared
     const [{ createServices }, { createLogger }] = await Promise.all([import('../services.js'), import('../logging/logger.js')]);
     const onShared = shared && config.databaseUrl === shared.url
       ? { database: shared.database, generateSigningKey: shared.generateSigningKey } : {};
-    services = await createServices(config, createLogger('silent'), { migrate: migrateNow, inlineHashing: true, ...onShared });
+    services = await createServices(config, createLogger('silent'), { migrate: migrateNow, inlineHashing: true, storeOnFirstUse: true, ...onShared });
     const result = await command(services, { appliedAtOpen: services.appliedMigrations });
     await services.close();
     lock?.release();
