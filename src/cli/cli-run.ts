@@ -8,7 +8,7 @@ import type { Database } from '../db/database.js';
 import type { SigningKeyGenerator } from '../tenants/signing-keys.js';
 import { acquireEmbeddedLock, readEmbeddedLock } from '../db/embedded-lock.js';
 import { applyEnvironmentFlag } from './environment-flag.js';
-import { cliPath, errorOutput, isPrinted, prepareCommand, usage, type PreparedCommand } from './commands.js';
+import { cliPath, errorOutput, isPrinted, prepareCommand, storeOnFirstUse, usage, type PreparedCommand } from './commands.js';
 
 export interface CliOutcome { exitCode: number; stdout: string; stderr: string }
 
@@ -119,7 +119,7 @@ export async function runTesseraCli(given: string[], env: Env, cwd = '.', shared
     const [{ createServices }, { createLogger }] = await Promise.all([import('../services.js'), import('../logging/logger.js')]);
     const onShared = shared && config.databaseUrl === shared.url
       ? { database: shared.database, generateSigningKey: shared.generateSigningKey } : {};
-    services = await createServices(config, createLogger('silent'), { migrate: migrateNow, inlineHashing: true, storeOnFirstUse: true, ...onShared });
+    services = await createServices(config, createLogger('silent'), { migrate: migrateNow, inlineHashing: true, storeOnFirstUse: storeOnFirstUse(argv), ...onShared });
     const result = await command(services, { appliedAtOpen: services.appliedMigrations });
     await services.close();
     lock?.release();

@@ -259,11 +259,26 @@ const commands: Record<string, (args: string[]) => PreparedCommand> = {
   },
 };
 
+const commandName = (argv: string[]) => `${argv[0] ?? ''} ${argv[1] ?? ''}`.trim();
+
+// Commands that read or keep nothing in Redis and announce nothing to the servers (a new tenant, user or client is
+// in no server's cache yet): they open Redis only should one use it after all, and skip loading its client. Every
+// other command connects before it runs, as a server does, so that an unreachable REDIS_URL refuses it before it
+// changes anything that the running servers would then not hear of.
+const storeNotNeeded = new Set([
+  'tenant list', 'tenant create', 'tenant get', 'user create', 'user list', 'user get', 'user roles', 'user identities',
+  'user factors', 'client create', 'client list', 'client get', 'keys list', 'db migrate', 'audit verify', 'audit export',
+  'audit list', 'env list', 'role list', 'api list', 'session list', 'license list', 'license product list',
+]);
+
+/** whether `tessera <argv>` can leave Redis unopened until something uses it (services.ts, storeOnFirstUse) */
+export const storeOnFirstUse = (argv: string[]) => storeNotNeeded.has(commandName(argv));
+
 /** @throws UsageError for an unknown command or malformed arguments */
 export function prepareCommand(argv: string[]): PreparedCommand {
-  const [group, action, ...rest] = argv;
+  const [group, , ...rest] = argv;
   if (group === 'demo') return demoCommand(argv.slice(1));
-  const command = `${group ?? ''} ${action ?? ''}`.trim();
+  const command = commandName(argv);
   const prepare = Object.hasOwn(commands, command) ? commands[command] : undefined;
   if (prepare) return prepare(rest);
   // Management API operations (management-commands.ts), run in this process as the local operator

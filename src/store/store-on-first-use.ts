@@ -1,6 +1,6 @@
 // A KvStore that opens the real one when it is first used: a one-shot CLI command that never reads or announces
 // anything in Redis then neither loads the Redis client (about a third of a command's start-up CPU) nor connects.
-// A command that does use it (a change announced to the servers, the outbox) gets the same store, opened then.
+// Should such a command use it after all, it gets the same store, opened then (which commands: cli/commands.ts).
 import type { KvStore } from './kv-store.js';
 
 type Operation = Exclude<keyof KvStore, 'kind' | 'close'>;
