@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { useTessera } from '../support/use-tessera.js';
 import { createTenant } from '../support/fixtures.js';
-import { assertSafe, hostileCursors, hostileJsonValues, hostileTextValues } from '../support/bad-input.js';
+import { assertSafe, hostileCursors, hostileJsonValues, hostileTextValues, send, type Answer } from '../support/bad-input.js';
 import { call, operator } from '../support/management.js';
 import { operations } from '../../src/management/operations/index.js';
 import { managementScopes } from '../../src/tenants/system-tenant.js';
@@ -30,6 +30,16 @@ describe('Management API: hostile input on every operation', () => {
     token = (await operator(server, [...managementScopes])).token;
   });
 
+  /** a probe as an operator's script sends it (management.ts `call`), over bad-input.ts `send`: its status, text and JSON */
+  async function probe(method: string, path: string, body?: { text: string; type: string }): Promise<Answer> {
+    const answer = await send(new URL(`${server.url}/api${path}`), {
+      method, headers: { accept: 'application/json', authorization: `Bearer ${token}`, ...(body ? { 'content-type': body.type } : {}) }, body: body?.text,
+    });
+    let json: Record<string, unknown> | null = null;
+    try { json = JSON.parse(answer.text) as Record<string, unknown>; } catch { /* not JSON */ }
+    return { ...answer, json };
+  }
+
   /** the operation's path with every parameter but the tenant set to `value` */
   const pathWith = (path: string, value: string) => path.replace('{slug}', tenant).replace(/\{\w+\}/g, value);
 
@@ -37,11 +47,11 @@ describe('Management API: hostile input on every operation', () => {
     for (const operation of operations) {
       for (const segment of hostileSegments) {
         if (!operation.path.replace('{slug}', '').includes('{')) continue;
-        const answer = await call(server, operation.method.toUpperCase(), pathWith(operation.path, segment), { token, body: operation.body ? {} : undefined });
+        const answer = await probe(operation.method.toUpperCase(), pathWith(operation.path, segment), operation.body ? { text: '{}', type: 'application/json' } : undefined);
         const what = `${operation.id} ${segment.slice(0, 40)}`;
-        assertSafe({ ...answer, json: answer.body }, what);
+        assertSafe(answer, what);
         assert.ok(answer.status >= 400, `${what} → ${answer.status}`);
-        assert.equal(typeof answer.body?.error, 'string', what);
+        assert.equal(typeof answer.json?.error, 'string', what);
       }
     }
   });
@@ -49,9 +59,9 @@ describe('Management API: hostile input on every operation', () => {
   it('answers hostile bodies with 400, 413 or 415', async () => {
     for (const operation of operations.filter((o) => o.body)) {
       for (const [body, contentType] of hostileBodies) {
-        const answer = await call(server, operation.method.toUpperCase(), pathWith(operation.path, 'nope'), { token, rawBody: body, contentType });
+        const answer = await probe(operation.method.toUpperCase(), pathWith(operation.path, 'nope'), { text: body, type: contentType });
         const what = `${operation.id} ${body.slice(0, 30)}`;
-        assertSafe({ ...answer, json: answer.body }, what);
+        assertSafe(answer, what);
         assert.ok([400, 404, 413, 415].includes(answer.status), `${what} → ${answer.status} ${answer.text.slice(0, 200)}`);
       }
     }
@@ -60,9 +70,9 @@ describe('Management API: hostile input on every operation', () => {
   it('answers hostile queries on every list with 400', async () => {
     for (const operation of operations.filter((o) => o.query)) {
       for (const query of hostileQueries) {
-        const answer = await call(server, 'GET', `${pathWith(operation.path, 'nope')}?${query}`, { token });
+        const answer = await probe('GET', `${pathWith(operation.path, 'nope')}?${query}`);
         const what = `${operation.id} ?${query.slice(0, 40)}`;
-        assertSafe({ ...answer, json: answer.body }, what);
+        assertSafe(answer, what);
         assert.ok(answer.status >= 400 && answer.status < 500, `${what} → ${answer.status}`);
       }
     }
@@ -107,17 +117,28 @@ describe('Management API: hostile input on every operation', () => {
   const fieldsOf = (operation: (typeof operations)[number], schema: unknown): string[] =>
     Object.keys((schema as { shape?: Record<string, unknown> }).shape ?? {}).concat(operation.id === 'updateTenantSettings' ? settingsSections : []);
 
+  /** a new API, client or user of the tenant: its id */
+  async function create(kind: 'api' | 'client' | 'user'): Promise<string> {
+    const made = kind === 'api'
+      ? (await call(server, 'POST', `/tenants/${tenant}/apis`, { token, body: { identifier: `https://api-${Math.random().toString(36).slice(2)}.example`, name: 'Real' } })).body.id
+      : kind === 'client'
+        ? (await call(server, 'POST', `/tenants/${tenant}/clients`, { token, body: { client_name: 'Real', redirect_uris: ['https://rp.example/cb'] } })).body.client_id
+        : (await call(server, 'POST', `/tenants/${tenant}/users`, { token, body: { email: `real-${Math.random().toString(36).slice(2)}@example.com` } })).body.id;
+    assert.ok(made, `a real ${kind}`);
+    return made;
+  }
+
   /** real resources of the tenant, so that hostile values get past the lookups to the writes and searches */
+  const realResources = async () => { for (const kind of ['api', 'client', 'user'] as const) await create(kind); };
+
+  /** the operation's path on real resources: its `{id}` a new one of that kind, which no earlier probe has touched */
   async function realPath(path: string): Promise<string> {
-    const api = await call(server, 'POST', `/tenants/${tenant}/apis`, { token, body: { identifier: `https://api-${Math.random().toString(36).slice(2)}.example`, name: 'Real' } });
-    const client = await call(server, 'POST', `/tenants/${tenant}/clients`, { token, body: { client_name: 'Real', redirect_uris: ['https://rp.example/cb'] } });
-    const user = await call(server, 'POST', `/tenants/${tenant}/users`, { token, body: { email: `real-${Math.random().toString(36).slice(2)}@example.com` } });
-    const id = path.includes('/apis/') ? api.body.id : path.includes('/clients/') ? client.body.client_id : user.body.id;
-    assert.ok(id, `a real resource for ${path}`);
+    const id = path.includes('{id}') ? await create(path.includes('/apis/') ? 'api' : path.includes('/clients/') ? 'client' : 'user') : '';
     return path.replace('{slug}', tenant).replace('{id}', id).replace(/\{(name|role)\}/, 'viewer').replace('{session}', 'nope');
   }
 
   it('answers hostile values in every field of every body without a 5xx (deep JSON, NUL, years 0 and 10000, huge numbers)', async () => {
+    await realResources();
     for (const operation of operations.filter((o) => o.body)) {
       const base = validBodies[operation.id];
       assert.ok(base, `a valid body for ${operation.id}: add one so its fields are probed`);
@@ -130,9 +151,9 @@ describe('Management API: hostile input on every operation', () => {
             const inner = field.split('.').reverse().reduce((acc, key) => `{${JSON.stringify(key)}:${acc}}`, wrapped);
             const restText = JSON.stringify(rest).slice(1, -1);
             const body = `{${inner.slice(1, -1)}${restText ? `,${restText}` : ''}}`;
-            const answer = await call(server, operation.method.toUpperCase(), path, { token, rawBody: body, contentType: 'application/json' });
+            const answer = await probe(operation.method.toUpperCase(), path, { text: body, type: 'application/json' });
             const what = `${operation.id} ${field}=${label}${wrapped === value ? '' : ` in ${wrapped[0]}`}`;
-            assertSafe({ ...answer, json: answer.body }, what);
+            assertSafe(answer, what);
           }
         }
       }
@@ -140,26 +161,27 @@ describe('Management API: hostile input on every operation', () => {
   });
 
   it('answers hostile values in every query parameter without a 5xx, and forged cursors and dates with 400', async () => {
+    await realResources();
     for (const operation of operations.filter((o) => o.query)) {
       const path = await realPath(operation.path);
       for (const field of fieldsOf(operation, operation.query)) {
         for (const [label, value] of [...hostileTextValues, ...hostileCursors]) {
-          const answer = await call(server, 'GET', `${path}?${field}=${value}`, { token });
+          const answer = await probe('GET', `${path}?${field}=${value}`);
           const what = `${operation.id} ?${field}=${label}`;
-          assertSafe({ ...answer, json: answer.body }, what);
+          assertSafe(answer, what);
         }
       }
     }
     for (const [label, cursor] of hostileCursors) {
       for (const list of ['audit', 'users']) {
-        const answer = await call(server, 'GET', `/tenants/${tenant}/${list}?cursor=${cursor}`, { token });
+        const answer = await probe('GET', `/tenants/${tenant}/${list}?cursor=${cursor}`);
         assert.equal(answer.status, 400, `${list} cursor ${label} → ${answer.status} ${answer.text.slice(0, 200)}`);
       }
     }
     for (const from of ['0000-01-01T00:00:00Z', '%2B010000-01-01T00:00:00Z']) {
-      const answer = await call(server, 'GET', `/tenants/${tenant}/audit?from=${from}`, { token });
+      const answer = await probe('GET', `/tenants/${tenant}/audit?from=${from}`);
       assert.equal(answer.status, 400, `from=${from}`);
-      assert.match(answer.body.message, /between the years 1 and 9999/);
+      assert.match(String(answer.json?.message), /between the years 1 and 9999/);
     }
   });
 });
