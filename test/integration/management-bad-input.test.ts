@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { useTessera } from '../support/use-tessera.js';
 import { createTenant } from '../support/fixtures.js';
-import { assertSafe, hostileCursors, hostileJsonValues, hostileTextValues, send, type Answer } from '../support/bad-input.js';
+import { assertSafe, hostileCursors, hostileJsonValues, hostileTextValues, type Answer } from '../support/bad-input.js';
+import { send } from '../support/browser.js';
 import { call, operator } from '../support/management.js';
 import { operations } from '../../src/management/operations/index.js';
 import { managementScopes } from '../../src/tenants/system-tenant.js';
@@ -30,7 +31,7 @@ describe('Management API: hostile input on every operation', () => {
     token = (await operator(server, [...managementScopes])).token;
   });
 
-  /** a probe as an operator's script sends it (management.ts `call`), over bad-input.ts `send`: its status, text and JSON */
+  /** a probe as an operator's script sends it (management.ts `call`), over browser.ts `send`: its status, text and JSON */
   async function probe(method: string, path: string, body?: { text: string; type: string }): Promise<Answer> {
     const answer = await send(new URL(`${server.url}/api${path}`), {
       method, headers: { accept: 'application/json', authorization: `Bearer ${token}`, ...(body ? { 'content-type': body.type } : {}) }, body: body?.text,

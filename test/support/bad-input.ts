@@ -1,8 +1,6 @@
 // Probing endpoints with hostile, malformed, missing and oversized input (test/integration/bad-input-*.test.ts):
 // the probes, what each answer must be, and the check that nothing secret we sent reached a server's output.
 import assert from 'node:assert/strict';
-import { Agent, request } from 'node:http';
-import { gunzipSync, inflateSync } from 'node:zlib';
 import { formsOf, isPage, type Browser, type Page } from './browser.js';
 import { redirectUri } from './fixtures.js';
 import type { TesseraProcess } from './tessera-process.js';
@@ -30,33 +28,6 @@ export async function call(base: string, probe: Probe): Promise<Answer> {
   let json: Record<string, unknown> | null = null;
   try { json = JSON.parse(text) as Record<string, unknown>; } catch { /* not JSON */ }
   return { status: response.status, headers: response.headers, text, json };
-}
-
-// undici's fetch (its Request, Headers and web streams) costs about 1 ms of CPU a request in the test process, and a
-// sweep sends thousands; node:http over kept-alive connections costs about a third of that. The server gets the same
-// request: fetch's own default headers are sent too.
-const keptAlive = new Agent({ keepAlive: true });
-const fetchDefaults: Record<string, string> = { 'accept-language': '*', 'sec-fetch-mode': 'cors', 'user-agent': 'node', 'accept-encoding': 'gzip, deflate' };
-
-/** one plain-HTTP request as `fetch(url, { method, headers, body, redirect: 'manual' })` sends it; its body as text */
-export function send(url: URL, init: { method: string; headers: Record<string, string>; body?: string }): Promise<Omit<Answer, 'json'>> {
-  const length: Record<string, string> = init.body === undefined ? {} : { 'content-length': String(Buffer.byteLength(init.body)) };
-  return new Promise((resolve, reject) => {
-    const sent = request(url, { method: init.method, agent: keptAlive, headers: { ...fetchDefaults, ...init.headers, ...length } }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('error', reject);
-      response.on('end', () => {
-        const headers = new Headers();
-        for (let i = 0; i < response.rawHeaders.length; i += 2) headers.append(response.rawHeaders[i]!, response.rawHeaders[i + 1]!);
-        const encoding = response.headers['content-encoding'];
-        const body = encoding === 'gzip' ? gunzipSync(Buffer.concat(chunks)) : encoding === 'deflate' ? inflateSync(Buffer.concat(chunks)) : Buffer.concat(chunks);
-        resolve({ status: response.statusCode!, headers, text: new TextDecoder().decode(body) });
-      });
-    });
-    sent.on('error', reject);
-    sent.end(init.body);
-  });
 }
 
 function label(probe: Probe): string {
