@@ -1,23 +1,25 @@
 // `npm test`: every test file, in three groups.
-//   together  files that are isolated (their own database, Redis prefix, ports): dealt into batches that share a test
-//             process each (suite-batches.ts: the app's modules are loaded once per batch, not once per file), the
-//             batches as many at a time as there are cores; a file marked `// test-process: own`, or with hooks at its
-//             top level, is a batch of its own;
+//   together  files that are isolated (their own database, Redis prefix, ports): dealt into batches of about equal
+//             expected time (suite-timings.ts: each file's time in the last run here) that share a test process each
+//             (suite-batches.ts: the app's modules are loaded once per batch, not once per file); a file marked
+//             `// test-process: own`, or with hooks at its top level, is a batch of its own;
 //   lane      the browser files (e2e/) and those marked `// test-group: lane` (processes or stores of their own, stopped
-//             and started): each in a process of its own, two at a time in a lane of their own beside `together`,
-//             longest first (the lane is the suite's longest path; suite-batches.ts, shareOut);
+//             and started): each in a process of its own, at most two at a time;
 //   serial    files marked `// test-group: serial` (they measure the machine or need all of it): one at a time, once
 //             the other two groups are done, with nothing else running.
-// Each batch, lane file and the serial group is one `node --test` run; the suite fails if any does. A batch's or lane
-// file's output is printed as a block when it ends, the serial group's as it comes; each group ends with its slowest
-// files, and the suite with one line counting every group's tests.
+// The batches and the lane's files share one pool of slots (suite-batches.ts, shareOut): a slot that ends takes the
+// longest lane file left while the lane has room (the lane would otherwise be the suite's longest path), else the
+// longest batch left. Each batch, lane file and the serial group is one `node --test` run; the suite fails if any
+// does. A batch's or lane file's output is printed as a block when it ends, the serial group's as it comes; each
+// group ends with its slowest files, then a timeline of every process (its span and CPU), and the suite with one
+// line counting every group's tests.
 //   node dist/test/support/run-suite.js [folder-or-file ...]   only what lies under these (e.g. dist/test/unit)
-//   TEST_CONCURRENCY=n                                          batches at a time in `together` (default: the cores on
-//                                                               an idle machine; with the lane's two, a process more
-//                                                               than cores, as a file keeps about half a core busy)
+//   TEST_CONCURRENCY=n                                          slots besides the lane's (default: the cores on an idle
+//                                                               machine; with the lane's two, two processes more than
+//                                                               cores, as a file keeps about half a core busy)
 //   TEST_LANE_SLOTS=n                                           lane files at a time (default 2)
 //   TEST_BATCH_FILES=n                                          files per shared process in `together` (default: the
-//                                                               files dealt into four batches per batch at a time)
+//                                                               files dealt into four batches per TEST_CONCURRENCY)
 //   TEST_TIMINGS=n                                              how many of each group's slowest files to list (default 15)
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -204,8 +206,8 @@ async function main(): Promise<void> {
   rememberSeconds(runs.flatMap((r) => r.timings), distTest);
   process.stderr.write(timeline([...ran.map((r) => ({ kind: r.kind, run: r.result })), { kind: 'serial', run: last }]));
   const minutes = ((Date.now() - started) / 60_000).toFixed(1);
-  process.stdout.write(`# ${files.length} files (${together.length} in ${shared.length} processes ${concurrency} at a time, `
-    + `${lane.length} ${laneSlots()} at a time beside them, ${serial.length} alone) in ${minutes} min\n`);
+  process.stdout.write(`# ${files.length} files (${together.length} in ${shared.length} processes and ${lane.length} lane files, `
+    + `${concurrency + laneSlots()} processes at a time, at most ${laneSlots()} of them lane files; ${serial.length} alone) in ${minutes} min\n`);
   const sum = (key: 'passed' | 'failed') => runs.reduce((total, r) => total + r[key], 0);
   process.stdout.write(`suite: ${sum('passed')} passed, ${sum('failed')} failed\n`);
   process.exitCode = runs.some((r) => r.code !== 0) ? 1 : 0;
