@@ -48,3 +48,25 @@ export function statementsPer(log: string, count: number, unit: string): string 
   for (const match of log.matchAll(/LOG: {2}(?:statement|execute [^:]*): (\S+(?: \S+)?)/g)) kinds.set(match[1]!, (kinds.get(match[1]!) ?? 0) + 1);
   return `; statements per ${unit}: ${[...kinds].map(([kind, n]) => `${kind} ${(n / count).toFixed(2)}`).join(', ')}`;
 }
+
+/** what a round reads before and after its operations (the fields both scripts share) */
+export interface Reading { stats: DbStats; logBytes: number }
+
+/**
+ * The per-operation figures of a round of `counted` operations between two readings: `ms(a, b)` turns a CPU-seconds
+ * difference into milliseconds per operation, `database` the pg_stat_database counters per operation (buffer hits
+ * too where `hits`), `statements` the logged statements per operation (empty when they were not logged), `load` the
+ * machine's load averages.
+ */
+export function perOperation(counted: number, before: Reading, after: Reading, unit: string, options: { digits: number; hits?: boolean; pgLog?: string }) {
+  const per = (a: number, b: number) => (b - a) / counted;
+  const stat = (name: keyof DbStats) => per(Number(before.stats[name]), Number(after.stats[name])).toFixed(2);
+  const log = options.pgLog;
+  return {
+    ms: (a: number, b: number) => (per(a, b) * 1000).toFixed(options.digits),
+    database: `commits ${stat('xact_commit')}, rows returned ${stat('tup_returned')} fetched ${stat('tup_fetched')} inserted ${stat('tup_inserted')} `
+      + `updated ${stat('tup_updated')} deleted ${stat('tup_deleted')}${options.hits ? `, buffer hits ${stat('blks_hit')}` : ''}`,
+    statements: log ? statementsPer(readFileSync(log).subarray(before.logBytes, after.logBytes).toString('utf8'), counted, unit) : '',
+    load: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
+  };
+}

@@ -10,7 +10,7 @@
 //   BENCH_INSTR_TESSERA: another build's dist/src/main.js to measure instead (main's, to compare a change with)
 //   BENCH_CPU_PROF=1: the server runs with --cpu-prof (written to dist/bench-profiles/ when it stops)
 //   LOGIN_COST_TRACE=1: the HTTP requests of one login are listed first (method, path, status)
-import { readFileSync, statSync, mkdirSync } from 'node:fs';
+import { statSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { repoRoot } from '../support/tessera-process.js';
@@ -18,7 +18,7 @@ import { Browser } from '../support/browser.js';
 import { codeFlow, discover } from '../support/relying-party.js';
 import { adminDatabaseUrl, createBenchServices } from './bench-processes.js';
 import { loginFixtures, loginRedirectUri, startTesseraTarget } from './bench-setup.js';
-import { cpuOf, cpuOfStat, dbStats, isBackendOf, isRedis, statementsPer, type DbStats } from './cost-probes.js';
+import { cpuOf, cpuOfStat, dbStats, isBackendOf, isRedis, perOperation } from './cost-probes.js';
 
 const counted = Number(process.env.LOGIN_COST_REQUESTS ?? 200);
 const warmup = Number(process.env.LOGIN_COST_WARMUP ?? 100);
@@ -87,12 +87,8 @@ async function main() {
       const endUs = process.hrtime.bigint() / 1000n;
       await new Promise((resolve) => setTimeout(resolve, 1200));
       const after = await sample();
-      const per = (a: number, b: number) => ((b - a) / counted);
-      const ms = (a: number, b: number) => (per(a, b) * 1000).toFixed(2);
-      const stat = (name: keyof DbStats) => per(Number(before.stats[name]), Number(after.stats[name])).toFixed(2);
-      const statements = countStatements ? statementsPer(readFileSync(pgLog).subarray(before.logBytes, after.logBytes).toString('utf8'), counted, 'login') : '';
-      const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-      process.stdout.write(`round ${round}: ${counted} logins in ${((Date.now() - started) / 1000).toFixed(1)} s, CPU per login: server ${ms(before.server, after.server)} ms (main thread ${ms(before.main, after.main)} ms), PostgreSQL ${ms(before.postgres, after.postgres)} ms, Redis (all of it) ${ms(before.redis, after.redis)} ms; per login: commits ${stat('xact_commit')}, rows returned ${stat('tup_returned')} fetched ${stat('tup_fetched')} inserted ${stat('tup_inserted')} updated ${stat('tup_updated')} deleted ${stat('tup_deleted')}${statements} (load ${load}; window ${startUs} ${endUs} µs, for cpu-profile.js)\n`);
+      const { ms, database, statements, load } = perOperation(counted, before, after, 'login', { digits: 2, pgLog: countStatements ? pgLog : undefined });
+      process.stdout.write(`round ${round}: ${counted} logins in ${((Date.now() - started) / 1000).toFixed(1)} s, CPU per login: server ${ms(before.server, after.server)} ms (main thread ${ms(before.main, after.main)} ms), PostgreSQL ${ms(before.postgres, after.postgres)} ms, Redis (all of it) ${ms(before.redis, after.redis)} ms; per login: ${database}${statements} (load ${load}; window ${startUs} ${endUs} µs, for cpu-profile.js)\n`);
     }
   } finally {
     await tessera.server.stop();

@@ -21,7 +21,7 @@ import { repoRoot } from '../support/tessera-process.js';
 import { discover, oidc, signInOffline } from '../support/relying-party.js';
 import { adminDatabaseUrl, createBenchServices } from './bench-processes.js';
 import { loginFixtures, refreshClient, startTesseraTarget } from './bench-setup.js';
-import { cpuOf, dbStats, isBackendOf, isRedis, statementsPer, type DbStats } from './cost-probes.js';
+import { cpuOf, dbStats, isBackendOf, isRedis, perOperation } from './cost-probes.js';
 
 const counted = Number(process.env.REFRESH_COST_REQUESTS ?? 2000);
 const warmup = Number(process.env.REFRESH_COST_WARMUP ?? 800);
@@ -140,14 +140,10 @@ async function main() {
       }
       await new Promise((resolve) => setTimeout(resolve, 1200));
       const after = await sample();
-      const per = (a: number, b: number) => ((b - a) / counted);
-      const ms = (a: number, b: number) => (per(a, b) * 1000).toFixed(3);
-      const stat = (name: keyof DbStats) => per(Number(before.stats[name]), Number(after.stats[name])).toFixed(2);
-      const statements = countStatements ? statementsPer(readFileSync(pgLog).subarray(before.logBytes, after.logBytes).toString('utf8'), counted, 'refresh') : '';
+      const { ms, database, statements, load } = perOperation(counted, before, after, 'refresh', { digits: 3, hits: true, pgLog: countStatements ? pgLog : undefined });
       const reads = [...after.reads].map(([name, n]) => [name, (n - (before.reads.get(name) ?? 0)) / counted] as const)
         .filter(([, n]) => n >= 0.5).sort((a, b) => b[1] - a[1]).map(([name, n]) => `${name} ${n.toFixed(1)}`).join(', ');
-      const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-      process.stdout.write(`round ${round}: ${counted} refreshes in ${((Date.now() - started) / 1000).toFixed(1)} s, ${instructions}CPU per refresh: server ${ms(before.server, after.server)} ms, PostgreSQL ${ms(before.postgres, after.postgres)} ms, Redis (all of it) ${ms(before.redis, after.redis)} ms; per refresh: commits ${stat('xact_commit')}, rows returned ${stat('tup_returned')} fetched ${stat('tup_fetched')} inserted ${stat('tup_inserted')} updated ${stat('tup_updated')} deleted ${stat('tup_deleted')}, buffer hits ${stat('blks_hit')}; rows read per refresh: ${reads}${statements} (load ${load}; window ${startUs} ${endUs} µs, for cpu-profile.js)\n`);
+      process.stdout.write(`round ${round}: ${counted} refreshes in ${((Date.now() - started) / 1000).toFixed(1)} s, ${instructions}CPU per refresh: server ${ms(before.server, after.server)} ms, PostgreSQL ${ms(before.postgres, after.postgres)} ms, Redis (all of it) ${ms(before.redis, after.redis)} ms; per refresh: ${database}; rows read per refresh: ${reads}${statements} (load ${load}; window ${startUs} ${endUs} µs, for cpu-profile.js)\n`);
     }
   } finally {
     await tessera.server.stop();
