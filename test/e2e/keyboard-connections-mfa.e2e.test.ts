@@ -12,7 +12,7 @@ import type { Browser as Chromium, Page } from 'playwright-core';
 import { launchChromium } from '../support/chromium.js';
 import { appleKey } from '../support/federation-flows.js';
 import { cliJson, createClient, createTenant, createUser } from '../support/fixtures.js';
-import { addVirtualAuthenticator, appSignIn, focused, keyboardTab, tabTo, typeInto } from '../support/keyboard.js';
+import { addVirtualAuthenticator, appSignIn, focusedOnOpen, keyboardTab, tabTo, typeInto } from '../support/keyboard.js';
 import { totpCode } from '../support/mfa-flows.js';
 import { query } from '../support/email-flows.js';
 import { codeFrom, randomMobile, readOutbox, startVendors, vendorSettings, waitFor, type Vendors } from '../support/phone-flows.js';
@@ -147,7 +147,7 @@ describe('keyboard-only sign-in with GitHub, Discord, Apple, OpenID Connect and 
       const page = await tab();
       const { secret } = await enrolTotp(page, user);
       const flow = await toSecondFactor(page, user);
-      assert.equal((await focused(page)).label, 'Code from your authenticator app', 'the code field has the focus when the page opens');
+      assert.equal((await focusedOnOpen(page)).label, 'Code from your authenticator app', 'the code field has the focus when the page opens');
       // the next time step: the one the set-up used is spent
       await page.keyboard.type(await totpCode(secret, Date.now() + 30_000));
       await page.keyboard.press('Enter');
@@ -191,7 +191,7 @@ describe('keyboard-only sign-in with GitHub, Discord, Apple, OpenID Connect and 
           const entries = await readOutbox(issuer);
           return entries.length > since ? entries.find((e) => e.to === user.email) : undefined;
         })).code!;
-        assert.equal((await focused(page)).label, 'Code', 'the code field has the focus when the page opens');
+        assert.equal((await focusedOnOpen(page)).label, 'Code', 'the code field has the focus when the page opens');
         await page.keyboard.type(code);
         await page.keyboard.press('Enter');
         const claims = await landOnRelyingParty(page, flow.result);

@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser as Chromium, Page } from 'playwright-core';
 import { launchChromium } from '../support/chromium.js';
 import { cliJson, createClient, createTenant, createUser } from '../support/fixtures.js';
-import { addVirtualAuthenticator, appSignIn, focused, keyboardTab, tabTo, typeInto } from '../support/keyboard.js';
+import { addVirtualAuthenticator, appSignIn, focusedOnOpen, keyboardTab, tabTo, typeInto } from '../support/keyboard.js';
 import { codeFrom, randomMobile, readOutbox, startVendors, vendorSettings, waitFor, type Vendors } from '../support/phone-flows.js';
 import { startOidcUpstream, type OidcUpstream } from '../support/upstreams/oidc-upstream.js';
 import { discover, type oidc } from '../support/relying-party.js';
@@ -90,7 +90,7 @@ describe('keyboard-only sign-in on every method (Chromium)', () => {
     await page.waitForURL(/\/code\/[^/]+$/);
     const { code } = await messageTo(user.email, since);
     // the code field has the focus when the page opens
-    assert.equal((await focused(page)).label, 'Code');
+    assert.equal((await focusedOnOpen(page)).label, 'Code');
     await page.keyboard.type(code!);
     await page.keyboard.press('Enter');
     const claims = await landOnRelyingParty(page, flow.result);
@@ -132,7 +132,7 @@ describe('keyboard-only sign-in on every method (Chromium)', () => {
       await page.keyboard.press('Enter');
       await page.waitForURL(/\/code\/[^/]+$/);
       const code = await readCode(phone);
-      assert.equal((await focused(page)).label, 'Code', 'the code field has the focus when the page opens');
+      assert.equal((await focusedOnOpen(page)).label, 'Code', 'the code field has the focus when the page opens');
       await page.keyboard.type(code);
       await page.keyboard.press('Enter');
       const claims = await landOnRelyingParty(page, flow.result);

@@ -16,6 +16,15 @@ export const focused = (page: Page): Promise<Focused> => page.evaluate(() => {
 });
 
 /**
+ * What has the focus once the page has opened: `autofocus` is applied at the page's first rendering update, which on
+ * a busy machine can come after the load event `waitForURL` waits for; two animation frames later it has run.
+ */
+export async function focusedOnOpen(page: Page): Promise<Focused> {
+  await page.evaluate(() => new Promise<void>((done) => requestAnimationFrame(() => requestAnimationFrame(() => done()))));
+  return focused(page);
+}
+
+/**
  * Presses Tab until the focused element is the one described (a field by its label, a button or link by its text).
  * @throws when 40 presses never reach it: the page cannot be used with the keyboard alone
  */
