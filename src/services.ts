@@ -64,7 +64,8 @@ import { createAuditSearch } from './db/audit-search.repository.js';
 import { createFirstOwner } from './accounts/first-owner.service.js';
 import { createLoginTransactions } from './login/login-transaction.store.js';
 import { createAuthMethodRegistry } from './auth-methods/auth-method-registry.js';
-import { createUserRealm, inUserRealm } from './db/user-realm.js';
+import { createRealmTenants, createUserRealm, inUserRealm } from './db/user-realm.js';
+import { createRealmSecrets } from './auth-methods/mfa/realm-secrets.js';
 import { createEnvironmentAccess } from './oidc/environment-access.js';
 import { createLastEnvironmentRepository } from './db/last-environment.repository.js';
 import { createPromotion } from './tenants/promotion.service.js';
@@ -148,9 +149,10 @@ export async function createServices(config: Config, logger: Logger, options: Se
   const production = productionDetected(config);
   // users and credentials are shared by a tenant's environments (issue #19)
   const userRealm = createUserRealm(db.prisma);
+  const realmSecrets = createRealmSecrets({ realm: userRealm, realmTenants: createRealmTenants(db.prisma), sealer });
   const hasher = createPasswordHasher({ cost: config.passwordHashCost, threads: config.passwordHashThreads, inline: options.inlineHashing });
   const keys = createSigningKeys({ repository: signingKeysRepository, sealer, generate: options.generateSigningKey });
-  const users = createUsersService({ repository: inUserRealm(createUsersRepository(db.prisma, db.sql), userRealm, ['findById', 'findByEmail', 'findByPhone', 'create', 'localeOf', 'rememberLocale']), hasher });
+  const users = createUsersService({ repository: inUserRealm(createUsersRepository(db.prisma, db.sql), userRealm, ['findById', 'findByEmail', 'findByPhone', 'create', 'localeOf', 'rememberLocale']), hasher, realm: userRealm });
   const kv = store;
   const clientCache = createClientCache({ store: kv });
   const clientsRepository = createClientsRepository(db.prisma);
@@ -252,12 +254,12 @@ export async function createServices(config: Config, logger: Logger, options: Se
   const connections = createConnections({ sealer, fetch: outbound.fetch });
   const federation = createFederationStore({ store: kv, sealer });
   const linking = createAccountLinking({ users, identities, audit });
-  const mfa = inUserRealm(createMfaRepository(db.prisma, db.sql, now), userRealm, ['secondFactorFacts', 'totpFactors', 'findTotp', 'createTotp', 'removeTotp', 'dropUnconfirmed', 'replaceRecoveryCodes', 'recoveryCodesLeft', 'useRecoveryCode', 'trustDevice', 'findTrustedDevice', 'trustedDevices', 'revokeTrustedDevice', 'revokeAllTrustedDevices']);
+  const mfa = inUserRealm(createMfaRepository(db.prisma, db.sql, now), userRealm, ['secondFactorFacts', 'smsFactor', 'replaceSmsFactor', 'removeSmsFactor', 'totpFactors', 'findTotp', 'createTotp', 'removeTotp', 'dropUnconfirmed', 'replaceRecoveryCodes', 'recoveryCodesLeft', 'useRecoveryCode', 'trustDevice', 'findTrustedDevice', 'trustedDevices', 'revokeTrustedDevice', 'revokeAllTrustedDevices']);
   const sessions = createSessions({ providers, activity: sessionActivity, oidcModels, rolesOf: (tenant, userId) => rbac.rolesOfUser(tenant, userId), logger });
   const passkeys = inUserRealm(createPasskeysRepository(db.prisma), userRealm, ['listForUser', 'countForUser', 'findByCredentialId', 'create', 'rename', 'remove']);
   const userAdmin = createUserAdmin({ repository: inUserRealm(createUserAdminRepository(db.prisma), userRealm, ['find', 'search', 'labels', 'update', 'delete', 'resetMfa']), identities, mfa, passkeys, sessions });
-  const factors = createFactors({ mfa, sealer, limiter, audit, recoverySecret: deriveSecret(config.keyEncryptionKeys[0]!, 'recovery codes'), now });
-  const smsFactor = createSmsFactor({ mfa, sealer, codes, challenges, factors, audit });
+  const factors = createFactors({ mfa, sealer, realmSecrets, limiter, audit, recoverySecret: deriveSecret(config.keyEncryptionKeys[0]!, 'recovery codes'), now });
+  const smsFactor = createSmsFactor({ mfa, sealer, realmSecrets, codes, challenges, factors, audit });
   // the JSON front doors' WebAuthn ceremonies (the hosted pages build theirs over the same store and passkeys)
   const webauthn = createWebAuthnService({ store: kv, passkeys, publicOrigin: config.publicUrl.origin, now });
   /** ends an account's sessions in a tenant, through its provider */

@@ -33,9 +33,12 @@ async function newPasswordHash(hasher: PasswordHasher, input: string, context: (
   return hasher.hash(password, rules.passwordHashing);
 }
 
-export function createUsersService(deps: { repository: UsersRepository; hasher: PasswordHasher }) {
+/** @param realm the user realm of a tenant or environment (db/user-realm.ts); a tenant is its own without it */
+export function createUsersService(deps: { repository: UsersRepository; hasher: PasswordHasher; realm?: (tenantId: string) => Promise<string> }) {
   const { repository, hasher } = deps;
   return {
+    /** the tenant whose users `tenantId` signs in: the parent of an environment, else itself (what account limits key on) */
+    realmOf: (tenantId: string): Promise<string> => deps.realm?.(tenantId) ?? Promise.resolve(tenantId),
     /** @throws AppError('password.*') — for a sign-up kept pending until its email is verified */
     hashNewPassword: (password: string, context: (string | null)[], rules?: PasswordRules) => newPasswordHash(hasher, password, context, rules),
     /**

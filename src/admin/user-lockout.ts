@@ -4,6 +4,7 @@
 // user's but the address's (credential stuffing).
 import type { RateLimiter } from '../store/rate-limiter.js';
 import type { Factors } from '../auth-methods/mfa/factors.service.js';
+import type { UsersService } from '../accounts/users.service.js';
 import { createLoginGuard } from '../auth-methods/password/login-limits.js';
 import { createPasskeyGuard } from '../auth-methods/passkeys/passkey.routes.js';
 
@@ -14,11 +15,11 @@ export interface Lockout {
   what: string[];
 }
 
-export function createUserLockout(deps: { limiter: RateLimiter; factors: Factors }) {
+export function createUserLockout(deps: { limiter: RateLimiter; factors: Factors; users: UsersService }) {
   return {
     async of(tenantId: string, user: { id: string; email: string | null }): Promise<Lockout> {
       const [password, mfa, passkey] = await Promise.all([
-        user.email ? createLoginGuard(deps.limiter, tenantId).lockedFor(user.email) : Promise.resolve(0),
+        user.email ? createLoginGuard(deps.limiter, await deps.users.realmOf(tenantId)).lockedFor(user.email) : Promise.resolve(0),
         deps.factors.lockedFor(tenantId, user.id),
         createPasskeyGuard(deps.limiter, tenantId).lockedFor(user.id),
       ]);
@@ -27,7 +28,7 @@ export function createUserLockout(deps: { limiter: RateLimiter; factors: Factors
     },
     async unlock(tenantId: string, user: { id: string; email: string | null }): Promise<void> {
       await Promise.all([
-        user.email ? createLoginGuard(deps.limiter, tenantId).unlock(user.email) : Promise.resolve(),
+        user.email ? createLoginGuard(deps.limiter, await deps.users.realmOf(tenantId)).unlock(user.email) : Promise.resolve(),
         deps.factors.unlock(tenantId, user.id),
         createPasskeyGuard(deps.limiter, tenantId).succeededFor(user.id),
       ]);

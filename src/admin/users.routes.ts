@@ -19,7 +19,7 @@ export function usersRoutes(kit: AdminKit) {
   const router = new Router({ prefix: '/admin/tenants/:slug/users' });
   const ref = (t: TenantSummary) => ({ id: t.id, slug: t.slug });
   const userPath = (t: TenantSummary, id: string) => `/admin/tenants/${t.slug}/users/${id}`;
-  const lockout = createUserLockout({ limiter: kit.services.limiter, factors: kit.services.factors });
+  const lockout = createUserLockout({ limiter: kit.services.limiter, factors: kit.services.factors, users: kit.services.users });
   const names = createIdentityLabels(kit.services);
 
   async function list(ctx: Context, created: { form: Record<string, string>; error: string } | null = null) {

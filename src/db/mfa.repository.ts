@@ -48,17 +48,16 @@ export function createMfaRepository(prisma: PrismaClient, sql: Sql, now: () => n
   return {
     /**
      * Whether the user holds a confirmed TOTP and a confirmed SMS factor, how many passkeys and unused recovery codes:
-     * one plain-SQL statement, as every password sign-in asks (four Prisma queries before). The SMS factor is looked up
-     * under `smsTenantId`, as smsFactor() is (not wrapped into the user realm), the rest under `tenantId`.
+     * one plain-SQL statement, as every password sign-in asks (four Prisma queries before).
      */
-    async secondFactorFacts(tenantId: string, userId: string, smsTenantId: string): Promise<SecondFactorFacts> {
-      if (!uuid.test(tenantId) || !uuid.test(userId) || !uuid.test(smsTenantId)) return { totp: false, sms: false, passkeys: 0, recoveryCodesLeft: 0 };
+    async secondFactorFacts(tenantId: string, userId: string): Promise<SecondFactorFacts> {
+      if (!uuid.test(tenantId) || !uuid.test(userId)) return { totp: false, sms: false, passkeys: 0, recoveryCodesLeft: 0 };
       const [row] = await sql.query<SecondFactorFacts>(
         `SELECT EXISTS (SELECT 1 FROM mfa_factors WHERE tenant_id = $1::uuid AND user_id = $2::uuid AND type = 'totp' AND confirmed) AS totp,
-           EXISTS (SELECT 1 FROM mfa_factors WHERE tenant_id = $3::uuid AND user_id = $2::uuid AND type = 'sms' AND confirmed) AS sms,
+           EXISTS (SELECT 1 FROM mfa_factors WHERE tenant_id = $1::uuid AND user_id = $2::uuid AND type = 'sms' AND confirmed) AS sms,
            (SELECT count(*) FROM passkeys WHERE tenant_id = $1::uuid AND user_id = $2::uuid)::int AS passkeys,
            (SELECT count(*) FROM recovery_codes WHERE tenant_id = $1::uuid AND user_id = $2::uuid AND used_at IS NULL)::int AS "recoveryCodesLeft"`,
-        [tenantId, userId, smsTenantId],
+        [tenantId, userId],
       );
       return row!;
     },

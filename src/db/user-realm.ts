@@ -33,3 +33,14 @@ export function inUserRealm<R extends object>(repository: R, realm: UserRealm, m
   }
   return wrapped as R;
 }
+
+/** a user realm's tenant ids: the realm (the tenant itself) first, then its environments */
+export type RealmTenants = (realm: string) => Promise<string[]>;
+
+export function createRealmTenants(prisma: PrismaClient): RealmTenants {
+  return async (realm) => {
+    if (!uuid.test(realm)) return [realm];
+    const environments = await prisma.tenant.findMany({ where: { parentId: realm }, select: { id: true }, orderBy: { createdAt: 'asc' } });
+    return [realm, ...environments.map((e) => e.id)];
+  };
+}

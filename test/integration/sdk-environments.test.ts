@@ -190,14 +190,30 @@ describe('app SDK across environments', () => {
       assert.equal((await client.auth.getSession())?.issuer, secure);
       assert.equal((await client.auth.whoami()).tenant.issuer, secure);
 
-      // signIn({environment}) with the factor now enrolled: a TOTP challenge, verified at the secure issuer
+      // The factor is the user's, not the environment's (db/user-realm.ts): live (policy optional) asks for the
+      // authenticator set up in secure and accepts its next code (it had answered 500: sealed under secure's id)
+      await client.auth.signOut();
+      const atLive = await client.auth.signIn({ email: user.email, password: user.password, environment: 'live' });
+      assert.deepEqual(atLive.status === 'challenge_required' && [atLive.challenge.kind, atLive.challenge.issuer], ['mfa', live]);
+      if (atLive.status !== 'challenge_required') return;
+      const inLive = await client.auth.verifyChallenge(atLive.challenge.id, await totpCode(enrolment.secret, Date.now() + 30_000));
+      assert.equal(inLive.status === 'signed_in' && inLive.session.issuer, live);
+
+      // signIn({environment}) with the factor enrolled: the challenge answered at the secure issuer, by a recovery code
       await client.auth.signOut();
       const challenged = await client.auth.signIn({ email: user.email, password: user.password, environment: 'secure' });
       assert.equal(challenged.status, 'challenge_required');
       if (challenged.status !== 'challenge_required') return;
-      const verified = await client.auth.verifyChallenge(challenged.challenge.id, await totpCode(enrolment.secret, Date.now() + 30_000));
+      const verified = await client.auth.verifyChallenge(challenged.challenge.id, done.recovery_codes![0]!);
       assert.equal(verified.status === 'signed_in' && verified.session.issuer, secure);
       assert.deepEqual(decodeJwt((await client.auth.getSession())!.access_token).environment, 'secure');
+
+      // the recovery codes given in secure work at live too (they never matched there: hashed under secure's id)
+      await client.auth.signOut();
+      const again = await client.auth.signIn({ email: user.email, password: user.password, environment: 'live' });
+      if (again.status !== 'challenge_required') return assert.fail(`live asks for the factor, not ${again.status}`);
+      const recovered = await client.auth.verifyChallenge(again.challenge.id, done.recovery_codes![1]!);
+      assert.equal(recovered.status === 'signed_in' && recovered.session.issuer, live);
     } finally {
       client.dispose();
     }

@@ -58,7 +58,7 @@ function suite(name: string, open: OpenDatabase) {
       const user = await db.prisma.user.create({ data: { tenantId, email: 'grace@example.com' } });
       const neighbour = await db.prisma.user.create({ data: { tenantId, email: 'alan@example.com' } });
       const none = { totp: false, sms: false, passkeys: 0, recoveryCodesLeft: 0 };
-      assert.deepEqual(await mfa.secondFactorFacts(tenantId, user.id, tenantId), none);
+      assert.deepEqual(await mfa.secondFactorFacts(tenantId, user.id), none);
       // the neighbour's factors and the user's unconfirmed or used ones are not the user's second factors
       await db.prisma.mfaFactor.createMany({ data: [
         { tenantId, userId: neighbour.id, type: 'totp', name: 'n', sealedSecret: 's', confirmed: true },
@@ -67,7 +67,7 @@ function suite(name: string, open: OpenDatabase) {
       ] });
       await db.prisma.passkey.create({ data: { tenantId, userId: neighbour.id, credentialId: 'c0', publicKey: Buffer.from('k'), deviceType: 'singleDevice', name: 'n' } });
       await db.prisma.recoveryCode.createMany({ data: [{ tenantId, userId: user.id, codeHash: 'used', usedAt: new Date() }, { tenantId, userId: neighbour.id, codeHash: 'n' }] });
-      assert.deepEqual(await mfa.secondFactorFacts(tenantId, user.id, tenantId), none);
+      assert.deepEqual(await mfa.secondFactorFacts(tenantId, user.id), none);
 
       await db.prisma.mfaFactor.createMany({ data: [
         { tenantId, userId: user.id, type: 'totp', name: 'app', sealedSecret: 's', confirmed: true },
@@ -75,11 +75,11 @@ function suite(name: string, open: OpenDatabase) {
       ] });
       await db.prisma.passkey.createMany({ data: ['c1', 'c2'].map((credentialId) => ({ tenantId, userId: user.id, credentialId, publicKey: Buffer.from('k'), deviceType: 'singleDevice', name: 'key' })) });
       await db.prisma.recoveryCode.createMany({ data: ['a', 'b', 'c'].map((codeHash) => ({ tenantId, userId: user.id, codeHash })) });
-      assert.deepEqual(await mfa.secondFactorFacts(tenantId, user.id, tenantId), { totp: true, sms: true, passkeys: 2, recoveryCodesLeft: 3 });
-      // the SMS factor is read under its own tenant id (an environment's), the rest under the user realm's
+      assert.deepEqual(await mfa.secondFactorFacts(tenantId, user.id), { totp: true, sms: true, passkeys: 2, recoveryCodesLeft: 3 });
+      // another tenant's rows of the same user id are not read
       const other = (await db.prisma.tenant.create({ data: { slug: `sms-${Date.now().toString(36)}`, name: 'SMS' } })).id;
-      assert.deepEqual(await mfa.secondFactorFacts(tenantId, user.id, other), { totp: true, sms: false, passkeys: 2, recoveryCodesLeft: 3 });
-      assert.deepEqual(await mfa.secondFactorFacts(tenantId, 'not-a-user', tenantId), none);
+      assert.deepEqual(await mfa.secondFactorFacts(other, user.id), none);
+      assert.deepEqual(await mfa.secondFactorFacts(tenantId, 'not-a-user'), none);
     });
   });
 }

@@ -30,7 +30,7 @@ function registry(overrides: { users?: Partial<UsersService>; factors?: Partial<
   stores.push(store);
   const user = { id: 'u1', email: 'ann@example.com', disabled: false } as UserRecord;
   const deps = {
-    users: { authenticate: async (_t: string, email: string, password: string) => (email === 'ann@example.com' && password === 'right horse battery' ? user : null), ...overrides.users } as unknown as UsersService,
+    users: { realmOf: async (tenantId: string) => tenantId, authenticate: async (_t: string, email: string, password: string) => (email === 'ann@example.com' && password === 'right horse battery' ? user : null), ...overrides.users } as unknown as UsersService,
     factors: {
       reserveAttempt: async () => ({ allowed: true, succeeded: async () => undefined }),
       verifyTotp: async (_t: string, _u: string, code: string) => code === '123456',

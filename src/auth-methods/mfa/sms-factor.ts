@@ -2,7 +2,8 @@
 // code; a sign-in (or a step-up) sends a code to the enrolled number and checks it. Everything rides on the existing
 // code machinery: send limits and SMS vendors with failover (code-challenges.ts), hashed single-use codes with their
 // own attempt limits (one-time-codes.ts), and the account's second-factor lock (factors.service.ts), reserved before
-// each check. The number is stored sealed, like a TOTP secret (mfa.repository.ts, factor type `sms`).
+// each check. The number is stored sealed, like a TOTP secret (mfa.repository.ts, factor type `sms`), under the user
+// realm shared by the tenant's environments (realm-secrets.ts).
 import type { AuditLog } from '../../audit/audit-log.js';
 import type { Sealer } from '../../crypto/sealing.js';
 import type { MfaRepository } from '../../db/mfa.repository.js';
@@ -12,8 +13,9 @@ import type { AuthMethod, MethodRequest, MethodVerifyOutcome } from '../auth-met
 import type { CodeChallenges } from '../one-time-codes/code-challenges.js';
 import type { OneTimeCodes } from '../one-time-codes/one-time-codes.js';
 import type { Factors } from './factors.service.js';
+import type { RealmSecrets } from './realm-secrets.js';
 
-export interface SmsFactorDeps { mfa: MfaRepository; sealer: Sealer; codes: OneTimeCodes; challenges: CodeChallenges; factors: Factors; audit: AuditLog }
+export interface SmsFactorDeps { mfa: MfaRepository; sealer: Sealer; realmSecrets: RealmSecrets; codes: OneTimeCodes; challenges: CodeChallenges; factors: Factors; audit: AuditLog }
 
 export type SmsSendOutcome =
   | { ok: true; challengeId: string; /** epoch ms */ expiresAt: number; to: string }
@@ -33,8 +35,14 @@ interface SmsChallengeData { userId: string; smsFactor: 'enrol' | 'sign_in' }
 export const maskedPhone = (phone: string) => `${phone.slice(0, 3)} ••• ${phone.slice(-4)}`;
 
 export function createSmsFactor(deps: SmsFactorDeps) {
-  const { mfa, sealer, codes, challenges, factors } = deps;
+  const { mfa, sealer, realmSecrets, codes, challenges, factors } = deps;
   const context = (tenantId: string, userId: string) => `sms-factor:${tenantId}:${userId}`;
+  /** the user's enrolled number in full, or null (none, or one no configured key opens any more) */
+  async function enrolled(tenantId: string, userId: string): Promise<{ id: string; phone: string; createdAt: Date } | null> {
+    const factor = await mfa.smsFactor(tenantId, userId);
+    const phone = factor && (await realmSecrets.open(tenantId, factor.sealedSecret, (id) => context(id, userId)));
+    return factor && phone ? { id: factor.id, phone, createdAt: factor.createdAt } : null;
+  }
 
   async function send(tenant: CourierTenant, userId: string, phone: string, binding: string, purpose: SmsChallengeData['smsFactor'], request: MethodRequest): Promise<SmsSendOutcome> {
     const data: SmsChallengeData = { userId, smsFactor: purpose };
@@ -66,15 +74,12 @@ export function createSmsFactor(deps: SmsFactorDeps) {
   return {
     /** the enrolled number, masked, or null */
     async enrolledNumber(tenantId: string, userId: string): Promise<{ id: string; phone: string; createdAt: Date } | null> {
-      const factor = await mfa.smsFactor(tenantId, userId);
-      return factor ? { id: factor.id, phone: maskedPhone(sealer.open(factor.sealedSecret, context(tenantId, userId))), createdAt: factor.createdAt } : null;
+      const factor = await enrolled(tenantId, userId);
+      return factor && { ...factor, phone: maskedPhone(factor.phone) };
     },
-    isEnrolled: async (tenantId: string, userId: string) => (await mfa.smsFactor(tenantId, userId)) !== null,
+    isEnrolled: async (tenantId: string, userId: string) => (await enrolled(tenantId, userId)) !== null,
     /** the enrolled number in full, for sending a code to it (the hosted challenge page), or null */
-    async numberOf(tenantId: string, userId: string): Promise<string | null> {
-      const factor = await mfa.smsFactor(tenantId, userId);
-      return factor ? sealer.open(factor.sealedSecret, context(tenantId, userId)) : null;
-    },
+    numberOf: async (tenantId: string, userId: string): Promise<string | null> => (await enrolled(tenantId, userId))?.phone ?? null,
     remove: (tenantId: string, userId: string) => mfa.removeSmsFactor(tenantId, userId),
 
     /** sends a code to `typedPhone` to prove it; the challenge id is the enrolment's id (`factor_id`) */
@@ -87,17 +92,18 @@ export function createSmsFactor(deps: SmsFactorDeps) {
     async confirmEnrolment(tenant: CourierTenant, userId: string, enrolmentId: string, code: string, request: MethodRequest): Promise<SmsCheckOutcome & { factorId?: string }> {
       const checked = await check(tenant, userId, enrolmentId, `sms-enrol:${userId}`, 'enrol', code, request);
       if (!checked.ok) return checked;
-      const factor = await mfa.replaceSmsFactor(tenant.id, userId, sealer.seal(checked.phone!, context(tenant.id, userId)));
+      const sealed = sealer.seal(checked.phone!, context(await realmSecrets.realmOf(tenant.id), userId));
+      const factor = await mfa.replaceSmsFactor(tenant.id, userId, sealed);
       return { ok: true, factorId: factor.id };
     },
 
     /** a code to the enrolled number for a sign-in or step-up bound to `binding` (a login transaction id) */
     async sendCode(tenant: CourierTenant, userId: string, binding: string, request: MethodRequest): Promise<SmsSendOutcome> {
-      const factor = await mfa.smsFactor(tenant.id, userId);
+      const factor = await enrolled(tenant.id, userId);
       if (!factor) return { ok: false, error: 'not_enrolled' };
       const wait = await factors.lockedFor(tenant.id, userId);
       if (wait) return { ok: false, error: 'rate_limited', retryAfterSeconds: wait };
-      return send(tenant, userId, sealer.open(factor.sealedSecret, context(tenant.id, userId)), binding, 'sign_in', request);
+      return send(tenant, userId, factor.phone, binding, 'sign_in', request);
     },
     checkCode: (tenant: CourierTenant, userId: string, challengeId: string, binding: string, code: string, request: MethodRequest) =>
       check(tenant, userId, challengeId, binding, 'sign_in', code, request),

@@ -12,7 +12,9 @@ export const passkeyLimits = {
 };
 
 export function createPasskeyGuard(limiter: RateLimiter, tenantId: string) {
-  const user = `passkey-user:${tenantId}`;
+  // by user id alone (unique across tenants): a user's passkeys, and so the guesses at them, are the same in every
+  // environment of the tenant (db/user-realm.ts)
+  const user = 'passkey-user';
   const ip = `passkey-ip:${tenantId}`;
   return {
     /**

@@ -12,9 +12,13 @@ export const loginLimits = {
   ip: { limit: 100, windowSeconds: 15 * 60 } satisfies RateRule,
 };
 
-export function createLoginGuard(limiter: RateLimiter, tenantId: string) {
-  const accountBucket = `login-account:${tenantId}`;
-  const ipBucket = `login-ip:${tenantId}`;
+/**
+ * @param realmId the user realm's id (UsersService.realmOf): an environment shares its tenant's users and passwords,
+ * so a guess counts against the account in every environment
+ */
+export function createLoginGuard(limiter: RateLimiter, realmId: string) {
+  const accountBucket = `login-account:${realmId}`;
+  const ipBucket = `login-ip:${realmId}`;
   return {
     /** one password attempt, reserved before the check; a success clears the account's failures */
     reserve(email: string, ip: string): Promise<Attempt> {

@@ -18,7 +18,7 @@ export function createPasswordMethod(deps: { users: UsersService; limiter: RateL
     async verify({ tenant, identifier, secret, request }) {
       const email = (identifier ?? '').trim().slice(0, 254);
       if (!email || !secret || secret.length > 128) return { ok: false, error: 'wrong', attemptsLeft: null };
-      const attempt = await createLoginGuard(deps.limiter, tenant.id).reserve(email, request.ip);
+      const attempt = await createLoginGuard(deps.limiter, await deps.users.realmOf(tenant.id)).reserve(email, request.ip);
       if (!attempt.allowed) return { ok: false, error: 'rate_limited', retryAfterSeconds: attempt.retryAfterSeconds };
       const user = await deps.users.authenticate(tenant.id, email, secret, tenant.settings.signIn);
       if (!user) return { ok: false, error: 'wrong', attemptsLeft: null };

@@ -36,7 +36,7 @@ export function passwordRoutes(deps: PasswordRoutesDeps, loginPage: LoginPage) {
     if (!email || !password || password.length > 128) {
       return loginPage.render(ctx, details, { email, error: ix.t(ctx, 'error.emailAndPassword'), status: 400 });
     }
-    const attempt = await createLoginGuard(deps.limiter, tenant.id).reserve(email, ctx.ip);
+    const attempt = await createLoginGuard(deps.limiter, await users.realmOf(tenant.id)).reserve(email, ctx.ip);
     if (!attempt.allowed) {
       const wait = attempt.retryAfterSeconds;
       ctx.set('Retry-After', String(wait));
