@@ -380,3 +380,26 @@ async function clientIds(raw: RedisClientType, name: string): Promise<string[]> 
     .filter((line) => line.includes(` name=${name} `))
     .map((line) => /^id=(\d+)/.exec(line)![1]!);
 }
+
+describe('createRedisStore command deadlines', () => {
+  test('a command arms no timer of its own: the store\'s one sweeper gives up on it (a timer per command held its request\'s context)', async () => {
+    const store = await track(createRedisStore({ url: REDIS_URL, prefix: `tessera_t_${runId}_deadline:` }));
+    const armed: number[] = [];
+    const timeout = AbortSignal.timeout;
+    AbortSignal.timeout = (ms: number) => {
+      armed.push(ms);
+      return timeout.call(AbortSignal, ms);
+    };
+    try {
+      await Promise.all(Array.from({ length: 20 }, async (_, i) => {
+        await store.set(`k${i}`, 'v', 60);
+        assert.equal(await store.get(`k${i}`), 'v');
+        assert.equal(await store.incr(`n${i}`, 60), 1);
+      }));
+    } finally {
+      AbortSignal.timeout = timeout;
+    }
+    // @redis/client's default of 5 s per command armed an AbortSignal.timeout for each of these 60
+    assert.deepEqual(armed, []);
+  });
+});
