@@ -34,14 +34,21 @@ const optionTypes = {
 } as const;
 
 const valueOptions = new Set([...Object.entries(optionTypes).filter(([, option]) => option.type === 'string').map(([name]) => name), 'parallel']);
+const optionNames = new Set([...Object.keys(optionTypes), 'parallel']);
 
-/** `--token -abc` → `--token=-abc`: secrets and tokens may start with a dash, which parseArgs takes for an option */
+/** `--opt`, `--opt=…` of an option the harness knows, as opposed to a value that happens to start with dashes */
+const isOption = (arg: string) => arg.startsWith('--') && optionNames.has(arg.slice(2).split('=')[0]!);
+
+/**
+ * `--token -abc` → `--token=-abc`: secrets and tokens may start with a dash, even two (base64url), which parseArgs
+ * takes for an option; whatever follows an option that takes a value is its value unless it is one of ours.
+ */
 function joinValues(argv: string[]): string[] {
   const joined: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const next = argv[i + 1];
-    if (arg.startsWith('--') && valueOptions.has(arg.slice(2)) && next !== undefined && !next.startsWith('--')) {
+    if (arg.startsWith('--') && valueOptions.has(arg.slice(2)) && next !== undefined && !isOption(next)) {
       joined.push(`${arg}=${next}`);
       i += 1;
     } else {
