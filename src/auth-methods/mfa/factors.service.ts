@@ -84,12 +84,12 @@ export function createFactors(deps: { mfa: MfaRepository; sealer: Sealer; realmS
       const state = await limiter.peek(await bucket(tenantId), userId, secondFactorLimit);
       return state.allowed ? 0 : Math.max(1, state.retryAfterSeconds);
     },
+    /** clears the second-factor failures of the account (an operator unlocks it) */
+    unlock: async (tenantId: string, userId: string) => limiter.reset(await bucket(tenantId), userId),
     /**
      * one second-factor attempt, reserved before the code or passkey is checked so concurrent guesses cannot all be
      * judged (store/attempt-guard.ts); a wrong one stays counted, a right one clears the account's failures
      */
-    /** clears the second-factor failures of the account (an operator unlocks it) */
-    unlock: async (tenantId: string, userId: string) => limiter.reset(await bucket(tenantId), userId),
     async reserveAttempt(tenantId: string, userId: string): Promise<Attempt> {
       return reserveAttempt(limiter, [{ bucket: await bucket(tenantId), subject: userId, rule: secondFactorLimit, onSuccess: 'reset' }]);
     },
