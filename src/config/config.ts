@@ -2,7 +2,7 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { productionMarker, productionSignal } from './development-mode.js';
+import { productionMarker, productionSignal } from './production-signals.js';
 import { parseTrustProxy, trustNoProxy, type TrustProxy } from './trust-proxy.js';
 import { outboundPolicies, type OutboundPolicy } from '../net/outbound-guard.js';
 import { ARGON2_LIMITS, OWASP_ARGON2ID, owaspProblem, type Argon2Cost } from './argon2-cost.js';

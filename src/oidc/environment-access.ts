@@ -1,15 +1,14 @@
 // Who may enter which environment of a tenant (issue #19): every enabled user of the tenant may enter `live`;
 // another environment only a user who holds at least one role there (roles are per environment), so a sandbox is
 // opened to a person by giving them a role in it. Switching and /v1/environments both ask here.
-import type { TenantProviders, TenantContext } from './tenant-providers.js';
+import type { TenantProviders } from './tenant-providers.js';
+import type { TenantContext } from './tenant-provider-types.js';
 import type { LastEnvironmentRepository } from '../db/last-environment.repository.js';
 import type { EnvironmentsService, EnvironmentSummary } from '../tenants/environments.service.js';
 import { liveEnvironment } from '../tenants/environment-names.js';
+import { mayEnterEnvironment } from '../tenants/environment-entry.js';
 
-/** the rule: live is every user's; another environment is entered by a user holding a role in it */
-export function mayEnterEnvironment(environment: string, rolesThere: readonly string[]): boolean {
-  return environment === liveEnvironment || rolesThere.length > 0;
-}
+export { mayEnterEnvironment } from '../tenants/environment-entry.js';
 
 export interface EnvironmentAccessDeps {
   environments: EnvironmentsService;

@@ -21,10 +21,10 @@ import { discoveryWithoutFormPost } from './form-post-switch.js';
 import { providerAnswers } from './provider-answers.js';
 import { sessionTracking } from './session-tracking.js';
 import { tokenExchangeGrant, tokenExchangeGrantType, tokenExchangeParameters } from './token-exchange.js';
-import { mayEnterEnvironment } from './environment-access.js';
+import { mayEnterEnvironment } from '../tenants/environment-entry.js';
 import { deviceVerificationGuard } from './device-flow.js';
 import { rememberClients } from './remembered-clients.js';
-import type { TenantContext, TenantProvidersDeps } from './tenant-providers.js';
+import type { TenantContext, TenantProvidersDeps } from './tenant-provider-types.js';
 
 /** what tenant-providers.ts has read for the tenant before building its provider */
 export interface ProviderInputs {

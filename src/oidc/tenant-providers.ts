@@ -2,75 +2,14 @@
 // PostgreSQL holds: a change (key rotation, settings) bumps the tenant's version and is announced over the
 // store's pub/sub; every process also re-checks the version at most `revalidateMs` after its last check,
 // which bounds staleness if an announcement is lost.
-import type { RedeemLogin } from './login-transaction-grant.js';
-import type { Configuration, Provider } from 'oidc-provider';
-import type { Logger } from 'pino';
-import type { KvStore } from '../store/kv-store.js';
-import type { TenantsRepository } from '../db/tenants.repository.js';
-import { parseTenantSettings, type TenantSettings } from '../tenants/tenant-settings.js';
+import { parseTenantSettings } from '../tenants/tenant-settings.js';
 import { createLocalJWKSet } from 'jose';
-import { publicJwks, type SigningKeys } from '../tenants/signing-keys.js';
-import type { RevokedAccessTokens } from './revoked-access-tokens.js';
-import type { ProviderPages } from './provider-config.js';
-import type { UserLookup } from './find-account.js';
-import type { ProtocolAudit } from './protocol-audit.js';
-import type { MtlsHeaders } from './mtls-certificate.js';
-import type { ClaimsFor } from './rbac-claims.js';
-import type { SessionActivityRepository } from '../db/session-activity.repository.js';
-import type { RateLimiter } from '../store/rate-limiter.js';
+import { publicJwks } from '../tenants/signing-keys.js';
 import { slugPattern, splitSlug } from '../tenants/environment-names.js';
 import { issuerFor } from '../tenants/issuer.js';
+import type { TenantContext, TenantProvider, TenantProvidersDeps } from './tenant-provider-types.js';
 
-export interface TenantContext {
-  readonly id: string;
-  readonly slug: string;
-  readonly name: string;
-  readonly issuer: string;
-  /** `live` for the tenant itself, else the environment's name (issue #19) */
-  readonly environment: string;
-  /** the tenant (live environment) this environment belongs to: its own slug for live */
-  readonly tenantSlug: string;
-  readonly settings: TenantSettings;
-}
-
-export interface TenantProvider {
-  readonly tenant: TenantContext;
-  readonly provider: Provider;
-}
-
-export interface TenantProvidersDeps {
-  publicUrl: URL;
-  cookieSecrets: readonly string[];
-  /** how the provider's own outbound calls leave (net/outbound-guard.ts) */
-  outboundFetch: typeof fetch;
-  /** the tenant's DPoP nonce secret, 32 bytes, the same in every process */
-  dpopNonceSecret(tenantId: string): Buffer;
-  /** the TLS proxy's client certificate headers, when the deployment passes them (MTLS_CERT_HEADER) */
-  mtls?: MtlsHeaders;
-  /** records protocol events (tokens, replays, revocations, logouts) in the audit log */
-  protocolAudit?: ProtocolAudit;
-  /** told of each successful token endpoint request (metrics) */
-  onTokenIssued?(grantType: string): void;
-  /** describes each session: device, IP, method, last activity (issue #6) */
-  sessionActivity?: SessionActivityRepository;
-  maxSize: number;
-  tenants: TenantsRepository;
-  keys: SigningKeys;
-  store: KvStore;
-  /** JWT access tokens revoked before they expire */
-  revokedAccessTokens: RevokedAccessTokens;
-  /** the tenant's oidc-provider adapter; may be loaded on first use */
-  adapterFor(tenantId: string): NonNullable<Configuration['adapter']> | Promise<NonNullable<Configuration['adapter']>>;
-  usersFor(tenantId: string): UserLookup;
-  rbac: { apiPermissions(tenantId: string): Promise<Map<string, string[]>>; claimsFor: ClaimsFor; rolesOfUser(tenant: { id: string; slug: string }, userId: string): Promise<string[]> };
-  pages: ProviderPages;
-  /** limits user-code attempts at the device verification page */
-  limiter: RateLimiter;
-  logger: Logger;
-  revalidateMs?: number;
-  /** takes a completed login transaction for the token endpoint's login-transaction grant (issue #16) */
-  redeemLogin?: RedeemLogin;
-}
+export type { TenantContext, TenantProvider, TenantProvidersDeps } from './tenant-provider-types.js';
 
 interface Entry { value: TenantProvider | null; version: number; checkedAt: number; changesAt: number }
 

@@ -9,7 +9,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import type { Middleware } from 'koa';
 import { routeOf } from './request-metrics.js';
-import type { Tracing, TracingOptions } from './tracing.js';
+import type { Tracing, TracingOptions } from './tracing-types.js';
 
 export function createOtelTracing(options: TracingOptions): Tracing {
   const contexts = new AsyncLocalStorageContextManager().enable();

@@ -2,26 +2,9 @@
 // child spans for each database query and Redis command, exported over OTLP/HTTP. The OpenTelemetry packages are
 // optional dependencies, imported only when an OTLP endpoint is configured: without one nothing of them is loaded
 // and no middleware or wrapper is installed, so a request costs nothing more.
-import type { Middleware } from 'koa';
+import type { Tracing, TracingOptions } from './tracing-types.js';
 
-export type SpanAttributes = Record<string, string | number | boolean>;
-
-export interface Tracing {
-  /** runs `work` in a client span, a child of the request's span (none outside a request) */
-  span<T>(name: string, attributes: SpanAttributes, work: () => Promise<T>): Promise<T>;
-  /** a server span per request, the child of an incoming W3C `traceparent` when there is one */
-  middleware(): Middleware;
-  /** exports the spans still buffered, then stops */
-  shutdown(): Promise<void>;
-}
-
-export interface TracingOptions {
-  /** the OTLP/HTTP traces endpoint (config.otlpTracesUrl) */
-  url: string;
-  serviceName: string;
-  /** how long finished spans wait to be sent in a batch; default 1 s */
-  exportDelayMs?: number;
-}
+export type { SpanAttributes, Tracing, TracingOptions } from './tracing-types.js';
 
 /**
  * Loads the OpenTelemetry SDK and starts exporting.

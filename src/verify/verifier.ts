@@ -5,7 +5,7 @@
 // tokens with random kids turn into a request flood against the issuer. Only the algorithms of the published keys
 // are accepted, so `alg: none`, HS256 signed with the public key (algorithm confusion) and any algorithm the issuer
 // does not publish are refused before a signature is even tried. Depends on jose only.
-import { productionSignal } from '../config/development-mode.js';
+import { productionSignal } from '../config/production-signals.js';
 import { isDevelopmentToken, looksLikeDevelopmentToken } from '../config/development-token.js';
 import { createLocalJWKSet, errors, jwtVerify, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 

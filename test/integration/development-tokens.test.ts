@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { platformMarkers } from '../../src/config/development-mode.js';
+import { platformMarkers } from '../../src/config/production-signals.js';
 import { mintDevelopmentToken } from '../../src/config/development-token.js';
 import { withAuth } from '../../src/rls/index.js';
 import { authorize, createVerifier, TokenVerificationError } from '../../src/verify/index.js';
