@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { ErrorReply, RedisClient as RedisClientClass, type RedisClientType } from '@redis/client';
 import type { KvStore } from './kv-store.js';
 import { redactPassword } from '../errors/redact-password.js';
-import { StoreUnavailableError } from './store-outage.js';
+import { guardAvailability } from './redis-availability.js';
 
 export interface RedisStoreOptions {
   url: string;
@@ -27,7 +27,7 @@ const START_DEADLINE_MS = 4_000;
 const CONNECT_TIMEOUT_MS = 2_000;
 const MAX_RECONNECT_DELAY_MS = 5_000;
 // A call waits at most this long for Redis's answer: a Redis that is down or hung fails the request (503) instead of
-// holding it. A call that timed out was sent, or will be: Redis may still carry it out when it answers again.
+// holding it (redis-availability.ts).
 const COMMAND_TIMEOUT_MS = 2_000;
 
 // INCR then EXPIRE in one script: a crash between the two would leave a counter that never resets.
@@ -123,7 +123,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<KvSt
     }
   }
 
-  return guardAvailability({
+  return guardAvailability(COMMAND_TIMEOUT_MS, {
     kind: 'redis',
     async get(key) {
       return command.get(k(key));
@@ -254,70 +254,6 @@ async function connect(url: string, target: string, report: (err: unknown) => vo
   }
   started = true;
   return client;
-}
-
-/**
- * Calls that wait for Redis, each given up after `ms` (StoreUnavailableError). One timer sweeps them all, oldest first
- * (every call waits as long, so they expire in the order they started): @redis/client's own `commandOptions.timeout`
- * armed an AbortSignal.timeout for every command, which fired two seconds later even when the answer had come (2–3%
- * of a refresh's profile: docs/benchmarks.md), and covered only commands not yet written to the socket.
- */
-function deadlines(ms: number) {
-  const waiting = new Set<{ at: number; expire(): void }>();
-  let sweeper: NodeJS.Timeout | undefined;
-  function sweep() {
-    const now = performance.now();
-    for (const call of waiting) {
-      if (call.at > now) break;
-      waiting.delete(call);
-      call.expire();
-    }
-    if (!waiting.size) {
-      clearInterval(sweeper);
-      sweeper = undefined;
-    }
-  }
-  return <T>(work: Promise<T>, translate: (err: unknown) => never): Promise<T> => new Promise<T>((resolve, reject) => {
-    const call = { at: performance.now() + ms, expire: () => reject(new StoreUnavailableError('redis', { cause: new Error(`no answer from Redis within ${ms} ms`) })) };
-    waiting.add(call);
-    if (!sweeper) {
-      sweeper = setInterval(sweep, Math.ceil(ms / 8));
-      sweeper.unref();
-    }
-    work.then(
-      (value) => { waiting.delete(call); resolve(value); },
-      (err: unknown) => { waiting.delete(call); try { translate(err); } catch (translated) { reject(translated); } },
-    );
-  });
-}
-
-/**
- * The store with every failure to reach Redis (offline, reconnecting, connection lost, no answer in time) turned into
- * StoreUnavailableError. Error replies (a Lua error, WRONGTYPE) and argument errors are bugs, not outages: they
- * pass through unchanged.
- */
-function guardAvailability(store: KvStore): KvStore {
-  const translate = (err: unknown): never => {
-    if (err instanceof ErrorReply || err instanceof RangeError) throw err;
-    throw new StoreUnavailableError('redis', { cause: err });
-  };
-  const bounded = deadlines(COMMAND_TIMEOUT_MS);
-  const guarded = { ...store } as Record<string, unknown>;
-  for (const [name, value] of Object.entries(store)) {
-    if (typeof value !== 'function' || name === 'close') continue;
-    // a first subscription opens its connection (up to START_DEADLINE_MS), then answers as a command does
-    const deadline = name !== 'subscribe';
-    guarded[name] = (...args: unknown[]) => {
-      let work: Promise<unknown>;
-      try {
-        work = (value as (...a: unknown[]) => Promise<unknown>).apply(store, args);
-      } catch (err) {
-        return Promise.reject(err).catch(translate);
-      }
-      return deadline ? bounded(work, translate) : work.catch(translate);
-    };
-  }
-  return guarded as unknown as KvStore;
 }
 
 function describeTarget(url: string): string {
