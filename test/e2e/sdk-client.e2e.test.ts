@@ -1,4 +1,4 @@
-// test-group: serial
+// test-group: lane (a browser of its own; was serial, no reason recorded: it passed beside the suite under full load)
 // The app SDK (tessera/client, issue #18 §1) in headless Chromium, loaded as built on a page of its own origin that
 // the tenant allows (CORS): sign-up with the code from the outbox, MFA (TOTP enrolment, the challenge at the next
 // sign-in), refresh, sign-out; passkeys on a virtual authenticator (register, first factor, second factor); a PKCE

@@ -19,7 +19,7 @@
 //                                                               cores, as a file keeps about half a core busy)
 //   TEST_LANE_SLOTS=n                                           lane files at a time (default 2)
 //   TEST_BATCH_FILES=n                                          files per shared process in `together` (default: the
-//                                                               files dealt into four batches per TEST_CONCURRENCY)
+//                                                               files dealt into four tapering batches per TEST_CONCURRENCY)
 //   TEST_TIMINGS=n                                              how many of each group's slowest files to list (default 15)
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';

@@ -19,15 +19,19 @@ export function sharesProcess(source: string): boolean {
 export interface Weighed { path: string; weight: number }
 
 /**
- * Deals files into `count` batches of about equal weight (the heaviest first, each to the lightest batch so far),
- * the heaviest batch first. Each batch keeps its files in the order given.
+ * Deals files into `count` batches whose weights taper (the heaviest file first, each to the batch furthest below
+ * its share): the first batch gets `count` shares of the total, the next `count` − 1, the last one. Batches run
+ * longest first, so the last to start are the smallest: with equal batches the one that started last ran on alone
+ * for most of a minute while the other slots stood idle (docs/test-suite.md). A file heavier than its share stays
+ * whole. The heaviest batch first; each batch keeps its files in the order given.
  */
 export function batches(files: readonly Weighed[], count: number): string[][] {
-  const bins = Array.from({ length: Math.max(1, Math.min(count, files.length)) }, () => ({ weight: 0, files: [] as Weighed[] }));
+  const size = Math.max(1, Math.min(count, files.length));
+  const bins = Array.from({ length: size }, (_, i) => ({ share: size - i, weight: 0, files: [] as Weighed[] }));
   for (const file of [...files].sort((a, b) => b.weight - a.weight)) {
-    const lightest = bins.reduce((min, bin) => (bin.weight < min.weight ? bin : min));
-    lightest.weight += file.weight;
-    lightest.files.push(file);
+    const furthest = bins.reduce((min, bin) => (bin.weight / bin.share < min.weight / min.share ? bin : min));
+    furthest.weight += file.weight;
+    furthest.files.push(file);
   }
   const order = new Map(files.map((f, i) => [f.path, i]));
   return bins.filter((bin) => bin.files.length).sort((a, b) => b.weight - a.weight)

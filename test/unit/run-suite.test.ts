@@ -1,6 +1,7 @@
 // Which group `npm test` runs each file in (run-suite.ts): the browser files and those marked `lane` one at a time
 // beside the rest, those marked `serial` alone at the end, all others together.
 import assert from 'node:assert/strict';
+import { rmSync, writeFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { groupOf, testCounts } from '../support/run-suite.js';
@@ -12,7 +13,14 @@ describe('test groups', () => {
     assert.equal(groupOf(built('e2e/login.e2e.test.js')), 'lane', 'a browser file');
     assert.equal(groupOf(built('integration/database-outage.test.js')), 'lane', 'a file marked lane');
     assert.equal(groupOf(built('integration/multi-process.test.js')), 'serial', 'a file marked serial');
-    assert.equal(groupOf(built('e2e/sdk-client.e2e.test.js')), 'serial', 'a browser file marked serial');
+    // a browser file marked serial (none is now): a probe beside them, not named .test.js, so no run lists it
+    const probe = built(`e2e/serial-marker-probe-${process.pid}.js`);
+    writeFileSync(probe, '// test-group: serial (a probe)\n');
+    try {
+      assert.equal(groupOf(probe), 'serial', 'a browser file marked serial');
+    } finally {
+      rmSync(probe, { force: true });
+    }
     assert.equal(groupOf(built('integration/code-flow.test.js')), 'together');
     assert.equal(groupOf(built('unit/run-suite.test.js')), 'together', 'naming a marker in a string does not mark a file');
   });

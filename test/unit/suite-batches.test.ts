@@ -22,10 +22,15 @@ describe('files that share a test process', () => {
 });
 
 describe('batches', () => {
-  it('deals files into batches of about equal weight, the heaviest batch first, each in the order given', () => {
+  it('deals files into batches whose weights taper (shares n, n-1 … 1), the heaviest batch first, each in the order given', () => {
     const files = [{ path: 'a', weight: 5 }, { path: 'b', weight: 1 }, { path: 'c', weight: 4 }, { path: 'd', weight: 2 }, { path: 'e', weight: 3 }];
     const dealt = batches(files, 2);
-    assert.deepEqual(dealt, [['a', 'b', 'd'], ['c', 'e']]);
+    assert.deepEqual(dealt, [['a', 'd', 'e'], ['b', 'c']], 'weights 10 and 5: two shares and one');
+    const many = Array.from({ length: 60 }, (_, i) => ({ path: `f${i}`, weight: 1 + (i % 7) }));
+    const weight = (batch: string[]) => batch.reduce((sum, path) => sum + many.find((f) => f.path === path)!.weight, 0);
+    const weights = batches(many, 4).map(weight);
+    assert.equal(weights.reduce((a, b) => a + b), many.reduce((sum, f) => sum + f.weight, 0), 'every file dealt once');
+    for (const [i, w] of weights.entries()) assert.ok(Math.abs(w - (4 - i) * 24) <= 7, `batch ${i}: ${weights.join(', ')} (shares 4, 3, 2, 1 of 240)`);
     assert.deepEqual(batches(files, 9).length, 5, 'never more batches than files');
     assert.deepEqual(batches(files, 0), [['a', 'b', 'c', 'd', 'e']], 'at least one');
     assert.deepEqual(batches([], 3), []);
