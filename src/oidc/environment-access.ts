@@ -8,8 +8,6 @@ import type { EnvironmentsService, EnvironmentSummary } from '../tenants/environ
 import { liveEnvironment } from '../tenants/environment-names.js';
 import { mayEnterEnvironment } from '../tenants/environment-entry.js';
 
-export { mayEnterEnvironment } from '../tenants/environment-entry.js';
-
 export interface EnvironmentAccessDeps {
   environments: EnvironmentsService;
   providers: TenantProviders;
