@@ -220,7 +220,7 @@ async function connect(url: string, target: string, report: (err: unknown) => vo
     // While Redis is unreachable, commands fail at once (StoreUnavailableError, answered 503) instead of queueing
     // for a reconnect that may be seconds away: a queued request would hang, and /readyz with it.
     disableOfflineQueue: true,
-    // No timeout of the library's own (its default is 5 s per command): `deadlines` below gives up on every call. The
+    // No timeout of the library's own (its default is 5 s per command): `deadlines` (redis-availability.ts) gives up on every call. The
     // library arms an AbortSignal.timeout per command, whose timer holds the request's async context (the whole
     // provider context of a refresh or sign-in) until the signal is garbage-collected: 10,000 refreshes kept 5,000
     // request contexts alive, ≈90 MB, after the load had ended (docs/benchmarks.md).
